@@ -1,0 +1,94 @@
+//! The single path from any failure to the `shared::ApiError` JSON body.
+//!
+//! Handlers return [`AppError`]. Its response carries the error as an
+//! extension; the [`render_api_errors`] middleware then writes the body with
+//! the request id, so every error names the id its cause was logged under.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use shared::{ApiError, ErrorCode};
+
+use crate::request_id::REQUEST_ID_HEADER;
+
+/// Every error a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("cluster {cluster} did not answer: {reason}")]
+    ClusterUnreachable { cluster: String, reason: String },
+    /// The cause is logged; the client only learns that something failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    fn to_api_error(&self) -> ApiError {
+        match self {
+            AppError::BadRequest(msg) => ApiError::new(ErrorCode::BadRequest, msg),
+            AppError::NotFound(msg) => ApiError::new(ErrorCode::NotFound, msg),
+            AppError::PayloadTooLarge(msg) => ApiError::new(ErrorCode::PayloadTooLarge, msg),
+            AppError::ClusterUnreachable { cluster, .. } => ApiError::new(
+                ErrorCode::ClusterUnreachable,
+                format!("cluster {cluster} did not answer"),
+            )
+            .with_cluster(cluster.clone()),
+            AppError::Internal(_) => ApiError::new(
+                ErrorCode::Internal,
+                "the console failed to handle this request; its log has the details",
+            ),
+        }
+    }
+}
+
+/// Marker extension: the response is an API error still waiting for its body.
+#[derive(Clone)]
+struct PendingApiError(ApiError);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let api = self.to_api_error();
+        if api.code.http_status() >= 500 {
+            tracing::error!(error = %self, "request failed");
+        }
+        api_error_response(api)
+    }
+}
+
+/// A response for `api` whose body [`render_api_errors`] completes.
+pub fn api_error_response(api: ApiError) -> Response {
+    let status =
+        StatusCode::from_u16(api.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = status.into_response();
+    response.extensions_mut().insert(PendingApiError(api));
+    response
+}
+
+/// Middleware writing the JSON body of pending API errors, with request id.
+pub async fn render_api_errors(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut response = next.run(request).await;
+    let Some(PendingApiError(mut api)) = response.extensions_mut().remove::<PendingApiError>()
+    else {
+        return response;
+    };
+    api.request_id = request_id;
+    let body = serde_json::to_vec(&api).unwrap_or_default();
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}

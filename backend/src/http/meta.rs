@@ -1,0 +1,21 @@
+//! Health and version of the console itself.
+
+use axum::Json;
+use axum::extract::State;
+use shared::{Health, VersionInfo};
+
+use crate::state::AppState;
+
+pub async fn get_health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+pub async fn get_version(State(state): State<AppState>) -> Json<VersionInfo> {
+    Json(VersionInfo {
+        product: "meshdeck".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        sandbox: state.sandbox(),
+    })
+}

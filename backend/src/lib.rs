@@ -1,0 +1,110 @@
+//! meshdeck's backend: the HTTP API under `/api` and the single-page app for
+//! every other path. [`app`] builds the whole router (tests drive it
+//! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
+
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod request_id;
+pub mod state;
+pub mod telemetry;
+
+use axum::Router;
+use axum::http::{HeaderName, Request};
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::request_id::{REQUEST_ID_HEADER, SequentialRequestId};
+pub use crate::state::AppState;
+
+/// The complete router: API, SPA, and the middleware every response passes.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(
+            request_id.clone(),
+            SequentialRequestId::default(),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let id = request
+                    .headers()
+                    .get(REQUEST_ID_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    uri = %request.uri(),
+                    request_id = %id,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(error::render_api_errors));
+
+    Router::new()
+        .nest("/api", http::api_routes())
+        .fallback_service(http::spa::service(state.dist()))
+        .layer(middleware)
+        .with_state(state)
+}
+
+/// Errors that stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Binds `config.listen`, prints the URL to open, serves until a shutdown
+/// signal, then lets in-flight requests finish.
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let state = AppState::new(config.dist.clone(), config.sandbox);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    if !config.dist.join("index.html").is_file() {
+        tracing::warn!(dist = %config.dist.display(), "the single-page app is not built; run `cargo xtask run`");
+    }
+    tracing::info!(%addr, sandbox = config.sandbox, "meshdeck listening");
+    // The one line people look for in the terminal.
+    eprintln!("meshdeck is ready: open http://{addr}");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("meshdeck stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

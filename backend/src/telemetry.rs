@@ -1,0 +1,13 @@
+//! Structured logs: `RUST_LOG` decides the level, `info` by default.
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global log subscriber; later calls are no-ops.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(true)
+        .try_init();
+}

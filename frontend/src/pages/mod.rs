@@ -1,0 +1,5 @@
+//! Pages, one per area of the console.
+
+pub mod cluster;
+pub mod not_found;
+pub mod section;

@@ -1,0 +1,14 @@
+//! Model types and pure domain logic used by both the backend (as the
+//! authority) and the frontend (for instant feedback). Nothing here does I/O:
+//! no kube, axum or tokio, so the crate builds for wasm32 as well as the host.
+
+pub mod error;
+pub mod ids;
+pub mod meta;
+pub mod nav;
+pub mod routes;
+
+pub use error::{ApiError, ErrorCode};
+pub use ids::{ClusterName, InvalidName};
+pub use meta::{Health, VersionInfo};
+pub use nav::Section;

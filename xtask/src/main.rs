@@ -1,0 +1,117 @@
+//! The README's two commands.
+//!
+//! - `cargo xtask run [--listen ADDR] [backend options…]`: install what is
+//!   missing, build the console in release mode, start the backend on the
+//!   embedded sandbox fleet and print the URL to open.
+//! - `cargo xtask test`: install what is missing, then formatting, clippy
+//!   (host and wasm32), host tests, the release SPA build and the
+//!   real-browser journeys.
+
+mod shell;
+mod tools;
+
+use std::process::ExitCode;
+
+use shell::{Shell, Step};
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match command.as_deref() {
+        Some("run") => run(&rest),
+        Some("test") => test(&rest),
+        _ => {
+            eprintln!("usage: cargo xtask run [--listen ADDR] | cargo xtask test");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("\nxtask: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(backend_args: &[String]) -> Result<(), String> {
+    let sh = Shell::new()?;
+    tools::ensure_build_tools(&sh)?;
+    build_spa(&sh)?;
+    sh.step(Step::new("build the backend (release)").cargo([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "meshdeck-backend",
+    ]))?;
+    let binary = sh.root.join("target/release/meshdeck");
+    let mut args = vec![
+        "--sandbox".to_owned(),
+        "--dist".to_owned(),
+        sh.root.join("dist").display().to_string(),
+    ];
+    if !backend_args.iter().any(|a| a.starts_with("--state-dir")) {
+        args.push("--state-dir".into());
+        args.push(sh.root.join(".state").display().to_string());
+    }
+    args.extend(backend_args.iter().cloned());
+    sh.exec(&binary, &args)
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    if let Some(arg) = extra.first() {
+        return Err(format!(
+            "`cargo xtask test` takes no arguments (got {arg:?})"
+        ));
+    }
+    let sh = Shell::new()?;
+    tools::ensure_build_tools(&sh)?;
+    tools::ensure_browser(&sh)?;
+    sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
+    sh.step(Step::new("clippy (host)").cargo([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    sh.step(Step::new("clippy (wasm32: shared, frontend)").cargo([
+        "clippy",
+        "-p",
+        "meshdeck-shared",
+        "-p",
+        "meshdeck-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    sh.step(Step::new("host tests").cargo([
+        "test",
+        "--workspace",
+        "--exclude",
+        "meshdeck-e2e",
+        "--locked",
+    ]))?;
+    build_spa(&sh)?;
+    sh.step(
+        Step::new("real-browser journeys")
+            .cargo(["test", "-p", "meshdeck-e2e", "--locked"])
+            .env("MESHDECK_DIST", sh.root.join("dist").display().to_string()),
+    )?;
+    eprintln!("\nxtask: all checks passed");
+    Ok(())
+}
+
+fn build_spa(sh: &Shell) -> Result<(), String> {
+    sh.step(
+        Step::new("build the console (release wasm)")
+            .program("trunk", ["build", "--release", "--config", "Trunk.toml"]),
+    )
+}

@@ -1,0 +1,126 @@
+//! Installs the build and test tools a fresh machine lacks, at pinned
+//! versions, from crates.io, npm and Debian only (never prebuilt downloads).
+
+use std::path::Path;
+
+use crate::shell::{Shell, Step};
+
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// What `trunk build` needs: the wasm target, Trunk, wasm-bindgen at the
+/// Cargo.lock version and wasm-opt from npm.
+pub fn ensure_build_tools(sh: &Shell) -> Result<(), String> {
+    let installed = sh
+        .probe("rustup", &["target", "list", "--installed"])
+        .unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        sh.step(
+            Step::new("install the wasm32 target")
+                .program("rustup", ["target", "add", WASM_TARGET]),
+        )?;
+    }
+
+    let trunk = sh.probe("trunk", &["--version"]).unwrap_or_default();
+    if trunk != format!("trunk {TRUNK_VERSION}") {
+        // 0.22 needs a newer rustc than this machine has.
+        sh.step(Step::new(format!("install trunk {TRUNK_VERSION}")).cargo([
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+        ]))?;
+    }
+
+    let bindgen = lock_version(&sh.root, "wasm-bindgen")?;
+    check_trunk_pin(&sh.root, &bindgen)?;
+    let installed = sh.probe("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if installed != format!("wasm-bindgen {bindgen}") {
+        // Without --locked: its lockfile pins a crate the registry lacks.
+        sh.step(
+            Step::new(format!("install wasm-bindgen-cli {bindgen}")).cargo([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &bindgen,
+            ]),
+        )?;
+    }
+
+    let node_tools = [
+        "node_modules/.bin/wasm-opt",
+        "node_modules/playwright-core/package.json",
+    ];
+    if !node_tools.iter().all(|p| sh.root.join(p).exists()) {
+        sh.step(
+            Step::new("install node tools (binaryen, playwright-core)")
+                .program("npm", ["ci", "--no-audit", "--no-fund"]),
+        )?;
+    }
+    Ok(())
+}
+
+/// Debian's Chromium and ChromeDriver for the real-browser journeys.
+pub fn ensure_browser(sh: &Shell) -> Result<(), String> {
+    if Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    let sudo = sh.probe("id", &["-u"]).as_deref() != Some("0");
+    let apt = |args: &[&str]| {
+        let mut all: Vec<&str> = Vec::new();
+        if sudo {
+            all.push("apt-get");
+        }
+        all.extend_from_slice(args);
+        let program = if sudo { "sudo" } else { "apt-get" };
+        Step::new(format!("apt-get {}", args.join(" "))).program(program, all.clone())
+    };
+    let install = [
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "chromium",
+        "chromium-driver",
+    ];
+    if sh.step(apt(&install)).is_err() {
+        sh.step(apt(&["update"]))?;
+        sh.step(apt(&install))?;
+    }
+    Ok(())
+}
+
+/// The version of `package` recorded in Cargo.lock.
+pub fn lock_version(root: &Path, package: &str) -> Result<String, String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let wanted = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted
+            && let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
+        {
+            return Ok(version.trim_matches('"').to_owned());
+        }
+    }
+    Err(format!("Cargo.lock has no package {package}"))
+}
+
+/// Trunk.toml must pin the same wasm-bindgen as Cargo.lock, or Trunk (being
+/// offline) refuses to build.
+fn check_trunk_pin(root: &Path, bindgen: &str) -> Result<(), String> {
+    let trunk = std::fs::read_to_string(root.join("Trunk.toml"))
+        .map_err(|e| format!("cannot read Trunk.toml: {e}"))?;
+    let pinned = trunk
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("wasm_bindgen = "))
+        .map(|v| v.trim_matches('"'));
+    if pinned != Some(bindgen) {
+        return Err(format!(
+            "Trunk.toml pins wasm_bindgen = {pinned:?} but Cargo.lock has wasm-bindgen {bindgen}: set [tools] wasm_bindgen = \"{bindgen}\""
+        ));
+    }
+    Ok(())
+}
