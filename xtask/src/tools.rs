@@ -124,3 +124,18 @@ fn check_trunk_pin(root: &Path, bindgen: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_workspace_lockfile_and_trunk_pin_agrees() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let bindgen = lock_version(root, "wasm-bindgen").unwrap();
+        assert!(bindgen.starts_with("0.2."), "{bindgen}");
+        check_trunk_pin(root, &bindgen).unwrap();
+        assert!(check_trunk_pin(root, "0.0.1").is_err());
+        assert!(lock_version(root, "no-such-package").is_err());
+    }
+}

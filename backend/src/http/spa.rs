@@ -20,10 +20,14 @@ const REVALIDATE: &str = "no-cache";
 /// The fallback service for every non-API path.
 pub fn service(dist: &Path) -> MethodRouter {
     let index = dist.join("index.html");
-    let files = ServeDir::new(dist).fallback(axum::routing::get(move |req: Request| {
-        let index = index.clone();
-        async move { client_route(index, req).await }
-    }));
+    // `cargo xtask` writes .br/.gz beside each asset at build time.
+    let files = ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(axum::routing::get(move |req: Request| {
+            let index = index.clone();
+            async move { client_route(index, req).await }
+        }));
     axum::routing::get_service(files).layer(axum::middleware::from_fn(cache_policy))
 }
 

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{HASHED_JS, INDEX_HTML, body_bytes, get, send};
+use crate::support::{HASHED_CSS, HASHED_JS, INDEX_HTML, PRECOMPRESSED_CSS, body_bytes, get, send};
 
 #[tokio::test]
 async fn client_routes_get_index_html_revalidated() {
@@ -47,4 +47,16 @@ async fn assets_are_compressed_for_browsers_that_accept_it() {
         let response = send(request).await;
         assert_eq!(response.headers()[header::CONTENT_ENCODING], expected);
     }
+}
+
+#[tokio::test]
+async fn build_time_brotli_files_are_served_as_is() {
+    let request = Request::get(format!("/{HASHED_CSS}"))
+        .header(header::ACCEPT_ENCODING, "br")
+        .body(Body::empty())
+        .unwrap();
+    let response = send(request).await;
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/css");
+    assert_eq!(body_bytes(response).await, PRECOMPRESSED_CSS);
 }

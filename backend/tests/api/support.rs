@@ -11,6 +11,9 @@ use tower::ServiceExt;
 
 pub const INDEX_HTML: &str = "<!DOCTYPE html><html><body>meshdeck test shell</body></html>";
 pub const HASHED_JS: &str = "meshdeck-frontend-0123456789abcdef.js";
+pub const HASHED_CSS: &str = "style-0123456789abcdef.css";
+/// Stands in for the `.br` file `cargo xtask` writes at build time.
+pub const PRECOMPRESSED_CSS: &[u8] = b"precompressed at build time";
 
 /// A dist directory with an index and one hashed asset, unique per call.
 pub fn dist_dir() -> PathBuf {
@@ -23,6 +26,8 @@ pub fn dist_dir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), INDEX_HTML).unwrap();
     std::fs::write(dir.join(HASHED_JS), "console.log('x');\n".repeat(50)).unwrap();
+    std::fs::write(dir.join(HASHED_CSS), "body { margin: 0 }\n".repeat(50)).unwrap();
+    std::fs::write(dir.join(format!("{HASHED_CSS}.br")), PRECOMPRESSED_CSS).unwrap();
     dir
 }
 
