@@ -1,6 +1,18 @@
-//! The sandbox fleet: simulated clusters on loopback that speak the real
-//! Kubernetes REST API, so the backend drives them exactly like real ones.
-//!
-//! Nothing is served yet: the REST API, storage and controllers arrive with
-//! the sandbox issues (#3, #4). Until then the embedded default fleet is
-//! empty, which the console reports as "no member clusters".
+//! Simulated member clusters speaking the Kubernetes REST API over TLS on
+//! loopback: meshdeck's embedded default fleet and its test bed. Real clients
+//! (kubectl, the kube crate) are the judges of its compatibility.
+
+pub mod api;
+pub mod clock;
+pub mod cluster;
+pub mod fleet;
+pub mod kubeconfig;
+pub mod ops;
+pub mod resources;
+pub mod selectors;
+pub mod status;
+pub mod store;
+pub mod tls;
+
+pub use cluster::Cluster;
+pub use fleet::{Fleet, FleetOptions, Member};

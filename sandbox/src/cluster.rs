@@ -1,0 +1,114 @@
+//! One simulated cluster: its name, credentials, storage, served kinds and
+//! the pod logs its controllers write.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde_json::Value;
+
+use crate::resources::{Registry, ResourceType};
+use crate::store::Store;
+
+pub struct Cluster {
+    pub name: String,
+    /// The bearer token clients must present.
+    pub token: String,
+    pub store: Store,
+    registry: RwLock<Registry>,
+    /// Serialises read-modify-write operations (update, patch, delete).
+    pub(crate) writes: tokio::sync::Mutex<()>,
+    logs: Mutex<HashMap<(String, String, String), String>>,
+    /// Bumped to end every open watch, as a dropped connection would.
+    watch_epoch: tokio::sync::watch::Sender<u64>,
+    unreachable: AtomicBool,
+}
+
+impl Cluster {
+    pub fn new(name: impl Into<String>, token: impl Into<String>, store: Store) -> Arc<Self> {
+        let cluster = Arc::new(Self {
+            name: name.into(),
+            token: token.into(),
+            store,
+            registry: RwLock::new(Registry::builtin()),
+            writes: tokio::sync::Mutex::new(()),
+            logs: Mutex::default(),
+            watch_epoch: tokio::sync::watch::Sender::new(0),
+            unreachable: AtomicBool::new(false),
+        });
+        cluster.refresh_custom_resources();
+        cluster
+    }
+
+    pub fn registry(&self) -> Registry {
+        self.registry
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<ResourceType> {
+        self.registry
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .find(group, version, plural)
+            .cloned()
+    }
+
+    /// Re-reads the stored CRDs into the served kinds.
+    pub fn refresh_custom_resources(&self) {
+        let (crds, _) = self
+            .store
+            .list("customresourcedefinitions.apiextensions.k8s.io", None);
+        let crds: Vec<Value> = crds.iter().map(|c| (**c).clone()).collect();
+        self.registry
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_custom(&crds);
+    }
+
+    /// Appends to a container's log (what `kubectl logs` shows).
+    pub fn append_log(&self, namespace: &str, pod: &str, container: &str, line: &str) {
+        let mut logs = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = logs
+            .entry((namespace.into(), pod.into(), container.into()))
+            .or_default();
+        entry.push_str(line);
+        if !line.ends_with('\n') {
+            entry.push('\n');
+        }
+    }
+
+    pub fn log(&self, namespace: &str, pod: &str, container: &str) -> String {
+        self.logs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(namespace.into(), pod.into(), container.into()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// A receiver that changes when [`Cluster::drop_watches`] is called.
+    pub fn watch_disconnects(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.watch_epoch.subscribe()
+    }
+
+    /// Ends every open watch stream, as a network blip would; clients
+    /// resume from the last version they saw.
+    pub fn drop_watches(&self) {
+        self.watch_epoch.send_modify(|epoch| *epoch += 1);
+    }
+
+    /// Makes the cluster answer 503 to everything (or stop doing so): a
+    /// control plane that stopped answering.
+    pub fn set_unreachable(&self, unreachable: bool) {
+        self.unreachable.store(unreachable, Ordering::Relaxed);
+        if unreachable {
+            self.drop_watches();
+        }
+    }
+
+    pub fn is_unreachable(&self) -> bool {
+        self.unreachable.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,212 @@
+//! A running sandbox fleet: one HTTPS server per cluster on loopback, the
+//! shared CA, tokens and ports kept in the state directory so a kubeconfig
+//! written once keeps working across restarts.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::cluster::Cluster;
+use crate::kubeconfig;
+use crate::ops::{self, WriteOptions};
+use crate::store::Store;
+use crate::tls::{Tls, TlsListener};
+
+/// Namespaces every new cluster starts with, as kubeadm/GKE create them.
+const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+
+const ENDPOINTS_FILE: &str = "sandbox-endpoints.json";
+
+#[derive(Debug, Clone)]
+pub struct FleetOptions {
+    /// Cluster names, which are also their kubeconfig context names.
+    pub clusters: Vec<String>,
+    /// Where state, CA, tokens and ports live; `None` keeps all in memory.
+    pub state_dir: Option<PathBuf>,
+    /// The address to listen on (loopback by default).
+    pub host: std::net::IpAddr,
+}
+
+impl FleetOptions {
+    pub fn in_memory(clusters: &[&str]) -> Self {
+        Self {
+            clusters: clusters.iter().map(|c| (*c).to_owned()).collect(),
+            state_dir: None,
+            host: std::net::Ipv4Addr::LOCALHOST.into(),
+        }
+    }
+}
+
+/// What is remembered between starts for each cluster.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Endpoint {
+    port: u16,
+    token: String,
+}
+
+pub struct Member {
+    pub cluster: Arc<Cluster>,
+    /// `https://127.0.0.1:<port>`.
+    pub server: String,
+    pub addr: SocketAddr,
+}
+
+pub struct Fleet {
+    pub members: Vec<Member>,
+    pub ca_pem: String,
+    servers: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        for server in &self.servers {
+            server.abort();
+        }
+    }
+}
+
+impl Fleet {
+    /// Opens every cluster's store and starts serving it.
+    pub async fn start(options: FleetOptions) -> io::Result<Self> {
+        let state = options.state_dir.as_deref();
+        let tls = Tls::load_or_create(state)?;
+        let mut endpoints: BTreeMap<String, Endpoint> = match state {
+            Some(dir) => read_endpoints(dir),
+            None => BTreeMap::new(),
+        };
+        let mut members = Vec::new();
+        let mut servers = Vec::new();
+        for name in &options.clusters {
+            let store = match state {
+                Some(dir) => {
+                    let clusters = dir.join("clusters");
+                    std::fs::create_dir_all(&clusters)?;
+                    Store::open(&clusters.join(format!("{name}.journal")))?
+                }
+                None => Store::memory(),
+            };
+            let remembered = endpoints.get(name).cloned();
+            let token = remembered.as_ref().map_or_else(
+                || crate::clock::hex(&rand::random::<[u8; 24]>()),
+                |e| e.token.clone(),
+            );
+            let tcp = bind(options.host, remembered.as_ref().map(|e| e.port)).await?;
+            let addr = tcp.local_addr()?;
+            endpoints.insert(
+                name.clone(),
+                Endpoint {
+                    port: addr.port(),
+                    token: token.clone(),
+                },
+            );
+
+            let cluster = Cluster::new(name.clone(), token, store);
+            seed(&cluster).await;
+            let listener = TlsListener::new(tcp, tls.acceptor.clone())?;
+            let app = crate::api::router(cluster.clone());
+            let cluster_name = name.clone();
+            servers.push(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(cluster = %cluster_name, error = %e, "sandbox cluster stopped serving");
+                }
+            }));
+            members.push(Member {
+                cluster,
+                server: format!("https://{addr}"),
+                addr,
+            });
+        }
+        if let Some(dir) = state {
+            let text = serde_json::to_string_pretty(&endpoints).map_err(io::Error::other)?;
+            std::fs::write(dir.join(ENDPOINTS_FILE), text)?;
+        }
+        Ok(Self {
+            members,
+            ca_pem: tls.ca_pem,
+            servers,
+        })
+    }
+
+    pub fn cluster(&self, name: &str) -> Option<&Arc<Cluster>> {
+        self.members
+            .iter()
+            .map(|m| &m.cluster)
+            .find(|c| c.name == name)
+    }
+
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.cluster.name == name)
+    }
+
+    /// A kubeconfig (YAML) with one context per cluster.
+    pub fn kubeconfig(&self) -> String {
+        let entries: Vec<kubeconfig::Entry<'_>> = self
+            .members
+            .iter()
+            .map(|m| kubeconfig::Entry {
+                name: &m.cluster.name,
+                server: &m.server,
+                token: &m.cluster.token,
+            })
+            .collect();
+        kubeconfig::render(&self.ca_pem, &entries)
+    }
+
+    /// Writes the kubeconfig to `path`, readable by its owner only: it
+    /// holds the clusters' tokens.
+    pub fn write_kubeconfig(&self, path: &Path) -> io::Result<()> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        io::Write::write_all(&mut options.open(path)?, self.kubeconfig().as_bytes())
+    }
+}
+
+/// Binds the remembered port when it is free, else any free port.
+async fn bind(host: std::net::IpAddr, port: Option<u16>) -> io::Result<TcpListener> {
+    if let Some(port) = port
+        && let Ok(listener) = TcpListener::bind((host, port)).await
+    {
+        return Ok(listener);
+    }
+    TcpListener::bind((host, 0)).await
+}
+
+fn read_endpoints(dir: &Path) -> BTreeMap<String, Endpoint> {
+    std::fs::read_to_string(dir.join(ENDPOINTS_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// A new cluster starts with the system namespaces (and thereby their
+/// `default` service accounts).
+async fn seed(cluster: &Cluster) {
+    let Some(namespaces) = cluster.find("", "v1", "namespaces") else {
+        return;
+    };
+    for name in SYSTEM_NAMESPACES {
+        if cluster.store.get("namespaces", "", name).is_some() {
+            continue;
+        }
+        let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+        let options = WriteOptions {
+            user_agent: "kube-apiserver".into(),
+            ..WriteOptions::default()
+        };
+        if let Err(e) = ops::create(cluster, &namespaces, "", body, &options).await {
+            tracing::error!(cluster = %cluster.name, namespace = name, error = %e.message, "seeding failed");
+        }
+    }
+}
