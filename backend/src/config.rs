@@ -1,14 +1,75 @@
-//! Command-line options, each with an environment-variable fallback.
+//! Command line: serve options (each with an environment-variable
+//! fallback) and the maintenance subcommands.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use clap::Parser;
+use axum::http::HeaderName;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use shared::Role;
+
+use crate::auth::{AuthMode, AuthSettings, ProxyAuth, proxy::parse_group_role};
 
 /// meshdeck: a console for service meshes and multi-cluster ingress across a
 /// fleet of Kubernetes clusters.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "meshdeck", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    /// Without a subcommand, meshdeck serves the console.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Manage local accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Inspect the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account. Its password is generated and printed once,
+    /// unless --password-stdin reads one.
+    Create {
+        name: String,
+        /// manager, operator or security_officer.
+        #[arg(long)]
+        role: Role,
+        /// May manage accounts.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; exits 1 and names the first broken entry if
+    /// anyone edited or deleted a row.
+    Verify,
+}
+
+/// How people sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthKind {
+    /// Local accounts and the sign-in page.
+    Local,
+    /// Identity from headers set by an authenticating proxy.
+    Proxy,
+}
+
+/// Options of the server (and where its data lives, for subcommands too).
+#[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address the console listens on.
     #[arg(long, env = "MESHDECK_LISTEN", default_value = "127.0.0.1:8080")]
@@ -19,8 +80,23 @@ pub struct Config {
     pub kubeconfig: Option<PathBuf>,
 
     /// Directory for the console's own durable data (and the sandbox's).
-    #[arg(long, env = "MESHDECK_STATE_DIR", default_value = ".state")]
+    #[arg(
+        long,
+        env = "MESHDECK_STATE_DIR",
+        default_value = ".state",
+        global = true
+    )]
     pub state_dir: PathBuf,
+
+    /// PostgreSQL URL for accounts, sessions and the audit log (default:
+    /// SQLite file `meshdeck.db` in the state directory).
+    #[arg(
+        long,
+        env = "MESHDECK_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
 
     /// Run on the embedded sandbox fleet instead of real clusters.
     #[arg(long, env = "MESHDECK_SANDBOX")]
@@ -29,4 +105,94 @@ pub struct Config {
     /// Directory holding the built single-page app (Trunk's output).
     #[arg(long, env = "MESHDECK_DIST", default_value = "dist")]
     pub dist: PathBuf,
+
+    /// How people sign in.
+    #[arg(long, env = "MESHDECK_AUTH", value_enum, default_value = "local")]
+    pub auth: AuthKind,
+
+    /// Proxy mode: addresses of the authenticating proxy (comma-separated);
+    /// identity headers from anywhere else are ignored.
+    #[arg(long, env = "MESHDECK_PROXY_TRUSTED", value_delimiter = ',')]
+    pub proxy_trusted: Vec<IpAddr>,
+
+    /// Proxy mode: header carrying the user name.
+    #[arg(
+        long,
+        env = "MESHDECK_PROXY_USER_HEADER",
+        default_value = "x-forwarded-user"
+    )]
+    pub proxy_user_header: String,
+
+    /// Proxy mode: header carrying the user's groups, comma-separated.
+    #[arg(
+        long,
+        env = "MESHDECK_PROXY_GROUPS_HEADER",
+        default_value = "x-forwarded-groups"
+    )]
+    pub proxy_groups_header: String,
+
+    /// Proxy mode: GROUP=ROLE pairs (comma-separated), first match wins,
+    /// e.g. `mesh-sec=security_officer,mesh-ops=operator,staff=manager`.
+    #[arg(long, env = "MESHDECK_PROXY_GROUP_ROLES", value_delimiter = ',')]
+    pub proxy_group_roles: Vec<String>,
+
+    /// Proxy mode: groups whose members may manage accounts.
+    #[arg(long, env = "MESHDECK_PROXY_ADMIN_GROUPS", value_delimiter = ',')]
+    pub proxy_admin_groups: Vec<String>,
+
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "MESHDECK_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+
+    /// Hours after sign-in at which a session ends however it is used.
+    #[arg(long, env = "MESHDECK_SESSION_MAX_HOURS", default_value_t = 12)]
+    pub session_max_hours: i64,
+
+    /// Mark cookies Secure: set this when people reach the console over
+    /// TLS (e.g. through a terminating proxy).
+    #[arg(long, env = "MESHDECK_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    /// The identity settings, checked.
+    pub fn auth_settings(&self) -> Result<AuthSettings, String> {
+        let mode = match self.auth {
+            AuthKind::Local => AuthMode::Local,
+            AuthKind::Proxy => {
+                if self.proxy_trusted.is_empty() {
+                    return Err("--auth proxy needs --proxy-trusted ADDRESS".into());
+                }
+                let group_roles = self
+                    .proxy_group_roles
+                    .iter()
+                    .map(|pair| parse_group_role(pair))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if group_roles.is_empty() {
+                    return Err("--auth proxy needs --proxy-group-roles GROUP=ROLE,…".into());
+                }
+                let header = |name: &str| {
+                    HeaderName::try_from(name.to_ascii_lowercase())
+                        .map_err(|_| format!("{name:?} is not a header name"))
+                };
+                AuthMode::Proxy(ProxyAuth {
+                    trusted: self.proxy_trusted.clone(),
+                    user_header: header(&self.proxy_user_header)?,
+                    groups_header: header(&self.proxy_groups_header)?,
+                    group_roles,
+                    admin_groups: self.proxy_admin_groups.clone(),
+                })
+            }
+        };
+        if self.session_idle_minutes < 1 || self.session_max_hours < 1 {
+            return Err("session limits must be at least one minute / one hour".into());
+        }
+        Ok(AuthSettings {
+            mode,
+            idle_secs: self.session_idle_minutes * 60,
+            absolute_secs: self.session_max_hours * 3600,
+            secure_cookies: self.secure_cookies,
+            ..AuthSettings::default()
+        })
+    }
 }

@@ -18,7 +18,15 @@ pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("cluster {cluster} did not answer: {reason}")]
@@ -32,7 +40,11 @@ impl AppError {
     fn to_api_error(&self) -> ApiError {
         match self {
             AppError::BadRequest(msg) => ApiError::new(ErrorCode::BadRequest, msg),
+            AppError::Unauthorized(msg) => ApiError::new(ErrorCode::Unauthorized, msg),
+            AppError::Forbidden(msg) => ApiError::new(ErrorCode::Forbidden, msg),
             AppError::NotFound(msg) => ApiError::new(ErrorCode::NotFound, msg),
+            AppError::Conflict(msg) => ApiError::new(ErrorCode::Conflict, msg),
+            AppError::TooManyRequests(msg) => ApiError::new(ErrorCode::TooManyRequests, msg),
             AppError::PayloadTooLarge(msg) => ApiError::new(ErrorCode::PayloadTooLarge, msg),
             AppError::ClusterUnreachable { cluster, .. } => ApiError::new(
                 ErrorCode::ClusterUnreachable,
@@ -43,6 +55,15 @@ impl AppError {
                 ErrorCode::Internal,
                 "the console failed to handle this request; its log has the details",
             ),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(err: crate::store::StoreError) -> Self {
+        match err {
+            crate::store::StoreError::Conflict(msg) => AppError::Conflict(msg),
+            other => AppError::Internal(other.to_string()),
         }
     }
 }

@@ -2,11 +2,16 @@
 //! every other path. [`app`] builds the whole router (tests drive it
 //! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
 
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod request_id;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 
 use axum::Router;
@@ -16,9 +21,12 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::AuthMode;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::request_id::{REQUEST_ID_HEADER, SequentialRequestId};
-pub use crate::state::AppState;
+pub use crate::state::{AppState, Settings};
+use crate::store::Store;
 
 /// The complete router: API, SPA, and the middleware every response passes.
 pub fn app(state: AppState) -> Router {
@@ -48,7 +56,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(error::render_api_errors));
 
     Router::new()
-        .nest("/api", http::api_routes())
+        .nest("/api", http::api_routes(&state))
         .fallback_service(http::spa::service(state.dist()))
         .layer(middleware)
         .with_state(state)
@@ -64,12 +72,39 @@ pub enum ServeError {
     },
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("cannot create the sandbox accounts: {0}")]
+    Bootstrap(#[from] auth::bootstrap::CreateError),
 }
 
 /// Binds `config.listen`, prints the URL to open, serves until a shutdown
 /// signal, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
-    let state = AppState::new(config.dist.clone(), config.sandbox);
+    let auth = config.auth_settings().map_err(ServeError::Config)?;
+    let store = Store::open_configured(config.database_url.as_deref(), &config.state_dir).await?;
+    let clock = Clock::system();
+    if config.sandbox && matches!(auth.mode, AuthMode::Local) {
+        let created =
+            auth::bootstrap::sandbox_accounts(&store, auth.hash_cost, clock.now()).await?;
+        if !created.is_empty() {
+            // Printed once, on the terminal only: never logged, never stored.
+            eprint!("{}", auth::bootstrap::announce(&created));
+        }
+    }
+    if matches!(auth.mode, AuthMode::Local) && store.count_accounts().await? == 0 {
+        tracing::warn!(
+            "no accounts yet: create one with `meshdeck account create NAME --role ROLE --admin`"
+        );
+    }
+    let settings = Settings {
+        dist: config.dist.clone(),
+        sandbox: config.sandbox,
+        auth,
+    };
+    let state = AppState::new(settings, store, clock);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {
@@ -83,9 +118,14 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     tracing::info!(%addr, sandbox = config.sandbox, "meshdeck listening");
     // The one line people look for in the terminal.
     eprintln!("meshdeck is ready: open http://{addr}");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Connect info gives the sign-in limiter and the proxy check the
+    // client's address.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("meshdeck stopped");
     Ok(())
 }

@@ -1,13 +1,20 @@
-//! The `meshdeck` binary: parse the command line, build the state, serve.
+//! The `meshdeck` binary: parse the command line, then serve or run a
+//! maintenance subcommand.
 
-use backend::config::Config;
+use backend::config::Cli;
 use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
+    let cli = Cli::parse();
     backend::telemetry::init();
-    match backend::serve(config).await {
+    let result = match cli.command {
+        None => backend::serve(cli.config).await.map_err(|e| e.to_string()),
+        Some(command) => backend::cli::run(&cli.config, command)
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "meshdeck stopped");

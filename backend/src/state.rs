@@ -3,6 +3,22 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::auth::limiter::SignInLimiter;
+use crate::auth::{AuthSettings, secrets};
+use crate::clock::Clock;
+use crate::store::Store;
+
+/// The settings [`AppState`] is built from.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The built SPA.
+    pub dist: PathBuf,
+    /// Whether the fleet is the embedded sandbox (shown to users, never
+    /// branched on for cluster work).
+    pub sandbox: bool,
+    pub auth: AuthSettings,
+}
+
 /// Shared, cheaply cloned application state.
 #[derive(Clone)]
 pub struct AppState {
@@ -10,24 +26,61 @@ pub struct AppState {
 }
 
 struct Inner {
-    dist: PathBuf,
-    sandbox: bool,
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    limiter: SignInLimiter,
+    decoy_hash: String,
+    csrf_key: String,
 }
 
 impl AppState {
-    /// `dist` is the built SPA; `sandbox` says whether the fleet is the
-    /// embedded sandbox (shown to users, never branched on for cluster work).
-    pub fn new(dist: PathBuf, sandbox: bool) -> Self {
+    pub fn new(settings: Settings, store: Store, clock: Clock) -> Self {
+        let decoy_hash = secrets::decoy_hash(settings.auth.hash_cost);
+        let limiter = SignInLimiter::new(settings.auth.limits);
         Self {
-            inner: Arc::new(Inner { dist, sandbox }),
+            inner: Arc::new(Inner {
+                settings,
+                store,
+                clock,
+                limiter,
+                decoy_hash,
+                csrf_key: secrets::random_token(),
+            }),
         }
     }
 
     pub fn dist(&self) -> &std::path::Path {
-        &self.inner.dist
+        &self.inner.settings.dist
     }
 
     pub fn sandbox(&self) -> bool {
-        self.inner.sandbox
+        self.inner.settings.sandbox
+    }
+
+    pub fn auth(&self) -> &AuthSettings {
+        &self.inner.settings.auth
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    pub fn limiter(&self) -> &SignInLimiter {
+        &self.inner.limiter
+    }
+
+    /// Verified against when a sign-in names an unknown account.
+    pub fn decoy_hash(&self) -> &str {
+        &self.inner.decoy_hash
+    }
+
+    /// Per-process key behind the proxy mode's CSRF tokens.
+    pub fn csrf_key(&self) -> &str {
+        &self.inner.csrf_key
     }
 }

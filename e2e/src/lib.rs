@@ -11,7 +11,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use backend::AppState;
+use backend::auth::bootstrap::{self, Created};
+use backend::auth::{AuthSettings, HashCost};
+use backend::clock::Clock;
+use backend::store::Store;
+use backend::{AppState, Settings};
+use shared::Account;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -39,11 +44,15 @@ pub fn dist_dir() -> PathBuf {
 /// Dropping it shuts the runtime, and with it the server, down.
 pub struct Console {
     pub url: String,
+    /// The sandbox's default accounts (as first start creates them) plus an
+    /// `admin` account with the admin capability, with their passwords.
+    pub accounts: Vec<Created>,
     _runtime: tokio::runtime::Runtime,
 }
 
 impl Console {
-    /// Starts the backend on the embedded (sandbox) fleet with the built SPA.
+    /// Starts the backend on the embedded (sandbox) fleet with the built SPA
+    /// and a fresh database.
     pub fn start() -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -51,21 +60,70 @@ impl Console {
             .build()
             .expect("tokio runtime");
         let dist = dist_dir();
-        let addr: SocketAddr = runtime.block_on(async {
+        let state_dir = std::env::temp_dir().join(format!(
+            "meshdeck-e2e-{}-{}",
+            std::process::id(),
+            Clock::system().now()
+        ));
+        let (addr, accounts) = runtime.block_on(async {
+            let store = Store::open_sqlite_in(&state_dir)
+                .await
+                .expect("open the database");
+            let now = Clock::system().now();
+            let mut accounts = bootstrap::sandbox_accounts(&store, HashCost::Default, now)
+                .await
+                .expect("create the sandbox accounts");
+            let admin = Account {
+                name: "admin".into(),
+                role: shared::Role::Manager,
+                admin: true,
+            };
+            accounts.push(
+                bootstrap::create_account(&store, HashCost::Default, now, "e2e", admin, None)
+                    .await
+                    .expect("create the admin account"),
+            );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind a loopback port");
-            let addr = listener.local_addr().expect("local address");
-            let app = backend::app(AppState::new(dist, true));
+            let addr: SocketAddr = listener.local_addr().expect("local address");
+            let settings = Settings {
+                dist,
+                sandbox: true,
+                auth: AuthSettings::default(),
+            };
+            let app = backend::app(AppState::new(settings, store, Clock::system()));
             tokio::spawn(async move {
-                let _ = axum::serve(listener, app).await;
+                let service = app.into_make_service_with_connect_info::<SocketAddr>();
+                let _ = axum::serve(listener, service).await;
             });
-            addr
+            (addr, accounts)
         });
         Self {
             url: format!("http://{addr}"),
+            accounts,
             _runtime: runtime,
         }
+    }
+
+    /// The accounts as the journeys read them (`ACCOUNTS`): name, role,
+    /// role title, admin flag and password.
+    pub fn accounts_json(&self) -> String {
+        let rows: Vec<String> = self
+            .accounts
+            .iter()
+            .map(|c| {
+                format!(
+                    r#"{{"name":"{}","role":"{}","title":"{}","admin":{},"password":"{}"}}"#,
+                    c.account.name,
+                    c.account.role.slug(),
+                    c.account.role.title(),
+                    c.account.admin,
+                    c.password
+                )
+            })
+            .collect();
+        format!("[{}]", rows.join(","))
     }
 
     /// Runs `e2e/journeys/<journey>.mjs` against this console with `env`

@@ -18,6 +18,8 @@ pub enum ErrorCode {
     Conflict,
     /// The request body is larger than the console accepts.
     PayloadTooLarge,
+    /// Too many failed attempts (sign-in); wait before trying again.
+    TooManyRequests,
     /// A member cluster did not answer.
     ClusterUnreachable,
     /// Something failed inside the console; details are in its log.
@@ -36,6 +38,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::TooManyRequests => 429,
             ErrorCode::ClusterUnreachable => 502,
             ErrorCode::Internal => 500,
             ErrorCode::Network => 503,
@@ -51,6 +54,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "Not found",
             ErrorCode::Conflict => "Conflict with the current state",
             ErrorCode::PayloadTooLarge => "Request too large",
+            ErrorCode::TooManyRequests => "Too many attempts",
             ErrorCode::ClusterUnreachable => "Cluster unreachable",
             ErrorCode::Internal => "Internal error",
             ErrorCode::Network => "Console unreachable",

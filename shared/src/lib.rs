@@ -2,12 +2,19 @@
 //! authority) and the frontend (for instant feedback). Nothing here does I/O:
 //! no kube, axum or tokio, so the crate builds for wasm32 as well as the host.
 
+pub mod access;
+pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod ids;
 pub mod meta;
 pub mod nav;
 pub mod routes;
+pub mod time;
 
+pub use access::{Access, Action};
+pub use audit::{AuditEntry, AuditFilter, AuditPage, BrokenLink, ChainReport, Outcome};
+pub use auth::{Account, AccountName, NewAccount, Role, SessionInfo, SignIn};
 pub use error::{ApiError, ErrorCode};
 pub use ids::{ClusterName, InvalidName};
 pub use meta::{Health, VersionInfo};

@@ -4,3 +4,19 @@
 pub const API_PREFIX: &str = "/api";
 pub const HEALTH: &str = "/api/health";
 pub const VERSION: &str = "/api/version";
+/// `POST` signs in, `GET` says who is signed in, `DELETE` signs out.
+pub const SESSION: &str = "/api/session";
+/// `GET` lists accounts, `POST` creates one (admin capability).
+pub const ACCOUNTS: &str = "/api/accounts";
+/// `GET` one page of the audit log, newest first.
+pub const AUDIT: &str = "/api/audit";
+/// `GET` the filtered audit log as JSON lines.
+pub const AUDIT_EXPORT: &str = "/api/audit/export";
+/// `GET` a check of the audit log's hash chain.
+pub const AUDIT_VERIFY: &str = "/api/audit/verify";
+
+/// The HttpOnly session cookie.
+pub const SESSION_COOKIE: &str = "meshdeck_session";
+/// Mutating requests carry the session's CSRF token
+/// ([`crate::SessionInfo::csrf_token`]) in this header.
+pub const CSRF_HEADER: &str = "x-csrf-token";

@@ -1,6 +1,10 @@
 //! HTTP handlers, one file per resource.
 
+pub mod accounts;
+pub mod audit;
+pub mod json;
 pub mod meta;
+pub mod session;
 pub mod spa;
 
 use axum::Router;
@@ -9,12 +13,11 @@ use axum::extract::OriginalUri;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// Routes under `/api`; anything unknown there is a JSON 404, never the SPA.
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/health", axum::routing::get(meta::get_health))
-        .route("/version", axum::routing::get(meta::get_version))
-        .fallback(unknown_api_route)
+/// Routes under `/api`, built from the endpoint table of
+/// [`crate::auth::policy`]; anything unknown there is a JSON 404, never the
+/// SPA.
+pub fn api_routes(state: &AppState) -> Router<AppState> {
+    crate::auth::policy::api_router(state).fallback(unknown_api_route)
 }
 
 async fn unknown_api_route(OriginalUri(uri): OriginalUri) -> AppError {

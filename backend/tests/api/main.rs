@@ -6,6 +6,14 @@
     reason = "a failing helper should fail the test loudly"
 )]
 
+mod accounts;
+mod audit;
+mod cli;
+mod csrf;
+mod matrix;
 mod meta;
+mod proxy;
+mod rate_limit;
+mod session;
 mod spa;
 mod support;

@@ -1,12 +1,21 @@
-//! Helpers: a throwaway dist directory and one-shot requests against `app()`.
+//! Helpers: a throwaway dist directory and database, accounts with known
+//! passwords, and one-shot requests against `app()`.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, Response};
-use backend::AppState;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, Response, StatusCode, header};
+use backend::auth::bootstrap;
+use backend::auth::{AuthSettings, HashCost};
+use backend::clock::{Clock, ManualTime};
+use backend::store::Store;
+use backend::{AppState, Settings};
 use http_body_util::BodyExt;
+use shared::{Account, Role};
 use tower::ServiceExt;
 
 pub const INDEX_HTML: &str = "<!DOCTYPE html><html><body>meshdeck test shell</body></html>";
@@ -14,16 +23,24 @@ pub const HASHED_JS: &str = "meshdeck-frontend-0123456789abcdef.js";
 pub const HASHED_CSS: &str = "style-0123456789abcdef.css";
 /// Stands in for the `.br` file `cargo xtask` writes at build time.
 pub const PRECOMPRESSED_CSS: &[u8] = b"precompressed at build time";
+/// Where the test clock starts (2023-11-14 22:13:20 UTC).
+pub const START: i64 = 1_700_000_000;
 
-/// A dist directory with an index and one hashed asset, unique per call.
-pub fn dist_dir() -> PathBuf {
+/// A directory unique to this call.
+pub fn temp_dir(kind: &str) -> PathBuf {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
-        "meshdeck-api-test-{}-{}",
+        "meshdeck-api-test-{kind}-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A dist directory with an index and one hashed asset, unique per call.
+pub fn dist_dir() -> PathBuf {
+    let dir = temp_dir("dist");
     std::fs::write(dir.join("index.html"), INDEX_HTML).unwrap();
     std::fs::write(dir.join(HASHED_JS), "console.log('x');\n".repeat(50)).unwrap();
     std::fs::write(dir.join(HASHED_CSS), "body { margin: 0 }\n".repeat(50)).unwrap();
@@ -31,9 +48,157 @@ pub fn dist_dir() -> PathBuf {
     dir
 }
 
+/// Auth settings for tests: cheap password hashing, otherwise the defaults.
+pub fn test_auth() -> AuthSettings {
+    AuthSettings {
+        hash_cost: HashCost::TestOnly,
+        ..AuthSettings::default()
+    }
+}
+
+/// A console with its own SQLite database and a hand-moved clock.
+pub struct TestConsole {
+    pub state: AppState,
+    pub time: ManualTime,
+    app: Router,
+}
+
+/// A signed-in browser: its session cookie and CSRF token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestConsole {
+    pub async fn new() -> Self {
+        Self::with_auth(test_auth()).await
+    }
+
+    pub async fn with_auth(auth: AuthSettings) -> Self {
+        let store = Store::open_sqlite_in(&temp_dir("state")).await.unwrap();
+        let (clock, time) = Clock::manual(START);
+        let settings = Settings {
+            dist: dist_dir(),
+            sandbox: true,
+            auth,
+        };
+        let state = AppState::new(settings, store, clock);
+        Self {
+            app: backend::app(state.clone()),
+            state,
+            time,
+        }
+    }
+
+    /// Creates an account whose password is `<name>-password`.
+    pub async fn add_account(&self, name: &str, role: Role, admin: bool) -> String {
+        let password = format!("{name}-password");
+        let account = Account {
+            name: name.to_owned(),
+            role,
+            admin,
+        };
+        bootstrap::create_account(
+            self.state.store(),
+            HashCost::TestOnly,
+            self.time.now(),
+            "test",
+            account,
+            Some(password.clone()),
+        )
+        .await
+        .unwrap();
+        password
+    }
+
+    /// Sends `request` from 127.0.0.1.
+    pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.send_from(request, "127.0.0.1:40000".parse().unwrap())
+            .await
+    }
+
+    pub async fn send_from(&self, mut request: Request<Body>, peer: SocketAddr) -> Response<Body> {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        self.app.clone().oneshot(request).await.unwrap()
+    }
+
+    /// `POST /api/session`, as the sign-in form does.
+    pub async fn try_sign_in(&self, name: &str, password: &str) -> Response<Body> {
+        let body = serde_json::json!({"name": name, "password": password});
+        self.send(json_request(Method::POST, "/api/session", &body, None))
+            .await
+    }
+
+    /// Signs in, panicking unless it works.
+    pub async fn sign_in(&self, name: &str, password: &str) -> Session {
+        let response = self.try_sign_in(name, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "sign-in of {name}");
+        let cookie = session_cookie(&response).unwrap();
+        let info: shared::SessionInfo = serde_json::from_value(body_json(response).await).unwrap();
+        Session {
+            cookie,
+            csrf: info.csrf_token,
+        }
+    }
+
+    /// Creates an account and signs it in.
+    pub async fn signed_in(&self, name: &str, role: Role, admin: bool) -> Session {
+        let password = self.add_account(name, role, admin).await;
+        self.sign_in(name, &password).await
+    }
+
+    pub async fn get_as(&self, path: &str, session: Option<&Session>) -> Response<Body> {
+        let mut request = Request::get(path);
+        if let Some(s) = session {
+            request = request.header(header::COOKIE, format!("meshdeck_session={}", s.cookie));
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// The audit log as `GET /api/audit?query` returns it to `session`.
+    pub async fn audit(&self, session: &Session, query: &str) -> shared::AuditPage {
+        let response = self
+            .get_as(&format!("/api/audit?{query}"), Some(session))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        serde_json::from_value(body_json(response).await).unwrap()
+    }
+}
+
+/// A JSON request carrying `session`'s cookie and CSRF token, if given.
+pub fn json_request(
+    method: Method,
+    path: &str,
+    body: &serde_json::Value,
+    session: Option<&Session>,
+) -> Request<Body> {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(s) = session {
+        request = request
+            .header(header::COOKIE, format!("meshdeck_session={}", s.cookie))
+            .header("x-csrf-token", &s.csrf);
+    }
+    request.body(Body::from(body.to_string())).unwrap()
+}
+
+/// The session token the response's `Set-Cookie` sets.
+pub fn session_cookie(response: &Response<Body>) -> Option<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("meshdeck_session="))
+        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+}
+
+/// One request against a fresh console (for tests that need no account).
 pub async fn send(request: Request<Body>) -> Response<Body> {
-    let app = backend::app(AppState::new(dist_dir(), true));
-    app.oneshot(request).await.unwrap()
+    TestConsole::new().await.send(request).await
 }
 
 pub async fn get(path: &str) -> Response<Body> {
@@ -52,4 +217,9 @@ pub async fn body_bytes(response: Response<Body>) -> Vec<u8> {
 
 pub async fn body_json(response: Response<Body>) -> serde_json::Value {
     serde_json::from_slice(&body_bytes(response).await).unwrap()
+}
+
+/// The `ApiError` of a failed response.
+pub async fn api_error(response: Response<Body>) -> shared::ApiError {
+    serde_json::from_value(body_json(response).await).unwrap()
 }

@@ -1,0 +1,139 @@
+//! The hash chain over audit entries: each entry's hash covers its own
+//! stored fields and the previous entry's hash, so an edited, inserted or
+//! deleted row shows as the first entry that no longer checks out.
+
+use sha2::{Digest, Sha256};
+use shared::{BrokenLink, ChainReport};
+
+use crate::store::audit::RawEntry;
+
+/// `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// SHA-256 (hex) over the entry's stored fields, `prev_hash` included, as a
+/// JSON array (unambiguous field boundaries).
+pub fn entry_hash(entry: &RawEntry) -> String {
+    let fields = serde_json::json!([
+        entry.seq,
+        entry.at,
+        entry.actor,
+        entry.role,
+        entry.action,
+        entry.clusters,
+        entry.targets,
+        entry.params,
+        entry.outcome,
+        entry.request_id,
+        entry.prev_hash,
+    ]);
+    hex::encode(Sha256::digest(fields.to_string().as_bytes()))
+}
+
+/// Walks `entries` (oldest first) and reports the first broken link.
+pub fn verify(entries: &[RawEntry]) -> ChainReport {
+    let mut expected_prev = GENESIS;
+    let mut checked = 0;
+    for (expected_seq, entry) in (1i64..).zip(entries) {
+        let broken = |reason: String| ChainReport {
+            checked,
+            broken: Some(BrokenLink {
+                seq: entry.seq,
+                reason,
+            }),
+        };
+        if entry.seq != expected_seq {
+            return broken(format!(
+                "entry {} follows entry {}: entries {expected_seq}..{} are missing",
+                entry.seq,
+                expected_seq - 1,
+                entry.seq - 1
+            ));
+        }
+        if entry.prev_hash != expected_prev {
+            return broken(format!(
+                "entry {} does not point at the hash of entry {} (it was edited, or a row before it was replaced)",
+                entry.seq,
+                entry.seq - 1
+            ));
+        }
+        if entry_hash(entry) != entry.hash {
+            return broken(format!(
+                "entry {} does not match its hash: its content was edited",
+                entry.seq
+            ));
+        }
+        expected_prev = &entry.hash;
+        checked += 1;
+    }
+    ChainReport {
+        checked,
+        broken: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<RawEntry> {
+        let mut prev = GENESIS.to_owned();
+        (1..=n)
+            .map(|seq| {
+                let mut e = RawEntry {
+                    seq,
+                    at: 1000 + seq,
+                    actor: "alice".into(),
+                    role: Some("operator".into()),
+                    action: "test.act".into(),
+                    clusters: "[\"gke-eu\"]".into(),
+                    targets: "[]".into(),
+                    params: "[]".into(),
+                    outcome: "success".into(),
+                    request_id: None,
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                };
+                e.hash = entry_hash(&e);
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_untouched_chain_is_intact() {
+        let report = verify(&chain(5));
+        assert_eq!(report.checked, 5);
+        assert!(report.intact());
+        assert!(verify(&[]).intact());
+    }
+
+    #[test]
+    fn an_edit_breaks_at_the_edited_entry() {
+        let mut entries = chain(5);
+        entries[2].actor = "mallory".into();
+        let report = verify(&entries);
+        assert_eq!(report.broken.unwrap().seq, 3);
+        assert_eq!(report.checked, 2);
+    }
+
+    #[test]
+    fn an_edit_with_a_recomputed_hash_breaks_at_the_next_entry() {
+        let mut entries = chain(5);
+        entries[2].outcome = "denied".into();
+        entries[2].hash = entry_hash(&entries[2]);
+        assert_eq!(verify(&entries).broken.unwrap().seq, 4);
+    }
+
+    #[test]
+    fn a_deleted_row_breaks_at_the_gap() {
+        let mut entries = chain(5);
+        entries.remove(1);
+        let broken = verify(&entries).broken.unwrap();
+        assert_eq!(broken.seq, 3);
+        assert!(broken.reason.contains("missing"), "{}", broken.reason);
+        let mut first_gone = chain(3);
+        first_gone.remove(0);
+        assert_eq!(verify(&first_gone).broken.unwrap().seq, 2);
+    }
+}

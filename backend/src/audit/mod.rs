@@ -1,0 +1,134 @@
+//! Recording into the audit log: who attempted what, on which clusters and
+//! objects, with which (non-secret) parameters, and how it ended. Storage
+//! and the hash chain live in [`crate::store::audit`] and [`chain`].
+
+pub mod chain;
+
+use axum::http::HeaderMap;
+use shared::{AuditEntry, Outcome};
+
+use crate::auth::Principal;
+use crate::request_id::REQUEST_ID_HEADER;
+use crate::state::AppState;
+use crate::store::audit::NewEntry;
+use crate::store::{Store, StoreError};
+
+/// Who acted: an account, or the console itself (`system`, `cli`).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub name: String,
+    pub role: Option<String>,
+}
+
+impl Actor {
+    pub fn of(principal: &Principal) -> Self {
+        Self {
+            name: principal.account.name.clone(),
+            role: Some(principal.account.role.slug().to_owned()),
+        }
+    }
+
+    /// Someone not signed in; `claimed` is the name they typed, if any.
+    pub fn anonymous(claimed: Option<&str>) -> Self {
+        Self {
+            name: claimed.map_or_else(|| "anonymous".to_owned(), str::to_owned),
+            role: None,
+        }
+    }
+
+    pub fn system(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            role: None,
+        }
+    }
+}
+
+/// One audited attempt, built up by the handler that made it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    action: String,
+    outcome: Outcome,
+    clusters: Vec<String>,
+    targets: Vec<String>,
+    params: Vec<String>,
+}
+
+impl Event {
+    pub fn new(action: &str, outcome: Outcome) -> Self {
+        Self {
+            action: action.to_owned(),
+            outcome,
+            clusters: Vec::new(),
+            targets: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+
+    pub fn cluster(mut self, cluster: impl Into<String>) -> Self {
+        self.clusters.push(cluster.into());
+        self
+    }
+
+    pub fn target(mut self, target: impl Into<String>) -> Self {
+        self.targets.push(target.into());
+        self
+    }
+
+    /// A parameter summary, `key=value`. Callers never pass secret values
+    /// or key material; passwords are not parameters.
+    pub fn param(mut self, key: &str, value: impl std::fmt::Display) -> Self {
+        self.params.push(format!("{key}={value}"));
+        self
+    }
+}
+
+/// The request id the middleware stamped on the request.
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Appends `event` by `actor` to the log, stamped with the state's clock.
+pub async fn record(
+    state: &AppState,
+    actor: Actor,
+    request_id: Option<String>,
+    event: Event,
+) -> Result<AuditEntry, StoreError> {
+    append(state.store(), state.clock().now(), actor, request_id, event).await
+}
+
+/// Appends `event` at time `at` (for callers without an [`AppState`]: the
+/// CLI and first-start setup).
+pub async fn append(
+    store: &Store,
+    at: i64,
+    actor: Actor,
+    request_id: Option<String>,
+    event: Event,
+) -> Result<AuditEntry, StoreError> {
+    let entry = store
+        .append_audit(NewEntry {
+            at,
+            actor: actor.name,
+            role: actor.role,
+            action: event.action,
+            clusters: event.clusters,
+            targets: event.targets,
+            params: event.params,
+            outcome: event.outcome,
+            request_id,
+        })
+        .await?;
+    tracing::info!(
+        seq = entry.seq,
+        actor = %entry.actor,
+        action = %entry.action,
+        outcome = %entry.outcome,
+        "audit"
+    );
+    Ok(entry)
+}

@@ -1,0 +1,109 @@
+//! The middleware in front of every API handler: recognise the caller,
+//! apply the endpoint's rule from [`super::policy`], check the CSRF token
+//! of mutating requests, and record every refusal in the audit log.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use shared::{Access, Outcome, routes::CSRF_HEADER};
+
+use super::sessions::{NoIdentity, authenticate};
+use crate::audit::{self, Actor, Event};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The rule one route's guard enforces.
+#[derive(Clone)]
+pub struct Guard {
+    pub state: AppState,
+    pub access: Access,
+    pub action: &'static str,
+}
+
+fn mutates(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The client's address, when the server was started with connect info.
+pub fn peer(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| *addr)
+}
+
+pub async fn check(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+    let state = &guard.state;
+    let mutating = mutates(request.method());
+    let request_id = audit::request_id(request.headers());
+    let identity =
+        match authenticate(state, request.headers(), peer(&request).map(|a| a.ip())).await {
+            Ok(identity) => identity,
+            Err(err) => return AppError::from(err).into_response(),
+        };
+    let refusal = Refusal {
+        guard: &guard,
+        request_id,
+    };
+    let principal = match identity {
+        Ok(principal) => Some(principal),
+        Err(_) if guard.access == Access::Public => None,
+        Err(why) => {
+            let error = AppError::Unauthorized(why.message());
+            // Reads before sign-in are how the console finds out it must
+            // show the sign-in page: refused, but not worth an entry.
+            if !mutating && !matches!(why, NoIdentity::Proxy(_)) {
+                return error.into_response();
+            }
+            return refusal
+                .record(Actor::anonymous(None), "not signed in", error)
+                .await;
+        }
+    };
+    if let Some(principal) = &principal {
+        let account = &principal.account;
+        if !guard.access.allows(account.role, account.admin) {
+            let message = format!("not allowed: {}", guard.access.needs());
+            return refusal
+                .record(Actor::of(principal), "role", AppError::Forbidden(message))
+                .await;
+        }
+        if mutating && guard.access != Access::Public {
+            let sent = request
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok());
+            if sent != Some(principal.csrf_token.as_str()) {
+                let message = format!(
+                    "the request lacks a valid {CSRF_HEADER} header; reload the console and try again"
+                );
+                return refusal
+                    .record(Actor::of(principal), "csrf", AppError::Forbidden(message))
+                    .await;
+            }
+        }
+    }
+    if let Some(principal) = principal {
+        request.extensions_mut().insert(principal);
+    }
+    next.run(request).await
+}
+
+/// A refused request: recorded in the audit log, then answered.
+struct Refusal<'a> {
+    guard: &'a Guard,
+    request_id: Option<String>,
+}
+
+impl Refusal<'_> {
+    async fn record(self, actor: Actor, reason: &str, error: AppError) -> Response {
+        let event = Event::new(self.guard.action, Outcome::Denied).param("reason", reason);
+        if let Err(err) = audit::record(&self.guard.state, actor, self.request_id, event).await {
+            return AppError::from(err).into_response();
+        }
+        error.into_response()
+    }
+}

@@ -1,0 +1,86 @@
+//! Who is asking: local accounts with server-side sessions, or identities
+//! asserted by a trusted authenticating proxy; and what they may do, decided
+//! for every endpoint by the table in [`policy`].
+
+pub mod bootstrap;
+pub mod cookies;
+pub mod guard;
+pub mod limiter;
+pub mod policy;
+pub mod proxy;
+pub mod secrets;
+pub mod sessions;
+
+use shared::Account;
+
+pub use self::proxy::ProxyAuth;
+pub use self::secrets::HashCost;
+
+/// How people prove who they are.
+#[derive(Debug, Clone)]
+pub enum AuthMode {
+    /// Local accounts, a sign-in form and session cookies.
+    Local,
+    /// Identity and groups from request headers set by a trusted proxy.
+    Proxy(ProxyAuth),
+}
+
+/// Identity settings, from the command line (see [`crate::config`]).
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub mode: AuthMode,
+    /// A session unused this long ends.
+    pub idle_secs: i64,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute_secs: i64,
+    /// Mark cookies `Secure` (the console is reached over TLS).
+    pub secure_cookies: bool,
+    pub hash_cost: HashCost,
+    pub limits: limiter::Limits,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            mode: AuthMode::Local,
+            idle_secs: 30 * 60,
+            absolute_secs: 12 * 60 * 60,
+            secure_cookies: false,
+            hash_cost: HashCost::Default,
+            limits: limiter::Limits::default(),
+        }
+    }
+}
+
+/// How the current request was authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A local session; the hash identifies its row.
+    Session {
+        token_hash: String,
+    },
+    Proxy,
+}
+
+/// The signed-in account behind a request; handlers extract it.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account: Account,
+    pub via: Via,
+    /// What the `x-csrf-token` header of a mutating request must carry.
+    pub csrf_token: String,
+}
+
+impl Principal {
+    /// The body of `GET /api/session`.
+    pub fn session_info(&self) -> shared::SessionInfo {
+        shared::SessionInfo {
+            account: self.account.clone(),
+            via: match self.via {
+                Via::Session { .. } => "password".into(),
+                Via::Proxy => "proxy".into(),
+            },
+            csrf_token: self.csrf_token.clone(),
+        }
+    }
+}

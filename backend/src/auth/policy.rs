@@ -1,0 +1,111 @@
+//! The one table mapping every API endpoint to who may call it. The API
+//! router is built from this table (see [`api_router`]), so an endpoint
+//! cannot exist without a rule, and the route × role test walks it.
+
+use axum::Router;
+use axum::http::Method;
+use axum::routing::{MethodRouter, delete, get, post};
+use shared::Access;
+
+use super::guard::{self, Guard};
+use crate::http::{accounts, audit, meta, session};
+use crate::state::AppState;
+
+/// One endpoint: method, full path, who may call it, and the action name
+/// its audit entries carry.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub action: &'static str,
+    handler: fn() -> MethodRouter<AppState>,
+}
+
+/// Every endpoint under `/api`.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Access::{Admin, Public, SignedIn};
+    let e = |method, path, access, action, handler| Endpoint {
+        method,
+        path,
+        access,
+        action,
+        handler,
+    };
+    vec![
+        e(Method::GET, "/api/health", Public, "health.read", || {
+            get(meta::get_health)
+        }),
+        e(Method::GET, "/api/version", Public, "version.read", || {
+            get(meta::get_version)
+        }),
+        e(
+            Method::GET,
+            "/api/session",
+            SignedIn,
+            "session.read",
+            || get(session::get_session),
+        ),
+        e(
+            Method::POST,
+            "/api/session",
+            Public,
+            "session.create",
+            || post(session::create_session),
+        ),
+        e(
+            Method::DELETE,
+            "/api/session",
+            SignedIn,
+            "session.delete",
+            || delete(session::delete_session),
+        ),
+        e(Method::GET, "/api/accounts", Admin, "account.list", || {
+            get(accounts::list_accounts)
+        }),
+        e(
+            Method::POST,
+            "/api/accounts",
+            Admin,
+            "account.create",
+            || post(accounts::create_account),
+        ),
+        e(Method::GET, "/api/audit", SignedIn, "audit.read", || {
+            get(audit::list_audit)
+        }),
+        e(
+            Method::GET,
+            "/api/audit/export",
+            SignedIn,
+            "audit.export",
+            || get(audit::export_audit),
+        ),
+        e(
+            Method::GET,
+            "/api/audit/verify",
+            SignedIn,
+            "audit.verify",
+            || get(audit::verify_audit),
+        ),
+    ]
+}
+
+/// The `/api` router: each endpoint's handler behind the guard that
+/// enforces its rule.
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    endpoints()
+        .into_iter()
+        .fold(Router::new(), |router, endpoint| {
+            let path = endpoint
+                .path
+                .strip_prefix(shared::routes::API_PREFIX)
+                .unwrap_or(endpoint.path);
+            let guard = Guard {
+                state: state.clone(),
+                access: endpoint.access,
+                action: endpoint.action,
+            };
+            let handler = (endpoint.handler)()
+                .route_layer(axum::middleware::from_fn_with_state(guard, guard::check));
+            router.route(path, handler)
+        })
+}

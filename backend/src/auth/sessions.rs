@@ -1,0 +1,174 @@
+//! Signing in and out, and recognising the caller of each request: a local
+//! session cookie, checked for idle and absolute expiry, or the trusted
+//! proxy's headers.
+
+use std::net::IpAddr;
+
+use axum::http::HeaderMap;
+use sha2::{Digest, Sha256};
+use shared::routes::SESSION_COOKIE;
+
+use super::limiter::Locked;
+use super::proxy::ProxyRefusal;
+use super::{AuthMode, Principal, Via, cookies, secrets};
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::sessions::NewSession;
+
+/// Last-seen times are written at most this often per session.
+const TOUCH_EVERY_SECS: i64 = 15;
+
+/// Why a request has no signed-in account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoIdentity {
+    /// No session cookie, or one the console does not know (signed out).
+    Absent,
+    /// The session passed its idle or absolute limit.
+    Expired,
+    Proxy(ProxyRefusal),
+}
+
+impl NoIdentity {
+    /// What a 401 says.
+    pub fn message(&self) -> String {
+        match self {
+            NoIdentity::Absent => "sign in to use the console".into(),
+            NoIdentity::Expired => "your session has expired; sign in again".into(),
+            NoIdentity::Proxy(refusal) => refusal.to_string(),
+        }
+    }
+}
+
+/// The account behind a request, if any.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<Result<Principal, NoIdentity>, StoreError> {
+    match &state.auth().mode {
+        AuthMode::Proxy(proxy) => Ok(proxy
+            .identify(headers, peer)
+            .map(|account| Principal {
+                csrf_token: proxy_csrf_token(state, &account.name),
+                account,
+                via: Via::Proxy,
+            })
+            .map_err(NoIdentity::Proxy)),
+        AuthMode::Local => {
+            let Some(token) = cookies::read(headers, SESSION_COOKIE).filter(|t| !t.is_empty())
+            else {
+                return Ok(Err(NoIdentity::Absent));
+            };
+            let token_hash = secrets::token_hash(&token);
+            let Some(session) = state.store().find_session(&token_hash).await? else {
+                return Ok(Err(NoIdentity::Absent));
+            };
+            let now = state.clock().now();
+            let settings = state.auth();
+            if now >= session.expires_at || now - session.last_seen >= settings.idle_secs {
+                state.store().delete_session(&token_hash).await?;
+                return Ok(Err(NoIdentity::Expired));
+            }
+            if now - session.last_seen >= TOUCH_EVERY_SECS {
+                state.store().touch_session(&token_hash, now).await?;
+            }
+            Ok(Ok(Principal {
+                account: session.account,
+                via: Via::Session { token_hash },
+                csrf_token: session.csrf_token,
+            }))
+        }
+    }
+}
+
+/// Behind a proxy there is no session row: the CSRF token is derived from
+/// a per-process key and the user name (a restart asks the page to reload).
+fn proxy_csrf_token(state: &AppState, user: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(state.csrf_key().as_bytes());
+    digest.update(b"\0");
+    digest.update(user.as_bytes());
+    hex::encode(digest.finalize())
+}
+
+/// Why a sign-in failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("wrong account name or password")]
+    Wrong,
+    #[error("{}", .locked.message(.account))]
+    Locked { account: String, locked: Locked },
+    #[error("sign-in is handled by the authenticating proxy in front of the console")]
+    ProxyMode,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A new session: the principal and the token for its cookie.
+pub struct SignedIn {
+    pub principal: Principal,
+    pub token: String,
+}
+
+/// Checks the password (after the rate limits) and opens a session.
+pub async fn sign_in(
+    state: &AppState,
+    name: &str,
+    password: &str,
+    address: &str,
+) -> Result<SignedIn, SignInError> {
+    if matches!(state.auth().mode, AuthMode::Proxy(_)) {
+        return Err(SignInError::ProxyMode);
+    }
+    let now = state.clock().now();
+    if let Some(locked) = state.limiter().check(name, address, now) {
+        return Err(SignInError::Locked {
+            account: name.to_owned(),
+            locked,
+        });
+    }
+    let stored = state.store().find_account(name).await?;
+    let hash = stored
+        .as_ref()
+        .map_or(state.decoy_hash(), |s| s.password_hash.as_str());
+    let matches = secrets::verify_password(password, hash);
+    let Some(stored) = stored.filter(|_| matches) else {
+        state.limiter().record_failure(name, address, now);
+        return Err(SignInError::Wrong);
+    };
+    state.limiter().record_success(name);
+    let token = secrets::random_token();
+    let csrf_token = secrets::random_token();
+    let token_hash = secrets::token_hash(&token);
+    state
+        .store()
+        .create_session(NewSession {
+            token_hash: &token_hash,
+            account: &stored.account.name,
+            csrf_token: &csrf_token,
+            now,
+            expires_at: now + state.auth().absolute_secs,
+        })
+        .await?;
+    state
+        .store()
+        .delete_stale_sessions(now, state.auth().idle_secs)
+        .await?;
+    Ok(SignedIn {
+        principal: Principal {
+            account: stored.account,
+            via: Via::Session { token_hash },
+            csrf_token,
+        },
+        token,
+    })
+}
+
+/// Ends the principal's session server-side (a proxy session is the
+/// proxy's to end).
+pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), StoreError> {
+    if let Via::Session { token_hash } = &principal.via {
+        state.store().delete_session(token_hash).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! `/api/accounts`: list and create local accounts (admin capability).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::{Extension, Json};
+use shared::auth::check_new_password;
+use shared::{Account, AccountName, NewAccount, Outcome};
+
+use super::json::ApiJson;
+use crate::audit::{self, Actor, Event};
+use crate::auth::{Principal, secrets};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub async fn list_accounts(State(state): State<AppState>) -> Result<Json<Vec<Account>>, AppError> {
+    Ok(Json(state.store().list_accounts().await?))
+}
+
+pub async fn create_account(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewAccount>,
+) -> Result<(StatusCode, Json<Account>), AppError> {
+    let created = create(&state, &body).await;
+    let outcome = if created.is_ok() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    };
+    let mut event = Event::new("account.create", outcome)
+        .target(format!("account/{}", body.name))
+        .param("role", body.role)
+        .param("admin", body.admin);
+    if let Err(err) = &created {
+        event = event.param("error", err);
+    }
+    audit::record(
+        &state,
+        Actor::of(&principal),
+        audit::request_id(&headers),
+        event,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(created?)))
+}
+
+async fn create(state: &AppState, body: &NewAccount) -> Result<Account, AppError> {
+    let name: AccountName = body
+        .name
+        .parse()
+        .map_err(|err: shared::InvalidName| AppError::BadRequest(err.to_string()))?;
+    check_new_password(&body.password).map_err(AppError::BadRequest)?;
+    let hash = secrets::hash_password(&body.password, state.auth().hash_cost)
+        .map_err(|err| AppError::Internal(err.to_string()))?;
+    let account = Account {
+        name: name.to_string(),
+        role: body.role,
+        admin: body.admin,
+    };
+    state
+        .store()
+        .create_account(&account, &hash, state.clock().now())
+        .await?;
+    Ok(account)
+}

@@ -1,0 +1,91 @@
+//! Accounts: name, argon2id hash, role, admin flag. The hash never leaves
+//! this module except to the password check.
+
+use shared::{Account, Role};
+use sqlx::Row;
+
+use super::{Store, StoreError};
+
+/// An account with the hash its password is checked against.
+pub struct StoredAccount {
+    pub account: Account,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+fn role_of(text: &str) -> Result<Role, StoreError> {
+    text.parse()
+        .map_err(|err: shared::auth::UnknownRole| StoreError::Corrupt(err.to_string()))
+}
+
+impl Store {
+    /// Adds an account; a taken name is a [`StoreError::Conflict`].
+    pub async fn create_account(
+        &self,
+        account: &Account,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if self.find_account(&account.name).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "an account named {:?} already exists",
+                account.name
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO accounts (name, password_hash, role, admin, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(account.name.clone())
+        .bind(password_hash.to_owned())
+        .bind(account.role.slug())
+        .bind(i64::from(account.admin))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn find_account(&self, name: &str) -> Result<Option<StoredAccount>, StoreError> {
+        let row = sqlx::query(
+            "SELECT name, password_hash, role, admin, created_at FROM accounts WHERE name = $1",
+        )
+        .bind(name.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(StoredAccount {
+                account: Account {
+                    name: row.try_get("name")?,
+                    role: role_of(&row.try_get::<String, _>("role")?)?,
+                    admin: row.try_get::<i64, _>("admin")? != 0,
+                },
+                password_hash: row.try_get("password_hash")?,
+                created_at: row.try_get("created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Every account, by name.
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let rows = sqlx::query("SELECT name, role, admin FROM accounts ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(Account {
+                    name: row.try_get("name")?,
+                    role: role_of(&row.try_get::<String, _>("role")?)?,
+                    admin: row.try_get::<i64, _>("admin")? != 0,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn count_accounts(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM accounts")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+}

@@ -1,0 +1,264 @@
+//! The audit table: append after the chain's head, filtered pages, and the
+//! full chain for verification and export.
+
+use shared::{AuditEntry, AuditFilter, Outcome};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError};
+use crate::audit::chain;
+
+/// An entry about to be appended: everything but its place in the chain.
+pub struct NewEntry {
+    pub at: i64,
+    pub actor: String,
+    pub role: Option<String>,
+    pub action: String,
+    pub clusters: Vec<String>,
+    pub targets: Vec<String>,
+    pub params: Vec<String>,
+    pub outcome: Outcome,
+    pub request_id: Option<String>,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+const COLUMNS: &str =
+    "seq, at, actor, role, action, clusters, targets, params, outcome, request_id, prev_hash, hash";
+
+fn list(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|err| StoreError::Corrupt(format!("audit list {text:?}: {err}")))
+}
+
+fn json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// A row exactly as stored, before its lists are parsed: the chain hash is
+/// computed over these texts.
+pub struct RawEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub role: Option<String>,
+    pub action: String,
+    pub clusters: String,
+    pub targets: String,
+    pub params: String,
+    pub outcome: String,
+    pub request_id: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl RawEntry {
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            seq: row.try_get("seq")?,
+            at: row.try_get("at")?,
+            actor: row.try_get("actor")?,
+            role: row.try_get("role")?,
+            action: row.try_get("action")?,
+            clusters: row.try_get("clusters")?,
+            targets: row.try_get("targets")?,
+            params: row.try_get("params")?,
+            outcome: row.try_get("outcome")?,
+            request_id: row.try_get("request_id")?,
+            prev_hash: row.try_get("prev_hash")?,
+            hash: row.try_get("hash")?,
+        })
+    }
+
+    pub fn into_entry(self) -> Result<AuditEntry, StoreError> {
+        Ok(AuditEntry {
+            seq: self.seq,
+            at: self.at,
+            actor: self.actor,
+            role: self.role,
+            action: self.action,
+            clusters: list(&self.clusters)?,
+            targets: list(&self.targets)?,
+            params: list(&self.params)?,
+            outcome: self.outcome.parse().map_err(StoreError::Corrupt)?,
+            request_id: self.request_id,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
+fn escape_like(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// `WHERE …` for `filter`, with its bind values in placeholder order.
+fn where_clause(filter: &AuditFilter) -> (String, Vec<Bind>) {
+    let mut conditions = Vec::new();
+    let mut binds = Vec::new();
+    let mut push = |condition: &str, bind: Bind| {
+        binds.push(bind);
+        conditions.push(condition.replace('?', &format!("${}", binds.len())));
+    };
+    if let Some(actor) = filter.actor.as_deref().filter(|s| !s.is_empty()) {
+        push("actor = ?", Bind::Text(actor.to_owned()));
+    }
+    if let Some(action) = filter.action.as_deref().filter(|s| !s.is_empty()) {
+        push(
+            "action LIKE ? ESCAPE '\\'",
+            Bind::Text(format!("{}%", escape_like(action))),
+        );
+    }
+    if let Some(cluster) = filter.cluster.as_deref().filter(|s| !s.is_empty()) {
+        push(
+            "clusters LIKE ? ESCAPE '\\'",
+            Bind::Text(format!("%\"{}\"%", escape_like(cluster))),
+        );
+    }
+    if let Some(outcome) = filter.outcome {
+        push("outcome = ?", Bind::Text(outcome.slug().to_owned()));
+    }
+    if let Some(since) = filter.since {
+        push("at >= ?", Bind::Int(since));
+    }
+    if let Some(until) = filter.until {
+        push("at < ?", Bind::Int(until));
+    }
+    let clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    (clause, binds)
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    binds: Vec<Bind>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for bind in binds {
+        query = match bind {
+            Bind::Text(text) => query.bind(text),
+            Bind::Int(n) => query.bind(n),
+        };
+    }
+    query
+}
+
+impl Store {
+    /// Appends `entry` after the current head of the chain.
+    pub async fn append_audit(&self, entry: NewEntry) -> Result<AuditEntry, StoreError> {
+        let _one_at_a_time = self.audit_append.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (prev_seq, prev_hash) = match head {
+            Some(row) => (
+                row.try_get::<i64, _>("seq")?,
+                row.try_get::<String, _>("hash")?,
+            ),
+            None => (0, chain::GENESIS.to_owned()),
+        };
+        let mut raw = RawEntry {
+            seq: prev_seq + 1,
+            at: entry.at,
+            actor: entry.actor,
+            role: entry.role,
+            action: entry.action,
+            clusters: json(&entry.clusters),
+            targets: json(&entry.targets),
+            params: json(&entry.params),
+            outcome: entry.outcome.slug().to_owned(),
+            request_id: entry.request_id,
+            prev_hash,
+            hash: String::new(),
+        };
+        raw.hash = chain::entry_hash(&raw);
+        sqlx::query(&format!(
+            "INSERT INTO audit ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))
+        .bind(raw.seq)
+        .bind(raw.at)
+        .bind(raw.actor.clone())
+        .bind(raw.role.clone())
+        .bind(raw.action.clone())
+        .bind(raw.clusters.clone())
+        .bind(raw.targets.clone())
+        .bind(raw.params.clone())
+        .bind(raw.outcome.clone())
+        .bind(raw.request_id.clone())
+        .bind(raw.prev_hash.clone())
+        .bind(raw.hash.clone())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        raw.into_entry()
+    }
+
+    /// One page of entries matching `filter`, newest first, and how many
+    /// match in all.
+    pub async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<AuditEntry>, i64), StoreError> {
+        let (clause, binds) = where_clause(filter);
+        let total: i64 = bind_all(
+            sqlx::query(&format!("SELECT COUNT(*) AS n FROM audit{clause}")),
+            binds,
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let (clause, mut binds) = where_clause(filter);
+        let n = binds.len();
+        binds.push(Bind::Int(i64::from(per_page)));
+        binds.push(Bind::Int(
+            i64::from(page.saturating_sub(1)) * i64::from(per_page),
+        ));
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit{clause} ORDER BY seq DESC LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let rows = bind_all(sqlx::query(&sql), binds)
+            .fetch_all(&self.pool)
+            .await?;
+        let entries = rows
+            .iter()
+            .map(|row| RawEntry::from_row(row)?.into_entry())
+            .collect::<Result<_, _>>()?;
+        Ok((entries, total))
+    }
+
+    /// Every entry matching `filter`, newest first (for export).
+    pub async fn audit_matching(
+        &self,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let (clause, binds) = where_clause(filter);
+        let sql = format!("SELECT {COLUMNS} FROM audit{clause} ORDER BY seq DESC");
+        let rows = bind_all(sqlx::query(&sql), binds)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| RawEntry::from_row(row)?.into_entry())
+            .collect()
+    }
+
+    /// The whole chain as stored, oldest first.
+    pub async fn audit_chain(&self) -> Result<Vec<RawEntry>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(RawEntry::from_row).collect()
+    }
+}

@@ -1,0 +1,176 @@
+//! The console's own durable data: accounts, sessions and the audit log.
+//!
+//! One code path for SQLite (the default, a file in the state dir) and
+//! PostgreSQL (when a database URL is given) through sqlx's `Any` driver.
+//! Queries are checked at run time and written in the SQL both accept:
+//! `$n` placeholders, `BIGINT` Unix seconds, `0/1` flags, JSON text lists.
+//! The schema is embedded in the binary and migrated at start.
+
+pub mod accounts;
+pub mod audit;
+pub mod sessions;
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+/// A failure of the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("cannot create the state directory {dir}: {source}")]
+    StateDir { dir: String, source: std::io::Error },
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+/// The migrations in `backend/migrations/`, compiled into the binary.
+/// (`sqlx::migrate!` would need sqlx's macros; this is the same list.)
+#[derive(Debug)]
+struct Embedded;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "accounts sessions audit",
+    include_str!("../../migrations/0001_accounts_sessions_audit.sql"),
+)];
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(self) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send>> {
+        Box::pin(async {
+            Ok(MIGRATIONS
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// Which database is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool on the console's database, migrated and ready.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// Audit appends read the chain's head and write after it: one at a
+    /// time per process (the primary key catches a second process).
+    audit_append: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Store {
+    /// `database_url` when given (PostgreSQL or SQLite URL), else
+    /// `<state_dir>/meshdeck.db`, created if missing.
+    pub async fn open_configured(
+        database_url: Option<&str>,
+        state_dir: &Path,
+    ) -> Result<Self, StoreError> {
+        match database_url {
+            Some(url) => Self::open(url).await,
+            None => Self::open_sqlite_in(state_dir).await,
+        }
+    }
+
+    /// `<dir>/meshdeck.db`, creating the directory and file as needed.
+    pub async fn open_sqlite_in(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::StateDir {
+            dir: dir.display().to_string(),
+            source,
+        })?;
+        let file = dir.join("meshdeck.db");
+        Self::open(&format!("sqlite://{}?mode=rwc", file.display())).await
+    }
+
+    /// Connects to `url` (`sqlite://…` or `postgres://…`) and migrates.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: redact_url(url),
+                source,
+            })?;
+        Migrator::new(Embedded).await?.run(&pool).await?;
+        Ok(Self {
+            pool,
+            backend,
+            audit_append: Arc::default(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The raw pool, for maintenance tools and tests that must reach under
+    /// the API (e.g. to prove tampering is detected).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_passwords_are_not_echoed() {
+        assert_eq!(
+            super::redact_url("postgres://meshdeck:s3cret@db:5432/meshdeck"),
+            "postgres://meshdeck:***@db:5432/meshdeck"
+        );
+        assert_eq!(
+            super::redact_url("sqlite:///tmp/x.db?mode=rwc"),
+            "sqlite:///tmp/x.db?mode=rwc"
+        );
+    }
+}

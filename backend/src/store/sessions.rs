@@ -1,0 +1,103 @@
+//! Server-side sessions. Only the SHA-256 of a session token is stored, so
+//! a copy of the database does not let anyone sign in.
+
+use shared::Account;
+use sqlx::Row;
+
+use super::{Store, StoreError, accounts::StoredAccount};
+
+/// A session row joined with its account.
+pub struct StoredSession {
+    pub account: Account,
+    pub csrf_token: String,
+    pub created_at: i64,
+    pub last_seen: i64,
+    pub expires_at: i64,
+}
+
+/// A session about to be stored.
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub account: &'a str,
+    pub csrf_token: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+impl Store {
+    pub async fn create_session(&self, session: NewSession<'_>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, account, csrf_token, created_at, last_seen, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(session.token_hash.to_owned())
+        .bind(session.account.to_owned())
+        .bind(session.csrf_token.to_owned())
+        .bind(session.now)
+        .bind(session.now)
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn find_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<StoredSession>, StoreError> {
+        let row = sqlx::query(
+            "SELECT account, csrf_token, created_at, last_seen, expires_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let name: String = row.try_get("account")?;
+        let Some(StoredAccount { account, .. }) = self.find_account(&name).await? else {
+            return Ok(None);
+        };
+        Ok(Some(StoredSession {
+            account,
+            csrf_token: row.try_get("csrf_token")?,
+            created_at: row.try_get("created_at")?,
+            last_seen: row.try_get("last_seen")?,
+            expires_at: row.try_get("expires_at")?,
+        }))
+    }
+
+    pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a session; true when there was one.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// How many sessions exist (tests prove sign-out removes the row).
+    pub async fn count_sessions(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM sessions")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
+    }
+
+    /// Drops sessions past their absolute expiry or idle for `idle` seconds.
+    pub async fn delete_stale_sessions(&self, now: i64, idle: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2")
+            .bind(now)
+            .bind(now - idle)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,79 @@
+//! Creating and listing accounts through the API (admin capability).
+
+use axum::http::{Method, StatusCode};
+use shared::{Account, Role};
+
+use crate::support::{TestConsole, api_error, body_json, json_request};
+
+#[tokio::test]
+async fn an_admin_creates_an_account_that_can_sign_in() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    let body = serde_json::json!({"name": "sec", "role": "security_officer", "password": "a long enough password"});
+    let response = console
+        .send(json_request(
+            Method::POST,
+            "/api/accounts",
+            &body,
+            Some(&admin),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Account = serde_json::from_value(body_json(response).await).unwrap();
+    assert_eq!(created.role, Role::SecurityOfficer);
+    console.sign_in("sec", "a long enough password").await;
+
+    let listed = console.get_as("/api/accounts", Some(&admin)).await;
+    let listed: Vec<Account> = serde_json::from_value(body_json(listed).await).unwrap();
+    let names: Vec<_> = listed.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["ada", "sec"]);
+}
+
+#[tokio::test]
+async fn bad_accounts_are_refused_with_the_reason() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    let cases = [
+        (
+            serde_json::json!({"name": "ada", "role": "operator", "password": "a long enough password"}),
+            StatusCode::CONFLICT,
+            "already exists",
+        ),
+        (
+            serde_json::json!({"name": "Bad Name", "role": "operator", "password": "a long enough password"}),
+            StatusCode::BAD_REQUEST,
+            "account name",
+        ),
+        (
+            serde_json::json!({"name": "short", "role": "operator", "password": "short"}),
+            StatusCode::BAD_REQUEST,
+            "at least 12",
+        ),
+        (
+            serde_json::json!({"name": "x", "role": "root", "password": "a long enough password"}),
+            StatusCode::BAD_REQUEST,
+            "unknown variant",
+        ),
+    ];
+    for (body, status, message) in cases {
+        let response = console
+            .send(json_request(
+                Method::POST,
+                "/api/accounts",
+                &body,
+                Some(&admin),
+            ))
+            .await;
+        assert_eq!(response.status(), status, "{body}");
+        let error = api_error(response).await;
+        assert!(error.message.contains(message), "{body}: {}", error.message);
+    }
+    let failures = console
+        .audit(&admin, "action=account.create&outcome=failure")
+        .await;
+    assert_eq!(
+        failures.total, 3,
+        "the malformed body never reached the handler"
+    );
+    assert_eq!(failures.entries[0].outcome, shared::Outcome::Failure);
+}

@@ -1,0 +1,201 @@
+//! The audit log: entries for allowed and refused actions, filters, paging,
+//! export, and the hash chain catching edited and deleted rows.
+
+use axum::http::{Method, StatusCode, header};
+use backend::audit::{self, Actor, Event};
+use shared::{AuditEntry, ChainReport, Outcome, Role};
+
+use crate::support::{START, TestConsole, body_bytes, body_json, json_request};
+
+async fn create_account(
+    console: &TestConsole,
+    session: &crate::support::Session,
+    name: &str,
+) -> StatusCode {
+    let body =
+        serde_json::json!({"name": name, "role": "operator", "password": "a long enough password"});
+    console
+        .send(json_request(
+            Method::POST,
+            "/api/accounts",
+            &body,
+            Some(session),
+        ))
+        .await
+        .status()
+}
+
+#[tokio::test]
+async fn allowed_and_refused_mutations_are_recorded() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    let operator = console.signed_in("olga", Role::Operator, false).await;
+
+    let body = serde_json::json!({"name": "otto", "role": "operator", "password": "a long enough password"});
+    let response = console
+        .send(json_request(
+            Method::POST,
+            "/api/accounts",
+            &body,
+            Some(&admin),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        create_account(&console, &operator, "eve").await,
+        StatusCode::FORBIDDEN
+    );
+
+    let page = console
+        .audit(&admin, "action=account.create&per_page=2")
+        .await;
+    let [refused, allowed] = &page.entries[..] else {
+        panic!("expected two entries: {page:?}");
+    };
+    assert_eq!(allowed.actor, "ada");
+    assert_eq!(allowed.role.as_deref(), Some("manager"));
+    assert_eq!(allowed.outcome, Outcome::Success);
+    assert_eq!(allowed.targets, ["account/otto"]);
+    assert_eq!(allowed.params, ["role=operator", "admin=false"]);
+    assert_eq!(allowed.request_id.as_deref(), Some(request_id.as_str()));
+    assert_eq!(allowed.at, START);
+    assert_eq!(refused.actor, "olga");
+    assert_eq!(refused.role.as_deref(), Some("operator"));
+    assert_eq!(refused.outcome, Outcome::Denied);
+    assert_eq!(refused.params, ["reason=role"]);
+    assert!(refused.seq > allowed.seq, "newest first");
+
+    let sign_ins = console
+        .audit(&admin, "action=session.create&outcome=success")
+        .await;
+    assert_eq!(sign_ins.total, 2);
+}
+
+#[tokio::test]
+async fn filters_and_pages_are_applied_by_the_server() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    for i in 0..7 {
+        console.time.advance(60);
+        assert_eq!(
+            create_account(&console, &admin, &format!("user{i}")).await,
+            StatusCode::CREATED
+        );
+    }
+    let event = Event::new("mesh.install", Outcome::Failure)
+        .cluster("gke-eu")
+        .target("istio-system/istiod-asm-1106-2");
+    audit::record(&console.state, Actor::system("test"), None, event)
+        .await
+        .unwrap();
+
+    let page = console
+        .audit(&admin, "action=account.&per_page=3&page=2")
+        .await;
+    // 7 by ada plus the one that created ada herself.
+    assert_eq!(page.total, 8);
+    assert_eq!(page.pages(), 3);
+    assert_eq!(page.entries.len(), 3);
+    let targets: Vec<_> = page.entries.iter().map(|e| e.targets[0].as_str()).collect();
+    assert_eq!(targets, ["account/user3", "account/user2", "account/user1"]);
+
+    let windowed = console
+        .audit(
+            &admin,
+            &format!("actor=ada&since={}&until={}", START + 120, START + 240),
+        )
+        .await;
+    let targets: Vec<_> = windowed
+        .entries
+        .iter()
+        .map(|e| e.targets[0].as_str())
+        .collect();
+    assert_eq!(targets, ["account/user2", "account/user1"]);
+
+    let by_cluster = console.audit(&admin, "cluster=gke-eu").await;
+    assert_eq!(by_cluster.total, 1);
+    assert_eq!(by_cluster.entries[0].clusters, ["gke-eu"]);
+    assert_eq!(
+        console.audit(&admin, "cluster=gke").await.total,
+        0,
+        "exact cluster names"
+    );
+    assert_eq!(console.audit(&admin, "outcome=failure").await.total, 1);
+
+    let bad = console
+        .get_as("/api/audit?outcome=maybe", Some(&admin))
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn export_is_json_lines_of_the_filtered_log() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    create_account(&console, &admin, "otto").await;
+    let response = console
+        .get_as("/api/audit/export?actor=ada", Some(&admin))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/x-ndjson"
+    );
+    assert!(
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let text = String::from_utf8(body_bytes(response).await).unwrap();
+    let entries: Vec<AuditEntry> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["account.create", "session.create"]);
+}
+
+async fn verify(console: &TestConsole, session: &crate::support::Session) -> ChainReport {
+    let response = console.get_as("/api/audit/verify", Some(session)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    serde_json::from_value(body_json(response).await).unwrap()
+}
+
+#[tokio::test]
+async fn the_chain_reveals_an_edited_row() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    create_account(&console, &admin, "otto").await;
+    let report = verify(&console, &admin).await;
+    assert!(report.intact());
+    assert_eq!(report.checked, 3);
+
+    sqlx::query("UPDATE audit SET actor = 'mallory' WHERE seq = 2")
+        .execute(console.state.store().pool())
+        .await
+        .unwrap();
+    let report = verify(&console, &admin).await;
+    let broken = report.broken.unwrap();
+    assert_eq!(broken.seq, 2);
+    assert!(broken.reason.contains("edited"), "{}", broken.reason);
+    assert_eq!(report.checked, 1);
+}
+
+#[tokio::test]
+async fn the_chain_reveals_a_deleted_row() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    create_account(&console, &admin, "otto").await;
+    sqlx::query("DELETE FROM audit WHERE seq = 2")
+        .execute(console.state.store().pool())
+        .await
+        .unwrap();
+    let broken = verify(&console, &admin).await.broken.unwrap();
+    assert_eq!(broken.seq, 3);
+    assert!(broken.reason.contains("missing"), "{}", broken.reason);
+}

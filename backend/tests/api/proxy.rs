@@ -1,0 +1,159 @@
+//! Behind an authenticating proxy: identity headers count only from the
+//! trusted address, groups map to roles, and roles are enforced the same.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::http::{HeaderName, Method, Request, StatusCode};
+use backend::auth::proxy::parse_group_role;
+use backend::auth::{AuthMode, AuthSettings, ProxyAuth};
+use shared::{Outcome, Role, SessionInfo};
+
+use crate::support::{TestConsole, api_error, body_json, test_auth};
+
+const PROXY: &str = "10.1.1.1:443";
+
+async fn console() -> TestConsole {
+    TestConsole::with_auth(AuthSettings {
+        mode: AuthMode::Proxy(ProxyAuth {
+            trusted: vec!["10.1.1.1".parse().unwrap()],
+            user_header: HeaderName::from_static("x-forwarded-user"),
+            groups_header: HeaderName::from_static("x-forwarded-groups"),
+            group_roles: vec![
+                parse_group_role("mesh-sec=security_officer").unwrap(),
+                parse_group_role("mesh-ops=operator").unwrap(),
+                parse_group_role("staff=manager").unwrap(),
+            ],
+            admin_groups: vec!["mesh-admins".into()],
+        }),
+        ..test_auth()
+    })
+    .await
+}
+
+fn request(method: Method, path: &str, user: &str, groups: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("x-forwarded-user", user)
+        .header("x-forwarded-groups", groups)
+}
+
+async fn session_of(
+    console: &TestConsole,
+    user: &str,
+    groups: &str,
+    peer: &str,
+) -> (StatusCode, serde_json::Value) {
+    let peer: SocketAddr = peer.parse().unwrap();
+    let r = request(Method::GET, "/api/session", user, groups)
+        .body(Body::empty())
+        .unwrap();
+    let response = console.send_from(r, peer).await;
+    (response.status(), body_json(response).await)
+}
+
+#[tokio::test]
+async fn identity_comes_only_from_the_trusted_proxy() {
+    let console = console().await;
+    let (status, body) = session_of(&console, "sam", "staff,mesh-sec", PROXY).await;
+    assert_eq!(status, StatusCode::OK);
+    let info: SessionInfo = serde_json::from_value(body).unwrap();
+    assert_eq!(info.account.role, Role::SecurityOfficer);
+    assert_eq!(info.via, "proxy");
+    assert!(!info.account.admin);
+
+    let (status, body) = session_of(&console, "sam", "mesh-sec", "10.1.1.2:443").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "forged headers from elsewhere: {body}"
+    );
+
+    let (status, body) = session_of(&console, "ivy", "interns", PROXY).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("maps to a meshdeck role"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn proxy_users_are_held_to_their_role_and_csrf() {
+    let console = console().await;
+    let proxy: SocketAddr = PROXY.parse().unwrap();
+    let (_, body) = session_of(&console, "oz", "mesh-ops", PROXY).await;
+    let csrf = body["csrf_token"].as_str().unwrap().to_owned();
+    let new_account =
+        serde_json::json!({"name": "x", "role": "manager", "password": "a long enough password"});
+    let r = request(Method::POST, "/api/accounts", "oz", "mesh-ops")
+        .header("content-type", "application/json")
+        .header("x-csrf-token", &csrf)
+        .body(Body::from(new_account.to_string()))
+        .unwrap();
+    let refused = console.send_from(r, proxy).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        api_error(refused).await.message,
+        "not allowed: managing accounts needs the admin capability"
+    );
+
+    let (_, body) = session_of(&console, "root", "staff,mesh-admins", PROXY).await;
+    let admin_csrf = body["csrf_token"].as_str().unwrap().to_owned();
+    assert_ne!(admin_csrf, csrf, "tokens are per user");
+    let post = |csrf: &str| {
+        request(Method::POST, "/api/accounts", "root", "staff,mesh-admins")
+            .header("content-type", "application/json")
+            .header("x-csrf-token", csrf)
+            .body(Body::from(new_account.to_string()))
+            .unwrap()
+    };
+    assert_eq!(
+        console.send_from(post(&csrf), proxy).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        console.send_from(post(&admin_csrf), proxy).await.status(),
+        StatusCode::CREATED
+    );
+
+    let r = request(
+        Method::GET,
+        "/api/audit?action=account.create",
+        "root",
+        "staff,mesh-admins",
+    )
+    .body(Body::empty())
+    .unwrap();
+    let page: shared::AuditPage =
+        serde_json::from_value(body_json(console.send_from(r, proxy).await).await).unwrap();
+    let outcomes: Vec<_> = page
+        .entries
+        .iter()
+        .map(|e| (e.actor.as_str(), e.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("root", Outcome::Success),
+            ("root", Outcome::Denied),
+            ("oz", Outcome::Denied)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_sign_in_form_is_off_behind_a_proxy() {
+    let console = console().await;
+    let response = console.try_sign_in("anyone", "any password at all").await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        api_error(response)
+            .await
+            .message
+            .contains("authenticating proxy")
+    );
+}
