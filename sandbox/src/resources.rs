@@ -17,6 +17,8 @@ pub struct ResourceType {
     pub short_names: Vec<String>,
     /// Subresources served: `status`, `scale`, `log`, `approval`.
     pub subresources: Vec<String>,
+    /// Categories (`all`, `istio-io`) that `kubectl get <category>` expands.
+    pub categories: Vec<String>,
     /// The OpenAPI v3 schema of a custom resource, used for validation.
     pub schema: Option<Value>,
 }
@@ -252,6 +254,26 @@ const fn b(
     }
 }
 
+/// The kinds real clusters put in the `all` category (ConfigMaps and
+/// Secrets are not among them).
+fn builtin_categories(kind: &str) -> Vec<String> {
+    let in_all = matches!(
+        kind,
+        "Pod"
+            | "Service"
+            | "Deployment"
+            | "ReplicaSet"
+            | "DaemonSet"
+            | "StatefulSet"
+            | "HorizontalPodAutoscaler"
+    );
+    if in_all {
+        vec!["all".into()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// All resources of one cluster.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -278,6 +300,7 @@ impl Registry {
                 namespaced: b.namespaced,
                 short_names: b.short.iter().map(|s| (*s).into()).collect(),
                 subresources: b.sub.iter().map(|s| (*s).into()).collect(),
+                categories: builtin_categories(b.kind),
                 schema: None,
             })
             .collect();
@@ -333,14 +356,15 @@ pub fn custom_types(crd: &Value) -> Vec<ResourceType> {
         _ => kind.to_ascii_lowercase(),
     };
     let namespaced = spec["scope"].as_str() != Some("Cluster");
-    let short_names: Vec<String> = names["shortNames"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(Into::into))
-                .collect()
-        })
-        .unwrap_or_default();
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(Into::into))
+            .collect()
+    };
+    let short_names = strings(&names["shortNames"]);
+    let categories = strings(&names["categories"]);
     spec["versions"]
         .as_array()
         .into_iter()
@@ -363,6 +387,7 @@ pub fn custom_types(crd: &Value) -> Vec<ResourceType> {
                 namespaced,
                 short_names: short_names.clone(),
                 subresources,
+                categories: categories.clone(),
                 schema: Some(v["schema"]["openAPIV3Schema"].clone()),
             }
         })
@@ -390,7 +415,7 @@ mod tests {
             "spec": {
                 "group": "networking.gke.io",
                 "scope": "Namespaced",
-                "names": {"plural": "multiclusterservices", "kind": "MultiClusterService", "shortNames": ["mcs"]},
+                "names": {"plural": "multiclusterservices", "kind": "MultiClusterService", "shortNames": ["mcs"], "categories": ["mesh"]},
                 "versions": [{"name": "v1", "served": true, "storage": true,
                     "schema": {"openAPIV3Schema": {"type": "object"}},
                     "subresources": {"status": {}}}]
@@ -402,6 +427,9 @@ mod tests {
             .find("networking.gke.io", "v1", "multiclusterservices")
             .unwrap();
         assert_eq!(mcs.short_names, vec!["mcs".to_owned()]);
+        assert_eq!(mcs.categories, vec!["mesh".to_owned()]);
+        assert_eq!(reg.find("", "v1", "pods").unwrap().categories, ["all"]);
+        assert!(reg.find("", "v1", "secrets").unwrap().categories.is_empty());
         assert!(mcs.has_subresource("status"));
         reg.set_custom(&[]);
         assert!(

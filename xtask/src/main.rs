@@ -69,6 +69,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     let sh = Shell::new()?;
     tools::ensure_build_tools(&sh)?;
     tools::ensure_browser(&sh)?;
+    let kubectl = tools::ensure_kubectl(&sh)?;
     sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
     sh.step(Step::new("clippy (host)").cargo([
         "clippy",
@@ -92,13 +93,17 @@ fn test(extra: &[String]) -> Result<(), String> {
         "-D",
         "warnings",
     ]))?;
-    sh.step(Step::new("host tests").cargo([
-        "test",
-        "--workspace",
-        "--exclude",
-        "meshdeck-e2e",
-        "--locked",
-    ]))?;
+    sh.step(
+        Step::new("host tests (the sandbox judged by kubectl and kube)")
+            .cargo([
+                "test",
+                "--workspace",
+                "--exclude",
+                "meshdeck-e2e",
+                "--locked",
+            ])
+            .env("MESHDECK_KUBECTL", kubectl.display().to_string()),
+    )?;
     build_spa(&sh)?;
     sh.step(
         Step::new("real-browser journeys")

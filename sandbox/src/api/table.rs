@@ -22,6 +22,8 @@ fn columns(kind: &str) -> Vec<Col> {
             Col("Age", "string", 0),
             Col("IP", "string", 1),
             Col("Node", "string", 1),
+            Col("Nominated Node", "string", 1),
+            Col("Readiness Gates", "string", 1),
         ],
         "Deployment" => vec![
             Col("Ready", "string", 0),
@@ -116,6 +118,12 @@ fn cells(kind: &str, o: &Value) -> Vec<Value> {
                 age_cell.clone(),
                 json!(o["status"]["podIP"].as_str().unwrap_or("<none>")),
                 json!(o["spec"]["nodeName"].as_str().unwrap_or("<none>")),
+                json!(
+                    o["status"]["nominatedNodeName"]
+                        .as_str()
+                        .unwrap_or("<none>")
+                ),
+                json!(readiness_gates(o)),
             ]
         }
         "Deployment" => {
@@ -262,6 +270,31 @@ fn cells(kind: &str, o: &Value) -> Vec<Value> {
         _ => vec![age_cell.clone()],
     });
     row
+}
+
+/// `1/2` of the pod's readiness gates whose condition is true, as kubectl
+/// prints them; `<none>` without gates.
+fn readiness_gates(pod: &Value) -> String {
+    let gates: Vec<&Value> = pod["spec"]["readinessGates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| &g["conditionType"])
+        .collect();
+    if gates.is_empty() {
+        return "<none>".into();
+    }
+    let conditions = pod["status"]["conditions"].as_array();
+    let met = gates
+        .iter()
+        .filter(|gate| {
+            conditions
+                .into_iter()
+                .flatten()
+                .any(|c| &&c["type"] == *gate && c["status"] == "True")
+        })
+        .count();
+    format!("{met}/{}", gates.len())
 }
 
 fn selector_text(labels: &Value) -> String {

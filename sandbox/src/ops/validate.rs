@@ -175,10 +175,10 @@ pub fn check_schema(rt: &ResourceType, object: &mut Value, strict: bool) -> Resu
             .map(|u| format!("unknown field \"{u}\""))
             .collect();
         return Err(ApiStatus::bad_request(format!(
-            "{} in {}: strict decoding error: {}",
-            rt.kind,
-            rt.api_version(),
-            fields.join(", ")
+            "{kind} in version {:?} cannot be handled as a {kind}: strict decoding error: {}",
+            rt.version,
+            fields.join(", "),
+            kind = rt.kind,
         )));
     }
     if !strict {
@@ -392,7 +392,7 @@ mod tests {
         let err = check_schema(&rt, &mut strict, true).unwrap_err();
         assert!(
             err.message
-                .contains("strict decoding error: unknown field \"spec.extra\""),
+                .contains("Pod in version \"v1\" cannot be handled as a Pod: strict decoding error: unknown field \"spec.extra\""),
             "{}",
             err.message
         );

@@ -43,7 +43,9 @@ fn kind_name(rt: &ResourceType, kind: &str) -> String {
     }
     match group {
         "" => format!("io.k8s.api.core.{version}.{kind}"),
-        "apiextensions.k8s.io" => format!("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.{version}.{kind}"),
+        "apiextensions.k8s.io" => {
+            format!("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.{version}.{kind}")
+        }
         _ => {
             let short = group.split('.').next().unwrap_or(group);
             format!("io.k8s.api.{short}.{version}.{kind}")
@@ -102,7 +104,9 @@ fn field(spec: &str) -> (String, Value) {
                 schema["x-kubernetes-list-type"] = json!("map");
                 schema["x-kubernetes-list-map-keys"] = json!([value]);
             }
-            "k" => schema["x-kubernetes-list-map-keys"] = json!(value.split(',').collect::<Vec<_>>()),
+            "k" => {
+                schema["x-kubernetes-list-map-keys"] = json!(value.split(',').collect::<Vec<_>>())
+            }
             "ps" => schema["x-kubernetes-patch-strategy"] = json!(value),
             "set" => {
                 schema["x-kubernetes-patch-strategy"] = json!("merge");
@@ -139,7 +143,11 @@ fn top_level(mut schema: Value, meta: &str, gvk: Value) -> Value {
 fn list_schema(rt: &ResourceType, item: &str) -> Value {
     let list = json!({"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": reference(item)}}});
-    top_level(list, "ListMeta", gvk(&rt.group, &rt.version, &format!("{}List", rt.kind)))
+    top_level(
+        list,
+        "ListMeta",
+        gvk(&rt.group, &rt.version, &format!("{}List", rt.kind)),
+    )
 }
 
 /// The kind's own schema: the table entry for built-ins, the CRD schema (with
@@ -160,7 +168,10 @@ fn kind_schema(rt: &ResourceType, name: &str) -> Value {
             top_level(schema, "ObjectMeta", gvk)
         }
         None => {
-            let fields = TYPES.iter().find(|(n, _)| expand(n) == name).map_or("", |(_, f)| *f);
+            let fields = TYPES
+                .iter()
+                .find(|(n, _)| expand(n) == name)
+                .map_or("", |(_, f)| *f);
             top_level(object(fields), "ObjectMeta", gvk)
         }
     }
@@ -172,26 +183,48 @@ pub(super) fn components(kinds: &[&ResourceType]) -> Map<String, Value> {
     for rt in kinds {
         let name = schema_name(rt);
         out.insert(name.clone(), kind_schema(rt, &name));
-        out.insert(kind_name(rt, &format!("{}List", rt.kind)), list_schema(rt, &name));
+        out.insert(
+            kind_name(rt, &format!("{}List", rt.kind)),
+            list_schema(rt, &name),
+        );
     }
     if kinds.iter().any(|rt| rt.has_subresource("scale")) {
-        let scale = top_level(object(table("asv1.Scale")), "ObjectMeta", gvk("autoscaling", "v1", "Scale"));
+        let scale = top_level(
+            object(table("asv1.Scale")),
+            "ObjectMeta",
+            gvk("autoscaling", "v1", "Scale"),
+        );
         out.insert(expand("asv1.Scale"), scale);
     }
     for fixed in ["meta.Status", "meta.DeleteOptions"] {
         out.insert(expand(fixed), object(table(fixed)));
     }
     out.insert(format!("{META}.Patch"), json!({"type": "object"}));
-    out.insert(format!("{META}.Time"), json!({"type": "string", "format": "date-time"}));
-    out.insert(format!("{META}.MicroTime"), json!({"type": "string", "format": "date-time"}));
-    out.insert(QUANTITY.to_owned(), json!({"oneOf": [{"type": "string"}, {"type": "number"}]}));
-    out.insert(INT_OR_STRING.to_owned(), json!({"format": "int-or-string", "oneOf": [{"type": "integer"}, {"type": "string"}]}));
+    out.insert(
+        format!("{META}.Time"),
+        json!({"type": "string", "format": "date-time"}),
+    );
+    out.insert(
+        format!("{META}.MicroTime"),
+        json!({"type": "string", "format": "date-time"}),
+    );
+    out.insert(
+        QUANTITY.to_owned(),
+        json!({"oneOf": [{"type": "string"}, {"type": "number"}]}),
+    );
+    out.insert(
+        INT_OR_STRING.to_owned(),
+        json!({"format": "int-or-string", "oneOf": [{"type": "integer"}, {"type": "string"}]}),
+    );
     close_over_references(&mut out);
     out
 }
 
 fn table(short: &str) -> &'static str {
-    TYPES.iter().find(|(n, _)| *n == short).map_or("", |(_, f)| *f)
+    TYPES
+        .iter()
+        .find(|(n, _)| *n == short)
+        .map_or("", |(_, f)| *f)
 }
 
 /// Adds the table schema of every referenced name not yet present.
@@ -206,7 +239,10 @@ fn close_over_references(out: &mut Map<String, Value>) {
             return;
         }
         for name in missing {
-            let fields = TYPES.iter().find(|(n, _)| expand(n) == name).map_or("", |(_, f)| *f);
+            let fields = TYPES
+                .iter()
+                .find(|(n, _)| expand(n) == name)
+                .map_or("", |(_, f)| *f);
             out.insert(name, object(fields));
         }
     }

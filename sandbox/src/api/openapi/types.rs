@@ -15,6 +15,7 @@
 //! Kinds (`core.Pod`) list only their own fields: apiVersion, kind, metadata
 //! and the group-version-kind are added by `schemas`.
 
+#[rustfmt::skip]
 pub(super) const TYPES: &[(&str, &str)] = &[
     // meta/v1
     ("meta.ObjectMeta", "name generateName namespace selfLink uid resourceVersion generation:l \
