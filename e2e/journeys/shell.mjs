@@ -1,6 +1,6 @@
-// Journey: a manager opens the console and visits every section from the
+// Journey: a manager signs in and visits every section from the
 // navigation, a cluster page and an unknown page, with no browser errors.
-import { BASE_URL, expect, journey, screenshot } from './lib/browser.mjs';
+import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
 
 const sections = JSON.parse(process.env.SECTIONS || '[]');
 
@@ -16,9 +16,10 @@ async function headingIs(page, text) {
 }
 
 const steps = [
-  ['the root redirects to the fleet', async (page) => {
+  ['the root redirects to the fleet after signing in', async (page) => {
     expect(sections.length === 6, `expected the six sections, got ${sections.length}`);
     await page.goto(BASE_URL + '/');
+    await signIn(page, account('manager'));
     await page.waitForURL('**/fleet');
     await headingIs(page, 'Fleet');
   }],

@@ -63,7 +63,7 @@ impl Console {
         let state_dir = std::env::temp_dir().join(format!(
             "meshdeck-e2e-{}-{}",
             std::process::id(),
-            Clock::system().now()
+            &backend::auth::secrets::random_token()[..8]
         ));
         let (addr, accounts) = runtime.block_on(async {
             let store = Store::open_sqlite_in(&state_dir)

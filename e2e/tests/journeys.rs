@@ -19,12 +19,28 @@ fn sections_json() -> String {
     format!("[{}]", rows.join(","))
 }
 
-/// A manager's first look: every section reachable from the navigation, a
-/// cluster page, the not-found page, no browser errors anywhere.
+/// A manager's first look: sign in, every section reachable from the
+/// navigation, a cluster page, the not-found page, no browser errors.
 #[test]
 fn shell_navigation() {
     let console = Console::start();
     console
-        .run_journey("shell", &[("SECTIONS", sections_json())])
+        .run_journey(
+            "shell",
+            &[
+                ("SECTIONS", sections_json()),
+                ("ACCOUNTS", console.accounts_json()),
+            ],
+        )
+        .assert_passed();
+}
+
+/// Each role (and an admin) signs in, sees its navigation and actions, is
+/// refused by the backend beyond its role, reads the audit log, signs out.
+#[test]
+fn roles_sign_in_and_out() {
+    let console = Console::start();
+    console
+        .run_journey("roles", &[("ACCOUNTS", console.accounts_json())])
         .assert_passed();
 }

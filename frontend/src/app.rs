@@ -1,17 +1,65 @@
 //! The shell (header, navigation, status bar) and the typed route table.
+//! Until someone signs in, every URL shows the sign-in page.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::path;
 use shared::Section;
 
+use crate::components::loading::Loading;
 use crate::components::status_bar::StatusBar;
+use crate::components::user_slot::UserSlot;
+use crate::pages::accounts::AccountsPage;
+use crate::pages::activity::ActivityPage;
 use crate::pages::cluster::ClusterPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::section::SectionPage;
+use crate::pages::sign_in::SignInPage;
+use crate::session::Auth;
+
+/// The sections the signed-in role sees, and Accounts for admins.
+#[component]
+fn Navigation() -> impl IntoView {
+    let auth = Auth::get();
+    move || {
+        auth.account().map(|account| {
+            let sections = Section::ALL
+                .into_iter()
+                .filter(|s| account.role.sees(*s))
+                .map(|section| view! { <A href=section.path()>{section.title()}</A> })
+                .collect_view();
+            view! {
+                <nav class="sections" aria-label="Sections">
+                    {sections}
+                    {account.admin.then(|| view! { <A href="/accounts">"Accounts"</A> })}
+                </nav>
+            }
+        })
+    }
+}
+
+#[component]
+fn SignedInRoutes() -> impl IntoView {
+    view! {
+        <Routes fallback=|| view! { <NotFound/> }>
+            <Route path=path!("/") view=|| view! { <Redirect path="/fleet"/> }/>
+            <Route path=path!("/fleet") view=|| view! { <SectionPage section=Section::Fleet/> }/>
+            <Route path=path!("/mesh") view=|| view! { <SectionPage section=Section::Mesh/> }/>
+            <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
+            <Route path=path!("/ingress") view=|| view! { <SectionPage section=Section::Ingress/> }/>
+            <Route path=path!("/workloads") view=|| view! { <SectionPage section=Section::Workloads/> }/>
+            <Route path=path!("/activity") view=ActivityPage/>
+            <Route path=path!("/accounts") view=AccountsPage/>
+            <Route path=path!("/c/:cluster") view=ClusterPage/>
+            <Route path=path!("/c/:cluster/:section") view=ClusterPage/>
+        </Routes>
+    }
+}
 
 #[component]
 pub fn App() -> impl IntoView {
+    let auth = Auth::provide();
+    let signed_in = Memo::new(move |_| auth.account().is_some());
     view! {
         <Router>
             <header class="topbar">
@@ -19,30 +67,19 @@ pub fn App() -> impl IntoView {
                     <img src="/meshdeck.svg" alt="" width="24" height="24"/>
                     <span>"meshdeck"</span>
                 </A>
-                <nav class="sections" aria-label="Sections">
-                    {Section::ALL
-                        .into_iter()
-                        .map(|section| {
-                            view! { <A href=section.path()>{section.title()}</A> }
-                        })
-                        .collect_view()}
-                </nav>
-                <div class="user-slot" aria-label="Signed-in user">
-                    <span class="muted">"Not signed in"</span>
-                </div>
+                <Navigation/>
+                <UserSlot/>
             </header>
             <main class="page">
-                <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/fleet"/> }/>
-                    <Route path=path!("/fleet") view=|| view! { <SectionPage section=Section::Fleet/> }/>
-                    <Route path=path!("/mesh") view=|| view! { <SectionPage section=Section::Mesh/> }/>
-                    <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
-                    <Route path=path!("/ingress") view=|| view! { <SectionPage section=Section::Ingress/> }/>
-                    <Route path=path!("/workloads") view=|| view! { <SectionPage section=Section::Workloads/> }/>
-                    <Route path=path!("/activity") view=|| view! { <SectionPage section=Section::Activity/> }/>
-                    <Route path=path!("/c/:cluster") view=ClusterPage/>
-                    <Route path=path!("/c/:cluster/:section") view=ClusterPage/>
-                </Routes>
+                {move || {
+                    if !auth.checked.get() {
+                        view! { <Loading what="your session"/> }.into_any()
+                    } else if signed_in.get() {
+                        view! { <SignedInRoutes/> }.into_any()
+                    } else {
+                        view! { <SignInPage/> }.into_any()
+                    }
+                }}
             </main>
             <StatusBar/>
         </Router>

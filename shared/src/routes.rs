@@ -4,7 +4,8 @@
 pub const API_PREFIX: &str = "/api";
 pub const HEALTH: &str = "/api/health";
 pub const VERSION: &str = "/api/version";
-/// `POST` signs in, `GET` says who is signed in, `DELETE` signs out.
+/// `POST` signs in, `GET` says who is signed in (`null`: nobody),
+/// `DELETE` signs out.
 pub const SESSION: &str = "/api/session";
 /// `GET` lists accounts, `POST` creates one (admin capability).
 pub const ACCOUNTS: &str = "/api/accounts";

@@ -22,70 +22,22 @@ pub struct Endpoint {
 }
 
 /// Every endpoint under `/api`.
+#[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
     use Access::{Admin, Public, SignedIn};
-    let e = |method, path, access, action, handler| Endpoint {
-        method,
-        path,
-        access,
-        action,
-        handler,
-    };
+    use Method as M;
+    let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
-        e(Method::GET, "/api/health", Public, "health.read", || {
-            get(meta::get_health)
-        }),
-        e(Method::GET, "/api/version", Public, "version.read", || {
-            get(meta::get_version)
-        }),
-        e(
-            Method::GET,
-            "/api/session",
-            SignedIn,
-            "session.read",
-            || get(session::get_session),
-        ),
-        e(
-            Method::POST,
-            "/api/session",
-            Public,
-            "session.create",
-            || post(session::create_session),
-        ),
-        e(
-            Method::DELETE,
-            "/api/session",
-            SignedIn,
-            "session.delete",
-            || delete(session::delete_session),
-        ),
-        e(Method::GET, "/api/accounts", Admin, "account.list", || {
-            get(accounts::list_accounts)
-        }),
-        e(
-            Method::POST,
-            "/api/accounts",
-            Admin,
-            "account.create",
-            || post(accounts::create_account),
-        ),
-        e(Method::GET, "/api/audit", SignedIn, "audit.read", || {
-            get(audit::list_audit)
-        }),
-        e(
-            Method::GET,
-            "/api/audit/export",
-            SignedIn,
-            "audit.export",
-            || get(audit::export_audit),
-        ),
-        e(
-            Method::GET,
-            "/api/audit/verify",
-            SignedIn,
-            "audit.verify",
-            || get(audit::verify_audit),
-        ),
+        e(M::GET,    "/api/health",       Public,   "health.read",    || get(meta::get_health)),
+        e(M::GET,    "/api/version",      Public,   "version.read",   || get(meta::get_version)),
+        e(M::GET,    "/api/session",      Public,   "session.read",   || get(session::get_session)),
+        e(M::POST,   "/api/session",      Public,   "session.create", || post(session::create_session)),
+        e(M::DELETE, "/api/session",      SignedIn, "session.delete", || delete(session::delete_session)),
+        e(M::GET,    "/api/accounts",     Admin,    "account.list",   || get(accounts::list_accounts)),
+        e(M::POST,   "/api/accounts",     Admin,    "account.create", || post(accounts::create_account)),
+        e(M::GET,    "/api/audit",        SignedIn, "audit.read",     || get(audit::list_audit)),
+        e(M::GET,    "/api/audit/export", SignedIn, "audit.export",   || get(audit::export_audit)),
+        e(M::GET,    "/api/audit/verify", SignedIn, "audit.verify",   || get(audit::verify_audit)),
     ]
 }
 

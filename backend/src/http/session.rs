@@ -15,8 +15,10 @@ use crate::auth::{Principal, cookies};
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub async fn get_session(Extension(principal): Extension<Principal>) -> Json<SessionInfo> {
-    Json(principal.session_info())
+/// Who is signed in: `null` when nobody is (not an error: it is how the
+/// console decides to show the sign-in page).
+pub async fn get_session(principal: Option<Extension<Principal>>) -> Json<Option<SessionInfo>> {
+    Json(principal.map(|Extension(p)| p.session_info()))
 }
 
 pub async fn create_session(

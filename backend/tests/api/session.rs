@@ -36,6 +36,8 @@ async fn signing_in_sets_an_http_only_strict_cookie() {
     let session = console.sign_in("olga", &password).await;
     let me = console.get_as("/api/session", Some(&session)).await;
     assert_eq!(me.status(), StatusCode::OK);
+    let nobody = console.get_as("/api/session", None).await;
+    assert_eq!(body_json(nobody).await, serde_json::Value::Null);
     let me: SessionInfo = serde_json::from_value(body_json(me).await).unwrap();
     assert_eq!(me.account.name, "olga");
     assert_eq!(me.csrf_token, session.csrf);
@@ -80,7 +82,7 @@ async fn api_reads_need_a_session() {
         cookie: "0".repeat(64),
         csrf: String::new(),
     };
-    let response = console.get_as("/api/session", Some(&forged)).await;
+    let response = console.get_as("/api/audit", Some(&forged)).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -105,7 +107,7 @@ async fn signing_out_ends_the_session_on_the_server() {
     );
     assert_eq!(console.state.store().count_sessions().await.unwrap(), 0);
     // A copy of the old cookie no longer works.
-    let replay = console.get_as("/api/session", Some(&session)).await;
+    let replay = console.get_as("/api/audit/verify", Some(&session)).await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -116,7 +118,7 @@ async fn an_idle_session_expires() {
     console.time.advance(29 * 60);
     assert_eq!(
         console
-            .get_as("/api/session", Some(&session))
+            .get_as("/api/audit/verify", Some(&session))
             .await
             .status(),
         StatusCode::OK
@@ -125,13 +127,13 @@ async fn an_idle_session_expires() {
     console.time.advance(29 * 60);
     assert_eq!(
         console
-            .get_as("/api/session", Some(&session))
+            .get_as("/api/audit/verify", Some(&session))
             .await
             .status(),
         StatusCode::OK
     );
     console.time.advance(30 * 60);
-    let expired = console.get_as("/api/session", Some(&session)).await;
+    let expired = console.get_as("/api/audit/verify", Some(&session)).await;
     assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         api_error(expired).await.message,
@@ -147,12 +149,12 @@ async fn a_busy_session_still_ends_at_its_absolute_limit() {
     // A request every 20 minutes for 11 h 40 min keeps it alive…
     for _ in 0..35 {
         console.time.advance(20 * 60);
-        let response = console.get_as("/api/session", Some(&session)).await;
+        let response = console.get_as("/api/audit/verify", Some(&session)).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
     // …but 12 hours after sign-in it ends.
     console.time.advance(20 * 60);
-    let expired = console.get_as("/api/session", Some(&session)).await;
+    let expired = console.get_as("/api/audit/verify", Some(&session)).await;
     assert_eq!(expired.status(), StatusCode::UNAUTHORIZED);
 }
 

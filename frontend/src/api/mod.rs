@@ -1,11 +1,73 @@
 //! Typed client of the backend's API, one file per resource. Every call
 //! returns `shared::ApiError` on failure, whatever went wrong.
 
+pub mod accounts;
+pub mod audit;
 pub mod meta;
+pub mod session;
 
-use gloo_net::http::Request;
+use std::cell::RefCell;
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::routes::CSRF_HEADER;
 use shared::{ApiError, ErrorCode};
+
+thread_local! {
+    /// The signed-in session's CSRF token, echoed on every mutation.
+    static CSRF_TOKEN: RefCell<String> = const { RefCell::new(String::new()) };
+    /// Called when the backend says nobody is signed in (expired session).
+    static ON_SIGNED_OUT: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Remembers the CSRF token of the current session.
+pub fn set_csrf_token(token: &str) {
+    CSRF_TOKEN.with(|t| *t.borrow_mut() = token.to_owned());
+}
+
+/// Registers what to do when a request finds the session gone.
+pub fn on_signed_out(hook: impl Fn() + 'static) {
+    ON_SIGNED_OUT.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+}
+
+fn network_error(err: gloo_net::Error) -> ApiError {
+    ApiError::new(
+        ErrorCode::Network,
+        format!("the console backend did not answer: {err}"),
+    )
+}
+
+/// The `ApiError` of a failed response; a 401 also signs the console out.
+async fn error_of(path: &str, response: Response) -> ApiError {
+    let status = response.status();
+    let error = response.json::<ApiError>().await.unwrap_or_else(|_| {
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("{path} answered HTTP {status} without an error body"),
+        )
+    });
+    if error.code == ErrorCode::Unauthorized {
+        ON_SIGNED_OUT.with(|h| {
+            if let Some(hook) = h.borrow().as_ref() {
+                hook();
+            }
+        });
+    }
+    error
+}
+
+async fn decode<T: DeserializeOwned>(path: &str, response: Response) -> Result<T, ApiError> {
+    if !response.ok() {
+        return Err(error_of(path, response).await);
+    }
+    response.json::<T>().await.map_err(|err| {
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("unexpected answer from {path}: {err}"),
+        )
+    })
+}
 
 /// `GET path` and decode the JSON answer.
 pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
@@ -13,25 +75,41 @@ pub async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
         .header("accept", "application/json")
         .send()
         .await
-        .map_err(|err| {
-            ApiError::new(
-                ErrorCode::Network,
-                format!("the console backend did not answer: {err}"),
-            )
-        })?;
-    if response.ok() {
-        return response.json::<T>().await.map_err(|err| {
-            ApiError::new(
-                ErrorCode::Internal,
-                format!("unexpected answer from {path}: {err}"),
-            )
-        });
-    }
-    let status = response.status();
-    Err(response.json::<ApiError>().await.unwrap_or_else(|_| {
+        .map_err(network_error)?;
+    decode(path, response).await
+}
+
+fn mutation(builder: RequestBuilder) -> RequestBuilder {
+    let token = CSRF_TOKEN.with(|t| t.borrow().clone());
+    builder
+        .header("accept", "application/json")
+        .header(CSRF_HEADER, &token)
+}
+
+/// `POST path` with a JSON body, decoding the JSON answer.
+pub async fn post_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let request = mutation(Request::post(path)).json(body).map_err(|err| {
         ApiError::new(
-            ErrorCode::Internal,
-            format!("{path} answered HTTP {status} without an error body"),
+            ErrorCode::BadRequest,
+            format!("cannot encode the request: {err}"),
         )
-    }))
+    })?;
+    let response = request.send().await.map_err(network_error)?;
+    decode(path, response).await
+}
+
+/// `DELETE path`, expecting no body back.
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    let response = mutation(Request::delete(path))
+        .send()
+        .await
+        .map_err(network_error)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(error_of(path, response).await)
+    }
 }

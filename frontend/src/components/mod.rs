@@ -3,3 +3,4 @@
 pub mod error_view;
 pub mod loading;
 pub mod status_bar;
+pub mod user_slot;

@@ -1,5 +1,8 @@
 //! Pages, one per area of the console.
 
+pub mod accounts;
+pub mod activity;
 pub mod cluster;
 pub mod not_found;
 pub mod section;
+pub mod sign_in;

@@ -1,0 +1,195 @@
+//! The activity page: the audit log, newest first, filtered and paged by
+//! the backend, exportable as JSON lines, with a check of its hash chain.
+
+use leptos::prelude::*;
+use shared::time::{format_utc, parse_utc};
+use shared::{AuditEntry, AuditFilter, Outcome, Section};
+
+use crate::api;
+use crate::components::error_view::ErrorView;
+use crate::components::loading::Loading;
+
+const PER_PAGE: u32 = 25;
+
+/// The filter form's text fields, applied together.
+#[derive(Clone, Copy)]
+struct Form {
+    actor: RwSignal<String>,
+    action: RwSignal<String>,
+    cluster: RwSignal<String>,
+    outcome: RwSignal<String>,
+    since: RwSignal<String>,
+    until: RwSignal<String>,
+}
+
+impl Form {
+    fn new() -> Self {
+        Self {
+            actor: RwSignal::new(String::new()),
+            action: RwSignal::new(String::new()),
+            cluster: RwSignal::new(String::new()),
+            outcome: RwSignal::new(String::new()),
+            since: RwSignal::new(String::new()),
+            until: RwSignal::new(String::new()),
+        }
+    }
+
+    fn filter(self) -> AuditFilter {
+        let text = |s: RwSignal<String>| {
+            Some(s.get_untracked().trim().to_owned()).filter(|v| !v.is_empty())
+        };
+        AuditFilter {
+            actor: text(self.actor),
+            action: text(self.action),
+            cluster: text(self.cluster),
+            outcome: self.outcome.get_untracked().parse::<Outcome>().ok(),
+            since: parse_utc(&self.since.get_untracked()),
+            until: parse_utc(&self.until.get_untracked()),
+        }
+    }
+}
+
+#[component]
+fn TextFilter(label: &'static str, name: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input name=name prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
+    }
+}
+
+#[component]
+fn TimeFilter(label: &'static str, name: &'static str, value: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input
+                name=name
+                type="datetime-local"
+                prop:value=value
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
+    }
+}
+
+fn entry_row(entry: AuditEntry) -> impl IntoView {
+    let outcome = entry.outcome.slug();
+    let role = entry.role.clone().unwrap_or_default();
+    view! {
+        <tr class="audit-entry" data-outcome=outcome>
+            <td class="nowrap">{format_utc(entry.at)}</td>
+            <td><span class="actor">{entry.actor}</span> " " <span class="muted">{role}</span></td>
+            <td><code>{entry.action}</code></td>
+            <td>{entry.clusters.join(", ")}</td>
+            <td>{entry.targets.join(", ")}</td>
+            <td class="params">{entry.params.join(" ")}</td>
+            <td><span class=format!("badge badge-{outcome}")>{outcome}</span></td>
+            <td class="muted small">"#" {entry.seq}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    let form = Form::new();
+    let applied = RwSignal::new(AuditFilter::default());
+    let page = RwSignal::new(1u32);
+    let entries = LocalResource::new(move || {
+        let filter = applied.get();
+        let page = page.get();
+        api::audit::list(filter, page, PER_PAGE)
+    });
+    let verify = Action::new_local(|_: &()| api::audit::verify());
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        applied.set(form.filter());
+        page.set(1);
+    };
+    let clear = move |_| {
+        for field in [
+            form.actor,
+            form.action,
+            form.cluster,
+            form.outcome,
+            form.since,
+            form.until,
+        ] {
+            field.set(String::new());
+        }
+        applied.set(AuditFilter::default());
+        page.set(1);
+    };
+    let section = Section::Activity;
+    view! {
+        <section class="section-page activity" data-section=section.slug()>
+            <h1>{section.title()}</h1>
+            <p class="lead">{section.summary()}</p>
+            <form class="filters" aria-label="Filters" on:submit=apply>
+                <TextFilter label="Actor" name="actor" value=form.actor/>
+                <TextFilter label="Action" name="action" value=form.action/>
+                <TextFilter label="Cluster" name="cluster" value=form.cluster/>
+                <label>
+                    "Outcome"
+                    <select name="outcome" prop:value=form.outcome on:change=move |ev| form.outcome.set(event_target_value(&ev))>
+                        <option value="">"any"</option>
+                        {Outcome::ALL.into_iter().map(|o| view! { <option value=o.slug()>{o.slug()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <TimeFilter label="From (UTC)" name="since" value=form.since/>
+                <TimeFilter label="To (UTC)" name="until" value=form.until/>
+                <div class="filter-buttons">
+                    <button type="submit" class="primary">"Apply"</button>
+                    <button type="button" on:click=clear>"Clear"</button>
+                </div>
+            </form>
+            <div class="toolbar">
+                <a class="button" href=move || api::audit::export_url(&applied.get()) download="meshdeck-audit.jsonl">
+                    "Export JSON lines"
+                </a>
+                <button on:click=move |_| { verify.dispatch_local(()); }>"Verify chain"</button>
+                <span class="chain-status" role="status">
+                    {move || verify.value().get().map(|report| match report {
+                        Ok(r) if r.intact() => view! {
+                            <span class="ok">"Chain intact: " {r.checked} " entries checked"</span>
+                        }.into_any(),
+                        Ok(r) => {
+                            let broken = r.broken.map(|b| format!("entry {}: {}", b.seq, b.reason)).unwrap_or_default();
+                            view! { <span class="bad">"Chain broken at " {broken}</span> }.into_any()
+                        }
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                    })}
+                </span>
+            </div>
+            <Transition fallback=|| view! { <Loading what="the activity log"/> }>
+                {move || Suspend::new(async move {
+                    match entries.await {
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                        Ok(result) => {
+                            let pages = result.pages();
+                            let current = result.page;
+                            let total = result.total;
+                            let rows = result.entries.into_iter().map(entry_row).collect_view();
+                            view! {
+                                <table class="audit">
+                                    <thead><tr>
+                                        <th>"Time"</th><th>"Actor"</th><th>"Action"</th><th>"Clusters"</th>
+                                        <th>"Targets"</th><th>"Parameters"</th><th>"Outcome"</th><th>"Entry"</th>
+                                    </tr></thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                                <nav class="pager" aria-label="Pages">
+                                    <button disabled={current <= 1} on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Newer"</button>
+                                    <span class="page-info">"Page " {current} " of " {pages} " · " {total} " entries"</span>
+                                    <button disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
+                                </nav>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

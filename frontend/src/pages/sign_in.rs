@@ -1,0 +1,68 @@
+//! The sign-in page, shown for any URL while nobody is signed in; after
+//! signing in, the page that was asked for appears.
+
+use leptos::prelude::*;
+use shared::ApiError;
+
+use crate::api;
+use crate::components::error_view::ErrorView;
+use crate::session::Auth;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let auth = Auth::get();
+    let (name, set_name) = signal(String::new());
+    let (password, set_password) = signal(String::new());
+    let sign_in = Action::new_local(move |(name, password): &(String, String)| {
+        let (name, password) = (name.clone(), password.clone());
+        async move {
+            let result = api::session::sign_in(name, password).await;
+            if let Ok(session) = &result {
+                auth.set(Some(session.clone()));
+            }
+            result.map(|_| ())
+        }
+    });
+    let error = move || -> Option<ApiError> { sign_in.value().get().and_then(Result::err) };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        sign_in.dispatch_local((
+            name.get_untracked().trim().to_owned(),
+            password.get_untracked(),
+        ));
+        set_password.set(String::new());
+    };
+    view! {
+        <section class="sign-in">
+            <h1>"Sign in"</h1>
+            <p class="lead">"Sign in with your meshdeck account to operate the fleet."</p>
+            <form class="form" on:submit=submit>
+                <label>
+                    "Account"
+                    <input
+                        name="account"
+                        autocomplete="username"
+                        required
+                        prop:value=name
+                        on:input=move |ev| set_name.set(event_target_value(&ev))
+                    />
+                </label>
+                <label>
+                    "Password"
+                    <input
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        prop:value=password
+                        on:input=move |ev| set_password.set(event_target_value(&ev))
+                    />
+                </label>
+                <button type="submit" class="primary" disabled=move || sign_in.pending().get()>
+                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+            {move || error().map(|error| view! { <ErrorView error/> })}
+        </section>
+    }
+}

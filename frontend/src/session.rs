@@ -1,0 +1,56 @@
+//! The signed-in session as app-wide context: checked once at start, set
+//! by the sign-in page, cleared by sign-out or by any request that finds
+//! the session gone.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::{Account, SessionInfo};
+
+use crate::api;
+
+/// Who is signed in, shared by every component.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    session: RwSignal<Option<SessionInfo>>,
+    /// False until the first `GET /api/session` has answered.
+    pub checked: RwSignal<bool>,
+}
+
+impl Auth {
+    /// Creates the context and asks the backend who is signed in.
+    pub fn provide() -> Self {
+        let auth = Self {
+            session: RwSignal::new(None),
+            checked: RwSignal::new(false),
+        };
+        provide_context(auth);
+        api::on_signed_out(move || auth.set(None));
+        spawn_local(async move {
+            auth.set(api::session::get_session().await.ok().flatten());
+            auth.checked.set(true);
+        });
+        auth
+    }
+
+    pub fn get() -> Self {
+        expect_context::<Auth>()
+    }
+
+    /// Records a new session (or none), with the CSRF token the API client
+    /// must echo.
+    pub fn set(self, session: Option<SessionInfo>) {
+        api::set_csrf_token(session.as_ref().map_or("", |s| s.csrf_token.as_str()));
+        self.session.set(session);
+    }
+
+    /// The signed-in account, tracked.
+    pub fn account(self) -> Option<Account> {
+        self.session.with(|s| s.as_ref().map(|s| s.account.clone()))
+    }
+
+    /// Whether the session came from an authenticating proxy (no sign-out).
+    pub fn via_proxy(self) -> bool {
+        self.session
+            .with(|s| s.as_ref().is_some_and(|s| s.via == "proxy"))
+    }
+}
