@@ -70,7 +70,8 @@ pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {
-            let report = crate::audit::chain::verify(&store.audit_chain().await?);
+            let (chain, head) = store.audit_chain().await?;
+            let report = crate::audit::chain::verify(&chain, head.as_ref());
             match report.broken {
                 None => {
                     write_out(&format!("audit chain intact: {} entries", report.checked));

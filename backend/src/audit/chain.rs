@@ -1,11 +1,13 @@
 //! The hash chain over audit entries: each entry's hash covers its own
 //! stored fields and the previous entry's hash, so an edited, inserted or
-//! deleted row shows as the first entry that no longer checks out.
+//! deleted row shows as the first entry that no longer checks out. The
+//! recorded head catches entries cut off the end, which leave the rest of
+//! the chain consistent.
 
 use sha2::{Digest, Sha256};
 use shared::{BrokenLink, ChainReport};
 
-use crate::store::audit::RawEntry;
+use crate::store::audit::{Head, RawEntry};
 
 /// `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -29,8 +31,9 @@ pub fn entry_hash(entry: &RawEntry) -> String {
     hex::encode(Sha256::digest(fields.to_string().as_bytes()))
 }
 
-/// Walks `entries` (oldest first) and reports the first broken link.
-pub fn verify(entries: &[RawEntry]) -> ChainReport {
+/// Walks `entries` (oldest first), then compares the last one with `head`,
+/// and reports the first broken link.
+pub fn verify(entries: &[RawEntry], head: Option<&Head>) -> ChainReport {
     let mut expected_prev = GENESIS;
     let mut checked = 0;
     for (expected_seq, entry) in (1i64..).zip(entries) {
@@ -65,10 +68,32 @@ pub fn verify(entries: &[RawEntry]) -> ChainReport {
         expected_prev = &entry.hash;
         checked += 1;
     }
-    ChainReport {
-        checked,
-        broken: None,
-    }
+    let last = entries.last().map(|e| (e.seq, e.hash.as_str()));
+    let broken = match (last, head) {
+        (None, None) => None,
+        (Some((seq, hash)), Some(head)) if seq == head.seq && hash == head.hash => None,
+        (Some((seq, _)), Some(head)) if seq < head.seq => Some(BrokenLink {
+            seq: seq + 1,
+            reason: format!(
+                "the log ends at entry {seq} but entry {} was written: entries {}..{} were deleted",
+                head.seq,
+                seq + 1,
+                head.seq
+            ),
+        }),
+        (None, Some(head)) => Some(BrokenLink {
+            seq: 1,
+            reason: format!(
+                "the log is empty but entry {} was written: it was emptied",
+                head.seq
+            ),
+        }),
+        (Some((seq, _)), _) => Some(BrokenLink {
+            seq,
+            reason: format!("entry {seq}, the last, does not match the recorded head of the log"),
+        }),
+    };
+    ChainReport { checked, broken }
 }
 
 #[cfg(test)]
@@ -100,19 +125,48 @@ mod tests {
             .collect()
     }
 
+    fn head(entries: &[RawEntry]) -> Option<Head> {
+        entries.last().map(|e| Head {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        })
+    }
+
+    fn check(entries: &[RawEntry]) -> ChainReport {
+        verify(entries, head(&chain(5)).as_ref())
+    }
+
     #[test]
     fn an_untouched_chain_is_intact() {
-        let report = verify(&chain(5));
+        let report = check(&chain(5));
         assert_eq!(report.checked, 5);
         assert!(report.intact());
-        assert!(verify(&[]).intact());
+        assert!(verify(&[], None).intact());
+    }
+
+    #[test]
+    fn entries_cut_off_the_end_are_noticed() {
+        let mut entries = chain(5);
+        entries.truncate(3);
+        let broken = check(&entries).broken.unwrap();
+        assert_eq!(broken.seq, 4);
+        assert!(
+            broken.reason.contains("entries 4..5 were deleted"),
+            "{}",
+            broken.reason
+        );
+        assert_eq!(check(&[]).broken.unwrap().seq, 1);
+        let mut edited_last = chain(5);
+        edited_last[4].actor = "mallory".into();
+        edited_last[4].hash = entry_hash(&edited_last[4]);
+        assert_eq!(check(&edited_last).broken.unwrap().seq, 5);
     }
 
     #[test]
     fn an_edit_breaks_at_the_edited_entry() {
         let mut entries = chain(5);
         entries[2].actor = "mallory".into();
-        let report = verify(&entries);
+        let report = check(&entries);
         assert_eq!(report.broken.unwrap().seq, 3);
         assert_eq!(report.checked, 2);
     }
@@ -122,18 +176,18 @@ mod tests {
         let mut entries = chain(5);
         entries[2].outcome = "denied".into();
         entries[2].hash = entry_hash(&entries[2]);
-        assert_eq!(verify(&entries).broken.unwrap().seq, 4);
+        assert_eq!(check(&entries).broken.unwrap().seq, 4);
     }
 
     #[test]
     fn a_deleted_row_breaks_at_the_gap() {
         let mut entries = chain(5);
         entries.remove(1);
-        let broken = verify(&entries).broken.unwrap();
+        let broken = check(&entries).broken.unwrap();
         assert_eq!(broken.seq, 3);
         assert!(broken.reason.contains("missing"), "{}", broken.reason);
         let mut first_gone = chain(3);
         first_gone.remove(0);
-        assert_eq!(verify(&first_gone).broken.unwrap().seq, 2);
+        assert_eq!(check(&first_gone).broken.unwrap().seq, 2);
     }
 }

@@ -71,6 +71,9 @@ pub async fn check(State(guard): State<Guard>, mut request: Request, next: Next)
                 .record(Actor::of(principal), "role", AppError::Forbidden(message))
                 .await;
         }
+        // Public mutations (signing in) have no session to take a token
+        // from; they accept only `application/json` bodies, which another
+        // site cannot send without a CORS preflight this server never grants.
         if mutating && guard.access != Access::Public {
             let sent = request
                 .headers()

@@ -105,8 +105,8 @@ pub async fn export_audit(
 }
 
 pub async fn verify_audit(State(state): State<AppState>) -> Result<Json<ChainReport>, AppError> {
-    let chain = state.store().audit_chain().await?;
-    let report = crate::audit::chain::verify(&chain);
+    let (chain, head) = state.store().audit_chain().await?;
+    let report = crate::audit::chain::verify(&chain, head.as_ref());
     if let Some(broken) = &report.broken {
         tracing::warn!(seq = broken.seq, reason = %broken.reason, "the audit chain is broken");
     }

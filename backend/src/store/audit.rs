@@ -38,6 +38,13 @@ fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
+/// The newest entry as the last append recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
 /// A row exactly as stored, before its lists are parsed: the chain hash is
 /// computed over these texts.
 pub struct RawEntry {
@@ -198,6 +205,14 @@ impl Store {
         .bind(raw.hash.clone())
         .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        )
+        .bind(raw.seq)
+        .bind(raw.hash.clone())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         raw.into_entry()
     }
@@ -254,11 +269,26 @@ impl Store {
             .collect()
     }
 
-    /// The whole chain as stored, oldest first.
-    pub async fn audit_chain(&self) -> Result<Vec<RawEntry>, StoreError> {
+    /// The whole chain as stored, oldest first, and the head recorded by
+    /// the last append (`None` before the first).
+    pub async fn audit_chain(&self) -> Result<(Vec<RawEntry>, Option<Head>), StoreError> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(RawEntry::from_row).collect()
+        let entries = rows
+            .iter()
+            .map(RawEntry::from_row)
+            .collect::<Result<_, _>>()?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| {
+                Ok::<_, StoreError>(Head {
+                    seq: row.try_get("seq")?,
+                    hash: row.try_get("hash")?,
+                })
+            })
+            .transpose()?;
+        Ok((entries, head))
     }
 }

@@ -42,11 +42,18 @@ pub enum StoreError {
 #[derive(Debug)]
 struct Embedded;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "accounts sessions audit",
-    include_str!("../../migrations/0001_accounts_sessions_audit.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "accounts sessions audit",
+        include_str!("../../migrations/0001_accounts_sessions_audit.sql"),
+    ),
+    (
+        2,
+        "audit head",
+        include_str!("../../migrations/0002_audit_head.sql"),
+    ),
+];
 
 impl MigrationSource<'static> for Embedded {
     fn resolve(self) -> Pin<Box<dyn Future<Output = Result<Vec<Migration>, BoxDynError>> + Send>> {

@@ -199,3 +199,24 @@ async fn the_chain_reveals_a_deleted_row() {
     assert_eq!(broken.seq, 3);
     assert!(broken.reason.contains("missing"), "{}", broken.reason);
 }
+
+#[tokio::test]
+async fn the_head_reveals_entries_cut_off_the_end() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    create_account(&console, &admin, "otto").await;
+    // seq 1: ada created, 2: ada signed in, 3: otto created.
+    sqlx::query("DELETE FROM audit WHERE seq = 3")
+        .execute(console.state.store().pool())
+        .await
+        .unwrap();
+    let report = verify(&console, &admin).await;
+    assert_eq!(report.checked, 2, "what remains is a consistent chain");
+    let broken = report.broken.unwrap();
+    assert_eq!(broken.seq, 3);
+    assert!(
+        broken.reason.contains("entries 3..3 were deleted"),
+        "{}",
+        broken.reason
+    );
+}
