@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::cluster::Cluster;
 use crate::kubeconfig;
 use crate::ops::{self, WriteOptions};
+use crate::scenario::{self, FleetDescription, Scenario};
 use crate::store::Store;
 use crate::tls::{Tls, TlsListener};
 
@@ -32,6 +33,9 @@ pub struct FleetOptions {
     pub state_dir: Option<PathBuf>,
     /// The address to listen on (loopback by default).
     pub host: std::net::IpAddr,
+    /// What each cluster starts with and the fleet description; without
+    /// one, clusters start with only the system namespaces.
+    pub scenario: Option<Scenario>,
 }
 
 impl FleetOptions {
@@ -40,6 +44,17 @@ impl FleetOptions {
             clusters: clusters.iter().map(|c| (*c).to_owned()).collect(),
             state_dir: None,
             host: std::net::Ipv4Addr::LOCALHOST.into(),
+            scenario: None,
+        }
+    }
+
+    /// The clusters of `scenario`, seeded from it on first start.
+    pub fn from_scenario(scenario: Scenario, state_dir: Option<PathBuf>) -> Self {
+        Self {
+            clusters: scenario.clusters.iter().map(|c| c.name.clone()).collect(),
+            state_dir,
+            host: std::net::Ipv4Addr::LOCALHOST.into(),
+            scenario: Some(scenario),
         }
     }
 }
@@ -61,6 +76,7 @@ pub struct Member {
 pub struct Fleet {
     pub members: Vec<Member>,
     pub ca_pem: String,
+    pub description: Option<FleetDescription>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -107,8 +123,17 @@ impl Fleet {
                 },
             );
 
+            let fresh = store.is_empty();
             let cluster = Cluster::new(name.clone(), token, store);
             seed(&cluster).await;
+            if fresh
+                && let Some(scenario) = &options.scenario
+                && let Some(spec) = scenario.cluster(name)
+            {
+                scenario::seed(&cluster, scenario, spec)
+                    .await
+                    .map_err(io::Error::other)?;
+            }
             let listener = TlsListener::new(tcp, tls.acceptor.clone())?;
             let app = crate::api::router(cluster.clone());
             let cluster_name = name.clone();
@@ -127,9 +152,11 @@ impl Fleet {
             let text = serde_json::to_string_pretty(&endpoints).map_err(io::Error::other)?;
             std::fs::write(dir.join(ENDPOINTS_FILE), text)?;
         }
+        let description = options.scenario.as_ref().map(Scenario::description);
         Ok(Self {
             members,
             ca_pem: tls.ca_pem,
+            description,
             servers,
         })
     }
@@ -157,6 +184,16 @@ impl Fleet {
             })
             .collect();
         kubeconfig::render(&self.ca_pem, &entries)
+    }
+
+    /// Writes the fleet description (`fleet.yaml`, see
+    /// `sandbox/scenarios/README.md`) to `path`, if the fleet has one.
+    pub fn write_description(&self, path: &Path) -> io::Result<()> {
+        let Some(description) = &self.description else {
+            return Ok(());
+        };
+        let text = serde_yaml::to_string(description).map_err(io::Error::other)?;
+        std::fs::write(path, text)
     }
 
     /// Writes the kubeconfig to `path`, readable by its owner only: it

@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod kubeconfig;
 pub mod ops;
 pub mod resources;
+pub mod scenario;
 pub mod selectors;
 pub mod status;
 pub mod store;

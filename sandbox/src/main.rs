@@ -4,10 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use sandbox::scenario::Scenario;
 use sandbox::{Fleet, FleetOptions};
-
-/// The clusters of the default fleet, by the names the seeds use.
-const DEFAULT_CLUSTERS: &str = "gke-us,gke-eu,gke-asia-1,gke-asia-2,onprem-vmware-1,baremetal-1";
 
 const USAGE: &str =
     "usage: meshdeck-sandbox [--state-dir DIR] [--clusters a,b,c] [--kubeconfig PATH]
@@ -18,14 +16,16 @@ const USAGE: &str =
 
 struct Args {
     state_dir: PathBuf,
+    scenario: Option<PathBuf>,
     clusters: Vec<String>,
     kubeconfig: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        state_dir: PathBuf::from(".meshdeck/sandbox"),
-        clusters: split(DEFAULT_CLUSTERS),
+        state_dir: PathBuf::from(".state/sandbox"),
+        scenario: None,
+        clusters: Vec::new(),
         kubeconfig: None,
     };
     let mut it = std::env::args().skip(1);
@@ -34,13 +34,14 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--state-dir" => args.state_dir = PathBuf::from(value()?),
             "--clusters" => args.clusters = split(&value()?),
+            "--scenario" => args.scenario = Some(PathBuf::from(value()?)),
             "--kubeconfig" => args.kubeconfig = Some(PathBuf::from(value()?)),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    if args.clusters.is_empty() {
-        return Err("--clusters names no cluster".into());
+    if args.scenario.is_some() && !args.clusters.is_empty() {
+        return Err("give --scenario or --clusters, not both".into());
     }
     Ok(args)
 }
@@ -66,10 +67,27 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let options = FleetOptions {
-        clusters: args.clusters,
-        state_dir: Some(args.state_dir.clone()),
-        host: std::net::Ipv4Addr::LOCALHOST.into(),
+    let options = if args.clusters.is_empty() {
+        let scenario = match &args.scenario {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                .and_then(|text| {
+                    Scenario::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+                }),
+            None => Ok(Scenario::default_fleet()),
+        };
+        match scenario {
+            Ok(scenario) => FleetOptions::from_scenario(scenario, Some(args.state_dir.clone())),
+            Err(message) => {
+                eprintln!("meshdeck-sandbox: {message}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let names: Vec<&str> = args.clusters.iter().map(String::as_str).collect();
+        let mut options = FleetOptions::in_memory(&names);
+        options.state_dir = Some(args.state_dir.clone());
+        options
     };
     let fleet = match Fleet::start(options).await {
         Ok(fleet) => fleet,
@@ -81,7 +99,11 @@ async fn main() -> ExitCode {
     let kubeconfig = args
         .kubeconfig
         .unwrap_or_else(|| args.state_dir.join("kubeconfig"));
-    if let Err(e) = fleet.write_kubeconfig(&kubeconfig) {
+    let description = kubeconfig.with_file_name("fleet.yaml");
+    if let Err(e) = fleet
+        .write_kubeconfig(&kubeconfig)
+        .and_then(|()| fleet.write_description(&description))
+    {
         eprintln!(
             "meshdeck-sandbox: cannot write {}: {e}",
             kubeconfig.display()

@@ -42,13 +42,13 @@ pub fn on_create(
                 "strategy",
                 json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
             );
-            default_pod_spec(&mut object["spec"]["template"]["spec"]);
+            default_template(object);
         }
         "ReplicaSet" | "StatefulSet" => {
             default(&mut object["spec"], "replicas", json!(1));
-            default_pod_spec(&mut object["spec"]["template"]["spec"]);
+            default_template(object);
         }
-        "DaemonSet" => default_pod_spec(&mut object["spec"]["template"]["spec"]),
+        "DaemonSet" => default_template(object),
         "Secret" => {
             default(object, "type", json!("Opaque"));
             merge_string_data(object)?;
@@ -104,7 +104,9 @@ fn default_pod_spec(spec: &mut Value) {
     default(spec, "schedulerName", json!("default-scheduler"));
     default(spec, "securityContext", json!({}));
     for list in ["containers", "initContainers"] {
-        for c in spec[list].as_array_mut().into_iter().flatten() {
+        // `get_mut`, not indexing: indexing a missing key would store a null.
+        let containers = spec.get_mut(list).and_then(Value::as_array_mut);
+        for c in containers.into_iter().flatten() {
             default(
                 c,
                 "imagePullPolicy",
@@ -120,10 +122,18 @@ fn default_pod_spec(spec: &mut Value) {
             default(c, "terminationMessagePath", json!("/dev/termination-log"));
             default(c, "terminationMessagePolicy", json!("File"));
             default(c, "resources", json!({}));
-            for p in c["ports"].as_array_mut().into_iter().flatten() {
+            let ports = c.get_mut("ports").and_then(Value::as_array_mut);
+            for p in ports.into_iter().flatten() {
                 default(p, "protocol", json!("TCP"));
             }
         }
+    }
+}
+
+/// The pod template of a workload, when it has one.
+fn default_template(workload: &mut Value) {
+    if let Some(spec) = workload.pointer_mut("/spec/template/spec") {
+        default_pod_spec(spec);
     }
 }
 
@@ -148,7 +158,8 @@ fn default_service(svc: &mut Value, cluster_ip: impl FnOnce() -> String) {
     default(spec, "ipFamilies", json!(["IPv4"]));
     default(spec, "ipFamilyPolicy", json!("SingleStack"));
     default(spec, "internalTrafficPolicy", json!("Cluster"));
-    for p in spec["ports"].as_array_mut().into_iter().flatten() {
+    let ports = spec.get_mut("ports").and_then(Value::as_array_mut);
+    for p in ports.into_iter().flatten() {
         default(p, "protocol", json!("TCP"));
         if p["targetPort"].is_null() {
             p["targetPort"] = p["port"].clone();
@@ -199,6 +210,22 @@ mod tests {
             on_create("Secret", &mut bad, String::new).unwrap_err().code,
             400
         );
+    }
+
+    #[test]
+    fn defaults_store_no_nulls_for_absent_lists() {
+        let mut pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}});
+        on_create("Pod", &mut pod, String::new).unwrap();
+        assert!(pod["spec"].get("initContainers").is_none(), "{pod}");
+        let container = &pod["spec"]["containers"][0];
+        assert!(container.get("ports").is_none(), "{container}");
+        assert_eq!(container["imagePullPolicy"], "IfNotPresent");
+        let mut svc = json!({"metadata": {"name": "headless"}, "spec": {"clusterIP": "None"}});
+        on_create("Service", &mut svc, String::new).unwrap();
+        assert!(svc["spec"].get("ports").is_none(), "{svc}");
+        let mut deploy = json!({"metadata": {"name": "d"}, "spec": {"selector": {}}});
+        on_create("Deployment", &mut deploy, String::new).unwrap();
+        assert!(deploy["spec"].get("template").is_none(), "{deploy}");
     }
 
     #[test]

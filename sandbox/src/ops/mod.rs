@@ -487,9 +487,32 @@ fn commit(
         collect_garbage(c, rt, &removed, "Background");
         return Ok(removed);
     }
+    if unchanged(old, &new) {
+        return Ok(old.clone());
+    }
     let stored = c.store.put(&rt.key(), ns, name, new);
     after_write(c, rt, ns, &stored);
     Ok(stored)
+}
+
+/// Whether a write would store what is already stored. The apiserver then
+/// writes nothing: the resourceVersion stays, no watch event goes out, and
+/// managedFields keep their timestamps (a no-op apply is free).
+fn unchanged(old: &Value, new: &Value) -> bool {
+    fn comparable(object: &Value) -> Value {
+        let mut object = object.clone();
+        if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("resourceVersion");
+            let entries = meta.get_mut("managedFields").and_then(Value::as_array_mut);
+            for entry in entries.into_iter().flatten() {
+                if let Some(entry) = entry.as_object_mut() {
+                    entry.remove("time");
+                }
+            }
+        }
+        object
+    }
+    comparable(old) == comparable(new)
 }
 
 /// DELETE of one object. Returns the object as deleted, or with its
