@@ -78,12 +78,43 @@ pub enum ServeError {
     Store(#[from] store::StoreError),
     #[error("cannot create the sandbox accounts: {0}")]
     Bootstrap(#[from] auth::bootstrap::CreateError),
+    #[error("cannot start the sandbox fleet: {0}")]
+    Sandbox(std::io::Error),
+}
+
+/// Starts the embedded sandbox fleet (the shipped default scenario, state
+/// under `<state-dir>/sandbox`) and writes its kubeconfig and fleet
+/// description there. From then on the console knows it only through those
+/// two files, exactly as it knows real clusters.
+async fn start_sandbox_fleet(
+    state_dir: &std::path::Path,
+) -> Result<(sandbox::Fleet, std::path::PathBuf), ServeError> {
+    let dir = state_dir.join("sandbox");
+    let scenario = sandbox::scenario::Scenario::default_fleet();
+    let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+        scenario,
+        Some(dir.clone()),
+    ))
+    .await
+    .map_err(ServeError::Sandbox)?;
+    let kubeconfig = dir.join("kubeconfig");
+    fleet
+        .write_kubeconfig(&kubeconfig)
+        .and_then(|()| fleet.write_description(&dir.join("fleet.yaml")))
+        .map_err(ServeError::Sandbox)?;
+    tracing::info!(clusters = fleet.members.len(), kubeconfig = %kubeconfig.display(), "sandbox fleet serving");
+    Ok((fleet, kubeconfig))
 }
 
 /// Binds `config.listen`, prints the URL to open, serves until a shutdown
 /// signal, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let auth = config.auth_settings().map_err(ServeError::Config)?;
+    // Kept alive for as long as the console serves.
+    let sandbox_fleet = match (config.sandbox, &config.kubeconfig) {
+        (true, None) => Some(start_sandbox_fleet(&config.state_dir).await?),
+        _ => None,
+    };
     let store = Store::open_configured(config.database_url.as_deref(), &config.state_dir).await?;
     let clock = Clock::system();
     if config.sandbox && matches!(auth.mode, AuthMode::Local) {
@@ -118,6 +149,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     tracing::info!(%addr, sandbox = config.sandbox, "meshdeck listening");
     // The one line people look for in the terminal.
     eprintln!("meshdeck is ready: open http://{addr}");
+    if let Some((fleet, kubeconfig)) = &sandbox_fleet {
+        eprintln!(
+            "sandbox fleet: {} clusters; for kubectl: export KUBECONFIG={}",
+            fleet.members.len(),
+            kubeconfig.display()
+        );
+    }
     // Connect info gives the sign-in limiter and the proxy check the
     // client's address.
     axum::serve(
