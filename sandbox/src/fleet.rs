@@ -210,12 +210,21 @@ impl Fleet {
     }
 }
 
-/// Binds the remembered port when it is free, else any free port.
+/// Binds the remembered port when it is free, else any free port. A port
+/// just released by a fleet shutting down in this process may take a moment
+/// to close, so the remembered one is retried briefly.
 async fn bind(host: std::net::IpAddr, port: Option<u16>) -> io::Result<TcpListener> {
-    if let Some(port) = port
-        && let Ok(listener) = TcpListener::bind((host, port)).await
-    {
-        return Ok(listener);
+    if let Some(port) = port {
+        for _ in 0..20 {
+            if let Ok(listener) = TcpListener::bind((host, port)).await {
+                return Ok(listener);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        tracing::warn!(
+            port,
+            "the remembered port is taken; the kubeconfig gets a new one"
+        );
     }
     TcpListener::bind((host, 0)).await
 }

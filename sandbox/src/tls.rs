@@ -120,13 +120,21 @@ fn write_private(path: &Path, text: &str) -> io::Result<()> {
 pub struct TlsListener {
     local: SocketAddr,
     ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TlsListener {
+    /// Closes the port: the accept loop owns the socket.
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
 }
 
 impl TlsListener {
     pub fn new(tcp: TcpListener, acceptor: TlsAcceptor) -> io::Result<Self> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(64);
-        tokio::spawn(async move {
+        let accepting = tokio::spawn(async move {
             loop {
                 let (stream, peer) = match tcp.accept().await {
                     Ok(accepted) => accepted,
@@ -151,7 +159,11 @@ impl TlsListener {
                 }
             }
         });
-        Ok(Self { local, ready })
+        Ok(Self {
+            local,
+            ready,
+            accepting,
+        })
     }
 }
 

@@ -1,0 +1,89 @@
+//! A fleet started from a scenario keeps its state, CA, tokens and ports
+//! across a restart, and the scenario seeds only a fresh cluster.
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node};
+use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+use sandbox::scenario::Scenario;
+use sandbox::{Fleet, FleetOptions};
+use serde_json::json;
+
+async fn client(kubeconfig: &std::path::Path, context: &str) -> Client {
+    let kubeconfig = Kubeconfig::read_from(kubeconfig).expect("kubeconfig parses");
+    let options = KubeConfigOptions {
+        context: Some(context.into()),
+        ..Default::default()
+    };
+    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .expect("config");
+    Client::try_from(config).expect("client")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
+    let dir = std::env::temp_dir().join(format!("meshdeck-sandbox-restart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let kubeconfig = dir.join("kubeconfig");
+    let start = || async {
+        let options =
+            FleetOptions::from_scenario(Scenario::default_fleet(), Some(dir.join("state")));
+        let fleet = Fleet::start(options).await.expect("fleet starts");
+        fleet
+            .write_kubeconfig(&kubeconfig)
+            .expect("kubeconfig written");
+        fleet
+    };
+
+    let fleet = start().await;
+    let written = std::fs::read_to_string(&kubeconfig).unwrap();
+    let c = client(&kubeconfig, "gke-eu").await;
+    let nodes = Api::<Node>::all(c.clone())
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    assert_eq!(nodes.items.len(), 4, "gke-eu's node pool from the scenario");
+    let small = client(&kubeconfig, "baremetal-1").await;
+    assert_eq!(
+        Api::<Node>::all(small)
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        3
+    );
+    let namespaces: Api<Namespace> = Api::all(c.clone());
+    let blue = namespaces.get("blue").await.unwrap();
+    assert_eq!(blue.metadata.labels.unwrap()["istio-injection"], "enabled");
+
+    let maps: Api<ConfigMap> = Api::namespaced(c.clone(), "blue");
+    let map: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": "kept"}, "data": {"k": "v"}})).unwrap();
+    maps.create(&PostParams::default(), &map).await.unwrap();
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(c.clone(), "blue");
+    deployments
+        .delete("bar", &DeleteParams::default())
+        .await
+        .unwrap();
+    drop(fleet);
+
+    let _fleet = start().await;
+    assert_eq!(
+        std::fs::read_to_string(&kubeconfig).unwrap(),
+        written,
+        "same CA, tokens and ports"
+    );
+    let c = client(&kubeconfig, "gke-eu").await;
+    let maps: Api<ConfigMap> = Api::namespaced(c.clone(), "blue");
+    assert_eq!(maps.get("kept").await.unwrap().data.unwrap()["k"], "v");
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(c, "blue");
+    assert!(
+        deployments.get_opt("bar").await.unwrap().is_none(),
+        "the scenario re-created a deleted object"
+    );
+    assert!(deployments.get_opt("foo").await.unwrap().is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}
