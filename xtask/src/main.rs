@@ -4,9 +4,10 @@
 //!   missing, build the console in release mode, start the backend on the
 //!   embedded sandbox fleet and print the URL to open.
 //! - `cargo xtask test`: install what is missing, then formatting, clippy
-//!   (host and wasm32), host tests, the release SPA build and the
-//!   real-browser journeys.
+//!   (host and wasm32), host tests, the backend suite again on a throwaway
+//!   PostgreSQL, the release SPA build and the real-browser journeys.
 
+mod postgres;
 mod shell;
 mod tools;
 
@@ -70,6 +71,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     tools::ensure_build_tools(&sh)?;
     tools::ensure_browser(&sh)?;
     let kubectl = tools::ensure_kubectl(&sh)?;
+    let postgres_bin = tools::ensure_postgres(&sh)?;
     sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
     sh.step(Step::new("clippy (host)").cargo([
         "clippy",
@@ -104,6 +106,21 @@ fn test(extra: &[String]) -> Result<(), String> {
             ])
             .env("MESHDECK_KUBECTL", kubectl.display().to_string()),
     )?;
+    {
+        let server = postgres::Postgres::start(&sh, &postgres_bin)?;
+        sh.step(
+            Step::new("backend suite on PostgreSQL")
+                .cargo([
+                    "test",
+                    "-p",
+                    "meshdeck-backend",
+                    "--test",
+                    "api",
+                    "--locked",
+                ])
+                .env("MESHDECK_TEST_DATABASE_URL", server.url.clone()),
+        )?;
+    }
     build_spa(&sh)?;
     sh.step(
         Step::new("real-browser journeys")

@@ -69,6 +69,27 @@ pub fn ensure_browser(sh: &Shell) -> Result<(), String> {
     apt_install(sh, &["chromium", "chromium-driver"])
 }
 
+/// Debian's PostgreSQL server, for running the backend's suite against it.
+/// Returns the directory holding `initdb`, `pg_ctl` and `postgres`.
+pub fn ensure_postgres(sh: &Shell) -> Result<PathBuf, String> {
+    let find = || {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("bin"))
+            .filter(|bin| bin.join("initdb").is_file())
+            .collect();
+        dirs.sort();
+        dirs.pop()
+    };
+    if let Some(bin) = find() {
+        return Ok(bin);
+    }
+    apt_install(sh, &["postgresql"])?;
+    find().ok_or_else(|| "postgresql is installed but no initdb was found".into())
+}
+
 /// Installs Debian packages, refreshing the package lists only if needed.
 fn apt_install(sh: &Shell, packages: &[&str]) -> Result<(), String> {
     let sudo = sh.probe("id", &["-u"]).as_deref() != Some("0");

@@ -48,6 +48,33 @@ pub fn dist_dir() -> PathBuf {
     dir
 }
 
+/// A fresh, migrated database: SQLite in a temporary directory, or, when
+/// `MESHDECK_TEST_DATABASE_URL` names a PostgreSQL server (`postgres://…/db`),
+/// a new database created there for this console.
+pub async fn test_store() -> Store {
+    let Ok(admin_url) = std::env::var("MESHDECK_TEST_DATABASE_URL") else {
+        return Store::open_sqlite_in(&temp_dir("state")).await.unwrap();
+    };
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "meshdeck_test_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::any::install_default_drivers();
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (server, _) = admin_url.rsplit_once('/').unwrap();
+    let store = Store::open(&format!("{server}/{name}")).await.unwrap();
+    assert_eq!(store.backend(), backend::store::Backend::Postgres);
+    store
+}
+
 /// Auth settings for tests: cheap password hashing, otherwise the defaults.
 pub fn test_auth() -> AuthSettings {
     AuthSettings {
@@ -76,7 +103,7 @@ impl TestConsole {
     }
 
     pub async fn with_auth(auth: AuthSettings) -> Self {
-        let store = Store::open_sqlite_in(&temp_dir("state")).await.unwrap();
+        let store = test_store().await;
         let (clock, time) = Clock::manual(START);
         let settings = Settings {
             dist: dist_dir(),
