@@ -91,6 +91,14 @@ pub fn api_error_response(api: ApiError) -> Response {
     response
 }
 
+/// The API error a response carries, before its body is written.
+pub fn api_error_of(response: &Response) -> Option<&ApiError> {
+    response
+        .extensions()
+        .get::<PendingApiError>()
+        .map(|PendingApiError(api)| api)
+}
+
 /// Middleware writing the JSON body of pending API errors, with request id.
 pub async fn render_api_errors(request: Request, next: Next) -> Response {
     let request_id = request

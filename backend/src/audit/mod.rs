@@ -1,8 +1,13 @@
 //! Recording into the audit log: who attempted what, on which clusters and
-//! objects, with which (non-secret) parameters, and how it ended. Storage
-//! and the hash chain live in [`crate::store::audit`] and [`chain`].
+//! objects, with which (non-secret) parameters, and how it ended. The guard
+//! of [`crate::auth::guard`] records every mutation and refusal; handlers
+//! add a [`Detail`]. Storage and the hash chain live in
+//! [`crate::store::audit`] and [`chain`].
 
 pub mod chain;
+pub mod detail;
+
+pub use detail::Detail;
 
 use axum::http::HeaderMap;
 use shared::{AuditEntry, Outcome};
@@ -80,6 +85,37 @@ impl Event {
     pub fn param(mut self, key: &str, value: impl std::fmt::Display) -> Self {
         self.params.push(format!("{key}={value}"));
         self
+    }
+}
+
+impl Event {
+    /// The entry for a request to `action` that ended with `status`, with
+    /// the handler's `detail` when it gave one.
+    pub fn of_response(
+        action: &str,
+        status: u16,
+        detail: Option<Detail>,
+        error: Option<&str>,
+    ) -> (Self, Option<Actor>) {
+        let detail = detail.unwrap_or_default();
+        let outcome = detail.outcome.unwrap_or(match status {
+            200..=399 => Outcome::Success,
+            403 => Outcome::Denied,
+            _ => Outcome::Failure,
+        });
+        let mut event = Self {
+            action: action.to_owned(),
+            outcome,
+            clusters: detail.clusters,
+            targets: detail.targets,
+            params: detail.params,
+        };
+        if outcome != Outcome::Success
+            && let Some(error) = error
+        {
+            event = event.param("error", error);
+        }
+        (event, detail.actor)
     }
 }
 

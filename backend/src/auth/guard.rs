@@ -1,6 +1,7 @@
 //! The middleware in front of every API handler: recognise the caller,
 //! apply the endpoint's rule from [`super::policy`], check the CSRF token
-//! of mutating requests, and record every refusal in the audit log.
+//! of mutating requests, and record every refusal and every mutation in
+//! the audit log.
 
 use std::net::SocketAddr;
 
@@ -11,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use shared::{Access, Outcome, routes::CSRF_HEADER};
 
 use super::sessions::{NoIdentity, authenticate};
-use crate::audit::{self, Actor, Event};
-use crate::error::AppError;
+use crate::audit::{self, Actor, Detail, Event};
+use crate::error::{AppError, api_error_of};
 use crate::state::AppState;
 
 /// The rule one route's guard enforces.
@@ -89,10 +90,31 @@ pub async fn check(State(guard): State<Guard>, mut request: Request, next: Next)
             }
         }
     }
+    let actor = principal
+        .as_ref()
+        .map_or_else(|| Actor::anonymous(None), Actor::of);
     if let Some(principal) = principal {
         request.extensions_mut().insert(principal);
     }
-    next.run(request).await
+    let mut response = next.run(request).await;
+    if mutating {
+        // Every mutation is recorded here, whatever its handler did.
+        let detail = response.extensions_mut().remove::<Detail>();
+        let error = api_error_of(&response).map(|e| e.message.clone());
+        let (event, by) = Event::of_response(
+            guard.action,
+            response.status().as_u16(),
+            detail,
+            error.as_deref(),
+        );
+        if let Err(err) = audit::record(state, by.unwrap_or(actor), refusal.request_id, event).await
+        {
+            tracing::error!(error = %err, action = guard.action, "the audit log refused an entry");
+            return AppError::Internal(format!("the change was made but not recorded: {err}"))
+                .into_response();
+        }
+    }
+    response
 }
 
 /// A refused request: recorded in the audit log, then answered.

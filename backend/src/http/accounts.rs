@@ -1,13 +1,13 @@
 //! `/api/accounts`: list and create local accounts (admin capability).
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::{Extension, Json};
 use shared::auth::check_new_password;
-use shared::{Account, AccountName, NewAccount, Outcome};
+use shared::{Account, AccountName, NewAccount};
 
 use super::json::ApiJson;
-use crate::audit::{self, Actor, Event};
+use crate::audit::Detail;
 use crate::auth::{Principal, secrets};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -18,31 +18,15 @@ pub async fn list_accounts(State(state): State<AppState>) -> Result<Json<Vec<Acc
 
 pub async fn create_account(
     State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    headers: HeaderMap,
+    Extension(_admin): Extension<Principal>,
     ApiJson(body): ApiJson<NewAccount>,
-) -> Result<(StatusCode, Json<Account>), AppError> {
-    let created = create(&state, &body).await;
-    let outcome = if created.is_ok() {
-        Outcome::Success
-    } else {
-        Outcome::Failure
-    };
-    let mut event = Event::new("account.create", outcome)
+) -> (Detail, Result<(StatusCode, Json<Account>), AppError>) {
+    let detail = Detail::new()
         .target(format!("account/{}", body.name))
         .param("role", body.role)
         .param("admin", body.admin);
-    if let Err(err) = &created {
-        event = event.param("error", err);
-    }
-    audit::record(
-        &state,
-        Actor::of(&principal),
-        audit::request_id(&headers),
-        event,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(created?)))
+    let created = create(&state, &body).await;
+    (detail, created.map(|a| (StatusCode::CREATED, Json(a))))
 }
 
 async fn create(state: &AppState, body: &NewAccount) -> Result<Account, AppError> {

@@ -1,15 +1,16 @@
-//! `/api/session`: sign in, who am I, sign out.
+//! `/api/session`: sign in, who am I, sign out. The guard records each
+//! sign-in and sign-out; these handlers say who it was and how it went.
 
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use shared::{Outcome, SessionInfo, SignIn};
 
 use super::json::ApiJson;
-use crate::audit::{self, Actor, Event};
+use crate::audit::{Actor, Detail};
 use crate::auth::sessions::{self, SignInError};
 use crate::auth::{Principal, cookies};
 use crate::error::AppError;
@@ -24,52 +25,53 @@ pub async fn get_session(principal: Option<Extension<Principal>>) -> Json<Option
 pub async fn create_session(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
-) -> Result<Response, AppError> {
+) -> Response {
     let address = peer.map_or_else(
         || "unknown".to_owned(),
         |Extension(ConnectInfo(addr))| addr.ip().to_string(),
     );
-    let request_id = audit::request_id(&headers);
     let name = body.name.trim();
+    let detail = Detail::new().param("address", &address);
     match sessions::sign_in(&state, name, &body.password, &address).await {
         Ok(signed_in) => {
             let principal = signed_in.principal;
-            let event = Event::new("session.create", Outcome::Success).param("address", &address);
-            audit::record(&state, Actor::of(&principal), request_id, event).await?;
             let cookie = cookies::session(
                 &signed_in.token,
                 state.auth().absolute_secs,
                 state.auth().secure_cookies,
             );
-            Ok((
+            let detail = detail.actor(Actor::of(&principal));
+            (
+                detail,
                 [(header::SET_COOKIE, cookie)],
                 Json(principal.session_info()),
             )
-                .into_response())
+                .into_response()
         }
-        Err(SignInError::Store(err)) => Err(err.into()),
+        Err(SignInError::Store(err)) => AppError::from(err).into_response(),
         Err(err) => {
-            let (outcome, reason) = match &err {
-                SignInError::Locked { .. } => (Outcome::Denied, "rate_limited"),
-                SignInError::ProxyMode => (Outcome::Denied, "proxy_mode"),
-                _ => (Outcome::Failure, "wrong_name_or_password"),
-            };
-            let event = Event::new("session.create", outcome)
-                .param("reason", reason)
-                .param("address", &address);
-            audit::record(&state, Actor::anonymous(Some(name)), request_id, event).await?;
-            Ok(match err {
+            let detail = detail.actor(Actor::anonymous(Some(name)));
+            match err {
                 SignInError::Locked { ref locked, .. } => {
                     let retry = HeaderValue::from(locked.retry_after_secs);
-                    let mut response = AppError::TooManyRequests(err.to_string()).into_response();
-                    response.headers_mut().insert(header::RETRY_AFTER, retry);
-                    response
+                    let detail = detail
+                        .outcome(Outcome::Denied)
+                        .param("reason", "rate_limited");
+                    let error = AppError::TooManyRequests(err.to_string());
+                    (detail, [(header::RETRY_AFTER, retry)], error).into_response()
                 }
-                SignInError::ProxyMode => AppError::BadRequest(err.to_string()).into_response(),
-                _ => AppError::Unauthorized(err.to_string()).into_response(),
-            })
+                SignInError::ProxyMode => {
+                    let detail = detail
+                        .outcome(Outcome::Denied)
+                        .param("reason", "proxy_mode");
+                    (detail, AppError::BadRequest(err.to_string())).into_response()
+                }
+                _ => {
+                    let detail = detail.param("reason", "wrong_name_or_password");
+                    (detail, AppError::Unauthorized(err.to_string())).into_response()
+                }
+            }
         }
     }
 }
@@ -77,17 +79,8 @@ pub async fn create_session(
 pub async fn delete_session(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     sessions::sign_out(&state, &principal).await?;
-    let event = Event::new("session.delete", Outcome::Success);
-    audit::record(
-        &state,
-        Actor::of(&principal),
-        audit::request_id(&headers),
-        event,
-    )
-    .await?;
     let cookie = cookies::clear_session(state.auth().secure_cookies);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

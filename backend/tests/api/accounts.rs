@@ -71,9 +71,22 @@ async fn bad_accounts_are_refused_with_the_reason() {
     let failures = console
         .audit(&admin, "action=account.create&outcome=failure")
         .await;
-    assert_eq!(
-        failures.total, 3,
-        "the malformed body never reached the handler"
+    // Every attempt is recorded, even the body the handler never saw.
+    assert_eq!(failures.total, 4);
+    let newest = &failures.entries[0];
+    assert!(newest.targets.is_empty(), "{newest:?}");
+    assert!(
+        newest.params[0].starts_with("error=the request body is not valid"),
+        "{newest:?}"
     );
-    assert_eq!(failures.entries[0].outcome, shared::Outcome::Failure);
+    let conflict = &failures.entries[3];
+    assert_eq!(conflict.targets, ["account/ada"]);
+    assert_eq!(
+        conflict.params,
+        [
+            "role=operator",
+            "admin=false",
+            "error=an account named \"ada\" already exists"
+        ]
+    );
 }

@@ -109,6 +109,15 @@ async fn signing_out_ends_the_session_on_the_server() {
     // A copy of the old cookie no longer works.
     let replay = console.get_as("/api/audit/verify", Some(&session)).await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    // Recorded by the guard, as every mutation is.
+    let reader = console.signed_in("rita", Role::Manager, false).await;
+    let out = console.audit(&reader, "action=session.delete").await;
+    assert_eq!(out.total, 1);
+    let entry = &out.entries[0];
+    assert_eq!(
+        (entry.actor.as_str(), entry.outcome),
+        ("mia", shared::Outcome::Success)
+    );
 }
 
 #[tokio::test]
