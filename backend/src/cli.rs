@@ -34,16 +34,7 @@ pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
             admin,
             password_stdin,
         }) => {
-            let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(CliError::Stdin)?;
-                Some(line.trim_end_matches(['\r', '\n']).to_owned())
-            } else {
-                None
-            };
+            let password = read_password(password_stdin)?;
             let generated = password.is_none();
             let account = Account { name, role, admin };
             let now = Clock::system().now();
@@ -59,6 +50,23 @@ pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
             if generated {
                 eprintln!("its password, shown only now:");
                 write_out(&created.password);
+            }
+            Ok(())
+        }
+        Command::Account(AccountCommand::ResetPassword {
+            name,
+            password_stdin,
+        }) => {
+            let chosen = read_password(password_stdin)?;
+            let generated = chosen.is_none();
+            let now = Clock::system().now();
+            let password =
+                bootstrap::reset_password(&store, HashCost::Default, now, "cli", &name, chosen)
+                    .await?;
+            eprintln!("new password set for {name}; its sessions are ended");
+            if generated {
+                eprintln!("the password, shown only now:");
+                write_out(&password);
             }
             Ok(())
         }
@@ -86,6 +94,20 @@ pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
     };
     store.close().await;
     result
+}
+
+/// The first line of standard input when `from_stdin`, else `None` (the
+/// caller generates one).
+fn read_password(from_stdin: bool) -> Result<Option<String>, CliError> {
+    if !from_stdin {
+        return Ok(None);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(CliError::Stdin)?;
+    Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
 }
 
 #[expect(clippy::print_stdout, reason = "a subcommand's result is its output")]

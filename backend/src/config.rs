@@ -48,6 +48,14 @@ pub enum AccountCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Give an account a new password (generated and printed once, unless
+    /// --password-stdin reads one) and end its sessions.
+    ResetPassword {
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// List accounts.
     List,
 }

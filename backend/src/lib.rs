@@ -120,7 +120,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     if config.sandbox && matches!(auth.mode, AuthMode::Local) {
         let created =
             auth::bootstrap::sandbox_accounts(&store, auth.hash_cost, clock.now()).await?;
-        if !created.is_empty() {
+        if created.is_empty() {
+            eprintln!(
+                "meshdeck: sign in with the accounts printed at first start; lost a password? \
+                 `meshdeck --state-dir {} account reset-password NAME`",
+                config.state_dir.display()
+            );
+        } else {
             // Printed once, on the terminal only: never logged, never stored.
             eprint!("{}", auth::bootstrap::announce(&created));
         }

@@ -51,6 +51,31 @@ pub async fn create_account(
     Ok(Created { account, password })
 }
 
+/// Gives `name` a new password (a generated one when `None`), ends its
+/// sessions, and records it as done by `actor`. Returns the password.
+pub async fn reset_password(
+    store: &Store,
+    cost: HashCost,
+    now: i64,
+    actor: &str,
+    name: &str,
+    password: Option<String>,
+) -> Result<String, CreateError> {
+    let password = password.unwrap_or_else(secrets::random_password);
+    check_new_password(&password).map_err(CreateError::Invalid)?;
+    let hash = secrets::hash_password(&password, cost)
+        .map_err(|err| CreateError::Invalid(err.to_string()))?;
+    if !store.set_password(name, &hash).await? {
+        return Err(CreateError::Invalid(format!(
+            "there is no account named {name:?}"
+        )));
+    }
+    let event =
+        Event::new("account.reset_password", Outcome::Success).target(format!("account/{name}"));
+    audit::append(store, now, Actor::system(actor), None, event).await?;
+    Ok(password)
+}
+
 /// The sandbox's default accounts, one per role, named after the role.
 pub const SANDBOX_ACCOUNTS: [(&str, Role); 3] = [
     ("operator", Role::Operator),

@@ -88,4 +88,21 @@ impl Store {
             .await?
             .try_get("n")?)
     }
+
+    /// Replaces an account's password hash and ends its sessions; false when
+    /// there is no such account.
+    pub async fn set_password(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE name = $2")
+            .bind(password_hash.to_owned())
+            .bind(name.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account = $1")
+            .bind(name.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
 }

@@ -90,3 +90,28 @@ async fn bad_accounts_are_refused_with_the_reason() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_reset_password_ends_sessions_and_replaces_the_old_one() {
+    let console = TestConsole::new().await;
+    let old = console.add_account("olga", Role::Operator, false).await;
+    let session = console.sign_in("olga", &old).await;
+    let new = backend::auth::bootstrap::reset_password(
+        console.state.store(),
+        backend::auth::HashCost::TestOnly,
+        console.time.now(),
+        "cli",
+        "olga",
+        None,
+    )
+    .await
+    .unwrap();
+    let ended = console.get_as("/api/audit", Some(&session)).await;
+    assert_eq!(ended.status(), StatusCode::UNAUTHORIZED);
+    let refused = console.try_sign_in("olga", &old).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let fresh = console.sign_in("olga", &new).await;
+    let entries = console.audit(&fresh, "action=account.reset_password").await;
+    assert_eq!(entries.entries[0].targets, ["account/olga"]);
+    assert_eq!(entries.entries[0].actor, "cli");
+}

@@ -75,9 +75,20 @@ async fn accounts_are_created_listed_and_the_chain_verified() {
     assert!(!again.status.success());
     assert!(text(&again.stderr).contains("already exists"));
 
+    let out = meshdeck(&state, &["account", "reset-password", "root"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let reset = text(&out.stdout).trim().to_owned();
+    assert!(
+        reset.len() == 20 && reset != generated,
+        "a new password: {reset:?}"
+    );
+    let nobody = meshdeck(&state, &["account", "reset-password", "nobody"], "");
+    assert!(!nobody.status.success());
+    assert!(text(&nobody.stderr).contains("no account named \"nobody\""));
+
     let out = meshdeck(&state, &["audit", "verify"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "audit chain intact: 2 entries\n");
+    assert_eq!(text(&out.stdout), "audit chain intact: 3 entries\n");
 
     let store = Store::open_sqlite_in(&state).await.unwrap();
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE name = 'olga'")
