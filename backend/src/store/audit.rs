@@ -9,6 +9,7 @@ use super::{Store, StoreError};
 use crate::audit::chain;
 
 /// An entry about to be appended: everything but its place in the chain.
+#[derive(Debug, Clone)]
 pub struct NewEntry {
     pub at: i64,
     pub actor: String,
@@ -162,7 +163,31 @@ impl Store {
     /// Appends `entry` after the current head of the chain.
     pub async fn append_audit(&self, entry: NewEntry) -> Result<AuditEntry, StoreError> {
         let _one_at_a_time = self.audit_append.lock().await;
+        // Another process (the CLI beside the server) may take the same
+        // place first (only possible for the very first entry, before the
+        // head row exists); the primary key refuses the second, which
+        // retries after the new head.
+        let mut attempts = 0;
+        loop {
+            match self.try_append(entry.clone()).await {
+                Err(StoreError::Sql(sqlx::Error::Database(err)))
+                    if err.is_unique_violation() && attempts < 5 =>
+                {
+                    attempts += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn try_append(&self, entry: NewEntry) -> Result<AuditEntry, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Writing first takes the write lock before reading the head: SQLite
+        // then waits for another writer instead of failing on a stale read,
+        // and PostgreSQL queues appends on the head row.
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
         let head = sqlx::query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?;

@@ -86,6 +86,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    url: String,
     /// Audit appends read the chain's head and write after it: one at a
     /// time per process (the primary key catches a second process).
     audit_append: Arc<tokio::sync::Mutex<()>>,
@@ -134,12 +135,19 @@ impl Store {
         Ok(Self {
             pool,
             backend,
+            url: url.to_owned(),
             audit_append: Arc::default(),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The URL the store was opened with (it may hold a password: never log
+    /// it, see [`redact_url`]).
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The raw pool, for maintenance tools and tests that must reach under

@@ -220,3 +220,27 @@ async fn the_head_reveals_entries_cut_off_the_end() {
         broken.reason
     );
 }
+
+#[tokio::test]
+async fn two_processes_appending_keep_one_unbroken_chain() {
+    // Two stores on one database stand for the server and the CLI: each
+    // has its own in-process lock, so only the database orders them.
+    let first = crate::support::test_store_shared().await;
+    let second = first.reopen().await;
+    let append = |store: backend::store::Store, who: &'static str| async move {
+        for i in 0..15 {
+            let event = Event::new("test.append", Outcome::Success).param("i", i);
+            audit::append(&store, START, Actor::system(who), None, event)
+                .await
+                .unwrap();
+        }
+    };
+    tokio::join!(
+        append(first.store.clone(), "server"),
+        append(second.clone(), "cli")
+    );
+    let (entries, head) = first.store.audit_chain().await.unwrap();
+    let report = backend::audit::chain::verify(&entries, head.as_ref());
+    assert!(report.intact(), "{report:?}");
+    assert_eq!(report.checked, 30);
+}

@@ -75,6 +75,39 @@ pub async fn test_store() -> Store {
     store
 }
 
+/// A database two [`Store`]s can open, as two processes would.
+pub struct SharedStore {
+    pub store: Store,
+    url: String,
+}
+
+impl SharedStore {
+    /// A second, independent pool on the same database.
+    pub async fn reopen(&self) -> Store {
+        Store::open(&self.url).await.unwrap()
+    }
+}
+
+/// Like [`test_store`], remembering how to open the database again.
+pub async fn test_store_shared() -> SharedStore {
+    let url = match std::env::var("MESHDECK_TEST_DATABASE_URL") {
+        Ok(_) => {
+            let store = test_store().await;
+            let url = store.url().to_owned();
+            store.close().await;
+            url
+        }
+        Err(_) => {
+            let file = temp_dir("shared").join("meshdeck.db");
+            format!("sqlite://{}?mode=rwc", file.display())
+        }
+    };
+    SharedStore {
+        store: Store::open(&url).await.unwrap(),
+        url,
+    }
+}
+
 /// Auth settings for tests: cheap password hashing, otherwise the defaults.
 pub fn test_auth() -> AuthSettings {
     AuthSettings {
