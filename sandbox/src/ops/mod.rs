@@ -6,6 +6,7 @@
 pub mod defaults;
 pub mod managed;
 pub mod patch;
+pub mod strict;
 pub mod validate;
 
 use serde_json::{Value, json};
@@ -108,6 +109,7 @@ pub async fn create(
     body["kind"] = json!(rt.kind);
     validate::check_metadata(rt, &body)?;
     validate::check_schema(rt, &mut body, opts.strict)?;
+    strict::check(&rt.kind, &rt.version, &mut body, opts.strict)?;
     let name = body["metadata"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -467,6 +469,7 @@ fn commit(
     }
     validate::check_metadata(rt, &new)?;
     validate::check_schema(rt, &mut new, opts.strict)?;
+    strict::check(&rt.kind, &rt.version, &mut new, opts.strict)?;
     defaults::on_write(&rt.kind, &mut new)?;
     if new.get("spec") != old.get("spec") && sub.is_none() {
         let generation = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;

