@@ -111,6 +111,8 @@ for (const who of ACCOUNTS) {
       await page.waitForFunction(() => document.querySelector('.page-info')?.textContent?.includes('· 1 entries'));
       const row = await page.locator('table.audit tbody tr').first().textContent();
       expect(row.includes('session.create') && row.includes('reason=wrong_name_or_password'), `failure row ${JSON.stringify(row)}`);
+      const filtered = new URL(page.url());
+      expect(filtered.searchParams.get('actor') === who.name && filtered.searchParams.get('outcome') === 'failure', `filters in the URL: ${page.url()}`);
       await filters.getByLabel('Outcome').selectOption('success');
       await filters.getByRole('button', { name: 'Apply' }).click();
       await page.waitForFunction(() => document.querySelector('table.audit tbody tr')?.textContent?.includes('success'));
@@ -121,6 +123,10 @@ for (const who of ACCOUNTS) {
       const exported = await page.request.get(BASE_URL + href);
       const lines = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l));
       expect(lines.length === rows.length && lines.every((e) => e.actor === who.name && e.outcome === 'success'), `export ${JSON.stringify(lines)}`);
+      await page.goBack();
+      await page.waitForFunction(() => document.querySelector('.page-info')?.textContent?.includes('· 1 entries'));
+      const outcome = await filters.getByLabel('Outcome').inputValue();
+      expect(outcome === 'failure', `Back restores the previous filters (outcome ${JSON.stringify(outcome)})`);
       await page.getByRole('button', { name: 'Clear' }).click();
       await page.getByRole('button', { name: 'Verify chain' }).click();
       await page.getByText(/Chain intact: \d+ entries checked/).waitFor();
@@ -175,6 +181,7 @@ steps.push(['the activity log pages through more than one page', async (page) =>
   expect(newest.includes('account/bulk-11'), `newest first: ${JSON.stringify(newest)}`);
   await page.getByRole('button', { name: 'Older' }).click();
   await page.waitForFunction(() => document.querySelector('.page-info')?.textContent?.startsWith('Page 2'));
+  expect(new URL(page.url()).searchParams.get('page') === '2', `page in the URL: ${page.url()}`);
   const rows = await page.locator('table.audit tbody tr').count();
   expect(rows === Math.min(25, Number(match[2]) - 25), `page 2 has ${rows} rows`);
   await screenshot(page, 'activity-page-2');

@@ -94,6 +94,25 @@ pub struct AuditFilter {
 }
 
 impl AuditFilter {
+    /// The filters named by query-string pairs (as [`Self::query_string`]
+    /// writes them); unknown keys and unparsable values are ignored.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut filter = Self::default();
+        for (key, value) in pairs {
+            let text = || Some(value.to_owned()).filter(|v| !v.is_empty());
+            match key {
+                "actor" => filter.actor = text(),
+                "action" => filter.action = text(),
+                "cluster" => filter.cluster = text(),
+                "outcome" => filter.outcome = value.parse().ok(),
+                "since" => filter.since = value.parse().ok(),
+                "until" => filter.until = value.parse().ok(),
+                _ => {}
+            }
+        }
+        filter
+    }
+
     /// The query string (without `?`) selecting these filters plus `extra`
     /// pairs, for the list and export links.
     pub fn query_string(&self, extra: &[(&str, String)]) -> String {
@@ -198,6 +217,32 @@ mod tests {
         assert_eq!(
             filter.query_string(&[("page", "2".into())]),
             "actor=alice%40corp&outcome=denied&since=10&page=2"
+        );
+    }
+
+    #[test]
+    fn filters_survive_a_round_trip_through_the_query_string() {
+        let filter = AuditFilter {
+            actor: Some("alice@corp".into()),
+            action: Some("session.".into()),
+            cluster: Some("gke-eu".into()),
+            outcome: Some(Outcome::Failure),
+            since: Some(10),
+            until: Some(20),
+        };
+        let query = filter.query_string(&[("page", "3".into())]);
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap();
+                (k.to_owned(), v.replace("%40", "@"))
+            })
+            .collect();
+        let back = AuditFilter::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert_eq!(back, filter);
+        assert_eq!(
+            AuditFilter::from_pairs([("outcome", "maybe"), ("x", "y")]),
+            AuditFilter::default()
         );
     }
 

@@ -38,6 +38,13 @@ pub fn format_utc(unix: i64) -> String {
     )
 }
 
+/// `2025-03-01T14:05`, the value of a datetime-local input (read as UTC).
+pub fn format_input(unix: i64) -> String {
+    let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
+    let s = unix.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}", s / 3600, s / 60 % 60)
+}
+
 /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (as a
 /// browser's date/datetime-local input gives it), read as UTC.
 pub fn parse_utc(text: &str) -> Option<i64> {
@@ -86,6 +93,8 @@ mod tests {
         assert_eq!(parse_utc("2023-11-14T22:13"), Some(1_700_000_000 - 20));
         assert_eq!(parse_utc("1970-01-02"), Some(86_400));
         assert_eq!(parse_utc("2023-13-01"), None);
+        assert_eq!(format_input(1_700_000_000), "2023-11-14T22:13");
+        assert_eq!(parse_utc(&format_input(1_700_000_040)), Some(1_700_000_040));
         assert_eq!(parse_utc("yesterday"), None);
     }
 }

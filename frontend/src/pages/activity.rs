@@ -1,8 +1,12 @@
 //! The activity page: the audit log, newest first, filtered and paged by
 //! the backend, exportable as JSON lines, with a check of its hash chain.
+//! Filters and page live in the URL, so a view can be bookmarked and Back
+//! returns to the previous one.
 
 use leptos::prelude::*;
-use shared::time::{format_utc, parse_utc};
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use shared::time::{format_input, format_utc, parse_utc};
 use shared::{AuditEntry, AuditFilter, Outcome, Section};
 
 use crate::api;
@@ -24,14 +28,32 @@ struct Form {
 
 impl Form {
     fn new() -> Self {
+        let empty = || RwSignal::new(String::new());
         Self {
-            actor: RwSignal::new(String::new()),
-            action: RwSignal::new(String::new()),
-            cluster: RwSignal::new(String::new()),
-            outcome: RwSignal::new(String::new()),
-            since: RwSignal::new(String::new()),
-            until: RwSignal::new(String::new()),
+            actor: empty(),
+            action: empty(),
+            cluster: empty(),
+            outcome: empty(),
+            since: empty(),
+            until: empty(),
         }
+    }
+
+    /// Shows `filter` in the fields.
+    fn show(self, filter: &AuditFilter) {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let time = |t: Option<i64>| t.map(format_input).unwrap_or_default();
+        self.actor.set(text(&filter.actor));
+        self.action.set(text(&filter.action));
+        self.cluster.set(text(&filter.cluster));
+        self.outcome.set(
+            filter
+                .outcome
+                .map(|o| o.slug().to_owned())
+                .unwrap_or_default(),
+        );
+        self.since.set(time(filter.since));
+        self.until.set(time(filter.until));
     }
 
     fn filter(self) -> AuditFilter {
@@ -93,33 +115,49 @@ fn entry_row(entry: AuditEntry) -> impl IntoView {
 
 #[component]
 pub fn ActivityPage() -> impl IntoView {
+    let query = use_query_map();
+    let applied = Memo::new(move |_| {
+        query.with(|q| AuditFilter::from_pairs(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
+    });
+    let page = Memo::new(move |_| {
+        query.with(|q| {
+            q.get_str("page")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(1)
+                .max(1)
+        })
+    });
     let form = Form::new();
-    let applied = RwSignal::new(AuditFilter::default());
-    let page = RwSignal::new(1u32);
+    // The URL decides; Back and bookmarks refill the fields.
+    Effect::new(move |_| form.show(&applied.get()));
     let entries = LocalResource::new(move || {
         let filter = applied.get();
         let page = page.get();
         api::audit::list(filter, page, PER_PAGE)
     });
     let verify = Action::new_local(|_: &()| api::audit::verify());
-    let apply = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        applied.set(form.filter());
-        page.set(1);
+    let navigate = use_navigate();
+    let go = move |filter: &AuditFilter, page: u32| {
+        let extra = if page > 1 {
+            vec![("page", page.to_string())]
+        } else {
+            Vec::new()
+        };
+        navigate(
+            &format!("/activity?{}", filter.query_string(&extra)),
+            NavigateOptions::default(),
+        );
     };
-    let clear = move |_| {
-        for field in [
-            form.actor,
-            form.action,
-            form.cluster,
-            form.outcome,
-            form.since,
-            form.until,
-        ] {
-            field.set(String::new());
+    let apply = {
+        let go = go.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            go(&form.filter(), 1);
         }
-        applied.set(AuditFilter::default());
-        page.set(1);
+    };
+    let clear = {
+        let go = go.clone();
+        move |_| go(&AuditFilter::default(), 1)
     };
     let section = Section::Activity;
     view! {
@@ -163,7 +201,9 @@ pub fn ActivityPage() -> impl IntoView {
                 </span>
             </div>
             <Transition fallback=|| view! { <Loading what="the activity log"/> }>
-                {move || Suspend::new(async move {
+                {move || {
+                    let (newer, older) = (go.clone(), go.clone());
+                    Suspend::new(async move {
                     match entries.await {
                         Err(error) => view! { <ErrorView error/> }.into_any(),
                         Ok(result) => {
@@ -180,15 +220,15 @@ pub fn ActivityPage() -> impl IntoView {
                                     <tbody>{rows}</tbody>
                                 </table>
                                 <nav class="pager" aria-label="Pages">
-                                    <button disabled={current <= 1} on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Newer"</button>
+                                    <button disabled={current <= 1} on:click=move |_| newer(&applied.get_untracked(), current - 1)>"Newer"</button>
                                     <span class="page-info">"Page " {current} " of " {pages} " · " {total} " entries"</span>
-                                    <button disabled={current >= pages} on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
+                                    <button disabled={current >= pages} on:click=move |_| older(&applied.get_untracked(), current + 1)>"Older"</button>
                                 </nav>
                             }
                             .into_any()
                         }
                     }
-                })}
+                })}}
             </Transition>
         </section>
     }
