@@ -11,8 +11,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use axum::http::HeaderName;
 use backend::auth::bootstrap::{self, Created};
-use backend::auth::{AuthSettings, HashCost};
+use backend::auth::proxy::parse_group_role;
+use backend::auth::{AuthMode, AuthSettings, HashCost, ProxyAuth};
 use backend::clock::Clock;
 use backend::store::Store;
 use backend::{AppState, Settings};
@@ -54,6 +56,35 @@ impl Console {
     /// Starts the backend on the embedded (sandbox) fleet with the built SPA
     /// and a fresh database.
     pub fn start() -> Self {
+        Self::start_with(AuthSettings::default())
+    }
+
+    /// Behind an authenticating proxy on loopback: `x-forwarded-user` and
+    /// `x-forwarded-groups` from 127.0.0.1 are trusted; groups `mesh-ops`,
+    /// `mesh-sec` and `staff` map to operator, security officer and
+    /// manager, `mesh-admins` gives the admin capability.
+    pub fn start_behind_proxy() -> Self {
+        let group_roles = [
+            "mesh-sec=security_officer",
+            "mesh-ops=operator",
+            "staff=manager",
+        ]
+        .iter()
+        .map(|pair| parse_group_role(pair).expect("a GROUP=ROLE pair"))
+        .collect();
+        Self::start_with(AuthSettings {
+            mode: AuthMode::Proxy(ProxyAuth {
+                trusted: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+                user_header: HeaderName::from_static("x-forwarded-user"),
+                groups_header: HeaderName::from_static("x-forwarded-groups"),
+                group_roles,
+                admin_groups: vec!["mesh-admins".into()],
+            }),
+            ..AuthSettings::default()
+        })
+    }
+
+    fn start_with(auth: AuthSettings) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -90,7 +121,7 @@ impl Console {
             let settings = Settings {
                 dist,
                 sandbox: true,
-                auth: AuthSettings::default(),
+                auth,
             };
             let app = backend::app(AppState::new(settings, store, Clock::system()));
             tokio::spawn(async move {

@@ -44,3 +44,11 @@ fn roles_sign_in_and_out() {
         .run_journey("roles", &[("ACCOUNTS", console.accounts_json())])
         .assert_passed();
 }
+
+/// Behind an authenticating proxy: no form without identity headers; with
+/// them, the proxy's user works with its groups' role.
+#[test]
+fn proxy_identity() {
+    let console = Console::start_behind_proxy();
+    console.run_journey("proxy", &[]).assert_passed();
+}

@@ -17,5 +17,5 @@ pub use audit::{AuditEntry, AuditFilter, AuditPage, BrokenLink, ChainReport, Out
 pub use auth::{Account, AccountName, NewAccount, Role, SessionInfo, SignIn};
 pub use error::{ApiError, ErrorCode};
 pub use ids::{ClusterName, InvalidName};
-pub use meta::{Health, VersionInfo};
+pub use meta::{Health, SignInMode, VersionInfo};
 pub use nav::Section;

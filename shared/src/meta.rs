@@ -16,4 +16,19 @@ pub struct VersionInfo {
     pub version: String,
     /// Whether the backend drives the embedded sandbox fleet.
     pub sandbox: bool,
+    /// How people sign in.
+    #[serde(default)]
+    pub sign_in: SignInMode,
+}
+
+/// How people sign in to this console.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMode {
+    /// Local accounts and the sign-in form.
+    #[default]
+    Password,
+    /// An authenticating proxy in front of the console identifies people;
+    /// there is no form.
+    Proxy,
 }

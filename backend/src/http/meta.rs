@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use shared::{Health, VersionInfo};
+use shared::{Health, SignInMode, VersionInfo};
 
 use crate::state::AppState;
 
@@ -17,5 +17,9 @@ pub async fn get_version(State(state): State<AppState>) -> Json<VersionInfo> {
         product: "meshdeck".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         sandbox: state.sandbox(),
+        sign_in: match state.auth().mode {
+            crate::auth::AuthMode::Local => SignInMode::Password,
+            crate::auth::AuthMode::Proxy(_) => SignInMode::Proxy,
+        },
     })
 }

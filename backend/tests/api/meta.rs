@@ -22,6 +22,7 @@ async fn version_names_product_and_fleet_mode() {
     assert_eq!(body.product, "meshdeck");
     assert_eq!(body.version, env!("CARGO_PKG_VERSION"));
     assert!(body.sandbox);
+    assert_eq!(body.sign_in, shared::SignInMode::Password);
 }
 
 #[tokio::test]

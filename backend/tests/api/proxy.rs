@@ -155,6 +155,9 @@ async fn proxy_users_are_held_to_their_role_and_csrf() {
 #[tokio::test]
 async fn the_sign_in_form_is_off_behind_a_proxy() {
     let console = console().await;
+    let version = console.get_as("/api/version", None).await;
+    let version: shared::VersionInfo = serde_json::from_value(body_json(version).await).unwrap();
+    assert_eq!(version.sign_in, shared::SignInMode::Proxy);
     let response = console.try_sign_in("anyone", "any password at all").await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(

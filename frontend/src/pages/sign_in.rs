@@ -2,7 +2,7 @@
 //! signing in, the page that was asked for appears.
 
 use leptos::prelude::*;
-use shared::ApiError;
+use shared::{ApiError, SignInMode};
 
 use crate::api;
 use crate::components::error_view::ErrorView;
@@ -24,6 +24,13 @@ pub fn SignInPage() -> impl IntoView {
         }
     });
     let error = move || -> Option<ApiError> { sign_in.value().get().and_then(Result::err) };
+    let version = LocalResource::new(api::meta::get_version);
+    let behind_proxy = move || {
+        version
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|v| v.sign_in == SignInMode::Proxy)
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         sign_in.dispatch_local((
@@ -36,32 +43,41 @@ pub fn SignInPage() -> impl IntoView {
         <section class="sign-in">
             <h1>"Sign in"</h1>
             <p class="lead">"Sign in with your meshdeck account to operate the fleet."</p>
-            <form class="form" on:submit=submit>
-                <label>
-                    "Account"
-                    <input
-                        name="account"
-                        autocomplete="username"
-                        required
-                        prop:value=name
-                        on:input=move |ev| set_name.set(event_target_value(&ev))
-                    />
-                </label>
-                <label>
-                    "Password"
-                    <input
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        prop:value=password
-                        on:input=move |ev| set_password.set(event_target_value(&ev))
-                    />
-                </label>
-                <button type="submit" class="primary" disabled=move || sign_in.pending().get()>
-                    {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
-                </button>
-            </form>
+            <Show
+                when=move || !behind_proxy()
+                fallback=|| view! {
+                    <p class="notice" role="alert">
+                        "This console sits behind an authenticating proxy, which did not identify you (or your groups map to no meshdeck role). Sign in through your organisation's portal, or ask an administrator for access."
+                    </p>
+                }
+            >
+                <form class="form" on:submit=submit>
+                    <label>
+                        "Account"
+                        <input
+                            name="account"
+                            autocomplete="username"
+                            required
+                            prop:value=name
+                            on:input=move |ev| set_name.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label>
+                        "Password"
+                        <input
+                            name="password"
+                            type="password"
+                            autocomplete="current-password"
+                            required
+                            prop:value=password
+                            on:input=move |ev| set_password.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button type="submit" class="primary" disabled=move || sign_in.pending().get()>
+                        {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </form>
+            </Show>
             {move || error().map(|error| view! { <ErrorView error/> })}
         </section>
     }
