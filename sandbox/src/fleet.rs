@@ -134,6 +134,7 @@ impl Fleet {
                     .await
                     .map_err(io::Error::other)?;
             }
+            servers.extend(crate::controllers::spawn(cluster.clone()));
             let listener = TlsListener::new(tcp, tls.acceptor.clone())?;
             let app = crate::api::router(cluster.clone());
             let cluster_name = name.clone();

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod clock;
 pub mod cluster;
+pub mod controllers;
 pub mod fleet;
 pub mod kubeconfig;
 pub mod ops;

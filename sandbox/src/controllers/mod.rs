@@ -5,12 +5,14 @@
 //! see the same objects, versions and watch events a real cluster produces.
 
 mod deployment;
+mod deployment_status;
 mod endpoints;
 mod events;
 pub mod injection;
 mod kubelet;
 pub mod quantity;
 mod replicaset;
+mod rollout;
 mod runtime;
 mod scheduler;
 pub mod template;

@@ -117,13 +117,17 @@ pub async fn create(
     if c.store.get(&rt.key(), &ns, &name).is_some() {
         return Err(ApiStatus::already_exists(&rt.plural, &rt.group, &name));
     }
+    // Kubelets register Nodes with their capacity in the create itself.
     if rt.has_subresource("status")
-        && rt.kind != "CustomResourceDefinition"
+        && !matches!(rt.kind.as_str(), "CustomResourceDefinition" | "Node")
         && let Some(m) = body.as_object_mut()
     {
         m.remove("status");
     }
     defaults::on_create(&rt.kind, &mut body, || allocate_cluster_ip(c))?;
+    if rt.kind == "Pod" && !opts.dry_run {
+        inject_sidecar(c, &mut body)?;
+    }
     managed::record_update(None, &mut body, &opts.manager(), &rt.api_version(), None);
     if opts.dry_run {
         return Ok(body);
@@ -131,6 +135,19 @@ pub async fn create(
     let stored = c.store.put(&rt.key(), &ns, &name, body);
     after_write(c, rt, &ns, &stored);
     Ok(stored)
+}
+
+/// What istiod's mutating webhook does to a pod at admission.
+fn inject_sidecar(c: &Cluster, pod: &mut Value) -> Result<(), ApiStatus> {
+    use crate::controllers::injection::{self, Injection};
+    match injection::inject(c, pod) {
+        Err(message) => Err(ApiStatus::internal(message)),
+        Ok(Injection::Conflict { warning }) => {
+            tracing::debug!(cluster = %c.name, %warning, "sidecar injection skipped");
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+    }
 }
 
 fn check_namespace_open(c: &Cluster, ns: &str) -> Result<(), ApiStatus> {
