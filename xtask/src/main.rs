@@ -110,10 +110,14 @@ fn test(extra: &[String]) -> Result<(), String> {
         let server = postgres::Postgres::start(&sh, &postgres_bin)?;
         sh.step(
             Step::new("backend suite on PostgreSQL")
+                // Same package selection as the host tests, so the api
+                // binary they built is reused, not rebuilt with other
+                // features.
                 .cargo([
                     "test",
-                    "-p",
-                    "meshdeck-backend",
+                    "--workspace",
+                    "--exclude",
+                    "meshdeck-e2e",
                     "--test",
                     "api",
                     "--locked",
