@@ -118,8 +118,9 @@ pub struct Config {
     #[arg(long, env = "MESHDECK_AUTH", value_enum, default_value = "local")]
     pub auth: AuthKind,
 
-    /// Proxy mode: addresses of the authenticating proxy (comma-separated);
-    /// identity headers from anywhere else are ignored.
+    /// Addresses of the reverse proxy in front of the console
+    /// (comma-separated). Only from these are `X-Forwarded-For`/`-Proto`
+    /// believed, and, with `--auth proxy`, the identity headers.
     #[arg(long, env = "MESHDECK_PROXY_TRUSTED", value_delimiter = ',')]
     pub proxy_trusted: Vec<IpAddr>,
 
@@ -200,6 +201,7 @@ impl Config {
             idle_secs: self.session_idle_minutes * 60,
             absolute_secs: self.session_max_hours * 3600,
             secure_cookies: self.secure_cookies,
+            trusted_proxies: self.proxy_trusted.clone(),
             ..AuthSettings::default()
         })
     }

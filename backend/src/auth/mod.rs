@@ -4,6 +4,7 @@
 
 pub mod bootstrap;
 pub mod cookies;
+pub mod forwarded;
 pub mod guard;
 pub mod limiter;
 pub mod policy;
@@ -33,8 +34,11 @@ pub struct AuthSettings {
     pub idle_secs: i64,
     /// A session ends this long after sign-in, used or not.
     pub absolute_secs: i64,
-    /// Mark cookies `Secure` (the console is reached over TLS).
+    /// Always mark cookies `Secure` (the console is reached over TLS);
+    /// they are also marked when a trusted proxy says the request was.
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub hash_cost: HashCost,
     pub limits: limiter::Limits,
 }
@@ -46,6 +50,7 @@ impl Default for AuthSettings {
             idle_secs: 30 * 60,
             absolute_secs: 12 * 60 * 60,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             hash_cost: HashCost::Default,
             limits: limiter::Limits::default(),
         }

@@ -4,13 +4,14 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use shared::{Outcome, SessionInfo, SignIn};
 
 use super::json::ApiJson;
 use crate::audit::{Actor, Detail};
+use crate::auth::forwarded::{self, Origin};
 use crate::auth::sessions::{self, SignInError};
 use crate::auth::{Principal, cookies};
 use crate::error::AppError;
@@ -22,25 +23,32 @@ pub async fn get_session(principal: Option<Extension<Principal>>) -> Json<Option
     Json(principal.map(|Extension(p)| p.session_info()))
 }
 
+/// The client's address and whether it used TLS, as far as the console
+/// can believe it.
+fn origin_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Origin {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
+    forwarded::origin(headers, peer, &state.auth().trusted_proxies)
+}
+
 pub async fn create_session(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Response {
-    let address = peer.map_or_else(
-        || "unknown".to_owned(),
-        |Extension(ConnectInfo(addr))| addr.ip().to_string(),
-    );
+    let origin = origin_of(&state, &headers, peer);
+    let secure = state.auth().secure_cookies || origin.tls;
+    let address = origin.address;
     let name = body.name.trim();
     let detail = Detail::new().param("address", &address);
     match sessions::sign_in(&state, name, &body.password, &address).await {
         Ok(signed_in) => {
             let principal = signed_in.principal;
-            let cookie = cookies::session(
-                &signed_in.token,
-                state.auth().absolute_secs,
-                state.auth().secure_cookies,
-            );
+            let cookie = cookies::session(&signed_in.token, state.auth().absolute_secs, secure);
             let detail = detail.actor(Actor::of(&principal));
             (
                 detail,
@@ -79,8 +87,11 @@ pub async fn create_session(
 pub async fn delete_session(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     sessions::sign_out(&state, &principal).await?;
-    let cookie = cookies::clear_session(state.auth().secure_cookies);
+    let secure = state.auth().secure_cookies || origin_of(&state, &headers, peer).tls;
+    let cookie = cookies::clear_session(secure);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
