@@ -200,4 +200,23 @@ steps.push(['a non-admin who opens the accounts page is refused', async (page) =
   expect(error.includes('needs the admin capability'), `a non-admin at /accounts sees ${JSON.stringify(error)}`);
 }]);
 
-await journey('roles', steps, { expectedStatuses: [401, 403] });
+steps.push(['repeated wrong passwords lock the account with a clear message', async (page) => {
+  const who = ACCOUNTS.find((a) => a.role === 'manager' && !a.admin);
+  await page.goto(BASE_URL + '/fleet');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await waitForHeading(page, 'Sign in');
+  // Its earlier failure was cleared by the sign-in that followed it.
+  for (let i = 0; i < 5; i++) {
+    await signIn(page, who, `wrong password number ${i}`);
+    await page.getByRole('alert').getByText('wrong account name or password').waitFor();
+  }
+  await signIn(page, who);
+  const alert = page.getByRole('alert');
+  await alert.getByText('Too many attempts').waitFor();
+  const text = await alert.textContent();
+  expect(text.includes(`too many failed sign-ins for account "${who.name}"; try again in 15 minutes`), `alert says ${JSON.stringify(text)}`);
+  expect(await heading(page) === 'Sign in', 'still signed out');
+  await screenshot(page, 'locked');
+}]);
+
+await journey('roles', steps, { expectedStatuses: [401, 403, 429] });

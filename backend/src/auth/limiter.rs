@@ -40,9 +40,7 @@ impl Locked {
             format!("{minutes} minutes")
         };
         if self.by_account {
-            format!(
-                "too many failed sign-ins for account {account:?}; try again in {wait} or ask an administrator"
-            )
+            format!("too many failed sign-ins for account {account:?}; try again in {wait}")
         } else {
             format!("too many failed sign-ins from your address; try again in {wait}")
         }

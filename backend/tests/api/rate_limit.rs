@@ -22,7 +22,7 @@ async fn an_account_is_locked_after_five_failures_then_unlocked() {
     assert_eq!(error.code, ErrorCode::TooManyRequests);
     assert_eq!(
         error.message,
-        "too many failed sign-ins for account \"olga\"; try again in 15 minutes or ask an administrator"
+        "too many failed sign-ins for account \"olga\"; try again in 15 minutes"
     );
     // Other accounts are unaffected.
     let mia = console.sign_in("mia", "mia-password").await;
