@@ -1,6 +1,12 @@
 //! The one table mapping every API endpoint to who may call it. The API
 //! router is built from this table (see [`api_router`]), so an endpoint
 //! cannot exist without a rule, and the route × role test walks it.
+//!
+//! A new endpoint is one row, e.g.
+//! `e(M::POST, "/api/mesh/installs", Act(Action::InstallMesh), "mesh.install", || post(mesh::create_install))`:
+//! its guard refuses other roles with a 403 naming the needed role, checks
+//! the CSRF token, and writes the audit entry; the handler returns an
+//! [`crate::audit::Detail`] naming clusters, objects and parameters.
 
 use axum::Router;
 use axum::http::Method;

@@ -12,7 +12,7 @@ use shared::{AuditFilter, AuditPage, ChainReport, Outcome};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The query string as sent; every field is checked by [`AuditQuery::parse`].
+/// The query string as sent; `filter` and `paging` check every field.
 #[derive(Debug, Default, Deserialize)]
 pub struct AuditQuery {
     actor: Option<String>,

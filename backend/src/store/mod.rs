@@ -145,7 +145,7 @@ impl Store {
     }
 
     /// The URL the store was opened with (it may hold a password: never log
-    /// it, see [`redact_url`]).
+    /// it; errors show it with the password masked).
     pub fn url(&self) -> &str {
         &self.url
     }
