@@ -154,7 +154,7 @@ steps.push(['the admin sees and uses the accounts page', async (page) => {
   const names = await page.locator('table.accounts-list tbody td:first-child').allTextContents();
   for (const a of ACCOUNTS) expect(names.includes(a.name), `list has ${a.name}: ${JSON.stringify(names)}`);
   await page.getByLabel('Account', { exact: true }).fill('new-operator');
-  await page.getByLabel('Role').selectOption('operator');
+  await page.locator('select[name="new-role"]').selectOption('operator');
   await page.getByLabel('Password').fill('short');
   await page.getByText('at least 12 characters').waitFor();
   expect(await page.getByRole('button', { name: 'Create account' }).isDisabled(), 'the form refuses a short password');
@@ -187,6 +187,32 @@ steps.push(['the activity log pages through more than one page', async (page) =>
   await screenshot(page, 'activity-page-2');
   await page.getByRole('button', { name: 'Newer' }).click();
   await page.waitForFunction(() => document.querySelector('.page-info')?.textContent?.startsWith('Page 1'));
+}]);
+
+steps.push(['the admin changes a role and the admin flag, and removes an account', async (page) => {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Accounts' }).click();
+  await waitForHeading(page, 'Accounts');
+  const role = page.getByLabel('Role of bulk-0');
+  await role.waitFor();
+  expect(await role.inputValue() === 'manager', `bulk-0 starts as manager: ${await role.inputValue()}`);
+  await role.selectOption('security_officer');
+  await page.getByLabel('bulk-0 may manage accounts').check();
+  const account = async () => (await api(page, 'GET', '/api/accounts')).body.find((a) => a.name === 'bulk-0');
+  for (let i = 0; i < 50 && !((await account()).admin); i++) await page.waitForTimeout(100);
+  const changed = await account();
+  expect(changed.role === 'security_officer' && changed.admin, `bulk-0 is now ${JSON.stringify(changed)}`);
+  const row = page.locator('tr[data-account="bulk-1"]');
+  await row.getByRole('button', { name: 'Remove' }).click();
+  await row.getByRole('button', { name: 'Confirm removal' }).click();
+  await row.waitFor({ state: 'detached' });
+  const names = (await api(page, 'GET', '/api/accounts')).body.map((a) => a.name);
+  expect(!names.includes('bulk-1'), `bulk-1 removed: ${JSON.stringify(names)}`);
+  await page.goto(BASE_URL + '/activity?action=account.');
+  await page.locator('table.audit tbody tr').first().waitFor();
+  const rows = await page.locator('table.audit tbody tr').allTextContents();
+  expect(rows.some((r) => r.includes('account.delete') && r.includes('account/bulk-1')), 'the removal is in the log');
+  expect(rows.some((r) => r.includes('account.update') && r.includes('role=security_officer')), 'the role change is in the log');
+  await screenshot(page, 'accounts-managed');
 }]);
 
 steps.push(['a non-admin who opens the accounts page is refused', async (page) => {

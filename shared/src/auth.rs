@@ -214,6 +214,15 @@ impl fmt::Debug for NewAccount {
     }
 }
 
+/// `PATCH /api/accounts/{name}` (admin only): the fields to change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<bool>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

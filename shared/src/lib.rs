@@ -14,7 +14,7 @@ pub mod time;
 
 pub use access::{Access, Action};
 pub use audit::{AuditEntry, AuditFilter, AuditPage, BrokenLink, ChainReport, Outcome};
-pub use auth::{Account, AccountName, NewAccount, Role, SessionInfo, SignIn};
+pub use auth::{Account, AccountName, AccountUpdate, NewAccount, Role, SessionInfo, SignIn};
 pub use error::{ApiError, ErrorCode};
 pub use ids::{ClusterName, InvalidName};
 pub use meta::{Health, SignInMode, VersionInfo};

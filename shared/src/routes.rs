@@ -9,6 +9,11 @@ pub const VERSION: &str = "/api/version";
 pub const SESSION: &str = "/api/session";
 /// `GET` lists accounts, `POST` creates one (admin capability).
 pub const ACCOUNTS: &str = "/api/accounts";
+/// `PATCH` changes one account's role or admin flag, `DELETE` removes it
+/// (admin capability).
+pub fn account(name: &str) -> String {
+    format!("{ACCOUNTS}/{name}")
+}
 /// `GET` one page of the audit log, newest first.
 pub const AUDIT: &str = "/api/audit";
 /// `GET` the filtered audit log as JSON lines.

@@ -10,7 +10,7 @@
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, patch, post};
 use shared::Access;
 
 use super::guard::{self, Guard};
@@ -34,16 +34,18 @@ pub fn endpoints() -> Vec<Endpoint> {
     use Method as M;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
-        e(M::GET,    "/api/health",       Public,   "health.read",    || get(meta::get_health)),
-        e(M::GET,    "/api/version",      Public,   "version.read",   || get(meta::get_version)),
-        e(M::GET,    "/api/session",      Public,   "session.read",   || get(session::get_session)),
-        e(M::POST,   "/api/session",      Public,   "session.create", || post(session::create_session)),
-        e(M::DELETE, "/api/session",      SignedIn, "session.delete", || delete(session::delete_session)),
-        e(M::GET,    "/api/accounts",     Admin,    "account.list",   || get(accounts::list_accounts)),
-        e(M::POST,   "/api/accounts",     Admin,    "account.create", || post(accounts::create_account)),
-        e(M::GET,    "/api/audit",        SignedIn, "audit.read",     || get(audit::list_audit)),
-        e(M::GET,    "/api/audit/export", SignedIn, "audit.export",   || get(audit::export_audit)),
-        e(M::GET,    "/api/audit/verify", SignedIn, "audit.verify",   || get(audit::verify_audit)),
+        e(M::GET,     "/api/health",           Public,    "health.read",    || get(meta::get_health)),
+        e(M::GET,     "/api/version",          Public,    "version.read",   || get(meta::get_version)),
+        e(M::GET,     "/api/session",          Public,    "session.read",   || get(session::get_session)),
+        e(M::POST,    "/api/session",          Public,    "session.create", || post(session::create_session)),
+        e(M::DELETE,  "/api/session",          SignedIn,  "session.delete", || delete(session::delete_session)),
+        e(M::GET,     "/api/accounts",         Admin,     "account.list",   || get(accounts::list_accounts)),
+        e(M::POST,    "/api/accounts",         Admin,     "account.create", || post(accounts::create_account)),
+        e(M::PATCH,   "/api/accounts/{name}",  Admin,     "account.update", || patch(accounts::update_account)),
+        e(M::DELETE,  "/api/accounts/{name}",  Admin,     "account.delete", || delete(accounts::delete_account)),
+        e(M::GET,     "/api/audit",            SignedIn,  "audit.read",     || get(audit::list_audit)),
+        e(M::GET,     "/api/audit/export",     SignedIn,  "audit.export",   || get(audit::export_audit)),
+        e(M::GET,     "/api/audit/verify",     SignedIn,  "audit.verify",   || get(audit::verify_audit)),
     ]
 }
 

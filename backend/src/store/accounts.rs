@@ -105,4 +105,45 @@ impl Store {
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
+
+    /// Sets an account's role and admin flag; false when there is none.
+    pub async fn update_account(
+        &self,
+        name: &str,
+        role: Role,
+        admin: bool,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE accounts SET role = $1, admin = $2 WHERE name = $3")
+            .bind(role.slug())
+            .bind(i64::from(admin))
+            .bind(name.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Removes an account; its sessions go with it. False when there is none.
+    pub async fn delete_account(&self, name: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE account = $1")
+            .bind(name.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM accounts WHERE name = $1")
+            .bind(name.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// How many accounts have the admin capability.
+    pub async fn count_admins(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE admin = 1")
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?,
+        )
+    }
 }

@@ -115,3 +115,132 @@ async fn a_reset_password_ends_sessions_and_replaces_the_old_one() {
     assert_eq!(entries.entries[0].targets, ["account/olga"]);
     assert_eq!(entries.entries[0].actor, "cli");
 }
+
+async fn patch(
+    console: &TestConsole,
+    admin: &crate::support::Session,
+    name: &str,
+    body: serde_json::Value,
+) -> axum::http::Response<axum::body::Body> {
+    let path = shared::routes::account(name);
+    console
+        .send(json_request(Method::PATCH, &path, &body, Some(admin)))
+        .await
+}
+
+#[tokio::test]
+async fn an_admin_changes_roles_and_the_change_applies_at_once() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    let olga = console.signed_in("olga", Role::Operator, false).await;
+    let response = patch(
+        &console,
+        &admin,
+        "olga",
+        serde_json::json!({"role": "security_officer"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let changed: Account = serde_json::from_value(body_json(response).await).unwrap();
+    assert_eq!(
+        (changed.role, changed.admin),
+        (Role::SecurityOfficer, false)
+    );
+    // Her open session carries the new role on its next request.
+    let me = console.get_as("/api/session", Some(&olga)).await;
+    assert_eq!(body_json(me).await["account"]["role"], "security_officer");
+
+    let promoted = patch(&console, &admin, "olga", serde_json::json!({"admin": true})).await;
+    assert_eq!(promoted.status(), StatusCode::OK);
+    let listed = console.get_as("/api/accounts", Some(&olga)).await;
+    assert_eq!(
+        listed.status(),
+        StatusCode::OK,
+        "olga may now manage accounts"
+    );
+
+    let missing = patch(
+        &console,
+        &admin,
+        "nobody",
+        serde_json::json!({"admin": true}),
+    )
+    .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let entries = console.audit(&admin, "action=account.update").await;
+    let params: Vec<_> = entries.entries.iter().map(|e| e.params.join(" ")).collect();
+    assert_eq!(
+        params,
+        [
+            "admin=true error=there is no account named \"nobody\"",
+            "admin=true",
+            "role=security_officer"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn deleting_an_account_ends_its_sessions() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    let olga = console.signed_in("olga", Role::Operator, false).await;
+    let path = shared::routes::account("olga");
+    let response = console
+        .send(json_request(
+            Method::DELETE,
+            &path,
+            &serde_json::json!({}),
+            Some(&admin),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(
+        console
+            .state
+            .store()
+            .find_account("olga")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let gone = console.get_as("/api/audit", Some(&olga)).await;
+    assert_eq!(gone.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(console.state.store().count_sessions().await.unwrap(), 1);
+    let again = console
+        .send(json_request(
+            Method::DELETE,
+            &path,
+            &serde_json::json!({}),
+            Some(&admin),
+        ))
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_removed_or_demoted() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    let demote = patch(&console, &admin, "ada", serde_json::json!({"admin": false})).await;
+    assert_eq!(demote.status(), StatusCode::CONFLICT);
+    assert!(
+        api_error(demote)
+            .await
+            .message
+            .contains("last account that may manage accounts")
+    );
+    let path = shared::routes::account("ada");
+    let delete = console
+        .send(json_request(
+            Method::DELETE,
+            &path,
+            &serde_json::json!({}),
+            Some(&admin),
+        ))
+        .await;
+    assert_eq!(delete.status(), StatusCode::CONFLICT);
+    // With a second admin, the first may step down.
+    console.add_account("bea", Role::Manager, true).await;
+    let demote = patch(&console, &admin, "ada", serde_json::json!({"admin": false})).await;
+    assert_eq!(demote.status(), StatusCode::OK);
+}

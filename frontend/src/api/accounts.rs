@@ -1,6 +1,6 @@
 //! Local accounts (admin capability).
 
-use shared::{Account, ApiError, NewAccount, routes};
+use shared::{Account, AccountUpdate, ApiError, NewAccount, routes};
 
 pub async fn list() -> Result<Vec<Account>, ApiError> {
     super::get_json(routes::ACCOUNTS).await
@@ -8,4 +8,12 @@ pub async fn list() -> Result<Vec<Account>, ApiError> {
 
 pub async fn create(account: NewAccount) -> Result<Account, ApiError> {
     super::post_json(routes::ACCOUNTS, &account).await
+}
+
+pub async fn update(name: String, change: AccountUpdate) -> Result<Account, ApiError> {
+    super::patch_json(&routes::account(&name), &change).await
+}
+
+pub async fn remove(name: String) -> Result<(), ApiError> {
+    super::delete(&routes::account(&name)).await
 }

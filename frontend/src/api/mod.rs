@@ -91,7 +91,23 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, ApiError> {
-    let request = mutation(Request::post(path)).json(body).map_err(|err| {
+    send_json(Request::post(path), path, body).await
+}
+
+/// `PATCH path` with a JSON body, decoding the JSON answer.
+pub async fn patch_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    send_json(Request::patch(path), path, body).await
+}
+
+async fn send_json<B: Serialize, T: DeserializeOwned>(
+    builder: RequestBuilder,
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let request = mutation(builder).json(body).map_err(|err| {
         ApiError::new(
             ErrorCode::BadRequest,
             format!("cannot encode the request: {err}"),

@@ -1,17 +1,97 @@
-//! Local accounts, for accounts with the admin capability: the list and a
-//! form to create one (same name and password rules as the backend).
+//! Local accounts, for accounts with the admin capability: the list (role
+//! and admin flag editable, accounts removable) and a form to create one
+//! (same name and password rules as the backend).
 
 use leptos::prelude::*;
 use shared::auth::check_new_password;
-use shared::{AccountName, NewAccount, Role};
+use shared::{Account, AccountName, AccountUpdate, ApiError, NewAccount, Role};
 
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
 
+/// A change an admin makes to an existing account.
+#[derive(Clone)]
+enum Change {
+    Update(AccountUpdate),
+    Remove,
+}
+
+type Changes = Action<(String, Change), Result<(), ApiError>>;
+
+/// One account: role and admin flag change on the spot; removing asks for
+/// a second click.
+#[component]
+fn AccountRow(account: Account, changes: Changes) -> impl IntoView {
+    let armed = RwSignal::new(false);
+    let name = account.name.clone();
+    let send = move |change: Change| {
+        changes.dispatch_local((name.clone(), change));
+    };
+    let (on_role, on_admin, on_remove) = (send.clone(), send.clone(), send);
+    let label = account.name.clone();
+    view! {
+        <tr data-account=account.name.clone()>
+            <td>{account.name.clone()}</td>
+            <td>
+                <select
+                    aria-label=format!("Role of {label}")
+                    on:change=move |ev| {
+                        if let Ok(role) = event_target_value(&ev).parse::<Role>() {
+                            on_role(Change::Update(AccountUpdate { role: Some(role), admin: None }));
+                        }
+                    }
+                >
+                    {Role::ALL
+                        .into_iter()
+                        .map(|r| view! { <option value=r.slug() selected=r == account.role>{r.title()}</option> })
+                        .collect_view()}
+                </select>
+            </td>
+            <td>
+                <input
+                    type="checkbox"
+                    aria-label=format!("{} may manage accounts", account.name)
+                    prop:checked=account.admin
+                    on:change=move |ev| {
+                        let admin = event_target_checked(&ev);
+                        on_admin(Change::Update(AccountUpdate { role: None, admin: Some(admin) }));
+                    }
+                />
+            </td>
+            <td>
+                <button
+                    class:danger=move || armed.get()
+                    on:click=move |_| {
+                        if armed.get_untracked() {
+                            on_remove(Change::Remove);
+                        } else {
+                            armed.set(true);
+                        }
+                    }
+                >
+                    {move || if armed.get() { "Confirm removal" } else { "Remove" }}
+                </button>
+            </td>
+        </tr>
+    }
+}
+
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let accounts = LocalResource::new(api::accounts::list);
+    let changes = Action::new_local(move |(name, change): &(String, Change)| {
+        let (name, change) = (name.clone(), change.clone());
+        async move {
+            let done = match change {
+                Change::Update(update) => api::accounts::update(name, update).await.map(|_| ()),
+                Change::Remove => api::accounts::remove(name).await,
+            };
+            // Refetch either way: a refused change leaves the row as it was.
+            accounts.refetch();
+            done
+        }
+    });
     let name = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Manager.slug().to_owned());
     let admin = RwSignal::new(false);
@@ -63,17 +143,16 @@ pub fn AccountsPage() -> impl IntoView {
                         Err(error) => view! { <ErrorView error/> }.into_any(),
                         Ok(list) => view! {
                             <table class="accounts-list">
-                                <thead><tr><th>"Account"</th><th>"Role"</th><th>"Admin"</th></tr></thead>
+                                <thead><tr><th>"Account"</th><th>"Role"</th><th>"Admin"</th><th></th></tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|a| view! {
-                                        <tr><td>{a.name}</td><td>{a.role.title()}</td><td>{if a.admin { "yes" } else { "" }}</td></tr>
-                                    }).collect_view()}
+                                    {list.into_iter().map(|account| view! { <AccountRow account changes/> }).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any(),
                     }
                 })}
             </Transition>
+            {move || changes.value().get().and_then(Result::err).map(|error| view! { <ErrorView error/> })}
             <h2>"New account"</h2>
             <form class="form" on:submit=submit>
                 <label>"Account" <input name="new-name" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
