@@ -75,31 +75,35 @@ async fn typed_api_round_trips_and_rejects_stale_writes() {
         "{duplicate:?}"
     );
 
-    // Two writers read the same version; the second write must lose.
-    let first = pods.get("foo-1").await.unwrap();
+    // Two writers read the same version; the second write must lose. A
+    // ConfigMap, because the cluster's controllers also write pods.
+    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), "blue");
+    let map: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": "settings"}, "data": {"tier": "none"}}))
+            .unwrap();
+    maps.create(&PostParams::default(), &map).await.unwrap();
+    let first = maps.get("settings").await.unwrap();
     let mut a = first.clone();
-    a.metadata
-        .labels
+    a.data
         .get_or_insert_default()
         .insert("tier".into(), "a".into());
-    pods.replace("foo-1", &PostParams::default(), &a)
+    maps.replace("settings", &PostParams::default(), &a)
         .await
         .unwrap();
     let mut b = first;
-    b.metadata
-        .labels
+    b.data
         .get_or_insert_default()
         .insert("tier".into(), "b".into());
-    let stale = pods
-        .replace("foo-1", &PostParams::default(), &b)
+    let stale = maps
+        .replace("settings", &PostParams::default(), &b)
         .await
         .unwrap_err();
     assert!(
         matches!(stale, kube::Error::Api(ref s) if s.code == 409 && s.reason == "Conflict"),
         "{stale:?}"
     );
-    let stored = pods.get("foo-1").await.unwrap();
-    assert_eq!(stored.metadata.labels.unwrap()["tier"], "a");
+    let stored = maps.get("settings").await.unwrap();
+    assert_eq!(stored.data.unwrap()["tier"], "a");
 
     let invalid = pods
         .create(&PostParams::default(), &pod("Not_Valid", "foo"))
