@@ -100,7 +100,6 @@ async fn start_sandbox_fleet(
     let kubeconfig = dir.join("kubeconfig");
     fleet
         .write_kubeconfig(&kubeconfig)
-        .and_then(|()| fleet.write_description(&dir.join("fleet.yaml")))
         .map_err(ServeError::Sandbox)?;
     tracing::info!(clusters = fleet.members.len(), kubeconfig = %kubeconfig.display(), "sandbox fleet serving");
     Ok((fleet, kubeconfig))

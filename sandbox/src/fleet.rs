@@ -187,27 +187,20 @@ impl Fleet {
         kubeconfig::render(&self.ca_pem, &entries)
     }
 
-    /// Writes the fleet description (`fleet.yaml`, see
-    /// `sandbox/scenarios/README.md`) to `path`, if the fleet has one.
-    pub fn write_description(&self, path: &Path) -> io::Result<()> {
-        let Some(description) = &self.description else {
-            return Ok(());
-        };
-        let text = serde_yaml::to_string(description).map_err(io::Error::other)?;
-        std::fs::write(path, text)
-    }
-
-    /// Writes the kubeconfig to `path`, readable by its owner only: it
-    /// holds the clusters' tokens.
+    /// Writes the kubeconfig to `path`, readable by its owner only (it
+    /// holds the clusters' tokens), and, for a fleet from a scenario, the
+    /// fleet description `fleet.yaml` beside it (see
+    /// `sandbox/scenarios/README.md`).
     pub fn write_kubeconfig(&self, path: &Path) -> io::Result<()> {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        io::Write::write_all(&mut options.open(path)?, self.kubeconfig().as_bytes())
+        crate::tls::write_private(path, &self.kubeconfig())?;
+        if let Some(description) = &self.description {
+            let text = serde_yaml::to_string(description).map_err(io::Error::other)?;
+            std::fs::write(path.with_file_name("fleet.yaml"), text)?;
+        }
+        Ok(())
     }
 }
 

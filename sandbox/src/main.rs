@@ -99,11 +99,7 @@ async fn main() -> ExitCode {
     let kubeconfig = args
         .kubeconfig
         .unwrap_or_else(|| args.state_dir.join("kubeconfig"));
-    let description = kubeconfig.with_file_name("fleet.yaml");
-    if let Err(e) = fleet
-        .write_kubeconfig(&kubeconfig)
-        .and_then(|()| fleet.write_description(&description))
-    {
+    if let Err(e) = fleet.write_kubeconfig(&kubeconfig) {
         eprintln!(
             "meshdeck-sandbox: cannot write {}: {e}",
             kubeconfig.display()

@@ -106,7 +106,8 @@ impl Tls {
     }
 }
 
-fn write_private(path: &Path, text: &str) -> io::Result<()> {
+/// Writes a file only its owner can read (keys, tokens).
+pub(crate) fn write_private(path: &Path, text: &str) -> io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -4,21 +4,8 @@
 mod common;
 
 use axum::http::Request;
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use kube::Client;
 use serde_json::{Value, json};
-
-async fn client(fleet: &common::TestFleet) -> Client {
-    let kubeconfig = Kubeconfig::read_from(&fleet.kubeconfig).expect("kubeconfig parses");
-    let options = KubeConfigOptions {
-        context: Some("gke-eu".into()),
-        ..Default::default()
-    };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .expect("config");
-    Client::try_from(config).expect("client")
-}
 
 /// Sends a request and returns the failure's (code, reason, message, details).
 async fn fails(
@@ -52,7 +39,7 @@ async fn fails(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_are_refused_with_real_reasons_and_change_nothing() {
     let fleet = common::start("bad-input", &["gke-eu"]).await;
-    let client = client(&fleet).await;
+    let client = fleet.client("gke-eu").await;
     let cluster = fleet.fleet.cluster("gke-eu").expect("cluster");
     let before = (cluster.store.current_rv(), cluster.store.len());
     let pods = "/api/v1/namespaces/default/pods";
@@ -166,7 +153,7 @@ async fn bad_requests_are_refused_with_real_reasons_and_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_from_a_compacted_version_is_told_it_is_gone() {
     let fleet = common::start("gone", &["gke-eu"]).await;
-    let client = client(&fleet).await;
+    let client = fleet.client("gke-eu").await;
     let cluster = fleet.fleet.cluster("gke-eu").expect("cluster");
     let old = cluster.store.current_rv();
     cluster.store.put("configmaps", "default", "x", json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x", "namespace": "default"}}));

@@ -16,18 +16,6 @@ use kube::runtime::watcher;
 use kube::{Client, Config};
 use serde_json::json;
 
-async fn client(fleet: &common::TestFleet, context: &str) -> Client {
-    let kubeconfig = Kubeconfig::read_from(&fleet.kubeconfig).expect("kubeconfig parses");
-    let options = KubeConfigOptions {
-        context: Some(context.into()),
-        ..Default::default()
-    };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .expect("config");
-    Client::try_from(config).expect("client")
-}
-
 async fn namespace(client: &Client, name: &str) {
     let api: Api<Namespace> = Api::all(client.clone());
     let ns: Namespace =
@@ -48,7 +36,7 @@ fn pod(name: &str, app: &str) -> Pod {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typed_api_round_trips_and_rejects_stale_writes() {
     let fleet = common::start("kube-typed", &["gke-eu"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     namespace(&client, "blue").await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "blue");
     pods.create(&PostParams::default(), &pod("foo-1", "foo"))
@@ -131,7 +119,7 @@ async fn typed_api_round_trips_and_rejects_stale_writes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patches_and_server_side_apply_conflicts() {
     let fleet = common::start("kube-patch", &["gke-eu"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     namespace(&client, "blue").await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "blue");
     let manifest = json!({
@@ -207,7 +195,7 @@ async fn patches_and_server_side_apply_conflicts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_in_both_forms_and_dynamic_custom_resources() {
     let fleet = common::start("kube-discovery", &["gke-eu"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     let crds: Api<DynamicObject> = Api::all_with(
         client.clone(),
         &kube::discovery::ApiResource::erase::<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>(&()),
@@ -293,7 +281,7 @@ where
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watcher_survives_a_dropped_connection_and_a_gone_version() {
     let fleet = common::start("kube-watch", &["gke-eu"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     namespace(&client, "blue").await;
     let maps: Api<ConfigMap> = Api::namespaced(client.clone(), "blue");
     let make = |name: &str| -> ConfigMap {
@@ -326,7 +314,7 @@ async fn watcher_survives_a_dropped_connection_and_a_gone_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streaming_lists_end_their_initial_events_with_a_bookmark() {
     let fleet = common::start("kube-streaming", &["gke-eu"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     namespace(&client, "blue").await;
     let maps: Api<ConfigMap> = Api::namespaced(client.clone(), "blue");
     let make = |name: &str| -> ConfigMap {

@@ -1,25 +1,13 @@
 //! A fleet started from a scenario keeps its state, CA, tokens and ports
 //! across a restart, and the scenario seeds only a fresh cluster.
 
+mod common;
+
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node};
 use kube::api::{Api, DeleteParams, ListParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
 use sandbox::scenario::Scenario;
 use sandbox::{Fleet, FleetOptions};
 use serde_json::json;
-
-async fn client(kubeconfig: &std::path::Path, context: &str) -> Client {
-    let kubeconfig = Kubeconfig::read_from(kubeconfig).expect("kubeconfig parses");
-    let options = KubeConfigOptions {
-        context: Some(context.into()),
-        ..Default::default()
-    };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .expect("config");
-    Client::try_from(config).expect("client")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
@@ -38,13 +26,13 @@ async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
 
     let fleet = start().await;
     let written = std::fs::read_to_string(&kubeconfig).unwrap();
-    let c = client(&kubeconfig, "gke-eu").await;
+    let c = common::client(&kubeconfig, "gke-eu").await;
     let nodes = Api::<Node>::all(c.clone())
         .list(&ListParams::default())
         .await
         .unwrap();
     assert_eq!(nodes.items.len(), 4, "gke-eu's node pool from the scenario");
-    let small = client(&kubeconfig, "baremetal-1").await;
+    let small = common::client(&kubeconfig, "baremetal-1").await;
     assert_eq!(
         Api::<Node>::all(small)
             .list(&ListParams::default())
@@ -76,7 +64,7 @@ async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
         written,
         "same CA, tokens and ports"
     );
-    let c = client(&kubeconfig, "gke-eu").await;
+    let c = common::client(&kubeconfig, "gke-eu").await;
     let maps: Api<ConfigMap> = Api::namespaced(c.clone(), "blue");
     assert_eq!(maps.get("kept").await.unwrap().data.unwrap()["k"], "v");
     let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(c, "blue");

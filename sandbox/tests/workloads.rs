@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Endpoints, Event, Namespace, Node, Pod, Service};
+use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -38,18 +37,6 @@ async fn start(
 ) -> (common::TestFleet, Vec<tokio::task::JoinHandle<()>>) {
     // The fleet runs every cluster's controllers itself.
     (common::start(test, clusters).await, Vec::new())
-}
-
-async fn client(fleet: &common::TestFleet, context: &str) -> Client {
-    let kubeconfig = Kubeconfig::read_from(&fleet.kubeconfig).expect("kubeconfig parses");
-    let options = KubeConfigOptions {
-        context: Some(context.into()),
-        ..Default::default()
-    };
-    let config = Config::from_custom_kubeconfig(kubeconfig, &options)
-        .await
-        .expect("config");
-    Client::try_from(config).expect("client")
 }
 
 fn typed<T: DeserializeOwned>(value: Value) -> T {
@@ -174,7 +161,7 @@ async fn reasons_about(api: &Api<Event>, name: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployment_rolls_out_updates_undoes_scales_and_is_collected() {
     let (fleet, _controllers) = start("workloads-rollout", &["gke-eu"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     nodes(&client, 3, "2").await;
     namespace(&client, "blue").await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "blue");
@@ -399,7 +386,7 @@ async fn deployment_rolls_out_updates_undoes_scales_and_is_collected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pods_that_fit_nowhere_stay_pending_until_a_node_fits() {
     let (fleet, _controllers) = start("workloads-pending", &["gke-eu", "empty"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     nodes(&client, 3, "2").await;
     namespace(&client, "blue").await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "blue");
@@ -457,7 +444,7 @@ async fn pods_that_fit_nowhere_stay_pending_until_a_node_fits() {
     );
 
     // A cluster without nodes schedules nothing.
-    let empty = self::client(&fleet, "empty").await;
+    let empty = fleet.client("empty").await;
     let bare: Api<Pod> = Api::namespaced(empty, "default");
     bare.create(
         &PostParams::default(),
@@ -480,7 +467,7 @@ async fn pods_that_fit_nowhere_stay_pending_until_a_node_fits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_get_endpoints_of_their_ready_pods() {
     let (fleet, _controllers) = start("workloads-endpoints", &["gke-eu"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     nodes(&client, 2, "4").await;
     namespace(&client, "blue").await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "blue");
@@ -572,7 +559,7 @@ fn injector(name: &str, revision: &str, hook: &str, service: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollout_restart_after_relabel_reinjects_the_new_revision() {
     let (fleet, _controllers) = start("workloads-injection", &["gke-eu"]).await;
-    let client = client(&fleet, "gke-eu").await;
+    let client = fleet.client("gke-eu").await;
     nodes(&client, 3, "4").await;
     namespace(&client, "istio-system").await;
     let namespaces: Api<Namespace> = Api::all(client.clone());

@@ -49,14 +49,14 @@ impl Actor {
     }
 }
 
-/// One audited attempt, built up by the handler that made it.
+/// One audited attempt, built up by the code that made it: the action and
+/// outcome, plus the same clusters/targets/parameters a handler's
+/// [`Detail`] carries.
 #[derive(Debug, Clone)]
 pub struct Event {
     action: String,
     outcome: Outcome,
-    clusters: Vec<String>,
-    targets: Vec<String>,
-    params: Vec<String>,
+    detail: Detail,
 }
 
 impl Event {
@@ -64,26 +64,23 @@ impl Event {
         Self {
             action: action.to_owned(),
             outcome,
-            clusters: Vec::new(),
-            targets: Vec::new(),
-            params: Vec::new(),
+            detail: Detail::new(),
         }
     }
 
     pub fn cluster(mut self, cluster: impl Into<String>) -> Self {
-        self.clusters.push(cluster.into());
+        self.detail = self.detail.cluster(cluster);
         self
     }
 
     pub fn target(mut self, target: impl Into<String>) -> Self {
-        self.targets.push(target.into());
+        self.detail = self.detail.target(target);
         self
     }
 
-    /// A parameter summary, `key=value`. Callers never pass secret values
-    /// or key material; passwords are not parameters.
+    /// See [`Detail::param`]: never secret values or key material.
     pub fn param(mut self, key: &str, value: impl std::fmt::Display) -> Self {
-        self.params.push(format!("{key}={value}"));
+        self.detail = self.detail.param(key, value);
         self
     }
 }
@@ -97,7 +94,8 @@ impl Event {
         detail: Option<Detail>,
         error: Option<&str>,
     ) -> (Self, Option<Actor>) {
-        let detail = detail.unwrap_or_default();
+        let mut detail = detail.unwrap_or_default();
+        let actor = detail.actor.take();
         let outcome = detail.outcome.unwrap_or(match status {
             200..=399 => Outcome::Success,
             403 => Outcome::Denied,
@@ -106,16 +104,14 @@ impl Event {
         let mut event = Self {
             action: action.to_owned(),
             outcome,
-            clusters: detail.clusters,
-            targets: detail.targets,
-            params: detail.params,
+            detail,
         };
         if outcome != Outcome::Success
             && let Some(error) = error
         {
             event = event.param("error", error);
         }
-        (event, detail.actor)
+        (event, actor)
     }
 }
 
@@ -152,9 +148,9 @@ pub async fn append(
             actor: actor.name,
             role: actor.role,
             action: event.action,
-            clusters: event.clusters,
-            targets: event.targets,
-            params: event.params,
+            clusters: event.detail.clusters,
+            targets: event.detail.targets,
+            params: event.detail.params,
             outcome: event.outcome,
             request_id,
         })

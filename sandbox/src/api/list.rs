@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use super::{include_object, ok, table};
+use super::{include_object, json_text, ok, table};
 use crate::cluster::Cluster;
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -129,12 +129,7 @@ pub fn serve(
         out.push_str(&item.to_string());
     }
     out.push_str("]}");
-    let mut response = Response::new(axum::body::Body::from(out));
-    response.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/json"),
-    );
-    Ok(response)
+    Ok(json_text(axum::http::StatusCode::OK, out))
 }
 
 #[cfg(test)]

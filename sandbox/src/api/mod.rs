@@ -41,8 +41,8 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .route("/readyz", get(healthy))
         .route("/api", get(core_root))
         .route("/apis", get(groups_root))
-        .route("/api/{*rest}", any(core_resource))
-        .route("/apis/{*rest}", any(group_resource))
+        .route("/api/{*rest}", any(resource_request))
+        .route("/apis/{*rest}", any(resource_request))
         .route("/openapi/v3", get(openapi_index))
         .route("/openapi/v3/{*rest}", get(openapi_document))
         .fallback(no_route)
@@ -74,7 +74,12 @@ async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -
 }
 
 pub(crate) fn json_response(code: StatusCode, value: &Value) -> Response {
-    let mut response = (code, value.to_string()).into_response();
+    json_text(code, value.to_string())
+}
+
+/// A response whose body is already JSON text.
+pub(crate) fn json_text(code: StatusCode, text: String) -> Response {
+    let mut response = (code, text).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -157,7 +162,8 @@ struct Call {
     uri_path: String,
 }
 
-async fn core_resource(
+/// Any request under `/api/…` (the core group) or `/apis/…`.
+async fn resource_request(
     State(cluster): State<Arc<Cluster>>,
     Path(rest): Path<String>,
     OriginalUri(uri): OriginalUri,
@@ -166,6 +172,7 @@ async fn core_resource(
     Query(query): Query<Query_>,
     body: Body,
 ) -> Response {
+    let core = uri.path().starts_with("/api/");
     let call = Call {
         cluster,
         method,
@@ -174,27 +181,7 @@ async fn core_resource(
         body,
         uri_path: uri.path().to_owned(),
     };
-    serve(call, path::parse(true, &rest)).await
-}
-
-async fn group_resource(
-    State(cluster): State<Arc<Cluster>>,
-    Path(rest): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    method: Method,
-    headers: HeaderMap,
-    Query(query): Query<Query_>,
-    body: Body,
-) -> Response {
-    let call = Call {
-        cluster,
-        method,
-        headers,
-        query,
-        body,
-        uri_path: uri.path().to_owned(),
-    };
-    serve(call, path::parse(false, &rest)).await
+    serve(call, path::parse(core, &rest)).await
 }
 
 async fn serve(call: Call, target: Option<Target>) -> Response {

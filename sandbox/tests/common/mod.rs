@@ -2,7 +2,9 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use sandbox::{Fleet, FleetOptions};
 
@@ -33,5 +35,24 @@ pub async fn start(test: &str, clusters: &[&str]) -> TestFleet {
         fleet,
         dir,
         kubeconfig,
+    }
+}
+
+/// A kube client for `context` of the kubeconfig at `path`.
+pub async fn client(path: &Path, context: &str) -> kube::Client {
+    let kubeconfig = Kubeconfig::read_from(path).expect("kubeconfig parses");
+    let options = KubeConfigOptions {
+        context: Some(context.into()),
+        ..Default::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .expect("config");
+    kube::Client::try_from(config).expect("client")
+}
+
+impl TestFleet {
+    pub async fn client(&self, context: &str) -> kube::Client {
+        client(&self.kubeconfig, context).await
     }
 }
