@@ -286,8 +286,7 @@ async fn resource(call: Call, path: ResourcePath) -> Result<Response, ApiStatus>
             let opts = delete_options(&call.query, &read_body(call.body).await?)?;
             let (items, _) = list::select(&c, &rt, path.namespace.as_deref(), &call.query)?;
             let items: Vec<Value> = items.iter().map(|i| (**i).clone()).collect();
-            let deleted =
-                ops::delete_collection(&c, &rt, path.namespace.as_deref(), items, &opts).await;
+            let deleted = ops::delete_collection(&c, &rt, items, &opts).await;
             Ok(ok(&json!({
                 "kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(),
                 "metadata": {"resourceVersion": c.store.current_rv().to_string()},
@@ -302,8 +301,8 @@ async fn resource(call: Call, path: ResourcePath) -> Result<Response, ApiStatus>
 }
 
 /// An object gone at once answers 200 with it; one kept by finalizers
-/// answers 202 with its deletionTimestamp set. Namespaces answer a Status
-/// the way the real apiserver does once they are gone.
+/// answers 202 with its deletionTimestamp set; nothing left to show
+/// answers a success Status.
 fn deleted_response(rt: &ResourceType, deleted: Value) -> Response {
     let pending = !deleted["metadata"]["deletionTimestamp"].is_null()
         && deleted["metadata"]["finalizers"]
@@ -311,9 +310,6 @@ fn deleted_response(rt: &ResourceType, deleted: Value) -> Response {
             .is_some_and(|f| !f.is_empty());
     if pending {
         return json_response(StatusCode::ACCEPTED, &deleted);
-    }
-    if rt.kind == "Namespace" {
-        return ok(&deleted);
     }
     if deleted.is_null() {
         return ok(&success_status(json!({"kind": rt.plural})));

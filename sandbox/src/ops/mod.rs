@@ -133,7 +133,7 @@ pub async fn create(
         return Ok(body);
     }
     let stored = c.store.put(&rt.key(), &ns, &name, body);
-    after_write(c, rt, &ns, &stored);
+    after_write(c, rt, &stored);
     Ok(stored)
 }
 
@@ -174,7 +174,7 @@ fn allocate_cluster_ip(c: &Cluster) -> String {
 
 /// Side effects of a stored write: CRDs change what is served; a new
 /// namespace gets its `default` service account.
-fn after_write(c: &Cluster, rt: &ResourceType, ns: &str, stored: &Value) {
+fn after_write(c: &Cluster, rt: &ResourceType, stored: &Value) {
     match rt.kind.as_str() {
         "CustomResourceDefinition" => c.refresh_custom_resources(),
         "Namespace" => {
@@ -191,7 +191,6 @@ fn after_write(c: &Cluster, rt: &ResourceType, ns: &str, stored: &Value) {
         }
         _ => {}
     }
-    let _ = ns;
 }
 
 /// GET of one object (or its scale subresource).
@@ -213,13 +212,13 @@ pub fn get(
 }
 
 pub(crate) fn scale_of(obj: &Value) -> Value {
-    let selector = crate::selectors::labels_of(
-        &json!({"metadata": {"labels": obj["spec"]["selector"]["matchLabels"].clone()}}),
-    )
-    .iter()
-    .map(|(k, v)| format!("{k}={v}"))
-    .collect::<Vec<_>>()
-    .join(",");
+    let selector = obj["spec"]["selector"]["matchLabels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(",");
     json!({
         "kind": "Scale", "apiVersion": "autoscaling/v1",
         "metadata": {
@@ -322,7 +321,7 @@ pub async fn patch(
                 ));
             }
             let stored = c.store.put(&rt.key(), &key_ns, name, created);
-            after_write(c, rt, &key_ns, &stored);
+            after_write(c, rt, &stored);
             return Ok(stored);
         }
         return Err(ApiStatus::not_found(&rt.plural, &rt.group, name));
@@ -511,7 +510,7 @@ fn commit(
         return Ok(old.clone());
     }
     let stored = c.store.put(&rt.key(), ns, name, new);
-    after_write(c, rt, ns, &stored);
+    after_write(c, rt, &stored);
     Ok(stored)
 }
 
@@ -683,12 +682,10 @@ fn collect_garbage(c: &Cluster, owner_rt: &ResourceType, owner: &Value, policy: 
 pub async fn delete_collection(
     c: &Cluster,
     rt: &ResourceType,
-    ns: Option<&str>,
     items: Vec<Value>,
     opts: &DeleteOptions,
 ) -> Vec<Value> {
     let _guard = c.writes.lock().await;
-    let _ = ns;
     items
         .iter()
         .filter_map(|item| {
