@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod fleet;
 pub mod ids;
 pub mod meta;
 pub mod nav;

@@ -21,6 +21,23 @@ pub const AUDIT_EXPORT: &str = "/api/audit/export";
 /// `GET` a check of the audit log's hash chain.
 pub const AUDIT_VERIFY: &str = "/api/audit/verify";
 
+/// `GET` the fleet snapshot ([`crate::fleet::Fleet`]) with its version.
+pub const FLEET: &str = "/api/fleet";
+/// `GET` Server-Sent Events: `delta` events ([`crate::fleet::FleetDelta`],
+/// id = version) after the version in `Last-Event-ID` or `?since=`, or one
+/// `reload` event ([`crate::fleet::ReloadNotice`]) for a client too far
+/// behind.
+pub const EVENTS: &str = "/api/events";
+/// `GET` one member cluster ([`crate::fleet::Cluster`]).
+pub fn cluster(name: &str) -> String {
+    format!("/api/clusters/{name}")
+}
+/// `GET` one namespace of a member and its pods
+/// ([`crate::fleet::NamespaceDetail`]).
+pub fn namespace(cluster: &str, namespace: &str) -> String {
+    format!("/api/clusters/{cluster}/namespaces/{namespace}")
+}
+
 /// The HttpOnly session cookie.
 pub const SESSION_COOKIE: &str = "meshdeck_session";
 /// Mutating requests carry the session's CSRF token

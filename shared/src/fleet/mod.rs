@@ -1,0 +1,18 @@
+//! The live fleet as the console shows it: each member cluster's
+//! reachability, nodes, control plane revisions and namespaces
+//! ([`model`]); the pure derivations the pages draw from them
+//! ([`injection`], [`topology`]); and the deltas the event stream carries
+//! against a versioned snapshot ([`delta`]).
+
+pub mod delta;
+pub mod injection;
+pub mod model;
+pub mod topology;
+
+pub use delta::{ApplyError, ClusterChange, FleetDelta, ReloadNotice};
+pub use injection::{DEFAULT_REVISION, Injection};
+pub use model::{
+    Cluster, ControlPlane, Fleet, Member, Namespace, NamespaceDetail, Node, Platform, PodCount,
+    PodPhase, PodSummary, Project, Reachability,
+};
+pub use topology::{FleetSummary, TopologyGroup};
