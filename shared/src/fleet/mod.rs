@@ -5,11 +5,13 @@
 //! against a versioned snapshot ([`delta`]).
 
 pub mod delta;
+pub mod description;
 pub mod injection;
 pub mod model;
 pub mod topology;
 
 pub use delta::{ApplyError, ClusterChange, FleetDelta, ReloadNotice};
+pub use description::{FleetDescription, FleetInfo, MemberDescription};
 pub use injection::{DEFAULT_REVISION, Injection};
 pub use model::{
     Cluster, ControlPlane, Fleet, Member, Namespace, NamespaceDetail, Node, Platform, PodCount,
