@@ -1,14 +1,17 @@
 //! The live fleet as the console shows it: each member cluster's
 //! reachability, nodes, control plane revisions and namespaces
 //! ([`model`]); the pure derivations the pages draw from them
-//! ([`injection`], [`topology`]); and the deltas the event stream carries
+//! ([`injection`], [`topology`], with the picture's geometry in [`layout`]
+//! and resource [`units`]); and the deltas the event stream carries
 //! against a versioned snapshot ([`delta`]).
 
 pub mod delta;
 pub mod description;
 pub mod injection;
+pub mod layout;
 pub mod model;
 pub mod topology;
+pub mod units;
 
 pub use delta::{ApplyError, ClusterChange, FleetDelta, ReloadNotice};
 pub use description::{FleetDescription, FleetInfo, MemberDescription};

@@ -71,6 +71,22 @@ impl Fleet {
         self.revisions().iter().position(|r| *r == revision)
     }
 
+    /// Each revision of [`Fleet::revisions`] with how many clusters carry
+    /// it, for the topology legend.
+    pub fn revision_usage(&self) -> Vec<(&str, usize)> {
+        self.revisions()
+            .into_iter()
+            .map(|revision| {
+                let clusters = self
+                    .clusters
+                    .iter()
+                    .filter(|c| c.control_planes.iter().any(|cp| cp.revision == revision))
+                    .count();
+                (revision, clusters)
+            })
+            .collect()
+    }
+
     pub fn summary(&self) -> FleetSummary {
         FleetSummary {
             clusters: self.clusters.len(),
@@ -166,6 +182,8 @@ mod tests {
         );
         assert_eq!(fleet.revisions(), ["asm-1106-2", "default"]);
         assert_eq!(fleet.revision_colour("default"), Some(1));
+        assert_eq!(fleet.revision_colour("asm-1112-0"), None);
+        assert_eq!(fleet.revision_usage(), [("asm-1106-2", 1), ("default", 2)]);
     }
 
     #[test]
