@@ -87,6 +87,11 @@ pub struct Config {
     #[arg(long, env = "MESHDECK_KUBECONFIG")]
     pub kubeconfig: Option<PathBuf>,
 
+    /// The fleet description (default: `fleet.yaml` beside the kubeconfig,
+    /// if there is one; without it every context is a member).
+    #[arg(long, env = "MESHDECK_FLEET_DESCRIPTION")]
+    pub fleet_description: Option<PathBuf>,
+
     /// Directory for the console's own durable data (and the sandbox's).
     #[arg(
         long,

@@ -29,6 +29,12 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// No member cluster of that name.
+    #[error("no member cluster {0:?}")]
+    UnknownCluster(String),
+    /// Something named on a known member does not exist there.
+    #[error("{message} on {cluster}")]
+    NotFoundOn { cluster: String, message: String },
     #[error("cluster {cluster} did not answer: {reason}")]
     ClusterUnreachable { cluster: String, reason: String },
     /// The cause is logged; the client only learns that something failed.
@@ -46,6 +52,15 @@ impl AppError {
             AppError::Conflict(msg) => ApiError::new(ErrorCode::Conflict, msg),
             AppError::TooManyRequests(msg) => ApiError::new(ErrorCode::TooManyRequests, msg),
             AppError::PayloadTooLarge(msg) => ApiError::new(ErrorCode::PayloadTooLarge, msg),
+            AppError::UnknownCluster(cluster) => ApiError::new(
+                ErrorCode::NotFound,
+                format!("no member cluster {cluster:?} in this fleet"),
+            )
+            .with_cluster(cluster.clone()),
+            AppError::NotFoundOn { cluster, message } => {
+                ApiError::new(ErrorCode::NotFound, format!("{message} on {cluster}"))
+                    .with_cluster(cluster.clone())
+            }
             AppError::ClusterUnreachable { cluster, .. } => ApiError::new(
                 ErrorCode::ClusterUnreachable,
                 format!("cluster {cluster} did not answer"),

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -23,6 +24,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::AuthMode;
 use crate::clock::Clock;
+use crate::cluster::{FleetService, Registry, WatchTiming};
 use crate::config::Config;
 use crate::request_id::{REQUEST_ID_HEADER, SequentialRequestId};
 pub use crate::state::{AppState, Settings};
@@ -80,6 +82,8 @@ pub enum ServeError {
     Bootstrap(#[from] auth::bootstrap::CreateError),
     #[error("cannot start the sandbox fleet: {0}")]
     Sandbox(std::io::Error),
+    #[error(transparent)]
+    Fleet(#[from] cluster::RegistryError),
 }
 
 /// Starts the embedded sandbox fleet (the shipped default scenario, state
@@ -135,12 +139,27 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             "no accounts yet: create one with `meshdeck account create NAME --role ROLE --admin`"
         );
     }
+    let kubeconfig = config
+        .kubeconfig
+        .clone()
+        .or_else(|| sandbox_fleet.as_ref().map(|(_, path)| path.clone()));
+    let registry = match &kubeconfig {
+        Some(path) => Registry::load(path, config.fleet_description.as_deref()).await?,
+        None => {
+            tracing::warn!(
+                "no kubeconfig: the console has no member clusters (give --kubeconfig, or --sandbox)"
+            );
+            Registry::empty()
+        }
+    };
+    tracing::info!(members = registry.members.len(), "fleet registry loaded");
+    let fleet = FleetService::start(registry, clock.clone(), WatchTiming::default());
     let settings = Settings {
         dist: config.dist.clone(),
         sandbox: config.sandbox,
         auth,
     };
-    let state = AppState::new(settings, store, clock);
+    let state = AppState::with_fleet(settings, store, clock, fleet);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::auth::limiter::SignInLimiter;
 use crate::auth::{AuthSettings, secrets};
 use crate::clock::Clock;
+use crate::cluster::FleetService;
 use crate::store::Store;
 
 /// The settings [`AppState`] is built from.
@@ -29,13 +30,19 @@ struct Inner {
     settings: Settings,
     store: Store,
     clock: Clock,
+    fleet: FleetService,
     limiter: SignInLimiter,
     decoy_hash: String,
     csrf_key: String,
 }
 
 impl AppState {
+    /// A console without member clusters.
     pub fn new(settings: Settings, store: Store, clock: Clock) -> Self {
+        Self::with_fleet(settings, store, clock, FleetService::empty())
+    }
+
+    pub fn with_fleet(settings: Settings, store: Store, clock: Clock, fleet: FleetService) -> Self {
         let decoy_hash = secrets::decoy_hash(settings.auth.hash_cost);
         let limiter = SignInLimiter::new(settings.auth.limits);
         Self {
@@ -43,6 +50,7 @@ impl AppState {
                 settings,
                 store,
                 clock,
+                fleet,
                 limiter,
                 decoy_hash,
                 csrf_key: secrets::random_token(),
@@ -64,6 +72,10 @@ impl AppState {
 
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    pub fn fleet(&self) -> &FleetService {
+        &self.inner.fleet
     }
 
     pub fn clock(&self) -> &Clock {

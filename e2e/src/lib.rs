@@ -16,6 +16,7 @@ use backend::auth::bootstrap::{self, Created};
 use backend::auth::proxy::parse_group_role;
 use backend::auth::{AuthMode, AuthSettings, HashCost, ProxyAuth};
 use backend::clock::Clock;
+use backend::cluster::{FleetService, Registry, WatchTiming};
 use backend::store::Store;
 use backend::{AppState, Settings};
 use shared::Account;
@@ -49,6 +50,9 @@ pub struct Console {
     /// The sandbox's default accounts (as first start creates them) plus an
     /// `admin` account with the admin capability, with their passwords.
     pub accounts: Vec<Created>,
+    /// The sandbox fleet's kubeconfig (for kubectl in journeys).
+    pub kubeconfig: PathBuf,
+    _fleet: sandbox::Fleet,
     _runtime: tokio::runtime::Runtime,
 }
 
@@ -96,7 +100,21 @@ impl Console {
             std::process::id(),
             &backend::auth::secrets::random_token()[..8]
         ));
-        let (addr, accounts) = runtime.block_on(async {
+        let (addr, accounts, fleet, kubeconfig) = runtime.block_on(async {
+            let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+                sandbox::scenario::Scenario::default_fleet(),
+                Some(state_dir.join("sandbox")),
+            ))
+            .await
+            .expect("start the sandbox fleet");
+            let kubeconfig = state_dir.join("sandbox/kubeconfig");
+            fleet
+                .write_kubeconfig(&kubeconfig)
+                .expect("write the sandbox kubeconfig");
+            let registry = Registry::load(&kubeconfig, None)
+                .await
+                .expect("read the sandbox kubeconfig");
+            let members = FleetService::start(registry, Clock::system(), WatchTiming::default());
             let store = Store::open_sqlite_in(&state_dir)
                 .await
                 .expect("open the database");
@@ -123,16 +141,23 @@ impl Console {
                 sandbox: true,
                 auth,
             };
-            let app = backend::app(AppState::new(settings, store, Clock::system()));
+            let app = backend::app(AppState::with_fleet(
+                settings,
+                store,
+                Clock::system(),
+                members,
+            ));
             tokio::spawn(async move {
                 let service = app.into_make_service_with_connect_info::<SocketAddr>();
                 let _ = axum::serve(listener, service).await;
             });
-            (addr, accounts)
+            (addr, accounts, fleet, kubeconfig)
         });
         Self {
             url: format!("http://{addr}"),
             accounts,
+            kubeconfig,
+            _fleet: fleet,
             _runtime: runtime,
         }
     }

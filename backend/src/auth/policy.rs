@@ -14,7 +14,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, meta, session};
+use crate::http::{accounts, audit, fleet, meta, session};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -46,6 +46,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     "/api/audit",            SignedIn,  "audit.read",     || get(audit::list_audit)),
         e(M::GET,     "/api/audit/export",     SignedIn,  "audit.export",   || get(audit::export_audit)),
         e(M::GET,     "/api/audit/verify",     SignedIn,  "audit.verify",   || get(audit::verify_audit)),
+        e(M::GET,     "/api/fleet",            SignedIn,  "fleet.read",     || get(fleet::get_fleet)),
+        e(M::GET,     "/api/events",           SignedIn,  "fleet.watch",    || get(fleet::get_events)),
+        e(M::GET,     "/api/clusters/{name}",  SignedIn,  "cluster.read",   || get(fleet::get_cluster)),
+        e(M::GET,     "/api/clusters/{name}/namespaces/{namespace}", SignedIn, "namespace.read", || get(fleet::get_namespace)),
     ]
 }
 

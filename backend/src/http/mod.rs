@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod fleet;
 pub mod json;
 pub mod meta;
 pub mod session;

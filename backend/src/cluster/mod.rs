@@ -1,0 +1,119 @@
+//! The fleet the console operates: the member registry (kubeconfig +
+//! fleet description), one watcher per member, and the [`Hub`] holding the
+//! live snapshot and its deltas. Handlers read it through [`FleetService`].
+
+pub mod hub;
+pub mod registry;
+pub mod watch;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use shared::fleet::{Cluster, Fleet, NamespaceDetail, Reachability};
+use tokio::task::JoinHandle;
+
+pub use self::hub::{Hub, Resume};
+pub use self::registry::{Registry, RegistryError};
+use self::watch::state::MemberState;
+pub use self::watch::{MemberWatch, WatchTiming};
+use crate::clock::Clock;
+
+/// The live fleet, cheap to clone; the watchers stop when the last clone
+/// is dropped.
+#[derive(Clone)]
+pub struct FleetService {
+    hub: Arc<Hub>,
+    members: Arc<HashMap<String, Arc<Mutex<MemberState>>>>,
+    _tasks: Arc<Tasks>,
+}
+
+struct Tasks(Vec<JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+impl FleetService {
+    /// A console without member clusters.
+    pub fn empty() -> Self {
+        Self::start(Registry::empty(), Clock::system(), WatchTiming::default())
+    }
+
+    /// Starts watching every member of `registry` that has a client; the
+    /// others are listed as misconfigured with the reason.
+    pub fn start(registry: Registry, clock: Clock, timing: WatchTiming) -> Self {
+        let now = clock.now();
+        let clusters = registry
+            .members
+            .iter()
+            .map(|r| {
+                let reachability = match &r.client {
+                    Ok(_) => Reachability::Connecting { since: now },
+                    Err(error) => Reachability::Misconfigured {
+                        error: error.clone(),
+                    },
+                };
+                Cluster::new(r.member.clone(), reachability)
+            })
+            .collect();
+        let fleet = Fleet {
+            version: 0,
+            name: registry.name.clone(),
+            project: registry.project.clone(),
+            clusters,
+        };
+        // Versions of different runs must not meet: see `Hub::new`.
+        let first_version = u64::try_from(now).unwrap_or(0).saturating_mul(1_000_000);
+        let hub = Arc::new(Hub::new(fleet, first_version));
+        let mut members = HashMap::new();
+        let mut tasks = Vec::new();
+        for registered in registry.members {
+            let state = Arc::new(Mutex::new(MemberState::default()));
+            members.insert(registered.member.name.to_string(), state.clone());
+            if let Ok(client) = registered.client {
+                let watch = MemberWatch {
+                    name: registered.member.name,
+                    client,
+                    state,
+                    hub: hub.clone(),
+                    clock: clock.clone(),
+                    timing,
+                };
+                tasks.push(tokio::spawn(watch.run()));
+            }
+        }
+        Self {
+            hub,
+            members: Arc::new(members),
+            _tasks: Arc::new(Tasks(tasks)),
+        }
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    pub fn snapshot(&self) -> Fleet {
+        self.hub.snapshot()
+    }
+
+    pub fn cluster(&self, name: &str) -> Option<Cluster> {
+        self.hub.cluster(name)
+    }
+
+    /// A namespace of a member and its pods; `None` if either is unknown.
+    pub fn namespace(&self, cluster: &str, namespace: &str) -> Option<NamespaceDetail> {
+        let known = self.hub.cluster(cluster)?;
+        let state = self.members.get(cluster)?;
+        let state = state.lock().unwrap_or_else(|e| e.into_inner());
+        Some(NamespaceDetail {
+            cluster: known.member.name,
+            namespace: state.namespace(namespace)?,
+            pods: state.pods(namespace),
+        })
+    }
+}

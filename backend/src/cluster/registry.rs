@@ -1,0 +1,138 @@
+//! Who the members are: the kubeconfig's contexts joined with the fleet
+//! description beside it. A member whose context is missing or unusable is
+//! kept, with the reason, so the console can show it rather than lose it.
+
+use std::path::{Path, PathBuf};
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use shared::ClusterName;
+use shared::fleet::{FleetDescription, Member, MemberDescription, Platform};
+
+/// The file next to the kubeconfig that describes the fleet.
+pub const DESCRIPTION_FILE: &str = "fleet.yaml";
+
+/// The fleet as configured: its name and project, and every member.
+pub struct Registry {
+    pub name: Option<String>,
+    pub project: Option<String>,
+    pub members: Vec<Registered>,
+}
+
+/// One member and how to reach it, or why it cannot be reached.
+pub struct Registered {
+    pub member: Member,
+    pub client: Result<kube::Client, String>,
+}
+
+/// Why the fleet could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("cannot read the kubeconfig {path}: {reason}")]
+    Kubeconfig { path: PathBuf, reason: String },
+    #[error("cannot read the fleet description {path}: {reason}")]
+    Description { path: PathBuf, reason: String },
+}
+
+impl Registry {
+    /// No members: a console without a fleet.
+    pub fn empty() -> Self {
+        Self {
+            name: None,
+            project: None,
+            members: Vec::new(),
+        }
+    }
+
+    /// Reads `kubeconfig` and `description` (default: `fleet.yaml` beside
+    /// the kubeconfig, optional there). With a description its members are
+    /// the fleet; without one every context is a member.
+    pub async fn load(
+        kubeconfig: &Path,
+        description: Option<&Path>,
+    ) -> Result<Self, RegistryError> {
+        let config = Kubeconfig::read_from(kubeconfig).map_err(|e| RegistryError::Kubeconfig {
+            path: kubeconfig.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let beside = kubeconfig.with_file_name(DESCRIPTION_FILE);
+        let description = match description {
+            Some(path) => Some(read_description(path)?),
+            None if beside.is_file() => Some(read_description(&beside)?),
+            None => None,
+        };
+        let described: Vec<MemberDescription> = match &description {
+            Some(d) => d.members.clone(),
+            None => config
+                .contexts
+                .iter()
+                .map(|c| MemberDescription {
+                    name: c.name.clone(),
+                    context: Some(c.name.clone()),
+                    location: String::new(),
+                    platform: Platform::Unknown,
+                    project: None,
+                    network: None,
+                    admin: false,
+                })
+                .collect(),
+        };
+        let config_cluster = description.as_ref().and_then(|d| d.config_cluster.clone());
+        let mut members = Vec::new();
+        for d in described {
+            let name: ClusterName = match d.name.parse() {
+                Ok(name) => name,
+                Err(e) => {
+                    tracing::warn!(member = %d.name, error = %e, "skipping a member whose name is not a cluster name");
+                    continue;
+                }
+            };
+            let member = Member {
+                name,
+                context: d.context().to_owned(),
+                location: d.location.clone(),
+                platform: d.platform,
+                project: d.project.clone(),
+                network: d.network.clone(),
+                config_cluster: config_cluster.as_deref() == Some(d.name.as_str()),
+            };
+            let client = client_for(&config, &member.context, kubeconfig).await;
+            members.push(Registered { member, client });
+        }
+        Ok(Self {
+            name: description.as_ref().map(|d| d.fleet.name.clone()),
+            project: description.map(|d| d.fleet.project),
+            members,
+        })
+    }
+}
+
+fn read_description(path: &Path) -> Result<FleetDescription, RegistryError> {
+    let fail = |reason: String| RegistryError::Description {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    serde_yaml::from_str(&text).map_err(|e| fail(e.to_string()))
+}
+
+/// A client for `context`, or why there is none.
+async fn client_for(
+    config: &Kubeconfig,
+    context: &str,
+    path: &Path,
+) -> Result<kube::Client, String> {
+    if !config.contexts.iter().any(|c| c.name == context) {
+        return Err(format!(
+            "context {context:?} is not in the kubeconfig {}",
+            path.display()
+        ));
+    }
+    let options = KubeConfigOptions {
+        context: Some(context.to_owned()),
+        ..KubeConfigOptions::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(config.clone(), &options)
+        .await
+        .map_err(|e| format!("context {context:?} cannot be used: {e}"))?;
+    kube::Client::try_from(config).map_err(|e| format!("context {context:?} cannot be used: {e}"))
+}

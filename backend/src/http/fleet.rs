@@ -1,0 +1,146 @@
+//! `/api/fleet`, `/api/clusters/…` and `/api/events`: the live fleet as a
+//! versioned snapshot, one member, one namespace with its pods, and the
+//! stream of deltas (Server-Sent Events) that keeps a snapshot current.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use shared::fleet::{Cluster, Fleet, FleetDelta, NamespaceDetail, ReloadNotice};
+use tokio::sync::broadcast;
+
+use crate::cluster::Resume;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub async fn get_fleet(State(state): State<AppState>) -> Json<Fleet> {
+    Json(state.fleet().snapshot())
+}
+
+pub async fn get_cluster(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Cluster>, AppError> {
+    state
+        .fleet()
+        .cluster(&name)
+        .map(Json)
+        .ok_or(AppError::UnknownCluster(name))
+}
+
+pub async fn get_namespace(
+    State(state): State<AppState>,
+    Path((cluster, namespace)): Path<(String, String)>,
+) -> Result<Json<NamespaceDetail>, AppError> {
+    let fleet = state.fleet();
+    if fleet.cluster(&cluster).is_none() {
+        return Err(AppError::UnknownCluster(cluster));
+    }
+    fleet
+        .namespace(&cluster, &namespace)
+        .map(Json)
+        .ok_or_else(|| AppError::NotFoundOn {
+            cluster,
+            message: format!("no namespace {namespace:?}"),
+        })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    since: Option<String>,
+}
+
+/// Deltas after the version the client has: `Last-Event-ID` (sent by the
+/// browser on reconnect) wins over `?since=`; without either, from now.
+pub async fn get_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let resume_from = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .or(query.since.as_deref());
+    let hub = state.fleet().hub();
+    let version = match resume_from {
+        Some(text) => text.trim().parse::<u64>().map_err(|_| {
+            AppError::BadRequest(format!(
+                "the event id to resume after must be a version number, got {text:?}"
+            ))
+        })?,
+        None => hub.version(),
+    };
+    let events = match hub.resume(version) {
+        Resume::Reload { version } => reload(
+            version,
+            "the console no longer has every change since your copy; load the fleet again",
+        )
+        .left_stream(),
+        Resume::Deltas { missed, live } => {
+            let backlog_end = missed.last().map_or(version, |d| d.version);
+            stream::iter(missed.into_iter().map(delta_event))
+                .chain(live_deltas(live, backlog_end))
+                .right_stream()
+        }
+    };
+    Ok(Sse::new(events.map(Ok)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn delta_event(delta: Arc<FleetDelta>) -> Event {
+    Event::default()
+        .event("delta")
+        .id(delta.version.to_string())
+        .json_data(&*delta)
+        .unwrap_or_else(|_| Event::default().comment("unserialisable delta"))
+}
+
+fn reload(version: u64, reason: &str) -> stream::Once<std::future::Ready<Event>> {
+    let notice = ReloadNotice {
+        reason: reason.to_owned(),
+        version,
+    };
+    let event = Event::default()
+        .event("reload")
+        .json_data(&notice)
+        .unwrap_or_else(|_| Event::default().event("reload"));
+    stream::once(std::future::ready(event))
+}
+
+/// Deltas as they are published, after `after`. A subscriber that falls
+/// so far behind that the channel dropped deltas is told to reload, and
+/// the stream ends.
+fn live_deltas(
+    live: broadcast::Receiver<Arc<FleetDelta>>,
+    after: u64,
+) -> impl Stream<Item = Event> {
+    stream::unfold(Some((live, after)), |state| async move {
+        let (mut live, after) = state?;
+        loop {
+            match live.recv().await {
+                Ok(delta) if delta.version <= after => continue,
+                Ok(delta) => {
+                    let version = delta.version;
+                    return Some((delta_event(delta), Some((live, version))));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let notice = ReloadNotice {
+                        reason: "too many changes arrived at once; load the fleet again".into(),
+                        version: after,
+                    };
+                    let event = Event::default()
+                        .event("reload")
+                        .json_data(&notice)
+                        .unwrap_or_else(|_| Event::default().event("reload"));
+                    return Some((event, None));
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
