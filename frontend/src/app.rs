@@ -1,5 +1,6 @@
 //! The shell (header, navigation, status bar) and the typed route table.
-//! Until someone signs in, every URL shows the sign-in page.
+//! Until someone signs in, every URL shows the sign-in page; once someone
+//! has, the live fleet follows the event stream for every page.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
@@ -9,9 +10,11 @@ use shared::Section;
 use crate::components::loading::Loading;
 use crate::components::status_bar::StatusBar;
 use crate::components::user_slot::UserSlot;
+use crate::live_fleet::LiveFleet;
 use crate::pages::accounts::AccountsPage;
 use crate::pages::activity::ActivityPage;
 use crate::pages::cluster::ClusterPage;
+use crate::pages::fleet::FleetPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::section::SectionPage;
 use crate::pages::sign_in::SignInPage;
@@ -43,7 +46,7 @@ fn SignedInRoutes() -> impl IntoView {
     view! {
         <Routes fallback=|| view! { <NotFound/> }>
             <Route path=path!("/") view=|| view! { <Redirect path="/fleet"/> }/>
-            <Route path=path!("/fleet") view=|| view! { <SectionPage section=Section::Fleet/> }/>
+            <Route path=path!("/fleet") view=FleetPage/>
             <Route path=path!("/mesh") view=|| view! { <SectionPage section=Section::Mesh/> }/>
             <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
             <Route path=path!("/ingress") view=|| view! { <SectionPage section=Section::Ingress/> }/>
@@ -60,6 +63,16 @@ fn SignedInRoutes() -> impl IntoView {
 pub fn App() -> impl IntoView {
     let auth = Auth::provide();
     let signed_in = Memo::new(move |_| auth.account().is_some());
+    // One live fleet for every page, following the stream only while
+    // someone is signed in: signing out closes it and forgets the fleet.
+    let live = LiveFleet::provide();
+    Effect::new(move |_| {
+        if signed_in.get() {
+            untrack(|| live.start());
+        } else {
+            untrack(|| live.stop());
+        }
+    });
     view! {
         <Router>
             <header class="topbar">

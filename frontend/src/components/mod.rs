@@ -1,6 +1,9 @@
 //! Reusable pieces of the console.
 
 pub mod error_view;
+pub mod health;
 pub mod loading;
+pub mod revision;
 pub mod status_bar;
+pub mod topology;
 pub mod user_slot;

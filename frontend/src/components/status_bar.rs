@@ -1,11 +1,28 @@
-//! Footer line saying which backend the console talks to, and whether it
-//! answers.
+//! Footer line saying which backend the console talks to, whether it
+//! answers, and whether the fleet on screen is live.
 
 use leptos::prelude::*;
 
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
+use crate::live_fleet::{Link, LiveFleet};
+
+/// The live fleet's stream state, once someone is signed in.
+#[component]
+fn FleetLink() -> impl IntoView {
+    let live = LiveFleet::get();
+    move || {
+        let link = live.link();
+        (link != Link::Idle).then(|| {
+            view! {
+                <span class=format!("fleet-link link-{}", link.slug()) data-link=link.slug() role="status">
+                    "Fleet " {link.label()}
+                </span>
+            }
+        })
+    }
+}
 
 #[component]
 pub fn StatusBar() -> impl IntoView {
@@ -28,6 +45,7 @@ pub fn StatusBar() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <FleetLink/>
         </footer>
     }
 }

@@ -1,0 +1,290 @@
+//! The live fleet as app-wide context, shared by the fleet and cluster
+//! pages: the snapshot of `GET /api/fleet`, kept current by the `delta`
+//! events of `GET /api/events`. A `reload` event or a missed delta fetches
+//! the snapshot again; a stream the browser gave up on is reopened with
+//! backoff. It runs only while someone is signed in.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::ApiError;
+use shared::fleet::{Fleet, FleetDelta};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{Event, EventSource, MessageEvent};
+
+use crate::api;
+
+/// The longest wait before trying a lost stream again.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// How current the fleet on screen is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Nobody signed in.
+    Idle,
+    /// Fetching the first snapshot.
+    Connecting,
+    /// The event stream is open: changes show as they happen.
+    Live,
+    /// The stream dropped or the snapshot is being fetched again; what is
+    /// shown may be behind.
+    Reconnecting,
+}
+
+impl Link {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Link::Idle => "idle",
+            Link::Connecting => "connecting",
+            Link::Live => "live",
+            Link::Reconnecting => "reconnecting",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Link::Idle => "not connected",
+            Link::Connecting => "connecting…",
+            Link::Live => "live",
+            Link::Reconnecting => "reconnecting…",
+        }
+    }
+}
+
+/// The fleet context. Copy it freely; [`LiveFleet::get`] finds it.
+#[derive(Clone, Copy)]
+pub struct LiveFleet {
+    fleet: RwSignal<Option<Fleet>>,
+    /// Why the last snapshot could not be fetched, until one is.
+    error: RwSignal<Option<ApiError>>,
+    link: RwSignal<Link>,
+    stream: StoredValue<Stream, LocalStorage>,
+}
+
+/// The browser side of the stream, which cannot leave this thread.
+#[derive(Default)]
+struct Stream {
+    /// Bumped by every (re)start and stop, so callbacks and timers of an
+    /// older stream do nothing.
+    generation: u64,
+    source: Option<Source>,
+    retry: Option<TimeoutHandle>,
+    backoff: Duration,
+}
+
+/// An open `EventSource` and its listeners, closed when dropped.
+struct Source {
+    events: EventSource,
+    _on_open: Closure<dyn FnMut(Event)>,
+    _on_error: Closure<dyn FnMut(Event)>,
+    _on_delta: Closure<dyn FnMut(MessageEvent)>,
+    _on_reload: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        // Closed first: no listener runs after its closure is freed.
+        self.events.close();
+    }
+}
+
+impl Stream {
+    /// Closes the stream and cancels a pending retry; returns the new
+    /// generation.
+    fn reset(&mut self) -> u64 {
+        self.source = None;
+        if let Some(retry) = self.retry.take() {
+            retry.clear();
+        }
+        self.generation += 1;
+        self.generation
+    }
+}
+
+impl LiveFleet {
+    /// Creates the context, idle until [`LiveFleet::start`].
+    pub fn provide() -> Self {
+        let live = Self {
+            fleet: RwSignal::new(None),
+            error: RwSignal::new(None),
+            link: RwSignal::new(Link::Idle),
+            stream: StoredValue::new_local(Stream::default()),
+        };
+        provide_context(live);
+        live
+    }
+
+    pub fn get() -> Self {
+        expect_context::<LiveFleet>()
+    }
+
+    /// The fleet as last heard, tracked; `None` before the first snapshot.
+    pub fn fleet(self) -> ReadSignal<Option<Fleet>> {
+        self.fleet.read_only()
+    }
+
+    /// Why no snapshot could be fetched, tracked.
+    pub fn error(self) -> Option<ApiError> {
+        self.error.get()
+    }
+
+    /// The stream's state, tracked.
+    pub fn link(self) -> Link {
+        self.link.get()
+    }
+
+    /// Fetches the snapshot and follows the event stream.
+    pub fn start(self) {
+        if let Some(generation) = self.stream.try_update_value(Stream::reset) {
+            self.link.set(Link::Connecting);
+            self.load(generation);
+        }
+    }
+
+    /// Closes the stream and forgets the fleet (sign-out).
+    pub fn stop(self) {
+        self.stream.try_update_value(Stream::reset);
+        self.link.try_set(Link::Idle);
+        self.fleet.try_set(None);
+        self.error.try_set(None);
+    }
+
+    fn is_current(self, generation: u64) -> bool {
+        self.stream
+            .try_with_value(|s| s.generation == generation)
+            .unwrap_or(false)
+    }
+
+    /// Fetches the snapshot again and reopens the stream after it: what a
+    /// `reload` event or a missed delta calls for. Deferred, so the
+    /// listener that asks for it is not freed while it runs.
+    fn resync(self) {
+        queue_microtask(move || {
+            if let Some(generation) = self.stream.try_update_value(Stream::reset) {
+                self.link.try_set(Link::Reconnecting);
+                self.load(generation);
+            }
+        });
+    }
+
+    fn load(self, generation: u64) {
+        spawn_local(async move {
+            let result = api::fleet::snapshot().await;
+            if !self.is_current(generation) {
+                return;
+            }
+            match result {
+                Ok(fleet) => {
+                    let version = fleet.version;
+                    self.error.try_set(None);
+                    self.fleet.try_set(Some(fleet));
+                    self.open(generation, version);
+                }
+                Err(error) => {
+                    self.error.try_set(Some(error));
+                    self.link.try_set(Link::Reconnecting);
+                    self.retry_later(generation);
+                }
+            }
+        });
+    }
+
+    /// Tries again after a growing pause (1 s, 2 s, … 30 s).
+    fn retry_later(self, generation: u64) {
+        let retry = move || {
+            if let Some(generation) = self
+                .stream
+                .try_update_value(|s| (s.generation == generation).then(|| s.reset()))
+                .flatten()
+            {
+                self.load(generation);
+            }
+        };
+        // The closed source stays until the timer: this may run inside
+        // one of its listeners.
+        self.stream.try_update_value(|s| {
+            s.backoff = (s.backoff * 2).clamp(Duration::from_secs(1), MAX_BACKOFF);
+            s.retry = set_timeout_with_handle(retry, s.backoff).ok();
+        });
+    }
+
+    /// Opens the event stream after `version`.
+    fn open(self, generation: u64, version: u64) {
+        let events = match EventSource::new(&api::fleet::events_url(version)) {
+            Ok(events) => events,
+            Err(_) => return self.retry_later(generation),
+        };
+        let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            if self.is_current(generation) {
+                self.link.try_set(Link::Live);
+                self.stream.try_update_value(|s| s.backoff = Duration::ZERO);
+            }
+        });
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+            if !self.is_current(generation) {
+                return;
+            }
+            self.link.try_set(Link::Reconnecting);
+            // While CONNECTING the browser retries by itself, resending the
+            // last event id; CLOSED means it gave up (an error status, such
+            // as an ended session): fetching the snapshot finds out why.
+            let closed = event
+                .target()
+                .and_then(|t| t.dyn_into::<EventSource>().ok())
+                .is_none_or(|es| es.ready_state() == EventSource::CLOSED);
+            if closed {
+                self.retry_later(generation);
+            }
+        });
+        let on_delta = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if !self.is_current(generation) {
+                return;
+            }
+            let delta = event
+                .data()
+                .as_string()
+                .and_then(|data| serde_json::from_str::<FleetDelta>(&data).ok());
+            let applied = delta.and_then(|delta| {
+                self.fleet
+                    .try_maybe_update(|fleet| match fleet.as_mut().map(|f| f.apply(&delta)) {
+                        Some(Ok(changed)) => (changed, true),
+                        _ => (false, false),
+                    })
+            });
+            // Unreadable, out of order or for an unknown cluster: start over.
+            if applied != Some(true) {
+                self.resync();
+            }
+        });
+        let on_reload = Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
+            if self.is_current(generation) {
+                self.resync();
+            }
+        });
+        events.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        events.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        let listen = |name: &str, handler: &Closure<dyn FnMut(MessageEvent)>| {
+            events
+                .add_event_listener_with_callback(name, handler.as_ref().unchecked_ref())
+                .is_ok()
+        };
+        if !(listen("delta", &on_delta) && listen("reload", &on_reload)) {
+            events.close();
+            return self.retry_later(generation);
+        }
+        let source = Source {
+            events,
+            _on_open: on_open,
+            _on_error: on_error,
+            _on_delta: on_delta,
+            _on_reload: on_reload,
+        };
+        self.stream.try_update_value(|s| {
+            if s.generation == generation {
+                s.source = Some(source);
+            }
+        });
+    }
+}
