@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde_json::Value;
 
 use crate::resources::{Registry, ResourceType};
+use crate::scenario::ClusterProfile;
 use crate::store::Store;
 
 pub struct Cluster {
@@ -19,6 +20,8 @@ pub struct Cluster {
     /// Serialises read-modify-write operations (update, patch, delete).
     pub(crate) writes: tokio::sync::Mutex<()>,
     logs: Mutex<HashMap<(String, String, String), String>>,
+    /// The world outside the cluster its controllers simulate.
+    profile: RwLock<Arc<ClusterProfile>>,
     /// Bumped to end every open watch, as a dropped connection would.
     watch_epoch: tokio::sync::watch::Sender<u64>,
     unreachable: AtomicBool,
@@ -33,6 +36,7 @@ impl Cluster {
             registry: RwLock::new(Registry::builtin()),
             writes: tokio::sync::Mutex::new(()),
             logs: Mutex::default(),
+            profile: RwLock::default(),
             watch_epoch: tokio::sync::watch::Sender::new(0),
             unreachable: AtomicBool::new(false),
         });
@@ -86,6 +90,18 @@ impl Cluster {
             .get(&(namespace.into(), pod.into(), container.into()))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Platform, project and registry access, as the scenario says.
+    pub fn profile(&self) -> Arc<ClusterProfile> {
+        self.profile
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_profile(&self, profile: ClusterProfile) {
+        *self.profile.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(profile);
     }
 
     /// A receiver that changes when [`Cluster::drop_watches`] is called.

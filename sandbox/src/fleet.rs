@@ -125,6 +125,9 @@ impl Fleet {
 
             let fresh = store.is_empty();
             let cluster = Cluster::new(name.clone(), token, store);
+            if let Some(profile) = options.scenario.as_ref().and_then(|s| s.profile(name)) {
+                cluster.set_profile(profile);
+            }
             seed(&cluster).await;
             if fresh
                 && let Some(scenario) = &options.scenario

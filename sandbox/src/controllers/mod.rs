@@ -10,6 +10,7 @@ mod endpoints;
 mod events;
 pub mod injection;
 mod kubelet;
+mod load_balancer;
 pub mod quantity;
 mod replicaset;
 mod rollout;
@@ -38,6 +39,9 @@ pub struct Timing {
     /// How often every controller re-examines all its objects, as informer
     /// resyncs do.
     pub resync: Duration,
+    /// The first image-pull backoff (doubling per failure up to 8×), and
+    /// how often an unready istiod is probed again.
+    pub pull_backoff: Duration,
 }
 
 impl Default for Timing {
@@ -47,6 +51,7 @@ impl Default for Timing {
             pull: Duration::from_millis(30),
             ready: Duration::from_millis(20),
             resync: Duration::from_secs(30),
+            pull_backoff: Duration::from_millis(400),
         }
     }
 }
@@ -81,8 +86,13 @@ pub fn spawn_with(cluster: Arc<Cluster>, timing: Timing) -> Vec<JoinHandle<()>> 
             timing,
         )),
         tokio::spawn(runtime::run(
-            cluster,
+            cluster.clone(),
             endpoints::EndpointsController,
+            timing,
+        )),
+        tokio::spawn(runtime::run(
+            cluster,
+            load_balancer::LoadBalancerController,
             timing,
         )),
     ]

@@ -5,7 +5,9 @@
 
 pub mod defaults;
 pub mod managed;
+pub mod node_ports;
 pub mod patch;
+mod service_account;
 pub mod strict;
 pub mod validate;
 
@@ -125,6 +127,12 @@ pub async fn create(
         m.remove("status");
     }
     defaults::on_create(&rt.kind, &mut body, || allocate_cluster_ip(c))?;
+    if rt.kind == "Service" && rt.group.is_empty() {
+        node_ports::allocate(c, None, &mut body)?;
+    }
+    if rt.kind == "Pod" && rt.group.is_empty() {
+        service_account::copy_pull_secrets(c, &mut body);
+    }
     if rt.kind == "Pod" && !opts.dry_run {
         inject_sidecar(c, &mut body)?;
     }
@@ -487,6 +495,9 @@ fn commit(
     validate::check_schema(rt, &mut new, opts.strict)?;
     strict::check(&rt.kind, &rt.version, &mut new, opts.strict)?;
     defaults::on_write(&rt.kind, &mut new)?;
+    if rt.kind == "Service" && rt.group.is_empty() && sub.is_none() {
+        node_ports::allocate(c, Some(old), &mut new)?;
+    }
     if new.get("spec") != old.get("spec") && sub.is_none() {
         let generation = old["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
         new["metadata"]["generation"] = json!(generation);

@@ -1,10 +1,11 @@
-//! Seeding a fresh cluster from its scenario entry: nodes, then the
-//! manifests of its sets, with `{{cluster}}`, `{{location}}`, `{{project}}`,
-//! `{{projectNumber}}`, `{{network}}` and `{{fleetProject}}` filled in.
+//! Seeding a fresh cluster from its scenario entry: nodes, its fleet
+//! `Membership`, then the manifests of its sets, with `{{cluster}}`,
+//! `{{location}}`, `{{project}}`, `{{projectNumber}}`, `{{network}}` and
+//! `{{fleetProject}}` filled in.
 
 use serde_json::Value;
 
-use super::{ClusterSpec, Scenario, nodes};
+use super::{ClusterSpec, Scenario, membership, nodes};
 use crate::cluster::Cluster;
 use crate::ops::{self, WriteOptions};
 
@@ -48,6 +49,7 @@ pub async fn seed(
         ("fleetProject", scenario.fleet.project.as_str()),
     ];
     let mut objects = nodes::nodes(spec);
+    objects.extend(membership::objects(scenario, spec));
     for set in &spec.include {
         for manifest in scenario.sets.get(set).into_iter().flatten() {
             let mut object = manifest.clone();

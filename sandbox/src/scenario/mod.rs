@@ -5,13 +5,19 @@
 //! `sandbox/scenarios/default.yaml`.
 
 mod apply;
+mod membership;
 mod nodes;
+mod profile;
+pub mod registries;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 pub use apply::seed;
+pub use profile::ClusterProfile;
+use registries::{RegistryAccess, RegistryRules};
 
 /// The scenario the product runs on by default.
 pub const DEFAULT: &str = include_str!("../../scenarios/default.yaml");
@@ -27,6 +33,13 @@ pub struct Scenario {
     /// Named lists of manifests that clusters `include`.
     #[serde(default)]
     pub sets: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Which registries which clusters may pull from.
+    #[serde(default)]
+    pub registries: RegistryRules,
+    /// The registry rules in force, shared by every cluster started from
+    /// this scenario (and its clones), so a grant made later reaches all.
+    #[serde(skip)]
+    pub access: Arc<RegistryAccess>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -51,6 +64,7 @@ pub enum Platform {
     GkeOnVmware,
     BareMetal,
     AttachedAws,
+    AttachedAzure,
 }
 
 impl Platform {
@@ -72,6 +86,9 @@ pub struct ClusterSpec {
     /// An on-prem admin cluster (meshes are not installed on those).
     #[serde(default)]
     pub admin: bool,
+    /// Registered to the fleet (has a `Membership`); true unless set false.
+    #[serde(default = "yes")]
+    pub registered: bool,
     pub nodes: NodePool,
     /// Names of `sets` applied at first start, in order.
     #[serde(default)]
@@ -88,6 +105,10 @@ pub struct NodePool {
     pub memory: String,
     #[serde(default = "default_machine_type")]
     pub machine_type: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_machine_type() -> String {
@@ -109,9 +130,11 @@ impl std::error::Error for ScenarioError {}
 impl Scenario {
     /// Parses and checks a scenario file's text.
     pub fn parse(text: &str) -> Result<Self, ScenarioError> {
-        let scenario: Scenario =
+        let mut scenario: Scenario =
             serde_yaml::from_str(text).map_err(|e| ScenarioError(format!("scenario: {e}")))?;
         scenario.check(text)?;
+        let projects = scenario.projects.iter().map(|p| p.id.clone()).collect();
+        scenario.access = Arc::new(RegistryAccess::new(scenario.registries.clone(), projects));
         Ok(scenario)
     }
 
@@ -172,6 +195,17 @@ impl Scenario {
                         format!("clusters[{i}].nodes.{field}"),
                         &format!("{field}: {value}"),
                         format!("{value:?} is not a Kubernetes quantity"),
+                    );
+                }
+            }
+        }
+        for (i, g) in self.registries.grants.iter().enumerate() {
+            for project in std::iter::once(&g.project).chain(&g.readers) {
+                if !self.projects.iter().any(|p| &p.id == project) {
+                    return fail(
+                        format!("registries.grants[{i}]"),
+                        project,
+                        format!("{project:?} is not one of the scenario's projects"),
                     );
                 }
             }

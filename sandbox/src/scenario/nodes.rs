@@ -38,6 +38,7 @@ pub fn nodes(spec: &ClusterSpec) -> Vec<Value> {
     let (os_image, runtime) = match spec.platform {
         Platform::Gke => ("Container-Optimized OS from Google", "containerd://2.0.4"),
         Platform::AttachedAws => ("Amazon Linux 2023", "containerd://1.7.27"),
+        Platform::AttachedAzure => ("Ubuntu 22.04.5 LTS", "containerd://1.7.27"),
         Platform::GkeOnVmware | Platform::BareMetal => {
             ("Ubuntu 22.04.5 LTS", "containerd://1.7.27")
         }
