@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod cli;
 mod csrf;
+mod fleet;
 mod forwarded;
 mod matrix;
 mod meta;

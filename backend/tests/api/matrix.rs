@@ -85,7 +85,17 @@ async fn every_route_answers_every_role_as_the_table_says() {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "{label}: the table's method is wrong"
             );
-            assert_ne!(status, StatusCode::NOT_FOUND, "{label}: not routed");
+            if status == StatusCode::NOT_FOUND {
+                // Routed, but naming something that does not exist (this
+                // console has no member clusters) is fine; unrouted is not.
+                let error = api_error(response).await;
+                assert!(
+                    !error.message.starts_with("no API route"),
+                    "{label}: not routed"
+                );
+                checked += 1;
+                continue;
+            }
             let allowed = match (endpoint.access, caller) {
                 (Access::Public, _) => true,
                 (_, Caller::Anonymous) => false,

@@ -12,6 +12,7 @@ use axum::http::{Method, Request, Response, StatusCode, header};
 use backend::auth::bootstrap;
 use backend::auth::{AuthSettings, HashCost};
 use backend::clock::{Clock, ManualTime};
+use backend::cluster::{FleetService, Registry, WatchTiming};
 use backend::store::Store;
 use backend::{AppState, Settings};
 use http_body_util::BodyExt;
@@ -23,6 +24,14 @@ pub const HASHED_JS: &str = "meshdeck-frontend-0123456789abcdef.js";
 pub const HASHED_CSS: &str = "style-0123456789abcdef.css";
 /// Stands in for the `.br` file `cargo xtask` writes at build time.
 pub const PRECOMPRESSED_CSS: &[u8] = b"precompressed at build time";
+/// Checks and retries quick enough for tests to see changes promptly.
+pub const FAST_WATCH: WatchTiming = WatchTiming {
+    probe_every: std::time::Duration::from_millis(300),
+    probe_timeout: std::time::Duration::from_secs(2),
+    retry_min: std::time::Duration::from_millis(100),
+    retry_max: std::time::Duration::from_millis(500),
+};
+
 /// Where the test clock starts (2023-11-14 22:13:20 UTC).
 pub const START: i64 = 1_700_000_000;
 
@@ -120,6 +129,8 @@ pub fn test_auth() -> AuthSettings {
 pub struct TestConsole {
     pub state: AppState,
     pub time: ManualTime,
+    /// The in-process sandbox fleet the console watches, if started with one.
+    pub sandbox: Option<sandbox::Fleet>,
     app: Router,
 }
 
@@ -148,6 +159,45 @@ impl TestConsole {
             app: backend::app(state.clone()),
             state,
             time,
+            sandbox: None,
+        }
+    }
+
+    /// A console watching the default sandbox fleet (in memory), which it
+    /// knows only through the kubeconfig and `fleet.yaml` the sandbox
+    /// writes, like any fleet.
+    pub async fn with_sandbox() -> Self {
+        let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+            sandbox::scenario::Scenario::default_fleet(),
+            None,
+        ))
+        .await
+        .unwrap();
+        let kubeconfig = temp_dir("kubeconfig").join("kubeconfig");
+        fleet.write_kubeconfig(&kubeconfig).unwrap();
+        Self::watching(fleet, &kubeconfig, None).await
+    }
+
+    /// A console watching the members of `kubeconfig` (and `description`).
+    pub async fn watching(
+        fleet: sandbox::Fleet,
+        kubeconfig: &std::path::Path,
+        description: Option<&std::path::Path>,
+    ) -> Self {
+        let registry = Registry::load(kubeconfig, description).await.unwrap();
+        let (clock, time) = Clock::manual(START);
+        let members = FleetService::start(registry, clock.clone(), FAST_WATCH);
+        let settings = Settings {
+            dist: dist_dir(),
+            sandbox: true,
+            auth: test_auth(),
+        };
+        let state = AppState::with_fleet(settings, test_store().await, clock, members);
+        Self {
+            app: backend::app(state.clone()),
+            state,
+            time,
+            sandbox: Some(fleet),
         }
     }
 
