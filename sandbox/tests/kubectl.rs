@@ -8,7 +8,8 @@
 //! it is about; the `apply` tests use kubectl's default, validating path.
 //! Assertions on a resourceVersion use kinds no controller writes.
 //!
-//! The tests live in `kubectl/`, by area: reading, writing, apply, lifecycle.
+//! The tests live in `kubectl/`, by area: reading, writing, apply, lifecycle,
+//! and the simulated world (workloads, pulls, istiod, gateways).
 
 mod common;
 #[path = "kubectl/harness.rs"]
@@ -20,5 +21,7 @@ mod apply;
 mod lifecycle;
 #[path = "kubectl/reading.rs"]
 mod reading;
+#[path = "kubectl/world.rs"]
+mod world;
 #[path = "kubectl/writing.rs"]
 mod writing;

@@ -14,6 +14,8 @@ use super::common;
 
 /// How long one kubectl invocation may take before the test fails.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a polled state may take to appear.
+const POLL_DEADLINE: Duration = Duration::from_secs(30);
 /// How long `get -w` may take to show an expected line.
 const WATCH_DEADLINE: Duration = Duration::from_secs(20);
 
@@ -49,6 +51,44 @@ impl Kubectl {
             bin,
             context: "gke-eu".into(),
         }
+    }
+
+    /// A fleet of `clusters` of the default scenario (seeded as at a first
+    /// start), kubectl pointed at the first.
+    pub(crate) async fn world(test: &str, clusters: &[&str]) -> Self {
+        let bin = kubectl_binary();
+        let dir = std::env::temp_dir().join(format!(
+            "meshdeck-sandbox-kubectl-{test}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut scenario = sandbox::scenario::Scenario::default_fleet();
+        scenario
+            .clusters
+            .retain(|c| clusters.contains(&c.name.as_str()));
+        let options = sandbox::FleetOptions::from_scenario(scenario, Some(dir.join("state")));
+        let fleet = sandbox::Fleet::start(options).await.expect("fleet starts");
+        let kubeconfig = dir.join("kubeconfig");
+        fleet
+            .write_kubeconfig(&kubeconfig)
+            .expect("kubeconfig written");
+        Self {
+            fleet: common::TestFleet {
+                fleet,
+                dir,
+                kubeconfig,
+            },
+            bin,
+            context: clusters[0].into(),
+        }
+    }
+
+    /// The simulated cluster behind `context`.
+    pub(crate) fn cluster(&self, context: &str) -> &std::sync::Arc<sandbox::Cluster> {
+        self.fleet
+            .fleet
+            .cluster(context)
+            .unwrap_or_else(|| panic!("no cluster {context}"))
     }
 
     /// The same fleet, another context.
@@ -164,6 +204,40 @@ impl KubectlOn<'_> {
 
     pub(crate) async fn fails(&self, args: &[&str]) -> String {
         failed(args, self.k.run_in(self.context, args).await)
+    }
+
+    /// `kubectl <args> -o json`, parsed.
+    pub(crate) async fn json(&self, args: &[&str]) -> Value {
+        let args = [args, &["-o", "json"]].concat();
+        parse_json(&args, &self.ok(&args).await)
+    }
+
+    /// Creates the objects of a YAML manifest as a fixture.
+    pub(crate) async fn create(&self, name: &str, yaml: &str) {
+        let path = self.k.manifest(&format!("{}-{name}", self.context), yaml);
+        self.ok(&["create", "-f", &path, "--validate=false"]).await;
+    }
+
+    /// Polls `kubectl <args> -o json` until `want` finds what it looks
+    /// for, failing after a deadline with the last answer.
+    pub(crate) async fn until<T>(
+        &self,
+        what: &str,
+        args: &[&str],
+        want: impl Fn(&Value) -> Option<T>,
+    ) -> T {
+        let deadline = std::time::Instant::now() + POLL_DEADLINE;
+        loop {
+            let got = self.json(args).await;
+            if let Some(found) = want(&got) {
+                return found;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "kubectl {args:?} never showed {what} within {POLL_DEADLINE:?}; last:\n{got:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 
