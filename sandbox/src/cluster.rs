@@ -1,12 +1,12 @@
-//! One simulated cluster: its name, credentials, storage, served kinds and
-//! the pod logs its controllers write.
+//! One simulated cluster: its name, credentials, storage, served kinds, the
+//! pod logs its controllers write and the faults put on it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
 
+use crate::faults::{FaultSet, Faults};
 use crate::resources::{Registry, ResourceType};
 use crate::scenario::ClusterProfile;
 use crate::store::Store;
@@ -24,7 +24,7 @@ pub struct Cluster {
     profile: RwLock<Arc<ClusterProfile>>,
     /// Bumped to end every open watch, as a dropped connection would.
     watch_epoch: tokio::sync::watch::Sender<u64>,
-    unreachable: AtomicBool,
+    faults: Arc<Faults>,
 }
 
 impl Cluster {
@@ -38,7 +38,7 @@ impl Cluster {
             logs: Mutex::default(),
             profile: RwLock::default(),
             watch_epoch: tokio::sync::watch::Sender::new(0),
-            unreachable: AtomicBool::new(false),
+            faults: Arc::default(),
         });
         cluster.refresh_custom_resources();
         cluster
@@ -115,16 +115,23 @@ impl Cluster {
         self.watch_epoch.send_modify(|epoch| *epoch += 1);
     }
 
-    /// Makes the cluster answer 503 to everything (or stop doing so): a
-    /// control plane that stopped answering.
+    /// The faults put on this cluster (unreachable, slow, failing writes).
+    pub fn faults(&self) -> &Arc<Faults> {
+        &self.faults
+    }
+
+    /// Makes the cluster unreachable (its port refuses connections, open
+    /// ones are cut) or reachable again; other faults are kept. Shorthand
+    /// for [`Faults::replace`] with only `unreachable` changed.
     pub fn set_unreachable(&self, unreachable: bool) {
-        self.unreachable.store(unreachable, Ordering::Relaxed);
-        if unreachable {
-            self.drop_watches();
-        }
+        let faults = self.faults.current();
+        self.faults.replace(FaultSet {
+            unreachable,
+            ..faults
+        });
     }
 
     pub fn is_unreachable(&self) -> bool {
-        self.unreachable.load(Ordering::Relaxed)
+        self.faults.current().unreachable
     }
 }

@@ -13,6 +13,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::admin;
 use crate::cluster::Cluster;
 use crate::kubeconfig;
 use crate::ops::{self, WriteOptions};
@@ -24,6 +25,9 @@ use crate::tls::{Tls, TlsListener};
 const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 const ENDPOINTS_FILE: &str = "sandbox-endpoints.json";
+/// Where the admin endpoint listens (`{"url": "http://127.0.0.1:…"}`), in
+/// the state directory and beside a written kubeconfig.
+pub const ADMIN_FILE: &str = "sandbox-admin.json";
 
 #[derive(Debug, Clone)]
 pub struct FleetOptions {
@@ -36,6 +40,9 @@ pub struct FleetOptions {
     /// What each cluster starts with and the fleet description; without
     /// one, clusters start with only the system namespaces.
     pub scenario: Option<Scenario>,
+    /// Where to serve the admin endpoint ([`crate::admin`]): a loopback
+    /// address, port 0 for any free one; `None` serves none.
+    pub admin: Option<SocketAddr>,
 }
 
 impl FleetOptions {
@@ -45,6 +52,7 @@ impl FleetOptions {
             state_dir: None,
             host: std::net::Ipv4Addr::LOCALHOST.into(),
             scenario: None,
+            admin: None,
         }
     }
 
@@ -55,6 +63,7 @@ impl FleetOptions {
             state_dir,
             host: std::net::Ipv4Addr::LOCALHOST.into(),
             scenario: Some(scenario),
+            admin: None,
         }
     }
 }
@@ -77,6 +86,8 @@ pub struct Fleet {
     pub members: Vec<Member>,
     pub ca_pem: String,
     pub description: Option<FleetDescription>,
+    /// Where the admin endpoint listens, when one was asked for.
+    pub admin: Option<SocketAddr>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -138,7 +149,7 @@ impl Fleet {
                     .map_err(io::Error::other)?;
             }
             servers.extend(crate::controllers::spawn(cluster.clone()));
-            let listener = TlsListener::new(tcp, tls.acceptor.clone())?;
+            let listener = TlsListener::new(tcp, tls.acceptor.clone(), cluster.faults().clone())?;
             let app = crate::api::router(cluster.clone());
             let cluster_name = name.clone();
             servers.push(tokio::spawn(async move {
@@ -157,12 +168,36 @@ impl Fleet {
             std::fs::write(dir.join(ENDPOINTS_FILE), text)?;
         }
         let description = options.scenario.as_ref().map(Scenario::description);
+        let admin = match options.admin {
+            Some(addr) => {
+                let targets = members
+                    .iter()
+                    .map(|m| admin::Target {
+                        cluster: m.cluster.clone(),
+                        server: m.server.clone(),
+                    })
+                    .collect();
+                let (bound, task) = admin::start(addr, targets).await?;
+                servers.push(task);
+                Some(bound)
+            }
+            None => None,
+        };
+        if let Some(dir) = state {
+            write_admin_file(dir, admin)?;
+        }
         Ok(Self {
             members,
             ca_pem: tls.ca_pem,
             description,
+            admin,
             servers,
         })
+    }
+
+    /// The admin endpoint's base URL (`http://127.0.0.1:<port>`).
+    pub fn admin_url(&self) -> Option<String> {
+        self.admin.map(|addr| format!("http://{addr}"))
     }
 
     pub fn cluster(&self, name: &str) -> Option<&Arc<Cluster>> {
@@ -203,7 +238,23 @@ impl Fleet {
             let text = serde_yaml::to_string(description).map_err(io::Error::other)?;
             std::fs::write(path.with_file_name("fleet.yaml"), text)?;
         }
+        if let Some(dir) = path.parent() {
+            write_admin_file(dir, self.admin)?;
+        }
         Ok(())
+    }
+}
+
+/// Says where the admin endpoint listens, or removes a stale file of an
+/// earlier run that had one.
+fn write_admin_file(dir: &Path, admin: Option<SocketAddr>) -> io::Result<()> {
+    let path = dir.join(ADMIN_FILE);
+    match admin {
+        Some(addr) => std::fs::write(path, json!({"url": format!("http://{addr}")}).to_string()),
+        None => match std::fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
     }
 }
 

@@ -2,10 +2,12 @@
 //! loopback: meshdeck's embedded default fleet and its test bed. Real clients
 //! (kubectl, the kube crate) are the judges of its compatibility.
 
+pub mod admin;
 pub mod api;
 pub mod clock;
 pub mod cluster;
 pub mod controllers;
+pub mod faults;
 pub mod fleet;
 pub mod kubeconfig;
 pub mod ops;

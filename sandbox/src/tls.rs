@@ -13,10 +13,12 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
+
+use crate::faults::{Faults, Guarded};
 
 const CA_CERT_FILE: &str = "sandbox-ca.crt";
 const CA_KEY_FILE: &str = "sandbox-ca.key";
@@ -118,9 +120,13 @@ pub(crate) fn write_private(path: &Path, text: &str) -> io::Result<()> {
 
 /// A TCP listener whose connections arrive already past the TLS handshake.
 /// Handshakes run in their own tasks so a slow client never holds up others.
+///
+/// It obeys its cluster's [`Faults`]: while the cluster is unreachable the
+/// port is closed (connections are refused) and every connection it handed
+/// out is cut; afterwards it listens again on the same address.
 pub struct TlsListener {
     local: SocketAddr,
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    ready: mpsc::Receiver<(Guarded<TlsStream<TcpStream>>, SocketAddr)>,
     accepting: tokio::task::JoinHandle<()>,
 }
 
@@ -132,34 +138,10 @@ impl Drop for TlsListener {
 }
 
 impl TlsListener {
-    pub fn new(tcp: TcpListener, acceptor: TlsAcceptor) -> io::Result<Self> {
+    pub fn new(tcp: TcpListener, acceptor: TlsAcceptor, faults: Arc<Faults>) -> io::Result<Self> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(64);
-        let accepting = tokio::spawn(async move {
-            loop {
-                let (stream, peer) = match tcp.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "sandbox accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let acceptor = acceptor.clone();
-                let handshake_tx = tx.clone();
-                tokio::spawn(async move {
-                    match acceptor.accept(stream).await {
-                        Ok(tls) => {
-                            let _ = handshake_tx.send((tls, peer)).await;
-                        }
-                        Err(e) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
-                    }
-                });
-                if tx.is_closed() {
-                    return;
-                }
-            }
-        });
+        let accepting = tokio::spawn(accept_loop(tcp, acceptor, faults, tx));
         Ok(Self {
             local,
             ready,
@@ -168,8 +150,97 @@ impl TlsListener {
     }
 }
 
+type Ready = mpsc::Sender<(Guarded<TlsStream<TcpStream>>, SocketAddr)>;
+
+async fn accept_loop(tcp: TcpListener, acceptor: TlsAcceptor, faults: Arc<Faults>, tx: Ready) {
+    let Ok(local) = tcp.local_addr() else {
+        return;
+    };
+    let mut changes = faults.subscribe();
+    let mut tcp = Some(tcp);
+    faults.report_listening(true);
+    loop {
+        if tx.is_closed() {
+            return;
+        }
+        let unreachable = changes.borrow_and_update().unreachable;
+        if unreachable && tcp.is_some() {
+            tcp = None;
+            faults.report_listening(false);
+        } else if !unreachable && tcp.is_none() {
+            tcp = Some(relisten(local).await);
+            faults.report_listening(true);
+            continue;
+        }
+        let Some(listener) = &tcp else {
+            if changes.changed().await.is_err() {
+                return;
+            }
+            continue;
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sandbox accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            changed = changes.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
+        let acceptor = acceptor.clone();
+        let handshake_tx = tx.clone();
+        let faults = faults.clone();
+        tokio::spawn(async move {
+            match acceptor.accept(stream).await {
+                // Became unreachable during the handshake: gone as well.
+                Ok(_) if faults.current().unreachable => {}
+                Ok(tls) => {
+                    let guarded = Guarded::new(tls, faults.lifeline());
+                    let _ = handshake_tx.send((guarded, peer)).await;
+                }
+                Err(e) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
+            }
+        });
+    }
+}
+
+/// Listens on `addr` again after an outage, retrying while the port is
+/// still held (a kernel releasing it, or another process having taken it).
+async fn relisten(addr: SocketAddr) -> TcpListener {
+    let mut warned = false;
+    loop {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()
+        } else {
+            TcpSocket::new_v6()
+        };
+        let listening = socket.and_then(|s| {
+            s.set_reuseaddr(true)?;
+            s.bind(addr)?;
+            s.listen(1024)
+        });
+        match listening {
+            Ok(listener) => return listener,
+            Err(e) => {
+                if !warned {
+                    tracing::warn!(%addr, error = %e, "the sandbox cluster cannot listen on its port again yet; retrying");
+                    warned = true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
 impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+    type Io = Guarded<TlsStream<TcpStream>>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {

@@ -53,8 +53,12 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .with_state(cluster)
 }
 
-/// Every request but the health probes needs the cluster's bearer token.
+/// Every request but the health probes needs the cluster's bearer token;
+/// the cluster's faults (latency, failing writes) apply to all of them.
 async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -> Response {
+    if let Some(latency) = c.faults().latency() {
+        tokio::time::sleep(latency).await;
+    }
     let path = req.uri().path();
     if matches!(path, "/healthz" | "/livez" | "/readyz") {
         return next.run(req).await;
@@ -67,8 +71,17 @@ async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -
     if presented != Some(c.token.as_str()) {
         return ApiStatus::unauthorized().into_response();
     }
+    // Only a request already under way when the cluster became
+    // unreachable gets here; its connection is being cut.
     if c.is_unreachable() {
         return ApiStatus::unavailable("the cluster is not answering").into_response();
+    }
+    let write = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if write && let Some(failure) = c.faults().write_failure() {
+        return failure.into_response();
     }
     next.run(req).await
 }

@@ -16,6 +16,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use super::{include_object, table};
 use crate::cluster::Cluster;
+use crate::faults::FaultSet;
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::ApiStatus;
@@ -119,6 +120,7 @@ pub fn serve(
 
     let (tx, rx) = mpsc::channel::<Bytes>(256);
     let disconnect = c.watch_disconnects();
+    let faults = c.faults().subscribe();
     tokio::spawn(async move {
         let stream = Stream {
             c,
@@ -126,7 +128,7 @@ pub fn serve(
             encoder,
             tx,
         };
-        let run = stream.run(from, initial_events, bookmarks, disconnect);
+        let run = stream.run(from, initial_events, bookmarks, disconnect, faults);
         let _ = tokio::time::timeout(timeout, run).await;
     });
     let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
@@ -167,6 +169,7 @@ impl Stream {
         initial_events: bool,
         bookmarks: bool,
         mut disconnect: tokio::sync::watch::Receiver<u64>,
+        mut faults: tokio::sync::watch::Receiver<FaultSet>,
     ) -> Result<(), Closed> {
         let (mut rx, mut last_rv) = match from {
             Some(rv) if !initial_events => match self.c.store.watch_from(rv) {
@@ -222,6 +225,13 @@ impl Stream {
                     self.send(self.encoder.bookmark(last_rv, false)).await?;
                 }
                 _ = disconnect.changed() => return Ok(()),
+                // An unreachable cluster sends nothing more; its listener
+                // cuts the connection, so the client sees an error rather
+                // than a watch that ended normally.
+                Ok(()) = faults.changed() => if faults.borrow_and_update().unreachable {
+                    self.tx.closed().await;
+                    return Err(Closed);
+                },
                 () = self.tx.closed() => return Err(Closed),
             }
         }
