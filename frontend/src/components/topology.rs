@@ -64,8 +64,11 @@ pub fn Topology(fleet: Fleet, width: u32) -> impl IntoView {
                         height=place.frame.height
                         rx="8"
                     ></rect>
-                    <text class="group-title" x=place.frame.x + INSET y=place.frame.y + 20>
-                        {group_title(group)}
+                    <text class="group-title" x=place.frame.x + INSET y=place.frame.y + 19>
+                        {region(group)}
+                    </text>
+                    <text class="group-platform" x=place.frame.x + INSET y=place.frame.y + 36>
+                        {platform(group)}
                     </text>
                     {cards}
                 </g>
@@ -87,18 +90,21 @@ pub fn Topology(fleet: Fleet, width: u32) -> impl IntoView {
     }
 }
 
-fn group_title(group: &TopologyGroup<'_>) -> String {
-    let region = if group.region.is_empty() {
-        "No location"
+fn region(group: &TopologyGroup<'_>) -> String {
+    if group.region.is_empty() {
+        "No location".into()
     } else {
-        group.region.as_str()
-    };
-    let on_prem = if group.platform.on_prem() {
-        " (on-prem)"
+        group.region.clone()
+    }
+}
+
+fn platform(group: &TopologyGroup<'_>) -> String {
+    let title = group.platform.title();
+    if group.platform.on_prem() {
+        format!("{title} · on-prem")
     } else {
-        ""
-    };
-    format!("{region} · {}{on_prem}", group.platform.title())
+        title.to_owned()
+    }
 }
 
 /// What a card's tooltip says: everything the card shortens.
@@ -108,6 +114,9 @@ fn tooltip(cluster: &Cluster) -> String {
         format!("{} — {}", m.name, cluster.reachability.label()),
         format!("{} · {}", m.location, m.platform.title()),
     ];
+    if let Some(version) = &cluster.kubernetes_version {
+        lines.push(format!("Kubernetes {version}"));
+    }
     if let Some(error) = cluster.reachability.error() {
         lines.push(format!("Why: {error}"));
     }
@@ -156,14 +165,21 @@ fn card(
         .collect();
     let chip_sizes = ChipSizes::default();
     let (chips, left) = place_chips(&labels, rect.width - 2 * INSET, rows, &chip_sizes);
+    // With revisions left out, the last chip counts them.
+    let shown = chips.len() - usize::from(left > 0);
     let chips = chips
         .into_iter()
-        .zip(&labels)
-        .map(|(chip, revision)| {
+        .enumerate()
+        .map(|(i, chip)| {
+            let revision = labels.get(i).filter(|_| i < shown);
+            let class = match revision {
+                Some(r) => format!("rev-chip {}", palette.class(r)),
+                None => "rev-chip rev-more".to_owned(),
+            };
             view! {
                 <g
-                    class=format!("rev-chip {}", palette.class(revision))
-                    data-revision=revision.to_string()
+                    class=class
+                    data-revision=revision.map(|r| r.to_string())
                     transform=format!("translate({} {})", chip.rect.x, chip.rect.y)
                 >
                     <rect width=chip.rect.width height=chip.rect.height rx="10"></rect>
@@ -172,9 +188,6 @@ fn card(
             }
         })
         .collect_view();
-    let more = (left > 0).then(|| {
-        view! { <g><text class="card-more" x="0" y=i64::from(rows) * 26 + 10>{format!("+{left} more")}</text></g> }
-    });
     let no_mesh = labels.is_empty().then(|| {
         view! { <g><text class="card-muted" x="0" y="14">"no mesh control plane"</text></g> }
     });
@@ -194,18 +207,17 @@ fn card(
                 <text class="card-health" x=INSET y="44">
                     {health::glyph(reach)} " " {reach.label()}
                 </text>
-                {config.then(|| view! {
-                    <g class="config-mark">
-                        <text x=rect.width - INSET y="44" text-anchor="end">"★ config cluster"</text>
-                    </g>
-                })}
                 <text class="card-meta" x=INSET y="62">{ellipsize(&meta, LINE_CHARS)}</text>
                 {reason.map(|r| view! { <g><text class="card-reason" x=INSET y="80">{r}</text></g> })}
                 <g class="chips" transform=format!("translate({INSET} {chips_y})")>
                     {chips}
-                    {more}
                     {no_mesh}
                 </g>
+                {config.then(|| view! {
+                    <g class="config-mark">
+                        <text x=INSET y=rect.height - 12>"★ config cluster"</text>
+                    </g>
+                })}
             </a>
         </g>
     }

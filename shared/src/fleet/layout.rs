@@ -12,7 +12,7 @@ pub struct TopologySizes {
     pub card_gap: u32,
     /// Inside a box, around its cards.
     pub group_padding: u32,
-    /// The box's title line above its cards.
+    /// The box's title lines (region, platform) above its cards.
     pub group_header: u32,
     /// Between boxes.
     pub group_gap: u32,
@@ -22,10 +22,10 @@ impl Default for TopologySizes {
     fn default() -> Self {
         Self {
             card_width: 224,
-            card_height: 132,
+            card_height: 148,
             card_gap: 12,
             group_padding: 12,
-            group_header: 30,
+            group_header: 46,
             group_gap: 16,
         }
     }
@@ -145,25 +145,47 @@ pub struct PlacedChip {
 }
 
 /// Places `labels` left to right in an area `width` wide, wrapping onto at
-/// most `rows` rows. Returns the chips placed and how many did not fit.
+/// most `rows` rows. When they do not all fit, the last chip placed is a
+/// `+N` chip counting the `N` left out. Returns the chips and `N`.
 pub fn place_chips(
     labels: &[&str],
     width: u32,
     rows: u32,
     s: &ChipSizes,
 ) -> (Vec<PlacedChip>, usize) {
+    if let Some(all) = flow(labels.iter().map(|l| (*l).to_owned()), width, rows, s) {
+        return (all, 0);
+    }
+    // Fewer labels and a `+N` chip, as many labels as still fit.
+    for keep in (0..labels.len()).rev() {
+        let hidden = labels.len() - keep;
+        let shown = labels[..keep].iter().map(|l| (*l).to_owned());
+        if let Some(chips) = flow(shown.chain([format!("+{hidden}")]), width, rows, s) {
+            return (chips, hidden);
+        }
+    }
+    (Vec::new(), labels.len())
+}
+
+/// Every label placed, or `None` when they need more than `rows` rows.
+fn flow(
+    labels: impl Iterator<Item = String>,
+    width: u32,
+    rows: u32,
+    s: &ChipSizes,
+) -> Option<Vec<PlacedChip>> {
     let max_chars = (width.saturating_sub(s.padding) / s.char_width.max(1)) as usize;
     let (mut x, mut row) = (0u32, 0u32);
     let mut placed = Vec::new();
-    for (i, label) in labels.iter().enumerate() {
-        let label = ellipsize(label, max_chars);
+    for label in labels {
+        let label = ellipsize(&label, max_chars);
         let w = label.chars().count() as u32 * s.char_width + s.padding;
         if x > 0 && x + w > width {
             x = 0;
             row += 1;
         }
         if row >= rows {
-            return (placed, labels.len() - i);
+            return None;
         }
         placed.push(PlacedChip {
             rect: Rect {
@@ -176,7 +198,7 @@ pub fn place_chips(
         });
         x += w + s.gap;
     }
-    (placed, 0)
+    Some(placed)
 }
 
 /// `text` cut to at most `max_chars` characters, ending in `…` when cut.
@@ -267,8 +289,15 @@ mod tests {
             .collect();
         assert_eq!(at, [(0, 0, 84), (90, 0, 63), (0, 26, 84)]);
         assert_eq!(left, 0);
+        // One row: the first label and a chip counting the other two.
         let (chips, left) = place_chips(&["asm-1106-2", "default", "asm-1112-0"], 160, 1, &s);
-        assert_eq!((chips.len(), left), (2, 1));
+        let labels: Vec<&str> = chips.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!((labels, left), (vec!["asm-1106-2", "+2"], 2));
+        assert!(
+            chips
+                .iter()
+                .all(|c| c.rect.y == 0 && c.rect.x + c.rect.width <= 160)
+        );
         // A label wider than the area is shortened, not dropped.
         let (chips, _) = place_chips(&["a-very-long-revision-name"], 100, 1, &s);
         assert_eq!(chips[0].label, "a-very-long…");
