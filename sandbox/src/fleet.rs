@@ -17,6 +17,7 @@ use crate::admin;
 use crate::cluster::Cluster;
 use crate::kubeconfig;
 use crate::ops::{self, WriteOptions};
+use crate::scale::ScaleSpec;
 use crate::scenario::{self, FleetDescription, Scenario};
 use crate::store::Store;
 use crate::tls::{Tls, TlsListener};
@@ -43,6 +44,9 @@ pub struct FleetOptions {
     /// Where to serve the admin endpoint ([`crate::admin`]): a loopback
     /// address, port 0 for any free one; `None` serves none.
     pub admin: Option<SocketAddr>,
+    /// A generated fleet ([`crate::scale`]): its clusters are seeded from
+    /// the spec on first start, instead of from a scenario.
+    pub scale: Option<ScaleSpec>,
 }
 
 impl FleetOptions {
@@ -53,6 +57,7 @@ impl FleetOptions {
             host: std::net::Ipv4Addr::LOCALHOST.into(),
             scenario: None,
             admin: None,
+            scale: None,
         }
     }
 
@@ -64,7 +69,19 @@ impl FleetOptions {
             host: std::net::Ipv4Addr::LOCALHOST.into(),
             scenario: Some(scenario),
             admin: None,
+            scale: None,
         }
+    }
+}
+
+impl FleetOptions {
+    /// The generated fleet of `spec`, in memory (set `state_dir` to keep
+    /// it); its clusters start settled, see [`crate::scale`].
+    pub fn scaled(spec: ScaleSpec) -> Self {
+        let mut options = Self::in_memory(&[]);
+        options.clusters = spec.cluster_names();
+        options.scale = Some(spec);
+        options
     }
 }
 
@@ -139,7 +156,13 @@ impl Fleet {
             if let Some(profile) = options.scenario.as_ref().and_then(|s| s.profile(name)) {
                 cluster.set_profile(profile);
             }
+            if let Some(profile) = options.scale.and_then(|s| s.profile(name)) {
+                cluster.set_profile(profile);
+            }
             seed(&cluster).await;
+            if fresh && let Some(spec) = options.scale {
+                spec.seed(&cluster).map_err(io::Error::other)?;
+            }
             if fresh
                 && let Some(scenario) = &options.scenario
                 && let Some(spec) = scenario.cluster(name)
@@ -167,7 +190,11 @@ impl Fleet {
             let text = serde_json::to_string_pretty(&endpoints).map_err(io::Error::other)?;
             std::fs::write(dir.join(ENDPOINTS_FILE), text)?;
         }
-        let description = options.scenario.as_ref().map(Scenario::description);
+        let description = match (&options.scenario, options.scale) {
+            (Some(scenario), _) => Some(scenario.description()),
+            (None, Some(spec)) => Some(spec.description()),
+            (None, None) => None,
+        };
         let admin = match options.admin {
             Some(addr) => {
                 let targets = members

@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod kubeconfig;
 pub mod ops;
 pub mod resources;
+pub mod scale;
 pub mod scenario;
 pub mod selectors;
 pub mod status;
