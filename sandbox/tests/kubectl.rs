@@ -21,6 +21,8 @@ mod apply;
 mod lifecycle;
 #[path = "kubectl/reading.rs"]
 mod reading;
+#[path = "kubectl/sets.rs"]
+mod sets;
 #[path = "kubectl/world.rs"]
 mod world;
 #[path = "kubectl/writing.rs"]

@@ -1,9 +1,11 @@
 //! The controllers that make a simulated cluster behave: the parts that
 //! kube-controller-manager, kube-scheduler and the kubelets play in a real
-//! cluster (and, for meshes, istiod's sidecar injector). Each reacts to the
+//! cluster (and, for meshes, istiod's sidecar injector; for Services of type
+//! LoadBalancer, the cloud's or on-prem load balancer). Each reacts to the
 //! cluster's store events and writes back through [`crate::ops`], so clients
 //! see the same objects, versions and watch events a real cluster produces.
 
+mod daemonset;
 mod deployment;
 mod deployment_status;
 mod endpoints;
@@ -16,6 +18,7 @@ mod replicaset;
 mod rollout;
 mod runtime;
 mod scheduler;
+mod statefulset;
 pub mod template;
 mod util;
 
@@ -91,8 +94,18 @@ pub fn spawn_with(cluster: Arc<Cluster>, timing: Timing) -> Vec<JoinHandle<()>> 
             timing,
         )),
         tokio::spawn(runtime::run(
-            cluster,
+            cluster.clone(),
             load_balancer::LoadBalancerController,
+            timing,
+        )),
+        tokio::spawn(runtime::run(
+            cluster.clone(),
+            daemonset::DaemonSetController,
+            timing,
+        )),
+        tokio::spawn(runtime::run(
+            cluster,
+            statefulset::StatefulSetController,
             timing,
         )),
     ]

@@ -215,3 +215,31 @@ pub fn pod_terminal(pod: &Value) -> bool {
         Some("Succeeded" | "Failed")
     )
 }
+
+/// A pod of `owner`'s `spec.template`, controlled by it, with `labels`
+/// added to the template's; `name` is the exact name, else a
+/// `generateName` of `<owner>-`.
+pub fn pod_of(owner: &Value, name: Option<&str>, labels: &[(&str, String)]) -> Value {
+    let template = &owner["spec"]["template"];
+    let mut pod = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "namespace": owner["metadata"]["namespace"],
+            "labels": template["metadata"]["labels"],
+            "ownerReferences": [owner_ref(owner)],
+        },
+        "spec": template["spec"],
+    });
+    match name {
+        Some(n) => pod["metadata"]["name"] = json!(n),
+        None => pod["metadata"]["generateName"] = json!(format!("{}-", self::name(owner))),
+    }
+    for (k, v) in labels {
+        pod["metadata"]["labels"][*k] = json!(v);
+    }
+    if template["metadata"]["annotations"].is_object() {
+        pod["metadata"]["annotations"] = template["metadata"]["annotations"].clone();
+    }
+    pod
+}

@@ -44,11 +44,32 @@ pub fn on_create(
             );
             default_template(object);
         }
-        "ReplicaSet" | "StatefulSet" => {
+        "ReplicaSet" => {
             default(&mut object["spec"], "replicas", json!(1));
             default_template(object);
         }
-        "DaemonSet" => default_template(object),
+        "StatefulSet" => {
+            let spec = &mut object["spec"];
+            default(spec, "replicas", json!(1));
+            default(spec, "podManagementPolicy", json!("OrderedReady"));
+            default(spec, "revisionHistoryLimit", json!(10));
+            default(
+                spec,
+                "updateStrategy",
+                json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}),
+            );
+            default_template(object);
+        }
+        "DaemonSet" => {
+            let spec = &mut object["spec"];
+            default(spec, "revisionHistoryLimit", json!(10));
+            default(
+                spec,
+                "updateStrategy",
+                json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}),
+            );
+            default_template(object);
+        }
         "Secret" => {
             default(object, "type", json!("Opaque"));
             merge_string_data(object)?;
