@@ -63,6 +63,17 @@ let podTotal = 0;
 const steps = [
   ['sign in as the manager and open the fleet', async (page) => {
     expect(KUBECTL && KUBECONFIG, 'KUBECTL and KUBECONFIG must be set');
+    // Keep a hand on every event stream the app opens, to see it closed.
+    await page.addInitScript(() => {
+      const Native = window.EventSource;
+      window.__eventSources = [];
+      window.EventSource = class extends Native {
+        constructor(...args) {
+          super(...args);
+          window.__eventSources.push(this);
+        }
+      };
+    });
     await page.goto(BASE_URL + '/fleet');
     await signIn(page, account('manager'));
     await page.waitForURL('**/fleet');
@@ -195,6 +206,44 @@ const steps = [
       () => Number(document.querySelector('[data-figure="restart-pending"] dd')?.textContent) >= 1, null,
       () => document.querySelector('[data-figure="restart-pending"]')?.textContent);
     expect(await page.evaluate(() => window.__fleetJourney) === 'before relabel', 'the page was reloaded');
+  }],
+  ['a reload notice or a missed delta fetches the snapshot again', async (page) => {
+    let snapshots = 0;
+    const count = (request) => { if (new URL(request.url()).pathname === '/api/fleet') snapshots += 1; };
+    page.on('request', count);
+    const notices = {
+      reload: 'event: reload\ndata: {"reason":"too far behind","version":0}\n\n',
+      // A delta far ahead of the snapshot: the ones between were missed.
+      gap: 'event: delta\nid: 999999\ndata: {"version":999999,"cluster":"gke-eu","change":{"kind":"namespace_removed","value":"blue"}}\n\n',
+    };
+    for (const [what, body] of Object.entries(notices)) {
+      snapshots = 0;
+      await page.route('**/api/events*', (route) => route.fulfill({
+        status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body,
+      }), { times: 1 });
+      await page.reload();
+      await headingIs(page, 'Fleet');
+      await until(page, `after the ${what}, the snapshot fetched again and the real stream live`,
+        () => document.querySelector('footer .fleet-link')?.dataset.link === 'live'
+          && window.__eventSources.length >= 2, null,
+        () => [document.querySelector('footer .fleet-link')?.dataset.link, window.__eventSources.length]);
+      expect(snapshots >= 2, `${what}: ${snapshots} snapshot fetches`);
+      await page.locator(card('gke-eu')).waitFor();
+    }
+    page.off('request', count);
+  }],
+  ['signing out closes the event stream', async (page) => {
+    const open = () => window.__eventSources.filter((es) => es.readyState !== EventSource.CLOSED).length;
+    expect(await page.evaluate(open) === 1, `open streams while signed in: ${await page.evaluate(open)}`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await headingIs(page, 'Sign in');
+    await until(page, 'no stream left open',
+      () => window.__eventSources.every((es) => es.readyState === EventSource.CLOSED), null, open);
+    expect(await page.locator('footer .fleet-link').count() === 0, 'the status bar still shows the fleet link');
+    await signIn(page, account('manager'));
+    await headingIs(page, 'Fleet');
+    await page.locator('footer .fleet-link[data-link="live"]').waitFor();
+    expect(await page.evaluate(open) === 1, 'one stream again after signing back in');
   }],
   ['unreachable and misconfigured members are drawn so, with the reason', async (page) => {
     // The backend's own tests take a member down; here the browser is given
