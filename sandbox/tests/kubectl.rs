@@ -9,7 +9,8 @@
 //! Assertions on a resourceVersion use kinds no controller writes.
 //!
 //! The tests live in `kubectl/`, by area: reading, writing, apply, lifecycle,
-//! and the simulated world (workloads, pulls, istiod, gateways).
+//! and the simulated world: world (injection, rollouts), pulls, istiod,
+//! gateway, sets (DaemonSets, StatefulSets).
 
 mod common;
 #[path = "kubectl/harness.rs"]
@@ -17,8 +18,14 @@ mod harness;
 
 #[path = "kubectl/apply.rs"]
 mod apply;
+#[path = "kubectl/gateway.rs"]
+mod gateway;
+#[path = "kubectl/istiod.rs"]
+mod istiod;
 #[path = "kubectl/lifecycle.rs"]
 mod lifecycle;
+#[path = "kubectl/pulls.rs"]
+mod pulls;
 #[path = "kubectl/reading.rs"]
 mod reading;
 #[path = "kubectl/sets.rs"]
