@@ -4,7 +4,7 @@
 use leptos::ev;
 use leptos::prelude::*;
 use shared::Section;
-use shared::fleet::{Fleet, Reachability};
+use shared::fleet::{Cluster, Fleet, Reachability};
 
 use crate::components::error_view::ErrorView;
 use crate::components::health;
@@ -21,10 +21,35 @@ fn content_width() -> u32 {
     width.clamp(240.0, 1160.0) as u32
 }
 
+/// The fleet without its namespaces: all the picture draws, so namespace
+/// and pod changes (the most frequent) leave the picture and the focus in
+/// it alone.
+fn without_namespaces(fleet: &Fleet) -> Fleet {
+    Fleet {
+        version: 0,
+        name: fleet.name.clone(),
+        project: fleet.project.clone(),
+        clusters: fleet
+            .clusters
+            .iter()
+            .map(|c| Cluster {
+                member: c.member.clone(),
+                reachability: c.reachability.clone(),
+                kubernetes_version: c.kubernetes_version.clone(),
+                nodes: c.nodes.clone(),
+                control_planes: c.control_planes.clone(),
+                namespaces: Vec::new(),
+            })
+            .collect(),
+    }
+}
+
 #[component]
 pub fn FleetPage() -> impl IntoView {
     let live = LiveFleet::get();
     let fleet = live.fleet();
+    let picture = Memo::new(move |_| fleet.with(|f| f.as_ref().map(without_namespaces)));
+    let loaded = Memo::new(move |_| fleet.with(Option::is_some));
     let width = RwSignal::new(content_width());
     let resize = window_event_listener(ev::resize, move |_| width.set(content_width()));
     on_cleanup(move || resize.remove());
@@ -34,20 +59,19 @@ pub fn FleetPage() -> impl IntoView {
             <h1>{section.title()}</h1>
             <p class="lead">{section.summary()}</p>
             {move || live.error().map(|error| view! { <ErrorView error/> })}
-            {move || {
-                fleet.with(|f| match f {
-                    None if live.error().is_some() => ().into_any(),
-                    None => view! { <Loading what="the fleet"/> }.into_any(),
-                    Some(f) => view! {
-                        {fleet_identity(f)}
-                        {figures(f)}
-                        <figure class="topology-figure">
-                            <Topology fleet=f.clone() width=width.get()/>
-                            {legend(f)}
-                        </figure>
-                    }
-                    .into_any(),
-                })
+            {move || match (loaded.get(), live.error().is_some()) {
+                (false, true) => ().into_any(),
+                (false, false) => view! { <Loading what="the fleet"/> }.into_any(),
+                (true, _) => view! {
+                    {move || fleet.with(|f| f.as_ref().map(|f| (fleet_identity(f), figures(f))))}
+                    <figure class="topology-figure">
+                        {move || picture.with(|p| p.as_ref().map(|p| view! {
+                            <Topology fleet=p.clone() width=width.get()/>
+                            {legend(p)}
+                        }))}
+                    </figure>
+                }
+                .into_any(),
             }}
         </section>
     }

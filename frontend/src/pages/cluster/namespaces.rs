@@ -24,6 +24,28 @@ fn injection_slug(injection: &Injection) -> &'static str {
 const CONFLICT_HELP: &str = "Both istio.io/rev and istio-injection: auto-injection fails and new pods start without a proxy. Remove istio-injection.";
 const PENDING_HELP: &str = "Pods whose proxy revision differs from what the labels ask for: a rolling restart would change them.";
 
+/// Everything a row shows.
+type RowKey = (
+    String,
+    Option<String>,
+    Option<String>,
+    Vec<(String, u32, u32)>,
+);
+
+fn row_key(n: &Namespace) -> RowKey {
+    let pods = n
+        .pods
+        .iter()
+        .map(|(r, c)| (r.clone(), c.total, c.ready))
+        .collect();
+    (
+        n.name.clone(),
+        n.rev_label.clone(),
+        n.injection_label.clone(),
+        pods,
+    )
+}
+
 fn row(ns: &Namespace, palette: &Palette, open: RwSignal<Option<String>>) -> impl IntoView + use<> {
     let injection = ns.injection();
     let slug = injection_slug(&injection);
@@ -101,25 +123,29 @@ pub fn NamespaceTable(cluster: Memo<Option<Cluster>>, palette: Memo<Palette>) ->
             format!("{shown} of {} namespaces", all.len())
         })
     };
+    let shown = Memo::new(move |_| {
+        cluster.with(|c| {
+            c.iter()
+                .flat_map(|c| &c.namespaces)
+                .filter(|n| matches(n))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    // Rows are keyed by their content: a change redraws only the rows it
+    // touches, so a focused button elsewhere keeps its focus.
     let body = move || {
         let palette = palette.get();
-        cluster.with(|c| {
-            let all = c
-                .as_ref()
-                .map(|c| c.namespaces.as_slice())
-                .unwrap_or_default();
-            let shown: Vec<&Namespace> = all.iter().filter(|n| matches(n)).collect();
-            if shown.is_empty() {
-                view! { <tr><td colspan="6" class="muted">"No namespace matches."</td></tr> }
-                    .into_any()
-            } else {
-                shown
-                    .into_iter()
-                    .map(|n| row(n, &palette, open))
-                    .collect_view()
-                    .into_any()
-            }
-        })
+        view! {
+            <For
+                each=move || shown.get()
+                key=row_key
+                children=move |n: Namespace| row(&n, &palette, open)
+            />
+            {move || shown.with(Vec::is_empty).then(|| view! {
+                <tr><td colspan="6" class="muted">"No namespace matches."</td></tr>
+            })}
+        }
     };
     view! {
         <section class="cluster-part" aria-labelledby="namespaces-heading">
