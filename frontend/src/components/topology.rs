@@ -151,8 +151,13 @@ fn card(
         (n, r) if r == n => format!("{n} nodes"),
         (n, r) => format!("{n} nodes, {r} ready"),
     };
+    // The release without its build suffix (`v1.33.5-gke.1000`): the
+    // tooltip and the cluster page give it whole.
     let meta = match &cluster.kubernetes_version {
-        Some(v) => format!("{nodes} · {v}"),
+        Some(v) => format!(
+            "{nodes} · Kubernetes {}",
+            v.split(['-', '+']).next().unwrap_or(v)
+        ),
         None => nodes,
     };
     let reason = reach.error().map(|e| ellipsize(e, LINE_CHARS));
