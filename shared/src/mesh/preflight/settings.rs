@@ -1,0 +1,161 @@
+//! Checks on the chosen settings against the fleet and the cluster: the
+//! revision's name, the network id, revisions already there, and what the
+//! CA mode needs.
+
+use super::{Check, CheckResult, Verdict};
+use crate::fleet::{Cluster, Fleet};
+use crate::mesh::settings::{CaMode, InstallSettings, trust_domain};
+
+pub(super) fn revision_and_version(s: &InstallSettings) -> CheckResult {
+    let check = Check::RevisionAndVersion;
+    let expected = s.version.revision();
+    if s.revision == expected {
+        return CheckResult::pass(
+            check,
+            format!("Revision {} matches version tag {}.", s.revision, s.version),
+        );
+    }
+    let why = if s.revision.is_asm_form() {
+        "names another version"
+    } else {
+        "does not follow asm-<version digits>-<build>"
+    };
+    CheckResult::fail(
+        check,
+        format!(
+            "Revision {} {why}: for version tag {} it should be {expected}.",
+            s.revision, s.version
+        ),
+    )
+}
+
+pub(super) fn network(fleet: &Fleet, cluster: &Cluster, s: &InstallSettings) -> CheckResult {
+    let check = Check::Network;
+    let network = s.network.as_str();
+    let on_prem = cluster.member.platform.on_prem();
+    let others: Vec<&Cluster> = fleet
+        .clusters
+        .iter()
+        .filter(|c| c.name() != cluster.name() && c.member.network.as_deref() == Some(network))
+        .collect();
+    let clashing: Vec<&str> = others
+        .iter()
+        .filter(|c| on_prem || c.member.platform.on_prem())
+        .map(|c| c.name().as_str())
+        .collect();
+    if !clashing.is_empty() {
+        return CheckResult::fail(
+            check,
+            format!(
+                "Network id {network} is already used by {}: every on-prem cluster needs a network id of its own.",
+                clashing.join(", ")
+            ),
+        );
+    }
+    let mut evidence = vec![if others.is_empty() {
+        format!("Network id {network} is a valid label value, used by no other member.")
+    } else {
+        let names: Vec<&str> = others.iter().map(|c| c.name().as_str()).collect();
+        format!(
+            "Network id {network} is a valid label value, shared with {} (cloud clusters on one VPC).",
+            names.join(", ")
+        )
+    }];
+    match cluster.member.network.as_deref() {
+        Some(described) if described != network => {
+            evidence.push(format!(
+                "The fleet description gives {} network {described}; the install would label istio-system with {network}.",
+                cluster.name()
+            ));
+            CheckResult::new(check, Verdict::Warn, evidence)
+        }
+        _ => CheckResult::new(check, Verdict::Pass, evidence),
+    }
+}
+
+pub(super) fn revision_not_installed(cluster: &Cluster, s: &InstallSettings) -> CheckResult {
+    let check = Check::RevisionNotInstalled;
+    let rev = s.revision.as_str();
+    let installed: Vec<&str> = cluster
+        .control_planes
+        .iter()
+        .map(|cp| cp.revision.as_str())
+        .collect();
+    let Some(cp) = cluster.control_planes.iter().find(|cp| cp.revision == rev) else {
+        let present = if installed.is_empty() {
+            "none installed".to_owned()
+        } else {
+            format!("installed: {}", installed.join(", "))
+        };
+        return CheckResult::pass(
+            check,
+            format!(
+                "No control plane of revision {rev} on {} ({present}).",
+                cluster.name()
+            ),
+        );
+    };
+    let version = cp.version.as_deref().unwrap_or("unknown version");
+    if cp.ready() {
+        return CheckResult::fail(
+            check,
+            format!(
+                "Revision {rev} is already installed on {} ({}, {version}, {}/{} ready): pick another revision or upgrade in place.",
+                cluster.name(),
+                cp.deployment.as_deref().unwrap_or("istiod"),
+                cp.ready_replicas,
+                cp.replicas
+            ),
+        );
+    }
+    let what = match &cp.deployment {
+        Some(d) => format!(
+            "Deployment {d} with {}/{} ready",
+            cp.ready_replicas, cp.replicas
+        ),
+        None => "its injection webhook only".to_owned(),
+    };
+    CheckResult::warn(
+        check,
+        format!(
+            "Revision {rev} is partly installed on {} ({what}): applying the plan finishes it without creating anything twice.",
+            cluster.name()
+        ),
+    )
+}
+
+pub(super) fn ca_mode(fleet: &Fleet, s: &InstallSettings, membership: Option<&str>) -> CheckResult {
+    let check = Check::CaMode;
+    match s.ca {
+        CaMode::MeshCa => {
+            let domain = match trust_domain(fleet, CaMode::MeshCa) {
+                Ok(d) => d,
+                Err(p) => return CheckResult::fail(check, p.message),
+            };
+            match membership {
+                Some(m) => CheckResult::pass(
+                    check,
+                    format!("Mesh CA: fleet Membership {m} found; trust domain {domain}."),
+                ),
+                None => CheckResult::fail(
+                    check,
+                    format!(
+                        "Mesh CA needs the cluster's fleet Membership (memberships.hub.gke.io \"membership\"), and it has none: register the cluster to the fleet first, or istiod stays unready. Trust domain would be {domain}."
+                    ),
+                ),
+            }
+        }
+        CaMode::IstioCaPluginCerts => CheckResult::pass(
+            check,
+            "Istio CA with plug-in certificates: the console issues an intermediate from the mesh's root and writes secret istio-system/cacerts before istiod starts.",
+        ),
+        CaMode::Hsm => CheckResult::fail(
+            check,
+            format!(
+                "HSM-protected istiod CA key: {}.",
+                CaMode::Hsm.requirement()
+            ),
+        )
+        .hard(),
+    }
+}

@@ -1,0 +1,404 @@
+use super::*;
+use crate::fleet::{ControlPlane, Node, Platform};
+use crate::mesh::settings::CaMode;
+use crate::mesh::settings::tests::{fleet, settings};
+
+fn nodes(count: usize, cpu_millis: u64, memory_bytes: u64) -> Vec<Node> {
+    (0..count)
+        .map(|i| Node {
+            name: format!("node-{i}"),
+            cpu_millis,
+            memory_bytes,
+            ready: true,
+        })
+        .collect()
+}
+
+/// The fleet with every cluster sized like the sandbox's gke-eu.
+fn sized_fleet() -> Fleet {
+    let mut f = fleet();
+    for c in &mut f.clusters {
+        c.nodes = nodes(4, 4_000, 16 << 30);
+        c.kubernetes_version = Some("v1.21.5-gke.1302".into());
+    }
+    f
+}
+
+fn svc(namespace: &str, name: &str, ports: &[(&str, u16)]) -> ServicePorts {
+    ServicePorts {
+        namespace: namespace.into(),
+        name: name.into(),
+        ports: ports
+            .iter()
+            .map(|(n, p)| ServicePort {
+                name: (*n).into(),
+                port: *p,
+                protocol: "TCP".into(),
+            })
+            .collect(),
+    }
+}
+
+fn run(f: &Fleet, name: &str, s: &InstallSettings, services: &[ServicePorts]) -> PreflightReport {
+    PreflightReport::run(&PreflightInput {
+        fleet: f,
+        cluster: f.cluster(name).expect("in the fleet"),
+        settings: s,
+        services,
+        admin: false,
+        membership: Some("membership"),
+    })
+}
+
+fn result(f: &Fleet, name: &str, check: Check) -> CheckResult {
+    let s = settings(f, name);
+    run(f, name, &s, &[])
+        .result(check)
+        .expect("checked")
+        .clone()
+}
+
+fn text(r: &CheckResult) -> String {
+    r.evidence.join("\n")
+}
+
+#[test]
+fn a_healthy_cluster_passes_everything() {
+    let f = sized_fleet();
+    let s = settings(&f, "gke-eu");
+    let report = run(&f, "gke-eu", &s, &[svc("blue", "foo", &[("http", 80)])]);
+    assert_eq!(report.results.len(), 8);
+    for r in &report.results {
+        assert_eq!(r.verdict, Verdict::Pass, "{:?}: {}", r.check, text(r));
+    }
+    assert!(!report.blocks_install());
+    assert_eq!(report.allow(None), Ok(()));
+}
+
+#[test]
+fn capacity_counts_nodes_cpu_and_memory_in_total() {
+    let mut f = sized_fleet();
+    let r = result(&f, "gke-eu", Check::Capacity);
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert_eq!(
+        text(&r),
+        "4 nodes with 16 vCPU and 68.7 GB (64 GiB) allocatable in total."
+    );
+    // baremetal-1 of the sandbox: 3 nodes of 2 vCPU / 8 GiB.
+    f.cluster_mut("baremetal-1").expect("c").nodes = nodes(3, 2_000, 8 << 30);
+    let r = result(&f, "baremetal-1", Check::Capacity);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(text(&r).contains("only 3 of 4 nodes."), "{}", text(&r));
+    // Four tiny nodes: short of CPU and memory, not of nodes.
+    f.cluster_mut("baremetal-1").expect("c").nodes = nodes(4, 900, 3_500_000_000);
+    let r = result(&f, "baremetal-1", Check::Capacity);
+    assert!(
+        text(&r).contains("only 3.6 vCPU of 4 vCPU, 14 GB (13.04 GiB) of 15 GB memory."),
+        "{}",
+        text(&r)
+    );
+    // 15 GB is decimal: 15 GB exactly passes, 14 GiB (15.03 GB) too.
+    f.cluster_mut("baremetal-1").expect("c").nodes = nodes(4, 1_000, 3_750_000_000);
+    assert_eq!(
+        result(&f, "baremetal-1", Check::Capacity).verdict,
+        Verdict::Pass
+    );
+    // Big enough, but a node not Ready.
+    f.cluster_mut("baremetal-1").expect("c").nodes[0].ready = false;
+    let r = result(&f, "baremetal-1", Check::Capacity);
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(text(&r).contains("1 node(s) are not Ready"));
+    f.cluster_mut("baremetal-1").expect("c").nodes.clear();
+    assert!(text(&result(&f, "baremetal-1", Check::Capacity)).contains("0 nodes with 0 vCPU"));
+}
+
+#[test]
+fn kubernetes_version_uses_the_release_support_range() {
+    let mut f = sized_fleet();
+    let set = |f: &mut Fleet, v: Option<&str>| {
+        f.cluster_mut("gke-eu").expect("c").kubernetes_version = v.map(str::to_owned)
+    };
+    let r = result(&f, "gke-eu", Check::KubernetesVersion);
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert_eq!(
+        text(&r),
+        "Kubernetes 1.21 (v1.21.5-gke.1302): ASM 1.10 supports Kubernetes 1.18 to 1.21."
+    );
+    set(&mut f, Some("v1.17.9"));
+    let r = result(&f, "gke-eu", Check::KubernetesVersion);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(text(&r).contains("too old: ASM 1.10 supports Kubernetes 1.18 to 1.21"));
+    set(&mut f, Some("v1.37.0-meshdeck-sandbox"));
+    let r = result(&f, "gke-eu", Check::KubernetesVersion);
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(text(&r).contains("newer than tested"));
+    set(&mut f, None);
+    assert_eq!(
+        result(&f, "gke-eu", Check::KubernetesVersion).verdict,
+        Verdict::Fail
+    );
+    set(&mut f, Some("banana"));
+    assert!(text(&result(&f, "gke-eu", Check::KubernetesVersion)).contains("Cannot read"));
+    // A release the table does not know: warn, do not guess.
+    set(&mut f, Some("v1.30.1"));
+    let mut s = settings(&f, "gke-eu");
+    s.version = "1.24.2-asm.1".parse().expect("valid");
+    let r = run(&f, "gke-eu", &s, &[]);
+    let r = r.result(Check::KubernetesVersion).expect("checked");
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(text(r).contains("no supported-environments data for ASM 1.24"));
+}
+
+#[test]
+fn on_prem_admin_clusters_are_refused() {
+    let f = sized_fleet();
+    let s = settings(&f, "onprem-vmware-1");
+    let input = |admin| PreflightInput {
+        fleet: &f,
+        cluster: f.cluster("onprem-vmware-1").expect("c"),
+        settings: &s,
+        services: &[],
+        admin,
+        membership: Some("membership"),
+    };
+    let r = PreflightReport::run(&input(true));
+    let r = r.result(Check::UserCluster).expect("checked");
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(text(r).contains("onprem-vmware-1 is an on-prem admin cluster (GKE on VMware)"));
+    let r = PreflightReport::run(&input(false));
+    assert_eq!(
+        r.result(Check::UserCluster).expect("checked").verdict,
+        Verdict::Pass
+    );
+    assert!(text(&result(&f, "gke-eu", Check::UserCluster)).contains("GKE cluster"));
+}
+
+#[test]
+fn misnamed_ports_are_listed_with_a_better_name() {
+    let f = sized_fleet();
+    let s = settings(&f, "onprem-vmware-1");
+    let mut udp = svc("kube-system", "dns", &[("", 53)]);
+    udp.ports[0].protocol = "UDP".into();
+    let services = [
+        svc("blue", "foo", &[("http", 80)]),
+        svc("blue", "bar", &[("web", 80)]),
+        svc("kube-system", "stackdriver-metadata", &[("metrics", 8080)]),
+        svc(
+            "shop",
+            "api",
+            &[
+                ("grpc-web", 8080),
+                ("GRPC-api", 9000),
+                ("tcp_db", 5432),
+                ("https-admin", 8443),
+            ],
+        ),
+        udp,
+    ];
+    let r = run(&f, "onprem-vmware-1", &s, &services);
+    let r = r.result(Check::ServicePortNames).expect("checked");
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(r.evidence[0].starts_with("4 of 8 Service port(s) are not named protocol[-suffix]"));
+    assert_eq!(
+        &r.evidence[1..],
+        [
+            "blue/bar: port \"web\" (80/TCP) should be named like \"http-web\"",
+            "kube-system/stackdriver-metadata: port \"metrics\" (8080/TCP) should be named like \"http-metrics\"",
+            "shop/api: port \"tcp_db\" (5432/TCP) should be named like \"tcp-tcp-db\"",
+            "kube-system/dns: an unnamed port (53/UDP) should be named like \"udp\"",
+        ]
+    );
+    let ok = run(&f, "onprem-vmware-1", &s, &services[..1]);
+    let ok = ok.result(Check::ServicePortNames).expect("checked");
+    assert_eq!(ok.verdict, Verdict::Pass);
+    assert_eq!(
+        text(ok),
+        "All 1 port(s) of 1 Service(s) are named protocol[-suffix]."
+    );
+    assert_eq!(ports::protocol_of("grpc-web-ui"), Some("grpc-web"));
+    assert_eq!(ports::protocol_of("http2"), Some("http2"));
+    assert_eq!(ports::protocol_of("httpx"), None);
+}
+
+#[test]
+fn revision_must_match_the_version_tag() {
+    let f = sized_fleet();
+    let mut s = settings(&f, "gke-eu");
+    s.revision = "asm-178-10".parse().expect("valid");
+    let r = run(&f, "gke-eu", &s, &[]);
+    let r = r.result(Check::RevisionAndVersion).expect("checked");
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(
+        text(r),
+        "Revision asm-178-10 names another version: for version tag 1.10.6-asm.2 it should be asm-1106-2."
+    );
+    s.revision = "canary".parse().expect("valid");
+    let r = run(&f, "gke-eu", &s, &[]);
+    assert!(
+        text(r.result(Check::RevisionAndVersion).expect("checked"))
+            .contains("does not follow asm-<version digits>-<build>")
+    );
+    assert_eq!(
+        text(&result(&f, "gke-eu", Check::RevisionAndVersion)),
+        "Revision asm-1106-2 matches version tag 1.10.6-asm.2."
+    );
+}
+
+#[test]
+fn network_ids_are_unique_per_on_prem_cluster() {
+    let f = sized_fleet();
+    let mut s = settings(&f, "onprem-vmware-1");
+    let check = |s: &InstallSettings, name: &str| {
+        run(&f, name, s, &[])
+            .result(Check::Network)
+            .expect("checked")
+            .clone()
+    };
+    let r = check(&s, "onprem-vmware-1");
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert!(text(&r).contains("used by no other member"));
+    s.network = "baremetal-1-net".parse().expect("valid");
+    let r = check(&s, "onprem-vmware-1");
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert_eq!(
+        text(&r),
+        "Network id baremetal-1-net is already used by baremetal-1: every on-prem cluster needs a network id of its own."
+    );
+    // An on-prem cluster on a cloud VPC's network id.
+    s.network = "vpc-a".parse().expect("valid");
+    assert!(text(&check(&s, "onprem-vmware-1")).contains("used by gke-us, gke-eu"));
+    // Cloud clusters share their VPC.
+    let s = settings(&f, "gke-eu");
+    let r = check(&s, "gke-eu");
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert!(text(&r).contains("shared with gke-us"));
+    // A cloud cluster taking an on-prem cluster's network.
+    let mut s = settings(&f, "gke-eu");
+    s.network = "onprem-vmware-1-net".parse().expect("valid");
+    let r = check(&s, "gke-eu");
+    assert_eq!(r.verdict, Verdict::Fail);
+    // A valid id that differs from the fleet description warns.
+    let mut s = settings(&f, "onprem-vmware-1");
+    s.network = "onprem-a".parse().expect("valid");
+    let r = check(&s, "onprem-vmware-1");
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(
+        r.evidence[1]
+            .contains("fleet description gives onprem-vmware-1 network onprem-vmware-1-net")
+    );
+}
+
+fn control_plane(revision: &str, replicas: u32, ready: u32, deployment: bool) -> ControlPlane {
+    ControlPlane {
+        revision: revision.into(),
+        deployment: deployment.then(|| format!("istiod-{revision}")),
+        version: Some("1.10.6-asm.2".into()),
+        replicas,
+        ready_replicas: ready,
+        webhook: true,
+    }
+}
+
+#[test]
+fn an_installed_revision_blocks_a_partial_one_warns() {
+    let mut f = sized_fleet();
+    f.cluster_mut("gke-eu").expect("c").control_planes = vec![control_plane("default", 1, 1, true)];
+    let r = result(&f, "gke-eu", Check::RevisionNotInstalled);
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert_eq!(
+        text(&r),
+        "No control plane of revision asm-1106-2 on gke-eu (installed: default)."
+    );
+    f.cluster_mut("gke-eu")
+        .expect("c")
+        .control_planes
+        .push(control_plane("asm-1106-2", 1, 1, true));
+    let r = result(&f, "gke-eu", Check::RevisionNotInstalled);
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(
+        text(&r)
+            .contains("already installed on gke-eu (istiod-asm-1106-2, 1.10.6-asm.2, 1/1 ready)")
+    );
+    f.cluster_mut("gke-eu").expect("c").control_planes[1] =
+        control_plane("asm-1106-2", 1, 0, false);
+    let r = result(&f, "gke-eu", Check::RevisionNotInstalled);
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(text(&r).contains("partly installed on gke-eu (its injection webhook only)"));
+}
+
+#[test]
+fn ca_mode_requirements() {
+    let f = sized_fleet();
+    let mut s = settings(&f, "gke-eu");
+    s.ca = CaMode::MeshCa;
+    let with = |s: &InstallSettings, membership| {
+        PreflightReport::run(&PreflightInput {
+            fleet: &f,
+            cluster: f.cluster("gke-eu").expect("c"),
+            settings: s,
+            services: &[],
+            admin: false,
+            membership,
+        })
+    };
+    let r = with(&s, Some("membership"));
+    let r = r.result(Check::CaMode).expect("checked");
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert!(text(r).contains("trust domain project-a.svc.id.goog"));
+    let report = with(&s, None);
+    let r = report.result(Check::CaMode).expect("checked");
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(text(r).contains("needs the cluster's fleet Membership"));
+    assert!(r.overridable);
+
+    s.ca = CaMode::Hsm;
+    let report = with(&s, Some("membership"));
+    let r = report.result(Check::CaMode).expect("checked");
+    assert_eq!(r.verdict, Verdict::Fail);
+    assert!(text(r).contains("not available yet: needs the CSR signing ceremony (issue 9)"));
+    assert!(!r.overridable);
+    let ov = Override::new("HSM testing on a throwaway cluster").expect("long enough");
+    let err = report.allow(Some(&ov)).expect_err("not overridable");
+    assert!(!err.overridable);
+    assert!(err.to_string().ends_with("this cannot be overridden"));
+}
+
+#[test]
+fn failures_block_unless_overridden_with_a_reason() {
+    let mut f = sized_fleet();
+    f.cluster_mut("baremetal-1").expect("c").nodes = nodes(3, 2_000, 8 << 30);
+    let s = settings(&f, "baremetal-1");
+    let report = run(&f, "baremetal-1", &s, &[svc("blue", "bar", &[("web", 80)])]);
+    assert!(report.blocks_install());
+    let err = report.allow(None).expect_err("blocked");
+    assert_eq!(err.failed, [Check::Capacity, Check::ServicePortNames]);
+    assert_eq!(
+        err.to_string(),
+        "preflight failed on baremetal-1: At least 4 nodes, 4 vCPU and 15 GB memory, Service ports named protocol[-suffix]; override with a reason to install anyway"
+    );
+    let ov = Override::new("  lab cluster, capacity checked by hand  ").expect("long enough");
+    assert_eq!(ov.reason(), "lab cluster, capacity checked by hand");
+    assert_eq!(report.allow(Some(&ov)), Ok(()));
+
+    let err = Override::new("   because   ").expect_err("too short");
+    assert_eq!(err.length, 7);
+    assert!(err.to_string().contains("at least 20 characters"));
+    assert!(serde_json::from_str::<Override>(r#"{"reason": "short"}"#).is_err());
+    let ov: Override =
+        serde_json::from_str(r#"{"reason": "port names fixed in the next release"}"#)
+            .expect("valid");
+    assert_eq!(ov.reason(), "port names fixed in the next release");
+}
+
+#[test]
+fn reports_serialise_for_the_browser() {
+    let f = sized_fleet();
+    let s = settings(&f, "gke-eu");
+    let report = run(&f, "gke-eu", &s, &[]);
+    let json = serde_json::to_value(&report).expect("json");
+    assert_eq!(json["results"][0]["check"], "capacity");
+    assert_eq!(json["results"][0]["verdict"], "pass");
+    let back: PreflightReport = serde_json::from_value(json).expect("parses");
+    assert_eq!(back, report);
+    assert_eq!(Platform::BareMetal.title(), "Bare metal");
+}
