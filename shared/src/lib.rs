@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod fleet;
 pub mod ids;
+pub mod ingress;
 pub mod mesh;
 pub mod meta;
 pub mod nav;
