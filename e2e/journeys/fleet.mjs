@@ -32,14 +32,30 @@ async function headingIs(page, text) {
   });
 }
 
-/// Waits until `fn(arg)` holds in the page; fails with `what` and the
-/// last value `describe(arg)` returned.
+// Requests the page has not had an answer to, for failure reports.
+const pending = new Map();
+const started = Date.now();
+function track(page) {
+  page.on('request', (r) => pending.set(r, Date.now()));
+  const done = (r) => pending.delete(r);
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+}
+function unanswered() {
+  return [...pending].filter(([r]) => r.resourceType() !== 'eventsource')
+    .map(([r, at]) => `${r.method()} ${new URL(r.url()).pathname} (since ${((at - started) / 1000).toFixed(1)} s)`);
+}
+
+/// Waits until `fn(arg)` holds in the page; fails with `what`, the last
+/// value `describe(arg)` returned and any request still unanswered.
 async function until(page, what, fn, arg, describe) {
   try {
     await page.waitForFunction(fn, arg, { timeout: 20000 });
   } catch {
     const seen = describe ? await page.evaluate(describe, arg) : '';
-    throw new Error(`${what}; page shows ${JSON.stringify(seen)}`);
+    const waiting = unanswered();
+    const requests = waiting.length ? `; unanswered: ${waiting.join(', ')}` : '';
+    throw new Error(`${what}; page shows ${JSON.stringify(seen)}${requests} (at ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
 }
 
@@ -63,6 +79,7 @@ let podTotal = 0;
 const steps = [
   ['sign in as the manager and open the fleet', async (page) => {
     expect(KUBECTL && KUBECONFIG, 'KUBECTL and KUBECONFIG must be set');
+    track(page);
     // Keep a hand on every event stream the app opens, to see it closed.
     await page.addInitScript(() => {
       const Native = window.EventSource;
