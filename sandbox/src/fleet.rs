@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::admin;
 use crate::cluster::Cluster;
+use crate::controllers::Timing;
 use crate::kubeconfig;
 use crate::ops::{self, WriteOptions};
 use crate::scale::ScaleSpec;
@@ -127,6 +128,7 @@ impl Fleet {
         };
         let mut members = Vec::new();
         let mut servers = Vec::new();
+        let mut to_scale = Vec::new();
         for name in &options.clusters {
             let store = match state {
                 Some(dir) => {
@@ -160,8 +162,8 @@ impl Fleet {
                 cluster.set_profile(profile);
             }
             seed(&cluster).await;
-            if fresh && let Some(spec) = options.scale {
-                spec.seed(&cluster).map_err(io::Error::other)?;
+            if fresh && options.scale.is_some() {
+                to_scale.push(cluster.clone());
             }
             if fresh
                 && let Some(scenario) = &options.scenario
@@ -171,7 +173,6 @@ impl Fleet {
                     .await
                     .map_err(io::Error::other)?;
             }
-            servers.extend(crate::controllers::spawn(cluster.clone()));
             let listener = TlsListener::new(tcp, tls.acceptor.clone(), cluster.faults().clone())?;
             let app = crate::api::router(cluster.clone());
             let cluster_name = name.clone();
@@ -184,6 +185,16 @@ impl Fleet {
                 cluster,
                 server: format!("https://{addr}"),
                 addr,
+            });
+        }
+        if let Some(spec) = options.scale {
+            seed_scaled(spec, to_scale).await?;
+        }
+        for member in &members {
+            let cluster = member.cluster.clone();
+            servers.extend(match options.scale {
+                Some(_) => crate::controllers::spawn_with(cluster, scaled_timing()),
+                None => crate::controllers::spawn(cluster),
             });
         }
         if let Some(dir) = state {
@@ -283,6 +294,40 @@ fn write_admin_file(dir: &Path, admin: Option<SocketAddr>) -> io::Result<()> {
             _ => Ok(()),
         },
     }
+}
+
+/// The controllers of a generated fleet resync every ten minutes rather
+/// than every thirty seconds: a pass over 2,000 pods per cluster costs
+/// seconds of CPU, and nothing in a settled fleet needs it.
+fn scaled_timing() -> Timing {
+    Timing {
+        resync: std::time::Duration::from_secs(600),
+        ..Timing::default()
+    }
+}
+
+/// Seeds generated clusters in parallel, one thread per core, before any
+/// controller starts (so none competes with the seeding).
+async fn seed_scaled(spec: ScaleSpec, clusters: Vec<Arc<Cluster>>) -> io::Result<()> {
+    let threads = std::thread::available_parallelism().map_or(2, usize::from);
+    let mut groups: Vec<Vec<Arc<Cluster>>> = vec![Vec::new(); threads];
+    for (i, cluster) in clusters.into_iter().enumerate() {
+        groups[i % threads].push(cluster);
+    }
+    let tasks: Vec<_> = groups
+        .into_iter()
+        .map(|group| {
+            tokio::task::spawn_blocking(move || {
+                group.iter().try_for_each(|c| spec.seed(c).map(drop))
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await
+            .map_err(io::Error::other)?
+            .map_err(io::Error::other)?;
+    }
+    Ok(())
 }
 
 /// Binds the remembered port when it is free, else any free port. A port

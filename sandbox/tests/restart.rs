@@ -3,8 +3,8 @@
 
 mod common;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node};
-use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use sandbox::scenario::Scenario;
 use sandbox::{Fleet, FleetOptions};
 use serde_json::json;
@@ -56,6 +56,26 @@ async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
         .delete("bar", &DeleteParams::default())
         .await
         .unwrap();
+    // A change the controllers carry out: foo scaled to three running pods.
+    deployments
+        .patch(
+            "foo",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 3}})),
+        )
+        .await
+        .unwrap();
+    let pods: Api<Pod> = Api::namespaced(c.clone(), "blue");
+    let foo = ListParams::default().labels("app=foo");
+    let mut running = Vec::new();
+    for _ in 0..300 {
+        running = running_pods(&pods, &foo).await;
+        if running.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(running.len(), 3, "foo scaled to three running pods");
     drop(fleet);
 
     let _fleet = start().await;
@@ -67,11 +87,39 @@ async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
     let c = common::client(&kubeconfig, "gke-eu").await;
     let maps: Api<ConfigMap> = Api::namespaced(c.clone(), "blue");
     assert_eq!(maps.get("kept").await.unwrap().data.unwrap()["k"], "v");
-    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(c, "blue");
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(c.clone(), "blue");
     assert!(
         deployments.get_opt("bar").await.unwrap().is_none(),
         "the scenario re-created a deleted object"
     );
     assert!(deployments.get_opt("foo").await.unwrap().is_some());
+    let pods: Api<Pod> = Api::namespaced(c, "blue");
+    assert_eq!(
+        running_pods(&pods, &foo).await,
+        running,
+        "the same three pods still run"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Names of the Running and Ready pods `params` selects, sorted.
+async fn running_pods(pods: &Api<Pod>, params: &ListParams) -> Vec<String> {
+    let mut names: Vec<String> = pods
+        .list(params)
+        .await
+        .expect("pods listed")
+        .items
+        .into_iter()
+        .filter(|p| {
+            let status = p.status.as_ref();
+            status.and_then(|s| s.phase.as_deref()) == Some("Running")
+                && status
+                    .and_then(|s| s.conditions.as_ref())
+                    .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    names.sort();
+    names
 }
