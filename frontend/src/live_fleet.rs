@@ -18,6 +18,8 @@ use crate::api;
 
 /// The longest wait before trying a lost stream again.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Snapshot reloads in a row made at once; more wait with backoff.
+const QUICK_RELOADS: u32 = 3;
 
 /// How current the fleet on screen is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,9 @@ struct Stream {
     source: Option<Source>,
     retry: Option<TimeoutHandle>,
     backoff: Duration,
+    /// Snapshot reloads since a delta last applied: a backend that keeps
+    /// asking for them is then asked with backoff, not in a tight loop.
+    reloads: u32,
 }
 
 /// An open `EventSource` and its listeners, closed when dropped.
@@ -162,9 +167,19 @@ impl LiveFleet {
     /// listener that asks for it is not freed while it runs.
     fn resync(self) {
         queue_microtask(move || {
-            if let Some(generation) = self.stream.try_update_value(Stream::reset) {
-                self.link.try_set(Link::Reconnecting);
-                self.load(generation);
+            self.link.try_set(Link::Reconnecting);
+            let again = self.stream.try_update_value(|s| {
+                s.reloads += 1;
+                (s.reloads > QUICK_RELOADS).then_some(s.generation)
+            });
+            match again {
+                Some(Some(generation)) => self.retry_later(generation),
+                Some(None) => {
+                    if let Some(generation) = self.stream.try_update_value(Stream::reset) {
+                        self.load(generation);
+                    }
+                }
+                None => {}
             }
         });
     }
@@ -253,8 +268,11 @@ impl LiveFleet {
                         _ => (false, false),
                     })
             });
-            // Unreadable, out of order or for an unknown cluster: start over.
-            if applied != Some(true) {
+            if applied == Some(true) {
+                self.stream.try_update_value(|s| s.reloads = 0);
+            } else {
+                // Unreadable, out of order or for an unknown cluster: start
+                // over from a fresh snapshot.
                 self.resync();
             }
         });
