@@ -215,6 +215,11 @@ const steps = [
     const pods = await page.locator('.pod-list table.pods tbody tr').count();
     expect(pods === podTotal, `${pods} pods listed, ${podTotal} counted`);
     await page.getByLabel('Filter by name').fill('');
+    await page.setViewportSize({ width: 800, height: 900 });
+    const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+    await screenshot(page, 'cluster-gke-eu-800');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(overflow <= 0, `the cluster page is ${overflow}px wider than an 800px window`);
   }],
   ['the fleet figures count the pending namespace', async (page) => {
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Fleet', exact: true }).click();
