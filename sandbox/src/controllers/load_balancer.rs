@@ -91,7 +91,7 @@ fn wanted_ip(cluster: &Cluster, svc: &Value, current: Option<&str>) -> Option<St
     if !requested.is_empty() {
         return Some(requested.to_owned());
     }
-    if cluster.profile().platform.is_on_prem() {
+    if cluster.profile().platform.on_prem() {
         return None;
     }
     if let Some(ip) = current {

@@ -148,14 +148,14 @@ impl ScaleSpec {
                 };
                 let project = rng.pick(&projects).clone();
                 let (prefix, (short, location)) = match platform {
-                    Platform::Gke => ("gke", *rng.pick(CLOUD)),
+                    Platform::Gke | Platform::Unknown => ("gke", *rng.pick(CLOUD)),
                     Platform::AttachedAws => ("eks", *rng.pick(CLOUD)),
                     Platform::AttachedAzure => ("aks", *rng.pick(CLOUD)),
                     Platform::GkeOnVmware => ("vmw", *rng.pick(ON_PREM)),
                     Platform::BareMetal => ("bm", *rng.pick(ON_PREM)),
                 };
                 let name = format!("{prefix}-{short}-{:03}", i + 1);
-                let network = if platform.is_on_prem() {
+                let network = if platform.on_prem() {
                     format!("{name}-net")
                 } else {
                     format!("vpc-{}", project.id)
@@ -188,16 +188,16 @@ impl ScaleSpec {
                 name: format!("scale-{}", self.seed),
                 project: host,
             },
-            config_cluster: plan.first().map(|c| c.name.clone()).unwrap_or_default(),
+            config_cluster: plan.first().map(|c| c.name.clone()),
             members: plan
                 .into_iter()
                 .map(|c| MemberDescription {
-                    context: c.name.clone(),
+                    context: Some(c.name.clone()),
                     name: c.name,
                     location: c.location,
                     platform: c.platform,
-                    project: c.project,
-                    network: c.network,
+                    project: Some(c.project),
+                    network: Some(c.network),
                     admin: false,
                 })
                 .collect(),
@@ -256,11 +256,11 @@ mod tests {
         assert_ne!(spec.cluster_names(), other.cluster_names());
         let plan = spec.plan();
         assert_eq!(plan[0].platform, Platform::Gke);
-        assert!(plan.iter().any(|c| c.platform.is_on_prem()));
+        assert!(plan.iter().any(|c| c.platform.on_prem()));
         let names: std::collections::BTreeSet<_> = plan.iter().map(|c| &c.name).collect();
         assert_eq!(names.len(), 40);
         let d = spec.description();
-        assert_eq!(d.config_cluster, plan[0].name);
+        assert_eq!(d.config_cluster.as_deref(), Some(plan[0].name.as_str()));
         assert_eq!(d.members.len(), 40);
     }
 

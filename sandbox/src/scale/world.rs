@@ -78,7 +78,7 @@ pub fn seed(
 fn nodes(cluster: &Cluster, plan: &ClusterPlan, pods: usize) -> Vec<Node> {
     let count = pods.div_ceil(PODS_PER_NODE).max(3);
     let (machine, cpu, memory, os, runtime) = match plan.platform {
-        Platform::Gke => (
+        Platform::Gke | Platform::Unknown => (
             "e2-standard-16",
             "15890m",
             "57Gi",

@@ -13,7 +13,8 @@ pub mod registries;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+pub use shared::fleet::{FleetDescription, FleetInfo, MemberDescription, Platform, Project};
 
 pub use apply::seed;
 pub use profile::ClusterProfile;
@@ -40,37 +41,6 @@ pub struct Scenario {
     /// this scenario (and its clones), so a grant made later reaches all.
     #[serde(skip)]
     pub access: Arc<RegistryAccess>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct FleetInfo {
-    pub name: String,
-    /// The fleet host project's id.
-    pub project: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Project {
-    pub id: String,
-    pub number: String,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Platform {
-    Gke,
-    GkeOnVmware,
-    BareMetal,
-    AttachedAws,
-    AttachedAzure,
-}
-
-impl Platform {
-    pub fn is_on_prem(self) -> bool {
-        matches!(self, Platform::GkeOnVmware | Platform::BareMetal)
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +143,20 @@ impl Scenario {
                     format!("{:?} is already a member in {}", c.name, c.location),
                 );
             }
+            if c.platform == Platform::Unknown {
+                // Its own `platform:` line: the i-th one, as clusters come in order.
+                let line = text
+                    .lines()
+                    .map(str::trim_start)
+                    .filter(|l| l.starts_with("platform:") || l.starts_with("- platform:"))
+                    .nth(i)
+                    .unwrap_or("platform:");
+                return fail(
+                    format!("clusters[{i}].platform"),
+                    line,
+                    "the platform must be gke, gke-on-vmware, bare-metal, attached-aws or attached-azure".into(),
+                );
+            }
             if !self.projects.iter().any(|p| p.id == c.project) {
                 return fail(
                     format!("clusters[{i}].project"),
@@ -241,51 +225,20 @@ impl Scenario {
             .iter()
             .map(|c| MemberDescription {
                 name: c.name.clone(),
-                context: c.name.clone(),
+                context: Some(c.name.clone()),
                 location: c.location.clone(),
                 platform: c.platform,
-                project: self
-                    .projects
-                    .iter()
-                    .find(|p| p.id == c.project)
-                    .cloned()
-                    .unwrap_or(Project {
-                        id: c.project.clone(),
-                        number: String::new(),
-                    }),
-                network: c.network.clone(),
+                project: self.projects.iter().find(|p| p.id == c.project).cloned(),
+                network: Some(c.network.clone()),
                 admin: c.admin,
             })
             .collect();
         FleetDescription {
             fleet: self.fleet.clone(),
-            config_cluster: self.config_cluster.clone(),
+            config_cluster: Some(self.config_cluster.clone()),
             members,
         }
     }
-}
-
-/// The fleet description file (`fleet.yaml`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct FleetDescription {
-    pub fleet: FleetInfo,
-    pub config_cluster: String,
-    pub members: Vec<MemberDescription>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct MemberDescription {
-    pub name: String,
-    /// The kubeconfig context that reaches it.
-    pub context: String,
-    pub location: String,
-    pub platform: Platform,
-    pub project: Project,
-    pub network: String,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub admin: bool,
 }
 
 fn is_dns_label(s: &str) -> bool {
@@ -327,7 +280,7 @@ mod tests {
         assert!(projects.len() >= 2, "two projects for multi-project meshes");
         let d = s.description();
         assert_eq!(d.members[1].location, "europe-west1-c");
-        assert!(!d.members[0].project.number.is_empty());
+        assert!(!d.members[0].project.as_ref().expect("a project").number.is_empty());
     }
 
     #[test]
@@ -344,6 +297,14 @@ mod tests {
             err.0.contains(".project")
                 && err.0.contains("project-z")
                 && err.0.contains(" at line "),
+            "{err}"
+        );
+
+        let text = DEFAULT.replacen("platform: bare-metal", "platform: mainframe", 1);
+        let err = Scenario::parse(&text).unwrap_err();
+        let line = text.lines().position(|l| l.contains("mainframe")).expect("replaced") + 1;
+        assert!(
+            err.0.contains("clusters[5].platform") && err.0.contains(&format!("line {line}")),
             "{err}"
         );
 

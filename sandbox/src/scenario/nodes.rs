@@ -36,7 +36,9 @@ pub fn nodes(spec: &ClusterSpec) -> Vec<Value> {
         format!("{}-a", spec.location)
     };
     let (os_image, runtime) = match spec.platform {
-        Platform::Gke => ("Container-Optimized OS from Google", "containerd://2.0.4"),
+        Platform::Gke | Platform::Unknown => {
+            ("Container-Optimized OS from Google", "containerd://2.0.4")
+        }
         Platform::AttachedAws => ("Amazon Linux 2023", "containerd://1.7.27"),
         Platform::AttachedAzure => ("Ubuntu 22.04.5 LTS", "containerd://1.7.27"),
         Platform::GkeOnVmware | Platform::BareMetal => {

@@ -41,6 +41,7 @@ impl Platform {
 
 /// A Google Cloud project: its id and number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Project {
     pub id: String,
     pub number: String,
