@@ -280,7 +280,14 @@ mod tests {
         assert!(projects.len() >= 2, "two projects for multi-project meshes");
         let d = s.description();
         assert_eq!(d.members[1].location, "europe-west1-c");
-        assert!(!d.members[0].project.as_ref().expect("a project").number.is_empty());
+        assert!(
+            !d.members[0]
+                .project
+                .as_ref()
+                .expect("a project")
+                .number
+                .is_empty()
+        );
     }
 
     #[test]
@@ -302,7 +309,11 @@ mod tests {
 
         let text = DEFAULT.replacen("platform: bare-metal", "platform: mainframe", 1);
         let err = Scenario::parse(&text).unwrap_err();
-        let line = text.lines().position(|l| l.contains("mainframe")).expect("replaced") + 1;
+        let line = text
+            .lines()
+            .position(|l| l.contains("mainframe"))
+            .expect("replaced")
+            + 1;
         assert!(
             err.0.contains("clusters[5].platform") && err.0.contains(&format!("line {line}")),
             "{err}"
