@@ -72,15 +72,27 @@ pub struct Store {
     tx: broadcast::Sender<Event>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct JournalLine {
     rv: u64,
     r: String,
     ns: String,
     n: String,
     /// Absent for a deletion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     o: Option<Value>,
+}
+
+/// A [`JournalLine`] as written: borrows the key and the stored object, so
+/// journalling a write copies nothing.
+#[derive(Serialize)]
+struct JournalRef<'a> {
+    rv: u64,
+    r: &'a str,
+    ns: &'a str,
+    n: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    o: Option<&'a Value>,
 }
 
 impl Store {
@@ -171,14 +183,15 @@ impl Store {
         let rv = inner.rv;
         object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
         let key = (resource.to_owned(), namespace.to_owned(), name.to_owned());
-        let stored = Arc::new(object.clone());
+        write_journal(&mut inner, rv, &key, Some(&object));
+        let stored = Arc::new(object);
         let kind = match inner.objects.insert(key.clone(), stored.clone()) {
             Some(_) => EventKind::Modified,
             None => EventKind::Added,
         };
-        write_journal(&mut inner, rv, &key, Some(&object));
-        self.publish(&mut inner, rv, key, kind, stored);
-        object
+        self.publish(&mut inner, rv, key, kind, stored.clone());
+        // The caller's copy; the store and the watchers share `stored`.
+        (*stored).clone()
     }
 
     /// Removes an object; the DELETED event carries it at a new version.
@@ -188,17 +201,13 @@ impl Store {
         let old = inner.objects.remove(&key)?;
         inner.rv += 1;
         let rv = inner.rv;
-        let mut object = (*old).clone();
+        // Unshared (no list or watch holds it), the old object is reused.
+        let mut object = Arc::unwrap_or_clone(old);
         object["metadata"]["resourceVersion"] = Value::String(rv.to_string());
         write_journal(&mut inner, rv, &key, None);
-        self.publish(
-            &mut inner,
-            rv,
-            key,
-            EventKind::Deleted,
-            Arc::new(object.clone()),
-        );
-        Some(object)
+        let object = Arc::new(object);
+        self.publish(&mut inner, rv, key, EventKind::Deleted, object.clone());
+        Some((*object).clone())
     }
 
     fn publish(
@@ -280,12 +289,12 @@ fn write_journal(inner: &mut Inner, rv: u64, key: &ObjKey, object: Option<&Value
     let Some(journal) = inner.journal.as_mut() else {
         return;
     };
-    let line = JournalLine {
+    let line = JournalRef {
         rv,
-        r: key.0.clone(),
-        ns: key.1.clone(),
-        n: key.2.clone(),
-        o: object.cloned(),
+        r: &key.0,
+        ns: &key.1,
+        n: &key.2,
+        o: object,
     };
     let written = serde_json::to_writer(&mut *journal, &line)
         .map_err(std::io::Error::other)
@@ -305,12 +314,12 @@ fn rewrite_compacted(
     {
         let mut out = BufWriter::new(File::create(&tmp)?);
         for ((r, ns, n), o) in objects {
-            let line = JournalLine {
+            let line = JournalRef {
                 rv,
-                r: r.clone(),
-                ns: ns.clone(),
-                n: n.clone(),
-                o: Some((**o).clone()),
+                r,
+                ns,
+                n,
+                o: Some(o),
             };
             serde_json::to_writer(&mut out, &line).map_err(std::io::Error::other)?;
             out.write_all(b"\n")?;

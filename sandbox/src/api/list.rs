@@ -69,16 +69,11 @@ pub fn serve(
     let (mut items, rv) = select(c, rt, namespace, query)?;
     if let Some(token) = query.get("continue").filter(|t| !t.is_empty()) {
         let after = decode_continue(token)?;
+        let after = (after.0.as_str(), after.1.as_str());
         items.retain(|o| {
             let key = (
-                o["metadata"]["namespace"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                o["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
+                o["metadata"]["namespace"].as_str().unwrap_or_default(),
+                o["metadata"]["name"].as_str().unwrap_or_default(),
             );
             key > after
         });
@@ -98,10 +93,9 @@ pub fn serve(
     }
     let rv_text = rv.to_string();
     if table::wants_table(accept) {
-        let values: Vec<Value> = items.iter().map(|o| (**o).clone()).collect();
         return Ok(ok(&table::table(
             &rt.kind,
-            &values,
+            &items,
             &rv_text,
             include_object(query),
             cont.as_deref(),
@@ -114,21 +108,27 @@ pub fn serve(
     if let Some(remaining) = remaining {
         meta["remainingItemCount"] = json!(remaining);
     }
-    // Built by hand so the stored objects are written once, not cloned.
-    let mut out = String::with_capacity(64 + items.len() * 1024);
-    out.push_str(&format!(
-        "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
-        rt.kind,
-        rt.api_version(),
-        meta
-    ));
+    // Built by hand so the stored objects are serialised straight from the
+    // store's shared copies into the body: no clone, no per-item string.
+    let mut out = Vec::with_capacity(64 + items.len() * 1024);
+    out.extend_from_slice(
+        format!(
+            "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
+            rt.kind,
+            rt.api_version(),
+            meta
+        )
+        .as_bytes(),
+    );
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        out.push_str(&item.to_string());
+        serde_json::to_writer(&mut out, &**item).map_err(|e| ApiStatus::internal(e.to_string()))?;
     }
-    out.push_str("]}");
+    out.extend_from_slice(b"]}");
+    // serde_json writes UTF-8 only, and so does the header above.
+    let out = String::from_utf8(out).map_err(|e| ApiStatus::internal(e.to_string()))?;
     Ok(json_text(axum::http::StatusCode::OK, out))
 }
 

@@ -332,7 +332,7 @@ fn age(created: Option<&str>) -> String {
 /// `Metadata`, as the `includeObject` query asks.
 pub fn table(
     kind: &str,
-    items: &[Value],
+    items: &[impl std::borrow::Borrow<Value>],
     resource_version: &str,
     include_object: &str,
     cont: Option<&str>,
@@ -345,7 +345,10 @@ pub fn table(
         "description": "", "priority": prio})
         })
         .collect();
-    let rows: Vec<Value> = items.iter().map(|o| row(kind, o, include_object)).collect();
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|o| row(kind, o.borrow(), include_object))
+        .collect();
     let mut meta = json!({"resourceVersion": resource_version});
     if let Some(c) = cont {
         meta["continue"] = json!(c);

@@ -55,12 +55,24 @@ struct Encoder {
 
 impl Encoder {
     fn event(&self, kind: &str, object: &Value) -> Bytes {
+        /// A watch line that borrows the stored object instead of copying
+        /// it into a fresh `Value` per watcher.
+        #[derive(serde::Serialize)]
+        struct Line<'a> {
+            object: &'a Value,
+            #[serde(rename = "type")]
+            kind: &'a str,
+        }
+        let row;
         let object = if self.table {
-            table::single_row(&self.kind, object, &self.include_object)
+            row = table::single_row(&self.kind, object, &self.include_object);
+            &row
         } else {
-            object.clone()
+            object
         };
-        line(&json!({"type": kind, "object": object}))
+        let mut text = serde_json::to_vec(&Line { object, kind }).unwrap_or_default();
+        text.push(b'\n');
+        Bytes::from(text)
     }
 
     fn bookmark(&self, rv: u64, initial_events_end: bool) -> Bytes {

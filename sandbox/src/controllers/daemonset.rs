@@ -64,7 +64,7 @@ impl Reconciler for DaemonSetController {
             }
         }
         // One outdated pod at a time (maxUnavailable 1), when all others run.
-        if surplus.is_empty() && pods.iter().all(util::pod_ready) {
+        if surplus.is_empty() && pods.iter().all(|p| util::pod_ready(p)) {
             surplus.extend(pods.iter().find(|p| !updated(p)).cloned());
         }
         for pod in &surplus {
@@ -82,6 +82,7 @@ impl Reconciler for DaemonSetController {
         let pods = owned_pods(cluster, &ds);
         let on_nodes: Vec<&Value> = pods
             .iter()
+            .map(|p| &**p)
             .filter(|p| nodes.iter().any(|n| n == util::str_at(p, "/spec/nodeName")))
             .collect();
         let ready = on_nodes.iter().filter(|p| util::pod_ready(p)).count();
@@ -130,14 +131,14 @@ fn eligible_nodes(cluster: &Cluster, ds: &Value) -> Vec<String> {
         .collect()
 }
 
-fn owned_pods(cluster: &Cluster, ds: &Value) -> Vec<Value> {
+fn owned_pods(cluster: &Cluster, ds: &Value) -> Vec<Arc<Value>> {
     let (pods, _) = cluster
         .store
         .list(PODS, Some(util::str_at(ds, "/metadata/namespace")));
     pods.iter()
         .filter(|p| util::controlled_by(p, util::uid(ds)))
         .filter(|p| !util::is_deleting(p) && !util::pod_terminal(p))
-        .map(|p| (**p).clone())
+        .cloned()
         .collect()
 }
 

@@ -51,8 +51,8 @@ impl Reconciler for ReplicaSetController {
                 }
             }
         } else if pods.len() > want {
-            let mut victims = pods.clone();
-            victims.sort_by_key(deletion_rank);
+            let mut victims: Vec<&Value> = pods.iter().map(|p| &**p).collect();
+            victims.sort_by_key(|p| deletion_rank(p));
             for pod in victims.iter().take(pods.len() - want) {
                 delete_pod(cluster, &rs, pod).await;
             }
@@ -78,14 +78,15 @@ impl Reconciler for ReplicaSetController {
     }
 }
 
-/// The live (not terminating, not finished) pods `rs` controls.
-fn owned_pods(cluster: &Cluster, rs: &Value) -> Vec<Value> {
+/// The live (not terminating, not finished) pods `rs` controls, shared
+/// with the store rather than copied.
+fn owned_pods(cluster: &Cluster, rs: &Value) -> Vec<Arc<Value>> {
     let ns = util::str_at(rs, "/metadata/namespace");
     let (pods, _) = cluster.store.list(PODS, Some(ns));
     pods.iter()
         .filter(|p| util::controlled_by(p, util::uid(rs)))
         .filter(|p| !util::is_deleting(p) && !util::pod_terminal(p))
-        .map(|p| (**p).clone())
+        .cloned()
         .collect()
 }
 
@@ -200,7 +201,7 @@ async fn delete_pod(cluster: &Cluster, rs: &Value, pod: &Value) {
 
 /// The ReplicaSet status for `pods`, with a `ReplicaFailure` condition
 /// while pods cannot be created.
-fn status_of(rs: &Value, pods: &[Value], min_ready: i64, failure: Option<&str>) -> Value {
+fn status_of(rs: &Value, pods: &[Arc<Value>], min_ready: i64, failure: Option<&str>) -> Value {
     let selector = crate::selectors::from_label_selector_object(&rs["spec"]["selector"]);
     let labelled = pods.iter().filter(|p| selector.matches_object(p)).count();
     let ready = pods.iter().filter(|p| util::pod_ready(p)).count();
@@ -272,7 +273,8 @@ mod tests {
         let pods = [
             pod("a", "n1", "Running", true, "2024-01-01T00:00:00Z"),
             pod("b", "n1", "Pending", false, "2024-01-01T00:00:00Z"),
-        ];
+        ]
+        .map(Arc::new);
         let status = status_of(&rs, &pods, 0, None);
         assert_eq!(status["replicas"], 2);
         assert_eq!(status["readyReplicas"], 1);

@@ -51,10 +51,10 @@ impl Reconciler for StatefulSetController {
             super::template::hash(&sts["spec"]["template"], 0)
         );
         let pods = owned_pods(cluster, &sts);
-        let all_ready = pods.iter().flatten().all(util::pod_ready);
+        let all_ready = pods.iter().flatten().all(|p| util::pod_ready(p));
         // One change per pass, in ordinal order, as OrderedReady demands.
         if let Some(i) = (0..want).find(|i| pods.get(*i).is_none_or(Option::is_none)) {
-            let before_ready = pods.iter().take(i).flatten().all(util::pod_ready);
+            let before_ready = pods.iter().take(i).flatten().all(|p| util::pod_ready(p));
             if before_ready {
                 create_pod(cluster, &sts, i, &revision).await;
             }
@@ -73,7 +73,7 @@ impl Reconciler for StatefulSetController {
         }
 
         let sts = cluster.store.get(STATEFULSETS, &key.0, &key.1)?;
-        let pods: Vec<Value> = owned_pods(cluster, &sts).into_iter().flatten().collect();
+        let pods: Vec<Arc<Value>> = owned_pods(cluster, &sts).into_iter().flatten().collect();
         let updated = pods
             .iter()
             .filter(|p| p["metadata"]["labels"][REVISION_LABEL] == revision.as_str())
@@ -111,12 +111,12 @@ impl Reconciler for StatefulSetController {
 }
 
 /// The live pods of `sts` by ordinal (`None` where one is missing).
-fn owned_pods(cluster: &Cluster, sts: &Value) -> Vec<Option<Value>> {
+fn owned_pods(cluster: &Cluster, sts: &Value) -> Vec<Option<Arc<Value>>> {
     let (pods, _) = cluster
         .store
         .list(PODS, Some(util::str_at(sts, "/metadata/namespace")));
     let prefix = format!("{}-", util::name(sts));
-    let mut by_ordinal: Vec<Option<Value>> = Vec::new();
+    let mut by_ordinal: Vec<Option<Arc<Value>>> = Vec::new();
     for pod in pods.iter().filter(|p| {
         util::controlled_by(p, util::uid(sts)) && !util::is_deleting(p) && !util::pod_terminal(p)
     }) {
@@ -129,7 +129,7 @@ fn owned_pods(cluster: &Cluster, sts: &Value) -> Vec<Option<Value>> {
         if by_ordinal.len() <= i {
             by_ordinal.resize(i + 1, None);
         }
-        by_ordinal[i] = Some((**pod).clone());
+        by_ordinal[i] = Some(pod.clone());
     }
     by_ordinal
 }

@@ -135,7 +135,18 @@ pub async fn write_status(
     if object["status"] == status {
         return;
     }
-    let mut body = object.clone();
+    // Everything but the old status, which would only be copied to be
+    // replaced.
+    let mut body = match object.as_object() {
+        Some(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(k, _)| *k != "status")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        None => object.clone(),
+    };
     body["status"] = status;
     let ns = str_at(object, "/metadata/namespace");
     if let Err(e) = ops::update(cluster, rt, ns, name(object), body, Some("status"), opts).await

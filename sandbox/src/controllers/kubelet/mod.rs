@@ -29,7 +29,8 @@ pub struct Kubelet {
     timing: Timing,
     /// When a pod's current step (by uid) may finish.
     due: Mutex<HashMap<String, Instant>>,
-    /// Pods running on some node, to stop their containers once deleted.
+    /// Pods running on some node, to stop their containers once deleted:
+    /// only the fields stopping needs ([`running_ref`]), not the whole pod.
     running: Mutex<HashMap<Key, Value>>,
     pulls: pull::Puller,
     istiods: istiod::Istiods,
@@ -109,7 +110,7 @@ impl Reconciler for Kubelet {
         self.running
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key.clone(), (*pod).clone());
+            .insert(key.clone(), running_ref(&pod));
         if phase == "Pending" && !has_statuses {
             status::creating(cluster, &pod, &node).await;
             return Some(self.timing.pull);
@@ -261,6 +262,34 @@ impl Kubelet {
         }
         (!self.timing.ready.is_zero()).then_some(self.timing.ready)
     }
+}
+
+/// What stopping a deleted pod's containers reads of it (its identity for
+/// the Killing events, its node and its containers' names), so a kubelet
+/// does not hold a second copy of every pod it runs.
+fn running_ref(pod: &Value) -> Value {
+    let meta = &pod["metadata"];
+    let mut out = json!({
+        "kind": pod["kind"],
+        "apiVersion": pod["apiVersion"],
+        "metadata": {
+            "name": meta["name"],
+            "uid": meta["uid"],
+            "resourceVersion": meta["resourceVersion"],
+        },
+        "spec": {"nodeName": pod["spec"]["nodeName"]},
+    });
+    if let Some(ns) = meta.get("namespace") {
+        out["metadata"]["namespace"] = ns.clone();
+    }
+    if let Some(containers) = pod["spec"]["containers"].as_array() {
+        let names: Vec<Value> = containers
+            .iter()
+            .map(|c| json!({"name": c["name"]}))
+            .collect();
+        out["spec"]["containers"] = Value::Array(names);
+    }
+    out
 }
 
 /// Whether a container status says it has already been started (or, for
