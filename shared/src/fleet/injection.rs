@@ -69,11 +69,16 @@ impl Namespace {
         Injection::of(self)
     }
 
-    /// Pods whose proxy revision differs from what the labels ask for: a
-    /// rolling restart would change them.
-    pub fn restart_pending(&self) -> u32 {
+    /// Pods a rolling restart would change on a cluster whose injector
+    /// webhooks serve `injected` revisions: their proxy revision differs
+    /// from what the labels ask for, where a label naming a revision no
+    /// webhook serves means no proxy.
+    pub fn restart_pending(&self, injected: &[&str]) -> u32 {
         let target = self.injection();
-        let target = target.target_revision().unwrap_or("");
+        let target = target
+            .target_revision()
+            .filter(|t| injected.contains(t))
+            .unwrap_or("");
         self.pods
             .iter()
             .filter(|(revision, _)| revision.as_str() != target)
@@ -141,22 +146,27 @@ mod tests {
 
     #[test]
     fn restart_pending_counts_pods_off_the_target_revision() {
+        let installed = ["default", "asm-1106-2"];
         // Relabelled to the new revision, pods still on the default one.
         let migrating = ns(
             Some("asm-1106-2"),
             None,
             &[("default", 3), ("asm-1106-2", 1)],
         );
-        assert_eq!(migrating.restart_pending(), 3);
+        assert_eq!(migrating.restart_pending(&installed), 3);
         // Legacy label: the default revision is the target.
         let legacy = ns(None, Some("enabled"), &[("default", 2), ("", 1)]);
-        assert_eq!(legacy.restart_pending(), 1);
+        assert_eq!(legacy.restart_pending(&installed), 1);
+        // ...unless no webhook serves it: a restart adds no proxy.
+        let unserved = ns(None, Some("enabled"), &[("", 3)]);
+        assert_eq!(unserved.restart_pending(&[]), 0);
+        assert_eq!(unserved.restart_pending(&["default"]), 3);
         // No label: proxies would go away on restart.
         let plain = ns(None, None, &[("", 4), ("default", 2)]);
-        assert_eq!(plain.restart_pending(), 2);
+        assert_eq!(plain.restart_pending(&installed), 2);
         // Conflict: new pods get no proxy.
         let both = ns(Some("asm-1106-2"), Some("enabled"), &[("default", 2)]);
-        assert_eq!(both.restart_pending(), 2);
+        assert_eq!(both.restart_pending(&installed), 2);
         assert_eq!(migrating.pod_total(), PodCount { total: 4, ready: 4 });
     }
 }

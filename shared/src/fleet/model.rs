@@ -247,6 +247,20 @@ impl Cluster {
         }
     }
 
+    /// The revisions whose injector webhook exists here.
+    pub fn injected_revisions(&self) -> Vec<&str> {
+        self.control_planes
+            .iter()
+            .filter(|cp| cp.webhook)
+            .map(|cp| cp.revision.as_str())
+            .collect()
+    }
+
+    /// Pods of `namespace` a rolling restart would change here.
+    pub fn restart_pending(&self, namespace: &Namespace) -> u32 {
+        namespace.restart_pending(&self.injected_revisions())
+    }
+
     /// Allocatable CPU (millicores) and memory (bytes) over all nodes.
     pub fn capacity(&self) -> (u64, u64) {
         self.nodes.iter().fold((0, 0), |(cpu, mem), n| {

@@ -99,8 +99,8 @@ impl Fleet {
             namespaces_restart_pending: self
                 .clusters
                 .iter()
-                .flat_map(|c| &c.namespaces)
-                .filter(|n| n.restart_pending() > 0)
+                .flat_map(|c| c.namespaces.iter().map(move |n| c.restart_pending(n)))
+                .filter(|pending| *pending > 0)
                 .count(),
         }
     }

@@ -24,20 +24,7 @@ const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 pub struct PodView {
     pub metadata: ObjectMeta,
     #[serde(default)]
-    spec: PodSpecView,
-    #[serde(default)]
     status: PodStatusView,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-struct PodSpecView {
-    #[serde(default)]
-    containers: Vec<ContainerView>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct ContainerView {
-    name: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -97,26 +84,22 @@ impl PodView {
             .any(|c| c.kind == "Ready" && c.status == "True")
     }
 
-    /// The revision of its proxy, if it has one (an injected `istio-proxy`
-    /// or the injector's status annotation): the `istio.io/rev` label,
-    /// else the revision in the status annotation, else the default. The
-    /// label alone proves nothing: istiod's own pods carry it.
+    /// The revision of its injected sidecar, if it has one (the injector's
+    /// status annotation marks it): the `istio.io/rev` label, else the
+    /// revision in the annotation, else the default. Neither the label
+    /// alone (istiod's own pods carry it) nor an `istio-proxy` container
+    /// (gateways run one, not injected by namespace labels) makes a sidecar.
     pub fn proxy_revision(&self) -> Option<String> {
         let status = self
             .metadata
             .annotations
             .as_ref()
-            .and_then(|a| a.get(STATUS_ANNOTATION));
-        let has_proxy =
-            status.is_some() || self.spec.containers.iter().any(|c| c.name == "istio-proxy");
-        if !has_proxy {
-            return None;
-        }
+            .and_then(|a| a.get(STATUS_ANNOTATION))?;
         if let Some(rev) = self.label(REV_LABEL) {
             return Some(rev.to_owned());
         }
-        let from_status = status
-            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+        let from_status = serde_json::from_str::<serde_json::Value>(status)
+            .ok()
             .and_then(|v| v["revision"].as_str().map(str::to_owned));
         Some(from_status.unwrap_or_else(|| DEFAULT_REVISION.to_owned()))
     }
@@ -295,6 +278,12 @@ mod tests {
         }))
         .expect("parses");
         assert_eq!(istiod.proxy_revision(), None);
+        let gateway: PodView = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "istio-ingressgateway-1", "labels": {"app": "istio-ingressgateway"}},
+            "spec": {"containers": [{"name": "istio-proxy"}]}
+        }))
+        .expect("parses");
+        assert_eq!(gateway.proxy_revision(), None);
         let plain: PodView = serde_json::from_value(serde_json::json!({
             "metadata": {"name": "b", "labels": {"app": "foo"}},
             "spec": {"containers": [{"name": "app"}]}

@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(ns.pods["default"], PodCount { total: 1, ready: 1 });
         assert_eq!(ns.pods["asm-1106-2"], PodCount { total: 1, ready: 0 });
         assert_eq!(ns.pods[""], PodCount { total: 1, ready: 1 });
-        assert_eq!(ns.restart_pending(), 2);
+        assert_eq!(ns.restart_pending(&["default", "asm-1106-2"]), 2);
         let dirty = s.take_dirty();
         assert_eq!(dirty.namespaces.into_iter().collect::<Vec<_>>(), ["blue"]);
         // An unchanged pod does not dirty its namespace again.

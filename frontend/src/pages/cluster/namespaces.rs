@@ -22,7 +22,7 @@ fn injection_slug(injection: &Injection) -> &'static str {
 }
 
 const CONFLICT_HELP: &str = "Both istio.io/rev and istio-injection: auto-injection fails and new pods start without a proxy. Remove istio-injection.";
-const PENDING_HELP: &str = "Pods whose proxy revision differs from what the labels ask for: a rolling restart would change them.";
+const PENDING_HELP: &str = "Pods whose proxy revision differs from what the labels ask for (a revision no injector serves here means no proxy): a rolling restart would change them.";
 
 /// Everything a row shows.
 type RowKey = (
@@ -30,9 +30,10 @@ type RowKey = (
     Option<String>,
     Option<String>,
     Vec<(String, u32, u32)>,
+    u32,
 );
 
-fn row_key(n: &Namespace) -> RowKey {
+fn row_key((n, pending): &(Namespace, u32)) -> RowKey {
     let pods = n
         .pods
         .iter()
@@ -43,10 +44,16 @@ fn row_key(n: &Namespace) -> RowKey {
         n.rev_label.clone(),
         n.injection_label.clone(),
         pods,
+        *pending,
     )
 }
 
-fn row(ns: &Namespace, palette: &Palette, open: RwSignal<Option<String>>) -> impl IntoView + use<> {
+fn row(
+    ns: &Namespace,
+    pending: u32,
+    palette: &Palette,
+    open: RwSignal<Option<String>>,
+) -> impl IntoView + use<> {
     let injection = ns.injection();
     let slug = injection_slug(&injection);
     let conflict = matches!(injection, Injection::Conflict { .. });
@@ -60,7 +67,6 @@ fn row(ns: &Namespace, palette: &Palette, open: RwSignal<Option<String>>) -> imp
     } else {
         view! { <span>{injection.describe()}</span> }.into_any()
     };
-    let pending = ns.restart_pending();
     let total = ns.pod_total();
     let pods: Vec<_> = ns.pods.iter().map(|(r, c)| (r.clone(), *c)).collect();
     let name = ns.name.clone();
@@ -126,9 +132,9 @@ pub fn NamespaceTable(cluster: Memo<Option<Cluster>>, palette: Memo<Palette>) ->
     let shown = Memo::new(move |_| {
         cluster.with(|c| {
             c.iter()
-                .flat_map(|c| &c.namespaces)
-                .filter(|n| matches(n))
-                .cloned()
+                .flat_map(|c| c.namespaces.iter().map(move |n| (n, c.restart_pending(n))))
+                .filter(|(n, _)| matches(n))
+                .map(|(n, pending)| (n.clone(), pending))
                 .collect::<Vec<_>>()
         })
     });
@@ -140,7 +146,7 @@ pub fn NamespaceTable(cluster: Memo<Option<Cluster>>, palette: Memo<Palette>) ->
             <For
                 each=move || shown.get()
                 key=row_key
-                children=move |n: Namespace| row(&n, &palette, open)
+                children=move |(n, pending): (Namespace, u32)| row(&n, pending, &palette, open)
             />
             {move || shown.with(Vec::is_empty).then(|| view! {
                 <tr><td colspan="6" class="muted">"No namespace matches."</td></tr>
