@@ -196,8 +196,20 @@ steps.push(['the admin changes a role and the admin flag, and removes an account
   await role.waitFor();
   expect(await role.inputValue() === 'manager', `bulk-0 starts as manager: ${await role.inputValue()}`);
   await role.selectOption('security_officer');
-  await page.getByLabel('bulk-0 may manage accounts').check();
   const account = async () => (await api(page, 'GET', '/api/accounts')).body.find((a) => a.name === 'bulk-0');
+  for (let i = 0; i < 50 && (await account()).role !== 'security_officer'; i++) await page.waitForTimeout(100);
+  // The page refetches the accounts after the role change and redraws the
+  // rows; a click landing on a row being replaced is lost, so try again.
+  const mayAdmin = page.getByLabel('bulk-0 may manage accounts');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mayAdmin.check({ timeout: 2000 });
+      break;
+    } catch (e) {
+      if (attempt === 5) throw e;
+      await page.waitForTimeout(200);
+    }
+  }
   for (let i = 0; i < 50 && !((await account()).admin); i++) await page.waitForTimeout(100);
   const changed = await account();
   expect(changed.role === 'security_officer' && changed.admin, `bulk-0 is now ${JSON.stringify(changed)}`);
