@@ -2,14 +2,17 @@
 //! for `kubectl get`.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::Arc;
 
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use super::{include_object, json_text, ok, table};
+use super::{include_object, ok, table};
 use crate::cluster::Cluster;
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
@@ -108,28 +111,64 @@ pub fn serve(
     if let Some(remaining) = remaining {
         meta["remainingItemCount"] = json!(remaining);
     }
-    // Built by hand so the stored objects are serialised straight from the
-    // store's shared copies into the body: no clone, no per-item string.
-    let mut out = Vec::with_capacity(64 + items.len() * 1024);
-    out.extend_from_slice(
-        format!(
-            "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
-            rt.kind,
-            rt.api_version(),
-            meta
-        )
-        .as_bytes(),
+    // Streamed in chunks written straight from the store's shared copies:
+    // the whole list is never copied, nor held serialised in one buffer.
+    let head = format!(
+        "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
+        rt.kind,
+        rt.api_version(),
+        meta
     );
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+    let body = ListBody {
+        head: Some(head.into_bytes()),
+        items: items.into_iter(),
+        first: true,
+        done: false,
+    };
+    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(body)));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}
+
+/// About how many bytes of a LIST body go in one chunk.
+const CHUNK: usize = 256 * 1024;
+
+/// A `<Kind>List` body, serialised a chunk at a time as it is sent.
+struct ListBody {
+    /// The opening up to `"items":[`, until the first chunk takes it.
+    head: Option<Vec<u8>>,
+    items: std::vec::IntoIter<Arc<Value>>,
+    first: bool,
+    done: bool,
+}
+
+impl Iterator for ListBody {
+    type Item = Result<Bytes, Infallible>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
         }
-        serde_json::to_writer(&mut out, &**item).map_err(|e| ApiStatus::internal(e.to_string()))?;
+        let mut buf = self.head.take().unwrap_or_default();
+        buf.reserve(CHUNK);
+        while buf.len() < CHUNK {
+            let Some(item) = self.items.next() else {
+                buf.extend_from_slice(b"]}");
+                self.done = true;
+                break;
+            };
+            if !self.first {
+                buf.push(b',');
+            }
+            self.first = false;
+            // Writing a Value into memory cannot fail: its keys are strings.
+            serde_json::to_writer(&mut buf, &*item).unwrap_or(());
+        }
+        Some(Ok(Bytes::from(buf)))
     }
-    out.extend_from_slice(b"]}");
-    // serde_json writes UTF-8 only, and so does the header above.
-    let out = String::from_utf8(out).map_err(|e| ApiStatus::internal(e.to_string()))?;
-    Ok(json_text(axum::http::StatusCode::OK, out))
 }
 
 #[cfg(test)]
