@@ -12,6 +12,7 @@ pub mod ingress;
 pub mod mesh;
 pub mod meta;
 pub mod nav;
+pub mod quantity;
 pub mod routes;
 pub mod time;
 

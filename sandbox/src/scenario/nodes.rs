@@ -5,28 +5,10 @@ use serde_json::{Value, json};
 use super::{ClusterSpec, Platform};
 use crate::api::discovery::{MAJOR, MINOR};
 
-/// Parses a Kubernetes quantity into base units (cores or bytes), enough
-/// for node sizes: plain numbers, `m`, and binary/decimal suffixes.
+/// A node size from the scenario: a quantity in base units (cores or
+/// bytes), never negative.
 pub fn parse_quantity(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let suffixes: [(&str, f64); 11] = [
-        ("Ki", 1024.0),
-        ("Mi", 1024.0 * 1024.0),
-        ("Gi", 1024.0 * 1024.0 * 1024.0),
-        ("Ti", 1024.0 * 1024.0 * 1024.0 * 1024.0),
-        ("m", 0.001),
-        ("k", 1e3),
-        ("K", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("", 1.0),
-    ];
-    suffixes.iter().find_map(|(suffix, factor)| {
-        let number = text.strip_suffix(suffix)?;
-        let value: f64 = number.parse().ok()?;
-        (value >= 0.0 && value.is_finite()).then_some(value * factor)
-    })
+    shared::quantity::parse(text).filter(|v| *v >= 0.0 && v.is_finite())
 }
 
 pub fn nodes(spec: &ClusterSpec) -> Vec<Value> {
@@ -55,7 +37,7 @@ pub fn nodes(spec: &ClusterSpec) -> Vec<Value> {
                     "kubernetes.io/os": "linux",
                     "kubernetes.io/arch": "amd64",
                     "node.kubernetes.io/instance-type": spec.nodes.machine_type,
-                    "topology.kubernetes.io/region": region(&spec.location),
+                    "topology.kubernetes.io/region": shared::fleet::region_of(&spec.location),
                     "topology.kubernetes.io/zone": zone,
                 }},
                 "spec": {"podCIDR": format!("10.8.{i}.0/24")},
@@ -86,15 +68,6 @@ pub fn nodes(spec: &ClusterSpec) -> Vec<Value> {
 }
 
 /// `us-central1` for `us-central1` or `us-central1-c`.
-fn region(location: &str) -> String {
-    let parts: Vec<&str> = location.split('-').collect();
-    if parts.len() >= 3 && parts[parts.len() - 1].len() == 1 {
-        parts[..parts.len() - 1].join("-")
-    } else {
-        location.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,11 +81,5 @@ mod tests {
             Some(16.0 * 1024.0 * 1024.0 * 1024.0)
         );
         assert_eq!(parse_quantity("four"), None);
-    }
-
-    #[test]
-    fn regions_from_zones() {
-        assert_eq!(region("europe-west1-c"), "europe-west1");
-        assert_eq!(region("us-central1"), "us-central1");
     }
 }

@@ -18,6 +18,6 @@ pub use description::{FleetDescription, FleetInfo, MemberDescription};
 pub use injection::{DEFAULT_REVISION, Injection};
 pub use model::{
     Cluster, ControlPlane, Fleet, Member, Namespace, NamespaceDetail, Node, Platform, PodCount,
-    PodPhase, PodSummary, Project, Reachability,
+    PodPhase, PodSummary, Project, Reachability, region_of,
 };
 pub use topology::{FleetSummary, TopologyGroup};

@@ -67,20 +67,24 @@ pub struct Member {
 }
 
 impl Member {
-    /// The region of [`Member::location`]: a zone such as `europe-west1-c`
-    /// loses its zone letter; regions and on-prem locations stay as they are.
+    /// The region of [`Member::location`] (see [`region_of`]).
     pub fn region(&self) -> &str {
-        let location = self.location.as_str();
-        match location.rsplit_once('-') {
-            Some((region, zone))
-                if zone.len() == 1
-                    && zone.chars().all(|c| c.is_ascii_lowercase())
-                    && region.ends_with(|c: char| c.is_ascii_digit()) =>
-            {
-                region
-            }
-            _ => location,
+        region_of(&self.location)
+    }
+}
+
+/// The region of a location: a zone such as `europe-west1-c` loses its zone
+/// letter; regions and on-prem locations stay as they are.
+pub fn region_of(location: &str) -> &str {
+    match location.rsplit_once('-') {
+        Some((region, zone))
+            if zone.len() == 1
+                && zone.chars().all(|c| c.is_ascii_lowercase())
+                && region.ends_with(|c: char| c.is_ascii_digit()) =>
+        {
+            region
         }
+        _ => location,
     }
 }
 

@@ -196,37 +196,14 @@ pub fn injection_labels(meta: &ObjectMeta) -> InjectionLabels {
     }
 }
 
-/// Kubernetes CPU quantity (`4`, `3920m`, `0.5`) in millicores.
+/// A CPU quantity (`4`, `3920m`, `0.5`) in millicores.
 fn cpu_millis(q: &str) -> u64 {
-    match q.strip_suffix('m') {
-        Some(m) => m.parse().unwrap_or(0),
-        None => q.parse::<f64>().map_or(0, |c| (c * 1000.0).round() as u64),
-    }
+    shared::quantity::parse(q).map_or(0, |cores| (cores * 1000.0).round() as u64)
 }
 
-/// Kubernetes memory quantity (`16Gi`, `15991812Ki`, `1G`, `1e9`) in bytes.
+/// A memory quantity (`16Gi`, `15991812Ki`, `1G`) in bytes.
 fn bytes(q: &str) -> u64 {
-    const SUFFIXES: [(&str, f64); 12] = [
-        ("Ki", 1024.0),
-        ("Mi", 1048576.0),
-        ("Gi", 1073741824.0),
-        ("Ti", 1099511627776.0),
-        ("Pi", 1125899906842624.0),
-        ("Ei", 1152921504606846976.0),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    let (number, scale) = SUFFIXES
-        .iter()
-        .find_map(|(s, f)| q.strip_suffix(s).map(|n| (n, *f)))
-        .unwrap_or((q, 1.0));
-    number
-        .parse::<f64>()
-        .map_or(0, |n| (n * scale).round() as u64)
+    shared::quantity::parse(q).map_or(0, |b| b.round() as u64)
 }
 
 #[cfg(test)]
