@@ -77,10 +77,10 @@ pub async fn get_events(
         None => hub.version(),
     };
     let events = match hub.resume(version) {
-        Resume::Reload { version } => reload(
+        Resume::Reload { version } => stream::once(std::future::ready(reload_event(
             version,
             "the console no longer has every change since your copy; load the fleet again",
-        )
+        )))
         .left_stream(),
         Resume::Deltas { missed, live } => {
             let backlog_end = missed.last().map_or(version, |d| d.version);
@@ -100,16 +100,16 @@ fn delta_event(delta: Arc<FleetDelta>) -> Event {
         .unwrap_or_else(|_| Event::default().comment("unserialisable delta"))
 }
 
-fn reload(version: u64, reason: &str) -> stream::Once<std::future::Ready<Event>> {
+/// Tells the client to load the snapshot again, and why.
+fn reload_event(version: u64, reason: &str) -> Event {
     let notice = ReloadNotice {
         reason: reason.to_owned(),
         version,
     };
-    let event = Event::default()
+    Event::default()
         .event("reload")
         .json_data(&notice)
-        .unwrap_or_else(|_| Event::default().event("reload"));
-    stream::once(std::future::ready(event))
+        .unwrap_or_else(|_| Event::default().event("reload"))
 }
 
 /// Deltas as they are published, after `after`. A subscriber that falls
@@ -129,14 +129,10 @@ fn live_deltas(
                     return Some((delta_event(delta), Some((live, version))));
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let notice = ReloadNotice {
-                        reason: "too many changes arrived at once; load the fleet again".into(),
-                        version: after,
-                    };
-                    let event = Event::default()
-                        .event("reload")
-                        .json_data(&notice)
-                        .unwrap_or_else(|_| Event::default().event("reload"));
+                    let event = reload_event(
+                        after,
+                        "too many changes arrived at once; load the fleet again",
+                    );
                     return Some((event, None));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,

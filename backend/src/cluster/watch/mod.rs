@@ -64,15 +64,14 @@ impl MemberWatch {
         let mut pause = self.timing.retry_min;
         loop {
             let reason = self.session().await;
+            // A member that was synced starts its retries from the shortest
+            // pause again.
+            if self.is_reachable() {
+                pause = self.timing.retry_min;
+            }
             self.mark_unreachable(reason);
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(self.timing.retry_max);
-            if matches!(
-                self.hub.cluster(self.name.as_str()).map(|c| c.reachability),
-                Some(Reachability::Reachable { .. })
-            ) {
-                pause = self.timing.retry_min;
-            }
         }
     }
 
@@ -156,12 +155,14 @@ impl MemberWatch {
         }
     }
 
+    fn is_reachable(&self) -> bool {
+        self.hub
+            .cluster(self.name.as_str())
+            .is_some_and(|c| c.reachability.is_reachable())
+    }
+
     fn mark_reachable(&self) {
-        let reachable = matches!(
-            self.hub.cluster(self.name.as_str()).map(|c| c.reachability),
-            Some(Reachability::Reachable { .. })
-        );
-        if !reachable {
+        if !self.is_reachable() {
             tracing::info!(cluster = %self.name, "member reachable");
             self.publish(ClusterChange::Reachability(Reachability::Reachable {
                 since: self.clock.now(),
