@@ -220,19 +220,20 @@ async fn wait_until(fleet: &FleetService, what: &str, done: impl Fn(&Fleet) -> b
     }
 }
 
-fn kube_client_for(kubeconfig: &Path, context: &str) -> impl Future<Output = kube::Client> {
-    let kubeconfig = kube::config::Kubeconfig::read_from(kubeconfig).expect("kubeconfig");
-    let context = context.to_owned();
-    async move {
-        let options = kube::config::KubeConfigOptions {
-            context: Some(context),
-            ..Default::default()
-        };
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-            .await
-            .expect("context");
-        kube::Client::try_from(config).expect("client")
-    }
+/// A kube client per member of `kubeconfig`'s fleet, as the console
+/// itself makes them.
+async fn member_clients(kubeconfig: &Path) -> Vec<(String, kube::Client)> {
+    let registry = Registry::load(kubeconfig, None).await.expect("registry");
+    registry
+        .members
+        .into_iter()
+        .map(|r| {
+            (
+                r.member.name.to_string(),
+                r.client.expect("a usable context"),
+            )
+        })
+        .collect()
 }
 
 /// When the observer behind `rx` saw label value `rev`.
@@ -256,7 +257,11 @@ async fn latency() {
         f.clusters.iter().all(|c| c.reachability.is_reachable())
     })
     .await;
-    let client = kube_client_for(&sandbox.kubeconfig, "gke-eu").await;
+    let client = member_clients(&sandbox.kubeconfig)
+        .await
+        .into_iter()
+        .find_map(|(name, client)| (name == "gke-eu").then_some(client))
+        .expect("gke-eu");
     let namespaces: Api<Namespace> = Api::all(client);
 
     // The console's stream, read as a browser would.
@@ -394,14 +399,12 @@ async fn scale() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_synced = rss_kib();
 
-    let kubeconfig = kube::config::Kubeconfig::read_from(&sandbox.kubeconfig).expect("kubeconfig");
-    let contexts: Vec<String> = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
-
     // Raw parallel LIST of what the console watches, as a floor.
-    let mut clients = Vec::new();
-    for context in &contexts {
-        clients.push(kube_client_for(&sandbox.kubeconfig, context).await);
-    }
+    let clients: Vec<kube::Client> = member_clients(&sandbox.kubeconfig)
+        .await
+        .into_iter()
+        .map(|(_, client)| client)
+        .collect();
     let list_started = Instant::now();
     let lists = clients.iter().map(|client| {
         let client = client.clone();

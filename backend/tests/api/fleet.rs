@@ -63,18 +63,18 @@ fn settled(f: &Fleet) -> bool {
         })
 }
 
-/// A kube client for one context of the sandbox's kubeconfig.
-async fn kube_client(console: &TestConsole, context: &str) -> kube::Client {
-    let sandbox = console.sandbox.as_ref().unwrap();
-    let kubeconfig: kube::config::Kubeconfig = serde_yaml::from_str(&sandbox.kubeconfig()).unwrap();
-    let options = kube::config::KubeConfigOptions {
-        context: Some(context.into()),
-        ..Default::default()
-    };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+/// A kube client for one member, as the console's registry makes it.
+async fn kube_client(console: &TestConsole, member: &str) -> kube::Client {
+    let kubeconfig = console.kubeconfig.as_deref().unwrap();
+    let registry = backend::cluster::Registry::load(kubeconfig, None)
         .await
         .unwrap();
-    kube::Client::try_from(config).unwrap()
+    let registered = registry.members.into_iter();
+    registered
+        .filter(|r| r.member.name.as_str() == member)
+        .map(|r| r.client.unwrap())
+        .next()
+        .unwrap()
 }
 
 /// Server-sent events read from a streaming response.

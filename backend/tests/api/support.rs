@@ -131,6 +131,8 @@ pub struct TestConsole {
     pub time: ManualTime,
     /// The in-process sandbox fleet the console watches, if started with one.
     pub sandbox: Option<sandbox::Fleet>,
+    /// The kubeconfig the console reads its members from, if any.
+    pub kubeconfig: Option<PathBuf>,
     app: Router,
 }
 
@@ -160,6 +162,7 @@ impl TestConsole {
             state,
             time,
             sandbox: None,
+            kubeconfig: None,
         }
     }
 
@@ -198,6 +201,7 @@ impl TestConsole {
             state,
             time,
             sandbox: Some(fleet),
+            kubeconfig: Some(kubeconfig.to_owned()),
         }
     }
 
