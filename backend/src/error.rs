@@ -37,6 +37,14 @@ pub enum AppError {
     NotFoundOn { cluster: String, message: String },
     #[error("cluster {cluster} did not answer: {reason}")]
     ClusterUnreachable { cluster: String, reason: String },
+    /// A member cluster refused a request the console made for the user
+    /// (validation, conflict, missing object); `status` is its HTTP status.
+    #[error("{cluster} refused: {message}")]
+    RefusedBy {
+        cluster: String,
+        status: u16,
+        message: String,
+    },
     /// The cause is logged; the client only learns that something failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -66,6 +74,19 @@ impl AppError {
                 format!("cluster {cluster} did not answer"),
             )
             .with_cluster(cluster.clone()),
+            AppError::RefusedBy {
+                cluster,
+                status,
+                message,
+            } => {
+                let code = match status {
+                    404 => ErrorCode::NotFound,
+                    409 => ErrorCode::Conflict,
+                    403 => ErrorCode::Forbidden,
+                    _ => ErrorCode::BadRequest,
+                };
+                ApiError::new(code, format!("{cluster}: {message}")).with_cluster(cluster.clone())
+            }
             AppError::Internal(_) => ApiError::new(
                 ErrorCode::Internal,
                 "the console failed to handle this request; its log has the details",
@@ -79,6 +100,33 @@ impl From<crate::store::StoreError> for AppError {
         match err {
             crate::store::StoreError::Conflict(msg) => AppError::Conflict(msg),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    /// A failed change on `cluster`, keeping the cluster's meaning.
+    pub fn on_cluster(cluster: &str, err: crate::cluster::apply::ApplyError) -> Self {
+        use crate::cluster::apply::ApplyError;
+        match err {
+            ApplyError::Invalid(message) => AppError::RefusedBy {
+                cluster: cluster.to_owned(),
+                status: 400,
+                message,
+            },
+            ApplyError::Refused {
+                title,
+                status,
+                message,
+            } => AppError::RefusedBy {
+                cluster: cluster.to_owned(),
+                status,
+                message: format!("{title}: {message}"),
+            },
+            ApplyError::Unreachable(reason) => AppError::ClusterUnreachable {
+                cluster: cluster.to_owned(),
+                reason,
+            },
         }
     }
 }

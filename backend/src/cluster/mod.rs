@@ -2,6 +2,7 @@
 //! fleet description), one watcher per member, and the [`Hub`] holding the
 //! live snapshot and its deltas. Handlers read it through [`FleetService`].
 
+pub mod apply;
 pub mod hub;
 pub mod registry;
 pub mod watch;
@@ -17,6 +18,7 @@ pub use self::registry::{Registry, RegistryError};
 use self::watch::state::MemberState;
 pub use self::watch::{MemberWatch, WatchTiming};
 use crate::clock::Clock;
+use crate::error::AppError;
 
 /// The live fleet, cheap to clone; the watchers stop when the last clone
 /// is dropped.
@@ -24,6 +26,7 @@ use crate::clock::Clock;
 pub struct FleetService {
     hub: Arc<Hub>,
     members: Arc<HashMap<String, Arc<Mutex<MemberState>>>>,
+    clients: Arc<HashMap<String, Result<kube::Client, String>>>,
     _tasks: Arc<Tasks>,
 }
 
@@ -71,7 +74,12 @@ impl FleetService {
         let hub = Arc::new(Hub::new(fleet, first_version));
         let mut members = HashMap::new();
         let mut tasks = Vec::new();
+        let mut clients = HashMap::new();
         for registered in registry.members {
+            clients.insert(
+                registered.member.name.to_string(),
+                registered.client.clone(),
+            );
             let state = Arc::new(Mutex::new(MemberState::default()));
             members.insert(registered.member.name.to_string(), state.clone());
             if let Ok(client) = registered.client {
@@ -89,6 +97,7 @@ impl FleetService {
         Self {
             hub,
             members: Arc::new(members),
+            clients: Arc::new(clients),
             _tasks: Arc::new(Tasks(tasks)),
         }
     }
@@ -103,6 +112,19 @@ impl FleetService {
 
     pub fn cluster(&self, name: &str) -> Option<Cluster> {
         self.hub.cluster(name)
+    }
+
+    /// The client acting on member `name`: unknown members and members
+    /// without a usable kubeconfig context are errors naming the cluster.
+    pub fn client(&self, name: &str) -> Result<kube::Client, AppError> {
+        match self.clients.get(name) {
+            None => Err(AppError::UnknownCluster(name.to_owned())),
+            Some(Ok(client)) => Ok(client.clone()),
+            Some(Err(reason)) => Err(AppError::ClusterUnreachable {
+                cluster: name.to_owned(),
+                reason: reason.clone(),
+            }),
+        }
     }
 
     /// A namespace of a member and its pods; `None` if either is unknown.

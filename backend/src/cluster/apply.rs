@@ -1,0 +1,201 @@
+//! Server-side apply against a member cluster, for any kind: resolve the
+//! kind's resource by discovery, dry-run an apply to review it as a diff,
+//! apply it under the console's field manager, and delete (absent objects
+//! are fine). Install plans, migrations, ingress edits and workload
+//! deployments all change clusters through here.
+
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
+};
+use kube::discovery::{self, Scope};
+use serde_json::Value;
+use shared::diff::ObjectDiff;
+
+/// The field manager of every change the console makes.
+pub const FIELD_MANAGER: &str = shared::mesh::plan::FIELD_MANAGER;
+
+/// An object named by kind and name, on one cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// Reads apiVersion, kind, metadata.namespace and metadata.name.
+    pub fn of(body: &Value) -> Result<Self, ApplyError> {
+        let text = |p: &str| body.pointer(p).and_then(Value::as_str).map(str::to_owned);
+        let required = |p: &str, what: &str| {
+            text(p).ok_or_else(|| ApplyError::Invalid(format!("the manifest has no {what}")))
+        };
+        Ok(Self {
+            api_version: required("/apiVersion", "apiVersion")?,
+            kind: required("/kind", "kind")?,
+            namespace: text("/metadata/namespace"),
+            name: required("/metadata/name", "metadata.name")?,
+        })
+    }
+
+    /// `Kind namespace/name`.
+    pub fn title(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+
+    fn gvk(&self) -> GroupVersionKind {
+        let (group, version) = match self.api_version.split_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", self.api_version.as_str()),
+        };
+        GroupVersionKind::gvk(group, version, &self.kind)
+    }
+}
+
+/// Why a change could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{0}")]
+    Invalid(String),
+    /// The cluster answered with a refusal (validation, conflict, RBAC).
+    #[error("{title}: {message}")]
+    Refused {
+        title: String,
+        status: u16,
+        message: String,
+    },
+    /// The cluster did not answer.
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+impl ApplyError {
+    fn from_kube(title: &str, err: kube::Error) -> Self {
+        match err {
+            kube::Error::Api(status) => ApplyError::Refused {
+                title: title.to_owned(),
+                status: status.code,
+                message: status.message,
+            },
+            other => ApplyError::Unreachable(other.to_string()),
+        }
+    }
+}
+
+/// The dynamic API for `object`'s kind, in its namespace when namespaced.
+pub async fn api_for(
+    client: &kube::Client,
+    object: &ObjectRef,
+) -> Result<Api<DynamicObject>, ApplyError> {
+    let (resource, caps) = discovery::pinned_kind(client, &object.gvk())
+        .await
+        .map_err(|e| match e {
+            kube::Error::Api(_) | kube::Error::Discovery(_) => ApplyError::Invalid(format!(
+                "the cluster does not serve {} {}",
+                object.api_version, object.kind
+            )),
+            other => ApplyError::Unreachable(other.to_string()),
+        })?;
+    Ok(scoped(
+        client,
+        &resource,
+        caps.scope,
+        object.namespace.as_deref(),
+    ))
+}
+
+fn scoped(
+    client: &kube::Client,
+    resource: &ApiResource,
+    scope: Scope,
+    namespace: Option<&str>,
+) -> Api<DynamicObject> {
+    match (scope, namespace) {
+        (Scope::Namespaced, Some(ns)) => Api::namespaced_with(client.clone(), ns, resource),
+        (Scope::Namespaced, None) => Api::default_namespaced_with(client.clone(), resource),
+        (Scope::Cluster, _) => Api::all_with(client.clone(), resource),
+    }
+}
+
+/// The live object, without the fields the server owns; `None` if absent.
+pub async fn live(client: &kube::Client, object: &ObjectRef) -> Result<Option<Value>, ApplyError> {
+    let api = api_for(client, object).await?;
+    let found = api
+        .get_opt(&object.name)
+        .await
+        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
+    Ok(found.map(|o| reviewable(to_value(&o))))
+}
+
+/// Server-side applies `body` (dry run when `dry_run`), forcing ownership
+/// of the fields it names: the console's plan is the intended state.
+pub async fn apply(
+    client: &kube::Client,
+    body: &Value,
+    dry_run: bool,
+) -> Result<Value, ApplyError> {
+    let object = ObjectRef::of(body)?;
+    let api = api_for(client, &object).await?;
+    let mut params = PatchParams::apply(FIELD_MANAGER).force();
+    params.dry_run = dry_run;
+    let applied = api
+        .patch(&object.name, &params, &Patch::Apply(body))
+        .await
+        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
+    Ok(to_value(&applied))
+}
+
+/// What applying `body` would change: the live object against a dry run.
+pub async fn review(client: &kube::Client, body: &Value) -> Result<ObjectDiff, ApplyError> {
+    let object = ObjectRef::of(body)?;
+    let before = live(client, &object).await?;
+    let after = reviewable(apply(client, body, true).await?);
+    Ok(ObjectDiff::between(
+        object.title(),
+        before.as_ref().map(yaml).as_deref(),
+        Some(&yaml(&after)),
+    ))
+}
+
+/// Deletes `object`; `false` when it was already absent.
+pub async fn delete(client: &kube::Client, object: &ObjectRef) -> Result<bool, ApplyError> {
+    let api = api_for(client, object).await?;
+    match api.delete(&object.name, &DeleteParams::background()).await {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+        Err(e) => Err(ApplyError::from_kube(&object.title(), e)),
+    }
+}
+
+fn to_value(object: &DynamicObject) -> Value {
+    serde_json::to_value(object).unwrap_or(Value::Null)
+}
+
+/// The object as a reviewer reads it: without managed fields, the
+/// server's bookkeeping and status, which no apply sets.
+pub fn reviewable(mut object: Value) -> Value {
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        for field in [
+            "managedFields",
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+            "generation",
+            "selfLink",
+        ] {
+            meta.remove(field);
+        }
+    }
+    if let Some(map) = object.as_object_mut() {
+        map.remove("status");
+    }
+    object
+}
+
+/// YAML text of a manifest for diffs and exports.
+pub fn yaml(value: &Value) -> String {
+    serde_yaml::to_string(value).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+}
