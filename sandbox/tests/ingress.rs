@@ -544,3 +544,40 @@ async fn the_fleet_api_switches_the_config_cluster() {
     assert!(t.fleet.set_config_cluster("gke-mars").is_err());
     assert_eq!(t.fleet.config_cluster().as_deref(), Some("gke-us"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hundred_and_first_of_a_kind_is_over_quota() {
+    let t = start("quota").await;
+    let clients = Clients::of(&t).await;
+    let config = clients.get("gke-us");
+    let services = mcs_api(config);
+    // Named in creation order: quotas admit the oldest first.
+    for i in 0..=100 {
+        create(
+            &services,
+            &mcs(&format!("q{i:03}"), &["europe-west1-c/gke-eu"]),
+        )
+        .await;
+    }
+    wait_holding(&clients, "q099", &["gke-eu"]).await;
+    t.fleet.hub().reconciled().await;
+    assert_eq!(clients.holding("q100").await, Vec::<&str>::new());
+    assert_eq!(clients.derived().await["gke-eu"].len(), 100);
+    let warned = warnings(config, "q100").await;
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert_eq!(warned[0].0, "QuotaExceeded");
+    assert!(
+        warned[0]
+            .1
+            .contains("project project-a already has 100 MultiClusterService resources"),
+        "{warned:?}"
+    );
+    assert_eq!(warnings(config, "q099").await, []);
+
+    // One deleted, the next in line is admitted.
+    services
+        .delete("q000", &DeleteParams::default())
+        .await
+        .expect("deleted");
+    wait_holding(&clients, "q100", &["gke-eu"]).await;
+}
