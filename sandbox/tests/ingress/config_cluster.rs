@@ -103,3 +103,47 @@ async fn the_fleet_api_switches_the_config_cluster() {
     assert!(t.fleet.set_config_cluster("gke-mars").is_err());
     assert_eq!(t.fleet.config_cluster().as_deref(), Some("gke-us"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_cluster_and_derived_services_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!(
+        "meshdeck-sandbox-ingress-restart-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let kubeconfig = dir.join("kubeconfig");
+    let start = || async {
+        let options = sandbox::FleetOptions::from_scenario(
+            sandbox::scenario::Scenario::default_fleet(),
+            Some(dir.join("state")),
+        );
+        let fleet = sandbox::Fleet::start(options).await.expect("fleet starts");
+        fleet.write_kubeconfig(&kubeconfig).expect("written");
+        fleet
+    };
+    let fleet = start().await;
+    let hub_url = fleet.hub_url();
+    fleet.set_config_cluster("gke-eu").expect("a member");
+    let before = Clients::at(&kubeconfig).await;
+    create(&mcs_api(before.get("gke-eu")), &seed_foo()).await;
+    wait_holding(&before, "foo", &["gke-asia-1", "gke-eu"]).await;
+    let versions_before = versions(&before).await;
+    drop(fleet);
+
+    let fleet = start().await;
+    assert_eq!(fleet.config_cluster().as_deref(), Some("gke-eu"));
+    assert_eq!(fleet.hub_url(), hub_url, "the fleet API keeps its port");
+    let described: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.join("fleet.yaml")).expect("written"))
+            .expect("YAML");
+    assert_eq!(described["configCluster"], "gke-eu");
+    fleet.hub().reconciled().await;
+    let after = Clients::at(&kubeconfig).await;
+    assert_eq!(
+        versions(&after).await,
+        versions_before,
+        "a fresh controller finds nothing to change"
+    );
+    drop(fleet);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -109,9 +109,14 @@ pub(crate) struct Clients(BTreeMap<&'static str, Client>);
 
 impl Clients {
     pub(crate) async fn of(fleet: &common::TestFleet) -> Self {
+        Self::at(&fleet.kubeconfig).await
+    }
+
+    /// Clients of every member through the kubeconfig at `path`.
+    pub(crate) async fn at(path: &std::path::Path) -> Self {
         let mut clients = BTreeMap::new();
         for member in MEMBERS {
-            clients.insert(member, fleet.client(member).await);
+            clients.insert(member, common::client(path, member).await);
         }
         Self(clients)
     }
