@@ -3,6 +3,7 @@
 //! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
 
 pub mod audit;
+pub mod ca;
 pub mod auth;
 pub mod cli;
 pub mod clock;

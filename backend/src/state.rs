@@ -7,6 +7,7 @@ use crate::auth::limiter::SignInLimiter;
 use crate::auth::{AuthSettings, secrets};
 use crate::clock::Clock;
 use crate::cluster::FleetService;
+use crate::cluster::install::Installs;
 use crate::store::Store;
 
 /// The settings [`AppState`] is built from.
@@ -31,6 +32,7 @@ struct Inner {
     store: Store,
     clock: Clock,
     fleet: FleetService,
+    installs: Installs,
     limiter: SignInLimiter,
     decoy_hash: String,
     csrf_key: String,
@@ -51,6 +53,7 @@ impl AppState {
                 store,
                 clock,
                 fleet,
+                installs: Installs::default(),
                 limiter,
                 decoy_hash,
                 csrf_key: secrets::random_token(),
@@ -76,6 +79,15 @@ impl AppState {
 
     pub fn fleet(&self) -> &FleetService {
         &self.inner.fleet
+    }
+
+    /// Reviewed install plans and install runs.
+    pub fn installs(&self) -> &Installs {
+        &self.inner.installs
+    }
+
+    pub fn ca(&self) -> Option<&crate::ca::CertificateAuthority> {
+        None
     }
 
     pub fn clock(&self) -> &Clock {

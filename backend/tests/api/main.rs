@@ -13,6 +13,7 @@ mod csrf;
 mod fleet;
 mod forwarded;
 mod matrix;
+mod mesh;
 mod meta;
 mod proxy;
 mod rate_limit;
