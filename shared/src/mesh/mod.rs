@@ -6,6 +6,7 @@
 //! inputs (fleet snapshot, Services, membership) and applies the plan.
 
 pub mod install;
+pub mod migration;
 pub mod plan;
 pub mod preflight;
 pub mod revision;
