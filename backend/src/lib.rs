@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod ca;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
