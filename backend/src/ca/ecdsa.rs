@@ -24,7 +24,7 @@ pub fn unwrap_ec_point(attribute: &[u8]) -> Option<Vec<u8>> {
 
 /// `SEQUENCE { INTEGER r, INTEGER s }` from a raw `r ‖ s` signature.
 pub fn der_signature(raw: &[u8]) -> Option<Vec<u8>> {
-    if raw.is_empty() || raw.len() % 2 != 0 || raw.len() > 132 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) || raw.len() > 132 {
         return None;
     }
     let (r, s) = raw.split_at(raw.len() / 2);

@@ -1,8 +1,6 @@
 //! Token-level checks that need the module's insides: the root key's
 //! protection attributes as the token reports them.
 
-#![expect(clippy::unwrap_used, reason = "tests")]
-
 use cryptoki::object::{Attribute, AttributeInfo, AttributeType};
 use shared::mesh::MeshId;
 use time::OffsetDateTime;
