@@ -124,27 +124,31 @@ pub fn ensure_token(conf: &Path, label: &str) -> Result<TokenConfig, CaError> {
         token_label: label.to_owned(),
         pin_file: dir.join(format!("{label}.pin")),
     };
-    if has_token(conf, label)? {
-        if !config.pin_file.is_file() {
-            return Err(CaError::Embedded(format!(
-                "token {label:?} exists in {} but its PIN file {} is gone; remove {} to start over (its mesh roots are lost)",
-                tokens.display(),
-                config.pin_file.display(),
-                tokens.display()
-            )));
-        }
+    // The PIN file appears only once its token is initialised, so it marks
+    // the token: asking SoftHSM2 instead is unreliable while another process
+    // is writing to the token's files.
+    if config.pin_file.is_file() {
         return Ok(config);
+    }
+    if has_token(conf, label)? {
+        return Err(CaError::Embedded(format!(
+            "token {label:?} exists in {} but its PIN file {} is gone; remove {} to start over (its mesh roots are lost)",
+            tokens.display(),
+            config.pin_file.display(),
+            tokens.display()
+        )));
     }
     let pin = hex::encode(rand::random::<[u8; 16]>());
     let so_pin = hex::encode(rand::random::<[u8; 16]>());
+    let partial = dir.join(format!("{label}.pin.partial"));
     let mut file = OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(&config.pin_file)
-        .map_err(io("create", &config.pin_file))?;
-    writeln!(file, "{pin}").map_err(io("write", &config.pin_file))?;
+        .open(&partial)
+        .map_err(io("create", &partial))?;
+    writeln!(file, "{pin}").map_err(io("write", &partial))?;
     // The PINs are on the command line for a moment: softhsm2-util reads
     // them from a terminal otherwise. This is the local embedded token.
     softhsm2_util(
@@ -160,12 +164,7 @@ pub fn ensure_token(conf: &Path, label: &str) -> Result<TokenConfig, CaError> {
             &so_pin,
         ],
     )?;
-    if !has_token(conf, label)? {
-        return Err(CaError::Embedded(format!(
-            "softhsm2-util initialised no token {label:?} in {}",
-            tokens.display()
-        )));
-    }
+    std::fs::rename(&partial, &config.pin_file).map_err(io("write", &config.pin_file))?;
     Ok(config)
 }
 

@@ -2,6 +2,12 @@
 //! token and its self-signed certificate signed through the token, then
 //! kept in the token beside the key so that every later call (and every
 //! restart) returns the same root.
+//!
+//! Find-or-create is atomic within the process; two processes creating the
+//! first root of the same mesh on one token at the same moment could each
+//! make one (one console per token is the deployment this serves).
+
+use std::sync::{Mutex, PoisonError};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyUsagePurpose,
@@ -20,6 +26,10 @@ use super::{CaError, RootCertificate};
 const ROOT_VALIDITY: Duration = Duration::days(3650);
 /// Clocks of the machines that check certificates may lag a little.
 pub(crate) const BACKDATE: Duration = Duration::minutes(5);
+
+/// Held while a root is looked up or created: every session of the
+/// process (one per opened [`super::CertificateAuthority`]) takes turns.
+static FIND_OR_CREATE: Mutex<()> = Mutex::new(());
 
 /// The `CKA_LABEL` of the mesh's root key pair and certificate.
 pub(crate) fn object_label(mesh: &MeshId) -> String {
@@ -63,6 +73,9 @@ pub(crate) fn load_or_create<'s>(
     now: OffsetDateTime,
     serial: [u8; 16],
 ) -> Result<(Vec<u8>, TokenKey<'s>), CaError> {
+    let _turn = FIND_OR_CREATE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     let label = object_label(mesh);
     let id = object_id(mesh);
     let stored = session.certificate(&label)?;
