@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::auth::limiter::SignInLimiter;
 use crate::auth::{AuthSettings, secrets};
+use crate::ca::CertificateAuthority;
 use crate::clock::Clock;
 use crate::cluster::FleetService;
 use crate::cluster::install::Installs;
@@ -25,6 +26,8 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    /// Beside `inner` so [`AppState::with_ca`] can add it to a built state.
+    ca: Option<CertificateAuthority>,
 }
 
 struct Inner {
@@ -58,7 +61,21 @@ impl AppState {
                 decoy_hash,
                 csrf_key: secrets::random_token(),
             }),
+            ca: None,
         }
+    }
+
+    /// The same state with the mesh CA (Istio CA mode). Call it before the
+    /// state is cloned into the router: clones taken earlier keep none.
+    #[must_use]
+    pub fn with_ca(mut self, ca: CertificateAuthority) -> Self {
+        self.ca = Some(ca);
+        self
+    }
+
+    /// The mesh CA, if a token is configured.
+    pub fn ca(&self) -> Option<&CertificateAuthority> {
+        self.ca.as_ref()
     }
 
     pub fn dist(&self) -> &std::path::Path {

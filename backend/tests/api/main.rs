@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod ca;
 mod cli;
 mod csrf;
 mod fleet;
