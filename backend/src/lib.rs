@@ -5,7 +5,6 @@
 pub mod audit;
 pub mod ca;
 pub mod auth;
-pub mod ca;
 pub mod cli;
 pub mod clock;
 pub mod cluster;

@@ -103,10 +103,6 @@ impl AppState {
         &self.inner.installs
     }
 
-    pub fn ca(&self) -> Option<&crate::ca::CertificateAuthority> {
-        None
-    }
-
     pub fn clock(&self) -> &Clock {
         &self.inner.clock
     }

@@ -476,3 +476,98 @@ async fn managers_and_security_officers_cannot_plan_or_install() {
         2
     );
 }
+
+/// The secret `istio-system/cacerts` of `cluster`, as PEM text per key.
+async fn cacerts(
+    console: &TestConsole,
+    cluster: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> =
+        Api::namespaced(client(console, cluster), "istio-system");
+    secrets
+        .get("cacerts")
+        .await
+        .unwrap()
+        .data
+        .unwrap()
+        .into_iter()
+        .map(|(k, v)| (k, String::from_utf8(v.0).unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn istio_ca_installs_write_verified_intermediates_of_one_mesh_root() {
+    let (console, operator) = console().await;
+    let mut runs = Vec::new();
+    for cluster in ["gke-eu", "gke-asia-1"] {
+        let s = settings(&console, &operator, cluster, CaMode::IstioCaPluginCerts).await;
+        let plan = review(&console, &operator, cluster, &s).await;
+        let cacerts_step = plan
+            .objects
+            .iter()
+            .find(|o| o.title == "Secret istio-system/cacerts")
+            .unwrap();
+        assert_eq!(cacerts_step.change, ChangeKind::Create);
+        let text = serde_json::to_string(&plan).unwrap();
+        assert!(
+            !text.contains("PRIVATE KEY"),
+            "a plan never carries key material"
+        );
+        let run = install(&console, &operator, &plan.id, Some(REASON)).await;
+        let done = finished(&console, &operator, &run.id).await;
+        assert_eq!(done.phase, InstallPhase::Succeeded, "{done:#?}");
+        assert!(
+            !serde_json::to_string(&done)
+                .unwrap()
+                .contains("PRIVATE KEY")
+        );
+        runs.push((plan.id, s));
+    }
+
+    let eu = cacerts(&console, "gke-eu").await;
+    let asia = cacerts(&console, "gke-asia-1").await;
+    let keys: Vec<&str> = eu.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "ca-cert.pem",
+            "ca-key.pem",
+            "cert-chain.pem",
+            "root-cert.pem"
+        ]
+    );
+    assert_eq!(
+        eu["root-cert.pem"], asia["root-cert.pem"],
+        "one root per mesh"
+    );
+    assert_ne!(
+        eu["ca-cert.pem"], asia["ca-cert.pem"],
+        "one intermediate per cluster"
+    );
+    let trust_domain = "project-a.svc.id.goog";
+    for bundle in [&eu, &asia] {
+        let certs = backend::ca::CaCerts {
+            ca_cert_pem: bundle["ca-cert.pem"].clone(),
+            ca_key_pem: bundle["ca-key.pem"].clone(),
+            root_cert_pem: bundle["root-cert.pem"].clone(),
+            cert_chain_pem: bundle["cert-chain.pem"].clone(),
+        };
+        backend::ca::verify_cacerts(&certs, trust_domain).unwrap();
+    }
+
+    // Running the plan again keeps the intermediate istiod already uses.
+    let (plan, _) = &runs[0];
+    let again = install(&console, &operator, plan, Some(REASON)).await;
+    let again = finished(&console, &operator, &again.id).await;
+    assert_eq!(again.phase, InstallPhase::Succeeded, "{again:#?}");
+    let step = again
+        .steps
+        .iter()
+        .find(|s| s.title.contains("cacerts"))
+        .unwrap();
+    assert!(
+        matches!(&step.state, StepState::Done { outcome } if outcome.starts_with("kept")),
+        "{step:?}"
+    );
+    assert_eq!(cacerts(&console, "gke-eu").await, eu);
+}
