@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use shared::Role;
 
 use crate::auth::{AuthMode, AuthSettings, ProxyAuth, proxy::parse_group_role};
+use crate::ca::{TokenConfig, embedded};
 
 /// meshdeck: a console for service meshes and multi-cluster ingress across a
 /// fleet of Kubernetes clusters.
@@ -166,9 +167,59 @@ pub struct Config {
     /// TLS (e.g. through a terminating proxy).
     #[arg(long, env = "MESHDECK_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// PKCS#11 module holding the mesh root CA keys (e.g. a network HSM's
+    /// library). Without it, --sandbox uses the embedded SoftHSM2 token in
+    /// `<state-dir>/softhsm`.
+    #[arg(long, env = "MESHDECK_PKCS11_MODULE")]
+    pub pkcs11_module: Option<PathBuf>,
+
+    /// Label of the token in the PKCS#11 module.
+    #[arg(long, env = "MESHDECK_PKCS11_TOKEN")]
+    pub pkcs11_token: Option<String>,
+
+    /// File whose first line is the token's user PIN.
+    #[arg(long, env = "MESHDECK_PKCS11_PIN_FILE")]
+    pub pkcs11_pin_file: Option<PathBuf>,
+}
+
+/// Where the mesh CA's token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaToken {
+    /// None configured: Istio CA mode is unavailable.
+    None,
+    /// A module, token label and PIN file given as options.
+    Configured(TokenConfig),
+    /// The embedded SoftHSM2 token of the sandbox, configured by this
+    /// SoftHSM2 configuration file.
+    Embedded { conf: PathBuf },
 }
 
 impl Config {
+    /// The mesh CA's token: all three PKCS#11 options, or none (then the
+    /// embedded token with --sandbox).
+    pub fn ca_token(&self) -> Result<CaToken, String> {
+        match (
+            &self.pkcs11_module,
+            &self.pkcs11_token,
+            &self.pkcs11_pin_file,
+        ) {
+            (Some(module), Some(label), Some(pin_file)) => Ok(CaToken::Configured(TokenConfig {
+                module: module.clone(),
+                token_label: label.clone(),
+                pin_file: pin_file.clone(),
+            })),
+            (None, None, None) if self.sandbox => Ok(CaToken::Embedded {
+                conf: embedded::conf_path(&self.state_dir).map_err(|e| e.to_string())?,
+            }),
+            (None, None, None) => Ok(CaToken::None),
+            _ => Err(
+                "the mesh CA's token needs all of --pkcs11-module, --pkcs11-token and --pkcs11-pin-file"
+                    .into(),
+            ),
+        }
+    }
+
     /// The identity settings, checked.
     pub fn auth_settings(&self) -> Result<AuthSettings, String> {
         let mode = match self.auth {

@@ -3,6 +3,7 @@
 //! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
 
 pub mod audit;
+pub mod ca;
 pub mod auth;
 pub mod cli;
 pub mod clock;
@@ -23,9 +24,10 @@ use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::auth::AuthMode;
+use crate::ca::{CaError, CertificateAuthority};
 use crate::clock::Clock;
 use crate::cluster::{FleetService, Registry, WatchTiming};
-use crate::config::Config;
+use crate::config::{CaToken, Config};
 use crate::request_id::{REQUEST_ID_HEADER, SequentialRequestId};
 pub use crate::state::{AppState, Settings};
 use crate::store::Store;
@@ -84,6 +86,43 @@ pub enum ServeError {
     Sandbox(std::io::Error),
     #[error(transparent)]
     Fleet(#[from] cluster::RegistryError),
+    #[error("cannot open the mesh CA's token: {0}")]
+    Ca(#[from] CaError),
+}
+
+/// Serving on the embedded token needs `SOFTHSM2_CONF` naming its
+/// configuration, which SoftHSM2 reads from the environment only: when it
+/// does not, meshdeck replaces itself with a copy that has it. Returns when
+/// nothing needs to change; an error if the restart failed.
+pub fn ensure_token_environment(config: &Config) -> Result<(), ServeError> {
+    if let CaToken::Embedded { conf } = config.ca_token().map_err(ServeError::Config)?
+        && !ca::embedded::env_names(&conf)
+    {
+        return Err(ca::embedded::restart_with_conf(&conf).into());
+    }
+    Ok(())
+}
+
+/// Opens the mesh CA's token (creating the embedded one if needed); `None`
+/// when no token is configured.
+async fn open_ca(token: CaToken) -> Result<Option<CertificateAuthority>, ServeError> {
+    let token = match token {
+        CaToken::None => {
+            tracing::info!("no PKCS#11 token configured: Istio CA mode is unavailable");
+            return Ok(None);
+        }
+        CaToken::Configured(token) => token,
+        CaToken::Embedded { conf } => tokio::task::spawn_blocking(move || {
+            ca::embedded::ensure_token(&conf, ca::embedded::LABEL)
+        })
+        .await
+        .map_err(|e| CaError::Task(e.to_string()))??,
+    };
+    let ca = tokio::task::spawn_blocking(move || CertificateAuthority::open(&token))
+        .await
+        .map_err(|e| CaError::Task(e.to_string()))??;
+    tracing::info!(module = %ca.token().module.display(), token = %ca.token().token_label, "mesh CA token open");
+    Ok(Some(ca))
 }
 
 /// Starts the embedded sandbox fleet (the shipped default scenario, state
@@ -113,6 +152,7 @@ async fn start_sandbox_fleet(
 /// signal, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let auth = config.auth_settings().map_err(ServeError::Config)?;
+    let ca = open_ca(config.ca_token().map_err(ServeError::Config)?).await?;
     // Kept alive for as long as the console serves.
     let sandbox_fleet = match (config.sandbox, &config.kubeconfig) {
         (true, None) => Some(start_sandbox_fleet(&config.state_dir).await?),
@@ -159,7 +199,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         sandbox: config.sandbox,
         auth,
     };
-    let state = AppState::with_fleet(settings, store, clock, fleet);
+    let mut state = AppState::with_fleet(settings, store, clock, fleet);
+    if let Some(ca) = ca {
+        state = state.with_ca(ca);
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -9,7 +9,10 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     backend::telemetry::init();
     let result = match cli.command {
-        None => backend::serve(cli.config).await.map_err(|e| e.to_string()),
+        None => match backend::ensure_token_environment(&cli.config) {
+            Ok(()) => backend::serve(cli.config).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        },
         Some(command) => backend::cli::run(&cli.config, command)
             .await
             .map_err(|e| e.to_string()),

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use crate::auth::limiter::SignInLimiter;
 use crate::auth::{AuthSettings, secrets};
+use crate::ca::CertificateAuthority;
 use crate::clock::Clock;
 use crate::cluster::FleetService;
+use crate::cluster::install::Installs;
 use crate::store::Store;
 
 /// The settings [`AppState`] is built from.
@@ -24,6 +26,8 @@ pub struct Settings {
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    /// Beside `inner` so [`AppState::with_ca`] can add it to a built state.
+    ca: Option<CertificateAuthority>,
 }
 
 struct Inner {
@@ -31,6 +35,7 @@ struct Inner {
     store: Store,
     clock: Clock,
     fleet: FleetService,
+    installs: Installs,
     limiter: SignInLimiter,
     decoy_hash: String,
     csrf_key: String,
@@ -51,11 +56,26 @@ impl AppState {
                 store,
                 clock,
                 fleet,
+                installs: Installs::default(),
                 limiter,
                 decoy_hash,
                 csrf_key: secrets::random_token(),
             }),
+            ca: None,
         }
+    }
+
+    /// The same state with the mesh CA (Istio CA mode). Call it before the
+    /// state is cloned into the router: clones taken earlier keep none.
+    #[must_use]
+    pub fn with_ca(mut self, ca: CertificateAuthority) -> Self {
+        self.ca = Some(ca);
+        self
+    }
+
+    /// The mesh CA, if a token is configured.
+    pub fn ca(&self) -> Option<&CertificateAuthority> {
+        self.ca.as_ref()
     }
 
     pub fn dist(&self) -> &std::path::Path {
@@ -76,6 +96,11 @@ impl AppState {
 
     pub fn fleet(&self) -> &FleetService {
         &self.inner.fleet
+    }
+
+    /// Reviewed install plans and install runs.
+    pub fn installs(&self) -> &Installs {
+        &self.inner.installs
     }
 
     pub fn clock(&self) -> &Clock {

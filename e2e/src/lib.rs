@@ -141,12 +141,15 @@ impl Console {
                 sandbox: true,
                 auth,
             };
-            let app = backend::app(AppState::with_fleet(
-                settings,
-                store,
-                Clock::system(),
-                members,
-            ));
+            // The mesh root CA: the throwaway SoftHSM2 token SOFTHSM2_CONF
+            // (set by the cargo config) points at, as the API tests use.
+            let token = backend::ca::embedded::token_from_env(backend::ca::embedded::LABEL)
+                .expect("a SoftHSM2 token for the mesh root CA");
+            let ca = backend::ca::CertificateAuthority::open(&token)
+                .expect("open the mesh root CA token");
+            let app = backend::app(
+                AppState::with_fleet(settings, store, Clock::system(), members).with_ca(ca),
+            );
             tokio::spawn(async move {
                 let service = app.into_make_service_with_connect_info::<SocketAddr>();
                 let _ = axum::serve(listener, service).await;

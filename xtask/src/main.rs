@@ -39,6 +39,7 @@ fn main() -> ExitCode {
 fn run(backend_args: &[String]) -> Result<(), String> {
     let sh = Shell::new()?;
     tools::ensure_build_tools(&sh)?;
+    tools::ensure_softhsm(&sh)?;
     build_spa(&sh)?;
     sh.step(Step::new("build the backend (release)").cargo([
         "build",
@@ -53,12 +54,38 @@ fn run(backend_args: &[String]) -> Result<(), String> {
         "--dist".to_owned(),
         sh.root.join("dist").display().to_string(),
     ];
-    if !backend_args.iter().any(|a| a.starts_with("--state-dir")) {
-        args.push("--state-dir".into());
-        args.push(sh.root.join(".state").display().to_string());
-    }
+    let state_dir = match option_value(backend_args, "--state-dir") {
+        Some(dir) => sh.root.join(dir),
+        None => {
+            let dir = sh.root.join(".state");
+            args.push("--state-dir".into());
+            args.push(dir.display().to_string());
+            dir
+        }
+    };
     args.extend(backend_args.iter().cloned());
-    sh.exec(&binary, &args)
+    // SoftHSM2 finds the embedded token (which the backend creates at its
+    // first start) only through this variable. A token of one's own
+    // (--pkcs11-module) keeps its own configuration.
+    let own_token = option_value(backend_args, "--pkcs11-module").is_some()
+        || std::env::var_os("MESHDECK_PKCS11_MODULE").is_some();
+    let mut env = Vec::new();
+    if !own_token {
+        let conf = state_dir.join("softhsm").join("softhsm2.conf");
+        env.push(("SOFTHSM2_CONF", conf.display().to_string()));
+    }
+    sh.exec(&binary, &args, &env)
+}
+
+/// The value of `--name VALUE` or `--name=VALUE` among `args`.
+fn option_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter().enumerate().find_map(|(i, arg)| {
+        if arg == name {
+            args.get(i + 1).map(String::as_str)
+        } else {
+            arg.strip_prefix(name)?.strip_prefix('=')
+        }
+    })
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
@@ -70,6 +97,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     let sh = Shell::new()?;
     tools::ensure_build_tools(&sh)?;
     tools::ensure_browser(&sh)?;
+    tools::ensure_softhsm(&sh)?;
     let kubectl = tools::ensure_kubectl(&sh)?;
     let postgres_bin = tools::ensure_postgres(&sh)?;
     sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
@@ -140,4 +168,25 @@ fn build_spa(sh: &Shell) -> Result<(), String> {
         Step::new("build the console (release wasm)")
             .program("trunk", ["build", "--release", "--config", "Trunk.toml"]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_are_read_in_both_spellings() {
+        let args: Vec<String> = [
+            "--listen",
+            "0.0.0.0:80",
+            "--state-dir=/srv/md",
+            "--pkcs11-module",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(option_value(&args, "--state-dir"), Some("/srv/md"));
+        assert_eq!(option_value(&args, "--listen"), Some("0.0.0.0:80"));
+        assert_eq!(option_value(&args, "--pkcs11-module"), None);
+        assert_eq!(option_value(&args, "--state"), None);
+    }
 }

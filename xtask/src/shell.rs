@@ -119,13 +119,21 @@ impl Shell {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
-    /// Replaces this process with `program` (so signals reach it directly).
-    pub fn exec(&self, program: &Path, args: &[String]) -> Result<(), String> {
+    /// Replaces this process with `program` (so signals reach it directly),
+    /// with `env` added to its environment.
+    pub fn exec(
+        &self,
+        program: &Path,
+        args: &[String],
+        env: &[(&str, String)],
+    ) -> Result<(), String> {
         use std::os::unix::process::CommandExt;
-        let err = self
-            .command(&program.display().to_string())
-            .args(args)
-            .exec();
+        let mut cmd = self.command(&program.display().to_string());
+        cmd.args(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let err = cmd.exec();
         Err(format!("cannot start {}: {err}", program.display()))
     }
 }

@@ -69,6 +69,25 @@ pub fn ensure_browser(sh: &Shell) -> Result<(), String> {
     apt_install(sh, &["chromium", "chromium-driver"])
 }
 
+/// Debian's SoftHSM2, the PKCS#11 token holding the sandbox's mesh root CA
+/// keys (and the tests').
+pub const SOFTHSM2_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+/// Installs SoftHSM2 when its module or `softhsm2-util` is missing.
+pub fn ensure_softhsm(sh: &Shell) -> Result<(), String> {
+    let util = sh.probe("softhsm2-util", &["--version"]).is_some();
+    if util && Path::new(SOFTHSM2_MODULE).is_file() {
+        return Ok(());
+    }
+    apt_install(sh, &["softhsm2"])?;
+    if !Path::new(SOFTHSM2_MODULE).is_file() {
+        return Err(format!(
+            "softhsm2 is installed but {SOFTHSM2_MODULE} is missing"
+        ));
+    }
+    Ok(())
+}
+
 /// Debian's PostgreSQL server, for running the backend's suite against it.
 /// Returns the directory holding `initdb`, `pg_ctl` and `postgres`.
 pub fn ensure_postgres(sh: &Shell) -> Result<PathBuf, String> {

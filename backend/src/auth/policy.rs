@@ -14,7 +14,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, fleet, meta, session};
+use crate::http::{accounts, audit, fleet, mesh, meta, session};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -30,7 +30,8 @@ pub struct Endpoint {
 /// Every endpoint under `/api`.
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
-    use Access::{Admin, Public, SignedIn};
+    use Access::{Act, Admin, Public, SignedIn};
+    use shared::Action::InstallMesh;
     use Method as M;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
@@ -50,6 +51,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     "/api/events",           SignedIn,  "fleet.watch",    || get(fleet::get_events)),
         e(M::GET,     "/api/clusters/{name}",  SignedIn,  "cluster.read",   || get(fleet::get_cluster)),
         e(M::GET,     "/api/clusters/{name}/namespaces/{namespace}", SignedIn, "namespace.read", || get(fleet::get_namespace)),
+        e(M::GET,     "/api/clusters/{name}/install-context", SignedIn, "mesh.context.read", || get(mesh::get_install_context)),
+        e(M::POST,    "/api/mesh/plans",       Act(InstallMesh), "mesh.plan", || post(mesh::create_plan)),
+        e(M::GET,     "/api/mesh/plans/{id}/export", SignedIn, "mesh.plan.export", || get(mesh::export_plan)),
+        e(M::POST,    "/api/mesh/installs",    Act(InstallMesh), "mesh.install", || post(mesh::create_install)),
+        e(M::GET,     "/api/mesh/installs",    SignedIn,  "mesh.install.list", || get(mesh::list_installs)),
+        e(M::GET,     "/api/mesh/installs/{id}", SignedIn, "mesh.install.read", || get(mesh::get_install)),
+        e(M::GET,     "/api/mesh/installs/{id}/events", SignedIn, "mesh.install.watch", || get(mesh::install_events)),
     ]
 }
 

@@ -148,6 +148,49 @@ pub async fn apply(
     Ok(to_value(&applied))
 }
 
+/// What an apply did to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Created,
+    Configured,
+    Unchanged,
+}
+
+impl Applied {
+    /// As `kubectl apply` says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applied::Created => "created",
+            Applied::Configured => "configured",
+            Applied::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// Applies `body` for real and says whether it created, changed or left
+/// the object as it was (by its resourceVersion).
+pub async fn apply_reporting(client: &kube::Client, body: &Value) -> Result<Applied, ApplyError> {
+    let object = ObjectRef::of(body)?;
+    let api = api_for(client, &object).await?;
+    let before = api
+        .get_opt(&object.name)
+        .await
+        .map_err(|e| ApplyError::from_kube(&object.title(), e))?
+        .and_then(|o| o.metadata.resource_version);
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let after = api
+        .patch(&object.name, &params, &Patch::Apply(body))
+        .await
+        .map_err(|e| ApplyError::from_kube(&object.title(), e))?
+        .metadata
+        .resource_version;
+    Ok(match before {
+        None => Applied::Created,
+        Some(rv) if Some(&rv) == after.as_ref() => Applied::Unchanged,
+        Some(_) => Applied::Configured,
+    })
+}
+
 /// What applying `body` would change: the live object against a dry run.
 pub async fn review(client: &kube::Client, body: &Value) -> Result<ObjectDiff, ApplyError> {
     let object = ObjectRef::of(body)?;

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod hub;
+pub mod install;
 pub mod registry;
 pub mod watch;
 
@@ -27,6 +28,7 @@ pub struct FleetService {
     hub: Arc<Hub>,
     members: Arc<HashMap<String, Arc<Mutex<MemberState>>>>,
     clients: Arc<HashMap<String, Result<kube::Client, String>>>,
+    admins: Arc<Vec<String>>,
     _tasks: Arc<Tasks>,
 }
 
@@ -75,6 +77,12 @@ impl FleetService {
         let mut members = HashMap::new();
         let mut tasks = Vec::new();
         let mut clients = HashMap::new();
+        let admins = registry
+            .members
+            .iter()
+            .filter(|r| r.admin)
+            .map(|r| r.member.name.to_string())
+            .collect();
         for registered in registry.members {
             clients.insert(
                 registered.member.name.to_string(),
@@ -98,6 +106,7 @@ impl FleetService {
             hub,
             members: Arc::new(members),
             clients: Arc::new(clients),
+            admins: Arc::new(admins),
             _tasks: Arc::new(Tasks(tasks)),
         }
     }
@@ -125,6 +134,12 @@ impl FleetService {
                 reason: reason.clone(),
             }),
         }
+    }
+
+    /// Whether the fleet description marks member `name` as an on-prem
+    /// admin cluster.
+    pub fn is_admin(&self, name: &str) -> bool {
+        self.admins.iter().any(|a| a == name)
     }
 
     /// A namespace of a member and its pods; `None` if either is unknown.

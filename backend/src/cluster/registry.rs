@@ -21,6 +21,8 @@ pub struct Registry {
 /// One member and how to reach it, or why it cannot be reached.
 pub struct Registered {
     pub member: Member,
+    /// An on-prem admin cluster (nothing is installed on those).
+    pub admin: bool,
     pub client: Result<kube::Client, String>,
 }
 
@@ -96,7 +98,11 @@ impl Registry {
                 config_cluster: config_cluster.as_deref() == Some(d.name.as_str()),
             };
             let client = client_for(&config, &member.context, kubeconfig).await;
-            members.push(Registered { member, client });
+            members.push(Registered {
+                member,
+                admin: d.admin,
+                client,
+            });
         }
         Ok(Self {
             name: description.as_ref().map(|d| d.fleet.name.clone()),

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod fleet;
 pub mod json;
+pub mod mesh;
 pub mod meta;
 pub mod session;
 pub mod spa;

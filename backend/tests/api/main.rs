@@ -8,11 +8,13 @@
 
 mod accounts;
 mod audit;
+mod ca;
 mod cli;
 mod csrf;
 mod fleet;
 mod forwarded;
 mod matrix;
+mod mesh;
 mod meta;
 mod proxy;
 mod rate_limit;

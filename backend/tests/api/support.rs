@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use axum::Router;
@@ -11,6 +12,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, Response, StatusCode, header};
 use backend::auth::bootstrap;
 use backend::auth::{AuthSettings, HashCost};
+use backend::ca::{CertificateAuthority, embedded};
 use backend::clock::{Clock, ManualTime};
 use backend::cluster::{FleetService, Registry, WatchTiming};
 use backend::store::Store;
@@ -117,6 +119,18 @@ pub async fn test_store_shared() -> SharedStore {
     }
 }
 
+/// The mesh CA on the test token: SoftHSM2 under `target/softhsm`, where
+/// the workspace's `.cargo/config.toml` points `SOFTHSM2_CONF`. One session
+/// for the whole test binary.
+pub fn test_ca() -> CertificateAuthority {
+    static CA: OnceLock<CertificateAuthority> = OnceLock::new();
+    CA.get_or_init(|| {
+        let token = embedded::token_from_env(embedded::LABEL).unwrap();
+        CertificateAuthority::open(&token).unwrap()
+    })
+    .clone()
+}
+
 /// Auth settings for tests: cheap password hashing, otherwise the defaults.
 pub fn test_auth() -> AuthSettings {
     AuthSettings {
@@ -195,7 +209,8 @@ impl TestConsole {
             sandbox: true,
             auth: test_auth(),
         };
-        let state = AppState::with_fleet(settings, test_store().await, clock, members);
+        let state =
+            AppState::with_fleet(settings, test_store().await, clock, members).with_ca(test_ca());
         Self {
             app: backend::app(state.clone()),
             state,

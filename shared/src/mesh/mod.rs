@@ -5,11 +5,17 @@
 //! objects a revisioned install applies. All pure: the backend gathers the
 //! inputs (fleet snapshot, Services, membership) and applies the plan.
 
+pub mod install;
+pub mod migration;
 pub mod plan;
 pub mod preflight;
 pub mod revision;
 pub mod settings;
 
+pub use install::{
+    InstallContext, InstallPhase, InstallProgress, InstallRequest, InstallStep, PlanRequest,
+    PlanReview, StepState,
+};
 pub use plan::{Content, Plan, PlannedObject};
 pub use preflight::{
     Check, CheckResult, InstallBlocked, Override, OverrideError, PreflightInput, PreflightReport,

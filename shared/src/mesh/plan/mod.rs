@@ -10,6 +10,7 @@
 //! labelled namespaces are not refused by a webhook with no server.
 
 mod istiod;
+mod operator;
 mod webhooks;
 
 use serde::{Deserialize, Serialize};
@@ -90,6 +91,8 @@ impl PlannedObject {
 pub struct Plan {
     pub cluster: crate::ClusterName,
     pub settings: InstallSettings,
+    /// The trust domain of the mesh's workload identities.
+    pub trust_domain: String,
     pub objects: Vec<PlannedObject>,
 }
 
@@ -141,6 +144,7 @@ impl Plan {
         Ok(Self {
             cluster: cluster.name().clone(),
             settings: settings.clone(),
+            trust_domain: trust_domain.as_str().to_owned(),
             objects,
         })
     }

@@ -244,3 +244,24 @@ fn plans_round_trip_as_json() {
     assert!(!json.contains("PRIVATE KEY"));
     assert_eq!(serde_json::from_str::<Plan>(&json).expect("parses"), p);
 }
+
+#[test]
+fn the_istio_operator_file_carries_the_settings() {
+    let p = plan("onprem-vmware-1", CaMode::IstioCaPluginCerts);
+    let op = p.istio_operator();
+    assert_eq!(op["kind"], "IstioOperator");
+    assert_eq!(op["spec"]["revision"], "asm-1106-2");
+    assert_eq!(op["spec"]["tag"], "1.10.6-asm.2");
+    assert_eq!(op["spec"]["profile"], "asm-multicloud");
+    assert_eq!(op["spec"]["meshConfig"]["trustDomain"], p.trust_domain.as_str());
+    assert_eq!(
+        op["spec"]["values"]["global"]["multiCluster"]["clusterName"],
+        "onprem-vmware-1"
+    );
+    assert!(op["spec"]["values"]["global"].get("caAddress").is_none());
+    let mesh_ca = plan("gke-eu", CaMode::MeshCa).istio_operator();
+    assert_eq!(
+        mesh_ca["spec"]["values"]["global"]["caAddress"],
+        "meshca.googleapis.com:443"
+    );
+}

@@ -1,0 +1,60 @@
+//! What can go wrong with the mesh CA, worded so an operator can act on it:
+//! each token error names the module and label, each certificate error what
+//! was being built or checked.
+
+use std::path::PathBuf;
+
+/// A failure of the token, of issuing, or of checking a `cacerts` bundle.
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    #[error("cannot load the PKCS#11 module {module}: {source}")]
+    Module {
+        module: PathBuf,
+        source: cryptoki::error::Error,
+    },
+    #[error("the PKCS#11 module {module} has no token labelled {label:?} (tokens: {found})")]
+    TokenNotFound {
+        module: PathBuf,
+        label: String,
+        found: String,
+    },
+    #[error("cannot read the PIN of token {label:?} from {path}: {reason}")]
+    PinFile {
+        label: String,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("the PIN in {pin_file} is wrong for token {label:?} (module {module})")]
+    WrongPin {
+        module: PathBuf,
+        label: String,
+        pin_file: PathBuf,
+    },
+    #[error("token {label:?}: cannot {action}: {source}")]
+    Token {
+        label: String,
+        action: String,
+        source: cryptoki::error::Error,
+    },
+    #[error("token {label:?}: {problem}")]
+    TokenContent { label: String, problem: String },
+    #[error("cannot build the {what}: {source}")]
+    Certificate { what: String, source: rcgen::Error },
+    #[error("invalid trust domain: {0}")]
+    TrustDomain(shared::InvalidName),
+    #[error("the cacerts bundle is not valid: {0}")]
+    InvalidBundle(String),
+    #[error("the issued chain does not verify against the mesh root: {0}")]
+    ChainRejected(webpki::Error),
+    #[error("embedded SoftHSM2 token: {0}")]
+    Embedded(String),
+    #[error("the CA task stopped: {0}")]
+    Task(String),
+}
+
+impl CaError {
+    pub(crate) fn certificate(what: impl Into<String>) -> impl FnOnce(rcgen::Error) -> Self {
+        let what = what.into();
+        move |source| Self::Certificate { what, source }
+    }
+}

@@ -1,0 +1,177 @@
+//! The mesh CA for Istio CA mode with plug-in certificates (SPEC §2.2): one
+//! root per mesh whose key lives in a PKCS#11 token and never leaves it, and
+//! per cluster an intermediate CA signed through the token, delivered as the
+//! four PEMs of secret `cacerts` after its chain verified with
+//! rustls-webpki. The console keeps no intermediate key.
+
+mod config;
+mod ecdsa;
+pub mod embedded;
+mod error;
+mod issue;
+mod pem_text;
+mod root;
+mod token;
+mod verify;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use shared::ClusterName;
+use shared::mesh::MeshId;
+use shared::mesh::plan::CACERTS_KEYS;
+use time::OffsetDateTime;
+
+pub use config::{SOFTHSM2_MODULE, TokenConfig};
+pub use error::CaError;
+pub use verify::{verify_cacerts, verify_cacerts_at};
+
+use token::Token;
+
+/// The console's certificate authority: a logged-in session on the token
+/// holding the mesh roots. Cheap to clone; usable from any thread.
+#[derive(Clone)]
+pub struct CertificateAuthority {
+    token: Arc<Token>,
+    config: Arc<TokenConfig>,
+}
+
+impl fmt::Debug for CertificateAuthority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CertificateAuthority")
+            .field("module", &self.config.module)
+            .field("token_label", &self.config.token_label)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A mesh's root certificate as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootCertificate {
+    pub pem: String,
+    /// SHA-256 of the DER, `AA:BB:…`.
+    pub sha256_fingerprint: String,
+    /// The subject, e.g. `O=proj-1, CN=meshdeck root CA proj-1`.
+    pub subject: String,
+    /// Expiry, Unix seconds.
+    pub not_after: i64,
+}
+
+/// The contents of secret `cacerts` for one cluster: exactly
+/// [`CACERTS_KEYS`]. Its `Debug` leaves the key out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CaCerts {
+    /// `ca-cert.pem`: the cluster's intermediate CA certificate.
+    pub ca_cert_pem: String,
+    /// `ca-key.pem`: the intermediate's private key (PKCS#8).
+    pub ca_key_pem: String,
+    /// `root-cert.pem`: the mesh root.
+    pub root_cert_pem: String,
+    /// `cert-chain.pem`: intermediate then root.
+    pub cert_chain_pem: String,
+}
+
+impl CaCerts {
+    /// Secret data: key name to PEM, the four [`CACERTS_KEYS`].
+    pub fn secret_data(&self) -> BTreeMap<String, String> {
+        let [ca_cert, ca_key, root_cert, cert_chain] = CACERTS_KEYS;
+        BTreeMap::from([
+            (ca_cert.to_owned(), self.ca_cert_pem.clone()),
+            (ca_key.to_owned(), self.ca_key_pem.clone()),
+            (root_cert.to_owned(), self.root_cert_pem.clone()),
+            (cert_chain.to_owned(), self.cert_chain_pem.clone()),
+        ])
+    }
+}
+
+impl fmt::Debug for CaCerts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaCerts")
+            .field("ca_cert_pem", &self.ca_cert_pem)
+            .field("ca_key_pem", &"<redacted>")
+            .field("root_cert_pem", &self.root_cert_pem)
+            .field("cert_chain_pem", &self.cert_chain_pem)
+            .finish()
+    }
+}
+
+impl CertificateAuthority {
+    /// Loads the module, finds the token by label and logs in with the PIN
+    /// from the PIN file. Blocking (module load, login): call at startup or
+    /// from a blocking thread.
+    pub fn open(config: &TokenConfig) -> Result<Self, CaError> {
+        Ok(Self {
+            token: Arc::new(Token::open(config)?),
+            config: Arc::new(config.clone()),
+        })
+    }
+
+    /// Where the token is.
+    pub fn token(&self) -> &TokenConfig {
+        &self.config
+    }
+
+    /// The mesh's root certificate, created on first use: an EC P-256 key
+    /// pair generated in the token (sensitive, not extractable) and a
+    /// self-signed certificate (10 years) signed through the token and
+    /// stored in it. The same mesh id gives the same root, across restarts.
+    pub async fn root(&self, mesh: &MeshId) -> Result<RootCertificate, CaError> {
+        let token = self.token.clone();
+        let mesh = mesh.clone();
+        let (now, serial) = (OffsetDateTime::now_utc(), random_serial());
+        blocking(move || {
+            token.with_session(|session| {
+                let (der, _) = root::load_or_create(session, &mesh, now, serial)?;
+                root::describe(&der)
+            })
+        })
+        .await
+    }
+
+    /// A new intermediate CA for `cluster` in `mesh` (P-256 key made here,
+    /// one year, `pathlen:0`), signed by the mesh root through the token
+    /// (created first if needed), checked with [`verify_cacerts`] for
+    /// `trust_domain`. The console does not keep it.
+    pub async fn issue_intermediate(
+        &self,
+        mesh: &MeshId,
+        cluster: &ClusterName,
+        trust_domain: &str,
+    ) -> Result<CaCerts, CaError> {
+        let token = self.token.clone();
+        let (mesh, cluster, trust_domain) =
+            (mesh.clone(), cluster.clone(), trust_domain.to_owned());
+        let now = OffsetDateTime::now_utc();
+        let (root_serial, serial) = (random_serial(), random_serial());
+        blocking(move || {
+            let certs = token.with_session(|session| {
+                let (root_der, root_key) = root::load_or_create(session, &mesh, now, root_serial)?;
+                issue::intermediate(&root_der, &root_key, &mesh, &cluster, now, serial)
+            })?;
+            verify_cacerts_at(&certs, &trust_domain, now)?;
+            Ok(certs)
+        })
+        .await
+    }
+}
+
+/// Runs token work on a blocking thread: PKCS#11 calls block.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, CaError> + Send + 'static,
+) -> Result<T, CaError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| CaError::Task(e.to_string()))?
+}
+
+/// A positive, unpredictable certificate serial number.
+fn random_serial() -> [u8; 16] {
+    let mut serial: [u8; 16] = rand::random();
+    serial[0] &= 0x7f;
+    serial[0] |= 0x01;
+    serial
+}

@@ -1,0 +1,135 @@
+//! The mesh's root CA: one per mesh id, its key pair generated inside the
+//! token and its self-signed certificate signed through the token, then
+//! kept in the token beside the key so that every later call (and every
+//! restart) returns the same root.
+//!
+//! Find-or-create is atomic within the process; two processes creating the
+//! first root of the same mesh on one token at the same moment could each
+//! make one (one console per token is the deployment this serves).
+
+use std::sync::{Mutex, PoisonError};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyUsagePurpose,
+    SerialNumber,
+};
+use sha2::{Digest, Sha256};
+use shared::mesh::MeshId;
+use time::{Duration, OffsetDateTime};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::pem_text::certificate_pem;
+use super::token::{TokenKey, TokenSession};
+use super::{CaError, RootCertificate};
+
+/// How long a root is valid.
+const ROOT_VALIDITY: Duration = Duration::days(3650);
+/// Clocks of the machines that check certificates may lag a little.
+pub(crate) const BACKDATE: Duration = Duration::minutes(5);
+
+/// Held while a root is looked up or created: every session of the
+/// process (one per opened [`super::CertificateAuthority`]) takes turns.
+static FIND_OR_CREATE: Mutex<()> = Mutex::new(());
+
+/// The `CKA_LABEL` of the mesh's root key pair and certificate.
+pub(crate) fn object_label(mesh: &MeshId) -> String {
+    format!("meshdeck-root-{mesh}")
+}
+
+/// The `CKA_ID` tying the root's key pair and certificate together.
+fn object_id(mesh: &MeshId) -> Vec<u8> {
+    Sha256::digest(object_label(mesh).as_bytes())[..16].to_vec()
+}
+
+/// The root certificate's contents.
+pub(crate) fn root_params(
+    mesh: &MeshId,
+    now: OffsetDateTime,
+    serial: [u8; 16],
+) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    let mut name = DistinguishedName::new();
+    name.push(DnType::OrganizationName, mesh.as_str());
+    name.push(DnType::CommonName, format!("meshdeck root CA {mesh}"));
+    params.distinguished_name = name;
+    // One level of intermediates (one per cluster) below the root.
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    params.not_before = now - BACKDATE;
+    params.not_after = now + ROOT_VALIDITY;
+    params.serial_number = Some(SerialNumber::from_slice(&serial));
+    params
+}
+
+/// The mesh's root certificate (DER) and its key, created in the token
+/// the first time.
+pub(crate) fn load_or_create<'s>(
+    session: &'s TokenSession<'s>,
+    mesh: &MeshId,
+    now: OffsetDateTime,
+    serial: [u8; 16],
+) -> Result<(Vec<u8>, TokenKey<'s>), CaError> {
+    let _turn = FIND_OR_CREATE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let label = object_label(mesh);
+    let id = object_id(mesh);
+    let stored = session.certificate(&label)?;
+    let key = match session.key(&label)? {
+        Some(key) => key,
+        None if stored.is_some() => {
+            return Err(CaError::TokenContent {
+                label: session.token_label().to_owned(),
+                problem: format!("the root certificate {label:?} is there but its key is not"),
+            });
+        }
+        None => session.generate_key(&label, &id)?,
+    };
+    if let Some(der) = stored {
+        let (_, cert) = parse(&der)?;
+        if cert.public_key().subject_public_key.data.as_ref()
+            != rcgen::PublicKeyData::der_bytes(&key)
+        {
+            return Err(CaError::TokenContent {
+                label: session.token_label().to_owned(),
+                problem: format!("the root certificate {label:?} does not belong to its key"),
+            });
+        }
+        return Ok((der, key));
+    }
+    let cert = root_params(mesh, now, serial)
+        .self_signed(&key)
+        .map_err(|e| {
+            key.take_failure()
+                .unwrap_or_else(|| CaError::certificate(format!("root certificate of {mesh}"))(e))
+        })?;
+    let der = cert.der().to_vec();
+    let (_, parsed) = parse(&der)?;
+    session.store_certificate(&label, &id, parsed.subject().as_raw(), &der)?;
+    Ok((der, key))
+}
+
+/// What the console shows of a root.
+pub(crate) fn describe(der: &[u8]) -> Result<RootCertificate, CaError> {
+    let (_, cert) = parse(der)?;
+    let fingerprint = Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":");
+    Ok(RootCertificate {
+        pem: certificate_pem(der),
+        sha256_fingerprint: fingerprint,
+        subject: cert.subject().to_string(),
+        not_after: cert.validity().not_after.timestamp(),
+    })
+}
+
+fn parse(der: &[u8]) -> Result<(&[u8], X509Certificate<'_>), CaError> {
+    X509Certificate::from_der(der)
+        .map_err(|e| CaError::InvalidBundle(format!("the root certificate does not parse: {e}")))
+}

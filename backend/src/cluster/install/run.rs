@@ -1,0 +1,264 @@
+//! Running a reviewed plan: every object applied in order under the
+//! console's field manager, `cacerts` issued from the mesh root, a wait
+//! for istiod before the webhooks that need it, and a final check that
+//! istiod's pods are Ready and carry the revision. Each step's state is
+//! published as it changes; a failed run stops at its step, and running
+//! the same plan again finishes it (applies are idempotent).
+
+use shared::Outcome;
+use shared::mesh::{
+    Content, InstallPhase, InstallProgress, InstallRequest, InstallStep, Override, Plan, StepState,
+};
+use tokio::sync::watch;
+
+use super::{InstallTiming, inspect, lock};
+use crate::audit::{self, Actor, Event};
+use crate::cluster::apply::{self, ApplyError};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// What one step does.
+#[derive(Debug, Clone, Copy)]
+enum Work {
+    /// Applies the plan's object at this index.
+    Apply(usize),
+    WaitForIstiod,
+    Verify,
+}
+
+/// Starts applying reviewed plan `request.plan` on its cluster; returns
+/// the run's first progress and the override reason it was given.
+pub async fn start(
+    state: &AppState,
+    request: InstallRequest,
+    actor: Actor,
+) -> Result<InstallProgress, AppError> {
+    let now = state.clock().now();
+    let installs = state.installs();
+    let stored = installs.plan(&request.plan, now).ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no reviewed plan {:?}: plans expire 30 minutes after review; review the install again",
+            request.plan
+        ))
+    })?;
+    let override_ = request
+        .override_reason
+        .as_deref()
+        .map(Override::new)
+        .transpose()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    stored
+        .review
+        .preflight
+        .allow(override_.as_ref())
+        .map_err(|blocked| AppError::Conflict(blocked.to_string()))?;
+    let cluster = stored.plan.cluster.to_string();
+    let client = state.fleet().client(&cluster)?;
+    let (work, steps) = steps_of(&stored.plan);
+    let progress = InstallProgress {
+        id: format!("{}-{}", stored.review.id, now),
+        plan: stored.review.id.clone(),
+        cluster: stored.plan.cluster.clone(),
+        revision: stored.plan.settings.revision.to_string(),
+        phase: InstallPhase::Running,
+        steps,
+        by: actor.name.clone(),
+        started: now,
+    };
+    let tx = {
+        let mut runs = lock(&installs.inner.runs);
+        if let Some(running) = runs.values().find(|r| {
+            let p = r.borrow();
+            p.cluster == progress.cluster && p.phase == InstallPhase::Running
+        }) {
+            return Err(AppError::Conflict(format!(
+                "an install of {} is already running on {cluster} (run {}); wait for it to finish",
+                running.borrow().revision,
+                running.borrow().id
+            )));
+        }
+        let (tx, _) = watch::channel(progress.clone());
+        runs.insert(progress.id.clone(), tx.clone());
+        tx
+    };
+    let runner = Runner {
+        state: state.clone(),
+        client,
+        plan: stored.plan,
+        tx,
+        timing: installs.timing(),
+    };
+    tokio::spawn(runner.run(work, actor));
+    Ok(progress)
+}
+
+/// The steps of `plan`: its objects in order, with the wait for istiod
+/// just before the first webhook (so no pod is refused by a webhook
+/// without a server), then verification.
+fn steps_of(plan: &Plan) -> (Vec<Work>, Vec<InstallStep>) {
+    let istiod = plan.settings.revision.istiod();
+    let first_webhook = plan
+        .objects
+        .iter()
+        .position(|o| o.kind.ends_with("WebhookConfiguration"))
+        .unwrap_or(plan.objects.len());
+    let mut work = Vec::new();
+    let mut steps = Vec::new();
+    let pending = |title: String| InstallStep {
+        title,
+        state: StepState::Pending,
+    };
+    for (i, object) in plan.objects.iter().enumerate() {
+        if i == first_webhook {
+            work.push(Work::WaitForIstiod);
+            steps.push(pending(format!("Wait for {istiod} to become Ready")));
+        }
+        work.push(Work::Apply(i));
+        steps.push(pending(match object.content {
+            Content::IssuedCaCerts { .. } => format!("Issue and write {}", object.title()),
+            Content::Manifest { .. } => format!("Apply {}", object.title()),
+        }));
+    }
+    if first_webhook == plan.objects.len() {
+        work.push(Work::WaitForIstiod);
+        steps.push(pending(format!("Wait for {istiod} to become Ready")));
+    }
+    work.push(Work::Verify);
+    steps.push(pending(format!(
+        "Verify {istiod} pods are Ready and labelled istio.io/rev={}",
+        plan.settings.revision
+    )));
+    (work, steps)
+}
+
+struct Runner {
+    state: AppState,
+    client: kube::Client,
+    plan: Plan,
+    tx: watch::Sender<InstallProgress>,
+    timing: InstallTiming,
+}
+
+impl Runner {
+    async fn run(self, work: Vec<Work>, actor: Actor) {
+        let mut failed = None;
+        for (index, step) in work.into_iter().enumerate() {
+            self.set(index, StepState::Running);
+            match self.perform(step).await {
+                Ok(outcome) => self.set(index, StepState::Done { outcome }),
+                Err(message) => {
+                    self.set(
+                        index,
+                        StepState::Failed {
+                            message: message.clone(),
+                        },
+                    );
+                    failed = Some(message);
+                    break;
+                }
+            }
+        }
+        let phase = if failed.is_some() {
+            InstallPhase::Failed
+        } else {
+            InstallPhase::Succeeded
+        };
+        self.tx.send_modify(|p| p.phase = phase);
+        self.audit(actor, failed).await;
+    }
+
+    fn set(&self, index: usize, state: StepState) {
+        self.tx.send_modify(|p| {
+            if let Some(step) = p.steps.get_mut(index) {
+                step.state = state;
+            }
+        });
+    }
+
+    async fn perform(&self, work: Work) -> Result<String, String> {
+        let cluster = self.plan.cluster.as_str();
+        let on_cluster = |e: ApplyError| format!("{cluster}: {e}");
+        match work {
+            Work::Apply(i) => {
+                let object = &self.plan.objects[i];
+                match &object.content {
+                    Content::Manifest { body } => apply::apply_reporting(&self.client, body)
+                        .await
+                        .map(|a| a.as_str().to_owned())
+                        .map_err(on_cluster),
+                    Content::IssuedCaCerts { .. } => {
+                        super::cacerts::ensure(&self.state, &self.client, &self.plan).await
+                    }
+                }
+            }
+            Work::WaitForIstiod => self.wait_for_istiod().await,
+            Work::Verify => {
+                let revision = self.plan.settings.revision.as_str();
+                let (checked, offenders) = inspect::istiod_pod_revisions(&self.client, revision)
+                    .await
+                    .map_err(on_cluster)?;
+                let state = inspect::istiod(&self.client, revision)
+                    .await
+                    .map_err(on_cluster)?;
+                if checked == 0 || !offenders.is_empty() || state.ready_pods == 0 {
+                    return Err(format!(
+                        "{cluster}: istiod-{revision} has {checked} pods, {} Ready; not labelled istio.io/rev={revision}: {}",
+                        state.ready_pods,
+                        if offenders.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            offenders.join(", ")
+                        }
+                    ));
+                }
+                Ok(format!(
+                    "{}/{checked} pods Ready, all labelled istio.io/rev={revision}",
+                    state.ready_pods
+                ))
+            }
+        }
+    }
+
+    async fn wait_for_istiod(&self) -> Result<String, String> {
+        let cluster = self.plan.cluster.as_str();
+        let revision = self.plan.settings.revision.as_str();
+        let deadline = tokio::time::Instant::now() + self.timing.ready_timeout;
+        loop {
+            let state = inspect::istiod(&self.client, revision)
+                .await
+                .map_err(|e| format!("{cluster}: {e}"))?;
+            if state.ready {
+                return Ok(format!("{}/{} pods Ready", state.ready_pods, state.pods));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "{cluster}: istiod-{revision} did not become Ready within {} s: {}",
+                    self.timing.ready_timeout.as_secs(),
+                    state.reason.unwrap_or_else(|| "no reason reported".into())
+                ));
+            }
+            tokio::time::sleep(self.timing.poll).await;
+        }
+    }
+
+    /// The run's end is audited too: the request was, but its outcome is
+    /// only known now.
+    async fn audit(&self, actor: Actor, failed: Option<String>) {
+        let outcome = if failed.is_some() {
+            Outcome::Failure
+        } else {
+            Outcome::Success
+        };
+        let progress = self.tx.borrow().clone();
+        let mut event = Event::new("mesh.install.finish", outcome)
+            .cluster(self.plan.cluster.to_string())
+            .target(format!("revision {}", self.plan.settings.revision))
+            .param("run", &progress.id);
+        if let Some((step, _)) = progress.failure() {
+            event = event.param("failed_step", step);
+        }
+        if let Err(err) = audit::record(&self.state, actor, None, event).await {
+            tracing::error!(error = %err, "the audit log refused an install's end");
+        }
+    }
+}

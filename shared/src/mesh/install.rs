@@ -1,0 +1,121 @@
+//! What the console and the backend exchange about an install: the plan
+//! the operator reviews (preflight, per-object diff) and the progress of a
+//! running install, step by step.
+
+use serde::{Deserialize, Serialize};
+
+use super::preflight::{InstallBlocked, PreflightReport};
+use super::settings::InstallSettings;
+use crate::ClusterName;
+use crate::diff::ObjectDiff;
+
+/// Asks for a reviewed plan: `settings` on `cluster`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanRequest {
+    pub cluster: ClusterName,
+    pub settings: InstallSettings,
+}
+
+/// A plan ready for review: what preflight found and what applying each
+/// object would change on the live cluster (a server-side dry run).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanReview {
+    /// Names the plan when the operator applies it.
+    pub id: String,
+    pub cluster: ClusterName,
+    pub settings: InstallSettings,
+    pub preflight: PreflightReport,
+    /// Set when failed checks block the install (an override may lift it).
+    pub blocked: Option<InstallBlocked>,
+    /// In apply order.
+    pub objects: Vec<ObjectDiff>,
+}
+
+/// Applies a reviewed plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallRequest {
+    pub plan: String,
+    /// Why failed checks do not matter here (see
+    /// [`super::Override`]); audited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+}
+
+/// Where one step of an install is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum StepState {
+    Pending,
+    Running,
+    Done {
+        /// What happened, e.g. `created`, `configured`, `unchanged`.
+        outcome: String,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+/// One step: applying an object, waiting for istiod, verifying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallStep {
+    pub title: String,
+    #[serde(flatten)]
+    pub state: StepState,
+}
+
+/// Where an install as a whole is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstallPhase {
+    Running,
+    /// Every object applied, istiod Ready and its pods on the revision.
+    Succeeded,
+    /// A step failed; re-running the plan continues from the live state.
+    Failed,
+}
+
+/// A running or finished install.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallProgress {
+    pub id: String,
+    pub plan: String,
+    pub cluster: ClusterName,
+    pub revision: String,
+    pub phase: InstallPhase,
+    pub steps: Vec<InstallStep>,
+    /// The operator who started it.
+    pub by: String,
+    /// Unix milliseconds.
+    pub started: i64,
+}
+
+impl InstallProgress {
+    /// The failed step, if any.
+    pub fn failure(&self) -> Option<(&str, &str)> {
+        self.steps.iter().find_map(|s| match &s.state {
+            StepState::Failed { message } => Some((s.title.as_str(), message.as_str())),
+            _ => None,
+        })
+    }
+
+    /// Steps finished, of all.
+    pub fn done(&self) -> (usize, usize) {
+        let done = self
+            .steps
+            .iter()
+            .filter(|s| matches!(s.state, StepState::Done { .. }))
+            .count();
+        (done, self.steps.len())
+    }
+}
+
+/// What preflight reads from a cluster beyond the fleet snapshot, so the
+/// console can run the same checks in the browser as the settings change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallContext {
+    pub cluster: ClusterName,
+    pub services: Vec<super::ServicePorts>,
+    pub membership: Option<String>,
+    pub admin: bool,
+}
