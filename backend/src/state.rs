@@ -8,6 +8,7 @@ use crate::auth::{AuthSettings, secrets};
 use crate::clock::Clock;
 use crate::cluster::FleetService;
 use crate::cluster::install::Installs;
+use crate::cluster::migration::Migrations;
 use crate::store::Store;
 
 /// The settings [`AppState`] is built from.
@@ -33,6 +34,7 @@ struct Inner {
     clock: Clock,
     fleet: FleetService,
     installs: Installs,
+    migrations: Migrations,
     limiter: SignInLimiter,
     decoy_hash: String,
     csrf_key: String,
@@ -54,6 +56,7 @@ impl AppState {
                 clock,
                 fleet,
                 installs: Installs::default(),
+                migrations: Migrations::default(),
                 limiter,
                 decoy_hash,
                 csrf_key: secrets::random_token(),
@@ -84,6 +87,11 @@ impl AppState {
     /// Reviewed install plans and install runs.
     pub fn installs(&self) -> &Installs {
         &self.inner.installs
+    }
+
+    /// Per-namespace migrate, rollback and finish runs.
+    pub fn migrations(&self) -> &Migrations {
+        &self.inner.migrations
     }
 
     pub fn ca(&self) -> Option<&crate::ca::CertificateAuthority> {

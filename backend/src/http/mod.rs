@@ -6,6 +6,7 @@ pub mod fleet;
 pub mod json;
 pub mod mesh;
 pub mod meta;
+pub mod migration;
 pub mod session;
 pub mod spa;
 

@@ -15,6 +15,7 @@ mod forwarded;
 mod matrix;
 mod mesh;
 mod meta;
+mod migration;
 mod proxy;
 mod rate_limit;
 mod session;
