@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::cluster::FleetService;
 use crate::cluster::install::Installs;
 use crate::cluster::migration::Migrations;
+use crate::cluster::migration::waves::Waves;
 use crate::store::Store;
 
 /// The settings [`AppState`] is built from.
@@ -35,6 +36,7 @@ struct Inner {
     fleet: FleetService,
     installs: Installs,
     migrations: Migrations,
+    waves: Waves,
     limiter: SignInLimiter,
     decoy_hash: String,
     csrf_key: String,
@@ -57,6 +59,7 @@ impl AppState {
                 fleet,
                 installs: Installs::default(),
                 migrations: Migrations::default(),
+                waves: Waves::default(),
                 limiter,
                 decoy_hash,
                 csrf_key: secrets::random_token(),
@@ -92,6 +95,11 @@ impl AppState {
     /// Per-namespace migrate, rollback and finish runs.
     pub fn migrations(&self) -> &Migrations {
         &self.inner.migrations
+    }
+
+    /// Wave runs this console drives.
+    pub fn waves(&self) -> &Waves {
+        &self.inner.waves
     }
 
     pub fn ca(&self) -> Option<&crate::ca::CertificateAuthority> {

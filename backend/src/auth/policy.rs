@@ -14,7 +14,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, fleet, mesh, meta, migration, session};
+use crate::http::{accounts, audit, fleet, mesh, meta, migration, session, waves};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -67,6 +67,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     "/api/clusters/{name}/namespaces/{namespace}/verify", SignedIn, "namespace.verify", || get(migration::verify_namespace)),
         e(M::GET,     "/api/clusters/{name}/ingress-gateway", SignedIn, "gateway.read", || get(migration::get_ingress_gateway)),
         e(M::PUT,     "/api/clusters/{name}/ingress-gateway/load-balancer-ip", Act(MigrateNamespaces), "gateway.address", || put(migration::set_load_balancer_ip)),
+        e(M::POST,    "/api/mesh/waves/proposal",      Act(MigrateNamespaces), "mesh.wave.propose", || post(waves::propose_waves)),
+        e(M::POST,    "/api/mesh/waves",               Act(MigrateNamespaces), "mesh.wave.run",     || post(waves::create_wave_run)),
+        e(M::GET,     "/api/mesh/waves",               SignedIn,  "mesh.wave.list",  || get(waves::list_wave_runs)),
+        e(M::GET,     "/api/mesh/waves/{id}",          SignedIn,  "mesh.wave.read",  || get(waves::get_wave_run)),
+        e(M::GET,     "/api/mesh/waves/{id}/events",   SignedIn,  "mesh.wave.watch", || get(waves::wave_run_events)),
+        e(M::POST,    "/api/mesh/waves/{id}/resume",   Act(MigrateNamespaces), "mesh.wave.resume",   || post(waves::resume_wave_run)),
+        e(M::POST,    "/api/mesh/waves/{id}/skip",     Act(MigrateNamespaces), "mesh.wave.skip",     || post(waves::skip_wave)),
+        e(M::POST,    "/api/mesh/waves/{id}/rollback", Act(MigrateNamespaces), "mesh.wave.rollback", || post(waves::roll_back_wave)),
     ]
 }
 

@@ -9,6 +9,7 @@ pub mod meta;
 pub mod migration;
 pub mod session;
 pub mod spa;
+pub mod waves;
 
 use axum::Router;
 use axum::extract::OriginalUri;

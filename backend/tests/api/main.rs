@@ -21,3 +21,4 @@ mod rate_limit;
 mod session;
 mod spa;
 mod support;
+mod waves;

@@ -9,6 +9,7 @@ pub mod control_plane;
 pub mod gateway;
 mod run;
 pub mod verify;
+pub mod waves;
 pub mod workload;
 
 use std::collections::HashMap;

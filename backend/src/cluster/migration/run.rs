@@ -299,8 +299,10 @@ impl Runner {
         } else {
             InstallPhase::Succeeded
         };
-        self.tx.send_modify(|r| r.phase = phase);
+        // Audited before the end is published: whoever sees the run end
+        // finds its entry.
         self.audit(actor).await;
+        self.tx.send_modify(|r| r.phase = phase);
     }
 
     fn set(&self, index: usize, state: StepState) {

@@ -135,6 +135,8 @@ pub enum WaveState {
     Failed,
     /// The operator moved on without it passing.
     Skipped,
+    /// The operator asked for its namespaces to be rolled back.
+    RollingBack,
     /// The operator rolled its namespaces back, then moved on.
     RolledBack,
 }
@@ -224,7 +226,10 @@ impl WaveRun {
         self.waves.iter().position(|w| {
             matches!(
                 w.state,
-                WaveState::Pending | WaveState::Running | WaveState::Failed
+                WaveState::Pending
+                    | WaveState::Running
+                    | WaveState::Failed
+                    | WaveState::RollingBack
             )
         })
     }
