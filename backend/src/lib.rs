@@ -203,6 +203,12 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     if let Some(ca) = ca {
         state = state.with_ca(ca);
     }
+    // Wave runs interrupted by the last shutdown carry on where they were.
+    match cluster::migration::waves::resume_all(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(runs = n, "resumed wave runs"),
+        Err(e) => tracing::error!(error = %e, "cannot resume wave runs"),
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -9,6 +9,8 @@ use crate::ca::CertificateAuthority;
 use crate::clock::Clock;
 use crate::cluster::FleetService;
 use crate::cluster::install::Installs;
+use crate::cluster::migration::Migrations;
+use crate::cluster::migration::waves::Waves;
 use crate::store::Store;
 
 /// The settings [`AppState`] is built from.
@@ -36,6 +38,8 @@ struct Inner {
     clock: Clock,
     fleet: FleetService,
     installs: Installs,
+    migrations: Migrations,
+    waves: Waves,
     limiter: SignInLimiter,
     decoy_hash: String,
     csrf_key: String,
@@ -57,6 +61,8 @@ impl AppState {
                 clock,
                 fleet,
                 installs: Installs::default(),
+                migrations: Migrations::default(),
+                waves: Waves::default(),
                 limiter,
                 decoy_hash,
                 csrf_key: secrets::random_token(),
@@ -101,6 +107,16 @@ impl AppState {
     /// Reviewed install plans and install runs.
     pub fn installs(&self) -> &Installs {
         &self.inner.installs
+    }
+
+    /// Per-namespace migrate, rollback and finish runs.
+    pub fn migrations(&self) -> &Migrations {
+        &self.inner.migrations
+    }
+
+    /// Wave runs this console drives.
+    pub fn waves(&self) -> &Waves {
+        &self.inner.waves
     }
 
     pub fn clock(&self) -> &Clock {

@@ -10,11 +10,11 @@
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, fleet, mesh, meta, session};
+use crate::http::{accounts, audit, fleet, mesh, meta, migration, session, waves};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -31,7 +31,7 @@ pub struct Endpoint {
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
     use Access::{Act, Admin, Public, SignedIn};
-    use shared::Action::InstallMesh;
+    use shared::Action::{InstallMesh, MigrateNamespaces};
     use Method as M;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
@@ -58,6 +58,23 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     "/api/mesh/installs",    SignedIn,  "mesh.install.list", || get(mesh::list_installs)),
         e(M::GET,     "/api/mesh/installs/{id}", SignedIn, "mesh.install.read", || get(mesh::get_install)),
         e(M::GET,     "/api/mesh/installs/{id}/events", SignedIn, "mesh.install.watch", || get(mesh::install_events)),
+        e(M::POST,    "/api/mesh/migrations/migrate",  Act(MigrateNamespaces), "mesh.migrate",  || post(migration::create_migration)),
+        e(M::POST,    "/api/mesh/migrations/rollback", Act(MigrateNamespaces), "mesh.rollback", || post(migration::create_rollback)),
+        e(M::POST,    "/api/mesh/migrations/finish",   Act(MigrateNamespaces), "mesh.finish",   || post(migration::create_finish)),
+        e(M::GET,     "/api/mesh/migrations",          SignedIn,  "mesh.migration.list",  || get(migration::list_migrations)),
+        e(M::GET,     "/api/mesh/migrations/{id}",     SignedIn,  "mesh.migration.read",  || get(migration::get_migration)),
+        e(M::GET,     "/api/mesh/migrations/{id}/events", SignedIn, "mesh.migration.watch", || get(migration::migration_events)),
+        e(M::GET,     "/api/clusters/{name}/namespaces/{namespace}/verify", SignedIn, "namespace.verify", || get(migration::verify_namespace)),
+        e(M::GET,     "/api/clusters/{name}/ingress-gateway", SignedIn, "gateway.read", || get(migration::get_ingress_gateway)),
+        e(M::PUT,     "/api/clusters/{name}/ingress-gateway/load-balancer-ip", Act(MigrateNamespaces), "gateway.address", || put(migration::set_load_balancer_ip)),
+        e(M::POST,    "/api/mesh/waves/proposal",      Act(MigrateNamespaces), "mesh.wave.propose", || post(waves::propose_waves)),
+        e(M::POST,    "/api/mesh/waves",               Act(MigrateNamespaces), "mesh.wave.run",     || post(waves::create_wave_run)),
+        e(M::GET,     "/api/mesh/waves",               SignedIn,  "mesh.wave.list",  || get(waves::list_wave_runs)),
+        e(M::GET,     "/api/mesh/waves/{id}",          SignedIn,  "mesh.wave.read",  || get(waves::get_wave_run)),
+        e(M::GET,     "/api/mesh/waves/{id}/events",   SignedIn,  "mesh.wave.watch", || get(waves::wave_run_events)),
+        e(M::POST,    "/api/mesh/waves/{id}/resume",   Act(MigrateNamespaces), "mesh.wave.resume",   || post(waves::resume_wave_run)),
+        e(M::POST,    "/api/mesh/waves/{id}/skip",     Act(MigrateNamespaces), "mesh.wave.skip",     || post(waves::skip_wave)),
+        e(M::POST,    "/api/mesh/waves/{id}/rollback", Act(MigrateNamespaces), "mesh.wave.rollback", || post(waves::roll_back_wave)),
     ]
 }
 

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod hub;
 pub mod install;
+pub mod migration;
 pub mod registry;
 pub mod watch;
 

@@ -6,8 +6,10 @@ pub mod fleet;
 pub mod json;
 pub mod mesh;
 pub mod meta;
+pub mod migration;
 pub mod session;
 pub mod spa;
+pub mod waves;
 
 use axum::Router;
 use axum::extract::OriginalUri;

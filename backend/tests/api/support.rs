@@ -201,6 +201,17 @@ impl TestConsole {
         kubeconfig: &std::path::Path,
         description: Option<&std::path::Path>,
     ) -> Self {
+        Self::watching_on(fleet, kubeconfig, description, test_store().await).await
+    }
+
+    /// Like [`TestConsole::watching`], on a given database (a console
+    /// restarted on the store of another).
+    pub async fn watching_on(
+        fleet: sandbox::Fleet,
+        kubeconfig: &std::path::Path,
+        description: Option<&std::path::Path>,
+        store: Store,
+    ) -> Self {
         let registry = Registry::load(kubeconfig, description).await.unwrap();
         let (clock, time) = Clock::manual(START);
         let members = FleetService::start(registry, clock.clone(), FAST_WATCH);
@@ -209,8 +220,7 @@ impl TestConsole {
             sandbox: true,
             auth: test_auth(),
         };
-        let state =
-            AppState::with_fleet(settings, test_store().await, clock, members).with_ca(test_ca());
+        let state = AppState::with_fleet(settings, store, clock, members).with_ca(test_ca());
         Self {
             app: backend::app(state.clone()),
             state,

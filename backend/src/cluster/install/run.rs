@@ -163,8 +163,10 @@ impl Runner {
         } else {
             InstallPhase::Succeeded
         };
-        self.tx.send_modify(|p| p.phase = phase);
+        // Audited before it is published: whoever sees the run end finds
+        // its entry in the log.
         self.audit(actor, failed).await;
+        self.tx.send_modify(|p| p.phase = phase);
     }
 
     fn set(&self, index: usize, state: StepState) {

@@ -90,23 +90,27 @@ impl PodView {
     /// alone (istiod's own pods carry it) nor an `istio-proxy` container
     /// (gateways run one, not injected by namespace labels) makes a sidecar.
     pub fn proxy_revision(&self) -> Option<String> {
-        let status = self
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(STATUS_ANNOTATION))?;
-        if let Some(rev) = self.label(REV_LABEL) {
-            return Some(rev.to_owned());
-        }
-        let from_status = serde_json::from_str::<serde_json::Value>(status)
-            .ok()
-            .and_then(|v| v["revision"].as_str().map(str::to_owned));
-        Some(from_status.unwrap_or_else(|| DEFAULT_REVISION.to_owned()))
+        proxy_revision(&self.metadata)
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
         label(&self.metadata, key)
     }
+}
+
+/// The revision of a pod's injected sidecar (see [`PodView::proxy_revision`]).
+pub fn proxy_revision(meta: &ObjectMeta) -> Option<String> {
+    let status = meta
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(STATUS_ANNOTATION))?;
+    if let Some(rev) = label(meta, REV_LABEL) {
+        return Some(rev.to_owned());
+    }
+    let from_status = serde_json::from_str::<serde_json::Value>(status)
+        .ok()
+        .and_then(|v| v["revision"].as_str().map(str::to_owned));
+    Some(from_status.unwrap_or_else(|| DEFAULT_REVISION.to_owned()))
 }
 
 pub fn label<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {

@@ -4,6 +4,10 @@
 //! (or rolled-back new) control plane may be deleted. The backend applies
 //! the label patches and the deletions these return.
 
+pub mod gateway;
+pub mod run;
+pub mod waves;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
