@@ -115,10 +115,22 @@ fn poll_later(
 
 fn step_item(step: &InstallStep) -> impl IntoView + use<> {
     let (slug, icon) = match &step.state {
-        StepState::Pending => ("pending", view! { <span class="step-icon" aria-hidden="true">"○"</span> }.into_any()),
-        StepState::Running => ("running", view! { <span class="spinner step-icon" aria-hidden="true"></span> }.into_any()),
-        StepState::Done { .. } => ("done", view! { <span class="step-icon ok" aria-hidden="true">"✓"</span> }.into_any()),
-        StepState::Failed { .. } => ("failed", view! { <span class="step-icon bad" aria-hidden="true">"✗"</span> }.into_any()),
+        StepState::Pending => (
+            "pending",
+            view! { <span class="step-icon" aria-hidden="true">"○"</span> }.into_any(),
+        ),
+        StepState::Running => (
+            "running",
+            view! { <span class="spinner step-icon" aria-hidden="true"></span> }.into_any(),
+        ),
+        StepState::Done { .. } => (
+            "done",
+            view! { <span class="step-icon ok" aria-hidden="true">"✓"</span> }.into_any(),
+        ),
+        StepState::Failed { .. } => (
+            "failed",
+            view! { <span class="step-icon bad" aria-hidden="true">"✗"</span> }.into_any(),
+        ),
     };
     let detail = match &step.state {
         StepState::Done { outcome } => {

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::fleet::Cluster;
+use shared::fleet::{Cluster, Fleet};
 use shared::mesh::form::SettingsForm;
 use shared::mesh::{
     InstallContext, InstallProgress, InstallRequest, InstallSettings, Override, PlanRequest,
@@ -57,6 +57,8 @@ pub struct Wizard {
     pub start_error: RwSignal<Option<ApiError>>,
     pub run: RwSignal<Option<InstallProgress>>,
     pub stream: StoredValue<Option<RunStream>, LocalStorage>,
+    /// The live fleet, held here because event handlers have no context.
+    fleet: ReadSignal<Option<Fleet>>,
     /// The picked cluster as the live fleet has it.
     pub target: Memo<Option<Cluster>>,
     /// The form's settings, or its problems by field.
@@ -108,6 +110,7 @@ impl Wizard {
             start_error: RwSignal::new(None),
             run: RwSignal::new(None),
             stream: StoredValue::new_local(None),
+            fleet,
             target,
             parsed,
             preflight,
@@ -129,7 +132,7 @@ impl Wizard {
     /// Goes to the settings of `name`: the suggested values, and what
     /// preflight needs from the cluster fetched meanwhile.
     pub fn choose(self, name: String) -> Result<(), ApiError> {
-        let suggested = LiveFleet::get().fleet().with_untracked(|f| {
+        let suggested = self.fleet.with_untracked(|f| {
             let f = f.as_ref()?;
             SettingsForm::suggested(f, f.cluster(&name)?)
         });
@@ -165,10 +168,9 @@ impl Wizard {
 
     /// Asks the backend to review the current settings as a plan.
     pub fn review_plan(self) {
-        let (Some(cluster), Some(Ok(settings))) = (
-            self.target.get_untracked(),
-            self.parsed.get_untracked(),
-        ) else {
+        let (Some(cluster), Some(Ok(settings))) =
+            (self.target.get_untracked(), self.parsed.get_untracked())
+        else {
             return;
         };
         self.review.set(None);
