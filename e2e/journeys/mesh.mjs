@@ -165,6 +165,11 @@ const steps = [
   ['the revisions table shows the new revision live', async (page) => {
     await page.locator(revisionRow(CLUSTER, REVISION)).waitFor({ timeout: 30000 });
     await page.locator(`${revisionRow(CLUSTER, REVISION)} .rev-ready[data-ready="true"]`).waitFor({ timeout: 30000 });
+    // The runs list follows the wizard's run.
+    const run = page.locator('table.install-runs tbody tr[data-phase="succeeded"]');
+    await run.first().waitFor();
+    const text = await run.first().textContent();
+    expect(text.includes(CLUSTER) && text.includes(REVISION), `install runs: ${JSON.stringify(text)}`);
   }],
   ['a manager sees the new revision, read-only, with no install', async (page) => {
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -24,14 +24,16 @@ pub fn MeshPage() -> impl IntoView {
         auth.account()
             .is_some_and(|a| a.role.may(Action::InstallMesh))
     });
+    // Bumped by the wizard when a run starts or ends, so the list follows.
+    let runs_changed = RwSignal::new(0u32);
     view! {
         <section class="section-page mesh-page" data-section=section.slug()>
             <h1>{section.title()}</h1>
             <p class="lead">{section.summary()}</p>
             {move || auth.account().map(|a| role_actions(section, a.role))}
             <revisions::RevisionTable/>
-            {move || may_install.get().then(|| view! { <wizard::InstallWizard/> })}
-            <runs::InstallRuns/>
+            {move || may_install.get().then(|| view! { <wizard::InstallWizard runs_changed/> })}
+            <runs::InstallRuns changed=runs_changed.into()/>
             <p class="notice">"Canary migrations of namespaces arrive with issue #8."</p>
         </section>
     }

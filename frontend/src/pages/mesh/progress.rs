@@ -157,8 +157,9 @@ fn verification(p: &InstallProgress) -> impl IntoView + use<> {
     match (p.phase, last.map(|s| &s.state)) {
         (InstallPhase::Running, _) => ().into_any(),
         (InstallPhase::Succeeded, Some(StepState::Done { outcome })) => view! {
+            <h3>"6. Verification"</h3>
             <div class="verification ok-notice" data-testid="verification" data-result="passed" role="status">
-                <strong>"Verification passed on " <code>{p.cluster.to_string()}</code> ": "</strong>
+                <strong>"Verification passed on " <code>{p.cluster.to_string()}</code></strong> ": "
                 {outcome.clone()}
             </div>
         }
@@ -169,6 +170,7 @@ fn verification(p: &InstallProgress) -> impl IntoView + use<> {
                 .map(|(s, m)| (s.to_owned(), m.to_owned()))
                 .unwrap_or_else(|| ("the run".into(), "it stopped without saying why".into()));
             view! {
+                <h3>"6. Verification"</h3>
                 <div class="verification error-view" data-testid="verification" data-result="failed" role="alert">
                     <strong class="error-title">"Install of " {p.revision.clone()} " on " {p.cluster.to_string()} " failed"</strong>
                     <p class="error-message">"At step “" {step} "”: " {message}</p>
@@ -184,7 +186,7 @@ fn verification(p: &InstallProgress) -> impl IntoView + use<> {
 pub fn ApplyStep(w: Wizard) -> impl IntoView {
     view! {
         <div class="wizard-step" data-step="apply">
-            <h3>"5. Apply and 6. verify"</h3>
+            <h3>"5. Apply"</h3>
             {move || w.run.with(|run| run.as_ref().map(|p| {
                 let (done, all) = p.done();
                 let phase = match p.phase {

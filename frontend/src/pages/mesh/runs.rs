@@ -29,9 +29,14 @@ fn row(p: &InstallProgress) -> impl IntoView + use<> {
     }
 }
 
+/// The list, fetched again whenever `changed` does (a run started or
+/// ended on this page).
 #[component]
-pub fn InstallRuns() -> impl IntoView {
-    let runs = LocalResource::new(api::mesh::list_installs);
+pub fn InstallRuns(changed: Signal<u32>) -> impl IntoView {
+    let runs = LocalResource::new(move || {
+        changed.track();
+        api::mesh::list_installs()
+    });
     view! {
         <section class="mesh-part" aria-labelledby="runs-heading">
             <h2 id="runs-heading">"Install runs"</h2>

@@ -235,9 +235,16 @@ fn current_step(stage: Stage, run: Option<&InstallProgress>) -> &'static str {
     }
 }
 
+/// The wizard; bumps `runs_changed` whenever its run starts or ends.
 #[component]
-pub fn InstallWizard() -> impl IntoView {
+pub fn InstallWizard(runs_changed: RwSignal<u32>) -> impl IntoView {
     let w = Wizard::new();
+    let run_state = Memo::new(move |_| w.run.with(|r| r.as_ref().map(|p| (p.id.clone(), p.phase))));
+    Effect::new(move |_| {
+        if run_state.with(Option::is_some) {
+            runs_changed.update(|n| *n += 1);
+        }
+    });
     on_cleanup(move || {
         w.stream.try_set_value(None);
     });
