@@ -90,3 +90,15 @@ fn fleet_live() {
         )
         .assert_passed();
 }
+
+/// An operator installs asm-1106-2 on onprem-vmware-1 with Mesh CA through
+/// the wizard (field errors, preflight failing on a port name until
+/// overridden with a reason, the plan diff and its exports, live progress,
+/// verification); a manager then sees the revision, read-only.
+#[test]
+fn mesh_install() {
+    let console = Console::start();
+    console
+        .run_journey("mesh", &[("ACCOUNTS", console.accounts_json())])
+        .assert_passed();
+}

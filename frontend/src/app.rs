@@ -15,6 +15,7 @@ use crate::pages::accounts::AccountsPage;
 use crate::pages::activity::ActivityPage;
 use crate::pages::cluster::ClusterPage;
 use crate::pages::fleet::FleetPage;
+use crate::pages::mesh::MeshPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::section::SectionPage;
 use crate::pages::sign_in::SignInPage;
@@ -47,7 +48,7 @@ fn SignedInRoutes() -> impl IntoView {
         <Routes fallback=|| view! { <NotFound/> }>
             <Route path=path!("/") view=|| view! { <Redirect path="/fleet"/> }/>
             <Route path=path!("/fleet") view=FleetPage/>
-            <Route path=path!("/mesh") view=|| view! { <SectionPage section=Section::Mesh/> }/>
+            <Route path=path!("/mesh") view=MeshPage/>
             <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
             <Route path=path!("/ingress") view=|| view! { <SectionPage section=Section::Ingress/> }/>
             <Route path=path!("/workloads") view=|| view! { <SectionPage section=Section::Workloads/> }/>
