@@ -2,7 +2,8 @@
 // Mesh CA through the wizard: settings pre-filled and checked on the field,
 // preflight failing on a port name until an override reason is typed, the
 // plan reviewed as a diff and exported, applied with live progress to a
-// passed verification. Then a manager sees the new revision on the mesh
+// passed verification; then asm-1106-2 on gke-eu with Istio CA, its
+// cacerts issued from the mesh root in the token. Then a manager sees the new revision on the mesh
 // page, read-only, with no way to install.
 import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
 
@@ -171,6 +172,44 @@ const steps = [
     const text = await run.first().textContent();
     expect(text.includes(CLUSTER) && text.includes(REVISION), `install runs: ${JSON.stringify(text)}`);
   }],
+  ['installs asm-1106-2 on gke-eu with Istio CA: cacerts issued from the mesh root', async (page) => {
+    await page.getByRole('button', { name: 'Install another revision' }).click();
+    await stepIs(page, 'cluster');
+    await page.locator(`${wizard} select[name="cluster"] option[value="gke-eu"]:not([disabled])`).waitFor({ state: 'attached' });
+    await page.locator(`${wizard} select[name="cluster"]`).selectOption('gke-eu');
+    await page.getByRole('button', { name: 'Next: settings' }).click();
+    await stepIs(page, 'settings');
+    expect(await input(page, 'cluster_name').inputValue() === 'gke-eu', 'settings follow the new cluster');
+    await page.locator(`${wizard} .choice[data-ca="istio_ca_plugin_certs"] input`).check();
+    await page.getByRole('button', { name: 'Next: preflight' }).click();
+    await stepIs(page, 'preflight');
+    const ca = page.locator(`${wizard} li.check[data-check="ca_mode"]`);
+    await ca.waitFor();
+    expect(await ca.getAttribute('data-verdict') === 'pass', `Istio CA check: ${await ca.textContent()}`);
+    await page.getByLabel('Override reason').fill(REASON);
+    await page.getByRole('button', { name: 'Next: review the plan' }).click();
+    await stepIs(page, 'plan');
+    const cacerts = page.locator(`${wizard} .object-diff[data-object="Secret istio-system/cacerts"]`);
+    await cacerts.waitFor({ timeout: 30000 });
+    expect(await cacerts.getAttribute('data-change') === 'create', 'cacerts will be created');
+    await cacerts.locator('summary').click();
+    const lines = (await cacerts.locator('pre.diff').textContent()) ?? '';
+    expect(lines.includes('ca-key.pem') && !lines.includes('PRIVATE KEY'), `the plan names the keys, never key material: ${JSON.stringify(lines)}`);
+    // gke-eu runs open-source istiod: its namespace and the istiod Service change.
+    const ns = page.locator(`${wizard} .object-diff[data-object="Namespace istio-system"]`);
+    expect(await ns.getAttribute('data-change') === 'update', 'istio-system gains the network label');
+    await page.getByRole('button', { name: 'Apply plan' }).click();
+    await page.locator(`${wizard} .run-summary[data-phase="succeeded"], ${wizard} .run-summary[data-phase="failed"]`)
+      .waitFor({ timeout: 90000 });
+    const states = await page.locator(`${wizard} ol.install-steps li`).evaluateAll((els) =>
+      els.map((e) => `${e.dataset.state}: ${e.querySelector('.step-title').textContent}`));
+    expect(states.every((s) => s.startsWith('done:')), `steps ${JSON.stringify(states)}`);
+    expect(states.some((s) => s.includes('Issue and write Secret istio-system/cacerts')), JSON.stringify(states));
+    const verification = page.locator(`${wizard} [data-testid="verification"]`);
+    expect(await verification.getAttribute('data-result') === 'passed', `verification: ${await verification.textContent()}`);
+    await page.locator(`${revisionRow('gke-eu', REVISION)} .rev-ready[data-ready="true"]`).waitFor({ timeout: 30000 });
+    await screenshot(page, 'installed-istio-ca');
+  }],
   ['a manager sees the new revision, read-only, with no install', async (page) => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await headingIs(page, 'Sign in');
@@ -185,7 +224,7 @@ const steps = [
     for (const name of ['Next: settings', 'Apply plan', 'Next: review the plan']) {
       expect(await page.getByRole('button', { name }).count() === 0, `no ${name} button`);
     }
-    const run = page.locator('table.install-runs tbody tr[data-phase="succeeded"]');
+    const run = page.locator('table.install-runs tbody tr[data-phase="succeeded"]', { hasText: CLUSTER });
     await run.first().waitFor();
     const runText = await run.first().textContent();
     expect(runText.includes(CLUSTER) && runText.includes(REVISION) && runText.includes('operator'), `install runs: ${JSON.stringify(runText)}`);
