@@ -9,6 +9,7 @@ pub mod api;
 pub mod doctor;
 pub mod identity;
 pub mod images;
+pub mod plan;
 pub mod pull_secret;
 pub mod rollout;
 pub mod spec;

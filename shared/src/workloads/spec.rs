@@ -227,6 +227,8 @@ fn read_document(doc: &Document) -> Result<Option<SpecObject>, SpecIssue> {
         let line = e.location().map_or(doc.first_line, |l| {
             doc.first_line + l.line().saturating_sub(1)
         });
+        // An error at the end of input is reported on the last line.
+        let line = line.min(doc.first_line + doc.text.lines().count().saturating_sub(1));
         let message = e.to_string();
         // serde_yaml appends its own (document-relative) position.
         let message = message.split(" at line ").next().unwrap_or(&message);
