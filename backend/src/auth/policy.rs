@@ -14,7 +14,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, fleet, meta, session};
+use crate::http::{accounts, audit, fleet, meta, session, workloads};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -30,7 +30,9 @@ pub struct Endpoint {
 /// Every endpoint under `/api`.
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
-    use Access::{Admin, Public, SignedIn};
+    use Access::{Act, Admin, Public, SignedIn};
+    use shared::Action::DeployWorkloads as Deploy;
+    use workloads::limited;
     use Method as M;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
@@ -50,6 +52,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     "/api/events",           SignedIn,  "fleet.watch",    || get(fleet::get_events)),
         e(M::GET,     "/api/clusters/{name}",  SignedIn,  "cluster.read",   || get(fleet::get_cluster)),
         e(M::GET,     "/api/clusters/{name}/namespaces/{namespace}", SignedIn, "namespace.read", || get(fleet::get_namespace)),
+        e(M::POST,    "/api/workloads/preview", Act(Deploy), "workload.preview", || limited(post(workloads::preview_workload))),
+        e(M::GET,     "/api/workloads/migrations", SignedIn, "migration.list", || get(workloads::list_migrations)),
+        e(M::POST,    "/api/workloads/migrations", Act(Deploy), "workload.deploy", || limited(post(workloads::create_migration))),
+        e(M::GET,     "/api/workloads/migrations/{id}", SignedIn, "migration.read", || get(workloads::get_migration)),
+        e(M::DELETE,  "/api/workloads/migrations/{id}", Act(Deploy), "workload.delete", || delete(workloads::delete_migration)),
+        e(M::GET,     "/api/workloads/migrations/{id}/doctor", SignedIn, "migration.doctor", || get(workloads::get_migration_doctor)),
+        e(M::POST,    "/api/workloads/migrations/{id}/registry-access", Act(Deploy), "workload.registry_access", || limited(post(workloads::set_registry_access))),
     ]
 }
 

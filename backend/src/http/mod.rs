@@ -7,6 +7,7 @@ pub mod json;
 pub mod meta;
 pub mod session;
 pub mod spa;
+pub mod workloads;
 
 use axum::Router;
 use axum::extract::OriginalUri;

@@ -1,4 +1,5 @@
-//! The console's own durable data: accounts, sessions and the audit log.
+//! The console's own durable data: accounts, sessions, the audit log and
+//! the workload migrations it deployed.
 //!
 //! One code path for SQLite (the default, a file in the state dir) and
 //! PostgreSQL (when a database URL is given) through sqlx's `Any` driver.
@@ -9,6 +10,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod sessions;
+pub mod workloads;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -52,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "audit head",
         include_str!("../../migrations/0002_audit_head.sql"),
+    ),
+    (
+        3,
+        "workload migrations",
+        include_str!("../../migrations/0003_workload_migrations.sql"),
     ),
 ];
 
