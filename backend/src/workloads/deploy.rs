@@ -68,7 +68,10 @@ fn bad(err: impl std::fmt::Display) -> AppError {
 }
 
 /// A request checked against its target: the plan and where it goes.
-pub async fn prepare(state: &AppState, request: &DeployRequest) -> Result<(Plan, Target), AppError> {
+pub async fn prepare(
+    state: &AppState,
+    request: &DeployRequest,
+) -> Result<(Plan, Target), AppError> {
     let plan = Plan::of(request).map_err(bad)?;
     let target = Target::of(state, &request.cluster)?;
     target.require_namespace(&plan.namespace).await?;
@@ -86,7 +89,9 @@ pub async fn preview(plan: &Plan, target: &Target) -> Result<Preview, AppError> 
         .map_err(fail)?;
     let mut changes = Vec::new();
     if let Some(secret) = &plan.secret {
-        let diff = apply::review(client, &secret.manifest).await.map_err(fail)?;
+        let diff = apply::review(client, &secret.manifest)
+            .await
+            .map_err(fail)?;
         changes.push(redacted(diff, &secret.manifest, namespace));
         if secret.mode == SecretMode::ServiceAccount {
             let body = wiring::service_account_with(account.as_ref(), namespace, &secret.name);
@@ -232,7 +237,9 @@ async fn apply_plan(
             .await
             .map_err(|e| target.fail(e))?;
         let object = applied(manifest)?;
-        stored.manifests.retain(|m| applied(m).ok().as_ref() != Some(&object));
+        stored
+            .manifests
+            .retain(|m| applied(m).ok().as_ref() != Some(&object));
         stored.manifests.push(manifest.clone());
         remember(&mut stored.migration.objects, object);
     }
@@ -284,7 +291,12 @@ pub async fn set_registry_access(
         .flat_map(|m| {
             ["initContainers", "containers"]
                 .into_iter()
-                .flat_map(move |l| m["spec"]["template"]["spec"][l].as_array().into_iter().flatten())
+                .flat_map(move |l| {
+                    m["spec"]["template"]["spec"][l]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                })
         })
         .filter_map(|c| c["image"].as_str())
         .filter_map(|i| shared::workloads::ImageRef::parse(i).ok())
@@ -341,7 +353,11 @@ pub async fn delete(state: &AppState, stored: &StoredMigration) -> Result<Vec<St
         .list_migrations()
         .await?
         .into_iter()
-        .filter(|o| o.migration.id != m.id && o.migration.cluster == m.cluster && o.migration.namespace == m.namespace)
+        .filter(|o| {
+            o.migration.id != m.id
+                && o.migration.cluster == m.cluster
+                && o.migration.namespace == m.namespace
+        })
         .collect();
     let shared_with_others =
         |object: &AppliedObject| others.iter().any(|o| o.migration.objects.contains(object));

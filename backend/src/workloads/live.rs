@@ -230,7 +230,10 @@ pub fn pod_facts(pod: &Value) -> PodFacts {
         })
         .collect();
     PodFacts {
-        name: pod["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
+        name: pod["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         containers,
         pull_secrets: shared::workloads::wiring::names(&pod["spec"]["imagePullSecrets"]),
     }
@@ -241,7 +244,10 @@ pub fn pod_status(pod: &Value) -> PodStatus {
     let facts = pod_facts(pod);
     PodStatus {
         name: facts.name,
-        phase: pod["status"]["phase"].as_str().unwrap_or("Pending").to_owned(),
+        phase: pod["status"]["phase"]
+            .as_str()
+            .unwrap_or("Pending")
+            .to_owned(),
         ready: pod["status"]["conditions"]
             .as_array()
             .into_iter()
@@ -260,36 +266,37 @@ pub async fn events(
     names: &[String],
     limit: Option<usize>,
 ) -> Result<Vec<EventView>, ApplyError> {
-    let mut found: Vec<(String, EventView)> = list(client, "Event", namespace, &ListParams::default())
-        .await?
-        .iter()
-        .filter(|e| {
-            let object = e["involvedObject"]["name"].as_str().unwrap_or_default();
-            names
-                .iter()
-                .any(|n| object == n || object.starts_with(&format!("{n}-")))
-        })
-        .map(|e| {
-            let at = ["lastTimestamp", "eventTime", "firstTimestamp"]
-                .iter()
-                .find_map(|f| e[*f].as_str())
-                .or_else(|| e["metadata"]["creationTimestamp"].as_str())
-                .map(str::to_owned);
-            let view = EventView {
-                kind: e["type"].as_str().unwrap_or("Normal").to_owned(),
-                object: format!(
-                    "{}/{}",
-                    e["involvedObject"]["kind"].as_str().unwrap_or_default(),
-                    e["involvedObject"]["name"].as_str().unwrap_or_default()
-                ),
-                reason: e["reason"].as_str().unwrap_or_default().to_owned(),
-                message: e["message"].as_str().unwrap_or_default().to_owned(),
-                count: count(&e["count"]).max(1),
-                at: at.clone(),
-            };
-            (at.unwrap_or_default(), view)
-        })
-        .collect();
+    let mut found: Vec<(String, EventView)> =
+        list(client, "Event", namespace, &ListParams::default())
+            .await?
+            .iter()
+            .filter(|e| {
+                let object = e["involvedObject"]["name"].as_str().unwrap_or_default();
+                names
+                    .iter()
+                    .any(|n| object == n || object.starts_with(&format!("{n}-")))
+            })
+            .map(|e| {
+                let at = ["lastTimestamp", "eventTime", "firstTimestamp"]
+                    .iter()
+                    .find_map(|f| e[*f].as_str())
+                    .or_else(|| e["metadata"]["creationTimestamp"].as_str())
+                    .map(str::to_owned);
+                let view = EventView {
+                    kind: e["type"].as_str().unwrap_or("Normal").to_owned(),
+                    object: format!(
+                        "{}/{}",
+                        e["involvedObject"]["kind"].as_str().unwrap_or_default(),
+                        e["involvedObject"]["name"].as_str().unwrap_or_default()
+                    ),
+                    reason: e["reason"].as_str().unwrap_or_default().to_owned(),
+                    message: e["message"].as_str().unwrap_or_default().to_owned(),
+                    count: count(&e["count"]).max(1),
+                    at: at.clone(),
+                };
+                (at.unwrap_or_default(), view)
+            })
+            .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0));
     let skip = found.len().saturating_sub(limit.unwrap_or(usize::MAX));
     Ok(found.into_iter().skip(skip).map(|(_, v)| v).collect())

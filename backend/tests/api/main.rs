@@ -19,3 +19,4 @@ mod rate_limit;
 mod session;
 mod spa;
 mod support;
+mod workloads;

@@ -25,6 +25,9 @@ pub struct RolloutFacts {
     pub available: u32,
     /// A `Progressing` condition with status `False` (deadline exceeded).
     pub stalled: Option<String>,
+    /// The controller has not yet seen the latest spec (its status counts
+    /// are about the previous one).
+    pub outdated: bool,
 }
 
 /// Waiting reasons that do not resolve by waiting.
@@ -32,7 +35,7 @@ const STUCK: [&str; 2] = ["CrashLoopBackOff", "CreateContainerConfigError"];
 
 /// The state of a workload with `facts` and pods `pods`.
 pub fn state_of(facts: &RolloutFacts, pods: &[PodFacts]) -> RolloutState {
-    if facts.available >= facts.desired && facts.updated >= facts.desired {
+    if !facts.outdated && facts.available >= facts.desired && facts.updated >= facts.desired {
         return RolloutState::Available;
     }
     let stuck = pods.iter().flat_map(|p| &p.containers).any(|c| {
@@ -75,6 +78,7 @@ mod tests {
             updated,
             available,
             stalled: None,
+            outdated: false,
         }
     }
 
@@ -99,6 +103,11 @@ mod tests {
             ..facts(1, 0, 0)
         };
         assert_eq!(state_of(&stalled, &[]), RolloutState::Failed);
+        let outdated = RolloutFacts {
+            outdated: true,
+            ..facts(1, 1, 1)
+        };
+        assert_eq!(state_of(&outdated, &[]), RolloutState::Progressing);
     }
 
     #[test]
