@@ -6,6 +6,7 @@ pub mod audit;
 pub mod fleet;
 pub mod meta;
 pub mod session;
+pub mod workloads;
 
 use std::cell::RefCell;
 

@@ -7,3 +7,4 @@ pub mod fleet;
 pub mod not_found;
 pub mod section;
 pub mod sign_in;
+pub mod workloads;
