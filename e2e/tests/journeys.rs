@@ -90,3 +90,15 @@ fn fleet_live() {
         )
         .assert_passed();
 }
+
+/// Seed 002: an operator deploys the migrated quickstart-instance on
+/// gke-asia-2 (project-b), follows the failed pull to the doctor's
+/// cross-project diagnosis and grant, fixes it with a pull secret from the
+/// console, sees the rollout become Available, and deletes the migration.
+#[test]
+fn workload_deploy_and_doctor() {
+    let console = Console::start();
+    console
+        .run_journey("workloads", &[("ACCOUNTS", console.accounts_json())])
+        .assert_passed();
+}

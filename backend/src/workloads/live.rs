@@ -313,3 +313,56 @@ pub fn pod_events(events: &[EventView], pod: &str) -> Vec<EventFacts> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn rollouts_read_from_each_kind_of_status() {
+        let deployment = json!({
+            "metadata": {"generation": 2},
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "q", "tier": "web"}}},
+            "status": {"observedGeneration": 2, "updatedReplicas": 3, "availableReplicas": 2,
+                "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]}
+        });
+        let facts = rollout_facts("Deployment", &deployment);
+        assert_eq!((facts.desired, facts.updated, facts.available), (3, 3, 2));
+        assert_eq!(facts.stalled.as_deref(), Some("ProgressDeadlineExceeded"));
+        assert!(!facts.outdated);
+        assert_eq!(selector(&deployment).as_deref(), Some("app=q,tier=web"));
+        let fresh = json!({"metadata": {"generation": 1}, "spec": {}});
+        let facts = rollout_facts("StatefulSet", &fresh);
+        assert_eq!(facts.desired, 1);
+        assert!(facts.outdated);
+        let daemons = json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1,
+            "desiredNumberScheduled": 4, "updatedNumberScheduled": 4, "numberAvailable": 4}});
+        let facts = rollout_facts("DaemonSet", &daemons);
+        assert_eq!((facts.desired, facts.available), (4, 4));
+    }
+
+    #[test]
+    fn pods_are_read_for_the_doctor_and_the_view() {
+        let pod = json!({
+            "metadata": {"name": "q-1"},
+            "spec": {"imagePullSecrets": [{"name": "gcr-json-key"}],
+                "containers": [{"name": "q", "image": "gcr.io/p/q:1"}, {"name": "s", "image": "docker.io/s:1"}]},
+            "status": {"phase": "Pending", "containerStatuses": [
+                {"name": "s", "state": {"running": {}}},
+                {"name": "q", "state": {"waiting": {"reason": "ImagePullBackOff"}}}]}
+        });
+        let facts = pod_facts(&pod);
+        assert_eq!(facts.pull_secrets, ["gcr-json-key"]);
+        assert_eq!(
+            facts.containers[0].waiting.as_deref(),
+            Some("ImagePullBackOff")
+        );
+        assert_eq!(facts.containers[1].waiting, None);
+        let status = pod_status(&pod);
+        assert_eq!(status.phase, "Pending");
+        assert!(!status.ready);
+        assert_eq!(status.waiting.as_deref(), Some("ImagePullBackOff"));
+    }
+}
