@@ -90,7 +90,7 @@ const steps = [
   }],
   ['the doctor names the cross-project cause and the grant', async (page) => {
     await page.locator(`${row} button.link`).click();
-    await page.locator('.migration-detail button[name="doctor"]').click();
+    await page.locator('.doctor button[name="doctor"]').click();
     const diagnosis = page.locator('.diagnosis[data-cause="cross_project"]').first();
     await diagnosis.waitFor();
     const command = await diagnosis.locator('pre.command').textContent();

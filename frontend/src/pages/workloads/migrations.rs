@@ -1,5 +1,5 @@
 //! The migrations list: target, rollout state, who and when, refreshed
-//! live; one migration's pods and events with the image-pull doctor; delete
+//! live; one migration's pods and events, and the image-pull doctor; delete
 //! with a confirming second click.
 
 use leptos::prelude::*;
@@ -25,9 +25,7 @@ fn state_label(state: RolloutState) -> &'static str {
 
 /// Pods, workloads and recent events of one migration.
 #[component]
-fn MigrationDetail(status: MigrationStatus, may_change: Signal<bool>) -> impl IntoView {
-    let failed = status.state == RolloutState::Failed;
-    let id = status.migration.id.clone();
+fn MigrationDetail(status: MigrationStatus) -> impl IntoView {
     view! {
         <div class="migration-detail" data-migration=status.migration.name.clone()>
             {status.error.map(|e| view! { <p class="warn">{e}</p> })}
@@ -61,7 +59,6 @@ fn MigrationDetail(status: MigrationStatus, may_change: Signal<bool>) -> impl In
                     </li>
                 }).collect_view()}
             </ul>
-            {failed.then(|| view! { <DoctorPanel id may_change/> })}
         </div>
     }
 }
@@ -73,8 +70,11 @@ pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl I
     let remove = Action::new_local(move |id: &String| {
         let id = id.clone();
         async move {
-            let done = api::workloads::remove(id).await;
+            let done = api::workloads::remove(id.clone()).await;
             armed.set(None);
+            if done.is_ok() && open.get_untracked().as_deref() == Some(id.as_str()) {
+                open.set(None);
+            }
             migrations.refetch();
             done
         }
@@ -128,12 +128,15 @@ pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl I
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            {detail.map(|status| view! { <MigrationDetail status may_change/> })}
+                            {detail.map(|status| view! { <MigrationDetail status/> })}
                         }.into_any()
                     }
                 }
             })}
         </Transition>
+        // Outside the refreshed list, so a diagnosis and a half-typed fix
+        // survive each refresh.
+        {move || open.get().map(|id| view! { <DoctorPanel id may_change/> })}
         {move || remove.value().get().and_then(Result::err).map(|error| view! { <ErrorView error/> })}
     }
 }

@@ -10,11 +10,12 @@ mod migrations;
 mod preview;
 
 use leptos::prelude::*;
-use shared::Action as RoleAction;
+use shared::{Action as RoleAction, Section};
 
 use self::form::DeployForm;
 use self::migrations::MigrationList;
 use crate::api;
+use crate::pages::section::role_actions;
 use crate::session::Auth;
 
 /// How often the migrations list and an open rollout are refreshed.
@@ -32,17 +33,13 @@ pub fn WorkloadsPage() -> impl IntoView {
         on_cleanup(move || handle.clear());
     }
     view! {
-        <section class="workloads">
-            <h1>"Workloads"</h1>
+        <section class="workloads" data-section=Section::Workloads.slug()>
+            <h1>{Section::Workloads.title()}</h1>
             <p class="lead">
                 "Deploy the deployment_spec.yaml generated for a workload migrated from a VM on a member cluster, with read access to its image registry."
             </p>
-            <Show
-                when=move || may_deploy.get()
-                fallback=|| view! {
-                    <p class="read-only">"Read-only: deploying and deleting migrations needs the operator role."</p>
-                }
-            >
+            {move || auth.account().map(|a| role_actions(Section::Workloads, a.role))}
+            <Show when=move || may_deploy.get()>
                 <DeployForm on_deployed=Callback::new(move |()| migrations.refetch())/>
             </Show>
             <MigrationList migrations may_change=may_deploy/>
