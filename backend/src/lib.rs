@@ -15,6 +15,7 @@ pub mod request_id;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod workloads;
 
 use axum::Router;
 use axum::http::{HeaderName, Request};

@@ -19,6 +19,7 @@ use crate::pages::mesh::MeshPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::section::SectionPage;
 use crate::pages::sign_in::SignInPage;
+use crate::pages::workloads::WorkloadsPage;
 use crate::session::Auth;
 
 /// The sections the signed-in role sees, and Accounts for admins.
@@ -51,7 +52,7 @@ fn SignedInRoutes() -> impl IntoView {
             <Route path=path!("/mesh") view=MeshPage/>
             <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
             <Route path=path!("/ingress") view=|| view! { <SectionPage section=Section::Ingress/> }/>
-            <Route path=path!("/workloads") view=|| view! { <SectionPage section=Section::Workloads/> }/>
+            <Route path=path!("/workloads") view=WorkloadsPage/>
             <Route path=path!("/activity") view=ActivityPage/>
             <Route path=path!("/accounts") view=AccountsPage/>
             <Route path=path!("/c/:cluster") view=ClusterPage/>

@@ -14,7 +14,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, fleet, mesh, meta, migration, session, waves};
+use crate::http::{accounts, audit, fleet, mesh, meta, migration, session, waves, workloads};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -31,7 +31,8 @@ pub struct Endpoint {
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
     use Access::{Act, Admin, Public, SignedIn};
-    use shared::Action::{InstallMesh, MigrateNamespaces};
+    use shared::Action::{DeployWorkloads as Deploy, InstallMesh, MigrateNamespaces};
+    use workloads::limited;
     use Method as M;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
@@ -75,6 +76,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    "/api/mesh/waves/{id}/resume",   Act(MigrateNamespaces), "mesh.wave.resume",   || post(waves::resume_wave_run)),
         e(M::POST,    "/api/mesh/waves/{id}/skip",     Act(MigrateNamespaces), "mesh.wave.skip",     || post(waves::skip_wave)),
         e(M::POST,    "/api/mesh/waves/{id}/rollback", Act(MigrateNamespaces), "mesh.wave.rollback", || post(waves::roll_back_wave)),
+        e(M::POST,    "/api/workloads/preview", Act(Deploy), "workload.preview", || limited(post(workloads::preview_workload))),
+        e(M::GET,     "/api/workloads/migrations", SignedIn, "migration.list", || get(workloads::list_migrations)),
+        e(M::POST,    "/api/workloads/migrations", Act(Deploy), "workload.deploy", || limited(post(workloads::create_migration))),
+        e(M::GET,     "/api/workloads/migrations/{id}", SignedIn, "migration.read", || get(workloads::get_migration)),
+        e(M::DELETE,  "/api/workloads/migrations/{id}", Act(Deploy), "workload.delete", || delete(workloads::delete_migration)),
+        e(M::GET,     "/api/workloads/migrations/{id}/doctor", SignedIn, "migration.doctor", || get(workloads::get_migration_doctor)),
+        e(M::POST,    "/api/workloads/migrations/{id}/registry-access", Act(Deploy), "workload.registry_access", || limited(post(workloads::set_registry_access))),
     ]
 }
 

@@ -10,6 +10,7 @@ pub mod migration;
 pub mod session;
 pub mod spa;
 pub mod waves;
+pub mod workloads;
 
 use axum::Router;
 use axum::extract::OriginalUri;

@@ -23,3 +23,4 @@ mod session;
 mod spa;
 mod support;
 mod waves;
+mod workloads;

@@ -7,6 +7,7 @@ pub mod fleet;
 pub mod mesh;
 pub mod meta;
 pub mod session;
+pub mod workloads;
 
 use std::cell::RefCell;
 

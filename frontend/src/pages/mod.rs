@@ -8,3 +8,4 @@ pub mod mesh;
 pub mod not_found;
 pub mod section;
 pub mod sign_in;
+pub mod workloads;
