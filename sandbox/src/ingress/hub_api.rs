@@ -56,20 +56,17 @@ fn error(code: StatusCode, message: String) -> Response {
     (code, axum::Json(body)).into_response()
 }
 
-/// The fleet project's id when `project` names it (by id or number).
-fn project_id(hub: &Hub, project: &str) -> Result<String, Response> {
+/// The fleet project's id when `project` names it (by id or number), else
+/// the 404 to answer.
+fn project_id(hub: &Hub, project: &str) -> Result<String, String> {
     match &hub.project {
         Some((id, number)) if project == id || (!number.is_empty() && project == number) => {
             Ok(id.clone())
         }
-        Some((id, _)) => Err(error(
-            StatusCode::NOT_FOUND,
-            format!("project {project:?} hosts no fleet here; the fleet's project is {id:?}"),
+        Some((id, _)) => Err(format!(
+            "project {project:?} hosts no fleet here; the fleet's project is {id:?}"
         )),
-        None => Err(error(
-            StatusCode::NOT_FOUND,
-            "this fleet has no description, so no project".into(),
-        )),
+        None => Err("this fleet has no description, so no project".into()),
     }
 }
 
@@ -97,7 +94,7 @@ fn feature(hub: &Hub, project: &str) -> Value {
 async fn get_feature(State(hub): State<Arc<Hub>>, Path(project): Path<String>) -> Response {
     match project_id(&hub, &project) {
         Ok(id) => axum::Json(feature(&hub, &id)).into_response(),
-        Err(response) => response,
+        Err(message) => error(StatusCode::NOT_FOUND, message),
     }
 }
 
@@ -108,7 +105,7 @@ async fn patch_feature(
 ) -> Response {
     let id = match project_id(&hub, &project) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(message) => return error(StatusCode::NOT_FOUND, message),
     };
     let member = match requested_member(&hub, &id, &body) {
         Ok(member) => member,
@@ -192,7 +189,7 @@ fn requested_member(hub: &Hub, project: &str, body: &[u8]) -> Result<String, Str
 async fn list_memberships(State(hub): State<Arc<Hub>>, Path(project): Path<String>) -> Response {
     let id = match project_id(&hub, &project) {
         Ok(id) => id,
-        Err(response) => return response,
+        Err(message) => return error(StatusCode::NOT_FOUND, message),
     };
     let resources: Vec<Value> = hub
         .members()

@@ -98,7 +98,7 @@ impl Controller {
         let mut admitted = Vec::new();
         let mut wanted: BTreeMap<String, BTreeMap<ServiceKey, Wanted>> = BTreeMap::new();
         for (rank, stored) in services.iter().enumerate() {
-            let Some(mcs) = admit(stored, project, rank, notices, |m| validate_mcs(m)) else {
+            let Some(mcs) = admit(stored, project, rank, notices, validate_mcs) else {
                 continue;
             };
             let report = resolve_selection(mcs, fleet);
@@ -252,7 +252,7 @@ impl Controller {
         let mut admitted: Vec<(&Stored<MultiClusterIngress>, &MultiClusterIngress)> = Vec::new();
         let mut refused: Vec<&Stored<MultiClusterIngress>> = Vec::new();
         for (rank, stored) in ingresses.iter().enumerate() {
-            match admit(stored, project, rank, notices, |m| validate_mci(m)) {
+            match admit(stored, project, rank, notices, validate_mci) {
                 Some(mci) => admitted.push((stored, mci)),
                 None => refused.push(stored),
             }
