@@ -10,11 +10,11 @@
 
 use axum::Router;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, fleet, mesh, meta, session};
+use crate::http::{accounts, audit, fleet, ingress, mesh, meta, session};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -32,6 +32,8 @@ pub struct Endpoint {
 pub fn endpoints() -> Vec<Endpoint> {
     use Access::{Act, Admin, Public, SignedIn};
     use shared::Action::InstallMesh;
+    use shared::Action::EditIngress;
+    use crate::http::ingress::config as ingress_config;
     use Method as M;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
@@ -58,6 +60,20 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     "/api/mesh/installs",    SignedIn,  "mesh.install.list", || get(mesh::list_installs)),
         e(M::GET,     "/api/mesh/installs/{id}", SignedIn, "mesh.install.read", || get(mesh::get_install)),
         e(M::GET,     "/api/mesh/installs/{id}/events", SignedIn, "mesh.install.watch", || get(mesh::install_events)),
+        e(M::GET,     "/api/ingress/services", SignedIn,  "ingress.service.list", || get(ingress::list_services)),
+        e(M::POST,    "/api/ingress/services/review", Act(EditIngress), "ingress.service.review", || post(ingress::review_service)),
+        e(M::GET,     "/api/ingress/services/{namespace}/{name}", SignedIn, "ingress.service.read", || get(ingress::get_service)),
+        e(M::PUT,     "/api/ingress/services/{namespace}/{name}", Act(EditIngress), "ingress.service.apply", || put(ingress::apply_service)),
+        e(M::DELETE,  "/api/ingress/services/{namespace}/{name}", Act(EditIngress), "ingress.service.delete", || delete(ingress::delete_service)),
+        e(M::GET,     "/api/ingress/ingresses", SignedIn, "ingress.ingress.list", || get(ingress::list_ingresses)),
+        e(M::POST,    "/api/ingress/ingresses/review", Act(EditIngress), "ingress.ingress.review", || post(ingress::review_ingress)),
+        e(M::GET,     "/api/ingress/ingresses/{namespace}/{name}", SignedIn, "ingress.ingress.read", || get(ingress::get_ingress)),
+        e(M::PUT,     "/api/ingress/ingresses/{namespace}/{name}", Act(EditIngress), "ingress.ingress.apply", || put(ingress::apply_ingress)),
+        e(M::DELETE,  "/api/ingress/ingresses/{namespace}/{name}", Act(EditIngress), "ingress.ingress.delete", || delete(ingress::delete_ingress)),
+        e(M::GET,     "/api/ingress/config-cluster", SignedIn, "ingress.config.read", || get(ingress_config::get_config_cluster)),
+        e(M::POST,    "/api/ingress/config-cluster/compare", SignedIn, "ingress.config.compare", || post(ingress_config::compare_config_cluster)),
+        e(M::POST,    "/api/ingress/config-cluster/copy", Act(EditIngress), "ingress.config.copy", || post(ingress_config::copy_to_config_candidate)),
+        e(M::POST,    "/api/ingress/config-cluster/switch", Act(EditIngress), "ingress.config.switch", || post(ingress_config::switch_config_cluster)),
     ]
 }
 
