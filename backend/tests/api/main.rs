@@ -11,6 +11,7 @@ mod audit;
 mod cli;
 mod csrf;
 mod fleet;
+mod ingress;
 mod forwarded;
 mod matrix;
 mod mesh;
