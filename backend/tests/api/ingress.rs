@@ -542,3 +542,50 @@ async fn managers_read_but_cannot_edit() {
         .await;
     assert_eq!(audit.entries[0].actor, "manager");
 }
+
+#[tokio::test]
+async fn without_a_fleet_api_the_config_cluster_is_fleet_yamls_and_cannot_be_switched() {
+    let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+        sandbox::scenario::Scenario::default_fleet(),
+        None,
+    ))
+    .await
+    .unwrap();
+    let kubeconfig = crate::support::temp_dir("kubeconfig").join("kubeconfig");
+    fleet.write_kubeconfig(&kubeconfig).unwrap();
+    let described = kubeconfig.with_file_name("fleet.yaml");
+    let mut description: shared::fleet::FleetDescription =
+        serde_yaml::from_str(&std::fs::read_to_string(&described).unwrap()).unwrap();
+    assert!(description.hub.is_some(), "the sandbox names its fleet API");
+    description.hub = None;
+    std::fs::write(&described, serde_yaml::to_string(&description).unwrap()).unwrap();
+    let console = TestConsole::watching(fleet, &kubeconfig, None).await;
+    let operator = console.signed_in("operator", Role::Operator, false).await;
+
+    let state: ConfigClusterState = get(&console, &operator, api::CONFIG_CLUSTER).await;
+    assert_eq!(state.cluster.unwrap().as_str(), "gke-us");
+    assert!(!state.switchable);
+    assert!(state.note.unwrap().contains("no fleet API"));
+    let list: McsList = get(&console, &operator, api::SERVICES).await;
+    assert_eq!(list.config_cluster.as_str(), "gke-us");
+
+    let response = send(
+        &console,
+        &operator,
+        Method::POST,
+        api::CONFIG_SWITCH,
+        &json!({"to": "gke-eu"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(api_error(response).await.message.contains("hub.endpoint"));
+    assert_eq!(
+        console
+            .sandbox
+            .as_ref()
+            .unwrap()
+            .config_cluster()
+            .as_deref(),
+        Some("gke-us")
+    );
+}
