@@ -14,11 +14,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::ingress::api::{MciList, McsList};
 use shared::ingress::{IngressKind, QuotaUsage};
-use shared::{Action, ApiError};
+use shared::{Action, ApiError, Section};
 
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
+use crate::pages::section::role_actions;
 use crate::session::Auth;
 
 pub use editor::{MciPage, McsPage};
@@ -131,7 +132,7 @@ pub fn IngressPage() -> impl IntoView {
         <section class="ingress-page" data-testid="ingress-page" data-section="ingress">
             <h1>"Ingress"</h1>
             <p class="lead">"MultiClusterServices and MultiClusterIngresses of the fleet's config cluster."</p>
-            {move || (!can_edit()).then(|| view! { <p class="read-only">"Read-only for your role: the Operator role edits multi-cluster resources."</p> })}
+            {move || Auth::get().account().map(|a| role_actions(Section::Ingress, a.role))}
             <h2>"MultiClusterServices"</h2>
             {move || shown(services.get())}
             {move || can_edit().then(|| view! { <A href="/ingress/services/new" attr:data-testid="new-mcs">"New MultiClusterService"</A> })}
