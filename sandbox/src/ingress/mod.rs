@@ -10,11 +10,13 @@
 //! Selection, validation, quotas, routing and derived names are the shared
 //! rules of `shared::ingress`, the same the console runs.
 
+mod admission;
 mod controller;
 pub mod crds;
 pub mod derived;
 pub mod hub;
 mod hub_api;
+mod ingresses;
 mod notices;
 mod reconcile;
 mod view;

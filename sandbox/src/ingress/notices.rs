@@ -82,3 +82,10 @@ impl Reported {
         self.holding.clear();
     }
 }
+
+/// What a member lacking the namespace of a service it is linked to means.
+pub(crate) fn namespace_missing(namespace: &str, location: &str, cluster: &str) -> String {
+    format!(
+        "namespace {namespace} does not exist on {location}/{cluster}, which spec.clusters selects; it gets no derived Service until the namespace is created there"
+    )
+}

@@ -1,29 +1,29 @@
 //! One pass of the multi-cluster ingress controller over the whole fleet,
 //! from the config cluster's resources: the derived Services every member
-//! should have (made, fixed or removed so), each MultiClusterIngress's VIP
-//! in `status.VIP`, and Events for what stands in the way. A pass over an
-//! unchanged fleet writes nothing.
+//! should have (made, fixed or removed so), then the ingresses
+//! ([`super::ingresses`]), then Events for what stands in the way. A pass
+//! over an unchanged fleet writes nothing.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::fleet::Fleet;
 use shared::ingress::quota::quota_project;
 use shared::ingress::{
-    ExclusionReason, IngressKind, MultiClusterIngress, MultiClusterService, QuotaUsage, Selection,
-    check_quota, resolve_routes, resolve_selection, validate_mci, validate_mcs,
+    ExclusionReason, MultiClusterService, Selection, resolve_selection, validate_mcs,
 };
 
-use super::crds::MCI;
+use super::admission::admit;
 use super::derived::{self, DERIVED_LABEL};
 use super::hub::Hub;
-use super::notices::{Notice, Reported};
+use super::ingresses;
+use super::notices::{Notice, Reported, namespace_missing};
 use super::view::{self, MemberCluster, Stored};
-use super::vip::{self, Claim};
 use crate::cluster::Cluster;
 use crate::controllers::util::{self, SERVICES};
 use crate::ops::{self, DeleteOptions, WriteOptions};
+use crate::resources::ResourceType;
 
 const MANAGER: &str = "multiclusteringress-controller";
 
@@ -74,8 +74,7 @@ impl Controller {
         self.apply(&wanted, &mut notices).await;
         match &config {
             Some(c) => {
-                self.ingresses(c, &fleet, &admitted, &ingresses, &mut notices)
-                    .await;
+                ingresses::reconcile(c, &fleet, &admitted, &ingresses, &mut notices).await;
                 self.reported.report(c, notices).await;
             }
             None => self.reported.clear(),
@@ -237,221 +236,15 @@ impl Controller {
             }
         }
     }
-
-    /// Each MultiClusterIngress: its VIP and what is wrong with its
-    /// backends.
-    async fn ingresses(
-        &self,
-        config: &Cluster,
-        fleet: &Fleet,
-        services: &[MultiClusterService],
-        ingresses: &[Stored<MultiClusterIngress>],
-        notices: &mut Vec<Notice>,
-    ) {
-        let project = quota_project(fleet).unwrap_or("the fleet project");
-        let mut admitted: Vec<(&Stored<MultiClusterIngress>, &MultiClusterIngress)> = Vec::new();
-        let mut refused: Vec<&Stored<MultiClusterIngress>> = Vec::new();
-        for (rank, stored) in ingresses.iter().enumerate() {
-            match admit(stored, project, rank, notices, validate_mci) {
-                Some(mci) => admitted.push((stored, mci)),
-                None => refused.push(stored),
-            }
-        }
-        for (stored, mci) in &admitted {
-            backend_notices(stored, mci, services, fleet, notices);
-        }
-        let claims: Vec<Claim<'_>> = admitted
-            .iter()
-            .map(|(stored, mci)| Claim {
-                namespace: mci.namespace(),
-                name: mci.name(),
-                current: stored.object["status"]["VIP"].as_str(),
-                static_ip: mci.static_ip(),
-            })
-            .collect();
-        let vips = vip::allocate(&claims);
-        let Some(rt) = util::rt(config, MCI) else {
-            return;
-        };
-        for ((stored, _), vip) in admitted.iter().zip(vips) {
-            match &vip {
-                Some(ip) => notices.push(Notice::normal(
-                    &stored.object,
-                    "VIPAllocated",
-                    format!("the load balancer serves this ingress on {ip}"),
-                )),
-                None => notices.push(Notice::warning(
-                    &stored.object,
-                    "NoVIP",
-                    format!("no address is free in {}", vip::VIP_RANGE),
-                )),
-            }
-            write_vip(config, &rt, &stored.object, vip.as_deref()).await;
-        }
-        for stored in refused {
-            write_vip(config, &rt, &stored.object, None).await;
-        }
-    }
 }
 
-/// The resource read as its shared type, when it is valid and within the
-/// project's quota; else the notices saying why not.
-fn admit<'a, T>(
-    stored: &'a Stored<T>,
-    project: &str,
-    rank: usize,
-    notices: &mut Vec<Notice>,
-    validate: impl Fn(&T) -> Vec<shared::ingress::FieldError>,
-) -> Option<&'a T>
-where
-    T: Kind,
-{
-    let object = match &stored.parsed {
-        Ok(object) => object,
-        Err(e) => {
-            notices.push(Notice::warning(
-                &stored.object,
-                "InvalidSpec",
-                format!("cannot read this {}: {e}", T::KIND),
-            ));
-            return None;
-        }
-    };
-    let errors = validate(object);
-    if !errors.is_empty() {
-        let described: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        notices.push(Notice::warning(
-            &stored.object,
-            "InvalidSpec",
-            described.join("; "),
-        ));
-        return None;
-    }
-    // Oldest first: those created before it are what it is counted after.
-    let used = u32::try_from(rank).unwrap_or(u32::MAX);
-    let usage = match T::KIND {
-        IngressKind::MultiClusterService => QuotaUsage {
-            services: used,
-            ingresses: 0,
-        },
-        IngressKind::MultiClusterIngress => QuotaUsage {
-            services: 0,
-            ingresses: used,
-        },
-    };
-    if let Err(e) = check_quota(project, usage, T::KIND) {
-        notices.push(Notice::warning(
-            &stored.object,
-            "QuotaExceeded",
-            e.to_string(),
-        ));
-        return None;
-    }
-    Some(object)
-}
-
-/// The quota kind of a shared resource type.
-trait Kind {
-    const KIND: IngressKind;
-}
-
-impl Kind for MultiClusterService {
-    const KIND: IngressKind = IngressKind::MultiClusterService;
-}
-
-impl Kind for MultiClusterIngress {
-    const KIND: IngressKind = IngressKind::MultiClusterIngress;
-}
-
-/// Backends naming no MultiClusterService (or no port of it), and
-/// members a backend links that lack the namespace.
-fn backend_notices(
-    stored: &Stored<MultiClusterIngress>,
-    mci: &MultiClusterIngress,
-    services: &[MultiClusterService],
-    fleet: &Fleet,
-    notices: &mut Vec<Notice>,
-) {
-    let routes = resolve_routes(mci, services, fleet);
-    for error in &routes.errors {
-        let reason = if error.field.ends_with(".servicePort") {
-            "BackendPortNotFound"
-        } else {
-            "BackendNotFound"
-        };
-        notices.push(Notice::warning(&stored.object, reason, error.to_string()));
-    }
-    let mut told: Vec<&str> = Vec::new();
-    for route in routes.default_backend.iter().chain(&routes.rules) {
-        if route.target.is_none() || told.contains(&route.service.as_str()) {
-            continue;
-        }
-        told.push(&route.service);
-        let Some(mcs) = services
-            .iter()
-            .find(|s| s.namespace() == mci.namespace() && s.name() == route.service)
-        else {
-            continue;
-        };
-        let selection = resolve_selection(mcs, fleet);
-        for missing in selection.members.iter().filter(|m| {
-            m.link.is_some()
-                && m.selection
-                    == Selection::Excluded {
-                        reason: ExclusionReason::NamespaceMissing,
-                    }
-        }) {
-            notices.push(Notice::warning(
-                &stored.object,
-                "NamespaceMissing",
-                format!(
-                    "backend {}: {}",
-                    route.service,
-                    namespace_missing(mcs.namespace(), &missing.location, missing.cluster.as_str())
-                ),
-            ));
-        }
-    }
-}
-
-fn namespace_missing(namespace: &str, location: &str, cluster: &str) -> String {
-    format!(
-        "namespace {namespace} does not exist on {location}/{cluster}, which spec.clusters selects; it gets no derived Service until the namespace is created there"
-    )
-}
-
-/// Sets (or clears) `status.VIP`, keeping the rest of the status.
-async fn write_vip(
-    config: &Cluster,
-    rt: &crate::resources::ResourceType,
-    object: &Value,
-    vip: Option<&str>,
-) {
-    let current = match &object["status"] {
-        Value::Object(fields) => fields.clone(),
-        _ => serde_json::Map::new(),
-    };
-    let mut status = current.clone();
-    match vip {
-        Some(ip) => {
-            status.insert("VIP".into(), json!(ip));
-        }
-        None => {
-            status.remove("VIP");
-        }
-    }
-    if status != current {
-        util::write_status(config, rt, object, Value::Object(status), &writer()).await;
-    }
-}
-
-fn writer() -> WriteOptions {
+pub(super) fn writer() -> WriteOptions {
     util::writer(MANAGER, MANAGER)
 }
 
 async fn create(
     cluster: &Cluster,
-    rt: &crate::resources::ResourceType,
+    rt: &ResourceType,
     namespace: &str,
     service: &Value,
 ) -> Result<(), String> {
@@ -464,11 +257,7 @@ async fn create(
     }
 }
 
-async fn remove(
-    cluster: &Cluster,
-    rt: &crate::resources::ResourceType,
-    (namespace, name): &ServiceKey,
-) {
+async fn remove(cluster: &Cluster, rt: &ResourceType, (namespace, name): &ServiceKey) {
     if let Err(e) = ops::delete(cluster, rt, namespace, name, &DeleteOptions::default()).await
         && e.code != 404
     {
