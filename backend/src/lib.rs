@@ -3,8 +3,8 @@
 //! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
 
 pub mod audit;
-pub mod ca;
 pub mod auth;
+pub mod ca;
 pub mod cli;
 pub mod clock;
 pub mod cluster;

@@ -115,3 +115,14 @@ fn workload_deploy_and_doctor() {
         .run_journey("workloads", &[("ACCOUNTS", console.accounts_json())])
         .assert_passed();
 }
+
+/// Multi-cluster ingress: an operator creates seed 003's MultiClusterService
+/// and MultiClusterIngress, sees the selection preview, changes the
+/// selection and sees the derived Services follow.
+#[test]
+fn ingress_editing() {
+    let console = Console::start();
+    console
+        .run_journey("ingress", &[("ACCOUNTS", console.accounts_json())])
+        .assert_passed();
+}

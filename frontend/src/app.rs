@@ -15,6 +15,7 @@ use crate::pages::accounts::AccountsPage;
 use crate::pages::activity::ActivityPage;
 use crate::pages::cluster::ClusterPage;
 use crate::pages::fleet::FleetPage;
+use crate::pages::ingress::{IngressPage, MciPage, McsPage};
 use crate::pages::mesh::MeshPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::section::SectionPage;
@@ -51,7 +52,11 @@ fn SignedInRoutes() -> impl IntoView {
             <Route path=path!("/fleet") view=FleetPage/>
             <Route path=path!("/mesh") view=MeshPage/>
             <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
-            <Route path=path!("/ingress") view=|| view! { <SectionPage section=Section::Ingress/> }/>
+            <Route path=path!("/ingress") view=IngressPage/>
+            <Route path=path!("/ingress/services/new") view=McsPage/>
+            <Route path=path!("/ingress/services/:namespace/:name") view=McsPage/>
+            <Route path=path!("/ingress/ingresses/new") view=MciPage/>
+            <Route path=path!("/ingress/ingresses/:namespace/:name") view=MciPage/>
             <Route path=path!("/workloads") view=WorkloadsPage/>
             <Route path=path!("/activity") view=ActivityPage/>
             <Route path=path!("/accounts") view=AccountsPage/>

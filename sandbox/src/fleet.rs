@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::admin;
 use crate::cluster::Cluster;
 use crate::controllers::Timing;
+use crate::ingress::{self, Hub, HubError};
 use crate::kubeconfig;
 use crate::ops::{self, WriteOptions};
 use crate::scale::ScaleSpec;
@@ -103,9 +104,13 @@ pub struct Member {
 pub struct Fleet {
     pub members: Vec<Member>,
     pub ca_pem: String,
+    /// The fleet description as at start (its config cluster may change
+    /// since: see [`Fleet::config_cluster`] and [`Hub::description`]).
     pub description: Option<FleetDescription>,
     /// Where the admin endpoint listens, when one was asked for.
     pub admin: Option<SocketAddr>,
+    /// Which member is the config cluster for multi-cluster ingress.
+    hub: Arc<Hub>,
     servers: Vec<JoinHandle<()>>,
 }
 
@@ -190,22 +195,46 @@ impl Fleet {
         if let Some(spec) = options.scale {
             seed_scaled(spec, to_scale).await?;
         }
+        let timing = match options.scale {
+            Some(_) => scaled_timing(),
+            None => Timing::default(),
+        };
         for member in &members {
-            let cluster = member.cluster.clone();
-            servers.extend(match options.scale {
-                Some(_) => crate::controllers::spawn_with(cluster, scaled_timing()),
-                None => crate::controllers::spawn(cluster),
-            });
+            servers.extend(crate::controllers::spawn_with(
+                member.cluster.clone(),
+                timing,
+            ));
         }
         if let Some(dir) = state {
             let text = serde_json::to_string_pretty(&endpoints).map_err(io::Error::other)?;
             std::fs::write(dir.join(ENDPOINTS_FILE), text)?;
         }
-        let description = match (&options.scenario, options.scale) {
+        let described = match (&options.scenario, options.scale) {
             (Some(scenario), _) => Some(scenario.description()),
             (None, Some(spec)) => Some(spec.description()),
             (None, None) => None,
         };
+        let clusters: Vec<Arc<Cluster>> = members.iter().map(|m| m.cluster.clone()).collect();
+        let hub = Arc::new(ingress::hub(
+            &clusters,
+            described.clone(),
+            state.map(Path::to_owned),
+        ));
+        // A fleet without a description has no project to serve the API
+        // under; its config cluster is set through `set_config_cluster`.
+        if described.is_some() {
+            let tcp = bind(std::net::Ipv4Addr::LOCALHOST.into(), hub.remembered_port()).await?;
+            let (bound, task) = ingress::serve_hub(hub.clone(), tcp)?;
+            servers.push(task);
+            hub.serving_on(bound.port())?;
+        }
+        servers.push(ingress::spawn_controller(
+            hub.clone(),
+            &clusters,
+            described.as_ref(),
+            timing.resync,
+        ));
+        let description = hub.description();
         let admin = match options.admin {
             Some(addr) => {
                 let targets = members
@@ -222,15 +251,39 @@ impl Fleet {
             None => None,
         };
         if let Some(dir) = state {
-            write_admin_file(dir, admin)?;
+            write_admin_file(dir, admin, hub.endpoint())?;
         }
         Ok(Self {
             members,
             ca_pem: tls.ca_pem,
             description,
             admin,
+            hub,
             servers,
         })
+    }
+
+    /// The fleet's multi-cluster ingress setting and its fleet API.
+    pub fn hub(&self) -> &Arc<Hub> {
+        &self.hub
+    }
+
+    /// The member that is the config cluster now.
+    pub fn config_cluster(&self) -> Option<String> {
+        self.hub.config_cluster()
+    }
+
+    /// Makes `name` the config cluster, as a PATCH of the fleet API's
+    /// `multiclusteringress` feature does; the controller switches its
+    /// source at once.
+    pub fn set_config_cluster(&self, name: &str) -> Result<(), HubError> {
+        self.hub.set_config_cluster(name)
+    }
+
+    /// The fleet API's base URL (`http://127.0.0.1:<port>`), for a fleet
+    /// with a description.
+    pub fn hub_url(&self) -> Option<String> {
+        self.hub.endpoint()
     }
 
     /// The admin endpoint's base URL (`http://127.0.0.1:<port>`).
@@ -272,27 +325,32 @@ impl Fleet {
             std::fs::create_dir_all(parent)?;
         }
         crate::tls::write_private(path, &self.kubeconfig())?;
-        if let Some(description) = &self.description {
-            let text = serde_yaml::to_string(description).map_err(io::Error::other)?;
-            std::fs::write(path.with_file_name("fleet.yaml"), text)?;
-        }
+        self.hub
+            .write_description(&path.with_file_name("fleet.yaml"))?;
         if let Some(dir) = path.parent() {
-            write_admin_file(dir, self.admin)?;
+            write_admin_file(dir, self.admin, self.hub.endpoint())?;
         }
         Ok(())
     }
 }
 
-/// Says where the admin endpoint listens, or removes a stale file of an
-/// earlier run that had one.
-fn write_admin_file(dir: &Path, admin: Option<SocketAddr>) -> io::Result<()> {
+/// Says where the admin endpoint (`url`) and the fleet API (`hub`) listen,
+/// or removes a stale file of an earlier run that had them.
+fn write_admin_file(dir: &Path, admin: Option<SocketAddr>, hub: Option<String>) -> io::Result<()> {
     let path = dir.join(ADMIN_FILE);
-    match admin {
-        Some(addr) => std::fs::write(path, json!({"url": format!("http://{addr}")}).to_string()),
-        None => match std::fs::remove_file(path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        },
+    let mut body = json!({});
+    if let Some(addr) = admin {
+        body["url"] = json!(format!("http://{addr}"));
+    }
+    if let Some(hub) = hub {
+        body["hub"] = json!(hub);
+    }
+    if admin.is_some() || !body["hub"].is_null() {
+        return std::fs::write(path, body.to_string());
+    }
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -357,7 +415,8 @@ fn read_endpoints(dir: &Path) -> BTreeMap<String, Endpoint> {
 }
 
 /// A new cluster starts with the system namespaces (and thereby their
-/// `default` service accounts).
+/// `default` service accounts); every cluster has the multi-cluster
+/// ingress CRDs, as every member of a fleet with the feature enabled does.
 async fn seed(cluster: &Cluster) {
     let Some(namespaces) = cluster.find("", "v1", "namespaces") else {
         return;
@@ -375,4 +434,5 @@ async fn seed(cluster: &Cluster) {
             tracing::error!(cluster = %cluster.name, namespace = name, error = %e.message, "seeding failed");
         }
     }
+    ingress::crds::install(cluster).await;
 }

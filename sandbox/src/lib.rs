@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod controllers;
 pub mod faults;
 pub mod fleet;
+pub mod ingress;
 pub mod kubeconfig;
 pub mod ops;
 pub mod resources;

@@ -252,6 +252,11 @@ impl Store {
         Ok((past, self.tx.subscribe()))
     }
 
+    /// A receiver for every event to come (of any resource).
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.tx.subscribe()
+    }
+
     /// A snapshot of `resource` plus a receiver for later events, atomically.
     pub fn list_and_watch(
         &self,

@@ -200,14 +200,16 @@ async fn discovery_in_both_forms_and_dynamic_custom_resources() {
         client.clone(),
         &kube::discovery::ApiResource::erase::<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>(&()),
     );
+    // Multi-cluster ingress's CRDs are installed in every member; this
+    // one is not.
     let crd: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "metadata": {"name": "multiclusterservices.networking.gke.io"},
-        "spec": {"group": "networking.gke.io", "scope": "Namespaced",
-            "names": {"plural": "multiclusterservices", "singular": "multiclusterservice", "kind": "MultiClusterService", "shortNames": ["mcs"]},
+        "metadata": {"name": "backendconfigs.cloud.google.com"},
+        "spec": {"group": "cloud.google.com", "scope": "Namespaced",
+            "names": {"plural": "backendconfigs", "singular": "backendconfig", "kind": "BackendConfig"},
             "versions": [{"name": "v1", "served": true, "storage": true,
                 "schema": {"openAPIV3Schema": {"type": "object", "properties": {
-                    "spec": {"type": "object", "properties": {"template": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}}}},
+                    "spec": {"type": "object", "properties": {"timeoutSec": {"type": "integer"}}}}}},
                 "subresources": {"status": {}}}]}
     })).unwrap();
     crds.create(&PostParams::default(), &crd).await.unwrap();
@@ -233,6 +235,7 @@ async fn discovery_in_both_forms_and_dynamic_custom_resources() {
         assert_eq!(deploy.plural, "deployments");
         assert_eq!(caps.scope, Scope::Namespaced);
         assert!(discovery.has_group("networking.gke.io"), "{groups:?}");
+        assert!(discovery.has_group("cloud.google.com"), "{groups:?}");
     }
 
     let discovery = Discovery::new(client.clone())

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod fleet;
+pub mod ingress;
 pub mod json;
 pub mod mesh;
 pub mod meta;

@@ -13,6 +13,7 @@ mod cli;
 mod csrf;
 mod fleet;
 mod forwarded;
+mod ingress;
 mod matrix;
 mod mesh;
 mod meta;

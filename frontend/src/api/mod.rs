@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod fleet;
+pub mod ingress;
 pub mod mesh;
 pub mod meta;
 pub mod session;

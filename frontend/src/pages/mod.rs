@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod activity;
 pub mod cluster;
 pub mod fleet;
+pub mod ingress;
 pub mod mesh;
 pub mod not_found;
 pub mod section;

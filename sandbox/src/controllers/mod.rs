@@ -9,7 +9,7 @@ mod daemonset;
 mod deployment;
 mod deployment_status;
 mod endpoints;
-mod events;
+pub(crate) mod events;
 pub mod injection;
 mod kubelet;
 mod load_balancer;
@@ -20,7 +20,7 @@ mod runtime;
 mod scheduler;
 mod statefulset;
 pub mod template;
-mod util;
+pub(crate) mod util;
 
 use std::sync::Arc;
 use std::time::Duration;

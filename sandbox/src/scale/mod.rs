@@ -189,6 +189,8 @@ impl ScaleSpec {
                 project: host,
             },
             config_cluster: plan.first().map(|c| c.name.clone()),
+            // The fleet fills in where its hub listens once it serves one.
+            hub: None,
             members: plan
                 .into_iter()
                 .map(|c| MemberDescription {

@@ -236,6 +236,8 @@ impl Scenario {
         FleetDescription {
             fleet: self.fleet.clone(),
             config_cluster: Some(self.config_cluster.clone()),
+            // The fleet fills in where its hub listens once it serves one.
+            hub: None,
             members,
         }
     }

@@ -86,7 +86,7 @@ async fn strict_validation_refuses_unknown_fields_of_builtin_kinds() {
 async fn apply_twice_creates_then_updates_a_custom_resource() {
     let k = Kubectl::start("apply-cr").await;
     k.namespace("blue").await;
-    k.create("crd.yaml", MCS_CRD).await;
+    // The MultiClusterService CRD is installed in every member.
 
     let mcs = |clusters: &str, port: u16, extra_label: &str| {
         format!(

@@ -336,18 +336,20 @@ spec:
         ports: [{containerPort: 80}]
 "#;
 
-pub(crate) const MCS_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
+/// A CRD no member starts with (GKE's BackendConfig, given a short name
+/// and a category to list it by).
+pub(crate) const BACKEND_CONFIG_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
-  name: multiclusterservices.networking.gke.io
+  name: backendconfigs.cloud.google.com
 spec:
-  group: networking.gke.io
+  group: cloud.google.com
   scope: Namespaced
   names:
-    plural: multiclusterservices
-    singular: multiclusterservice
-    kind: MultiClusterService
-    shortNames: [mcs]
+    plural: backendconfigs
+    singular: backendconfig
+    kind: BackendConfig
+    shortNames: [bc]
     categories: [mesh]
   versions:
   - name: v1
@@ -361,16 +363,7 @@ spec:
           spec:
             type: object
             properties:
-              clusters:
-                type: array
-                items:
-                  type: object
-                  required: [link]
-                  properties:
-                    link: {type: string}
-              template:
-                type: object
-                x-kubernetes-preserve-unknown-fields: true
+              timeoutSec: {type: integer}
           status:
             type: object
             x-kubernetes-preserve-unknown-fields: true

@@ -241,9 +241,19 @@ async fn api_resources_lists_custom_kinds() {
             "{builtin} in\n{before}"
         );
     }
-    assert!(!before.contains("multiclusterservices"), "{before}");
+    // Every member serves multi-cluster ingress's kinds from the start.
+    for installed in [
+        "multiclusterservices.networking.gke.io",
+        "multiclusteringresses.networking.gke.io",
+    ] {
+        assert!(
+            before.lines().any(|l| l == installed),
+            "{installed} in\n{before}"
+        );
+    }
+    assert!(!before.contains("backendconfigs"), "{before}");
 
-    k.create("crd.yaml", MCS_CRD).await;
+    k.create("crd.yaml", BACKEND_CONFIG_CRD).await;
     let table = k.ok(&["api-resources"]).await;
     assert_eq!(
         header(&table),
@@ -259,6 +269,16 @@ async fn api_resources_lists_custom_kinds() {
             "MultiClusterService"
         ]
     );
+    assert_eq!(
+        row(&table, "backendconfigs"),
+        [
+            "backendconfigs",
+            "bc",
+            "cloud.google.com/v1",
+            "true",
+            "BackendConfig"
+        ]
+    );
     let group = k
         .ok(&[
             "api-resources",
@@ -267,32 +287,35 @@ async fn api_resources_lists_custom_kinds() {
             "name",
         ])
         .await;
-    assert_eq!(group, "multiclusterservices.networking.gke.io\n");
+    assert_eq!(
+        group,
+        "multiclusteringresses.networking.gke.io\nmulticlusterservices.networking.gke.io\n"
+    );
     let versions = k.ok(&["api-versions"]).await;
     assert!(
-        versions.lines().any(|l| l == "networking.gke.io/v1"),
+        versions.lines().any(|l| l == "cloud.google.com/v1"),
         "{versions}"
     );
 
     // The new kind is usable at once, by its short name.
     k.namespace("blue").await;
     k.create(
-        "mcs.yaml",
-        "apiVersion: networking.gke.io/v1\nkind: MultiClusterService\nmetadata: {name: foo, namespace: blue}\nspec: {clusters: [{link: europe-west1-c/gke-eu}]}\n",
+        "bc.yaml",
+        "apiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata: {name: foo, namespace: blue}\nspec: {timeoutSec: 40}\n",
     )
     .await;
-    assert_eq!(k.names(&["-n", "blue", "get", "mcs"]).await, ["foo"]);
+    assert_eq!(k.names(&["-n", "blue", "get", "bc"]).await, ["foo"]);
     let category = k.ok(&["-n", "blue", "get", "mesh", "-o", "name"]).await;
-    assert_eq!(category, "multiclusterservice.networking.gke.io/foo\n");
+    assert_eq!(category, "backendconfig.cloud.google.com/foo\n");
 
     // Deleting the CRD removes the kind and its objects.
-    k.ok(&["delete", "crd", "multiclusterservices.networking.gke.io"])
+    k.ok(&["delete", "crd", "backendconfigs.cloud.google.com"])
         .await;
     let after = k.ok(&["api-resources", "-o", "name"]).await;
-    assert!(!after.contains("multiclusterservices"), "{after}");
-    let err = k.fails(&["-n", "blue", "get", "mcs"]).await;
+    assert!(!after.contains("backendconfigs"), "{after}");
+    let err = k.fails(&["-n", "blue", "get", "bc"]).await;
     assert!(
-        err.contains(r#"the server doesn't have a resource type "mcs""#),
+        err.contains(r#"the server doesn't have a resource type "bc""#),
         "{err}"
     );
 }

@@ -14,7 +14,20 @@ pub struct FleetDescription {
     /// The member that runs multi-cluster ingress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_cluster: Option<String>,
+    /// The fleet API that says and changes the config cluster; absent for
+    /// real fleets (where it is GKE Hub itself) and fleets without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub: Option<HubEndpoint>,
     pub members: Vec<MemberDescription>,
+}
+
+/// Where the fleet API (GKE Hub's `features/multiclusteringress` and
+/// `memberships`) is served: a base URL such as `http://127.0.0.1:7443`,
+/// to which `/v1/projects/{project}/locations/global/…` is appended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HubEndpoint {
+    pub endpoint: String,
 }
 
 /// The fleet's name and host project.
@@ -75,6 +88,28 @@ mod tests {
         assert_eq!(d.members[0].platform, Platform::Gke);
         assert_eq!(d.members[1].context(), "bm");
         assert!(d.members[1].admin);
+        assert_eq!(d.hub, None);
+    }
+
+    #[test]
+    fn reads_the_hub_endpoint_and_refuses_misspelt_fields_in_it() {
+        let json = serde_json::json!({
+            "fleet": {"name": "f", "project": "p"},
+            "hub": {"endpoint": "http://127.0.0.1:7443"},
+            "members": []
+        });
+        let d: FleetDescription = serde_json::from_value(json).expect("parses");
+        assert_eq!(
+            d.hub.map(|h| h.endpoint).as_deref(),
+            Some("http://127.0.0.1:7443")
+        );
+        let json = serde_json::json!({
+            "fleet": {"name": "f", "project": "p"},
+            "hub": {"url": "http://127.0.0.1:7443"},
+            "members": []
+        });
+        let err = serde_json::from_value::<FleetDescription>(json).expect_err("refused");
+        assert!(err.to_string().contains("url"), "{err}");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod topology;
 pub mod units;
 
 pub use delta::{ApplyError, ClusterChange, FleetDelta, ReloadNotice};
-pub use description::{FleetDescription, FleetInfo, MemberDescription};
+pub use description::{FleetDescription, FleetInfo, HubEndpoint, MemberDescription};
 pub use injection::{DEFAULT_REVISION, Injection};
 pub use model::{
     Cluster, ControlPlane, Fleet, Member, Namespace, NamespaceDetail, Node, Platform, PodCount,
