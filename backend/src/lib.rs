@@ -3,8 +3,8 @@
 //! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
 
 pub mod audit;
-pub mod ca;
 pub mod auth;
+pub mod ca;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
@@ -15,6 +15,7 @@ pub mod request_id;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod workloads;
 
 use axum::Router;
 use axum::http::{HeaderName, Request};

@@ -90,3 +90,39 @@ fn fleet_live() {
         )
         .assert_passed();
 }
+
+/// An operator installs asm-1106-2 on onprem-vmware-1 with Mesh CA through
+/// the wizard (field errors, preflight failing on a port name until
+/// overridden with a reason, the plan diff and its exports, live progress,
+/// verification), then on gke-eu with Istio CA (cacerts from the mesh
+/// root in the token); a manager then sees the revisions, read-only.
+#[test]
+fn mesh_install() {
+    let console = Console::start();
+    console
+        .run_journey("mesh", &[("ACCOUNTS", console.accounts_json())])
+        .assert_passed();
+}
+
+/// Seed 002: an operator deploys the migrated quickstart-instance on
+/// gke-asia-2 (project-b), follows the failed pull to the doctor's
+/// cross-project diagnosis and grant, fixes it with a pull secret from the
+/// console, sees the rollout become Available, and deletes the migration.
+#[test]
+fn workload_deploy_and_doctor() {
+    let console = Console::start();
+    console
+        .run_journey("workloads", &[("ACCOUNTS", console.accounts_json())])
+        .assert_passed();
+}
+
+/// Multi-cluster ingress: an operator creates seed 003's MultiClusterService
+/// and MultiClusterIngress, sees the selection preview, changes the
+/// selection and sees the derived Services follow.
+#[test]
+fn ingress_editing() {
+    let console = Console::start();
+    console
+        .run_journey("ingress", &[("ACCOUNTS", console.accounts_json())])
+        .assert_passed();
+}

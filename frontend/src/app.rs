@@ -15,9 +15,12 @@ use crate::pages::accounts::AccountsPage;
 use crate::pages::activity::ActivityPage;
 use crate::pages::cluster::ClusterPage;
 use crate::pages::fleet::FleetPage;
+use crate::pages::ingress::{IngressPage, MciPage, McsPage};
+use crate::pages::mesh::MeshPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::section::SectionPage;
 use crate::pages::sign_in::SignInPage;
+use crate::pages::workloads::WorkloadsPage;
 use crate::session::Auth;
 
 /// The sections the signed-in role sees, and Accounts for admins.
@@ -47,10 +50,14 @@ fn SignedInRoutes() -> impl IntoView {
         <Routes fallback=|| view! { <NotFound/> }>
             <Route path=path!("/") view=|| view! { <Redirect path="/fleet"/> }/>
             <Route path=path!("/fleet") view=FleetPage/>
-            <Route path=path!("/mesh") view=|| view! { <SectionPage section=Section::Mesh/> }/>
+            <Route path=path!("/mesh") view=MeshPage/>
             <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
-            <Route path=path!("/ingress") view=|| view! { <SectionPage section=Section::Ingress/> }/>
-            <Route path=path!("/workloads") view=|| view! { <SectionPage section=Section::Workloads/> }/>
+            <Route path=path!("/ingress") view=IngressPage/>
+            <Route path=path!("/ingress/services/new") view=McsPage/>
+            <Route path=path!("/ingress/services/:namespace/:name") view=McsPage/>
+            <Route path=path!("/ingress/ingresses/new") view=MciPage/>
+            <Route path=path!("/ingress/ingresses/:namespace/:name") view=MciPage/>
+            <Route path=path!("/workloads") view=WorkloadsPage/>
             <Route path=path!("/activity") view=ActivityPage/>
             <Route path=path!("/accounts") view=AccountsPage/>
             <Route path=path!("/c/:cluster") view=ClusterPage/>

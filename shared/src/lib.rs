@@ -16,6 +16,7 @@ pub mod nav;
 pub mod quantity;
 pub mod routes;
 pub mod time;
+pub mod workloads;
 
 pub use access::{Access, Action};
 pub use audit::{AuditEntry, AuditFilter, AuditPage, BrokenLink, ChainReport, Outcome};

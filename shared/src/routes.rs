@@ -38,6 +38,25 @@ pub fn namespace(cluster: &str, namespace: &str) -> String {
     format!("/api/clusters/{cluster}/namespaces/{namespace}")
 }
 
+/// `POST` a [`crate::workloads::DeployRequest`] for its
+/// [`crate::workloads::Preview`] (a server-side dry run).
+pub const WORKLOAD_PREVIEW: &str = "/api/workloads/preview";
+/// `GET` every migration with its live rollout, `POST` a
+/// [`crate::workloads::DeployRequest`] to deploy it.
+pub const MIGRATIONS: &str = "/api/workloads/migrations";
+/// `GET` one migration's live rollout, `DELETE` what it applied.
+pub fn migration(id: &str) -> String {
+    format!("{MIGRATIONS}/{id}")
+}
+/// `GET` the image-pull doctor's report on a migration's stuck pods.
+pub fn migration_doctor(id: &str) -> String {
+    format!("{MIGRATIONS}/{id}/doctor")
+}
+/// `POST` a pull secret for a deployed migration (the doctor's fix).
+pub fn migration_registry_access(id: &str) -> String {
+    format!("{MIGRATIONS}/{id}/registry-access")
+}
+
 /// The HttpOnly session cookie.
 pub const SESSION_COOKIE: &str = "meshdeck_session";
 /// Mutating requests carry the session's CSRF token

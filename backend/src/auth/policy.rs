@@ -14,7 +14,9 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, fleet, mesh, meta, migration, session, waves};
+use crate::http::{
+    accounts, audit, fleet, ingress, mesh, meta, migration, session, waves, workloads,
+};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -31,7 +33,9 @@ pub struct Endpoint {
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
     use Access::{Act, Admin, Public, SignedIn};
-    use shared::Action::{InstallMesh, MigrateNamespaces};
+    use shared::Action::{DeployWorkloads as Deploy, EditIngress, InstallMesh, MigrateNamespaces};
+    use workloads::limited;
+    use crate::http::ingress::config as ingress_config;
     use Method as M;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
@@ -75,6 +79,27 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    "/api/mesh/waves/{id}/resume",   Act(MigrateNamespaces), "mesh.wave.resume",   || post(waves::resume_wave_run)),
         e(M::POST,    "/api/mesh/waves/{id}/skip",     Act(MigrateNamespaces), "mesh.wave.skip",     || post(waves::skip_wave)),
         e(M::POST,    "/api/mesh/waves/{id}/rollback", Act(MigrateNamespaces), "mesh.wave.rollback", || post(waves::roll_back_wave)),
+        e(M::POST,    "/api/workloads/preview", Act(Deploy), "workload.preview", || limited(post(workloads::preview_workload))),
+        e(M::GET,     "/api/workloads/migrations", SignedIn, "migration.list", || get(workloads::list_migrations)),
+        e(M::POST,    "/api/workloads/migrations", Act(Deploy), "workload.deploy", || limited(post(workloads::create_migration))),
+        e(M::GET,     "/api/workloads/migrations/{id}", SignedIn, "migration.read", || get(workloads::get_migration)),
+        e(M::DELETE,  "/api/workloads/migrations/{id}", Act(Deploy), "workload.delete", || delete(workloads::delete_migration)),
+        e(M::GET,     "/api/workloads/migrations/{id}/doctor", SignedIn, "migration.doctor", || get(workloads::get_migration_doctor)),
+        e(M::POST,    "/api/workloads/migrations/{id}/registry-access", Act(Deploy), "workload.registry_access", || limited(post(workloads::set_registry_access))),
+        e(M::GET,     "/api/ingress/services", SignedIn,  "ingress.service.list", || get(ingress::list_services)),
+        e(M::POST,    "/api/ingress/services/review", Act(EditIngress), "ingress.service.review", || post(ingress::review_service)),
+        e(M::GET,     "/api/ingress/services/{namespace}/{name}", SignedIn, "ingress.service.read", || get(ingress::get_service)),
+        e(M::PUT,     "/api/ingress/services/{namespace}/{name}", Act(EditIngress), "ingress.service.apply", || put(ingress::apply_service)),
+        e(M::DELETE,  "/api/ingress/services/{namespace}/{name}", Act(EditIngress), "ingress.service.delete", || delete(ingress::delete_service)),
+        e(M::GET,     "/api/ingress/ingresses", SignedIn, "ingress.ingress.list", || get(ingress::list_ingresses)),
+        e(M::POST,    "/api/ingress/ingresses/review", Act(EditIngress), "ingress.ingress.review", || post(ingress::review_ingress)),
+        e(M::GET,     "/api/ingress/ingresses/{namespace}/{name}", SignedIn, "ingress.ingress.read", || get(ingress::get_ingress)),
+        e(M::PUT,     "/api/ingress/ingresses/{namespace}/{name}", Act(EditIngress), "ingress.ingress.apply", || put(ingress::apply_ingress)),
+        e(M::DELETE,  "/api/ingress/ingresses/{namespace}/{name}", Act(EditIngress), "ingress.ingress.delete", || delete(ingress::delete_ingress)),
+        e(M::GET,     "/api/ingress/config-cluster", SignedIn, "ingress.config.read", || get(ingress_config::get_config_cluster)),
+        e(M::POST,    "/api/ingress/config-cluster/compare", SignedIn, "ingress.config.compare", || post(ingress_config::compare_config_cluster)),
+        e(M::POST,    "/api/ingress/config-cluster/copy", Act(EditIngress), "ingress.config.copy", || post(ingress_config::copy_to_config_candidate)),
+        e(M::POST,    "/api/ingress/config-cluster/switch", Act(EditIngress), "ingress.config.switch", || post(ingress_config::switch_config_cluster)),
     ]
 }
 

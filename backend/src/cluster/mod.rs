@@ -3,7 +3,9 @@
 //! live snapshot and its deltas. Handlers read it through [`FleetService`].
 
 pub mod apply;
+pub mod fleet_api;
 pub mod hub;
+pub mod ingress;
 pub mod install;
 pub mod migration;
 pub mod registry;
@@ -15,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use shared::fleet::{Cluster, Fleet, NamespaceDetail, Reachability};
 use tokio::task::JoinHandle;
 
+pub use self::fleet_api::{FleetApi, FleetApiError};
 pub use self::hub::{Hub, Resume};
 pub use self::registry::{Registry, RegistryError};
 use self::watch::state::MemberState;
@@ -30,6 +33,7 @@ pub struct FleetService {
     members: Arc<HashMap<String, Arc<Mutex<MemberState>>>>,
     clients: Arc<HashMap<String, Result<kube::Client, String>>>,
     admins: Arc<Vec<String>>,
+    fleet_api: Option<Result<FleetApi, String>>,
     _tasks: Arc<Tasks>,
 }
 
@@ -75,6 +79,10 @@ impl FleetService {
         // Versions of different runs must not meet: see `Hub::new`.
         let first_version = u64::try_from(now).unwrap_or(0).saturating_mul(1_000_000);
         let hub = Arc::new(Hub::new(fleet, first_version));
+        let fleet_api = registry.hub.as_deref().map(|endpoint| {
+            let project = registry.project.as_deref().unwrap_or_default();
+            FleetApi::new(endpoint, project).map_err(|e| e.to_string())
+        });
         let mut members = HashMap::new();
         let mut tasks = Vec::new();
         let mut clients = HashMap::new();
@@ -108,6 +116,7 @@ impl FleetService {
             members: Arc::new(members),
             clients: Arc::new(clients),
             admins: Arc::new(admins),
+            fleet_api,
             _tasks: Arc::new(Tasks(tasks)),
         }
     }
@@ -135,6 +144,14 @@ impl FleetService {
                 reason: reason.clone(),
             }),
         }
+    }
+
+    /// The fleet API, when fleet.yaml names one (`hub.endpoint`); an
+    /// error says why the one it names cannot be used.
+    pub fn fleet_api(&self) -> Option<Result<&FleetApi, &str>> {
+        self.fleet_api
+            .as_ref()
+            .map(|api| api.as_ref().map_err(String::as_str))
     }
 
     /// Whether the fleet description marks member `name` as an on-prem

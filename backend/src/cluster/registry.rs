@@ -16,6 +16,9 @@ pub struct Registry {
     pub name: Option<String>,
     pub project: Option<String>,
     pub members: Vec<Registered>,
+    /// The fleet API's base URL (`hub.endpoint`), which says and changes
+    /// the config cluster.
+    pub hub: Option<String>,
 }
 
 /// One member and how to reach it, or why it cannot be reached.
@@ -42,6 +45,7 @@ impl Registry {
             name: None,
             project: None,
             members: Vec::new(),
+            hub: None,
         }
     }
 
@@ -105,6 +109,10 @@ impl Registry {
             });
         }
         Ok(Self {
+            hub: description
+                .as_ref()
+                .and_then(|d| d.hub.as_ref())
+                .map(|h| h.endpoint.clone()),
             name: description.as_ref().map(|d| d.fleet.name.clone()),
             project: description.map(|d| d.fleet.project),
             members,

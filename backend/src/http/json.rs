@@ -23,6 +23,11 @@ where
             Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::BadRequest(
                 "the request body must be JSON (content-type: application/json)".into(),
             )),
+            Err(err) if err.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::PayloadTooLarge(
+                    "the request body is larger than this endpoint accepts".into(),
+                ))
+            }
             Err(err) => Err(AppError::BadRequest(format!(
                 "the request body is not valid: {}",
                 err.body_text()

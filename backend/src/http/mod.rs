@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod fleet;
+pub mod ingress;
 pub mod json;
 pub mod mesh;
 pub mod meta;
@@ -10,6 +11,7 @@ pub mod migration;
 pub mod session;
 pub mod spa;
 pub mod waves;
+pub mod workloads;
 
 use axum::Router;
 use axum::extract::OriginalUri;

@@ -1,5 +1,5 @@
 //! The console's own durable data: accounts, sessions, the audit log and
-//! wave runs.
+//! wave runs, and the workload migrations it deployed.
 //!
 //! One code path for SQLite (the default, a file in the state dir) and
 //! PostgreSQL (when a database URL is given) through sqlx's `Any` driver.
@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod sessions;
 pub mod waves;
+pub mod workloads;
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -59,6 +60,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "wave runs",
         include_str!("../../migrations/0003_wave_runs.sql"),
+    ),
+    (
+        4,
+        "workload migrations",
+        include_str!("../../migrations/0004_workload_migrations.sql"),
     ),
 ];
 

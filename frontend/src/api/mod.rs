@@ -4,8 +4,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod fleet;
+pub mod ingress;
+pub mod mesh;
 pub mod meta;
 pub mod session;
+pub mod workloads;
 
 use std::cell::RefCell;
 

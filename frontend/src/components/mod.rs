@@ -1,5 +1,6 @@
 //! Reusable pieces of the console.
 
+pub mod diff_view;
 pub mod error_view;
 pub mod health;
 pub mod loading;

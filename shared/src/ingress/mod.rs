@@ -8,6 +8,8 @@
 //! every keystroke and the backend before every write. Problems come back
 //! as [`FieldError`]s addressed to the manifest field.
 
+pub mod api;
+pub mod compare;
 pub mod derived;
 pub mod error;
 pub mod link;
@@ -27,6 +29,7 @@ mod fixtures;
 #[cfg(test)]
 mod tests;
 
+pub use compare::{Difference, DifferenceKind, IngressSet, compare};
 pub use derived::{derived_hash, derived_service_name, neg_annotation, parent_annotation};
 pub use error::FieldError;
 pub use link::{ClusterLink, LinkError};

@@ -5,6 +5,7 @@
 //! objects a revisioned install applies. All pure: the backend gathers the
 //! inputs (fleet snapshot, Services, membership) and applies the plan.
 
+pub mod form;
 pub mod install;
 pub mod migration;
 pub mod plan;

@@ -253,7 +253,10 @@ fn the_istio_operator_file_carries_the_settings() {
     assert_eq!(op["spec"]["revision"], "asm-1106-2");
     assert_eq!(op["spec"]["tag"], "1.10.6-asm.2");
     assert_eq!(op["spec"]["profile"], "asm-multicloud");
-    assert_eq!(op["spec"]["meshConfig"]["trustDomain"], p.trust_domain.as_str());
+    assert_eq!(
+        op["spec"]["meshConfig"]["trustDomain"],
+        p.trust_domain.as_str()
+    );
     assert_eq!(
         op["spec"]["values"]["global"]["multiCluster"]["clusterName"],
         "onprem-vmware-1"

@@ -1,0 +1,148 @@
+//! What every ingress request starts from: which member is the config
+//! cluster (the fleet API's answer when fleet.yaml names one, else
+//! fleet.yaml's `configCluster`), the fleet snapshot marked accordingly,
+//! and the config cluster's MultiClusterServices and Ingresses. Also the
+//! one failure type of these handlers: an [`AppError`], or a refusal with
+//! the errors on their fields.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use shared::fleet::Fleet;
+use shared::ingress::api::{ConfigClusterState, Invalid};
+use shared::ingress::{FieldError, IngressContext, MultiClusterIngress, MultiClusterService};
+
+use crate::cluster::ingress as on_cluster;
+use crate::cluster::{FleetApiError, FleetService};
+use crate::error::AppError;
+
+/// The config cluster and what it holds, read for one request.
+pub struct ConfigView {
+    pub cluster: String,
+    pub client: kube::Client,
+    /// The snapshot, its `config_cluster` flags set from the fleet API.
+    pub fleet: Fleet,
+    pub services: Vec<MultiClusterService>,
+    pub ingresses: Vec<MultiClusterIngress>,
+}
+
+impl ConfigView {
+    pub async fn load(fleet: &FleetService) -> Result<Self, AppError> {
+        let state = config_cluster(fleet).await?;
+        let Some(cluster) = state.cluster.map(|c| c.to_string()) else {
+            return Err(AppError::Conflict(
+                "the fleet has no config cluster: set configCluster in fleet.yaml (or the fleet API's multiclusteringress feature) first".into(),
+            ));
+        };
+        let client = fleet.client(&cluster)?;
+        let services = on_cluster::services(&client)
+            .await
+            .map_err(|e| AppError::on_cluster(&cluster, e))?;
+        let ingresses = on_cluster::ingresses(&client)
+            .await
+            .map_err(|e| AppError::on_cluster(&cluster, e))?;
+        let mut snapshot = fleet.snapshot();
+        for c in &mut snapshot.clusters {
+            c.member.config_cluster = c.member.name.as_str() == cluster;
+        }
+        Ok(Self {
+            cluster,
+            client,
+            fleet: snapshot,
+            services,
+            ingresses,
+        })
+    }
+
+    /// What shared review checks against.
+    pub fn context(&self) -> IngressContext<'_> {
+        IngressContext {
+            fleet: &self.fleet,
+            services: &self.services,
+            ingresses: &self.ingresses,
+        }
+    }
+}
+
+/// Which member is the config cluster now, and whether it can be changed.
+pub async fn config_cluster(fleet: &FleetService) -> Result<ConfigClusterState, AppError> {
+    let described = fleet
+        .snapshot()
+        .clusters
+        .into_iter()
+        .find(|c| c.member.config_cluster)
+        .map(|c| c.member.name);
+    match fleet.fleet_api() {
+        Some(Ok(api)) => {
+            let member = api.config_cluster().await.map_err(fleet_api_error)?;
+            let cluster = match member {
+                None => None,
+                Some(name) => Some(name.parse().map_err(|e| {
+                    AppError::Internal(format!("the fleet API names config cluster {name:?}: {e}"))
+                })?),
+            };
+            Ok(ConfigClusterState {
+                cluster,
+                switchable: true,
+                note: None,
+            })
+        }
+        Some(Err(reason)) => Ok(ConfigClusterState {
+            cluster: described,
+            switchable: false,
+            note: Some(format!(
+                "the fleet API named in fleet.yaml cannot be used ({reason}); the config cluster is fleet.yaml's configCluster"
+            )),
+        }),
+        None => Ok(ConfigClusterState {
+            cluster: described,
+            switchable: false,
+            note: Some(
+                "this fleet has no fleet API (hub.endpoint in fleet.yaml), so the console cannot change the config cluster; it is fleet.yaml's configCluster".into(),
+            ),
+        }),
+    }
+}
+
+/// A fleet API failure as an API error.
+pub fn fleet_api_error(err: FleetApiError) -> AppError {
+    const WHO: &str = "fleet API";
+    match err {
+        FleetApiError::Setup(_, _) => AppError::Internal(err.to_string()),
+        FleetApiError::Unreachable(reason) => AppError::ClusterUnreachable {
+            cluster: WHO.into(),
+            reason,
+        },
+        FleetApiError::Refused { status, message } => AppError::RefusedBy {
+            cluster: WHO.into(),
+            status,
+            message,
+        },
+    }
+}
+
+/// Why an ingress request failed.
+#[derive(Debug)]
+pub enum Failure {
+    App(AppError),
+    /// Validation refused the object: a 400 [`Invalid`] with the errors on
+    /// their fields.
+    Invalid(Vec<FieldError>),
+}
+
+impl From<AppError> for Failure {
+    fn from(err: AppError) -> Self {
+        Failure::App(err)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::App(err) => err.into_response(),
+            Failure::Invalid(fields) => {
+                (StatusCode::BAD_REQUEST, Json(Invalid::new(fields))).into_response()
+            }
+        }
+    }
+}

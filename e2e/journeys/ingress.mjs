@@ -1,0 +1,147 @@
+// Journey: an operator creates the MultiClusterService and
+// MultiClusterIngress of seed 003 in the console. The editor reviews them
+// in the browser on every keystroke (errors on their fields), the server
+// shows a dry-run diff before the apply, the MCS page's selection preview
+// shows gke-eu and gke-asia-1 selected with derived Services and
+// gke-asia-2 excluded, and after deselecting gke-asia-1 its derived Service
+// goes; the ingress gets a VIP and its routing preview.
+import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
+
+const EU = 'europe-west1-c/gke-eu';
+const ASIA_1 = 'asia-northeast1-a/gke-asia-1';
+
+const member = (name) => `[data-testid="preview-member-${name}"]`;
+
+/// Waits for the preview card of `name` to show `selection` and `derived`
+/// (the page refreshes its preview every two seconds).
+async function memberIs(page, name, selection, derived) {
+  const sel = `${member(name)}[data-selection="${selection}"][data-derived="${derived}"]`;
+  await page.locator(sel).waitFor({ timeout: 30000 }).catch(async () => {
+    const seen = await page.locator(member(name)).first().evaluate((e) => `${e.dataset.selection}/${e.dataset.derived}`).catch(() => 'absent');
+    throw new Error(`${name} is ${seen}, expected ${selection}/${derived}`);
+  });
+}
+
+async function fieldErrors(page) {
+  return page.locator('[data-testid="field-error"]').evaluateAll((es) => es.map((e) => `${e.dataset.field}: ${e.textContent}`));
+}
+
+async function reviewAndApply(page) {
+  await page.getByTestId('review-button').click();
+  await page.getByTestId('diff').waitFor();
+  await page.getByTestId('apply-button').click();
+}
+
+const BAR = JSON.stringify({
+  apiVersion: 'networking.gke.io/v1', kind: 'MultiClusterService',
+  metadata: { name: 'bar', namespace: 'blue' },
+  spec: { template: { spec: { selector: { app: 'bar' }, ports: [{ name: 'web', protocol: 'TCP', port: 80, targetPort: 80 }] } } },
+}, null, 2);
+
+const SEED_INGRESS = JSON.stringify({
+  apiVersion: 'networking.gke.io/v1', kind: 'MultiClusterIngress',
+  metadata: { name: 'foobar-ingress', namespace: 'blue' },
+  spec: { template: { spec: {
+    backend: { serviceName: 'default-backend', servicePort: 80 },
+    rules: [
+      { host: 'foo.example.com', backend: { serviceName: 'foo', servicePort: 80 } },
+      { host: 'bar.example.com', backend: { serviceName: 'bar', servicePort: 80 } },
+    ],
+  } } },
+}, null, 2);
+
+const steps = [
+  ['sign in as the operator and open Ingress', async (page) => {
+    await page.goto(BASE_URL + '/');
+    await signIn(page, account('operator'));
+    await page.waitForURL('**/fleet');
+    await page.goto(BASE_URL + '/ingress');
+    await page.getByTestId('mcs-list').waitFor();
+    const quota = await page.getByTestId('quota-mcs').textContent();
+    expect(quota.includes('0 / 100'), `quota says ${JSON.stringify(quota)}`);
+    const config = await page.getByTestId('config-cluster-name').textContent();
+    expect(config === 'gke-us', `config cluster ${config}`);
+  }],
+  ['the editor checks the seed foo while typing', async (page) => {
+    await page.getByTestId('new-mcs').click();
+    await page.getByTestId('mcs-form').waitFor();
+    await page.getByTestId('field-metadata.namespace').fill('purple');
+    await page.getByTestId('field-metadata.name').fill('foo');
+    await page.locator('[data-testid="field-error"][data-field="metadata.namespace"]').waitFor();
+    const errors = await fieldErrors(page);
+    expect(errors.some((e) => e.includes('purple') && e.includes('gke-us')), `errors ${JSON.stringify(errors)}`);
+    expect(await page.getByTestId('review-button').isDisabled(), 'review allowed with errors');
+    await page.getByTestId('field-metadata.namespace').fill('blue');
+    await page.getByTestId('field-spec.template.spec.selector').fill('app=foo');
+    await page.getByTestId('field-spec.template.spec.selector').dispatchEvent('change');
+    await page.getByTestId(`link-${EU}`).check();
+    await page.getByTestId(`link-${ASIA_1}`).check();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="field-error"]').length === 0);
+    const json = await page.getByTestId('json-text').inputValue();
+    expect(json.includes(ASIA_1) && json.includes('"app": "foo"'), `JSON view ${json}`);
+  }],
+  ['review shows a creation, apply opens the preview', async (page) => {
+    await page.getByTestId('review-button').click();
+    const diff = await page.getByTestId('diff').textContent();
+    expect(diff.includes('MultiClusterService blue/foo') && diff.includes('create'), `diff ${JSON.stringify(diff)}`);
+    await page.getByTestId('apply-button').click();
+    await page.waitForURL('**/ingress/services/blue/foo');
+    await page.getByTestId('mcs-preview').waitFor();
+  }],
+  ['the preview selects gke-eu and gke-asia-1 with derived Services', async (page) => {
+    await memberIs(page, 'gke-eu', 'selected', 'present');
+    await memberIs(page, 'gke-asia-1', 'selected', 'present');
+    await memberIs(page, 'gke-asia-2', 'excluded', 'absent');
+    const asia2 = await page.locator(member('gke-asia-2')).textContent();
+    expect(asia2.includes('not in spec.clusters'), `gke-asia-2 says ${JSON.stringify(asia2)}`);
+    const eu = await page.locator(member('gke-eu')).textContent();
+    expect(/[1-9]\d* pods/.test(eu), `gke-eu says ${JSON.stringify(eu)}`);
+    await screenshot(page, 'mcs-preview');
+  }],
+  ['deselecting gke-asia-1 removes its derived Service', async (page) => {
+    await page.getByTestId(`link-${ASIA_1}`).uncheck();
+    await reviewAndApply(page);
+    await page.getByTestId('applied').waitFor();
+    await memberIs(page, 'gke-asia-1', 'excluded', 'absent');
+    await memberIs(page, 'gke-eu', 'selected', 'present');
+    await screenshot(page, 'mcs-deselected');
+  }],
+  ['bar from the JSON view', async (page) => {
+    await page.goto(BASE_URL + '/ingress/services/new');
+    await page.getByTestId('json-view').locator('summary').click();
+    await page.getByTestId('json-text').fill(BAR);
+    expect(await page.getByTestId('field-metadata.name').inputValue() === 'bar', 'the form did not follow the JSON view');
+    await reviewAndApply(page);
+    await page.waitForURL('**/ingress/services/blue/bar');
+  }],
+  ['the seed ingress: a missing default backend is named on its field', async (page) => {
+    await page.goto(BASE_URL + '/ingress/ingresses/new');
+    await page.getByTestId('json-view').locator('summary').click();
+    await page.getByTestId('json-text').fill(SEED_INGRESS);
+    const field = '[data-testid="field-error"][data-field="spec.template.spec.backend.serviceName"]';
+    await page.locator(field).waitFor();
+    const text = await page.locator(field).textContent();
+    expect(text.includes('default-backend'), `error ${JSON.stringify(text)}`);
+    await page.getByTestId('default-service').fill('foo');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="field-error"]').length === 0);
+    await reviewAndApply(page);
+    await page.waitForURL('**/ingress/ingresses/blue/foobar-ingress');
+  }],
+  ['the ingress gets a VIP and routes hosts to clusters', async (page) => {
+    await page.waitForFunction(() => /^203\.0\.113\.\d+$/.test(document.querySelector('[data-testid="mci-vip"]')?.textContent ?? ''), null, { timeout: 30000 });
+    const foo = await page.getByTestId('route-foo.example.com').textContent();
+    expect(foo.includes('gke-eu') && !foo.includes('gke-asia-1'), `foo route ${JSON.stringify(foo)}`);
+    const bar = await page.getByTestId('route-bar.example.com').textContent();
+    expect(bar.includes('gke-us') && bar.includes('pods'), `bar route ${JSON.stringify(bar)}`);
+    await screenshot(page, 'mci-preview');
+  }],
+  ['the lists show both, with the quota used', async (page) => {
+    await page.goto(BASE_URL + '/ingress');
+    await page.getByTestId('mci-row-blue-foobar-ingress').waitFor();
+    const quota = await page.getByTestId('quota-mcs').textContent();
+    expect(quota.includes('2 / 100'), `quota says ${JSON.stringify(quota)}`);
+    await screenshot(page, 'ingress-lists');
+  }],
+];
+
+await journey('ingress', steps);

@@ -1,0 +1,34 @@
+//! Migrated workloads: preview and deploy a spec, follow migrations, the
+//! image-pull doctor and its fix, delete a migration.
+
+use shared::workloads::api::{
+    DeployRequest, DoctorReport, Migration, MigrationStatus, Preview, RegistryAccessRequest,
+};
+use shared::{ApiError, routes};
+
+pub async fn preview(request: DeployRequest) -> Result<Preview, ApiError> {
+    super::post_json(routes::WORKLOAD_PREVIEW, &request).await
+}
+
+pub async fn deploy(request: DeployRequest) -> Result<Migration, ApiError> {
+    super::post_json(routes::MIGRATIONS, &request).await
+}
+
+pub async fn list() -> Result<Vec<MigrationStatus>, ApiError> {
+    super::get_json(routes::MIGRATIONS).await
+}
+
+pub async fn doctor(id: String) -> Result<DoctorReport, ApiError> {
+    super::get_json(&routes::migration_doctor(&id)).await
+}
+
+pub async fn set_registry_access(
+    id: String,
+    request: RegistryAccessRequest,
+) -> Result<Migration, ApiError> {
+    super::post_json(&routes::migration_registry_access(&id), &request).await
+}
+
+pub async fn remove(id: String) -> Result<(), ApiError> {
+    super::delete(&routes::migration(&id)).await
+}

@@ -1,0 +1,66 @@
+//! A reviewed change of Kubernetes objects, one collapsible block per
+//! object: its change badge, line counts, and the YAML diff with added and
+//! removed lines coloured (and marked `+`/`-` for those who cannot tell
+//! the colours apart).
+
+use leptos::prelude::*;
+use shared::diff::{ChangeKind, DiffLine, ObjectDiff};
+
+fn change_slug(change: ChangeKind) -> &'static str {
+    match change {
+        ChangeKind::Create => "create",
+        ChangeKind::Update => "update",
+        ChangeKind::Unchanged => "unchanged",
+        ChangeKind::Delete => "delete",
+    }
+}
+
+fn line(l: &DiffLine) -> impl IntoView + use<> {
+    let (class, mark, text) = match l {
+        DiffLine::Same(t) => ("diff-line diff-same", ' ', t.clone()),
+        DiffLine::Added(t) => ("diff-line diff-added", '+', t.clone()),
+        DiffLine::Removed(t) => ("diff-line diff-removed", '-', t.clone()),
+    };
+    view! { <span class=class><span class="diff-mark" aria-hidden="true">{mark}</span>{text}"\n"</span> }
+}
+
+/// One object's change, collapsed until opened.
+#[component]
+pub fn ObjectDiffView(diff: ObjectDiff) -> impl IntoView {
+    let (added, removed) = diff.counts();
+    let slug = change_slug(diff.change);
+    let lines = diff.lines.iter().map(line).collect_view();
+    view! {
+        <details class="object-diff" data-change=slug data-object=diff.title.clone()>
+            <summary>
+                <span class=format!("change-badge change-{slug}")>{slug}</span>
+                " "
+                <code class="object-title">{diff.title.clone()}</code>
+                " "
+                <span class="diff-counts muted">
+                    <span class="count-added">"+" {added}</span> " " <span class="count-removed">"−" {removed}</span>
+                </span>
+            </summary>
+            <pre class="diff" aria-label=format!("Changes to {}", diff.title)>{lines}</pre>
+        </details>
+    }
+}
+
+/// Every object's change, in apply order, with a count per kind of change.
+#[component]
+pub fn DiffList(objects: Vec<ObjectDiff>) -> impl IntoView {
+    let count = |kind: ChangeKind| objects.iter().filter(|o| o.change == kind).count();
+    let summary = format!(
+        "{} objects: {} to create, {} to update, {} unchanged",
+        objects.len(),
+        count(ChangeKind::Create),
+        count(ChangeKind::Update),
+        count(ChangeKind::Unchanged)
+    );
+    view! {
+        <p class="diff-summary">{summary}</p>
+        <div class="diff-list">
+            {objects.into_iter().map(|diff| view! { <ObjectDiffView diff/> }).collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,390 @@
+//! A MultiClusterService or MultiClusterIngress page: its preview (kept
+//! fresh while open) and the editor — a form and a JSON view of the same
+//! object, reviewed with `shared::ingress` on every keystroke against the
+//! live fleet and the config cluster's resources, errors shown on their
+//! fields; then the server's dry-run diff, apply, and delete with
+//! confirmation.
+
+use std::future::Future;
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::ApiError;
+use shared::diff::{DiffLine, ObjectDiff};
+use shared::fleet::Fleet;
+use shared::ingress::api::ReviewedChange;
+use shared::ingress::{
+    FieldError, IngressContext, MultiClusterIngress, MultiClusterService, SamenessWarning,
+    review_mci, review_mcs,
+};
+
+use super::{can_edit, mci_form, mcs_form, preview};
+use crate::api;
+use crate::api::ingress::Refusal;
+use crate::components::error_view::ErrorView;
+use crate::components::loading::Loading;
+use crate::live_fleet::LiveFleet;
+
+/// What the editor needs of either resource.
+pub trait Editable:
+    Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    const KIND: &'static str;
+    const PATH: &'static str;
+    fn blank() -> Self;
+    fn at(&self) -> (String, String);
+    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
+    fn review(self) -> impl Future<Output = Result<ReviewedChange, Refusal>>;
+    fn apply(self) -> impl Future<Output = Result<ReviewedChange, Refusal>>;
+    fn delete(namespace: String, name: String) -> impl Future<Output = Result<(), ApiError>>;
+}
+
+impl Editable for MultiClusterService {
+    const KIND: &'static str = "MultiClusterService";
+    const PATH: &'static str = "services";
+    fn blank() -> Self {
+        let mut mcs = MultiClusterService::new("", "");
+        mcs.spec
+            .template
+            .spec
+            .ports
+            .push(shared::ingress::ServicePort {
+                name: Some("web".into()),
+                protocol: Some("TCP".into()),
+                port: Some(80),
+                target_port: Some(80.into()),
+            });
+        mcs
+    }
+    fn at(&self) -> (String, String) {
+        (self.namespace().to_owned(), self.name().to_owned())
+    }
+    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
+        let r = review_mcs(self, ctx);
+        (r.errors, r.warnings)
+    }
+    fn review(self) -> impl Future<Output = Result<ReviewedChange, Refusal>> {
+        api::ingress::review_service(self)
+    }
+    fn apply(self) -> impl Future<Output = Result<ReviewedChange, Refusal>> {
+        api::ingress::apply_service(self)
+    }
+    fn delete(namespace: String, name: String) -> impl Future<Output = Result<(), ApiError>> {
+        api::ingress::delete_service(namespace, name)
+    }
+}
+
+impl Editable for MultiClusterIngress {
+    const KIND: &'static str = "MultiClusterIngress";
+    const PATH: &'static str = "ingresses";
+    fn blank() -> Self {
+        MultiClusterIngress::new("", "")
+    }
+    fn at(&self) -> (String, String) {
+        (self.namespace().to_owned(), self.name().to_owned())
+    }
+    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
+        let r = review_mci(self, ctx);
+        (r.errors, r.warnings)
+    }
+    fn review(self) -> impl Future<Output = Result<ReviewedChange, Refusal>> {
+        api::ingress::review_ingress(self)
+    }
+    fn apply(self) -> impl Future<Output = Result<ReviewedChange, Refusal>> {
+        let mut plain = self;
+        plain.status = None;
+        api::ingress::apply_ingress(plain)
+    }
+    fn delete(namespace: String, name: String) -> impl Future<Output = Result<(), ApiError>> {
+        api::ingress::delete_ingress(namespace, name)
+    }
+}
+
+/// Draws the form of `T`: the object, the errors to show on its fields,
+/// the live fleet, and whether the object exists (name fixed).
+type Form<T> = fn(RwSignal<T>, Signal<Vec<FieldError>>, Signal<Option<Fleet>>, bool) -> AnyView;
+
+/// The fleet (config cluster marked) and the config cluster's resources,
+/// for reviews in the browser.
+#[derive(Clone, PartialEq)]
+struct Context {
+    fleet: Fleet,
+    services: Vec<MultiClusterService>,
+    ingresses: Vec<MultiClusterIngress>,
+}
+
+fn diff_view(diff: ObjectDiff) -> impl IntoView {
+    let lines = diff
+        .lines
+        .into_iter()
+        .map(|l| match l {
+            DiffLine::Added(t) => view! { <div class="added">"+ " {t}</div> },
+            DiffLine::Removed(t) => view! { <div class="removed">"- " {t}</div> },
+            DiffLine::Same(t) => view! { <div class="same">"  " {t}</div> },
+        })
+        .collect_view();
+    view! {
+        <div class="diff" data-testid="diff">
+            <p><strong>{diff.title}</strong> " " {format!("{:?}", diff.change).to_lowercase()}</p>
+            <pre>{lines}</pre>
+        </div>
+    }
+}
+
+#[component]
+fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoView {
+    let live = LiveFleet::get();
+    let object = RwSignal::new(initial);
+    let json =
+        RwSignal::new(serde_json::to_string_pretty(&object.get_untracked()).unwrap_or_default());
+    let json_problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let server_fields: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
+    let reviewed: RwSignal<Option<(T, ReviewedChange)>> = RwSignal::new(None);
+    let failure: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let done: RwSignal<Option<String>> = RwSignal::new(None);
+    // Form edits redraw the JSON view; a JSON edit sets the object only.
+    let from_json = StoredValue::new(false);
+    Effect::new(move |_| {
+        let o = object.get();
+        if !from_json.get_value() {
+            json.set(serde_json::to_string_pretty(&o).unwrap_or_default());
+        }
+        from_json.set_value(false);
+        server_fields.set(Vec::new());
+    });
+    let lists = LocalResource::new(|| async {
+        (
+            api::ingress::services().await,
+            api::ingress::ingresses().await,
+        )
+    });
+    let context = Memo::new(move |_| {
+        let mut fleet = live.fleet().get()?;
+        let (services, ingresses) = lists.get()?;
+        let (services, ingresses) = (services.ok()?, ingresses.ok()?);
+        for c in &mut fleet.clusters {
+            c.member.config_cluster = c.member.name == services.config_cluster;
+        }
+        Some(Context {
+            fleet,
+            services: services.items.into_iter().map(|i| i.service).collect(),
+            ingresses: ingresses.items.into_iter().map(|i| i.ingress).collect(),
+        })
+    });
+    let checked = Memo::new(move |_| {
+        context.with(|ctx| {
+            ctx.as_ref().map(|ctx| {
+                object.with(|o| {
+                    o.check(&IngressContext {
+                        fleet: &ctx.fleet,
+                        services: &ctx.services,
+                        ingresses: &ctx.ingresses,
+                    })
+                })
+            })
+        })
+    });
+    let errors = Signal::derive(move || {
+        let mut all = checked.with(|c| c.as_ref().map(|(e, _)| e.clone()).unwrap_or_default());
+        for e in server_fields.get() {
+            if !all.contains(&e) {
+                all.push(e);
+            }
+        }
+        all
+    });
+    let fleet = Signal::derive(move || live.fleet().get());
+    let refused = move |r: Refusal| match r {
+        Refusal::Invalid(invalid) => server_fields.set(invalid.fields),
+        Refusal::Api(e) => failure.set(Some(e)),
+    };
+    let review = Action::new_local(move |o: &T| {
+        let o = o.clone();
+        async move {
+            failure.set(None);
+            done.set(None);
+            match o.clone().review().await {
+                Ok(change) => reviewed.set(Some((o, change))),
+                Err(r) => refused(r),
+            }
+        }
+    });
+    let navigate = use_navigate();
+    let apply = Action::new_local(move |o: &T| {
+        let o = o.clone();
+        let navigate = navigate.clone();
+        async move {
+            match o.clone().apply().await {
+                Ok(_) => {
+                    reviewed.set(None);
+                    let (ns, name) = o.at();
+                    done.set(Some(format!("Applied {} {ns}/{name}.", T::KIND)));
+                    lists.refetch();
+                    if !existing {
+                        navigate(
+                            &format!("/ingress/{}/{ns}/{name}", T::PATH),
+                            Default::default(),
+                        );
+                    }
+                }
+                Err(r) => refused(r),
+            }
+        }
+    });
+    let armed = RwSignal::new(false);
+    let navigate = use_navigate();
+    let remove = Action::new_local(move |(): &()| {
+        let (ns, name) = object.get_untracked().at();
+        let navigate = navigate.clone();
+        async move {
+            match T::delete(ns, name).await {
+                Ok(()) => navigate("/ingress", Default::default()),
+                Err(e) => failure.set(Some(e)),
+            }
+        }
+    });
+    let editable = can_edit();
+    let current_review = move || {
+        reviewed
+            .get()
+            .filter(|(o, _)| *o == object.get())
+            .map(|(_, c)| c)
+    };
+    view! {
+        <section class="editor" data-testid="editor">
+            <h2>{if existing { "Edit" } else { "New" }} " " {T::KIND}</h2>
+            {form(object, errors, fleet, existing)}
+            <ObjectProblems errors/>
+            {move || checked.with(|c| c.as_ref().map(|(_, w)| w.iter().map(|w| view! { <p class="warning" data-testid="sameness-warning">{w.message()}</p> }).collect_view()))}
+            <details class="json-view" data-testid="json-view">
+                <summary>"JSON view"</summary>
+                <textarea data-testid="json-text" rows="18" prop:value=json
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        json.set(text.clone());
+                        match serde_json::from_str::<T>(&text) {
+                            Ok(o) => { json_problem.set(None); from_json.set_value(true); object.set(o); }
+                            Err(e) => json_problem.set(Some(e.to_string())),
+                        }
+                    }></textarea>
+                {move || json_problem.get().map(|p| view! { <p class="field-problem" data-testid="json-problem">{p}</p> })}
+            </details>
+            {editable.then(|| view! {
+                <div class="actions">
+                    <button data-testid="review-button" disabled=move || !errors.with(Vec::is_empty) || json_problem.get().is_some()
+                        on:click=move |_| { review.dispatch_local(object.get_untracked()); }>"Review changes"</button>
+                    <button class="primary" data-testid="apply-button" disabled=move || current_review().is_none() || !errors.with(Vec::is_empty)
+                        on:click=move |_| { apply.dispatch_local(object.get_untracked()); }>"Apply"</button>
+                    {existing.then(|| view! {
+                        <button class:danger=move || armed.get() data-testid="delete-button"
+                            on:click=move |_| if armed.get_untracked() { remove.dispatch_local(()); } else { armed.set(true); }>
+                            {move || if armed.get() { "Confirm deletion" } else { "Delete" }}
+                        </button>
+                    })}
+                </div>
+            })}
+            {move || current_review().map(|c| diff_view(c.diff))}
+            {move || done.get().map(|d| view! { <p class="ok" role="status" data-testid="applied">{d}</p> })}
+            {move || failure.get().map(|error| view! { <ErrorView error/> })}
+        </section>
+    }
+}
+
+/// Errors on the object as a whole (no field).
+#[component]
+fn ObjectProblems(errors: Signal<Vec<FieldError>>) -> impl IntoView {
+    move || {
+        errors.with(|all| {
+            all.iter()
+                .filter(|e| e.field.is_empty() || e.field == "apiVersion" || e.field == "kind")
+                .map(|e| view! { <p class="field-problem" data-testid="field-error" data-field=e.field.clone()>{e.to_string()}</p> })
+                .collect_view()
+        })
+    }
+}
+
+fn mcs_form_any(
+    o: RwSignal<MultiClusterService>,
+    e: Signal<Vec<FieldError>>,
+    f: Signal<Option<Fleet>>,
+    existing: bool,
+) -> AnyView {
+    mcs_form::mcs_form(o, e, f, existing)
+}
+
+fn mci_form_any(
+    o: RwSignal<MultiClusterIngress>,
+    e: Signal<Vec<FieldError>>,
+    _: Signal<Option<Fleet>>,
+    existing: bool,
+) -> AnyView {
+    mci_form::mci_form(o, e, existing)
+}
+
+fn at_params() -> Option<(String, String)> {
+    let params = use_params_map();
+    let p = params.read_untracked();
+    Some((p.get("namespace")?, p.get("name")?))
+}
+
+/// Refetches `preview` every two seconds while the page is open, so
+/// derived Services and pods are seen following a change.
+fn keep_fresh<T: 'static>(preview: LocalResource<T>) {
+    if let Ok(handle) =
+        set_interval_with_handle(move || preview.refetch(), std::time::Duration::from_secs(2))
+    {
+        on_cleanup(move || handle.clear());
+    }
+}
+
+#[component]
+pub fn McsPage() -> impl IntoView {
+    let Some((ns, name)) = at_params() else {
+        return view! { <section class="ingress-page"><Editor initial=MultiClusterService::blank() existing=false form=mcs_form_any/></section> }.into_any();
+    };
+    let (n1, m1) = (ns.clone(), name.clone());
+    let preview = LocalResource::new(move || api::ingress::service(n1.clone(), m1.clone()));
+    let initial = LocalResource::new(move || api::ingress::service(ns.clone(), name.clone()));
+    keep_fresh(preview);
+    view! {
+        <section class="ingress-page" data-testid="mcs-page">
+            {move || preview.get().map(|p| match p {
+                Ok(p) => view! { <h1>"MultiClusterService " {format!("{}/{}", p.service.namespace(), p.service.name())}</h1>{preview::mcs_preview(p)} }.into_any(),
+                Err(error) => view! { <ErrorView error/> }.into_any(),
+            })}
+            {move || match initial.get() {
+                None => view! { <Loading what="the MultiClusterService"/> }.into_any(),
+                Some(Ok(p)) => view! { <Editor initial=p.service existing=true form=mcs_form_any/> }.into_any(),
+                Some(Err(_)) => ().into_any(),
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn MciPage() -> impl IntoView {
+    let Some((ns, name)) = at_params() else {
+        return view! { <section class="ingress-page"><Editor initial=MultiClusterIngress::blank() existing=false form=mci_form_any/></section> }.into_any();
+    };
+    let (n1, m1) = (ns.clone(), name.clone());
+    let preview = LocalResource::new(move || api::ingress::ingress(n1.clone(), m1.clone()));
+    let initial = LocalResource::new(move || api::ingress::ingress(ns.clone(), name.clone()));
+    keep_fresh(preview);
+    view! {
+        <section class="ingress-page" data-testid="mci-page">
+            {move || preview.get().map(|p| match p {
+                Ok(p) => view! { <h1>"MultiClusterIngress " {format!("{}/{}", p.ingress.namespace(), p.ingress.name())}</h1>{preview::mci_preview(p)} }.into_any(),
+                Err(error) => view! { <ErrorView error/> }.into_any(),
+            })}
+            {move || match initial.get() {
+                None => view! { <Loading what="the MultiClusterIngress"/> }.into_any(),
+                Some(Ok(p)) => view! { <Editor initial=p.ingress existing=true form=mci_form_any/> }.into_any(),
+                Some(Err(_)) => ().into_any(),
+            }}
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,149 @@
+//! The Ingress section (SPEC §4): the config cluster's
+//! MultiClusterServices and Ingresses with the quota meter and
+//! namespace-sameness warnings, the config-cluster panel, and per resource
+//! a page with its selection preview and the editor.
+
+mod config;
+mod editor;
+mod fields;
+mod mci_form;
+mod mcs_form;
+mod preview;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use shared::ingress::api::{MciList, McsList};
+use shared::ingress::{IngressKind, QuotaUsage};
+use shared::{Action, ApiError, Section};
+
+use crate::api;
+use crate::components::error_view::ErrorView;
+use crate::components::loading::Loading;
+use crate::pages::section::role_actions;
+use crate::session::Auth;
+
+pub use editor::{MciPage, McsPage};
+
+/// Whether the signed-in role may edit multi-cluster resources.
+pub(crate) fn can_edit() -> bool {
+    Auth::get()
+        .account()
+        .is_some_and(|a| a.role.may(Action::EditIngress))
+}
+
+fn quota_meter(usage: QuotaUsage) -> impl IntoView {
+    let meter = |kind: IngressKind, title: &'static str| {
+        let used = usage.used(kind);
+        let limit = kind.limit();
+        view! {
+            <div class="quota" data-testid=format!("quota-{}", if kind == IngressKind::MultiClusterService { "mcs" } else { "mci" })>
+                <span>{title} " " {used} " / " {limit}</span>
+                <meter min="0" max=limit value=used high=limit * 9 / 10></meter>
+            </div>
+        }
+    };
+    view! {
+        <div class="quota-meter" data-testid="quota-meter">
+            {meter(IngressKind::MultiClusterService, "MultiClusterServices")}
+            {meter(IngressKind::MultiClusterIngress, "MultiClusterIngresses")}
+        </div>
+    }
+}
+
+fn services_table(list: McsList) -> impl IntoView {
+    let rows = list
+        .items
+        .into_iter()
+        .map(|item| {
+            let (ns, name) = (item.service.namespace().to_owned(), item.service.name().to_owned());
+            let chosen = if item.service.selects_all() {
+                format!("all members ({})", item.chosen.len())
+            } else {
+                item.chosen.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+            };
+            view! {
+                <tr data-testid=format!("mcs-row-{ns}-{name}")>
+                    <td><A href=format!("/ingress/services/{ns}/{name}")>{format!("{ns}/{name}")}</A></td>
+                    <td>{chosen}</td>
+                    <td>
+                        {item.warnings.iter().map(|w| view! { <p class="warning" data-testid="sameness-warning">{w.message()}</p> }).collect_view()}
+                        {item.errors.iter().map(|e| view! { <p class="field-problem">{e.to_string()}</p> }).collect_view()}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="ingress-list" data-testid="mcs-list">
+            <thead><tr><th>"MultiClusterService"</th><th>"Selected clusters"</th><th>"Warnings"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+fn ingresses_table(list: MciList) -> impl IntoView {
+    let rows = list
+        .items
+        .into_iter()
+        .map(|item| {
+            let (ns, name) = (item.ingress.namespace().to_owned(), item.ingress.name().to_owned());
+            view! {
+                <tr data-testid=format!("mci-row-{ns}-{name}")>
+                    <td><A href=format!("/ingress/ingresses/{ns}/{name}")>{format!("{ns}/{name}")}</A></td>
+                    <td>{item.hosts.join(", ")}</td>
+                    <td data-testid="vip">{item.vip.unwrap_or_else(|| "pending".into())}</td>
+                    <td>
+                        {item.warnings.iter().map(|w| view! { <p class="warning">{w.message()}</p> }).collect_view()}
+                        {item.errors.iter().map(|e| view! { <p class="field-problem">{e.to_string()}</p> }).collect_view()}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="ingress-list" data-testid="mci-list">
+            <thead><tr><th>"MultiClusterIngress"</th><th>"Hosts"</th><th>"VIP"</th><th>"Warnings"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+#[component]
+pub fn IngressPage() -> impl IntoView {
+    let services = LocalResource::new(api::ingress::services);
+    let ingresses = LocalResource::new(api::ingress::ingresses);
+    let refresh = move || {
+        services.refetch();
+        ingresses.refetch();
+    };
+    let shown = move |r: Option<Result<McsList, ApiError>>| {
+        match r {
+        None => view! { <Loading what="MultiClusterServices"/> }.into_any(),
+        Some(Err(error)) => view! { <ErrorView error/> }.into_any(),
+        Some(Ok(list)) => view! {
+            <p>"Config cluster: " <strong data-testid="config-cluster-name">{list.config_cluster.to_string()}</strong></p>
+            {quota_meter(list.usage)}
+            {services_table(list)}
+        }
+        .into_any(),
+    }
+    };
+    view! {
+        <section class="ingress-page" data-testid="ingress-page" data-section="ingress">
+            <h1>"Ingress"</h1>
+            <p class="lead">"MultiClusterServices and MultiClusterIngresses of the fleet's config cluster."</p>
+            {move || Auth::get().account().map(|a| role_actions(Section::Ingress, a.role))}
+            <h2>"MultiClusterServices"</h2>
+            {move || shown(services.get())}
+            {move || can_edit().then(|| view! { <A href="/ingress/services/new" attr:data-testid="new-mcs">"New MultiClusterService"</A> })}
+            <h2>"MultiClusterIngresses"</h2>
+            {move || match ingresses.get() {
+                None => view! { <Loading what="MultiClusterIngresses"/> }.into_any(),
+                Some(Err(error)) => view! { <ErrorView error/> }.into_any(),
+                Some(Ok(list)) => ingresses_table(list).into_any(),
+            }}
+            {move || can_edit().then(|| view! { <A href="/ingress/ingresses/new" attr:data-testid="new-mci">"New MultiClusterIngress"</A> })}
+            <config::ConfigClusterPanel on_change=Callback::new(move |()| refresh())/>
+        </section>
+    }
+}

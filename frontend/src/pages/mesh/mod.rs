@@ -1,0 +1,40 @@
+//! The Mesh page: control plane revisions across the fleet, and for the
+//! roles that may install, the install wizard (SPEC §2.1–2.3). Everyone
+//! else sees the page read-only.
+
+mod plan_step;
+mod preflight_step;
+mod progress;
+mod revisions;
+mod runs;
+mod settings_step;
+mod wizard;
+
+use leptos::prelude::*;
+use shared::{Action, Section};
+
+use crate::pages::section::role_actions;
+use crate::session::Auth;
+
+#[component]
+pub fn MeshPage() -> impl IntoView {
+    let auth = Auth::get();
+    let section = Section::Mesh;
+    let may_install = Memo::new(move |_| {
+        auth.account()
+            .is_some_and(|a| a.role.may(Action::InstallMesh))
+    });
+    // Bumped by the wizard when a run starts or ends, so the list follows.
+    let runs_changed = RwSignal::new(0u32);
+    view! {
+        <section class="section-page mesh-page" data-section=section.slug()>
+            <h1>{section.title()}</h1>
+            <p class="lead">{section.summary()}</p>
+            {move || auth.account().map(|a| role_actions(section, a.role))}
+            <revisions::RevisionTable/>
+            {move || may_install.get().then(|| view! { <wizard::InstallWizard runs_changed/> })}
+            <runs::InstallRuns changed=runs_changed.into()/>
+            <p class="notice">"Canary migrations of namespaces arrive with issue #8."</p>
+        </section>
+    }
+}

@@ -1,0 +1,144 @@
+//! The preflight step: every check with its verdict and evidence, and the
+//! override a failed check needs: a reason of at least
+//! [`Override::MIN_REASON`] characters, counted as it is typed.
+
+use leptos::prelude::*;
+use shared::mesh::{Check, CheckResult, Override, PreflightReport, Verdict};
+
+use super::wizard::{Stage, Wizard};
+use crate::components::error_view::ErrorView;
+use crate::components::loading::Loading;
+
+/// The check's wire name, for tests and styles.
+fn check_slug(check: Check) -> String {
+    serde_json::to_value(check)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn verdict(v: Verdict) -> (&'static str, &'static str, &'static str) {
+    match v {
+        Verdict::Pass => ("pass", "✓", "Pass"),
+        Verdict::Warn => ("warn", "!", "Warn"),
+        Verdict::Fail => ("fail", "✗", "Fail"),
+    }
+}
+
+fn result_item(r: &CheckResult) -> impl IntoView + use<> {
+    let (slug, glyph, word) = verdict(r.verdict);
+    let hard = r.verdict == Verdict::Fail && !r.overridable;
+    let evidence = r
+        .evidence
+        .iter()
+        .map(|e| view! { <li>{e.clone()}</li> })
+        .collect_view();
+    view! {
+        <li class=format!("check verdict-{slug}") data-check=check_slug(r.check) data-verdict=slug>
+            <span class="verdict"><span aria-hidden="true">{glyph}</span> " " {word}</span>
+            <strong class="check-title">{r.check.title()}</strong>
+            {hard.then(|| view! { <span class="badge badge-denied">"cannot be overridden"</span> })}
+            <ul class="evidence">{evidence}</ul>
+        </li>
+    }
+}
+
+/// The checks of `report`, in order, with a summary line.
+pub fn report_view(report: &PreflightReport) -> impl IntoView + use<> {
+    let count = |v| report.results.iter().filter(|r| r.verdict == v).count();
+    let (pass, warn, fail) = (
+        count(Verdict::Pass),
+        count(Verdict::Warn),
+        count(Verdict::Fail),
+    );
+    view! {
+        <p class="preflight-summary" data-pass=pass data-warn=warn data-fail=fail>
+            {pass} " passed, " {warn} " warnings, " {fail} " failed on " <code>{report.cluster.to_string()}</code>
+        </p>
+        <ul class="preflight">{report.results.iter().map(result_item).collect_view()}</ul>
+    }
+}
+
+/// The override reason: a textarea with its character count.
+#[component]
+pub fn OverrideReason(w: Wizard) -> impl IntoView {
+    let length = move || w.reason.with(|r| r.trim().chars().count());
+    let enough = move || length() >= Override::MIN_REASON;
+    view! {
+        <div class="override" data-testid="override">
+            <label for="override-reason">"Override reason"</label>
+            <p class="muted">
+                "Failed checks block the install. To install anyway, say why they do not matter here, in at least "
+                {Override::MIN_REASON} " characters; the reason is recorded in the audit log."
+            </p>
+            <textarea
+                id="override-reason"
+                name="override-reason"
+                rows="3"
+                aria-describedby="override-counter"
+                prop:value=w.reason
+                on:input=move |ev| w.reason.set(event_target_value(&ev))
+            ></textarea>
+            <p
+                id="override-counter"
+                class="reason-counter"
+                class:ok=enough
+                class:bad=move || { !enough() && length() > 0 }
+                data-length=length
+                aria-live="polite"
+            >
+                {length} " / " {Override::MIN_REASON} " characters"
+                {move || enough().then_some(" — enough")}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+pub fn PreflightStep(w: Wizard) -> impl IntoView {
+    // Whether the report blocks, and whether an override could lift it.
+    let blocking = Memo::new(move |_| {
+        w.preflight.with(|r| {
+            r.as_ref().map(|r| {
+                let hard = r.failures().any(|f| !f.overridable);
+                (r.blocks_install(), hard)
+            })
+        })
+    });
+    let may_continue = move || match blocking.get() {
+        Some((false, _)) => true,
+        Some((true, false)) => w.override_reason().is_ok(),
+        _ => false,
+    };
+    view! {
+        <div class="wizard-step" data-step="preflight">
+            <h3>"3. Preflight"</h3>
+            <p class="muted">"Checked here as you change the settings; the backend checks again when it reviews the plan."</p>
+            {move || match (w.context.get(), w.preflight.get()) {
+                (Some(Err(error)), _) => view! { <ErrorView error/> }.into_any(),
+                (None, _) => view! { <Loading what="what preflight reads from the cluster"/> }.into_any(),
+                (_, None) => view! {
+                    <p class="muted">"Preflight runs once every setting is valid: go back to the settings."</p>
+                }
+                .into_any(),
+                (_, Some(report)) => report_view(&report).into_any(),
+            }}
+            {move || match blocking.get() {
+                Some((true, false)) => view! { <OverrideReason w/> }.into_any(),
+                Some((true, true)) => view! {
+                    <p class="warning-notice">
+                        "A failed check cannot be overridden: change the settings or the cluster first."
+                    </p>
+                }
+                .into_any(),
+                _ => ().into_any(),
+            }}
+            <div class="wizard-actions">
+                <button on:click=move |_| w.stage.set(Stage::Settings)>"Back"</button>
+                <button class="primary" disabled=move || !may_continue() on:click=move |_| w.review_plan()>
+                    "Next: review the plan"
+                </button>
+            </div>
+        </div>
+    }
+}

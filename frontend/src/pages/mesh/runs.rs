@@ -1,0 +1,66 @@
+//! Install runs so far, newest first: who installed which revision where,
+//! and how it ended (the failed step, if one did).
+
+use leptos::prelude::*;
+use shared::mesh::{InstallPhase, InstallProgress};
+
+use crate::api;
+use crate::components::error_view::ErrorView;
+use crate::components::loading::Loading;
+
+fn row(p: &InstallProgress) -> impl IntoView + use<> {
+    let (done, all) = p.done();
+    let phase = match p.phase {
+        InstallPhase::Running => "running",
+        InstallPhase::Succeeded => "succeeded",
+        InstallPhase::Failed => "failed",
+    };
+    let failure = p
+        .failure()
+        .map(|(step, message)| format!("{step}: {message}"));
+    view! {
+        <tr data-run=p.id.clone() data-phase=phase>
+            <td><code>{p.cluster.to_string()}</code></td>
+            <td><code>{p.revision.clone()}</code></td>
+            <td>{p.by.clone()}</td>
+            <td>{phase} " · " {done} "/" {all} " steps"</td>
+            <td class="small">{failure.unwrap_or_default()}</td>
+        </tr>
+    }
+}
+
+/// The list, fetched again whenever `changed` does (a run started or
+/// ended on this page).
+#[component]
+pub fn InstallRuns(changed: Signal<u32>) -> impl IntoView {
+    let runs = LocalResource::new(move || {
+        changed.track();
+        api::mesh::list_installs()
+    });
+    view! {
+        <section class="mesh-part" aria-labelledby="runs-heading">
+            <h2 id="runs-heading">"Install runs"</h2>
+            <Transition fallback=|| view! { <Loading what="install runs"/> }>
+                {move || Suspend::new(async move {
+                    match runs.await {
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted">"No installs since the console started."</p>
+                        }
+                        .into_any(),
+                        Ok(mut list) => {
+                            list.sort_by_key(|p| std::cmp::Reverse(p.started));
+                            view! {
+                                <table class="install-runs">
+                                    <thead><tr><th>"Cluster"</th><th>"Revision"</th><th>"By"</th><th>"Outcome"</th><th>"Failed step"</th></tr></thead>
+                                    <tbody>{list.iter().map(row).collect_view()}</tbody>
+                                </table>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

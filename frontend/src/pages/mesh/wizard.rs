@@ -1,0 +1,283 @@
+//! The install wizard's state and its steps: cluster → settings →
+//! preflight → plan diff → apply → verification. One [`Wizard`] holds what
+//! the steps share; preflight runs in the browser on every settings change
+//! (the backend's run on the reviewed plan is the authority).
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::fleet::{Cluster, Fleet};
+use shared::mesh::form::SettingsForm;
+use shared::mesh::{
+    InstallContext, InstallProgress, InstallRequest, InstallSettings, Override, PlanRequest,
+    PlanReview, PreflightInput, PreflightReport, SettingsProblem,
+};
+use shared::{ApiError, ErrorCode};
+
+use super::progress::{self, RunStream};
+use super::{plan_step, preflight_step, settings_step};
+use crate::api;
+use crate::live_fleet::LiveFleet;
+
+/// Where the wizard is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Cluster,
+    Settings,
+    Preflight,
+    Plan,
+    /// Applying, then (once the run ends) its verification.
+    Apply,
+}
+
+/// The steps as the wizard's header lists them.
+const STEPS: [(&str, &str); 6] = [
+    ("cluster", "Cluster"),
+    ("settings", "Settings"),
+    ("preflight", "Preflight"),
+    ("plan", "Plan diff"),
+    ("apply", "Apply"),
+    ("verify", "Verification"),
+];
+
+/// What the steps share. Copy it freely.
+#[derive(Clone, Copy)]
+pub struct Wizard {
+    pub stage: RwSignal<Stage>,
+    /// The cluster picked in the first step.
+    pub cluster: RwSignal<Option<String>>,
+    /// What preflight reads from that cluster, once fetched.
+    pub context: RwSignal<Option<Result<InstallContext, ApiError>>>,
+    pub form: RwSignal<Option<SettingsForm>>,
+    /// Why failed checks do not matter here, as typed.
+    pub reason: RwSignal<String>,
+    pub reviewing: RwSignal<bool>,
+    pub review: RwSignal<Option<Result<PlanReview, ApiError>>>,
+    pub starting: RwSignal<bool>,
+    /// Why the last attempt to start the install was refused.
+    pub start_error: RwSignal<Option<ApiError>>,
+    pub run: RwSignal<Option<InstallProgress>>,
+    pub stream: StoredValue<Option<RunStream>, LocalStorage>,
+    /// The live fleet, held here because event handlers have no context.
+    fleet: ReadSignal<Option<Fleet>>,
+    /// The picked cluster as the live fleet has it.
+    pub target: Memo<Option<Cluster>>,
+    /// The form's settings, or its problems by field.
+    pub parsed: Memo<Option<Result<InstallSettings, Vec<SettingsProblem>>>>,
+    /// Preflight of the current settings, run here.
+    pub preflight: Memo<Option<PreflightReport>>,
+}
+
+impl Wizard {
+    fn new() -> Self {
+        let fleet = LiveFleet::get().fleet();
+        let cluster = RwSignal::new(None::<String>);
+        let context = RwSignal::new(None::<Result<InstallContext, ApiError>>);
+        let form = RwSignal::new(None::<SettingsForm>);
+        let target = Memo::new(move |_| {
+            let name = cluster.get()?;
+            fleet.with(|f| f.as_ref()?.cluster(&name).cloned())
+        });
+        let parsed = Memo::new(move |_| {
+            let form = form.get()?;
+            let c = target.get()?;
+            fleet.with(|f| f.as_ref().map(|f| form.parse(f, &c)))
+        });
+        let preflight = Memo::new(move |_| {
+            let settings = parsed.get()?.ok()?;
+            let ctx = context.get()?.ok()?;
+            let c = target.get()?;
+            fleet.with(|f| {
+                let f = f.as_ref()?;
+                Some(PreflightReport::run(&PreflightInput {
+                    fleet: f,
+                    cluster: &c,
+                    settings: &settings,
+                    services: &ctx.services,
+                    admin: ctx.admin,
+                    membership: ctx.membership.as_deref(),
+                }))
+            })
+        });
+        Self {
+            stage: RwSignal::new(Stage::Cluster),
+            cluster,
+            context,
+            form,
+            reason: RwSignal::new(String::new()),
+            reviewing: RwSignal::new(false),
+            review: RwSignal::new(None),
+            starting: RwSignal::new(false),
+            start_error: RwSignal::new(None),
+            run: RwSignal::new(None),
+            stream: StoredValue::new_local(None),
+            fleet,
+            target,
+            parsed,
+            preflight,
+        }
+    }
+
+    /// Starts over at the first step.
+    pub fn reset(self) {
+        self.stream.set_value(None);
+        self.stage.set(Stage::Cluster);
+        self.context.set(None);
+        self.form.set(None);
+        self.reason.set(String::new());
+        self.review.set(None);
+        self.start_error.set(None);
+        self.run.set(None);
+    }
+
+    /// Goes to the settings of `name`: the suggested values, and what
+    /// preflight needs from the cluster fetched meanwhile.
+    pub fn choose(self, name: String) -> Result<(), ApiError> {
+        let suggested = self.fleet.with_untracked(|f| {
+            let f = f.as_ref()?;
+            SettingsForm::suggested(f, f.cluster(&name)?)
+        });
+        let Some(form) = suggested else {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!(
+                    "no settings can be suggested for {name}: the fleet description gives no project number for the mesh id"
+                ),
+            )
+            .with_cluster(name));
+        };
+        self.reset();
+        self.cluster.set(Some(name.clone()));
+        self.form.set(Some(form));
+        self.stage.set(Stage::Settings);
+        spawn_local(async move {
+            let context = api::mesh::install_context(name.clone()).await;
+            if self.cluster.get_untracked().as_deref() == Some(name.as_str()) {
+                self.context.set(Some(context));
+            }
+        });
+        Ok(())
+    }
+
+    /// The override reason, if one is needed and acceptable; `Err` with
+    /// the reason it is not.
+    pub fn override_reason(self) -> Result<String, String> {
+        Override::new(&self.reason.get())
+            .map(|o| o.reason().to_owned())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Asks the backend to review the current settings as a plan.
+    pub fn review_plan(self) {
+        let (Some(cluster), Some(Ok(settings))) =
+            (self.target.get_untracked(), self.parsed.get_untracked())
+        else {
+            return;
+        };
+        self.review.set(None);
+        self.start_error.set(None);
+        self.reviewing.set(true);
+        self.stage.set(Stage::Plan);
+        let request = PlanRequest {
+            cluster: cluster.name().clone(),
+            settings,
+        };
+        spawn_local(async move {
+            let review = api::mesh::review_plan(request).await;
+            self.reviewing.set(false);
+            self.review.set(Some(review));
+        });
+    }
+
+    /// Applies reviewed plan `plan` (again, after a failure: applies are
+    /// idempotent), with the override reason when preflight blocks it.
+    pub fn apply(self, plan: String, blocked: bool) {
+        let override_reason = if blocked {
+            match self.override_reason() {
+                Ok(reason) => Some(reason),
+                Err(_) => return,
+            }
+        } else {
+            None
+        };
+        self.starting.set(true);
+        self.start_error.set(None);
+        spawn_local(async move {
+            let started = api::mesh::start_install(InstallRequest {
+                plan,
+                override_reason,
+            })
+            .await;
+            self.starting.set(false);
+            match started {
+                Ok(progress) => {
+                    let run = progress.id.clone();
+                    self.run.set(Some(progress));
+                    self.stage.set(Stage::Apply);
+                    progress::follow(self.run, self.stream, run);
+                }
+                Err(error) => self.start_error.set(Some(error)),
+            }
+        });
+    }
+}
+
+/// Which header step is current.
+fn current_step(stage: Stage, run: Option<&InstallProgress>) -> &'static str {
+    match stage {
+        Stage::Cluster => "cluster",
+        Stage::Settings => "settings",
+        Stage::Preflight => "preflight",
+        Stage::Plan => "plan",
+        Stage::Apply => match run {
+            Some(p) if p.phase != shared::mesh::InstallPhase::Running => "verify",
+            _ => "apply",
+        },
+    }
+}
+
+/// The wizard; bumps `runs_changed` whenever its run starts or ends.
+#[component]
+pub fn InstallWizard(runs_changed: RwSignal<u32>) -> impl IntoView {
+    let w = Wizard::new();
+    let run_state = Memo::new(move |_| w.run.with(|r| r.as_ref().map(|p| (p.id.clone(), p.phase))));
+    Effect::new(move |_| {
+        if run_state.with(Option::is_some) {
+            runs_changed.update(|n| *n += 1);
+        }
+    });
+    on_cleanup(move || {
+        w.stream.try_set_value(None);
+    });
+    let current = Memo::new(move |_| w.run.with(|r| current_step(w.stage.get(), r.as_ref())));
+    let header = STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, (slug, title))| {
+            let position = move || STEPS.iter().position(|(s, _)| *s == current.get());
+            view! {
+                <li
+                    data-step=*slug
+                    aria-current=move || (current.get() == *slug).then_some("step")
+                    class:done=move || position().is_some_and(|p| i < p)
+                >
+                    {*title}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="mesh-part install-wizard" data-testid="install-wizard" aria-labelledby="wizard-heading">
+            <h2 id="wizard-heading">"Install a control plane revision"</h2>
+            <ol class="wizard-steps" aria-label="Install steps">{header}</ol>
+            <div class="wizard-body" data-stage=move || current.get()>
+                {move || match w.stage.get() {
+                    Stage::Cluster => view! { <settings_step::ClusterStep w/> }.into_any(),
+                    Stage::Settings => view! { <settings_step::SettingsStep w/> }.into_any(),
+                    Stage::Preflight => view! { <preflight_step::PreflightStep w/> }.into_any(),
+                    Stage::Plan => view! { <plan_step::PlanStep w/> }.into_any(),
+                    Stage::Apply => view! { <progress::ApplyStep w/> }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,252 @@
+//! The console's multi-cluster ingress API: its paths and the bodies both
+//! sides exchange (lists with quota usage, selection previews, reviews,
+//! the config-cluster comparison), so the browser and the backend read the
+//! same types.
+
+use serde::{Deserialize, Serialize};
+
+use super::compare::Difference;
+use super::error::FieldError;
+use super::mci::MultiClusterIngress;
+use super::mcs::MultiClusterService;
+use super::quota::QuotaUsage;
+use super::review::{MciReview, McsReview};
+use super::routing::Route;
+use super::sameness::SamenessWarning;
+use super::selection::Selection;
+use crate::ClusterName;
+use crate::diff::ObjectDiff;
+use crate::error::ErrorCode;
+use crate::fleet::PodCount;
+
+/// `GET` the MultiClusterServices of the config cluster ([`McsList`]).
+pub const SERVICES: &str = "/api/ingress/services";
+/// `POST` a MultiClusterService to review it ([`ReviewedChange`] or
+/// [`Invalid`]).
+pub const SERVICE_REVIEW: &str = "/api/ingress/services/review";
+/// `GET` the MultiClusterIngresses of the config cluster ([`MciList`]).
+pub const INGRESSES: &str = "/api/ingress/ingresses";
+/// `POST` a MultiClusterIngress to review it.
+pub const INGRESS_REVIEW: &str = "/api/ingress/ingresses/review";
+/// `GET` which member is the config cluster ([`ConfigClusterState`]).
+pub const CONFIG_CLUSTER: &str = "/api/ingress/config-cluster";
+/// `POST` [`SwitchRequest`]: the [`Comparison`] with a candidate.
+pub const CONFIG_COMPARE: &str = "/api/ingress/config-cluster/compare";
+/// `POST` [`SwitchRequest`]: copy the resources to the candidate
+/// ([`CopyReport`]).
+pub const CONFIG_COPY: &str = "/api/ingress/config-cluster/copy";
+/// `POST` [`SwitchRequest`]: make the candidate the config cluster.
+pub const CONFIG_SWITCH: &str = "/api/ingress/config-cluster/switch";
+
+/// `GET` one MultiClusterService with its preview ([`McsPreview`]), `PUT`
+/// applies it, `DELETE` deletes it.
+pub fn service(namespace: &str, name: &str) -> String {
+    format!("{SERVICES}/{namespace}/{name}")
+}
+
+/// `GET` one MultiClusterIngress with its preview ([`MciPreview`]), `PUT`
+/// applies it, `DELETE` deletes it.
+pub fn ingress(namespace: &str, name: &str) -> String {
+    format!("{INGRESSES}/{namespace}/{name}")
+}
+
+/// The MultiClusterServices of the config cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McsList {
+    pub config_cluster: ClusterName,
+    pub usage: QuotaUsage,
+    pub items: Vec<McsItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McsItem {
+    pub service: MultiClusterService,
+    /// The members it selects (or cannot verify).
+    pub chosen: Vec<ClusterName>,
+    pub warnings: Vec<SamenessWarning>,
+    /// What would refuse it if it were written now (a link to a member that
+    /// left the fleet, a namespace removed from the config cluster).
+    pub errors: Vec<FieldError>,
+}
+
+/// The MultiClusterIngresses of the config cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MciList {
+    pub config_cluster: ClusterName,
+    pub usage: QuotaUsage,
+    pub items: Vec<MciItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MciItem {
+    pub ingress: MultiClusterIngress,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip: Option<String>,
+    /// The hosts of its rules, in order.
+    pub hosts: Vec<String>,
+    pub warnings: Vec<SamenessWarning>,
+    pub errors: Vec<FieldError>,
+}
+
+/// One MultiClusterService across the fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct McsPreview {
+    pub config_cluster: ClusterName,
+    pub service: MultiClusterService,
+    pub review: McsReview,
+    pub members: Vec<MemberPreview>,
+    pub events: Vec<IngressEvent>,
+}
+
+/// One member as an MCS sees it: selected or excluded (and why), its
+/// derived Service, and the pods the selector matches there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPreview {
+    pub cluster: ClusterName,
+    pub location: String,
+    pub config_cluster: bool,
+    pub selection: Selection,
+    /// `mci-<mcs>-svc-<hash>`.
+    pub derived_service: String,
+    /// Whether the derived Service exists there; `None` when the member
+    /// could not be asked (see `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived: Option<bool>,
+    /// Pods matching the selector in the namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pods: Option<PodCount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl MemberPreview {
+    /// The derived Service is where the selection says it should be (and
+    /// absent elsewhere): the controller has caught up with this member.
+    pub fn settled(&self) -> bool {
+        match (self.selection, self.derived) {
+            (Selection::Selected, Some(present)) => present,
+            (Selection::Excluded { .. }, Some(present)) => !present,
+            _ => false,
+        }
+    }
+}
+
+/// One MultiClusterIngress: hosts → MCS → clusters → pods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MciPreview {
+    pub config_cluster: ClusterName,
+    pub ingress: MultiClusterIngress,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vip: Option<String>,
+    pub review: MciReview,
+    /// The default backend first (when there is one), then the rules.
+    pub routes: Vec<RoutePreview>,
+    pub events: Vec<IngressEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutePreview {
+    pub route: Route,
+    pub default: bool,
+    /// The clusters serving it and their matching pods.
+    pub clusters: Vec<ClusterPods>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterPods {
+    pub cluster: ClusterName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pods: Option<PodCount>,
+}
+
+/// An Event the controller recorded about a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngressEvent {
+    /// `Warning` or `Normal`.
+    pub kind: String,
+    pub reason: String,
+    pub message: String,
+}
+
+/// A change that passed review: its dry-run diff, and warnings that do not
+/// refuse it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewedChange {
+    pub diff: ObjectDiff,
+    pub warnings: Vec<SamenessWarning>,
+}
+
+/// The 400 body of a review or apply refused by validation: an
+/// [`crate::ApiError`] with the errors on their fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invalid {
+    pub code: ErrorCode,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl Invalid {
+    pub fn new(fields: Vec<FieldError>) -> Self {
+        let message = match fields.as_slice() {
+            [one] => one.to_string(),
+            many => format!(
+                "{} problems: {}",
+                many.len(),
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        };
+        Self {
+            code: ErrorCode::BadRequest,
+            message,
+            fields,
+        }
+    }
+}
+
+/// Which member is the config cluster, and whether the console can change
+/// it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigClusterState {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterName>,
+    /// The fleet API is configured (`hub.endpoint` in fleet.yaml); without
+    /// it the config cluster is fixed by fleet.yaml's `configCluster`.
+    pub switchable: bool,
+    /// Why it cannot be switched, when it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Names the candidate config cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchRequest {
+    pub to: ClusterName,
+}
+
+/// The MultiClusterServices and Ingresses of the config cluster against a
+/// candidate's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub from: ClusterName,
+    pub to: ClusterName,
+    pub differences: Vec<Difference>,
+}
+
+impl Comparison {
+    pub fn identical(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+/// What copying to the candidate did, object by object (`Kind ns/name
+/// created`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyReport {
+    pub to: ClusterName,
+    pub changes: Vec<String>,
+    /// The comparison after the copy.
+    pub comparison: Comparison,
+}

@@ -1,0 +1,201 @@
+//! Whether two clusters hold the same MultiClusterServices and Ingresses
+//! (SPEC §4.5: the config cluster may only change between identical
+//! ones): what is missing on the candidate, only on the candidate, or
+//! different. Status, written by the controller, is not compared.
+
+use serde::{Deserialize, Serialize};
+
+use super::mci::MultiClusterIngress;
+use super::mcs::MultiClusterService;
+use super::quota::IngressKind;
+
+/// How one resource differs between the config cluster and a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DifferenceKind {
+    /// On the config cluster, not on the candidate.
+    Missing,
+    /// On the candidate only.
+    Extra,
+    /// On both, with different labels, annotations or spec.
+    Differs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Difference {
+    pub kind: IngressKind,
+    pub namespace: String,
+    pub name: String,
+    pub difference: DifferenceKind,
+}
+
+impl Difference {
+    /// `MultiClusterService blue/foo is missing on gke-eu`.
+    pub fn describe(&self, candidate: &str) -> String {
+        let what = match self.difference {
+            DifferenceKind::Missing => format!("is missing on {candidate}"),
+            DifferenceKind::Extra => format!("exists only on {candidate}"),
+            DifferenceKind::Differs => format!("differs on {candidate}"),
+        };
+        format!("{} {}/{} {what}", self.kind, self.namespace, self.name)
+    }
+}
+
+/// The resources of one cluster.
+#[derive(Debug, Clone, Copy)]
+pub struct IngressSet<'a> {
+    pub services: &'a [MultiClusterService],
+    pub ingresses: &'a [MultiClusterIngress],
+}
+
+/// The differences of `candidate` from `current`, sorted by kind,
+/// namespace and name.
+pub fn compare(current: IngressSet<'_>, candidate: IngressSet<'_>) -> Vec<Difference> {
+    let services = |set: IngressSet<'_>| -> Vec<Keyed> {
+        set.services
+            .iter()
+            .map(|s| {
+                let mut s = s.clone();
+                s.status = None;
+                keyed(s.namespace(), s.name(), &s)
+            })
+            .collect()
+    };
+    let ingresses = |set: IngressSet<'_>| -> Vec<Keyed> {
+        set.ingresses
+            .iter()
+            .map(|i| {
+                let mut i = i.clone();
+                i.status = None;
+                keyed(i.namespace(), i.name(), &i)
+            })
+            .collect()
+    };
+    let mut out = differ(
+        IngressKind::MultiClusterService,
+        &services(current),
+        &services(candidate),
+    );
+    out.extend(differ(
+        IngressKind::MultiClusterIngress,
+        &ingresses(current),
+        &ingresses(candidate),
+    ));
+    out
+}
+
+/// `(namespace, name, comparable form)`.
+type Keyed = (String, String, serde_json::Value);
+
+fn keyed<T: Serialize>(namespace: &str, name: &str, object: &T) -> Keyed {
+    let mut value = serde_json::to_value(object).unwrap_or_default();
+    // The namespace is compared through the key (absent means "default").
+    if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+        meta.remove("namespace");
+    }
+    (namespace.to_owned(), name.to_owned(), value)
+}
+
+fn differ(kind: IngressKind, current: &[Keyed], candidate: &[Keyed]) -> Vec<Difference> {
+    let find = |set: &'_ [Keyed], ns: &str, name: &str| {
+        set.iter()
+            .find(|(n, m, _)| n == ns && m == name)
+            .map(|(_, _, v)| v.clone())
+    };
+    let mut out = Vec::new();
+    for (ns, name, value) in current {
+        let difference = match find(candidate, ns, name) {
+            None => DifferenceKind::Missing,
+            Some(other) if other != *value => DifferenceKind::Differs,
+            Some(_) => continue,
+        };
+        out.push(Difference {
+            kind,
+            namespace: ns.clone(),
+            name: name.clone(),
+            difference,
+        });
+    }
+    for (ns, name, _) in candidate {
+        if find(current, ns, name).is_none() {
+            out.push(Difference {
+                kind,
+                namespace: ns.clone(),
+                name: name.clone(),
+                difference: DifferenceKind::Extra,
+            });
+        }
+    }
+    out.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingress::mci::MciStatus;
+    use crate::ingress::mcs::ClusterSelector;
+
+    fn foo() -> MultiClusterService {
+        let mut s = MultiClusterService::new("blue", "foo");
+        s.spec
+            .template
+            .spec
+            .selector
+            .insert("app".into(), "foo".into());
+        s
+    }
+
+    #[test]
+    fn identical_sets_ignore_status_and_order() {
+        let mut with_vip = MultiClusterIngress::new("blue", "web");
+        with_vip.status = Some(MciStatus {
+            vip: Some("203.0.113.1".into()),
+        });
+        let plain = MultiClusterIngress::new("blue", "web");
+        let a = [foo(), MultiClusterService::new("blue", "bar")];
+        let b = [MultiClusterService::new("blue", "bar"), foo()];
+        let diffs = compare(
+            IngressSet {
+                services: &a,
+                ingresses: &[with_vip],
+            },
+            IngressSet {
+                services: &b,
+                ingresses: &[plain],
+            },
+        );
+        assert_eq!(diffs, []);
+    }
+
+    #[test]
+    fn missing_extra_and_different_are_named() {
+        let mut changed = foo();
+        changed.spec.clusters.push(ClusterSelector {
+            link: "europe-west1-c/gke-eu".into(),
+        });
+        let current = [foo(), MultiClusterService::new("blue", "bar")];
+        let candidate = [changed, MultiClusterService::new("red", "baz")];
+        let ingress = [MultiClusterIngress::new("blue", "web")];
+        let diffs = compare(
+            IngressSet {
+                services: &current,
+                ingresses: &ingress,
+            },
+            IngressSet {
+                services: &candidate,
+                ingresses: &[],
+            },
+        );
+        let seen: Vec<String> = diffs.iter().map(|d| d.describe("gke-eu")).collect();
+        assert_eq!(
+            seen,
+            [
+                "MultiClusterService blue/bar is missing on gke-eu",
+                "MultiClusterService blue/foo differs on gke-eu",
+                "MultiClusterService red/baz exists only on gke-eu",
+                "MultiClusterIngress blue/web is missing on gke-eu",
+            ]
+        );
+    }
+}

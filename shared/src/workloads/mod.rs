@@ -1,0 +1,20 @@
+//! Deploying migrated workloads (SPEC §5, seed 002), the pure part both
+//! the console and the backend run: reading a `deployment_spec.yaml`, its
+//! images and registries, registry access (pull secrets and how they are
+//! wired, grants, ECR guidance), AWS workload identity, rollout state and
+//! the image-pull doctor.
+
+pub mod access;
+pub mod api;
+pub mod doctor;
+pub mod identity;
+pub mod images;
+pub mod plan;
+pub mod pull_secret;
+pub mod rollout;
+pub mod spec;
+pub mod wiring;
+
+pub use api::{DeployRequest, Migration, MigrationStatus, Preview, PullSecretInput};
+pub use images::{ImageRef, Registry, RegistryKind};
+pub use spec::{DeploymentSpec, SpecIssue};
