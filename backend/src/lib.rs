@@ -3,12 +3,13 @@
 //! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
 
 pub mod audit;
-pub mod ca;
 pub mod auth;
+pub mod ca;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
 pub mod config;
+pub mod csr;
 pub mod error;
 pub mod http;
 pub mod request_id;

@@ -14,7 +14,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use shared::Access;
 
 use super::guard::{self, Guard};
-use crate::http::{accounts, audit, fleet, mesh, meta, migration, session, waves};
+use crate::http::{accounts, audit, csr, fleet, mesh, meta, migration, session, waves};
 use crate::state::AppState;
 
 /// One endpoint: method, full path, who may call it, and the action name
@@ -31,7 +31,7 @@ pub struct Endpoint {
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
     use Access::{Act, Admin, Public, SignedIn};
-    use shared::Action::{InstallMesh, MigrateNamespaces};
+    use shared::Action::{DecideCsr, InstallMesh, MigrateNamespaces};
     use Method as M;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
@@ -75,6 +75,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    "/api/mesh/waves/{id}/resume",   Act(MigrateNamespaces), "mesh.wave.resume",   || post(waves::resume_wave_run)),
         e(M::POST,    "/api/mesh/waves/{id}/skip",     Act(MigrateNamespaces), "mesh.wave.skip",     || post(waves::skip_wave)),
         e(M::POST,    "/api/mesh/waves/{id}/rollback", Act(MigrateNamespaces), "mesh.wave.rollback", || post(waves::roll_back_wave)),
+        e(M::GET,     "/api/csrs",                     SignedIn,  "csr.list",    || get(csr::list_csrs)),
+        e(M::GET,     "/api/csrs/count",               SignedIn,  "csr.count",   || get(csr::count_csrs)),
+        e(M::GET,     "/api/csrs/{cluster}/{name}",    SignedIn,  "csr.read",    || get(csr::get_csr_pem)),
+        e(M::POST,    "/api/csrs/{cluster}/{name}/approve", Act(DecideCsr), "csr.approve", || post(csr::approve_csr)),
+        e(M::POST,    "/api/csrs/{cluster}/{name}/deny",    Act(DecideCsr), "csr.deny",    || post(csr::deny_csr)),
+        e(M::POST,    "/api/csrs/{cluster}/{name}/chain",   Act(DecideCsr), "csr.upload",  || post(csr::upload_csr_chain)),
+        e(M::GET,     "/api/trust",                    SignedIn,  "trust.read",  || get(csr::get_trust)),
     ]
 }
 

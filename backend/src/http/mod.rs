@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod csr;
 pub mod fleet;
 pub mod json;
 pub mod mesh;

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod csr;
 pub mod sessions;
 pub mod waves;
 
@@ -59,6 +60,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "wave runs",
         include_str!("../../migrations/0003_wave_runs.sql"),
+    ),
+    (
+        5,
+        "csr approvals",
+        include_str!("../../migrations/0005_csr_approvals.sql"),
     ),
 ];
 

@@ -88,3 +88,12 @@ pub struct CsrDecision {
 pub struct CsrCount {
     pub pending: usize,
 }
+
+/// `GET /api/csrs`: the pending requests, and the members that could not
+/// be asked (so an empty inbox is not mistaken for a quiet fleet).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CsrInbox {
+    pub items: Vec<InboxItem>,
+    /// `cluster: why`, one per member not read.
+    pub unreadable: Vec<String>,
+}
