@@ -281,7 +281,7 @@ fn verify_workload_path(
     let verify = |usage| {
         leaf.verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
-            &[anchor.clone()],
+            std::slice::from_ref(&anchor),
             &intermediates,
             time,
             usage,

@@ -114,6 +114,14 @@ pub async fn get(client: &kube::Client, name: &str) -> Result<Option<KubeCsr>, A
         .map_err(failed(format!("CertificateSigningRequest {name}")))
 }
 
+/// Writes under the console's field manager, like every other change.
+fn params() -> PatchParams {
+    PatchParams {
+        field_manager: Some(FIELD_MANAGER.to_owned()),
+        ..PatchParams::default()
+    }
+}
+
 fn condition(kind: &str, reason: &str, message: String) -> CertificateSigningRequestCondition {
     let now = Time(k8s_openapi::jiff::Timestamp::now());
     CertificateSigningRequestCondition {
@@ -146,7 +154,7 @@ async fn add_condition(
     }
     conditions.push(added);
     let patch = json!({"status": {"conditions": conditions}});
-    api.patch_approval(name, &PatchParams::default(), &Patch::Merge(&patch))
+    api.patch_approval(name, &params(), &Patch::Merge(&patch))
         .await
         .map_err(failed(format!(
             "approval of CertificateSigningRequest {name}"
@@ -171,9 +179,7 @@ pub async fn issue(
     )
     .await?;
     let patch = json!({"status": {"certificate": ByteString(certificate_pem.as_bytes().to_vec())}});
-    let mut params = PatchParams::default();
-    params.field_manager = Some(FIELD_MANAGER.to_owned());
-    api.patch_status(name, &params, &Patch::Merge(&patch))
+    api.patch_status(name, &params(), &Patch::Merge(&patch))
         .await
         .map_err(failed(format!(
             "status of CertificateSigningRequest {name}"
