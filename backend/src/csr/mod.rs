@@ -57,10 +57,73 @@ impl CsrSettings {
     }
 }
 
+impl std::str::FromStr for SignerRule {
+    type Err = String;
+
+    /// `NAME[=APPROVALS][+wildcards]`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (rest, allow_wildcards) = match s.strip_suffix("+wildcards") {
+            Some(rest) => (rest, true),
+            None => (s, false),
+        };
+        let (name, required_approvals) = match rest.split_once('=') {
+            Some((name, n)) => match n.parse::<u32>() {
+                Ok(n) if n >= 1 => (name, n),
+                _ => {
+                    return Err(format!(
+                        "{s:?}: the number of approvals must be a whole number of at least 1"
+                    ));
+                }
+            },
+            None => (rest, 1),
+        };
+        let valid = name.split_once('/').is_some_and(|(domain, path)| {
+            !domain.is_empty() && domain.contains('.') && !path.is_empty()
+        });
+        if !valid {
+            return Err(format!(
+                "{s:?}: a signer name is a domain and a path, e.g. istio.io/mesh-root"
+            ));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            required_approvals,
+            allow_wildcards,
+        })
+    }
+}
+
 impl SignerRule {
     pub fn approval_rule(&self) -> ApprovalRule {
         ApprovalRule {
             required: self.required_approvals.max(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signer_rules_parse_with_approvals_and_wildcards() {
+        let rule: SignerRule = "istio.io/mesh-root=2+wildcards".parse().unwrap();
+        assert_eq!(
+            rule,
+            SignerRule {
+                name: "istio.io/mesh-root".into(),
+                required_approvals: 2,
+                allow_wildcards: true
+            }
+        );
+        let plain: SignerRule = "example.com/workloads".parse().unwrap();
+        assert_eq!(
+            (plain.required_approvals, plain.allow_wildcards),
+            (1, false)
+        );
+        for bad in ["nope", "istio.io/x=0", "istio.io/x=two", "/x", "istio/x"] {
+            assert!(bad.parse::<SignerRule>().is_err(), "{bad}");
         }
     }
 }
