@@ -17,6 +17,7 @@ use crate::pages::cluster::ClusterPage;
 use crate::pages::fleet::FleetPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::section::SectionPage;
+use crate::pages::security::SecurityPage;
 use crate::pages::sign_in::SignInPage;
 use crate::session::Auth;
 
@@ -29,7 +30,13 @@ fn Navigation() -> impl IntoView {
             let sections = Section::ALL
                 .into_iter()
                 .filter(|s| account.role.sees(*s))
-                .map(|section| view! { <A href=section.path()>{section.title()}</A> })
+                .map(|section| match section {
+                    Section::Security => view! {
+                        <A href=section.path()>{section.title()} <CsrBadge/></A>
+                    }
+                    .into_any(),
+                    _ => view! { <A href=section.path()>{section.title()}</A> }.into_any(),
+                })
                 .collect_view();
             view! {
                 <nav class="sections" aria-label="Sections">
@@ -41,6 +48,19 @@ fn Navigation() -> impl IntoView {
     }
 }
 
+/// How many signing requests wait, beside the Security link.
+#[component]
+fn CsrBadge() -> impl IntoView {
+    let count = LocalResource::new(crate::api::csr::count);
+    move || {
+        count
+            .get()
+            .and_then(Result::ok)
+            .filter(|c| c.pending > 0)
+            .map(|c| view! { <span class="badge csr-badge" title="signing requests waiting">{c.pending}</span> })
+    }
+}
+
 #[component]
 fn SignedInRoutes() -> impl IntoView {
     view! {
@@ -48,7 +68,7 @@ fn SignedInRoutes() -> impl IntoView {
             <Route path=path!("/") view=|| view! { <Redirect path="/fleet"/> }/>
             <Route path=path!("/fleet") view=FleetPage/>
             <Route path=path!("/mesh") view=|| view! { <SectionPage section=Section::Mesh/> }/>
-            <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
+            <Route path=path!("/security") view=SecurityPage/>
             <Route path=path!("/ingress") view=|| view! { <SectionPage section=Section::Ingress/> }/>
             <Route path=path!("/workloads") view=|| view! { <SectionPage section=Section::Workloads/> }/>
             <Route path=path!("/activity") view=ActivityPage/>

@@ -6,4 +6,5 @@ pub mod cluster;
 pub mod fleet;
 pub mod not_found;
 pub mod section;
+pub mod security;
 pub mod sign_in;

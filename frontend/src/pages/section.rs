@@ -22,7 +22,7 @@ fn arrives_with(section: Section) -> &'static str {
 }
 
 /// What the signed-in role may do in `section`, or which role it would need.
-fn role_actions(section: Section, role: Role) -> impl IntoView {
+pub(crate) fn role_actions(section: Section, role: Role) -> impl IntoView {
     let here: Vec<Action> = Action::ALL
         .into_iter()
         .filter(|a| a.section() == section)
