@@ -31,8 +31,10 @@ fn Navigation() -> impl IntoView {
                 .into_iter()
                 .filter(|s| account.role.sees(*s))
                 .map(|section| match section {
+                    // Beside the link, not in it: the link keeps its name.
                     Section::Security => view! {
-                        <A href=section.path()>{section.title()} <CsrBadge/></A>
+                        <A href=section.path()>{section.title()}</A>
+                        <CsrBadge/>
                     }
                     .into_any(),
                     _ => view! { <A href=section.path()>{section.title()}</A> }.into_any(),

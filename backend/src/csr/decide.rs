@@ -1,9 +1,10 @@
 //! Decisions on a Kubernetes request. Every refusal comes before anything
 //! is written: the request must be pending, decode, pass the policy
 //! checks, and the officer's approval must count under the two-person
-//! rule. Only then is the approval stored, and only once enough officers
-//! approved is a certificate signed (or an uploaded chain checked),
-//! verified, and written back.
+//! rule. An approval that leaves the rule short is stored at once; the one
+//! that completes it is stored after a certificate was signed (or an
+//! uploaded chain checked), verified, and written back, so a failed write
+//! can be retried.
 
 use shared::csr::{ApprovalRefused, ApprovalState, ApproveOutcome, CsrDecision};
 use tokio::sync::Mutex;
@@ -136,24 +137,32 @@ pub async fn approve(
         .map_err(refused)?;
     let ca = ca(state)?;
     let mesh = r.mesh.mesh_id(cluster)?.clone();
-    state
-        .store()
-        .add_csr_approval(cluster, &r.csr.uid, name, officer, state.clock().now())
-        .await?;
+    let record = || {
+        state
+            .store()
+            .add_csr_approval(cluster, &r.csr.uid, name, officer, state.clock().now())
+    };
     let outcome = match approval {
         ApprovalState::Pending {
             approvers,
             required,
-        } => ApproveOutcome::Pending {
-            approvals: approvers,
-            required,
-        },
+        } => {
+            record().await?;
+            ApproveOutcome::Pending {
+                approvals: approvers,
+                required,
+            }
+        }
+        // The completing approval is stored once the certificate is
+        // written: if signing or writing fails, the officer can retry.
         ApprovalState::Complete { approvers } => {
             let issued = ca
                 .sign_csr(&mesh, &r.decoded, r.csr.expiration_seconds)
                 .await
                 .map_err(ca_error)?;
-            write_back(state, cluster, name, approvers, issued).await?
+            let outcome = write_back(state, cluster, name, approvers, issued).await?;
+            record().await?;
+            outcome
         }
     };
     Ok(Decided {
@@ -194,11 +203,11 @@ pub async fn upload_chain(
         .check_uploaded_chain(&mesh, &r.decoded, chain_pem)
         .await
         .map_err(ca_error)?;
+    let outcome = write_back(state, cluster, name, approvers, issued).await?;
     state
         .store()
         .add_csr_approval(cluster, &r.csr.uid, name, officer, state.clock().now())
         .await?;
-    let outcome = write_back(state, cluster, name, approvers, issued).await?;
     Ok(Decided {
         signer: r.csr.signer,
         subject: r.decoded.view.subject,
