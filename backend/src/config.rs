@@ -10,6 +10,7 @@ use shared::Role;
 
 use crate::auth::{AuthMode, AuthSettings, ProxyAuth, proxy::parse_group_role};
 use crate::ca::{TokenConfig, embedded};
+use crate::csr::{CsrSettings, SignerRule};
 
 /// meshdeck: a console for service meshes and multi-cluster ingress across a
 /// fleet of Kubernetes clusters.
@@ -181,6 +182,13 @@ pub struct Config {
     /// File whose first line is the token's user PIN.
     #[arg(long, env = "MESHDECK_PKCS11_PIN_FILE")]
     pub pkcs11_pin_file: Option<PathBuf>,
+
+    /// Kubernetes CSR signers the console manages, comma-separated, each
+    /// `NAME[=APPROVALS][+wildcards]` (APPROVALS: distinct officers needed,
+    /// default 1), e.g. `istio.io/mesh-root=2,istio.io/workload`. Default:
+    /// `istio.io/mesh-root,istio.io/workload`.
+    #[arg(long, env = "MESHDECK_CSR_SIGNERS", value_delimiter = ',')]
+    pub csr_signers: Vec<String>,
 }
 
 /// Where the mesh CA's token comes from.
@@ -196,6 +204,20 @@ pub enum CaToken {
 }
 
 impl Config {
+    /// The managed signers and their two-person rules.
+    pub fn csr_settings(&self) -> Result<CsrSettings, String> {
+        if self.csr_signers.is_empty() {
+            return Ok(CsrSettings::default());
+        }
+        let signers = self
+            .csr_signers
+            .iter()
+            .map(|s| s.parse::<SignerRule>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("--csr-signers: {e}"))?;
+        Ok(CsrSettings { signers })
+    }
+
     /// The mesh CA's token: all three PKCS#11 options, or none (then the
     /// embedded token with --sandbox).
     pub fn ca_token(&self) -> Result<CaToken, String> {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod cluster;
 pub mod config;
+pub mod csr;
 pub mod error;
 pub mod http;
 pub mod request_id;
@@ -153,6 +154,7 @@ async fn start_sandbox_fleet(
 /// signal, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let auth = config.auth_settings().map_err(ServeError::Config)?;
+    let csr_settings = config.csr_settings().map_err(ServeError::Config)?;
     let ca = open_ca(config.ca_token().map_err(ServeError::Config)?).await?;
     // Kept alive for as long as the console serves.
     let sandbox_fleet = match (config.sandbox, &config.kubeconfig) {
@@ -200,7 +202,8 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         sandbox: config.sandbox,
         auth,
     };
-    let mut state = AppState::with_fleet(settings, store, clock, fleet);
+    let mut state =
+        AppState::with_fleet(settings, store, clock, fleet).with_csr_settings(csr_settings);
     if let Some(ca) = ca {
         state = state.with_ca(ca);
     }

@@ -11,6 +11,7 @@ use crate::cluster::FleetService;
 use crate::cluster::install::Installs;
 use crate::cluster::migration::Migrations;
 use crate::cluster::migration::waves::Waves;
+use crate::csr::CsrSettings;
 use crate::store::Store;
 
 /// The settings [`AppState`] is built from.
@@ -30,6 +31,8 @@ pub struct AppState {
     inner: Arc<Inner>,
     /// Beside `inner` so [`AppState::with_ca`] can add it to a built state.
     ca: Option<CertificateAuthority>,
+    /// The signers the console manages (see [`AppState::with_csr_settings`]).
+    csr: Arc<CsrSettings>,
 }
 
 struct Inner {
@@ -68,6 +71,7 @@ impl AppState {
                 csrf_key: secrets::random_token(),
             }),
             ca: None,
+            csr: Arc::new(CsrSettings::default()),
         }
     }
 
@@ -77,6 +81,19 @@ impl AppState {
     pub fn with_ca(mut self, ca: CertificateAuthority) -> Self {
         self.ca = Some(ca);
         self
+    }
+
+    /// The same state managing `settings`' signers. Like
+    /// [`AppState::with_ca`], call it before the state is cloned.
+    #[must_use]
+    pub fn with_csr_settings(mut self, settings: CsrSettings) -> Self {
+        self.csr = Arc::new(settings);
+        self
+    }
+
+    /// The signers the console manages and their two-person rules.
+    pub fn csr_settings(&self) -> &CsrSettings {
+        &self.csr
     }
 
     /// The mesh CA, if a token is configured.

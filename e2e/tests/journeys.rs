@@ -126,3 +126,23 @@ fn ingress_editing() {
         .run_journey("ingress", &[("ACCOUNTS", console.accounts_json())])
         .assert_passed();
 }
+
+/// The security officer's inbox: istiod's CA request made with real
+/// kubectl shows decoded with its checks and a badge; approving it in the
+/// browser signs it with the mesh root, and kubectl sees it Approved with
+/// the chain.
+#[test]
+fn csr_inbox() {
+    let kubectl = kubectl_binary();
+    let console = Console::start();
+    console
+        .run_journey(
+            "csr",
+            &[
+                ("ACCOUNTS", console.accounts_json()),
+                ("KUBECTL", kubectl.display().to_string()),
+                ("KUBECONFIG", console.kubeconfig.display().to_string()),
+            ],
+        )
+        .assert_passed();
+}

@@ -18,7 +18,7 @@ use crate::pages::fleet::FleetPage;
 use crate::pages::ingress::{IngressPage, MciPage, McsPage};
 use crate::pages::mesh::MeshPage;
 use crate::pages::not_found::NotFound;
-use crate::pages::section::SectionPage;
+use crate::pages::security::SecurityPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::workloads::WorkloadsPage;
 use crate::session::Auth;
@@ -32,7 +32,15 @@ fn Navigation() -> impl IntoView {
             let sections = Section::ALL
                 .into_iter()
                 .filter(|s| account.role.sees(*s))
-                .map(|section| view! { <A href=section.path()>{section.title()}</A> })
+                .map(|section| match section {
+                    // Beside the link, not in it: the link keeps its name.
+                    Section::Security => view! {
+                        <A href=section.path()>{section.title()}</A>
+                        <CsrBadge/>
+                    }
+                    .into_any(),
+                    _ => view! { <A href=section.path()>{section.title()}</A> }.into_any(),
+                })
                 .collect_view();
             view! {
                 <nav class="sections" aria-label="Sections">
@@ -44,6 +52,19 @@ fn Navigation() -> impl IntoView {
     }
 }
 
+/// How many signing requests wait, beside the Security link.
+#[component]
+fn CsrBadge() -> impl IntoView {
+    let count = LocalResource::new(crate::api::csr::count);
+    move || {
+        count
+            .get()
+            .and_then(Result::ok)
+            .filter(|c| c.pending > 0)
+            .map(|c| view! { <span class="badge csr-badge" title="signing requests waiting">{c.pending}</span> })
+    }
+}
+
 #[component]
 fn SignedInRoutes() -> impl IntoView {
     view! {
@@ -51,7 +72,7 @@ fn SignedInRoutes() -> impl IntoView {
             <Route path=path!("/") view=|| view! { <Redirect path="/fleet"/> }/>
             <Route path=path!("/fleet") view=FleetPage/>
             <Route path=path!("/mesh") view=MeshPage/>
-            <Route path=path!("/security") view=|| view! { <SectionPage section=Section::Security/> }/>
+            <Route path=path!("/security") view=SecurityPage/>
             <Route path=path!("/ingress") view=IngressPage/>
             <Route path=path!("/ingress/services/new") view=McsPage/>
             <Route path=path!("/ingress/services/:namespace/:name") view=McsPage/>

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod csr;
 pub mod diff;
 pub mod error;
 pub mod fleet;

@@ -62,3 +62,15 @@ pub const SESSION_COOKIE: &str = "meshdeck_session";
 /// Mutating requests carry the session's CSRF token
 /// ([`crate::SessionInfo::csrf_token`]) in this header.
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// `GET` the pending certificate signing requests across the fleet
+/// ([`crate::csr::InboxItem`]).
+pub const CSRS: &str = "/api/csrs";
+/// `GET` how many requests wait ([`crate::csr::CsrCount`]).
+pub const CSR_COUNT: &str = "/api/csrs/count";
+/// `GET` every member's trust anchors ([`crate::csr::TrustInventory`]).
+pub const TRUST: &str = "/api/trust";
+/// `GET` the request as PEM; `POST …/approve`, `…/deny`, `…/chain` decide it.
+pub fn csr(cluster: &str, name: &str) -> String {
+    format!("{CSRS}/{cluster}/{name}")
+}

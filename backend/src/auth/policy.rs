@@ -15,7 +15,7 @@ use shared::Access;
 
 use super::guard::{self, Guard};
 use crate::http::{
-    accounts, audit, fleet, ingress, mesh, meta, migration, session, waves, workloads,
+    accounts, audit, csr, fleet, ingress, mesh, meta, migration, session, waves, workloads,
 };
 use crate::state::AppState;
 
@@ -33,7 +33,9 @@ pub struct Endpoint {
 #[rustfmt::skip]
 pub fn endpoints() -> Vec<Endpoint> {
     use Access::{Act, Admin, Public, SignedIn};
-    use shared::Action::{DeployWorkloads as Deploy, EditIngress, InstallMesh, MigrateNamespaces};
+    use shared::Action::{
+        DecideCsr, DeployWorkloads as Deploy, EditIngress, InstallMesh, MigrateNamespaces,
+    };
     use workloads::limited;
     use crate::http::ingress::config as ingress_config;
     use Method as M;
@@ -100,6 +102,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    "/api/ingress/config-cluster/compare", SignedIn, "ingress.config.compare", || post(ingress_config::compare_config_cluster)),
         e(M::POST,    "/api/ingress/config-cluster/copy", Act(EditIngress), "ingress.config.copy", || post(ingress_config::copy_to_config_candidate)),
         e(M::POST,    "/api/ingress/config-cluster/switch", Act(EditIngress), "ingress.config.switch", || post(ingress_config::switch_config_cluster)),
+        e(M::GET,     "/api/csrs",                     SignedIn,  "csr.list",    || get(csr::list_csrs)),
+        e(M::GET,     "/api/csrs/count",               SignedIn,  "csr.count",   || get(csr::count_csrs)),
+        e(M::GET,     "/api/csrs/{cluster}/{name}",    SignedIn,  "csr.read",    || get(csr::get_csr_pem)),
+        e(M::POST,    "/api/csrs/{cluster}/{name}/approve", Act(DecideCsr), "csr.approve", || post(csr::approve_csr)),
+        e(M::POST,    "/api/csrs/{cluster}/{name}/deny",    Act(DecideCsr), "csr.deny",    || post(csr::deny_csr)),
+        e(M::POST,    "/api/csrs/{cluster}/{name}/chain",   Act(DecideCsr), "csr.upload",  || post(csr::upload_csr_chain)),
+        e(M::GET,     "/api/trust",                    SignedIn,  "trust.read",  || get(csr::get_trust)),
     ]
 }
 

@@ -46,6 +46,11 @@ pub enum CaError {
     InvalidBundle(String),
     #[error("the issued chain does not verify against the mesh root: {0}")]
     ChainRejected(webpki::Error),
+    /// A certificate or chain for a signing request that must not be
+    /// written: it does not chain to the mesh root, is for another key, or
+    /// the request asks for something the CA does not sign.
+    #[error("{0}")]
+    Rejected(String),
     #[error("embedded SoftHSM2 token: {0}")]
     Embedded(String),
     #[error("the CA task stopped: {0}")]

@@ -5,12 +5,14 @@
 //! rustls-webpki. The console keeps no intermediate key.
 
 mod config;
+pub mod decode;
 mod ecdsa;
 pub mod embedded;
 mod error;
 mod issue;
 mod pem_text;
 mod root;
+mod sign;
 mod token;
 mod verify;
 
@@ -28,6 +30,7 @@ use time::OffsetDateTime;
 
 pub use config::{SOFTHSM2_MODULE, TokenConfig};
 pub use error::CaError;
+pub use sign::{IssuedCertificate, fingerprint};
 pub use verify::{verify_cacerts, verify_cacerts_at};
 
 use token::Token;

@@ -3,12 +3,14 @@
 //! live snapshot and its deltas. Handlers read it through [`FleetService`].
 
 pub mod apply;
+pub mod csr;
 pub mod fleet_api;
 pub mod hub;
 pub mod ingress;
 pub mod install;
 pub mod migration;
 pub mod registry;
+pub mod trust;
 pub mod watch;
 
 use std::collections::HashMap;

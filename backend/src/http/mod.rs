@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod csr;
 pub mod fleet;
 pub mod ingress;
 pub mod json;

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod csr;
 pub mod sessions;
 pub mod waves;
 pub mod workloads;
@@ -65,6 +66,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "workload migrations",
         include_str!("../../migrations/0004_workload_migrations.sql"),
+    ),
+    (
+        5,
+        "csr approvals",
+        include_str!("../../migrations/0005_csr_approvals.sql"),
     ),
 ];
 

@@ -10,6 +10,7 @@ mod accounts;
 mod audit;
 mod ca;
 mod cli;
+mod csr;
 mod csrf;
 mod fleet;
 mod forwarded;

@@ -230,6 +230,14 @@ impl TestConsole {
         }
     }
 
+    /// The same console with its state changed by `change` (settings that
+    /// must be in place before the router takes its copy).
+    pub fn reconfigured(mut self, change: impl FnOnce(AppState) -> AppState) -> Self {
+        self.state = change(self.state);
+        self.app = backend::app(self.state.clone());
+        self
+    }
+
     /// Creates an account whose password is `<name>-password`.
     pub async fn add_account(&self, name: &str, role: Role, admin: bool) -> String {
         let password = format!("{name}-password");

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod csr;
 pub mod fleet;
 pub mod ingress;
 pub mod mesh;

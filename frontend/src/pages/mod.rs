@@ -8,5 +8,6 @@ pub mod ingress;
 pub mod mesh;
 pub mod not_found;
 pub mod section;
+pub mod security;
 pub mod sign_in;
 pub mod workloads;

@@ -1,25 +1,9 @@
-//! The fleet-wide page of a section. Each section's own issue replaces the
-//! "arrives with" note with the real content; the actions the signed-in
-//! role may take here are listed from the shared role table.
+//! What every section page shows about the signed-in role: the actions it
+//! may take there, listed from the shared role table, or which role makes
+//! the changes when it may take none.
 
 use leptos::prelude::*;
 use shared::{Action, Role, Section};
-
-use crate::session::Auth;
-
-/// The issue that brings each section's content.
-fn arrives_with(section: Section) -> &'static str {
-    match section {
-        Section::Fleet => "The live topology arrives with the fleet view (issue #5).",
-        Section::Mesh => "Installs arrive with issue #7, canary migrations with issue #8.",
-        Section::Security => "The signing inbox and HSM ceremony arrive with issue #9.",
-        Section::Ingress => {
-            "MultiClusterService and MultiClusterIngress editing arrive with issue #10."
-        }
-        Section::Workloads => "Deploying migrated workloads arrives with issue #11.",
-        Section::Activity => "The audit log arrives with accounts and roles (issue #6).",
-    }
-}
 
 /// What the signed-in role may do in `section`, or which role it would need.
 pub fn role_actions(section: Section, role: Role) -> impl IntoView {
@@ -57,17 +41,4 @@ pub fn role_actions(section: Section, role: Role) -> impl IntoView {
         </div>
     }
     .into_any()
-}
-
-#[component]
-pub fn SectionPage(section: Section) -> impl IntoView {
-    let auth = Auth::get();
-    view! {
-        <section class="section-page" data-section=section.slug()>
-            <h1>{section.title()}</h1>
-            <p class="lead">{section.summary()}</p>
-            {move || auth.account().map(|a| role_actions(section, a.role))}
-            <p class="notice">{arrives_with(section)}</p>
-        </section>
-    }
 }

@@ -1,0 +1,119 @@
+//! What a member's control plane trusts, read for the trust inventory:
+//! the public certificates of secret `cacerts` (never `ca-key.pem`) or of
+//! `istio-ca-cert`, the trust domain and aliases of its mesh
+//! configuration, and which CA mode istiod runs in.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use kube::api::{Api, ListParams};
+use shared::mesh::{CaMode, ISTIO_SYSTEM};
+
+use super::apply::ApplyError;
+
+/// A member's trust material, as found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustMaterial {
+    /// `root-cert.pem` of `cacerts`, or the last certificate of
+    /// `istio-ca-cert`'s chain.
+    pub root_pem: Option<String>,
+    /// `ca-cert.pem` of `cacerts`, or the first of `istio-ca-cert`'s chain.
+    pub intermediate_pem: Option<String>,
+    pub trust_domain: Option<String>,
+    pub trust_domain_aliases: Vec<String>,
+    pub ca_mode: Option<CaMode>,
+}
+
+fn failed(what: &str) -> impl FnOnce(kube::Error) -> ApplyError {
+    let what = what.to_owned();
+    move |e| match e {
+        kube::Error::Api(status) => ApplyError::Refused {
+            title: what,
+            status: status.code,
+            message: status.message,
+        },
+        other => ApplyError::Unreachable(other.to_string()),
+    }
+}
+
+fn text(secret: &Secret, key: &str) -> Option<String> {
+    let bytes = secret.data.as_ref()?.get(key)?;
+    String::from_utf8(bytes.0.clone()).ok()
+}
+
+/// Reads a member's trust material from `istio-system`.
+pub async fn read(client: &kube::Client) -> Result<TrustMaterial, ApplyError> {
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let mut found = TrustMaterial::default();
+    if let Some(cacerts) = secrets
+        .get_opt("cacerts")
+        .await
+        .map_err(failed("secret istio-system/cacerts"))?
+    {
+        found.root_pem = text(&cacerts, "root-cert.pem");
+        found.intermediate_pem = text(&cacerts, "ca-cert.pem");
+        found.ca_mode = Some(CaMode::IstioCaPluginCerts);
+    }
+    let hsm_chain = secrets
+        .get_opt("istio-ca-cert")
+        .await
+        .map_err(failed("secret istio-system/istio-ca-cert"))?;
+    if let Some(chain) = hsm_chain.as_ref().and_then(|s| text(s, "cert-chain.pem")) {
+        let blocks = pem::parse_many(&chain).unwrap_or_default();
+        let encode = |b: &pem::Pem| pem::encode(b);
+        found.intermediate_pem = blocks.first().map(encode);
+        found.root_pem = blocks.last().map(encode);
+        found.ca_mode = Some(CaMode::Hsm);
+    }
+    let configs: Api<ConfigMap> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let configs = configs
+        .list(&ListParams::default())
+        .await
+        .map_err(failed("ConfigMaps of istio-system"))?;
+    // `istio` or `istio-<rev>`: the ConfigMaps holding a `mesh` key.
+    for config in configs.items {
+        let Some(mesh) = config.data.as_ref().and_then(|d| d.get("mesh")) else {
+            continue;
+        };
+        let Ok(mesh) = serde_yaml::from_str::<serde_json::Value>(mesh) else {
+            continue;
+        };
+        if let Some(td) = mesh.get("trustDomain").and_then(|v| v.as_str()) {
+            found.trust_domain = Some(td.to_owned());
+            found.trust_domain_aliases = mesh
+                .get("trustDomainAliases")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|a| a.as_str().map(str::to_owned))
+                .collect();
+        }
+    }
+    if found.ca_mode.is_none() {
+        found.ca_mode = istiod_ca_mode(client).await?;
+    }
+    Ok(found)
+}
+
+/// Mesh CA when an istiod names Google's CA; `None` without istiod.
+async fn istiod_ca_mode(client: &kube::Client) -> Result<Option<CaMode>, ApplyError> {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let list = deployments
+        .list(&ListParams::default().labels("app=istiod"))
+        .await
+        .map_err(failed("istiod Deployments"))?;
+    let google = list.items.iter().any(|d| {
+        d.spec
+            .template
+            .spec
+            .iter()
+            .flat_map(|s| &s.containers)
+            .flat_map(|c| c.env.iter().flatten())
+            .any(|e| e.name == "CA_PROVIDER" && e.value.as_deref() == Some("GoogleCA"))
+    });
+    Ok(match (list.items.is_empty(), google) {
+        (true, _) => None,
+        (false, true) => Some(CaMode::MeshCa),
+        // istiod's self-signed CA: no plug-in certificates, no HSM.
+        (false, false) => None,
+    })
+}

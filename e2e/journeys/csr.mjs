@@ -1,0 +1,84 @@
+// Journey: istiod's CA request reaches the security officer's inbox (made
+// with real kubectl), shows its decoded view and passing checks and a badge
+// in the navigation; the officer approves it in the browser and kubectl
+// sees it Approved with the signed chain.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
+
+const KUBECTL = process.env.KUBECTL;
+const KUBECONFIG = process.env.KUBECONFIG;
+const WORK = mkdtempSync(join(tmpdir(), 'meshdeck-csr-'));
+const NAME = `istiod-ca-${Date.now()}`;
+const ISTIOD = 'system:serviceaccount:istio-system:istiod-service-account';
+
+function kubectl(input, ...args) {
+  return execFileSync(KUBECTL, ['--context', 'gke-eu', '--cache-dir', join(WORK, 'cache'), ...args], {
+    env: { ...process.env, KUBECONFIG },
+    encoding: 'utf8',
+    timeout: 30000,
+    input,
+  });
+}
+
+/// A P-256 CA request for istiod's SPIFFE id in `trustDomain`, PEM.
+function istiodRequest(trustDomain) {
+  execFileSync('openssl', [
+    'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', join(WORK, 'key.pem'), '-out', join(WORK, 'csr.pem'), '-subj', '/O=meshdeck-e2e',
+    '-addext', `subjectAltName=URI:spiffe://${trustDomain}/ns/istio-system/sa/istiod-service-account`,
+    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
+    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return readFileSync(join(WORK, 'csr.pem'));
+}
+
+const steps = [
+  ['istiod asks for a CA with kubectl; the officer sees the badge', async (page) => {
+    await page.goto(BASE_URL + '/');
+    await signIn(page, account('officer'));
+    await page.waitForURL('**/fleet');
+    const fleet = await page.evaluate(async () => (await fetch('/api/fleet')).json());
+    const request = istiodRequest(`${fleet.project}.svc.id.goog`);
+    const manifest = JSON.stringify({
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      metadata: { name: NAME },
+      spec: { request: request.toString('base64'), signerName: 'istio.io/mesh-root', username: ISTIOD, usages: ['cert sign', 'crl sign'] },
+    });
+    kubectl(manifest, 'create', '-f', '-');
+    await page.reload();
+    const badge = page.locator('nav.sections .csr-badge');
+    await badge.waitFor();
+    expect(Number(await badge.textContent()) >= 1, `badge ${await badge.textContent()}`);
+  }],
+  ['the inbox shows the decoded request and its checks', async (page) => {
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Security', exact: true }).click();
+    await page.waitForURL('**/security');
+    const card = page.locator(`.csr-request[data-name="${NAME}"]`);
+    await card.waitFor();
+    const text = await card.textContent();
+    expect(text.includes('EC P-256') && text.includes('pathLen 0') && text.includes(ISTIOD), `card ${JSON.stringify(text)}`);
+    expect(await card.locator('.check-pass').count() === 4, 'four passing checks');
+    expect(await card.locator('.check-fail').count() === 0, 'no failing check');
+    await screenshot(page, 'csr-inbox');
+  }],
+  ['approving signs with the mesh root and kubectl sees it', async (page) => {
+    const card = page.locator(`.csr-request[data-name="${NAME}"]`);
+    await card.getByRole('button', { name: 'Approve and sign' }).click();
+    const done = page.locator('.notice[role="status"]');
+    await done.waitFor();
+    const said = await done.textContent();
+    expect(said.includes(`Signed ${NAME}`) && said.includes('serial'), `notice ${JSON.stringify(said)}`);
+    const csr = JSON.parse(kubectl(undefined, 'get', 'csr', NAME, '-o', 'json'));
+    expect(csr.status.conditions.map((c) => c.type).join() === 'Approved', JSON.stringify(csr.status.conditions));
+    const chain = Buffer.from(csr.status.certificate, 'base64').toString();
+    expect((chain.match(/BEGIN CERTIFICATE/g) || []).length === 2, 'certificate and mesh root');
+    await card.waitFor({ state: 'detached' });
+    await screenshot(page, 'csr-approved');
+  }],
+];
+
+await journey('csr', steps);

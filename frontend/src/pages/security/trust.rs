@@ -1,0 +1,50 @@
+//! The trust inventory: each member's root fingerprint, intermediate and
+//! expiries, trust domains and CA mode, with expiry warnings.
+
+use leptos::prelude::*;
+use shared::csr::ClusterTrust;
+use shared::time::format_utc;
+
+use crate::api;
+use crate::components::error_view::ErrorView;
+use crate::components::loading::Loading;
+
+fn row(c: ClusterTrust) -> impl IntoView {
+    let when = |t: Option<i64>| t.map(format_utc).unwrap_or_default();
+    let warnings = c
+        .warnings
+        .iter()
+        .map(|w| view! { <li class="warning">{w.message.clone()}</li> })
+        .collect_view();
+    view! {
+        <tr data-cluster=c.cluster.clone()>
+            <td>{c.cluster.clone()}</td>
+            <td>{c.ca_mode.map(|m| m.title()).unwrap_or("unknown")}</td>
+            <td><code class="fingerprint">{c.root_fingerprint.clone().unwrap_or_default()}</code> <span class="muted small">{when(c.root_not_after)}</span></td>
+            <td>{c.intermediate_subject.clone().unwrap_or_default()} <span class="muted small">{when(c.intermediate_not_after)}</span></td>
+            <td>{c.trust_domain.clone().unwrap_or_default()} <span class="muted">{c.trust_domain_aliases.join(", ")}</span></td>
+            <td><ul>{warnings}</ul>{c.error.clone()}</td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn TrustTable() -> impl IntoView {
+    let trust = LocalResource::new(api::csr::trust);
+    view! {
+        <h2>"Trust inventory"</h2>
+        <Transition fallback=|| view! { <Loading what="the trust inventory"/> }>
+            {move || Suspend::new(async move {
+                match trust.await {
+                    Err(error) => view! { <ErrorView error/> }.into_any(),
+                    Ok(inventory) => view! {
+                        <table class="trust-inventory">
+                            <thead><tr><th>"Cluster"</th><th>"CA mode"</th><th>"Root (SHA-256)"</th><th>"Intermediate"</th><th>"Trust domain"</th><th>"Warnings"</th></tr></thead>
+                            <tbody>{inventory.clusters.into_iter().map(row).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
