@@ -152,6 +152,8 @@ fn unknown_fields_and_bad_values_are_refused() {
     let err = serde_yaml::from_str::<MultiClusterService>(&typo)
         .expect_err("an unknown field is refused");
     assert!(err.to_string().contains("targetPrt"), "{err}");
+    // The editor's YAML view names this line (SEED_FOO opens with a blank).
+    assert_eq!(err.location().map(|l| l.line()), Some(16), "{err}");
 
     let bad = SEED_FOO
         .replace("port: 80", "port: 70000")
