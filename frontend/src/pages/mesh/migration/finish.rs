@@ -45,7 +45,11 @@ fn FinishRow(
 ) -> impl IntoView {
     let name = cluster.name().to_string();
     let busy = RwSignal::new(false);
-    let has_old = cluster.control_planes.iter().any(|cp| cp.revision == from);
+    // Finishing deletes istiod, not the revision's injection webhook: a
+    // revision left with only its webhook has no control plane to finish.
+    let old = cluster.control_planes.iter().find(|cp| cp.revision == from);
+    let has_old = old.is_some_and(|cp| cp.deployment.is_some());
+    let webhook_left = old.is_some_and(|cp| cp.webhook);
     let label = format!("Finish: delete {} on {name}", istiod_name(&from));
     let key = name.clone();
     let finish = {
@@ -106,7 +110,10 @@ fn FinishRow(
                 .into_any()
             } else {
                 view! {
-                    <span class="ok" data-testid="old-gone">"no " <code>{from.clone()}</code> " control plane any more"</span>
+                    <span class="ok" data-testid="old-gone">
+                        "no " <code>{istiod_name(&from)}</code> " control plane any more"
+                        {webhook_left.then_some(" (its injection webhook remains)")}
+                    </span>
                 }
                 .into_any()
             }}
