@@ -153,6 +153,25 @@ const steps = [
     await cellIs(page, 'green', 'on-target', 5000);
     await screenshot(page, 'finished');
   }],
+  ['the gateway panel checks the loadBalancerIP as typed, sets it, and maps the VIP to node ports', async (page) => {
+    const gw = '[data-testid="gateway-panel"]';
+    await page.locator(`${gw} select[name="gateway_cluster"]`).selectOption(CLUSTER);
+    await page.locator(`${gw} [data-testid="gateway-facts"]`).waitFor();
+    const ip = page.locator(`${gw} input[name="load_balancer_ip"]`);
+    await ip.fill('203.0.113');
+    const problem = await page.locator(`${gw} .set-lb-ip .field-problem`).textContent();
+    expect(problem.includes('not a usable load balancer IP'), `problem ${JSON.stringify(problem)}`);
+    expect(await page.locator(`${gw} button[data-action="set-lb-ip"]`).isDisabled(), 'a bad address cannot be set');
+    await ip.fill('203.0.113.10');
+    await page.locator(`${gw} button[data-action="set-lb-ip"]`).click();
+    await page.waitForFunction((s) => document.querySelector(`${s} dd[data-field="load_balancer_ip"]`)?.textContent === '203.0.113.10', gw);
+    await page.locator(`${gw} input[name="vip"]`).fill('203.0.113.10');
+    await page.locator(`${gw} input[name="vip"]`).press('Enter');
+    await page.locator(`${gw} [data-testid="nodeport-mapping"] tr[data-port="http2"]`).waitFor();
+    const text = await page.locator(`${gw} [data-testid="mapping-text"]`).inputValue();
+    expect(/^203\.0\.113\.10:80 -> \S+:\d+  # http2 \(TCP\)$/m.test(text), `mapping text ${JSON.stringify(text)}`);
+    await screenshot(page, 'gateway');
+  }],
   ['a manager reads the board without its actions', async (page) => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, account('manager'));
