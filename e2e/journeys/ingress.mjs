@@ -32,23 +32,47 @@ async function reviewAndApply(page) {
   await page.getByTestId('apply-button').click();
 }
 
-const BAR = JSON.stringify({
-  apiVersion: 'networking.gke.io/v1', kind: 'MultiClusterService',
-  metadata: { name: 'bar', namespace: 'blue' },
-  spec: { template: { spec: { selector: { app: 'bar' }, ports: [{ name: 'web', protocol: 'TCP', port: 80, targetPort: 80 }] } } },
-}, null, 2);
+const BAR = [
+  'apiVersion: networking.gke.io/v1',
+  'kind: MultiClusterService',
+  'metadata:',
+  '  name: bar',
+  '  namespace: blue',
+  'spec:',
+  '  template:',
+  '    spec:',
+  '      selector:',
+  '        app: bar',
+  '      ports:',
+  '      - name: web',
+  '        protocol: TCP',
+  '        port: 80',
+  '        targetPort: 80',
+].join('\n');
 
-const SEED_INGRESS = JSON.stringify({
-  apiVersion: 'networking.gke.io/v1', kind: 'MultiClusterIngress',
-  metadata: { name: 'foobar-ingress', namespace: 'blue' },
-  spec: { template: { spec: {
-    backend: { serviceName: 'default-backend', servicePort: 80 },
-    rules: [
-      { host: 'foo.example.com', backend: { serviceName: 'foo', servicePort: 80 } },
-      { host: 'bar.example.com', backend: { serviceName: 'bar', servicePort: 80 } },
-    ],
-  } } },
-}, null, 2);
+// Seed 003's MultiClusterIngress, as the seed writes it.
+const SEED_INGRESS = [
+  'apiVersion: networking.gke.io/v1',
+  'kind: MultiClusterIngress',
+  'metadata:',
+  '  name: foobar-ingress',
+  '  namespace: blue',
+  'spec:',
+  '  template:',
+  '    spec:',
+  '      backend:',
+  '        serviceName: default-backend',
+  '        servicePort: 80',
+  '      rules:',
+  '      - host: foo.example.com',
+  '        backend:',
+  '          serviceName: foo',
+  '          servicePort: 80',
+  '      - host: bar.example.com',
+  '        backend:',
+  '          serviceName: bar',
+  '          servicePort: 80',
+].join('\n');
 
 const steps = [
   ['sign in as the operator and open Ingress', async (page) => {
@@ -77,8 +101,8 @@ const steps = [
     await page.getByTestId(`link-${EU}`).check();
     await page.getByTestId(`link-${ASIA_1}`).check();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="field-error"]').length === 0);
-    const json = await page.getByTestId('json-text').inputValue();
-    expect(json.includes(ASIA_1) && json.includes('"app": "foo"'), `JSON view ${json}`);
+    const yaml = await page.getByTestId('yaml-text').inputValue();
+    expect(yaml.includes(`link: ${ASIA_1}`) && /^\s+app: foo$/m.test(yaml), `YAML view ${yaml}`);
   }],
   ['review shows a creation, apply opens the preview', async (page) => {
     await page.getByTestId('review-button').click();
@@ -106,24 +130,35 @@ const steps = [
     await memberIs(page, 'gke-eu', 'selected', 'present');
     await screenshot(page, 'mcs-deselected');
   }],
-  ['bar from the JSON view', async (page) => {
+  ['bar from the YAML view, a typo named by its line', async (page) => {
     await page.goto(BASE_URL + '/ingress/services/new');
-    await page.getByTestId('json-view').locator('summary').click();
-    await page.getByTestId('json-text').fill(BAR);
-    expect(await page.getByTestId('field-metadata.name').inputValue() === 'bar', 'the form did not follow the JSON view');
+    await page.getByTestId('yaml-view').locator('summary').click();
+    await page.getByTestId('yaml-text').fill(BAR.replace('targetPort', 'targetPrt'));
+    const problem = page.getByTestId('yaml-problem');
+    await problem.waitFor();
+    const said = await problem.textContent();
+    expect(await problem.getAttribute('data-line') === '15' && said.startsWith('line 15') && said.includes('targetPrt'), `YAML problem ${JSON.stringify(said)}`);
+    expect(await page.getByTestId('review-button').isDisabled(), 'review allowed while the YAML does not parse');
+    await page.getByTestId('yaml-text').fill(BAR);
+    await problem.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('field-metadata.name').inputValue() === 'bar', 'the form did not follow the YAML view');
     await reviewAndApply(page);
     await page.waitForURL('**/ingress/services/blue/bar');
   }],
   ['the seed ingress: a missing default backend is named on its field', async (page) => {
     await page.goto(BASE_URL + '/ingress/ingresses/new');
-    await page.getByTestId('json-view').locator('summary').click();
-    await page.getByTestId('json-text').fill(SEED_INGRESS);
+    await page.getByTestId('yaml-view').locator('summary').click();
+    await page.getByTestId('yaml-text').fill(SEED_INGRESS);
     const field = '[data-testid="field-error"][data-field="spec.template.spec.backend.serviceName"]';
     await page.locator(field).waitFor();
     const text = await page.locator(field).textContent();
     expect(text.includes('default-backend'), `error ${JSON.stringify(text)}`);
     await page.getByTestId('default-service').fill('foo');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="field-error"]').length === 0);
+    const yaml = await page.getByTestId('yaml-text').inputValue();
+    // The default backend comes before the rules.
+    const defaultBackend = yaml.split('rules:')[0];
+    expect(defaultBackend.includes('serviceName: foo') && !yaml.includes('default-backend'), `the YAML view did not follow the form: ${yaml}`);
     await reviewAndApply(page);
     await page.waitForURL('**/ingress/ingresses/blue/foobar-ingress');
   }],

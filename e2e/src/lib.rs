@@ -19,6 +19,7 @@ use backend::clock::Clock;
 use backend::cluster::{FleetService, Registry, WatchTiming};
 use backend::store::Store;
 use backend::{AppState, Settings};
+use sandbox::scenario::Scenario;
 use shared::Account;
 
 /// The workspace root.
@@ -60,7 +61,13 @@ impl Console {
     /// Starts the backend on the embedded (sandbox) fleet with the built SPA
     /// and a fresh database.
     pub fn start() -> Self {
-        Self::start_with(AuthSettings::default())
+        Self::start_with(AuthSettings::default(), Scenario::default_fleet())
+    }
+
+    /// As [`Console::start`], on the fleet `scenario` describes (a journey
+    /// that needs more than the default fleet holds adds it there).
+    pub fn start_on(scenario: Scenario) -> Self {
+        Self::start_with(AuthSettings::default(), scenario)
     }
 
     /// Behind an authenticating proxy on loopback: `x-forwarded-user` and
@@ -76,19 +83,22 @@ impl Console {
         .iter()
         .map(|pair| parse_group_role(pair).expect("a GROUP=ROLE pair"))
         .collect();
-        Self::start_with(AuthSettings {
-            mode: AuthMode::Proxy(ProxyAuth {
-                trusted: vec![std::net::IpAddr::from([127, 0, 0, 1])],
-                user_header: HeaderName::from_static("x-forwarded-user"),
-                groups_header: HeaderName::from_static("x-forwarded-groups"),
-                group_roles,
-                admin_groups: vec!["mesh-admins".into()],
-            }),
-            ..AuthSettings::default()
-        })
+        Self::start_with(
+            AuthSettings {
+                mode: AuthMode::Proxy(ProxyAuth {
+                    trusted: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+                    user_header: HeaderName::from_static("x-forwarded-user"),
+                    groups_header: HeaderName::from_static("x-forwarded-groups"),
+                    group_roles,
+                    admin_groups: vec!["mesh-admins".into()],
+                }),
+                ..AuthSettings::default()
+            },
+            Scenario::default_fleet(),
+        )
     }
 
-    fn start_with(auth: AuthSettings) -> Self {
+    fn start_with(auth: AuthSettings, scenario: Scenario) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -102,7 +112,7 @@ impl Console {
         ));
         let (addr, accounts, fleet, kubeconfig) = runtime.block_on(async {
             let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
-                sandbox::scenario::Scenario::default_fleet(),
+                scenario,
                 Some(state_dir.join("sandbox")),
             ))
             .await

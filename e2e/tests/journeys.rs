@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use e2e::{Console, workspace_root};
+use sandbox::scenario::Scenario;
+use serde_json::Value;
 use shared::Section;
 
 /// Sections as the journey script expects them: slug, path and heading.
@@ -144,5 +146,47 @@ fn csr_inbox() {
                 ("KUBECONFIG", console.kubeconfig.display().to_string()),
             ],
         )
+        .assert_passed();
+}
+
+/// The default fleet with a second injected namespace on gke-eu, `green`:
+/// a copy of `blue` (the same Deployments and Services), so the migration
+/// journey can migrate one namespace and roll another back.
+fn fleet_with_green() -> Scenario {
+    let mut scenario = Scenario::default_fleet();
+    let green: Vec<Value> = scenario.sets["blue"]
+        .iter()
+        .cloned()
+        .map(|mut object| {
+            let field = if object["kind"] == "Namespace" {
+                "name"
+            } else {
+                "namespace"
+            };
+            object["metadata"][field] = Value::from("green");
+            object
+        })
+        .collect();
+    scenario.sets.insert("green".into(), green);
+    scenario
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == "gke-eu")
+        .expect("gke-eu in the default fleet")
+        .include
+        .push("green".into());
+    scenario
+}
+
+/// Seed 000 on gke-eu: an operator installs asm-178-10 beside open-source
+/// istiod, migrates blue on the board and verifies it, migrates green and
+/// rolls it back, is refused finishing while green uses istiod (the
+/// refusal names it), migrates green again, finishes, and sees the old
+/// control plane gone; a manager reads the board without its actions.
+#[test]
+fn canary_migration() {
+    let console = Console::start_on(fleet_with_green());
+    console
+        .run_journey("migration", &[("ACCOUNTS", console.accounts_json())])
         .assert_passed();
 }

@@ -4,8 +4,9 @@
 //!   missing, build the console in release mode, start the backend on the
 //!   embedded sandbox fleet and print the URL to open.
 //! - `cargo xtask test`: install what is missing, then formatting, clippy
-//!   (host and wasm32), host tests, the backend suite again on a throwaway
-//!   PostgreSQL, the release SPA build and the real-browser journeys.
+//!   (host and wasm32), host tests, the wasm32 test of the shared ingress
+//!   logic (under node), the backend suite again on a throwaway PostgreSQL,
+//!   the release SPA build and the real-browser journeys.
 
 mod postgres;
 mod shell;
@@ -133,6 +134,23 @@ fn test(extra: &[String]) -> Result<(), String> {
                 "--locked",
             ])
             .env("MESHDECK_KUBECTL", kubectl.display().to_string()),
+    )?;
+    sh.step(
+        Step::new("wasm32 test of the shared ingress logic (node)")
+            .cargo([
+                "test",
+                "-p",
+                "meshdeck-shared",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--test",
+                "wasm_ingress",
+                "--locked",
+            ])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            ),
     )?;
     {
         let server = postgres::Postgres::start(&sh, &postgres_bin)?;

@@ -93,6 +93,26 @@ impl Hub {
         true
     }
 
+    /// Marks `config` (none: no member) as the config cluster and every
+    /// other member as not, one delta per member whose flag changes.
+    /// Returns how many changed.
+    pub fn mark_config_cluster(&self, config: Option<&str>) -> usize {
+        let members: Vec<ClusterName> = self
+            .lock()
+            .fleet
+            .clusters
+            .iter()
+            .map(|c| c.member.name.clone())
+            .collect();
+        members
+            .iter()
+            .filter(|name| {
+                let is = config == Some(name.as_str());
+                self.publish(name, ClusterChange::ConfigCluster(is))
+            })
+            .count()
+    }
+
     /// Everything after `version` for a subscriber.
     pub fn resume(&self, version: u64) -> Resume {
         let state = self.lock();
@@ -155,6 +175,32 @@ mod tests {
         assert_eq!(hub.version(), 101);
         let unknown: ClusterName = "nope".parse().expect("a valid name");
         assert!(!hub.publish(&unknown, ns("blue")));
+    }
+
+    #[test]
+    fn marking_the_config_cluster_publishes_only_the_flags_that_change() {
+        let hub = hub();
+        let eu: ClusterName = "gke-eu".parse().expect("a valid name");
+        assert_eq!(hub.mark_config_cluster(Some("gke-eu")), 1);
+        assert!(
+            hub.cluster("gke-eu")
+                .is_some_and(|c| c.member.config_cluster)
+        );
+        assert_eq!(hub.mark_config_cluster(Some("gke-eu")), 0);
+        assert_eq!(hub.version(), 101);
+        match hub.resume(100) {
+            Resume::Deltas { missed, .. } => {
+                assert_eq!(missed.len(), 1);
+                assert_eq!(missed[0].cluster, eu);
+                assert_eq!(missed[0].change, ClusterChange::ConfigCluster(true));
+            }
+            Resume::Reload { .. } => panic!("100 is in the backlog"),
+        }
+        assert_eq!(hub.mark_config_cluster(Some("gke-us")), 1);
+        assert!(
+            hub.cluster("gke-eu")
+                .is_some_and(|c| !c.member.config_cluster)
+        );
     }
 
     #[test]

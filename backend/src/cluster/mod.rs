@@ -94,6 +94,9 @@ impl FleetService {
             .filter(|r| r.admin)
             .map(|r| r.member.name.to_string())
             .collect();
+        if let Some(Ok(api)) = &fleet_api {
+            tasks.push(tokio::spawn(follow_fleet_api(api.clone(), hub.clone())));
+        }
         for registered in registry.members {
             clients.insert(
                 registered.member.name.to_string(),
@@ -172,5 +175,19 @@ impl FleetService {
             namespace: state.namespace(namespace)?,
             pods: state.pods(namespace),
         })
+    }
+}
+
+/// At startup the fleet API, not fleet.yaml, says which member is the
+/// config cluster; it may have been switched since fleet.yaml was written.
+/// Later switches are marked by the requests that read or make them.
+async fn follow_fleet_api(api: FleetApi, hub: Arc<Hub>) {
+    match api.config_cluster().await {
+        Ok(config) => {
+            hub.mark_config_cluster(config.as_deref());
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the fleet API did not say which member is the config cluster; keeping fleet.yaml's");
+        }
     }
 }

@@ -44,6 +44,18 @@ async fn console() -> (TestConsole, Session) {
     (console, operator)
 }
 
+/// The members `/api/fleet` marks as the config cluster.
+async fn fleet_config_clusters(console: &TestConsole, session: &Session) -> Vec<String> {
+    let response = console.get_as("/api/fleet", Some(session)).await;
+    let fleet: shared::fleet::Fleet = serde_json::from_value(body_json(response).await).unwrap();
+    fleet
+        .clusters
+        .iter()
+        .filter(|c| c.member.config_cluster)
+        .map(|c| c.member.name.to_string())
+        .collect()
+}
+
 /// A MultiClusterService of `namespace` selecting `app: <name>` on port 80.
 fn mcs(namespace: &str, name: &str, links: &[&str]) -> Value {
     let mut spec = json!({"template": {"spec": {
@@ -496,6 +508,8 @@ async fn the_config_cluster_switches_only_once_the_candidate_holds_the_same_reso
     );
     let list: McsList = get(&console, &operator, api::SERVICES).await;
     assert_eq!(list.config_cluster.as_str(), "gke-eu");
+    // The live fleet follows the switch, not fleet.yaml's gke-us.
+    assert_eq!(fleet_config_clusters(&console, &operator).await, ["gke-eu"]);
 
     let audit = console
         .audit(&operator, "action=ingress.config.switch")
@@ -588,4 +602,48 @@ async fn without_a_fleet_api_the_config_cluster_is_fleet_yamls_and_cannot_be_swi
             .as_deref(),
         Some("gke-us")
     );
+}
+
+#[tokio::test]
+async fn the_live_fleet_takes_the_config_cluster_from_the_fleet_api() {
+    let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+        sandbox::scenario::Scenario::default_fleet(),
+        None,
+    ))
+    .await
+    .unwrap();
+    let kubeconfig = crate::support::temp_dir("kubeconfig").join("kubeconfig");
+    fleet.write_kubeconfig(&kubeconfig).unwrap();
+    // Switched through the fleet API; the sandbox keeps its fleet.yaml up
+    // to date, a hand-written one says gke-us still.
+    fleet.set_config_cluster("gke-asia-1").unwrap();
+    let described = kubeconfig.with_file_name("fleet.yaml");
+    let mut description: shared::fleet::FleetDescription =
+        serde_yaml::from_str(&std::fs::read_to_string(&described).unwrap()).unwrap();
+    assert_eq!(description.config_cluster.as_deref(), Some("gke-asia-1"));
+    description.config_cluster = Some("gke-us".into());
+    std::fs::write(&described, serde_yaml::to_string(&description).unwrap()).unwrap();
+
+    let console = TestConsole::watching(fleet, &kubeconfig, None).await;
+    let operator = console.signed_in("operator", Role::Operator, false).await;
+    // Read at startup, with no ingress request made.
+    let deadline = Instant::now() + WAIT;
+    while fleet_config_clusters(&console, &operator).await != ["gke-asia-1"] {
+        assert!(
+            Instant::now() < deadline,
+            "the fleet kept fleet.yaml's config cluster"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Switched behind the console's back: the next look follows it.
+    console
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .set_config_cluster("gke-eu")
+        .unwrap();
+    let state: ConfigClusterState = get(&console, &operator, api::CONFIG_CLUSTER).await;
+    assert_eq!(state.cluster.unwrap().as_str(), "gke-eu");
+    assert_eq!(fleet_config_clusters(&console, &operator).await, ["gke-eu"]);
 }

@@ -8,6 +8,7 @@ pub mod fleet;
 pub mod ingress;
 pub mod mesh;
 pub mod meta;
+pub mod migration;
 pub mod session;
 pub mod workloads;
 
@@ -97,6 +98,14 @@ pub async fn post_json<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ApiError> {
     send_json(Request::post(path), path, body).await
+}
+
+/// `PUT path` with a JSON body, decoding the JSON answer.
+pub async fn put_json<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    send_json(Request::put(path), path, body).await
 }
 
 /// `PATCH path` with a JSON body, decoding the JSON answer.

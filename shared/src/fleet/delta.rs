@@ -26,6 +26,9 @@ pub enum ClusterChange {
     /// A namespace was added or changed (labels or pods).
     Namespace(Namespace),
     NamespaceRemoved(String),
+    /// It became (or stopped being) the fleet's multi-cluster ingress
+    /// config cluster.
+    ConfigCluster(bool),
 }
 
 /// Sent instead of deltas to a client too far behind: fetch the snapshot
@@ -56,6 +59,7 @@ impl ClusterChange {
             ClusterChange::ControlPlanes(cps) => cluster.control_planes = cps.clone(),
             ClusterChange::Namespace(ns) => cluster.upsert_namespace(ns.clone()),
             ClusterChange::NamespaceRemoved(name) => cluster.remove_namespace(name),
+            ClusterChange::ConfigCluster(is) => cluster.member.config_cluster = *is,
         }
     }
 }

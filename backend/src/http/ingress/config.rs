@@ -180,6 +180,7 @@ pub async fn switch_config_cluster(
         api.set_config_cluster(to.as_str())
             .await
             .map_err(context::fleet_api_error)?;
+        state.fleet().hub().mark_config_cluster(Some(to.as_str()));
         Ok((view.cluster, context::config_cluster(state.fleet()).await?))
     }
     .await;

@@ -1,13 +1,14 @@
 //! What every ingress request starts from: which member is the config
-//! cluster (the fleet API's answer when fleet.yaml names one, else
-//! fleet.yaml's `configCluster`), the fleet snapshot marked accordingly,
-//! and the config cluster's MultiClusterServices and Ingresses. Also the
-//! one failure type of these handlers: an [`AppError`], or a refusal with
+//! cluster (the fleet API's answer when fleet.yaml names one, which the
+//! live snapshot then follows, else fleet.yaml's `configCluster`), the
+//! fleet snapshot marked accordingly, and the config cluster's
+//! MultiClusterServices and Ingresses. Also the one failure type of these handlers: an [`AppError`], or a refusal with
 //! the errors on their fields.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use shared::ClusterName;
 use shared::fleet::Fleet;
 use shared::ingress::api::{ConfigClusterState, Invalid};
 use shared::ingress::{FieldError, IngressContext, MultiClusterIngress, MultiClusterService};
@@ -81,6 +82,10 @@ pub async fn config_cluster(fleet: &FleetService) -> Result<ConfigClusterState, 
                     AppError::Internal(format!("the fleet API names config cluster {name:?}: {e}"))
                 })?),
             };
+            // Switched by someone else since the console last looked.
+            fleet
+                .hub()
+                .mark_config_cluster(cluster.as_ref().map(ClusterName::as_str));
             Ok(ConfigClusterState {
                 cluster,
                 switchable: true,

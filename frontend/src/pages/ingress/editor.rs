@@ -1,5 +1,5 @@
 //! A MultiClusterService or MultiClusterIngress page: its preview (kept
-//! fresh while open) and the editor — a form and a JSON view of the same
+//! fresh while open) and the editor — a form and a YAML view of the same
 //! object, reviewed with `shared::ingress` on every keystroke against the
 //! live fleet and the config cluster's resources, errors shown on their
 //! fields; then the server's dry-run diff, apply, and delete with
@@ -20,6 +20,7 @@ use shared::ingress::{
     review_mci, review_mcs,
 };
 
+use super::yaml_view::{YamlProblem, YamlView};
 use super::{can_edit, mci_form, mcs_form, preview};
 use crate::api;
 use crate::api::ingress::Refusal;
@@ -137,21 +138,14 @@ fn diff_view(diff: ObjectDiff) -> impl IntoView {
 fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoView {
     let live = LiveFleet::get();
     let object = RwSignal::new(initial);
-    let json =
-        RwSignal::new(serde_json::to_string_pretty(&object.get_untracked()).unwrap_or_default());
-    let json_problem: RwSignal<Option<String>> = RwSignal::new(None);
+    let yaml_problem: RwSignal<Option<YamlProblem>> = RwSignal::new(None);
     let server_fields: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
     let reviewed: RwSignal<Option<(T, ReviewedChange)>> = RwSignal::new(None);
     let failure: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let done: RwSignal<Option<String>> = RwSignal::new(None);
-    // Form edits redraw the JSON view; a JSON edit sets the object only.
-    let from_json = StoredValue::new(false);
+    // The server's field errors were about the object it was sent.
     Effect::new(move |_| {
-        let o = object.get();
-        if !from_json.get_value() {
-            json.set(serde_json::to_string_pretty(&o).unwrap_or_default());
-        }
-        from_json.set_value(false);
+        object.track();
         server_fields.set(Vec::new());
     });
     let lists = LocalResource::new(|| async {
@@ -258,24 +252,12 @@ fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoVi
             {form(object, errors, fleet, existing)}
             <ObjectProblems errors/>
             {move || checked.with(|c| c.as_ref().map(|(_, w)| w.iter().map(|w| view! { <p class="warning" data-testid="sameness-warning">{w.message()}</p> }).collect_view()))}
-            <details class="json-view" data-testid="json-view">
-                <summary>"JSON view"</summary>
-                <textarea data-testid="json-text" rows="18" prop:value=json
-                    on:input=move |ev| {
-                        let text = event_target_value(&ev);
-                        json.set(text.clone());
-                        match serde_json::from_str::<T>(&text) {
-                            Ok(o) => { json_problem.set(None); from_json.set_value(true); object.set(o); }
-                            Err(e) => json_problem.set(Some(e.to_string())),
-                        }
-                    }></textarea>
-                {move || json_problem.get().map(|p| view! { <p class="field-problem" data-testid="json-problem">{p}</p> })}
-            </details>
+            <YamlView object problem=yaml_problem/>
             {editable.then(|| view! {
                 <div class="actions">
-                    <button data-testid="review-button" disabled=move || !errors.with(Vec::is_empty) || json_problem.get().is_some()
+                    <button data-testid="review-button" disabled=move || !errors.with(Vec::is_empty) || yaml_problem.with(Option::is_some)
                         on:click=move |_| { review.dispatch_local(object.get_untracked()); }>"Review changes"</button>
-                    <button class="primary" data-testid="apply-button" disabled=move || current_review().is_none() || !errors.with(Vec::is_empty)
+                    <button class="primary" data-testid="apply-button" disabled=move || current_review().is_none() || !errors.with(Vec::is_empty) || yaml_problem.with(Option::is_some)
                         on:click=move |_| { apply.dispatch_local(object.get_untracked()); }>"Apply"</button>
                     {existing.then(|| view! {
                         <button class:danger=move || armed.get() data-testid="delete-button"

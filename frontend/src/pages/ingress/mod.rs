@@ -9,6 +9,7 @@ mod fields;
 mod mci_form;
 mod mcs_form;
 mod preview;
+mod yaml_view;
 
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -1,7 +1,9 @@
 //! The Mesh page: control plane revisions across the fleet, and for the
-//! roles that may install, the install wizard (SPEC §2.1–2.3). Everyone
-//! else sees the page read-only.
+//! roles that may install, the install wizard (SPEC §2.1–2.3); then the
+//! canary migration board (§2.4–2.6). Everyone else sees the page
+//! read-only.
 
+mod migration;
 mod plan_step;
 mod preflight_step;
 mod progress;
@@ -34,7 +36,7 @@ pub fn MeshPage() -> impl IntoView {
             <revisions::RevisionTable/>
             {move || may_install.get().then(|| view! { <wizard::InstallWizard runs_changed/> })}
             <runs::InstallRuns changed=runs_changed.into()/>
-            <p class="notice">"Canary migrations of namespaces arrive with issue #8."</p>
+            <migration::MigrationSection/>
         </section>
     }
 }

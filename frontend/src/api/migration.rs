@@ -1,0 +1,145 @@
+//! Canary migration (SPEC §2.4–2.6): per-namespace migrate, rollback and
+//! finish runs and their progress streams, a namespace's verification, the
+//! ingress gateway's external address, and wave runs across the fleet.
+
+use shared::ApiError;
+use shared::mesh::migration::gateway::{GatewayAddress, SetLoadBalancerIp};
+use shared::mesh::migration::run::{
+    FinishRequest, MigrationOp, MigrationRun, NamespaceRequest, Verification,
+};
+use shared::mesh::migration::waves::{WaveDecision, WaveProposal, WaveRequest, WaveRun};
+
+const MIGRATIONS: &str = "/api/mesh/migrations";
+const WAVES: &str = "/api/mesh/waves";
+
+/// `POST /api/mesh/migrations/{migrate|rollback}`: starts relabelling and
+/// restarting one namespace.
+pub async fn start_namespace_run(
+    op: MigrationOp,
+    request: NamespaceRequest,
+) -> Result<MigrationRun, ApiError> {
+    let verb = match op {
+        MigrationOp::Rollback => "rollback",
+        MigrationOp::Migrate | MigrationOp::Finish => "migrate",
+    };
+    super::post_json(&format!("{MIGRATIONS}/{verb}"), &request).await
+}
+
+/// `POST /api/mesh/migrations/finish`: deletes a revision's control plane
+/// from a cluster; a 409 names what still uses it.
+pub async fn finish(request: FinishRequest) -> Result<MigrationRun, ApiError> {
+    super::post_json(&format!("{MIGRATIONS}/finish"), &request).await
+}
+
+/// `GET /api/mesh/migrations`: every run this console knows.
+pub async fn list_runs() -> Result<Vec<MigrationRun>, ApiError> {
+    super::get_json(MIGRATIONS).await
+}
+
+/// `GET /api/mesh/migrations/{id}`: one run now.
+pub async fn run(id: String) -> Result<MigrationRun, ApiError> {
+    super::get_json(&format!("{MIGRATIONS}/{id}")).await
+}
+
+/// The run's progress stream: `progress` events until it ends.
+pub fn run_events_url(id: &str) -> String {
+    format!("{MIGRATIONS}/{id}/events")
+}
+
+/// `GET …/namespaces/{ns}/verify?revision=`: pods per revision and the
+/// stragglers by name.
+pub async fn verify(
+    cluster: String,
+    namespace: String,
+    revision: String,
+) -> Result<Verification, ApiError> {
+    super::get_json(&format!(
+        "/api/clusters/{cluster}/namespaces/{namespace}/verify?revision={}",
+        query_value(&revision)
+    ))
+    .await
+}
+
+/// `GET /api/clusters/{cluster}/ingress-gateway?vip=`: the gateway Service
+/// and the NodePort mapping for `vip`.
+pub async fn gateway(cluster: String, vip: String) -> Result<GatewayAddress, ApiError> {
+    super::get_json(&gateway_url(&cluster, &vip, "json")).await
+}
+
+/// Where the mapping downloads as plain text.
+pub fn gateway_text_url(cluster: &str, vip: &str) -> String {
+    gateway_url(cluster, vip, "text")
+}
+
+fn gateway_url(cluster: &str, vip: &str, format: &str) -> String {
+    let vip = vip.trim();
+    if vip.is_empty() {
+        format!("/api/clusters/{cluster}/ingress-gateway?format={format}")
+    } else {
+        format!(
+            "/api/clusters/{cluster}/ingress-gateway?vip={}&format={format}",
+            query_value(vip)
+        )
+    }
+}
+
+/// `PUT …/ingress-gateway/load-balancer-ip`.
+pub async fn set_load_balancer_ip(
+    cluster: String,
+    request: SetLoadBalancerIp,
+) -> Result<GatewayAddress, ApiError> {
+    super::put_json(
+        &format!("/api/clusters/{cluster}/ingress-gateway/load-balancer-ip"),
+        &request,
+    )
+    .await
+}
+
+/// `POST /api/mesh/waves/proposal`: the waves a selection would run.
+pub async fn propose_waves(request: WaveRequest) -> Result<WaveProposal, ApiError> {
+    super::post_json(&format!("{WAVES}/proposal"), &request).await
+}
+
+/// `POST /api/mesh/waves`: starts a wave run.
+pub async fn start_waves(request: WaveRequest) -> Result<WaveRun, ApiError> {
+    super::post_json(WAVES, &request).await
+}
+
+/// `GET /api/mesh/waves`: every stored wave run.
+pub async fn list_wave_runs() -> Result<Vec<WaveRun>, ApiError> {
+    super::get_json(WAVES).await
+}
+
+/// `GET /api/mesh/waves/{id}`.
+pub async fn wave_run(id: String) -> Result<WaveRun, ApiError> {
+    super::get_json(&format!("{WAVES}/{id}")).await
+}
+
+/// The wave run's progress stream while this console drives it.
+pub fn wave_events_url(id: &str) -> String {
+    format!("{WAVES}/{id}/events")
+}
+
+/// `POST /api/mesh/waves/{id}/{resume|skip|rollback}` on a paused run.
+pub async fn decide(id: String, decision: WaveDecision) -> Result<WaveRun, ApiError> {
+    let verb = match decision {
+        WaveDecision::Resume => "resume",
+        WaveDecision::Skip => "skip",
+        WaveDecision::Rollback => "rollback",
+    };
+    super::post_json(&format!("{WAVES}/{id}/{verb}"), &serde_json::json!({})).await
+}
+
+/// Percent-encodes everything but unreserved characters, so whatever an
+/// operator typed reaches the backend intact (and is refused there).
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

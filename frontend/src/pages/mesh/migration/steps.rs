@@ -1,0 +1,75 @@
+//! A run's steps as its progress stream reports them, and the one-line
+//! summary of where it is: shared by the namespace panel and finish.
+
+use leptos::prelude::*;
+use shared::mesh::migration::run::MigrationRun;
+use shared::mesh::{InstallPhase, InstallStep, StepState};
+
+pub fn phase_slug(phase: InstallPhase) -> &'static str {
+    match phase {
+        InstallPhase::Running => "running",
+        InstallPhase::Succeeded => "succeeded",
+        InstallPhase::Failed => "failed",
+    }
+}
+
+fn step_item(step: &InstallStep) -> impl IntoView + use<> {
+    let (slug, mark) = match &step.state {
+        StepState::Pending => ("pending", "○"),
+        StepState::Running => ("running", "…"),
+        StepState::Done { .. } => ("done", "✓"),
+        StepState::Failed { .. } => ("failed", "✗"),
+    };
+    let detail = match &step.state {
+        StepState::Done { outcome } => {
+            view! { <span class="step-outcome muted">" — " {outcome.clone()}</span> }.into_any()
+        }
+        StepState::Failed { message } => {
+            view! { <p class="step-error" role="alert">{message.clone()}</p> }.into_any()
+        }
+        _ => ().into_any(),
+    };
+    view! {
+        <li class=format!("install-step step-{slug}") data-state=slug>
+            <span class="step-icon" aria-hidden="true">{mark}</span>
+            <span class="step-title">{step.title.clone()}</span>
+            <span class="visually-hidden">{format!(" ({slug})")}</span>
+            {detail}
+        </li>
+    }
+}
+
+/// A run: what it does where, its steps, and why it failed if it did
+/// (naming the cluster).
+pub fn run_view(run: &MigrationRun) -> impl IntoView + use<> {
+    let phase = phase_slug(run.phase);
+    let done = run
+        .steps
+        .iter()
+        .filter(|s| matches!(s.state, StepState::Done { .. }))
+        .count();
+    let target = match &run.namespace {
+        Some(ns) => format!("namespace {ns}"),
+        None => format!("revision {}", run.revision),
+    };
+    let failure = run.failure().map(|(step, message)| {
+        view! {
+            <div class="error-view run-failure" role="alert" data-testid="run-failure">
+                <strong class="error-title">
+                    {run.op.title()} " of " {target.clone()} " on " {run.cluster.to_string()} " failed"
+                </strong>
+                <p class="error-message">"At step “" {step.to_owned()} "”: " {message.to_owned()}</p>
+            </div>
+        }
+    });
+    view! {
+        <div class="migration-run" data-testid="migration-run" data-run=run.id.clone() data-op=format!("{:?}", run.op).to_lowercase() data-phase=phase>
+            <p class="run-summary" data-phase=phase>
+                {run.op.title()} " " {target.clone()} " on " <code>{run.cluster.to_string()}</code>
+                " (" <code>{run.revision.clone()}</code> "): " {done} " of " {run.steps.len()} " steps done, " {phase} " — by " {run.by.clone()}
+            </p>
+            <ol class="install-steps">{run.steps.iter().map(step_item).collect_view()}</ol>
+            {failure}
+        </div>
+    }
+}

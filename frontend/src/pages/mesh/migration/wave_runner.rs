@@ -1,0 +1,241 @@
+//! The wave runner: the operator ticks namespace × cluster cells on the
+//! board, asks for a proposal (what each wave restarts), sets the soak
+//! time and runs it; each wave's progress and gate follow the run's
+//! stream, and a paused run is resumed, skipped or rolled back here.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::ApiError;
+use shared::mesh::migration::waves::{
+    GateState, TargetStep, WaveDecision, WavePhase, WaveProgress, WaveProposal, WaveRequest,
+    WaveRun, WaveState,
+};
+
+use super::Migration;
+use crate::api;
+use crate::components::error_view::ErrorView;
+
+/// The soak time a new run starts with, in seconds.
+const DEFAULT_SOAK_SECS: u64 = 30;
+
+fn proposal_view(p: &WaveProposal) -> impl IntoView + use<> {
+    let waves = p
+        .waves
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let targets = w
+                .targets
+                .iter()
+                .map(|t| {
+                    let restarts = if t.deployments.is_empty() {
+                        "nothing to restart".to_owned()
+                    } else {
+                        format!("restarts {}", t.deployments.join(", "))
+                    };
+                    view! {
+                        <li data-cluster=t.cluster.to_string() data-namespace=t.namespace.clone()>
+                            <code>{format!("{}/{}", t.cluster, t.namespace)}</code>
+                            " — " {t.pods} " pods; " {restarts}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <li class="proposed-wave" data-wave=i><strong>"Wave " {i + 1}</strong><ul>{targets}</ul></li> }
+        })
+        .collect_view();
+    view! {
+        <ol class="wave-proposal" data-testid="wave-proposal">{waves}</ol>
+    }
+}
+
+fn wave_state_slug(state: WaveState) -> &'static str {
+    match state {
+        WaveState::Pending => "pending",
+        WaveState::Running => "running",
+        WaveState::Passed => "passed",
+        WaveState::Failed => "failed",
+        WaveState::Skipped => "skipped",
+        WaveState::RollingBack => "rolling-back",
+        WaveState::RolledBack => "rolled-back",
+    }
+}
+
+fn gate_text(gate: &GateState, soak: u64) -> String {
+    match gate {
+        GateState::Pending => {
+            format!("gate: waits for every pod on the revision and Ready for {soak}s")
+        }
+        GateState::Soaking { .. } => format!("gate: soaking ({soak}s)"),
+        GateState::Passed { .. } => "gate: passed".into(),
+        GateState::Failed { message } => format!("gate failed: {message}"),
+    }
+}
+
+fn step_text(step: &TargetStep) -> String {
+    match step {
+        TargetStep::Pending => "pending".into(),
+        TargetStep::Relabelled => "relabelled".into(),
+        TargetStep::Restarted => "restarted".into(),
+        TargetStep::OnTarget => "on target".into(),
+        TargetStep::Failed { message } => format!("failed: {message}"),
+        TargetStep::RolledBack => "rolled back".into(),
+    }
+}
+
+fn wave_view(i: usize, w: &WaveProgress, soak: u64) -> impl IntoView + use<> {
+    let targets = w
+        .targets
+        .iter()
+        .map(|t| {
+            view! {
+                <li data-cluster=t.cluster.to_string() data-namespace=t.namespace.clone()>
+                    <code>{format!("{}/{}", t.cluster, t.namespace)}</code> ": " {step_text(&t.step)}
+                </li>
+            }
+        })
+        .collect_view();
+    let gate_slug = match w.gate {
+        GateState::Pending => "pending",
+        GateState::Soaking { .. } => "soaking",
+        GateState::Passed { .. } => "passed",
+        GateState::Failed { .. } => "failed",
+    };
+    view! {
+        <li class="wave-progress" data-wave=i data-state=wave_state_slug(w.state)>
+            <strong>"Wave " {i + 1} ": " {wave_state_slug(w.state)}</strong>
+            <ul>{targets}</ul>
+            <p class="wave-gate" data-gate=gate_slug>{gate_text(&w.gate, soak)}</p>
+        </li>
+    }
+}
+
+fn run_view(
+    m: Migration,
+    run: &WaveRun,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView + use<> {
+    let phase = match run.phase {
+        WavePhase::Running => "running",
+        WavePhase::Paused => "paused",
+        WavePhase::Finished => "finished",
+    };
+    let waves = run
+        .waves
+        .iter()
+        .enumerate()
+        .map(|(i, w)| wave_view(i, w, run.soak_secs))
+        .collect_view();
+    let paused = run.phase == WavePhase::Paused;
+    let id = run.id.clone();
+    let decide = move |decision: WaveDecision| {
+        let id = id.clone();
+        error.set(None);
+        spawn_local(async move {
+            match api::migration::decide(id, decision).await {
+                Ok(run) => m.track_waves(run),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let decisions = (paused && m.may_act.get_untracked()).then(|| {
+        let (resume, skip, back) = (decide.clone(), decide.clone(), decide);
+        view! {
+            <div class="wave-decisions">
+                <button data-action="resume" on:click=move |_| resume(WaveDecision::Resume)>"Resume (check the gate again)"</button>
+                <button data-action="skip" on:click=move |_| skip(WaveDecision::Skip)>"Skip this wave"</button>
+                <button data-action="rollback-wave" on:click=move |_| back(WaveDecision::Rollback)>"Roll the wave back"</button>
+            </div>
+        }
+    });
+    view! {
+        <div class="wave-run" data-testid="wave-run" data-run=run.id.clone() data-phase=phase>
+            <p class="run-summary" data-phase=phase>
+                "Wave run to " <code>{run.revision.clone()}</code> ", soak " {run.soak_secs} "s: " {phase} " — by " {run.by.clone()}
+            </p>
+            {run.paused.clone().map(|why| view! { <p class="error-message" role="alert">"Paused: " {why}</p> })}
+            <ol class="wave-list">{waves}</ol>
+            {decisions}
+        </div>
+    }
+}
+
+#[component]
+pub fn WaveRunner(m: Migration) -> impl IntoView {
+    let soak = RwSignal::new(DEFAULT_SOAK_SECS.to_string());
+    let proposal = RwSignal::new(None::<WaveProposal>);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let request = move || -> Option<WaveRequest> {
+        let (_, to) = m.pair.get_untracked()?;
+        Some(WaveRequest {
+            revision: to,
+            targets: m.wave_targets.get_untracked(),
+            soak_secs: soak
+                .get_untracked()
+                .trim()
+                .parse()
+                .unwrap_or(DEFAULT_SOAK_SECS),
+        })
+    };
+    let propose = move |_| {
+        let Some(request) = request() else { return };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::migration::propose_waves(request).await {
+                Ok(p) => proposal.set(Some(p)),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.try_set(false);
+        });
+    };
+    let run = move |_| {
+        let Some(request) = request() else { return };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::migration::start_waves(request).await {
+                Ok(r) => {
+                    proposal.set(None);
+                    m.wave_targets.set(Vec::new());
+                    m.track_waves(r);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.try_set(false);
+        });
+    };
+    // The proposal is of the cells picked then: a new pick asks anew.
+    Effect::new(move |_| {
+        m.wave_targets.track();
+        proposal.set(None);
+    });
+    let soak_valid = move || soak.with(|s| s.trim().parse::<u64>().is_ok());
+    let picked = move || m.wave_targets.with(|t| t.len());
+    view! {
+        <section class="wave-runner" data-testid="wave-runner" aria-labelledby="waves-heading">
+            <h3 id="waves-heading">"Waves across the fleet"</h3>
+            {move || m.may_act.get().then(|| view! {
+                <div class="wave-form">
+                    <p class="muted">{picked} " namespaces picked on the board."</p>
+                    <label>
+                        "Soak time (seconds) "
+                        <input name="soak_secs" inputmode="numeric" prop:value=move || soak.get()
+                            aria-invalid=move || (!soak_valid()).to_string()
+                            on:input=move |ev| soak.set(event_target_value(&ev))/>
+                    </label>
+                    <button data-action="propose" disabled=move || busy.get() || picked() == 0 || !soak_valid() on:click=propose>
+                        "Propose waves"
+                    </button>
+                    <button class="primary" data-action="run-waves" disabled=move || busy.get() || proposal.with(Option::is_none) || !soak_valid() on:click=run>
+                        "Run these waves"
+                    </button>
+                </div>
+            })}
+            {move || error.get().map(|error| view! { <ErrorView error/> })}
+            {move || proposal.with(|p| p.as_ref().map(proposal_view))}
+            {move || m.wave_run.with(|r| r.as_ref().map(|r| run_view(m, r, error)))}
+        </section>
+    }
+}
