@@ -25,8 +25,8 @@ const WAIT: Duration = Duration::from_secs(60);
 const EU: &str = "europe-west1-c/gke-eu";
 const ASIA_1: &str = "asia-northeast1-a/gke-asia-1";
 
-/// A console on the default sandbox fleet once every member has synced,
-/// and a signed-in operator.
+/// A console on the default sandbox fleet once every member has synced
+/// and its `blue` pods are Ready, and a signed-in operator.
 async fn console() -> (TestConsole, Session) {
     let console = TestConsole::with_sandbox().await;
     let operator = console.signed_in("operator", Role::Operator, false).await;
@@ -35,10 +35,19 @@ async fn console() -> (TestConsole, Session) {
         let response = console.get_as("/api/fleet", Some(&operator)).await;
         let fleet: shared::fleet::Fleet =
             serde_json::from_value(body_json(response).await).unwrap();
-        if fleet.clusters.iter().all(|c| c.reachability.is_reachable()) {
+        // Synced, and the scenario's `blue` workloads up wherever they run:
+        // previews count their pods.
+        let settled = fleet.clusters.iter().all(|c| {
+            c.reachability.is_reachable()
+                && c.namespace("blue").is_none_or(|blue| {
+                    let pods = blue.pod_total();
+                    pods.total > 0 && pods.ready == pods.total
+                })
+        });
+        if settled {
             break;
         }
-        assert!(Instant::now() < deadline, "fleet never synced");
+        assert!(Instant::now() < deadline, "fleet never settled");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     (console, operator)
