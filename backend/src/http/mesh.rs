@@ -3,20 +3,20 @@
 //! applies a reviewed plan and is followed through its progress stream.
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
-use futures_util::stream::{self, Stream};
+use futures_util::stream::Stream;
 use serde::Deserialize;
 use shared::mesh::{
     InstallContext, InstallPhase, InstallProgress, InstallRequest, PlanRequest, PlanReview,
 };
 
 use super::json::ApiJson;
+use super::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::apply;
@@ -168,18 +168,5 @@ pub async fn install_events(
         .installs()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))?;
-    let events = stream::unfold(Some((rx, true)), |next| async move {
-        let (mut rx, first) = next?;
-        if !first && rx.changed().await.is_err() {
-            return None;
-        }
-        let progress = rx.borrow_and_update().clone();
-        let event = Event::default()
-            .event("progress")
-            .json_data(&progress)
-            .unwrap_or_else(|_| Event::default().comment("unserialisable progress"));
-        let more = (progress.phase == InstallPhase::Running).then_some((rx, false));
-        Some((Ok(event), more))
-    });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(progress_events(rx, |p| p.phase == InstallPhase::Running))
 }

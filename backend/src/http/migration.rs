@@ -4,20 +4,20 @@
 //! §2.4–2.6).
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
-use futures_util::stream::{self, Stream};
+use futures_util::stream::Stream;
 use serde::Deserialize;
 use shared::mesh::InstallPhase;
 use shared::mesh::migration::gateway::{GatewayAddress, LoadBalancerIp, SetLoadBalancerIp};
 use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest, Verification};
 
 use super::json::ApiJson;
+use super::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::migration::{self, gateway, verify};
@@ -107,20 +107,9 @@ pub async fn migration_events(
         .migrations()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))?;
-    let events = stream::unfold(Some((rx, true)), |next| async move {
-        let (mut rx, first) = next?;
-        if !first && rx.changed().await.is_err() {
-            return None;
-        }
-        let run = rx.borrow_and_update().clone();
-        let event = Event::default()
-            .event("progress")
-            .json_data(&run)
-            .unwrap_or_else(|_| Event::default().comment("unserialisable progress"));
-        let more = (run.phase == InstallPhase::Running).then_some((rx, false));
-        Some((Ok(event), more))
-    });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(progress_events(rx, |run| {
+        run.phase == InstallPhase::Running
+    }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,7 @@ pub mod json;
 pub mod mesh;
 pub mod meta;
 pub mod migration;
+pub mod progress;
 pub mod session;
 pub mod spa;
 pub mod waves;

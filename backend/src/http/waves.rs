@@ -3,16 +3,16 @@
 //! paused one (resume, skip, roll the wave back).
 
 use std::convert::Infallible;
-use std::time::Duration;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
-use futures_util::stream::{self, Stream};
+use futures_util::stream::Stream;
 use shared::mesh::migration::waves::{WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun};
 
 use super::json::ApiJson;
+use super::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::migration::waves;
@@ -104,18 +104,5 @@ pub async fn wave_run_events(
         .waves()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("wave run {id:?} is not running here")))?;
-    let events = stream::unfold(Some((rx, true)), |next| async move {
-        let (mut rx, first) = next?;
-        if !first && rx.changed().await.is_err() {
-            return None;
-        }
-        let run = rx.borrow_and_update().clone();
-        let event = Event::default()
-            .event("progress")
-            .json_data(&run)
-            .unwrap_or_else(|_| Event::default().comment("unserialisable progress"));
-        let more = (run.phase != WavePhase::Finished).then_some((rx, false));
-        Some((Ok(event), more))
-    });
-    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    Ok(progress_events(rx, |run| run.phase != WavePhase::Finished))
 }
