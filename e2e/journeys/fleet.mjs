@@ -249,6 +249,11 @@ const steps = [
         () => document.querySelector('footer .fleet-link')?.dataset.link === 'live'
           && window.__eventSources.length >= 2, null,
         () => [document.querySelector('footer .fleet-link')?.dataset.link, window.__eventSources.length]);
+      // Playwright reports requests asynchronously: the page can be live
+      // before the second fetch's event reaches this side.
+      for (const deadline = Date.now() + 10000; snapshots < 2 && Date.now() < deadline;) {
+        await page.waitForTimeout(50);
+      }
       expect(snapshots >= 2, `${what}: ${snapshots} snapshot fetches`);
       await page.locator(card('gke-eu')).waitFor();
     }
