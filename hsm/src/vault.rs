@@ -1,0 +1,150 @@
+//! The slot credentials in Vault: a KV version 2 secret per cluster at the
+//! install's secret path (`asm-<cluster>/hsm` under mount `secret`), read
+//! by istiod's vault client and by the console, written by the console
+//! when it provisions a slot.
+
+use std::fmt;
+use std::time::Duration;
+
+use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
+use vaultrs::error::ClientError;
+
+use crate::{HsmCredentials, VaultError};
+
+/// The KV version 2 mount the secret paths are under.
+pub const KV_MOUNT: &str = "secret";
+
+/// A Vault server and the token to use it with.
+pub struct Vault {
+    addr: String,
+    client: VaultClient,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// A client of the server at `addr` (`http(s)://host:port`) using
+    /// `token`.
+    pub fn new(addr: &str, token: &str) -> Result<Self, VaultError> {
+        // rustls needs a process-wide provider; the workspace uses ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let unusable = |reason: String| VaultError::Unreachable {
+            addr: addr.to_owned(),
+            reason,
+        };
+        let settings = VaultClientSettingsBuilder::default()
+            .address(addr)
+            .token(token)
+            .timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| unusable(e.to_string()))?;
+        let client = VaultClient::new(settings).map_err(|e| unusable(describe(&e)))?;
+        Ok(Self {
+            addr: addr.to_owned(),
+            client,
+        })
+    }
+
+    /// The server's address.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    /// The credentials at `path`; `None` when Vault has no secret there.
+    pub async fn read_credentials(&self, path: &str) -> Result<Option<HsmCredentials>, VaultError> {
+        let path = kv_path(path);
+        match vaultrs::kv2::read::<serde_json::Value>(&self.client, KV_MOUNT, path).await {
+            Ok(value) => {
+                let Some(pin) = value["pin"].as_str().filter(|p| !p.is_empty()) else {
+                    return Ok(None);
+                };
+                Ok(Some(HsmCredentials {
+                    pin: pin.to_owned(),
+                    so_pin: value["so-pin"].as_str().map(str::to_owned),
+                }))
+            }
+            Err(ClientError::APIError { code: 404, .. }) => Ok(None),
+            Err(e) => Err(self.failed("read", path, &e)),
+        }
+    }
+
+    /// Like [`Self::read_credentials`], a missing secret being an error that
+    /// names the path.
+    pub async fn credentials(&self, path: &str) -> Result<HsmCredentials, VaultError> {
+        self.read_credentials(path)
+            .await?
+            .ok_or_else(|| VaultError::NoCredentials {
+                addr: self.addr.clone(),
+                mount: KV_MOUNT.into(),
+                path: kv_path(path).to_owned(),
+            })
+    }
+
+    /// Writes `credentials` at `path` (a new version of the secret).
+    pub async fn write_credentials(
+        &self,
+        path: &str,
+        credentials: &HsmCredentials,
+    ) -> Result<(), VaultError> {
+        let path = kv_path(path);
+        vaultrs::kv2::set(&self.client, KV_MOUNT, path, credentials)
+            .await
+            .map(|_| ())
+            .map_err(|e| self.failed("write", path, &e))
+    }
+
+    fn failed(&self, action: &str, path: &str, error: &ClientError) -> VaultError {
+        match error {
+            ClientError::APIError { code, errors } => VaultError::Refused {
+                addr: self.addr.clone(),
+                action: action.to_owned(),
+                mount: KV_MOUNT.into(),
+                path: path.to_owned(),
+                reason: if errors.is_empty() {
+                    format!("HTTP {code}")
+                } else {
+                    format!("HTTP {code}: {}", errors.join("; "))
+                },
+            },
+            other => VaultError::Unreachable {
+                addr: self.addr.clone(),
+                reason: describe(other),
+            },
+        }
+    }
+}
+
+/// A secret path as the install names it, relative to [`KV_MOUNT`]
+/// (`secret/asm-c1/hsm` and `asm-c1/hsm` are the same secret).
+fn kv_path(path: &str) -> &str {
+    let path = path.trim_matches('/');
+    path.strip_prefix("secret/").unwrap_or(path)
+}
+
+/// An error with its causes, which carry the useful part ("connection
+/// refused").
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secret_paths_are_relative_to_the_kv_mount() {
+        assert_eq!(super::kv_path("asm-c1/hsm"), "asm-c1/hsm");
+        assert_eq!(super::kv_path("/secret/asm-c1/hsm/"), "asm-c1/hsm");
+    }
+}

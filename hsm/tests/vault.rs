@@ -1,0 +1,53 @@
+//! Slot credentials in a real OpenBao dev server.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a failing step should fail the test loudly"
+)]
+
+use hsm::dev_vault::DevVault;
+use hsm::{HsmCredentials, Vault, VaultError};
+
+#[tokio::test]
+async fn credentials_are_written_read_and_missing_ones_are_named() {
+    let server = DevVault::shared();
+    let vault = Vault::new(&server.addr, &server.root_token).unwrap();
+    assert!(
+        vault
+            .read_credentials("asm-t1/hsm")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let err = vault.credentials("asm-t1/hsm").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Vault at {} has no HSM PIN at secret/asm-t1/hsm",
+            server.addr
+        )
+    );
+
+    let credentials = HsmCredentials::generate();
+    vault
+        .write_credentials("asm-t1/hsm", &credentials)
+        .await
+        .unwrap();
+    assert_eq!(
+        vault.credentials("secret/asm-t1/hsm").await.unwrap(),
+        credentials
+    );
+}
+
+#[tokio::test]
+async fn a_bad_token_and_an_unreachable_server_are_told_apart() {
+    let server = DevVault::shared();
+    let denied = Vault::new(&server.addr, "not-a-token").unwrap();
+    let err = denied.read_credentials("asm-t2/hsm").await.unwrap_err();
+    assert!(matches!(err, VaultError::Refused { .. }), "{err}");
+    assert!(err.to_string().contains("HTTP 403"), "{err}");
+
+    let nobody = Vault::new("http://127.0.0.1:9", "t").unwrap();
+    let err = nobody.read_credentials("asm-t2/hsm").await.unwrap_err();
+    assert!(matches!(err, VaultError::Unreachable { .. }), "{err}");
+}
