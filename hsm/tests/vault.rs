@@ -1,10 +1,5 @@
 //! Slot credentials in a real OpenBao dev server.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "a failing step should fail the test loudly"
-)]
-
 use hsm::dev_vault::DevVault;
 use hsm::{HsmCredentials, Vault, VaultError};
 
