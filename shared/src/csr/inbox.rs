@@ -13,7 +13,24 @@ use super::view::CsrView;
 pub enum CsrSource {
     /// A `certificates.k8s.io/v1` CertificateSigningRequest.
     Kubernetes { name: String, uid: String },
+    /// istiod in HSM mode: its CSR encrypted with the cluster's KEK in
+    /// secret `istio-system/istio-ca-cert-csr` (SPEC §2.2 mode 3), answered
+    /// with secret `istio-ca-cert`.
+    IstiodHsm {
+        /// The uid of the `istio-ca-cert-csr` secret (approvals are kept
+        /// per request).
+        uid: String,
+        /// The revision whose istiod asked (`istio.io/rev`).
+        revision: Option<String>,
+        /// The HSM slot and KEK that decrypted it.
+        slot_label: Option<String>,
+        kek_id: Option<String>,
+    },
 }
+
+/// The inbox name of istiod's HSM request on a cluster (the path segment
+/// of its decision endpoints): the secret it lives in.
+pub const HSM_REQUEST_NAME: &str = "istio-system.istio-ca-cert-csr";
 
 /// One pending request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

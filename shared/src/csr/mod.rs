@@ -12,7 +12,8 @@ pub mod view;
 
 pub use approval::{ApprovalRefused, ApprovalRule, ApprovalState};
 pub use inbox::{
-    ApproveOutcome, CsrCount, CsrDecision, CsrInbox, CsrSource, DenyRequest, InboxItem, UploadChain,
+    ApproveOutcome, CsrCount, CsrDecision, CsrInbox, CsrSource, DenyRequest, HSM_REQUEST_NAME,
+    InboxItem, UploadChain,
 };
 pub use policy::{CheckKind, CsrPolicy, PolicyCheck, PolicyReport};
 pub use trust::{ClusterTrust, TrustInventory, TrustWarning};

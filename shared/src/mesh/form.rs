@@ -3,6 +3,7 @@
 //! problem attached to the field it is about, so the form can show it
 //! there while the operator types.
 
+use super::hsm::HsmSettings;
 use super::revision::{Revision, VersionTag};
 use super::settings::{
     CaMode, InstallSettings, MeshId, NetworkId, Profile, SettingsField, SettingsProblem,
@@ -48,6 +49,9 @@ pub struct SettingsForm {
     /// One alias per line (commas and spaces separate too).
     pub trust_domain_aliases: String,
     pub ca: CaMode,
+    /// The HSM settings, kept while another CA mode is chosen so switching
+    /// back does not lose them.
+    pub hsm: HsmSettings,
 }
 
 impl SettingsForm {
@@ -67,6 +71,10 @@ impl SettingsForm {
                 .collect::<Vec<_>>()
                 .join("\n"),
             ca: settings.ca,
+            hsm: settings
+                .hsm
+                .clone()
+                .unwrap_or_else(|| HsmSettings::suggested(&settings.cluster_name, "")),
         }
     }
 
@@ -131,6 +139,12 @@ impl SettingsForm {
                     network,
                     trust_domain_aliases: aliases,
                     ca: self.ca,
+                    hsm: (self.ca == CaMode::Hsm).then(|| HsmSettings {
+                        slot_label: self.hsm.slot_label.trim().to_owned(),
+                        kek_id: self.hsm.kek_id.trim().to_owned(),
+                        vault_addr: self.hsm.vault_addr.trim().to_owned(),
+                        secret_path: self.hsm.secret_path.trim().to_owned(),
+                    }),
                 };
                 let problems = settings.problems(fleet, cluster);
                 if problems.is_empty() {
@@ -180,6 +194,10 @@ fn field_order(field: SettingsField) -> u8 {
         SettingsField::Network => 5,
         SettingsField::TrustDomainAliases => 6,
         SettingsField::Ca => 7,
+        SettingsField::HsmSlotLabel => 8,
+        SettingsField::HsmKekId => 9,
+        SettingsField::HsmVaultAddr => 10,
+        SettingsField::HsmSecretPath => 11,
     }
 }
 
@@ -257,8 +275,24 @@ mod tests {
         form.ca = ca_named("hsm").expect("known");
         let problems = form.parse(&f, &c).expect_err("invalid");
         let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
-        assert_eq!(fields, [SettingsField::Profile, SettingsField::Ca]);
-        assert!(problems[1].message.contains("not available yet"));
+        assert_eq!(
+            fields,
+            [
+                SettingsField::Profile,
+                SettingsField::HsmKekId,
+                SettingsField::HsmVaultAddr
+            ]
+        );
+        assert!(problems[1].message.contains("provision the slot"));
+        form.hsm.kek_id = "7651a4ea-eeb7-4c1f-927b-8c871c2127aa".into();
+        form.hsm.vault_addr = " http://127.0.0.1:8200 ".into();
+        form.profile = profile_named("asm-multicloud").expect("known");
+        let settings = form.parse(&f, &c).expect("valid");
+        let hsm = settings.hsm.expect("HSM settings in HSM mode");
+        assert_eq!(hsm.vault_addr, "http://127.0.0.1:8200");
+        assert_eq!(hsm.slot_label, "asm-onprem-vmware-1");
+        form.ca = ca_named("istio_ca_plugin_certs").expect("known");
+        assert_eq!(form.parse(&f, &c).expect("valid").hsm, None);
     }
 
     #[test]

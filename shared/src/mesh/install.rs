@@ -118,4 +118,12 @@ pub struct InstallContext {
     pub services: Vec<super::ServicePorts>,
     pub membership: Option<String>,
     pub admin: bool,
+    /// The Vault server the console reads HSM credentials from, if it has
+    /// one (the HSM settings' default).
+    #[serde(default)]
+    pub vault_addr: Option<String>,
+    /// The last check of HSM settings against Vault and the HSM (the
+    /// browser asks for one as the settings change).
+    #[serde(default)]
+    pub hsm: Option<super::HsmReadiness>,
 }

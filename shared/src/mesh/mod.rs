@@ -6,6 +6,7 @@
 //! inputs (fleet snapshot, Services, membership) and applies the plan.
 
 pub mod form;
+pub mod hsm;
 pub mod install;
 pub mod migration;
 pub mod plan;
@@ -13,6 +14,7 @@ pub mod preflight;
 pub mod revision;
 pub mod settings;
 
+pub use hsm::{HsmReadiness, HsmSettings, HsmSlotProvisioned, HsmSlotRequest};
 pub use install::{
     InstallContext, InstallPhase, InstallProgress, InstallRequest, InstallStep, PlanRequest,
     PlanReview, StepState,

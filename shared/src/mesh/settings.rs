@@ -73,17 +73,12 @@ impl CaMode {
             CaMode::IstioCaPluginCerts => {
                 "the mesh's root CA: the console issues this cluster an intermediate and writes secret istio-system/cacerts before istiod starts"
             }
-            CaMode::Hsm => HSM_NOT_AVAILABLE,
+            CaMode::Hsm => {
+                "a slot on the HSM with the cluster's key-encryption key, its PIN in Vault; istiod then waits (2/3 Ready) until a security officer signs its encrypted CSR and the console writes secret istio-system/istio-ca-cert"
+            }
         }
     }
-
-    /// Can be installed today (HSM is selectable but not yet available).
-    pub fn available(self) -> bool {
-        !matches!(self, CaMode::Hsm)
-    }
 }
-
-const HSM_NOT_AVAILABLE: &str = "not available yet: needs the CSR signing ceremony (issue 9) — istiod's encrypted CSR decrypted with the HSM's KEK, checked and signed by the root CA, returned as secret istio-ca-cert";
 
 /// Defines a `String` newtype validated by `$check`.
 macro_rules! checked_string {
@@ -236,6 +231,9 @@ pub struct InstallSettings {
     /// Every project of a multi-project mesh, as `<PROJECT>.svc.id.goog`.
     pub trust_domain_aliases: Vec<TrustDomain>,
     pub ca: CaMode,
+    /// The HSM slot, KEK and Vault secret (HSM mode only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hsm: Option<super::hsm::HsmSettings>,
 }
 
 /// Which setting a problem is about (the form field to mark).
@@ -250,6 +248,10 @@ pub enum SettingsField {
     Network,
     TrustDomainAliases,
     Ca,
+    HsmSlotLabel,
+    HsmKekId,
+    HsmVaultAddr,
+    HsmSecretPath,
 }
 
 /// Why settings cannot be installed as they are.
@@ -341,6 +343,7 @@ impl InstallSettings {
             network,
             trust_domain_aliases: suggested_trust_domain_aliases(fleet),
             ca: CaMode::IstioCaPluginCerts,
+            hsm: None,
             version,
         })
     }
@@ -382,10 +385,13 @@ impl InstallSettings {
             seen.push(alias);
         }
         match self.ca {
-            CaMode::Hsm => out.push(SettingsProblem::new(
-                F::Ca,
-                format!("HSM-protected istiod CA key: {HSM_NOT_AVAILABLE}"),
-            )),
+            CaMode::Hsm => match &self.hsm {
+                Some(hsm) => out.extend(hsm.problems()),
+                None => out.push(SettingsProblem::new(
+                    F::Ca,
+                    "HSM-protected istiod CA key: the HSM slot, KEK id, Vault address and secret path are required",
+                )),
+            },
             CaMode::MeshCa => {
                 if let Err(p) = trust_domain(fleet, self.ca) {
                     out.push(p);
@@ -543,20 +549,27 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn hsm_is_selectable_but_not_available() {
+    fn hsm_mode_needs_its_slot_kek_and_vault_secret() {
         let f = fleet();
+        let cluster = f.cluster("gke-eu").expect("c");
         let mut s = settings(&f, "gke-eu");
         s.ca = CaMode::Hsm;
-        let problems = s.problems(&f, f.cluster("gke-eu").expect("c"));
+        let problems = s.problems(&f, cluster);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].field, SettingsField::Ca);
-        assert!(
-            problems[0]
-                .message
-                .contains("not available yet: needs the CSR signing ceremony (issue 9)")
-        );
-        assert!(!CaMode::Hsm.available() && CaMode::MeshCa.available());
-        assert!(CaMode::Hsm.requirement().starts_with("not available yet"));
+        assert!(problems[0].message.contains("are required"));
+        let mut hsm =
+            super::super::hsm::HsmSettings::suggested(cluster.name(), "http://127.0.0.1:8200");
+        s.hsm = Some(hsm.clone());
+        let fields: Vec<_> = s
+            .problems(&f, cluster)
+            .into_iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(fields, [SettingsField::HsmKekId]);
+        hsm.kek_id = "7651a4ea-eeb7-4c1f-927b-8c871c2127aa".into();
+        s.hsm = Some(hsm);
+        assert!(s.problems(&f, cluster).is_empty());
     }
 
     #[test]

@@ -103,6 +103,10 @@ fn field_slug(field: SettingsField) -> &'static str {
         SettingsField::Network => "network",
         SettingsField::TrustDomainAliases => "trust_domain_aliases",
         SettingsField::Ca => "ca",
+        SettingsField::HsmSlotLabel => "hsm_slot_label",
+        SettingsField::HsmKekId => "hsm_kek_id",
+        SettingsField::HsmVaultAddr => "hsm_vault_addr",
+        SettingsField::HsmSecretPath => "hsm_secret_path",
     }
 }
 
@@ -235,14 +239,12 @@ fn ca_field(w: Wizard) -> impl IntoView {
     let choices = CaMode::ALL
         .into_iter()
         .map(|ca| {
-            let available = ca.available();
             view! {
-                <label class="choice" class:unavailable=!available data-ca=ca_slug(ca)>
+                <label class="choice" data-ca=ca_slug(ca)>
                     <input
                         type="radio"
                         name="ca"
                         value=ca_slug(ca)
-                        disabled=!available
                         prop:checked=move || w.form.with(|f| f.as_ref().is_some_and(|f| f.ca == ca))
                         on:change=move |_| w.form.update(|f| {
                             if let Some(f) = f {
@@ -253,7 +255,7 @@ fn ca_field(w: Wizard) -> impl IntoView {
                     <span class="choice-text">
                         <strong>{ca.title()}</strong>
                         <span class="choice-requirement muted">
-                            {if available { "Needs " } else { "Unavailable: " }}
+                            "Needs "
                             {ca.requirement()}
                         </span>
                     </span>

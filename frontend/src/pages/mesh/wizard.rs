@@ -95,6 +95,7 @@ impl Wizard {
                     services: &ctx.services,
                     admin: ctx.admin,
                     membership: ctx.membership.as_deref(),
+                    hsm: ctx.hsm.as_ref(),
                 }))
             })
         });

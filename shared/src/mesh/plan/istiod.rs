@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use crate::mesh::hsm::HsmSettings;
 use crate::mesh::settings::{CaMode, InstallSettings};
 use crate::mesh::{ASM_HUB, ISTIO_SYSTEM, REV_LABEL};
 
@@ -13,6 +14,15 @@ pub(super) struct Ctx<'a> {
     pub location: &'a str,
     pub trust_domain: &'a str,
 }
+
+/// The images of istiod's HSM sidecars (seed 004's `HSM_PLUGIN_IMAGE` and
+/// `VAULT_CLIENT_IMAGE`).
+pub const HSM_PLUGIN_IMAGE: &str = "gcr.io/thalescpl-io-k8s-kms-plugin/hsm-plugin:asm-1.7-1";
+pub const VAULT_CLIENT_IMAGE: &str = "gcr.io/gke-release/asm/vaultclient:latest";
+/// The discovery env var naming the mesh root istiod accepts a signed
+/// chain to (hex SHA-256 of its DER; the seed imports the root into the
+/// HSM instead).
+pub const ROOT_CERT_SHA256_ENV: &str = "ROOT_CERT_SHA256";
 
 /// Mesh CA's endpoint (the sandbox's istiod recognises it too).
 pub const MESH_CA_ADDR: &str = "meshca.googleapis.com:443";
@@ -169,12 +179,36 @@ fn deployment(c: &Ctx<'_>) -> Value {
             env.push(json!({"name": "CA_ADDR", "value": MESH_CA_ADDR}));
             env.push(json!({"name": "CA_PROVIDER", "value": "GoogleCA"}));
         }
-        CaMode::IstioCaPluginCerts | CaMode::Hsm => {
+        CaMode::Hsm => {
+            env.push(json!({"name": "EXTERNAL_CA", "value": "ISTIOD_RA_HSM"}));
+        }
+        CaMode::IstioCaPluginCerts => {
             volumes.push(
                 json!({"name": "cacerts", "secret": {"secretName": "cacerts", "optional": true}}),
             );
             mounts.push(json!({"name": "cacerts", "mountPath": "/etc/cacerts", "readOnly": true}));
         }
+    }
+    let mut containers = vec![json!({
+        "name": "discovery",
+        "image": format!("{ASM_HUB}/pilot:{}", s.version),
+        "args": ["discovery", "--monitoringAddr=:15014", "--log_output_level=default:info",
+                 "--domain", "cluster.local", "--keepaliveMaxServerConnectionAge", "30m"],
+        "ports": [
+            {"containerPort": 8080, "protocol": "TCP"},
+            {"containerPort": 15010, "protocol": "TCP"},
+            {"containerPort": 15017, "protocol": "TCP"},
+        ],
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080},
+                           "initialDelaySeconds": 1, "periodSeconds": 3, "timeoutSeconds": 5},
+        "env": env,
+        "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}},
+        "volumeMounts": mounts,
+    })];
+    if let (CaMode::Hsm, Some(hsm)) = (s.ca, &s.hsm) {
+        containers.extend(hsm_sidecars(hsm));
+        volumes.push(json!({"name": "hsm-socket", "emptyDir": {}}));
+        volumes.push(json!({"name": "hsm-credential", "emptyDir": {"medium": "Memory"}}));
     }
     let mut pod_labels = selector(s);
     pod_labels["sidecar.istio.io/inject"] = json!("false");
@@ -192,27 +226,47 @@ fn deployment(c: &Ctx<'_>) -> Value {
                              "annotations": {"sidecar.istio.io/inject": "false"}},
                 "spec": {
                     "serviceAccountName": name,
-                    "containers": [{
-                        "name": "discovery",
-                        "image": format!("{ASM_HUB}/pilot:{}", s.version),
-                        "args": ["discovery", "--monitoringAddr=:15014", "--log_output_level=default:info",
-                                 "--domain", "cluster.local", "--keepaliveMaxServerConnectionAge", "30m"],
-                        "ports": [
-                            {"containerPort": 8080, "protocol": "TCP"},
-                            {"containerPort": 15010, "protocol": "TCP"},
-                            {"containerPort": 15017, "protocol": "TCP"},
-                        ],
-                        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080},
-                                           "initialDelaySeconds": 1, "periodSeconds": 3, "timeoutSeconds": 5},
-                        "env": env,
-                        "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}},
-                        "volumeMounts": mounts,
-                    }],
+                    "containers": containers,
                     "volumes": volumes,
                 },
             },
         },
     })
+}
+
+/// The seed's `hsm-plugin` (the slot and KEK, the PIN the vault client
+/// fetched) and `vault-client` (Kubernetes auth to Vault, the secret path).
+fn hsm_sidecars(hsm: &HsmSettings) -> [Value; 2] {
+    [
+        json!({
+            "name": "hsm-plugin",
+            "image": HSM_PLUGIN_IMAGE,
+            "env": [
+                {"name": "P11_TOKEN", "value": hsm.slot_label},
+                {"name": "KEK_ID", "value": hsm.kek_id},
+                {"name": "P11_PIN_FILE", "value": "/var/run/hsm-credential/pin"},
+                {"name": "SOCKET", "value": "/var/run/hsm-socket/.sock"},
+            ],
+            "volumeMounts": [
+                {"name": "hsm-socket", "mountPath": "/var/run/hsm-socket"},
+                {"name": "hsm-credential", "mountPath": "/var/run/hsm-credential", "readOnly": true},
+            ],
+        }),
+        json!({
+            "name": "vault-client",
+            "image": VAULT_CLIENT_IMAGE,
+            "env": [
+                {"name": "VAULT_ADDR", "value": hsm.vault_addr},
+                {"name": "VAULT_SECRET_PATH", "value": hsm.secret_path},
+                {"name": "VAULT_AUTH_PATH", "value": format!("auth/{}/login", hsm.secret_path)},
+                {"name": "VAULT_AUTH_ROLE", "value": "istiod"},
+                {"name": "VAULT_AUTH_JWT_PATH", "value": "/var/run/secrets/kubernetes.io/serviceaccount/token"},
+            ],
+            "volumeMounts": [
+                {"name": "hsm-credential", "mountPath": "/var/run/hsm-credential"},
+            ],
+        }),
+    ]
 }
 
 /// Service `istiod-<rev>`: xDS, webhooks and monitoring of this revision.

@@ -150,6 +150,38 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// HSM mode: tells istiod which mesh root to accept a signed chain to
+    /// (`sha256_hex` of the root's DER), which only the console knows.
+    /// Does nothing in other modes.
+    pub fn pin_mesh_root(&mut self, sha256_hex: &str) {
+        if self.settings.ca != super::CaMode::Hsm {
+            return;
+        }
+        let name = self.settings.revision.istiod();
+        for object in &mut self.objects {
+            let Content::Manifest { body } = &mut object.content else {
+                continue;
+            };
+            if object.kind != "Deployment" || object.name != name {
+                continue;
+            }
+            let Some(containers) = body
+                .pointer_mut("/spec/template/spec/containers")
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            for container in containers.iter_mut().filter(|c| c["name"] == "discovery") {
+                if let Some(env) = container["env"].as_array_mut() {
+                    env.retain(|e| e["name"] != istiod::ROOT_CERT_SHA256_ENV);
+                    env.push(json!({"name": istiod::ROOT_CERT_SHA256_ENV, "value": sha256_hex}));
+                }
+            }
+        }
+    }
+}
+
 /// `istio-system`, with the default network label.
 fn namespace(s: &InstallSettings) -> Value {
     json!({

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::Plan;
-use super::istiod::MESH_CA_ADDR;
+use super::istiod::{HSM_PLUGIN_IMAGE, MESH_CA_ADDR, VAULT_CLIENT_IMAGE};
 use crate::mesh::settings::CaMode;
 use crate::mesh::{ASM_HUB, ISTIO_SYSTEM};
 
@@ -29,6 +29,23 @@ impl Plan {
                 global["pilotCertProvider"] = json!("istiod");
             }
         }
+        let mut values = json!({"global": global});
+        if let (CaMode::Hsm, Some(hsm)) = (s.ca, &s.hsm) {
+            // The seed's `istioctl install --set values.hsm.*`.
+            values["hsm"] = json!({
+                "enabled": true,
+                "hsmKEKID": hsm.kek_id,
+                "hsmPluginImage": HSM_PLUGIN_IMAGE,
+                "hsmSlotLabel": hsm.slot_label,
+                "vaultClientImage": VAULT_CLIENT_IMAGE,
+                "vaultAddr": hsm.vault_addr,
+                "vaultAuthPath": format!("auth/{}/login", hsm.secret_path),
+                "vaultAuthRole": "istiod",
+                "vaultAuthJwtPath": "/var/run/secrets/kubernetes.io/serviceaccount/token",
+                "vaultSecretPath": hsm.secret_path,
+            });
+            values["global"]["jwtPolicy"] = json!("first-party-jwt");
+        }
         json!({
             "apiVersion": "install.istio.io/v1alpha1",
             "kind": "IstioOperator",
@@ -43,7 +60,7 @@ impl Plan {
                     "trustDomainAliases": aliases,
                     "defaultConfig": {"proxyMetadata": proxy_metadata},
                 },
-                "values": {"global": global},
+                "values": values,
             },
         })
     }

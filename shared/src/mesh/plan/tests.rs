@@ -112,12 +112,77 @@ fn mesh_ca_plan_has_no_cacerts_and_points_istiod_at_mesh_ca() {
 }
 
 #[test]
-fn hsm_and_bad_settings_give_no_plan() {
+fn hsm_without_its_settings_gives_no_plan() {
     let f = fleet();
     let mut s = settings(&f, "gke-eu");
     s.ca = CaMode::Hsm;
     let problems = Plan::build(&f, f.cluster("gke-eu").expect("c"), &s).expect_err("no plan");
-    assert!(problems[0].message.contains("not available yet"));
+    assert!(problems[0].message.contains("are required"), "{problems:?}");
+}
+
+#[test]
+fn hsm_istiod_runs_the_seeds_three_containers_and_pins_the_mesh_root() {
+    let f = fleet();
+    let cluster = f.cluster("gke-eu").expect("c");
+    let mut s = settings(&f, "gke-eu");
+    s.ca = CaMode::Hsm;
+    s.hsm = Some(crate::mesh::HsmSettings {
+        slot_label: "asm-gke-eu".into(),
+        kek_id: "7651a4ea-eeb7-4c1f-927b-8c871c2127aa".into(),
+        vault_addr: "https://vault.example.com:8200".into(),
+        secret_path: "asm-gke-eu/hsm".into(),
+    });
+    let mut p = Plan::build(&f, cluster, &s).expect("plannable");
+    assert!(
+        p.objects.iter().all(|o| o.name != "cacerts"),
+        "no plug-in certificates in HSM mode"
+    );
+    p.pin_mesh_root("ab12");
+    p.pin_mesh_root("cd34");
+    let d = find(&p, "Deployment", "istiod-asm-1106-2");
+    let containers = d["spec"]["template"]["spec"]["containers"]
+        .as_array()
+        .expect("containers");
+    let names: Vec<&str> = containers
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["discovery", "hsm-plugin", "vault-client"]);
+    let env = |c: usize, name: &str| {
+        containers[c]["env"]
+            .as_array()
+            .expect("env")
+            .iter()
+            .filter(|e| e["name"] == name)
+            .map(|e| e["value"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(env(0, "EXTERNAL_CA"), [json!("ISTIOD_RA_HSM")]);
+    assert_eq!(
+        env(0, "ROOT_CERT_SHA256"),
+        [json!("cd34")],
+        "pinned once, last wins"
+    );
+    assert!(env(0, "CA_ADDR").is_empty());
+    assert_eq!(env(1, "P11_TOKEN"), [json!("asm-gke-eu")]);
+    assert_eq!(
+        env(1, "KEK_ID"),
+        [json!("7651a4ea-eeb7-4c1f-927b-8c871c2127aa")]
+    );
+    assert_eq!(
+        env(2, "VAULT_ADDR"),
+        [json!("https://vault.example.com:8200")]
+    );
+    assert_eq!(env(2, "VAULT_SECRET_PATH"), [json!("asm-gke-eu/hsm")]);
+    let operator = p.istio_operator();
+    assert_eq!(
+        operator["spec"]["values"]["hsm"]["hsmKEKID"],
+        "7651a4ea-eeb7-4c1f-927b-8c871c2127aa"
+    );
+    assert_eq!(
+        operator["spec"]["values"]["hsm"]["vaultAuthPath"],
+        "auth/asm-gke-eu/hsm/login"
+    );
 }
 
 #[test]

@@ -112,6 +112,9 @@ pub struct PreflightInput<'a> {
     /// The cluster's fleet Membership (`memberships.hub.gke.io`), if it has
     /// one.
     pub membership: Option<&'a str>,
+    /// What checking the HSM settings against Vault and the HSM found (HSM
+    /// mode; `None`: not checked).
+    pub hsm: Option<&'a crate::mesh::HsmReadiness>,
 }
 
 /// All checks for one install.
@@ -134,7 +137,7 @@ impl PreflightReport {
                 settings::revision_and_version(input.settings),
                 settings::network(input.fleet, input.cluster, input.settings),
                 settings::revision_not_installed(input.cluster, input.settings),
-                settings::ca_mode(input.fleet, input.settings, input.membership),
+                settings::ca_mode(input.fleet, input.settings, input.membership, input.hsm),
             ],
         }
     }

@@ -4,6 +4,7 @@
 
 use super::{Check, CheckResult, Verdict};
 use crate::fleet::{Cluster, Fleet};
+use crate::mesh::HsmReadiness;
 use crate::mesh::settings::{CaMode, InstallSettings, trust_domain};
 
 pub(super) fn revision_and_version(s: &InstallSettings) -> CheckResult {
@@ -124,7 +125,12 @@ pub(super) fn revision_not_installed(cluster: &Cluster, s: &InstallSettings) -> 
     )
 }
 
-pub(super) fn ca_mode(fleet: &Fleet, s: &InstallSettings, membership: Option<&str>) -> CheckResult {
+pub(super) fn ca_mode(
+    fleet: &Fleet,
+    s: &InstallSettings,
+    membership: Option<&str>,
+    hsm: Option<&HsmReadiness>,
+) -> CheckResult {
     let check = Check::CaMode;
     match s.ca {
         CaMode::MeshCa => {
@@ -149,11 +155,37 @@ pub(super) fn ca_mode(fleet: &Fleet, s: &InstallSettings, membership: Option<&st
             check,
             "Istio CA with plug-in certificates: the console issues an intermediate from the mesh's root and writes secret istio-system/cacerts before istiod starts.",
         ),
-        CaMode::Hsm => CheckResult::fail(
+        CaMode::Hsm => hsm_mode(s, hsm),
+    }
+}
+
+/// HSM mode: the slot must open with the PIN Vault holds and have the KEK;
+/// only a check of exactly these settings counts.
+fn hsm_mode(s: &InstallSettings, checked: Option<&HsmReadiness>) -> CheckResult {
+    let check = Check::CaMode;
+    let Some(settings) = &s.hsm else {
+        return CheckResult::fail(
+            check,
+            "HSM mode needs the slot, KEK id, Vault address and secret path.",
+        )
+        .hard();
+    };
+    match checked {
+        Some(r) if r.settings == *settings => match &r.problem {
+            None => CheckResult::pass(
+                check,
+                format!(
+                    "HSM slot {:?} opens with the PIN Vault holds at {} ({}) and has KEK {}. istiod will wait (2/3 Ready) for a security officer to sign its encrypted CSR.",
+                    settings.slot_label, settings.secret_path, settings.vault_addr, settings.kek_id
+                ),
+            ),
+            Some(problem) => CheckResult::fail(check, format!("HSM: {problem}")).hard(),
+        },
+        _ => CheckResult::fail(
             check,
             format!(
-                "HSM-protected istiod CA key: {}.",
-                CaMode::Hsm.requirement()
+                "HSM slot {:?} and the PIN at {} have not been checked yet for these settings.",
+                settings.slot_label, settings.secret_path
             ),
         )
         .hard(),

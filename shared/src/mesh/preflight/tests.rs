@@ -47,6 +47,7 @@ fn run(f: &Fleet, name: &str, s: &InstallSettings, services: &[ServicePorts]) ->
         services,
         admin: false,
         membership: Some("membership"),
+        hsm: None,
     })
 }
 
@@ -160,6 +161,7 @@ fn on_prem_admin_clusters_are_refused() {
         services: &[],
         admin,
         membership: Some("membership"),
+        hsm: None,
     };
     let r = PreflightReport::run(&input(true));
     let r = r.result(Check::UserCluster).expect("checked");
@@ -331,7 +333,7 @@ fn ca_mode_requirements() {
     let f = sized_fleet();
     let mut s = settings(&f, "gke-eu");
     s.ca = CaMode::MeshCa;
-    let with = |s: &InstallSettings, membership| {
+    let with_hsm = |s: &InstallSettings, membership, hsm| {
         PreflightReport::run(&PreflightInput {
             fleet: &f,
             cluster: f.cluster("gke-eu").expect("c"),
@@ -339,8 +341,10 @@ fn ca_mode_requirements() {
             services: &[],
             admin: false,
             membership,
+            hsm,
         })
     };
+    let with = |s: &InstallSettings, membership| with_hsm(s, membership, None);
     let r = with(&s, Some("membership"));
     let r = r.result(Check::CaMode).expect("checked");
     assert_eq!(r.verdict, Verdict::Pass);
@@ -352,10 +356,41 @@ fn ca_mode_requirements() {
     assert!(r.overridable);
 
     s.ca = CaMode::Hsm;
-    let report = with(&s, Some("membership"));
+    let hsm = crate::mesh::HsmSettings {
+        slot_label: "asm-gke-eu".into(),
+        kek_id: "7651a4ea".into(),
+        vault_addr: "http://127.0.0.1:8200".into(),
+        secret_path: "asm-gke-eu/hsm".into(),
+    };
+    s.hsm = Some(hsm.clone());
+    let checked =
+        |problem: Option<&str>, settings: &crate::mesh::HsmSettings| crate::mesh::HsmReadiness {
+            settings: settings.clone(),
+            problem: problem.map(str::to_owned),
+            kek_ids: vec!["7651a4ea".into()],
+        };
+    let good = checked(None, &hsm);
+    let report = with_hsm(&s, None, Some(&good));
+    let r = report.result(Check::CaMode).expect("checked");
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    assert!(text(r).contains("opens with the PIN Vault holds at asm-gke-eu/hsm"));
+    let mut other = hsm.clone();
+    other.kek_id = "another".into();
+    let stale = checked(None, &other);
+    let r = with_hsm(&s, None, Some(&stale));
+    assert_eq!(
+        r.result(Check::CaMode).expect("checked").verdict,
+        Verdict::Fail,
+        "a check of other settings does not count"
+    );
+    let pinless = checked(
+        Some("Vault at http://127.0.0.1:8200 has no HSM PIN at secret/asm-gke-eu/hsm"),
+        &hsm,
+    );
+    let report = with_hsm(&s, None, Some(&pinless));
     let r = report.result(Check::CaMode).expect("checked");
     assert_eq!(r.verdict, Verdict::Fail);
-    assert!(text(r).contains("not available yet: needs the CSR signing ceremony (issue 9)"));
+    assert!(text(r).contains("has no HSM PIN at secret/asm-gke-eu/hsm"));
     assert!(!r.overridable);
     let ov = Override::new("HSM testing on a throwaway cluster").expect("long enough");
     let err = report.allow(Some(&ov)).expect_err("not overridable");

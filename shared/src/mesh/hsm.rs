@@ -1,0 +1,199 @@
+//! The HSM-protected istiod CA key (SPEC §2.2 mode 3, seed 004) as the
+//! install names it: the cluster's HSM slot, its key-encryption key (KEK),
+//! the Vault server and the secret path holding the slot's PIN; the
+//! console's suggestions for them; and what the console reports when it
+//! provisions a slot or checks one (never a PIN).
+
+use serde::{Deserialize, Serialize};
+
+use super::settings::{SettingsField, SettingsProblem};
+use crate::ClusterName;
+
+/// The install's HSM settings (the seeds' `HSM_SLOT_LABEL`, `KEK_ID`,
+/// `VAULT_ADDR`, `HSM_SECRET_PATH`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HsmSettings {
+    /// The label of the cluster's slot (a PKCS#11 token label).
+    pub slot_label: String,
+    /// The id of the cluster's KEK on that slot.
+    pub kek_id: String,
+    /// The Vault server istiod and the console read the slot's PIN from.
+    pub vault_addr: String,
+    /// The KV path of the slot's credentials, e.g. `asm-onprem-1/hsm`.
+    pub secret_path: String,
+}
+
+/// `asm-<cluster>`, cut to the 32 bytes a token label may have.
+pub fn suggested_slot_label(cluster: &ClusterName) -> String {
+    let mut label = format!("asm-{cluster}");
+    label.truncate(32);
+    label.trim_end_matches('-').to_owned()
+}
+
+/// `asm-<cluster>/hsm`, the seeds' `HSM_SECRET_PATH` per cluster suffix.
+pub fn suggested_secret_path(cluster: &ClusterName) -> String {
+    format!("asm-{cluster}/hsm")
+}
+
+fn problem(field: SettingsField, message: String) -> SettingsProblem {
+    SettingsProblem { field, message }
+}
+
+impl HsmSettings {
+    /// The console's suggestion for `cluster` (no KEK yet: provisioning the
+    /// slot makes one).
+    pub fn suggested(cluster: &ClusterName, vault_addr: &str) -> Self {
+        Self {
+            slot_label: suggested_slot_label(cluster),
+            kek_id: String::new(),
+            vault_addr: vault_addr.to_owned(),
+            secret_path: suggested_secret_path(cluster),
+        }
+    }
+
+    /// Every problem with the settings' form, on its field.
+    pub fn problems(&self) -> Vec<SettingsProblem> {
+        let mut out = Vec::new();
+        let label = self.slot_label.as_str();
+        if label.trim().is_empty() {
+            out.push(problem(
+                SettingsField::HsmSlotLabel,
+                "the HSM slot label is required (the label given to the slot provisioned for the mesh)".into(),
+            ));
+        } else if label.len() > 32 || label != label.trim() {
+            out.push(problem(
+                SettingsField::HsmSlotLabel,
+                format!("slot label {label:?} must be at most 32 bytes, without leading or trailing spaces (a PKCS#11 token label)"),
+            ));
+        }
+        let kek = self.kek_id.as_str();
+        if kek.is_empty() {
+            out.push(problem(
+                SettingsField::HsmKekId,
+                "no KEK id yet: provision the slot, which generates the cluster's key-encryption key and shows its id".into(),
+            ));
+        } else if kek.len() > 64
+            || !kek
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        {
+            out.push(problem(
+                SettingsField::HsmKekId,
+                format!("KEK id {kek:?} may contain only letters, digits, '-' and '_' (at most 64), like 7651a4ea-eeb7-4c1f-927b-8c871c2127aa"),
+            ));
+        }
+        let addr = self.vault_addr.as_str();
+        let host = addr
+            .strip_prefix("https://")
+            .or_else(|| addr.strip_prefix("http://"))
+            .unwrap_or_default();
+        if host.is_empty() || host.contains(char::is_whitespace) || host.contains('?') {
+            out.push(problem(
+                SettingsField::HsmVaultAddr,
+                format!("Vault address {addr:?} must be http(s)://HOST:PORT, e.g. https://vault.example.com:8200"),
+            ));
+        }
+        let path = self.secret_path.as_str();
+        let path_ok = !path.is_empty()
+            && !path.starts_with('/')
+            && !path.ends_with('/')
+            && !path.contains("//")
+            && path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+        if !path_ok {
+            out.push(problem(
+                SettingsField::HsmSecretPath,
+                format!("secret path {path:?} must be a Vault KV path like asm-c1/hsm (letters, digits, '-', '_', '.', separated by '/')"),
+            ));
+        }
+        out
+    }
+}
+
+/// `POST /api/clusters/{cluster}/hsm/slot`: provision the cluster's slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsmSlotRequest {
+    pub slot_label: String,
+    pub secret_path: String,
+    /// The KEK to use; the console generates one (and its id) when absent.
+    #[serde(default)]
+    pub kek_id: Option<String>,
+}
+
+/// What checking a slot found: the settings checked, and the first reason
+/// istiod could not use them (`None`: it can).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsmReadiness {
+    pub settings: HsmSettings,
+    pub problem: Option<String>,
+    /// The KEK ids the slot holds (empty when it could not be opened).
+    pub kek_ids: Vec<String>,
+}
+
+impl HsmReadiness {
+    pub fn ready(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// What provisioning did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsmSlotProvisioned {
+    pub cluster: ClusterName,
+    pub settings: HsmSettings,
+    /// The slot was initialised now (else it existed and took the PIN).
+    pub slot_initialised: bool,
+    /// The credentials were written to Vault now (else Vault had them).
+    pub credentials_stored: bool,
+    /// The KEK was generated now (else the slot had it).
+    pub kek_generated: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(s: &HsmSettings) -> Vec<SettingsField> {
+        s.problems().into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn suggestions_follow_the_cluster_name_and_fit_a_token_label() {
+        let name: ClusterName = "onprem-vmware-1".parse().expect("valid");
+        let s = HsmSettings::suggested(&name, "http://127.0.0.1:8200");
+        assert_eq!(s.slot_label, "asm-onprem-vmware-1");
+        assert_eq!(s.secret_path, "asm-onprem-vmware-1/hsm");
+        assert_eq!(fields(&s), [SettingsField::HsmKekId]);
+        let long: ClusterName = "a-very-long-cluster-name-for-a-token"
+            .parse()
+            .expect("valid");
+        assert!(suggested_slot_label(&long).len() <= 32);
+    }
+
+    #[test]
+    fn each_setting_is_checked_on_its_field() {
+        let good = HsmSettings {
+            slot_label: "asm-c1".into(),
+            kek_id: "7651a4ea-eeb7-4c1f-927b-8c871c2127aa".into(),
+            vault_addr: "https://vault.example.com:8200".into(),
+            secret_path: "asm-c1/hsm".into(),
+        };
+        assert!(good.problems().is_empty());
+        let bad = HsmSettings {
+            slot_label: "x".repeat(33),
+            kek_id: "a b".into(),
+            vault_addr: "vault:8200".into(),
+            secret_path: "/asm-c1//hsm".into(),
+        };
+        assert_eq!(
+            fields(&bad),
+            [
+                SettingsField::HsmSlotLabel,
+                SettingsField::HsmKekId,
+                SettingsField::HsmVaultAddr,
+                SettingsField::HsmSecretPath
+            ]
+        );
+    }
+}
