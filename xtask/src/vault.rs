@@ -47,8 +47,11 @@ pub fn start_local_vault(sh: &Shell, bao: &Path, state_dir: &Path) -> Result<Loc
     let previous = fs::read_to_string(&config_path)
         .ok()
         .and_then(|c| listener_port(&c));
-    let port = free_port(previous)?;
-    let cluster_port = free_port(previous.map(|p| p.wrapping_add(1)))?;
+    // Both held until chosen, so they differ.
+    let api = free_port(previous)?;
+    let cluster = free_port(previous.map(|p| p.wrapping_add(1)))?;
+    let (port, cluster_port) = (local_port(&api)?, local_port(&cluster)?);
+    drop((api, cluster));
     write_file(&config_path, &config(&data, port, cluster_port), 0o600)?;
 
     let log_path = dir.join("server.log");
@@ -257,14 +260,16 @@ fn listener_port(config: &str) -> Option<u16> {
         .and_then(|p| p.parse().ok())
 }
 
-fn free_port(preferred: Option<u16>) -> Result<u16, String> {
-    if let Some(port) = preferred
-        && TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
-    {
-        return Ok(port);
-    }
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|l| l.local_addr())
+fn free_port(preferred: Option<u16>) -> Result<TcpListener, String> {
+    preferred
+        .and_then(|port| TcpListener::bind((Ipv4Addr::LOCALHOST, port)).ok())
+        .map_or_else(|| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)), Ok)
+        .map_err(|e| format!("no free port for OpenBao: {e}"))
+}
+
+fn local_port(listener: &TcpListener) -> Result<u16, String> {
+    listener
+        .local_addr()
         .map(|a| a.port())
         .map_err(|e| format!("no free port for OpenBao: {e}"))
 }
@@ -448,7 +453,7 @@ mod tests {
             &vault,
             &["kv", "put", "secret/asm-eu/hsm", "pin=4711"],
         );
-        let pid = vault.child.id();
+        let (pid, addr) = (vault.child.id(), vault.addr.clone());
         vault.stop().unwrap();
         assert!(
             !Path::new(&format!("/proc/{pid}")).exists(),
@@ -456,6 +461,7 @@ mod tests {
         );
 
         let vault = start_local_vault(&sh, &bao, &state).unwrap();
+        assert_eq!(vault.addr, addr, "the free port is reused");
         let pin = kv(
             &sh,
             &bao,
