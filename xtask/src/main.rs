@@ -1,8 +1,9 @@
 //! The README's two commands.
 //!
 //! - `cargo xtask run [--listen ADDR] [backend options…]`: install what is
-//!   missing, build the console in release mode, start the backend on the
-//!   embedded sandbox fleet and print the URL to open.
+//!   missing, build the console in release mode, start the local OpenBao
+//!   (unless `--vault-addr` names another) and the backend on the embedded
+//!   sandbox fleet, and print the URL to open.
 //! - `cargo xtask test`: install what is missing, then formatting, clippy
 //!   (host and wasm32), host tests, the wasm32 test of the shared ingress
 //!   logic (under node), the backend suite again on a throwaway PostgreSQL,
@@ -11,6 +12,7 @@
 mod postgres;
 mod shell;
 mod tools;
+mod vault;
 
 use std::process::ExitCode;
 
@@ -41,6 +43,13 @@ fn run(backend_args: &[String]) -> Result<(), String> {
     let sh = Shell::new()?;
     tools::ensure_build_tools(&sh)?;
     tools::ensure_softhsm(&sh)?;
+    let own_vault = option_value(backend_args, "--vault-addr").is_some()
+        || std::env::var_os("MESHDECK_VAULT_ADDR").is_some();
+    let bao = if own_vault {
+        None
+    } else {
+        Some(tools::ensure_bao(&sh)?)
+    };
     build_spa(&sh)?;
     sh.step(Step::new("build the backend (release)").cargo([
         "build",
@@ -64,6 +73,24 @@ fn run(backend_args: &[String]) -> Result<(), String> {
             dir
         }
     };
+    // Alive past the exec: the server stays in the console's process
+    // group, so Ctrl-C stops both.
+    let vault = match &bao {
+        Some(bao) => {
+            let vault = vault::start_local_vault(&sh, bao, &state_dir)?;
+            eprintln!(
+                "xtask: local OpenBao at {} (log: {})",
+                vault.addr,
+                state_dir.join("vault/server.log").display()
+            );
+            args.push("--vault-addr".into());
+            args.push(vault.addr.clone());
+            args.push("--vault-token-file".into());
+            args.push(vault.token_file.display().to_string());
+            Some(vault)
+        }
+        None => None,
+    };
     args.extend(backend_args.iter().cloned());
     // SoftHSM2 finds the embedded token (which the backend creates at its
     // first start) only through this variable. A token of one's own
@@ -75,7 +102,11 @@ fn run(backend_args: &[String]) -> Result<(), String> {
         let conf = state_dir.join("softhsm").join("softhsm2.conf");
         env.push(("SOFTHSM2_CONF", conf.display().to_string()));
     }
-    sh.exec(&binary, &args, &env)
+    let exec_failed = sh.exec(&binary, &args, &env);
+    if let Some(vault) = vault {
+        vault.stop()?;
+    }
+    exec_failed
 }
 
 /// The value of `--name VALUE` or `--name=VALUE` among `args`.
@@ -100,6 +131,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     tools::ensure_browser(&sh)?;
     tools::ensure_softhsm(&sh)?;
     let kubectl = tools::ensure_kubectl(&sh)?;
+    let bao = tools::ensure_bao(&sh)?.display().to_string();
     let postgres_bin = tools::ensure_postgres(&sh)?;
     sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
     sh.step(Step::new("clippy (host)").cargo([
@@ -133,7 +165,8 @@ fn test(extra: &[String]) -> Result<(), String> {
                 "meshdeck-e2e",
                 "--locked",
             ])
-            .env("MESHDECK_KUBECTL", kubectl.display().to_string()),
+            .env("MESHDECK_KUBECTL", kubectl.display().to_string())
+            .env("MESHDECK_BAO", bao.clone()),
     )?;
     sh.step(
         Step::new("wasm32 test of the shared ingress logic (node)")
@@ -168,14 +201,16 @@ fn test(extra: &[String]) -> Result<(), String> {
                     "api",
                     "--locked",
                 ])
-                .env("MESHDECK_TEST_DATABASE_URL", server.url.clone()),
+                .env("MESHDECK_TEST_DATABASE_URL", server.url.clone())
+                .env("MESHDECK_BAO", bao.clone()),
         )?;
     }
     build_spa(&sh)?;
     sh.step(
         Step::new("real-browser journeys")
             .cargo(["test", "-p", "meshdeck-e2e", "--locked"])
-            .env("MESHDECK_DIST", sh.root.join("dist").display().to_string()),
+            .env("MESHDECK_DIST", sh.root.join("dist").display().to_string())
+            .env("MESHDECK_BAO", bao),
     )?;
     eprintln!("\nxtask: all checks passed");
     Ok(())

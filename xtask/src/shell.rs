@@ -75,7 +75,8 @@ impl Shell {
         Ok(Self { root, path })
     }
 
-    fn command(&self, program: &str) -> Command {
+    /// A command in the workspace root with the tools' PATH.
+    pub fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new(program);
         cmd.current_dir(&self.root)
             .env("PATH", &self.path)

