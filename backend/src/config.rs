@@ -189,6 +189,23 @@ pub struct Config {
     /// `istio.io/mesh-root,istio.io/workload`.
     #[arg(long, env = "MESHDECK_CSR_SIGNERS", value_delimiter = ',')]
     pub csr_signers: Vec<String>,
+
+    /// Vault (or OpenBao) holding the PINs of istiod's HSM slots, e.g.
+    /// `https://vault.example.com:8200` (HSM mode, SPEC §2.2).
+    #[arg(long, env = "MESHDECK_VAULT_ADDR")]
+    pub vault_addr: Option<String>,
+
+    /// File whose first line is the Vault token the console uses.
+    #[arg(long, env = "MESHDECK_VAULT_TOKEN_FILE")]
+    pub vault_token_file: Option<PathBuf>,
+}
+
+/// Where the console reads and writes HSM slot credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VaultAccess {
+    pub addr: String,
+    /// Never printed.
+    pub token: String,
 }
 
 /// Where the mesh CA's token comes from.
@@ -216,6 +233,30 @@ impl Config {
             .collect::<Result<_, _>>()
             .map_err(|e| format!("--csr-signers: {e}"))?;
         Ok(CsrSettings { signers })
+    }
+
+    /// The Vault the console uses for HSM slots: both options or neither.
+    pub fn vault(&self) -> Result<Option<VaultAccess>, String> {
+        match (&self.vault_addr, &self.vault_token_file) {
+            (None, None) => Ok(None),
+            (Some(addr), Some(file)) => {
+                let text = std::fs::read_to_string(file).map_err(|e| {
+                    format!("--vault-token-file {}: cannot read it: {e}", file.display())
+                })?;
+                let token = text.lines().next().unwrap_or_default().trim().to_owned();
+                if token.is_empty() {
+                    return Err(format!(
+                        "--vault-token-file {}: the file is empty",
+                        file.display()
+                    ));
+                }
+                Ok(Some(VaultAccess {
+                    addr: addr.trim_end_matches('/').to_owned(),
+                    token,
+                }))
+            }
+            _ => Err("Vault needs both --vault-addr and --vault-token-file".into()),
+        }
     }
 
     /// The mesh CA's token: all three PKCS#11 options, or none (then the

@@ -12,6 +12,7 @@ pub mod config;
 pub mod csr;
 pub mod error;
 pub mod http;
+pub mod istiod_hsm;
 pub mod request_id;
 pub mod state;
 pub mod store;
@@ -156,6 +157,14 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let auth = config.auth_settings().map_err(ServeError::Config)?;
     let csr_settings = config.csr_settings().map_err(ServeError::Config)?;
     let ca = open_ca(config.ca_token().map_err(ServeError::Config)?).await?;
+    let vault_access = config.vault().map_err(ServeError::Config)?;
+    let vault = match &vault_access {
+        Some(access) => Some(
+            hsm::Vault::new(&access.addr, &access.token)
+                .map_err(|e| ServeError::Config(e.to_string()))?,
+        ),
+        None => None,
+    };
     // Kept alive for as long as the console serves.
     let sandbox_fleet = match (config.sandbox, &config.kubeconfig) {
         (true, None) => Some(start_sandbox_fleet(&config.state_dir).await?),
@@ -206,6 +215,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         AppState::with_fleet(settings, store, clock, fleet).with_csr_settings(csr_settings);
     if let Some(ca) = ca {
         state = state.with_ca(ca);
+    }
+    if let Some(vault) = vault {
+        tracing::info!(addr = vault.addr(), "HSM slot credentials in Vault");
+        state = state.with_vault(vault);
     }
     // Wave runs interrupted by the last shutdown carry on where they were.
     match cluster::migration::waves::resume_all(&state).await {

@@ -33,6 +33,8 @@ pub struct AppState {
     ca: Option<CertificateAuthority>,
     /// The signers the console manages (see [`AppState::with_csr_settings`]).
     csr: Arc<CsrSettings>,
+    /// Where HSM slot PINs live (see [`AppState::with_vault`]).
+    vault: Option<Arc<hsm::Vault>>,
 }
 
 struct Inner {
@@ -72,6 +74,7 @@ impl AppState {
             }),
             ca: None,
             csr: Arc::new(CsrSettings::default()),
+            vault: None,
         }
     }
 
@@ -89,6 +92,19 @@ impl AppState {
     pub fn with_csr_settings(mut self, settings: CsrSettings) -> Self {
         self.csr = Arc::new(settings);
         self
+    }
+
+    /// The same state reading HSM slot credentials from `vault`. Like
+    /// [`AppState::with_ca`], call it before the state is cloned.
+    #[must_use]
+    pub fn with_vault(mut self, vault: hsm::Vault) -> Self {
+        self.vault = Some(Arc::new(vault));
+        self
+    }
+
+    /// The Vault holding HSM slot credentials, if one is configured.
+    pub fn vault(&self) -> Option<&hsm::Vault> {
+        self.vault.as_deref()
     }
 
     /// The signers the console manages and their two-person rules.

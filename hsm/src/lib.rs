@@ -21,7 +21,7 @@ pub use credentials::HsmCredentials;
 pub use envelope::{ENVELOPE_KEYS, Envelope};
 pub use error::{HsmError, VaultError};
 pub use module::module;
-pub use slot::{Provisioned, SlotSession, provision_slot, with_slot};
+pub use slot::{Provisioned, SlotSession, provision_slot, slot_exists, with_slot};
 pub use vault::{KV_MOUNT, Vault};
 
 /// Debian's SoftHSM2 module, the embedded default.

@@ -109,6 +109,14 @@ fn login(session: &Session, label: &str, pin: &str) -> Result<(), HsmError> {
     }
 }
 
+/// Whether the HSM has an initialised slot labelled `label` (no login).
+/// Blocking.
+pub fn slot_exists(module_path: &Path, label: &str) -> Result<bool, HsmError> {
+    check_label(label)?;
+    let module = module(module_path)?;
+    Ok(find_slot(&module, label)?.0.is_some())
+}
+
 /// Whether [`provision_slot`] found the slot or initialised it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provisioned {

@@ -46,10 +46,12 @@ fn a_slot_is_initialised_once_and_then_only_opens_with_its_pin() {
     let module = module();
     let label = fresh_label();
     let credentials = HsmCredentials::generate();
+    assert!(!hsm::slot_exists(module, &label).unwrap());
     assert_eq!(
         provision_slot(module, &label, &credentials).unwrap(),
         Provisioned::Initialised
     );
+    assert!(hsm::slot_exists(module, &label).unwrap());
     assert_eq!(
         provision_slot(module, &label, &credentials).unwrap(),
         Provisioned::Existing

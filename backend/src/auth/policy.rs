@@ -15,7 +15,7 @@ use shared::Access;
 
 use super::guard::{self, Guard};
 use crate::http::{
-    accounts, audit, csr, fleet, ingress, mesh, meta, migration, session, waves, workloads,
+    accounts, audit, csr, fleet, hsm, ingress, mesh, meta, migration, session, waves, workloads,
 };
 use crate::state::AppState;
 
@@ -58,6 +58,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     "/api/clusters/{name}",  SignedIn,  "cluster.read",   || get(fleet::get_cluster)),
         e(M::GET,     "/api/clusters/{name}/namespaces/{namespace}", SignedIn, "namespace.read", || get(fleet::get_namespace)),
         e(M::GET,     "/api/clusters/{name}/install-context", SignedIn, "mesh.context.read", || get(mesh::get_install_context)),
+        e(M::POST,    "/api/clusters/{name}/hsm/check", Act(InstallMesh), "mesh.hsm.check", || post(hsm::check_hsm)),
+        e(M::POST,    "/api/clusters/{name}/hsm/slot",  Act(InstallMesh), "mesh.hsm.provision", || post(hsm::provision_hsm_slot)),
         e(M::POST,    "/api/mesh/plans",       Act(InstallMesh), "mesh.plan", || post(mesh::create_plan)),
         e(M::GET,     "/api/mesh/plans/{id}/export", SignedIn, "mesh.plan.export", || get(mesh::export_plan)),
         e(M::POST,    "/api/mesh/installs",    Act(InstallMesh), "mesh.install", || post(mesh::create_install)),

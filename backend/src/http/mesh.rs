@@ -40,6 +40,8 @@ pub async fn get_install_context(
         membership: inspect::membership(&client).await.map_err(on_cluster)?,
         admin: state.fleet().is_admin(&name),
         cluster: cluster.member.name,
+        vault_addr: state.vault().map(|v| v.addr().to_owned()),
+        hsm: None,
     }))
 }
 

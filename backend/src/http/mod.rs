@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod csr;
 pub mod fleet;
+pub mod hsm;
 pub mod ingress;
 pub mod json;
 pub mod mesh;

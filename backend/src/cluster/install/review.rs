@@ -5,7 +5,7 @@ use serde_json::Value;
 use shared::diff::{ChangeKind, DiffLine, ObjectDiff};
 use shared::fleet::Fleet;
 use shared::mesh::{
-    Content, Plan, PlanRequest, PlanReview, PlannedObject, PreflightInput, PreflightReport,
+    CaMode, Content, Plan, PlanRequest, PlanReview, PlannedObject, PreflightInput, PreflightReport,
 };
 
 use super::{StoredPlan, inspect};
@@ -29,7 +29,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
         });
     }
     let client = state.fleet().client(name)?;
-    let plan = Plan::build(&fleet, cluster, &request.settings).map_err(|problems| {
+    let mut plan = Plan::build(&fleet, cluster, &request.settings).map_err(|problems| {
         AppError::BadRequest(
             problems
                 .iter()
@@ -41,6 +41,24 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
     let on_cluster = |e| AppError::on_cluster(name, e);
     let services = inspect::service_ports(&client).await.map_err(on_cluster)?;
     let membership = inspect::membership(&client).await.map_err(on_cluster)?;
+    let hsm = match &request.settings.hsm {
+        Some(settings) if request.settings.ca == CaMode::Hsm => {
+            let root = match state.ca() {
+                Some(ca) => ca
+                    .root(&request.settings.mesh_id)
+                    .await
+                    .map_err(|e| AppError::Internal(format!("cannot read the mesh root: {e}")))?,
+                None => {
+                    return Err(AppError::Conflict(
+                        "HSM mode needs the mesh root: no PKCS#11 token is configured".into(),
+                    ));
+                }
+            };
+            plan.pin_mesh_root(&root.sha256_fingerprint.replace(':', "").to_lowercase());
+            Some(crate::istiod_hsm::check(state, settings).await)
+        }
+        _ => None,
+    };
     let preflight = PreflightReport::run(&PreflightInput {
         fleet: &fleet,
         cluster,
@@ -48,6 +66,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
         services: &services,
         admin: state.fleet().is_admin(name),
         membership: membership.as_deref(),
+        hsm: hsm.as_ref(),
     });
     let objects = diffs(&client, &fleet, &plan).await.map_err(on_cluster)?;
     let review = PlanReview {

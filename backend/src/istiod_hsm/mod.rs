@@ -1,0 +1,215 @@
+//! istiod's HSM slots as the console handles them (SPEC §2.2 mode 3, seed
+//! 004): checking that an install's slot opens with the PIN Vault holds
+//! and has the cluster's KEK, provisioning a slot (PINs into Vault first,
+//! then the slot and its KEK), and, in [`request`], istiod's encrypted
+//! CSR on a cluster and the answer written back.
+//!
+//! The console reaches the HSM through the PKCS#11 module of its own CA
+//! token and Vault through its own configuration; settings naming another
+//! Vault are refused rather than followed.
+
+pub mod request;
+
+use std::path::PathBuf;
+
+use hsm::{HsmCredentials, HsmError, Provisioned, Vault};
+use shared::ClusterName;
+use shared::mesh::{HsmReadiness, HsmSettings, HsmSlotProvisioned, HsmSlotRequest, SettingsField};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The module and Vault the console uses for slots.
+pub struct SlotAccess<'a> {
+    pub module: PathBuf,
+    pub vault: &'a Vault,
+    /// The label of the token holding the mesh roots: never a cluster's slot.
+    root_token: String,
+}
+
+impl<'a> SlotAccess<'a> {
+    /// What the console is configured with, or why it cannot handle slots.
+    pub fn of(state: &'a AppState) -> Result<Self, String> {
+        let ca = state.ca().ok_or(
+            "the console has no PKCS#11 module configured (--pkcs11-module): it cannot reach the HSM",
+        )?;
+        let vault = state.vault().ok_or(
+            "the console has no Vault configured (--vault-addr and --vault-token-file): it cannot read HSM PINs",
+        )?;
+        Ok(Self {
+            module: ca.token().module.clone(),
+            vault,
+            root_token: ca.token().token_label.clone(),
+        })
+    }
+
+    /// `settings` name the console's Vault and a slot other than the root's.
+    pub fn admits(&self, vault_addr: &str, slot_label: &str) -> Result<(), String> {
+        if vault_addr.trim_end_matches('/') != self.vault.addr() {
+            return Err(format!(
+                "istiod would read its PIN from Vault at {vault_addr}, but the console uses {}: the console can only check and provision slots in its own Vault",
+                self.vault.addr()
+            ));
+        }
+        if slot_label == self.root_token {
+            return Err(format!(
+                "slot {slot_label:?} is the token holding the mesh roots: give istiod a slot of its own"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The slot's PIN from Vault, then `work` in a session on the slot.
+    pub async fn with_slot<T: Send + 'static>(
+        &self,
+        slot_label: &str,
+        secret_path: &str,
+        work: impl FnOnce(&hsm::SlotSession<'_>) -> Result<T, HsmError> + Send + 'static,
+    ) -> Result<T, String> {
+        let credentials = self
+            .vault
+            .credentials(secret_path)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (module, label) = (self.module.clone(), slot_label.to_owned());
+        blocking(move || hsm::with_slot(&module, &label, &credentials.pin, work)).await
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, HsmError> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| format!("the HSM task stopped: {e}"))?
+        .map_err(|e| e.to_string())
+}
+
+/// Whether istiod could use `settings`: the console's Vault holds a PIN at
+/// the secret path, the slot opens with it, and it has the KEK.
+pub async fn check(state: &AppState, settings: &HsmSettings) -> HsmReadiness {
+    let mut kek_ids = Vec::new();
+    let problem = match settings.problems().first() {
+        Some(p) => Some(p.message.clone()),
+        None => match SlotAccess::of(state) {
+            Err(why) => Some(why),
+            Ok(access) => match access.admits(&settings.vault_addr, &settings.slot_label) {
+                Err(why) => Some(why),
+                Ok(()) => match access
+                    .with_slot(&settings.slot_label, &settings.secret_path, |slot| {
+                        slot.kek_ids()
+                    })
+                    .await
+                {
+                    Err(why) => Some(why),
+                    Ok(ids) => {
+                        let missing = !ids.contains(&settings.kek_id);
+                        kek_ids = ids;
+                        missing.then(|| {
+                            format!(
+                                "slot {:?} has no KEK {:?} (it has: {}): provision the slot to generate it",
+                                settings.slot_label,
+                                settings.kek_id,
+                                if kek_ids.is_empty() { "none".into() } else { kek_ids.join(", ") }
+                            )
+                        })
+                    }
+                },
+            },
+        },
+    };
+    HsmReadiness {
+        settings: settings.clone(),
+        problem,
+        kek_ids,
+    }
+}
+
+/// Provisions `cluster`'s slot as `request` names it. Idempotent: an
+/// existing slot must accept the PIN Vault holds (nothing is overwritten),
+/// an existing KEK is kept. New PINs are stored in Vault before the slot
+/// is initialised with them, so a failure never leaves a slot whose PIN
+/// nobody has.
+pub async fn provision(
+    state: &AppState,
+    cluster: &ClusterName,
+    request: &HsmSlotRequest,
+) -> Result<HsmSlotProvisioned, AppError> {
+    let access = SlotAccess::of(state).map_err(AppError::Conflict)?;
+    let kek_id = request
+        .kek_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map_or_else(hsm::new_kek_id, str::to_owned);
+    let settings = HsmSettings {
+        slot_label: request.slot_label.trim().to_owned(),
+        kek_id,
+        vault_addr: access.vault.addr().to_owned(),
+        secret_path: request.secret_path.trim().to_owned(),
+    };
+    let problems: Vec<String> = settings
+        .problems()
+        .into_iter()
+        .filter(|p| p.field != SettingsField::HsmVaultAddr)
+        .map(|p| p.message)
+        .collect();
+    if !problems.is_empty() {
+        return Err(AppError::BadRequest(problems.join("; ")));
+    }
+    access
+        .admits(&settings.vault_addr, &settings.slot_label)
+        .map_err(AppError::BadRequest)?;
+    let (module, label) = (access.module.clone(), settings.slot_label.clone());
+    let exists = blocking(move || hsm::slot_exists(&module, &label))
+        .await
+        .map_err(AppError::Internal)?;
+    let stored = access
+        .vault
+        .read_credentials(&settings.secret_path)
+        .await
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let (credentials, credentials_stored) = match stored {
+        Some(credentials) => (credentials, false),
+        None if exists => {
+            return Err(AppError::Conflict(format!(
+                "slot {:?} exists but Vault at {} has no PIN at secret/{}: store the slot's PIN there, or choose another slot label; nothing was changed",
+                settings.slot_label,
+                access.vault.addr(),
+                settings.secret_path
+            )));
+        }
+        None => {
+            let credentials = HsmCredentials::generate();
+            access
+                .vault
+                .write_credentials(&settings.secret_path, &credentials)
+                .await
+                .map_err(|e| AppError::Conflict(e.to_string()))?;
+            (credentials, true)
+        }
+    };
+    let (module, label) = (access.module.clone(), settings.slot_label.clone());
+    let provisioned = blocking(move || hsm::provision_slot(&module, &label, &credentials))
+        .await
+        .map_err(|why| {
+            AppError::Conflict(format!(
+                "{why} (the PIN Vault holds at secret/{}); nothing was changed",
+                settings.secret_path
+            ))
+        })?;
+    let kek = settings.kek_id.clone();
+    let kek_generated = access
+        .with_slot(&settings.slot_label, &settings.secret_path, move |slot| {
+            slot.ensure_kek(&kek)
+        })
+        .await
+        .map_err(AppError::Conflict)?;
+    Ok(HsmSlotProvisioned {
+        cluster: cluster.clone(),
+        settings,
+        slot_initialised: provisioned == Provisioned::Initialised,
+        credentials_stored,
+        kek_generated,
+    })
+}
