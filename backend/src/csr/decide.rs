@@ -6,7 +6,7 @@
 //! uploaded chain checked), verified, and written back, so a failed write
 //! can be retried.
 
-use shared::csr::{ApprovalRefused, ApprovalState, ApproveOutcome, CsrDecision};
+use shared::csr::{ApprovalRefused, ApprovalState, ApproveOutcome, CsrDecision, HSM_REQUEST_NAME};
 use tokio::sync::Mutex;
 
 use super::SignerRule;
@@ -20,7 +20,7 @@ use crate::state::AppState;
 
 /// One decision at a time in this console, so two officers approving at
 /// once both count and the request is signed once.
-static DECISIONS: Mutex<()> = Mutex::const_new(());
+pub(super) static DECISIONS: Mutex<()> = Mutex::const_new(());
 
 /// What a decision did, for its response and audit entry.
 #[derive(Debug, Clone)]
@@ -97,20 +97,20 @@ async fn review(state: &AppState, cluster: &str, name: &str) -> Result<Reviewed,
     })
 }
 
-fn refused(err: ApprovalRefused) -> AppError {
+pub(super) fn refused(err: ApprovalRefused) -> AppError {
     match err {
         ApprovalRefused::Requester { .. } => AppError::Forbidden(err.to_string()),
         ApprovalRefused::AlreadyApproved { .. } => AppError::Conflict(err.to_string()),
     }
 }
 
-fn ca(state: &AppState) -> Result<&CertificateAuthority, AppError> {
+pub(super) fn ca(state: &AppState) -> Result<&CertificateAuthority, AppError> {
     state.ca().ok_or_else(|| {
         AppError::Conflict("no PKCS#11 token is configured: the console cannot sign".into())
     })
 }
 
-fn ca_error(err: CaError) -> AppError {
+pub(super) fn ca_error(err: CaError) -> AppError {
     match err {
         CaError::Rejected(message) => AppError::BadRequest(message),
         CaError::ChainRejected(e) => AppError::BadRequest(format!(
@@ -127,6 +127,9 @@ pub async fn approve(
     name: &str,
     officer: &str,
 ) -> Result<Decided, AppError> {
+    if name == HSM_REQUEST_NAME {
+        return super::hsm::approve(state, cluster, officer).await;
+    }
     let _turn = DECISIONS.lock().await;
     let r = review(state, cluster, name).await?;
     let earlier = state.store().csr_approvals(cluster, &r.csr.uid).await?;
@@ -182,6 +185,9 @@ pub async fn upload_chain(
     officer: &str,
     chain_pem: &str,
 ) -> Result<Decided, AppError> {
+    if name == HSM_REQUEST_NAME {
+        return super::hsm::upload_chain(state, cluster, officer, chain_pem).await;
+    }
     let _turn = DECISIONS.lock().await;
     let r = review(state, cluster, name).await?;
     let earlier = state.store().csr_approvals(cluster, &r.csr.uid).await?;
@@ -249,6 +255,9 @@ pub async fn deny(
         return Err(AppError::BadRequest(
             "a denial needs a reason, recorded on the request and in the audit log".into(),
         ));
+    }
+    if name == HSM_REQUEST_NAME {
+        return super::hsm::deny(state, cluster, officer, reason).await;
     }
     let _turn = DECISIONS.lock().await;
     let csr = pending(state, cluster, name).await?;

@@ -7,6 +7,7 @@ use super::mesh::MemberMesh;
 use crate::ca::decode::{DecodedCsr, MalformedCsr, decode_csr};
 use crate::cluster::csr::{self as kube_csr, CsrState, KubeCsr};
 use crate::error::AppError;
+use crate::istiod_hsm::request;
 use crate::state::AppState;
 
 /// A request with its view completed from the Kubernetes object.
@@ -41,7 +42,17 @@ pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
                 continue;
             }
         };
-        if pending.is_empty() {
+        let hsm_request = match state.fleet().client(&name) {
+            Ok(client) => match request::pending(&client).await {
+                Ok(found) => found,
+                Err(e) => {
+                    out.unreadable.push(format!("{name}: {e}"));
+                    None
+                }
+            },
+            Err(_) => None,
+        };
+        if pending.is_empty() && hsm_request.is_none() {
             continue;
         }
         let mesh = match MemberMesh::of(state, &name).await {
@@ -53,6 +64,10 @@ pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
         };
         for csr in pending {
             out.items.push(item(state, &name, &mesh, csr).await?);
+        }
+        if let Some(request) = hsm_request {
+            out.items
+                .push(super::hsm::item(state, &name, &mesh, request).await?);
         }
     }
     out.items
@@ -101,6 +116,9 @@ async fn item(
 
 /// The request as PEM (for the offline ceremony), public.
 pub async fn request_pem(state: &AppState, cluster: &str, name: &str) -> Result<String, AppError> {
+    if name == shared::csr::HSM_REQUEST_NAME {
+        return super::hsm::request_pem(state, cluster).await;
+    }
     let csr = super::decide::pending(state, cluster, name).await?;
     let der = crate::ca::decode::request_der(&csr.request)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;

@@ -4,6 +4,7 @@
 //! upload a chain signed offline) that end in the cluster.
 
 mod decide;
+mod hsm;
 mod inbox;
 mod mesh;
 pub mod trust;

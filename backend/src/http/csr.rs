@@ -48,9 +48,12 @@ pub async fn get_csr_pem(
 }
 
 fn decision_detail(cluster: &str, name: &str) -> Detail {
-    Detail::new()
-        .cluster(cluster)
-        .target(format!("CertificateSigningRequest {name}"))
+    let target = if name == shared::csr::HSM_REQUEST_NAME {
+        "istiod's CA request (secret istio-system/istio-ca-cert-csr)".to_owned()
+    } else {
+        format!("CertificateSigningRequest {name}")
+    };
+    Detail::new().cluster(cluster).target(target)
 }
 
 fn with_outcome(mut detail: Detail, decided: &Decided) -> Detail {

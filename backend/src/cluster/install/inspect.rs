@@ -123,6 +123,91 @@ pub async fn istiod(client: &kube::Client, revision: &str) -> Result<IstiodState
     })
 }
 
+/// Where istiod in HSM mode stands with its CA certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HsmRequestState {
+    /// Secret `istio-ca-cert-csr` exists.
+    pub requested: bool,
+    /// Secret `istio-ca-cert` exists.
+    pub answered: bool,
+    /// Why there is no request yet: the unready containers' last log lines.
+    pub reason: Option<String>,
+}
+
+/// The request and answer secrets, and what istiod's unready containers
+/// last logged.
+pub async fn hsm_request(
+    client: &kube::Client,
+    revision: &str,
+) -> Result<HsmRequestState, ApplyError> {
+    use crate::istiod_hsm::request::{ANSWER_SECRET, REQUEST_SECRET};
+    use k8s_openapi::api::core::v1::Secret;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let exists = |name: &'static str| {
+        let secrets = secrets.clone();
+        async move {
+            secrets
+                .get_metadata_opt(name)
+                .await
+                .map(|s| s.is_some())
+                .map_err(|e| failed(&format!("reading secret {ISTIO_SYSTEM}/{name}"), e))
+        }
+    };
+    let requested = exists(REQUEST_SECRET).await?;
+    let answered = exists(ANSWER_SECRET).await?;
+    let reason = if requested || answered {
+        None
+    } else {
+        let pods_api: Api<Pod> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+        let selector = format!("app=istiod,{REV_LABEL}={revision}");
+        let pods = pods_api
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(|e| failed("listing istiod pods", e))?
+            .items;
+        Some(unready_containers(&pods_api, &pods).await)
+    };
+    Ok(HsmRequestState {
+        requested,
+        answered,
+        reason,
+    })
+}
+
+/// The last log line of each unready container of the first pod.
+async fn unready_containers(api: &Api<Pod>, pods: &[Pod]) -> String {
+    let Some(pod) = pods.first() else {
+        return "no istiod pod has been created yet".into();
+    };
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let unready: Vec<String> = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| !c.ready)
+        .map(|c| c.name)
+        .collect();
+    if unready.is_empty() {
+        return format!("pod {name} has not reported its containers yet");
+    }
+    let mut out = Vec::new();
+    for container in unready {
+        let params = LogParams {
+            container: Some(container.clone()),
+            tail_lines: Some(1),
+            ..LogParams::default()
+        };
+        let last = match api.logs(&name, &params).await {
+            Ok(log) if !log.trim().is_empty() => log.trim().to_owned(),
+            _ => "nothing logged".into(),
+        };
+        out.push(format!("{container}: {last}"));
+    }
+    format!("pod {name} is waiting: {}", out.join("; "))
+}
+
 fn pod_ready(pod: &Pod) -> bool {
     pod.status
         .as_ref()

@@ -7,7 +7,8 @@
 
 use shared::Outcome;
 use shared::mesh::{
-    Content, InstallPhase, InstallProgress, InstallRequest, InstallStep, Override, Plan, StepState,
+    CaMode, Content, InstallPhase, InstallProgress, InstallRequest, InstallStep, Override, Plan,
+    StepState,
 };
 use tokio::sync::watch;
 
@@ -23,6 +24,9 @@ enum Work {
     /// Applies the plan's object at this index.
     Apply(usize),
     WaitForIstiod,
+    /// HSM mode: istiod cannot be Ready before an officer signs its
+    /// request, so the install waits for the request instead.
+    WaitForCaRequest,
     Verify,
 }
 
@@ -97,6 +101,18 @@ pub async fn start(
 /// without a server), then verification.
 fn steps_of(plan: &Plan) -> (Vec<Work>, Vec<InstallStep>) {
     let istiod = plan.settings.revision.istiod();
+    let hsm = plan.settings.ca == CaMode::Hsm;
+    let (wait, wait_title) = if hsm {
+        (
+            Work::WaitForCaRequest,
+            format!("Wait for {istiod} to ask for its CA certificate (secret istio-ca-cert-csr)"),
+        )
+    } else {
+        (
+            Work::WaitForIstiod,
+            format!("Wait for {istiod} to become Ready"),
+        )
+    };
     let first_webhook = plan
         .objects
         .iter()
@@ -110,8 +126,8 @@ fn steps_of(plan: &Plan) -> (Vec<Work>, Vec<InstallStep>) {
     };
     for (i, object) in plan.objects.iter().enumerate() {
         if i == first_webhook {
-            work.push(Work::WaitForIstiod);
-            steps.push(pending(format!("Wait for {istiod} to become Ready")));
+            work.push(wait);
+            steps.push(pending(wait_title.clone()));
         }
         work.push(Work::Apply(i));
         steps.push(pending(match object.content {
@@ -120,8 +136,8 @@ fn steps_of(plan: &Plan) -> (Vec<Work>, Vec<InstallStep>) {
         }));
     }
     if first_webhook == plan.objects.len() {
-        work.push(Work::WaitForIstiod);
-        steps.push(pending(format!("Wait for {istiod} to become Ready")));
+        work.push(wait);
+        steps.push(pending(wait_title));
     }
     work.push(Work::Verify);
     steps.push(pending(format!(
@@ -194,6 +210,7 @@ impl Runner {
                 }
             }
             Work::WaitForIstiod => self.wait_for_istiod().await,
+            Work::WaitForCaRequest => self.wait_for_ca_request().await,
             Work::Verify => {
                 let revision = self.plan.settings.revision.as_str();
                 let (checked, offenders) = inspect::istiod_pod_revisions(&self.client, revision)
@@ -202,6 +219,17 @@ impl Runner {
                 let state = inspect::istiod(&self.client, revision)
                     .await
                     .map_err(on_cluster)?;
+                let waits_for_officer = self.plan.settings.ca == CaMode::Hsm
+                    && state.ready_pods == 0
+                    && inspect::hsm_request(&self.client, revision)
+                        .await
+                        .map_err(on_cluster)?
+                        .requested;
+                if checked > 0 && offenders.is_empty() && waits_for_officer {
+                    return Ok(format!(
+                        "{checked} pods labelled istio.io/rev={revision}, waiting for secret istio-ca-cert: their CSR is in the security officer's inbox"
+                    ));
+                }
                 if checked == 0 || !offenders.is_empty() || state.ready_pods == 0 {
                     return Err(format!(
                         "{cluster}: istiod-{revision} has {checked} pods, {} Ready; not labelled istio.io/rev={revision}: {}",
@@ -237,6 +265,35 @@ impl Runner {
                     "{cluster}: istiod-{revision} did not become Ready within {} s: {}",
                     self.timing.ready_timeout.as_secs(),
                     state.reason.unwrap_or_else(|| "no reason reported".into())
+                ));
+            }
+            tokio::time::sleep(self.timing.poll).await;
+        }
+    }
+
+    async fn wait_for_ca_request(&self) -> Result<String, String> {
+        let cluster = self.plan.cluster.as_str();
+        let revision = self.plan.settings.revision.as_str();
+        let deadline = tokio::time::Instant::now() + self.timing.ready_timeout;
+        loop {
+            let found = inspect::hsm_request(&self.client, revision)
+                .await
+                .map_err(|e| format!("{cluster}: {e}"))?;
+            if found.answered {
+                return Ok(
+                    "istiod's CA certificate was signed earlier (secret istio-ca-cert)".into(),
+                );
+            }
+            if found.requested {
+                return Ok(
+                    "istiod wrote its encrypted CSR (secret istio-ca-cert-csr): a security officer signs it in the Security inbox".into(),
+                );
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "{cluster}: istiod-{revision} wrote no CSR within {} s: {}",
+                    self.timing.ready_timeout.as_secs(),
+                    found.reason.unwrap_or_else(|| "no reason reported".into())
                 ));
             }
             tokio::time::sleep(self.timing.poll).await;
