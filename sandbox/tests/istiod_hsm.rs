@@ -186,6 +186,39 @@ fn istiod(rev: &str, slot: &Slot, secret_path: &str, root_sha256: &str) -> Deplo
     }))
 }
 
+/// `kubectl` (the one the kubectl tests use) against the fleet's cluster.
+async fn kubectl(fleet: &common::TestFleet, args: &[&str]) -> String {
+    let installed =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/tools/kubectl-venv/bin/kubectl");
+    let bin = std::env::var_os("MESHDECK_KUBECTL").map_or(installed, std::path::PathBuf::from);
+    let out = tokio::process::Command::new(&bin)
+        .arg("--kubeconfig")
+        .arg(&fleet.kubeconfig)
+        .args(["--context", "onprem-1"])
+        .args(args)
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The READY column `kubectl get pod` prints for the istiod pod of `rev`.
+async fn ready_column(fleet: &common::TestFleet, rev: &str) -> String {
+    let selector = format!("istio.io/rev={rev}");
+    let table = kubectl(
+        fleet,
+        &["get", "pod", "-n", NS, "-l", &selector, "--no-headers"],
+    )
+    .await;
+    let row = table.lines().next().unwrap_or_default();
+    row.split_whitespace().nth(1).unwrap_or_default().to_owned()
+}
+
 /// Each container's readiness by name.
 fn readiness(pod: &Pod) -> BTreeMap<String, bool> {
     pod.status
@@ -318,7 +351,7 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
     let path = format!("asm-{}/hsm", slot.label);
     store_pin(&path, &slot.credentials).await;
     let pki = pki();
-    let (_fleet, client) = fleet("istiod-hsm-ok", Some(hsm_access())).await;
+    let (fleet, client) = fleet("istiod-hsm-ok", Some(hsm_access())).await;
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), NS);
     let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NS);
@@ -333,6 +366,7 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
 
     // 2/3: the sidecars are ready, discovery waits for its certificate.
     let pod = pod_with(&pods, rev, &ready_map(false, true, true)).await;
+    assert_eq!(ready_column(&fleet, rev).await, "2/3");
     let ready = condition(&pod, "Ready").unwrap();
     assert_eq!(ready.status, "False");
     let containers_ready = condition(&pod, "ContainersReady").unwrap();
@@ -354,7 +388,8 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
     ] {
         assert!(plugin.contains(line), "{line:?} not in:\n{plugin}");
     }
-    let vault_log = log_of(&pods, &pod, "vault-client").await;
+    let pod_name = pod.metadata.name.clone().unwrap();
+    let vault_log = kubectl(&fleet, &["logs", "-n", NS, &pod_name, "-c", "vault-client"]).await;
     assert!(vault_log.contains(&path), "{vault_log}");
     assert!(!vault_log.contains(&slot.credentials.pin), "{vault_log}");
 
@@ -422,6 +457,36 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
         .unwrap();
     assert_eq!(readiness(&still), ready_map(false, true, true));
 
+    // A request deleted while istiod waits is made again, for the same key.
+    secrets
+        .delete("istio-ca-cert-csr", &DeleteParams::default())
+        .await
+        .unwrap();
+    let remade = eventually!("the request made again", {
+        secrets.get_opt("istio-ca-cert-csr").await.unwrap()
+    });
+    let envelope = Envelope::from_secret_data(&secret_bytes(&remade)).unwrap();
+    let remade_pem = hsm::with_slot(module(), &slot.label, &slot.credentials.pin, |s| {
+        s.decrypt(&envelope)
+    })
+    .unwrap();
+    let remade =
+        CertificateSigningRequestParams::from_pem(std::str::from_utf8(&remade_pem).unwrap())
+            .unwrap();
+    let first = CertificateSigningRequestParams::from_pem(&csr_pem).unwrap();
+    assert_eq!(
+        rcgen::PublicKeyData::der_bytes(&remade.public_key),
+        rcgen::PublicKeyData::der_bytes(&first.public_key)
+    );
+    eventually!("the second request in the discovery log", {
+        let discovery = log_of(&pods, &pod, "discovery").await;
+        let wrote = discovery
+            .matches("Wrote the CA certificate request")
+            .count();
+        assert!(wrote <= 2, "{discovery}");
+        (wrote == 2).then_some(())
+    });
+
     // A chain signed for the request: 3/3, and the chain in the log.
     let request = CertificateSigningRequestParams::from_pem(&csr_pem).unwrap();
     let signed = request.signed_by(&pki.middle).unwrap();
@@ -432,6 +497,7 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
     .await;
     let pod = pod_with(&pods, rev, &ready_map(true, true, true)).await;
     assert_eq!(condition(&pod, "Ready").unwrap().status, "True");
+    assert_eq!(ready_column(&fleet, rev).await, "3/3");
     let discovery = log_with(&pods, &pod, "discovery", "marking server ready").await;
     let loaded = discovery.split("info\tpkica\tCA cert:\n").nth(1).unwrap();
     let expected = format!(

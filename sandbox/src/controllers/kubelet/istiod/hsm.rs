@@ -141,14 +141,12 @@ impl HsmIstiods {
             })
             .map(str::to_owned)
             .collect();
-        if let Some(kept) = self
-            .pods
+        // A pod found running after a sandbox restart was never started
+        // here: its progress is kept from now on all the same.
+        self.pods
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get_mut(uid)
-        {
-            *kept = state;
-        }
+            .insert(uid.to_owned(), state);
         unready
     }
 
@@ -181,6 +179,14 @@ impl HsmIstiods {
             Ok(key) => key,
             Err(why) => return problem(cluster, pod, state, DISCOVERY, format!("pkica\t{why}")),
         };
+        // A request deleted while istiod waits is made again.
+        if cluster
+            .store
+            .get("secrets", NAMESPACE, CSR_SECRET)
+            .is_none()
+        {
+            state.request_written = false;
+        }
         if !state.request_written {
             if let Err(why) = request(cluster, pod, revision, &key, pin).await {
                 return problem(cluster, pod, state, DISCOVERY, format!("pkica\t{why}"));
