@@ -614,6 +614,12 @@ async fn without_credentials_or_vault_access_the_vault_client_stays_unready() {
             .unwrap()
             .is_none()
     );
+    // Retrying does not rewrite an unchanged status.
+    let name = pod.metadata.name.clone().unwrap();
+    let before = pods.get(&name).await.unwrap().metadata.resource_version;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = pods.get(&name).await.unwrap().metadata.resource_version;
+    assert_eq!(before, after);
 
     // A sandbox without HSM access: no Vault either.
     let (_fleet, client) = fleet("istiod-hsm-offline", None).await;
