@@ -134,15 +134,15 @@ async fn open_ca(token: CaToken) -> Result<Option<CertificateAuthority>, ServeEr
 /// two files, exactly as it knows real clusters.
 async fn start_sandbox_fleet(
     state_dir: &std::path::Path,
+    hsm: Option<sandbox::SandboxHsm>,
 ) -> Result<(sandbox::Fleet, std::path::PathBuf), ServeError> {
     let dir = state_dir.join("sandbox");
     let scenario = sandbox::scenario::Scenario::default_fleet();
-    let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
-        scenario,
-        Some(dir.clone()),
-    ))
-    .await
-    .map_err(ServeError::Sandbox)?;
+    let mut options = sandbox::FleetOptions::from_scenario(scenario, Some(dir.clone()));
+    options.hsm = hsm;
+    let fleet = sandbox::Fleet::start(options)
+        .await
+        .map_err(ServeError::Sandbox)?;
     let kubeconfig = dir.join("kubeconfig");
     fleet
         .write_kubeconfig(&kubeconfig)
@@ -167,7 +167,18 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     };
     // Kept alive for as long as the console serves.
     let sandbox_fleet = match (config.sandbox, &config.kubeconfig) {
-        (true, None) => Some(start_sandbox_fleet(&config.state_dir).await?),
+        (true, None) => {
+            // The simulated clusters reach the same HSM and Vault as the
+            // console, as real clusters reach the site's.
+            let hsm = match (&ca, &vault_access) {
+                (Some(ca), Some(access)) => Some(sandbox::SandboxHsm {
+                    pkcs11_module: ca.token().module.clone(),
+                    vault_token: access.token.clone(),
+                }),
+                _ => None,
+            };
+            Some(start_sandbox_fleet(&config.state_dir, hsm).await?)
+        }
         _ => None,
     };
     let store = Store::open_configured(config.database_url.as_deref(), &config.state_dir).await?;

@@ -15,6 +15,7 @@ mod csrf;
 mod fleet;
 mod forwarded;
 mod hsm;
+mod hsm_flow;
 mod ingress;
 mod matrix;
 mod mesh;

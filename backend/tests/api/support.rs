@@ -195,6 +195,23 @@ impl TestConsole {
         Self::watching(fleet, &kubeconfig, None).await
     }
 
+    /// Like [`TestConsole::with_sandbox`], the clusters reaching the test
+    /// SoftHSM2 and Vault with `vault_token` (HSM mode's istiod).
+    pub async fn with_sandbox_hsm(vault_token: String) -> Self {
+        let mut options = sandbox::FleetOptions::from_scenario(
+            sandbox::scenario::Scenario::default_fleet(),
+            None,
+        );
+        options.hsm = Some(sandbox::SandboxHsm {
+            pkcs11_module: hsm::SOFTHSM2_MODULE.into(),
+            vault_token,
+        });
+        let fleet = sandbox::Fleet::start(options).await.unwrap();
+        let kubeconfig = temp_dir("kubeconfig").join("kubeconfig");
+        fleet.write_kubeconfig(&kubeconfig).unwrap();
+        Self::watching(fleet, &kubeconfig, None).await
+    }
+
     /// A console watching the members of `kubeconfig` (and `description`).
     pub async fn watching(
         fleet: sandbox::Fleet,
