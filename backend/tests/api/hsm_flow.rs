@@ -351,3 +351,79 @@ async fn a_denied_or_undecryptable_request_changes_nothing_on_the_cluster() {
             .contains("the request names a revision we did not plan")
     );
 }
+
+#[tokio::test]
+async fn two_officers_answer_istiod_with_a_chain_signed_offline() {
+    let (console, operator, officer) = console().await;
+    let console = console.reconfigured(|state| {
+        state.with_csr_settings(backend::csr::CsrSettings {
+            signers: vec!["istio.io/mesh-root=2".parse().unwrap()],
+        })
+    });
+    let sam = console.signed_in("sam", Role::SecurityOfficer, false).await;
+    install_in_hsm_mode(&console, &operator).await;
+    let item = hsm_item(&console, &officer).await;
+    assert_eq!(item.required_approvals, 2);
+
+    let first = post(
+        &console,
+        &officer,
+        &decision(CLUSTER, "approve"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let first: ApproveOutcome = serde_json::from_value(body_json(first).await).unwrap();
+    assert!(
+        matches!(first, ApproveOutcome::Pending { required: 2, .. }),
+        "{first:?}"
+    );
+    let again = post(
+        &console,
+        &officer,
+        &decision(CLUSTER, "approve"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::CONFLICT,
+        "one officer counts once"
+    );
+    assert!(answer_secret(&console).await.is_none());
+
+    // The second officer signs offline (here: with the mesh root, outside
+    // the approve path) and uploads the chain.
+    let pem = console
+        .get_as(
+            &format!("/api/csrs/{CLUSTER}/{HSM_REQUEST_NAME}"),
+            Some(&sam),
+        )
+        .await;
+    let pem = body_bytes(pem).await;
+    let decoded = backend::ca::decode::decode_csr(&pem).unwrap();
+    let mesh = settings(&console, &operator, CLUSTER, CaMode::Hsm)
+        .await
+        .mesh_id;
+    let signed = console
+        .state
+        .ca()
+        .unwrap()
+        .sign_csr(&mesh, &decoded, None)
+        .await
+        .unwrap();
+    let uploaded = post(
+        &console,
+        &sam,
+        &decision(CLUSTER, "chain"),
+        serde_json::json!({"chain_pem": signed.chain_pem}),
+    )
+    .await;
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let outcome: ApproveOutcome = serde_json::from_value(body_json(uploaded).await).unwrap();
+    let ApproveOutcome::Issued(issued) = outcome else {
+        panic!("the second officer completes the rule: {outcome:?}");
+    };
+    assert_eq!(issued.approvers, ["olivia", "sam"]);
+    assert!(answer_secret(&console).await.is_some());
+}
