@@ -2,6 +2,7 @@
 //! plug-in `cacerts`, Mesh CA with the fleet Membership), and their
 //! discovery logs saying which.
 
+use base64::Engine;
 use serde_json::Value;
 
 use super::harness::Kubectl;
@@ -112,19 +113,19 @@ async fn istiod_is_ready_only_with_a_usable_ca_and_logs_which() {
     let (pod, log) = istiod_pod(&k, "gke-asia-2", "plugin", "is not a usable plug-in CA").await;
     assert!(!ready(&pod), "{pod:#}");
     assert!(log.contains("missing cert-chain.pem"), "{log}");
-    asia.ok(&["delete", "secret", "cacerts", "-n", "istio-system"])
-        .await;
+    // Fixed in one update: a delete and a create would let a retry in
+    // between find no cacerts at all and pick the self-signed CA.
+    let chain = base64::engine::general_purpose::STANDARD.encode(format!("{CERT}{CERT}"));
     asia.ok(&[
-        "create",
+        "patch",
         "secret",
-        "generic",
         "cacerts",
         "-n",
         "istio-system",
-        &format!("--from-literal=ca-cert.pem={CERT}"),
-        &format!("--from-literal=ca-key.pem={KEY}"),
-        &format!("--from-literal=root-cert.pem={CERT}"),
-        &format!("--from-literal=cert-chain.pem={CERT}{CERT}"),
+        "--type",
+        "merge",
+        "-p",
+        &format!(r#"{{"data":{{"cert-chain.pem":"{chain}"}}}}"#),
     ])
     .await;
     let (_, log) = istiod_pod(&k, "gke-asia-2", "plugin", "marking server ready").await;
