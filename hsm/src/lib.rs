@@ -15,6 +15,7 @@ mod envelope;
 mod error;
 mod module;
 mod slot;
+pub mod softhsm;
 mod vault;
 
 pub use credentials::HsmCredentials;

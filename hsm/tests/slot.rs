@@ -8,25 +8,10 @@
 
 use std::path::Path;
 
-use hsm::{HsmCredentials, HsmError, Provisioned, SOFTHSM2_MODULE, provision_slot, with_slot};
+use hsm::{HsmCredentials, HsmError, Provisioned, provision_slot, with_slot};
 
-/// Makes sure SoftHSM2's configuration exists (the backend's tests create
-/// the same file when they run first).
 fn module() -> &'static Path {
-    let conf = std::env::var_os("SOFTHSM2_CONF").expect("run through cargo: it sets SOFTHSM2_CONF");
-    let conf = std::path::absolute(conf).unwrap();
-    let tokens = conf.parent().unwrap().join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    if !conf.is_file() {
-        let text = format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n",
-            tokens.display()
-        );
-        let partial = conf.with_extension(format!("partial-{}", std::process::id()));
-        std::fs::write(&partial, text).unwrap();
-        std::fs::rename(&partial, &conf).unwrap();
-    }
-    Path::new(SOFTHSM2_MODULE)
+    hsm::softhsm::module_from_env().unwrap()
 }
 
 fn fresh_label() -> String {

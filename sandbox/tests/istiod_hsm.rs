@@ -32,7 +32,7 @@ use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 
-use hsm::{Envelope, HsmCredentials, SOFTHSM2_MODULE, Vault, dev_vault::DevVault};
+use hsm::{Envelope, HsmCredentials, Vault, dev_vault::DevVault};
 
 const NS: &str = "istio-system";
 const TRUST_DOMAIN: &str = "proj-1234.svc.id.goog";
@@ -55,23 +55,8 @@ fn typed<T: DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).unwrap()
 }
 
-/// SoftHSM2's configuration under the workspace's target dir (cargo sets
-/// `SOFTHSM2_CONF`), created when no test made it yet.
 fn module() -> &'static Path {
-    let conf = std::env::var_os("SOFTHSM2_CONF").expect("run through cargo: it sets SOFTHSM2_CONF");
-    let conf = std::path::absolute(conf).unwrap();
-    let tokens = conf.parent().unwrap().join("tokens");
-    std::fs::create_dir_all(&tokens).unwrap();
-    if !conf.is_file() {
-        let text = format!(
-            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n",
-            tokens.display()
-        );
-        let partial = conf.with_extension(format!("partial-{}", std::process::id()));
-        std::fs::write(&partial, text).unwrap();
-        std::fs::rename(&partial, &conf).unwrap();
-    }
-    Path::new(SOFTHSM2_MODULE)
+    hsm::softhsm::module_from_env().unwrap()
 }
 
 /// A slot as the console provisions it: credentials and KEK.

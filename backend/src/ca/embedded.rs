@@ -105,19 +105,7 @@ pub fn ensure_token(conf: &Path, label: &str) -> Result<TokenConfig, CaError> {
     let lock = File::create(&lock_path).map_err(io("create", &lock_path))?;
     lock.lock().map_err(io("lock", &lock_path))?;
 
-    let text = format!(
-        "# meshdeck's embedded PKCS#11 token (SoftHSM2)\n\
-         directories.tokendir = {}\n\
-         objectstore.backend = file\n\
-         log.level = ERROR\n\
-         slots.removable = false\n",
-        tokens.display()
-    );
-    if std::fs::read_to_string(conf).ok().as_deref() != Some(text.as_str()) {
-        let partial = dir.join("softhsm2.conf.partial");
-        std::fs::write(&partial, &text).map_err(io("write", &partial))?;
-        std::fs::rename(&partial, conf).map_err(io("write", conf))?;
-    }
+    hsm::softhsm::ensure_conf(conf).map_err(io("write", conf))?;
 
     let config = TokenConfig {
         module: PathBuf::from(SOFTHSM2_MODULE),

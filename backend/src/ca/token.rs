@@ -5,11 +5,10 @@
 //! it.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
-use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::context::Pkcs11;
 use cryptoki::error::{Error as Pkcs11Error, RvError};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{
@@ -22,26 +21,11 @@ use sha2::{Digest, Sha256};
 use super::ecdsa::{P256_PARAMS, der_signature, unwrap_ec_point};
 use super::{CaError, TokenConfig};
 
-/// Modules by path. A module is initialised once per process and never
-/// finalised: `C_Finalize` would end every other session on it.
-static MODULES: LazyLock<Mutex<HashMap<PathBuf, Pkcs11>>> = LazyLock::new(Mutex::default);
-
 fn load_module(path: &Path) -> Result<Pkcs11, CaError> {
-    let mut modules = MODULES.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(module) = modules.get(path) {
-        return Ok(module.clone());
-    }
-    let failed = |source| CaError::Module {
-        module: path.to_owned(),
-        source,
-    };
-    let module = Pkcs11::new(path).map_err(failed)?;
-    match module.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
-        Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
-        Err(source) => return Err(failed(source)),
-    }
-    modules.insert(path.to_owned(), module.clone());
-    Ok(module)
+    hsm::module(path).map_err(|e| match e {
+        hsm::HsmError::Module { module, source } => CaError::Module { module, source },
+        other => CaError::Embedded(other.to_string()),
+    })
 }
 
 /// One token, logged in as its user.

@@ -85,6 +85,13 @@ impl ApplyError {
     }
 }
 
+/// Maps a kube error about `title` (e.g. `secret istio-system/cacerts`):
+/// the cluster's refusal, or that it did not answer.
+pub fn kube_failure(title: impl Into<String>) -> impl FnOnce(kube::Error) -> ApplyError {
+    let title = title.into();
+    move |err| ApplyError::from_kube(&title, err)
+}
+
 /// The dynamic API for `object`'s kind, in its namespace when namespaced.
 pub async fn api_for(
     client: &kube::Client,

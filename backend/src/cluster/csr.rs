@@ -3,6 +3,7 @@
 //! writes of a decision: a condition through `/approval` (Approved or
 //! Denied) and, once signed, `status.certificate` through `/status`.
 
+use super::apply::kube_failure as failed;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::certificates::v1::{
     CertificateSigningRequest, CertificateSigningRequestCondition,
@@ -76,17 +77,6 @@ impl KubeCsr {
     }
 }
 
-fn failed(what: String) -> impl FnOnce(kube::Error) -> ApplyError {
-    move |e| match e {
-        kube::Error::Api(status) => ApplyError::Refused {
-            title: what,
-            status: status.code,
-            message: status.message,
-        },
-        other => ApplyError::Unreachable(other.to_string()),
-    }
-}
-
 /// The requests on the member for any of `signers`.
 pub async fn list_managed(
     client: &kube::Client,
@@ -96,7 +86,7 @@ pub async fn list_managed(
     let list = api
         .list(&ListParams::default())
         .await
-        .map_err(failed("list CertificateSigningRequests".into()))?;
+        .map_err(failed("list CertificateSigningRequests"))?;
     Ok(list
         .items
         .into_iter()

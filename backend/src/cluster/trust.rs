@@ -3,6 +3,7 @@
 //! `istio-ca-cert`, the trust domain and aliases of its mesh
 //! configuration, and which CA mode istiod runs in.
 
+use super::apply::kube_failure as failed;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use kube::api::{Api, ListParams};
@@ -21,18 +22,6 @@ pub struct TrustMaterial {
     pub trust_domain: Option<String>,
     pub trust_domain_aliases: Vec<String>,
     pub ca_mode: Option<CaMode>,
-}
-
-fn failed(what: &str) -> impl FnOnce(kube::Error) -> ApplyError {
-    let what = what.to_owned();
-    move |e| match e {
-        kube::Error::Api(status) => ApplyError::Refused {
-            title: what,
-            status: status.code,
-            message: status.message,
-        },
-        other => ApplyError::Unreachable(other.to_string()),
-    }
 }
 
 fn text(secret: &Secret, key: &str) -> Option<String> {

@@ -5,6 +5,7 @@
 //! `istio-ca-cert` holding the signed chain, or a denial recorded on the
 //! request secret.
 
+use crate::cluster::apply::kube_failure as failed;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -50,17 +51,6 @@ pub struct HsmRequest {
     pub data: BTreeMap<String, Vec<u8>>,
     /// istiod's slot, or why it cannot be found.
     pub slot: Result<IstiodSlot, String>,
-}
-
-fn failed(what: String) -> impl FnOnce(kube::Error) -> ApplyError {
-    move |e| match e {
-        kube::Error::Api(status) => ApplyError::Refused {
-            title: what,
-            status: status.code,
-            message: status.message,
-        },
-        other => ApplyError::Unreachable(other.to_string()),
-    }
 }
 
 /// The request on the cluster if one waits: it exists, no answer was
