@@ -70,6 +70,11 @@ impl Vault {
                 }))
             }
             Err(ClientError::APIError { code: 404, .. }) => Ok(None),
+            // A soft-deleted latest version answers 404 with its metadata,
+            // which the client reports as a raw server response.
+            Err(ClientError::RestClientError {
+                source: rustify::errors::ClientError::ServerResponseError { code: 404, .. },
+            }) => Ok(None),
             Err(e) => Err(self.failed("read", path, &e)),
         }
     }

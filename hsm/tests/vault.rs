@@ -32,6 +32,17 @@ async fn credentials_are_written_read_and_missing_ones_are_named() {
         vault.credentials("secret/asm-t1/hsm").await.unwrap(),
         credentials
     );
+
+    // A soft-deleted secret (`bao kv delete`) holds no PIN either.
+    let bao = hsm::dev_vault::bao_binary().unwrap();
+    let deleted = std::process::Command::new(bao)
+        .args(["kv", "delete", "secret/asm-t1/hsm"])
+        .env("BAO_ADDR", &server.addr)
+        .env("BAO_TOKEN", &server.root_token)
+        .output()
+        .unwrap();
+    assert!(deleted.status.success(), "{deleted:?}");
+    assert!(vault.read_credentials("asm-t1/hsm").await.unwrap().is_none());
 }
 
 #[tokio::test]
