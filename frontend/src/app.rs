@@ -56,6 +56,11 @@ fn Navigation() -> impl IntoView {
 #[component]
 fn CsrBadge() -> impl IntoView {
     let count = LocalResource::new(crate::api::csr::count);
+    if let Ok(handle) =
+        set_interval_with_handle(move || count.refetch(), crate::pages::security::REFRESH)
+    {
+        on_cleanup(move || handle.clear());
+    }
     move || {
         count
             .get()

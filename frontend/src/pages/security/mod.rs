@@ -14,6 +14,10 @@ use trust::TrustTable;
 use super::section::role_actions;
 use crate::session::Auth;
 
+/// How often the inbox (and the navigation's badge) are fetched again
+/// while shown.
+pub(crate) const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let auth = Auth::get();
