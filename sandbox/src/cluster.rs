@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde_json::Value;
 
 use crate::faults::{FaultSet, Faults};
+use crate::hsm_access::SandboxHsm;
 use crate::resources::{Registry, ResourceType};
 use crate::scenario::ClusterProfile;
 use crate::store::Store;
@@ -25,6 +26,8 @@ pub struct Cluster {
     /// Bumped to end every open watch, as a dropped connection would.
     watch_epoch: tokio::sync::watch::Sender<u64>,
     faults: Arc<Faults>,
+    /// Its access to the HSM and Vault (istiod's HSM mode), if any.
+    hsm: RwLock<Option<Arc<SandboxHsm>>>,
 }
 
 impl Cluster {
@@ -39,6 +42,7 @@ impl Cluster {
             profile: RwLock::default(),
             watch_epoch: tokio::sync::watch::Sender::new(0),
             faults: Arc::default(),
+            hsm: RwLock::default(),
         });
         cluster.refresh_custom_resources();
         cluster
@@ -102,6 +106,15 @@ impl Cluster {
 
     pub fn set_profile(&self, profile: ClusterProfile) {
         *self.profile.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(profile);
+    }
+
+    /// The HSM and Vault this cluster's pods can reach, if any.
+    pub fn hsm(&self) -> Option<Arc<SandboxHsm>> {
+        self.hsm.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_hsm(&self, hsm: SandboxHsm) {
+        *self.hsm.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(hsm));
     }
 
     /// A receiver that changes when [`Cluster::drop_watches`] is called.

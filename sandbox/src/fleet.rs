@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::admin;
 use crate::cluster::Cluster;
 use crate::controllers::Timing;
+use crate::hsm_access::SandboxHsm;
 use crate::ingress::{self, Hub, HubError};
 use crate::kubeconfig;
 use crate::ops::{self, WriteOptions};
@@ -49,6 +50,9 @@ pub struct FleetOptions {
     /// A generated fleet ([`crate::scale`]): its clusters are seeded from
     /// the spec on first start, instead of from a scenario.
     pub scale: Option<ScaleSpec>,
+    /// The clusters' access to the HSM and Vault for istiod's HSM mode;
+    /// without it an HSM istiod's `vault-client` cannot read its PIN.
+    pub hsm: Option<SandboxHsm>,
 }
 
 impl FleetOptions {
@@ -60,6 +64,7 @@ impl FleetOptions {
             scenario: None,
             admin: None,
             scale: None,
+            hsm: None,
         }
     }
 
@@ -72,6 +77,7 @@ impl FleetOptions {
             scenario: Some(scenario),
             admin: None,
             scale: None,
+            hsm: None,
         }
     }
 }
@@ -165,6 +171,9 @@ impl Fleet {
             }
             if let Some(profile) = options.scale.and_then(|s| s.profile(name)) {
                 cluster.set_profile(profile);
+            }
+            if let Some(hsm) = &options.hsm {
+                cluster.set_hsm(hsm.clone());
             }
             seed(&cluster).await;
             if fresh && options.scale.is_some() {

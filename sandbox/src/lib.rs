@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod controllers;
 pub mod faults;
 pub mod fleet;
+pub mod hsm_access;
 pub mod ingress;
 pub mod kubeconfig;
 pub mod ops;
@@ -22,3 +23,4 @@ pub mod tls;
 
 pub use cluster::Cluster;
 pub use fleet::{Fleet, FleetOptions, Member};
+pub use hsm_access::SandboxHsm;

@@ -94,26 +94,32 @@ pub async fn read(client: &kube::Client) -> Result<TrustMaterial, ApplyError> {
     Ok(found)
 }
 
-/// Mesh CA when an istiod names Google's CA; `None` without istiod.
+/// Mesh CA when an istiod names Google's CA, HSM when one runs in HSM
+/// mode; `None` otherwise.
 async fn istiod_ca_mode(client: &kube::Client) -> Result<Option<CaMode>, ApplyError> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let list = deployments
         .list(&ListParams::default().labels("app=istiod"))
         .await
         .map_err(failed("istiod Deployments"))?;
-    let google = list.items.iter().any(|d| {
-        d.spec
-            .template
-            .spec
-            .iter()
-            .flat_map(|s| &s.containers)
-            .flat_map(|c| c.env.iter().flatten())
-            .any(|e| e.name == "CA_PROVIDER" && e.value.as_deref() == Some("GoogleCA"))
-    });
-    Ok(match (list.items.is_empty(), google) {
-        (true, _) => None,
-        (false, true) => Some(CaMode::MeshCa),
-        // istiod's self-signed CA: no plug-in certificates, no HSM.
-        (false, false) => None,
+    let names = |var: &str, value: &str| {
+        list.items.iter().any(|d| {
+            d.spec
+                .template
+                .spec
+                .iter()
+                .flat_map(|s| &s.containers)
+                .flat_map(|c| c.env.iter().flatten())
+                .any(|e| e.name == var && e.value.as_deref() == Some(value))
+        })
+    };
+    Ok(if names("CA_PROVIDER", "GoogleCA") {
+        Some(CaMode::MeshCa)
+    } else if names("EXTERNAL_CA", "ISTIOD_RA_HSM") {
+        // Waiting for its chain: the mode is known before the certificates.
+        Some(CaMode::Hsm)
+    } else {
+        // istiod's self-signed CA (or none): no plug-in certificates.
+        None
     })
 }

@@ -14,6 +14,7 @@ mod csr;
 mod csrf;
 mod fleet;
 mod forwarded;
+mod hsm;
 mod ingress;
 mod matrix;
 mod mesh;

@@ -20,11 +20,11 @@ use shared::{ErrorCode, Role};
 
 use crate::support::{Session, TestConsole, api_error, body_bytes, body_json, json_request};
 
-const WAIT: Duration = Duration::from_secs(60);
-const REASON: &str = "port names are fixed by the app team next sprint; demo cluster";
+pub(crate) const WAIT: Duration = Duration::from_secs(60);
+pub(crate) const REASON: &str = "port names are fixed by the app team next sprint; demo cluster";
 
 /// A console on the default sandbox fleet once every member has synced.
-async fn console() -> (TestConsole, Session) {
+pub(crate) async fn console() -> (TestConsole, Session) {
     let console = TestConsole::with_sandbox().await;
     let operator = console.signed_in("operator", Role::Operator, false).await;
     let deadline = Instant::now() + WAIT;
@@ -39,13 +39,13 @@ async fn console() -> (TestConsole, Session) {
     (console, operator)
 }
 
-async fn fleet(console: &TestConsole, session: &Session) -> Fleet {
+pub(crate) async fn fleet(console: &TestConsole, session: &Session) -> Fleet {
     let response = console.get_as("/api/fleet", Some(session)).await;
     assert_eq!(response.status(), StatusCode::OK);
     serde_json::from_value(body_json(response).await).unwrap()
 }
 
-async fn settings(
+pub(crate) async fn settings(
     console: &TestConsole,
     session: &Session,
     cluster: &str,
@@ -58,7 +58,7 @@ async fn settings(
     s
 }
 
-async fn post(
+pub(crate) async fn post(
     console: &TestConsole,
     session: &Session,
     path: &str,
@@ -69,7 +69,7 @@ async fn post(
         .await
 }
 
-async fn review(
+pub(crate) async fn review(
     console: &TestConsole,
     session: &Session,
     cluster: &str,
@@ -86,7 +86,7 @@ async fn review(
     serde_json::from_value(body_json(response).await).unwrap()
 }
 
-async fn install(
+pub(crate) async fn install(
     console: &TestConsole,
     session: &Session,
     plan: &str,
@@ -104,7 +104,11 @@ async fn install(
 }
 
 /// Polls the run until it is no longer running.
-async fn finished(console: &TestConsole, session: &Session, run: &str) -> InstallProgress {
+pub(crate) async fn finished(
+    console: &TestConsole,
+    session: &Session,
+    run: &str,
+) -> InstallProgress {
     let deadline = Instant::now() + WAIT;
     loop {
         let response = console
@@ -120,7 +124,7 @@ async fn finished(console: &TestConsole, session: &Session, run: &str) -> Instal
     }
 }
 
-fn client(console: &TestConsole, cluster: &str) -> kube::Client {
+pub(crate) fn client(console: &TestConsole, cluster: &str) -> kube::Client {
     console.state.fleet().client(cluster).unwrap()
 }
 
@@ -388,6 +392,7 @@ async fn the_plan_exports_as_an_istio_operator_file_and_the_context_feeds_browse
         services: &context.services,
         admin: context.admin,
         membership: context.membership.as_deref(),
+        hsm: context.hsm.as_ref(),
     });
     assert_eq!(local, plan.preflight);
 }

@@ -8,10 +8,17 @@
 //! - else secret `istio-system/cacerts`: plug-in certificates, which must be
 //!   exactly `ca-cert.pem`, `ca-key.pem`, `root-cert.pem`, `cert-chain.pem`
 //!   (PEM); a malformed secret keeps the pod unready;
-//! - else istiod's self-signed CA.
+//! - else istiod's self-signed CA;
+//! - except in HSM mode (a `hsm-plugin` container), where each container
+//!   becomes ready on its own and istiod asks for its CA certificate
+//!   ([`hsm`]).
 //!
 //! An unready pod is examined again on every retry (a crash-looping istiod
 //! reads its inputs again), so fixing the cause makes it Ready.
+
+mod chain;
+mod csr;
+mod hsm;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -59,13 +66,21 @@ struct State {
     ready_logged: bool,
 }
 
-/// What the kubelets remember about each istiod pod (by uid).
+/// What the kubelets remember about each istiod pod (by uid), and the
+/// HSM-mode istiods' progress and keys.
 #[derive(Debug, Default)]
-pub struct Istiods(Mutex<HashMap<String, State>>);
+pub struct Istiods {
+    pods: Mutex<HashMap<String, State>>,
+    hsm: hsm::HsmIstiods,
+}
 
 impl Istiods {
     pub fn forget(&self, uid: &str) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(uid);
+        self.pods
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(uid);
+        self.hsm.forget(uid);
     }
 
     /// The discovery container started: it logs its revision and picks
@@ -106,19 +121,41 @@ impl Istiods {
                 "initializing Istiod DNS certificates host: {service}.{NAMESPACE}.svc, custom host: "
             ),
         );
-        self.0
+        self.pods
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(util::uid(pod).to_owned(), State::default());
-        self.decide(cluster, pod);
+        if hsm::is_hsm(pod) {
+            self.hsm.started(util::uid(pod));
+        } else {
+            self.decide(cluster, pod);
+        }
     }
 
-    /// Whether the readiness probe passes now.
-    pub fn ready(&self, cluster: &Cluster, pod: &Value) -> bool {
-        if !self.decide(cluster, pod) {
-            return false;
+    /// The containers whose readiness probe fails now (none: the pod is
+    /// ready). Outside HSM mode the CA decides for all of them at once.
+    pub async fn unready(&self, cluster: &Cluster, pod: &Value) -> Vec<String> {
+        let unready = if hsm::is_hsm(pod) {
+            self.hsm.unready(cluster, pod).await
+        } else if self.decide(cluster, pod) {
+            Vec::new()
+        } else {
+            pod["spec"]["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["name"].as_str().map(str::to_owned))
+                .collect()
+        };
+        if unready.is_empty() {
+            self.mark_ready(cluster, pod);
         }
-        let mut states = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        unready
+    }
+
+    /// Logs, once, that the server is ready.
+    fn mark_ready(&self, cluster: &Cluster, pod: &Value) {
+        let mut states = self.pods.lock().unwrap_or_else(|e| e.into_inner());
         let state = states.entry(util::uid(pod).to_owned()).or_default();
         if !state.ready_logged {
             state.ready_logged = true;
@@ -129,13 +166,12 @@ impl Istiods {
                 "All caches have been synced up in 1.042s, marking server ready",
             );
         }
-        true
     }
 
     /// Picks the CA unless already picked, logging it or what prevents it;
     /// true once picked.
     fn decide(&self, cluster: &Cluster, pod: &Value) -> bool {
-        let mut states = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut states = self.pods.lock().unwrap_or_else(|e| e.into_inner());
         let state = states.entry(util::uid(pod).to_owned()).or_default();
         if state.ca.is_some() {
             return true;

@@ -4,7 +4,8 @@
 //! node reports; a deleted pod's containers are stopped (Killing). Images
 //! the node may not read leave their containers in `ErrImagePull` /
 //! `ImagePullBackOff` until a retry succeeds ([`pull`]); istiod pods become
-//! Ready only once their CA configuration is usable ([`istiod`]).
+//! Ready only once their CA configuration is usable ([`istiod`]), in HSM
+//! mode container by container.
 
 mod istiod;
 mod pull;
@@ -131,8 +132,12 @@ impl Reconciler for Kubelet {
             if let Some(left) = self.wait(&pod, self.timing.ready) {
                 return Some(left);
             }
-            if istiod::is_istiod(&pod) && !self.istiods.ready(cluster, &pod) {
-                return Some(self.timing.pull_backoff);
+            if istiod::is_istiod(&pod) {
+                let unready = self.istiods.unready(cluster, &pod).await;
+                if !unready.is_empty() {
+                    status::ready_except(cluster, &pod, &unready).await;
+                    return Some(self.timing.pull_backoff);
+                }
             }
             status::ready(cluster, &pod).await;
         }

@@ -77,17 +77,31 @@ pub(super) fn waiting(container: &Value, reason: &str, message: Option<&str>) ->
 
 /// Readiness probes pass: every container and the pod become Ready.
 pub(super) async fn ready(cluster: &Cluster, pod: &Value) {
+    ready_except(cluster, pod, &[]).await;
+}
+
+/// Readiness probes pass for every container but `unready`: the pod is
+/// Ready only when that is none of them.
+pub(super) async fn ready_except(cluster: &Cluster, pod: &Value, unready: &[String]) {
     let mut status = pod["status"].clone();
     for c in status["containerStatuses"]
         .as_array_mut()
         .into_iter()
         .flatten()
     {
-        c["ready"] = json!(true);
+        let name = c["name"].as_str().unwrap_or_default();
+        c["ready"] = json!(!unready.iter().any(|u| u == name));
     }
     let mut conditions = conditions_of(&status);
-    set(&mut conditions, "Ready", true, None);
-    set(&mut conditions, "ContainersReady", true, None);
+    if unready.is_empty() {
+        set(&mut conditions, "Ready", true, None);
+        set(&mut conditions, "ContainersReady", true, None);
+    } else {
+        let message = format!("containers with unready status: [{}]", unready.join(" "));
+        let why = Some(("ContainersNotReady", message.as_str()));
+        set(&mut conditions, "Ready", false, why);
+        set(&mut conditions, "ContainersReady", false, why);
+    }
     status["conditions"] = json!(order(conditions));
     write(cluster, pod, status).await;
 }

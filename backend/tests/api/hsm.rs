@@ -1,0 +1,252 @@
+//! HSM mode through the API (SPEC §2.2 mode 3, seed 004) against a real
+//! OpenBao dev server and the test SoftHSM2: provisioning a cluster's slot
+//! (PINs into Vault, slot, KEK), the checks preflight relies on, and every
+//! way Vault and the HSM can disagree — each a clear error that changes
+//! nothing.
+
+use axum::http::StatusCode;
+use hsm::HsmCredentials;
+use hsm::dev_vault::DevVault;
+use shared::Role;
+use shared::mesh::{CaMode, Check, HsmReadiness, HsmSettings, HsmSlotProvisioned, Verdict};
+
+use crate::mesh::{console, post, review, settings};
+use crate::support::{Session, TestConsole, api_error, body_json};
+
+/// A slot label no earlier run used: the token files persist under
+/// target/softhsm while each run's Vault is new.
+pub(crate) fn fresh_slot() -> String {
+    format!(
+        "asm-t{}",
+        &backend::auth::secrets::random_token()[..10].to_lowercase()
+    )
+}
+
+pub(crate) fn vault() -> hsm::Vault {
+    let dev = DevVault::shared();
+    hsm::Vault::new(&dev.addr, &dev.root_token).unwrap()
+}
+
+/// A console on the sandbox fleet with the dev Vault configured.
+pub(crate) async fn hsm_console() -> (TestConsole, Session) {
+    let (console, operator) = console().await;
+    let console = console.reconfigured(|state| state.with_vault(vault()));
+    (console, operator)
+}
+
+async fn provision(
+    console: &TestConsole,
+    session: &Session,
+    cluster: &str,
+    slot: &str,
+) -> axum::response::Response {
+    post(
+        console,
+        session,
+        &format!("/api/clusters/{cluster}/hsm/slot"),
+        serde_json::json!({"slot_label": slot, "secret_path": format!("{slot}/hsm")}),
+    )
+    .await
+}
+
+pub(crate) async fn provisioned(
+    console: &TestConsole,
+    session: &Session,
+    cluster: &str,
+    slot: &str,
+) -> HsmSlotProvisioned {
+    let response = provision(console, session, cluster, slot).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    serde_json::from_value(body_json(response).await).unwrap()
+}
+
+async fn check(console: &TestConsole, session: &Session, settings: &HsmSettings) -> HsmReadiness {
+    let response = post(
+        console,
+        session,
+        "/api/clusters/onprem-vmware-1/hsm/check",
+        serde_json::to_value(settings).unwrap(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    serde_json::from_value(body_json(response).await).unwrap()
+}
+
+#[tokio::test]
+async fn provisioning_stores_the_pins_in_vault_makes_the_slot_and_kek_and_is_idempotent() {
+    let (console, operator) = hsm_console().await;
+    let slot = fresh_slot();
+    let first = provisioned(&console, &operator, "onprem-vmware-1", &slot).await;
+    assert!(first.slot_initialised && first.credentials_stored && first.kek_generated);
+    assert_eq!(first.settings.vault_addr, DevVault::shared().addr);
+    assert_eq!(first.settings.secret_path, format!("{slot}/hsm"));
+    assert_eq!(
+        first.settings.kek_id.len(),
+        36,
+        "a UUID the operator can see"
+    );
+
+    // The PIN lives in Vault and never in a response or the audit log.
+    let credentials = vault()
+        .credentials(&first.settings.secret_path)
+        .await
+        .unwrap();
+    let again = provision(&console, &operator, "onprem-vmware-1", &slot).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let text = String::from_utf8(crate::support::body_bytes(again).await).unwrap();
+    assert!(!text.contains(&credentials.pin));
+    let again: HsmSlotProvisioned = serde_json::from_str(&text).unwrap();
+    assert!(!again.slot_initialised && !again.credentials_stored);
+    assert!(
+        again.kek_generated,
+        "no KEK id was given, so a new one was made"
+    );
+    let keep = post(
+        &console,
+        &operator,
+        "/api/clusters/onprem-vmware-1/hsm/slot",
+        serde_json::json!({"slot_label": slot, "secret_path": format!("{slot}/hsm"), "kek_id": first.settings.kek_id}),
+    )
+    .await;
+    let keep: HsmSlotProvisioned = serde_json::from_value(body_json(keep).await).unwrap();
+    assert!(!keep.kek_generated, "the named KEK is kept");
+
+    let ready = check(&console, &operator, &first.settings).await;
+    assert_eq!(ready.problem, None);
+    assert!(ready.kek_ids.contains(&first.settings.kek_id));
+    let audit = console.audit(&operator, "action=mesh.hsm.provision").await;
+    assert_eq!(audit.entries.len(), 3);
+    let entries = serde_json::to_string(&audit.entries).unwrap();
+    assert!(entries.contains(&first.settings.kek_id));
+    assert!(!entries.contains(&credentials.pin));
+}
+
+#[tokio::test]
+async fn a_pin_that_vault_does_not_have_is_refused_everywhere_and_changes_nothing() {
+    let (console, operator) = hsm_console().await;
+    let slot = fresh_slot();
+    let done = provisioned(&console, &operator, "onprem-vmware-1", &slot).await;
+    let path = done.settings.secret_path.clone();
+    let right = vault().credentials(&path).await.unwrap();
+
+    // Vault's PIN no longer opens the slot.
+    vault()
+        .write_credentials(
+            &path,
+            &HsmCredentials {
+                pin: "not-the-slot-pin".into(),
+                so_pin: None,
+            },
+        )
+        .await
+        .unwrap();
+    let checked = check(&console, &operator, &done.settings).await;
+    assert_eq!(
+        checked.problem.as_deref(),
+        Some(format!("the HSM rejected the PIN for slot {slot:?}").as_str())
+    );
+    let refused = provision(&console, &operator, "onprem-vmware-1", &slot).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let message = api_error(refused).await.message;
+    assert!(message.contains("rejected the PIN"), "{message}");
+    assert!(message.contains("nothing was changed"), "{message}");
+
+    // Preflight refuses an install with it, and no override sets that aside.
+    let mut s = settings(&console, &operator, "onprem-vmware-1", CaMode::Hsm).await;
+    s.hsm = Some(done.settings.clone());
+    let plan = review(&console, &operator, "onprem-vmware-1", &s).await;
+    let ca = plan.preflight.result(Check::CaMode).unwrap();
+    assert_eq!(ca.verdict, Verdict::Fail);
+    assert!(!ca.overridable);
+    assert!(ca.evidence[0].contains("rejected the PIN"), "{ca:?}");
+    assert!(plan.blocked.is_some());
+
+    // Vault without any PIN at the path: the slot exists, so nothing is
+    // made up; with the right PIN back, all is well again.
+    let empty_path = format!("{slot}/elsewhere");
+    let missing = post(
+        &console,
+        &operator,
+        "/api/clusters/onprem-vmware-1/hsm/slot",
+        serde_json::json!({"slot_label": slot, "secret_path": empty_path}),
+    )
+    .await;
+    assert_eq!(missing.status(), StatusCode::CONFLICT);
+    let message = api_error(missing).await.message;
+    assert!(message.contains("has no PIN at secret/"), "{message}");
+    assert!(
+        vault()
+            .read_credentials(&empty_path)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut elsewhere = done.settings.clone();
+    elsewhere.secret_path = empty_path.clone();
+    let checked = check(&console, &operator, &elsewhere).await;
+    assert!(
+        checked
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains(&format!("has no HSM PIN at secret/{empty_path}"))),
+        "{checked:?}"
+    );
+    vault().write_credentials(&path, &right).await.unwrap();
+    assert_eq!(
+        check(&console, &operator, &done.settings).await.problem,
+        None
+    );
+}
+
+#[tokio::test]
+async fn settings_naming_another_vault_or_the_root_token_are_refused() {
+    let (console, operator) = hsm_console().await;
+    let slot = fresh_slot();
+    let done = provisioned(&console, &operator, "onprem-vmware-1", &slot).await;
+    let mut other = done.settings.clone();
+    other.vault_addr = "https://vault.elsewhere.example:8200".into();
+    let checked = check(&console, &operator, &other).await;
+    assert!(
+        checked.problem.as_deref().is_some_and(
+            |p| p.contains("the console can only check and provision slots in its own Vault")
+        ),
+        "{checked:?}"
+    );
+    let root = console.state.ca().unwrap().token().token_label.clone();
+    let refused = provision(&console, &operator, "onprem-vmware-1", &root).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        api_error(refused)
+            .await
+            .message
+            .contains("holding the mesh roots")
+    );
+    let unknown = provision(&console, &operator, "no-such-cluster", &slot).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn only_operators_provision_slots() {
+    let (console, _) = hsm_console().await;
+    let manager = console.signed_in("manager", Role::Manager, false).await;
+    let officer = console
+        .signed_in("officer", Role::SecurityOfficer, false)
+        .await;
+    for session in [&manager, &officer] {
+        let response = provision(&console, session, "onprem-vmware-1", &fresh_slot()).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+}
+
+#[tokio::test]
+async fn without_a_vault_the_console_says_so() {
+    let (console, operator) = console().await;
+    let response = provision(&console, &operator, "onprem-vmware-1", &fresh_slot()).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(
+        api_error(response)
+            .await
+            .message
+            .contains("no Vault configured")
+    );
+}
