@@ -88,6 +88,16 @@ const steps = [
     await page.locator(`${wizard} .hsm-readiness[data-state="ready"]`).waitFor({ timeout: 20000 });
     await screenshot(page, 'hsm-provisioned');
   }],
+  ['a secret path where Vault has no PIN is found by the check, and fixed', async (page) => {
+    await input(page, 'hsm_secret_path').fill(`asm-e2e-${RUN}/elsewhere`);
+    const problem = page.locator(`${wizard} .hsm-readiness[data-state="problem"]`);
+    await problem.waitFor({ timeout: 20000 });
+    const said = await problem.textContent();
+    expect(said.includes('no HSM PIN') && said.includes(`asm-e2e-${RUN}/elsewhere`), `check says ${JSON.stringify(said)}`);
+    expect(Number(await page.locator(`${wizard} .preflight-now`).getAttribute('data-fail')) >= 2, 'preflight now fails the CA mode too');
+    await input(page, 'hsm_secret_path').fill(SECRET_PATH);
+    await page.locator(`${wizard} .hsm-readiness[data-state="ready"]`).waitFor({ timeout: 20000 });
+  }],
   ['preflight: the CA check passes on the checked slot; the port name needs an override', async (page) => {
     await page.getByRole('button', { name: 'Next: preflight' }).click();
     await stepIs(page, 'preflight');
