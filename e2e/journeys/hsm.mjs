@@ -169,6 +169,8 @@ const steps = [
     const said = await done.textContent();
     expect(said.includes('Signed istio-system.istio-ca-cert-csr') && said.includes(CLUSTER) && said.includes('serial'), `notice ${JSON.stringify(said)}`);
     await card.waitFor({ state: 'detached', timeout: 20000 });
+    // The inbox's change refreshes the badge at once, not at its next poll.
+    await page.locator('nav.sections .csr-badge').waitFor({ state: 'detached', timeout: 4000 });
     await screenshot(page, 'hsm-approved');
   }],
   ['kubectl: secret istio-ca-cert holds the chain and istiod becomes 3/3 Ready', async () => {

@@ -12,7 +12,7 @@ use shared::ApiError;
 use shared::csr::{ApproveOutcome, CsrInbox, CsrSource, InboxItem, SubjectAltName};
 use shared::time::format_utc;
 
-use super::REFRESH;
+use super::{CsrsChanged, REFRESH};
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
@@ -244,6 +244,8 @@ struct LiveInbox {
     list: RwSignal<Option<CsrInbox>>,
     error: RwSignal<Option<ApiError>>,
     asked: StoredValue<u64>,
+    /// The badge's trigger, taken from the context while there is one.
+    changed: Option<CsrsChanged>,
 }
 
 impl LiveInbox {
@@ -252,6 +254,7 @@ impl LiveInbox {
             list: RwSignal::new(None),
             error: RwSignal::new(None),
             asked: StoredValue::new(0),
+            changed: use_context::<CsrsChanged>(),
         };
         live.refresh();
         if let Ok(handle) = set_interval_with_handle(move || live.refresh(), REFRESH) {
@@ -273,7 +276,16 @@ impl LiveInbox {
                     self.error.set(None);
                     // Unchanged lists notify nobody, so cards stay as they are.
                     if self.list.with_untracked(|l| l.as_ref() != Some(&list)) {
+                        let before = self
+                            .list
+                            .with_untracked(|l| l.as_ref().map(|l| l.items.len()));
+                        let now = list.items.len();
                         self.list.set(Some(list));
+                        if before.is_some_and(|n| n != now)
+                            && let Some(changed) = self.changed
+                        {
+                            changed.bump();
+                        }
                     }
                 }
                 Err(error) => self.error.set(Some(error)),

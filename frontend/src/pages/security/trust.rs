@@ -1,5 +1,6 @@
 //! The trust inventory: each member's root fingerprint, intermediate and
-//! expiries, trust domains and CA mode, with expiry warnings.
+//! expiries, trust domains and CA mode, with expiry warnings; fetched
+//! again while shown, so a signed chain shows up.
 
 use leptos::prelude::*;
 use shared::csr::ClusterTrust;
@@ -39,6 +40,9 @@ fn row(c: ClusterTrust) -> impl IntoView {
 #[component]
 pub fn TrustTable() -> impl IntoView {
     let trust = LocalResource::new(api::csr::trust);
+    if let Ok(handle) = set_interval_with_handle(move || trust.refetch(), super::REFRESH) {
+        on_cleanup(move || handle.clear());
+    }
     view! {
         <h2>"Trust inventory"</h2>
         <Transition fallback=|| view! { <Loading what="the trust inventory"/> }>
