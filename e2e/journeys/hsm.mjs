@@ -5,8 +5,9 @@
 // KEK id appears, preflight's CA check passes on the console's check of
 // the slot, the plan is applied and the run ends with istiod waiting for
 // the officer. The security officer finds istiod's HSM request in the live
-// inbox (decoded: SPIFFE id, CA:TRUE), types a reason that survives the
-// inbox's refresh, approves without downloading anything; the request
+// inbox (decoded: SPIFFE id, CA:TRUE), sees why it cannot be decrypted
+// while Vault lacks the PIN, types a reason that survives the inbox's
+// refresh, approves without downloading anything; the request
 // leaves the inbox, and kubectl sees secret istio-ca-cert and istiod 3/3.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -23,6 +24,10 @@ const REASON = 'blue/bar keeps its port name until the app team renames it next 
 const KUBECTL = process.env.KUBECTL;
 const KUBECONFIG = process.env.KUBECONFIG;
 const WORK = mkdtempSync(join(tmpdir(), 'meshdeck-hsm-'));
+// The dev Vault, for the test to take the slot's PIN away and give it back
+// (the browser never sees this token or the PIN).
+const VAULT_ADDR = process.env.VAULT_ADDR;
+const VAULT_TOKEN = process.env.VAULT_TOKEN;
 
 const wizard = '[data-testid="install-wizard"]';
 const input = (page, name) => page.locator(`${wizard} input[name="${name}"]`);
@@ -36,6 +41,18 @@ function kubectl(...args) {
     encoding: 'utf8',
     timeout: 30000,
   });
+}
+
+/// The KV v2 secret at `path` under mount `secret` (`kind` data or
+/// metadata): `GET` returns its data.
+async function vault(method, kind, path, data) {
+  const response = await fetch(`${VAULT_ADDR}/v1/secret/${kind}/${path}`, {
+    method,
+    headers: { 'X-Vault-Token': VAULT_TOKEN, 'content-type': 'application/json' },
+    body: data === undefined ? undefined : JSON.stringify({ data }),
+  });
+  if (!response.ok) throw new Error(`Vault ${method} ${path}: HTTP ${response.status}`);
+  return response.status === 204 ? null : response.json();
 }
 
 async function stepIs(page, step) {
@@ -151,6 +168,24 @@ const steps = [
     await badge.waitFor();
     expect(Number(await badge.textContent()) >= 1, `badge ${await badge.textContent()}`);
     await screenshot(page, 'hsm-inbox');
+  }],
+  ['while Vault has no PIN for the slot, the request says so on its cluster and cannot be approved', async (page) => {
+    const saved = (await vault('GET', 'data', SECRET_PATH)).data.data;
+    // Every version and the metadata: as if the secret was never written.
+    await vault('DELETE', 'metadata', SECRET_PATH);
+    const card = page.locator(hsmCard);
+    const problem = card.locator('.csr-problem');
+    try {
+      await problem.waitFor({ timeout: 15000 });
+      const said = await problem.textContent();
+      expect(said.includes('no HSM PIN') && said.includes(SECRET_PATH) && said.includes(CLUSTER), `problem ${JSON.stringify(said)}`);
+      expect(await card.getByRole('button', { name: 'Approve and sign' }).isDisabled(), 'an undecryptable request cannot be approved');
+      await screenshot(page, 'hsm-inbox-no-pin');
+    } finally {
+      await vault('POST', 'data', SECRET_PATH, saved);
+    }
+    await problem.waitFor({ state: 'detached', timeout: 15000 });
+    expect(!(await card.getByRole('button', { name: 'Approve and sign' }).isDisabled()), 'approvable again once Vault has the PIN');
   }],
   ['a reason typed on the request survives the inbox\'s refresh', async (page) => {
     const reason = page.locator(`${hsmCard} input[name="deny-reason"]`);

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use e2e::{Console, workspace_root};
+use hsm::dev_vault::DevVault;
 use sandbox::scenario::Scenario;
 use serde_json::Value;
 use shared::Section;
@@ -195,17 +196,21 @@ fn canary_migration() {
 /// istiod CA key in the HSM (slot provisioned from the wizard, KEK id shown,
 /// preflight's CA check passing on the console's check of the slot), the
 /// run ending with istiod waiting for the officer; the security officer
-/// approves istiod's decrypted request in the inbox, and kubectl sees
+/// sees why the request cannot be decrypted while Vault lacks the slot's
+/// PIN, approves it once decrypted, and kubectl sees
 /// secret istio-ca-cert and istiod 3/3 Ready.
 #[test]
 fn hsm_ceremony() {
     let kubectl = kubectl_binary();
     let console = Console::start_with_hsm();
+    let vault = DevVault::shared();
     console
         .run_journey(
             "hsm",
             &[
                 ("ACCOUNTS", console.accounts_json()),
+                ("VAULT_ADDR", vault.addr.clone()),
+                ("VAULT_TOKEN", vault.root_token.clone()),
                 ("KUBECTL", kubectl.display().to_string()),
                 ("KUBECONFIG", console.kubeconfig.display().to_string()),
             ],
