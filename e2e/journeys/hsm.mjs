@@ -105,13 +105,22 @@ const steps = [
     await page.locator(`${wizard} .hsm-readiness[data-state="ready"]`).waitFor({ timeout: 20000 });
     await screenshot(page, 'hsm-provisioned');
   }],
-  ['a secret path where Vault has no PIN is found by the check, and fixed', async (page) => {
+  ['a secret path where Vault has no PIN is found by the check, refused by provisioning, and fixed', async (page) => {
     await input(page, 'hsm_secret_path').fill(`asm-e2e-${RUN}/elsewhere`);
     const problem = page.locator(`${wizard} .hsm-readiness[data-state="problem"]`);
     await problem.waitFor({ timeout: 20000 });
     const said = await problem.textContent();
     expect(said.includes('no HSM PIN') && said.includes(`asm-e2e-${RUN}/elsewhere`), `check says ${JSON.stringify(said)}`);
     expect(Number(await page.locator(`${wizard} .preflight-now`).getAttribute('data-fail')) >= 2, 'preflight now fails the CA mode too');
+    // The slot exists with the PIN kept at the other path: provisioning it
+    // again for this path is refused where the operator clicked.
+    await page.getByRole('button', { name: 'Provision HSM slot' }).click();
+    const refused = page.locator(`${wizard} .hsm-provision .error-view`);
+    await refused.waitFor({ timeout: 20000 });
+    const why = await refused.textContent();
+    expect(why.includes(SLOT) && why.includes(CLUSTER), `refusal ${JSON.stringify(why)}`);
+    expect(await page.locator(`${wizard} .hsm-provisioned`).count() === 0, 'the earlier outcome is replaced by the refusal');
+    expect(await input(page, 'hsm_kek_id').inputValue() === kekId, 'the KEK id stays');
     await input(page, 'hsm_secret_path').fill(SECRET_PATH);
     await page.locator(`${wizard} .hsm-readiness[data-state="ready"]`).waitFor({ timeout: 20000 });
   }],
@@ -223,4 +232,5 @@ const steps = [
   }],
 ];
 
-await journey('hsm', steps);
+// 409: provisioning refused on purpose (the slot's PIN is elsewhere).
+await journey('hsm', steps, { expectedStatuses: [409] });
