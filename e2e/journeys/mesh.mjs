@@ -68,11 +68,19 @@ const steps = [
     expect(values.name === CLUSTER && values.network === `${CLUSTER}-net`, shown);
     expect(values.aliases.split('\n').every((a) => a.endsWith('.svc.id.goog')) && values.aliases.includes('project-a.svc.id.goog'), shown);
   }],
-  ['HSM is shown, disabled, with what it needs', async (page) => {
+  ['HSM is selectable and brings its four fields; another CA mode puts them away', async (page) => {
     const hsm = page.locator(`${wizard} .choice[data-ca="hsm"]`);
-    expect(await hsm.locator('input').isDisabled(), 'the HSM option is disabled');
-    const text = await hsm.textContent();
-    expect(text.includes('not available yet') && text.includes('CSR signing ceremony'), `HSM says ${JSON.stringify(text)}`);
+    expect(!(await hsm.locator('input').isDisabled()), 'the HSM option is enabled');
+    await hsm.locator('input').check();
+    const fields = page.locator(`${wizard} [data-testid="hsm-settings"]`);
+    await fields.waitFor();
+    expect(await input(page, 'hsm_slot_label').inputValue() === `asm-${CLUSTER}`, 'the slot label follows the cluster');
+    expect(await input(page, 'hsm_secret_path').inputValue() === `asm-${CLUSTER}/hsm`, 'the secret path follows the cluster');
+    const kek = await field(page, 'hsm_kek_id').locator('.field-problem').textContent();
+    expect(kek.includes('no KEK id yet'), `KEK problem ${JSON.stringify(kek)}`);
+    expect(await page.getByRole('button', { name: 'Next: preflight' }).isDisabled(), 'HSM without a KEK cannot go on');
+    await page.locator(`${wizard} .choice[data-ca="mesh_ca"] input`).check();
+    await fields.waitFor({ state: 'detached' });
   }],
   ['a bad value shows its problem on its field and blocks the next step', async (page) => {
     const network = input(page, 'network');

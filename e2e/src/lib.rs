@@ -19,6 +19,7 @@ use backend::clock::Clock;
 use backend::cluster::{FleetService, Registry, WatchTiming};
 use backend::store::Store;
 use backend::{AppState, Settings};
+use hsm::dev_vault::DevVault;
 use sandbox::scenario::Scenario;
 use shared::Account;
 
@@ -61,13 +62,24 @@ impl Console {
     /// Starts the backend on the embedded (sandbox) fleet with the built SPA
     /// and a fresh database.
     pub fn start() -> Self {
-        Self::start_with(AuthSettings::default(), Scenario::default_fleet())
+        Self::start_with(AuthSettings::default(), Scenario::default_fleet(), None)
+    }
+
+    /// As [`Console::start`], for HSM mode (seed 004): the console keeps
+    /// slot PINs in a dev Vault, and the sandbox's istiods reach SoftHSM2
+    /// and that Vault as the HSM and Vault of their network.
+    pub fn start_with_hsm() -> Self {
+        Self::start_with(
+            AuthSettings::default(),
+            Scenario::default_fleet(),
+            Some(DevVault::shared()),
+        )
     }
 
     /// As [`Console::start`], on the fleet `scenario` describes (a journey
     /// that needs more than the default fleet holds adds it there).
     pub fn start_on(scenario: Scenario) -> Self {
-        Self::start_with(AuthSettings::default(), scenario)
+        Self::start_with(AuthSettings::default(), scenario, None)
     }
 
     /// Behind an authenticating proxy on loopback: `x-forwarded-user` and
@@ -95,10 +107,11 @@ impl Console {
                 ..AuthSettings::default()
             },
             Scenario::default_fleet(),
+            None,
         )
     }
 
-    fn start_with(auth: AuthSettings, scenario: Scenario) -> Self {
+    fn start_with(auth: AuthSettings, scenario: Scenario, vault: Option<&DevVault>) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -111,12 +124,15 @@ impl Console {
             &backend::auth::secrets::random_token()[..8]
         ));
         let (addr, accounts, fleet, kubeconfig) = runtime.block_on(async {
-            let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
-                scenario,
-                Some(state_dir.join("sandbox")),
-            ))
-            .await
-            .expect("start the sandbox fleet");
+            let mut options =
+                sandbox::FleetOptions::from_scenario(scenario, Some(state_dir.join("sandbox")));
+            options.hsm = vault.map(|dev| sandbox::SandboxHsm {
+                pkcs11_module: hsm::SOFTHSM2_MODULE.into(),
+                vault_token: dev.root_token.clone(),
+            });
+            let fleet = sandbox::Fleet::start(options)
+                .await
+                .expect("start the sandbox fleet");
             let kubeconfig = state_dir.join("sandbox/kubeconfig");
             fleet
                 .write_kubeconfig(&kubeconfig)
@@ -157,9 +173,14 @@ impl Console {
                 .expect("a SoftHSM2 token for the mesh root CA");
             let ca = backend::ca::CertificateAuthority::open(&token)
                 .expect("open the mesh root CA token");
-            let app = backend::app(
-                AppState::with_fleet(settings, store, Clock::system(), members).with_ca(ca),
-            );
+            let mut state =
+                AppState::with_fleet(settings, store, Clock::system(), members).with_ca(ca);
+            if let Some(dev) = vault {
+                state = state.with_vault(
+                    hsm::Vault::new(&dev.addr, &dev.root_token).expect("a client of the dev Vault"),
+                );
+            }
+            let app = backend::app(state);
             tokio::spawn(async move {
                 let service = app.into_make_service_with_connect_info::<SocketAddr>();
                 let _ = axum::serve(listener, service).await;

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use e2e::{Console, workspace_root};
+use hsm::dev_vault::DevVault;
 use sandbox::scenario::Scenario;
 use serde_json::Value;
 use shared::Section;
@@ -188,5 +189,31 @@ fn canary_migration() {
     let console = Console::start_on(fleet_with_green());
     console
         .run_journey("migration", &[("ACCOUNTS", console.accounts_json())])
+        .assert_passed();
+}
+
+/// Seed 004: an operator installs asm-1106-2 on onprem-vmware-1 with the
+/// istiod CA key in the HSM (slot provisioned from the wizard, KEK id shown,
+/// preflight's CA check passing on the console's check of the slot), the
+/// run ending with istiod waiting for the officer; the security officer
+/// sees why the request cannot be decrypted while Vault lacks the slot's
+/// PIN, approves it once decrypted, and kubectl sees
+/// secret istio-ca-cert and istiod 3/3 Ready.
+#[test]
+fn hsm_ceremony() {
+    let kubectl = kubectl_binary();
+    let console = Console::start_with_hsm();
+    let vault = DevVault::shared();
+    console
+        .run_journey(
+            "hsm",
+            &[
+                ("ACCOUNTS", console.accounts_json()),
+                ("VAULT_ADDR", vault.addr.clone()),
+                ("VAULT_TOKEN", vault.root_token.clone()),
+                ("KUBECTL", kubectl.display().to_string()),
+                ("KUBECONFIG", console.kubeconfig.display().to_string()),
+            ],
+        )
         .assert_passed();
 }

@@ -18,7 +18,7 @@ use crate::pages::fleet::FleetPage;
 use crate::pages::ingress::{IngressPage, MciPage, McsPage};
 use crate::pages::mesh::MeshPage;
 use crate::pages::not_found::NotFound;
-use crate::pages::security::SecurityPage;
+use crate::pages::security::{CsrsChanged, SecurityPage};
 use crate::pages::sign_in::SignInPage;
 use crate::pages::workloads::WorkloadsPage;
 use crate::session::Auth;
@@ -55,7 +55,18 @@ fn Navigation() -> impl IntoView {
 /// How many signing requests wait, beside the Security link.
 #[component]
 fn CsrBadge() -> impl IntoView {
-    let count = LocalResource::new(crate::api::csr::count);
+    let changed = use_context::<CsrsChanged>();
+    let count = LocalResource::new(move || {
+        if let Some(c) = changed {
+            c.track();
+        }
+        crate::api::csr::count()
+    });
+    if let Ok(handle) =
+        set_interval_with_handle(move || count.refetch(), crate::pages::security::REFRESH)
+    {
+        on_cleanup(move || handle.clear());
+    }
     move || {
         count
             .get()
@@ -90,6 +101,7 @@ fn SignedInRoutes() -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     let auth = Auth::provide();
+    CsrsChanged::provide();
     let signed_in = Memo::new(move |_| auth.account().is_some());
     // One live fleet for every page, following the stream only while
     // someone is signed in: signing out closes it and forgets the fleet.

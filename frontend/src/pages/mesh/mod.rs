@@ -3,6 +3,8 @@
 //! canary migration board (§2.4–2.6). Everyone else sees the page
 //! read-only.
 
+mod hsm_check;
+mod hsm_fields;
 mod migration;
 mod plan_step;
 mod preflight_step;

@@ -7,6 +7,7 @@ use shared::ApiError;
 use shared::mesh::form::{PROFILES, SettingsForm, ca_slug, problems_of, profile_named};
 use shared::mesh::{CaMode, SettingsField, Verdict};
 
+use super::hsm_fields::HsmFields;
 use super::wizard::{Stage, Wizard};
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
@@ -125,7 +126,7 @@ fn field_problems(w: Wizard, field: SettingsField) -> impl IntoView {
 }
 
 /// A text setting: its label, input, hint and problems.
-fn text_field(
+pub(super) fn text_field(
     w: Wizard,
     label: &'static str,
     field: SettingsField,
@@ -305,6 +306,11 @@ fn preflight_now(w: Wizard) -> impl IntoView {
 pub fn SettingsStep(w: Wizard) -> impl IntoView {
     let cluster = w.cluster.get_untracked().unwrap_or_default();
     let valid = move || w.parsed.with(|p| matches!(p, Some(Ok(_))));
+    // A memo, so typing in the HSM fields does not rebuild them.
+    let hsm = Memo::new(move |_| {
+        w.form
+            .with(|f| f.as_ref().is_some_and(|f| f.ca == CaMode::Hsm))
+    });
     view! {
         <div class="wizard-step" data-step="settings">
             <h3>"2. Settings for " <code>{cluster}</code></h3>
@@ -322,6 +328,7 @@ pub fn SettingsStep(w: Wizard) -> impl IntoView {
                     |f| f.network.clone(), |f, v| f.network = v)}
                 {aliases_field(w)}
                 {ca_field(w)}
+                {move || hsm.get().then(|| view! { <HsmFields w/> })}
             </div>
             {preflight_now(w)}
             <div class="wizard-actions">

@@ -14,7 +14,7 @@ use shared::mesh::{
 use shared::{ApiError, ErrorCode};
 
 use super::progress::{self, RunStream};
-use super::{plan_step, preflight_step, settings_step};
+use super::{hsm_check, plan_step, preflight_step, settings_step};
 use crate::api;
 use crate::live_fleet::LiveFleet;
 
@@ -57,6 +57,11 @@ pub struct Wizard {
     pub start_error: RwSignal<Option<ApiError>>,
     pub run: RwSignal<Option<InstallProgress>>,
     pub stream: StoredValue<Option<RunStream>, LocalStorage>,
+    /// A check of the current HSM settings is under way.
+    pub hsm_checking: RwSignal<bool>,
+    /// Why the last HSM check could not be made (not what it found: that
+    /// goes into `context`).
+    pub hsm_check_error: RwSignal<Option<ApiError>>,
     /// The live fleet, held here because event handlers have no context.
     fleet: ReadSignal<Option<Fleet>>,
     /// The picked cluster as the live fleet has it.
@@ -111,6 +116,8 @@ impl Wizard {
             start_error: RwSignal::new(None),
             run: RwSignal::new(None),
             stream: StoredValue::new_local(None),
+            hsm_checking: RwSignal::new(false),
+            hsm_check_error: RwSignal::new(None),
             fleet,
             target,
             parsed,
@@ -128,6 +135,8 @@ impl Wizard {
         self.review.set(None);
         self.start_error.set(None);
         self.run.set(None);
+        self.hsm_checking.set(false);
+        self.hsm_check_error.set(None);
     }
 
     /// Goes to the settings of `name`: the suggested values, and what
@@ -152,9 +161,24 @@ impl Wizard {
         self.stage.set(Stage::Settings);
         spawn_local(async move {
             let context = api::mesh::install_context(name.clone()).await;
-            if self.cluster.get_untracked().as_deref() == Some(name.as_str()) {
-                self.context.set(Some(context));
+            if self.cluster.get_untracked().as_deref() != Some(name.as_str()) {
+                return;
             }
+            // The console's Vault is the HSM settings' default.
+            if let Ok(InstallContext {
+                vault_addr: Some(addr),
+                ..
+            }) = &context
+            {
+                self.form.update(|f| {
+                    if let Some(f) = f
+                        && f.hsm.vault_addr.trim().is_empty()
+                    {
+                        f.hsm.vault_addr.clone_from(addr);
+                    }
+                });
+            }
+            self.context.set(Some(context));
         });
         Ok(())
     }
@@ -240,6 +264,7 @@ fn current_step(stage: Stage, run: Option<&InstallProgress>) -> &'static str {
 #[component]
 pub fn InstallWizard(runs_changed: RwSignal<u32>) -> impl IntoView {
     let w = Wizard::new();
+    hsm_check::follow(w);
     let run_state = Memo::new(move |_| w.run.with(|r| r.as_ref().map(|p| (p.id.clone(), p.phase))));
     Effect::new(move |_| {
         if run_state.with(Option::is_some) {

@@ -1,12 +1,18 @@
-//! Pending requests with their decoded view and policy checks; an officer
-//! approves, denies with a reason, or runs the offline ceremony (download
-//! the CSR, upload the chain signed elsewhere).
+//! Pending requests with their decoded view and policy checks, refreshed
+//! every few seconds while the page is open; an officer approves, denies
+//! with a reason, or runs the offline ceremony (download the CSR, upload
+//! the chain signed elsewhere). What an officer types on a request is kept
+//! per request across refreshes.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use shared::ApiError;
-use shared::csr::{ApproveOutcome, InboxItem, SubjectAltName};
+use shared::csr::{ApproveOutcome, CsrInbox, CsrSource, InboxItem, SubjectAltName};
 use shared::time::format_utc;
 
+use super::{CsrsChanged, REFRESH};
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
@@ -18,6 +24,37 @@ enum Decision {
     Approve,
     Deny(String),
     Upload(String),
+}
+
+/// A decision on the request with draft key `key`.
+#[derive(Clone)]
+struct Decide {
+    key: String,
+    cluster: String,
+    name: String,
+    decision: Decision,
+}
+
+/// Sends decisions; `None` when nothing was issued (a denial).
+type DecideAction = Action<Decide, Result<Option<ApproveOutcome>, ApiError>>;
+
+/// What an officer typed on one request.
+#[derive(Clone, Default)]
+struct Draft {
+    reason: String,
+    chain: String,
+}
+
+/// The drafts of every request shown, by [`item_key`].
+type Drafts = StoredValue<HashMap<String, Draft>>;
+
+/// One request: its cluster, name and the uid of the object holding it
+/// (a new request under the same name starts blank).
+fn item_key(item: &InboxItem) -> String {
+    let uid = match &item.source {
+        CsrSource::Kubernetes { uid, .. } | CsrSource::IstiodHsm { uid, .. } => uid,
+    };
+    format!("{}/{}/{uid}", item.cluster, item.name)
 }
 
 fn san_text(san: &SubjectAltName) -> String {
@@ -39,27 +76,77 @@ fn duration_text(secs: Option<u64>) -> String {
     }
 }
 
+/// The card's heading and, for istiod's HSM request, where it comes from.
+fn origin(item: &InboxItem) -> impl IntoView + use<> {
+    let on = view! { <span class="muted">"on " {item.cluster.clone()}</span> };
+    match &item.source {
+        CsrSource::Kubernetes { .. } => view! {
+            <h3>{item.name.clone()} " " {on}</h3>
+        }
+        .into_any(),
+        CsrSource::IstiodHsm {
+            revision,
+            slot_label,
+            kek_id,
+            ..
+        } => {
+            let unknown = || "unknown".to_owned();
+            view! {
+                <h3>"istiod HSM request " {on}</h3>
+                <dl class="csr-source hsm-source">
+                    <dt>"Revision"</dt><dd><code>{revision.clone().unwrap_or_else(unknown)}</code></dd>
+                    <dt>"HSM slot"</dt><dd><code>{slot_label.clone().unwrap_or_else(unknown)}</code></dd>
+                    <dt>"KEK id"</dt><dd><code>{kek_id.clone().unwrap_or_else(unknown)}</code></dd>
+                    <dt>"Secret"</dt><dd><code>{item.name.replacen('.', "/", 1)}</code></dd>
+                </dl>
+            }
+            .into_any()
+        }
+    }
+}
+
 #[component]
 fn RequestCard(
     item: InboxItem,
     may_decide: bool,
-    decide: Action<(String, String, Decision), Result<Option<ApproveOutcome>, ApiError>>,
+    drafts: Drafts,
+    decide: DecideAction,
 ) -> impl IntoView {
-    let reason = RwSignal::new(String::new());
-    let chain = RwSignal::new(String::new());
+    let key = item_key(&item);
+    let kept = drafts
+        .with_value(|d| d.get(&key).cloned())
+        .unwrap_or_default();
+    let reason = RwSignal::new(kept.reason);
+    let chain = RwSignal::new(kept.chain);
+    let remember = {
+        let key = key.clone();
+        move |edit: fn(&mut Draft, String), value: String| {
+            drafts.update_value(|d| edit(d.entry(key.clone()).or_default(), value));
+        }
+    };
+    let remember_chain = remember.clone();
     let (cluster, name) = (item.cluster.clone(), item.name.clone());
     let send = move |decision: Decision| {
-        decide.dispatch_local((cluster.clone(), name.clone(), decision));
+        decide.dispatch_local(Decide {
+            key: key.clone(),
+            cluster: cluster.clone(),
+            name: name.clone(),
+            decision,
+        });
     };
     let send_deny = send.clone();
     let send_upload = send.clone();
+    let kind = match item.source {
+        CsrSource::Kubernetes { .. } => "kubernetes",
+        CsrSource::IstiodHsm { .. } => "istiod_hsm",
+    };
     let view_part = item.view.clone().map(|v| {
         view! {
             <dl class="csr-view">
                 <dt>"Subject"</dt><dd><code>{v.subject.clone()}</code></dd>
                 <dt>"Names"</dt><dd>{v.sans.iter().map(san_text).collect::<Vec<_>>().join(", ")}</dd>
                 <dt>"Key"</dt><dd>{v.key.describe()}</dd>
-                <dt>"CA"</dt><dd>{if v.is_ca { format!("yes, pathLen {}", v.path_len.map_or("unset".into(), |p| p.to_string())) } else { "no".into() }}</dd>
+                <dt>"CA"</dt><dd>{if v.is_ca { format!("yes (CA:TRUE), pathLen {}", v.path_len.map_or("unset".into(), |p| p.to_string())) } else { "no".into() }}</dd>
                 <dt>"Key usages"</dt><dd>{v.key_usages.join(", ")}</dd>
                 <dt>"Duration"</dt><dd>{duration_text(v.requested_duration_secs)}</dd>
                 <dt>"Signer"</dt><dd><code>{v.signer.clone()}</code></dd>
@@ -90,56 +177,169 @@ fn RequestCard(
             format!(" ({})", item.approvals.join(", "))
         }
     );
+    let problem = item.problem.clone().map(|p| {
+        view! {
+            <p class="error-message csr-problem" role="alert">
+                {p} " " <span class="muted">"(cluster " {item.cluster.clone()} ")"</span>
+            </p>
+        }
+    });
     view! {
-        <article class="csr-request" data-cluster=item.cluster.clone() data-name=item.name.clone()>
-            <h3>{item.name.clone()} " " <span class="muted">"on " {item.cluster.clone()}</span></h3>
+        <article class="csr-request" data-cluster=item.cluster.clone() data-name=item.name.clone() data-source=kind>
+            {origin(&item)}
             {item.created.map(|t| view! { <p class="muted small">"Requested " {format_utc(t)}</p> })}
-            {item.problem.clone().map(|p| view! { <p class="error-message">{p}</p> })}
+            {problem}
             {view_part}
             <ul class="checks">{checks}</ul>
             <p class="approvals">{approvals}</p>
-            <a href=api::csr::pem_url(&item.cluster, &item.name) download>"Download CSR (PEM)"</a>
+            {item.view.is_some().then(|| view! {
+                <a class="csr-download" href=api::csr::pem_url(&item.cluster, &item.name) download>"Download CSR (PEM)"</a>
+            })}
             {may_decide.then(|| view! {
                 <div class="csr-actions">
-                    <button class="primary" disabled=!signable on:click=move |_| send(Decision::Approve)>"Approve and sign"</button>
-                    <label>"Reason" <input name="deny-reason" prop:value=reason on:input=move |ev| reason.set(event_target_value(&ev))/></label>
-                    <button disabled=move || reason.get().trim().is_empty() on:click=move |_| send_deny(Decision::Deny(reason.get_untracked()))>"Deny"</button>
-                    <label>"Chain signed offline (PEM, certificate first)"
-                        <textarea name="chain" prop:value=chain on:input=move |ev| chain.set(event_target_value(&ev))></textarea>
-                    </label>
-                    <button disabled=move || chain.get().trim().is_empty() on:click=move |_| send_upload(Decision::Upload(chain.get_untracked()))>"Check and write chain"</button>
+                    <div class="csr-decide">
+                        <button class="primary" disabled=!signable on:click=move |_| send(Decision::Approve)>"Approve and sign"</button>
+                    </div>
+                    <div class="csr-deny">
+                        <label>"Reason"
+                            <input
+                                name="deny-reason"
+                                autocomplete="off"
+                                prop:value=reason
+                                on:input=move |ev| {
+                                    let value = event_target_value(&ev);
+                                    remember(|d, v| d.reason = v, value.clone());
+                                    reason.set(value);
+                                }
+                            />
+                        </label>
+                        <button disabled=move || reason.get().trim().is_empty() on:click=move |_| send_deny(Decision::Deny(reason.get_untracked()))>"Deny"</button>
+                    </div>
+                    <div class="csr-upload">
+                        <label>"Chain signed offline (PEM, certificate first)"
+                            <textarea
+                                name="chain"
+                                rows="4"
+                                spellcheck="false"
+                                prop:value=chain
+                                on:input=move |ev| {
+                                    let value = event_target_value(&ev);
+                                    remember_chain(|d, v| d.chain = v, value.clone());
+                                    chain.set(value);
+                                }
+                            ></textarea>
+                        </label>
+                        <button disabled=move || chain.get().trim().is_empty() on:click=move |_| send_upload(Decision::Upload(chain.get_untracked()))>"Check and write chain"</button>
+                    </div>
                 </div>
             })}
         </article>
     }
 }
 
+/// The inbox as last fetched, refreshed every [`REFRESH`]; answers older
+/// than the newest asked for are dropped.
+#[derive(Clone, Copy)]
+struct LiveInbox {
+    list: RwSignal<Option<CsrInbox>>,
+    error: RwSignal<Option<ApiError>>,
+    asked: StoredValue<u64>,
+    /// The badge's trigger, taken from the context while there is one.
+    changed: Option<CsrsChanged>,
+}
+
+impl LiveInbox {
+    fn start() -> Self {
+        let live = Self {
+            list: RwSignal::new(None),
+            error: RwSignal::new(None),
+            asked: StoredValue::new(0),
+            changed: use_context::<CsrsChanged>(),
+        };
+        live.refresh();
+        if let Ok(handle) = set_interval_with_handle(move || live.refresh(), REFRESH) {
+            on_cleanup(move || handle.clear());
+        }
+        live
+    }
+
+    fn refresh(self) {
+        self.asked.update_value(|n| *n += 1);
+        let asked = self.asked.get_value();
+        spawn_local(async move {
+            let answer = api::csr::inbox().await;
+            if self.asked.try_get_value() != Some(asked) {
+                return;
+            }
+            match answer {
+                Ok(list) => {
+                    self.error.set(None);
+                    // Unchanged lists notify nobody, so cards stay as they are.
+                    if self.list.with_untracked(|l| l.as_ref() != Some(&list)) {
+                        let before = self
+                            .list
+                            .with_untracked(|l| l.as_ref().map(|l| l.items.len()));
+                        let now = list.items.len();
+                        self.list.set(Some(list));
+                        if before.is_some_and(|n| n != now)
+                            && let Some(changed) = self.changed
+                        {
+                            changed.bump();
+                        }
+                    }
+                }
+                Err(error) => self.error.set(Some(error)),
+            }
+        });
+    }
+}
+
 #[component]
 pub fn Inbox() -> impl IntoView {
     let auth = Auth::get();
-    let may_decide = move || {
+    let may_decide = Memo::new(move |_| {
         auth.account()
             .is_some_and(|a| a.role.may(shared::Action::DecideCsr))
-    };
-    let inbox = LocalResource::new(api::csr::inbox);
-    let decide = Action::new_local(
-        move |(cluster, name, decision): &(String, String, Decision)| {
-            let (cluster, name, decision) = (cluster.clone(), name.clone(), decision.clone());
-            async move {
-                let done = match decision {
-                    Decision::Approve => api::csr::approve(cluster, name).await.map(Some),
-                    Decision::Deny(reason) => {
-                        api::csr::deny(cluster, name, reason).await.map(|()| None)
-                    }
-                    Decision::Upload(chain) => {
-                        api::csr::upload(cluster, name, chain).await.map(Some)
-                    }
-                };
-                inbox.refetch();
-                done
+    });
+    let inbox = LiveInbox::start();
+    let drafts: Drafts = StoredValue::new(HashMap::new());
+    let decide: DecideAction = Action::new_local(move |d: &Decide| {
+        let Decide {
+            key,
+            cluster,
+            name,
+            decision,
+        } = d.clone();
+        async move {
+            let done = match decision {
+                Decision::Approve => api::csr::approve(cluster, name).await.map(Some),
+                Decision::Deny(reason) => {
+                    api::csr::deny(cluster, name, reason).await.map(|()| None)
+                }
+                Decision::Upload(chain) => api::csr::upload(cluster, name, chain).await.map(Some),
+            };
+            if done.is_ok() {
+                drafts.try_update_value(|d| d.remove(&key));
             }
-        },
-    );
+            inbox.refresh();
+            done
+        }
+    });
+    // Keyed by content: a card is rebuilt only when its request changed
+    // (its drafts survive that), so typing is never interrupted by a
+    // refresh that found nothing new.
+    let items = move || {
+        let may = may_decide.get();
+        inbox.list.with(|l| {
+            l.iter()
+                .flat_map(|l| &l.items)
+                .map(|i| {
+                    let content = serde_json::to_string(i).unwrap_or_else(|_| item_key(i));
+                    (format!("{may}:{content}"), i.clone(), may)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <h2>"Signing requests"</h2>
         {move || decide.value().get().map(|result| match result {
@@ -152,21 +352,21 @@ pub fn Inbox() -> impl IntoView {
             }.into_any(),
             Ok(None) => view! { <p class="notice" role="status">"Denied."</p> }.into_any(),
         })}
-        <Transition fallback=|| view! { <Loading what="signing requests"/> }>
-            {move || Suspend::new(async move {
-                match inbox.await {
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                    Ok(list) => {
-                        let unreadable = list.unreadable.iter().map(|u| view! { <li>{u.clone()}</li> }).collect_view();
-                        let empty = list.items.is_empty();
-                        view! {
-                            <ul class="unreadable">{unreadable}</ul>
-                            {empty.then(|| view! { <p class="muted">"No request waits."</p> })}
-                            {list.items.into_iter().map(|item| view! { <RequestCard item may_decide=may_decide() decide/> }).collect_view()}
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        {move || inbox.error.get().map(|error| view! { <ErrorView error/> })}
+        {move || inbox.list.with(|l| match l {
+            None => inbox.error.with(Option::is_none).then(|| view! { <Loading what="signing requests"/> }.into_any()),
+            Some(l) => {
+                let unreadable = l.unreadable.iter().map(|u| view! { <li>{u.clone()}</li> }).collect_view();
+                let empty = l.items.is_empty().then(|| view! { <p class="muted csr-empty">"No request waits."</p> });
+                Some(view! { <ul class="unreadable">{unreadable}</ul>{empty} }.into_any())
+            }
+        })}
+        <div class="csr-inbox" data-testid="csr-inbox">
+            <For
+                each=items
+                key=|(rendered, _, _)| rendered.clone()
+                children=move |(_, item, may_decide)| view! { <RequestCard item may_decide drafts decide/> }
+            />
+        </div>
     }
 }

@@ -14,6 +14,33 @@ use trust::TrustTable;
 use super::section::role_actions;
 use crate::session::Auth;
 
+/// How often the inbox, the trust inventory and the navigation's badge
+/// are fetched again while shown.
+pub(crate) const REFRESH: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Bumped when the inbox saw its requests change (a decision, a new
+/// request), so the navigation's badge is fetched again at once.
+#[derive(Clone, Copy)]
+pub struct CsrsChanged(RwSignal<u32>);
+
+impl CsrsChanged {
+    /// Provides it to everything below (the navigation and the pages).
+    pub fn provide() -> Self {
+        let changed = Self(RwSignal::new(0));
+        provide_context(changed);
+        changed
+    }
+
+    /// Tracks it: fetches depending on this run again when it is bumped.
+    pub fn track(self) {
+        self.0.track();
+    }
+
+    pub fn bump(self) {
+        self.0.update(|n| *n += 1);
+    }
+}
+
 #[component]
 pub fn SecurityPage() -> impl IntoView {
     let auth = Auth::get();

@@ -1,5 +1,6 @@
 //! The trust inventory: each member's root fingerprint, intermediate and
-//! expiries, trust domains and CA mode, with expiry warnings.
+//! expiries, trust domains and CA mode, with expiry warnings; fetched
+//! again while shown, so a signed chain shows up.
 
 use leptos::prelude::*;
 use shared::csr::ClusterTrust;
@@ -20,9 +21,17 @@ fn row(c: ClusterTrust) -> impl IntoView {
         <tr data-cluster=c.cluster.clone()>
             <td>{c.cluster.clone()}</td>
             <td>{c.ca_mode.map(|m| m.title()).unwrap_or("unknown")}</td>
-            <td><code class="fingerprint">{c.root_fingerprint.clone().unwrap_or_default()}</code> <span class="muted small">{when(c.root_not_after)}</span></td>
-            <td>{c.intermediate_subject.clone().unwrap_or_default()} <span class="muted small">{when(c.intermediate_not_after)}</span></td>
-            <td>{c.trust_domain.clone().unwrap_or_default()} <span class="muted">{c.trust_domain_aliases.join(", ")}</span></td>
+            <td>
+                {c.root_fingerprint.clone().map(|f| view! { <code class="fingerprint">{f}</code> })}
+                " " <span class="muted small">{when(c.root_not_after)}</span>
+            </td>
+            <td>{c.intermediate_subject.clone().unwrap_or_default()} " " <span class="muted small">{when(c.intermediate_not_after)}</span></td>
+            <td>
+                {c.trust_domain.clone().unwrap_or_default()}
+                {(!c.trust_domain_aliases.is_empty()).then(|| view! {
+                    <span class="muted small trust-aliases">"aliases: " {c.trust_domain_aliases.join(", ")}</span>
+                })}
+            </td>
             <td><ul>{warnings}</ul>{c.error.clone()}</td>
         </tr>
     }
@@ -31,6 +40,9 @@ fn row(c: ClusterTrust) -> impl IntoView {
 #[component]
 pub fn TrustTable() -> impl IntoView {
     let trust = LocalResource::new(api::csr::trust);
+    if let Ok(handle) = set_interval_with_handle(move || trust.refetch(), super::REFRESH) {
+        on_cleanup(move || handle.clear());
+    }
     view! {
         <h2>"Trust inventory"</h2>
         <Transition fallback=|| view! { <Loading what="the trust inventory"/> }>
