@@ -42,7 +42,13 @@ async fn credentials_are_written_read_and_missing_ones_are_named() {
         .output()
         .unwrap();
     assert!(deleted.status.success(), "{deleted:?}");
-    assert!(vault.read_credentials("asm-t1/hsm").await.unwrap().is_none());
+    assert!(
+        vault
+            .read_credentials("asm-t1/hsm")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
