@@ -31,9 +31,16 @@ impl MemberMesh {
             .await
             .map_err(|e| AppError::on_cluster(cluster, e))?;
         let trust_domains = match material.trust_domain {
-            Some(td) => std::iter::once(td)
-                .chain(material.trust_domain_aliases)
-                .collect(),
+            Some(td) => {
+                let mut all = vec![td];
+                for alias in material.trust_domain_aliases {
+                    // Aliases usually repeat the trust domain itself.
+                    if !all.contains(&alias) {
+                        all.push(alias);
+                    }
+                }
+                all
+            }
             None => {
                 let main = trust_domain(&fleet, CaMode::IstioCaPluginCerts)
                     .map(|t| t.as_str().to_owned())

@@ -148,6 +148,17 @@ async fn an_hsm_install_waits_for_the_officer_whose_approval_makes_istiod_ready(
         "{spiffe:?}"
     );
     assert!(item.checks.iter().all(|c| c.passed), "{:?}", item.checks);
+    let domains = item
+        .checks
+        .iter()
+        .find(|c| c.reason.contains("every SPIFFE id is in"))
+        .unwrap();
+    assert_eq!(
+        domains.reason.matches("project-a.svc.id.goog").count(),
+        1,
+        "each trust domain named once: {}",
+        domains.reason
+    );
 
     // The decrypted request is downloadable for an offline ceremony.
     let pem = console
