@@ -104,6 +104,15 @@ pub(super) fn refused(err: ApprovalRefused) -> AppError {
     }
 }
 
+/// An uploaded chain is written only by the approval completing the rule.
+pub(super) fn needs_another_officer(rule: &SignerRule, recorded: usize) -> AppError {
+    AppError::Conflict(format!(
+        "signer {} needs {} approvals and {recorded} are recorded: another officer must approve before a chain is written",
+        rule.name,
+        rule.approval_rule().required,
+    ))
+}
+
 pub(super) fn ca(state: &AppState) -> Result<&CertificateAuthority, AppError> {
     state.ca().ok_or_else(|| {
         AppError::Conflict("no PKCS#11 token is configured: the console cannot sign".into())
@@ -197,12 +206,7 @@ pub async fn upload_chain(
         .approve(r.csr.username.as_deref(), &earlier, officer)
         .map_err(refused)?;
     let ApprovalState::Complete { approvers } = approval else {
-        return Err(AppError::Conflict(format!(
-            "signer {} needs {} approvals and {} are recorded: another officer must approve before a chain is written",
-            r.rule.name,
-            r.rule.approval_rule().required,
-            earlier.len()
-        )));
+        return Err(needs_another_officer(&r.rule, earlier.len()));
     };
     let mesh = r.mesh.mesh_id(cluster)?.clone();
     let issued = ca(state)?

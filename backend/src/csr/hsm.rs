@@ -10,7 +10,7 @@ use shared::csr::{
 };
 
 use super::SignerRule;
-use super::decide::{DECISIONS, Decided, Denied, ca, ca_error, refused};
+use super::decide::{DECISIONS, Decided, Denied, ca, ca_error, needs_another_officer, refused};
 use super::mesh::MemberMesh;
 use crate::ca::IssuedCertificate;
 use crate::ca::decode::{DecodedCsr, decode_csr};
@@ -100,10 +100,18 @@ async fn pending(state: &AppState, cluster: &str) -> Result<HsmRequest, AppError
 }
 
 /// The checks every decision to sign passes before anything changes.
-async fn review(
-    state: &AppState,
-    cluster: &str,
-) -> Result<(HsmRequest, DecodedCsr, MemberMesh), AppError> {
+/// A request that passed review, and what `officer`'s approval makes of
+/// the two-person rule.
+struct Reviewed {
+    request: HsmRequest,
+    decoded: DecodedCsr,
+    mesh: MemberMesh,
+    rule: SignerRule,
+    recorded: usize,
+    approval: ApprovalState,
+}
+
+async fn review(state: &AppState, cluster: &str, officer: &str) -> Result<Reviewed, AppError> {
     let request = pending(state, cluster).await?;
     let decoded = decoded(state, &request).await.map_err(|why| {
         AppError::Conflict(format!(
@@ -118,7 +126,20 @@ async fn review(
             report.failures().join("; ")
         )));
     }
-    Ok((request, decoded, mesh))
+    let rule = rule(state);
+    let earlier = state.store().csr_approvals(cluster, &request.uid).await?;
+    let approval = rule
+        .approval_rule()
+        .approve(request.requester.as_deref(), &earlier, officer)
+        .map_err(refused)?;
+    Ok(Reviewed {
+        request,
+        decoded,
+        mesh,
+        rule,
+        recorded: earlier.len(),
+        approval,
+    })
 }
 
 /// The decrypted request as PEM (offline ceremony): a CSR is public.
@@ -138,13 +159,13 @@ pub async fn request_pem(state: &AppState, cluster: &str) -> Result<String, AppE
 /// `officer` approves istiod's request on `cluster`.
 pub async fn approve(state: &AppState, cluster: &str, officer: &str) -> Result<Decided, AppError> {
     let _turn = DECISIONS.lock().await;
-    let (request, decoded, mesh) = review(state, cluster).await?;
-    let rule = rule(state);
-    let earlier = state.store().csr_approvals(cluster, &request.uid).await?;
-    let approval = rule
-        .approval_rule()
-        .approve(request.requester.as_deref(), &earlier, officer)
-        .map_err(refused)?;
+    let Reviewed {
+        request,
+        decoded,
+        mesh,
+        approval,
+        ..
+    } = review(state, cluster, officer).await?;
     let ca = ca(state)?;
     let mesh_id = mesh.mesh_id(cluster)?.clone();
     let record = || {
@@ -192,20 +213,16 @@ pub async fn upload_chain(
     chain_pem: &str,
 ) -> Result<Decided, AppError> {
     let _turn = DECISIONS.lock().await;
-    let (request, decoded, mesh) = review(state, cluster).await?;
-    let rule = rule(state);
-    let earlier = state.store().csr_approvals(cluster, &request.uid).await?;
-    let approval = rule
-        .approval_rule()
-        .approve(request.requester.as_deref(), &earlier, officer)
-        .map_err(refused)?;
+    let Reviewed {
+        request,
+        decoded,
+        mesh,
+        rule,
+        recorded,
+        approval,
+    } = review(state, cluster, officer).await?;
     let ApprovalState::Complete { approvers } = approval else {
-        return Err(AppError::Conflict(format!(
-            "signer {} needs {} approvals and {} are recorded: another officer must approve before a chain is written",
-            rule.name,
-            rule.approval_rule().required,
-            earlier.len()
-        )));
+        return Err(needs_another_officer(&rule, recorded));
     };
     let mesh_id = mesh.mesh_id(cluster)?.clone();
     let issued = ca(state)?
