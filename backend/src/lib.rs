@@ -168,15 +168,12 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     // Kept alive for as long as the console serves.
     let sandbox_fleet = match (config.sandbox, &config.kubeconfig) {
         (true, None) => {
-            // The simulated clusters reach the same HSM and Vault as the
-            // console, as real clusters reach the site's.
-            let hsm = match (&ca, &vault_access) {
-                (Some(ca), Some(access)) => Some(sandbox::SandboxHsm {
-                    pkcs11_module: ca.token().module.clone(),
-                    vault_token: access.token.clone(),
-                }),
-                _ => None,
-            };
+            // The simulated clusters reach the same HSM as the console, as
+            // real clusters reach the site's (and Vault at the address
+            // their istiod is installed with).
+            let hsm = ca.as_ref().map(|ca| sandbox::SandboxHsm {
+                pkcs11_module: ca.token().module.clone(),
+            });
             Some(start_sandbox_fleet(&config.state_dir, hsm).await?)
         }
         _ => None,

@@ -126,9 +126,8 @@ impl Console {
         let (addr, accounts, fleet, kubeconfig) = runtime.block_on(async {
             let mut options =
                 sandbox::FleetOptions::from_scenario(scenario, Some(state_dir.join("sandbox")));
-            options.hsm = vault.map(|dev| sandbox::SandboxHsm {
+            options.hsm = vault.map(|_| sandbox::SandboxHsm {
                 pkcs11_module: hsm::SOFTHSM2_MODULE.into(),
-                vault_token: dev.root_token.clone(),
             });
             let fleet = sandbox::Fleet::start(options)
                 .await

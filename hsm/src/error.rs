@@ -42,12 +42,19 @@ pub enum HsmError {
 pub enum VaultError {
     #[error("cannot use Vault at {addr}: {reason}")]
     Unreachable { addr: String, reason: String },
-    #[error("Vault at {addr} refused {action} {mount}/{path}: {reason}")]
+    #[error("Vault at {addr} refused {action} {path}: {reason}")]
     Refused {
         addr: String,
         action: String,
-        mount: String,
+        /// The whole path, from its mount (`secret/asm-c1/hsm`).
         path: String,
+        reason: String,
+    },
+    #[error("Vault at {addr} refused the login as role {role:?} at auth/{mount}/login: {reason}")]
+    LoginRefused {
+        addr: String,
+        mount: String,
+        role: String,
         reason: String,
     },
     #[error("Vault at {addr} has no HSM PIN at {mount}/{path}")]

@@ -17,7 +17,7 @@ pub const KV_MOUNT: &str = "secret";
 /// A Vault server and the token to use it with.
 pub struct Vault {
     addr: String,
-    client: VaultClient,
+    pub(crate) client: VaultClient,
 }
 
 impl fmt::Debug for Vault {
@@ -75,7 +75,7 @@ impl Vault {
             Err(ClientError::RestClientError {
                 source: rustify::errors::ClientError::ServerResponseError { code: 404, .. },
             }) => Ok(None),
-            Err(e) => Err(self.failed("read", path, &e)),
+            Err(e) => Err(self.failed("read", &format!("{KV_MOUNT}/{path}"), &e)),
         }
     }
 
@@ -101,15 +101,14 @@ impl Vault {
         vaultrs::kv2::set(&self.client, KV_MOUNT, path, credentials)
             .await
             .map(|_| ())
-            .map_err(|e| self.failed("write", path, &e))
+            .map_err(|e| self.failed("write", &format!("{KV_MOUNT}/{path}"), &e))
     }
 
-    fn failed(&self, action: &str, path: &str, error: &ClientError) -> VaultError {
+    pub(crate) fn failed(&self, action: &str, path: &str, error: &ClientError) -> VaultError {
         match error {
             ClientError::APIError { code, errors } => VaultError::Refused {
                 addr: self.addr.clone(),
                 action: action.to_owned(),
-                mount: KV_MOUNT.into(),
                 path: path.to_owned(),
                 reason: if errors.is_empty() {
                     format!("HTTP {code}")
@@ -117,17 +116,21 @@ impl Vault {
                     format!("HTTP {code}: {}", errors.join("; "))
                 },
             },
-            other => VaultError::Unreachable {
-                addr: self.addr.clone(),
-                reason: describe(other),
-            },
+            other => self.unreachable(other),
+        }
+    }
+
+    pub(crate) fn unreachable(&self, error: &ClientError) -> VaultError {
+        VaultError::Unreachable {
+            addr: self.addr.clone(),
+            reason: describe(error),
         }
     }
 }
 
 /// A secret path as the install names it, relative to [`KV_MOUNT`]
 /// (`secret/asm-c1/hsm` and `asm-c1/hsm` are the same secret).
-fn kv_path(path: &str) -> &str {
+pub(crate) fn kv_path(path: &str) -> &str {
     let path = path.trim_matches('/');
     path.strip_prefix("secret/").unwrap_or(path)
 }

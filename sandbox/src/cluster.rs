@@ -10,6 +10,7 @@ use crate::faults::{FaultSet, Faults};
 use crate::hsm_access::SandboxHsm;
 use crate::resources::{Registry, ResourceType};
 use crate::scenario::ClusterProfile;
+use crate::service_account_tokens::{ServiceAccountIdentity, TokenSigner};
 use crate::store::Store;
 
 pub struct Cluster {
@@ -28,6 +29,8 @@ pub struct Cluster {
     faults: Arc<Faults>,
     /// Its access to the HSM and Vault (istiod's HSM mode), if any.
     hsm: RwLock<Option<Arc<SandboxHsm>>>,
+    /// Signs the service account tokens mounted into its pods.
+    tokens: TokenSigner,
 }
 
 impl Cluster {
@@ -43,6 +46,7 @@ impl Cluster {
             watch_epoch: tokio::sync::watch::Sender::new(0),
             faults: Arc::default(),
             hsm: RwLock::default(),
+            tokens: TokenSigner::new(),
         });
         cluster.refresh_custom_resources();
         cluster
@@ -111,6 +115,26 @@ impl Cluster {
     /// The HSM and Vault this cluster's pods can reach, if any.
     pub fn hsm(&self) -> Option<Arc<SandboxHsm>> {
         self.hsm.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The token a pod running as service account `namespace/name` has
+    /// mounted (`pod`: its name and uid).
+    pub fn service_account_token(
+        &self,
+        namespace: &str,
+        name: &str,
+        pod: Option<(&str, &str)>,
+    ) -> Result<String, String> {
+        self.tokens.issue(&self.store, namespace, name, pod)
+    }
+
+    /// Who `token` speaks for, as a `TokenReview` answers.
+    pub fn review_token(
+        &self,
+        token: &str,
+        audiences: &[String],
+    ) -> Result<ServiceAccountIdentity, String> {
+        self.tokens.review(&self.store, token, audiences)
     }
 
     pub fn set_hsm(&self, hsm: SandboxHsm) {

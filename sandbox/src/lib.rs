@@ -17,6 +17,7 @@ pub mod resources;
 pub mod scale;
 pub mod scenario;
 pub mod selectors;
+pub mod service_account_tokens;
 pub mod status;
 pub mod store;
 pub mod tls;

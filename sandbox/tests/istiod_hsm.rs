@@ -3,6 +3,8 @@
 //! waits at 2/3 with its CSR encrypted in `istio-ca-cert-csr`, refuses a
 //! chain for another key, loads one signed for its request and becomes
 //! 3/3; a PIN Vault has wrong, or none at all, keeps its sidecars unready.
+//! istiod reaches Vault with its service account token (Kubernetes auth,
+//! reviewed by the cluster's TokenReview), never with a Vault token.
 
 #![expect(
     clippy::unwrap_used,
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Secret};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Secret, ServiceAccount};
 use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use rcgen::{
@@ -32,7 +34,7 @@ use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 
-use hsm::{Envelope, HsmCredentials, Vault, dev_vault::DevVault};
+use hsm::{Envelope, HsmCredentials, KubernetesApi, Vault, dev_vault::DevVault};
 
 const NS: &str = "istio-system";
 const TRUST_DOMAIN: &str = "proj-1234.svc.id.goog";
@@ -83,16 +85,55 @@ fn provision(test: &str) -> Slot {
     }
 }
 
-async fn store_pin(path: &str, credentials: &HsmCredentials) {
+fn root_vault() -> Vault {
     let dev = DevVault::shared();
-    let vault = Vault::new(&dev.addr, &dev.root_token).unwrap();
-    vault.write_credentials(path, credentials).await.unwrap();
+    Vault::new(&dev.addr, &dev.root_token).unwrap()
+}
+
+async fn store_pin(path: &str, credentials: &HsmCredentials) {
+    root_vault()
+        .write_credentials(path, credentials)
+        .await
+        .unwrap();
+}
+
+/// What the console sets up in Vault for istiod on `fleet`'s cluster: the
+/// read policy, Kubernetes auth against its API server, the role.
+async fn grant_istiod(fleet: &common::TestFleet, path: &str) {
+    let api = KubernetesApi {
+        host: fleet.fleet.members[0].server.clone(),
+        ca_pem: Some(fleet.fleet.ca_pem.clone()),
+    };
+    root_vault().grant_istiod(path, &api).await.unwrap();
+    assert_eq!(
+        root_vault().istiod_grant_problem(path, &api).await.unwrap(),
+        None
+    );
+}
+
+/// istiod-`rev`'s service account, then its Deployment.
+async fn create_istiod(client: &Client, rev: &str, slot: &Slot, path: &str, root_sha256: &str) {
+    let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), NS);
+    accounts
+        .create(
+            &PostParams::default(),
+            &typed(json!({"metadata": {"name": format!("istiod-{rev}"), "namespace": NS}})),
+        )
+        .await
+        .unwrap();
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), NS);
+    deployments
+        .create(
+            &PostParams::default(),
+            &istiod(rev, slot, path, root_sha256),
+        )
+        .await
+        .unwrap();
 }
 
 fn hsm_access() -> SandboxHsm {
     SandboxHsm {
         pkcs11_module: module().to_owned(),
-        vault_token: DevVault::shared().root_token.clone(),
     }
 }
 
@@ -337,17 +378,11 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
     store_pin(&path, &slot.credentials).await;
     let pki = pki();
     let (fleet, client) = fleet("istiod-hsm-ok", Some(hsm_access())).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), NS);
+    grant_istiod(&fleet, &path).await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NS);
     let rev = "asm-1106-2";
-    deployments
-        .create(
-            &PostParams::default(),
-            &istiod(rev, &slot, &path, &pki.root_sha256),
-        )
-        .await
-        .unwrap();
+    create_istiod(&client, rev, &slot, &path, &pki.root_sha256).await;
 
     // 2/3: the sidecars are ready, discovery waits for its certificate.
     let pod = pod_with(&pods, rev, &ready_map(false, true, true)).await;
@@ -376,6 +411,13 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
     let pod_name = pod.metadata.name.clone().unwrap();
     let vault_log = kubectl(&fleet, &["logs", "-n", NS, &pod_name, "-c", "vault-client"]).await;
     assert!(vault_log.contains(&path), "{vault_log}");
+    assert!(
+        vault_log.contains(&format!(
+            "Logged in to Vault at {} (auth/{path}/login, role istiod) as istio-system/istiod-{rev}",
+            DevVault::shared().addr
+        )),
+        "{vault_log}"
+    );
     assert!(!vault_log.contains(&slot.credentials.pin), "{vault_log}");
 
     // The request, encrypted with the cluster's KEK.
@@ -533,17 +575,11 @@ async fn a_pin_the_slot_rejects_keeps_the_hsm_plugin_unready_and_writes_no_reque
     };
     store_pin(&path, &wrong).await;
     let pki = pki();
-    let (_fleet, client) = fleet("istiod-hsm-pin", Some(hsm_access())).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), NS);
+    let (fleet, client) = fleet("istiod-hsm-pin", Some(hsm_access())).await;
+    grant_istiod(&fleet, &path).await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NS);
-    deployments
-        .create(
-            &PostParams::default(),
-            &istiod("pin", &slot, &path, &pki.root_sha256),
-        )
-        .await
-        .unwrap();
+    create_istiod(&client, "pin", &slot, &path, &pki.root_sha256).await;
     let pod = pod_with(&pods, "pin", &ready_map(false, false, true)).await;
     let rejected = format!("ERROR the HSM rejected the PIN for slot {:?}", slot.label);
     let plugin = log_with(&pods, &pod, "hsm-plugin", &rejected).await;
@@ -571,26 +607,24 @@ async fn a_pin_the_slot_rejects_keeps_the_hsm_plugin_unready_and_writes_no_reque
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_credentials_or_vault_access_the_vault_client_stays_unready() {
+async fn without_credentials_or_a_vault_role_for_its_cluster_the_vault_client_stays_unready() {
     let slot = provision("hsm-none");
     let path = format!("asm-{}/hsm", slot.label);
     let pki = pki();
 
-    // Vault has nothing at the secret path.
-    let (_fleet, client) = fleet("istiod-hsm-none", Some(hsm_access())).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), NS);
+    // No Kubernetes auth at the path yet: Vault refuses the login.
+    let (first, client) = fleet("istiod-hsm-none", Some(hsm_access())).await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
-    deployments
-        .create(
-            &PostParams::default(),
-            &istiod("none", &slot, &path, &pki.root_sha256),
-        )
-        .await
-        .unwrap();
+    create_istiod(&client, "none", &slot, &path, &pki.root_sha256).await;
     let pod = pod_with(&pods, "none", &ready_map(false, false, false)).await;
-    let missing = format!("has no HSM PIN at secret/{path}");
-    let vault_log = log_with(&pods, &pod, "vault-client", &missing).await;
+    let refused = format!("refused the login as role \"istiod\" at auth/{path}/login");
+    let vault_log = log_with(&pods, &pod, "vault-client", &refused).await;
     assert!(vault_log.contains("\terror\t"), "{vault_log}");
+
+    // Logged in, but Vault has nothing at the secret path.
+    grant_istiod(&first, &path).await;
+    let missing = format!("has no HSM PIN at secret/{path}");
+    log_with(&pods, &pod, "vault-client", &missing).await;
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NS);
     assert!(
         secrets
@@ -606,23 +640,12 @@ async fn without_credentials_or_vault_access_the_vault_client_stays_unready() {
     let after = pods.get(&name).await.unwrap().metadata.resource_version;
     assert_eq!(before, after);
 
-    // A sandbox without HSM access: no Vault either.
-    let (_fleet, client) = fleet("istiod-hsm-offline", None).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), NS);
+    // Another cluster's istiod, with the PIN in Vault: the auth method
+    // reviews tokens with the first cluster, which never issued this one.
+    store_pin(&path, &slot.credentials).await;
+    let (_other, client) = fleet("istiod-hsm-other", Some(hsm_access())).await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), NS);
-    deployments
-        .create(
-            &PostParams::default(),
-            &istiod("offline", &slot, &path, &pki.root_sha256),
-        )
-        .await
-        .unwrap();
-    let pod = pod_with(&pods, "offline", &ready_map(false, false, false)).await;
-    log_with(
-        &pods,
-        &pod,
-        "vault-client",
-        "the cluster has no Vault access",
-    )
-    .await;
+    create_istiod(&client, "other", &slot, &path, &pki.root_sha256).await;
+    let pod = pod_with(&pods, "other", &ready_map(false, false, false)).await;
+    log_with(&pods, &pod, "vault-client", &refused).await;
 }

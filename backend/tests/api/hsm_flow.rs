@@ -27,7 +27,7 @@ const REVISION: &str = "asm-1106-2";
 /// A console whose sandbox clusters reach the test HSM and the dev Vault,
 /// once every member has synced.
 async fn console() -> (TestConsole, Session, Session) {
-    let console = TestConsole::with_sandbox_hsm(vault_token())
+    let console = TestConsole::with_sandbox_hsm()
         .await
         .reconfigured(|state| state.with_vault(vault()));
     let operator = console.signed_in("operator", Role::Operator, false).await;
@@ -45,10 +45,6 @@ async fn console() -> (TestConsole, Session, Session) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     (console, operator, officer)
-}
-
-fn vault_token() -> String {
-    hsm::dev_vault::DevVault::shared().root_token.clone()
 }
 
 /// Provisions a slot, installs in HSM mode and waits for the run's end.

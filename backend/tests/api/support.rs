@@ -196,15 +196,14 @@ impl TestConsole {
     }
 
     /// Like [`TestConsole::with_sandbox`], the clusters reaching the test
-    /// SoftHSM2 and Vault with `vault_token` (HSM mode's istiod).
-    pub async fn with_sandbox_hsm(vault_token: String) -> Self {
+    /// SoftHSM2 (HSM mode's istiod).
+    pub async fn with_sandbox_hsm() -> Self {
         let mut options = sandbox::FleetOptions::from_scenario(
             sandbox::scenario::Scenario::default_fleet(),
             None,
         );
         options.hsm = Some(sandbox::SandboxHsm {
             pkcs11_module: hsm::SOFTHSM2_MODULE.into(),
-            vault_token,
         });
         let fleet = sandbox::Fleet::start(options).await.unwrap();
         let kubeconfig = temp_dir("kubeconfig").join("kubeconfig");

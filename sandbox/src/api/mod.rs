@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod path;
 pub mod protobuf;
 pub mod table;
+pub mod token_review;
 mod watch;
 
 use std::collections::HashMap;
@@ -21,7 +22,7 @@ use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use serde_json::{Value, json};
 
 use crate::cluster::Cluster;
@@ -41,6 +42,7 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .route("/readyz", get(healthy))
         .route("/api", get(core_root))
         .route("/apis", get(groups_root))
+        .route(token_review::PATH, post(token_review::create))
         .route("/api/{*rest}", any(resource_request))
         .route("/apis/{*rest}", any(resource_request))
         .route("/openapi/v3", get(openapi_index))
@@ -53,8 +55,10 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .with_state(cluster)
 }
 
-/// Every request but the health probes needs the cluster's bearer token;
-/// the cluster's faults (latency, failing writes) apply to all of them.
+/// Every request but the health probes needs the cluster's bearer token,
+/// except that a service account token may create `tokenreviews` (what
+/// the `system:auth-delegator` role grants, and Vault uses); the cluster's
+/// faults (latency, failing writes) apply to all of them.
 async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -> Response {
     if let Some(latency) = c.faults().latency() {
         tokio::time::sleep(latency).await;
@@ -69,7 +73,20 @@ async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if presented != Some(c.token.as_str()) {
-        return ApiStatus::unauthorized().into_response();
+        let Some(token) = presented else {
+            return ApiStatus::unauthorized().into_response();
+        };
+        match c.review_token(token, &[]) {
+            Ok(_) if path == token_review::PATH && req.method() == Method::POST => {}
+            Ok(who) => {
+                return ApiStatus::forbidden(format!(
+                    "{} may only create tokenreviews on this cluster",
+                    who.username()
+                ))
+                .into_response();
+            }
+            Err(_) => return ApiStatus::unauthorized().into_response(),
+        }
     }
     // Only a request already under way when the cluster became
     // unreachable gets here; its connection is being cut.

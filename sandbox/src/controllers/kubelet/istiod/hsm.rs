@@ -2,9 +2,11 @@
 //! has a container `hsm-plugin`, beside `discovery` and `vault-client`.
 //! Each container becomes ready on its own, so the pod shows `2/3` while
 //! `discovery` waits for its CA certificate:
-//! - `vault-client` reads the slot's credentials from Vault
-//!   (`VAULT_ADDR`, `VAULT_SECRET_PATH`) with the token the sandbox was
-//!   handed ([`crate::SandboxHsm`]); ready once read;
+//! - `vault-client` logs in to Vault (`VAULT_ADDR`) with the pod's service
+//!   account token through Kubernetes auth (`VAULT_AUTH_PATH`,
+//!   `VAULT_AUTH_ROLE`; Vault reviews the token with this cluster's
+//!   `TokenReview`) and reads the slot's credentials at
+//!   `VAULT_SECRET_PATH`; ready once read;
 //! - `hsm-plugin` logs in to slot `P11_TOKEN` with that PIN and must find
 //!   KEK `KEK_ID`; ready once it does;
 //! - `discovery` then holds a CA key, leaves its CSR encrypted with the KEK
@@ -45,6 +47,7 @@ pub const CERT_SECRET: &str = "istio-ca-cert";
 const CHAIN_KEY: &str = "cert-chain.pem";
 const REQUESTED_BY: &str = "meshdeck.io/requested-by";
 const PIN_FILE: &str = "/var/run/hsm-credential/pin";
+const JWT_FILE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 const SOCKET: &str = "/var/run/hsm-socket/.sock";
 const WAITING: &str =
     "pkica\tWait until the CA certificate secret istio-system.istio-ca-cert can be loaded...";
@@ -234,26 +237,38 @@ impl HsmIstiods {
     }
 }
 
-/// `vault-client`: reads the slot's credentials. It reads them again on
-/// each retry while `hsm-plugin` is unready, so a PIN fixed in Vault is
-/// picked up.
+/// `vault-client`: logs in to Vault with the pod's service account token
+/// (Kubernetes auth at `VAULT_AUTH_PATH` as `VAULT_AUTH_ROLE`) and reads
+/// the slot's credentials. It does so again on each retry while
+/// `hsm-plugin` is unready, so a PIN or a role fixed in Vault is picked up.
 async fn vault_client(cluster: &Cluster, pod: &Value, state: &mut PodState) {
     if state.plugin_ready {
         return;
     }
-    let addr = env(pod, VAULT_CLIENT, "VAULT_ADDR");
-    let path = env(pod, VAULT_CLIENT, "VAULT_SECRET_PATH");
-    let (Some(addr), Some(path)) = (addr, path) else {
-        let why = "env VAULT_ADDR and VAULT_SECRET_PATH must both be set".to_owned();
+    let var = |name| env(pod, VAULT_CLIENT, name);
+    let (Some(addr), Some(path), Some(auth_path), Some(role)) = (
+        var("VAULT_ADDR"),
+        var("VAULT_SECRET_PATH"),
+        var("VAULT_AUTH_PATH"),
+        var("VAULT_AUTH_ROLE"),
+    ) else {
+        let why = "env VAULT_ADDR, VAULT_SECRET_PATH, VAULT_AUTH_PATH and VAULT_AUTH_ROLE must all be set".to_owned();
         return problem(cluster, pod, state, VAULT_CLIENT, why);
     };
-    let Some(access) = cluster.hsm() else {
-        let why = format!(
-            "cannot log in to Vault at {addr}: the cluster has no Vault access (the sandbox was started without HSM access)"
-        );
-        return problem(cluster, pod, state, VAULT_CLIENT, why);
+    let namespace = pod["metadata"]["namespace"].as_str().unwrap_or(NAMESPACE);
+    let account = pod["spec"]["serviceAccountName"]
+        .as_str()
+        .unwrap_or("default");
+    let pod_name = pod["metadata"]["name"].as_str().unwrap_or_default();
+    let pod_uid = pod["metadata"]["uid"].as_str().unwrap_or_default();
+    let jwt = match cluster.service_account_token(namespace, account, Some((pod_name, pod_uid))) {
+        Ok(jwt) => jwt,
+        Err(why) => {
+            let why = format!("cannot read the service account token {JWT_FILE}: {why}");
+            return problem(cluster, pod, state, VAULT_CLIENT, why);
+        }
     };
-    let read = match Vault::new(addr, &access.vault_token) {
+    let read = match Vault::login_kubernetes(addr, auth_path, role, &jwt).await {
         Ok(vault) => vault.credentials(path).await,
         Err(e) => Err(e),
     };
@@ -261,7 +276,7 @@ async fn vault_client(cluster: &Cluster, pod: &Value, state: &mut PodState) {
         Ok(credentials) => {
             if state.pin.as_ref() != Some(&credentials.pin) {
                 let line = format!(
-                    "{}\tinfo\tRead the HSM credentials at {path} from Vault at {addr}; wrote the P11 PIN to {PIN_FILE}",
+                    "{}\tinfo\tLogged in to Vault at {addr} ({auth_path}, role {role}) as {namespace}/{account}; read the HSM credentials at {path}; wrote the P11 PIN to {PIN_FILE}",
                     clock::now_rfc3339()
                 );
                 append(cluster, pod, VAULT_CLIENT, &line);

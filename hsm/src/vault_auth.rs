@@ -1,0 +1,231 @@
+//! istiod's own way to its slot credentials (seed 004, "Configure
+//! Kubernetes auth for Vault"): a read-only policy on the secret path, a
+//! Kubernetes auth method mounted at that same path which checks tokens
+//! against the cluster's API server, and the role `istiod` bound to
+//! istiod's service accounts in `istio-system`. istiod logs in with its
+//! service account token at `auth/<secret path>/login`; Vault asks the
+//! cluster's `TokenReview` whether the token is good.
+
+use vaultrs::api::auth::kubernetes::requests::{
+    ConfigureKubernetesAuthRequest, CreateKubernetesRoleRequest,
+};
+use vaultrs::client::{Client, VaultClient};
+use vaultrs::error::ClientError;
+
+use crate::VaultError;
+use crate::vault::{KV_MOUNT, Vault, kv_path};
+
+/// The role istiod logs in with (`VAULT_AUTH_ROLE`).
+pub const ISTIOD_ROLE: &str = "istiod";
+
+/// The namespace istiod runs in.
+pub const ISTIOD_NAMESPACE: &str = "istio-system";
+
+/// istiod's service accounts: `istiod` for the default revision and
+/// `istiod-<revision>` (the seed's `istiod-service-account` included).
+pub const ISTIOD_SERVICE_ACCOUNTS: [&str; 2] = ["istiod", "istiod-*"];
+
+/// How Vault reaches a cluster's API server to review tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubernetesApi {
+    /// `https://host:port`, as in the kubeconfig.
+    pub host: String,
+    /// The CA certificate(s) the API server's certificate chains to, PEM.
+    pub ca_pem: Option<String>,
+}
+
+/// `asm-c1-hsm-policy` for secret path `asm-c1/hsm` (the seed's
+/// `asm-$CLUSTER_SUFFIX-hsm-policy`).
+pub fn policy_name(secret_path: &str) -> String {
+    format!("{}-policy", kv_path(secret_path).replace('/', "-"))
+}
+
+/// The policy's text: read, and nothing else, on the secret.
+fn policy_text(secret_path: &str) -> String {
+    format!(
+        "path \"{KV_MOUNT}/data/{}\" {{\n  capabilities = [\"read\"]\n}}\n",
+        kv_path(secret_path)
+    )
+}
+
+/// The auth mount for `secret_path` (`asm-c1/hsm`), from its login path
+/// too (`auth/asm-c1/hsm/login`).
+pub fn auth_mount(path: &str) -> &str {
+    let path = path.trim_matches('/');
+    let path = path.strip_prefix("auth/").unwrap_or(path);
+    path.strip_suffix("/login").unwrap_or(path)
+}
+
+impl Vault {
+    /// Logs in to Vault at `addr` with a service account `jwt` through the
+    /// Kubernetes auth method at `auth_path` (`auth/asm-c1/hsm/login`), as
+    /// `role`: what istiod's `vault-client` does.
+    pub async fn login_kubernetes(
+        addr: &str,
+        auth_path: &str,
+        role: &str,
+        jwt: &str,
+    ) -> Result<Self, VaultError> {
+        let mut vault = Self::new(addr, "")?;
+        let mount = auth_mount(auth_path);
+        let login = vaultrs::auth::kubernetes::login(vault.client(), mount, role, jwt)
+            .await
+            .map_err(|e| match e {
+                ClientError::APIError { code, errors } => VaultError::LoginRefused {
+                    addr: addr.to_owned(),
+                    mount: mount.to_owned(),
+                    role: role.to_owned(),
+                    reason: if errors.is_empty() {
+                        format!("HTTP {code}")
+                    } else {
+                        errors.join("; ")
+                    },
+                },
+                other => vault.unreachable(&other),
+            })?;
+        vault.client_mut().set_token(&login.client_token);
+        Ok(vault)
+    }
+
+    /// Lets istiod on the cluster behind `api` read `secret_path`: the
+    /// policy, the Kubernetes auth method at the secret path and the role
+    /// `istiod`. Idempotent: each is written to what it should be.
+    pub async fn grant_istiod(
+        &self,
+        secret_path: &str,
+        api: &KubernetesApi,
+    ) -> Result<(), VaultError> {
+        let path = kv_path(secret_path);
+        let policy = policy_name(path);
+        vaultrs::sys::policy::set(self.client(), &policy, &policy_text(path))
+            .await
+            .map_err(|e| self.failed("write", &format!("sys/policy/{policy}"), &e))?;
+        match vaultrs::sys::auth::enable(self.client(), path, "kubernetes", None).await {
+            Ok(()) => {}
+            // Already enabled: it must be a Kubernetes auth method, which
+            // reading its config tells.
+            Err(ClientError::APIError { code: 400, errors })
+                if errors.iter().any(|e| e.contains("already in use")) =>
+            {
+                vaultrs::auth::kubernetes::read_config(self.client(), path)
+                    .await
+                    .map_err(|_| VaultError::Refused {
+                        addr: self.addr().to_owned(),
+                        action: "enable Kubernetes auth at".into(),
+                        path: format!("auth/{path}"),
+                        reason: "another auth method is mounted there".into(),
+                    })?;
+            }
+            Err(e) => {
+                return Err(self.failed("enable Kubernetes auth at", &format!("auth/{path}"), &e));
+            }
+        }
+        let mut config = ConfigureKubernetesAuthRequest::builder();
+        // Tokens are checked by the cluster's TokenReview; issuers differ
+        // between distributions, so Vault does not check them itself.
+        config.disable_iss_validation(true);
+        if let Some(ca) = &api.ca_pem {
+            config.kubernetes_ca_cert(ca.clone());
+        }
+        vaultrs::auth::kubernetes::configure(self.client(), path, &api.host, Some(&mut config))
+            .await
+            .map_err(|e| self.failed("configure", &format!("auth/{path}/config"), &e))?;
+        let mut role = CreateKubernetesRoleRequest::builder();
+        role.bound_service_account_names(
+            ISTIOD_SERVICE_ACCOUNTS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect::<Vec<_>>(),
+        )
+        .bound_service_account_namespaces(vec![ISTIOD_NAMESPACE.to_owned()])
+        .token_policies(vec![policy])
+        .token_ttl("768h");
+        vaultrs::auth::kubernetes::role::create(self.client(), path, ISTIOD_ROLE, Some(&mut role))
+            .await
+            .map_err(|e| self.failed("write", &format!("auth/{path}/role/{ISTIOD_ROLE}"), &e))
+    }
+
+    /// Why istiod on the cluster behind `api` could not log in to read
+    /// `secret_path`, or `None` when the auth method, its API server and the
+    /// role are as [`Self::grant_istiod`] leaves them.
+    pub async fn istiod_grant_problem(
+        &self,
+        secret_path: &str,
+        api: &KubernetesApi,
+    ) -> Result<Option<String>, VaultError> {
+        let path = kv_path(secret_path);
+        let addr = self.addr();
+        let config = match vaultrs::auth::kubernetes::read_config(self.client(), path).await {
+            Ok(config) => config,
+            Err(e) if is_absent(&e) => {
+                return Ok(Some(format!(
+                    "Vault at {addr} has no Kubernetes auth at auth/{path} for istiod to log in with: provision the slot to set it up"
+                )));
+            }
+            Err(e) => return Err(self.failed("read", &format!("auth/{path}/config"), &e)),
+        };
+        let host = config.kubernetes_host.trim_end_matches('/');
+        if host != api.host.trim_end_matches('/') {
+            return Ok(Some(format!(
+                "Vault at {addr} reviews istiod's tokens at auth/{path} against {host}, not this cluster's API server {}: provision the slot again to point it here",
+                api.host
+            )));
+        }
+        let policy = policy_name(path);
+        let bound = match vaultrs::auth::kubernetes::role::read(self.client(), path, ISTIOD_ROLE)
+            .await
+        {
+            Ok(role) => {
+                role.bound_service_account_namespaces
+                    .iter()
+                    .any(|n| n == ISTIOD_NAMESPACE)
+                    && role.token_policies.contains(&policy)
+            }
+            Err(e) if is_absent(&e) => false,
+            Err(e) => {
+                return Err(self.failed("read", &format!("auth/{path}/role/{ISTIOD_ROLE}"), &e));
+            }
+        };
+        Ok((!bound).then(|| {
+            format!(
+                "Vault at {addr} has no role {ISTIOD_ROLE:?} at auth/{path} letting istio-system's istiod read {KV_MOUNT}/{path} (policy {policy}): provision the slot to set it up"
+            )
+        }))
+    }
+
+    fn client(&self) -> &VaultClient {
+        &self.client
+    }
+
+    fn client_mut(&mut self) -> &mut VaultClient {
+        &mut self.client
+    }
+}
+
+/// Vault has nothing at the path (or no auth method mounted there).
+fn is_absent(error: &ClientError) -> bool {
+    match error {
+        ClientError::APIError { code, .. } => matches!(code, 404 | 405),
+        ClientError::RestClientError {
+            source: rustify::errors::ClientError::ServerResponseError { code, .. },
+        } => *code == 404,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_secret_path() {
+        assert_eq!(policy_name("asm-c1/hsm"), "asm-c1-hsm-policy");
+        assert_eq!(policy_name("secret/asm-c1/hsm"), "asm-c1-hsm-policy");
+        assert_eq!(auth_mount("auth/asm-c1/hsm/login"), "asm-c1/hsm");
+        assert_eq!(auth_mount("asm-c1/hsm"), "asm-c1/hsm");
+        assert_eq!(
+            policy_text("asm-c1/hsm"),
+            "path \"secret/data/asm-c1/hsm\" {\n  capabilities = [\"read\"]\n}\n"
+        );
+    }
+}

@@ -1,0 +1,76 @@
+//! `POST /apis/authentication.k8s.io/v1/tokenreviews`: whether a service
+//! account token is good and whom it speaks for. Vault's Kubernetes auth
+//! calls it with the token a pod logs in with (and, having no reviewer
+//! token of its own, with that same token as its bearer).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::json_response;
+use crate::cluster::Cluster;
+use crate::status::ApiStatus;
+
+/// The path of the create-only `tokenreviews` resource.
+pub const PATH: &str = "/apis/authentication.k8s.io/v1/tokenreviews";
+
+pub async fn create(State(c): State<Arc<Cluster>>, body: Bytes) -> Response {
+    let review: Value = match serde_json::from_slice(&body) {
+        Ok(review) => review,
+        Err(e) => {
+            return ApiStatus::bad_request(format!("the TokenReview is not JSON: {e}"))
+                .into_response();
+        }
+    };
+    if review["kind"].as_str() != Some("TokenReview") {
+        return ApiStatus::bad_request(format!(
+            "expected kind TokenReview in authentication.k8s.io/v1, got {}",
+            review["kind"]
+        ))
+        .into_response();
+    }
+    let Some(token) = review["spec"]["token"].as_str().filter(|t| !t.is_empty()) else {
+        return ApiStatus::bad_request("TokenReview spec.token: Required value").into_response();
+    };
+    let audiences: Vec<String> = review["spec"]["audiences"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = match c.review_token(token, &audiences) {
+        Ok(who) => json!({
+            "authenticated": true,
+            "user": {
+                "username": who.username(),
+                "uid": who.uid,
+                "groups": ["system:serviceaccounts",
+                           format!("system:serviceaccounts:{}", who.namespace),
+                           "system:authenticated"],
+            },
+            "audiences": if audiences.is_empty() {
+                json!([crate::service_account_tokens::ISSUER])
+            } else {
+                json!(audiences)
+            },
+        }),
+        Err(why) => json!({"user": {}, "error": why}),
+    };
+    json_response(
+        StatusCode::CREATED,
+        &json!({
+            "kind": "TokenReview",
+            "apiVersion": "authentication.k8s.io/v1",
+            "metadata": {"creationTimestamp": null},
+            "spec": review["spec"],
+            "status": status,
+        }),
+    )
+}

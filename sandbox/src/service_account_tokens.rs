@@ -1,0 +1,273 @@
+//! Service account tokens: the JWTs a cluster mounts into pods at
+//! `/var/run/secrets/kubernetes.io/serviceaccount/token` and checks again
+//! when a `TokenReview` asks. Vault's Kubernetes auth is their user here:
+//! istiod's `vault-client` logs in with its token, and Vault asks the
+//! cluster's `tokenreviews` whether the token is good.
+//!
+//! Tokens are ES256 JWTs shaped like the projected tokens of a real API
+//! server (`sub`, `aud`, and the `kubernetes.io` claims with the service
+//! account's uid), signed by a key each cluster makes when it starts. A
+//! token is good while it has not expired and its service account still
+//! exists with the uid it was issued for.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, KeyPair};
+use serde_json::{Value, json};
+
+use crate::store::Store;
+
+/// The issuer and default audience of the tokens, as on most clusters.
+pub const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
+
+/// How long a minted token lasts (a projected token's default).
+const LIFETIME_SECONDS: u64 = 3600;
+
+/// The service account a good token is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceAccountIdentity {
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+}
+
+impl ServiceAccountIdentity {
+    /// `system:serviceaccount:<namespace>:<name>`.
+    pub fn username(&self) -> String {
+        format!("system:serviceaccount:{}:{}", self.namespace, self.name)
+    }
+}
+
+/// A cluster's token signing key.
+pub struct TokenSigner {
+    key: EcdsaKeyPair,
+    rng: SystemRandom,
+}
+
+impl std::fmt::Debug for TokenSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenSigner(<key>)")
+    }
+}
+
+impl Default for TokenSigner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TokenSigner {
+    /// A new P-256 key.
+    pub fn new() -> Self {
+        let rng = SystemRandom::new();
+        let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        #[allow(clippy::expect_used)] // only fails when the OS has no randomness
+        let key = EcdsaKeyPair::generate_pkcs8(alg, &rng)
+            .and_then(|pkcs8| {
+                EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
+                    .map_err(|_| ring::error::Unspecified)
+            })
+            .expect("the system random source works");
+        Self { key, rng }
+    }
+
+    /// A token for service account `namespace/name`, which must exist,
+    /// bound to `pod` (name, uid) when given.
+    pub fn issue(
+        &self,
+        store: &Store,
+        namespace: &str,
+        name: &str,
+        pod: Option<(&str, &str)>,
+    ) -> Result<String, String> {
+        let account = store
+            .get("serviceaccounts", namespace, name)
+            .ok_or_else(|| {
+                format!("serviceaccount \"{name}\" not found in namespace \"{namespace}\"")
+            })?;
+        let uid = account["metadata"]["uid"].as_str().unwrap_or_default();
+        let now = unix_now();
+        let mut kubernetes = json!({
+            "namespace": namespace,
+            "serviceaccount": {"name": name, "uid": uid},
+        });
+        if let Some((pod_name, pod_uid)) = pod {
+            kubernetes["pod"] = json!({"name": pod_name, "uid": pod_uid});
+        }
+        let claims = json!({
+            "aud": [ISSUER],
+            "exp": now + LIFETIME_SECONDS,
+            "iat": now,
+            "nbf": now,
+            "iss": ISSUER,
+            "sub": format!("system:serviceaccount:{namespace}:{name}"),
+            "kubernetes.io": kubernetes,
+        });
+        let header = json!({"alg": "ES256", "typ": "JWT"});
+        let signing_input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = self
+            .key
+            .sign(&self.rng, signing_input.as_bytes())
+            .map_err(|_| "cannot sign the token".to_owned())?;
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature.as_ref())
+        ))
+    }
+
+    /// Who `token` speaks for, or why it is not good: a signature of this
+    /// cluster, not expired, for a service account that still exists with
+    /// the same uid; and, when `audiences` are asked for, meant for one.
+    pub fn review(
+        &self,
+        store: &Store,
+        token: &str,
+        audiences: &[String],
+    ) -> Result<ServiceAccountIdentity, String> {
+        let claims = self.verified_claims(token)?;
+        let exp = claims["exp"].as_u64().unwrap_or(0);
+        if exp <= unix_now() {
+            return Err("the token has expired".into());
+        }
+        if !audiences.is_empty() {
+            let meant: Vec<&str> = match &claims["aud"] {
+                Value::String(one) => vec![one.as_str()],
+                Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            if !audiences.iter().any(|a| meant.contains(&a.as_str())) {
+                return Err(format!(
+                    "the token's audiences {meant:?} include none of {audiences:?}"
+                ));
+            }
+        }
+        let k8s = &claims["kubernetes.io"];
+        let namespace = k8s["namespace"].as_str().unwrap_or_default();
+        let name = k8s["serviceaccount"]["name"].as_str().unwrap_or_default();
+        let uid = k8s["serviceaccount"]["uid"].as_str().unwrap_or_default();
+        let live = store
+            .get("serviceaccounts", namespace, name)
+            .ok_or_else(|| format!("service account {namespace}/{name} has been deleted"))?;
+        if live["metadata"]["uid"].as_str() != Some(uid) {
+            return Err(format!(
+                "service account {namespace}/{name} has been recreated since the token was issued"
+            ));
+        }
+        Ok(ServiceAccountIdentity {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            uid: uid.to_owned(),
+        })
+    }
+
+    fn verified_claims(&self, token: &str) -> Result<Value, String> {
+        let malformed = || "the token is not a JWT this cluster issued".to_owned();
+        let mut parts = token.split('.');
+        let (Some(header), Some(claims), Some(sig), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(malformed());
+        };
+        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| malformed())?;
+        let public = signature::UnparsedPublicKey::new(
+            &signature::ECDSA_P256_SHA256_FIXED,
+            self.key.public_key().as_ref(),
+        );
+        public
+            .verify(format!("{header}.{claims}").as_bytes(), &sig)
+            .map_err(|_| "the token's signature is not this cluster's".to_owned())?;
+        let claims = URL_SAFE_NO_PAD.decode(claims).map_err(|_| malformed())?;
+        serde_json::from_slice(&claims).map_err(|_| malformed())
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store_with_account(uid: &str) -> Store {
+        let store = Store::memory();
+        store.put(
+            "serviceaccounts",
+            "istio-system",
+            "istiod-asm-1",
+            json!({"apiVersion": "v1", "kind": "ServiceAccount",
+                   "metadata": {"name": "istiod-asm-1", "namespace": "istio-system", "uid": uid}}),
+        );
+        store
+    }
+
+    #[test]
+    fn a_token_is_good_for_its_account_until_the_account_is_recreated() {
+        let signer = TokenSigner::new();
+        let store = store_with_account("uid-1");
+        let token = signer
+            .issue(
+                &store,
+                "istio-system",
+                "istiod-asm-1",
+                Some(("istiod-asm-1-x", "p1")),
+            )
+            .expect("the account exists");
+        let who = signer.review(&store, &token, &[]).expect("good");
+        assert_eq!(
+            who.username(),
+            "system:serviceaccount:istio-system:istiod-asm-1"
+        );
+        assert_eq!(who.uid, "uid-1");
+        assert!(signer.review(&store, &token, &[ISSUER.into()]).is_ok());
+        let other_audience = signer.review(&store, &token, &["vault".into()]);
+        assert!(
+            other_audience
+                .expect_err("not meant for vault")
+                .contains("audiences")
+        );
+
+        let recreated = store_with_account("uid-2");
+        let why = signer
+            .review(&recreated, &token, &[])
+            .expect_err("recreated");
+        assert!(why.contains("recreated"), "{why}");
+    }
+
+    #[test]
+    fn another_clusters_token_or_a_tampered_one_is_refused() {
+        let store = store_with_account("uid-1");
+        let ours = TokenSigner::new();
+        let theirs = TokenSigner::new();
+        let token = theirs
+            .issue(&store, "istio-system", "istiod-asm-1", None)
+            .expect("issued");
+        assert!(ours.review(&store, &token, &[]).is_err());
+        let mut parts: Vec<String> = ours
+            .issue(&store, "istio-system", "istiod-asm-1", None)
+            .expect("issued")
+            .split('.')
+            .map(str::to_owned)
+            .collect();
+        parts[1] = URL_SAFE_NO_PAD.encode(
+            json!({"exp": u64::MAX, "kubernetes.io": {"namespace": "kube-system",
+                   "serviceaccount": {"name": "admin", "uid": "x"}}})
+            .to_string(),
+        );
+        let why = ours
+            .review(&store, &parts.join("."), &[])
+            .expect_err("tampered");
+        assert!(why.contains("signature"), "{why}");
+        assert!(ours.issue(&store, "istio-system", "nobody", None).is_err());
+    }
+}
