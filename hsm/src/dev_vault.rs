@@ -42,19 +42,24 @@ pub struct DevVault {
 
 impl DevVault {
     /// Starts a server with `bao` and waits until it answers.
+    /// `MESHDECK_BAO_LOG` names a file the server logs to, at debug level,
+    /// for finding out why it refused something.
     pub fn start(bao: &Path) -> Result<Self, String> {
+        let log = std::env::var_os("MESHDECK_BAO_LOG").map(std::path::PathBuf::from);
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port: {e}"))?
             .port();
         let root_token = format!("dev-{}", hex::encode(rand::random::<[u8; 8]>()));
-        let script = r#""$0" server -dev -dev-listen-address="127.0.0.1:$1" -dev-root-token-id="$2" >/dev/null 2>&1 & server=$!; cat >/dev/null; kill $server"#;
+        let script = r#""$0" server -dev -dev-listen-address="127.0.0.1:$1" -dev-root-token-id="$2" -log-level="$3" >>"$4" 2>&1 & server=$!; cat >/dev/null; kill $server"#;
         let wrapper = Command::new("sh")
             .arg("-c")
             .arg(script)
             .arg(bao)
             .arg(port.to_string())
             .arg(&root_token)
+            .arg(if log.is_some() { "debug" } else { "info" })
+            .arg(log.unwrap_or_else(|| "/dev/null".into()))
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 pub use self::fleet_api::{FleetApi, FleetApiError};
 pub use self::hub::{Hub, Resume};
-pub use self::registry::{Registry, RegistryError};
+pub use self::registry::{ApiServer, Registry, RegistryError};
 use self::watch::state::MemberState;
 pub use self::watch::{MemberWatch, WatchTiming};
 use crate::clock::Clock;
@@ -34,6 +34,7 @@ pub struct FleetService {
     hub: Arc<Hub>,
     members: Arc<HashMap<String, Arc<Mutex<MemberState>>>>,
     clients: Arc<HashMap<String, Result<kube::Client, String>>>,
+    api_servers: Arc<HashMap<String, ApiServer>>,
     admins: Arc<Vec<String>>,
     fleet_api: Option<Result<FleetApi, String>>,
     _tasks: Arc<Tasks>,
@@ -88,6 +89,7 @@ impl FleetService {
         let mut members = HashMap::new();
         let mut tasks = Vec::new();
         let mut clients = HashMap::new();
+        let mut api_servers = HashMap::new();
         let admins = registry
             .members
             .iter()
@@ -102,6 +104,9 @@ impl FleetService {
                 registered.member.name.to_string(),
                 registered.client.clone(),
             );
+            if let Some(api_server) = registered.api_server {
+                api_servers.insert(registered.member.name.to_string(), api_server);
+            }
             let state = Arc::new(Mutex::new(MemberState::default()));
             members.insert(registered.member.name.to_string(), state.clone());
             if let Ok(client) = registered.client {
@@ -120,6 +125,7 @@ impl FleetService {
             hub,
             members: Arc::new(members),
             clients: Arc::new(clients),
+            api_servers: Arc::new(api_servers),
             admins: Arc::new(admins),
             fleet_api,
             _tasks: Arc::new(Tasks(tasks)),
@@ -136,6 +142,11 @@ impl FleetService {
 
     pub fn cluster(&self, name: &str) -> Option<Cluster> {
         self.hub.cluster(name)
+    }
+
+    /// The API server of member `name`, as its kubeconfig context names it.
+    pub fn api_server(&self, name: &str) -> Option<&ApiServer> {
+        self.api_servers.get(name)
     }
 
     /// The client acting on member `name`: unknown members and members

@@ -27,6 +27,19 @@ pub struct Registered {
     /// An on-prem admin cluster (nothing is installed on those).
     pub admin: bool,
     pub client: Result<kube::Client, String>,
+    /// The API server the context points at, when it is usable.
+    pub api_server: Option<ApiServer>,
+}
+
+/// A member's API server as its kubeconfig context names it: what another
+/// system (Vault's Kubernetes auth) needs to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiServer {
+    /// `https://host:port`.
+    pub url: String,
+    /// The CA certificates its serving certificate chains to, PEM; `None`
+    /// when the context trusts the system roots.
+    pub ca_pem: Option<String>,
 }
 
 /// Why the fleet could not be read at all.
@@ -101,11 +114,16 @@ impl Registry {
                 network: d.network.clone(),
                 config_cluster: config_cluster.as_deref() == Some(d.name.as_str()),
             };
-            let client = client_for(&config, &member.context, kubeconfig).await;
+            let (client, api_server) = match client_for(&config, &member.context, kubeconfig).await
+            {
+                Ok((client, api_server)) => (Ok(client), Some(api_server)),
+                Err(e) => (Err(e), None),
+            };
             members.push(Registered {
                 member,
                 admin: d.admin,
                 client,
+                api_server,
             });
         }
         Ok(Self {
@@ -129,12 +147,13 @@ fn read_description(path: &Path) -> Result<FleetDescription, RegistryError> {
     serde_yaml::from_str(&text).map_err(|e| fail(e.to_string()))
 }
 
-/// A client for `context`, or why there is none.
+/// A client for `context` and the API server it talks to, or why there is
+/// none.
 async fn client_for(
     config: &Kubeconfig,
     context: &str,
     path: &Path,
-) -> Result<kube::Client, String> {
+) -> Result<(kube::Client, ApiServer), String> {
     if !config.contexts.iter().any(|c| c.name == context) {
         return Err(format!(
             "context {context:?} is not in the kubeconfig {}",
@@ -148,5 +167,20 @@ async fn client_for(
     let config = kube::Config::from_custom_kubeconfig(config.clone(), &options)
         .await
         .map_err(|e| format!("context {context:?} cannot be used: {e}"))?;
-    kube::Client::try_from(config).map_err(|e| format!("context {context:?} cannot be used: {e}"))
+    let api_server = ApiServer {
+        url: config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_owned(),
+        ca_pem: config.root_cert.as_ref().map(|certs| {
+            certs
+                .iter()
+                .map(|der| pem::encode(&pem::Pem::new("CERTIFICATE", der.clone())))
+                .collect()
+        }),
+    };
+    let client = kube::Client::try_from(config)
+        .map_err(|e| format!("context {context:?} cannot be used: {e}"))?;
+    Ok((client, api_server))
 }

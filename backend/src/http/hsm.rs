@@ -32,7 +32,7 @@ pub async fn check_hsm(
         .param("kek_id", &settings.kek_id)
         .param("secret_path", &settings.secret_path);
     let result = match known(&state, &name) {
-        Ok(_) => Ok(Json(istiod_hsm::check(&state, &settings).await)),
+        Ok(_) => Ok(Json(istiod_hsm::check(&state, &name, &settings).await)),
         Err(e) => Err(e),
     };
     (detail, result)

@@ -1,8 +1,10 @@
 //! istiod's HSM slots as the console handles them (SPEC §2.2 mode 3, seed
-//! 004): checking that an install's slot opens with the PIN Vault holds
-//! and has the cluster's KEK, provisioning a slot (PINs into Vault first,
-//! then the slot and its KEK), and, in [`request`], istiod's encrypted
-//! CSR on a cluster and the answer written back.
+//! 004): checking that an install's slot opens with the PIN Vault holds,
+//! has the cluster's KEK and that istiod may log in to read that PIN;
+//! provisioning a slot (PINs into Vault first, then the slot and its KEK,
+//! then istiod's Vault login: policy, Kubernetes auth against the member's
+//! API server, role); and, in [`request`], istiod's encrypted CSR on a
+//! cluster and the answer written back.
 //!
 //! The console reaches the HSM through the PKCS#11 module of its own CA
 //! token and Vault through its own configuration; settings naming another
@@ -12,8 +14,9 @@ pub mod request;
 
 use std::path::PathBuf;
 
-use hsm::{HsmCredentials, HsmError, Provisioned, Vault};
+use hsm::{HsmCredentials, HsmError, KubernetesApi, Provisioned, Vault};
 use shared::ClusterName;
+use shared::mesh::hsm::IstiodVaultLogin;
 use shared::mesh::{HsmReadiness, HsmSettings, HsmSlotProvisioned, HsmSlotRequest, SettingsField};
 
 use crate::error::AppError;
@@ -85,11 +88,58 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| e.to_string())
 }
 
-/// Whether istiod could use `settings`: the console's Vault holds a PIN at
-/// the secret path, the slot opens with it, and it has the KEK.
-pub async fn check(state: &AppState, settings: &HsmSettings) -> HsmReadiness {
+/// How Vault reaches `cluster`'s API server to review istiod's tokens.
+fn kubernetes_api(state: &AppState, cluster: &str) -> Result<KubernetesApi, String> {
+    let api = state.fleet().api_server(cluster).ok_or_else(|| {
+        format!(
+            "cluster {cluster} has no usable kubeconfig context, so Vault could not check istiod's service account tokens against its API server"
+        )
+    })?;
+    Ok(KubernetesApi {
+        host: api.url.clone(),
+        ca_pem: api.ca_pem.clone(),
+    })
+}
+
+/// Whether istiod on `cluster` could use `settings`: the console's Vault
+/// holds a PIN at the secret path, the slot opens with it and has the
+/// KEK, and istiod may log in to Vault to read the PIN.
+pub async fn check(state: &AppState, cluster: &str, settings: &HsmSettings) -> HsmReadiness {
     let mut kek_ids = Vec::new();
-    let problem = match settings.problems().first() {
+    let mut problem = slot_problem(state, settings, &mut kek_ids).await;
+    if problem.is_none() {
+        problem = login_problem(state, cluster, settings).await;
+    }
+    HsmReadiness {
+        settings: settings.clone(),
+        problem,
+        kek_ids,
+    }
+}
+
+/// Why istiod on `cluster` could not log in to Vault to read the PIN.
+async fn login_problem(state: &AppState, cluster: &str, settings: &HsmSettings) -> Option<String> {
+    let vault = state.vault()?;
+    let api = match kubernetes_api(state, cluster) {
+        Ok(api) => api,
+        Err(why) => return Some(why),
+    };
+    match vault
+        .istiod_grant_problem(&settings.secret_path, &api)
+        .await
+    {
+        Ok(problem) => problem,
+        Err(e) => Some(e.to_string()),
+    }
+}
+
+/// Why the slot of `settings` is not usable; fills in the KEKs it holds.
+async fn slot_problem(
+    state: &AppState,
+    settings: &HsmSettings,
+    kek_ids: &mut Vec<String>,
+) -> Option<String> {
+    match settings.problems().first() {
         Some(p) => Some(p.message.clone()),
         None => match SlotAccess::of(state) {
             Err(why) => Some(why),
@@ -104,7 +154,7 @@ pub async fn check(state: &AppState, settings: &HsmSettings) -> HsmReadiness {
                     Err(why) => Some(why),
                     Ok(ids) => {
                         let missing = !ids.contains(&settings.kek_id);
-                        kek_ids = ids;
+                        *kek_ids = ids;
                         missing.then(|| {
                             format!(
                                 "slot {:?} has no KEK {:?} (it has: {}): provision the slot to generate it",
@@ -117,11 +167,6 @@ pub async fn check(state: &AppState, settings: &HsmSettings) -> HsmReadiness {
                 },
             },
         },
-    };
-    HsmReadiness {
-        settings: settings.clone(),
-        problem,
-        kek_ids,
     }
 }
 
@@ -160,6 +205,7 @@ pub async fn provision(
     access
         .admits(&settings.vault_addr, &settings.slot_label)
         .map_err(AppError::BadRequest)?;
+    let api = kubernetes_api(state, cluster.as_str()).map_err(AppError::Conflict)?;
     let (module, label) = (access.module.clone(), settings.slot_label.clone());
     let exists = blocking(move || hsm::slot_exists(&module, &label))
         .await
@@ -205,11 +251,23 @@ pub async fn provision(
         })
         .await
         .map_err(AppError::Conflict)?;
+    access
+        .vault
+        .grant_istiod(&settings.secret_path, &api)
+        .await
+        .map_err(|e| AppError::Conflict(format!("{e} (the slot and its KEK are ready)")))?;
+    let istiod_login = IstiodVaultLogin {
+        auth_path: settings.vault_auth_path(),
+        role: hsm::ISTIOD_ROLE.to_owned(),
+        policy: hsm::policy_name(&settings.secret_path),
+        api_server: api.host,
+    };
     Ok(HsmSlotProvisioned {
         cluster: cluster.clone(),
         settings,
         slot_initialised: provisioned == Provisioned::Initialised,
         credentials_stored,
         kek_generated,
+        istiod_login,
     })
 }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use hsm::HsmCredentials;
 use hsm::dev_vault::DevVault;
 use shared::Role;
+use shared::mesh::hsm::IstiodVaultLogin;
 use shared::mesh::{CaMode, Check, HsmReadiness, HsmSettings, HsmSlotProvisioned, Verdict};
 
 use crate::mesh::{console, post, review, settings};
@@ -61,10 +62,19 @@ pub(crate) async fn provisioned(
 }
 
 async fn check(console: &TestConsole, session: &Session, settings: &HsmSettings) -> HsmReadiness {
+    check_on(console, session, "onprem-vmware-1", settings).await
+}
+
+async fn check_on(
+    console: &TestConsole,
+    session: &Session,
+    cluster: &str,
+    settings: &HsmSettings,
+) -> HsmReadiness {
     let response = post(
         console,
         session,
-        "/api/clusters/onprem-vmware-1/hsm/check",
+        &format!("/api/clusters/{cluster}/hsm/check"),
         serde_json::to_value(settings).unwrap(),
     )
     .await;
@@ -119,6 +129,88 @@ async fn provisioning_stores_the_pins_in_vault_makes_the_slot_and_kek_and_is_ide
     let entries = serde_json::to_string(&audit.entries).unwrap();
     assert!(entries.contains(&first.settings.kek_id));
     assert!(!entries.contains(&credentials.pin));
+}
+
+/// The API server the console reaches `cluster` at (its kubeconfig's).
+fn api_server(console: &TestConsole, cluster: &str) -> String {
+    let fleet = console.sandbox.as_ref().unwrap();
+    fleet
+        .members
+        .iter()
+        .find(|m| m.cluster.name == cluster)
+        .unwrap()
+        .server
+        .clone()
+}
+
+#[tokio::test]
+async fn istiod_may_read_its_pin_only_once_provisioning_has_set_up_its_vault_login() {
+    let (console, operator) = hsm_console().await;
+    let addr = DevVault::shared().addr.clone();
+    // Set up by hand, as in the seed's first steps: the PIN in Vault, the
+    // slot and its KEK; but no Kubernetes auth for istiod.
+    let slot = fresh_slot();
+    let path = format!("{slot}/hsm");
+    let credentials = HsmCredentials::generate();
+    vault()
+        .write_credentials(&path, &credentials)
+        .await
+        .unwrap();
+    let module = hsm::softhsm::module_from_env().unwrap();
+    hsm::provision_slot(module, &slot, &credentials).unwrap();
+    let kek = hsm::new_kek_id();
+    hsm::with_slot(module, &slot, &credentials.pin, |s| s.ensure_kek(&kek)).unwrap();
+    let settings = HsmSettings {
+        slot_label: slot.clone(),
+        kek_id: kek.clone(),
+        vault_addr: addr.clone(),
+        secret_path: path.clone(),
+    };
+    let checked = check(&console, &operator, &settings).await;
+    assert_eq!(
+        checked.problem,
+        Some(format!(
+            "Vault at {addr} has no Kubernetes auth at auth/{path} for istiod to log in with: provision the slot to set it up"
+        ))
+    );
+    assert_eq!(
+        checked.kek_ids,
+        vec![kek.clone()],
+        "the slot itself is fine"
+    );
+
+    // Provisioning keeps the slot, PIN and KEK, and adds istiod's login.
+    let done = post(
+        &console,
+        &operator,
+        "/api/clusters/onprem-vmware-1/hsm/slot",
+        serde_json::json!({"slot_label": slot, "secret_path": path, "kek_id": kek}),
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let done: HsmSlotProvisioned = serde_json::from_value(body_json(done).await).unwrap();
+    assert!(!done.slot_initialised && !done.credentials_stored && !done.kek_generated);
+    let onprem = api_server(&console, "onprem-vmware-1");
+    assert_eq!(
+        done.istiod_login,
+        IstiodVaultLogin {
+            auth_path: format!("auth/{path}/login"),
+            role: "istiod".into(),
+            policy: format!("{slot}-hsm-policy"),
+            api_server: onprem.clone(),
+        }
+    );
+    assert_eq!(check(&console, &operator, &settings).await.problem, None);
+
+    // The login checks tokens against this member's API server only.
+    let other = check_on(&console, &operator, "gke-us", &settings).await;
+    let gke = api_server(&console, "gke-us");
+    assert_eq!(
+        other.problem,
+        Some(format!(
+            "Vault at {addr} reviews istiod's tokens at auth/{path} against {onprem}, not this cluster's API server {gke}: provision the slot again to point it here"
+        ))
+    );
 }
 
 #[tokio::test]

@@ -51,6 +51,17 @@ impl HsmSettings {
         }
     }
 
+    /// Where istiod logs in to Vault: the Kubernetes auth method mounted at
+    /// the secret's path within the KV engine (`auth/asm-c1/hsm/login` for
+    /// `asm-c1/hsm` or `secret/asm-c1/hsm`).
+    pub fn vault_auth_path(&self) -> String {
+        let path = self.secret_path.trim_matches('/');
+        format!(
+            "auth/{}/login",
+            path.strip_prefix("secret/").unwrap_or(path)
+        )
+    }
+
     /// Every problem with the settings' form, on its field.
     pub fn problems(&self) -> Vec<SettingsProblem> {
         let mut out = Vec::new();
@@ -148,6 +159,22 @@ pub struct HsmSlotProvisioned {
     pub credentials_stored: bool,
     /// The KEK was generated now (else the slot had it).
     pub kek_generated: bool,
+    /// How istiod on the cluster logs in to Vault to read the PIN.
+    pub istiod_login: IstiodVaultLogin,
+}
+
+/// istiod's way into Vault (seed 004): its service account token, checked
+/// by the Kubernetes auth method at `auth_path` against the cluster's API
+/// server, as `role`, whose `policy` reads the secret and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IstiodVaultLogin {
+    /// `auth/asm-c1/hsm/login`.
+    pub auth_path: String,
+    pub role: String,
+    /// `asm-c1-hsm-policy`.
+    pub policy: String,
+    /// The API server Vault reviews istiod's tokens with.
+    pub api_server: String,
 }
 
 #[cfg(test)]
@@ -156,6 +183,14 @@ mod tests {
 
     fn fields(s: &HsmSettings) -> Vec<SettingsField> {
         s.problems().into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn istiod_logs_in_at_the_secret_path_within_the_kv_engine() {
+        let mut settings = HsmSettings::suggested(&"c1".parse().expect("valid"), "http://v:8200");
+        assert_eq!(settings.vault_auth_path(), "auth/asm-c1/hsm/login");
+        settings.secret_path = "secret/asm-c1/hsm".into();
+        assert_eq!(settings.vault_auth_path(), "auth/asm-c1/hsm/login");
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
                 }
             };
             plan.pin_mesh_root(&root.sha256_fingerprint.replace(':', "").to_lowercase());
-            Some(crate::istiod_hsm::check(state, settings).await)
+            Some(crate::istiod_hsm::check(state, name, settings).await)
         }
         _ => None,
     };

@@ -52,6 +52,11 @@ fn provisioned_view(p: &HsmSlotProvisioned) -> impl IntoView + use<> {
     } else {
         format!("credentials already in Vault at {}", s.secret_path)
     };
+    let login = &p.istiod_login;
+    let login = format!(
+        "istiod logs in at {} as role {} (policy {}), its token checked against {}",
+        login.auth_path, login.role, login.policy, login.api_server
+    );
     view! {
         <div class="hsm-provisioned notice" role="status" data-cluster=p.cluster.to_string()>
             <p>"Provisioned on " <code>{p.cluster.to_string()}</code> ":"</p>
@@ -59,6 +64,7 @@ fn provisioned_view(p: &HsmSlotProvisioned) -> impl IntoView + use<> {
                 <li data-outcome="slot" data-done=p.slot_initialised.to_string()>{slot}</li>
                 <li data-outcome="kek" data-done=p.kek_generated.to_string()>{kek}</li>
                 <li data-outcome="credentials" data-done=p.credentials_stored.to_string()>{credentials}</li>
+                <li data-outcome="vault-login">{login}</li>
             </ul>
         </div>
     }

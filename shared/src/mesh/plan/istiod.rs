@@ -258,7 +258,7 @@ fn hsm_sidecars(hsm: &HsmSettings) -> [Value; 2] {
             "env": [
                 {"name": "VAULT_ADDR", "value": hsm.vault_addr},
                 {"name": "VAULT_SECRET_PATH", "value": hsm.secret_path},
-                {"name": "VAULT_AUTH_PATH", "value": format!("auth/{}/login", hsm.secret_path)},
+                {"name": "VAULT_AUTH_PATH", "value": hsm.vault_auth_path()},
                 {"name": "VAULT_AUTH_ROLE", "value": "istiod"},
                 {"name": "VAULT_AUTH_JWT_PATH", "value": "/var/run/secrets/kubernetes.io/serviceaccount/token"},
             ],
