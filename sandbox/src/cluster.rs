@@ -128,6 +128,18 @@ impl Cluster {
         self.tokens.issue(&self.store, namespace, name, pod)
     }
 
+    /// A token for service account `namespace/name` as a `TokenRequest`
+    /// asks.
+    pub fn issue_token(
+        &self,
+        namespace: &str,
+        name: &str,
+        request: &crate::service_account_tokens::TokenRequest,
+    ) -> Result<String, String> {
+        self.tokens
+            .issue_requested(&self.store, namespace, name, request)
+    }
+
     /// Who `token` speaks for, as a `TokenReview` answers.
     pub fn review_token(
         &self,

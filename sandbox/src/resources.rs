@@ -21,6 +21,9 @@ pub struct ResourceType {
     pub categories: Vec<String>,
     /// The OpenAPI v3 schema of a custom resource, used for validation.
     pub schema: Option<Value>,
+    /// A request-only kind (`tokenreviews`): it can be created, and that
+    /// answers the request; nothing is stored to get, list or delete.
+    pub create_only: bool,
 }
 
 impl ResourceType {
@@ -46,8 +49,12 @@ impl ResourceType {
         self.subresources.iter().any(|s| s == name)
     }
 
-    /// Verbs a resource supports (every sandbox resource supports them all).
-    pub fn verbs() -> Vec<&'static str> {
+    /// Verbs the resource supports: all of them, but only `create` for a
+    /// request-only kind.
+    pub fn verbs(&self) -> Vec<&'static str> {
+        if self.create_only {
+            return vec!["create"];
+        }
         vec![
             "create",
             "delete",
@@ -93,7 +100,7 @@ const BUILTINS: &[Builtin] = &[
         "ServiceAccount",
         true,
         &["sa"],
-        &[],
+        &["token"],
     ),
     b("", "v1", "events", "Event", true, &["ev"], &[]),
     b("", "v1", "nodes", "Node", false, &["no"], &["status"]),
@@ -224,6 +231,15 @@ const BUILTINS: &[Builtin] = &[
         &["status", "approval"],
     ),
     b(
+        "authentication.k8s.io",
+        "v1",
+        "tokenreviews",
+        "TokenReview",
+        false,
+        &[],
+        &[],
+    ),
+    b(
         "apiextensions.k8s.io",
         "v1",
         "customresourcedefinitions",
@@ -253,6 +269,9 @@ const fn b(
         sub,
     }
 }
+
+/// The request-only built-in kinds.
+const CREATE_ONLY: &[&str] = &["tokenreviews"];
 
 /// The kinds real clusters put in the `all` category (ConfigMaps and
 /// Secrets are not among them).
@@ -302,6 +321,7 @@ impl Registry {
                 subresources: b.sub.iter().map(|s| (*s).into()).collect(),
                 categories: builtin_categories(b.kind),
                 schema: None,
+                create_only: CREATE_ONLY.contains(&b.plural),
             })
             .collect();
         Self { types }
@@ -389,6 +409,7 @@ pub fn custom_types(crd: &Value) -> Vec<ResourceType> {
                 subresources,
                 categories: categories.clone(),
                 schema: Some(v["schema"]["openAPIV3Schema"].clone()),
+                create_only: false,
             }
         })
         .collect()

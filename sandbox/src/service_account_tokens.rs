@@ -24,7 +24,50 @@ use crate::store::Store;
 pub const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 
 /// How long a minted token lasts (a projected token's default).
-const LIFETIME_SECONDS: u64 = 3600;
+pub const LIFETIME_SECONDS: u64 = 3600;
+
+/// What a `TokenRequest` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    /// Empty: the API server's own audience ([`ISSUER`]).
+    pub audiences: Vec<String>,
+    pub lifetime_seconds: u64,
+    /// The object whose deletion ends the token, if any.
+    pub bound: Option<BoundObject>,
+}
+
+/// An object a token is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundObject {
+    pub kind: BoundKind,
+    pub name: String,
+    pub uid: String,
+}
+
+/// The kinds a token can be bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundKind {
+    Pod,
+    Secret,
+}
+
+impl BoundKind {
+    /// The claim under `kubernetes.io` naming the object.
+    fn claim(self) -> &'static str {
+        match self {
+            Self::Pod => "pod",
+            Self::Secret => "secret",
+        }
+    }
+
+    /// The storage key of its resource.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Self::Pod => "pods",
+            Self::Secret => "secrets",
+        }
+    }
+}
 
 /// The service account a good token is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,13 +118,34 @@ impl TokenSigner {
     }
 
     /// A token for service account `namespace/name`, which must exist,
-    /// bound to `pod` (name, uid) when given.
+    /// bound to `pod` (name, uid) when given: what a pod has mounted.
     pub fn issue(
         &self,
         store: &Store,
         namespace: &str,
         name: &str,
         pod: Option<(&str, &str)>,
+    ) -> Result<String, String> {
+        let request = TokenRequest {
+            audiences: Vec::new(),
+            lifetime_seconds: LIFETIME_SECONDS,
+            bound: pod.map(|(name, uid)| BoundObject {
+                kind: BoundKind::Pod,
+                name: name.to_owned(),
+                uid: uid.to_owned(),
+            }),
+        };
+        self.issue_requested(store, namespace, name, &request)
+    }
+
+    /// A token for service account `namespace/name` as `request` asks
+    /// (the `serviceaccounts/token` subresource).
+    pub fn issue_requested(
+        &self,
+        store: &Store,
+        namespace: &str,
+        name: &str,
+        request: &TokenRequest,
     ) -> Result<String, String> {
         let account = store
             .get("serviceaccounts", namespace, name)
@@ -94,12 +158,17 @@ impl TokenSigner {
             "namespace": namespace,
             "serviceaccount": {"name": name, "uid": uid},
         });
-        if let Some((pod_name, pod_uid)) = pod {
-            kubernetes["pod"] = json!({"name": pod_name, "uid": pod_uid});
+        if let Some(bound) = &request.bound {
+            kubernetes[bound.kind.claim()] = json!({"name": bound.name, "uid": bound.uid});
         }
+        let audiences = if request.audiences.is_empty() {
+            vec![ISSUER.to_owned()]
+        } else {
+            request.audiences.clone()
+        };
         let claims = json!({
-            "aud": [ISSUER],
-            "exp": now + LIFETIME_SECONDS,
+            "aud": audiences,
+            "exp": now + request.lifetime_seconds,
             "iat": now,
             "nbf": now,
             "iss": ISSUER,
@@ -160,6 +229,21 @@ impl TokenSigner {
                 "service account {namespace}/{name} has been recreated since the token was issued"
             ));
         }
+        for kind in [BoundKind::Pod, BoundKind::Secret] {
+            let bound = &k8s[kind.claim()];
+            let Some(object) = bound["name"].as_str() else {
+                continue;
+            };
+            let still = store
+                .get(kind.resource(), namespace, object)
+                .is_some_and(|o| o["metadata"]["uid"] == bound["uid"]);
+            if !still {
+                return Err(format!(
+                    "the token is bound to {} {namespace}/{object}, which no longer exists",
+                    kind.claim()
+                ));
+            }
+        }
         Ok(ServiceAccountIdentity {
             namespace: namespace.to_owned(),
             name: name.to_owned(),
@@ -208,6 +292,13 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "ServiceAccount",
                    "metadata": {"name": "istiod-asm-1", "namespace": "istio-system", "uid": uid}}),
         );
+        store.put(
+            "pods",
+            "istio-system",
+            "istiod-asm-1-x",
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": "istiod-asm-1-x", "namespace": "istio-system", "uid": "p1"}}),
+        );
         store
     }
 
@@ -242,6 +333,32 @@ mod tests {
             .review(&recreated, &token, &[])
             .expect_err("recreated");
         assert!(why.contains("recreated"), "{why}");
+    }
+
+    #[test]
+    fn a_requested_token_carries_its_audiences_and_ends_with_its_bound_pod() {
+        let signer = TokenSigner::new();
+        let store = store_with_account("uid-1");
+        let request = TokenRequest {
+            audiences: vec!["vault".into()],
+            lifetime_seconds: 600,
+            bound: Some(BoundObject {
+                kind: BoundKind::Pod,
+                name: "istiod-asm-1-x".into(),
+                uid: "p1".into(),
+            }),
+        };
+        let token = signer
+            .issue_requested(&store, "istio-system", "istiod-asm-1", &request)
+            .expect("issued");
+        assert!(signer.review(&store, &token, &["vault".into()]).is_ok());
+        assert!(signer.review(&store, &token, &[ISSUER.into()]).is_err());
+        store.remove("pods", "istio-system", "istiod-asm-1-x");
+        let why = signer.review(&store, &token, &[]).expect_err("pod gone");
+        assert_eq!(
+            why,
+            "the token is bound to pod istio-system/istiod-asm-1-x, which no longer exists"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!
 //! The tests live in `kubectl/`, by area: reading, writing, apply, lifecycle,
 //! and the simulated world: world (injection, rollouts), pulls, istiod,
-//! gateway, sets (DaemonSets, StatefulSets).
+//! gateway, sets (DaemonSets, StatefulSets), and service account tokens.
 
 mod common;
 #[path = "kubectl/harness.rs"]
@@ -30,6 +30,8 @@ mod pulls;
 mod reading;
 #[path = "kubectl/sets.rs"]
 mod sets;
+#[path = "kubectl/tokens.rs"]
+mod tokens;
 #[path = "kubectl/world.rs"]
 mod world;
 #[path = "kubectl/writing.rs"]

@@ -82,6 +82,7 @@ fn sub_verbs(sub: &str) -> Vec<&'static str> {
         "log" => vec!["get"],
         "finalize" => vec!["update"],
         "approval" => vec!["get", "patch", "update"],
+        "token" => vec!["create"],
         _ => vec!["get", "patch", "update"],
     }
 }
@@ -98,7 +99,7 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
     let mut resources = Vec::new();
     for t in &types {
         let mut r = json!({"name": t.plural, "singularName": t.singular, "namespaced": t.namespaced,
-            "kind": t.kind, "verbs": ResourceType::verbs()});
+            "kind": t.kind, "verbs": t.verbs()});
         if !t.short_names.is_empty() {
             r["shortNames"] = json!(t.short_names);
         }
@@ -107,7 +108,11 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
         }
         resources.push(r);
         for sub in &t.subresources {
-            let kind = if sub == "scale" { "Scale" } else { &t.kind };
+            let kind = match sub.as_str() {
+                "scale" => "Scale",
+                "token" => "TokenRequest",
+                _ => &t.kind,
+            };
             resources.push(
                 json!({"name": format!("{}/{sub}", t.plural), "singularName": "",
                 "namespaced": t.namespaced, "kind": kind, "verbs": sub_verbs(sub)}),
@@ -142,14 +147,17 @@ pub fn aggregated(reg: &Registry, core: bool) -> Value {
                     .filter(|t| t.group == g && &t.version == v)
                     .map(|t| {
                         let subs: Vec<Value> = t.subresources.iter().map(|s| {
-                            let kind = if s == "scale" { json!({"group": "autoscaling", "version": "v1", "kind": "Scale"}) }
-                                else { json!({"group": g, "version": v, "kind": t.kind}) };
+                            let kind = match s.as_str() {
+                                "scale" => json!({"group": "autoscaling", "version": "v1", "kind": "Scale"}),
+                                "token" => json!({"group": "authentication.k8s.io", "version": "v1", "kind": "TokenRequest"}),
+                                _ => json!({"group": g, "version": v, "kind": t.kind}),
+                            };
                             json!({"subresource": s, "responseKind": kind, "verbs": sub_verbs(s)})
                         }).collect();
                         let mut r = json!({"resource": t.plural,
                             "responseKind": {"group": g, "version": v, "kind": t.kind},
                             "scope": if t.namespaced { "Namespaced" } else { "Cluster" },
-                            "singularResource": t.singular, "verbs": ResourceType::verbs()});
+                            "singularResource": t.singular, "verbs": t.verbs()});
                         if !t.short_names.is_empty() { r["shortNames"] = json!(t.short_names); }
                         if !t.categories.is_empty() { r["categories"] = json!(t.categories); }
                         if !subs.is_empty() { r["subresources"] = json!(subs); }

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod path;
 pub mod protobuf;
 pub mod table;
+pub mod token_request;
 pub mod token_review;
 mod watch;
 
@@ -22,7 +23,7 @@ use axum::extract::{OriginalUri, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get};
 use serde_json::{Value, json};
 
 use crate::cluster::Cluster;
@@ -42,7 +43,7 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .route("/readyz", get(healthy))
         .route("/api", get(core_root))
         .route("/apis", get(groups_root))
-        .route(token_review::PATH, post(token_review::create))
+        .route(token_review::PATH, any(token_review::serve))
         .route("/api/{*rest}", any(resource_request))
         .route("/apis/{*rest}", any(resource_request))
         .route("/openapi/v3", get(openapi_index))
@@ -250,6 +251,12 @@ async fn resource(call: Call, path: ResourcePath) -> Result<Response, ApiStatus>
     if !rt.namespaced && path.namespace.is_some() {
         return Err(no_route());
     }
+    // Creating one is served by its own route; nothing else is allowed.
+    if rt.create_only {
+        return Err(ApiStatus::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        ));
+    }
     if rt.namespaced && path.namespace.is_none() && path.name.is_some() {
         return Err(no_route());
     }
@@ -274,6 +281,10 @@ async fn resource(call: Call, path: ResourcePath) -> Result<Response, ApiStatus>
                 )));
             }
             Ok(ok(&object))
+        }
+        (Method::POST, Some(name)) if sub == Some("token") => {
+            let request = body::decode(content_type(&call.headers), &read_body(call.body).await?)?;
+            token_request::create(&c, &ns, name, &request)
         }
         (Method::POST, None) if rt.namespaced && path.namespace.is_none() => Err(
             ApiStatus::method_not_allowed("create needs a namespace in the path"),

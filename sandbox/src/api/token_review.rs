@@ -5,26 +5,39 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::json_response;
+use super::{body, content_type, json_response, read_body};
 use crate::cluster::Cluster;
 use crate::status::ApiStatus;
 
 /// The path of the create-only `tokenreviews` resource.
 pub const PATH: &str = "/apis/authentication.k8s.io/v1/tokenreviews";
 
-pub async fn create(State(c): State<Arc<Cluster>>, body: Bytes) -> Response {
-    let review: Value = match serde_json::from_slice(&body) {
+/// Creating a review answers it; there is nothing to get or list.
+pub async fn serve(
+    State(c): State<Arc<Cluster>>,
+    method: Method,
+    headers: HeaderMap,
+    request: Body,
+) -> Response {
+    if method != Method::POST {
+        return ApiStatus::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        )
+        .into_response();
+    }
+    let review = match read_body(request).await {
+        Ok(bytes) => body::decode(content_type(&headers), &bytes),
+        Err(e) => Err(e),
+    };
+    let review = match review {
         Ok(review) => review,
-        Err(e) => {
-            return ApiStatus::bad_request(format!("the TokenReview is not JSON: {e}"))
-                .into_response();
-        }
+        Err(e) => return e.into_response(),
     };
     // Clients may leave kind and apiVersion out (Vault does): the path
     // says what the body is, as the API server assumes.
