@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use axum::http::{Method, StatusCode};
+use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Service};
 use kube::api::{Api, Patch, PatchParams, PostParams};
@@ -241,6 +242,22 @@ async fn exists(client: &kube::Client, name: &str) -> bool {
         .is_some()
 }
 
+/// The revision the validation Service `istiod` selects.
+async fn validation_selects(client: &kube::Client) -> Option<String> {
+    let service = Api::<Service>::namespaced(client.clone(), "istio-system")
+        .get_opt("istiod")
+        .await
+        .unwrap()?;
+    let selector = service.spec.unwrap().selector.unwrap_or_default();
+    let labels = service.metadata.labels.unwrap_or_default();
+    assert_eq!(
+        labels.get("istio.io/rev"),
+        selector.get("istio.io/rev"),
+        "its label names the revision it selects"
+    );
+    selector.get("istio.io/rev").cloned()
+}
+
 #[tokio::test]
 async fn migrate_verify_roll_back_and_finish_once_nothing_uses_the_old_control_plane() {
     let (console, operator) = console().await;
@@ -335,6 +352,36 @@ async fn migrate_verify_roll_back_and_finish_once_nothing_uses_the_old_control_p
     );
     assert!(!exists(&client(&console, cluster), "istiod").await);
     assert!(exists(&client(&console, cluster), "istiod-asm-1106-2").await);
+    // The old injector goes with it; the Service `istiod` stays, as the
+    // validation webhooks' Service of the new revision.
+    assert_eq!(
+        outcome_of(
+            &finish,
+            "Delete MutatingWebhookConfiguration istio-sidecar-injector"
+        ),
+        "deleted"
+    );
+    assert!(
+        Api::<MutatingWebhookConfiguration>::all(client(&console, cluster))
+            .get_opt("istio-sidecar-injector")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        outcome_of(&finish, "Keep Service istio-system/istiod"),
+        format!("kept: it is the validation webhooks' Service and selects {REV}")
+    );
+    assert_eq!(
+        validation_selects(&client(&console, cluster)).await,
+        Some(REV.to_owned())
+    );
+    let again = operate(&console, &operator, "finish", json!({"cluster": cluster})).await;
+    assert_eq!(again.phase, InstallPhase::Succeeded, "{again:#?}");
+    assert_eq!(
+        outcome_of(&again, "Delete Deployment istio-system/istiod"),
+        "absent"
+    );
 
     // Requests and outcomes are audited.
     let audit = console.audit(&operator, "action=mesh.").await;
@@ -434,6 +481,16 @@ async fn a_rollback_undoes_a_moved_gateway_and_removes_the_unused_revision() {
     );
     assert!(!exists(&client, "istiod-asm-1106-2").await);
     assert!(exists(&client, "istiod").await);
+    // The install had pointed validation at the new revision; it points
+    // at the control plane that stays again.
+    assert!(
+        cleanup.ends_with("Service istio-system/istiod points at default again"),
+        "{cleanup}"
+    );
+    assert_eq!(
+        validation_selects(&client).await,
+        Some("default".to_owned())
+    );
     let blue_now = verify(&console, &operator, cluster, "blue", "default").await;
     assert!(blue_now.complete(), "{blue_now:#?}");
 }

@@ -1,8 +1,9 @@
 //! The control plane side of a migration on one cluster: who still uses a
 //! revision (read live, not from the watchers' snapshot, which may lag a
 //! relabel just made), deleting a revision's istiod objects and webhooks,
-//! and rolling the ingress gateway back to its previous revision when it
-//! had been moved to the one being rolled back (`rollout undo`).
+//! rolling the ingress gateway back to its previous revision when it had
+//! been moved to the one being rolled back (`rollout undo`), and keeping
+//! the validation webhooks' Service `istiod` on a revision that is there.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use k8s_openapi::api::admissionregistration::v1::{
     MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
 };
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Namespace as NamespaceObject, Pod};
+use k8s_openapi::api::core::v1::{Namespace as NamespaceObject, Pod, Service};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::{Value, json};
 use shared::fleet::{Cluster, Namespace, PodCount};
@@ -22,6 +23,77 @@ use crate::cluster::apply::{self, ApplyError, FIELD_MANAGER, ObjectRef};
 use crate::cluster::watch::projection;
 
 const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
+
+/// The Service the validation webhooks call (SPEC §2.1). It shares its
+/// name with the unrevisioned control plane's own Service, which an install
+/// of a revision takes over.
+pub const VALIDATION_SERVICE: &str = "istiod";
+
+/// The revision the validation Service selects (`default` for a selector
+/// without `istio.io/rev`), or `None` when there is no such Service.
+pub async fn validation_revision(client: &kube::Client) -> Result<Option<String>, String> {
+    let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let service = services
+        .get_opt(VALIDATION_SERVICE)
+        .await
+        .map_err(|e| format!("reading Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE}: {e}"))?;
+    Ok(service.map(|s| {
+        s.spec
+            .and_then(|spec| spec.selector)
+            .and_then(|selector| selector.get(REV_LABEL).cloned())
+            .unwrap_or_else(|| shared::fleet::DEFAULT_REVISION.to_owned())
+    }))
+}
+
+/// Finish's step for Service `istiod` of the unrevisioned control plane:
+/// deleted, unless it is the validation Service of a revision that stays
+/// (an install pointed it there), which keeps validation working.
+pub async fn delete_unless_validating(
+    client: &kube::Client,
+    doomed: &Doomed,
+    finishing: &str,
+) -> Result<String, String> {
+    match validation_revision(client).await? {
+        Some(selected) if selected != finishing => Ok(format!(
+            "kept: it is the validation webhooks' Service and selects {selected}"
+        )),
+        _ => delete(client, doomed).await.map(str::to_owned),
+    }
+}
+
+/// After `removed` is gone: a validation Service still selecting it is
+/// pointed back at the unrevisioned control plane when that one is there.
+pub async fn restore_validation(client: &kube::Client, removed: &str) -> Result<String, String> {
+    let default = shared::fleet::DEFAULT_REVISION;
+    if validation_revision(client).await?.as_deref() != Some(removed) {
+        return Ok(format!(
+            "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} does not select {removed}"
+        ));
+    }
+    if istiod_version(client, default).await?.is_none() {
+        return Ok(format!(
+            "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} still selects {removed}: no other control plane to point it at"
+        ));
+    }
+    let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let patch = json!({
+        "metadata": {"labels": {REV_LABEL: default}},
+        "spec": {"selector": {REV_LABEL: default}},
+    });
+    services
+        .patch(
+            VALIDATION_SERVICE,
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Merge(&patch),
+        )
+        .await
+        .map_err(|e| {
+            format!("pointing Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} back at {default}: {e}")
+        })?;
+    Ok(format!(
+        "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} points at {default} again"
+    ))
+}
 
 /// `cluster` with its namespaces (labels, pods by proxy revision) read
 /// from the cluster now.

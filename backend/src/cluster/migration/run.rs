@@ -29,6 +29,9 @@ enum Work {
     /// once nothing on the cluster uses it.
     RemoveIfUnused,
     Delete(Doomed),
+    /// Finish's `istiod` Service: kept while it is the validation
+    /// webhooks' Service of another revision.
+    DeleteUnlessValidating(Doomed),
 }
 
 fn pending(title: String) -> InstallStep {
@@ -157,7 +160,7 @@ pub async fn rollback(
     )));
     work.push(Work::RemoveIfUnused);
     steps.push(pending(format!(
-        "Delete {} (Service, Deployment, HPA, PDB) and its webhooks once no namespace uses {revision}",
+        "Delete {} (Service, Deployment, HPA, PDB) and its webhooks once no namespace uses {revision}; point the validation Service istiod back at the default revision if it selects {revision}",
         revision.istiod()
     )));
     launch(
@@ -192,11 +195,34 @@ pub async fn finish(
         })?;
     let doomed = ensure_unused(&live, &request.revision)
         .map_err(|still| AppError::Conflict(still.to_string()))?;
-    let steps = doomed
-        .iter()
-        .map(|d| pending(format!("Delete {}", d.title())))
-        .collect();
-    let work = doomed.into_iter().map(Work::Delete).collect();
+    let on_cluster = |reason| AppError::ClusterUnreachable {
+        cluster: request.cluster.to_string(),
+        reason,
+    };
+    let webhooks = control_plane::webhooks_of(&client, &request.revision)
+        .await
+        .map_err(on_cluster)?;
+    let validation = control_plane::validation_revision(&client)
+        .await
+        .map_err(on_cluster)?;
+    let mut steps = Vec::new();
+    let mut work = Vec::new();
+    for d in doomed.into_iter().chain(webhooks) {
+        let validating = d.kind == "Service" && d.name == control_plane::VALIDATION_SERVICE;
+        match validation.as_deref() {
+            Some(selected) if validating && selected != request.revision => {
+                steps.push(pending(format!(
+                    "Keep {} (the validation webhooks' Service, selecting {selected})",
+                    d.title()
+                )));
+                work.push(Work::DeleteUnlessValidating(d));
+            }
+            _ => {
+                steps.push(pending(format!("Delete {}", d.title())));
+                work.push(Work::Delete(d));
+            }
+        }
+    }
     launch(
         state,
         client,
@@ -345,6 +371,9 @@ impl Runner {
             Work::Delete(doomed) => control_plane::delete(&self.client, &doomed)
                 .await
                 .map(str::to_owned),
+            Work::DeleteUnlessValidating(doomed) => {
+                control_plane::delete_unless_validating(&self.client, &doomed, &run.revision).await
+            }
         }
     }
 
@@ -365,6 +394,7 @@ impl Runner {
             let outcome = control_plane::delete(&self.client, d).await?;
             done.push(format!("{} {outcome}", d.title()));
         }
+        done.push(control_plane::restore_validation(&self.client, &run.revision).await?);
         Ok(done.join("; "))
     }
 
