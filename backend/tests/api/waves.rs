@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use k8s_openapi::api::apps::v1::Deployment;
-use kube::api::Api;
+use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 use shared::mesh::migration::waves::{
     GateState, TargetStep, WavePhase, WaveProposal, WaveRun, WaveState,
 };
 use shared::{Outcome, Role};
 
-use crate::migration::{client, install, post, synced, workload};
+use crate::migration::{client, fleet, install, post, synced, verify, workload};
 use crate::support::{Session, TestConsole, api_error, body_json, temp_dir, test_store_shared};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -265,4 +265,99 @@ async fn a_failing_gate_pauses_the_run_and_a_restarted_console_resumes_it_withou
         })
         .collect();
     assert_eq!(steps.len(), 6, "{steps:?}");
+}
+
+#[tokio::test]
+async fn rolling_back_a_failed_wave_returns_its_namespaces_to_the_default_revision() {
+    let (console, operator) = crate::migration::console().await;
+    install(&console, &operator, "gke-us").await;
+    // istiod-asm-1106-2 down: its injection webhook refuses the new pods.
+    let gke_us = client(&console, "gke-us");
+    Api::<Deployment>::namespaced(gke_us.clone(), "istio-system")
+        .patch(
+            "istiod-asm-1106-2",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 0}})),
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while fleet(&console, &operator)
+        .await
+        .cluster("gke-us")
+        .unwrap()
+        .control_planes
+        .iter()
+        .any(|cp| cp.revision == REV && cp.ready_replicas > 0)
+    {
+        assert!(Instant::now() < deadline, "istiod never scaled down");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let request = json!({"revision": REV, "soak_secs": 0, "targets": [
+        {"cluster": "gke-us", "namespace": "blue"},
+    ]});
+    let response = post(&console, &operator, "/api/mesh/waves", request).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let run: WaveRun = serde_json::from_value(body_json(response).await).unwrap();
+    let paused = until(&console, &operator, &run.id, "paused", |r| {
+        r.phase == WavePhase::Paused
+    })
+    .await;
+    let reason = paused.paused.clone().unwrap();
+    assert!(reason.contains("failed calling webhook"), "{reason}");
+    let labels = namespace_labels(&gke_us, "blue").await;
+    assert_eq!(labels.get("istio.io/rev").map(String::as_str), Some(REV));
+
+    let response = post(
+        &console,
+        &operator,
+        &format!("/api/mesh/waves/{}/rollback", run.id),
+        json!({}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let done = until(&console, &operator, &run.id, "finished", |r| {
+        r.phase == WavePhase::Finished
+    })
+    .await;
+    assert_eq!(done.waves[0].state, WaveState::RolledBack, "{done:#?}");
+    assert_eq!(done.waves[0].targets[0].step, TargetStep::RolledBack);
+    let labels = namespace_labels(&gke_us, "blue").await;
+    assert_eq!(
+        labels.get("istio-injection").map(String::as_str),
+        Some("enabled")
+    );
+    assert!(!labels.contains_key("istio.io/rev"), "{labels:?}");
+    let blue = verify(&console, &operator, "gke-us", "blue", "default").await;
+    assert!(blue.complete(), "{blue:#?}");
+    assert_eq!(blue.pods.get("default"), Some(&4), "{blue:#?}");
+
+    let audit = console.audit(&operator, "action=mesh.wave").await;
+    let has = |action: &str, step: Option<&str>| {
+        audit.entries.iter().any(|e| {
+            e.action == action
+                && e.outcome == Outcome::Success
+                && step.is_none_or(|s| e.params.contains(&format!("step={s}")))
+        })
+    };
+    assert!(has("mesh.wave.rollback", None), "{:#?}", audit.entries);
+    assert!(
+        has("mesh.wave.step", Some("rolled_back")),
+        "{:#?}",
+        audit.entries
+    );
+}
+
+async fn namespace_labels(
+    client: &kube::Client,
+    name: &str,
+) -> std::collections::BTreeMap<String, String> {
+    Api::<k8s_openapi::api::core::v1::Namespace>::all(client.clone())
+        .get(name)
+        .await
+        .unwrap()
+        .metadata
+        .labels
+        .unwrap_or_default()
 }

@@ -5,10 +5,11 @@
 //! pod runs a revision and is Ready, or something says it never will
 //! (image pull errors, injection webhook refusals).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Event, Namespace, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::{Value, json};
 use shared::fleet::PodPhase;
@@ -22,6 +23,10 @@ use crate::cluster::watch::projection;
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// Names the console operation that restarted a Deployment.
 pub const RESTART_ID: &str = "meshdeck.io/restart";
+
+/// The rollout number the Deployment controller stamps on a Deployment
+/// and on each of its ReplicaSets.
+const ROLLOUT_REVISION: &str = "deployment.kubernetes.io/revision";
 
 const PULL_FAILURES: [&str; 3] = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName"];
 
@@ -303,11 +308,39 @@ pub enum Progress {
     Failed(String),
 }
 
-/// Looks once at `namespace` on its way to `target`.
+/// The pod creation refusals of a namespace as first seen by a watch on
+/// it. A refusal counts only once the ReplicaSet has been refused again
+/// since: the one seen first may predate a fix just made (a relabel that
+/// takes the pods away from a failing injection webhook), and the
+/// ReplicaSet's next try tells.
+#[derive(Debug, Default)]
+pub struct Refusals {
+    /// FailedCreate events by uid, with their count, at the first look.
+    first_look: Option<HashMap<String, i32>>,
+}
+
+impl Refusals {
+    /// The first of `current` (uid, count, message) that is newer than
+    /// the first look; the first call only takes that look.
+    fn repeated(&mut self, current: Vec<(String, i32, String)>) -> Option<String> {
+        let Some(first) = &self.first_look else {
+            self.first_look = Some(current.into_iter().map(|(uid, n, _)| (uid, n)).collect());
+            return None;
+        };
+        current
+            .into_iter()
+            .find(|(uid, count, _)| first.get(uid).is_none_or(|seen| count > seen))
+            .map(|(_, _, message)| message)
+    }
+}
+
+/// Looks once at `namespace` on its way to `target`; `refusals` carries
+/// what earlier looks of the same watch saw.
 pub async fn observe(
     client: &kube::Client,
     namespace: &str,
     target: &str,
+    refusals: &mut Refusals,
 ) -> Result<Progress, String> {
     let pods = pods(client, namespace).await?;
     if let Some(p) = pods.iter().find(|p| p.pull_error.is_some()) {
@@ -317,7 +350,7 @@ pub async fn observe(
             p.pull_error.as_deref().unwrap_or_default()
         )));
     }
-    if let Some(refusal) = refused_creations(client, namespace).await? {
+    if let Some(refusal) = refusals.repeated(refused_creations(client, namespace).await?) {
         return Ok(Progress::Failed(refusal));
     }
     let mut rolling = Vec::new();
@@ -364,19 +397,26 @@ pub async fn observe(
     Ok(Progress::Waiting(why.join("; ")))
 }
 
-/// A ReplicaSet of `namespace` that wants more pods than it has and whose
-/// last pod creation was refused (an injection webhook failing, a quota),
-/// as a message naming it and the refusal.
+/// The refusals (an injection webhook failing, a quota) of ReplicaSets of
+/// `namespace` that want more pods than they have and are their
+/// Deployment's current one: each FailedCreate event's uid and count, and
+/// a message naming the ReplicaSet and the refusal.
 async fn refused_creations(
     client: &kube::Client,
     namespace: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Vec<(String, i32, String)>, String> {
     let events: Api<Event> = Api::namespaced(client.clone(), namespace);
     let list = events
         .list(&ListParams::default())
         .await
         .map_err(|e| format!("listing events of {namespace}: {e}"))?;
     let sets: Api<ReplicaSet> = Api::namespaced(client.clone(), namespace);
+    let current: Vec<(String, String)> = deployments(client, namespace)
+        .await?
+        .iter()
+        .map(|d| (name_of(d), rollout_revision(&d.metadata)))
+        .collect();
+    let mut refused = Vec::new();
     for event in list.items.iter().filter(|e| {
         e.reason.as_deref() == Some("FailedCreate")
             && e.involved_object.kind.as_deref() == Some("ReplicaSet")
@@ -393,14 +433,40 @@ async fn refused_creations(
         };
         let want = rs.spec.replicas.unwrap_or(0);
         let have = rs.status.as_ref().map_or(0, |s| s.replicas);
-        if want > have {
-            return Ok(Some(format!(
-                "ReplicaSet {namespace}/{name} cannot create pods: {}",
-                event.message.as_deref().unwrap_or("FailedCreate")
-            )));
+        if want > have && !superseded(&rs, &current) {
+            refused.push((
+                event.metadata.uid.clone().unwrap_or_default(),
+                event.count.unwrap_or(1),
+                format!(
+                    "ReplicaSet {namespace}/{name} cannot create pods: {}",
+                    event.message.as_deref().unwrap_or("FailedCreate")
+                ),
+            ));
         }
     }
-    Ok(None)
+    Ok(refused)
+}
+
+/// The `deployment.kubernetes.io/revision` of a Deployment or ReplicaSet.
+fn rollout_revision(meta: &ObjectMeta) -> String {
+    meta.annotations
+        .as_ref()
+        .and_then(|a| a.get(ROLLOUT_REVISION))
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Whether `rs` belongs to a Deployment of `current` (name, revision) that
+/// has rolled out a newer template since: its refusals no longer matter,
+/// the Deployment scales it down.
+fn superseded(rs: &ReplicaSet, current: &[(String, String)]) -> bool {
+    let revision = rollout_revision(&rs.metadata);
+    rs.metadata.owner_references.iter().flatten().any(|o| {
+        o.kind == "Deployment"
+            && current
+                .iter()
+                .any(|(name, now)| *name == o.name && *now != revision)
+    })
 }
 
 /// Watches `namespace` until every pod runs `target` and is Ready; stops
@@ -412,8 +478,9 @@ pub async fn wait_until_on(
     timing: MigrationTiming,
 ) -> Result<String, String> {
     let deadline = tokio::time::Instant::now() + timing.ready_timeout;
+    let mut refusals = Refusals::default();
     loop {
-        match observe(client, namespace, target).await? {
+        match observe(client, namespace, target, &mut refusals).await? {
             Progress::Done(summary) => return Ok(summary),
             Progress::Failed(why) => return Err(why),
             Progress::Waiting(why) => {
@@ -426,5 +493,31 @@ pub async fn wait_until_on(
             }
         }
         tokio::time::sleep(timing.poll).await;
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::Refusals;
+
+    fn refusal(uid: &str, count: i32) -> (String, i32, String) {
+        (uid.into(), count, format!("refused {uid} x{count}"))
+    }
+
+    #[test]
+    fn only_a_refusal_repeated_after_the_first_look_counts() {
+        let mut refusals = Refusals::default();
+        assert_eq!(refusals.repeated(vec![refusal("a", 3)]), None, "first look");
+        assert_eq!(refusals.repeated(vec![refusal("a", 3)]), None, "not retried");
+        assert_eq!(
+            refusals.repeated(vec![refusal("a", 4)]),
+            Some("refused a x4".into())
+        );
+        assert_eq!(
+            refusals.repeated(vec![refusal("a", 3), refusal("b", 1)]),
+            Some("refused b x1".into()),
+            "a refusal first seen later is new"
+        );
+        assert_eq!(refusals.repeated(Vec::new()), None);
     }
 }

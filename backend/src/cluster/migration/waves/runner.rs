@@ -15,7 +15,7 @@ use shared::mesh::migration::{migrate_patch, rollback_patch};
 use tokio::sync::watch;
 
 use crate::audit::{self, Actor, Event};
-use crate::cluster::migration::workload::{self, Progress, Stamp};
+use crate::cluster::migration::workload::{self, Progress, Refusals, Stamp};
 use crate::state::AppState;
 
 /// Changes a paused run as the operator decided; the runner takes it from
@@ -208,14 +208,16 @@ impl Runner {
     /// the soak time.
     async fn gate(&self, w: usize) -> Result<(), String> {
         let timing = self.state.migrations().timing();
+        let mut refusals: Vec<Refusals> = Vec::new();
+        refusals.resize_with(self.run_of().waves[w].targets.len(), Refusals::default);
         loop {
             let run = self.run_of();
             let wave = &run.waves[w];
             let mut waiting = Vec::new();
-            for target in &wave.targets {
+            for (target, refusals) in wave.targets.iter().zip(&mut refusals) {
                 let client = self.client(target.cluster.as_str())?;
                 let at = format!("{}/{}", target.cluster, target.namespace);
-                match workload::observe(&client, &target.namespace, &run.revision).await {
+                match workload::observe(&client, &target.namespace, &run.revision, refusals).await {
                     Ok(Progress::Done(_)) => {}
                     Ok(Progress::Waiting(why)) => waiting.push(format!("{at}: {why}")),
                     Ok(Progress::Failed(why)) | Err(why) => return Err(format!("{at}: {why}")),
