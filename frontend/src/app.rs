@@ -127,6 +127,8 @@ pub fn App() -> impl IntoView {
                 {move || {
                     if !auth.checked.get() {
                         view! { <Loading what="your session"/> }.into_any()
+                    } else if auth.signing_out.get() {
+                        view! { <p class="muted" role="status">"Signing out…"</p> }.into_any()
                     } else if signed_in.get() {
                         view! { <SignedInRoutes/> }.into_any()
                     } else {

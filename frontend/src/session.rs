@@ -14,6 +14,9 @@ pub struct Auth {
     session: RwSignal<Option<SessionInfo>>,
     /// False until the first `GET /api/session` has answered.
     pub checked: RwSignal<bool>,
+    /// True while a sign-out is on its way: the session's pages are gone
+    /// already, so nothing polls a session that is about to end.
+    pub signing_out: RwSignal<bool>,
 }
 
 impl Auth {
@@ -22,6 +25,7 @@ impl Auth {
         let auth = Self {
             session: RwSignal::new(None),
             checked: RwSignal::new(false),
+            signing_out: RwSignal::new(false),
         };
         provide_context(auth);
         api::on_signed_out(move || auth.set(None));
@@ -43,9 +47,21 @@ impl Auth {
         self.session.set(session);
     }
 
-    /// The signed-in account, tracked.
+    /// The signed-in account, tracked; none while signing out.
     pub fn account(self) -> Option<Account> {
+        if self.signing_out.get() {
+            return None;
+        }
         self.session.with(|s| s.as_ref().map(|s| s.account.clone()))
+    }
+
+    /// Ends the session: first every page using it, then the session on
+    /// the server (whatever it answers, this browser is signed out).
+    pub async fn sign_out(self) {
+        self.signing_out.set(true);
+        let _ = api::session::sign_out().await;
+        self.set(None);
+        self.signing_out.set(false);
     }
 
     /// Whether the session came from an authenticating proxy (no sign-out).

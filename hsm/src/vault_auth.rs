@@ -6,9 +6,8 @@
 //! service account token at `auth/<secret path>/login`; Vault asks the
 //! cluster's `TokenReview` whether the token is good.
 
-use vaultrs::api::auth::kubernetes::requests::{
-    ConfigureKubernetesAuthRequest, CreateKubernetesRoleRequest,
-};
+use rustify_derive::Endpoint;
+use vaultrs::api::auth::kubernetes::requests::CreateKubernetesRoleRequest;
 use vaultrs::client::{Client, VaultClient};
 use vaultrs::error::ClientError;
 
@@ -26,12 +25,39 @@ pub const ISTIOD_NAMESPACE: &str = "istio-system";
 pub const ISTIOD_SERVICE_ACCOUNTS: [&str; 2] = ["istiod", "istiod-*"];
 
 /// How Vault reaches a cluster's API server to review tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct KubernetesApi {
     /// `https://host:port`, as in the kubeconfig.
     pub host: String,
     /// The CA certificate(s) the API server's certificate chains to, PEM.
     pub ca_pem: Option<String>,
+    /// The token Vault reviews others' tokens with: a service account's
+    /// allowed to create `tokenreviews` (`system:auth-delegator`). Secret.
+    pub reviewer_jwt: String,
+}
+
+impl std::fmt::Debug for KubernetesApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KubernetesApi")
+            .field("host", &self.host)
+            .field("ca_pem", &self.ca_pem.as_ref().map(|_| "<pem>"))
+            .field("reviewer_jwt", &"<redacted>")
+            .finish()
+    }
+}
+
+/// `auth/<mount>/config` with the reviewer token, which vaultrs's own
+/// request has no field for.
+#[derive(Debug, Default, Endpoint)]
+#[endpoint(path = "/auth/{self.mount}/config", method = "POST")]
+struct KubernetesAuthConfig {
+    #[endpoint(skip)]
+    mount: String,
+    kubernetes_host: String,
+    kubernetes_ca_cert: Option<String>,
+    token_reviewer_jwt: String,
+    disable_iss_validation: bool,
+    disable_local_ca_jwt: bool,
 }
 
 /// `asm-c1-hsm-policy` for secret path `asm-c1/hsm` (the seed's
@@ -120,14 +146,18 @@ impl Vault {
                 return Err(self.failed("enable Kubernetes auth at", &format!("auth/{path}"), &e));
             }
         }
-        let mut config = ConfigureKubernetesAuthRequest::builder();
-        // Tokens are checked by the cluster's TokenReview; issuers differ
-        // between distributions, so Vault does not check them itself.
-        config.disable_iss_validation(true);
-        if let Some(ca) = &api.ca_pem {
-            config.kubernetes_ca_cert(ca.clone());
-        }
-        vaultrs::auth::kubernetes::configure(self.client(), path, &api.host, Some(&mut config))
+        let config = KubernetesAuthConfig {
+            mount: path.to_owned(),
+            kubernetes_host: api.host.clone(),
+            kubernetes_ca_cert: api.ca_pem.clone(),
+            token_reviewer_jwt: api.reviewer_jwt.clone(),
+            // Tokens are checked by the cluster's TokenReview; issuers
+            // differ between distributions, so Vault does not check them.
+            disable_iss_validation: true,
+            // Vault runs beside the console, not in the cluster.
+            disable_local_ca_jwt: true,
+        };
+        vaultrs::api::exec_with_empty(self.client(), config)
             .await
             .map_err(|e| self.failed("configure", &format!("auth/{path}/config"), &e))?;
         let mut role = CreateKubernetesRoleRequest::builder();

@@ -31,10 +31,24 @@ pub struct Cluster {
     hsm: RwLock<Option<Arc<SandboxHsm>>>,
     /// Signs the service account tokens mounted into its pods.
     tokens: TokenSigner,
+    /// The CA its serving certificate chains to, PEM (what a service
+    /// account token Secret carries as `ca.crt`).
+    ca_pem: RwLock<Option<String>>,
 }
 
 impl Cluster {
     pub fn new(name: impl Into<String>, token: impl Into<String>, store: Store) -> Arc<Self> {
+        Self::with_token_signer(name, token, store, TokenSigner::new())
+    }
+
+    /// A cluster whose service account tokens are signed by `tokens` (the
+    /// key of an earlier start).
+    pub fn with_token_signer(
+        name: impl Into<String>,
+        token: impl Into<String>,
+        store: Store,
+        tokens: TokenSigner,
+    ) -> Arc<Self> {
         let cluster = Arc::new(Self {
             name: name.into(),
             token: token.into(),
@@ -46,7 +60,8 @@ impl Cluster {
             watch_epoch: tokio::sync::watch::Sender::new(0),
             faults: Arc::default(),
             hsm: RwLock::default(),
-            tokens: TokenSigner::new(),
+            tokens,
+            ca_pem: RwLock::default(),
         });
         cluster.refresh_custom_resources();
         cluster
@@ -138,6 +153,23 @@ impl Cluster {
     ) -> Result<String, String> {
         self.tokens
             .issue_requested(&self.store, namespace, name, request)
+    }
+
+    /// The CA its API server's certificate chains to, if the fleet said.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.ca_pem
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_ca_pem(&self, pem: String) {
+        *self.ca_pem.write().unwrap_or_else(|e| e.into_inner()) = Some(pem);
+    }
+
+    /// The service account token signing key, PKCS#8.
+    pub fn token_signing_key(&self) -> &[u8] {
+        self.tokens.pkcs8()
     }
 
     /// Who `token` speaks for, as a `TokenReview` answers.

@@ -5,9 +5,12 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -22,6 +25,7 @@ use crate::kubeconfig;
 use crate::ops::{self, WriteOptions};
 use crate::scale::ScaleSpec;
 use crate::scenario::{self, FleetDescription, Scenario};
+use crate::service_account_tokens::TokenSigner;
 use crate::store::Store;
 use crate::tls::{Tls, TlsListener};
 
@@ -98,6 +102,9 @@ impl FleetOptions {
 struct Endpoint {
     port: u16,
     token: String,
+    /// The service account token signing key, PKCS#8 in base64.
+    #[serde(default)]
+    service_account_key: Option<String>,
 }
 
 pub struct Member {
@@ -154,6 +161,12 @@ impl Fleet {
                 || crate::clock::hex(&rand::random::<[u8; 24]>()),
                 |e| e.token.clone(),
             );
+            let signer = remembered
+                .as_ref()
+                .and_then(|e| e.service_account_key.as_deref())
+                .and_then(|key| STANDARD.decode(key).ok())
+                .and_then(|key| TokenSigner::from_pkcs8(&key).ok())
+                .unwrap_or_default();
             let tcp = bind(options.host, remembered.as_ref().map(|e| e.port)).await?;
             let addr = tcp.local_addr()?;
             endpoints.insert(
@@ -161,11 +174,13 @@ impl Fleet {
                 Endpoint {
                     port: addr.port(),
                     token: token.clone(),
+                    service_account_key: Some(STANDARD.encode(signer.pkcs8())),
                 },
             );
 
             let fresh = store.is_empty();
-            let cluster = Cluster::new(name.clone(), token, store);
+            let cluster = Cluster::with_token_signer(name.clone(), token, store, signer);
+            cluster.set_ca_pem(tls.ca_pem.clone());
             if let Some(profile) = options.scenario.as_ref().and_then(|s| s.profile(name)) {
                 cluster.set_profile(profile);
             }
@@ -216,7 +231,10 @@ impl Fleet {
         }
         if let Some(dir) = state {
             let text = serde_json::to_string_pretty(&endpoints).map_err(io::Error::other)?;
-            std::fs::write(dir.join(ENDPOINTS_FILE), text)?;
+            let path = dir.join(ENDPOINTS_FILE);
+            std::fs::write(&path, text)?;
+            // Bearer tokens and signing keys: the owner's alone.
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
         }
         let described = match (&options.scenario, options.scale) {
             (Some(scenario), _) => Some(scenario.description()),
@@ -441,6 +459,22 @@ async fn seed(cluster: &Cluster) {
         };
         if let Err(e) = ops::create(cluster, &namespaces, "", body, &options).await {
             tracing::error!(cluster = %cluster.name, namespace = name, error = %e.message, "seeding failed");
+        }
+    }
+    if let Some(roles) = cluster.find("rbac.authorization.k8s.io", "v1", "clusterroles")
+        && cluster
+            .store
+            .get(&roles.key(), "", crate::rbac::AUTH_DELEGATOR)
+            .is_none()
+    {
+        let options = WriteOptions {
+            user_agent: "kube-apiserver".into(),
+            ..WriteOptions::default()
+        };
+        if let Err(e) =
+            ops::create(cluster, &roles, "", crate::rbac::auth_delegator(), &options).await
+        {
+            tracing::error!(cluster = %cluster.name, error = %e.message, "seeding system:auth-delegator failed");
         }
     }
     ingress::crds::install(cluster).await;

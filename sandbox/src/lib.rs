@@ -13,6 +13,7 @@ pub mod hsm_access;
 pub mod ingress;
 pub mod kubeconfig;
 pub mod ops;
+pub mod rbac;
 pub mod resources;
 pub mod scale;
 pub mod scenario;

@@ -31,7 +31,9 @@ pub const LIFETIME_SECONDS: u64 = 3600;
 pub struct TokenRequest {
     /// Empty: the API server's own audience ([`ISSUER`]).
     pub audiences: Vec<String>,
-    pub lifetime_seconds: u64,
+    /// `None`: it does not expire (a Secret's token, which ends with the
+    /// Secret instead).
+    pub lifetime_seconds: Option<u64>,
     /// The object whose deletion ends the token, if any.
     pub bound: Option<BoundObject>,
 }
@@ -88,6 +90,8 @@ impl ServiceAccountIdentity {
 pub struct TokenSigner {
     key: EcdsaKeyPair,
     rng: SystemRandom,
+    /// The key as PKCS#8, to keep it between starts.
+    pkcs8: Vec<u8>,
 }
 
 impl std::fmt::Debug for TokenSigner {
@@ -108,13 +112,31 @@ impl TokenSigner {
         let rng = SystemRandom::new();
         let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
         #[allow(clippy::expect_used)] // only fails when the OS has no randomness
-        let key = EcdsaKeyPair::generate_pkcs8(alg, &rng)
-            .and_then(|pkcs8| {
-                EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
-                    .map_err(|_| ring::error::Unspecified)
-            })
-            .expect("the system random source works");
-        Self { key, rng }
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng)
+            .expect("the system random source works")
+            .as_ref()
+            .to_vec();
+        #[allow(clippy::expect_used)] // ring just made it
+        Self::from_pkcs8(&pkcs8).expect("a key ring generated parses")
+    }
+
+    /// The key kept from an earlier start, so that tokens it signed (in
+    /// Secrets, or handed to Vault) stay good.
+    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<Self, String> {
+        let rng = SystemRandom::new();
+        let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        let key = EcdsaKeyPair::from_pkcs8(alg, pkcs8, &rng)
+            .map_err(|e| format!("not a P-256 PKCS#8 key: {e}"))?;
+        Ok(Self {
+            key,
+            rng,
+            pkcs8: pkcs8.to_vec(),
+        })
+    }
+
+    /// The key as PKCS#8 (secret: kept only in the state directory).
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
     }
 
     /// A token for service account `namespace/name`, which must exist,
@@ -128,7 +150,7 @@ impl TokenSigner {
     ) -> Result<String, String> {
         let request = TokenRequest {
             audiences: Vec::new(),
-            lifetime_seconds: LIFETIME_SECONDS,
+            lifetime_seconds: Some(LIFETIME_SECONDS),
             bound: pod.map(|(name, uid)| BoundObject {
                 kind: BoundKind::Pod,
                 name: name.to_owned(),
@@ -166,15 +188,17 @@ impl TokenSigner {
         } else {
             request.audiences.clone()
         };
-        let claims = json!({
+        let mut claims = json!({
             "aud": audiences,
-            "exp": now + request.lifetime_seconds,
             "iat": now,
             "nbf": now,
             "iss": ISSUER,
             "sub": format!("system:serviceaccount:{namespace}:{name}"),
             "kubernetes.io": kubernetes,
         });
+        if let Some(lifetime) = request.lifetime_seconds {
+            claims["exp"] = json!(now + lifetime);
+        }
         let header = json!({"alg": "ES256", "typ": "JWT"});
         let signing_input = format!(
             "{}.{}",
@@ -201,8 +225,9 @@ impl TokenSigner {
         audiences: &[String],
     ) -> Result<ServiceAccountIdentity, String> {
         let claims = self.verified_claims(token)?;
-        let exp = claims["exp"].as_u64().unwrap_or(0);
-        if exp <= unix_now() {
+        if let Some(exp) = claims.get("exp")
+            && exp.as_u64().is_none_or(|exp| exp <= unix_now())
+        {
             return Err("the token has expired".into());
         }
         if !audiences.is_empty() {
@@ -341,7 +366,7 @@ mod tests {
         let store = store_with_account("uid-1");
         let request = TokenRequest {
             audiences: vec!["vault".into()],
-            lifetime_seconds: 600,
+            lifetime_seconds: Some(600),
             bound: Some(BoundObject {
                 kind: BoundKind::Pod,
                 name: "istiod-asm-1-x".into(),

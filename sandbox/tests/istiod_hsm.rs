@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Secret, ServiceAccount};
+use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams};
 use rcgen::{
@@ -97,12 +98,67 @@ async fn store_pin(path: &str, credentials: &HsmCredentials) {
         .unwrap();
 }
 
-/// What the console sets up in Vault for istiod on `fleet`'s cluster: the
-/// read policy, Kubernetes auth against its API server, the role.
-async fn grant_istiod(fleet: &common::TestFleet, path: &str) {
+/// A token reviewer on the cluster as the console sets one up: a service
+/// account with a token Secret, bound to `system:auth-delegator` when
+/// `bound`; its token, once the cluster filled it in.
+async fn reviewer_token(client: &Client, name: &str, bound: bool) -> String {
+    let pp = PostParams::default();
+    Api::<ServiceAccount>::namespaced(client.clone(), "kube-system")
+        .create(&pp, &typed(json!({"metadata": {"name": name}})))
+        .await
+        .unwrap();
+    if bound {
+        Api::<ClusterRoleBinding>::all(client.clone())
+            .create(
+                &pp,
+                &typed(json!({"metadata": {"name": name},
+                    "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                                "name": "system:auth-delegator"},
+                    "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": "kube-system"}]})),
+            )
+            .await
+            .unwrap();
+    }
+    let secret = Api::<Secret>::namespaced(client.clone(), "kube-system")
+        .create(
+            &pp,
+            &typed(json!({"metadata": {"name": format!("{name}-token"),
+                    "annotations": {"kubernetes.io/service-account.name": name}},
+                "type": "kubernetes.io/service-account-token"})),
+        )
+        .await
+        .unwrap();
+    let data = secret.data.unwrap();
+    assert_eq!(data["namespace"].0, b"kube-system");
+    assert!(
+        String::from_utf8(data["ca.crt"].0.clone())
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    String::from_utf8(data["token"].0.clone()).unwrap()
+}
+
+/// Kubernetes auth for `fleet`'s cluster at `path`, reviewing tokens with
+/// `reviewer_jwt`.
+async fn configure_auth(fleet: &common::TestFleet, path: &str, reviewer_jwt: String) {
     let api = KubernetesApi {
         host: fleet.fleet.members[0].server.clone(),
         ca_pem: Some(fleet.fleet.ca_pem.clone()),
+        reviewer_jwt,
+    };
+    root_vault().grant_istiod(path, &api).await.unwrap();
+}
+
+/// What the console sets up in Vault for istiod on `fleet`'s cluster: the
+/// read policy, Kubernetes auth against its API server with a token
+/// reviewer, the role.
+async fn grant_istiod(fleet: &common::TestFleet, path: &str) {
+    let client = fleet.client("onprem-1").await;
+    let reviewer = reviewer_token(&client, "vault-reviewer", true).await;
+    let api = KubernetesApi {
+        host: fleet.fleet.members[0].server.clone(),
+        ca_pem: Some(fleet.fleet.ca_pem.clone()),
+        reviewer_jwt: reviewer,
     };
     root_vault().grant_istiod(path, &api).await.unwrap();
     assert_eq!(
@@ -620,6 +676,25 @@ async fn without_credentials_or_a_vault_role_for_its_cluster_the_vault_client_st
     let refused = format!("refused the login as role \"istiod\" at auth/{path}/login");
     let vault_log = log_with(&pods, &pod, "vault-client", &refused).await;
     assert!(vault_log.contains("\terror\t"), "{vault_log}");
+
+    // Kubernetes auth whose reviewer may not review tokens (no
+    // system:auth-delegator binding): the cluster forbids the review, so
+    // Vault refuses the login all the same.
+    let unbound = reviewer_token(&client, "unbound-reviewer", false).await;
+    configure_auth(&first, &path, unbound).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pod = pod_with(&pods, "none", &ready_map(false, false, false)).await;
+    let log = pods
+        .logs(
+            pod.metadata.name.as_deref().unwrap(),
+            &LogParams {
+                container: Some("vault-client".into()),
+                ..LogParams::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!log.contains("has no HSM PIN"), "logged in: {log}");
 
     // Logged in, but Vault has nothing at the secret path.
     grant_istiod(&first, &path).await;

@@ -3,7 +3,8 @@
 
 mod common;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod};
+use k8s_openapi::api::authentication::v1::{TokenRequest, TokenReview};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod, ServiceAccount};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use sandbox::scenario::Scenario;
 use sandbox::{Fleet, FleetOptions};
@@ -76,6 +77,9 @@ async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(running.len(), 3, "foo scaled to three running pods");
+    // A service account token (what Vault holds as its token reviewer).
+    let token = request_token(&c).await;
+    assert!(reviewed(&c, &token).await, "good before the restart");
     drop(fleet);
 
     let _fleet = start().await;
@@ -94,6 +98,10 @@ async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
         "the scenario re-created a deleted object"
     );
     assert!(deployments.get_opt("foo").await.unwrap().is_some());
+    assert!(
+        reviewed(&c, &token).await,
+        "tokens signed before the restart stay good"
+    );
     let pods: Api<Pod> = Api::namespaced(c, "blue");
     assert_eq!(
         running_pods(&pods, &foo).await,
@@ -101,6 +109,32 @@ async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
         "the same three pods still run"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A token for blue's `default` service account (`kubectl create token`).
+async fn request_token(client: &kube::Client) -> String {
+    let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), "blue");
+    let request: TokenRequest = serde_json::from_value(json!({"spec": {"audiences": []}})).unwrap();
+    accounts
+        .create_token_request("default", &PostParams::default(), &request)
+        .await
+        .unwrap()
+        .status
+        .and_then(|s| s.token)
+        .expect("the request answered with a token")
+}
+
+/// Whether the cluster says `token` is good.
+async fn reviewed(client: &kube::Client, token: &str) -> bool {
+    let reviews: Api<TokenReview> = Api::all(client.clone());
+    let review: TokenReview = serde_json::from_value(json!({"spec": {"token": token}})).unwrap();
+    reviews
+        .create(&PostParams::default(), &review)
+        .await
+        .unwrap()
+        .status
+        .and_then(|s| s.authenticated)
+        .unwrap_or(false)
 }
 
 /// Names of the Running and Ready pods `params` selects, sorted.

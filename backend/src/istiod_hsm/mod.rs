@@ -11,6 +11,7 @@
 //! Vault are refused rather than followed.
 
 pub mod request;
+pub mod token_reviewer;
 
 use std::path::PathBuf;
 
@@ -88,8 +89,13 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| e.to_string())
 }
 
-/// How Vault reaches `cluster`'s API server to review istiod's tokens.
-fn kubernetes_api(state: &AppState, cluster: &str) -> Result<KubernetesApi, String> {
+/// How Vault reaches `cluster`'s API server to review istiod's tokens,
+/// with `reviewer_jwt`.
+fn kubernetes_api(
+    state: &AppState,
+    cluster: &str,
+    reviewer_jwt: String,
+) -> Result<KubernetesApi, String> {
     let api = state.fleet().api_server(cluster).ok_or_else(|| {
         format!(
             "cluster {cluster} has no usable kubeconfig context, so Vault could not check istiod's service account tokens against its API server"
@@ -98,6 +104,7 @@ fn kubernetes_api(state: &AppState, cluster: &str) -> Result<KubernetesApi, Stri
     Ok(KubernetesApi {
         host: api.url.clone(),
         ca_pem: api.ca_pem.clone(),
+        reviewer_jwt,
     })
 }
 
@@ -120,7 +127,8 @@ pub async fn check(state: &AppState, cluster: &str, settings: &HsmSettings) -> H
 /// Why istiod on `cluster` could not log in to Vault to read the PIN.
 async fn login_problem(state: &AppState, cluster: &str, settings: &HsmSettings) -> Option<String> {
     let vault = state.vault()?;
-    let api = match kubernetes_api(state, cluster) {
+    // Only the address is compared: Vault never shows the reviewer token.
+    let api = match kubernetes_api(state, cluster, String::new()) {
         Ok(api) => api,
         Err(why) => return Some(why),
     };
@@ -128,8 +136,22 @@ async fn login_problem(state: &AppState, cluster: &str, settings: &HsmSettings) 
         .istiod_grant_problem(&settings.secret_path, &api)
         .await
     {
-        Ok(problem) => problem,
-        Err(e) => Some(e.to_string()),
+        Ok(Some(problem)) => return Some(problem),
+        Ok(None) => {}
+        Err(e) => return Some(e.to_string()),
+    }
+    let client = match state.fleet().client(cluster) {
+        Ok(client) => client,
+        Err(e) => return Some(e.to_string()),
+    };
+    match token_reviewer::present(&client).await {
+        Ok(true) => None,
+        Ok(false) => Some(format!(
+            "{cluster} has no token reviewer for Vault (Secret {}/{}): Vault could not check istiod's token; provision the slot to set it up",
+            token_reviewer::NAMESPACE,
+            token_reviewer::SECRET
+        )),
+        Err(why) => Some(format!("{cluster}: {why}")),
     }
 }
 
@@ -205,7 +227,8 @@ pub async fn provision(
     access
         .admits(&settings.vault_addr, &settings.slot_label)
         .map_err(AppError::BadRequest)?;
-    let api = kubernetes_api(state, cluster.as_str()).map_err(AppError::Conflict)?;
+    kubernetes_api(state, cluster.as_str(), String::new()).map_err(AppError::Conflict)?;
+    let client = state.fleet().client(cluster.as_str())?;
     let (module, label) = (access.module.clone(), settings.slot_label.clone());
     let exists = blocking(move || hsm::slot_exists(&module, &label))
         .await
@@ -251,6 +274,14 @@ pub async fn provision(
         })
         .await
         .map_err(AppError::Conflict)?;
+    let reviewer_jwt =
+        token_reviewer::ensure(&client)
+            .await
+            .map_err(|reason| AppError::ClusterUnreachable {
+                cluster: cluster.to_string(),
+                reason: format!("setting up Vault's token reviewer: {reason}"),
+            })?;
+    let api = kubernetes_api(state, cluster.as_str(), reviewer_jwt).map_err(AppError::Conflict)?;
     access
         .vault
         .grant_istiod(&settings.secret_path, &api)
@@ -261,6 +292,7 @@ pub async fn provision(
         role: hsm::ISTIOD_ROLE.to_owned(),
         policy: hsm::policy_name(&settings.secret_path),
         api_server: api.host,
+        token_reviewer: format!("{}/{}", token_reviewer::NAMESPACE, token_reviewer::NAME),
     };
     Ok(HsmSlotProvisioned {
         cluster: cluster.clone(),

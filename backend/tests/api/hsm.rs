@@ -7,6 +7,9 @@
 use axum::http::StatusCode;
 use hsm::HsmCredentials;
 use hsm::dev_vault::DevVault;
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
+use kube::api::Api;
 use shared::Role;
 use shared::mesh::hsm::IstiodVaultLogin;
 use shared::mesh::{CaMode, Check, HsmReadiness, HsmSettings, HsmSlotProvisioned, Verdict};
@@ -198,8 +201,37 @@ async fn istiod_may_read_its_pin_only_once_provisioning_has_set_up_its_vault_log
             role: "istiod".into(),
             policy: format!("{slot}-hsm-policy"),
             api_server: onprem.clone(),
+            token_reviewer: "kube-system/meshdeck-vault-token-reviewer".into(),
         }
     );
+    assert_eq!(check(&console, &operator, &settings).await.problem, None);
+
+    // Vault reviews istiod's tokens as a service account the console made,
+    // bound to system:auth-delegator; without its token Secret the check
+    // says so, and provisioning again makes a new one.
+    let member = console.state.fleet().client("onprem-vmware-1").unwrap();
+    let binding = Api::<ClusterRoleBinding>::all(member.clone())
+        .get("meshdeck-vault-token-reviewer")
+        .await
+        .unwrap();
+    assert_eq!(binding.role_ref.name, "system:auth-delegator");
+    let secrets = Api::<Secret>::namespaced(member, "kube-system");
+    secrets
+        .delete("meshdeck-vault-token-reviewer-token", &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        check(&console, &operator, &settings).await.problem,
+        Some("onprem-vmware-1 has no token reviewer for Vault (Secret kube-system/meshdeck-vault-token-reviewer-token): Vault could not check istiod's token; provision the slot to set it up".into())
+    );
+    let again = post(
+        &console,
+        &operator,
+        "/api/clusters/onprem-vmware-1/hsm/slot",
+        serde_json::json!({"slot_label": slot, "secret_path": path, "kek_id": kek}),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(check(&console, &operator, &settings).await.problem, None);
 
     // The login checks tokens against this member's API server only.

@@ -2,17 +2,12 @@
 
 use leptos::prelude::*;
 
-use crate::api;
 use crate::session::Auth;
 
 #[component]
 pub fn UserSlot() -> impl IntoView {
     let auth = Auth::get();
-    let sign_out = Action::new_local(move |_: &()| async move {
-        // Whatever the answer, this browser is signed out afterwards.
-        let _ = api::session::sign_out().await;
-        auth.set(None);
-    });
+    let sign_out = Action::new_local(move |_: &()| auth.sign_out());
     view! {
         <div class="user-slot" aria-label="Signed-in user">
             {move || match auth.account() {

@@ -57,9 +57,33 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
 }
 
 /// Every request but the health probes needs the cluster's bearer token,
-/// except that a service account token may create `tokenreviews` (what
-/// the `system:auth-delegator` role grants, and Vault uses); the cluster's
-/// faults (latency, failing writes) apply to all of them.
+/// except that a service account token may create `tokenreviews` when a
+/// ClusterRoleBinding grants it (`system:auth-delegator`: Vault's token
+/// reviewer); the cluster's faults (latency, failing writes) apply to all
+/// of them.
+/// What `system:discovery` lets every authenticated user read: the API
+/// and group lists, each group-version's resources, OpenAPI, the version.
+fn is_discovery(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["api" | "apis" | "version"] | ["api" | "apis", _] | ["apis", _, _] | ["openapi", ..]
+    )
+}
+
+/// The authorizer's refusal, as kube-apiserver words it.
+fn forbidden_message(user: &str, method: &Method, path: &str) -> String {
+    if path == token_review::PATH && method == Method::POST {
+        return format!(
+            "tokenreviews.authentication.k8s.io is forbidden: User \"{user}\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope"
+        );
+    }
+    format!(
+        "forbidden: User \"{user}\" cannot {} path \"{path}\"",
+        method.as_str().to_lowercase()
+    )
+}
+
 async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -> Response {
     if let Some(latency) = c.faults().latency() {
         tokio::time::sleep(latency).await;
@@ -77,16 +101,21 @@ async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -
         let Some(token) = presented else {
             return ApiStatus::unauthorized().into_response();
         };
-        match c.review_token(token, &[]) {
-            Ok(_) if path == token_review::PATH && req.method() == Method::POST => {}
-            Ok(who) => {
-                return ApiStatus::forbidden(format!(
-                    "{} may only create tokenreviews on this cluster",
-                    who.username()
-                ))
-                .into_response();
-            }
+        let who = match c.review_token(token, &[]) {
+            Ok(who) => who,
             Err(_) => return ApiStatus::unauthorized().into_response(),
+        };
+        let reviewing = path == token_review::PATH && req.method() == Method::POST;
+        let account = (who.namespace.as_str(), who.name.as_str());
+        let (group, resource) = ("authentication.k8s.io", "tokenreviews");
+        let allowed = if reviewing {
+            crate::rbac::allows(&c.store, account, "create", group, resource)
+        } else {
+            req.method() == Method::GET && is_discovery(path)
+        };
+        if !allowed {
+            return ApiStatus::forbidden(forbidden_message(&who.username(), req.method(), path))
+                .into_response();
         }
     }
     // Only a request already under way when the cluster became

@@ -48,7 +48,7 @@ pub fn create(
     let bound = bound_object(c, namespace, &spec["boundObjectRef"])?;
     let token_request = TokenRequest {
         audiences: audiences.clone(),
-        lifetime_seconds,
+        lifetime_seconds: Some(lifetime_seconds),
         bound,
     };
     let token = c

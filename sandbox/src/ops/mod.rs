@@ -9,6 +9,7 @@ pub mod node_ports;
 pub mod patch;
 mod service_account;
 pub mod strict;
+pub mod token_secret;
 pub mod validate;
 
 use serde_json::{Value, json};
@@ -127,6 +128,9 @@ pub async fn create(
         m.remove("status");
     }
     defaults::on_create(&rt.kind, &mut body, || allocate_cluster_ip(c))?;
+    if rt.kind == "Secret" && rt.group.is_empty() {
+        token_secret::fill(c, &mut body);
+    }
     if rt.kind == "Service" && rt.group.is_empty() {
         node_ports::allocate(c, None, &mut body)?;
     }

@@ -48,6 +48,10 @@ fn needs_label_name(kind: &str) -> bool {
 }
 
 /// Checks metadata of an object about to be stored.
+fn is_rbac(rt: &ResourceType) -> bool {
+    rt.group == "rbac.authorization.k8s.io"
+}
+
 pub fn check_metadata(rt: &ResourceType, object: &Value) -> Result<(), ApiStatus> {
     let name = object["metadata"]["name"].as_str().unwrap_or_default();
     let mut causes = Vec::new();
@@ -62,6 +66,15 @@ pub fn check_metadata(rt: &ResourceType, object: &Value) -> Result<(), ApiStatus
             name,
             DNS1123_LABEL_MSG,
         ));
+    } else if is_rbac(rt) {
+        // RBAC names are path segments (`system:auth-delegator`).
+        if matches!(name, "." | "..") || name.contains(['/', '%']) {
+            causes.push(FieldError::invalid(
+                "metadata.name",
+                name,
+                "may not be '.' or '..', and may not contain '/' or '%'",
+            ));
+        }
     } else if !is_dns1123_subdomain(name) && rt.kind != "Event" {
         causes.push(FieldError::invalid(
             "metadata.name",

@@ -191,3 +191,107 @@ async fn a_token_bound_to_a_pod_ends_with_the_pod() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn a_token_secret_reviews_tokens_only_once_bound_to_the_auth_delegator_role() {
+    let k = Kubectl::start("token-reviewer").await;
+    let role = k
+        .json(&["get", "clusterrole", "system:auth-delegator"])
+        .await;
+    assert_eq!(role["rules"][0]["resources"], json!(["tokenreviews"]));
+    k.ok(&["create", "serviceaccount", "reviewer", "-n", "kube-system"])
+        .await;
+    k.create(
+        "reviewer-token.yaml",
+        "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\n\
+         metadata:\n  name: reviewer-token\n  namespace: kube-system\n  \
+         annotations: {kubernetes.io/service-account.name: reviewer}\n",
+    )
+    .await;
+    let secret = k
+        .json(&["get", "secret", "reviewer-token", "-n", "kube-system"])
+        .await;
+    let field = |key: &str| {
+        let text = secret["data"][key].as_str().unwrap_or_default();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(field("namespace"), "kube-system");
+    assert!(field("ca.crt").starts_with("-----BEGIN CERTIFICATE-----"));
+    let reviewer = field("token");
+    assert_eq!(
+        claims(&reviewer)["kubernetes.io"]["secret"]["name"],
+        "reviewer-token"
+    );
+    assert!(
+        claims(&reviewer).get("exp").is_none(),
+        "a Secret's token does not expire"
+    );
+
+    k.namespace(NS).await;
+    service_account(&k, "app").await;
+    let token = k
+        .ok(&["create", "token", "app", "-n", NS])
+        .await
+        .trim()
+        .to_owned();
+    let path = review(
+        &k,
+        "review-as-reviewer.json",
+        &token,
+        "https://kubernetes.default.svc.cluster.local",
+    );
+    let as_reviewer = [
+        "--token",
+        reviewer.as_str(),
+        "create",
+        "-f",
+        path.as_str(),
+        "-o",
+        "json",
+    ];
+    let forbidden = k.fails(&as_reviewer).await;
+    assert!(
+        forbidden.contains(
+            r#"User "system:serviceaccount:kube-system:reviewer" cannot create resource "tokenreviews" in API group "authentication.k8s.io" at the cluster scope"#
+        ),
+        "{forbidden}"
+    );
+    k.ok(&[
+        "create",
+        "clusterrolebinding",
+        "reviewer",
+        "--clusterrole",
+        "system:auth-delegator",
+        "--serviceaccount",
+        "kube-system:reviewer",
+    ])
+    .await;
+    let answer: Value = serde_json::from_str(&k.ok(&as_reviewer).await).unwrap();
+    assert_eq!(answer["status"]["authenticated"], true, "{answer}");
+    assert_eq!(
+        answer["status"]["user"]["username"],
+        "system:serviceaccount:vault-demo:app"
+    );
+    // It may review tokens, and do nothing else.
+    let other = k
+        .fails(&["--token", reviewer.as_str(), "get", "pods", "-A"])
+        .await;
+    assert!(
+        other.contains("Forbidden") || other.contains("forbidden"),
+        "{other}"
+    );
+
+    // Deleting the Secret ends its token.
+    k.ok(&["delete", "secret", "reviewer-token", "-n", "kube-system"])
+        .await;
+    let ended = k.fails(&as_reviewer).await;
+    assert!(
+        ended.contains("the server has asked for the client to provide credentials"),
+        "{ended}"
+    );
+}

@@ -175,6 +175,9 @@ pub struct IstiodVaultLogin {
     pub policy: String,
     /// The API server Vault reviews istiod's tokens with.
     pub api_server: String,
+    /// The service account Vault reviews them as (`namespace/name`,
+    /// bound to `system:auth-delegator`).
+    pub token_reviewer: String,
 }
 
 #[cfg(test)]

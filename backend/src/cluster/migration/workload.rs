@@ -508,7 +508,11 @@ mod refusal_tests {
     fn only_a_refusal_repeated_after_the_first_look_counts() {
         let mut refusals = Refusals::default();
         assert_eq!(refusals.repeated(vec![refusal("a", 3)]), None, "first look");
-        assert_eq!(refusals.repeated(vec![refusal("a", 3)]), None, "not retried");
+        assert_eq!(
+            refusals.repeated(vec![refusal("a", 3)]),
+            None,
+            "not retried"
+        );
         assert_eq!(
             refusals.repeated(vec![refusal("a", 4)]),
             Some("refused a x4".into())

@@ -54,8 +54,8 @@ fn provisioned_view(p: &HsmSlotProvisioned) -> impl IntoView + use<> {
     };
     let login = &p.istiod_login;
     let login = format!(
-        "istiod logs in at {} as role {} (policy {}), its token checked against {}",
-        login.auth_path, login.role, login.policy, login.api_server
+        "istiod logs in at {} as role {} (policy {}); Vault checks its token with {} as {}",
+        login.auth_path, login.role, login.policy, login.api_server, login.token_reviewer
     );
     view! {
         <div class="hsm-provisioned notice" role="status" data-cluster=p.cluster.to_string()>
