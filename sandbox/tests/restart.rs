@@ -114,11 +114,12 @@ async fn state_survives_a_restart_and_the_scenario_seeds_only_once() {
 /// A token for blue's `default` service account (`kubectl create token`).
 async fn request_token(client: &kube::Client) -> String {
     let accounts: Api<ServiceAccount> = Api::namespaced(client.clone(), "blue");
-    let request: TokenRequest = serde_json::from_value(json!({"spec": {"audiences": []}})).unwrap();
+    let request: TokenRequest =
+        serde_json::from_value(json!({"spec": {"audiences": []}})).expect("a TokenRequest");
     accounts
         .create_token_request("default", &PostParams::default(), &request)
         .await
-        .unwrap()
+        .expect("a token for blue's default account")
         .status
         .and_then(|s| s.token)
         .expect("the request answered with a token")
@@ -127,11 +128,12 @@ async fn request_token(client: &kube::Client) -> String {
 /// Whether the cluster says `token` is good.
 async fn reviewed(client: &kube::Client, token: &str) -> bool {
     let reviews: Api<TokenReview> = Api::all(client.clone());
-    let review: TokenReview = serde_json::from_value(json!({"spec": {"token": token}})).unwrap();
+    let review: TokenReview =
+        serde_json::from_value(json!({"spec": {"token": token}})).expect("a TokenReview");
     reviews
         .create(&PostParams::default(), &review)
         .await
-        .unwrap()
+        .expect("the cluster answers a review")
         .status
         .and_then(|s| s.authenticated)
         .unwrap_or(false)
