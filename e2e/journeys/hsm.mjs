@@ -90,6 +90,20 @@ const steps = [
     await input(page, 'hsm_secret_path').fill(SECRET_PATH);
     await field(page, 'hsm_slot_label').locator('.field-problem').waitFor({ state: 'detached' });
   }],
+  ['half-pasted network HSM credentials are named and hold provisioning back', async (page) => {
+    await page.locator(`${wizard} .hsm-network summary`).click();
+    const key = page.locator(`${wizard} textarea[name="hsm-client-key"]`);
+    await key.fill('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----');
+    const problems = page.locator(`${wizard} [data-testid="hsm-network-problems"]`);
+    await problems.waitFor();
+    const said = await problems.textContent();
+    expect(said.includes('the client certificate must be one PEM CERTIFICATE block')
+      && said.includes('the client key must be a PEM PRIVATE KEY block'), `problems ${JSON.stringify(said)}`);
+    expect(await page.getByRole('button', { name: 'Provision HSM slot' }).isDisabled(), 'not with half the credentials');
+    await key.fill('');
+    await problems.waitFor({ state: 'detached' });
+    expect(!(await page.getByRole('button', { name: 'Provision HSM slot' }).isDisabled()), 'SoftHSM2 needs none');
+  }],
   ['provisions the slot: initialised, KEK generated, credentials stored; the KEK id appears', async (page) => {
     await page.getByRole('button', { name: 'Provision HSM slot' }).click();
     const done = page.locator(`${wizard} .hsm-provisioned`);
@@ -99,6 +113,9 @@ const steps = [
     for (const what of ['slot', 'kek', 'credentials']) {
       expect(await done.locator(`li[data-outcome="${what}"]`).getAttribute('data-done') === 'true', `${what} done now: ${text}`);
     }
+    const login = await done.locator('li[data-outcome="vault-login"]').textContent();
+    expect(login.includes(`auth/${SECRET_PATH}/login`) && login.includes('role istiod')
+      && login.includes('kube-system/meshdeck-vault-token-reviewer'), `istiod's Vault login ${JSON.stringify(login)}`);
     kekId = await input(page, 'hsm_kek_id').inputValue();
     expect(/^[0-9a-f-]{36}$/.test(kekId) && text.includes(kekId), `KEK id ${JSON.stringify(kekId)} in ${text}`);
     expect(!/pin\s*[:=]/i.test(await page.locator(wizard).textContent()), 'no PIN shown');

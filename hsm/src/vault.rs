@@ -61,12 +61,20 @@ impl Vault {
         let path = kv_path(path);
         match vaultrs::kv2::read::<serde_json::Value>(&self.client, KV_MOUNT, path).await {
             Ok(value) => {
-                let Some(pin) = value["pin"].as_str().filter(|p| !p.is_empty()) else {
+                // The seed stores the PIN as `PIN`; the console as `pin`.
+                let Some(pin) = ["pin", "PIN"]
+                    .iter()
+                    .find_map(|k| value[*k].as_str().filter(|p| !p.is_empty()))
+                else {
                     return Ok(None);
                 };
+                let text = |key: &str| value[key].as_str().map(str::to_owned);
                 Ok(Some(HsmCredentials {
                     pin: pin.to_owned(),
-                    so_pin: value["so-pin"].as_str().map(str::to_owned),
+                    so_pin: text("so-pin"),
+                    client_cert: text("clientcert"),
+                    client_key: text("clientkey"),
+                    server_cert: text("servercert"),
                 }))
             }
             Err(ClientError::APIError { code: 404, .. }) => Ok(None),

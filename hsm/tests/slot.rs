@@ -41,10 +41,7 @@ fn a_slot_is_initialised_once_and_then_only_opens_with_its_pin() {
         provision_slot(module, &label, &credentials).unwrap(),
         Provisioned::Existing
     );
-    let wrong = HsmCredentials {
-        pin: "not-the-pin".into(),
-        so_pin: None,
-    };
+    let wrong = HsmCredentials::pin("not-the-pin");
     let refused = provision_slot(module, &label, &wrong).unwrap_err();
     assert!(
         matches!(&refused, HsmError::PinRejected { label: l } if *l == label),

@@ -431,7 +431,14 @@ async fn put_chain(secrets: &Api<Secret>, chain: String) {
 async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its_key() {
     let slot = provision("hsm-ok");
     let path = format!("asm-{}/hsm", slot.label);
-    store_pin(&path, &slot.credentials).await;
+    // As for a network HSM: its connection files beside the PIN.
+    let network = HsmCredentials {
+        client_cert: Some("client certificate".into()),
+        client_key: Some("client key".into()),
+        server_cert: Some("server certificate".into()),
+        ..slot.credentials.clone()
+    };
+    store_pin(&path, &network).await;
     let pki = pki();
     let (fleet, client) = fleet("istiod-hsm-ok", Some(hsm_access())).await;
     grant_istiod(&fleet, &path).await;
@@ -475,6 +482,11 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
         "{vault_log}"
     );
     assert!(!vault_log.contains(&slot.credentials.pin), "{vault_log}");
+    assert!(
+        vault_log.contains("wrote the HSM client certificate and key to /var/run/hsm-credential/clientcert and /var/run/hsm-credential/clientkey and the HSM server certificate to /var/run/hsm-credential/servercert"),
+        "{vault_log}"
+    );
+    assert!(!vault_log.contains("client key"), "{vault_log}");
 
     // The request, encrypted with the cluster's KEK.
     let sealed = secrets.get("istio-ca-cert-csr").await.unwrap();
@@ -625,10 +637,7 @@ async fn an_hsm_istiod_waits_with_an_encrypted_request_and_loads_a_chain_for_its
 async fn a_pin_the_slot_rejects_keeps_the_hsm_plugin_unready_and_writes_no_request() {
     let slot = provision("hsm-pin");
     let path = format!("asm-{}/hsm", slot.label);
-    let wrong = HsmCredentials {
-        pin: "not-the-pin".into(),
-        so_pin: None,
-    };
+    let wrong = HsmCredentials::pin("not-the-pin");
     store_pin(&path, &wrong).await;
     let pki = pki();
     let (fleet, client) = fleet("istiod-hsm-pin", Some(hsm_access())).await;

@@ -10,7 +10,7 @@ mod ecdsa;
 pub mod embedded;
 mod error;
 mod issue;
-mod pem_text;
+pub mod pem_text;
 mod root;
 mod sign;
 mod token;

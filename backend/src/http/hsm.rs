@@ -56,7 +56,11 @@ pub async fn provision_hsm_slot(
             .param("kek_id", &done.settings.kek_id)
             .param("slot_initialised", done.slot_initialised.to_string())
             .param("kek_generated", done.kek_generated.to_string())
-            .param("credentials_stored", done.credentials_stored.to_string());
+            .param("credentials_stored", done.credentials_stored.to_string())
+            .param(
+                "network_credentials_stored",
+                done.network_stored.to_string(),
+            );
     }
     (detail, result.map(Json))
 }

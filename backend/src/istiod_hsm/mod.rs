@@ -10,6 +10,7 @@
 //! token and Vault through its own configuration; settings naming another
 //! Vault are refused rather than followed.
 
+pub mod network;
 pub mod request;
 pub mod token_reviewer;
 
@@ -224,6 +225,9 @@ pub async fn provision(
     if !problems.is_empty() {
         return Err(AppError::BadRequest(problems.join("; ")));
     }
+    if let Some(network) = &request.network {
+        network::check(network).map_err(AppError::BadRequest)?;
+    }
     access
         .admits(&settings.vault_addr, &settings.slot_label)
         .map_err(AppError::BadRequest)?;
@@ -238,7 +242,7 @@ pub async fn provision(
         .read_credentials(&settings.secret_path)
         .await
         .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let (credentials, credentials_stored) = match stored {
+    let (mut credentials, credentials_stored) = match stored {
         Some(credentials) => (credentials, false),
         None if exists => {
             return Err(AppError::Conflict(format!(
@@ -249,7 +253,8 @@ pub async fn provision(
             )));
         }
         None => {
-            let credentials = HsmCredentials::generate();
+            let mut credentials = HsmCredentials::generate();
+            with_network(&mut credentials, request.network.as_ref());
             access
                 .vault
                 .write_credentials(&settings.secret_path, &credentials)
@@ -257,6 +262,26 @@ pub async fn provision(
                 .map_err(|e| AppError::Conflict(e.to_string()))?;
             (credentials, true)
         }
+    };
+    // New network credentials for an existing secret: a new version of it,
+    // the PINs unchanged.
+    let network_stored = if credentials_stored {
+        request.network.is_some()
+    } else if with_network(&mut credentials, request.network.as_ref()) {
+        access
+            .vault
+            .write_credentials(&settings.secret_path, &credentials)
+            .await
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        true
+    } else {
+        false
+    };
+    let network = match (&credentials.client_cert, &credentials.server_cert) {
+        (Some(client), Some(server)) => {
+            Some(network::summary(client, server).map_err(AppError::Conflict)?)
+        }
+        _ => None,
     };
     let (module, label) = (access.module.clone(), settings.slot_label.clone());
     let provisioned = blocking(move || hsm::provision_slot(&module, &label, &credentials))
@@ -301,5 +326,22 @@ pub async fn provision(
         credentials_stored,
         kek_generated,
         istiod_login,
+        network,
+        network_stored,
     })
+}
+
+/// Puts `network` into `credentials`; whether that changed them.
+fn with_network(
+    credentials: &mut HsmCredentials,
+    network: Option<&shared::mesh::hsm::HsmNetworkCredentials>,
+) -> bool {
+    let Some(n) = network else {
+        return false;
+    };
+    let before = credentials.clone();
+    credentials.client_cert = Some(n.client_cert.clone());
+    credentials.client_key = Some(n.client_key.clone());
+    credentials.server_cert = Some(n.server_cert.clone());
+    *credentials != before
 }

@@ -245,6 +245,103 @@ async fn istiod_may_read_its_pin_only_once_provisioning_has_set_up_its_vault_log
     );
 }
 
+/// A self-signed certificate for `name` and its key, PEM.
+fn certified(name: &str) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec![name.to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    let cert = params.self_signed(&key).unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+#[tokio::test]
+async fn a_network_hsms_client_and_server_certificates_go_to_vault_and_only_their_names_come_back()
+{
+    let (console, operator) = hsm_console().await;
+    let slot = fresh_slot();
+    let path = format!("{slot}/hsm");
+    let (client_cert, client_key) = certified("istiod.onprem-vmware-1.hsm");
+    let (server_cert, other_key) = certified("luna.example");
+    let body = |key: &str| {
+        serde_json::json!({"slot_label": slot, "secret_path": path, "network": {
+            "client_cert": client_cert, "client_key": key, "server_cert": server_cert}})
+    };
+    let url = "/api/clusters/onprem-vmware-1/hsm/slot";
+
+    // A key of another certificate: refused before anything is made.
+    let refused = post(&console, &operator, url, body(&other_key)).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        api_error(refused).await.message,
+        "network HSM credentials: the client key is not the key of the client certificate; nothing was changed"
+    );
+    assert!(vault().read_credentials(&path).await.unwrap().is_none());
+    let garbled = post(
+        &console,
+        &operator,
+        url,
+        serde_json::json!({"slot_label": slot, "secret_path": path, "network": {
+            "client_cert": "not pem", "client_key": client_key, "server_cert": server_cert}}),
+    )
+    .await;
+    assert_eq!(garbled.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        api_error(garbled)
+            .await
+            .message
+            .contains("the client certificate must be one PEM CERTIFICATE block")
+    );
+
+    let response = post(&console, &operator, url, body(&client_key)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(crate::support::body_bytes(response).await).unwrap();
+    assert!(!text.contains("PRIVATE KEY"), "the key never comes back");
+    let done: HsmSlotProvisioned = serde_json::from_str(&text).unwrap();
+    assert!(done.credentials_stored && done.network_stored);
+    let network = done.network.unwrap();
+    assert_eq!(network.client_subject, "CN=istiod.onprem-vmware-1.hsm");
+    assert_eq!(network.server_subject, "CN=luna.example");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(network.client_not_after > now, "{network:?}");
+    let held = vault().credentials(&path).await.unwrap();
+    assert_eq!(held.client_cert.as_deref(), Some(client_cert.as_str()));
+    assert_eq!(held.client_key.as_deref(), Some(client_key.as_str()));
+    assert_eq!(held.server_cert.as_deref(), Some(server_cert.as_str()));
+
+    // Again with the same: nothing new is written, the PIN is kept.
+    let again = post(&console, &operator, url, body(&client_key)).await;
+    let again: HsmSlotProvisioned = serde_json::from_value(body_json(again).await).unwrap();
+    assert!(!again.credentials_stored && !again.network_stored);
+    // A renewed client certificate: a new version, the same PIN.
+    let (renewed_cert, renewed_key) = certified("istiod.onprem-vmware-1.hsm");
+    let renewed = post(
+        &console,
+        &operator,
+        url,
+        serde_json::json!({"slot_label": slot, "secret_path": path, "network": {
+            "client_cert": renewed_cert, "client_key": renewed_key, "server_cert": server_cert}}),
+    )
+    .await;
+    let renewed: HsmSlotProvisioned = serde_json::from_value(body_json(renewed).await).unwrap();
+    assert!(!renewed.credentials_stored && renewed.network_stored);
+    let now_held = vault().credentials(&path).await.unwrap();
+    assert_eq!(now_held.pin, held.pin);
+    assert_eq!(now_held.client_cert.as_deref(), Some(renewed_cert.as_str()));
+
+    let audit = console.audit(&operator, "action=mesh.hsm.provision").await;
+    let entries = serde_json::to_string(&audit.entries).unwrap();
+    assert!(
+        entries.contains("network_credentials_stored=true"),
+        "{entries}"
+    );
+    assert!(!entries.contains("PRIVATE KEY"));
+}
+
 #[tokio::test]
 async fn a_pin_that_vault_does_not_have_is_refused_everywhere_and_changes_nothing() {
     let (console, operator) = hsm_console().await;
@@ -255,13 +352,7 @@ async fn a_pin_that_vault_does_not_have_is_refused_everywhere_and_changes_nothin
 
     // Vault's PIN no longer opens the slot.
     vault()
-        .write_credentials(
-            &path,
-            &HsmCredentials {
-                pin: "not-the-slot-pin".into(),
-                so_pin: None,
-            },
-        )
+        .write_credentials(&path, &HsmCredentials::pin("not-the-slot-pin"))
         .await
         .unwrap();
     let checked = check(&console, &operator, &done.settings).await;

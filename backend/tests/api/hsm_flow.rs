@@ -266,13 +266,7 @@ async fn a_denied_or_undecryptable_request_changes_nothing_on_the_cluster() {
     let path = format!("{slot}/hsm");
     let right = vault().credentials(&path).await.unwrap();
     vault()
-        .write_credentials(
-            &path,
-            &HsmCredentials {
-                pin: "lost".into(),
-                so_pin: None,
-            },
-        )
+        .write_credentials(&path, &HsmCredentials::pin("lost"))
         .await
         .unwrap();
     let item = hsm_item(&console, &officer).await;

@@ -130,6 +130,75 @@ pub struct HsmSlotRequest {
     /// The KEK to use; the console generates one (and its id) when absent.
     #[serde(default)]
     pub kek_id: Option<String>,
+    /// For a network HSM: what istiod's plugin connects to it with, stored
+    /// in Vault beside the PIN.
+    #[serde(default)]
+    pub network: Option<HsmNetworkCredentials>,
+}
+
+/// A network HSM's connection credentials (seed 004's `clientcert`,
+/// `clientkey`, `servercert`), PEM: the client certificate and key istiod's
+/// HSM plugin authenticates with, and the HSM's server certificate. The
+/// key is sent once, to be stored in Vault; it is never sent back.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsmNetworkCredentials {
+    pub client_cert: String,
+    pub client_key: String,
+    pub server_cert: String,
+}
+
+impl std::fmt::Debug for HsmNetworkCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HsmNetworkCredentials")
+            .field("client_cert", &"<pem>")
+            .field("client_key", &"<redacted>")
+            .field("server_cert", &"<pem>")
+            .finish()
+    }
+}
+
+impl HsmNetworkCredentials {
+    /// What is wrong with the PEM blocks as pasted, a line each (the
+    /// console parses them fully and checks the key belongs to the client
+    /// certificate).
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let block = |text: &str| {
+            let text = text.trim();
+            let label = text.strip_prefix("-----BEGIN ")?.split_once("-----")?.0;
+            text.ends_with(&format!("-----END {label}-----"))
+                .then(|| label.to_owned())
+        };
+        for (what, text) in [
+            ("the client certificate", &self.client_cert),
+            ("the server certificate", &self.server_cert),
+        ] {
+            if block(text).as_deref() != Some("CERTIFICATE") {
+                out.push(format!(
+                    "{what} must be one PEM CERTIFICATE block (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)"
+                ));
+            }
+        }
+        if !block(&self.client_key).is_some_and(|label| label.ends_with("PRIVATE KEY")) {
+            out.push(
+                "the client key must be a PEM PRIVATE KEY block (-----BEGIN PRIVATE KEY----- … -----END PRIVATE KEY-----)"
+                    .into(),
+            );
+        }
+        out
+    }
+}
+
+/// What Vault holds for a network HSM, as the console shows it: the
+/// certificates' subjects and expiry, never the key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsmNetworkSummary {
+    pub client_subject: String,
+    /// Unix seconds.
+    pub client_not_after: i64,
+    pub server_subject: String,
+    /// Unix seconds.
+    pub server_not_after: i64,
 }
 
 /// What checking a slot found: the settings checked, and the first reason
@@ -161,6 +230,12 @@ pub struct HsmSlotProvisioned {
     pub kek_generated: bool,
     /// How istiod on the cluster logs in to Vault to read the PIN.
     pub istiod_login: IstiodVaultLogin,
+    /// The network HSM credentials Vault holds, if any.
+    #[serde(default)]
+    pub network: Option<HsmNetworkSummary>,
+    /// They were written to Vault now (else Vault had them, or none).
+    #[serde(default)]
+    pub network_stored: bool,
 }
 
 /// istiod's way into Vault (seed 004): its service account token, checked
@@ -186,6 +261,32 @@ mod tests {
 
     fn fields(s: &HsmSettings) -> Vec<SettingsField> {
         s.problems().into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn network_credentials_must_be_a_certificate_a_key_and_a_certificate() {
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        let key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----";
+        let good = HsmNetworkCredentials {
+            client_cert: cert.into(),
+            client_key: key.into(),
+            server_cert: cert.into(),
+        };
+        assert!(good.problems().is_empty(), "{:?}", good.problems());
+        let swapped = HsmNetworkCredentials {
+            client_cert: key.into(),
+            client_key: cert.into(),
+            server_cert: String::new(),
+        };
+        let problems = swapped.problems();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("the client certificate"));
+        assert!(problems[1].starts_with("the server certificate"));
+        assert!(problems[2].starts_with("the client key"));
+        assert!(
+            !format!("{good:?}").contains("MIIE"),
+            "the key is never shown"
+        );
     }
 
     #[test]

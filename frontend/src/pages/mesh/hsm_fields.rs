@@ -7,7 +7,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::ApiError;
+use shared::mesh::hsm::HsmNetworkCredentials;
 use shared::mesh::{HsmSettings, HsmSlotProvisioned, HsmSlotRequest, SettingsField};
+use shared::time::format_utc;
 
 use super::hsm_check::{checkable, typed};
 use super::settings_step::text_field;
@@ -28,7 +30,88 @@ fn slot_request(s: &HsmSettings) -> Option<HsmSlotRequest> {
         slot_label: s.slot_label.clone(),
         secret_path: s.secret_path.clone(),
         kek_id: Some(s.kek_id.clone()).filter(|k| !k.is_empty()),
+        network: None,
     })
+}
+
+/// The network HSM credentials as pasted: `None` when all three are empty.
+#[derive(Clone, Copy)]
+struct NetworkFields {
+    client_cert: RwSignal<String>,
+    client_key: RwSignal<String>,
+    server_cert: RwSignal<String>,
+}
+
+impl NetworkFields {
+    fn new() -> Self {
+        Self {
+            client_cert: RwSignal::new(String::new()),
+            client_key: RwSignal::new(String::new()),
+            server_cert: RwSignal::new(String::new()),
+        }
+    }
+
+    fn credentials(self) -> Option<HsmNetworkCredentials> {
+        let credentials = HsmNetworkCredentials {
+            client_cert: self.client_cert.get(),
+            client_key: self.client_key.get(),
+            server_cert: self.server_cert.get(),
+        };
+        let empty = [
+            &credentials.client_cert,
+            &credentials.client_key,
+            &credentials.server_cert,
+        ]
+        .iter()
+        .all(|t| t.trim().is_empty());
+        (!empty).then_some(credentials)
+    }
+
+    /// What is wrong with them as pasted (nothing when none are).
+    fn problems(self) -> Vec<String> {
+        self.credentials().map(|c| c.problems()).unwrap_or_default()
+    }
+}
+
+/// The three PEM fields of a network HSM, folded away by default: a
+/// SoftHSM2 or other local module needs none.
+fn network_part(n: NetworkFields) -> impl IntoView {
+    let area =
+        |name: &'static str, label: &'static str, hint: &'static str, value: RwSignal<String>| {
+            view! {
+                <label class="field">
+                    <span class="field-label">{label}</span>
+                    <textarea
+                        name=name
+                        rows="4"
+                        spellcheck="false"
+                        autocomplete="off"
+                        prop:value=move || value.get()
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                    ></textarea>
+                    <span class="field-hint muted">{hint}</span>
+                </label>
+            }
+        };
+    view! {
+        <details class="hsm-network">
+            <summary>"Network HSM credentials (optional)"</summary>
+            <p class="field-hint muted">
+                "For an HSM reached over the network (e.g. Luna): stored in Vault beside the PIN. The key is sent once and never shown again."
+            </p>
+            {area("hsm-client-cert", "Client certificate (clientcert)", "PEM CERTIFICATE istiod's HSM plugin presents.", n.client_cert)}
+            {area("hsm-client-key", "Client key (clientkey)", "PEM PRIVATE KEY of that certificate.", n.client_key)}
+            {area("hsm-server-cert", "HSM server certificate (servercert)", "PEM CERTIFICATE of the HSM.", n.server_cert)}
+            {move || {
+                let problems = n.problems();
+                (!problems.is_empty()).then(|| view! {
+                    <ul class="field-problems" role="alert" data-testid="hsm-network-problems">
+                        {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
+        </details>
+    }
 }
 
 /// What provisioning did, in words.
@@ -52,6 +135,16 @@ fn provisioned_view(p: &HsmSlotProvisioned) -> impl IntoView + use<> {
     } else {
         format!("credentials already in Vault at {}", s.secret_path)
     };
+    let network = p.network.as_ref().map(|n| {
+        let verb = if p.network_stored { "stored" } else { "kept" };
+        format!(
+            "network HSM credentials {verb}: client {} (until {}), server {} (until {})",
+            n.client_subject,
+            format_utc(n.client_not_after),
+            n.server_subject,
+            format_utc(n.server_not_after)
+        )
+    });
     let login = &p.istiod_login;
     let login = format!(
         "istiod logs in at {} as role {} (policy {}); Vault checks its token with {} as {}",
@@ -65,6 +158,7 @@ fn provisioned_view(p: &HsmSlotProvisioned) -> impl IntoView + use<> {
                 <li data-outcome="kek" data-done=p.kek_generated.to_string()>{kek}</li>
                 <li data-outcome="credentials" data-done=p.credentials_stored.to_string()>{credentials}</li>
                 <li data-outcome="vault-login">{login}</li>
+                {network.map(|n| view! { <li data-outcome="network" data-done=p.network_stored.to_string()>{n}</li> })}
             </ul>
         </div>
     }
@@ -74,9 +168,15 @@ fn provisioned_view(p: &HsmSlotProvisioned) -> impl IntoView + use<> {
 fn provision_part(w: Wizard) -> impl IntoView {
     let busy = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<HsmSlotProvisioned, ApiError>>);
+    let network = NetworkFields::new();
     let request = Memo::new(move |_| {
-        w.form
-            .with(|f| f.as_ref().and_then(|f| slot_request(&typed(f))))
+        let request = w
+            .form
+            .with(|f| f.as_ref().and_then(|f| slot_request(&typed(f))))?;
+        network.problems().is_empty().then(|| HsmSlotRequest {
+            network: network.credentials(),
+            ..request
+        })
     });
     let provision = move |_| {
         let (Some(request), Some(cluster)) = (request.get_untracked(), w.cluster.get_untracked())
@@ -110,6 +210,7 @@ fn provision_part(w: Wizard) -> impl IntoView {
     };
     view! {
         <div class="hsm-provision">
+            {network_part(network)}
             <button
                 type="button"
                 name="provision-hsm-slot"

@@ -46,6 +46,7 @@ pub const CSR_SECRET: &str = "istio-ca-cert-csr";
 pub const CERT_SECRET: &str = "istio-ca-cert";
 const CHAIN_KEY: &str = "cert-chain.pem";
 const REQUESTED_BY: &str = "meshdeck.io/requested-by";
+const CREDENTIAL_DIR: &str = "/var/run/hsm-credential";
 const PIN_FILE: &str = "/var/run/hsm-credential/pin";
 const JWT_FILE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 const SOCKET: &str = "/var/run/hsm-socket/.sock";
@@ -275,8 +276,20 @@ async fn vault_client(cluster: &Cluster, pod: &Value, state: &mut PodState) {
     match read {
         Ok(credentials) => {
             if state.pin.as_ref() != Some(&credentials.pin) {
+                // A network HSM's connection files, when Vault has them
+                // (SoftHSM2 is local and needs none).
+                let network = match (
+                    &credentials.client_cert,
+                    &credentials.client_key,
+                    &credentials.server_cert,
+                ) {
+                    (Some(_), Some(_), Some(_)) => format!(
+                        "; wrote the HSM client certificate and key to {CREDENTIAL_DIR}/clientcert and {CREDENTIAL_DIR}/clientkey and the HSM server certificate to {CREDENTIAL_DIR}/servercert"
+                    ),
+                    _ => String::new(),
+                };
                 let line = format!(
-                    "{}\tinfo\tLogged in to Vault at {addr} ({auth_path}, role {role}) as {namespace}/{account}; read the HSM credentials at {path}; wrote the P11 PIN to {PIN_FILE}",
+                    "{}\tinfo\tLogged in to Vault at {addr} ({auth_path}, role {role}) as {namespace}/{account}; read the HSM credentials at {path}; wrote the P11 PIN to {PIN_FILE}{network}",
                     clock::now_rfc3339()
                 );
                 append(cluster, pod, VAULT_CLIENT, &line);
