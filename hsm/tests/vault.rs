@@ -63,3 +63,33 @@ async fn a_bad_token_and_an_unreachable_server_are_told_apart() {
     let err = nobody.read_credentials("asm-t2/hsm").await.unwrap_err();
     assert!(matches!(err, VaultError::Unreachable { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn a_secret_stored_as_the_seed_does_is_read() {
+    let server = DevVault::shared();
+    let vault = Vault::new(&server.addr, &server.root_token).unwrap();
+    // seed 004: `vault kv put ${HSM_SECRET_PATH} clientcert=… clientkey=…
+    // servercert=… PIN=…`
+    let bao = hsm::dev_vault::bao_binary().unwrap();
+    let put = std::process::Command::new(bao)
+        .args([
+            "kv",
+            "put",
+            "secret/asm-t2/hsm",
+            "clientcert=CLIENT CERT",
+            "clientkey=CLIENT KEY",
+            "servercert=SERVER CERT",
+            "PIN=4321",
+        ])
+        .env("BAO_ADDR", &server.addr)
+        .env("BAO_TOKEN", &server.root_token)
+        .output()
+        .unwrap();
+    assert!(put.status.success(), "{put:?}");
+    let read = vault.credentials("asm-t2/hsm").await.unwrap();
+    assert_eq!(read.pin, "4321");
+    assert_eq!(read.client_cert.as_deref(), Some("CLIENT CERT"));
+    assert_eq!(read.client_key.as_deref(), Some("CLIENT KEY"));
+    assert_eq!(read.server_cert.as_deref(), Some("SERVER CERT"));
+    assert_eq!(read.so_pin, None);
+}
