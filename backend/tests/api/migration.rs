@@ -495,6 +495,31 @@ async fn a_rollback_undoes_a_moved_gateway_and_removes_the_unused_revision() {
     assert!(blue_now.complete(), "{blue_now:#?}");
 }
 
+/// Scales `cluster`'s istiod-asm-1106-2 to nothing and waits until the
+/// console sees it so: its injection webhook then refuses new pods.
+pub(crate) async fn take_down_istiod(console: &TestConsole, session: &Session, cluster: &str) {
+    Api::<Deployment>::namespaced(client(console, cluster), "istio-system")
+        .patch(
+            "istiod-asm-1106-2",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 0}})),
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while fleet(console, session)
+        .await
+        .cluster(cluster)
+        .unwrap()
+        .control_planes
+        .iter()
+        .any(|cp| cp.revision == REV && cp.ready_replicas > 0)
+    {
+        assert!(Instant::now() < deadline, "istiod never scaled down");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_migration_stops_at_image_pull_errors_and_injection_webhook_refusals() {
     let (console, operator) = console().await;
@@ -531,26 +556,7 @@ async fn a_migration_stops_at_image_pull_errors_and_injection_webhook_refusals()
 
     // istiod-asm-1106-2 down: its injection webhook refuses the new pods.
     install(&console, &operator, "gke-us").await;
-    Api::<Deployment>::namespaced(client(&console, "gke-us"), "istio-system")
-        .patch(
-            "istiod-asm-1106-2",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"replicas": 0}})),
-        )
-        .await
-        .unwrap();
-    let deadline = Instant::now() + WAIT;
-    while fleet(&console, &operator)
-        .await
-        .cluster("gke-us")
-        .unwrap()
-        .control_planes
-        .iter()
-        .any(|cp| cp.revision == REV && cp.ready_replicas > 0)
-    {
-        assert!(Instant::now() < deadline, "istiod never scaled down");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    take_down_istiod(&console, &operator, "gke-us").await;
     let run = operate(
         &console,
         &operator,

@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use k8s_openapi::api::apps::v1::Deployment;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use serde_json::json;
 use shared::mesh::migration::waves::{
     GateState, TargetStep, WavePhase, WaveProposal, WaveRun, WaveState,
 };
 use shared::{Outcome, Role};
 
-use crate::migration::{client, fleet, install, post, synced, verify, workload};
+use crate::migration::{client, install, post, synced, take_down_istiod, verify, workload};
 use crate::support::{Session, TestConsole, api_error, body_json, temp_dir, test_store_shared};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -272,27 +272,8 @@ async fn rolling_back_a_failed_wave_returns_its_namespaces_to_the_default_revisi
     let (console, operator) = crate::migration::console().await;
     install(&console, &operator, "gke-us").await;
     // istiod-asm-1106-2 down: its injection webhook refuses the new pods.
+    take_down_istiod(&console, &operator, "gke-us").await;
     let gke_us = client(&console, "gke-us");
-    Api::<Deployment>::namespaced(gke_us.clone(), "istio-system")
-        .patch(
-            "istiod-asm-1106-2",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"replicas": 0}})),
-        )
-        .await
-        .unwrap();
-    let deadline = Instant::now() + WAIT;
-    while fleet(&console, &operator)
-        .await
-        .cluster("gke-us")
-        .unwrap()
-        .control_planes
-        .iter()
-        .any(|cp| cp.revision == REV && cp.ready_replicas > 0)
-    {
-        assert!(Instant::now() < deadline, "istiod never scaled down");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 
     let request = json!({"revision": REV, "soak_secs": 0, "targets": [
         {"cluster": "gke-us", "namespace": "blue"},

@@ -14,6 +14,19 @@ use crate::service_account_tokens::{
 };
 use crate::status::{ApiStatus, FieldError};
 
+/// `spec.audiences` of a token request or review.
+pub(super) fn audiences(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The shortest lifetime the API server grants (ten minutes).
 const MIN_LIFETIME_SECONDS: u64 = 600;
 /// The longest (2^32 seconds).
@@ -32,15 +45,7 @@ pub fn create(
         )));
     }
     let spec = &request["spec"];
-    let audiences: Vec<String> = spec["audiences"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let audiences = audiences(&spec["audiences"]);
     let lifetime_seconds = lifetime(&spec["expirationSeconds"])?;
     if c.store.get("serviceaccounts", namespace, account).is_none() {
         return Err(ApiStatus::not_found("serviceaccounts", "", account));

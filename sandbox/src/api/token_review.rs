@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{body, content_type, json_response, read_body};
 use crate::cluster::Cluster;
@@ -51,15 +51,7 @@ pub async fn serve(
     let Some(token) = review["spec"]["token"].as_str().filter(|t| !t.is_empty()) else {
         return ApiStatus::bad_request("TokenReview spec.token: Required value").into_response();
     };
-    let audiences: Vec<String> = review["spec"]["audiences"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default();
+    let audiences = super::token_request::audiences(&review["spec"]["audiences"]);
     let status = match c.review_token(token, &audiences) {
         Ok(who) => json!({
             "authenticated": true,
