@@ -57,33 +57,30 @@ impl Vault {
     }
 
     /// The credentials at `path`; `None` when Vault has no secret there.
+    /// The console keeps them in KV v2 under [`KV_MOUNT`]; a secret the
+    /// seed's way (a KV v1 engine mounted at the path's first segment,
+    /// `asm-c1` for `asm-c1/hsm`) is read when that has none.
     pub async fn read_credentials(&self, path: &str) -> Result<Option<HsmCredentials>, VaultError> {
         let path = kv_path(path);
         match vaultrs::kv2::read::<serde_json::Value>(&self.client, KV_MOUNT, path).await {
-            Ok(value) => {
-                // The seed stores the PIN as `PIN`; the console as `pin`.
-                let Some(pin) = ["pin", "PIN"]
-                    .iter()
-                    .find_map(|k| value[*k].as_str().filter(|p| !p.is_empty()))
-                else {
-                    return Ok(None);
-                };
-                let text = |key: &str| value[key].as_str().map(str::to_owned);
-                Ok(Some(HsmCredentials {
-                    pin: pin.to_owned(),
-                    so_pin: text("so-pin"),
-                    client_cert: text("clientcert"),
-                    client_key: text("clientkey"),
-                    server_cert: text("servercert"),
-                }))
-            }
-            Err(ClientError::APIError { code: 404, .. }) => Ok(None),
+            Ok(value) => return Ok(credentials_of(&value)),
+            Err(ClientError::APIError { code: 404, .. }) => {}
             // A soft-deleted latest version answers 404 with its metadata,
             // which the client reports as a raw server response.
             Err(ClientError::RestClientError {
                 source: rustify::errors::ClientError::ServerResponseError { code: 404, .. },
-            }) => Ok(None),
-            Err(e) => Err(self.failed("read", &format!("{KV_MOUNT}/{path}"), &e)),
+            }) => {}
+            Err(e) => return Err(self.failed("read", &format!("{KV_MOUNT}/{path}"), &e)),
+        }
+        let Some((mount, rest)) = path.split_once('/') else {
+            return Ok(None);
+        };
+        match vaultrs::kv1::get::<serde_json::Value>(&self.client, mount, rest).await {
+            Ok(value) => Ok(credentials_of(&value)),
+            // No such secret, or no engine mounted there (or not one this
+            // token may read): the console's own place said none either.
+            Err(ClientError::APIError { .. }) => Ok(None),
+            Err(e) => Err(self.failed("read", path, &e)),
         }
     }
 
@@ -134,6 +131,22 @@ impl Vault {
             reason: describe(error),
         }
     }
+}
+
+/// The credentials in a secret's data, if it has a PIN (the seed names it
+/// `PIN`, the console `pin`).
+fn credentials_of(value: &serde_json::Value) -> Option<HsmCredentials> {
+    let pin = ["pin", "PIN"]
+        .iter()
+        .find_map(|k| value[*k].as_str().filter(|p| !p.is_empty()))?;
+    let text = |key: &str| value[key].as_str().map(str::to_owned);
+    Some(HsmCredentials {
+        pin: pin.to_owned(),
+        so_pin: text("so-pin"),
+        client_cert: text("clientcert"),
+        client_key: text("clientkey"),
+        server_cert: text("servercert"),
+    })
 }
 
 /// A secret path as the install names it, relative to [`KV_MOUNT`]

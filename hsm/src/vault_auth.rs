@@ -66,11 +66,12 @@ pub fn policy_name(secret_path: &str) -> String {
     format!("{}-policy", kv_path(secret_path).replace('/', "-"))
 }
 
-/// The policy's text: read, and nothing else, on the secret.
+/// The policy's text: read, and nothing else, on the secret, where the
+/// console keeps it (KV v2) and where the seed's layout does (KV v1).
 fn policy_text(secret_path: &str) -> String {
+    let path = kv_path(secret_path);
     format!(
-        "path \"{KV_MOUNT}/data/{}\" {{\n  capabilities = [\"read\"]\n}}\n",
-        kv_path(secret_path)
+        "path \"{KV_MOUNT}/data/{path}\" {{\n  capabilities = [\"read\"]\n}}\npath \"{path}\" {{\n  capabilities = [\"read\"]\n}}\n"
     )
 }
 
@@ -255,7 +256,7 @@ mod tests {
         assert_eq!(auth_mount("asm-c1/hsm"), "asm-c1/hsm");
         assert_eq!(
             policy_text("asm-c1/hsm"),
-            "path \"secret/data/asm-c1/hsm\" {\n  capabilities = [\"read\"]\n}\n"
+            "path \"secret/data/asm-c1/hsm\" {\n  capabilities = [\"read\"]\n}\npath \"asm-c1/hsm\" {\n  capabilities = [\"read\"]\n}\n"
         );
     }
 }

@@ -93,3 +93,46 @@ async fn a_secret_stored_as_the_seed_does_is_read() {
     assert_eq!(read.server_cert.as_deref(), Some("SERVER CERT"));
     assert_eq!(read.so_pin, None);
 }
+
+#[tokio::test]
+async fn a_secret_in_the_seeds_kv_v1_engine_per_cluster_is_read() {
+    let server = DevVault::shared();
+    let vault = Vault::new(&server.addr, &server.root_token).unwrap();
+    let bao = |args: &[&str]| {
+        let out = std::process::Command::new(hsm::dev_vault::bao_binary().unwrap())
+            .args(args)
+            .env("BAO_ADDR", &server.addr)
+            .env("BAO_TOKEN", &server.root_token)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    // seed 004: `vault secrets enable -path=$SECRET_PATH kv`, then
+    // `vault kv put ${SECRET_PATH}/hsm … PIN=…`.
+    bao(&["secrets", "enable", "-path=asm-t3", "kv"]);
+    bao(&[
+        "kv",
+        "put",
+        "asm-t3/hsm",
+        "PIN=2468",
+        "servercert=SERVER CERT",
+    ]);
+    let read = vault.credentials("asm-t3/hsm").await.unwrap();
+    assert_eq!(read.pin, "2468");
+    assert_eq!(read.server_cert.as_deref(), Some("SERVER CERT"));
+    // Nothing at either place: still none, and no engine is no error.
+    assert!(
+        vault
+            .read_credentials("asm-t3/other")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        vault
+            .read_credentials("asm-nowhere/hsm")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
