@@ -10,7 +10,7 @@
 // refresh, approves without downloading anything; the request
 // leaves the inbox, and kubectl sees secret istio-ca-cert and istiod 3/3.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
@@ -222,6 +222,31 @@ const steps = [
     expect(await reason.evaluate((e) => e === document.activeElement), 'the reason field keeps the focus');
     await reason.fill('');
   }],
+  ['offline: the request downloads as PEM; a chain that does not chain to the mesh root is refused on its card', async (page) => {
+    const card = page.locator(hsmCard);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      card.locator('a.csr-download').click(),
+    ]);
+    const pem = readFileSync(await download.path(), 'utf8');
+    expect(pem.startsWith('-----BEGIN CERTIFICATE REQUEST-----') && pem.trim().endsWith('-----END CERTIFICATE REQUEST-----'),
+      `downloaded ${JSON.stringify(pem.slice(0, 60))}`);
+    // The sandbox's own CA: a real certificate, but not the mesh root's.
+    const foreign = Buffer.from(kubectl('config', 'view', '--raw', '--minify', '-o',
+      'jsonpath={.clusters[0].cluster.certificate-authority-data}'), 'base64').toString();
+    expect(foreign.includes('BEGIN CERTIFICATE'), 'a foreign certificate to upload');
+    await card.locator('textarea[name="chain"]').fill(foreign);
+    await card.getByRole('button', { name: 'Check and write chain' }).click();
+    const refused = card.locator('.error-view');
+    await refused.waitFor({ timeout: 20000 });
+    const said = await refused.textContent();
+    expect(said.includes(CLUSTER), `the refusal names the cluster: ${JSON.stringify(said)}`);
+    let written = true;
+    try { kubectl('get', 'secret', 'istio-ca-cert', '-n', 'istio-system'); } catch { written = false; }
+    expect(!written, 'nothing was written');
+    await card.locator('textarea[name="chain"]').fill('');
+    await screenshot(page, 'hsm-offline-refused');
+  }],
   ['approves: signed with the mesh root, the request leaves the inbox', async (page) => {
     const card = page.locator(hsmCard);
     await card.getByRole('button', { name: 'Approve and sign' }).click();
@@ -250,4 +275,4 @@ const steps = [
 ];
 
 // 409: provisioning refused on purpose (the slot's PIN is elsewhere).
-await journey('hsm', steps, { expectedStatuses: [409] });
+await journey('hsm', steps, { expectedStatuses: [400, 409] });

@@ -35,8 +35,9 @@ struct Decide {
     decision: Decision,
 }
 
-/// Sends decisions; `None` when nothing was issued (a denial).
-type DecideAction = Action<Decide, Result<Option<ApproveOutcome>, ApiError>>;
+/// Sends decisions; answers with the request's draft key and the outcome,
+/// `None` when nothing was issued (a denial).
+type DecideAction = Action<Decide, (String, Result<Option<ApproveOutcome>, ApiError>)>;
 
 /// What an officer typed on one request.
 #[derive(Clone, Default)]
@@ -113,6 +114,16 @@ fn RequestCard(
     decide: DecideAction,
 ) -> impl IntoView {
     let key = item_key(&item);
+    // A refused decision is shown on the request it was about.
+    let refusal = {
+        let key = key.clone();
+        move || {
+            decide.value().with(|v| match v {
+                Some((k, Err(error))) if *k == key => Some(error.clone()),
+                _ => None,
+            })
+        }
+    };
     let kept = drafts
         .with_value(|d| d.get(&key).cloned())
         .unwrap_or_default();
@@ -192,6 +203,7 @@ fn RequestCard(
             {view_part}
             <ul class="checks">{checks}</ul>
             <p class="approvals">{approvals}</p>
+            {move || refusal().map(|error| view! { <ErrorView error/> })}
             {item.view.is_some().then(|| view! {
                 <a class="csr-download" href=api::csr::pem_url(&item.cluster, &item.name) download>"Download CSR (PEM)"</a>
             })}
@@ -311,18 +323,24 @@ pub fn Inbox() -> impl IntoView {
             decision,
         } = d.clone();
         async move {
+            let on = cluster.clone();
             let done = match decision {
                 Decision::Approve => api::csr::approve(cluster, name).await.map(Some),
                 Decision::Deny(reason) => {
                     api::csr::deny(cluster, name, reason).await.map(|()| None)
                 }
                 Decision::Upload(chain) => api::csr::upload(cluster, name, chain).await.map(Some),
-            };
+            }
+            // Every refusal concerns the request's cluster.
+            .map_err(|e| match e.cluster {
+                Some(_) => e,
+                None => e.with_cluster(on),
+            });
             if done.is_ok() {
                 drafts.try_update_value(|d| d.remove(&key));
             }
             inbox.refresh();
-            done
+            (key, done)
         }
     });
     // Keyed by content: a card is rebuilt only when its request changed
@@ -342,8 +360,14 @@ pub fn Inbox() -> impl IntoView {
     };
     view! {
         <h2>"Signing requests"</h2>
-        {move || decide.value().get().map(|result| match result {
-            Err(error) => view! { <ErrorView error/> }.into_any(),
+        {move || decide.value().get().map(|(key, result)| match result {
+            // Shown on its request while that is listed, else here.
+            Err(error) => {
+                let listed = inbox.list.with(|l| {
+                    l.iter().flat_map(|l| &l.items).any(|i| item_key(i) == key)
+                });
+                (!listed).then(|| view! { <ErrorView error/> }).into_any()
+            }
             Ok(Some(ApproveOutcome::Issued(d))) => view! {
                 <p class="notice" role="status">"Signed " {d.name} " on " {d.cluster} ": serial " <code>{d.serial}</code> ", SHA-256 " <code>{d.sha256_fingerprint}</code></p>
             }.into_any(),
