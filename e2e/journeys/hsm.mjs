@@ -222,7 +222,7 @@ const steps = [
     expect(await reason.evaluate((e) => e === document.activeElement), 'the reason field keeps the focus');
     await reason.fill('');
   }],
-  ['offline: the request downloads as PEM; a chain that does not chain to the mesh root is refused on its card', async (page) => {
+  ['offline: the request downloads as PEM; a foreign chain (another key, another root) is refused on its card', async (page) => {
     const card = page.locator(hsmCard);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -231,7 +231,8 @@ const steps = [
     const pem = readFileSync(await download.path(), 'utf8');
     expect(pem.startsWith('-----BEGIN CERTIFICATE REQUEST-----') && pem.trim().endsWith('-----END CERTIFICATE REQUEST-----'),
       `downloaded ${JSON.stringify(pem.slice(0, 60))}`);
-    // The sandbox's own CA: a real certificate, but not the mesh root's.
+    // The sandbox's own CA: a real certificate, of another key than the
+    // request's and not under the mesh root.
     const foreign = Buffer.from(kubectl('config', 'view', '--raw', '--minify', '-o',
       'jsonpath={.clusters[0].cluster.certificate-authority-data}'), 'base64').toString();
     expect(foreign.includes('BEGIN CERTIFICATE'), 'a foreign certificate to upload');
@@ -240,7 +241,7 @@ const steps = [
     const refused = card.locator('.error-view');
     await refused.waitFor({ timeout: 20000 });
     const said = await refused.textContent();
-    expect(said.includes(CLUSTER), `the refusal names the cluster: ${JSON.stringify(said)}`);
+    expect(said.includes(CLUSTER) && said.includes('another key'), `the refusal names the cluster and why: ${JSON.stringify(said)}`);
     let written = true;
     try { kubectl('get', 'secret', 'istio-ca-cert', '-n', 'istio-system'); } catch { written = false; }
     expect(!written, 'nothing was written');
