@@ -37,11 +37,8 @@ impl HsmCredentials {
     /// New random PINs (32 hex digits each) for a slot to initialise.
     pub fn generate() -> Self {
         Self {
-            pin: hex::encode(rand::random::<[u8; 16]>()),
             so_pin: Some(hex::encode(rand::random::<[u8; 16]>())),
-            client_cert: None,
-            client_key: None,
-            server_cert: None,
+            ..Self::pin(hex::encode(rand::random::<[u8; 16]>()))
         }
     }
 

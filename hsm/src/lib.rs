@@ -25,9 +25,7 @@ pub use error::{HsmError, VaultError};
 pub use module::module;
 pub use slot::{Provisioned, SlotSession, provision_slot, slot_exists, with_slot};
 pub use vault::{KV_MOUNT, Vault};
-pub use vault_auth::{
-    ISTIOD_NAMESPACE, ISTIOD_ROLE, ISTIOD_SERVICE_ACCOUNTS, KubernetesApi, auth_mount, policy_name,
-};
+pub use vault_auth::{ISTIOD_ROLE, KubernetesApi, policy_name};
 
 /// Debian's SoftHSM2 module, the embedded default.
 pub const SOFTHSM2_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";

@@ -64,12 +64,7 @@ impl Vault {
         let path = kv_path(path);
         match vaultrs::kv2::read::<serde_json::Value>(&self.client, KV_MOUNT, path).await {
             Ok(value) => return Ok(credentials_of(&value)),
-            Err(ClientError::APIError { code: 404, .. }) => {}
-            // A soft-deleted latest version answers 404 with its metadata,
-            // which the client reports as a raw server response.
-            Err(ClientError::RestClientError {
-                source: rustify::errors::ClientError::ServerResponseError { code: 404, .. },
-            }) => {}
+            Err(e) if is_not_found(&e) => {}
             Err(e) => return Err(self.failed("read", &format!("{KV_MOUNT}/{path}"), &e)),
         }
         let Some((mount, rest)) = path.split_once('/') else {
@@ -131,6 +126,18 @@ impl Vault {
             reason: describe(error),
         }
     }
+}
+
+/// Vault answered 404. A soft-deleted latest KV version answers 404 with
+/// its metadata, which the client reports as a raw server response.
+pub(crate) fn is_not_found(error: &ClientError) -> bool {
+    matches!(
+        error,
+        ClientError::APIError { code: 404, .. }
+            | ClientError::RestClientError {
+                source: rustify::errors::ClientError::ServerResponseError { code: 404, .. },
+            }
+    )
 }
 
 /// The credentials in a secret's data, if it has a PIN (the seed names it

@@ -8,21 +8,21 @@
 
 use rustify_derive::Endpoint;
 use vaultrs::api::auth::kubernetes::requests::CreateKubernetesRoleRequest;
-use vaultrs::client::{Client, VaultClient};
+use vaultrs::client::Client;
 use vaultrs::error::ClientError;
 
 use crate::VaultError;
-use crate::vault::{KV_MOUNT, Vault, kv_path};
+use crate::vault::{KV_MOUNT, Vault, is_not_found, kv_path};
 
 /// The role istiod logs in with (`VAULT_AUTH_ROLE`).
 pub const ISTIOD_ROLE: &str = "istiod";
 
 /// The namespace istiod runs in.
-pub const ISTIOD_NAMESPACE: &str = "istio-system";
+const ISTIOD_NAMESPACE: &str = "istio-system";
 
 /// istiod's service accounts: `istiod` for the default revision and
 /// `istiod-<revision>` (the seed's `istiod-service-account` included).
-pub const ISTIOD_SERVICE_ACCOUNTS: [&str; 2] = ["istiod", "istiod-*"];
+const ISTIOD_SERVICE_ACCOUNTS: [&str; 2] = ["istiod", "istiod-*"];
 
 /// How Vault reaches a cluster's API server to review tokens.
 #[derive(Clone, PartialEq, Eq)]
@@ -77,7 +77,7 @@ fn policy_text(secret_path: &str) -> String {
 
 /// The auth mount for `secret_path` (`asm-c1/hsm`), from its login path
 /// too (`auth/asm-c1/hsm/login`).
-pub fn auth_mount(path: &str) -> &str {
+fn auth_mount(path: &str) -> &str {
     let path = path.trim_matches('/');
     let path = path.strip_prefix("auth/").unwrap_or(path);
     path.strip_suffix("/login").unwrap_or(path)
@@ -95,7 +95,7 @@ impl Vault {
     ) -> Result<Self, VaultError> {
         let mut vault = Self::new(addr, "")?;
         let mount = auth_mount(auth_path);
-        let login = vaultrs::auth::kubernetes::login(vault.client(), mount, role, jwt)
+        let login = vaultrs::auth::kubernetes::login(&vault.client, mount, role, jwt)
             .await
             .map_err(|e| match e {
                 ClientError::APIError { code, errors } => VaultError::LoginRefused {
@@ -110,7 +110,7 @@ impl Vault {
                 },
                 other => vault.unreachable(&other),
             })?;
-        vault.client_mut().set_token(&login.client_token);
+        vault.client.set_token(&login.client_token);
         Ok(vault)
     }
 
@@ -124,17 +124,17 @@ impl Vault {
     ) -> Result<(), VaultError> {
         let path = kv_path(secret_path);
         let policy = policy_name(path);
-        vaultrs::sys::policy::set(self.client(), &policy, &policy_text(path))
+        vaultrs::sys::policy::set(&self.client, &policy, &policy_text(path))
             .await
             .map_err(|e| self.failed("write", &format!("sys/policy/{policy}"), &e))?;
-        match vaultrs::sys::auth::enable(self.client(), path, "kubernetes", None).await {
+        match vaultrs::sys::auth::enable(&self.client, path, "kubernetes", None).await {
             Ok(()) => {}
             // Already enabled: it must be a Kubernetes auth method, which
             // reading its config tells.
             Err(ClientError::APIError { code: 400, errors })
                 if errors.iter().any(|e| e.contains("already in use")) =>
             {
-                vaultrs::auth::kubernetes::read_config(self.client(), path)
+                vaultrs::auth::kubernetes::read_config(&self.client, path)
                     .await
                     .map_err(|_| VaultError::Refused {
                         addr: self.addr().to_owned(),
@@ -158,7 +158,7 @@ impl Vault {
             // Vault runs beside the console, not in the cluster.
             disable_local_ca_jwt: true,
         };
-        vaultrs::api::exec_with_empty(self.client(), config)
+        vaultrs::api::exec_with_empty(&self.client, config)
             .await
             .map_err(|e| self.failed("configure", &format!("auth/{path}/config"), &e))?;
         let mut role = CreateKubernetesRoleRequest::builder();
@@ -171,22 +171,22 @@ impl Vault {
         .bound_service_account_namespaces(vec![ISTIOD_NAMESPACE.to_owned()])
         .token_policies(vec![policy])
         .token_ttl("768h");
-        vaultrs::auth::kubernetes::role::create(self.client(), path, ISTIOD_ROLE, Some(&mut role))
+        vaultrs::auth::kubernetes::role::create(&self.client, path, ISTIOD_ROLE, Some(&mut role))
             .await
             .map_err(|e| self.failed("write", &format!("auth/{path}/role/{ISTIOD_ROLE}"), &e))
     }
 
-    /// Why istiod on the cluster behind `api` could not log in to read
-    /// `secret_path`, or `None` when the auth method, its API server and the
-    /// role are as [`Self::grant_istiod`] leaves them.
+    /// Why istiod on the cluster whose API server is `host` could not log
+    /// in to read `secret_path`, or `None` when the auth method, its API
+    /// server and the role are as [`Self::grant_istiod`] leaves them.
     pub async fn istiod_grant_problem(
         &self,
         secret_path: &str,
-        api: &KubernetesApi,
+        host: &str,
     ) -> Result<Option<String>, VaultError> {
         let path = kv_path(secret_path);
         let addr = self.addr();
-        let config = match vaultrs::auth::kubernetes::read_config(self.client(), path).await {
+        let config = match vaultrs::auth::kubernetes::read_config(&self.client, path).await {
             Ok(config) => config,
             Err(e) if is_absent(&e) => {
                 return Ok(Some(format!(
@@ -195,15 +195,14 @@ impl Vault {
             }
             Err(e) => return Err(self.failed("read", &format!("auth/{path}/config"), &e)),
         };
-        let host = config.kubernetes_host.trim_end_matches('/');
-        if host != api.host.trim_end_matches('/') {
+        let configured = config.kubernetes_host.trim_end_matches('/');
+        if configured != host.trim_end_matches('/') {
             return Ok(Some(format!(
-                "Vault at {addr} reviews istiod's tokens at auth/{path} against {host}, not this cluster's API server {}: provision the slot again to point it here",
-                api.host
+                "Vault at {addr} reviews istiod's tokens at auth/{path} against {configured}, not this cluster's API server {host}: provision the slot again to point it here"
             )));
         }
         let policy = policy_name(path);
-        let bound = match vaultrs::auth::kubernetes::role::read(self.client(), path, ISTIOD_ROLE)
+        let bound = match vaultrs::auth::kubernetes::role::read(&self.client, path, ISTIOD_ROLE)
             .await
         {
             Ok(role) => {
@@ -223,25 +222,11 @@ impl Vault {
             )
         }))
     }
-
-    fn client(&self) -> &VaultClient {
-        &self.client
-    }
-
-    fn client_mut(&mut self) -> &mut VaultClient {
-        &mut self.client
-    }
 }
 
 /// Vault has nothing at the path (or no auth method mounted there).
 fn is_absent(error: &ClientError) -> bool {
-    match error {
-        ClientError::APIError { code, .. } => matches!(code, 404 | 405),
-        ClientError::RestClientError {
-            source: rustify::errors::ClientError::ServerResponseError { code, .. },
-        } => *code == 404,
-        _ => false,
-    }
+    is_not_found(error) || matches!(error, ClientError::APIError { code: 405, .. })
 }
 
 #[cfg(test)]

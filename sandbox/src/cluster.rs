@@ -167,11 +167,6 @@ impl Cluster {
         *self.ca_pem.write().unwrap_or_else(|e| e.into_inner()) = Some(pem);
     }
 
-    /// The service account token signing key, PKCS#8.
-    pub fn token_signing_key(&self) -> &[u8] {
-        self.tokens.pkcs8()
-    }
-
     /// Who `token` speaks for, as a `TokenReview` answers.
     pub fn review_token(
         &self,

@@ -448,15 +448,15 @@ async fn seed(cluster: &Cluster) {
     let Some(namespaces) = cluster.find("", "v1", "namespaces") else {
         return;
     };
+    let options = WriteOptions {
+        user_agent: "kube-apiserver".into(),
+        ..WriteOptions::default()
+    };
     for name in SYSTEM_NAMESPACES {
         if cluster.store.get("namespaces", "", name).is_some() {
             continue;
         }
         let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
-        let options = WriteOptions {
-            user_agent: "kube-apiserver".into(),
-            ..WriteOptions::default()
-        };
         if let Err(e) = ops::create(cluster, &namespaces, "", body, &options).await {
             tracing::error!(cluster = %cluster.name, namespace = name, error = %e.message, "seeding failed");
         }
@@ -467,10 +467,6 @@ async fn seed(cluster: &Cluster) {
             .get(&roles.key(), "", crate::rbac::AUTH_DELEGATOR)
             .is_none()
     {
-        let options = WriteOptions {
-            user_agent: "kube-apiserver".into(),
-            ..WriteOptions::default()
-        };
         if let Err(e) =
             ops::create(cluster, &roles, "", crate::rbac::auth_delegator(), &options).await
         {

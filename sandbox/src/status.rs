@@ -116,6 +116,11 @@ impl ApiStatus {
         Self::new(405, "MethodNotAllowed", message)
     }
 
+    /// A verb the resource does not serve at all (`get` on `tokenreviews`).
+    pub fn method_not_supported() -> Self {
+        Self::method_not_allowed("the server does not allow this method on the requested resource")
+    }
+
     pub fn too_large(message: impl Into<String>) -> Self {
         Self::new(413, "RequestEntityTooLarge", message)
     }

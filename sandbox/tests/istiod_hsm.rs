@@ -162,7 +162,10 @@ async fn grant_istiod(fleet: &common::TestFleet, path: &str) {
     };
     root_vault().grant_istiod(path, &api).await.unwrap();
     assert_eq!(
-        root_vault().istiod_grant_problem(path, &api).await.unwrap(),
+        root_vault()
+            .istiod_grant_problem(path, &api.host)
+            .await
+            .unwrap(),
         None
     );
 }

@@ -92,6 +92,15 @@ impl ApiError {
         self.cluster = Some(cluster.into());
         self
     }
+
+    /// Names `cluster` unless the error names one already (the one the
+    /// user acted on, when the server said none).
+    pub fn or_cluster(self, cluster: impl Into<String>) -> Self {
+        match self.cluster {
+            Some(_) => self,
+            None => self.with_cluster(cluster),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -116,5 +125,19 @@ mod tests {
         let back: ApiError = serde_json::from_str(&serde_json::to_string(&err).unwrap()).unwrap();
         assert_eq!(back, err);
         assert_eq!(back.code.http_status(), 502);
+    }
+
+    #[test]
+    fn a_cluster_the_server_named_is_kept() {
+        let named = ApiError::new(ErrorCode::ClusterUnreachable, "x").with_cluster("gke-eu");
+        assert_eq!(
+            named.or_cluster("gke-us").cluster.as_deref(),
+            Some("gke-eu")
+        );
+        let unnamed = ApiError::new(ErrorCode::ClusterUnreachable, "x");
+        assert_eq!(
+            unnamed.or_cluster("gke-us").cluster.as_deref(),
+            Some("gke-us")
+        );
     }
 }

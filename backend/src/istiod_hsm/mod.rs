@@ -21,6 +21,7 @@ use shared::ClusterName;
 use shared::mesh::hsm::IstiodVaultLogin;
 use shared::mesh::{HsmReadiness, HsmSettings, HsmSlotProvisioned, HsmSlotRequest, SettingsField};
 
+use crate::cluster::ApiServer;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -90,22 +91,13 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| e.to_string())
 }
 
-/// How Vault reaches `cluster`'s API server to review istiod's tokens,
-/// with `reviewer_jwt`.
-fn kubernetes_api(
-    state: &AppState,
-    cluster: &str,
-    reviewer_jwt: String,
-) -> Result<KubernetesApi, String> {
-    let api = state.fleet().api_server(cluster).ok_or_else(|| {
+/// The API server Vault reviews istiod's tokens at: `cluster`'s, as its
+/// kubeconfig context names it.
+fn api_server(state: &AppState, cluster: &str) -> Result<ApiServer, String> {
+    state.fleet().api_server(cluster).cloned().ok_or_else(|| {
         format!(
             "cluster {cluster} has no usable kubeconfig context, so Vault could not check istiod's service account tokens against its API server"
         )
-    })?;
-    Ok(KubernetesApi {
-        host: api.url.clone(),
-        ca_pem: api.ca_pem.clone(),
-        reviewer_jwt,
     })
 }
 
@@ -128,13 +120,12 @@ pub async fn check(state: &AppState, cluster: &str, settings: &HsmSettings) -> H
 /// Why istiod on `cluster` could not log in to Vault to read the PIN.
 async fn login_problem(state: &AppState, cluster: &str, settings: &HsmSettings) -> Option<String> {
     let vault = state.vault()?;
-    // Only the address is compared: Vault never shows the reviewer token.
-    let api = match kubernetes_api(state, cluster, String::new()) {
-        Ok(api) => api,
+    let host = match api_server(state, cluster) {
+        Ok(api) => api.url,
         Err(why) => return Some(why),
     };
     match vault
-        .istiod_grant_problem(&settings.secret_path, &api)
+        .istiod_grant_problem(&settings.secret_path, &host)
         .await
     {
         Ok(Some(problem)) => return Some(problem),
@@ -231,7 +222,8 @@ pub async fn provision(
     access
         .admits(&settings.vault_addr, &settings.slot_label)
         .map_err(AppError::BadRequest)?;
-    kubernetes_api(state, cluster.as_str(), String::new()).map_err(AppError::Conflict)?;
+    let ApiServer { url, ca_pem } =
+        api_server(state, cluster.as_str()).map_err(AppError::Conflict)?;
     let client = state.fleet().client(cluster.as_str())?;
     let (module, label) = (access.module.clone(), settings.slot_label.clone());
     let exists = blocking(move || hsm::slot_exists(&module, &label))
@@ -306,7 +298,11 @@ pub async fn provision(
                 cluster: cluster.to_string(),
                 reason: format!("setting up Vault's token reviewer: {reason}"),
             })?;
-    let api = kubernetes_api(state, cluster.as_str(), reviewer_jwt).map_err(AppError::Conflict)?;
+    let api = KubernetesApi {
+        host: url,
+        ca_pem,
+        reviewer_jwt,
+    };
     access
         .vault
         .grant_istiod(&settings.secret_path, &api)

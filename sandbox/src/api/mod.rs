@@ -72,8 +72,8 @@ fn is_discovery(path: &str) -> bool {
 }
 
 /// The authorizer's refusal, as kube-apiserver words it.
-fn forbidden_message(user: &str, method: &Method, path: &str) -> String {
-    if path == token_review::PATH && method == Method::POST {
+fn forbidden_message(user: &str, reviewing: bool, method: &Method, path: &str) -> String {
+    if reviewing {
         return format!(
             "tokenreviews.authentication.k8s.io is forbidden: User \"{user}\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope"
         );
@@ -114,8 +114,13 @@ async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -
             req.method() == Method::GET && is_discovery(path)
         };
         if !allowed {
-            return ApiStatus::forbidden(forbidden_message(&who.username(), req.method(), path))
-                .into_response();
+            return ApiStatus::forbidden(forbidden_message(
+                &who.username(),
+                reviewing,
+                req.method(),
+                path,
+            ))
+            .into_response();
         }
     }
     // Only a request already under way when the cluster became
@@ -282,9 +287,7 @@ async fn resource(call: Call, path: ResourcePath) -> Result<Response, ApiStatus>
     }
     // Creating one is served by its own route; nothing else is allowed.
     if rt.create_only {
-        return Err(ApiStatus::method_not_allowed(
-            "the server does not allow this method on the requested resource",
-        ));
+        return Err(ApiStatus::method_not_supported());
     }
     if rt.namespaced && path.namespace.is_none() && path.name.is_some() {
         return Err(no_route());

@@ -1,7 +1,7 @@
 //! `POST /apis/authentication.k8s.io/v1/tokenreviews`: whether a service
 //! account token is good and whom it speaks for. Vault's Kubernetes auth
-//! calls it with the token a pod logs in with (and, having no reviewer
-//! token of its own, with that same token as its bearer).
+//! calls it with the token a pod logs in with, as its token reviewer (a
+//! service account RBAC lets create `tokenreviews`).
 
 use std::sync::Arc;
 
@@ -26,10 +26,7 @@ pub async fn serve(
     request: Body,
 ) -> Response {
     if method != Method::POST {
-        return ApiStatus::method_not_allowed(
-            "the server does not allow this method on the requested resource",
-        )
-        .into_response();
+        return ApiStatus::method_not_supported().into_response();
     }
     let review = match read_body(request).await {
         Ok(bytes) => body::decode(content_type(&headers), &bytes),

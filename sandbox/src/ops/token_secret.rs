@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::cluster::Cluster;
 use crate::service_account_tokens::{BoundKind, BoundObject, TokenRequest};
 
-pub const TYPE: &str = "kubernetes.io/service-account-token";
+const TYPE: &str = "kubernetes.io/service-account-token";
 const ACCOUNT_NAME: &str = "kubernetes.io/service-account.name";
 const ACCOUNT_UID: &str = "kubernetes.io/service-account.uid";
 

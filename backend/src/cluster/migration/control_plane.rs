@@ -20,9 +20,8 @@ use shared::mesh::migration::{Doomed, INJECTION_LABEL, istiod_name};
 use shared::mesh::{ISTIO_SYSTEM, REV_LABEL};
 
 use crate::cluster::apply::{self, ApplyError, FIELD_MANAGER, ObjectRef};
+use crate::cluster::migration::workload::ROLLOUT_REVISION;
 use crate::cluster::watch::projection;
-
-const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
 
 /// The Service the validation webhooks call (SPEC §2.1). It shares its
 /// name with the unrevisioned control plane's own Service, which an install
@@ -238,7 +237,7 @@ pub async fn undo_gateway(
     if !labelled && !runs_version {
         return Ok(format!("not moved to {revision}: left as it is"));
     }
-    let current: i64 = annotation(&gateway.metadata, REVISION_ANNOTATION);
+    let current: i64 = annotation(&gateway.metadata, ROLLOUT_REVISION);
     let sets: Api<ReplicaSet> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let owned = sets
         .list(&ListParams::default())
@@ -254,7 +253,7 @@ pub async fn undo_gateway(
                 .any(|o| o.kind == "Deployment" && o.name == INGRESS_GATEWAY)
         });
     let previous = owned
-        .map(|rs| (annotation(&rs.metadata, REVISION_ANNOTATION), rs))
+        .map(|rs| (annotation(&rs.metadata, ROLLOUT_REVISION), rs))
         .filter(|(r, _)| *r < current)
         .max_by_key(|(r, _)| *r);
     let Some((number, rs)) = previous else {

@@ -26,7 +26,7 @@ pub const RESTART_ID: &str = "meshdeck.io/restart";
 
 /// The rollout number the Deployment controller stamps on a Deployment
 /// and on each of its ReplicaSets.
-const ROLLOUT_REVISION: &str = "deployment.kubernetes.io/revision";
+pub const ROLLOUT_REVISION: &str = "deployment.kubernetes.io/revision";
 
 const PULL_FAILURES: [&str; 3] = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName"];
 

@@ -202,10 +202,7 @@ fn provision_part(w: Wizard) -> impl IntoView {
                     }
                 });
             }
-            outcome.set(Some(done.map_err(|e| match e.cluster {
-                Some(_) => e,
-                None => e.with_cluster(cluster),
-            })));
+            outcome.set(Some(done.map_err(|e| e.or_cluster(cluster))));
         });
     };
     view! {

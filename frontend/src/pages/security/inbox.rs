@@ -332,10 +332,7 @@ pub fn Inbox() -> impl IntoView {
                 Decision::Upload(chain) => api::csr::upload(cluster, name, chain).await.map(Some),
             }
             // Every refusal concerns the request's cluster.
-            .map_err(|e| match e.cluster {
-                Some(_) => e,
-                None => e.with_cluster(on),
-            });
+            .map_err(|e| e.or_cluster(on));
             if done.is_ok() {
                 drafts.try_update_value(|d| d.remove(&key));
             }
