@@ -466,12 +466,10 @@ async fn seed(cluster: &Cluster) {
             .store
             .get(&roles.key(), "", crate::rbac::AUTH_DELEGATOR)
             .is_none()
-    {
-        if let Err(e) =
+        && let Err(e) =
             ops::create(cluster, &roles, "", crate::rbac::auth_delegator(), &options).await
-        {
-            tracing::error!(cluster = %cluster.name, error = %e.message, "seeding system:auth-delegator failed");
-        }
+    {
+        tracing::error!(cluster = %cluster.name, error = %e.message, "seeding system:auth-delegator failed");
     }
     ingress::crds::install(cluster).await;
 }
