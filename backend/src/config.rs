@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use shared::Role;
 
 use crate::auth::{AuthMode, AuthSettings, ProxyAuth, proxy::parse_group_role};
-use crate::ca::{TokenConfig, embedded};
-use crate::csr::{CsrSettings, SignerRule};
+use crate::security::ca::{TokenConfig, embedded};
+use crate::security::csr::{CsrSettings, SignerRule};
 
 /// meshdeck: a console for service meshes and multi-cluster ingress across a
 /// fleet of Kubernetes clusters.

@@ -10,7 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shared::{ApiError, ErrorCode};
 
-use crate::request_id::REQUEST_ID_HEADER;
+use crate::api::request_id::REQUEST_ID_HEADER;
 
 /// Every error a handler can return.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +100,16 @@ impl From<crate::store::StoreError> for AppError {
         match err {
             crate::store::StoreError::Conflict(msg) => AppError::Conflict(msg),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::cluster::ClusterError> for AppError {
+    fn from(err: crate::cluster::ClusterError) -> Self {
+        use crate::cluster::ClusterErrorKind;
+        match err.kind {
+            ClusterErrorKind::Unknown => AppError::UnknownCluster(err.cluster),
+            ClusterErrorKind::Apply(apply) => AppError::on_cluster(&err.cluster, apply),
         }
     }
 }

@@ -2,18 +2,19 @@
 //! every other path. [`app`] builds the whole router (tests drive it
 //! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
 
+pub mod accounts;
+pub mod api;
 pub mod audit;
 pub mod auth;
-pub mod ca;
 pub mod cli;
 pub mod clock;
 pub mod cluster;
 pub mod config;
-pub mod csr;
 pub mod error;
-pub mod http;
-pub mod istiod_hsm;
-pub mod request_id;
+pub mod fleet;
+pub mod ingress;
+pub mod mesh;
+pub mod security;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -26,12 +27,12 @@ use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::api::request_id::{REQUEST_ID_HEADER, SequentialRequestId};
 use crate::auth::AuthMode;
-use crate::ca::{CaError, CertificateAuthority};
 use crate::clock::Clock;
 use crate::cluster::{FleetService, Registry, WatchTiming};
 use crate::config::{CaToken, Config};
-use crate::request_id::{REQUEST_ID_HEADER, SequentialRequestId};
+use crate::security::ca::{CaError, CertificateAuthority};
 pub use crate::state::{AppState, Settings};
 use crate::store::Store;
 
@@ -63,8 +64,8 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(error::render_api_errors));
 
     Router::new()
-        .nest("/api", http::api_routes(&state))
-        .fallback_service(http::spa::service(state.dist()))
+        .nest("/api", api::api_routes(&state))
+        .fallback_service(api::spa::service(state.dist()))
         .layer(middleware)
         .with_state(state)
 }
@@ -99,9 +100,9 @@ pub enum ServeError {
 /// nothing needs to change; an error if the restart failed.
 pub fn ensure_token_environment(config: &Config) -> Result<(), ServeError> {
     if let CaToken::Embedded { conf } = config.ca_token().map_err(ServeError::Config)?
-        && !ca::embedded::env_names(&conf)
+        && !security::ca::embedded::env_names(&conf)
     {
-        return Err(ca::embedded::restart_with_conf(&conf).into());
+        return Err(security::ca::embedded::restart_with_conf(&conf).into());
     }
     Ok(())
 }
@@ -116,7 +117,7 @@ async fn open_ca(token: CaToken) -> Result<Option<CertificateAuthority>, ServeEr
         }
         CaToken::Configured(token) => token,
         CaToken::Embedded { conf } => tokio::task::spawn_blocking(move || {
-            ca::embedded::ensure_token(&conf, ca::embedded::LABEL)
+            security::ca::embedded::ensure_token(&conf, security::ca::embedded::LABEL)
         })
         .await
         .map_err(|e| CaError::Task(e.to_string()))??,
@@ -229,7 +230,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         state = state.with_vault(vault);
     }
     // Wave runs interrupted by the last shutdown carry on where they were.
-    match cluster::migration::waves::resume_all(&state).await {
+    match mesh::waves::resume_all(&state).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(runs = n, "resumed wave runs"),
         Err(e) => tracing::error!(error = %e, "cannot resume wave runs"),

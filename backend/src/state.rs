@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use crate::auth::limiter::SignInLimiter;
 use crate::auth::{AuthSettings, secrets};
-use crate::ca::CertificateAuthority;
 use crate::clock::Clock;
 use crate::cluster::FleetService;
-use crate::cluster::install::Installs;
-use crate::cluster::migration::Migrations;
-use crate::cluster::migration::waves::Waves;
-use crate::csr::CsrSettings;
+use crate::mesh::install::Installs;
+use crate::mesh::migration::Migrations;
+use crate::mesh::waves::Waves;
+use crate::security::ca::CertificateAuthority;
+use crate::security::csr::CsrSettings;
 use crate::store::Store;
 
 /// The settings [`AppState`] is built from.

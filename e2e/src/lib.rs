@@ -168,9 +168,11 @@ impl Console {
             };
             // The mesh root CA: the throwaway SoftHSM2 token SOFTHSM2_CONF
             // (set by the cargo config) points at, as the API tests use.
-            let token = backend::ca::embedded::token_from_env(backend::ca::embedded::LABEL)
-                .expect("a SoftHSM2 token for the mesh root CA");
-            let ca = backend::ca::CertificateAuthority::open(&token)
+            let token = backend::security::ca::embedded::token_from_env(
+                backend::security::ca::embedded::LABEL,
+            )
+            .expect("a SoftHSM2 token for the mesh root CA");
+            let ca = backend::security::ca::CertificateAuthority::open(&token)
                 .expect("open the mesh root CA token");
             let mut state =
                 AppState::with_fleet(settings, store, Clock::system(), members).with_ca(ca);

@@ -6,14 +6,15 @@
 
 pub mod chain;
 pub mod detail;
+pub mod http;
 
 pub use detail::Detail;
 
 use axum::http::HeaderMap;
 use shared::{AuditEntry, Outcome};
 
+use crate::api::request_id::REQUEST_ID_HEADER;
 use crate::auth::Principal;
-use crate::request_id::REQUEST_ID_HEADER;
 use crate::state::AppState;
 use crate::store::audit::NewEntry;
 use crate::store::{Store, StoreError};

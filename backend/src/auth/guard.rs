@@ -1,5 +1,5 @@
 //! The middleware in front of every API handler: recognise the caller,
-//! apply the endpoint's rule from [`super::policy`], check the CSRF token
+//! apply the endpoint's rule from [`crate::api::endpoints`], check the CSRF token
 //! of mutating requests, and record every refusal and every mutation in
 //! the audit log.
 

@@ -3,7 +3,7 @@
 //! cluster, and changing it. Plain HTTP through the kube crate's client,
 //! which the console already carries, so no second HTTP stack.
 
-use axum::http::{Method, Request, header};
+use http::{Method, Request, header};
 use kube::client::Body;
 use serde_json::{Value, json};
 
@@ -34,7 +34,7 @@ impl FleetApi {
         let setup = |e: String| FleetApiError::Setup(endpoint.to_owned(), e);
         let uri = endpoint
             .parse()
-            .map_err(|e: axum::http::uri::InvalidUri| setup(e.to_string()))?;
+            .map_err(|e: http::uri::InvalidUri| setup(e.to_string()))?;
         let client =
             kube::Client::try_from(kube::Config::new(uri)).map_err(|e| setup(e.to_string()))?;
         Ok(Self {

@@ -4,11 +4,10 @@
 
 pub mod apply;
 pub mod csr;
+mod error;
 pub mod fleet_api;
 pub mod hub;
 pub mod ingress;
-pub mod install;
-pub mod migration;
 pub mod registry;
 pub mod trust;
 pub mod watch;
@@ -19,13 +18,14 @@ use std::sync::{Arc, Mutex};
 use shared::fleet::{Cluster, Fleet, NamespaceDetail, Reachability};
 use tokio::task::JoinHandle;
 
+use self::apply::ApplyError;
+pub use self::error::{ClusterError, ClusterErrorKind};
 pub use self::fleet_api::{FleetApi, FleetApiError};
 pub use self::hub::{Hub, Resume};
 pub use self::registry::{ApiServer, Registry, RegistryError};
 use self::watch::state::MemberState;
 pub use self::watch::{MemberWatch, WatchTiming};
 use crate::clock::Clock;
-use crate::error::AppError;
 
 /// The live fleet, cheap to clone; the watchers stop when the last clone
 /// is dropped.
@@ -151,14 +151,14 @@ impl FleetService {
 
     /// The client acting on member `name`: unknown members and members
     /// without a usable kubeconfig context are errors naming the cluster.
-    pub fn client(&self, name: &str) -> Result<kube::Client, AppError> {
+    pub fn client(&self, name: &str) -> Result<kube::Client, ClusterError> {
         match self.clients.get(name) {
-            None => Err(AppError::UnknownCluster(name.to_owned())),
+            None => Err(ClusterError::new(name, ClusterErrorKind::Unknown)),
             Some(Ok(client)) => Ok(client.clone()),
-            Some(Err(reason)) => Err(AppError::ClusterUnreachable {
-                cluster: name.to_owned(),
-                reason: reason.clone(),
-            }),
+            Some(Err(reason)) => Err(ClusterError::new(
+                name,
+                ApplyError::Unreachable(reason.clone()),
+            )),
         }
     }
 

@@ -4,4 +4,5 @@
 
 pub mod deploy;
 pub mod follow;
+pub mod http;
 pub mod live;

@@ -2,7 +2,9 @@
 //! one intermediate per cluster, `cacerts` bundles checked with webpki, and
 //! what a misconfigured token says.
 
-use backend::ca::{CaCerts, CaError, CertificateAuthority, TokenConfig, embedded, verify_cacerts};
+use backend::security::ca::{
+    CaCerts, CaError, CertificateAuthority, TokenConfig, embedded, verify_cacerts,
+};
 use sha2::{Digest, Sha256};
 use shared::ClusterName;
 use shared::mesh::MeshId;

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use axum::http::{Method, StatusCode};
-use backend::csr::{CsrSettings, SignerRule};
+use backend::security::csr::{CsrSettings, SignerRule};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::certificates::v1::{
     CertificateSigningRequest, CertificateSigningRequestSpec,
@@ -258,7 +258,7 @@ async fn an_istiod_ca_request_is_signed_by_the_mesh_root_and_written_back() {
     assert!(cert.is_ca());
     assert_eq!(hex::encode(cert.raw_serial()), decision.serial);
     assert_eq!(
-        backend::ca::fingerprint(&chain[0]),
+        backend::security::ca::fingerprint(&chain[0]),
         decision.sha256_fingerprint
     );
 
@@ -519,7 +519,7 @@ async fn two_officers_must_approve_and_the_count_survives_a_restart() {
 
 /// Signs `csr_pem` with an intermediate of the mesh root outside the
 /// console, as an offline ceremony would: certificate, intermediate, root.
-fn sign_offline(csr_pem: &str, certs: &backend::ca::CaCerts) -> String {
+fn sign_offline(csr_pem: &str, certs: &backend::security::ca::CaCerts) -> String {
     let csr = rcgen::CertificateSigningRequestParams::from_pem(csr_pem).unwrap();
     let key = KeyPair::from_pem(&certs.ca_key_pem).unwrap();
     let ca_der = pem::parse(&certs.ca_cert_pem).unwrap().into_contents();

@@ -357,7 +357,7 @@ async fn a_denied_or_undecryptable_request_changes_nothing_on_the_cluster() {
 async fn two_officers_answer_istiod_with_a_chain_signed_offline() {
     let (console, operator, officer) = console().await;
     let console = console.reconfigured(|state| {
-        state.with_csr_settings(backend::csr::CsrSettings {
+        state.with_csr_settings(backend::security::csr::CsrSettings {
             signers: vec!["istio.io/mesh-root=2".parse().unwrap()],
         })
     });
@@ -402,7 +402,7 @@ async fn two_officers_answer_istiod_with_a_chain_signed_offline() {
         )
         .await;
     let pem = body_bytes(pem).await;
-    let decoded = backend::ca::decode::decode_csr(&pem).unwrap();
+    let decoded = backend::security::ca::decode::decode_csr(&pem).unwrap();
     let mesh = settings(&console, &operator, CLUSTER, CaMode::Hsm)
         .await
         .mesh_id;

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use backend::auth::policy::endpoints;
+use backend::api::endpoints::endpoints;
 use shared::{Access, ErrorCode, Role};
 
 use crate::support::{TestConsole, api_error, json_request};

@@ -551,13 +551,13 @@ async fn istio_ca_installs_write_verified_intermediates_of_one_mesh_root() {
     );
     let trust_domain = "project-a.svc.id.goog";
     for bundle in [&eu, &asia] {
-        let certs = backend::ca::CaCerts {
+        let certs = backend::security::ca::CaCerts {
             ca_cert_pem: bundle["ca-cert.pem"].clone(),
             ca_key_pem: bundle["ca-key.pem"].clone(),
             root_cert_pem: bundle["root-cert.pem"].clone(),
             cert_chain_pem: bundle["cert-chain.pem"].clone(),
         };
-        backend::ca::verify_cacerts(&certs, trust_domain).unwrap();
+        backend::security::ca::verify_cacerts(&certs, trust_domain).unwrap();
     }
 
     // Running the plan again keeps the intermediate istiod already uses.

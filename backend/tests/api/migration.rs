@@ -37,7 +37,7 @@ pub(crate) async fn synced(console: &TestConsole, session: &Session) {
     console
         .state
         .migrations()
-        .set_timing(backend::cluster::migration::MigrationTiming {
+        .set_timing(backend::mesh::migration::MigrationTiming {
             ready_timeout: Duration::from_secs(20),
             poll: Duration::from_millis(100),
         });

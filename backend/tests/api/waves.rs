@@ -218,7 +218,7 @@ async fn a_failing_gate_pauses_the_run_and_a_restarted_console_resumes_it_withou
     let operator = second.sign_in("operator", "operator-password").await;
     synced(&second, &operator).await;
     assert_eq!(
-        backend::cluster::migration::waves::resume_all(&second.state)
+        backend::mesh::waves::resume_all(&second.state)
             .await
             .unwrap(),
         1

@@ -1,0 +1,118 @@
+//! `/api/accounts`: list, create, change and remove local accounts (admin
+//! capability). The console always keeps at least one admin.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use shared::auth::check_new_password;
+use shared::{Account, AccountName, AccountUpdate, NewAccount};
+
+use crate::api::json::ApiJson;
+use crate::audit::Detail;
+use crate::auth::{Principal, secrets};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub async fn list_accounts(State(state): State<AppState>) -> Result<Json<Vec<Account>>, AppError> {
+    Ok(Json(state.store().list_accounts().await?))
+}
+
+pub async fn create_account(
+    State(state): State<AppState>,
+    Extension(_admin): Extension<Principal>,
+    ApiJson(body): ApiJson<NewAccount>,
+) -> (Detail, Result<(StatusCode, Json<Account>), AppError>) {
+    let detail = Detail::new()
+        .target(format!("account/{}", body.name))
+        .param("role", body.role)
+        .param("admin", body.admin);
+    let created = create(&state, &body).await;
+    (detail, created.map(|a| (StatusCode::CREATED, Json(a))))
+}
+
+pub async fn update_account(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(change): ApiJson<AccountUpdate>,
+) -> (Detail, Result<Json<Account>, AppError>) {
+    let mut detail = Detail::new().target(format!("account/{name}"));
+    if let Some(role) = change.role {
+        detail = detail.param("role", role);
+    }
+    if let Some(admin) = change.admin {
+        detail = detail.param("admin", admin);
+    }
+    (detail, update(&state, &name, &change).await.map(Json))
+}
+
+pub async fn delete_account(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> (Detail, Result<StatusCode, AppError>) {
+    let detail = Detail::new().target(format!("account/{name}"));
+    (
+        detail,
+        delete(&state, &name).await.map(|()| StatusCode::NO_CONTENT),
+    )
+}
+
+async fn existing(state: &AppState, name: &str) -> Result<Account, AppError> {
+    state
+        .store()
+        .find_account(name)
+        .await?
+        .map(|stored| stored.account)
+        .ok_or_else(|| AppError::NotFound(format!("there is no account named {name:?}")))
+}
+
+/// Refuses to leave the console without anyone who can manage accounts.
+async fn keep_an_admin(state: &AppState, account: &Account) -> Result<(), AppError> {
+    if account.admin && state.store().count_admins().await? <= 1 {
+        return Err(AppError::Conflict(format!(
+            "{:?} is the last account that may manage accounts; give another account the admin capability first",
+            account.name
+        )));
+    }
+    Ok(())
+}
+
+async fn update(state: &AppState, name: &str, update: &AccountUpdate) -> Result<Account, AppError> {
+    let mut account = existing(state, name).await?;
+    if update.admin == Some(false) {
+        keep_an_admin(state, &account).await?;
+    }
+    account.role = update.role.unwrap_or(account.role);
+    account.admin = update.admin.unwrap_or(account.admin);
+    state
+        .store()
+        .update_account(name, account.role, account.admin)
+        .await?;
+    Ok(account)
+}
+
+async fn delete(state: &AppState, name: &str) -> Result<(), AppError> {
+    let account = existing(state, name).await?;
+    keep_an_admin(state, &account).await?;
+    state.store().delete_account(name).await?;
+    Ok(())
+}
+
+async fn create(state: &AppState, body: &NewAccount) -> Result<Account, AppError> {
+    let name: AccountName = body
+        .name
+        .parse()
+        .map_err(|err: shared::InvalidName| AppError::BadRequest(err.to_string()))?;
+    check_new_password(&body.password).map_err(AppError::BadRequest)?;
+    let hash = secrets::hash_password(&body.password, state.auth().hash_cost)
+        .map_err(|err| AppError::Internal(err.to_string()))?;
+    let account = Account {
+        name: name.to_string(),
+        role: body.role,
+        admin: body.admin,
+    };
+    state
+        .store()
+        .create_account(&account, &hash, state.clock().now())
+        .await?;
+    Ok(account)
+}

@@ -1,0 +1,4 @@
+//! Local accounts as the admin manages them: the `/api/accounts`
+//! handlers over [`crate::store`]'s accounts table.
+
+pub mod http;

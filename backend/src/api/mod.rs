@@ -1,0 +1,25 @@
+//! HTTP handlers, one file per resource.
+
+pub mod endpoints;
+pub mod json;
+pub mod meta;
+pub mod progress;
+pub mod request_id;
+pub mod spa;
+
+use axum::Router;
+use axum::extract::OriginalUri;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Routes under `/api`, built from the endpoint table of
+/// [`crate::api::endpoints`]; anything unknown there is a JSON 404, never the
+/// SPA.
+pub fn api_routes(state: &AppState) -> Router<AppState> {
+    crate::api::endpoints::api_router(state).fallback(unknown_api_route)
+}
+
+async fn unknown_api_route(OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::NotFound(format!("no API route {}", uri.path()))
+}

@@ -1,0 +1,97 @@
+//! `/api/session`: sign in, who am I, sign out. The guard records each
+//! sign-in and sign-out; these handlers say who it was and how it went.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use shared::{Outcome, SessionInfo, SignIn};
+
+use crate::api::json::ApiJson;
+use crate::audit::{Actor, Detail};
+use crate::auth::forwarded::{self, Origin};
+use crate::auth::sessions::{self, SignInError};
+use crate::auth::{Principal, cookies};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Who is signed in: `null` when nobody is (not an error: it is how the
+/// console decides to show the sign-in page).
+pub async fn get_session(principal: Option<Extension<Principal>>) -> Json<Option<SessionInfo>> {
+    Json(principal.map(|Extension(p)| p.session_info()))
+}
+
+/// The client's address and whether it used TLS, as far as the console
+/// can believe it.
+fn origin_of(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Origin {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
+    forwarded::origin(headers, peer, &state.auth().trusted_proxies)
+}
+
+pub async fn create_session(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Response {
+    let origin = origin_of(&state, &headers, peer);
+    let secure = state.auth().secure_cookies || origin.tls;
+    let address = origin.address;
+    let name = body.name.trim();
+    let detail = Detail::new().param("address", &address);
+    match sessions::sign_in(&state, name, &body.password, &address).await {
+        Ok(signed_in) => {
+            let principal = signed_in.principal;
+            let cookie = cookies::session(&signed_in.token, state.auth().absolute_secs, secure);
+            let detail = detail.actor(Actor::of(&principal));
+            (
+                detail,
+                [(header::SET_COOKIE, cookie)],
+                Json(principal.session_info()),
+            )
+                .into_response()
+        }
+        Err(SignInError::Store(err)) => AppError::from(err).into_response(),
+        Err(err) => {
+            let detail = detail.actor(Actor::anonymous(Some(name)));
+            match err {
+                SignInError::Locked { ref locked, .. } => {
+                    let retry = HeaderValue::from(locked.retry_after_secs);
+                    let detail = detail
+                        .outcome(Outcome::Denied)
+                        .param("reason", "rate_limited");
+                    let error = AppError::TooManyRequests(err.to_string());
+                    (detail, [(header::RETRY_AFTER, retry)], error).into_response()
+                }
+                SignInError::ProxyMode => {
+                    let detail = detail
+                        .outcome(Outcome::Denied)
+                        .param("reason", "proxy_mode");
+                    (detail, AppError::BadRequest(err.to_string())).into_response()
+                }
+                _ => {
+                    let detail = detail.param("reason", "wrong_name_or_password");
+                    (detail, AppError::Unauthorized(err.to_string())).into_response()
+                }
+            }
+        }
+    }
+}
+
+pub async fn delete_session(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    sessions::sign_out(&state, &principal).await?;
+    let secure = state.auth().secure_cookies || origin_of(&state, &headers, peer).tls;
+    let cookie = cookies::clear_session(secure);
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}

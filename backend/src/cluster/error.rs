@@ -1,0 +1,33 @@
+//! What went wrong acting on one member, named with it. The cluster layer
+//! knows nothing of HTTP: `crate::error` maps a [`ClusterError`] to its
+//! status and body in one place.
+
+pub use super::apply::ApplyError;
+
+/// A failure on member `cluster`.
+#[derive(Debug, thiserror::Error)]
+#[error("{cluster}: {kind}")]
+pub struct ClusterError {
+    pub cluster: String,
+    pub kind: ClusterErrorKind,
+}
+
+/// Why an action on a member failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterErrorKind {
+    /// The fleet has no member of that name.
+    #[error("no such member cluster")]
+    Unknown,
+    /// The member refused, or could not be reached.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+}
+
+impl ClusterError {
+    pub fn new(cluster: &str, kind: impl Into<ClusterErrorKind>) -> Self {
+        Self {
+            cluster: cluster.to_owned(),
+            kind: kind.into(),
+        }
+    }
+}

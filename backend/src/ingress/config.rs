@@ -1,0 +1,192 @@
+//! `/api/ingress/config-cluster`: which member is the config cluster, and
+//! changing it (SPEC §4.5): compare its MultiClusterServices and Ingresses
+//! with a candidate's, copy them over, and switch through the fleet API
+//! only when the two are identical.
+
+use axum::Json;
+use axum::extract::State;
+use shared::ClusterName;
+use shared::ingress::api::{Comparison, ConfigClusterState, CopyReport, SwitchRequest};
+use shared::ingress::{DifferenceKind, IngressSet, compare};
+
+use super::context::{self, ConfigView};
+use super::preview::config_name;
+use crate::api::json::ApiJson;
+use crate::audit::Detail;
+use crate::cluster::apply;
+use crate::cluster::ingress::{self as on_cluster, Kind};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub async fn get_config_cluster(
+    State(state): State<AppState>,
+) -> Result<Json<ConfigClusterState>, AppError> {
+    context::config_cluster(state.fleet()).await.map(Json)
+}
+
+/// The config cluster's view and the candidate's client, refusing a
+/// candidate that is not another member.
+async fn candidate(
+    state: &AppState,
+    to: &ClusterName,
+) -> Result<(ConfigView, kube::Client), AppError> {
+    let view = ConfigView::load(state.fleet()).await?;
+    if view.fleet.cluster(to.as_str()).is_none() {
+        return Err(AppError::UnknownCluster(to.to_string()));
+    }
+    if view.cluster == to.as_str() {
+        return Err(AppError::BadRequest(format!(
+            "{to} is already the config cluster"
+        )));
+    }
+    let client = state.fleet().client(to.as_str())?;
+    Ok((view, client))
+}
+
+async fn comparison(
+    view: &ConfigView,
+    to: &ClusterName,
+    client: &kube::Client,
+) -> Result<Comparison, AppError> {
+    let on_to = |e| AppError::on_cluster(to.as_str(), e);
+    let services = on_cluster::services(client).await.map_err(on_to)?;
+    let ingresses = on_cluster::ingresses(client).await.map_err(on_to)?;
+    let differences = compare(
+        IngressSet {
+            services: &view.services,
+            ingresses: &view.ingresses,
+        },
+        IngressSet {
+            services: &services,
+            ingresses: &ingresses,
+        },
+    );
+    Ok(Comparison {
+        from: config_name(view)?,
+        to: to.clone(),
+        differences,
+    })
+}
+
+pub async fn compare_config_cluster(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SwitchRequest>,
+) -> (Detail, Result<Json<Comparison>, AppError>) {
+    let detail = Detail::new().cluster(request.to.to_string());
+    let result = async {
+        let (view, client) = candidate(&state, &request.to).await?;
+        comparison(&view, &request.to, &client).await
+    }
+    .await;
+    (detail, result.map(Json))
+}
+
+/// Makes the candidate hold exactly the config cluster's resources:
+/// applies each of them there and deletes the ones only it has.
+pub async fn copy_to_config_candidate(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SwitchRequest>,
+) -> (Detail, Result<Json<CopyReport>, AppError>) {
+    let to = request.to;
+    let mut detail = Detail::new().cluster(to.to_string());
+    let result = async {
+        let (view, client) = candidate(&state, &to).await?;
+        let on_to = |e| AppError::on_cluster(to.as_str(), e);
+        let before = comparison(&view, &to, &client).await?;
+        let mut changes = Vec::new();
+        for d in &before.differences {
+            let kind = match d.kind {
+                shared::ingress::IngressKind::MultiClusterService => Kind::Service,
+                shared::ingress::IngressKind::MultiClusterIngress => Kind::Ingress,
+            };
+            let title = format!("{} {}/{}", kind.kind(), d.namespace, d.name);
+            if d.difference == DifferenceKind::Extra {
+                apply::delete(&client, &kind.object(&d.namespace, &d.name))
+                    .await
+                    .map_err(on_to)?;
+                changes.push(format!("{title} deleted"));
+                continue;
+            }
+            let body = match kind {
+                Kind::Service => view
+                    .services
+                    .iter()
+                    .find(|s| s.namespace() == d.namespace && s.name() == d.name)
+                    .map(|s| serde_json::to_value(s).unwrap_or_default()),
+                Kind::Ingress => view
+                    .ingresses
+                    .iter()
+                    .find(|i| i.namespace() == d.namespace && i.name() == d.name)
+                    .map(|i| {
+                        let mut plain = i.clone();
+                        plain.status = None;
+                        serde_json::to_value(plain).unwrap_or_default()
+                    }),
+            };
+            let Some(body) = body else { continue };
+            let applied = apply::apply_reporting(&client, &body)
+                .await
+                .map_err(on_to)?;
+            changes.push(format!("{title} {}", applied.as_str()));
+        }
+        let comparison = comparison(&view, &to, &client).await?;
+        Ok(CopyReport {
+            to: to.clone(),
+            changes,
+            comparison,
+        })
+    }
+    .await;
+    if let Ok(report) = &result {
+        for change in &report.changes {
+            detail = detail.target(change);
+        }
+    }
+    (detail, result.map(Json))
+}
+
+/// Switches the config cluster through the fleet API, refused (409,
+/// naming the differences) unless both clusters hold the same resources.
+pub async fn switch_config_cluster(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SwitchRequest>,
+) -> (Detail, Result<Json<ConfigClusterState>, AppError>) {
+    let to = request.to;
+    let mut detail = Detail::new().cluster(to.to_string());
+    let result = async {
+        let api = match state.fleet().fleet_api() {
+            Some(Ok(api)) => api.clone(),
+            _ => {
+                let now = context::config_cluster(state.fleet()).await?;
+                return Err(AppError::Conflict(now.note.unwrap_or_else(|| {
+                    "the console cannot change the config cluster of this fleet".into()
+                })));
+            }
+        };
+        let (view, client) = candidate(&state, &to).await?;
+        let found = comparison(&view, &to, &client).await?;
+        if !found.identical() {
+            let named: Vec<String> = found
+                .differences
+                .iter()
+                .map(|d| d.describe(to.as_str()))
+                .collect();
+            return Err(AppError::Conflict(format!(
+                "{to} does not hold the same multi-cluster resources as the config cluster {}: {}; copy them first",
+                view.cluster,
+                named.join("; ")
+            )));
+        }
+        api.set_config_cluster(to.as_str())
+            .await
+            .map_err(context::fleet_api_error)?;
+        state.fleet().hub().mark_config_cluster(Some(to.as_str()));
+        Ok((view.cluster, context::config_cluster(state.fleet()).await?))
+    }
+    .await;
+    let result = result.map(|(from, now)| {
+        detail = std::mem::take(&mut detail).param("from", from);
+        Json(now)
+    });
+    (detail, result)
+}

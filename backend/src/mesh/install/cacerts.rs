@@ -1,0 +1,82 @@
+//! The `cacerts` step of an Istio CA install: the cluster's intermediate
+//! CA, issued from the mesh root in the token, verified, and written as
+//! secret `istio-system/cacerts` with exactly the four keys istiod reads.
+//! A live secret that already chains to the mesh root is kept, so running
+//! a plan again does not re-issue what istiod is using.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value, json};
+use shared::mesh::plan::CACERTS_KEYS;
+use shared::mesh::{ISTIO_SYSTEM, Plan};
+
+use super::inspect;
+use crate::cluster::apply;
+use crate::security::ca;
+use crate::state::AppState;
+
+/// Makes sure `cacerts` on the plan's cluster holds an intermediate of the
+/// mesh root; says whether it was kept or written.
+pub async fn ensure(
+    state: &AppState,
+    client: &kube::Client,
+    plan: &Plan,
+) -> Result<String, String> {
+    let cluster = plan.cluster.as_str();
+    let ca = state.ca().ok_or_else(|| {
+        format!(
+            "{cluster}: the console has no root CA token configured (--pkcs11-module, --pkcs11-token, --pkcs11-pin-file); Istio CA with plug-in certificates needs one"
+        )
+    })?;
+    let mesh = &plan.settings.mesh_id;
+    let root = ca
+        .root(mesh)
+        .await
+        .map_err(|e| format!("the mesh root CA of {mesh}: {e}"))?;
+    let live = inspect::cacerts_root(client)
+        .await
+        .map_err(|e| format!("{cluster}: {e}"))?;
+    if let Some((keys, live_root)) = &live
+        && CACERTS_KEYS.iter().all(|k| keys.iter().any(|l| l == k))
+        && live_root.trim() == root.pem.trim()
+    {
+        return Ok(format!(
+            "kept: it already chains to the mesh root {}",
+            root.sha256_fingerprint
+        ));
+    }
+    let certs = ca
+        .issue_intermediate(mesh, &plan.cluster, &plan.trust_domain)
+        .await
+        .map_err(|e| format!("issuing {cluster}'s intermediate CA: {e}"))?;
+    ca::verify_cacerts(&certs, &plan.trust_domain)
+        .map_err(|e| format!("the issued chain for {cluster} does not verify: {e}"))?;
+    let data: Map<String, Value> = certs
+        .secret_data()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(STANDARD.encode(v))))
+        .collect();
+    let secret = json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "cacerts",
+            "namespace": ISTIO_SYSTEM,
+            "labels": {"app.kubernetes.io/managed-by": "meshdeck"},
+        },
+        "type": "Opaque",
+        "data": data,
+    });
+    let applied = apply::apply_reporting(client, &secret)
+        .await
+        .map_err(|e| format!("{cluster}: {e}"))?;
+    Ok(format!(
+        "{}: intermediate for {cluster} under mesh root {}",
+        if live.is_some() {
+            "re-issued"
+        } else {
+            applied.as_str()
+        },
+        root.sha256_fingerprint
+    ))
+}

@@ -1,0 +1,174 @@
+//! `/api/mesh`: reviewing and running control plane installs (SPEC §2.3).
+//! A plan is reviewed first (preflight, per-object diff); an install
+//! applies a reviewed plan and is followed through its progress stream.
+
+use std::convert::Infallible;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, Sse};
+use axum::{Extension, Json};
+use futures_util::stream::Stream;
+use serde::Deserialize;
+use shared::mesh::{
+    InstallContext, InstallPhase, InstallProgress, InstallRequest, PlanRequest, PlanReview,
+};
+
+use crate::api::json::ApiJson;
+use crate::api::progress::progress_events;
+use crate::audit::{Actor, Detail};
+use crate::auth::Principal;
+use crate::cluster::apply;
+use crate::error::AppError;
+use crate::mesh::install::{self, inspect};
+use crate::state::AppState;
+
+/// What preflight reads from the cluster, for the browser's own checks.
+pub async fn get_install_context(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<InstallContext>, AppError> {
+    let cluster = state
+        .fleet()
+        .cluster(&name)
+        .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
+    let client = state.fleet().client(&name)?;
+    let on_cluster = |e| AppError::on_cluster(&name, e);
+    Ok(Json(InstallContext {
+        services: inspect::service_ports(&client).await.map_err(on_cluster)?,
+        membership: inspect::membership(&client).await.map_err(on_cluster)?,
+        admin: state.fleet().is_admin(&name),
+        cluster: cluster.member.name,
+        vault_addr: state.vault().map(|v| v.addr().to_owned()),
+        hsm: None,
+    }))
+}
+
+pub async fn create_plan(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<PlanRequest>,
+) -> (Detail, Result<Json<PlanReview>, AppError>) {
+    let mut detail = Detail::new()
+        .cluster(request.cluster.to_string())
+        .target(format!("revision {}", request.settings.revision))
+        .param("ca", format!("{:?}", request.settings.ca));
+    let review = install::review(&state, request).await;
+    if let Ok(r) = &review {
+        detail = detail.param("plan", &r.id);
+        for failed in r.preflight.failures() {
+            detail = detail.param("failed_check", failed.check.title());
+        }
+    }
+    (detail, review.map(Json))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// The reviewed plan as YAML: its manifests, or an IstioOperator file.
+pub async fn export_plan(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<ExportQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    let plan = state
+        .installs()
+        .plan_of(&id, state.clock().now())
+        .ok_or_else(|| {
+            AppError::NotFound(format!("no reviewed plan {id:?}: review the install again"))
+        })?;
+    let (text, file) = match query.format.as_deref().unwrap_or("manifests") {
+        "manifests" => {
+            let docs: Vec<String> = plan
+                .objects
+                .iter()
+                .map(|o| match o.body() {
+                    Some(body) => apply::yaml(body),
+                    None => format!(
+                        "# {}: issued by the console at apply time (an intermediate CA of the mesh root); not exported\n",
+                        o.title()
+                    ),
+                })
+                .collect();
+            (
+                docs.join("---\n"),
+                format!("{}-{}.yaml", plan.cluster, plan.settings.revision),
+            )
+        }
+        "istio-operator" => (
+            apply::yaml(&plan.istio_operator()),
+            format!(
+                "istio-operator-{}-{}.yaml",
+                plan.cluster, plan.settings.revision
+            ),
+        ),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "unknown export format {other:?}: use manifests or istio-operator"
+            )));
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/yaml".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        text,
+    ))
+}
+
+pub async fn create_install(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(request): ApiJson<InstallRequest>,
+) -> (
+    Detail,
+    Result<(StatusCode, Json<InstallProgress>), AppError>,
+) {
+    let mut detail = Detail::new().param("plan", &request.plan);
+    if let Some(reason) = &request.override_reason {
+        detail = detail.param("override", reason.trim());
+    }
+    let started = install::start(&state, request, Actor::of(&principal)).await;
+    if let Ok(p) = &started {
+        detail = detail
+            .cluster(p.cluster.to_string())
+            .target(format!("revision {}", p.revision))
+            .param("run", &p.id);
+    }
+    (detail, started.map(|p| (StatusCode::ACCEPTED, Json(p))))
+}
+
+pub async fn list_installs(State(state): State<AppState>) -> Json<Vec<InstallProgress>> {
+    Json(state.installs().runs())
+}
+
+pub async fn get_install(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<InstallProgress>, AppError> {
+    state
+        .installs()
+        .progress(&id)
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))
+}
+
+/// The run's progress now and on every change; ends when the run does.
+pub async fn install_events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let rx = state
+        .installs()
+        .subscribe(&id)
+        .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))?;
+    Ok(progress_events(rx, |p| p.phase == InstallPhase::Running))
+}

@@ -1,0 +1,174 @@
+//! Reviewing an install: preflight against what the live cluster holds,
+//! the plan, and a server-side dry-run diff of every object it applies.
+
+use serde_json::Value;
+use shared::diff::{ChangeKind, DiffLine, ObjectDiff};
+use shared::fleet::Fleet;
+use shared::mesh::{
+    CaMode, Content, Plan, PlanRequest, PlanReview, PlannedObject, PreflightInput, PreflightReport,
+};
+
+use super::{StoredPlan, inspect};
+use crate::auth::secrets::random_token;
+use crate::cluster::apply::{self, ApplyError};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Preflight, plan and per-object diff for `request`; the plan is kept
+/// for [`super::start`] under the review's id.
+pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview, AppError> {
+    let name = request.cluster.as_str();
+    let fleet = state.fleet().snapshot();
+    let cluster = fleet
+        .cluster(name)
+        .ok_or_else(|| AppError::UnknownCluster(name.to_owned()))?;
+    if !cluster.reachability.is_reachable() {
+        return Err(AppError::ClusterUnreachable {
+            cluster: name.to_owned(),
+            reason: cluster.reachability.label().to_owned(),
+        });
+    }
+    let client = state.fleet().client(name)?;
+    let mut plan = Plan::build(&fleet, cluster, &request.settings).map_err(|problems| {
+        AppError::BadRequest(
+            problems
+                .iter()
+                .map(|p| p.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })?;
+    let on_cluster = |e| AppError::on_cluster(name, e);
+    let services = inspect::service_ports(&client).await.map_err(on_cluster)?;
+    let membership = inspect::membership(&client).await.map_err(on_cluster)?;
+    let hsm = match &request.settings.hsm {
+        Some(settings) if request.settings.ca == CaMode::Hsm => {
+            let root = match state.ca() {
+                Some(ca) => ca
+                    .root(&request.settings.mesh_id)
+                    .await
+                    .map_err(|e| AppError::Internal(format!("cannot read the mesh root: {e}")))?,
+                None => {
+                    return Err(AppError::Conflict(
+                        "HSM mode needs the mesh root: no PKCS#11 token is configured".into(),
+                    ));
+                }
+            };
+            plan.pin_mesh_root(&root.sha256_fingerprint.replace(':', "").to_lowercase());
+            Some(crate::security::hsm::check(state, name, settings).await)
+        }
+        _ => None,
+    };
+    let preflight = PreflightReport::run(&PreflightInput {
+        fleet: &fleet,
+        cluster,
+        settings: &request.settings,
+        services: &services,
+        admin: state.fleet().is_admin(name),
+        membership: membership.as_deref(),
+        hsm: hsm.as_ref(),
+    });
+    let objects = diffs(&client, &fleet, &plan).await.map_err(on_cluster)?;
+    let review = PlanReview {
+        id: random_token()[..16].to_owned(),
+        cluster: request.cluster.clone(),
+        settings: request.settings,
+        blocked: preflight.allow(None).err(),
+        preflight,
+        objects,
+    };
+    let now = state.clock().now();
+    state.installs().keep_plan(
+        StoredPlan {
+            review: review.clone(),
+            plan,
+            created: now,
+        },
+        now,
+    );
+    Ok(review)
+}
+
+async fn diffs(
+    client: &kube::Client,
+    _fleet: &Fleet,
+    plan: &Plan,
+) -> Result<Vec<ObjectDiff>, ApplyError> {
+    let mut out = Vec::with_capacity(plan.objects.len());
+    let mut missing_namespaces: Vec<String> = Vec::new();
+    for object in &plan.objects {
+        let diff = match &object.content {
+            Content::Manifest { body } => {
+                manifest_diff(client, object, body, &mut missing_namespaces).await?
+            }
+            Content::IssuedCaCerts { keys } => cacerts_diff(client, object, keys).await?,
+        };
+        out.push(diff);
+    }
+    Ok(out)
+}
+
+/// A dry run shows what the server would make of the object; an object in
+/// a namespace the plan itself creates cannot be dry-run yet, so the plan's
+/// manifest is what will be created.
+async fn manifest_diff(
+    client: &kube::Client,
+    object: &PlannedObject,
+    body: &Value,
+    missing_namespaces: &mut Vec<String>,
+) -> Result<ObjectDiff, ApplyError> {
+    if object.kind == "Namespace" && object.api_version == "v1" {
+        let target = apply::ObjectRef::of(body)?;
+        if apply::live(client, &target).await?.is_none() {
+            missing_namespaces.push(object.name.clone());
+        }
+    }
+    let planned_in_missing = object
+        .namespace
+        .as_ref()
+        .is_some_and(|ns| missing_namespaces.contains(ns));
+    if planned_in_missing {
+        return Ok(ObjectDiff::between(
+            object.title(),
+            None,
+            Some(&apply::yaml(body)),
+        ));
+    }
+    apply::review(client, body).await
+}
+
+/// The `cacerts` secret is issued at apply time; its key material is
+/// never shown, only which keys it holds and whether the live one stays.
+async fn cacerts_diff(
+    client: &kube::Client,
+    object: &PlannedObject,
+    keys: &[String],
+) -> Result<ObjectDiff, ApplyError> {
+    let live = inspect::cacerts_root(client).await?;
+    let mut lines: Vec<DiffLine> = Vec::new();
+    let change = match &live {
+        Some((live_keys, _)) if keys.iter().all(|k| live_keys.contains(k)) => {
+            lines.push(DiffLine::Same(
+                "# kept if its root-cert.pem is the mesh root; re-issued otherwise".into(),
+            ));
+            ChangeKind::Unchanged
+        }
+        Some(_) => {
+            lines.push(DiffLine::Removed("# incomplete: re-issued".into()));
+            ChangeKind::Update
+        }
+        None => ChangeKind::Create,
+    };
+    lines.push(DiffLine::Added("type: Opaque".into()));
+    lines.push(DiffLine::Added("data:".into()));
+    for key in keys {
+        lines.push(DiffLine::Added(format!(
+            "  {key}: <issued by the console from the mesh root>"
+        )));
+    }
+    Ok(ObjectDiff {
+        title: object.title(),
+        change,
+        lines,
+    })
+}

@@ -1,0 +1,302 @@
+//! The control plane side of a migration on one cluster: who still uses a
+//! revision (read live, not from the watchers' snapshot, which may lag a
+//! relabel just made), deleting a revision's istiod objects and webhooks,
+//! rolling the ingress gateway back to its previous revision when it had
+//! been moved to the one being rolled back (`rollout undo`), and keeping
+//! the validation webhooks' Service `istiod` on a revision that is there.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::admissionregistration::v1::{
+    MutatingWebhookConfiguration, ValidatingWebhookConfiguration,
+};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::core::v1::{Namespace as NamespaceObject, Pod, Service};
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use serde_json::{Value, json};
+use shared::fleet::{Cluster, Namespace, PodCount};
+use shared::mesh::migration::gateway::INGRESS_GATEWAY;
+use shared::mesh::migration::{Doomed, INJECTION_LABEL, istiod_name};
+use shared::mesh::{ISTIO_SYSTEM, REV_LABEL};
+
+use crate::cluster::apply::{self, ApplyError, FIELD_MANAGER, ObjectRef};
+use crate::cluster::watch::projection;
+use crate::mesh::migration::workload::ROLLOUT_REVISION;
+
+/// The Service the validation webhooks call (SPEC §2.1). It shares its
+/// name with the unrevisioned control plane's own Service, which an install
+/// of a revision takes over.
+pub const VALIDATION_SERVICE: &str = "istiod";
+
+/// The revision the validation Service selects (`default` for a selector
+/// without `istio.io/rev`), or `None` when there is no such Service.
+pub async fn validation_revision(client: &kube::Client) -> Result<Option<String>, String> {
+    let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let service = services
+        .get_opt(VALIDATION_SERVICE)
+        .await
+        .map_err(|e| format!("reading Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE}: {e}"))?;
+    Ok(service.map(|s| {
+        s.spec
+            .and_then(|spec| spec.selector)
+            .and_then(|selector| selector.get(REV_LABEL).cloned())
+            .unwrap_or_else(|| shared::fleet::DEFAULT_REVISION.to_owned())
+    }))
+}
+
+/// Finish's step for Service `istiod` of the unrevisioned control plane:
+/// deleted, unless it is the validation Service of a revision that stays
+/// (an install pointed it there), which keeps validation working.
+pub async fn delete_unless_validating(
+    client: &kube::Client,
+    doomed: &Doomed,
+    finishing: &str,
+) -> Result<String, String> {
+    match validation_revision(client).await? {
+        Some(selected) if selected != finishing => Ok(format!(
+            "kept: it is the validation webhooks' Service and selects {selected}"
+        )),
+        _ => delete(client, doomed).await.map(str::to_owned),
+    }
+}
+
+/// After `removed` is gone: a validation Service still selecting it is
+/// pointed back at the unrevisioned control plane when that one is there.
+pub async fn restore_validation(client: &kube::Client, removed: &str) -> Result<String, String> {
+    let default = shared::fleet::DEFAULT_REVISION;
+    if validation_revision(client).await?.as_deref() != Some(removed) {
+        return Ok(format!(
+            "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} does not select {removed}"
+        ));
+    }
+    if istiod_version(client, default).await?.is_none() {
+        return Ok(format!(
+            "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} still selects {removed}: no other control plane to point it at"
+        ));
+    }
+    let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let patch = json!({
+        "metadata": {"labels": {REV_LABEL: default}},
+        "spec": {"selector": {REV_LABEL: default}},
+    });
+    services
+        .patch(
+            VALIDATION_SERVICE,
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Merge(&patch),
+        )
+        .await
+        .map_err(|e| {
+            format!("pointing Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} back at {default}: {e}")
+        })?;
+    Ok(format!(
+        "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} points at {default} again"
+    ))
+}
+
+/// `cluster` with its namespaces (labels, pods by proxy revision) read
+/// from the cluster now.
+pub async fn live_usage(client: &kube::Client, mut cluster: Cluster) -> Result<Cluster, String> {
+    let namespaces: Api<NamespaceObject> = Api::all(client.clone());
+    let namespaces = namespaces
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| format!("listing namespaces: {e}"))?;
+    let pods: Api<Pod> = Api::all(client.clone());
+    let pods = pods
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| format!("listing pods: {e}"))?;
+    let mut counts: BTreeMap<String, BTreeMap<String, PodCount>> = BTreeMap::new();
+    for pod in &pods.items {
+        let Some(revision) = projection::proxy_revision(&pod.metadata) else {
+            continue;
+        };
+        let ready = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let count = counts.entry(ns).or_default().entry(revision).or_default();
+        count.total += 1;
+        count.ready += u32::from(ready);
+    }
+    let mut live: Vec<Namespace> = namespaces
+        .items
+        .iter()
+        .map(|n| {
+            let name = n.metadata.name.clone().unwrap_or_default();
+            let label = |k: &str| projection::label(&n.metadata, k).map(str::to_owned);
+            Namespace {
+                rev_label: label(REV_LABEL),
+                injection_label: label(INJECTION_LABEL),
+                pods: counts.remove(&name).unwrap_or_default(),
+                name,
+            }
+        })
+        .collect();
+    live.sort_by(|a, b| a.name.cmp(&b.name));
+    cluster.namespaces = live;
+    Ok(cluster)
+}
+
+/// Deletes one object a cleanup names: `deleted`, or `absent` when it was
+/// not there (or its kind is not served there).
+pub async fn delete(client: &kube::Client, doomed: &Doomed) -> Result<&'static str, String> {
+    let object = ObjectRef {
+        api_version: doomed.api_version.clone(),
+        kind: doomed.kind.clone(),
+        namespace: doomed.namespace.clone(),
+        name: doomed.name.clone(),
+    };
+    match apply::delete(client, &object).await {
+        Ok(true) => Ok("deleted"),
+        Ok(false) | Err(ApplyError::Invalid(_)) => Ok("absent"),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The webhook configurations labelled for `revision`.
+pub async fn webhooks_of(client: &kube::Client, revision: &str) -> Result<Vec<Doomed>, String> {
+    let params = ListParams::default().labels(&format!("{REV_LABEL}={revision}"));
+    let mutating: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
+    let validating: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
+    let cluster_scoped = |kind: &str, name: Option<String>| Doomed {
+        api_version: "admissionregistration.k8s.io/v1".into(),
+        kind: kind.into(),
+        namespace: None,
+        name: name.unwrap_or_default(),
+    };
+    let mut found: Vec<Doomed> = mutating
+        .list(&params)
+        .await
+        .map_err(|e| format!("listing mutating webhooks: {e}"))?
+        .items
+        .into_iter()
+        .map(|w| cluster_scoped("MutatingWebhookConfiguration", w.metadata.name))
+        .collect();
+    found.extend(
+        validating
+            .list(&params)
+            .await
+            .map_err(|e| format!("listing validating webhooks: {e}"))?
+            .items
+            .into_iter()
+            .map(|w| cluster_scoped("ValidatingWebhookConfiguration", w.metadata.name)),
+    );
+    Ok(found)
+}
+
+/// The version tag of `revision`'s istiod image (`1.7.8-asm.10`), if it
+/// is there.
+pub async fn istiod_version(
+    client: &kube::Client,
+    revision: &str,
+) -> Result<Option<String>, String> {
+    let api: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let d = api
+        .get_opt(&istiod_name(revision))
+        .await
+        .map_err(|e| format!("reading {}: {e}", istiod_name(revision)))?;
+    Ok(
+        d.and_then(|d| d.spec.template.spec?.containers.first()?.image.clone())
+            .and_then(|image| image.rsplit_once(':').map(|(_, tag)| tag.to_owned())),
+    )
+}
+
+/// Rolls `istio-ingressgateway` back to its previous ReplicaSet's template
+/// if its current one was moved to `revision` (labelled for it, or running
+/// its `version`); says what it did.
+pub async fn undo_gateway(
+    client: &kube::Client,
+    revision: &str,
+    version: Option<&str>,
+) -> Result<String, String> {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let Some(gateway) = deployments
+        .get_opt(INGRESS_GATEWAY)
+        .await
+        .map_err(|e| format!("reading the ingress gateway: {e}"))?
+    else {
+        return Ok("no istio-ingressgateway Deployment: nothing to roll back".into());
+    };
+    let template = gateway.spec.template.clone();
+    let labelled = template
+        .metadata
+        .as_ref()
+        .and_then(|m| projection::label(m, REV_LABEL))
+        == Some(revision);
+    let runs_version = version.is_some_and(|v| {
+        template.spec.iter().flat_map(|s| &s.containers).any(|c| {
+            c.image
+                .as_deref()
+                .is_some_and(|i| i.ends_with(&format!(":{v}")))
+        })
+    });
+    if !labelled && !runs_version {
+        return Ok(format!("not moved to {revision}: left as it is"));
+    }
+    let current: i64 = annotation(&gateway.metadata, ROLLOUT_REVISION);
+    let sets: Api<ReplicaSet> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let owned = sets
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| format!("listing ReplicaSets of istio-system: {e}"))?
+        .items
+        .into_iter()
+        .filter(|rs| {
+            rs.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.kind == "Deployment" && o.name == INGRESS_GATEWAY)
+        });
+    let previous = owned
+        .map(|rs| (annotation(&rs.metadata, ROLLOUT_REVISION), rs))
+        .filter(|(r, _)| *r < current)
+        .max_by_key(|(r, _)| *r);
+    let Some((number, rs)) = previous else {
+        return Err(format!(
+            "istio-ingressgateway runs {revision} and has no previous revision to roll back to"
+        ));
+    };
+    let mut old = serde_json::to_value(&rs.spec.template).map_err(|e| e.to_string())?;
+    if let Some(labels) = old
+        .pointer_mut("/metadata/labels")
+        .and_then(Value::as_object_mut)
+    {
+        labels.remove("pod-template-hash");
+    }
+    let now = serde_json::to_value(&template).map_err(|e| e.to_string())?;
+    // A merge patch keeps keys it does not name: the moved template's
+    // extra labels and annotations are removed explicitly.
+    for field in ["labels", "annotations"] {
+        let keep = old["metadata"][field]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        if let Some(extra) = now["metadata"][field].as_object() {
+            for key in extra.keys().filter(|k| !keep.contains_key(*k)) {
+                old["metadata"][field][key] = Value::Null;
+            }
+        }
+    }
+    deployments
+        .patch(
+            INGRESS_GATEWAY,
+            &PatchParams::apply(FIELD_MANAGER),
+            &Patch::Merge(&json!({"spec": {"template": old}})),
+        )
+        .await
+        .map_err(|e| format!("rolling back istio-ingressgateway: {e}"))?;
+    Ok(format!("rolled back to revision {number} (from {current})"))
+}
+
+fn annotation(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, key: &str) -> i64 {
+    meta.annotations
+        .as_ref()
+        .and_then(|a| a.get(key))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}

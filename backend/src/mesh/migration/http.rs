@@ -1,0 +1,230 @@
+//! `/api/mesh/migrations` and friends: per-namespace migrate, rollback and
+//! finish runs followed through their progress stream, a namespace's
+//! verification, and the ingress gateway's external address (SPEC
+//! §2.4–2.6).
+
+use std::convert::Infallible;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, Sse};
+use axum::{Extension, Json};
+use futures_util::stream::Stream;
+use serde::Deserialize;
+use shared::mesh::InstallPhase;
+use shared::mesh::migration::gateway::{GatewayAddress, LoadBalancerIp, SetLoadBalancerIp};
+use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest, Verification};
+
+use crate::api::json::ApiJson;
+use crate::api::progress::progress_events;
+use crate::audit::{Actor, Detail};
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::mesh::migration::{self, gateway, verify};
+use crate::state::AppState;
+
+type Started = (Detail, Result<(StatusCode, Json<MigrationRun>), AppError>);
+
+fn namespace_detail(request: &NamespaceRequest) -> Detail {
+    Detail::new()
+        .cluster(request.cluster.to_string())
+        .target(format!("namespace {}", request.namespace))
+        .param("revision", &request.revision)
+}
+
+fn started(detail: Detail, run: Result<MigrationRun, AppError>) -> Started {
+    let detail = match &run {
+        Ok(r) => detail.param("run", &r.id),
+        Err(_) => detail,
+    };
+    (detail, run.map(|r| (StatusCode::ACCEPTED, Json(r))))
+}
+
+pub async fn create_migration(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(request): ApiJson<NamespaceRequest>,
+) -> Started {
+    let detail = namespace_detail(&request);
+    started(
+        detail,
+        migration::migrate(&state, request, Actor::of(&principal)).await,
+    )
+}
+
+pub async fn create_rollback(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(request): ApiJson<NamespaceRequest>,
+) -> Started {
+    let detail = namespace_detail(&request);
+    started(
+        detail,
+        migration::rollback(&state, request, Actor::of(&principal)).await,
+    )
+}
+
+pub async fn create_finish(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(request): ApiJson<FinishRequest>,
+) -> Started {
+    let detail = Detail::new()
+        .cluster(request.cluster.to_string())
+        .target(format!(
+            "control plane {}",
+            shared::mesh::migration::istiod_name(&request.revision)
+        ))
+        .param("revision", &request.revision);
+    started(
+        detail,
+        migration::finish(&state, request, Actor::of(&principal)).await,
+    )
+}
+
+pub async fn list_migrations(State(state): State<AppState>) -> Json<Vec<MigrationRun>> {
+    Json(state.migrations().runs())
+}
+
+pub async fn get_migration(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<MigrationRun>, AppError> {
+    state
+        .migrations()
+        .progress(&id)
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))
+}
+
+/// The run now and on every change; ends when the run does.
+pub async fn migration_events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let rx = state
+        .migrations()
+        .subscribe(&id)
+        .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))?;
+    Ok(progress_events(rx, |run| {
+        run.phase == InstallPhase::Running
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevisionQuery {
+    revision: String,
+}
+
+fn unreachable(cluster: &str) -> impl FnOnce(String) -> AppError {
+    let cluster = cluster.to_owned();
+    move |reason| AppError::ClusterUnreachable { cluster, reason }
+}
+
+/// Pods per revision in a namespace and the stragglers by name.
+pub async fn verify_namespace(
+    State(state): State<AppState>,
+    Path((name, namespace)): Path<(String, String)>,
+    Query(query): Query<RevisionQuery>,
+) -> Result<Json<Verification>, AppError> {
+    let cluster = state
+        .fleet()
+        .cluster(&name)
+        .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
+    let client = state.fleet().client(&name)?;
+    verify::namespace(&client, cluster.member.name, &namespace, &query.revision)
+        .await
+        .map_err(unreachable(&name))?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFoundOn {
+            cluster: name,
+            message: format!("no namespace {namespace:?}"),
+        })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct GatewayQuery {
+    #[serde(default)]
+    vip: Option<String>,
+    #[serde(default)]
+    format: Option<String>,
+}
+
+/// The gateway Service, its nodes and the NodePort mapping, as JSON or
+/// (`format=text`) the mapping as copyable text.
+pub async fn get_ingress_gateway(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<GatewayQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let cluster = state
+        .fleet()
+        .cluster(&name)
+        .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
+    let client = state.fleet().client(&name)?;
+    let vip = query
+        .vip
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .map(str::parse::<LoadBalancerIp>)
+        .transpose()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let address: GatewayAddress = gateway::address(&client, cluster.member.name, vip)
+        .await
+        .map_err(unreachable(&name))?
+        .ok_or_else(|| no_gateway(&name))?;
+    Ok(match query.format.as_deref() {
+        Some("text") => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            address.mapping_text,
+        )
+            .into_response(),
+        None | Some("json") => Json(address).into_response(),
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "unknown format {other:?}: use json or text"
+            )));
+        }
+    })
+}
+
+fn no_gateway(cluster: &str) -> AppError {
+    AppError::NotFoundOn {
+        cluster: cluster.to_owned(),
+        message: "no Service istio-system/istio-ingressgateway".into(),
+    }
+}
+
+/// Sets `spec.loadBalancerIP` on the gateway Service.
+pub async fn set_load_balancer_ip(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiJson(request): ApiJson<SetLoadBalancerIp>,
+) -> (Detail, Result<Json<GatewayAddress>, AppError>) {
+    let detail = Detail::new()
+        .cluster(name.clone())
+        .target("Service istio-system/istio-ingressgateway")
+        .param("loadBalancerIP", request.ip);
+    let result = async {
+        let cluster = state
+            .fleet()
+            .cluster(&name)
+            .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
+        let client = state.fleet().client(&name)?;
+        gateway::address(&client, cluster.member.name.clone(), None)
+            .await
+            .map_err(unreachable(&name))?
+            .ok_or_else(|| no_gateway(&name))?;
+        gateway::set_load_balancer_ip(&client, request.ip)
+            .await
+            .map_err(|e| AppError::on_cluster(&name, e))?;
+        gateway::address(&client, cluster.member.name, None)
+            .await
+            .map_err(unreachable(&name))?
+            .map(Json)
+            .ok_or_else(|| no_gateway(&name))
+    }
+    .await;
+    (detail, result)
+}

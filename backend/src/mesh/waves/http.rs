@@ -1,0 +1,108 @@
+//! `/api/mesh/waves`: proposing and running canary migrations in waves
+//! across the fleet, following a run, and the operator's decisions on a
+//! paused one (resume, skip, roll the wave back).
+
+use std::convert::Infallible;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, Sse};
+use axum::{Extension, Json};
+use futures_util::stream::Stream;
+use shared::mesh::migration::waves::{WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun};
+
+use crate::api::json::ApiJson;
+use crate::api::progress::progress_events;
+use crate::audit::{Actor, Detail};
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::mesh::waves;
+use crate::state::AppState;
+
+fn request_detail(request: &WaveRequest) -> Detail {
+    let mut detail = Detail::new()
+        .param("revision", &request.revision)
+        .param("soak_secs", request.soak_secs);
+    for t in &request.targets {
+        detail = detail
+            .cluster(t.cluster.to_string())
+            .target(format!("namespace {}/{}", t.cluster, t.namespace));
+    }
+    detail
+}
+
+pub async fn propose_waves(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<WaveRequest>,
+) -> (Detail, Result<Json<WaveProposal>, AppError>) {
+    let detail = request_detail(&request);
+    (detail, waves::propose(&state, &request).await.map(Json))
+}
+
+pub async fn create_wave_run(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(request): ApiJson<WaveRequest>,
+) -> (Detail, Result<(StatusCode, Json<WaveRun>), AppError>) {
+    let mut detail = request_detail(&request);
+    let run = waves::start(&state, request, &Actor::of(&principal)).await;
+    if let Ok(r) = &run {
+        detail = detail.param("run", &r.id).param("waves", r.waves.len());
+    }
+    (detail, run.map(|r| (StatusCode::ACCEPTED, Json(r))))
+}
+
+pub async fn list_wave_runs(State(state): State<AppState>) -> Result<Json<Vec<WaveRun>>, AppError> {
+    waves::runs(&state).await.map(Json)
+}
+
+pub async fn get_wave_run(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<WaveRun>, AppError> {
+    waves::run(&state, &id).await.map(Json)
+}
+
+async fn decide(
+    state: AppState,
+    id: String,
+    decision: WaveDecision,
+) -> (Detail, Result<Json<WaveRun>, AppError>) {
+    let detail = Detail::new()
+        .param("run", &id)
+        .param("decision", format!("{decision:?}").to_lowercase());
+    (detail, waves::decide(&state, &id, decision).await.map(Json))
+}
+
+pub async fn resume_wave_run(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> (Detail, Result<Json<WaveRun>, AppError>) {
+    decide(state, id, WaveDecision::Resume).await
+}
+
+pub async fn skip_wave(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> (Detail, Result<Json<WaveRun>, AppError>) {
+    decide(state, id, WaveDecision::Skip).await
+}
+
+pub async fn roll_back_wave(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> (Detail, Result<Json<WaveRun>, AppError>) {
+    decide(state, id, WaveDecision::Rollback).await
+}
+
+/// The run now and on every change, while this console drives it.
+pub async fn wave_run_events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let rx = state
+        .waves()
+        .subscribe(&id)
+        .ok_or_else(|| AppError::NotFound(format!("wave run {id:?} is not running here")))?;
+    Ok(progress_events(rx, |run| run.phase != WavePhase::Finished))
+}

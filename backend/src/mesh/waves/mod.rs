@@ -1,0 +1,221 @@
+//! Wave runs across the fleet: proposing waves from selected namespaces
+//! (what each would restart, read live), starting a run, the operator's
+//! decisions on a paused one, and resuming stored runs when the console
+//! starts. The run itself is driven by [`runner`]; its state is saved to
+//! the store after every step, so a resumed run repeats nothing.
+
+pub mod http;
+mod runner;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use shared::mesh::Revision;
+use shared::mesh::migration::waves::{
+    TargetRef, WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun, WaveTarget,
+    propose_waves,
+};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::audit::Actor;
+use crate::error::AppError;
+use crate::mesh::migration::{lock, workload};
+use crate::state::AppState;
+
+/// The wave runs this console drives.
+#[derive(Clone, Default)]
+pub struct Waves {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    runs: Mutex<HashMap<String, watch::Sender<WaveRun>>>,
+    tasks: Mutex<HashMap<String, JoinHandle<()>>>,
+    next: AtomicU64,
+}
+
+impl Waves {
+    pub fn subscribe(&self, id: &str) -> Option<watch::Receiver<WaveRun>> {
+        lock(&self.inner.runs).get(id).map(watch::Sender::subscribe)
+    }
+
+    fn live(&self, id: &str) -> Option<WaveRun> {
+        lock(&self.inner.runs).get(id).map(|tx| tx.borrow().clone())
+    }
+
+    /// Stops driving every run, as a console going down does (their
+    /// stored state stays, to be resumed).
+    pub fn halt(&self) {
+        for (_, task) in lock(&self.inner.tasks).drain() {
+            task.abort();
+        }
+    }
+
+    fn channel(&self, run: &WaveRun) -> watch::Sender<WaveRun> {
+        let mut runs = lock(&self.inner.runs);
+        let tx = runs
+            .entry(run.id.clone())
+            .or_insert_with(|| watch::channel(run.clone()).0)
+            .clone();
+        tx.send_replace(run.clone());
+        tx
+    }
+
+    fn drive(&self, state: &AppState, run: WaveRun) {
+        let tx = self.channel(&run);
+        let id = run.id.clone();
+        let task = tokio::spawn(runner::Runner::new(state.clone(), tx).run());
+        if let Some(old) = lock(&self.inner.tasks).insert(id, task) {
+            old.abort();
+        }
+    }
+}
+
+/// The run `id`: as this console drives it, else as stored.
+pub async fn run(state: &AppState, id: &str) -> Result<WaveRun, AppError> {
+    if let Some(run) = state.waves().live(id) {
+        return Ok(run);
+    }
+    state
+        .store()
+        .wave_run(id)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .ok_or_else(|| AppError::NotFound(format!("no wave run {id:?}")))
+}
+
+pub async fn runs(state: &AppState) -> Result<Vec<WaveRun>, AppError> {
+    let mut runs = state
+        .store()
+        .wave_runs(false)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    for run in &mut runs {
+        if let Some(live) = state.waves().live(&run.id) {
+            *run = live;
+        }
+    }
+    Ok(runs)
+}
+
+/// The waves `request` would run, with what each namespace restarts.
+pub async fn propose(state: &AppState, request: &WaveRequest) -> Result<WaveProposal, AppError> {
+    request
+        .revision
+        .parse::<Revision>()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if request.targets.is_empty() {
+        return Err(AppError::BadRequest("select at least one namespace".into()));
+    }
+    let mut targets = Vec::new();
+    for TargetRef { cluster, namespace } in &request.targets {
+        let known = state
+            .fleet()
+            .cluster(cluster.as_str())
+            .ok_or_else(|| AppError::UnknownCluster(cluster.to_string()))?;
+        if !known
+            .control_planes
+            .iter()
+            .any(|cp| cp.revision == request.revision && cp.webhook)
+        {
+            return Err(AppError::Conflict(format!(
+                "revision {} is not installed on {cluster}: no injection webhook serves it",
+                request.revision
+            )));
+        }
+        let pods = known
+            .namespace(namespace)
+            .ok_or_else(|| AppError::NotFoundOn {
+                cluster: cluster.to_string(),
+                message: format!("no namespace {namespace:?}"),
+            })?
+            .pod_total()
+            .total;
+        let client = state.fleet().client(cluster.as_str())?;
+        let deployments = workload::deployments(&client, namespace)
+            .await
+            .map_err(|reason| AppError::ClusterUnreachable {
+                cluster: cluster.to_string(),
+                reason,
+            })?
+            .iter()
+            .map(workload::name_of)
+            .collect();
+        targets.push(WaveTarget {
+            cluster: cluster.clone(),
+            namespace: namespace.clone(),
+            pods,
+            deployments,
+        });
+    }
+    Ok(WaveProposal {
+        revision: request.revision.clone(),
+        waves: propose_waves(targets),
+    })
+}
+
+/// Starts a run of the proposed waves.
+pub async fn start(
+    state: &AppState,
+    request: WaveRequest,
+    actor: &Actor,
+) -> Result<WaveRun, AppError> {
+    let proposal = propose(state, &request).await?;
+    let now = state.clock().now();
+    let n = state.waves().inner.next.fetch_add(1, Ordering::Relaxed);
+    let run = WaveRun::new(
+        format!("waves-{now}-{n}"),
+        &request,
+        proposal.waves,
+        actor.name.clone(),
+        now,
+    );
+    save(state, &run).await?;
+    state.waves().drive(state, run.clone());
+    Ok(run)
+}
+
+/// Applies the operator's decision to a paused run and drives it again.
+pub async fn decide(
+    state: &AppState,
+    id: &str,
+    decision: WaveDecision,
+) -> Result<WaveRun, AppError> {
+    let mut run = run(state, id).await?;
+    if run.phase != WavePhase::Paused {
+        return Err(AppError::Conflict(format!(
+            "wave run {id} is not paused (it is {:?}); only a paused run takes a decision",
+            run.phase
+        )));
+    }
+    runner::apply_decision(&mut run, decision);
+    save(state, &run).await?;
+    state.waves().drive(state, run.clone());
+    Ok(run)
+}
+
+/// Resumes every stored run still running (at console start).
+pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
+    let runs = state
+        .store()
+        .wave_runs(true)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let count = runs.len();
+    for run in runs {
+        tracing::info!(run = %run.id, "resuming wave run");
+        state.waves().drive(state, run);
+    }
+    Ok(count)
+}
+
+async fn save(state: &AppState, run: &WaveRun) -> Result<(), AppError> {
+    state
+        .store()
+        .save_wave_run(run, state.clock().now())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))
+}

@@ -1,0 +1,331 @@
+//! Driving one wave run: each namespace of the current wave relabelled,
+//! restarted and watched onto the revision, then the wave's gate (every
+//! pod on the revision and Ready for the soak time, by the console's
+//! clock). Every step is saved before the next begins and audited; a
+//! failing gate pauses the run for the operator. Restarts carry a stamp
+//! fixed and saved before the first of them, so a resumed run re-applying
+//! one changes nothing.
+
+use shared::Outcome;
+use shared::fleet::DEFAULT_REVISION;
+use shared::mesh::migration::waves::{
+    GateState, TargetStep, WaveDecision, WavePhase, WaveRun, WaveState,
+};
+use shared::mesh::migration::{migrate_patch, rollback_patch};
+use tokio::sync::watch;
+
+use crate::audit::{self, Actor, Event};
+use crate::mesh::migration::workload::{self, Progress, Refusals, Stamp};
+use crate::state::AppState;
+
+/// Changes a paused run as the operator decided; the runner takes it from
+/// there.
+pub fn apply_decision(run: &mut WaveRun, decision: WaveDecision) {
+    let Some(index) = run.current() else {
+        return;
+    };
+    let wave = &mut run.waves[index];
+    match decision {
+        WaveDecision::Resume => {
+            wave.state = WaveState::Running;
+            wave.gate = GateState::Pending;
+            for t in &mut wave.targets {
+                // Back to the start: the relabel and the stamped restarts
+                // are re-applied as no-ops, then watched again.
+                if matches!(t.step, TargetStep::Failed { .. }) {
+                    t.step = TargetStep::Pending;
+                }
+            }
+        }
+        WaveDecision::Skip => wave.state = WaveState::Skipped,
+        WaveDecision::Rollback => wave.state = WaveState::RollingBack,
+    }
+    run.phase = WavePhase::Running;
+    run.paused = None;
+}
+
+pub struct Runner {
+    state: AppState,
+    tx: watch::Sender<WaveRun>,
+}
+
+impl Runner {
+    pub fn new(state: AppState, tx: watch::Sender<WaveRun>) -> Self {
+        Self { state, tx }
+    }
+
+    fn run_of(&self) -> WaveRun {
+        self.tx.borrow().clone()
+    }
+
+    /// Publishes and stores `change` applied to the run.
+    async fn save(&self, change: impl FnOnce(&mut WaveRun)) -> Result<(), String> {
+        self.tx.send_modify(change);
+        let run = self.run_of();
+        self.state
+            .store()
+            .save_wave_run(&run, self.state.clock().now())
+            .await
+            .map_err(|e| format!("cannot store the run's progress: {e}"))
+    }
+
+    pub async fn run(self) {
+        loop {
+            let run = self.run_of();
+            if run.phase != WavePhase::Running {
+                return;
+            }
+            let Some(index) = run.current() else {
+                // Audited before the end is published, so whoever sees it
+                // finds its entry.
+                self.audit(Event::new("mesh.wave.finish", Outcome::Success).param("run", &run.id))
+                    .await;
+                if let Err(e) = self.save(|r| r.phase = WavePhase::Finished).await {
+                    tracing::error!(run = %run.id, error = %e, "wave run not stored");
+                }
+                return;
+            };
+            if let Err(reason) = self.wave(index).await {
+                self.audit(
+                    Event::new("mesh.wave.gate", Outcome::Failure)
+                        .param("run", &run.id)
+                        .param("wave", index + 1)
+                        .param("error", &reason),
+                )
+                .await;
+                let paused = self
+                    .save(|r| {
+                        r.phase = WavePhase::Paused;
+                        r.paused = Some(format!("wave {}: {reason}", index + 1));
+                        if r.waves[index].state != WaveState::RollingBack {
+                            r.waves[index].state = WaveState::Failed;
+                            r.waves[index].gate = GateState::Failed {
+                                message: reason.clone(),
+                            };
+                        }
+                    })
+                    .await;
+                if let Err(e) = paused {
+                    tracing::error!(run = %run.id, error = %e, "wave run not stored");
+                }
+                return;
+            }
+        }
+    }
+
+    async fn wave(&self, index: usize) -> Result<(), String> {
+        if self.run_of().waves[index].state == WaveState::RollingBack {
+            return self.roll_back(index).await;
+        }
+        self.save(|r| r.waves[index].state = WaveState::Running)
+            .await?;
+        let count = self.run_of().waves[index].targets.len();
+        for t in 0..count {
+            self.target(index, t).await?;
+        }
+        self.gate(index).await
+    }
+
+    fn client(&self, cluster: &str) -> Result<kube::Client, String> {
+        self.state
+            .fleet()
+            .client(cluster)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Takes one namespace from where it was to the revision.
+    async fn target(&self, w: usize, t: usize) -> Result<(), String> {
+        loop {
+            let run = self.run_of();
+            let target = run.waves[w].targets[t].clone();
+            let client = self.client(target.cluster.as_str())?;
+            let ns = target.namespace.as_str();
+            let fail = |message: String| format!("{}/{ns}: {message}", target.cluster);
+            let next = match &target.step {
+                TargetStep::OnTarget | TargetStep::RolledBack => return Ok(()),
+                TargetStep::Failed { message } => return Err(message.clone()),
+                TargetStep::Pending => {
+                    if target.restart_stamp.is_none() {
+                        let stamp = Stamp::new(
+                            self.state.clock().now(),
+                            &format!("{}/{}/{ns}", run.id, target.cluster),
+                        );
+                        self.save(|r| {
+                            r.waves[w].targets[t].restart_stamp = Some(stamp.encode());
+                        })
+                        .await?;
+                    }
+                    match workload::relabel(&client, ns, &migrate_patch(&run.revision)).await {
+                        Ok(_) => TargetStep::Relabelled,
+                        Err(e) => TargetStep::Failed { message: fail(e) },
+                    }
+                }
+                TargetStep::Relabelled => {
+                    let stamp = target
+                        .restart_stamp
+                        .as_deref()
+                        .and_then(Stamp::decode)
+                        .ok_or_else(|| fail("no restart stamp stored".into()))?;
+                    let mut step = TargetStep::Restarted;
+                    for d in &target.deployments {
+                        if let Err(e) =
+                            workload::restart(&client, ns, d, &run.revision, &stamp).await
+                        {
+                            step = TargetStep::Failed { message: fail(e) };
+                            break;
+                        }
+                    }
+                    step
+                }
+                TargetStep::Restarted => {
+                    let timing = self.state.migrations().timing();
+                    match workload::wait_until_on(&client, ns, &run.revision, timing).await {
+                        Ok(_) => TargetStep::OnTarget,
+                        Err(e) => TargetStep::Failed { message: fail(e) },
+                    }
+                }
+            };
+            self.save(|r| r.waves[w].targets[t].step = next.clone())
+                .await?;
+            let outcome = if matches!(next, TargetStep::Failed { .. }) {
+                Outcome::Failure
+            } else {
+                Outcome::Success
+            };
+            self.audit(
+                Event::new("mesh.wave.step", outcome)
+                    .cluster(target.cluster.to_string())
+                    .target(format!("namespace {ns}"))
+                    .param("run", &run.id)
+                    .param("wave", w + 1)
+                    .param("step", step_name(&next)),
+            )
+            .await;
+        }
+    }
+
+    /// Every pod of the wave on the revision and Ready, continuously, for
+    /// the soak time.
+    async fn gate(&self, w: usize) -> Result<(), String> {
+        let timing = self.state.migrations().timing();
+        let mut refusals: Vec<Refusals> = Vec::new();
+        refusals.resize_with(self.run_of().waves[w].targets.len(), Refusals::default);
+        loop {
+            let run = self.run_of();
+            let wave = &run.waves[w];
+            let mut waiting = Vec::new();
+            for (target, refusals) in wave.targets.iter().zip(&mut refusals) {
+                let client = self.client(target.cluster.as_str())?;
+                let at = format!("{}/{}", target.cluster, target.namespace);
+                match workload::observe(&client, &target.namespace, &run.revision, refusals).await {
+                    Ok(Progress::Done(_)) => {}
+                    Ok(Progress::Waiting(why)) => waiting.push(format!("{at}: {why}")),
+                    Ok(Progress::Failed(why)) | Err(why) => return Err(format!("{at}: {why}")),
+                }
+            }
+            let now = self.state.clock().now();
+            match (&wave.gate, waiting.is_empty()) {
+                (GateState::Soaking { .. }, false) => {
+                    return Err(format!(
+                        "pods left the revision or lost readiness while soaking: {}",
+                        waiting.join("; ")
+                    ));
+                }
+                (GateState::Soaking { since }, true) => {
+                    if now - since >= i64::try_from(run.soak_secs).unwrap_or(i64::MAX) {
+                        self.save(|r| {
+                            r.waves[w].gate = GateState::Passed { at: now };
+                            r.waves[w].state = WaveState::Passed;
+                        })
+                        .await?;
+                        self.audit(
+                            Event::new("mesh.wave.gate", Outcome::Success)
+                                .param("run", &run.id)
+                                .param("wave", w + 1),
+                        )
+                        .await;
+                        return Ok(());
+                    }
+                }
+                (_, true) => {
+                    self.save(|r| r.waves[w].gate = GateState::Soaking { since: now })
+                        .await?;
+                }
+                (_, false) => {
+                    for target in &wave.targets {
+                        let client = self.client(target.cluster.as_str())?;
+                        workload::wait_until_on(&client, &target.namespace, &run.revision, timing)
+                            .await
+                            .map_err(|e| format!("{}/{}: {e}", target.cluster, target.namespace))?;
+                    }
+                }
+            }
+            tokio::time::sleep(timing.poll).await;
+        }
+    }
+
+    /// Relabels the wave's namespaces back, restarts and watches them
+    /// onto the default revision. The new control plane stays: other
+    /// waves may use it.
+    async fn roll_back(&self, w: usize) -> Result<(), String> {
+        let timing = self.state.migrations().timing();
+        let run = self.run_of();
+        for (t, target) in run.waves[w].targets.iter().enumerate() {
+            if target.step == TargetStep::RolledBack || target.step == TargetStep::Pending {
+                continue;
+            }
+            let client = self.client(target.cluster.as_str())?;
+            let ns = target.namespace.as_str();
+            let at = format!("{}/{ns}", target.cluster);
+            workload::relabel(&client, ns, &rollback_patch())
+                .await
+                .map_err(|e| format!("rolling back {at}: {e}"))?;
+            let stamp = Stamp::new(
+                self.state.clock().now(),
+                &format!("{}/{}/{ns}/rollback", run.id, target.cluster),
+            );
+            for d in &target.deployments {
+                workload::restart(&client, ns, d, DEFAULT_REVISION, &stamp)
+                    .await
+                    .map_err(|e| format!("rolling back {at}: {e}"))?;
+            }
+            workload::wait_until_on(&client, ns, DEFAULT_REVISION, timing)
+                .await
+                .map_err(|e| format!("rolling back {at}: {e}"))?;
+            self.save(|r| r.waves[w].targets[t].step = TargetStep::RolledBack)
+                .await?;
+            self.audit(
+                Event::new("mesh.wave.step", Outcome::Success)
+                    .cluster(target.cluster.to_string())
+                    .target(format!("namespace {ns}"))
+                    .param("run", &run.id)
+                    .param("wave", w + 1)
+                    .param("step", "rolled_back"),
+            )
+            .await;
+        }
+        self.save(|r| r.waves[w].state = WaveState::RolledBack)
+            .await
+    }
+
+    async fn audit(&self, event: Event) {
+        let actor = Actor {
+            name: self.run_of().by,
+            role: None,
+        };
+        if let Err(err) = audit::record(&self.state, actor, None, event).await {
+            tracing::error!(error = %err, "the audit log refused a wave step");
+        }
+    }
+}
+
+fn step_name(step: &TargetStep) -> &'static str {
+    match step {
+        TargetStep::Pending => "pending",
+        TargetStep::Relabelled => "relabelled",
+        TargetStep::Restarted => "restarted",
+        TargetStep::OnTarget => "on_target",
+        TargetStep::Failed { .. } => "failed",
+        TargetStep::RolledBack => "rolled_back",
+    }
+}

@@ -1,0 +1,138 @@
+//! `/api/csrs` and `/api/trust`: the security officer's inbox of
+//! certificate signing requests, the decisions on them (approve, deny,
+//! upload a chain signed offline), the request PEM for the offline
+//! ceremony, the badge count, and the trust inventory every role reads.
+//! Each decision's audit entry names the certificate's serial and
+//! fingerprint; nothing secret is ever in a response.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use shared::csr::{ApproveOutcome, CsrCount, CsrInbox, DenyRequest, TrustInventory, UploadChain};
+
+use crate::api::json::ApiJson;
+use crate::audit::Detail;
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::security::csr::{self, Decided};
+use crate::state::AppState;
+
+pub async fn list_csrs(State(state): State<AppState>) -> Result<Json<CsrInbox>, AppError> {
+    csr::inbox(&state).await.map(Json)
+}
+
+pub async fn count_csrs(State(state): State<AppState>) -> Result<Json<CsrCount>, AppError> {
+    let inbox = csr::inbox(&state).await?;
+    Ok(Json(CsrCount {
+        pending: inbox.items.len(),
+    }))
+}
+
+/// The request as a `.csr` PEM file.
+pub async fn get_csr_pem(
+    State(state): State<AppState>,
+    Path((cluster, name)): Path<(String, String)>,
+) -> Result<impl IntoResponse, AppError> {
+    let pem = csr::request_pem(&state, &cluster, &name).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pkcs10".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{cluster}-{name}.csr\""),
+            ),
+        ],
+        pem,
+    ))
+}
+
+fn decision_detail(cluster: &str, name: &str) -> Detail {
+    let target = if name == shared::csr::HSM_REQUEST_NAME {
+        "istiod's CA request (secret istio-system/istio-ca-cert-csr)".to_owned()
+    } else {
+        format!("CertificateSigningRequest {name}")
+    };
+    Detail::new().cluster(cluster).target(target)
+}
+
+fn with_outcome(mut detail: Detail, decided: &Decided) -> Detail {
+    detail = detail
+        .param("signer", &decided.signer)
+        .param("subject", &decided.subject);
+    match &decided.outcome {
+        ApproveOutcome::Pending {
+            approvals,
+            required,
+        } => detail
+            .param("approvals", format!("{}/{required}", approvals.len()))
+            .param("state", "awaiting more approvals"),
+        ApproveOutcome::Issued(issued) => detail
+            .param("serial", &issued.serial)
+            .param("sha256", &issued.sha256_fingerprint)
+            .param("approvers", issued.approvers.join(",")),
+    }
+}
+
+pub async fn approve_csr(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((cluster, name)): Path<(String, String)>,
+) -> (Detail, Result<Json<ApproveOutcome>, AppError>) {
+    let detail = decision_detail(&cluster, &name);
+    match csr::approve(&state, &cluster, &name, &principal.account.name).await {
+        Ok(decided) => (with_outcome(detail, &decided), Ok(Json(decided.outcome))),
+        Err(e) => (detail, Err(e)),
+    }
+}
+
+pub async fn upload_csr_chain(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((cluster, name)): Path<(String, String)>,
+    ApiJson(body): ApiJson<UploadChain>,
+) -> (Detail, Result<Json<ApproveOutcome>, AppError>) {
+    let detail = decision_detail(&cluster, &name).param("ceremony", "offline");
+    match csr::upload_chain(
+        &state,
+        &cluster,
+        &name,
+        &principal.account.name,
+        &body.chain_pem,
+    )
+    .await
+    {
+        Ok(decided) => (with_outcome(detail, &decided), Ok(Json(decided.outcome))),
+        Err(e) => (detail, Err(e)),
+    }
+}
+
+pub async fn deny_csr(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((cluster, name)): Path<(String, String)>,
+    ApiJson(body): ApiJson<DenyRequest>,
+) -> (Detail, Result<Json<serde_json::Value>, AppError>) {
+    let detail = decision_detail(&cluster, &name).param("reason", body.reason.trim());
+    match csr::deny(
+        &state,
+        &cluster,
+        &name,
+        &principal.account.name,
+        &body.reason,
+    )
+    .await
+    {
+        Ok(denied) => (
+            detail
+                .param("signer", &denied.signer)
+                .param("subject", &denied.subject),
+            Ok(Json(serde_json::json!({"denied": name}))),
+        ),
+        Err(e) => (detail, Err(e)),
+    }
+}
+
+pub async fn get_trust(State(state): State<AppState>) -> Json<TrustInventory> {
+    Json(crate::security::trust::inventory(&state).await)
+}

@@ -1,0 +1,130 @@
+//! The security officer's certificate signing approvals (SPEC §3): which
+//! signers the console manages and their two-person rules, the inbox of
+//! pending requests across the fleet, and the decisions (approve, deny,
+//! upload a chain signed offline) that end in the cluster.
+
+mod decide;
+mod hsm;
+pub mod http;
+mod inbox;
+mod mesh;
+
+pub use decide::{Decided, Denied, approve, deny, upload_chain};
+pub use inbox::{inbox, request_pem};
+
+use shared::csr::{ApprovalRule, DEFAULT_SIGNERS};
+
+/// One signer the console signs for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignerRule {
+    /// `spec.signerName`, e.g. `istio.io/mesh-root`.
+    pub name: String,
+    /// The two-person rule: distinct officers needed (at least 1).
+    pub required_approvals: u32,
+    /// Whether `*` may appear in requested names.
+    pub allow_wildcards: bool,
+}
+
+/// The signers the console manages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrSettings {
+    pub signers: Vec<SignerRule>,
+}
+
+impl Default for CsrSettings {
+    fn default() -> Self {
+        Self {
+            signers: DEFAULT_SIGNERS
+                .iter()
+                .map(|name| SignerRule {
+                    name: (*name).to_owned(),
+                    required_approvals: 1,
+                    allow_wildcards: false,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl CsrSettings {
+    /// The rule of `signer`, if the console manages it.
+    pub fn rule(&self, signer: &str) -> Option<&SignerRule> {
+        self.signers.iter().find(|s| s.name == signer)
+    }
+
+    /// Every managed signer name.
+    pub fn names(&self) -> Vec<String> {
+        self.signers.iter().map(|s| s.name.clone()).collect()
+    }
+}
+
+impl std::str::FromStr for SignerRule {
+    type Err = String;
+
+    /// `NAME[=APPROVALS][+wildcards]`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (rest, allow_wildcards) = match s.strip_suffix("+wildcards") {
+            Some(rest) => (rest, true),
+            None => (s, false),
+        };
+        let (name, required_approvals) = match rest.split_once('=') {
+            Some((name, n)) => match n.parse::<u32>() {
+                Ok(n) if n >= 1 => (name, n),
+                _ => {
+                    return Err(format!(
+                        "{s:?}: the number of approvals must be a whole number of at least 1"
+                    ));
+                }
+            },
+            None => (rest, 1),
+        };
+        let valid = name.split_once('/').is_some_and(|(domain, path)| {
+            !domain.is_empty() && domain.contains('.') && !path.is_empty()
+        });
+        if !valid {
+            return Err(format!(
+                "{s:?}: a signer name is a domain and a path, e.g. istio.io/mesh-root"
+            ));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            required_approvals,
+            allow_wildcards,
+        })
+    }
+}
+
+impl SignerRule {
+    pub fn approval_rule(&self) -> ApprovalRule {
+        ApprovalRule {
+            required: self.required_approvals.max(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signer_rules_parse_with_approvals_and_wildcards() {
+        let rule: SignerRule = "istio.io/mesh-root=2+wildcards".parse().unwrap();
+        assert_eq!(
+            rule,
+            SignerRule {
+                name: "istio.io/mesh-root".into(),
+                required_approvals: 2,
+                allow_wildcards: true
+            }
+        );
+        let plain: SignerRule = "example.com/workloads".parse().unwrap();
+        assert_eq!(
+            (plain.required_approvals, plain.allow_wildcards),
+            (1, false)
+        );
+        for bad in ["nope", "istio.io/x=0", "istio.io/x=two", "/x", "istio/x"] {
+            assert!(bad.parse::<SignerRule>().is_err(), "{bad}");
+        }
+    }
+}
