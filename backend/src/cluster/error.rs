@@ -4,9 +4,9 @@
 
 pub use super::apply::ApplyError;
 
-/// A failure on member `cluster`.
+/// A failure on member `cluster`, worded as the API words it.
 #[derive(Debug, thiserror::Error)]
-#[error("{cluster}: {kind}")]
+#[error("{}", self.describe())]
 pub struct ClusterError {
     pub cluster: String,
     pub kind: ClusterErrorKind,
@@ -24,6 +24,17 @@ pub enum ClusterErrorKind {
 }
 
 impl ClusterError {
+    fn describe(&self) -> String {
+        let cluster = &self.cluster;
+        match &self.kind {
+            ClusterErrorKind::Unknown => format!("no member cluster {cluster:?}"),
+            ClusterErrorKind::Apply(ApplyError::Unreachable(reason)) => {
+                format!("cluster {cluster} did not answer: {reason}")
+            }
+            ClusterErrorKind::Apply(refused) => format!("{cluster} refused: {refused}"),
+        }
+    }
+
     pub fn new(cluster: &str, kind: impl Into<ClusterErrorKind>) -> Self {
         Self {
             cluster: cluster.to_owned(),

@@ -14,6 +14,8 @@ use shared::ingress::api::IngressEvent;
 use shared::ingress::{MultiClusterIngress, MultiClusterService, derived_service_name};
 
 use super::apply::{ApplyError, ObjectRef, reviewable};
+use super::error::ClusterError;
+use super::member_api::MemberApi;
 
 /// The API group and version of both resources.
 const GROUP: &str = "networking.gke.io";
@@ -108,47 +110,51 @@ fn strip_server_fields(value: serde_json::Value) -> serde_json::Value {
 }
 
 /// Every MultiClusterService of the cluster, by namespace and name.
-pub async fn services(client: &kube::Client) -> Result<Vec<MultiClusterService>, ApplyError> {
-    let mut all: Vec<MultiClusterService> = list(client, Kind::Service).await?;
+pub async fn services(member: &MemberApi) -> Result<Vec<MultiClusterService>, ClusterError> {
+    let mut all: Vec<MultiClusterService> = list(member.client(), Kind::Service)
+        .await
+        .map_err(|e| member.failed(e))?;
     all.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
     Ok(all)
 }
 
 /// Every MultiClusterIngress of the cluster, by namespace and name.
-pub async fn ingresses(client: &kube::Client) -> Result<Vec<MultiClusterIngress>, ApplyError> {
-    let mut all: Vec<MultiClusterIngress> = list(client, Kind::Ingress).await?;
+pub async fn ingresses(member: &MemberApi) -> Result<Vec<MultiClusterIngress>, ClusterError> {
+    let mut all: Vec<MultiClusterIngress> = list(member.client(), Kind::Ingress)
+        .await
+        .map_err(|e| member.failed(e))?;
     all.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
     Ok(all)
 }
 
 /// Whether `mcs`'s derived Service exists on the cluster.
 pub async fn derived_present(
-    client: &kube::Client,
+    member: &MemberApi,
     mcs: &MultiClusterService,
-) -> Result<bool, ApplyError> {
+) -> Result<bool, ClusterError> {
     let name = derived_service_name(mcs.namespace(), mcs.name());
-    let api: Api<Service> = Api::namespaced(client.clone(), mcs.namespace());
+    let api: Api<Service> = Api::namespaced(member.client().clone(), mcs.namespace());
     api.get_opt(&name)
         .await
         .map(|s| s.is_some())
-        .map_err(|e| refused(&format!("Service {}/{name}", mcs.namespace()), e))
+        .map_err(|e| member.failed(refused(&format!("Service {}/{name}", mcs.namespace()), e)))
 }
 
 /// The pods of `mcs`'s namespace its selector matches, and how many are
 /// Ready. An empty selector matches none (as for a Service).
 pub async fn matching_pods(
-    client: &kube::Client,
+    member: &MemberApi,
     mcs: &MultiClusterService,
-) -> Result<PodCount, ApplyError> {
+) -> Result<PodCount, ClusterError> {
     let selector = &mcs.spec.template.spec.selector;
     if selector.is_empty() {
         return Ok(PodCount::default());
     }
-    let api: Api<Pod> = Api::namespaced(client.clone(), mcs.namespace());
+    let api: Api<Pod> = Api::namespaced(member.client().clone(), mcs.namespace());
     let pods = api
         .list(&ListParams::default().labels(&label_selector(selector)))
         .await
-        .map_err(|e| refused(&format!("pods of {}", mcs.namespace()), e))?;
+        .map_err(|e| member.failed(refused(&format!("pods of {}", mcs.namespace()), e)))?;
     let ready = pods.items.iter().filter(|p| is_ready(p)).count();
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(PodCount {
@@ -174,16 +180,16 @@ fn is_ready(pod: &Pod) -> bool {
 
 /// The Events about `kind namespace/name`, oldest first.
 pub async fn events(
-    client: &kube::Client,
+    member: &MemberApi,
     kind: Kind,
     namespace: &str,
     name: &str,
-) -> Result<Vec<IngressEvent>, ApplyError> {
-    let api: Api<Event> = Api::namespaced(client.clone(), namespace);
+) -> Result<Vec<IngressEvent>, ClusterError> {
+    let api: Api<Event> = Api::namespaced(member.client().clone(), namespace);
     let listed = api
         .list(&ListParams::default())
         .await
-        .map_err(|e| refused(&format!("events of {namespace}"), e))?;
+        .map_err(|e| member.failed(refused(&format!("events of {namespace}"), e)))?;
     let mut about: Vec<&Event> = listed
         .items
         .iter()

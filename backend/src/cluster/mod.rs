@@ -8,8 +8,10 @@ mod error;
 pub mod fleet_api;
 pub mod hub;
 pub mod ingress;
+mod member_api;
 pub mod registry;
 pub mod trust;
+pub mod workloads;
 pub mod watch;
 
 use std::collections::HashMap;
@@ -21,6 +23,7 @@ use tokio::task::JoinHandle;
 use self::apply::ApplyError;
 pub use self::error::{ClusterError, ClusterErrorKind};
 pub use self::fleet_api::{FleetApi, FleetApiError};
+pub use self::member_api::MemberApi;
 pub use self::hub::{Hub, Resume};
 pub use self::registry::{ApiServer, Registry, RegistryError};
 use self::watch::state::MemberState;
@@ -160,6 +163,11 @@ impl FleetService {
                 ApplyError::Unreachable(reason.clone()),
             )),
         }
+    }
+
+    /// MemberApi `name` to act on, with the same errors as [`Self::client`].
+    pub fn member_api(&self, name: &str) -> Result<MemberApi, ClusterError> {
+        self.client(name).map(|client| MemberApi::new(name, client))
     }
 
     /// The fleet API, when fleet.yaml names one (`hub.endpoint`); an

@@ -13,7 +13,7 @@ use super::context::{self, ConfigView};
 use super::preview::config_name;
 use crate::api::json::ApiJson;
 use crate::audit::Detail;
-use crate::cluster::apply;
+use crate::cluster::MemberApi;
 use crate::cluster::ingress::{self as on_cluster, Kind};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -24,12 +24,12 @@ pub async fn get_config_cluster(
     context::config_cluster(state.fleet()).await.map(Json)
 }
 
-/// The config cluster's view and the candidate's client, refusing a
+/// The config cluster's view and the candidate member's API, refusing a
 /// candidate that is not another member.
 async fn candidate(
     state: &AppState,
     to: &ClusterName,
-) -> Result<(ConfigView, kube::Client), AppError> {
+) -> Result<(ConfigView, MemberApi), AppError> {
     let view = ConfigView::load(state.fleet()).await?;
     if view.fleet.cluster(to.as_str()).is_none() {
         return Err(AppError::UnknownCluster(to.to_string()));
@@ -39,18 +39,17 @@ async fn candidate(
             "{to} is already the config cluster"
         )));
     }
-    let client = state.fleet().client(to.as_str())?;
-    Ok((view, client))
+    let api = state.fleet().member_api(to.as_str())?;
+    Ok((view, api))
 }
 
 async fn comparison(
     view: &ConfigView,
     to: &ClusterName,
-    client: &kube::Client,
+    api: &MemberApi,
 ) -> Result<Comparison, AppError> {
-    let on_to = |e| AppError::on_cluster(to.as_str(), e);
-    let services = on_cluster::services(client).await.map_err(on_to)?;
-    let ingresses = on_cluster::ingresses(client).await.map_err(on_to)?;
+    let services = on_cluster::services(api).await?;
+    let ingresses = on_cluster::ingresses(api).await?;
     let differences = compare(
         IngressSet {
             services: &view.services,
@@ -74,8 +73,8 @@ pub async fn compare_config_cluster(
 ) -> (Detail, Result<Json<Comparison>, AppError>) {
     let detail = Detail::new().cluster(request.to.to_string());
     let result = async {
-        let (view, client) = candidate(&state, &request.to).await?;
-        comparison(&view, &request.to, &client).await
+        let (view, api) = candidate(&state, &request.to).await?;
+        comparison(&view, &request.to, &api).await
     }
     .await;
     (detail, result.map(Json))
@@ -90,9 +89,8 @@ pub async fn copy_to_config_candidate(
     let to = request.to;
     let mut detail = Detail::new().cluster(to.to_string());
     let result = async {
-        let (view, client) = candidate(&state, &to).await?;
-        let on_to = |e| AppError::on_cluster(to.as_str(), e);
-        let before = comparison(&view, &to, &client).await?;
+        let (view, api) = candidate(&state, &to).await?;
+        let before = comparison(&view, &to, &api).await?;
         let mut changes = Vec::new();
         for d in &before.differences {
             let kind = match d.kind {
@@ -101,9 +99,9 @@ pub async fn copy_to_config_candidate(
             };
             let title = format!("{} {}/{}", kind.kind(), d.namespace, d.name);
             if d.difference == DifferenceKind::Extra {
-                apply::delete(&client, &kind.object(&d.namespace, &d.name))
-                    .await
-                    .map_err(on_to)?;
+                api
+                    .delete(&kind.object(&d.namespace, &d.name))
+                    .await?;
                 changes.push(format!("{title} deleted"));
                 continue;
             }
@@ -124,12 +122,10 @@ pub async fn copy_to_config_candidate(
                     }),
             };
             let Some(body) = body else { continue };
-            let applied = apply::apply_reporting(&client, &body)
-                .await
-                .map_err(on_to)?;
+            let applied = api.apply_reporting(&body).await?;
             changes.push(format!("{title} {}", applied.as_str()));
         }
-        let comparison = comparison(&view, &to, &client).await?;
+        let comparison = comparison(&view, &to, &api).await?;
         Ok(CopyReport {
             to: to.clone(),
             changes,
@@ -163,8 +159,8 @@ pub async fn switch_config_cluster(
                 })));
             }
         };
-        let (view, client) = candidate(&state, &to).await?;
-        let found = comparison(&view, &to, &client).await?;
+        let (view, candidate_api) = candidate(&state, &to).await?;
+        let found = comparison(&view, &to, &candidate_api).await?;
         if !found.identical() {
             let named: Vec<String> = found
                 .differences

@@ -14,13 +14,13 @@ use shared::ingress::api::{ConfigClusterState, Invalid};
 use shared::ingress::{FieldError, IngressContext, MultiClusterIngress, MultiClusterService};
 
 use crate::cluster::ingress as on_cluster;
-use crate::cluster::{FleetApiError, FleetService};
+use crate::cluster::{FleetApiError, FleetService, MemberApi};
 use crate::error::AppError;
 
 /// The config cluster and what it holds, read for one request.
 pub struct ConfigView {
     pub cluster: String,
-    pub client: kube::Client,
+    pub api: MemberApi,
     /// The snapshot, its `config_cluster` flags set from the fleet API.
     pub fleet: Fleet,
     pub services: Vec<MultiClusterService>,
@@ -35,20 +35,16 @@ impl ConfigView {
                 "the fleet has no config cluster: set configCluster in fleet.yaml (or the fleet API's multiclusteringress feature) first".into(),
             ));
         };
-        let client = fleet.client(&cluster)?;
-        let services = on_cluster::services(&client)
-            .await
-            .map_err(|e| AppError::on_cluster(&cluster, e))?;
-        let ingresses = on_cluster::ingresses(&client)
-            .await
-            .map_err(|e| AppError::on_cluster(&cluster, e))?;
+        let api = fleet.member_api(&cluster)?;
+        let services = on_cluster::services(&api).await?;
+        let ingresses = on_cluster::ingresses(&api).await?;
         let mut snapshot = fleet.snapshot();
         for c in &mut snapshot.clusters {
             c.member.config_cluster = c.member.name.as_str() == cluster;
         }
         Ok(Self {
             cluster,
-            client,
+            api,
             fleet: snapshot,
             services,
             ingresses,

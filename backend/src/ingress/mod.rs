@@ -23,7 +23,6 @@ use shared::ingress::{
 use self::context::{ConfigView, Failure};
 use crate::api::json::ApiJson;
 use crate::audit::Detail;
-use crate::cluster::apply;
 use crate::cluster::ingress::Kind;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -108,9 +107,11 @@ async fn review<R: Resource>(
     let detail = detail_of(Some(&view), object);
     let result = async {
         let warnings = checked(&view, object)?;
-        let diff = apply::review(&view.client, &object.body())
+        let diff = view
+            .api
+            .review(&object.body())
             .await
-            .map_err(|e| AppError::on_cluster(&view.cluster, e))?;
+            .map_err(AppError::from)?;
         Ok(Json(ReviewedChange { diff, warnings }))
     }
     .await;
@@ -141,12 +142,12 @@ async fn put<R: Resource>(
     let result = async {
         let warnings = checked(&view, object)?;
         let body = object.body();
-        let diff = apply::review(&view.client, &body)
+        let diff = view.api.review(&body).await.map_err(AppError::from)?;
+        let applied = view
+            .api
+            .apply_reporting(&body)
             .await
-            .map_err(|e| AppError::on_cluster(&view.cluster, e))?;
-        let applied = apply::apply_reporting(&view.client, &body)
-            .await
-            .map_err(|e| AppError::on_cluster(&view.cluster, e))?;
+            .map_err(AppError::from)?;
         Ok((applied, Json(ReviewedChange { diff, warnings })))
     }
     .await;
@@ -183,9 +184,11 @@ async fn remove<R: Resource>(
             return (detail, Err(err.into()));
         }
     }
-    let deleted = apply::delete(&view.client, &R::KIND.object(&namespace, &name))
+    let deleted = view
+        .api
+        .delete(&R::KIND.object(&namespace, &name))
         .await
-        .map_err(|e| AppError::on_cluster(&view.cluster, e));
+        .map_err(AppError::from);
     let result = match deleted {
         Ok(true) => Ok(Json(serde_json::json!({"deleted": true}))),
         Ok(false) => Err(AppError::NotFoundOn {

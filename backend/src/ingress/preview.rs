@@ -28,8 +28,8 @@ struct Probe {
 }
 
 async fn probe(fleet: &FleetService, cluster: &str, mcs: &MultiClusterService) -> Probe {
-    let client = match fleet.client(cluster) {
-        Ok(client) => client,
+    let api = match fleet.member_api(cluster) {
+        Ok(api) => api,
         Err(e) => {
             return Probe {
                 derived: None,
@@ -39,13 +39,14 @@ async fn probe(fleet: &FleetService, cluster: &str, mcs: &MultiClusterService) -
         }
     };
     let (derived, pods) = tokio::join!(
-        on_cluster::derived_present(&client, mcs),
-        on_cluster::matching_pods(&client, mcs)
+        on_cluster::derived_present(&api, mcs),
+        on_cluster::matching_pods(&api, mcs)
     );
+    // The member is named beside the error, so the error leaves it out.
     let error = [derived.as_ref().err(), pods.as_ref().err()]
         .into_iter()
         .flatten()
-        .map(ToString::to_string)
+        .map(|e| e.kind.to_string())
         .next();
     Probe {
         derived: derived.ok(),
@@ -85,9 +86,7 @@ pub async fn mcs_preview(
             error: p.error,
         })
         .collect();
-    let events = on_cluster::events(&view.client, Kind::Service, mcs.namespace(), mcs.name())
-        .await
-        .map_err(|e| AppError::on_cluster(&view.cluster, e))?;
+    let events = on_cluster::events(&view.api, Kind::Service, mcs.namespace(), mcs.name()).await?;
     Ok(McsPreview {
         config_cluster: config_name(view)?,
         service: mcs,
@@ -148,9 +147,7 @@ pub async fn mci_preview(
             default,
         })
         .collect();
-    let events = on_cluster::events(&view.client, Kind::Ingress, mci.namespace(), mci.name())
-        .await
-        .map_err(|e| AppError::on_cluster(&view.cluster, e))?;
+    let events = on_cluster::events(&view.api, Kind::Ingress, mci.namespace(), mci.name()).await?;
     Ok(MciPreview {
         config_cluster: config_name(view)?,
         vip: mci.vip().map(str::to_owned),

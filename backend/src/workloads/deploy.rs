@@ -15,7 +15,8 @@ use shared::workloads::pull_secret::SecretMode;
 use shared::workloads::wiring;
 use shared::workloads::{Migration, Registry};
 
-use super::live;
+use crate::cluster::workloads as live;
+use crate::cluster::MemberApi;
 use crate::cluster::apply::{self, ObjectRef};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -24,13 +25,15 @@ use crate::store::workloads::StoredMigration;
 /// A member cluster to deploy on.
 pub struct Target {
     pub cluster: String,
-    pub client: kube::Client,
+    /// Acts on the member.
+    pub api: MemberApi,
+    /// The member as the fleet describes it.
     pub member: Member,
 }
 
 impl Target {
     pub fn of(state: &AppState, cluster: &str) -> Result<Self, AppError> {
-        let client = state.fleet().client(cluster)?;
+        let api = state.fleet().member_api(cluster)?;
         let member = state
             .fleet()
             .cluster(cluster)
@@ -38,20 +41,15 @@ impl Target {
             .ok_or_else(|| AppError::UnknownCluster(cluster.to_owned()))?;
         Ok(Self {
             cluster: cluster.to_owned(),
-            client,
+            api,
             member,
         })
     }
 
-    fn fail(&self, err: apply::ApplyError) -> AppError {
-        AppError::on_cluster(&self.cluster, err)
-    }
-
     /// A namespace that does not exist is a 404 naming the cluster.
     pub async fn require_namespace(&self, namespace: &str) -> Result<(), AppError> {
-        let exists = live::namespace_exists(&self.client, namespace)
-            .await
-            .map_err(|e| self.fail(e))?;
+        let exists = live::namespace_exists(&self.api, namespace)
+            .await?;
         if exists {
             Ok(())
         } else {
@@ -80,26 +78,23 @@ pub async fn prepare(
 
 /// What deploying `plan` on `target` would change, before it does.
 pub async fn preview(plan: &Plan, target: &Target) -> Result<Preview, AppError> {
-    let client = &target.client;
+    let client = &target.api;
     let namespace = &plan.namespace;
-    let fail = |e| target.fail(e);
-    let existing = live::pull_secrets(client, namespace).await.map_err(fail)?;
+    let existing = live::pull_secrets(client, namespace).await?;
     let account = live::default_service_account(client, namespace)
-        .await
-        .map_err(fail)?;
+        .await?;
     let mut changes = Vec::new();
     if let Some(secret) = &plan.secret {
-        let diff = apply::review(client, &secret.manifest)
-            .await
-            .map_err(fail)?;
+        let diff = client.review(&secret.manifest)
+            .await?;
         changes.push(redacted(diff, &secret.manifest, namespace));
         if secret.mode == SecretMode::ServiceAccount {
             let body = wiring::service_account_with(account.as_ref(), namespace, &secret.name);
-            changes.push(apply::review(client, &body).await.map_err(fail)?);
+            changes.push(client.review(&body).await?);
         }
     }
     for manifest in &plan.manifests {
-        changes.push(apply::review(client, manifest).await.map_err(fail)?);
+        changes.push(client.review(manifest).await?);
     }
     let referenced = referenced_secrets(plan, account.as_ref());
     let registries = plan
@@ -233,9 +228,8 @@ async fn apply_plan(
         add_secret(target, &plan.namespace, secret, stored).await?;
     }
     for manifest in &plan.manifests {
-        apply::apply(&target.client, manifest, false)
-            .await
-            .map_err(|e| target.fail(e))?;
+        target.api.apply(manifest, false)
+            .await?;
         let object = applied(manifest)?;
         stored
             .manifests
@@ -254,11 +248,9 @@ async fn add_secret(
     secret: &PlannedSecret,
     stored: &mut StoredMigration,
 ) -> Result<(), AppError> {
-    let client = &target.client;
-    let fail = |e| target.fail(e);
-    apply::apply(client, &secret.manifest, false)
-        .await
-        .map_err(fail)?;
+    let client = &target.api;
+    client.apply(&secret.manifest, false)
+        .await?;
     // The secret goes first so it is deleted last.
     let object = applied(&secret.manifest)?;
     if !stored.migration.objects.contains(&object) {
@@ -266,10 +258,9 @@ async fn add_secret(
     }
     if secret.mode == SecretMode::ServiceAccount {
         let account = live::default_service_account(client, namespace)
-            .await
-            .map_err(fail)?;
+            .await?;
         let body = wiring::service_account_with(account.as_ref(), namespace, &secret.name);
-        apply::apply(client, &body, false).await.map_err(fail)?;
+        client.apply(&body, false).await?;
         stored.migration.service_account_secret = Some(secret.name.clone());
     }
     Ok(())
@@ -334,9 +325,8 @@ async fn wire(
         }
         // Pods read their pull secrets when created: replace them.
         let next = wiring::restarted(next, &restarted_at);
-        apply::apply(&target.client, &next, false)
-            .await
-            .map_err(|e| target.fail(e))?;
+        target.api.apply(&next, false)
+            .await?;
         *manifest = next;
     }
     Ok(())
@@ -366,14 +356,12 @@ pub async fn delete(state: &AppState, stored: &StoredMigration) -> Result<Vec<St
         let still_used = others
             .iter()
             .any(|o| o.migration.service_account_secret.as_ref() == Some(secret));
-        let account = live::default_service_account(&target.client, &m.namespace)
-            .await
-            .map_err(|e| target.fail(e))?;
+        let account = live::default_service_account(&target.api, &m.namespace)
+            .await?;
         if !still_used && let Some(account) = account {
             let body = wiring::service_account_without(Some(&account), &m.namespace, secret);
-            apply::apply(&target.client, &body, false)
-                .await
-                .map_err(|e| target.fail(e))?;
+            target.api.apply(&body, false)
+                .await?;
         }
     }
     for object in m.objects.iter().rev() {
@@ -386,9 +374,8 @@ pub async fn delete(state: &AppState, stored: &StoredMigration) -> Result<Vec<St
             namespace: Some(m.namespace.clone()),
             name: object.name.clone(),
         };
-        if apply::delete(&target.client, &reference)
-            .await
-            .map_err(|e| target.fail(e))?
+        if target.api.delete(&reference)
+            .await?
         {
             deleted.push(object.title());
         }

@@ -8,8 +8,8 @@ use shared::workloads::rollout::{RolloutState, overall};
 use shared::workloads::spec::WORKLOAD_KINDS;
 
 use super::deploy::Target;
-use super::live;
-use crate::cluster::apply::ApplyError;
+use crate::cluster::workloads as live;
+use crate::cluster::ClusterError;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::workloads::StoredMigration;
@@ -26,10 +26,10 @@ fn is_workload(manifest: &serde_json::Value) -> bool {
 async fn read(
     target: &Target,
     stored: &StoredMigration,
-) -> Result<(Vec<live::WorkloadLive>, Vec<String>), ApplyError> {
+) -> Result<(Vec<live::WorkloadLive>, Vec<String>), ClusterError> {
     let mut workloads = Vec::new();
     for manifest in stored.manifests.iter().filter(|m| is_workload(m)) {
-        workloads.push(live::workload(&target.client, manifest).await?);
+        workloads.push(live::workload(&target.api, manifest).await?);
     }
     let names = stored
         .migration
@@ -46,10 +46,13 @@ pub async fn status(state: &AppState, stored: StoredMigration) -> MigrationStatu
     let m = &stored.migration;
     let read = async {
         let target = Target::of(state, &m.cluster).map_err(|e| e.to_string())?;
-        let (workloads, names) = read(&target, &stored).await.map_err(|e| e.to_string())?;
-        let events = live::events(&target.client, &m.namespace, &names, Some(EVENTS_SHOWN))
+        // The migration names its cluster; the error need not.
+        let (workloads, names) = read(&target, &stored)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.kind.to_string())?;
+        let events = live::events(&target.api, &m.namespace, &names, Some(EVENTS_SHOWN))
+            .await
+            .map_err(|e| e.kind.to_string())?;
         Ok::<_, String>((workloads, events))
     };
     match read.await {
@@ -79,14 +82,11 @@ pub async fn status(state: &AppState, stored: StoredMigration) -> MigrationStatu
 pub async fn doctor(state: &AppState, stored: &StoredMigration) -> Result<DoctorReport, AppError> {
     let m = &stored.migration;
     let target = Target::of(state, &m.cluster)?;
-    let fail = |e| AppError::on_cluster(&m.cluster, e);
-    let (workloads, names) = read(&target, stored).await.map_err(fail)?;
-    let events = live::events(&target.client, &m.namespace, &names, None)
-        .await
-        .map_err(fail)?;
-    let secrets = live::pull_secrets(&target.client, &m.namespace)
-        .await
-        .map_err(fail)?;
+    let (workloads, names) = read(&target, stored).await?;
+    let events = live::events(&target.api, &m.namespace, &names, None)
+        .await?;
+    let secrets = live::pull_secrets(&target.api, &m.namespace)
+        .await?;
     let context = Context {
         member: &target.member,
         secrets: &secrets,

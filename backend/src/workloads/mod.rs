@@ -5,4 +5,3 @@
 pub mod deploy;
 pub mod follow;
 pub mod http;
-pub mod live;

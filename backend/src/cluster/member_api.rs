@@ -1,0 +1,77 @@
+//! One member cluster to act on: its name and the client for its API
+//! server. The feature modules hold a [`MemberApi`] and call the adapter
+//! through it, so they never see the `kube` client, and every failure
+//! comes back as a [`ClusterError`] naming the member.
+
+use serde_json::Value;
+use shared::diff::ObjectDiff;
+
+use super::apply::{self, Applied, ObjectRef};
+use super::error::ClusterError;
+
+/// A member cluster and its client, cheap to clone.
+#[derive(Clone)]
+pub struct MemberApi {
+    name: String,
+    client: kube::Client,
+}
+
+impl MemberApi {
+    pub(super) fn new(name: &str, client: kube::Client) -> Self {
+        Self {
+            name: name.to_owned(),
+            client,
+        }
+    }
+
+    /// The member's name in the fleet.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client, for the adapter's own modules.
+    pub(super) fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    /// A failure of the adapter named with this member.
+    pub(super) fn failed(&self, err: apply::ApplyError) -> ClusterError {
+        ClusterError::new(&self.name, err)
+    }
+
+    /// The live object without the server's bookkeeping; `None` if absent.
+    pub async fn live(&self, object: &ObjectRef) -> Result<Option<Value>, ClusterError> {
+        apply::live(&self.client, object)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// Server-side applies `body` under the console's field manager (a dry
+    /// run when `dry_run`).
+    pub async fn apply(&self, body: &Value, dry_run: bool) -> Result<Value, ClusterError> {
+        apply::apply(&self.client, body, dry_run)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// Applies `body` for real and says what it did to the object.
+    pub async fn apply_reporting(&self, body: &Value) -> Result<Applied, ClusterError> {
+        apply::apply_reporting(&self.client, body)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// What applying `body` would change: the live object against a dry run.
+    pub async fn review(&self, body: &Value) -> Result<ObjectDiff, ClusterError> {
+        apply::review(&self.client, body)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// Deletes `object`; `false` when it was already absent.
+    pub async fn delete(&self, object: &ObjectRef) -> Result<bool, ClusterError> {
+        apply::delete(&self.client, object)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+}
