@@ -1,5 +1,6 @@
 //! HTTP handlers, one file per resource.
 
+pub mod cluster_path;
 pub mod endpoints;
 pub mod json;
 pub mod meta;

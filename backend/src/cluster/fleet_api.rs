@@ -16,7 +16,7 @@ pub struct FleetApi {
 }
 
 /// Why the fleet API did not answer as expected.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum FleetApiError {
     #[error("the fleet API at {0} is not usable: {1}")]
     Setup(String, String),

@@ -11,8 +11,8 @@ pub mod ingress;
 mod member_api;
 pub mod registry;
 pub mod trust;
-pub mod workloads;
 pub mod watch;
+pub mod workloads;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -23,9 +23,9 @@ use tokio::task::JoinHandle;
 use self::apply::ApplyError;
 pub use self::error::{ClusterError, ClusterErrorKind};
 pub use self::fleet_api::{FleetApi, FleetApiError};
-pub use self::member_api::MemberApi;
 pub use self::hub::{Hub, Resume};
-pub use self::registry::{ApiServer, Registry, RegistryError};
+pub use self::member_api::MemberApi;
+pub use self::registry::{ApiServer, ContextError, Registry, RegistryError};
 use self::watch::state::MemberState;
 pub use self::watch::{MemberWatch, WatchTiming};
 use crate::clock::Clock;
@@ -36,10 +36,10 @@ use crate::clock::Clock;
 pub struct FleetService {
     hub: Arc<Hub>,
     members: Arc<HashMap<String, Arc<Mutex<MemberState>>>>,
-    clients: Arc<HashMap<String, Result<kube::Client, String>>>,
+    clients: Arc<HashMap<String, Result<kube::Client, ContextError>>>,
     api_servers: Arc<HashMap<String, ApiServer>>,
     admins: Arc<Vec<String>>,
-    fleet_api: Option<Result<FleetApi, String>>,
+    fleet_api: Option<Result<FleetApi, FleetApiError>>,
     _tasks: Arc<Tasks>,
 }
 
@@ -70,7 +70,7 @@ impl FleetService {
                 let reachability = match &r.client {
                     Ok(_) => Reachability::Connecting { since: now },
                     Err(error) => Reachability::Misconfigured {
-                        error: error.clone(),
+                        error: error.to_string(),
                     },
                 };
                 Cluster::new(r.member.clone(), reachability)
@@ -87,7 +87,7 @@ impl FleetService {
         let hub = Arc::new(Hub::new(fleet, first_version));
         let fleet_api = registry.hub.as_deref().map(|endpoint| {
             let project = registry.project.as_deref().unwrap_or_default();
-            FleetApi::new(endpoint, project).map_err(|e| e.to_string())
+            FleetApi::new(endpoint, project)
         });
         let mut members = HashMap::new();
         let mut tasks = Vec::new();
@@ -160,7 +160,7 @@ impl FleetService {
             Some(Ok(client)) => Ok(client.clone()),
             Some(Err(reason)) => Err(ClusterError::new(
                 name,
-                ApplyError::Unreachable(reason.clone()),
+                ApplyError::Unreachable(reason.to_string()),
             )),
         }
     }
@@ -172,10 +172,8 @@ impl FleetService {
 
     /// The fleet API, when fleet.yaml names one (`hub.endpoint`); an
     /// error says why the one it names cannot be used.
-    pub fn fleet_api(&self) -> Option<Result<&FleetApi, &str>> {
-        self.fleet_api
-            .as_ref()
-            .map(|api| api.as_ref().map_err(String::as_str))
+    pub fn fleet_api(&self) -> Option<Result<&FleetApi, &FleetApiError>> {
+        self.fleet_api.as_ref().map(Result::as_ref)
     }
 
     /// Whether the fleet description marks member `name` as an on-prem

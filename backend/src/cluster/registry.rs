@@ -26,7 +26,7 @@ pub struct Registered {
     pub member: Member,
     /// An on-prem admin cluster (nothing is installed on those).
     pub admin: bool,
-    pub client: Result<kube::Client, String>,
+    pub client: Result<kube::Client, ContextError>,
     /// The API server the context points at, when it is usable.
     pub api_server: Option<ApiServer>,
 }
@@ -40,6 +40,15 @@ pub struct ApiServer {
     /// The CA certificates its serving certificate chains to, PEM; `None`
     /// when the context trusts the system roots.
     pub ca_pem: Option<String>,
+}
+
+/// Why a member's kubeconfig context gives no client.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ContextError {
+    #[error("context {context:?} is not in the kubeconfig {path}")]
+    Missing { context: String, path: String },
+    #[error("context {context:?} cannot be used: {reason}")]
+    Unusable { context: String, reason: String },
 }
 
 /// Why the fleet could not be read at all.
@@ -153,20 +162,24 @@ async fn client_for(
     config: &Kubeconfig,
     context: &str,
     path: &Path,
-) -> Result<(kube::Client, ApiServer), String> {
+) -> Result<(kube::Client, ApiServer), ContextError> {
     if !config.contexts.iter().any(|c| c.name == context) {
-        return Err(format!(
-            "context {context:?} is not in the kubeconfig {}",
-            path.display()
-        ));
+        return Err(ContextError::Missing {
+            context: context.to_owned(),
+            path: path.display().to_string(),
+        });
     }
+    let unusable = |e: &dyn std::fmt::Display| ContextError::Unusable {
+        context: context.to_owned(),
+        reason: e.to_string(),
+    };
     let options = KubeConfigOptions {
         context: Some(context.to_owned()),
         ..KubeConfigOptions::default()
     };
     let config = kube::Config::from_custom_kubeconfig(config.clone(), &options)
         .await
-        .map_err(|e| format!("context {context:?} cannot be used: {e}"))?;
+        .map_err(|e| unusable(&e))?;
     let api_server = ApiServer {
         url: config
             .cluster_url
@@ -180,7 +193,6 @@ async fn client_for(
                 .collect()
         }),
     };
-    let client = kube::Client::try_from(config)
-        .map_err(|e| format!("context {context:?} cannot be used: {e}"))?;
+    let client = kube::Client::try_from(config).map_err(|e| unusable(&e))?;
     Ok((client, api_server))
 }

@@ -79,11 +79,9 @@ pub async fn default_service_account(
     namespace: &str,
 ) -> Result<Option<Value>, ClusterError> {
     let client = member.client();
-    async {
-        apply::live(client, &core("ServiceAccount", namespace, "default")).await
-    }
-    .await
-    .map_err(|e: ApplyError| member.failed(e))
+    async { apply::live(client, &core("ServiceAccount", namespace, "default")).await }
+        .await
+        .map_err(|e: ApplyError| member.failed(e))
 }
 
 /// The pull secrets of `namespace` with the registry hosts they cover.

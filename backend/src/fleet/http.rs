@@ -15,6 +15,7 @@ use serde::Deserialize;
 use shared::fleet::{Cluster, Fleet, FleetDelta, NamespaceDetail, ReloadNotice};
 use tokio::sync::broadcast;
 
+use crate::api::cluster_path::ClusterPath;
 use crate::cluster::Resume;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -25,28 +26,27 @@ pub async fn get_fleet(State(state): State<AppState>) -> Json<Fleet> {
 
 pub async fn get_cluster(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    cluster: ClusterPath,
 ) -> Result<Json<Cluster>, AppError> {
     state
         .fleet()
-        .cluster(&name)
+        .cluster(cluster.name.as_str())
         .map(Json)
-        .ok_or(AppError::UnknownCluster(name))
+        .ok_or(AppError::UnknownCluster(cluster.name.to_string()))
 }
 
 pub async fn get_namespace(
     State(state): State<AppState>,
-    Path((cluster, namespace)): Path<(String, String)>,
+    cluster: ClusterPath,
+    Path((_, namespace)): Path<(String, String)>,
 ) -> Result<Json<NamespaceDetail>, AppError> {
-    let fleet = state.fleet();
-    if fleet.cluster(&cluster).is_none() {
-        return Err(AppError::UnknownCluster(cluster));
-    }
-    fleet
-        .namespace(&cluster, &namespace)
+    let cluster = cluster.name.as_str();
+    state
+        .fleet()
+        .namespace(cluster, &namespace)
         .map(Json)
         .ok_or_else(|| AppError::NotFoundOn {
-            cluster,
+            cluster: cluster.to_owned(),
             message: format!("no namespace {namespace:?}"),
         })
 }

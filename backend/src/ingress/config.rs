@@ -99,9 +99,7 @@ pub async fn copy_to_config_candidate(
             };
             let title = format!("{} {}/{}", kind.kind(), d.namespace, d.name);
             if d.difference == DifferenceKind::Extra {
-                api
-                    .delete(&kind.object(&d.namespace, &d.name))
-                    .await?;
+                api.delete(&kind.object(&d.namespace, &d.name)).await?;
                 changes.push(format!("{title} deleted"));
                 continue;
             }

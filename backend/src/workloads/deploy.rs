@@ -15,9 +15,9 @@ use shared::workloads::pull_secret::SecretMode;
 use shared::workloads::wiring;
 use shared::workloads::{Migration, Registry};
 
-use crate::cluster::workloads as live;
 use crate::cluster::MemberApi;
 use crate::cluster::apply::{self, ObjectRef};
+use crate::cluster::workloads as live;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::workloads::StoredMigration;
@@ -48,8 +48,7 @@ impl Target {
 
     /// A namespace that does not exist is a 404 naming the cluster.
     pub async fn require_namespace(&self, namespace: &str) -> Result<(), AppError> {
-        let exists = live::namespace_exists(&self.api, namespace)
-            .await?;
+        let exists = live::namespace_exists(&self.api, namespace).await?;
         if exists {
             Ok(())
         } else {
@@ -81,12 +80,10 @@ pub async fn preview(plan: &Plan, target: &Target) -> Result<Preview, AppError> 
     let client = &target.api;
     let namespace = &plan.namespace;
     let existing = live::pull_secrets(client, namespace).await?;
-    let account = live::default_service_account(client, namespace)
-        .await?;
+    let account = live::default_service_account(client, namespace).await?;
     let mut changes = Vec::new();
     if let Some(secret) = &plan.secret {
-        let diff = client.review(&secret.manifest)
-            .await?;
+        let diff = client.review(&secret.manifest).await?;
         changes.push(redacted(diff, &secret.manifest, namespace));
         if secret.mode == SecretMode::ServiceAccount {
             let body = wiring::service_account_with(account.as_ref(), namespace, &secret.name);
@@ -228,8 +225,7 @@ async fn apply_plan(
         add_secret(target, &plan.namespace, secret, stored).await?;
     }
     for manifest in &plan.manifests {
-        target.api.apply(manifest, false)
-            .await?;
+        target.api.apply(manifest, false).await?;
         let object = applied(manifest)?;
         stored
             .manifests
@@ -249,16 +245,14 @@ async fn add_secret(
     stored: &mut StoredMigration,
 ) -> Result<(), AppError> {
     let client = &target.api;
-    client.apply(&secret.manifest, false)
-        .await?;
+    client.apply(&secret.manifest, false).await?;
     // The secret goes first so it is deleted last.
     let object = applied(&secret.manifest)?;
     if !stored.migration.objects.contains(&object) {
         stored.migration.objects.insert(0, object);
     }
     if secret.mode == SecretMode::ServiceAccount {
-        let account = live::default_service_account(client, namespace)
-            .await?;
+        let account = live::default_service_account(client, namespace).await?;
         let body = wiring::service_account_with(account.as_ref(), namespace, &secret.name);
         client.apply(&body, false).await?;
         stored.migration.service_account_secret = Some(secret.name.clone());
@@ -325,8 +319,7 @@ async fn wire(
         }
         // Pods read their pull secrets when created: replace them.
         let next = wiring::restarted(next, &restarted_at);
-        target.api.apply(&next, false)
-            .await?;
+        target.api.apply(&next, false).await?;
         *manifest = next;
     }
     Ok(())
@@ -356,12 +349,10 @@ pub async fn delete(state: &AppState, stored: &StoredMigration) -> Result<Vec<St
         let still_used = others
             .iter()
             .any(|o| o.migration.service_account_secret.as_ref() == Some(secret));
-        let account = live::default_service_account(&target.api, &m.namespace)
-            .await?;
+        let account = live::default_service_account(&target.api, &m.namespace).await?;
         if !still_used && let Some(account) = account {
             let body = wiring::service_account_without(Some(&account), &m.namespace, secret);
-            target.api.apply(&body, false)
-                .await?;
+            target.api.apply(&body, false).await?;
         }
     }
     for object in m.objects.iter().rev() {
@@ -374,9 +365,7 @@ pub async fn delete(state: &AppState, stored: &StoredMigration) -> Result<Vec<St
             namespace: Some(m.namespace.clone()),
             name: object.name.clone(),
         };
-        if target.api.delete(&reference)
-            .await?
-        {
+        if target.api.delete(&reference).await? {
             deleted.push(object.title());
         }
     }

@@ -8,8 +8,8 @@ use shared::workloads::rollout::{RolloutState, overall};
 use shared::workloads::spec::WORKLOAD_KINDS;
 
 use super::deploy::Target;
-use crate::cluster::workloads as live;
 use crate::cluster::ClusterError;
+use crate::cluster::workloads as live;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::workloads::StoredMigration;
@@ -83,10 +83,8 @@ pub async fn doctor(state: &AppState, stored: &StoredMigration) -> Result<Doctor
     let m = &stored.migration;
     let target = Target::of(state, &m.cluster)?;
     let (workloads, names) = read(&target, stored).await?;
-    let events = live::events(&target.api, &m.namespace, &names, None)
-        .await?;
-    let secrets = live::pull_secrets(&target.api, &m.namespace)
-        .await?;
+    let events = live::events(&target.api, &m.namespace, &names, None).await?;
+    let secrets = live::pull_secrets(&target.api, &m.namespace).await?;
     let context = Context {
         member: &target.member,
         secrets: &secrets,
