@@ -377,6 +377,21 @@ async fn unknown_clusters_and_namespaces_are_named_in_404s() {
     assert_eq!(error.cluster.as_deref(), Some("gke-eu"));
     assert!(error.message.contains("purple"), "{}", error.message);
 
+    // A name that cannot be a cluster's is refused as such, for the
+    // cluster and for its namespaces alike.
+    for path in [
+        "/api/clusters/GKE_eu",
+        "/api/clusters/GKE_eu/namespaces/default",
+    ] {
+        let error = api_error(console.get_as(path, Some(&session)).await).await;
+        assert_eq!(error.code, ErrorCode::BadRequest, "{path}");
+        assert!(
+            error.message.contains("cluster name \"GKE_eu\" is not valid"),
+            "{path}: {}",
+            error.message
+        );
+    }
+
     let response = console
         .get_as("/api/events?since=soon", Some(&session))
         .await;
