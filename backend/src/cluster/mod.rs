@@ -9,6 +9,7 @@ pub mod fleet_api;
 pub mod hub;
 pub mod ingress;
 mod member_api;
+pub mod mesh;
 pub mod registry;
 pub mod trust;
 pub mod watch;

@@ -386,7 +386,9 @@ async fn unknown_clusters_and_namespaces_are_named_in_404s() {
         let error = api_error(console.get_as(path, Some(&session)).await).await;
         assert_eq!(error.code, ErrorCode::BadRequest, "{path}");
         assert!(
-            error.message.contains("cluster name \"GKE_eu\" is not valid"),
+            error
+                .message
+                .contains("cluster name \"GKE_eu\" is not valid"),
             "{path}: {}",
             error.message
         );

@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 use shared::mesh::plan::CACERTS_KEYS;
 use shared::mesh::{ISTIO_SYSTEM, Plan};
 
-use super::inspect;
 use crate::cluster::apply;
+use crate::cluster::mesh::inspect;
 use crate::security::ca;
 use crate::state::AppState;
 

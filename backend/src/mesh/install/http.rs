@@ -20,8 +20,9 @@ use crate::api::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::apply;
+use crate::cluster::mesh::inspect;
 use crate::error::AppError;
-use crate::mesh::install::{self, inspect};
+use crate::mesh::install;
 use crate::state::AppState;
 
 /// What preflight reads from the cluster, for the browser's own checks.

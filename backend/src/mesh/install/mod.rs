@@ -7,7 +7,6 @@
 
 mod cacerts;
 pub mod http;
-pub mod inspect;
 mod review;
 mod run;
 

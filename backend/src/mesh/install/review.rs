@@ -8,9 +8,10 @@ use shared::mesh::{
     CaMode, Content, Plan, PlanRequest, PlanReview, PlannedObject, PreflightInput, PreflightReport,
 };
 
-use super::{StoredPlan, inspect};
+use super::StoredPlan;
 use crate::auth::secrets::random_token;
 use crate::cluster::apply::{self, ApplyError};
+use crate::cluster::mesh::inspect;
 use crate::error::AppError;
 use crate::state::AppState;
 

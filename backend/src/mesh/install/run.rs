@@ -12,9 +12,10 @@ use shared::mesh::{
 };
 use tokio::sync::watch;
 
-use super::{InstallTiming, inspect, lock};
+use super::{InstallTiming, lock};
 use crate::audit::{self, Actor, Event};
 use crate::cluster::apply::{self, ApplyError};
+use crate::cluster::mesh::inspect;
 use crate::error::AppError;
 use crate::state::AppState;
 

@@ -20,8 +20,9 @@ use crate::api::json::ApiJson;
 use crate::api::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
+use crate::cluster::mesh::gateway;
 use crate::error::AppError;
-use crate::mesh::migration::{self, gateway, verify};
+use crate::mesh::migration::{self, verify};
 use crate::state::AppState;
 
 type Started = (Detail, Result<(StatusCode, Json<MigrationRun>), AppError>);

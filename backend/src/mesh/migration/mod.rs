@@ -5,8 +5,6 @@
 //! runs live in memory like installs (every step is idempotent, so
 //! re-running one finishes it); wave runs are stored durably.
 
-pub mod control_plane;
-pub mod gateway;
 pub mod http;
 mod run;
 pub mod verify;

@@ -12,9 +12,10 @@ use shared::mesh::{InstallPhase, InstallStep, Revision, StepState};
 use shared::{Outcome, fleet::DEFAULT_REVISION};
 use tokio::sync::watch;
 
+use super::MigrationTiming;
 use super::workload::{self, Stamp};
-use super::{MigrationTiming, control_plane};
 use crate::audit::{self, Actor, Event};
+use crate::cluster::mesh::control_plane;
 use crate::error::AppError;
 use crate::state::AppState;
 

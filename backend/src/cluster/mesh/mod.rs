@@ -1,0 +1,8 @@
+//! What the mesh jobs read and change on a member's control plane: istiod
+//! and its Services, webhooks and Secrets (install), who still uses a
+//! revision and removing one (migration), and the ingress gateway's
+//! external address. The jobs' orchestration lives in `crate::mesh`.
+
+pub mod control_plane;
+pub mod gateway;
+pub mod inspect;
