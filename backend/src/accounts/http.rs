@@ -1,13 +1,14 @@
 //! `/api/accounts`: list, create, change and remove local accounts (admin
 //! capability). The console always keeps at least one admin.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use shared::auth::check_new_password;
 use shared::{Account, AccountName, AccountUpdate, NewAccount};
 
 use crate::api::json::ApiJson;
+use crate::api::path::ApiPath;
 use crate::audit::Detail;
 use crate::auth::{Principal, secrets};
 use crate::error::AppError;
@@ -32,7 +33,7 @@ pub async fn create_account(
 
 pub async fn update_account(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<AccountName>,
     ApiJson(change): ApiJson<AccountUpdate>,
 ) -> (Detail, Result<Json<Account>, AppError>) {
     let mut detail = Detail::new().target(format!("account/{name}"));
@@ -42,17 +43,22 @@ pub async fn update_account(
     if let Some(admin) = change.admin {
         detail = detail.param("admin", admin);
     }
-    (detail, update(&state, &name, &change).await.map(Json))
+    (
+        detail,
+        update(&state, name.as_str(), &change).await.map(Json),
+    )
 }
 
 pub async fn delete_account(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<AccountName>,
 ) -> (Detail, Result<StatusCode, AppError>) {
     let detail = Detail::new().target(format!("account/{name}"));
     (
         detail,
-        delete(&state, &name).await.map(|()| StatusCode::NO_CONTENT),
+        delete(&state, name.as_str())
+            .await
+            .map(|()| StatusCode::NO_CONTENT),
     )
 }
 

@@ -108,6 +108,14 @@ async fn stored(state: &AppState, id: &str) -> Result<StoredMigration, AppError>
         .ok_or_else(|| AppError::NotFound(format!("there is no migration {id:?}")))
 }
 
+/// The audit detail of a change to `found`: its cluster, name and namespace.
+fn about(detail: Detail, found: &StoredMigration) -> Detail {
+    detail
+        .cluster(found.migration.cluster.clone())
+        .target(format!("migration/{}", found.migration.name))
+        .param("namespace", &found.migration.namespace)
+}
+
 pub async fn list_migrations(
     State(state): State<AppState>,
 ) -> Result<Json<Vec<MigrationStatus>>, AppError> {
@@ -142,10 +150,7 @@ pub async fn set_registry_access(
     let mut detail = Detail::new().param("migration", &id);
     let result = async {
         let found = stored(&state, &id).await?;
-        detail = std::mem::take(&mut detail)
-            .cluster(found.migration.cluster.clone())
-            .target(format!("migration/{}", found.migration.name))
-            .param("namespace", &found.migration.namespace);
+        detail = about(std::mem::take(&mut detail), &found);
         let (migration, secret) =
             deploy::set_registry_access(&state, found, &request.pull_secret).await?;
         detail = secret_detail(std::mem::take(&mut detail), Some(&secret));
@@ -162,10 +167,7 @@ pub async fn delete_migration(
     let mut detail = Detail::new().param("migration", &id);
     let result = async {
         let found = stored(&state, &id).await?;
-        detail = std::mem::take(&mut detail)
-            .cluster(found.migration.cluster.clone())
-            .target(format!("migration/{}", found.migration.name))
-            .param("namespace", &found.migration.namespace);
+        detail = about(std::mem::take(&mut detail), &found);
         deploy::delete(&state, &found).await
     }
     .await;

@@ -215,6 +215,33 @@ async fn deleting_an_account_ends_its_sessions() {
         ))
         .await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    // A name no account can have is refused as such, changing nothing.
+    let error = api_error(
+        console
+            .send(json_request(
+                Method::DELETE,
+                &shared::routes::account("Ada"),
+                &serde_json::json!({}),
+                Some(&admin),
+            ))
+            .await,
+    )
+    .await;
+    assert_eq!(error.code, shared::ErrorCode::BadRequest);
+    assert!(
+        error.message.contains("account name \"Ada\" is not valid"),
+        "{}",
+        error.message
+    );
+    assert!(
+        console
+            .state
+            .store()
+            .find_account("ada")
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[tokio::test]
