@@ -6,9 +6,11 @@ pub mod apply;
 pub mod csr;
 mod error;
 pub mod fleet_api;
+pub mod hsm_request;
 pub mod hub;
 pub mod ingress;
 pub mod registry;
+pub mod token_reviewer;
 pub mod trust;
 pub mod watch;
 

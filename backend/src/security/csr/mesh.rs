@@ -8,7 +8,7 @@ use shared::mesh::settings::{suggested_mesh_id, suggested_trust_domain_aliases, 
 use shared::mesh::{CaMode, MeshId};
 
 use super::SignerRule;
-use crate::cluster::trust;
+use crate::cluster::{ClusterError, trust};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -19,17 +19,21 @@ pub struct MemberMesh {
 }
 
 impl MemberMesh {
-    pub async fn of(state: &AppState, cluster: &str) -> Result<Self, AppError> {
+    /// The mesh of `cluster`, whose client is `client`.
+    pub async fn of(
+        state: &AppState,
+        client: &kube::Client,
+        cluster: &str,
+    ) -> Result<Self, AppError> {
         let fleet = state.fleet().snapshot();
         let member = fleet
             .clusters
             .iter()
             .find(|c| c.name().as_str() == cluster)
             .ok_or_else(|| AppError::UnknownCluster(cluster.to_owned()))?;
-        let client = state.fleet().client(cluster)?;
-        let material = trust::read(&client)
+        let material = trust::read(client)
             .await
-            .map_err(|e| AppError::on_cluster(cluster, e))?;
+            .map_err(|e| ClusterError::new(cluster, e))?;
         let trust_domains = match material.trust_domain {
             Some(td) => {
                 let mut all = vec![td];
