@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use super::SignerRule;
 use super::mesh::MemberMesh;
 use super::request::PendingRequest;
-use crate::cluster::ClusterError;
+use crate::cluster::csr::SigningAccess;
 use crate::error::AppError;
 use crate::security::ca::decode::DecodedCsr;
 use crate::security::ca::{CaError, CertificateAuthority, IssuedCertificate};
@@ -41,7 +41,7 @@ pub struct Denied {
 struct Reviewed<'a> {
     state: &'a AppState,
     cluster: &'a str,
-    client: kube::Client,
+    access: SigningAccess,
     request: PendingRequest,
     decoded: DecodedCsr,
     mesh: MemberMesh,
@@ -60,14 +60,14 @@ async fn review<'a>(
     name: &str,
     officer: &str,
 ) -> Result<(Reviewed<'a>, ApprovalState), AppError> {
-    let client = state.fleet().client(cluster)?;
-    let request = PendingRequest::fetch(state.csr_settings(), &client, cluster, name).await?;
+    let access = SigningAccess::new(cluster, state.fleet().client(cluster)?);
+    let request = PendingRequest::fetch(state.csr_settings(), &access, name).await?;
     let decoded = request
         .decode(state)
         .await
         .map_err(|e| e.refusal(cluster, "; nothing was changed"))?;
     let rule = request.rule(state.csr_settings());
-    let mesh = MemberMesh::of(state, &client, cluster).await?;
+    let mesh = MemberMesh::of(state, &access).await?;
     let report = mesh.policy(&rule).check(&decoded.view);
     if !report.passed() {
         return Err(AppError::BadRequest(format!(
@@ -84,7 +84,7 @@ async fn review<'a>(
     let reviewed = Reviewed {
         state,
         cluster,
-        client,
+        access,
         request,
         decoded,
         mesh,
@@ -151,9 +151,8 @@ impl Reviewed<'_> {
         issued: IssuedCertificate,
     ) -> Result<Decided, AppError> {
         self.request
-            .write_chain(&self.client, &approvers, &issued)
-            .await
-            .map_err(|e| ClusterError::new(self.cluster, e))?;
+            .write_chain(&self.access, &approvers, &issued)
+            .await?;
         self.record(officer).await?;
         let outcome = ApproveOutcome::Issued(CsrDecision {
             cluster: self.cluster.to_owned(),
@@ -252,17 +251,14 @@ pub async fn deny(
         ));
     }
     let _turn = DECISIONS.lock().await;
-    let client = state.fleet().client(cluster)?;
-    let request = PendingRequest::fetch(state.csr_settings(), &client, cluster, name).await?;
+    let access = SigningAccess::new(cluster, state.fleet().client(cluster)?);
+    let request = PendingRequest::fetch(state.csr_settings(), &access, name).await?;
     let subject = request
         .decode(state)
         .await
         .map(|d| d.view.subject)
         .unwrap_or_default();
-    request
-        .write_denial(&client, officer, reason)
-        .await
-        .map_err(|e| ClusterError::new(cluster, e))?;
+    request.write_denial(&access, officer, reason).await?;
     Ok(Denied {
         signer: request.signer().to_owned(),
         subject,

@@ -7,8 +7,7 @@ use shared::csr::{CsrInbox, InboxItem};
 
 use super::mesh::MemberMesh;
 use super::request::PendingRequest;
-use crate::cluster::csr::{self as kube_csr, CsrState};
-use crate::cluster::hsm_request;
+use crate::cluster::csr::{CsrState, SigningAccess};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -19,33 +18,33 @@ pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
     let mut out = CsrInbox::default();
     for cluster in state.fleet().snapshot().clusters {
         let name = cluster.name().to_string();
-        let client = match state.fleet().client(&name) {
-            Ok(client) => client,
+        let access = match state.fleet().client(&name) {
+            Ok(client) => SigningAccess::new(&name, client),
             Err(e) => {
                 out.unreadable.push(format!("{name}: {e}"));
                 continue;
             }
         };
-        let mut pending: Vec<PendingRequest> = match kube_csr::list_managed(&client, &signers).await
-        {
+        let mut pending: Vec<PendingRequest> = match access.list_managed(&signers).await {
             Ok(all) => all
                 .into_iter()
                 .filter(|c| c.state == CsrState::Pending)
                 .map(PendingRequest::Kubernetes)
                 .collect(),
+            // A ClusterError names its member.
             Err(e) => {
-                out.unreadable.push(format!("{name}: {e}"));
+                out.unreadable.push(e.to_string());
                 continue;
             }
         };
-        match hsm_request::pending(&client).await {
+        match access.hsm_pending().await {
             Ok(found) => pending.extend(found.map(PendingRequest::IstiodHsm)),
-            Err(e) => out.unreadable.push(format!("{name}: {e}")),
+            Err(e) => out.unreadable.push(e.to_string()),
         }
         if pending.is_empty() {
             continue;
         }
-        let mesh = match MemberMesh::of(state, &client, &name).await {
+        let mesh = match MemberMesh::of(state, &access).await {
             Ok(mesh) => mesh,
             Err(e) => {
                 out.unreadable.push(format!("{name}: {e}"));
@@ -94,8 +93,8 @@ async fn item(
 /// Request `name` on `cluster` as PEM (for the offline ceremony): a CSR is
 /// public.
 pub async fn request_pem(state: &AppState, cluster: &str, name: &str) -> Result<String, AppError> {
-    let client = state.fleet().client(cluster)?;
-    let request = PendingRequest::fetch(state.csr_settings(), &client, cluster, name).await?;
+    let access = SigningAccess::new(cluster, state.fleet().client(cluster)?);
+    let request = PendingRequest::fetch(state.csr_settings(), &access, name).await?;
     let der = request
         .der(state)
         .await

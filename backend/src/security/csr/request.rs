@@ -11,8 +11,7 @@ use shared::csr::{CsrSource, HSM_REQUEST_NAME};
 
 use super::{CsrSettings, SignerRule};
 use crate::cluster::ClusterError;
-use crate::cluster::apply::ApplyError;
-use crate::cluster::csr::{self as kube_csr, CsrState, KubeCsr};
+use crate::cluster::csr::{CsrState, KubeCsr, SigningAccess};
 use crate::cluster::hsm_request::{self, HsmRequest};
 use crate::error::AppError;
 use crate::security::ca::IssuedCertificate;
@@ -66,19 +65,18 @@ impl Unreadable {
 }
 
 impl PendingRequest {
-    /// The pending request `name` on `cluster` (whose client is `client`):
-    /// it exists, is for a signer the console manages and is undecided.
+    /// The pending request `name` on the member of `access`: it exists,
+    /// is for a signer the console manages and is undecided.
     pub async fn fetch(
         settings: &CsrSettings,
-        client: &kube::Client,
-        cluster: &str,
+        access: &SigningAccess,
         name: &str,
     ) -> Result<Self, AppError> {
-        let on_cluster = |e: ApplyError| ClusterError::new(cluster, e);
+        let cluster = access.cluster();
         if name == HSM_REQUEST_NAME {
-            let request = hsm_request::pending(client)
-                .await
-                .map_err(on_cluster)?
+            let request = access
+                .hsm_pending()
+                .await?
                 .ok_or_else(|| AppError::NotFoundOn {
                     cluster: cluster.to_owned(),
                     message: format!(
@@ -88,9 +86,9 @@ impl PendingRequest {
                 })?;
             return Ok(Self::IstiodHsm(request));
         }
-        let csr = kube_csr::get(client, name)
-            .await
-            .map_err(on_cluster)?
+        let csr = access
+            .get(name)
+            .await?
             .ok_or_else(|| AppError::NotFoundOn {
                 cluster: cluster.to_owned(),
                 message: format!("no CertificateSigningRequest {name}"),
@@ -214,16 +212,16 @@ impl PendingRequest {
     /// Writes `issued` back where the requester waits for it.
     pub async fn write_chain(
         &self,
-        client: &kube::Client,
+        access: &SigningAccess,
         approvers: &[String],
         issued: &IssuedCertificate,
-    ) -> Result<(), ApplyError> {
+    ) -> Result<(), ClusterError> {
         match self {
-            Self::Kubernetes(csr) => {
-                kube_csr::issue(client, &csr.name, approvers, &issued.chain_pem).await
-            }
+            Self::Kubernetes(csr) => access.issue(&csr.name, approvers, &issued.chain_pem).await,
             Self::IstiodHsm(_) => {
-                hsm_request::answer(client, &issued.chain_pem, approvers, &issued.serial).await
+                access
+                    .hsm_answer(&issued.chain_pem, approvers, &issued.serial)
+                    .await
             }
         }
     }
@@ -231,13 +229,13 @@ impl PendingRequest {
     /// Records `officer`'s denial and `reason` on the request.
     pub async fn write_denial(
         &self,
-        client: &kube::Client,
+        access: &SigningAccess,
         officer: &str,
         reason: &str,
-    ) -> Result<(), ApplyError> {
+    ) -> Result<(), ClusterError> {
         match self {
-            Self::Kubernetes(csr) => kube_csr::deny(client, &csr.name, officer, reason).await,
-            Self::IstiodHsm(_) => hsm_request::deny(client, officer, reason).await,
+            Self::Kubernetes(csr) => access.deny(&csr.name, officer, reason).await,
+            Self::IstiodHsm(_) => access.hsm_deny(officer, reason).await,
         }
     }
 }
