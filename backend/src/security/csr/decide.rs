@@ -72,7 +72,7 @@ async fn review<'a>(
     if !report.passed() {
         return Err(AppError::BadRequest(format!(
             "{} fails the signing policy: {}",
-            title(&request, cluster),
+            request.title(cluster),
             report.failures().join("; ")
         )));
     }
@@ -92,14 +92,6 @@ async fn review<'a>(
         recorded: earlier.len(),
     };
     Ok((reviewed, approval))
-}
-
-/// How refusals name the request.
-fn title(request: &PendingRequest, cluster: &str) -> String {
-    match request {
-        PendingRequest::Kubernetes(csr) => format!("CertificateSigningRequest {}", csr.name),
-        PendingRequest::IstiodHsm(_) => format!("istiod's request on {cluster}"),
-    }
 }
 
 fn refused(err: ApprovalRefused) -> AppError {

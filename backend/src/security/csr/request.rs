@@ -115,6 +115,14 @@ impl PendingRequest {
         }
     }
 
+    /// How refusals name it.
+    pub fn title(&self, cluster: &str) -> String {
+        match self {
+            Self::Kubernetes(csr) => format!("CertificateSigningRequest {}", csr.name),
+            Self::IstiodHsm(_) => format!("istiod's request on {cluster}"),
+        }
+    }
+
     /// The object's uid, under which approvals are recorded.
     pub fn uid(&self) -> &str {
         match self {
@@ -244,4 +252,94 @@ impl PendingRequest {
 async fn decrypted(state: &AppState, request: &HsmRequest) -> Result<DecodedCsr, Sealed> {
     let pem = SlotAccess::of(state)?.decrypt(request).await?;
     Ok(decode_csr(&pem)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::cluster::hsm_request::NoIstiodSlot;
+
+    fn kubernetes() -> PendingRequest {
+        PendingRequest::Kubernetes(KubeCsr {
+            name: "web-tls".into(),
+            uid: "u-1".into(),
+            created: Some(10),
+            request: b"not a request".to_vec(),
+            signer: "example.com/workloads".into(),
+            username: Some("alice".into()),
+            expiration_seconds: Some(3600),
+            approved: false,
+            state: CsrState::Pending,
+        })
+    }
+
+    fn istiod() -> PendingRequest {
+        PendingRequest::IstiodHsm(HsmRequest {
+            uid: "u-2".into(),
+            created: Some(20),
+            revision: Some("asm-1".into()),
+            requester: Some("system:serviceaccount:istio-system:istiod-asm-1".into()),
+            data: BTreeMap::new(),
+            slot: Err(NoIstiodSlot::Gone {
+                deployment: "istiod-asm-1".into(),
+            }),
+        })
+    }
+
+    #[test]
+    fn both_kinds_answer_the_same_questions_in_their_own_terms() {
+        let settings = CsrSettings {
+            signers: vec![SignerRule {
+                name: HSM_SIGNER.into(),
+                required_approvals: 2,
+                allow_wildcards: false,
+            }],
+        };
+        let (k, h) = (kubernetes(), istiod());
+        assert_eq!(
+            (k.name(), k.uid(), k.signer()),
+            ("web-tls", "u-1", "example.com/workloads")
+        );
+        assert_eq!(
+            (h.name(), h.uid(), h.signer()),
+            (HSM_REQUEST_NAME, "u-2", HSM_SIGNER)
+        );
+        assert_eq!((k.requested_secs(), h.requested_secs()), (Some(3600), None));
+        assert_eq!(
+            k.rule(&settings),
+            SignerRule::single("example.com/workloads")
+        );
+        assert_eq!(h.rule(&settings).required_approvals, 2);
+        assert_eq!(k.title("gke-eu"), "CertificateSigningRequest web-tls");
+        assert_eq!(h.title("gke-eu"), "istiod's request on gke-eu");
+        assert!(matches!(
+            h.source(),
+            CsrSource::IstiodHsm {
+                slot_label: None,
+                kek_id: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn an_unreadable_request_is_refused_as_its_kind_words_it() {
+        let malformed = Unreadable::Malformed(MalformedCsr("garbled".into()));
+        assert!(matches!(
+            malformed.refusal("gke-eu", "; nothing was changed"),
+            AppError::BadRequest(m) if m == "the certificate signing request is malformed: garbled"
+        ));
+        let sealed = Unreadable::Sealed(Sealed::Slot(SlotError::NoVault));
+        assert_eq!(
+            sealed.to_string(),
+            "cannot decrypt istiod's request: the console has no Vault configured (--vault-addr and --vault-token-file): it cannot read HSM PINs"
+        );
+        assert!(matches!(
+            sealed.refusal("gke-eu", "; nothing was changed"),
+            AppError::Conflict(m) if m.starts_with("cannot decrypt istiod's request on gke-eu: the console has no Vault")
+                && m.ends_with("; nothing was changed")
+        ));
+    }
 }
