@@ -109,7 +109,7 @@ pub fn ensure_token_environment(config: &Config) -> Result<(), ServeError> {
 
 /// Opens the mesh CA's token (creating the embedded one if needed); `None`
 /// when no token is configured.
-async fn open_ca(token: CaToken) -> Result<Option<CertificateAuthority>, ServeError> {
+async fn open_ca(token: CaToken, clock: Clock) -> Result<Option<CertificateAuthority>, ServeError> {
     let token = match token {
         CaToken::None => {
             tracing::info!("no PKCS#11 token configured: Istio CA mode is unavailable");
@@ -122,7 +122,7 @@ async fn open_ca(token: CaToken) -> Result<Option<CertificateAuthority>, ServeEr
         .await
         .map_err(|e| CaError::Task(e.to_string()))??,
     };
-    let ca = tokio::task::spawn_blocking(move || CertificateAuthority::open(&token))
+    let ca = tokio::task::spawn_blocking(move || CertificateAuthority::open(&token, clock))
         .await
         .map_err(|e| CaError::Task(e.to_string()))??;
     tracing::info!(module = %ca.token().module.display(), token = %ca.token().token_label, "mesh CA token open");
@@ -157,7 +157,12 @@ async fn start_sandbox_fleet(
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let auth = config.auth_settings().map_err(ServeError::Config)?;
     let csr_settings = config.csr_settings().map_err(ServeError::Config)?;
-    let ca = open_ca(config.ca_token().map_err(ServeError::Config)?).await?;
+    let clock = Clock::system();
+    let ca = open_ca(
+        config.ca_token().map_err(ServeError::Config)?,
+        clock.clone(),
+    )
+    .await?;
     let vault_access = config.vault().map_err(ServeError::Config)?;
     let vault = match &vault_access {
         Some(access) => Some(
@@ -180,7 +185,6 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         _ => None,
     };
     let store = Store::open_configured(config.database_url.as_deref(), &config.state_dir).await?;
-    let clock = Clock::system();
     if config.sandbox && matches!(auth.mode, AuthMode::Local) {
         let created =
             auth::bootstrap::sandbox_accounts(&store, auth.hash_cost, clock.now()).await?;

@@ -1,7 +1,8 @@
 //! Kubernetes `certificates.k8s.io/v1` CertificateSigningRequests on a
 //! member: the ones for the signers the console manages, and the two
 //! writes of a decision: a condition through `/approval` (Approved or
-//! Denied) and, once signed, `status.certificate` through `/status`.
+//! Denied) and, once signed, `status.certificate` through `/status`; and
+//! [`SigningAccess`], everything the CSR decisions reach on one member.
 
 use super::apply::kube_failure as failed;
 use k8s_openapi::ByteString;
@@ -12,7 +13,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use serde_json::json;
 
+use super::ClusterError;
 use super::apply::{ApplyError, FIELD_MANAGER};
+use super::hsm_request::{self, HsmRequest};
+use super::trust::{self, TrustMaterial};
 
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,4 +191,95 @@ pub async fn deny(
     let api: Api<CertificateSigningRequest> = Api::all(client.clone());
     let message = format!("denied in meshdeck by {officer}: {reason}");
     add_condition(&api, name, condition("Denied", "MeshdeckDenied", message)).await
+}
+
+/// What the security officer's decisions reach on one member: its
+/// CertificateSigningRequests, istiod's HSM request, and the trust
+/// material the signing checks read. Resolved once per decision; every
+/// failure names the member.
+#[derive(Clone)]
+pub struct SigningAccess {
+    cluster: String,
+    client: kube::Client,
+}
+
+impl SigningAccess {
+    /// Access to member `cluster` through `client`.
+    pub fn new(cluster: &str, client: kube::Client) -> Self {
+        Self {
+            cluster: cluster.to_owned(),
+            client,
+        }
+    }
+
+    /// The member's name.
+    pub fn cluster(&self) -> &str {
+        &self.cluster
+    }
+
+    fn named(&self) -> impl FnOnce(ApplyError) -> ClusterError + '_ {
+        move |e| ClusterError::new(&self.cluster, e)
+    }
+
+    /// See [`list_managed`].
+    pub async fn list_managed(&self, signers: &[String]) -> Result<Vec<KubeCsr>, ClusterError> {
+        list_managed(&self.client, signers)
+            .await
+            .map_err(self.named())
+    }
+
+    /// See [`get`].
+    pub async fn get(&self, name: &str) -> Result<Option<KubeCsr>, ClusterError> {
+        get(&self.client, name).await.map_err(self.named())
+    }
+
+    /// See [`issue`].
+    pub async fn issue(
+        &self,
+        name: &str,
+        approvers: &[String],
+        certificate_pem: &str,
+    ) -> Result<(), ClusterError> {
+        issue(&self.client, name, approvers, certificate_pem)
+            .await
+            .map_err(self.named())
+    }
+
+    /// See [`deny`].
+    pub async fn deny(&self, name: &str, officer: &str, reason: &str) -> Result<(), ClusterError> {
+        deny(&self.client, name, officer, reason)
+            .await
+            .map_err(self.named())
+    }
+
+    /// See [`hsm_request::pending`].
+    pub async fn hsm_pending(&self) -> Result<Option<HsmRequest>, ClusterError> {
+        hsm_request::pending(&self.client)
+            .await
+            .map_err(self.named())
+    }
+
+    /// See [`hsm_request::answer`].
+    pub async fn hsm_answer(
+        &self,
+        chain_pem: &str,
+        approvers: &[String],
+        serial: &str,
+    ) -> Result<(), ClusterError> {
+        hsm_request::answer(&self.client, chain_pem, approvers, serial)
+            .await
+            .map_err(self.named())
+    }
+
+    /// See [`hsm_request::deny`].
+    pub async fn hsm_deny(&self, officer: &str, reason: &str) -> Result<(), ClusterError> {
+        hsm_request::deny(&self.client, officer, reason)
+            .await
+            .map_err(self.named())
+    }
+
+    /// See [`trust::read`].
+    pub async fn trust(&self) -> Result<TrustMaterial, ClusterError> {
+        trust::read(&self.client).await.map_err(self.named())
+    }
 }

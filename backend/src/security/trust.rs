@@ -5,7 +5,9 @@
 use shared::csr::{ClusterTrust, TrustInventory};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::cluster::trust;
+use crate::cluster::ClusterError;
+use crate::cluster::apply::ApplyError;
+use crate::cluster::trust::{self, TrustMaterial};
 use crate::security::ca::fingerprint;
 use crate::state::AppState;
 
@@ -15,10 +17,19 @@ struct Summary {
     not_after: i64,
 }
 
-fn summary(pem_text: &str) -> Result<Summary, String> {
-    let block = pem::parse(pem_text).map_err(|e| format!("not PEM: {e}"))?;
+/// Why a certificate a member holds cannot be shown.
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    #[error("not PEM: {0}")]
+    NotPem(pem::PemError),
+    #[error("not a certificate: {0}")]
+    NotCertificate(String),
+}
+
+fn summary(pem_text: &str) -> Result<Summary, Unreadable> {
+    let block = pem::parse(pem_text).map_err(Unreadable::NotPem)?;
     let (_, cert) = X509Certificate::from_der(block.contents())
-        .map_err(|e| format!("not a certificate: {e}"))?;
+        .map_err(|e| Unreadable::NotCertificate(e.to_string()))?;
     Ok(Summary {
         subject: cert.subject().to_string(),
         fingerprint: fingerprint(block.contents()),
@@ -36,11 +47,7 @@ pub async fn inventory(state: &AppState) -> TrustInventory {
             cluster: name.clone(),
             ..ClusterTrust::default()
         };
-        let material = match state.fleet().client(&name) {
-            Ok(client) => trust::read(&client).await.map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        match material {
+        match material(state, &name).await {
             Ok(m) => {
                 entry.ca_mode = m.ca_mode;
                 entry.trust_domain = m.trust_domain;
@@ -69,9 +76,25 @@ pub async fn inventory(state: &AppState) -> TrustInventory {
                     entry.error = Some(problems.join("; "));
                 }
             }
-            Err(e) => entry.error = Some(e),
+            Err(e) => entry.error = Some(e.to_string()),
         }
         clusters.push(entry.with_warnings(now));
     }
     TrustInventory { clusters }
+}
+
+/// Why a member's trust material could not be read.
+#[derive(Debug, thiserror::Error)]
+enum Unread {
+    /// No client for the member (the error names it).
+    #[error(transparent)]
+    Client(#[from] ClusterError),
+    #[error(transparent)]
+    Read(#[from] ApplyError),
+}
+
+/// What member `cluster` trusts.
+async fn material(state: &AppState, cluster: &str) -> Result<TrustMaterial, Unread> {
+    let client = state.fleet().client(cluster)?;
+    Ok(trust::read(&client).await?)
 }

@@ -2,9 +2,8 @@
 //! one intermediate per cluster, `cacerts` bundles checked with webpki, and
 //! what a misconfigured token says.
 
-use backend::security::ca::{
-    CaCerts, CaError, CertificateAuthority, TokenConfig, embedded, verify_cacerts,
-};
+use backend::clock::Clock;
+use backend::security::ca::{CaCerts, CaError, CertificateAuthority, TokenConfig, embedded};
 use sha2::{Digest, Sha256};
 use shared::ClusterName;
 use shared::mesh::MeshId;
@@ -33,12 +32,12 @@ fn der(pem_text: &str) -> Vec<u8> {
 async fn a_mesh_keeps_its_root_when_the_token_is_opened_again() {
     let token = embedded::token_from_env(embedded::LABEL).unwrap();
     let mesh = fresh_mesh();
-    let first = CertificateAuthority::open(&token).unwrap();
+    let first = CertificateAuthority::open(&token, Clock::system()).unwrap();
     let root = first.root(&mesh).await.unwrap();
     assert_eq!(first.root(&mesh).await.unwrap(), root);
     drop(first);
 
-    let reopened = CertificateAuthority::open(&token).unwrap();
+    let reopened = CertificateAuthority::open(&token, Clock::system()).unwrap();
     assert_eq!(
         reopened.root(&mesh).await.unwrap(),
         root,
@@ -83,8 +82,8 @@ async fn clusters_of_a_mesh_share_the_root_and_get_their_own_intermediate() {
     assert_ne!(eu.ca_cert_pem, us.ca_cert_pem);
     assert_ne!(eu.ca_key_pem, us.ca_key_pem);
     assert_eq!(eu.cert_chain_pem, format!("{}{}", eu.ca_cert_pem, root.pem));
-    verify_cacerts(&eu, TRUST_DOMAIN).unwrap();
-    verify_cacerts(&us, TRUST_DOMAIN).unwrap();
+    ca.verify_cacerts(&eu, TRUST_DOMAIN).unwrap();
+    ca.verify_cacerts(&us, TRUST_DOMAIN).unwrap();
 
     let intermediate_der = der(&eu.ca_cert_pem);
     let (_, cert) = X509Certificate::from_der(&intermediate_der).unwrap();
@@ -144,7 +143,7 @@ async fn tampered_bundles_are_refused() {
         cert_chain_pem: format!("{}{}", good.ca_cert_pem, other_mesh.root_cert_pem),
         ..good.clone()
     };
-    let err = verify_cacerts(&foreign_root, TRUST_DOMAIN).unwrap_err();
+    let err = ca.verify_cacerts(&foreign_root, TRUST_DOMAIN).unwrap_err();
     assert!(
         matches!(err, CaError::ChainRejected(webpki::Error::UnknownIssuer)),
         "{err}"
@@ -154,7 +153,7 @@ async fn tampered_bundles_are_refused() {
         ca_key_pem: sibling.ca_key_pem.clone(),
         ..good.clone()
     };
-    let err = verify_cacerts(&wrong_key, TRUST_DOMAIN).unwrap_err();
+    let err = ca.verify_cacerts(&wrong_key, TRUST_DOMAIN).unwrap_err();
     assert!(
         err.to_string()
             .contains("ca-key.pem is not the key of ca-cert.pem"),
@@ -165,7 +164,7 @@ async fn tampered_bundles_are_refused() {
         cert_chain_pem: format!("{}{}", good.root_cert_pem, good.ca_cert_pem),
         ..good.clone()
     };
-    let err = verify_cacerts(&reversed, TRUST_DOMAIN).unwrap_err();
+    let err = ca.verify_cacerts(&reversed, TRUST_DOMAIN).unwrap_err();
     assert!(
         err.to_string()
             .contains("cert-chain.pem must be ca-cert.pem followed by root-cert.pem"),
@@ -177,12 +176,14 @@ async fn tampered_bundles_are_refused() {
         cert_chain_pem: format!("{}{}", good.ca_cert_pem, good.ca_cert_pem),
         ..good.clone()
     };
-    let err = verify_cacerts(&intermediate_as_root, TRUST_DOMAIN).unwrap_err();
+    let err = ca
+        .verify_cacerts(&intermediate_as_root, TRUST_DOMAIN)
+        .unwrap_err();
     assert!(err.to_string().contains("not self-signed"), "{err}");
 
-    let err = verify_cacerts(&good, "Not A Domain").unwrap_err();
+    let err = ca.verify_cacerts(&good, "Not A Domain").unwrap_err();
     assert!(matches!(err, CaError::TrustDomain(_)), "{err}");
-    verify_cacerts(&good, TRUST_DOMAIN).unwrap();
+    ca.verify_cacerts(&good, TRUST_DOMAIN).unwrap();
 }
 
 #[tokio::test]
@@ -192,10 +193,13 @@ async fn a_misconfigured_token_says_which_token_and_what_is_wrong() {
 
     let empty_pin = dir.join("empty.pin");
     std::fs::write(&empty_pin, "\n").unwrap();
-    let err = CertificateAuthority::open(&TokenConfig {
-        pin_file: empty_pin.clone(),
-        ..token.clone()
-    })
+    let err = CertificateAuthority::open(
+        &TokenConfig {
+            pin_file: empty_pin.clone(),
+            ..token.clone()
+        },
+        Clock::system(),
+    )
     .unwrap_err();
     assert!(matches!(err, CaError::PinFile { .. }), "{err}");
     assert!(
@@ -203,10 +207,13 @@ async fn a_misconfigured_token_says_which_token_and_what_is_wrong() {
         "{err}"
     );
 
-    let err = CertificateAuthority::open(&TokenConfig {
-        token_label: "no-such-token".into(),
-        ..token.clone()
-    })
+    let err = CertificateAuthority::open(
+        &TokenConfig {
+            token_label: "no-such-token".into(),
+            ..token.clone()
+        },
+        Clock::system(),
+    )
     .unwrap_err();
     let message = err.to_string();
     assert!(matches!(err, CaError::TokenNotFound { .. }), "{message}");
@@ -215,10 +222,13 @@ async fn a_misconfigured_token_says_which_token_and_what_is_wrong() {
         "names the token and the ones there are: {message}"
     );
 
-    let err = CertificateAuthority::open(&TokenConfig {
-        module: "/nonexistent/libpkcs11.so".into(),
-        ..token.clone()
-    })
+    let err = CertificateAuthority::open(
+        &TokenConfig {
+            module: "/nonexistent/libpkcs11.so".into(),
+            ..token.clone()
+        },
+        Clock::system(),
+    )
     .unwrap_err();
     assert!(
         err.to_string()

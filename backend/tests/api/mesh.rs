@@ -557,7 +557,8 @@ async fn istio_ca_installs_write_verified_intermediates_of_one_mesh_root() {
             root_cert_pem: bundle["root-cert.pem"].clone(),
             cert_chain_pem: bundle["cert-chain.pem"].clone(),
         };
-        backend::security::ca::verify_cacerts(&certs, trust_domain).unwrap();
+        let ca = console.state.ca().unwrap();
+        ca.verify_cacerts(&certs, trust_domain).unwrap();
     }
 
     // Running the plan again keeps the intermediate istiod already uses.

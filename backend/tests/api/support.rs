@@ -126,7 +126,7 @@ pub fn test_ca() -> CertificateAuthority {
     static CA: OnceLock<CertificateAuthority> = OnceLock::new();
     CA.get_or_init(|| {
         let token = embedded::token_from_env(embedded::LABEL).unwrap();
-        CertificateAuthority::open(&token).unwrap()
+        CertificateAuthority::open(&token, Clock::system()).unwrap()
     })
     .clone()
 }

@@ -140,7 +140,7 @@ pub async fn hsm_request(
     client: &kube::Client,
     revision: &str,
 ) -> Result<HsmRequestState, ApplyError> {
-    use crate::security::hsm::request::{ANSWER_SECRET, REQUEST_SECRET};
+    use crate::cluster::hsm_request::{ANSWER_SECRET, REQUEST_SECRET};
     use k8s_openapi::api::core::v1::Secret;
     let secrets: Api<Secret> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let exists = |name: &'static str| {

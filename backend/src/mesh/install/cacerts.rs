@@ -12,7 +12,6 @@ use shared::mesh::{ISTIO_SYSTEM, Plan};
 
 use crate::cluster::apply;
 use crate::cluster::mesh::inspect;
-use crate::security::ca;
 use crate::state::AppState;
 
 /// Makes sure `cacerts` on the plan's cluster holds an intermediate of the
@@ -49,7 +48,7 @@ pub async fn ensure(
         .issue_intermediate(mesh, &plan.cluster, &plan.trust_domain)
         .await
         .map_err(|e| format!("issuing {cluster}'s intermediate CA: {e}"))?;
-    ca::verify_cacerts(&certs, &plan.trust_domain)
+    ca.verify_cacerts(&certs, &plan.trust_domain)
         .map_err(|e| format!("the issued chain for {cluster} does not verify: {e}"))?;
     let data: Map<String, Value> = certs
         .secret_data()

@@ -55,6 +55,9 @@ pub enum CaError {
     Embedded(String),
     #[error("the CA task stopped: {0}")]
     Task(String),
+    /// The console's clock reads a time no certificate can carry.
+    #[error("the console's clock reads {0} s since 1970, out of the range of certificates")]
+    Clock(i64),
 }
 
 impl CaError {

@@ -31,16 +31,20 @@ use time::OffsetDateTime;
 pub use config::{SOFTHSM2_MODULE, TokenConfig};
 pub use error::CaError;
 pub use sign::{IssuedCertificate, fingerprint};
-pub use verify::{verify_cacerts, verify_cacerts_at};
+pub use verify::verify_cacerts_at;
 
 use token::Token;
 
+use crate::clock::Clock;
+
 /// The console's certificate authority: a logged-in session on the token
-/// holding the mesh roots. Cheap to clone; usable from any thread.
+/// holding the mesh roots, and the console's clock for every validity
+/// window it writes or checks. Cheap to clone; usable from any thread.
 #[derive(Clone)]
 pub struct CertificateAuthority {
     token: Arc<Token>,
     config: Arc<TokenConfig>,
+    clock: Clock,
 }
 
 impl fmt::Debug for CertificateAuthority {
@@ -104,13 +108,21 @@ impl fmt::Debug for CaCerts {
 
 impl CertificateAuthority {
     /// Loads the module, finds the token by label and logs in with the PIN
-    /// from the PIN file. Blocking (module load, login): call at startup or
-    /// from a blocking thread.
-    pub fn open(config: &TokenConfig) -> Result<Self, CaError> {
+    /// from the PIN file; certificates are issued and checked at `clock`'s
+    /// time. Blocking (module load, login): call at startup or from a
+    /// blocking thread.
+    pub fn open(config: &TokenConfig, clock: Clock) -> Result<Self, CaError> {
         Ok(Self {
             token: Arc::new(Token::open(config)?),
             config: Arc::new(config.clone()),
+            clock,
         })
+    }
+
+    /// The time on the console's clock.
+    fn now(&self) -> Result<OffsetDateTime, CaError> {
+        let now = self.clock.now();
+        OffsetDateTime::from_unix_timestamp(now).map_err(|_| CaError::Clock(now))
     }
 
     /// Where the token is.
@@ -125,7 +137,7 @@ impl CertificateAuthority {
     pub async fn root(&self, mesh: &MeshId) -> Result<RootCertificate, CaError> {
         let token = self.token.clone();
         let mesh = mesh.clone();
-        let (now, serial) = (OffsetDateTime::now_utc(), random_serial());
+        let (now, serial) = (self.now()?, random_serial());
         blocking(move || {
             token.with_session(|session| {
                 let (der, _) = root::load_or_create(session, &mesh, now, serial)?;
@@ -137,7 +149,7 @@ impl CertificateAuthority {
 
     /// A new intermediate CA for `cluster` in `mesh` (P-256 key made here,
     /// one year, `pathlen:0`), signed by the mesh root through the token
-    /// (created first if needed), checked with [`verify_cacerts`] for
+    /// (created first if needed), checked with [`verify_cacerts_at`] for
     /// `trust_domain`. The console does not keep it.
     pub async fn issue_intermediate(
         &self,
@@ -148,7 +160,7 @@ impl CertificateAuthority {
         let token = self.token.clone();
         let (mesh, cluster, trust_domain) =
             (mesh.clone(), cluster.clone(), trust_domain.to_owned());
-        let now = OffsetDateTime::now_utc();
+        let now = self.now()?;
         let (root_serial, serial) = (random_serial(), random_serial());
         blocking(move || {
             let certs = token.with_session(|session| {

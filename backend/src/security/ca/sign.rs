@@ -61,7 +61,7 @@ impl CertificateAuthority {
     ) -> Result<IssuedCertificate, CaError> {
         let token = self.token.clone();
         let (mesh, csr) = (mesh.clone(), csr.clone());
-        let now = OffsetDateTime::now_utc();
+        let now = self.now()?;
         let (root_serial, serial) = (random_serial(), random_serial());
         blocking(move || {
             let (root_der, cert_der) = token.with_session(|session| {
@@ -97,7 +97,7 @@ impl CertificateAuthority {
             .map_err(|e| CaError::Rejected(e.to_string()))?;
         let token = self.token.clone();
         let (mesh, spki) = (mesh.clone(), csr.spki.clone());
-        let now = OffsetDateTime::now_utc();
+        let now = self.now()?;
         let root_serial = random_serial();
         blocking(move || {
             let root_der = token.with_session(|session| {

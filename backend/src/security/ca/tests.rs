@@ -3,9 +3,9 @@
 
 use cryptoki::object::{Attribute, AttributeInfo, AttributeType};
 use shared::mesh::MeshId;
-use time::OffsetDateTime;
 
 use super::{CertificateAuthority, embedded, root};
+use crate::clock::Clock;
 
 fn unique_mesh() -> MeshId {
     format!("proj-{}", rand::random::<u32>()).parse().unwrap()
@@ -14,7 +14,7 @@ fn unique_mesh() -> MeshId {
 #[tokio::test]
 async fn the_root_private_key_cannot_be_read_out_of_the_token() {
     let config = embedded::token_from_env(embedded::LABEL).unwrap();
-    let ca = CertificateAuthority::open(&config).unwrap();
+    let ca = CertificateAuthority::open(&config, Clock::system()).unwrap();
     let mesh = unique_mesh();
     ca.root(&mesh).await.unwrap();
 
@@ -22,7 +22,7 @@ async fn the_root_private_key_cannot_be_read_out_of_the_token() {
         .with_session(|session| {
             let label = root::object_label(&mesh);
             let (_, key) =
-                root::load_or_create(session, &mesh, OffsetDateTime::now_utc(), [1; 16]).unwrap();
+                root::load_or_create(session, &mesh, ca.now().unwrap(), [1; 16]).unwrap();
             let handle = key.private_handle();
             let raw = session.raw();
             let info = raw

@@ -14,11 +14,13 @@ use webpki::{EndEntityCert, KeyUsage};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::pem_text::{certificates, single_certificate};
-use super::{CaCerts, CaError};
+use super::{CaCerts, CaError, CertificateAuthority};
 
-/// Checks `certs` now; see [`verify_cacerts_at`].
-pub fn verify_cacerts(certs: &CaCerts, trust_domain: &str) -> Result<(), CaError> {
-    verify_cacerts_at(certs, trust_domain, OffsetDateTime::now_utc())
+impl CertificateAuthority {
+    /// Checks `certs` at the console's time; see [`verify_cacerts_at`].
+    pub fn verify_cacerts(&self, certs: &CaCerts, trust_domain: &str) -> Result<(), CaError> {
+        verify_cacerts_at(certs, trust_domain, self.now()?)
+    }
 }
 
 /// Checks `certs` at `now`: `cert-chain.pem` is `ca-cert.pem` followed by

@@ -1,18 +1,18 @@
-//! Decisions on a Kubernetes request. Every refusal comes before anything
-//! is written: the request must be pending, decode, pass the policy
-//! checks, and the officer's approval must count under the two-person
-//! rule. An approval that leaves the rule short is stored at once; the one
-//! that completes it is stored after a certificate was signed (or an
-//! uploaded chain checked), verified, and written back, so a failed write
-//! can be retried.
+//! Decisions on a pending request, the same for both kinds. Every refusal
+//! comes before anything is written: the request must be pending, decode,
+//! pass the policy checks, and the officer's approval must count under the
+//! two-person rule. An approval that leaves the rule short is stored at
+//! once; the one that completes it is stored after a certificate was
+//! signed (or an uploaded chain checked), verified, and written back, so a
+//! failed write can be retried.
 
-use shared::csr::{ApprovalRefused, ApprovalState, ApproveOutcome, CsrDecision, HSM_REQUEST_NAME};
+use shared::csr::{ApprovalRefused, ApprovalState, ApproveOutcome, CsrDecision};
 use tokio::sync::Mutex;
 
 use super::SignerRule;
-use super::inbox::decoded;
 use super::mesh::MemberMesh;
-use crate::cluster::csr::{self as kube_csr, CsrState, KubeCsr};
+use super::request::PendingRequest;
+use crate::cluster::csr::SigningAccess;
 use crate::error::AppError;
 use crate::security::ca::decode::DecodedCsr;
 use crate::security::ca::{CaError, CertificateAuthority, IssuedCertificate};
@@ -20,7 +20,7 @@ use crate::state::AppState;
 
 /// One decision at a time in this console, so two officers approving at
 /// once both count and the request is signed once.
-pub(super) static DECISIONS: Mutex<()> = Mutex::const_new(());
+static DECISIONS: Mutex<()> = Mutex::const_new(());
 
 /// What a decision did, for its response and audit entry.
 #[derive(Debug, Clone)]
@@ -37,95 +37,132 @@ pub struct Denied {
     pub subject: String,
 }
 
-/// The pending request `name` on `cluster`.
-pub(super) async fn pending(
-    state: &AppState,
-    cluster: &str,
-    name: &str,
-) -> Result<KubeCsr, AppError> {
-    let client = state.fleet().client(cluster)?;
-    let csr = kube_csr::get(&client, name)
-        .await
-        .map_err(|e| AppError::on_cluster(cluster, e))?
-        .ok_or_else(|| AppError::NotFoundOn {
-            cluster: cluster.to_owned(),
-            message: format!("no CertificateSigningRequest {name}"),
-        })?;
-    if state.csr_settings().rule(&csr.signer).is_none() {
-        return Err(AppError::BadRequest(format!(
-            "CertificateSigningRequest {name} is for signer {}, which this console does not manage",
-            csr.signer
-        )));
-    }
-    match csr.state {
-        CsrState::Pending => Ok(csr),
-        other => Err(AppError::Conflict(format!(
-            "CertificateSigningRequest {name} on {cluster} is already decided ({other:?})"
-        ))),
-    }
-}
-
-/// The checks every decision to sign passes before anything changes.
-struct Reviewed {
-    csr: KubeCsr,
+/// A request that passed review.
+struct Reviewed<'a> {
+    state: &'a AppState,
+    cluster: &'a str,
+    access: SigningAccess,
+    request: PendingRequest,
     decoded: DecodedCsr,
-    rule: SignerRule,
     mesh: MemberMesh,
+    rule: SignerRule,
+    /// Approvals recorded before this one.
+    recorded: usize,
 }
 
-async fn review(state: &AppState, cluster: &str, name: &str) -> Result<Reviewed, AppError> {
-    let csr = pending(state, cluster, name).await?;
-    let decoded = decoded(&csr).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let rule = state
-        .csr_settings()
-        .rule(&csr.signer)
-        .cloned()
-        .ok_or_else(|| AppError::BadRequest(format!("unmanaged signer {}", csr.signer)))?;
-    let mesh = MemberMesh::of(state, cluster).await?;
+/// The checks every decision to sign passes before anything changes: the
+/// request is fetched once, decoded, checked against the signing policy,
+/// and `officer`'s approval counted under the two-person rule: what it
+/// makes of the rule comes with the request.
+async fn review<'a>(
+    state: &'a AppState,
+    cluster: &'a str,
+    name: &str,
+    officer: &str,
+) -> Result<(Reviewed<'a>, ApprovalState), AppError> {
+    let access = SigningAccess::new(cluster, state.fleet().client(cluster)?);
+    let request = PendingRequest::fetch(state.csr_settings(), &access, name).await?;
+    let decoded = request
+        .decode(state)
+        .await
+        .map_err(|e| e.refusal(cluster, "; nothing was changed"))?;
+    let rule = request.rule(state.csr_settings());
+    let mesh = MemberMesh::of(state, &access).await?;
     let report = mesh.policy(&rule).check(&decoded.view);
     if !report.passed() {
         return Err(AppError::BadRequest(format!(
-            "CertificateSigningRequest {name} fails the signing policy: {}",
+            "{} fails the signing policy: {}",
+            request.title(cluster),
             report.failures().join("; ")
         )));
     }
-    Ok(Reviewed {
-        csr,
+    let earlier = state.store().csr_approvals(cluster, request.uid()).await?;
+    let approval = rule
+        .approval_rule()
+        .approve(request.requester(), &earlier, officer)
+        .map_err(refused)?;
+    let reviewed = Reviewed {
+        state,
+        cluster,
+        access,
+        request,
         decoded,
-        rule,
         mesh,
-    })
+        rule,
+        recorded: earlier.len(),
+    };
+    Ok((reviewed, approval))
 }
 
-pub(super) fn refused(err: ApprovalRefused) -> AppError {
+fn refused(err: ApprovalRefused) -> AppError {
     match err {
         ApprovalRefused::Requester { .. } => AppError::Forbidden(err.to_string()),
         ApprovalRefused::AlreadyApproved { .. } => AppError::Conflict(err.to_string()),
     }
 }
 
-/// An uploaded chain is written only by the approval completing the rule.
-pub(super) fn needs_another_officer(rule: &SignerRule, recorded: usize) -> AppError {
-    AppError::Conflict(format!(
-        "signer {} needs {} approvals and {recorded} are recorded: another officer must approve before a chain is written",
-        rule.name,
-        rule.approval_rule().required,
-    ))
-}
-
-pub(super) fn ca(state: &AppState) -> Result<&CertificateAuthority, AppError> {
+fn ca(state: &AppState) -> Result<&CertificateAuthority, AppError> {
     state.ca().ok_or_else(|| {
         AppError::Conflict("no PKCS#11 token is configured: the console cannot sign".into())
     })
 }
 
-pub(super) fn ca_error(err: CaError) -> AppError {
+fn ca_error(err: CaError) -> AppError {
     match err {
         CaError::Rejected(message) => AppError::BadRequest(message),
         CaError::ChainRejected(e) => AppError::BadRequest(format!(
             "the chain does not verify against the mesh root: {e}"
         )),
         other => AppError::Internal(other.to_string()),
+    }
+}
+
+impl Reviewed<'_> {
+    /// Stores `officer`'s approval.
+    async fn record(&self, officer: &str) -> Result<(), AppError> {
+        let now = self.state.clock().now();
+        self.state
+            .store()
+            .add_csr_approval(
+                self.cluster,
+                self.request.uid(),
+                self.request.name(),
+                officer,
+                now,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Writes `issued` back to the requester, then stores the approval
+    /// that completed the rule.
+    async fn issue(
+        self,
+        officer: &str,
+        approvers: Vec<String>,
+        issued: IssuedCertificate,
+    ) -> Result<Decided, AppError> {
+        self.request
+            .write_chain(&self.access, &approvers, &issued)
+            .await?;
+        self.record(officer).await?;
+        let outcome = ApproveOutcome::Issued(CsrDecision {
+            cluster: self.cluster.to_owned(),
+            name: self.request.name().to_owned(),
+            serial: issued.serial,
+            sha256_fingerprint: issued.sha256_fingerprint,
+            chain_pem: issued.chain_pem,
+            approvers,
+        });
+        Ok(self.decided(outcome))
+    }
+
+    fn decided(self, outcome: ApproveOutcome) -> Decided {
+        Decided {
+            signer: self.request.signer().to_owned(),
+            subject: self.decoded.view.subject,
+            outcome,
+        }
     }
 }
 
@@ -136,52 +173,31 @@ pub async fn approve(
     name: &str,
     officer: &str,
 ) -> Result<Decided, AppError> {
-    if name == HSM_REQUEST_NAME {
-        return super::hsm::approve(state, cluster, officer).await;
-    }
     let _turn = DECISIONS.lock().await;
-    let r = review(state, cluster, name).await?;
-    let earlier = state.store().csr_approvals(cluster, &r.csr.uid).await?;
-    let approval = r
-        .rule
-        .approval_rule()
-        .approve(r.csr.username.as_deref(), &earlier, officer)
-        .map_err(refused)?;
+    let (reviewed, approval) = review(state, cluster, name, officer).await?;
     let ca = ca(state)?;
-    let mesh = r.mesh.mesh_id(cluster)?.clone();
-    let record = || {
-        state
-            .store()
-            .add_csr_approval(cluster, &r.csr.uid, name, officer, state.clock().now())
-    };
-    let outcome = match approval {
+    let mesh = reviewed.mesh.mesh_id(cluster)?.clone();
+    match approval {
         ApprovalState::Pending {
             approvers,
             required,
         } => {
-            record().await?;
-            ApproveOutcome::Pending {
+            reviewed.record(officer).await?;
+            Ok(reviewed.decided(ApproveOutcome::Pending {
                 approvals: approvers,
                 required,
-            }
+            }))
         }
         // The completing approval is stored once the certificate is
         // written: if signing or writing fails, the officer can retry.
         ApprovalState::Complete { approvers } => {
             let issued = ca
-                .sign_csr(&mesh, &r.decoded, r.csr.expiration_seconds)
+                .sign_csr(&mesh, &reviewed.decoded, reviewed.request.requested_secs())
                 .await
                 .map_err(ca_error)?;
-            let outcome = write_back(state, cluster, name, approvers, issued).await?;
-            record().await?;
-            outcome
+            reviewed.issue(officer, approvers, issued).await
         }
-    };
-    Ok(Decided {
-        signer: r.csr.signer,
-        subject: r.decoded.view.subject,
-        outcome,
-    })
+    }
 }
 
 /// `officer` writes a chain signed elsewhere for request `name`: it must
@@ -194,56 +210,22 @@ pub async fn upload_chain(
     officer: &str,
     chain_pem: &str,
 ) -> Result<Decided, AppError> {
-    if name == HSM_REQUEST_NAME {
-        return super::hsm::upload_chain(state, cluster, officer, chain_pem).await;
-    }
     let _turn = DECISIONS.lock().await;
-    let r = review(state, cluster, name).await?;
-    let earlier = state.store().csr_approvals(cluster, &r.csr.uid).await?;
-    let approval = r
-        .rule
-        .approval_rule()
-        .approve(r.csr.username.as_deref(), &earlier, officer)
-        .map_err(refused)?;
+    let (reviewed, approval) = review(state, cluster, name, officer).await?;
     let ApprovalState::Complete { approvers } = approval else {
-        return Err(needs_another_officer(&r.rule, earlier.len()));
+        return Err(AppError::Conflict(format!(
+            "signer {} needs {} approvals and {} are recorded: another officer must approve before a chain is written",
+            reviewed.rule.name,
+            reviewed.rule.approval_rule().required,
+            reviewed.recorded,
+        )));
     };
-    let mesh = r.mesh.mesh_id(cluster)?.clone();
+    let mesh = reviewed.mesh.mesh_id(cluster)?.clone();
     let issued = ca(state)?
-        .check_uploaded_chain(&mesh, &r.decoded, chain_pem)
+        .check_uploaded_chain(&mesh, &reviewed.decoded, chain_pem)
         .await
         .map_err(ca_error)?;
-    let outcome = write_back(state, cluster, name, approvers, issued).await?;
-    state
-        .store()
-        .add_csr_approval(cluster, &r.csr.uid, name, officer, state.clock().now())
-        .await?;
-    Ok(Decided {
-        signer: r.csr.signer,
-        subject: r.decoded.view.subject,
-        outcome,
-    })
-}
-
-async fn write_back(
-    state: &AppState,
-    cluster: &str,
-    name: &str,
-    approvers: Vec<String>,
-    issued: IssuedCertificate,
-) -> Result<ApproveOutcome, AppError> {
-    let client = state.fleet().client(cluster)?;
-    kube_csr::issue(&client, name, &approvers, &issued.chain_pem)
-        .await
-        .map_err(|e| AppError::on_cluster(cluster, e))?;
-    Ok(ApproveOutcome::Issued(CsrDecision {
-        cluster: cluster.to_owned(),
-        name: name.to_owned(),
-        serial: issued.serial,
-        sha256_fingerprint: issued.sha256_fingerprint,
-        chain_pem: issued.chain_pem,
-        approvers,
-    }))
+    reviewed.issue(officer, approvers, issued).await
 }
 
 /// `officer` denies request `name` for `reason` (required).
@@ -260,18 +242,17 @@ pub async fn deny(
             "a denial needs a reason, recorded on the request and in the audit log".into(),
         ));
     }
-    if name == HSM_REQUEST_NAME {
-        return super::hsm::deny(state, cluster, officer, reason).await;
-    }
     let _turn = DECISIONS.lock().await;
-    let csr = pending(state, cluster, name).await?;
-    let subject = decoded(&csr).map(|d| d.view.subject).unwrap_or_default();
-    let client = state.fleet().client(cluster)?;
-    kube_csr::deny(&client, name, officer, reason)
+    let access = SigningAccess::new(cluster, state.fleet().client(cluster)?);
+    let request = PendingRequest::fetch(state.csr_settings(), &access, name).await?;
+    let subject = request
+        .decode(state)
         .await
-        .map_err(|e| AppError::on_cluster(cluster, e))?;
+        .map(|d| d.view.subject)
+        .unwrap_or_default();
+    request.write_denial(&access, officer, reason).await?;
     Ok(Denied {
-        signer: csr.signer,
+        signer: request.signer().to_owned(),
         subject,
     })
 }

@@ -1,23 +1,15 @@
-//! The inbox: every pending request for a managed signer across the
-//! fleet, decoded and checked, with the approvals recorded so far.
+//! The inbox: every pending request across the fleet (Kubernetes requests
+//! for a managed signer and istiod's HSM request), decoded and checked,
+//! with the approvals recorded so far; and a request as PEM for the
+//! offline ceremony.
 
-use shared::csr::{CsrInbox, CsrSource, InboxItem};
+use shared::csr::{CsrInbox, InboxItem};
 
 use super::mesh::MemberMesh;
-use crate::cluster::csr::{self as kube_csr, CsrState, KubeCsr};
+use super::request::PendingRequest;
+use crate::cluster::csr::{CsrState, SigningAccess};
 use crate::error::AppError;
-use crate::security::ca::decode::{DecodedCsr, MalformedCsr, decode_csr};
-use crate::security::hsm::request;
 use crate::state::AppState;
-
-/// A request with its view completed from the Kubernetes object.
-pub(super) fn decoded(csr: &KubeCsr) -> Result<DecodedCsr, MalformedCsr> {
-    let mut decoded = decode_csr(&csr.request)?;
-    decoded.view.signer = csr.signer.clone();
-    decoded.view.requester = csr.username.clone();
-    decoded.view.requested_duration_secs = csr.expiration_seconds;
-    Ok(decoded)
-}
 
 /// The inbox across every member; members that cannot be read are named.
 pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
@@ -26,48 +18,41 @@ pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
     let mut out = CsrInbox::default();
     for cluster in state.fleet().snapshot().clusters {
         let name = cluster.name().to_string();
-        let listed = match state.fleet().client(&name) {
-            Ok(client) => kube_csr::list_managed(&client, &signers)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        };
-        let pending: Vec<KubeCsr> = match listed {
-            Ok(all) => all
-                .into_iter()
-                .filter(|c| c.state == CsrState::Pending)
-                .collect(),
-            Err(why) => {
-                out.unreadable.push(format!("{name}: {why}"));
+        let access = match state.fleet().client(&name) {
+            Ok(client) => SigningAccess::new(&name, client),
+            Err(e) => {
+                out.unreadable.push(format!("{name}: {e}"));
                 continue;
             }
         };
-        let hsm_request = match state.fleet().client(&name) {
-            Ok(client) => match request::pending(&client).await {
-                Ok(found) => found,
-                Err(e) => {
-                    out.unreadable.push(format!("{name}: {e}"));
-                    None
-                }
-            },
-            Err(_) => None,
+        let mut pending: Vec<PendingRequest> = match access.list_managed(&signers).await {
+            Ok(all) => all
+                .into_iter()
+                .filter(|c| c.state == CsrState::Pending)
+                .map(PendingRequest::Kubernetes)
+                .collect(),
+            // A ClusterError names its member.
+            Err(e) => {
+                out.unreadable.push(e.to_string());
+                continue;
+            }
         };
-        if pending.is_empty() && hsm_request.is_none() {
+        match access.hsm_pending().await {
+            Ok(found) => pending.extend(found.map(PendingRequest::IstiodHsm)),
+            Err(e) => out.unreadable.push(e.to_string()),
+        }
+        if pending.is_empty() {
             continue;
         }
-        let mesh = match MemberMesh::of(state, &name).await {
+        let mesh = match MemberMesh::of(state, &access).await {
             Ok(mesh) => mesh,
             Err(e) => {
                 out.unreadable.push(format!("{name}: {e}"));
                 continue;
             }
         };
-        for csr in pending {
-            out.items.push(item(state, &name, &mesh, csr).await?);
-        }
-        if let Some(request) = hsm_request {
-            out.items
-                .push(super::hsm::item(state, &name, &mesh, request).await?);
+        for request in pending {
+            out.items.push(item(state, &name, &mesh, request).await?);
         }
     }
     out.items
@@ -75,37 +60,28 @@ pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
     Ok(out)
 }
 
+/// The inbox item for `request` on `cluster`: a request that cannot be
+/// read is listed with its problem, for the officer to deny.
 async fn item(
     state: &AppState,
     cluster: &str,
     mesh: &MemberMesh,
-    csr: KubeCsr,
+    request: PendingRequest,
 ) -> Result<InboxItem, AppError> {
-    let settings = state.csr_settings();
-    let rule = settings
-        .rule(&csr.signer)
-        .cloned()
-        .unwrap_or_else(|| super::SignerRule {
-            name: csr.signer.clone(),
-            required_approvals: 1,
-            allow_wildcards: false,
-        });
-    let approvals = state.store().csr_approvals(cluster, &csr.uid).await?;
-    let (view, problem, checks) = match decoded(&csr) {
+    let rule = request.rule(state.csr_settings());
+    let approvals = state.store().csr_approvals(cluster, request.uid()).await?;
+    let (view, problem, checks) = match request.decode(state).await {
         Ok(d) => {
             let checks = mesh.policy(&rule).check(&d.view).checks;
             (Some(d.view), None, checks)
         }
-        Err(e) => (None, Some(e.to_string()), Vec::new()),
+        Err(why) => (None, Some(why.to_string()), Vec::new()),
     };
     Ok(InboxItem {
         cluster: cluster.to_owned(),
-        name: csr.name.clone(),
-        source: CsrSource::Kubernetes {
-            name: csr.name,
-            uid: csr.uid,
-        },
-        created: csr.created,
+        name: request.name().to_owned(),
+        source: request.source(),
+        created: request.created(),
         view,
         problem,
         checks,
@@ -114,14 +90,15 @@ async fn item(
     })
 }
 
-/// The request as PEM (for the offline ceremony), public.
+/// Request `name` on `cluster` as PEM (for the offline ceremony): a CSR is
+/// public.
 pub async fn request_pem(state: &AppState, cluster: &str, name: &str) -> Result<String, AppError> {
-    if name == shared::csr::HSM_REQUEST_NAME {
-        return super::hsm::request_pem(state, cluster).await;
-    }
-    let csr = super::decide::pending(state, cluster, name).await?;
-    let der = crate::security::ca::decode::request_der(&csr.request)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let access = SigningAccess::new(cluster, state.fleet().client(cluster)?);
+    let request = PendingRequest::fetch(state.csr_settings(), &access, name).await?;
+    let der = request
+        .der(state)
+        .await
+        .map_err(|e| e.refusal(cluster, ""))?;
     Ok(pem::encode_config(
         &pem::Pem::new("CERTIFICATE REQUEST", der),
         pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),

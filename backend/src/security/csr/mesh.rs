@@ -8,7 +8,7 @@ use shared::mesh::settings::{suggested_mesh_id, suggested_trust_domain_aliases, 
 use shared::mesh::{CaMode, MeshId};
 
 use super::SignerRule;
-use crate::cluster::trust;
+use crate::cluster::csr::SigningAccess;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -19,17 +19,16 @@ pub struct MemberMesh {
 }
 
 impl MemberMesh {
-    pub async fn of(state: &AppState, cluster: &str) -> Result<Self, AppError> {
+    /// The mesh of the member of `access`.
+    pub async fn of(state: &AppState, access: &SigningAccess) -> Result<Self, AppError> {
+        let cluster = access.cluster();
         let fleet = state.fleet().snapshot();
         let member = fleet
             .clusters
             .iter()
             .find(|c| c.name().as_str() == cluster)
             .ok_or_else(|| AppError::UnknownCluster(cluster.to_owned()))?;
-        let client = state.fleet().client(cluster)?;
-        let material = trust::read(&client)
-            .await
-            .map_err(|e| AppError::on_cluster(cluster, e))?;
+        let material = access.trust().await?;
         let trust_domains = match material.trust_domain {
             Some(td) => {
                 let mut all = vec![td];

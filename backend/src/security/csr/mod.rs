@@ -4,10 +4,10 @@
 //! upload a chain signed offline) that end in the cluster.
 
 mod decide;
-mod hsm;
 pub mod http;
 mod inbox;
 mod mesh;
+mod request;
 
 pub use decide::{Decided, Denied, approve, deny, upload_chain};
 pub use inbox::{inbox, request_pem};
@@ -36,11 +36,7 @@ impl Default for CsrSettings {
         Self {
             signers: DEFAULT_SIGNERS
                 .iter()
-                .map(|name| SignerRule {
-                    name: (*name).to_owned(),
-                    required_approvals: 1,
-                    allow_wildcards: false,
-                })
+                .map(|name| SignerRule::single(name))
                 .collect(),
         }
     }
@@ -58,8 +54,17 @@ impl CsrSettings {
     }
 }
 
+/// Why a `--csr-signers` entry does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidSignerRule {
+    #[error("{0:?}: the number of approvals must be a whole number of at least 1")]
+    Approvals(String),
+    #[error("{0:?}: a signer name is a domain and a path, e.g. istio.io/mesh-root")]
+    Name(String),
+}
+
 impl std::str::FromStr for SignerRule {
-    type Err = String;
+    type Err = InvalidSignerRule;
 
     /// `NAME[=APPROVALS][+wildcards]`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -71,11 +76,7 @@ impl std::str::FromStr for SignerRule {
         let (name, required_approvals) = match rest.split_once('=') {
             Some((name, n)) => match n.parse::<u32>() {
                 Ok(n) if n >= 1 => (name, n),
-                _ => {
-                    return Err(format!(
-                        "{s:?}: the number of approvals must be a whole number of at least 1"
-                    ));
-                }
+                _ => return Err(InvalidSignerRule::Approvals(s.to_owned())),
             },
             None => (rest, 1),
         };
@@ -83,9 +84,7 @@ impl std::str::FromStr for SignerRule {
             !domain.is_empty() && domain.contains('.') && !path.is_empty()
         });
         if !valid {
-            return Err(format!(
-                "{s:?}: a signer name is a domain and a path, e.g. istio.io/mesh-root"
-            ));
+            return Err(InvalidSignerRule::Name(s.to_owned()));
         }
         Ok(Self {
             name: name.to_owned(),
@@ -96,6 +95,16 @@ impl std::str::FromStr for SignerRule {
 }
 
 impl SignerRule {
+    /// One approval, no wildcards: the rule of a signer nobody configured.
+    pub fn single(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            required_approvals: 1,
+            allow_wildcards: false,
+        }
+    }
+
+    /// The two-person rule as the shared approval logic takes it.
     pub fn approval_rule(&self) -> ApprovalRule {
         ApprovalRule {
             required: self.required_approvals.max(1),

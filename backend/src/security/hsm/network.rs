@@ -10,8 +10,19 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::security::ca::pem_text::single_certificate;
 
+/// What is wrong with network HSM credentials.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetworkCredentialsError {
+    /// Every reason they cannot be stored.
+    #[error("network HSM credentials: {}; nothing was changed", .0.join("; "))]
+    Unusable(Vec<String>),
+    /// A certificate that does not parse or a key that does not fit.
+    #[error("{0}")]
+    Certificate(String),
+}
+
 /// Why `credentials` cannot be stored, all reasons in one line.
-pub fn check(credentials: &HsmNetworkCredentials) -> Result<(), String> {
+pub fn check(credentials: &HsmNetworkCredentials) -> Result<(), NetworkCredentialsError> {
     let mut problems = credentials.problems();
     if problems.is_empty() {
         match (
@@ -20,24 +31,30 @@ pub fn check(credentials: &HsmNetworkCredentials) -> Result<(), String> {
         ) {
             (Ok(client), Ok(_)) => {
                 if let Err(why) = key_matches(&credentials.client_key, &client) {
-                    problems.push(why);
+                    problems.push(why.to_string());
                 }
             }
-            (client, server) => problems.extend(client.err().into_iter().chain(server.err())),
+            (client, server) => problems.extend(
+                client
+                    .err()
+                    .into_iter()
+                    .chain(server.err())
+                    .map(|e| e.to_string()),
+            ),
         }
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "network HSM credentials: {}; nothing was changed",
-            problems.join("; ")
-        ))
+        Err(NetworkCredentialsError::Unusable(problems))
     }
 }
 
 /// The subjects and expiry of the certificates Vault holds.
-pub fn summary(client_cert: &str, server_cert: &str) -> Result<HsmNetworkSummary, String> {
+pub fn summary(
+    client_cert: &str,
+    server_cert: &str,
+) -> Result<HsmNetworkSummary, NetworkCredentialsError> {
     let client = parsed(client_cert, "the client certificate Vault holds")?;
     let server = parsed(server_cert, "the server certificate Vault holds")?;
     let (client, server) = (certificate(&client)?, certificate(&server)?);
@@ -50,24 +67,30 @@ pub fn summary(client_cert: &str, server_cert: &str) -> Result<HsmNetworkSummary
 }
 
 /// The DER of the one certificate in `pem`, checked to parse.
-fn parsed(pem: &str, what: &str) -> Result<Vec<u8>, String> {
-    let der = single_certificate(pem, what).map_err(|e| e.to_string())?;
-    X509Certificate::from_der(&der).map_err(|e| format!("{what} does not parse: {e}"))?;
+fn parsed(pem: &str, what: &str) -> Result<Vec<u8>, NetworkCredentialsError> {
+    let problem = NetworkCredentialsError::Certificate;
+    let der = single_certificate(pem, what).map_err(|e| problem(e.to_string()))?;
+    X509Certificate::from_der(&der).map_err(|e| problem(format!("{what} does not parse: {e}")))?;
     Ok(der)
 }
 
-fn certificate(der: &[u8]) -> Result<X509Certificate<'_>, String> {
+fn certificate(der: &[u8]) -> Result<X509Certificate<'_>, NetworkCredentialsError> {
     X509Certificate::from_der(der)
         .map(|(_, c)| c)
-        .map_err(|e| e.to_string())
+        .map_err(|e| NetworkCredentialsError::Certificate(e.to_string()))
 }
 
-fn key_matches(key_pem: &str, client_der: &[u8]) -> Result<(), String> {
-    let key = KeyPair::from_pem(key_pem)
-        .map_err(|e| format!("the client key is not a PKCS#8 private key: {e}"))?;
+fn key_matches(key_pem: &str, client_der: &[u8]) -> Result<(), NetworkCredentialsError> {
+    let key = KeyPair::from_pem(key_pem).map_err(|e| {
+        NetworkCredentialsError::Certificate(format!(
+            "the client key is not a PKCS#8 private key: {e}"
+        ))
+    })?;
     let client = certificate(client_der)?;
     if client.public_key().subject_public_key.data.as_ref() != key.public_key_raw() {
-        return Err("the client key is not the key of the client certificate".into());
+        return Err(NetworkCredentialsError::Certificate(
+            "the client key is not the key of the client certificate".into(),
+        ));
     }
     Ok(())
 }
@@ -106,14 +129,14 @@ mod tests {
             ..good.clone()
         };
         assert_eq!(
-            check(&foreign),
+            check(&foreign).map_err(|e| e.to_string()),
             Err("network HSM credentials: the client key is not the key of the client certificate; nothing was changed".into())
         );
         let garbled = HsmNetworkCredentials {
             server_cert: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----".into(),
             ..good
         };
-        let why = check(&garbled).expect_err("garbled");
+        let why = check(&garbled).expect_err("garbled").to_string();
         assert!(
             why.contains("the server certificate does not parse"),
             "{why}"

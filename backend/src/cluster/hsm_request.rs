@@ -1,11 +1,10 @@
-//! istiod's HSM request on one cluster: secret
+//! istiod's HSM request on one cluster as Kubernetes holds it: secret
 //! `istio-system/istio-ca-cert-csr` (the CSR encrypted with the cluster's
 //! KEK), where istiod finds its slot and Vault secret (its Deployment's
 //! `hsm-plugin` and `vault-client` settings), and the two answers: secret
 //! `istio-ca-cert` holding the signed chain, or a denial recorded on the
-//! request secret.
+//! request secret. Decrypting it is the security side's business.
 
-use crate::cluster::apply::kube_failure as failed;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -15,8 +14,7 @@ use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 use shared::mesh::{ISTIO_SYSTEM, REV_LABEL};
 
-use super::SlotAccess;
-use crate::cluster::apply::{self, ApplyError, FIELD_MANAGER};
+use super::apply::{self, ApplyError, FIELD_MANAGER, kube_failure as failed};
 
 /// istiod's request secret.
 pub const REQUEST_SECRET: &str = "istio-ca-cert-csr";
@@ -39,6 +37,22 @@ pub struct IstiodSlot {
     pub secret_path: String,
 }
 
+/// Why istiod's slot cannot be found from its Deployment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoIstiodSlot {
+    #[error("Deployment {ns}/{deployment}, which asked for the certificate, is gone", ns = ISTIO_SYSTEM)]
+    Gone { deployment: String },
+    #[error(
+        "Deployment {ns}/{deployment} has no {var} in container {container}: it is not an istiod in HSM mode",
+        ns = ISTIO_SYSTEM
+    )]
+    NotInHsmMode {
+        deployment: String,
+        container: &'static str,
+        var: &'static str,
+    },
+}
+
 /// A pending request.
 #[derive(Debug, Clone)]
 pub struct HsmRequest {
@@ -50,7 +64,7 @@ pub struct HsmRequest {
     /// The secret's data.
     pub data: BTreeMap<String, Vec<u8>>,
     /// istiod's slot, or why it cannot be found.
-    pub slot: Result<IstiodSlot, String>,
+    pub slot: Result<IstiodSlot, NoIstiodSlot>,
 }
 
 /// The request on the cluster if one waits: it exists, no answer was
@@ -110,7 +124,7 @@ pub async fn pending(client: &kube::Client) -> Result<Option<HsmRequest>, ApplyE
 async fn istiod_slot(
     client: &kube::Client,
     revision: Option<&str>,
-) -> Result<Result<IstiodSlot, String>, ApplyError> {
+) -> Result<Result<IstiodSlot, NoIstiodSlot>, ApplyError> {
     let name = match revision {
         Some(rev) if rev != "default" => format!("istiod-{rev}"),
         _ => "istiod".to_owned(),
@@ -121,9 +135,7 @@ async fn istiod_slot(
         .await
         .map_err(failed(format!("Deployment {ISTIO_SYSTEM}/{name}")))?
     else {
-        return Ok(Err(format!(
-            "Deployment {ISTIO_SYSTEM}/{name}, which asked for the certificate, is gone"
-        )));
+        return Ok(Err(NoIstiodSlot::Gone { deployment: name }));
     };
     let containers = deployment
         .spec
@@ -131,15 +143,17 @@ async fn istiod_slot(
         .spec
         .map(|s| s.containers)
         .unwrap_or_default();
-    let env = |container: &str, var: &str| {
+    let env = |container: &'static str, var: &'static str| {
         containers
             .iter()
             .find(|c| c.name == container)
             .and_then(|c| c.env.as_ref())
             .and_then(|env| env.iter().find(|e| e.name == var))
             .and_then(|e| e.value.clone())
-            .ok_or_else(|| {
-                format!("Deployment {ISTIO_SYSTEM}/{name} has no {var} in container {container}: it is not an istiod in HSM mode")
+            .ok_or_else(|| NoIstiodSlot::NotInHsmMode {
+                deployment: name.clone(),
+                container,
+                var,
             })
     };
     let slot = (|| {
@@ -151,25 +165,6 @@ async fn istiod_slot(
         })
     })();
     Ok(slot)
-}
-
-/// The request's CSR (PEM), decrypted with istiod's KEK through the slot
-/// whose PIN Vault holds.
-pub async fn decrypt(access: &SlotAccess<'_>, request: &HsmRequest) -> Result<Vec<u8>, String> {
-    let slot = request.slot.clone()?;
-    access.admits(&slot.vault_addr, &slot.slot_label)?;
-    let envelope = hsm::Envelope::from_secret_data(&request.data).map_err(|e| e.to_string())?;
-    if envelope.kek_id != slot.kek_id {
-        return Err(format!(
-            "the request is encrypted with KEK {:?} but istiod's hsm-plugin names KEK {:?}",
-            envelope.kek_id, slot.kek_id
-        ));
-    }
-    access
-        .with_slot(&slot.slot_label, &slot.secret_path, move |session| {
-            session.decrypt(&envelope)
-        })
-        .await
 }
 
 /// Writes secret `istio-ca-cert` with `chain_pem` (certificate first,

@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::Api;
 use serde_json::json;
 
-use crate::cluster::apply;
+use super::apply::{self, ApplyError};
 
 pub const NAMESPACE: &str = "kube-system";
 pub const NAME: &str = "meshdeck-vault-token-reviewer";
@@ -19,6 +19,23 @@ pub const SECRET: &str = "meshdeck-vault-token-reviewer-token";
 
 /// How long the cluster may take to fill in the token.
 const TOKEN_WAIT: Duration = Duration::from_secs(10);
+
+/// Why the reviewer's token could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewerError {
+    /// Its objects could not be applied.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
+    #[error("reading Secret {ns}/{secret}: {0}", ns = NAMESPACE, secret = SECRET)]
+    Read(kube::Error),
+    #[error(
+        "Secret {ns}/{secret} got no token within {secs} s: the cluster's token controller did not fill it in",
+        ns = NAMESPACE,
+        secret = SECRET,
+        secs = TOKEN_WAIT.as_secs()
+    )]
+    NoToken,
+}
 
 /// The reviewer's objects, to apply in order.
 fn objects() -> [serde_json::Value; 3] {
@@ -38,11 +55,9 @@ fn objects() -> [serde_json::Value; 3] {
 
 /// Creates (or keeps) the reviewer on the cluster of `client` and returns
 /// its token once the cluster has filled it in. Idempotent.
-pub async fn ensure(client: &kube::Client) -> Result<String, String> {
+pub async fn ensure(client: &kube::Client) -> Result<String, ReviewerError> {
     for object in objects() {
-        apply::apply(client, &object, false)
-            .await
-            .map_err(|e| e.to_string())?;
+        apply::apply(client, &object, false).await?;
     }
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
     let deadline = tokio::time::Instant::now() + TOKEN_WAIT;
@@ -51,26 +66,20 @@ pub async fn ensure(client: &kube::Client) -> Result<String, String> {
             return Ok(token);
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(format!(
-                "Secret {NAMESPACE}/{SECRET} got no token within {} s: the cluster's token controller did not fill it in",
-                TOKEN_WAIT.as_secs()
-            ));
+            return Err(ReviewerError::NoToken);
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 
 /// Whether the reviewer's token is still on the cluster of `client`.
-pub async fn present(client: &kube::Client) -> Result<bool, String> {
+pub async fn present(client: &kube::Client) -> Result<bool, ReviewerError> {
     let secrets: Api<Secret> = Api::namespaced(client.clone(), NAMESPACE);
     Ok(token(&secrets).await?.is_some())
 }
 
-async fn token(secrets: &Api<Secret>) -> Result<Option<String>, String> {
-    let secret = secrets
-        .get_opt(SECRET)
-        .await
-        .map_err(|e| format!("reading Secret {NAMESPACE}/{SECRET}: {e}"))?;
+async fn token(secrets: &Api<Secret>) -> Result<Option<String>, ReviewerError> {
+    let secret = secrets.get_opt(SECRET).await.map_err(ReviewerError::Read)?;
     Ok(secret
         .and_then(|s| s.data)
         .and_then(|mut data| data.remove("token"))
