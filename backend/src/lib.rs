@@ -14,6 +14,7 @@ pub mod error;
 pub mod fleet;
 pub mod ingress;
 pub mod mesh;
+pub mod runs;
 pub mod security;
 pub mod state;
 pub mod store;

@@ -8,7 +8,8 @@ use shared::mesh::{
     CaMode, Content, Plan, PlanRequest, PlanReview, PlannedObject, PreflightInput, PreflightReport,
 };
 
-use super::{StoredPlan, inspect};
+use super::book::StoredPlan;
+use super::inspect;
 use crate::auth::secrets::random_token;
 use crate::cluster::apply::{self, ApplyError};
 use crate::error::AppError;

@@ -117,9 +117,12 @@ pub struct RevisionQuery {
     revision: String,
 }
 
-fn unreachable(cluster: &str) -> impl FnOnce(String) -> AppError {
+fn unreachable(cluster: &str) -> impl FnOnce(migration::MigrationError) -> AppError {
     let cluster = cluster.to_owned();
-    move |reason| AppError::ClusterUnreachable { cluster, reason }
+    move |e| AppError::ClusterUnreachable {
+        cluster,
+        reason: e.to_string(),
+    }
 }
 
 /// Pods per revision in a namespace and the stragglers by name.

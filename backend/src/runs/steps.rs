@@ -1,0 +1,87 @@
+//! The one step loop: a stepped run's steps performed in order, each
+//! published as it starts and as it ends, the run stopping at its first
+//! failed step; its end is reported to the job (which audits it) before
+//! the outcome is published, so whoever sees the run end finds its entry.
+
+use std::fmt::Display;
+use std::future::Future;
+
+use shared::mesh::{InstallPhase, InstallStep, StepState};
+use tokio::sync::watch;
+
+use super::Run;
+
+/// A run shown to the operator as a list of steps with a phase.
+pub trait Stepped: Run {
+    fn steps_mut(&mut self) -> &mut [InstallStep];
+    fn set_phase(&mut self, phase: InstallPhase);
+}
+
+/// What one kind of stepped run does at each step and at its end.
+pub trait StepJob<T>: Send + Sync {
+    /// One step's work, fixed when the run starts.
+    type Work: Send;
+    /// A failed step; its text is what the operator reads on the step.
+    type Error: Display + Send;
+
+    /// Performs one step of `run` (as published so far); `Ok` says what it
+    /// did.
+    fn perform(
+        &self,
+        work: Self::Work,
+        run: &T,
+    ) -> impl Future<Output = Result<String, Self::Error>> + Send;
+
+    /// The run has ended (its steps final, its phase not yet published).
+    fn ended(&self, run: &T) -> impl Future<Output = ()> + Send;
+}
+
+/// Drives one stepped run, publishing through its channel in the book.
+pub struct StepRunner<T> {
+    tx: watch::Sender<T>,
+}
+
+impl<T: Stepped> StepRunner<T> {
+    pub fn new(tx: watch::Sender<T>) -> Self {
+        Self { tx }
+    }
+
+    /// Performs `work` (one item per step of the run) and publishes the
+    /// outcome.
+    pub async fn run<J: StepJob<T>>(self, job: J, work: Vec<J::Work>) {
+        let mut failed = false;
+        for (index, step) in work.into_iter().enumerate() {
+            self.set(index, StepState::Running);
+            let run = self.tx.borrow().clone();
+            match job.perform(step, &run).await {
+                Ok(outcome) => self.set(index, StepState::Done { outcome }),
+                Err(error) => {
+                    self.set(
+                        index,
+                        StepState::Failed {
+                            message: error.to_string(),
+                        },
+                    );
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        let run = self.tx.borrow().clone();
+        job.ended(&run).await;
+        let phase = if failed {
+            InstallPhase::Failed
+        } else {
+            InstallPhase::Succeeded
+        };
+        self.tx.send_modify(|r| r.set_phase(phase));
+    }
+
+    fn set(&self, index: usize, state: StepState) {
+        self.tx.send_modify(|r| {
+            if let Some(step) = r.steps_mut().get_mut(index) {
+                step.state = state;
+            }
+        });
+    }
+}
