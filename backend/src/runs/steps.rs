@@ -9,7 +9,7 @@ use std::future::Future;
 use shared::mesh::{InstallPhase, InstallStep, StepState};
 use tokio::sync::watch;
 
-use super::Run;
+use super::book::Run;
 
 /// A run shown to the operator as a list of steps with a phase.
 pub trait Stepped: Run {

@@ -3,14 +3,30 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use shared::mesh::{InstallPhase, InstallProgress, InstallStep, Plan, PlanReview};
 
-use super::InstallTiming;
 use crate::runs::{Run, RunBook, Stepped, lock};
 
 /// How long a reviewed plan may wait to be applied.
 const PLAN_LIFETIME_SECS: i64 = 30 * 60;
+
+/// How long an install waits for istiod, and how often it looks.
+#[derive(Debug, Clone, Copy)]
+pub struct InstallTiming {
+    pub ready_timeout: Duration,
+    pub poll: Duration,
+}
+
+impl Default for InstallTiming {
+    fn default() -> Self {
+        Self {
+            ready_timeout: Duration::from_secs(180),
+            poll: Duration::from_millis(500),
+        }
+    }
+}
 
 /// A plan as reviewed, kept until it is applied or expires.
 #[derive(Clone)]

@@ -14,25 +14,7 @@ pub mod inspect;
 mod review;
 mod run;
 
-use std::time::Duration;
-
-pub use self::book::InstallExtra;
+pub use self::book::{InstallExtra, InstallTiming};
 pub use self::error::InstallStepError;
 pub use self::review::review;
 pub use self::run::start;
-
-/// How long an install waits for istiod, and how often it looks.
-#[derive(Debug, Clone, Copy)]
-pub struct InstallTiming {
-    pub ready_timeout: Duration,
-    pub poll: Duration,
-}
-
-impl Default for InstallTiming {
-    fn default() -> Self {
-        Self {
-            ready_timeout: Duration::from_secs(180),
-            poll: Duration::from_millis(500),
-        }
-    }
-}

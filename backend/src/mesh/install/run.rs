@@ -11,8 +11,9 @@ use shared::mesh::{
     StepState,
 };
 
+use super::book::InstallTiming;
 use super::error::InstallStepError;
-use super::{InstallTiming, inspect};
+use super::inspect;
 use crate::audit::{self, Actor, Event};
 use crate::cluster::apply;
 use crate::error::AppError;

@@ -19,7 +19,7 @@ use shared::mesh::migration::gateway::INGRESS_GATEWAY;
 use shared::mesh::migration::{Doomed, INJECTION_LABEL, istiod_name};
 use shared::mesh::{ISTIO_SYSTEM, REV_LABEL};
 
-use super::MigrationError;
+use super::error::MigrationError;
 use super::workload::ROLLOUT_REVISION;
 use crate::cluster::apply::{self, ApplyError, FIELD_MANAGER, ObjectRef};
 use crate::cluster::watch::projection;

@@ -13,7 +13,7 @@ use shared::mesh::migration::gateway::{
     node_port_mapping,
 };
 
-use super::MigrationError;
+use super::error::MigrationError;
 use crate::cluster::apply::{self, ApplyError};
 
 /// The gateway Service and the mapping to `vip` (else its

@@ -9,8 +9,9 @@ use shared::mesh::migration::run::{MigrationOp, MigrationRun};
 use shared::mesh::migration::{Doomed, ensure_unused, istiod_name};
 use shared::{Outcome, fleet::DEFAULT_REVISION};
 
-use super::workload::{self, Stamp};
-use super::{MigrationError, MigrationTiming, control_plane};
+use super::control_plane;
+use super::error::MigrationError;
+use super::workload::{self, MigrationTiming, Stamp};
 use crate::audit::{self, Actor, Event};
 use crate::runs::StepJob;
 use crate::state::AppState;

@@ -7,7 +7,7 @@
 
 mod book;
 pub mod control_plane;
-mod error;
+pub mod error;
 pub mod gateway;
 pub mod http;
 mod job;
@@ -15,24 +15,7 @@ mod start;
 pub mod verify;
 pub mod workload;
 
-use std::time::Duration;
-
 pub use self::book::MigrationExtra;
 pub use self::error::MigrationError;
 pub use self::start::{finish, migrate, rollback};
-
-/// How long a migration waits for pods, and how often it looks.
-#[derive(Debug, Clone, Copy)]
-pub struct MigrationTiming {
-    pub ready_timeout: Duration,
-    pub poll: Duration,
-}
-
-impl Default for MigrationTiming {
-    fn default() -> Self {
-        Self {
-            ready_timeout: Duration::from_secs(300),
-            poll: Duration::from_millis(500),
-        }
-    }
-}
+pub use self::workload::MigrationTiming;

@@ -9,6 +9,7 @@ use shared::mesh::migration::{self, ensure_unused};
 use shared::mesh::{InstallPhase, InstallStep, Revision, StepState};
 
 use super::control_plane;
+use super::error::MigrationError;
 use super::job::{Migration, Work};
 use super::workload::{self, Stamp};
 use crate::audit::Actor;
@@ -177,7 +178,7 @@ pub async fn finish(
         })?;
     let doomed = ensure_unused(&live, &request.revision)
         .map_err(|still| AppError::Conflict(still.to_string()))?;
-    let on_cluster = |e: super::MigrationError| AppError::ClusterUnreachable {
+    let on_cluster = |e: MigrationError| AppError::ClusterUnreachable {
         cluster: request.cluster.to_string(),
         reason: e.to_string(),
     };

@@ -10,7 +10,8 @@ use shared::mesh::REV_LABEL;
 use shared::mesh::migration::run::Verification;
 use shared::mesh::migration::{INJECTION_LABEL, state_of};
 
-use super::{MigrationError, workload};
+use super::error::MigrationError;
+use super::workload;
 use crate::cluster::watch::projection;
 
 /// Where `namespace` on `cluster` stands against `revision`.

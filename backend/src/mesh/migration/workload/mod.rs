@@ -9,4 +9,6 @@ mod watch;
 
 pub use self::pods::{PodState, deployments, name_of, pods};
 pub use self::restart::{RESTART_ID, RESTARTED_AT, Restart, Stamp, relabel, restart};
-pub use self::watch::{Progress, ROLLOUT_REVISION, Refusals, observe, wait_until_on};
+pub use self::watch::{
+    MigrationTiming, Progress, ROLLOUT_REVISION, Refusals, observe, wait_until_on,
+};

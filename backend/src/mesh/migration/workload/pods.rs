@@ -9,8 +9,8 @@ use kube::api::{Api, ListParams};
 use shared::fleet::PodPhase;
 use shared::mesh::migration::run::Straggler;
 
-use super::super::MigrationError;
 use crate::cluster::watch::projection;
+use crate::mesh::migration::error::MigrationError;
 
 const PULL_FAILURES: [&str; 3] = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName"];
 

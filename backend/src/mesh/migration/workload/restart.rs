@@ -8,9 +8,9 @@ use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, Patch, PatchParams};
 use serde_json::{Value, json};
 
-use super::super::MigrationError;
 use super::pods::{PodState, pods, selects};
 use crate::cluster::apply::FIELD_MANAGER;
+use crate::mesh::migration::error::MigrationError;
 
 /// The template annotation `kubectl rollout restart` sets.
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";

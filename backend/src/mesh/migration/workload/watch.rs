@@ -3,14 +3,31 @@
 //! injection webhook refusals).
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
 
-use super::super::{MigrationError, MigrationTiming};
 use super::pods::{PodState, deployments, name_of, pods};
+use crate::mesh::migration::error::MigrationError;
+
+/// How long a migration waits for pods, and how often it looks.
+#[derive(Debug, Clone, Copy)]
+pub struct MigrationTiming {
+    pub ready_timeout: Duration,
+    pub poll: Duration,
+}
+
+impl Default for MigrationTiming {
+    fn default() -> Self {
+        Self {
+            ready_timeout: Duration::from_secs(300),
+            poll: Duration::from_millis(500),
+        }
+    }
+}
 
 /// The rollout number the Deployment controller stamps on a Deployment
 /// and on each of its ReplicaSets.
