@@ -14,10 +14,15 @@ pub trait Run: Clone + Send + Sync + 'static {
     /// timing, the tasks driving wave runs); defined by the feature.
     type Extra: Default + Send + Sync + 'static;
 
+    /// Unique within the book.
     fn id(&self) -> &str;
 
     /// Unix seconds; the book lists the newest first.
     fn started(&self) -> i64;
+
+    /// Whether the run may still change (a paused wave run may): its
+    /// followers keep listening while it is.
+    fn is_live(&self) -> bool;
 }
 
 /// The console's runs of one kind, by id. Cheap to clone; clones share
@@ -136,6 +141,9 @@ mod tests {
         }
         fn started(&self) -> i64 {
             self.started
+        }
+        fn is_live(&self) -> bool {
+            self.busy
         }
     }
 

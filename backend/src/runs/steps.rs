@@ -42,6 +42,7 @@ pub struct StepRunner<T> {
 }
 
 impl<T: Stepped> StepRunner<T> {
+    /// A runner publishing through `tx`, the run's channel in its book.
     pub fn new(tx: watch::Sender<T>) -> Self {
         Self { tx }
     }

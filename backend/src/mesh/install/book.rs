@@ -53,6 +53,10 @@ impl Run for InstallProgress {
     fn started(&self) -> i64 {
         self.started
     }
+
+    fn is_live(&self) -> bool {
+        self.phase == InstallPhase::Running
+    }
 }
 
 impl Stepped for InstallProgress {

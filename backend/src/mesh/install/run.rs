@@ -161,13 +161,14 @@ impl StepJob<InstallProgress> for Install {
         work: Work,
         _run: &InstallProgress,
     ) -> Result<String, InstallStepError> {
-        self.perform(work).await
+        self.step(work).await
     }
 
     /// The run's end is audited too: the request was, but its outcome is
     /// only known now.
     async fn ended(&self, progress: &InstallProgress) {
-        let outcome = if progress.failure().is_some() {
+        let failure = progress.failure();
+        let outcome = if failure.is_some() {
             Outcome::Failure
         } else {
             Outcome::Success
@@ -176,7 +177,7 @@ impl StepJob<InstallProgress> for Install {
             .cluster(self.plan.cluster.to_string())
             .target(format!("revision {}", self.plan.settings.revision))
             .param("run", &progress.id);
-        if let Some((step, _)) = progress.failure() {
+        if let Some((step, _)) = failure {
             event = event.param("failed_step", step);
         }
         if let Err(err) = audit::record(&self.state, self.actor.clone(), None, event).await {
@@ -186,7 +187,7 @@ impl StepJob<InstallProgress> for Install {
 }
 
 impl Install {
-    async fn perform(&self, work: Work) -> Result<String, InstallStepError> {
+    async fn step(&self, work: Work) -> Result<String, InstallStepError> {
         let cluster = self.plan.cluster.as_str();
         let on_cluster = InstallStepError::on(cluster);
         match work {

@@ -25,6 +25,10 @@ impl Run for MigrationRun {
     fn started(&self) -> i64 {
         self.started
     }
+
+    fn is_live(&self) -> bool {
+        self.phase == InstallPhase::Running
+    }
 }
 
 impl Stepped for MigrationRun {

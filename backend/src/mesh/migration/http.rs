@@ -12,7 +12,6 @@ use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
 use futures_util::stream::Stream;
 use serde::Deserialize;
-use shared::mesh::InstallPhase;
 use shared::mesh::migration::gateway::{GatewayAddress, LoadBalancerIp, SetLoadBalancerIp};
 use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest, Verification};
 
@@ -107,9 +106,7 @@ pub async fn migration_events(
         .migrations()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))?;
-    Ok(progress_events(rx, |run| {
-        run.phase == InstallPhase::Running
-    }))
+    Ok(progress_events(rx))
 }
 
 #[derive(Debug, Deserialize)]

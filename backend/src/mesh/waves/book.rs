@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use shared::mesh::migration::waves::WaveRun;
+use shared::mesh::migration::waves::{WavePhase, WaveRun};
 use tokio::task::JoinHandle;
 
 use crate::runs::{Run, RunBook, lock};
@@ -24,6 +24,10 @@ impl Run for WaveRun {
 
     fn started(&self) -> i64 {
         self.started
+    }
+
+    fn is_live(&self) -> bool {
+        self.phase != WavePhase::Finished
     }
 }
 
