@@ -86,3 +86,80 @@ impl<T: Stepped> StepRunner<T> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use shared::mesh::migration::run::{MigrationOp, MigrationRun};
+
+    use super::*;
+
+    fn pending(title: &str) -> InstallStep {
+        InstallStep {
+            title: title.into(),
+            state: StepState::Pending,
+        }
+    }
+
+    /// Fails the step whose work is `false`; remembers the phase it saw
+    /// at the end.
+    #[derive(Default)]
+    struct Job {
+        seen_at_end: Mutex<Option<InstallPhase>>,
+    }
+
+    impl StepJob<MigrationRun> for &Job {
+        type Work = bool;
+        type Error = String;
+
+        async fn perform(&self, ok: bool, _run: &MigrationRun) -> Result<String, String> {
+            if ok {
+                Ok("done".into())
+            } else {
+                Err("refused".into())
+            }
+        }
+
+        async fn ended(&self, run: &MigrationRun) {
+            *self.seen_at_end.lock().unwrap_or_else(|e| e.into_inner()) = Some(run.phase);
+        }
+    }
+
+    #[tokio::test]
+    async fn stops_at_the_first_failure_and_reports_the_end_before_publishing_it() {
+        let run = MigrationRun {
+            id: "r".into(),
+            op: MigrationOp::Migrate,
+            cluster: "gke-eu".parse().expect("a cluster name"),
+            namespace: Some("shop".into()),
+            revision: "asm-1106-2".into(),
+            phase: InstallPhase::Running,
+            steps: vec![pending("a"), pending("b"), pending("c")],
+            by: "ann".into(),
+            started: 1,
+        };
+        let (tx, rx) = watch::channel(run);
+        let job = Job::default();
+        StepRunner::new(tx).run(&job, vec![true, false, true]).await;
+        let run = rx.borrow().clone();
+        let states: Vec<StepState> = run.steps.into_iter().map(|s| s.state).collect();
+        assert_eq!(
+            states,
+            [
+                StepState::Done {
+                    outcome: "done".into()
+                },
+                StepState::Failed {
+                    message: "refused".into()
+                },
+                StepState::Pending,
+            ]
+        );
+        assert_eq!(run.phase, InstallPhase::Failed);
+        assert_eq!(
+            *job.seen_at_end.lock().unwrap_or_else(|e| e.into_inner()),
+            Some(InstallPhase::Running)
+        );
+    }
+}
