@@ -1,7 +1,7 @@
 //! Recording into the audit log: who attempted what, on which clusters and
-//! objects, with which (non-secret) parameters, and how it ended. The
-//! request guard in front of every handler records every mutation and
-//! refusal; handlers add a [`Detail`]. Storage and the hash chain live in
+//! objects, with which (non-secret) parameters, and how it ended. The guard
+//! of [`crate::auth::guard`] records every mutation and refusal; handlers
+//! add a [`Detail`]. Storage and the hash chain live in
 //! [`crate::store::audit`] and [`chain`].
 
 pub mod chain;

@@ -1,6 +1,6 @@
 //! The middleware in front of every API handler: recognise the caller,
-//! apply the rule its endpoint's row in the API's endpoint table gives it,
-//! check the CSRF token of mutating requests, and record every refusal and every mutation in
+//! apply the endpoint's rule from [`crate::api::endpoints`], check the CSRF token
+//! of mutating requests, and record every refusal and every mutation in
 //! the audit log.
 
 use std::net::SocketAddr;

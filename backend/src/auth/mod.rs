@@ -26,7 +26,7 @@ pub enum AuthMode {
     Proxy(ProxyAuth),
 }
 
-/// Identity settings, from the command line (the config module reads them).
+/// Identity settings, from the command line (see [`crate::config`]).
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     pub mode: AuthMode,

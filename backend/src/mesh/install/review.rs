@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// Preflight, plan and per-object diff for `request`; the plan is kept
-/// for [`start`](super::run::start) under the review's id.
+/// for [`super::start`] under the review's id.
 pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview, AppError> {
     let name = request.cluster.as_str();
     let fleet = state.fleet().snapshot();
