@@ -8,8 +8,9 @@ use axum::http::HeaderName;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use shared::Role;
 
-use crate::auth::{AuthMode, AuthSettings, ProxyAuth, proxy::parse_group_role};
-use crate::security::ca::{TokenConfig, embedded};
+use crate::auth::proxy::{GroupRoleError, parse_group_role};
+use crate::auth::{AuthMode, AuthSettings, ProxyAuth};
+use crate::security::ca::{CaError, TokenConfig, embedded};
 use crate::security::csr::{CsrSettings, SignerRule};
 
 /// meshdeck: a console for service meshes and multi-cluster ingress across a
@@ -220,9 +221,44 @@ pub enum CaToken {
     Embedded { conf: PathBuf },
 }
 
+/// Options that do not make a working console, said in terms of the
+/// options.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("--csr-signers: {0}")]
+    CsrSigners(#[from] crate::security::csr::InvalidSignerRule),
+    #[error("--vault-token-file {}: cannot read it: {source}", file.display())]
+    VaultTokenUnreadable {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("--vault-token-file {}: the file is empty", file.display())]
+    VaultTokenEmpty { file: PathBuf },
+    #[error("Vault needs both --vault-addr and --vault-token-file")]
+    VaultIncomplete,
+    /// The embedded token's configuration has no place.
+    #[error(transparent)]
+    EmbeddedToken(CaError),
+    #[error(
+        "the mesh CA's token needs all of --pkcs11-module, --pkcs11-token and --pkcs11-pin-file"
+    )]
+    TokenIncomplete,
+    #[error("--auth proxy needs --proxy-trusted ADDRESS")]
+    NoProxyTrusted,
+    #[error(transparent)]
+    GroupRole(#[from] GroupRoleError),
+    #[error("--auth proxy needs --proxy-group-roles GROUP=ROLE,…")]
+    NoGroupRoles,
+    #[error("{0:?} is not a header name")]
+    HeaderName(String),
+    #[error("session limits must be at least one minute / one hour")]
+    SessionLimits,
+}
+
 impl Config {
     /// The managed signers and their two-person rules.
-    pub fn csr_settings(&self) -> Result<CsrSettings, String> {
+    pub fn csr_settings(&self) -> Result<CsrSettings, ConfigError> {
         if self.csr_signers.is_empty() {
             return Ok(CsrSettings::default());
         }
@@ -231,37 +267,37 @@ impl Config {
             .iter()
             .map(|s| s.parse::<SignerRule>())
             .collect::<Result<_, _>>()
-            .map_err(|e| format!("--csr-signers: {e}"))?;
+            .map_err(ConfigError::CsrSigners)?;
         Ok(CsrSettings { signers })
     }
 
     /// The Vault the console uses for HSM slots: both options or neither.
-    pub fn vault(&self) -> Result<Option<VaultAccess>, String> {
+    pub fn vault(&self) -> Result<Option<VaultAccess>, ConfigError> {
         match (&self.vault_addr, &self.vault_token_file) {
             (None, None) => Ok(None),
             (Some(addr), Some(file)) => {
-                let text = std::fs::read_to_string(file).map_err(|e| {
-                    format!("--vault-token-file {}: cannot read it: {e}", file.display())
+                let text = std::fs::read_to_string(file).map_err(|source| {
+                    ConfigError::VaultTokenUnreadable {
+                        file: file.clone(),
+                        source,
+                    }
                 })?;
                 let token = text.lines().next().unwrap_or_default().trim().to_owned();
                 if token.is_empty() {
-                    return Err(format!(
-                        "--vault-token-file {}: the file is empty",
-                        file.display()
-                    ));
+                    return Err(ConfigError::VaultTokenEmpty { file: file.clone() });
                 }
                 Ok(Some(VaultAccess {
                     addr: addr.trim_end_matches('/').to_owned(),
                     token,
                 }))
             }
-            _ => Err("Vault needs both --vault-addr and --vault-token-file".into()),
+            _ => Err(ConfigError::VaultIncomplete),
         }
     }
 
     /// The mesh CA's token: all three PKCS#11 options, or none (then the
     /// embedded token with --sandbox).
-    pub fn ca_token(&self) -> Result<CaToken, String> {
+    pub fn ca_token(&self) -> Result<CaToken, ConfigError> {
         match (
             &self.pkcs11_module,
             &self.pkcs11_token,
@@ -273,23 +309,20 @@ impl Config {
                 pin_file: pin_file.clone(),
             })),
             (None, None, None) if self.sandbox => Ok(CaToken::Embedded {
-                conf: embedded::conf_path(&self.state_dir).map_err(|e| e.to_string())?,
+                conf: embedded::conf_path(&self.state_dir).map_err(ConfigError::EmbeddedToken)?,
             }),
             (None, None, None) => Ok(CaToken::None),
-            _ => Err(
-                "the mesh CA's token needs all of --pkcs11-module, --pkcs11-token and --pkcs11-pin-file"
-                    .into(),
-            ),
+            _ => Err(ConfigError::TokenIncomplete),
         }
     }
 
     /// The identity settings, checked.
-    pub fn auth_settings(&self) -> Result<AuthSettings, String> {
+    pub fn auth_settings(&self) -> Result<AuthSettings, ConfigError> {
         let mode = match self.auth {
             AuthKind::Local => AuthMode::Local,
             AuthKind::Proxy => {
                 if self.proxy_trusted.is_empty() {
-                    return Err("--auth proxy needs --proxy-trusted ADDRESS".into());
+                    return Err(ConfigError::NoProxyTrusted);
                 }
                 let group_roles = self
                     .proxy_group_roles
@@ -297,11 +330,11 @@ impl Config {
                     .map(|pair| parse_group_role(pair))
                     .collect::<Result<Vec<_>, _>>()?;
                 if group_roles.is_empty() {
-                    return Err("--auth proxy needs --proxy-group-roles GROUP=ROLE,…".into());
+                    return Err(ConfigError::NoGroupRoles);
                 }
                 let header = |name: &str| {
                     HeaderName::try_from(name.to_ascii_lowercase())
-                        .map_err(|_| format!("{name:?} is not a header name"))
+                        .map_err(|_| ConfigError::HeaderName(name.to_owned()))
                 };
                 AuthMode::Proxy(ProxyAuth {
                     trusted: self.proxy_trusted.clone(),
@@ -313,7 +346,7 @@ impl Config {
             }
         };
         if self.session_idle_minutes < 1 || self.session_max_hours < 1 {
-            return Err("session limits must be at least one minute / one hour".into());
+            return Err(ConfigError::SessionLimits);
         }
         Ok(AuthSettings {
             mode,

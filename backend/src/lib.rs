@@ -14,6 +14,7 @@ pub mod error;
 pub mod fleet;
 pub mod ingress;
 pub mod mesh;
+pub mod runs;
 pub mod security;
 pub mod state;
 pub mod store;
@@ -83,6 +84,8 @@ pub enum ServeError {
     #[error("{0}")]
     Config(String),
     #[error(transparent)]
+    Settings(#[from] config::ConfigError),
+    #[error(transparent)]
     Store(#[from] store::StoreError),
     #[error("cannot create the sandbox accounts: {0}")]
     Bootstrap(#[from] auth::bootstrap::CreateError),
@@ -99,7 +102,7 @@ pub enum ServeError {
 /// does not, meshdeck replaces itself with a copy that has it. Returns when
 /// nothing needs to change; an error if the restart failed.
 pub fn ensure_token_environment(config: &Config) -> Result<(), ServeError> {
-    if let CaToken::Embedded { conf } = config.ca_token().map_err(ServeError::Config)?
+    if let CaToken::Embedded { conf } = config.ca_token()?
         && !security::ca::embedded::env_names(&conf)
     {
         return Err(security::ca::embedded::restart_with_conf(&conf).into());
@@ -155,15 +158,11 @@ async fn start_sandbox_fleet(
 /// Binds `config.listen`, prints the URL to open, serves until a shutdown
 /// signal, then lets in-flight requests finish.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
-    let auth = config.auth_settings().map_err(ServeError::Config)?;
-    let csr_settings = config.csr_settings().map_err(ServeError::Config)?;
+    let auth = config.auth_settings()?;
+    let csr_settings = config.csr_settings()?;
     let clock = Clock::system();
-    let ca = open_ca(
-        config.ca_token().map_err(ServeError::Config)?,
-        clock.clone(),
-    )
-    .await?;
-    let vault_access = config.vault().map_err(ServeError::Config)?;
+    let ca = open_ca(config.ca_token()?, clock.clone()).await?;
+    let vault_access = config.vault()?;
     let vault = match &vault_access {
         Some(access) => Some(
             hsm::Vault::new(&access.addr, &access.token)

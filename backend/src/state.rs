@@ -3,13 +3,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use shared::mesh::InstallProgress;
+use shared::mesh::migration::run::MigrationRun;
+use shared::mesh::migration::waves::WaveRun;
+
 use crate::auth::limiter::SignInLimiter;
 use crate::auth::{AuthSettings, secrets};
 use crate::clock::Clock;
 use crate::cluster::FleetService;
-use crate::mesh::install::Installs;
-use crate::mesh::migration::Migrations;
-use crate::mesh::waves::Waves;
+use crate::runs::RunBook;
 use crate::security::ca::CertificateAuthority;
 use crate::security::csr::CsrSettings;
 use crate::store::Store;
@@ -42,9 +44,9 @@ struct Inner {
     store: Store,
     clock: Clock,
     fleet: FleetService,
-    installs: Installs,
-    migrations: Migrations,
-    waves: Waves,
+    installs: RunBook<InstallProgress>,
+    migrations: RunBook<MigrationRun>,
+    waves: RunBook<WaveRun>,
     limiter: SignInLimiter,
     decoy_hash: String,
     csrf_key: String,
@@ -65,9 +67,9 @@ impl AppState {
                 store,
                 clock,
                 fleet,
-                installs: Installs::default(),
-                migrations: Migrations::default(),
-                waves: Waves::default(),
+                installs: RunBook::default(),
+                migrations: RunBook::default(),
+                waves: RunBook::default(),
                 limiter,
                 decoy_hash,
                 csrf_key: secrets::random_token(),
@@ -137,18 +139,18 @@ impl AppState {
         &self.inner.fleet
     }
 
-    /// Reviewed install plans and install runs.
-    pub fn installs(&self) -> &Installs {
+    /// Install runs, and the reviewed plans beside them.
+    pub fn installs(&self) -> &RunBook<InstallProgress> {
         &self.inner.installs
     }
 
     /// Per-namespace migrate, rollback and finish runs.
-    pub fn migrations(&self) -> &Migrations {
+    pub fn migrations(&self) -> &RunBook<MigrationRun> {
         &self.inner.migrations
     }
 
-    /// Wave runs this console drives.
-    pub fn waves(&self) -> &Waves {
+    /// Wave runs this console drives (stored ones are in the store).
+    pub fn waves(&self) -> &RunBook<WaveRun> {
         &self.inner.waves
     }
 

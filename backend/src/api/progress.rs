@@ -1,6 +1,6 @@
 //! Following a run over Server-Sent Events: its state now, then every
-//! change, as `progress` events, until the run stops running. Installs,
-//! migrations and wave runs all stream this way.
+//! change, as `progress` events, until the run is no longer live.
+//! Installs, migrations and wave runs all stream this way.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -10,13 +10,14 @@ use futures_util::stream::{self, Stream};
 use serde::Serialize;
 use tokio::sync::watch;
 
-/// The SSE response following `rx` while `running` holds for its state.
+use crate::runs::Run;
+
+/// The SSE response following the run behind `rx` while it is live.
 pub fn progress_events<T>(
     rx: watch::Receiver<T>,
-    running: fn(&T) -> bool,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
 where
-    T: Serialize + Clone + Send + Sync + 'static,
+    T: Run + Serialize,
 {
     let events = stream::unfold(Some((rx, true)), move |next| async move {
         let (mut rx, first) = next?;
@@ -28,7 +29,7 @@ where
             .event("progress")
             .json_data(&state)
             .unwrap_or_else(|_| Event::default().comment("unserialisable progress"));
-        let more = running(&state).then_some((rx, false));
+        let more = state.is_live().then_some((rx, false));
         Some((Ok(event), more))
     });
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

@@ -7,7 +7,29 @@
 use sha2::{Digest, Sha256};
 use shared::{BrokenLink, ChainReport};
 
-use crate::store::audit::{Head, RawEntry};
+/// The newest entry as the last append recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// A row exactly as stored, before its lists are parsed: the chain hash is
+/// computed over these texts.
+pub struct RawEntry {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub role: Option<String>,
+    pub action: String,
+    pub clusters: String,
+    pub targets: String,
+    pub params: String,
+    pub outcome: String,
+    pub request_id: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
 
 /// `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

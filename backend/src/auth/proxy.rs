@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 
 use axum::http::{HeaderMap, HeaderName};
+use shared::auth::UnknownRole;
 use shared::{Account, Role};
 
 /// The proxy mode's configuration.
@@ -33,12 +34,21 @@ pub enum ProxyRefusal {
     NoRole { user: String, groups: String },
 }
 
+/// A `group=role` pair that is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GroupRoleError {
+    #[error("{0:?} is not GROUP=ROLE")]
+    NotAPair(String),
+    #[error(transparent)]
+    Role(#[from] UnknownRole),
+}
+
 /// Parses `group=role` pairs, e.g. `mesh-ops=operator`.
-pub fn parse_group_role(text: &str) -> Result<(String, Role), String> {
+pub fn parse_group_role(text: &str) -> Result<(String, Role), GroupRoleError> {
     let (group, role) = text
         .split_once('=')
-        .ok_or_else(|| format!("{text:?} is not GROUP=ROLE"))?;
-    let role = role.trim().parse::<Role>().map_err(|err| err.to_string())?;
+        .ok_or_else(|| GroupRoleError::NotAPair(text.to_owned()))?;
+    let role = role.trim().parse::<Role>()?;
     Ok((group.trim().to_owned(), role))
 }
 

@@ -6,7 +6,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Store, StoreError};
-use crate::audit::chain;
+use crate::audit::chain::{self, Head, RawEntry};
 
 /// An entry about to be appended: everything but its place in the chain.
 #[derive(Debug, Clone)]
@@ -39,64 +39,40 @@ fn json(list: &[String]) -> String {
     serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
 }
 
-/// The newest entry as the last append recorded it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
-    pub seq: i64,
-    pub hash: String,
+/// A stored row, as the chain hashes it.
+fn raw_entry(row: &AnyRow) -> Result<RawEntry, StoreError> {
+    Ok(RawEntry {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        role: row.try_get("role")?,
+        action: row.try_get("action")?,
+        clusters: row.try_get("clusters")?,
+        targets: row.try_get("targets")?,
+        params: row.try_get("params")?,
+        outcome: row.try_get("outcome")?,
+        request_id: row.try_get("request_id")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
 }
 
-/// A row exactly as stored, before its lists are parsed: the chain hash is
-/// computed over these texts.
-pub struct RawEntry {
-    pub seq: i64,
-    pub at: i64,
-    pub actor: String,
-    pub role: Option<String>,
-    pub action: String,
-    pub clusters: String,
-    pub targets: String,
-    pub params: String,
-    pub outcome: String,
-    pub request_id: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl RawEntry {
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        Ok(Self {
-            seq: row.try_get("seq")?,
-            at: row.try_get("at")?,
-            actor: row.try_get("actor")?,
-            role: row.try_get("role")?,
-            action: row.try_get("action")?,
-            clusters: row.try_get("clusters")?,
-            targets: row.try_get("targets")?,
-            params: row.try_get("params")?,
-            outcome: row.try_get("outcome")?,
-            request_id: row.try_get("request_id")?,
-            prev_hash: row.try_get("prev_hash")?,
-            hash: row.try_get("hash")?,
-        })
-    }
-
-    pub fn into_entry(self) -> Result<AuditEntry, StoreError> {
-        Ok(AuditEntry {
-            seq: self.seq,
-            at: self.at,
-            actor: self.actor,
-            role: self.role,
-            action: self.action,
-            clusters: list(&self.clusters)?,
-            targets: list(&self.targets)?,
-            params: list(&self.params)?,
-            outcome: self.outcome.parse().map_err(StoreError::Corrupt)?,
-            request_id: self.request_id,
-            prev_hash: self.prev_hash,
-            hash: self.hash,
-        })
-    }
+/// A stored row with its lists parsed.
+fn entry_of(raw: RawEntry) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        seq: raw.seq,
+        at: raw.at,
+        actor: raw.actor,
+        role: raw.role,
+        action: raw.action,
+        clusters: list(&raw.clusters)?,
+        targets: list(&raw.targets)?,
+        params: list(&raw.params)?,
+        outcome: raw.outcome.parse().map_err(StoreError::Corrupt)?,
+        request_id: raw.request_id,
+        prev_hash: raw.prev_hash,
+        hash: raw.hash,
+    })
 }
 
 fn escape_like(value: &str) -> String {
@@ -239,7 +215,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        raw.into_entry()
+        entry_of(raw)
     }
 
     /// One page of entries matching `filter`, newest first, and how many
@@ -274,7 +250,7 @@ impl Store {
             .await?;
         let entries = rows
             .iter()
-            .map(|row| RawEntry::from_row(row)?.into_entry())
+            .map(|row| entry_of(raw_entry(row)?))
             .collect::<Result<_, _>>()?;
         Ok((entries, total))
     }
@@ -289,9 +265,7 @@ impl Store {
         let rows = bind_all(sqlx::query(&sql), binds)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| RawEntry::from_row(row)?.into_entry())
-            .collect()
+        rows.iter().map(|row| entry_of(raw_entry(row)?)).collect()
     }
 
     /// The whole chain as stored, oldest first, and the head recorded by
@@ -300,10 +274,7 @@ impl Store {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM audit ORDER BY seq"))
             .fetch_all(&self.pool)
             .await?;
-        let entries = rows
-            .iter()
-            .map(RawEntry::from_row)
-            .collect::<Result<_, _>>()?;
+        let entries = rows.iter().map(raw_entry).collect::<Result<_, _>>()?;
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_optional(&self.pool)
             .await?

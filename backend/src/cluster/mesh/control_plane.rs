@@ -19,9 +19,10 @@ use shared::mesh::migration::gateway::INGRESS_GATEWAY;
 use shared::mesh::migration::{Doomed, INJECTION_LABEL, istiod_name};
 use shared::mesh::{ISTIO_SYSTEM, REV_LABEL};
 
+use super::ROLLOUT_REVISION;
+use super::error::MigrationError;
 use crate::cluster::apply::{self, ApplyError, FIELD_MANAGER, ObjectRef};
 use crate::cluster::watch::projection;
-use crate::mesh::migration::workload::ROLLOUT_REVISION;
 
 /// The Service the validation webhooks call (SPEC §2.1). It shares its
 /// name with the unrevisioned control plane's own Service, which an install
@@ -30,12 +31,14 @@ pub const VALIDATION_SERVICE: &str = "istiod";
 
 /// The revision the validation Service selects (`default` for a selector
 /// without `istio.io/rev`), or `None` when there is no such Service.
-pub async fn validation_revision(client: &kube::Client) -> Result<Option<String>, String> {
+pub async fn validation_revision(client: &kube::Client) -> Result<Option<String>, MigrationError> {
     let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let service = services
         .get_opt(VALIDATION_SERVICE)
         .await
-        .map_err(|e| format!("reading Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE}: {e}"))?;
+        .map_err(MigrationError::kube(format!(
+            "reading Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE}"
+        )))?;
     Ok(service.map(|s| {
         s.spec
             .and_then(|spec| spec.selector)
@@ -51,7 +54,7 @@ pub async fn delete_unless_validating(
     client: &kube::Client,
     doomed: &Doomed,
     finishing: &str,
-) -> Result<String, String> {
+) -> Result<String, MigrationError> {
     match validation_revision(client).await? {
         Some(selected) if selected != finishing => Ok(format!(
             "kept: it is the validation webhooks' Service and selects {selected}"
@@ -62,7 +65,10 @@ pub async fn delete_unless_validating(
 
 /// After `removed` is gone: a validation Service still selecting it is
 /// pointed back at the unrevisioned control plane when that one is there.
-pub async fn restore_validation(client: &kube::Client, removed: &str) -> Result<String, String> {
+pub async fn restore_validation(
+    client: &kube::Client,
+    removed: &str,
+) -> Result<String, MigrationError> {
     let default = shared::fleet::DEFAULT_REVISION;
     if validation_revision(client).await?.as_deref() != Some(removed) {
         return Ok(format!(
@@ -86,9 +92,9 @@ pub async fn restore_validation(client: &kube::Client, removed: &str) -> Result<
             &Patch::Merge(&patch),
         )
         .await
-        .map_err(|e| {
-            format!("pointing Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} back at {default}: {e}")
-        })?;
+        .map_err(MigrationError::kube(format!(
+            "pointing Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} back at {default}"
+        )))?;
     Ok(format!(
         "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} points at {default} again"
     ))
@@ -96,17 +102,20 @@ pub async fn restore_validation(client: &kube::Client, removed: &str) -> Result<
 
 /// `cluster` with its namespaces (labels, pods by proxy revision) read
 /// from the cluster now.
-pub async fn live_usage(client: &kube::Client, mut cluster: Cluster) -> Result<Cluster, String> {
+pub async fn live_usage(
+    client: &kube::Client,
+    mut cluster: Cluster,
+) -> Result<Cluster, MigrationError> {
     let namespaces: Api<NamespaceObject> = Api::all(client.clone());
     let namespaces = namespaces
         .list(&ListParams::default())
         .await
-        .map_err(|e| format!("listing namespaces: {e}"))?;
+        .map_err(MigrationError::kube("listing namespaces"))?;
     let pods: Api<Pod> = Api::all(client.clone());
     let pods = pods
         .list(&ListParams::default())
         .await
-        .map_err(|e| format!("listing pods: {e}"))?;
+        .map_err(MigrationError::kube("listing pods"))?;
     let mut counts: BTreeMap<String, BTreeMap<String, PodCount>> = BTreeMap::new();
     for pod in &pods.items {
         let Some(revision) = projection::proxy_revision(&pod.metadata) else {
@@ -143,7 +152,10 @@ pub async fn live_usage(client: &kube::Client, mut cluster: Cluster) -> Result<C
 
 /// Deletes one object a cleanup names: `deleted`, or `absent` when it was
 /// not there (or its kind is not served there).
-pub async fn delete(client: &kube::Client, doomed: &Doomed) -> Result<&'static str, String> {
+pub async fn delete(
+    client: &kube::Client,
+    doomed: &Doomed,
+) -> Result<&'static str, MigrationError> {
     let object = ObjectRef {
         api_version: doomed.api_version.clone(),
         kind: doomed.kind.clone(),
@@ -153,12 +165,15 @@ pub async fn delete(client: &kube::Client, doomed: &Doomed) -> Result<&'static s
     match apply::delete(client, &object).await {
         Ok(true) => Ok("deleted"),
         Ok(false) | Err(ApplyError::Invalid(_)) => Ok("absent"),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// The webhook configurations labelled for `revision`.
-pub async fn webhooks_of(client: &kube::Client, revision: &str) -> Result<Vec<Doomed>, String> {
+pub async fn webhooks_of(
+    client: &kube::Client,
+    revision: &str,
+) -> Result<Vec<Doomed>, MigrationError> {
     let params = ListParams::default().labels(&format!("{REV_LABEL}={revision}"));
     let mutating: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
     let validating: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
@@ -171,7 +186,7 @@ pub async fn webhooks_of(client: &kube::Client, revision: &str) -> Result<Vec<Do
     let mut found: Vec<Doomed> = mutating
         .list(&params)
         .await
-        .map_err(|e| format!("listing mutating webhooks: {e}"))?
+        .map_err(MigrationError::kube("listing mutating webhooks"))?
         .items
         .into_iter()
         .map(|w| cluster_scoped("MutatingWebhookConfiguration", w.metadata.name))
@@ -180,7 +195,7 @@ pub async fn webhooks_of(client: &kube::Client, revision: &str) -> Result<Vec<Do
         validating
             .list(&params)
             .await
-            .map_err(|e| format!("listing validating webhooks: {e}"))?
+            .map_err(MigrationError::kube("listing validating webhooks"))?
             .items
             .into_iter()
             .map(|w| cluster_scoped("ValidatingWebhookConfiguration", w.metadata.name)),
@@ -193,12 +208,15 @@ pub async fn webhooks_of(client: &kube::Client, revision: &str) -> Result<Vec<Do
 pub async fn istiod_version(
     client: &kube::Client,
     revision: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, MigrationError> {
     let api: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let d = api
         .get_opt(&istiod_name(revision))
         .await
-        .map_err(|e| format!("reading {}: {e}", istiod_name(revision)))?;
+        .map_err(MigrationError::kube(format!(
+            "reading {}",
+            istiod_name(revision)
+        )))?;
     Ok(
         d.and_then(|d| d.spec.template.spec?.containers.first()?.image.clone())
             .and_then(|image| image.rsplit_once(':').map(|(_, tag)| tag.to_owned())),
@@ -212,12 +230,12 @@ pub async fn undo_gateway(
     client: &kube::Client,
     revision: &str,
     version: Option<&str>,
-) -> Result<String, String> {
+) -> Result<String, MigrationError> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let Some(gateway) = deployments
         .get_opt(INGRESS_GATEWAY)
         .await
-        .map_err(|e| format!("reading the ingress gateway: {e}"))?
+        .map_err(MigrationError::kube("reading the ingress gateway"))?
     else {
         return Ok("no istio-ingressgateway Deployment: nothing to roll back".into());
     };
@@ -242,7 +260,7 @@ pub async fn undo_gateway(
     let owned = sets
         .list(&ListParams::default())
         .await
-        .map_err(|e| format!("listing ReplicaSets of istio-system: {e}"))?
+        .map_err(MigrationError::kube("listing ReplicaSets of istio-system"))?
         .items
         .into_iter()
         .filter(|rs| {
@@ -257,18 +275,18 @@ pub async fn undo_gateway(
         .filter(|(r, _)| *r < current)
         .max_by_key(|(r, _)| *r);
     let Some((number, rs)) = previous else {
-        return Err(format!(
-            "istio-ingressgateway runs {revision} and has no previous revision to roll back to"
-        ));
+        return Err(MigrationError::NoPreviousGateway {
+            revision: revision.to_owned(),
+        });
     };
-    let mut old = serde_json::to_value(&rs.spec.template).map_err(|e| e.to_string())?;
+    let mut old = serde_json::to_value(&rs.spec.template)?;
     if let Some(labels) = old
         .pointer_mut("/metadata/labels")
         .and_then(Value::as_object_mut)
     {
         labels.remove("pod-template-hash");
     }
-    let now = serde_json::to_value(&template).map_err(|e| e.to_string())?;
+    let now = serde_json::to_value(&template)?;
     // A merge patch keeps keys it does not name: the moved template's
     // extra labels and annotations are removed explicitly.
     for field in ["labels", "annotations"] {
@@ -289,7 +307,7 @@ pub async fn undo_gateway(
             &Patch::Merge(&json!({"spec": {"template": old}})),
         )
         .await
-        .map_err(|e| format!("rolling back istio-ingressgateway: {e}"))?;
+        .map_err(MigrationError::kube("rolling back istio-ingressgateway"))?;
     Ok(format!("rolled back to revision {number} (from {current})"))
 }
 

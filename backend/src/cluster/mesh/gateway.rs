@@ -13,6 +13,7 @@ use shared::mesh::migration::gateway::{
     node_port_mapping,
 };
 
+use super::error::MigrationError;
 use crate::cluster::apply::{self, ApplyError};
 
 /// The gateway Service and the mapping to `vip` (else its
@@ -21,12 +22,14 @@ pub async fn address(
     client: &kube::Client,
     cluster: ClusterName,
     vip: Option<LoadBalancerIp>,
-) -> Result<Option<GatewayAddress>, String> {
+) -> Result<Option<GatewayAddress>, MigrationError> {
     let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let Some(service) = services
         .get_opt(INGRESS_GATEWAY)
         .await
-        .map_err(|e| format!("reading Service istio-system/{INGRESS_GATEWAY}: {e}"))?
+        .map_err(MigrationError::kube(format!(
+            "reading Service istio-system/{INGRESS_GATEWAY}"
+        )))?
     else {
         return Ok(None);
     };
@@ -46,7 +49,7 @@ pub async fn address(
     let mut nodes: Vec<NodeAddress> = nodes
         .list(&ListParams::default())
         .await
-        .map_err(|e| format!("listing nodes: {e}"))?
+        .map_err(MigrationError::kube("listing nodes"))?
         .items
         .into_iter()
         .filter_map(|n| {

@@ -4,5 +4,10 @@
 //! external address. The jobs' orchestration lives in `crate::mesh`.
 
 pub mod control_plane;
+pub mod error;
 pub mod gateway;
 pub mod inspect;
+
+/// The rollout number the Deployment controller stamps on a Deployment
+/// and on each of its ReplicaSets.
+pub const ROLLOUT_REVISION: &str = "deployment.kubernetes.io/revision";

@@ -12,8 +12,8 @@ use kube::core::PartialObjectMeta;
 use kube::runtime::watcher::{self, Event, watcher};
 use shared::fleet::PodPhase;
 
-use super::projection::{self, Istiod, PodView};
-use super::state::{InjectionLabels, MemberState, PodFacts};
+use super::projection::{self, InjectionLabels, Istiod, PodView};
+use super::state::{MemberState, PodFacts};
 
 /// The kinds watched; a member is synced once each has listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

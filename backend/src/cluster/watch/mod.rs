@@ -58,6 +58,16 @@ pub struct MemberWatch {
 /// Most events taken from the streams before publishing what they changed.
 const BATCH: usize = 1024;
 
+/// Why a member did not answer its probe (shown as why it is unreachable).
+#[derive(Debug, thiserror::Error)]
+enum Unanswered {
+    /// The API server's request failed, as [`describe`] puts it.
+    #[error("{0}")]
+    Failed(String),
+    #[error("no answer within {} s", .0.as_secs_f32())]
+    Timeout(Duration),
+}
+
 impl MemberWatch {
     /// Runs until aborted.
     pub async fn run(self) {
@@ -91,15 +101,13 @@ impl MemberWatch {
         }));
     }
 
-    async fn probe(&self) -> Result<String, String> {
+    /// The member's Kubernetes version, if it answers in time.
+    async fn probe(&self) -> Result<String, Unanswered> {
         match tokio::time::timeout(self.timing.probe_timeout, self.client.apiserver_version()).await
         {
             Ok(Ok(info)) => Ok(info.git_version),
-            Ok(Err(e)) => Err(describe(&e)),
-            Err(_) => Err(format!(
-                "no answer within {} s",
-                self.timing.probe_timeout.as_secs_f32()
-            )),
+            Ok(Err(e)) => Err(Unanswered::Failed(describe(&e))),
+            Err(_) => Err(Unanswered::Timeout(self.timing.probe_timeout)),
         }
     }
 
@@ -107,7 +115,7 @@ impl MemberWatch {
     async fn session(&self) -> String {
         let version = match self.probe().await {
             Ok(version) => version,
-            Err(reason) => return reason,
+            Err(reason) => return reason.to_string(),
         };
         self.publish(ClusterChange::KubernetesVersion(Some(version)));
         let mut updates = events::streams(&self.client);
@@ -134,7 +142,7 @@ impl MemberWatch {
                                 // the member is gone.
                                 tracing::debug!(cluster = %self.name, error = %e, "watch error");
                                 if let Err(reason) = self.probe().await {
-                                    return reason;
+                                    return reason.to_string();
                                 }
                                 tokio::time::sleep(self.timing.retry_min).await;
                             }
@@ -148,7 +156,7 @@ impl MemberWatch {
                 }
                 _ = probe.tick() => {
                     if let Err(reason) = self.probe().await {
-                        return reason;
+                        return reason.to_string();
                     }
                 }
             }

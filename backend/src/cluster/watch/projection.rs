@@ -10,8 +10,6 @@ use kube::Resource;
 use serde::Deserialize;
 use shared::fleet::{DEFAULT_REVISION, Node, PodPhase};
 
-use super::state::InjectionLabels;
-
 /// The injection label naming a control plane revision.
 pub const REV_LABEL: &str = "istio.io/rev";
 /// The legacy namespace injection label.
@@ -189,6 +187,13 @@ pub fn injector_revision(meta: &ObjectMeta) -> Option<String> {
             .unwrap_or(DEFAULT_REVISION)
             .to_owned()
     })
+}
+
+/// A namespace's `istio.io/rev` and legacy `istio-injection` labels.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InjectionLabels {
+    pub rev: Option<String>,
+    pub legacy: Option<String>,
 }
 
 /// Labels of a namespace that decide injection.

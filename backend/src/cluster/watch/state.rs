@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use shared::fleet::{ControlPlane, Namespace, Node, PodCount, PodPhase, PodSummary};
 
-use super::projection::Istiod;
+use super::projection::{InjectionLabels, Istiod};
 
 /// One pod, reduced: strings shared with every pod that has the same
 /// revision or app.
@@ -17,13 +17,6 @@ struct Pod {
     ready: bool,
     revision: Option<Arc<str>>,
     app: Option<Arc<str>>,
-}
-
-/// A namespace's `istio.io/rev` and legacy `istio-injection` labels.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InjectionLabels {
-    pub rev: Option<String>,
-    pub legacy: Option<String>,
 }
 
 /// The parts of a member the watchers fill in.

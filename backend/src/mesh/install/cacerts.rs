@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use shared::mesh::plan::CACERTS_KEYS;
 use shared::mesh::{ISTIO_SYSTEM, Plan};
 
+use super::error::InstallStepError;
 use crate::cluster::apply;
 use crate::cluster::mesh::inspect;
 use crate::state::AppState;
@@ -20,21 +21,22 @@ pub async fn ensure(
     state: &AppState,
     client: &kube::Client,
     plan: &Plan,
-) -> Result<String, String> {
+) -> Result<String, InstallStepError> {
     let cluster = plan.cluster.as_str();
-    let ca = state.ca().ok_or_else(|| {
-        format!(
-            "{cluster}: the console has no root CA token configured (--pkcs11-module, --pkcs11-token, --pkcs11-pin-file); Istio CA with plug-in certificates needs one"
-        )
+    let ca = state.ca().ok_or_else(|| InstallStepError::NoRootToken {
+        cluster: cluster.to_owned(),
     })?;
     let mesh = &plan.settings.mesh_id;
     let root = ca
         .root(mesh)
         .await
-        .map_err(|e| format!("the mesh root CA of {mesh}: {e}"))?;
+        .map_err(|source| InstallStepError::MeshRoot {
+            mesh: mesh.to_string(),
+            source,
+        })?;
     let live = inspect::cacerts_root(client)
         .await
-        .map_err(|e| format!("{cluster}: {e}"))?;
+        .map_err(InstallStepError::on(cluster))?;
     if let Some((keys, live_root)) = &live
         && CACERTS_KEYS.iter().all(|k| keys.iter().any(|l| l == k))
         && live_root.trim() == root.pem.trim()
@@ -47,9 +49,15 @@ pub async fn ensure(
     let certs = ca
         .issue_intermediate(mesh, &plan.cluster, &plan.trust_domain)
         .await
-        .map_err(|e| format!("issuing {cluster}'s intermediate CA: {e}"))?;
+        .map_err(|source| InstallStepError::Issue {
+            cluster: cluster.to_owned(),
+            source,
+        })?;
     ca.verify_cacerts(&certs, &plan.trust_domain)
-        .map_err(|e| format!("the issued chain for {cluster} does not verify: {e}"))?;
+        .map_err(|source| InstallStepError::ChainInvalid {
+            cluster: cluster.to_owned(),
+            source,
+        })?;
     let data: Map<String, Value> = certs
         .secret_data()
         .into_iter()
@@ -68,7 +76,7 @@ pub async fn ensure(
     });
     let applied = apply::apply_reporting(client, &secret)
         .await
-        .map_err(|e| format!("{cluster}: {e}"))?;
+        .map_err(InstallStepError::on(cluster))?;
     Ok(format!(
         "{}: intermediate for {cluster} under mesh root {}",
         if live.is_some() {

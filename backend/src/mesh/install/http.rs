@@ -11,9 +11,7 @@ use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
 use futures_util::stream::Stream;
 use serde::Deserialize;
-use shared::mesh::{
-    InstallContext, InstallPhase, InstallProgress, InstallRequest, PlanRequest, PlanReview,
-};
+use shared::mesh::{InstallContext, InstallProgress, InstallRequest, PlanRequest, PlanReview};
 
 use crate::api::json::ApiJson;
 use crate::api::progress::progress_events;
@@ -171,5 +169,5 @@ pub async fn install_events(
         .installs()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))?;
-    Ok(progress_events(rx, |p| p.phase == InstallPhase::Running))
+    Ok(progress_events(rx))
 }

@@ -8,7 +8,7 @@ use shared::mesh::{
     CaMode, Content, Plan, PlanRequest, PlanReview, PlannedObject, PreflightInput, PreflightReport,
 };
 
-use super::StoredPlan;
+use super::book::StoredPlan;
 use crate::auth::secrets::random_token;
 use crate::cluster::apply::{self, ApplyError};
 use crate::cluster::mesh::inspect;

@@ -10,13 +10,14 @@ use shared::mesh::{
     CaMode, Content, InstallPhase, InstallProgress, InstallRequest, InstallStep, Override, Plan,
     StepState,
 };
-use tokio::sync::watch;
 
-use super::{InstallTiming, lock};
+use super::book::InstallTiming;
+use super::error::InstallStepError;
 use crate::audit::{self, Actor, Event};
-use crate::cluster::apply::{self, ApplyError};
+use crate::cluster::apply;
 use crate::cluster::mesh::inspect;
 use crate::error::AppError;
+use crate::runs::{StepJob, StepRunner};
 use crate::state::AppState;
 
 /// What one step does.
@@ -70,30 +71,24 @@ pub async fn start(
         by: actor.name.clone(),
         started: now,
     };
-    let tx = {
-        let mut runs = lock(&installs.inner.runs);
-        if let Some(running) = runs.values().find(|r| {
-            let p = r.borrow();
+    let tx = installs
+        .open(&progress, |p| {
             p.cluster == progress.cluster && p.phase == InstallPhase::Running
-        }) {
-            return Err(AppError::Conflict(format!(
+        })
+        .map_err(|running| {
+            AppError::Conflict(format!(
                 "an install of {} is already running on {cluster} (run {}); wait for it to finish",
-                running.borrow().revision,
-                running.borrow().id
-            )));
-        }
-        let (tx, _) = watch::channel(progress.clone());
-        runs.insert(progress.id.clone(), tx.clone());
-        tx
-    };
-    let runner = Runner {
+                running.revision, running.id
+            ))
+        })?;
+    let job = Install {
         state: state.clone(),
         client,
         plan: stored.plan,
-        tx,
         timing: installs.timing(),
+        actor,
     };
-    tokio::spawn(runner.run(work, actor));
+    tokio::spawn(StepRunner::new(tx).run(job, work));
     Ok(progress)
 }
 
@@ -148,55 +143,53 @@ fn steps_of(plan: &Plan) -> (Vec<Work>, Vec<InstallStep>) {
     (work, steps)
 }
 
-struct Runner {
+/// One install run's job: its cluster, plan and operator.
+struct Install {
     state: AppState,
     client: kube::Client,
     plan: Plan,
-    tx: watch::Sender<InstallProgress>,
     timing: InstallTiming,
+    actor: Actor,
 }
 
-impl Runner {
-    async fn run(self, work: Vec<Work>, actor: Actor) {
-        let mut failed = None;
-        for (index, step) in work.into_iter().enumerate() {
-            self.set(index, StepState::Running);
-            match self.perform(step).await {
-                Ok(outcome) => self.set(index, StepState::Done { outcome }),
-                Err(message) => {
-                    self.set(
-                        index,
-                        StepState::Failed {
-                            message: message.clone(),
-                        },
-                    );
-                    failed = Some(message);
-                    break;
-                }
-            }
-        }
-        let phase = if failed.is_some() {
-            InstallPhase::Failed
+impl StepJob<InstallProgress> for Install {
+    type Work = Work;
+    type Error = InstallStepError;
+
+    async fn perform(
+        &self,
+        work: Work,
+        _run: &InstallProgress,
+    ) -> Result<String, InstallStepError> {
+        self.step(work).await
+    }
+
+    /// The run's end is audited too: the request was, but its outcome is
+    /// only known now.
+    async fn ended(&self, progress: &InstallProgress) {
+        let failure = progress.failure();
+        let outcome = if failure.is_some() {
+            Outcome::Failure
         } else {
-            InstallPhase::Succeeded
+            Outcome::Success
         };
-        // Audited before it is published: whoever sees the run end finds
-        // its entry in the log.
-        self.audit(actor, failed).await;
-        self.tx.send_modify(|p| p.phase = phase);
+        let mut event = Event::new("mesh.install.finish", outcome)
+            .cluster(self.plan.cluster.to_string())
+            .target(format!("revision {}", self.plan.settings.revision))
+            .param("run", &progress.id);
+        if let Some((step, _)) = failure {
+            event = event.param("failed_step", step);
+        }
+        if let Err(err) = audit::record(&self.state, self.actor.clone(), None, event).await {
+            tracing::error!(error = %err, "the audit log refused an install's end");
+        }
     }
+}
 
-    fn set(&self, index: usize, state: StepState) {
-        self.tx.send_modify(|p| {
-            if let Some(step) = p.steps.get_mut(index) {
-                step.state = state;
-            }
-        });
-    }
-
-    async fn perform(&self, work: Work) -> Result<String, String> {
+impl Install {
+    async fn step(&self, work: Work) -> Result<String, InstallStepError> {
         let cluster = self.plan.cluster.as_str();
-        let on_cluster = |e: ApplyError| format!("{cluster}: {e}");
+        let on_cluster = InstallStepError::on(cluster);
         match work {
             Work::Apply(i) => {
                 let object = &self.plan.objects[i];
@@ -232,15 +225,17 @@ impl Runner {
                     ));
                 }
                 if checked == 0 || !offenders.is_empty() || state.ready_pods == 0 {
-                    return Err(format!(
-                        "{cluster}: istiod-{revision} has {checked} pods, {} Ready; not labelled istio.io/rev={revision}: {}",
-                        state.ready_pods,
-                        if offenders.is_empty() {
+                    return Err(InstallStepError::NotVerified {
+                        cluster: cluster.to_owned(),
+                        revision: revision.to_owned(),
+                        checked,
+                        ready: state.ready_pods,
+                        offenders: if offenders.is_empty() {
                             "none".to_owned()
                         } else {
                             offenders.join(", ")
-                        }
-                    ));
+                        },
+                    });
                 }
                 Ok(format!(
                     "{}/{checked} pods Ready, all labelled istio.io/rev={revision}",
@@ -250,36 +245,37 @@ impl Runner {
         }
     }
 
-    async fn wait_for_istiod(&self) -> Result<String, String> {
+    async fn wait_for_istiod(&self) -> Result<String, InstallStepError> {
         let cluster = self.plan.cluster.as_str();
         let revision = self.plan.settings.revision.as_str();
         let deadline = tokio::time::Instant::now() + self.timing.ready_timeout;
         loop {
             let state = inspect::istiod(&self.client, revision)
                 .await
-                .map_err(|e| format!("{cluster}: {e}"))?;
+                .map_err(InstallStepError::on(cluster))?;
             if state.ready {
                 return Ok(format!("{}/{} pods Ready", state.ready_pods, state.pods));
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(format!(
-                    "{cluster}: istiod-{revision} did not become Ready within {} s: {}",
-                    self.timing.ready_timeout.as_secs(),
-                    state.reason.unwrap_or_else(|| "no reason reported".into())
-                ));
+                return Err(InstallStepError::NotReady {
+                    cluster: cluster.to_owned(),
+                    revision: revision.to_owned(),
+                    secs: self.timing.ready_timeout.as_secs(),
+                    reason: state.reason.unwrap_or_else(|| "no reason reported".into()),
+                });
             }
             tokio::time::sleep(self.timing.poll).await;
         }
     }
 
-    async fn wait_for_ca_request(&self) -> Result<String, String> {
+    async fn wait_for_ca_request(&self) -> Result<String, InstallStepError> {
         let cluster = self.plan.cluster.as_str();
         let revision = self.plan.settings.revision.as_str();
         let deadline = tokio::time::Instant::now() + self.timing.ready_timeout;
         loop {
             let found = inspect::hsm_request(&self.client, revision)
                 .await
-                .map_err(|e| format!("{cluster}: {e}"))?;
+                .map_err(InstallStepError::on(cluster))?;
             if found.answered {
                 return Ok(
                     "istiod's CA certificate was signed earlier (secret istio-ca-cert)".into(),
@@ -291,34 +287,14 @@ impl Runner {
                 );
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(format!(
-                    "{cluster}: istiod-{revision} wrote no CSR within {} s: {}",
-                    self.timing.ready_timeout.as_secs(),
-                    found.reason.unwrap_or_else(|| "no reason reported".into())
-                ));
+                return Err(InstallStepError::NoRequest {
+                    cluster: cluster.to_owned(),
+                    revision: revision.to_owned(),
+                    secs: self.timing.ready_timeout.as_secs(),
+                    reason: found.reason.unwrap_or_else(|| "no reason reported".into()),
+                });
             }
             tokio::time::sleep(self.timing.poll).await;
-        }
-    }
-
-    /// The run's end is audited too: the request was, but its outcome is
-    /// only known now.
-    async fn audit(&self, actor: Actor, failed: Option<String>) {
-        let outcome = if failed.is_some() {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        };
-        let progress = self.tx.borrow().clone();
-        let mut event = Event::new("mesh.install.finish", outcome)
-            .cluster(self.plan.cluster.to_string())
-            .target(format!("revision {}", self.plan.settings.revision))
-            .param("run", &progress.id);
-        if let Some((step, _)) = progress.failure() {
-            event = event.param("failed_step", step);
-        }
-        if let Err(err) = audit::record(&self.state, actor, None, event).await {
-            tracing::error!(error = %err, "the audit log refused an install's end");
         }
     }
 }

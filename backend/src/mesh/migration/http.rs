@@ -12,7 +12,6 @@ use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
 use futures_util::stream::Stream;
 use serde::Deserialize;
-use shared::mesh::InstallPhase;
 use shared::mesh::migration::gateway::{GatewayAddress, LoadBalancerIp, SetLoadBalancerIp};
 use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest, Verification};
 
@@ -108,9 +107,7 @@ pub async fn migration_events(
         .migrations()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))?;
-    Ok(progress_events(rx, |run| {
-        run.phase == InstallPhase::Running
-    }))
+    Ok(progress_events(rx))
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,9 +115,12 @@ pub struct RevisionQuery {
     revision: String,
 }
 
-fn unreachable(cluster: &str) -> impl FnOnce(String) -> AppError {
+fn unreachable(cluster: &str) -> impl FnOnce(migration::MigrationError) -> AppError {
     let cluster = cluster.to_owned();
-    move |reason| AppError::ClusterUnreachable { cluster, reason }
+    move |e| AppError::ClusterUnreachable {
+        cluster,
+        reason: e.to_string(),
+    }
 }
 
 /// Pods per revision in a namespace and the stragglers by name.

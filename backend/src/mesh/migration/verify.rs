@@ -11,6 +11,7 @@ use shared::mesh::migration::run::Verification;
 use shared::mesh::migration::{INJECTION_LABEL, state_of};
 
 use super::workload;
+use crate::cluster::mesh::error::MigrationError;
 use crate::cluster::watch::projection;
 
 /// Where `namespace` on `cluster` stands against `revision`.
@@ -19,12 +20,14 @@ pub async fn namespace(
     cluster: ClusterName,
     namespace: &str,
     revision: &str,
-) -> Result<Option<Verification>, String> {
+) -> Result<Option<Verification>, MigrationError> {
     let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client.clone());
     let Some(object) = api
         .get_opt(namespace)
         .await
-        .map_err(|e| format!("reading namespace {namespace}: {e}"))?
+        .map_err(MigrationError::kube(format!(
+            "reading namespace {namespace}"
+        )))?
     else {
         return Ok(None);
     };

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
 use futures_util::stream::Stream;
-use shared::mesh::migration::waves::{WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun};
+use shared::mesh::migration::waves::{WaveDecision, WaveProposal, WaveRequest, WaveRun};
 
 use crate::api::json::ApiJson;
 use crate::api::progress::progress_events;
@@ -104,5 +104,5 @@ pub async fn wave_run_events(
         .waves()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("wave run {id:?} is not running here")))?;
-    Ok(progress_events(rx, |run| run.phase != WavePhase::Finished))
+    Ok(progress_events(rx))
 }

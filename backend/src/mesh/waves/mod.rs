@@ -4,79 +4,32 @@
 //! starts. The run itself is driven by [`runner`]; its state is saved to
 //! the store after every step, so a resumed run repeats nothing.
 
+mod book;
 pub mod http;
 mod runner;
-
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use shared::mesh::Revision;
 use shared::mesh::migration::waves::{
     TargetRef, WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun, WaveTarget,
     propose_waves,
 };
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
+pub use self::book::WaveExtra;
 use crate::audit::Actor;
 use crate::error::AppError;
-use crate::mesh::migration::{lock, workload};
+use crate::mesh::migration::workload;
 use crate::state::AppState;
 
-/// The wave runs this console drives.
-#[derive(Clone, Default)]
-pub struct Waves {
-    inner: Arc<Inner>,
-}
-
-#[derive(Default)]
-struct Inner {
-    runs: Mutex<HashMap<String, watch::Sender<WaveRun>>>,
-    tasks: Mutex<HashMap<String, JoinHandle<()>>>,
-    next: AtomicU64,
-}
-
-impl Waves {
-    pub fn subscribe(&self, id: &str) -> Option<watch::Receiver<WaveRun>> {
-        lock(&self.inner.runs).get(id).map(watch::Sender::subscribe)
-    }
-
-    fn live(&self, id: &str) -> Option<WaveRun> {
-        lock(&self.inner.runs).get(id).map(|tx| tx.borrow().clone())
-    }
-
-    /// Stops driving every run, as a console going down does (their
-    /// stored state stays, to be resumed).
-    pub fn halt(&self) {
-        for (_, task) in lock(&self.inner.tasks).drain() {
-            task.abort();
-        }
-    }
-
-    fn channel(&self, run: &WaveRun) -> watch::Sender<WaveRun> {
-        let mut runs = lock(&self.inner.runs);
-        let tx = runs
-            .entry(run.id.clone())
-            .or_insert_with(|| watch::channel(run.clone()).0)
-            .clone();
-        tx.send_replace(run.clone());
-        tx
-    }
-
-    fn drive(&self, state: &AppState, run: WaveRun) {
-        let tx = self.channel(&run);
-        let id = run.id.clone();
-        let task = tokio::spawn(runner::Runner::new(state.clone(), tx).run());
-        if let Some(old) = lock(&self.inner.tasks).insert(id, task) {
-            old.abort();
-        }
-    }
+/// Drives `run` (new, decided on or resumed) from its published state.
+fn drive(state: &AppState, run: &WaveRun) {
+    let tx = state.waves().publish(run);
+    let task = tokio::spawn(runner::Runner::new(state.clone(), tx).run());
+    state.waves().driven_by(run.id.clone(), task);
 }
 
 /// The run `id`: as this console drives it, else as stored.
 pub async fn run(state: &AppState, id: &str) -> Result<WaveRun, AppError> {
-    if let Some(run) = state.waves().live(id) {
+    if let Some(run) = state.waves().progress(id) {
         return Ok(run);
     }
     state
@@ -94,7 +47,7 @@ pub async fn runs(state: &AppState) -> Result<Vec<WaveRun>, AppError> {
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     for run in &mut runs {
-        if let Some(live) = state.waves().live(&run.id) {
+        if let Some(live) = state.waves().progress(&run.id) {
             *run = live;
         }
     }
@@ -137,9 +90,9 @@ pub async fn propose(state: &AppState, request: &WaveRequest) -> Result<WaveProp
         let client = state.fleet().client(cluster.as_str())?;
         let deployments = workload::deployments(&client, namespace)
             .await
-            .map_err(|reason| AppError::ClusterUnreachable {
+            .map_err(|e| AppError::ClusterUnreachable {
                 cluster: cluster.to_string(),
-                reason,
+                reason: e.to_string(),
             })?
             .iter()
             .map(workload::name_of)
@@ -165,16 +118,15 @@ pub async fn start(
 ) -> Result<WaveRun, AppError> {
     let proposal = propose(state, &request).await?;
     let now = state.clock().now();
-    let n = state.waves().inner.next.fetch_add(1, Ordering::Relaxed);
     let run = WaveRun::new(
-        format!("waves-{now}-{n}"),
+        state.waves().next_id("waves", now),
         &request,
         proposal.waves,
         actor.name.clone(),
         now,
     );
     save(state, &run).await?;
-    state.waves().drive(state, run.clone());
+    drive(state, &run);
     Ok(run)
 }
 
@@ -193,7 +145,7 @@ pub async fn decide(
     }
     runner::apply_decision(&mut run, decision);
     save(state, &run).await?;
-    state.waves().drive(state, run.clone());
+    drive(state, &run);
     Ok(run)
 }
 
@@ -207,7 +159,7 @@ pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
     let count = runs.len();
     for run in runs {
         tracing::info!(run = %run.id, "resuming wave run");
-        state.waves().drive(state, run);
+        drive(state, &run);
     }
     Ok(count)
 }

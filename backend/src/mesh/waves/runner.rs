@@ -15,8 +15,40 @@ use shared::mesh::migration::{migrate_patch, rollback_patch};
 use tokio::sync::watch;
 
 use crate::audit::{self, Actor, Event};
+use crate::cluster::ClusterError;
+use crate::mesh::migration::MigrationError;
 use crate::mesh::migration::workload::{self, Progress, Refusals, Stamp};
 use crate::state::AppState;
+use crate::store::StoreError;
+
+/// Why a wave stopped; the run pauses with this for the operator.
+#[derive(Debug, thiserror::Error)]
+enum WaveError {
+    #[error("cannot store the run's progress: {0}")]
+    Store(#[source] StoreError),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    /// A namespace failed earlier; what its step says.
+    #[error("{0}")]
+    TargetFailed(String),
+    #[error("{at}: no restart stamp stored")]
+    NoStamp { at: String },
+    /// A namespace (`cluster/namespace`) that did not get there.
+    #[error("{at}: {source}")]
+    At {
+        at: String,
+        #[source]
+        source: MigrationError,
+    },
+    #[error("pods left the revision or lost readiness while soaking: {0}")]
+    LeftWhileSoaking(String),
+    #[error("rolling back {at}: {source}")]
+    RollingBack {
+        at: String,
+        #[source]
+        source: MigrationError,
+    },
+}
 
 /// Changes a paused run as the operator decided; the runner takes it from
 /// there.
@@ -59,14 +91,14 @@ impl Runner {
     }
 
     /// Publishes and stores `change` applied to the run.
-    async fn save(&self, change: impl FnOnce(&mut WaveRun)) -> Result<(), String> {
+    async fn save(&self, change: impl FnOnce(&mut WaveRun)) -> Result<(), WaveError> {
         self.tx.send_modify(change);
         let run = self.run_of();
         self.state
             .store()
             .save_wave_run(&run, self.state.clock().now())
             .await
-            .map_err(|e| format!("cannot store the run's progress: {e}"))
+            .map_err(WaveError::Store)
     }
 
     pub async fn run(self) {
@@ -90,7 +122,7 @@ impl Runner {
                     Event::new("mesh.wave.gate", Outcome::Failure)
                         .param("run", &run.id)
                         .param("wave", index + 1)
-                        .param("error", &reason),
+                        .param("error", reason.to_string()),
                 )
                 .await;
                 let paused = self
@@ -100,7 +132,7 @@ impl Runner {
                         if r.waves[index].state != WaveState::RollingBack {
                             r.waves[index].state = WaveState::Failed;
                             r.waves[index].gate = GateState::Failed {
-                                message: reason.clone(),
+                                message: reason.to_string(),
                             };
                         }
                     })
@@ -113,7 +145,7 @@ impl Runner {
         }
     }
 
-    async fn wave(&self, index: usize) -> Result<(), String> {
+    async fn wave(&self, index: usize) -> Result<(), WaveError> {
         if self.run_of().waves[index].state == WaveState::RollingBack {
             return self.roll_back(index).await;
         }
@@ -126,24 +158,30 @@ impl Runner {
         self.gate(index).await
     }
 
-    fn client(&self, cluster: &str) -> Result<kube::Client, String> {
-        self.state
-            .fleet()
-            .client(cluster)
-            .map_err(|e| e.to_string())
+    fn client(&self, cluster: &str) -> Result<kube::Client, WaveError> {
+        Ok(self.state.fleet().client(cluster)?)
     }
 
     /// Takes one namespace from where it was to the revision.
-    async fn target(&self, w: usize, t: usize) -> Result<(), String> {
+    async fn target(&self, w: usize, t: usize) -> Result<(), WaveError> {
         loop {
             let run = self.run_of();
             let target = run.waves[w].targets[t].clone();
             let client = self.client(target.cluster.as_str())?;
             let ns = target.namespace.as_str();
-            let fail = |message: String| format!("{}/{ns}: {message}", target.cluster);
+            let at = format!("{}/{ns}", target.cluster);
+            let fail = |source: MigrationError| TargetStep::Failed {
+                message: WaveError::At {
+                    at: at.clone(),
+                    source,
+                }
+                .to_string(),
+            };
             let next = match &target.step {
                 TargetStep::OnTarget | TargetStep::RolledBack => return Ok(()),
-                TargetStep::Failed { message } => return Err(message.clone()),
+                TargetStep::Failed { message } => {
+                    return Err(WaveError::TargetFailed(message.clone()));
+                }
                 TargetStep::Pending => {
                     if target.restart_stamp.is_none() {
                         let stamp = Stamp::new(
@@ -157,7 +195,7 @@ impl Runner {
                     }
                     match workload::relabel(&client, ns, &migrate_patch(&run.revision)).await {
                         Ok(_) => TargetStep::Relabelled,
-                        Err(e) => TargetStep::Failed { message: fail(e) },
+                        Err(e) => fail(e),
                     }
                 }
                 TargetStep::Relabelled => {
@@ -165,13 +203,13 @@ impl Runner {
                         .restart_stamp
                         .as_deref()
                         .and_then(Stamp::decode)
-                        .ok_or_else(|| fail("no restart stamp stored".into()))?;
+                        .ok_or_else(|| WaveError::NoStamp { at: at.clone() })?;
                     let mut step = TargetStep::Restarted;
                     for d in &target.deployments {
                         if let Err(e) =
                             workload::restart(&client, ns, d, &run.revision, &stamp).await
                         {
-                            step = TargetStep::Failed { message: fail(e) };
+                            step = fail(e);
                             break;
                         }
                     }
@@ -181,7 +219,7 @@ impl Runner {
                     let timing = self.state.migrations().timing();
                     match workload::wait_until_on(&client, ns, &run.revision, timing).await {
                         Ok(_) => TargetStep::OnTarget,
-                        Err(e) => TargetStep::Failed { message: fail(e) },
+                        Err(e) => fail(e),
                     }
                 }
             };
@@ -206,7 +244,7 @@ impl Runner {
 
     /// Every pod of the wave on the revision and Ready, continuously, for
     /// the soak time.
-    async fn gate(&self, w: usize) -> Result<(), String> {
+    async fn gate(&self, w: usize) -> Result<(), WaveError> {
         let timing = self.state.migrations().timing();
         let mut refusals: Vec<Refusals> = Vec::new();
         refusals.resize_with(self.run_of().waves[w].targets.len(), Refusals::default);
@@ -220,16 +258,17 @@ impl Runner {
                 match workload::observe(&client, &target.namespace, &run.revision, refusals).await {
                     Ok(Progress::Done(_)) => {}
                     Ok(Progress::Waiting(why)) => waiting.push(format!("{at}: {why}")),
-                    Ok(Progress::Failed(why)) | Err(why) => return Err(format!("{at}: {why}")),
+                    Ok(Progress::Failed(why)) => {
+                        let source = MigrationError::Stuck(why);
+                        return Err(WaveError::At { at, source });
+                    }
+                    Err(source) => return Err(WaveError::At { at, source }),
                 }
             }
             let now = self.state.clock().now();
             match (&wave.gate, waiting.is_empty()) {
                 (GateState::Soaking { .. }, false) => {
-                    return Err(format!(
-                        "pods left the revision or lost readiness while soaking: {}",
-                        waiting.join("; ")
-                    ));
+                    return Err(WaveError::LeftWhileSoaking(waiting.join("; ")));
                 }
                 (GateState::Soaking { since }, true) => {
                     if now - since >= i64::try_from(run.soak_secs).unwrap_or(i64::MAX) {
@@ -256,7 +295,10 @@ impl Runner {
                         let client = self.client(target.cluster.as_str())?;
                         workload::wait_until_on(&client, &target.namespace, &run.revision, timing)
                             .await
-                            .map_err(|e| format!("{}/{}: {e}", target.cluster, target.namespace))?;
+                            .map_err(|source| WaveError::At {
+                                at: format!("{}/{}", target.cluster, target.namespace),
+                                source,
+                            })?;
                     }
                 }
             }
@@ -267,7 +309,7 @@ impl Runner {
     /// Relabels the wave's namespaces back, restarts and watches them
     /// onto the default revision. The new control plane stays: other
     /// waves may use it.
-    async fn roll_back(&self, w: usize) -> Result<(), String> {
+    async fn roll_back(&self, w: usize) -> Result<(), WaveError> {
         let timing = self.state.migrations().timing();
         let run = self.run_of();
         for (t, target) in run.waves[w].targets.iter().enumerate() {
@@ -279,7 +321,7 @@ impl Runner {
             let at = format!("{}/{ns}", target.cluster);
             workload::relabel(&client, ns, &rollback_patch())
                 .await
-                .map_err(|e| format!("rolling back {at}: {e}"))?;
+                .map_err(rolling_back(&at))?;
             let stamp = Stamp::new(
                 self.state.clock().now(),
                 &format!("{}/{}/{ns}/rollback", run.id, target.cluster),
@@ -287,11 +329,11 @@ impl Runner {
             for d in &target.deployments {
                 workload::restart(&client, ns, d, DEFAULT_REVISION, &stamp)
                     .await
-                    .map_err(|e| format!("rolling back {at}: {e}"))?;
+                    .map_err(rolling_back(&at))?;
             }
             workload::wait_until_on(&client, ns, DEFAULT_REVISION, timing)
                 .await
-                .map_err(|e| format!("rolling back {at}: {e}"))?;
+                .map_err(rolling_back(&at))?;
             self.save(|r| r.waves[w].targets[t].step = TargetStep::RolledBack)
                 .await?;
             self.audit(
@@ -316,6 +358,13 @@ impl Runner {
         if let Err(err) = audit::record(&self.state, actor, None, event).await {
             tracing::error!(error = %err, "the audit log refused a wave step");
         }
+    }
+}
+
+fn rolling_back(at: &str) -> impl Fn(MigrationError) -> WaveError + '_ {
+    move |source| WaveError::RollingBack {
+        at: at.to_owned(),
+        source,
     }
 }
 

@@ -1,39 +1,21 @@
-//! Migrate, rollback and finish as runs: the steps are fixed when the run
-//! starts (so the operator sees what will happen), performed in order,
-//! each published as it changes; a run stops at its first failed step and
-//! its end is audited. Every step is idempotent: a relabel already made, a
-//! Deployment whose pods already run the revision, an object already gone
-//! are reported as such and not done twice.
+//! Starting migrate, rollback and finish runs: the steps are fixed when
+//! the run starts (so the operator sees what will happen), then the
+//! run's job performs them in order through the one step runner.
 
 use serde_json::Value;
+use shared::fleet::DEFAULT_REVISION;
 use shared::mesh::migration::run::{FinishRequest, MigrationOp, MigrationRun, NamespaceRequest};
-use shared::mesh::migration::{self, Doomed, ensure_unused, istiod_name};
+use shared::mesh::migration::{self, ensure_unused};
 use shared::mesh::{InstallPhase, InstallStep, Revision, StepState};
-use shared::{Outcome, fleet::DEFAULT_REVISION};
-use tokio::sync::watch;
 
-use super::MigrationTiming;
+use super::job::{Migration, Work};
 use super::workload::{self, Stamp};
-use crate::audit::{self, Actor, Event};
+use crate::audit::Actor;
 use crate::cluster::mesh::control_plane;
+use crate::cluster::mesh::error::MigrationError;
 use crate::error::AppError;
+use crate::runs::StepRunner;
 use crate::state::AppState;
-
-/// What one step does.
-#[derive(Debug, Clone)]
-enum Work {
-    Relabel(Value),
-    Restart(String),
-    Wait(String),
-    UndoGateway,
-    /// Rollback's cleanup: the revision's control plane and webhooks,
-    /// once nothing on the cluster uses it.
-    RemoveIfUnused,
-    Delete(Doomed),
-    /// Finish's `istiod` Service: kept while it is the validation
-    /// webhooks' Service of another revision.
-    DeleteUnlessValidating(Doomed),
-}
 
 fn pending(title: String) -> InstallStep {
     InstallStep {
@@ -81,7 +63,7 @@ async fn namespace_steps(
 ) -> Result<(Vec<Work>, Vec<InstallStep>), AppError> {
     let deployments = workload::deployments(client, namespace)
         .await
-        .map_err(AppError::Internal)?;
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let mut work = vec![Work::Relabel(patch)];
     let mut steps = vec![pending(label_title)];
     for d in &deployments {
@@ -190,15 +172,15 @@ pub async fn finish(
     let (cluster, client) = member(state, request.cluster.as_str(), None)?;
     let live = control_plane::live_usage(&client, cluster)
         .await
-        .map_err(|reason| AppError::ClusterUnreachable {
+        .map_err(|e| AppError::ClusterUnreachable {
             cluster: request.cluster.to_string(),
-            reason,
+            reason: e.to_string(),
         })?;
     let doomed = ensure_unused(&live, &request.revision)
         .map_err(|still| AppError::Conflict(still.to_string()))?;
-    let on_cluster = |reason| AppError::ClusterUnreachable {
+    let on_cluster = |e: MigrationError| AppError::ClusterUnreachable {
         cluster: request.cluster.to_string(),
-        reason,
+        reason: e.to_string(),
     };
     let webhooks = control_plane::webhooks_of(&client, &request.revision)
         .await
@@ -277,157 +259,30 @@ fn launch(
         by: actor.name.clone(),
         started: now,
     };
-    let tx = migrations.register(&run).map_err(AppError::Conflict)?;
-    let runner = Runner {
+    let tx = migrations
+        .open(&run, |r| {
+            r.phase == InstallPhase::Running
+                && r.cluster == run.cluster
+                && (r.namespace == run.namespace
+                    || r.namespace.is_none()
+                    || run.namespace.is_none())
+        })
+        .map_err(|busy| {
+            AppError::Conflict(format!(
+                "{} of {} on {} is still running (run {}); wait for it to end",
+                busy.op.title(),
+                busy.namespace.as_deref().unwrap_or("the control plane"),
+                busy.cluster,
+                busy.id
+            ))
+        })?;
+    let job = Migration {
         state: state.clone(),
         client,
         stamp: Stamp::new(now, &run.id),
         timing: migrations.timing(),
-        tx,
+        actor,
     };
-    tokio::spawn(runner.run(work, actor));
+    tokio::spawn(StepRunner::new(tx).run(job, work));
     Ok(run)
-}
-
-struct Runner {
-    state: AppState,
-    client: kube::Client,
-    stamp: Stamp,
-    timing: MigrationTiming,
-    tx: watch::Sender<MigrationRun>,
-}
-
-impl Runner {
-    fn run_of(&self) -> MigrationRun {
-        self.tx.borrow().clone()
-    }
-
-    async fn run(self, work: Vec<Work>, actor: Actor) {
-        let mut failed = None;
-        for (index, step) in work.into_iter().enumerate() {
-            self.set(index, StepState::Running);
-            match self.perform(step).await {
-                Ok(outcome) => self.set(index, StepState::Done { outcome }),
-                Err(message) => {
-                    let message = format!("{}: {message}", self.run_of().cluster);
-                    self.set(
-                        index,
-                        StepState::Failed {
-                            message: message.clone(),
-                        },
-                    );
-                    failed = Some(message);
-                    break;
-                }
-            }
-        }
-        let phase = if failed.is_some() {
-            InstallPhase::Failed
-        } else {
-            InstallPhase::Succeeded
-        };
-        // Audited before the end is published: whoever sees the run end
-        // finds its entry.
-        self.audit(actor).await;
-        self.tx.send_modify(|r| r.phase = phase);
-    }
-
-    fn set(&self, index: usize, state: StepState) {
-        self.tx.send_modify(|r| {
-            if let Some(step) = r.steps.get_mut(index) {
-                step.state = state;
-            }
-        });
-    }
-
-    async fn perform(&self, work: Work) -> Result<String, String> {
-        let run = self.run_of();
-        let namespace = run.namespace.as_deref().unwrap_or_default();
-        let target = match run.op {
-            MigrationOp::Migrate => run.revision.as_str(),
-            _ => DEFAULT_REVISION,
-        };
-        match work {
-            Work::Relabel(patch) => Ok(
-                if workload::relabel(&self.client, namespace, &patch).await? {
-                    "relabelled"
-                } else {
-                    "unchanged: already labelled so"
-                }
-                .to_owned(),
-            ),
-            Work::Restart(deployment) => {
-                workload::restart(&self.client, namespace, &deployment, target, &self.stamp)
-                    .await
-                    .map(|r| r.as_str().to_owned())
-            }
-            Work::Wait(target) => {
-                workload::wait_until_on(&self.client, namespace, &target, self.timing).await
-            }
-            Work::UndoGateway => {
-                let version = control_plane::istiod_version(&self.client, &run.revision).await?;
-                control_plane::undo_gateway(&self.client, &run.revision, version.as_deref()).await
-            }
-            Work::RemoveIfUnused => self.remove_if_unused(&run).await,
-            Work::Delete(doomed) => control_plane::delete(&self.client, &doomed)
-                .await
-                .map(str::to_owned),
-            Work::DeleteUnlessValidating(doomed) => {
-                control_plane::delete_unless_validating(&self.client, &doomed, &run.revision).await
-            }
-        }
-    }
-
-    async fn remove_if_unused(&self, run: &MigrationRun) -> Result<String, String> {
-        let cluster = self
-            .state
-            .fleet()
-            .cluster(run.cluster.as_str())
-            .ok_or_else(|| format!("{} left the fleet", run.cluster))?;
-        let live = control_plane::live_usage(&self.client, cluster).await?;
-        let doomed = match ensure_unused(&live, &run.revision) {
-            Ok(doomed) => doomed,
-            Err(still) => return Ok(format!("kept {}: {still}", istiod_name(&run.revision))),
-        };
-        let mut done = Vec::new();
-        let webhooks = control_plane::webhooks_of(&self.client, &run.revision).await?;
-        for d in doomed.iter().chain(&webhooks) {
-            let outcome = control_plane::delete(&self.client, d).await?;
-            done.push(format!("{} {outcome}", d.title()));
-        }
-        done.push(control_plane::restore_validation(&self.client, &run.revision).await?);
-        Ok(done.join("; "))
-    }
-
-    /// The run's end is audited too: the request was, but its outcome is
-    /// only known now.
-    async fn audit(&self, actor: Actor) {
-        let run = self.run_of();
-        let (action, outcome) = match (run.op, run.failure()) {
-            (MigrationOp::Migrate, f) => ("mesh.migrate.outcome", f),
-            (MigrationOp::Rollback, f) => ("mesh.rollback.outcome", f),
-            (MigrationOp::Finish, f) => ("mesh.finish.outcome", f),
-        };
-        let mut event = Event::new(
-            action,
-            if outcome.is_some() {
-                Outcome::Failure
-            } else {
-                Outcome::Success
-            },
-        )
-        .cluster(run.cluster.to_string())
-        .target(match &run.namespace {
-            Some(ns) => format!("namespace {ns}"),
-            None => format!("control plane {}", istiod_name(&run.revision)),
-        })
-        .param("revision", &run.revision)
-        .param("run", &run.id);
-        if let Some((step, message)) = outcome {
-            event = event.param("failed_step", step).param("error", message);
-        }
-        if let Err(err) = audit::record(&self.state, actor, None, event).await {
-            tracing::error!(error = %err, "the audit log refused a migration's end");
-        }
-    }
 }

@@ -1,0 +1,165 @@
+//! The one step loop: a stepped run's steps performed in order, each
+//! published as it starts and as it ends, the run stopping at its first
+//! failed step; its end is reported to the job (which audits it) before
+//! the outcome is published, so whoever sees the run end finds its entry.
+
+use std::fmt::Display;
+use std::future::Future;
+
+use shared::mesh::{InstallPhase, InstallStep, StepState};
+use tokio::sync::watch;
+
+use super::book::Run;
+
+/// A run shown to the operator as a list of steps with a phase.
+pub trait Stepped: Run {
+    fn steps_mut(&mut self) -> &mut [InstallStep];
+    fn set_phase(&mut self, phase: InstallPhase);
+}
+
+/// What one kind of stepped run does at each step and at its end.
+pub trait StepJob<T>: Send + Sync {
+    /// One step's work, fixed when the run starts.
+    type Work: Send;
+    /// A failed step; its text is what the operator reads on the step.
+    type Error: Display + Send;
+
+    /// Performs one step of `run` (as published so far); `Ok` says what it
+    /// did.
+    fn perform(
+        &self,
+        work: Self::Work,
+        run: &T,
+    ) -> impl Future<Output = Result<String, Self::Error>> + Send;
+
+    /// The run has ended (its steps final, its phase not yet published).
+    fn ended(&self, run: &T) -> impl Future<Output = ()> + Send;
+}
+
+/// Drives one stepped run, publishing through its channel in the book.
+pub struct StepRunner<T> {
+    tx: watch::Sender<T>,
+}
+
+impl<T: Stepped> StepRunner<T> {
+    /// A runner publishing through `tx`, the run's channel in its book.
+    pub fn new(tx: watch::Sender<T>) -> Self {
+        Self { tx }
+    }
+
+    /// Performs `work` (one item per step of the run) and publishes the
+    /// outcome.
+    pub async fn run<J: StepJob<T>>(self, job: J, work: Vec<J::Work>) {
+        let mut failed = false;
+        for (index, step) in work.into_iter().enumerate() {
+            self.set(index, StepState::Running);
+            let run = self.tx.borrow().clone();
+            match job.perform(step, &run).await {
+                Ok(outcome) => self.set(index, StepState::Done { outcome }),
+                Err(error) => {
+                    self.set(
+                        index,
+                        StepState::Failed {
+                            message: error.to_string(),
+                        },
+                    );
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        let run = self.tx.borrow().clone();
+        job.ended(&run).await;
+        let phase = if failed {
+            InstallPhase::Failed
+        } else {
+            InstallPhase::Succeeded
+        };
+        self.tx.send_modify(|r| r.set_phase(phase));
+    }
+
+    fn set(&self, index: usize, state: StepState) {
+        self.tx.send_modify(|r| {
+            if let Some(step) = r.steps_mut().get_mut(index) {
+                step.state = state;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use shared::mesh::migration::run::{MigrationOp, MigrationRun};
+
+    use super::*;
+
+    fn pending(title: &str) -> InstallStep {
+        InstallStep {
+            title: title.into(),
+            state: StepState::Pending,
+        }
+    }
+
+    /// Fails the step whose work is `false`; remembers the phase it saw
+    /// at the end.
+    #[derive(Default)]
+    struct Job {
+        seen_at_end: Mutex<Option<InstallPhase>>,
+    }
+
+    impl StepJob<MigrationRun> for &Job {
+        type Work = bool;
+        type Error = String;
+
+        async fn perform(&self, ok: bool, _run: &MigrationRun) -> Result<String, String> {
+            if ok {
+                Ok("done".into())
+            } else {
+                Err("refused".into())
+            }
+        }
+
+        async fn ended(&self, run: &MigrationRun) {
+            *self.seen_at_end.lock().unwrap_or_else(|e| e.into_inner()) = Some(run.phase);
+        }
+    }
+
+    #[tokio::test]
+    async fn stops_at_the_first_failure_and_reports_the_end_before_publishing_it() {
+        let run = MigrationRun {
+            id: "r".into(),
+            op: MigrationOp::Migrate,
+            cluster: "gke-eu".parse().expect("a cluster name"),
+            namespace: Some("shop".into()),
+            revision: "asm-1106-2".into(),
+            phase: InstallPhase::Running,
+            steps: vec![pending("a"), pending("b"), pending("c")],
+            by: "ann".into(),
+            started: 1,
+        };
+        let (tx, rx) = watch::channel(run);
+        let job = Job::default();
+        StepRunner::new(tx).run(&job, vec![true, false, true]).await;
+        let run = rx.borrow().clone();
+        let states: Vec<StepState> = run.steps.into_iter().map(|s| s.state).collect();
+        assert_eq!(
+            states,
+            [
+                StepState::Done {
+                    outcome: "done".into()
+                },
+                StepState::Failed {
+                    message: "refused".into()
+                },
+                StepState::Pending,
+            ]
+        );
+        assert_eq!(run.phase, InstallPhase::Failed);
+        assert_eq!(
+            *job.seen_at_end.lock().unwrap_or_else(|e| e.into_inner()),
+            Some(InstallPhase::Running)
+        );
+    }
+}
