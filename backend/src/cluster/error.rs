@@ -24,6 +24,15 @@ pub enum ClusterErrorKind {
 }
 
 impl ClusterError {
+    /// The member's own refusal or silence, for callers that name the
+    /// member themselves (a member API never fails as unknown).
+    pub fn into_apply(self) -> ApplyError {
+        match self.kind {
+            ClusterErrorKind::Apply(apply) => apply,
+            ClusterErrorKind::Unknown => ApplyError::Unreachable(self.describe()),
+        }
+    }
+
     fn describe(&self) -> String {
         let cluster = &self.cluster;
         match &self.kind {

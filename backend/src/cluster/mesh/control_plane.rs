@@ -21,6 +21,7 @@ use shared::mesh::{ISTIO_SYSTEM, REV_LABEL};
 
 use super::ROLLOUT_REVISION;
 use super::error::MigrationError;
+use crate::cluster::MemberApi;
 use crate::cluster::apply::{self, ApplyError, FIELD_MANAGER, ObjectRef};
 use crate::cluster::watch::projection;
 
@@ -31,7 +32,8 @@ pub const VALIDATION_SERVICE: &str = "istiod";
 
 /// The revision the validation Service selects (`default` for a selector
 /// without `istio.io/rev`), or `None` when there is no such Service.
-pub async fn validation_revision(client: &kube::Client) -> Result<Option<String>, MigrationError> {
+pub async fn validation_revision(member: &MemberApi) -> Result<Option<String>, MigrationError> {
+    let client = member.client();
     let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let service = services
         .get_opt(VALIDATION_SERVICE)
@@ -51,31 +53,32 @@ pub async fn validation_revision(client: &kube::Client) -> Result<Option<String>
 /// deleted, unless it is the validation Service of a revision that stays
 /// (an install pointed it there), which keeps validation working.
 pub async fn delete_unless_validating(
-    client: &kube::Client,
+    member: &MemberApi,
     doomed: &Doomed,
     finishing: &str,
 ) -> Result<String, MigrationError> {
-    match validation_revision(client).await? {
+    match validation_revision(member).await? {
         Some(selected) if selected != finishing => Ok(format!(
             "kept: it is the validation webhooks' Service and selects {selected}"
         )),
-        _ => delete(client, doomed).await.map(str::to_owned),
+        _ => delete(member, doomed).await.map(str::to_owned),
     }
 }
 
 /// After `removed` is gone: a validation Service still selecting it is
 /// pointed back at the unrevisioned control plane when that one is there.
 pub async fn restore_validation(
-    client: &kube::Client,
+    member: &MemberApi,
     removed: &str,
 ) -> Result<String, MigrationError> {
+    let client = member.client();
     let default = shared::fleet::DEFAULT_REVISION;
-    if validation_revision(client).await?.as_deref() != Some(removed) {
+    if validation_revision(member).await?.as_deref() != Some(removed) {
         return Ok(format!(
             "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} does not select {removed}"
         ));
     }
-    if istiod_version(client, default).await?.is_none() {
+    if istiod_version(member, default).await?.is_none() {
         return Ok(format!(
             "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} still selects {removed}: no other control plane to point it at"
         ));
@@ -103,9 +106,10 @@ pub async fn restore_validation(
 /// `cluster` with its namespaces (labels, pods by proxy revision) read
 /// from the cluster now.
 pub async fn live_usage(
-    client: &kube::Client,
+    member: &MemberApi,
     mut cluster: Cluster,
 ) -> Result<Cluster, MigrationError> {
+    let client = member.client();
     let namespaces: Api<NamespaceObject> = Api::all(client.clone());
     let namespaces = namespaces
         .list(&ListParams::default())
@@ -152,10 +156,8 @@ pub async fn live_usage(
 
 /// Deletes one object a cleanup names: `deleted`, or `absent` when it was
 /// not there (or its kind is not served there).
-pub async fn delete(
-    client: &kube::Client,
-    doomed: &Doomed,
-) -> Result<&'static str, MigrationError> {
+pub async fn delete(member: &MemberApi, doomed: &Doomed) -> Result<&'static str, MigrationError> {
+    let client = member.client();
     let object = ObjectRef {
         api_version: doomed.api_version.clone(),
         kind: doomed.kind.clone(),
@@ -171,9 +173,10 @@ pub async fn delete(
 
 /// The webhook configurations labelled for `revision`.
 pub async fn webhooks_of(
-    client: &kube::Client,
+    member: &MemberApi,
     revision: &str,
 ) -> Result<Vec<Doomed>, MigrationError> {
+    let client = member.client();
     let params = ListParams::default().labels(&format!("{REV_LABEL}={revision}"));
     let mutating: Api<MutatingWebhookConfiguration> = Api::all(client.clone());
     let validating: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
@@ -206,9 +209,10 @@ pub async fn webhooks_of(
 /// The version tag of `revision`'s istiod image (`1.7.8-asm.10`), if it
 /// is there.
 pub async fn istiod_version(
-    client: &kube::Client,
+    member: &MemberApi,
     revision: &str,
 ) -> Result<Option<String>, MigrationError> {
+    let client = member.client();
     let api: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let d = api
         .get_opt(&istiod_name(revision))
@@ -227,10 +231,11 @@ pub async fn istiod_version(
 /// if its current one was moved to `revision` (labelled for it, or running
 /// its `version`); says what it did.
 pub async fn undo_gateway(
-    client: &kube::Client,
+    member: &MemberApi,
     revision: &str,
     version: Option<&str>,
 ) -> Result<String, MigrationError> {
+    let client = member.client();
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let Some(gateway) = deployments
         .get_opt(INGRESS_GATEWAY)

@@ -14,15 +14,17 @@ use shared::mesh::migration::gateway::{
 };
 
 use super::error::MigrationError;
+use crate::cluster::MemberApi;
 use crate::cluster::apply::{self, ApplyError};
 
 /// The gateway Service and the mapping to `vip` (else its
 /// `loadBalancerIP`); `None` when the cluster has no gateway Service.
 pub async fn address(
-    client: &kube::Client,
+    member: &MemberApi,
     cluster: ClusterName,
     vip: Option<LoadBalancerIp>,
 ) -> Result<Option<GatewayAddress>, MigrationError> {
+    let client = member.client();
     let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let Some(service) = services
         .get_opt(INGRESS_GATEWAY)
@@ -95,9 +97,10 @@ pub async fn address(
 
 /// Sets `spec.loadBalancerIP` of the gateway Service.
 pub async fn set_load_balancer_ip(
-    client: &kube::Client,
+    member: &MemberApi,
     ip: LoadBalancerIp,
 ) -> Result<(), ApplyError> {
+    let client = member.client();
     let body = json!({
         "apiVersion": "v1",
         "kind": "Service",

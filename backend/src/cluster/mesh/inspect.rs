@@ -9,6 +9,7 @@ use kube::api::{Api, DynamicObject, ListParams, LogParams};
 use kube::discovery::ApiResource;
 use shared::mesh::{ISTIO_SYSTEM, REV_LABEL, ServicePort, ServicePorts};
 
+use crate::cluster::MemberApi;
 use crate::cluster::apply::ApplyError;
 
 fn failed(what: &str, e: kube::Error) -> ApplyError {
@@ -23,7 +24,8 @@ fn failed(what: &str, e: kube::Error) -> ApplyError {
 }
 
 /// Every Service of the cluster with its ports.
-pub async fn service_ports(client: &kube::Client) -> Result<Vec<ServicePorts>, ApplyError> {
+pub async fn service_ports(member: &MemberApi) -> Result<Vec<ServicePorts>, ApplyError> {
+    let client = member.client();
     let services: Api<Service> = Api::all(client.clone());
     let list = services
         .list(&ListParams::default())
@@ -52,7 +54,8 @@ pub async fn service_ports(client: &kube::Client) -> Result<Vec<ServicePorts>, A
 
 /// The owner id of the cluster's fleet Membership (`hub.gke.io/v1`
 /// `Membership` named `membership`), if it is registered.
-pub async fn membership(client: &kube::Client) -> Result<Option<String>, ApplyError> {
+pub async fn membership(member: &MemberApi) -> Result<Option<String>, ApplyError> {
+    let client = member.client();
     let resource = ApiResource {
         group: "hub.gke.io".into(),
         version: "v1".into(),
@@ -88,7 +91,8 @@ pub struct IstiodState {
 }
 
 /// The state of `istiod-<rev>`.
-pub async fn istiod(client: &kube::Client, revision: &str) -> Result<IstiodState, ApplyError> {
+pub async fn istiod(member: &MemberApi, revision: &str) -> Result<IstiodState, ApplyError> {
+    let client = member.client();
     let name = format!("istiod-{revision}");
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let deployment = deployments
@@ -137,9 +141,10 @@ pub struct HsmRequestState {
 /// The request and answer secrets, and what istiod's unready containers
 /// last logged.
 pub async fn hsm_request(
-    client: &kube::Client,
+    member: &MemberApi,
     revision: &str,
 ) -> Result<HsmRequestState, ApplyError> {
+    let client = member.client();
     use crate::cluster::hsm_request::{ANSWER_SECRET, REQUEST_SECRET};
     use k8s_openapi::api::core::v1::Secret;
     let secrets: Api<Secret> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
@@ -259,9 +264,10 @@ async fn not_ready_reason(api: &Api<Pod>, pods: &[Pod]) -> String {
 /// revision's Deployment (verification: every pod of `istiod-<rev>`
 /// carries `istio.io/rev=<rev>`). Returns (checked, offenders).
 pub async fn istiod_pod_revisions(
-    client: &kube::Client,
+    member: &MemberApi,
     revision: &str,
 ) -> Result<(usize, Vec<String>), ApplyError> {
+    let client = member.client();
     let pods_api: Api<Pod> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let pods = pods_api
         .list(&ListParams::default().labels("app=istiod"))
@@ -295,9 +301,8 @@ pub async fn istiod_pod_revisions(
 
 /// The keys and root certificate of secret `istio-system/cacerts`, if it
 /// exists.
-pub async fn cacerts_root(
-    client: &kube::Client,
-) -> Result<Option<(Vec<String>, String)>, ApplyError> {
+pub async fn cacerts_root(member: &MemberApi) -> Result<Option<(Vec<String>, String)>, ApplyError> {
+    let client = member.client();
     let secrets: Api<Secret> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
     let secret = secrets
         .get_opt("cacerts")

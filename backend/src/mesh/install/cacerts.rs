@@ -11,15 +11,15 @@ use shared::mesh::plan::CACERTS_KEYS;
 use shared::mesh::{ISTIO_SYSTEM, Plan};
 
 use super::error::InstallStepError;
-use crate::cluster::apply;
 use crate::cluster::mesh::inspect;
+use crate::cluster::{ClusterError, MemberApi};
 use crate::state::AppState;
 
 /// Makes sure `cacerts` on the plan's cluster holds an intermediate of the
 /// mesh root; says whether it was kept or written.
 pub async fn ensure(
     state: &AppState,
-    client: &kube::Client,
+    client: &MemberApi,
     plan: &Plan,
 ) -> Result<String, InstallStepError> {
     let cluster = plan.cluster.as_str();
@@ -74,8 +74,10 @@ pub async fn ensure(
         "type": "Opaque",
         "data": data,
     });
-    let applied = apply::apply_reporting(client, &secret)
+    let applied = client
+        .apply_reporting(&secret)
         .await
+        .map_err(ClusterError::into_apply)
         .map_err(InstallStepError::on(cluster))?;
     Ok(format!(
         "{}: intermediate for {cluster} under mesh root {}",

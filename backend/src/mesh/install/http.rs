@@ -32,7 +32,7 @@ pub async fn get_install_context(
         .fleet()
         .cluster(&name)
         .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
-    let client = state.fleet().client(&name)?;
+    let client = state.fleet().member_api(&name)?;
     let on_cluster = |e| AppError::on_cluster(&name, e);
     Ok(Json(InstallContext {
         services: inspect::service_ports(&client).await.map_err(on_cluster)?,

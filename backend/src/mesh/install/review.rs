@@ -12,6 +12,7 @@ use super::book::StoredPlan;
 use crate::auth::secrets::random_token;
 use crate::cluster::apply::{self, ApplyError};
 use crate::cluster::mesh::inspect;
+use crate::cluster::{ClusterError, MemberApi};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -29,7 +30,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
             reason: cluster.reachability.label().to_owned(),
         });
     }
-    let client = state.fleet().client(name)?;
+    let client = state.fleet().member_api(name)?;
     let mut plan = Plan::build(&fleet, cluster, &request.settings).map_err(|problems| {
         AppError::BadRequest(
             problems
@@ -91,7 +92,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
 }
 
 async fn diffs(
-    client: &kube::Client,
+    client: &MemberApi,
     _fleet: &Fleet,
     plan: &Plan,
 ) -> Result<Vec<ObjectDiff>, ApplyError> {
@@ -113,14 +114,19 @@ async fn diffs(
 /// a namespace the plan itself creates cannot be dry-run yet, so the plan's
 /// manifest is what will be created.
 async fn manifest_diff(
-    client: &kube::Client,
+    client: &MemberApi,
     object: &PlannedObject,
     body: &Value,
     missing_namespaces: &mut Vec<String>,
 ) -> Result<ObjectDiff, ApplyError> {
     if object.kind == "Namespace" && object.api_version == "v1" {
         let target = apply::ObjectRef::of(body)?;
-        if apply::live(client, &target).await?.is_none() {
+        if client
+            .live(&target)
+            .await
+            .map_err(ClusterError::into_apply)?
+            .is_none()
+        {
             missing_namespaces.push(object.name.clone());
         }
     }
@@ -135,13 +141,13 @@ async fn manifest_diff(
             Some(&apply::yaml(body)),
         ));
     }
-    apply::review(client, body).await
+    client.review(body).await.map_err(ClusterError::into_apply)
 }
 
 /// The `cacerts` secret is issued at apply time; its key material is
 /// never shown, only which keys it holds and whether the live one stays.
 async fn cacerts_diff(
-    client: &kube::Client,
+    client: &MemberApi,
     object: &PlannedObject,
     keys: &[String],
 ) -> Result<ObjectDiff, ApplyError> {

@@ -14,8 +14,8 @@ use shared::mesh::{
 use super::book::InstallTiming;
 use super::error::InstallStepError;
 use crate::audit::{self, Actor, Event};
-use crate::cluster::apply;
 use crate::cluster::mesh::inspect;
+use crate::cluster::{ClusterError, MemberApi};
 use crate::error::AppError;
 use crate::runs::{StepJob, StepRunner};
 use crate::state::AppState;
@@ -59,7 +59,7 @@ pub async fn start(
         .allow(override_.as_ref())
         .map_err(|blocked| AppError::Conflict(blocked.to_string()))?;
     let cluster = stored.plan.cluster.to_string();
-    let client = state.fleet().client(&cluster)?;
+    let client = state.fleet().member_api(&cluster)?;
     let (work, steps) = steps_of(&stored.plan);
     let progress = InstallProgress {
         id: format!("{}-{}", stored.review.id, now),
@@ -146,7 +146,7 @@ fn steps_of(plan: &Plan) -> (Vec<Work>, Vec<InstallStep>) {
 /// One install run's job: its cluster, plan and operator.
 struct Install {
     state: AppState,
-    client: kube::Client,
+    client: MemberApi,
     plan: Plan,
     timing: InstallTiming,
     actor: Actor,
@@ -194,8 +194,11 @@ impl Install {
             Work::Apply(i) => {
                 let object = &self.plan.objects[i];
                 match &object.content {
-                    Content::Manifest { body } => apply::apply_reporting(&self.client, body)
+                    Content::Manifest { body } => self
+                        .client
+                        .apply_reporting(body)
                         .await
+                        .map_err(ClusterError::into_apply)
                         .map(|a| a.as_str().to_owned())
                         .map_err(on_cluster),
                     Content::IssuedCaCerts { .. } => {

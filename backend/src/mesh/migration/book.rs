@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use shared::mesh::migration::run::MigrationRun;
 use shared::mesh::{InstallPhase, InstallStep};
 
-use super::workload::MigrationTiming;
+use crate::cluster::mesh::workload::MigrationTiming;
 use crate::runs::{Run, RunBook, Stepped, lock};
 
 /// The migration timing, beside the migration runs.

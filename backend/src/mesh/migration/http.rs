@@ -20,8 +20,9 @@ use crate::api::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::mesh::gateway;
+use crate::cluster::mesh::verify;
 use crate::error::AppError;
-use crate::mesh::migration::{self, verify};
+use crate::mesh::migration;
 use crate::state::AppState;
 
 type Started = (Detail, Result<(StatusCode, Json<MigrationRun>), AppError>);
@@ -133,7 +134,7 @@ pub async fn verify_namespace(
         .fleet()
         .cluster(&name)
         .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
-    let client = state.fleet().client(&name)?;
+    let client = state.fleet().member_api(&name)?;
     verify::namespace(&client, cluster.member.name, &namespace, &query.revision)
         .await
         .map_err(unreachable(&name))?
@@ -163,7 +164,7 @@ pub async fn get_ingress_gateway(
         .fleet()
         .cluster(&name)
         .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
-    let client = state.fleet().client(&name)?;
+    let client = state.fleet().member_api(&name)?;
     let vip = query
         .vip
         .as_deref()
@@ -212,7 +213,7 @@ pub async fn set_load_balancer_ip(
             .fleet()
             .cluster(&name)
             .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
-        let client = state.fleet().client(&name)?;
+        let client = state.fleet().member_api(&name)?;
         gateway::address(&client, cluster.member.name.clone(), None)
             .await
             .map_err(unreachable(&name))?

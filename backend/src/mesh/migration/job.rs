@@ -9,10 +9,11 @@ use shared::mesh::migration::run::{MigrationOp, MigrationRun};
 use shared::mesh::migration::{Doomed, ensure_unused, istiod_name};
 use shared::{Outcome, fleet::DEFAULT_REVISION};
 
-use super::workload::{self, MigrationTiming, Stamp};
 use crate::audit::{self, Actor, Event};
+use crate::cluster::MemberApi;
 use crate::cluster::mesh::control_plane;
 use crate::cluster::mesh::error::MigrationError;
+use crate::cluster::mesh::workload::{self, MigrationTiming, Stamp};
 use crate::runs::StepJob;
 use crate::state::AppState;
 
@@ -44,7 +45,7 @@ pub struct MigrationStepError {
 /// One migration run's job: its cluster's client and operator.
 pub(super) struct Migration {
     pub state: AppState,
-    pub client: kube::Client,
+    pub client: MemberApi,
     pub stamp: Stamp,
     pub timing: MigrationTiming,
     pub actor: Actor,

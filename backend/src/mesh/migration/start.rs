@@ -9,10 +9,11 @@ use shared::mesh::migration::{self, ensure_unused};
 use shared::mesh::{InstallPhase, InstallStep, Revision, StepState};
 
 use super::job::{Migration, Work};
-use super::workload::{self, Stamp};
 use crate::audit::Actor;
+use crate::cluster::MemberApi;
 use crate::cluster::mesh::control_plane;
 use crate::cluster::mesh::error::MigrationError;
+use crate::cluster::mesh::workload::{self, Stamp};
 use crate::error::AppError;
 use crate::runs::StepRunner;
 use crate::state::AppState;
@@ -34,12 +35,12 @@ fn member(
     state: &AppState,
     name: &str,
     namespace: Option<&str>,
-) -> Result<(shared::fleet::Cluster, kube::Client), AppError> {
+) -> Result<(shared::fleet::Cluster, MemberApi), AppError> {
     let cluster = state
         .fleet()
         .cluster(name)
         .ok_or_else(|| AppError::UnknownCluster(name.to_owned()))?;
-    let client = state.fleet().client(name)?;
+    let client = state.fleet().member_api(name)?;
     if let Some(ns) = namespace
         && cluster.reachability.is_reachable()
         && cluster.namespace(ns).is_none()
@@ -55,7 +56,7 @@ fn member(
 /// The steps relabelling `namespace` with `patch`, restarting its
 /// Deployments and waiting for `target`.
 async fn namespace_steps(
-    client: &kube::Client,
+    client: &MemberApi,
     namespace: &str,
     patch: Value,
     label_title: String,
@@ -225,7 +226,7 @@ pub async fn finish(
 )]
 fn launch(
     state: &AppState,
-    client: kube::Client,
+    client: MemberApi,
     op: MigrationOp,
     cluster: shared::ClusterName,
     namespace: Option<String>,

@@ -16,8 +16,8 @@ use shared::mesh::migration::waves::{
 
 pub use self::book::WaveExtra;
 use crate::audit::Actor;
+use crate::cluster::mesh::workload;
 use crate::error::AppError;
-use crate::mesh::migration::workload;
 use crate::state::AppState;
 
 /// Drives `run` (new, decided on or resumed) from its published state.
@@ -87,7 +87,7 @@ pub async fn propose(state: &AppState, request: &WaveRequest) -> Result<WaveProp
             })?
             .pod_total()
             .total;
-        let client = state.fleet().client(cluster.as_str())?;
+        let client = state.fleet().member_api(cluster.as_str())?;
         let deployments = workload::deployments(&client, namespace)
             .await
             .map_err(|e| AppError::ClusterUnreachable {

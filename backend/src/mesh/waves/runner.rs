@@ -16,8 +16,9 @@ use tokio::sync::watch;
 
 use crate::audit::{self, Actor, Event};
 use crate::cluster::ClusterError;
+use crate::cluster::MemberApi;
+use crate::cluster::mesh::workload::{self, Progress, Refusals, Stamp};
 use crate::mesh::migration::MigrationError;
-use crate::mesh::migration::workload::{self, Progress, Refusals, Stamp};
 use crate::state::AppState;
 use crate::store::StoreError;
 
@@ -158,8 +159,8 @@ impl Runner {
         self.gate(index).await
     }
 
-    fn client(&self, cluster: &str) -> Result<kube::Client, WaveError> {
-        Ok(self.state.fleet().client(cluster)?)
+    fn client(&self, cluster: &str) -> Result<MemberApi, WaveError> {
+        Ok(self.state.fleet().member_api(cluster)?)
     }
 
     /// Takes one namespace from where it was to the revision.

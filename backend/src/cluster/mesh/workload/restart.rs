@@ -9,6 +9,7 @@ use kube::api::{Api, Patch, PatchParams};
 use serde_json::{Value, json};
 
 use super::pods::{PodState, pods, selects};
+use crate::cluster::MemberApi;
 use crate::cluster::apply::FIELD_MANAGER;
 use crate::cluster::mesh::error::MigrationError;
 
@@ -20,10 +21,11 @@ pub const RESTART_ID: &str = "meshdeck.io/restart";
 /// Applies a label patch to `namespace`; `false` when it already had
 /// those labels.
 pub async fn relabel(
-    client: &kube::Client,
+    member: &MemberApi,
     namespace: &str,
     patch: &Value,
 ) -> Result<bool, MigrationError> {
+    let client = member.client();
     let api: Api<Namespace> = Api::all(client.clone());
     let before = api
         .get(namespace)
@@ -112,12 +114,13 @@ impl Stamp {
 /// Rolling-restarts `deployment` unless all its pods already run
 /// `target` or this operation already restarted it.
 pub async fn restart(
-    client: &kube::Client,
+    member: &MemberApi,
     namespace: &str,
     deployment: &str,
     target: &str,
     stamp: &Stamp,
 ) -> Result<Restart, MigrationError> {
+    let client = member.client();
     let api: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     let Some(d) = api
         .get_opt(deployment)
@@ -140,7 +143,7 @@ pub async fn restart(
     if annotations.and_then(|a| a.get(RESTART_ID)) == Some(&stamp.id) {
         return Ok(Restart::AlreadyRestarted);
     }
-    let mine: Vec<PodState> = pods(client, namespace)
+    let mine: Vec<PodState> = pods(member, namespace)
         .await?
         .into_iter()
         .filter(|p| selects(&d, p))

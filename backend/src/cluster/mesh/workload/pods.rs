@@ -9,6 +9,7 @@ use kube::api::{Api, ListParams};
 use shared::fleet::PodPhase;
 use shared::mesh::migration::run::Straggler;
 
+use crate::cluster::MemberApi;
 use crate::cluster::mesh::error::MigrationError;
 use crate::cluster::watch::projection;
 
@@ -102,7 +103,8 @@ impl PodState {
 }
 
 /// The pods of `namespace` that count in a migration, by name.
-pub async fn pods(client: &kube::Client, namespace: &str) -> Result<Vec<PodState>, MigrationError> {
+pub async fn pods(member: &MemberApi, namespace: &str) -> Result<Vec<PodState>, MigrationError> {
+    let client = member.client();
     let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
     let list = api
         .list(&ListParams::default())
@@ -120,9 +122,10 @@ pub async fn pods(client: &kube::Client, namespace: &str) -> Result<Vec<PodState
 
 /// The names of `namespace`'s Deployments.
 pub async fn deployments(
-    client: &kube::Client,
+    member: &MemberApi,
     namespace: &str,
 ) -> Result<Vec<Deployment>, MigrationError> {
+    let client = member.client();
     let api: Api<Deployment> = Api::namespaced(client.clone(), namespace);
     let mut list = api
         .list(&ListParams::default())

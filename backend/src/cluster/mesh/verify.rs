@@ -10,17 +10,19 @@ use shared::mesh::REV_LABEL;
 use shared::mesh::migration::run::Verification;
 use shared::mesh::migration::{INJECTION_LABEL, state_of};
 
-use super::workload;
+use crate::cluster::MemberApi;
 use crate::cluster::mesh::error::MigrationError;
+use crate::cluster::mesh::workload;
 use crate::cluster::watch::projection;
 
 /// Where `namespace` on `cluster` stands against `revision`.
 pub async fn namespace(
-    client: &kube::Client,
+    member: &MemberApi,
     cluster: ClusterName,
     namespace: &str,
     revision: &str,
 ) -> Result<Option<Verification>, MigrationError> {
+    let client = member.client();
     let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client.clone());
     let Some(object) = api
         .get_opt(namespace)
@@ -31,7 +33,7 @@ pub async fn namespace(
     else {
         return Ok(None);
     };
-    let pods = workload::pods(client, namespace).await?;
+    let pods = workload::pods(member, namespace).await?;
     let mut counts: BTreeMap<String, u32> = BTreeMap::new();
     let mut model = Namespace {
         name: namespace.to_owned(),

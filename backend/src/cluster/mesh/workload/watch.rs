@@ -11,6 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, ListParams};
 
 use super::pods::{PodState, deployments, name_of, pods};
+use crate::cluster::MemberApi;
 use crate::cluster::mesh::ROLLOUT_REVISION;
 use crate::cluster::mesh::error::MigrationError;
 
@@ -69,12 +70,12 @@ impl Refusals {
 /// Looks once at `namespace` on its way to `target`; `refusals` carries
 /// what earlier looks of the same watch saw.
 pub async fn observe(
-    client: &kube::Client,
+    member: &MemberApi,
     namespace: &str,
     target: &str,
     refusals: &mut Refusals,
 ) -> Result<Progress, MigrationError> {
-    let pods = pods(client, namespace).await?;
+    let pods = pods(member, namespace).await?;
     if let Some(p) = pods.iter().find(|p| p.pull_error.is_some()) {
         return Ok(Progress::Failed(format!(
             "pod {namespace}/{} cannot pull its image: {}",
@@ -82,11 +83,11 @@ pub async fn observe(
             p.pull_error.as_deref().unwrap_or_default()
         )));
     }
-    if let Some(refusal) = refusals.repeated(refused_creations(client, namespace).await?) {
+    if let Some(refusal) = refusals.repeated(refused_creations(member, namespace).await?) {
         return Ok(Progress::Failed(refusal));
     }
     let mut rolling = Vec::new();
-    for d in deployments(client, namespace).await? {
+    for d in deployments(member, namespace).await? {
         let want = d.spec.replicas.unwrap_or(1);
         let status = d.status.clone().unwrap_or_default();
         let observed =
@@ -134,9 +135,10 @@ pub async fn observe(
 /// Deployment's current one: each FailedCreate event's uid and count, and
 /// a message naming the ReplicaSet and the refusal.
 async fn refused_creations(
-    client: &kube::Client,
+    member: &MemberApi,
     namespace: &str,
 ) -> Result<Vec<(String, i32, String)>, MigrationError> {
+    let client = member.client();
     let events: Api<Event> = Api::namespaced(client.clone(), namespace);
     let list = events
         .list(&ListParams::default())
@@ -145,7 +147,7 @@ async fn refused_creations(
             "listing events of {namespace}"
         )))?;
     let sets: Api<ReplicaSet> = Api::namespaced(client.clone(), namespace);
-    let current: Vec<(String, String)> = deployments(client, namespace)
+    let current: Vec<(String, String)> = deployments(member, namespace)
         .await?
         .iter()
         .map(|d| (name_of(d), rollout_revision(&d.metadata)))
@@ -208,7 +210,7 @@ fn superseded(rs: &ReplicaSet, current: &[(String, String)]) -> bool {
 /// Watches `namespace` until every pod runs `target` and is Ready; stops
 /// at the first failure, or when `timing.ready_timeout` passes.
 pub async fn wait_until_on(
-    client: &kube::Client,
+    member: &MemberApi,
     namespace: &str,
     target: &str,
     timing: MigrationTiming,
@@ -216,7 +218,7 @@ pub async fn wait_until_on(
     let deadline = tokio::time::Instant::now() + timing.ready_timeout;
     let mut refusals = Refusals::default();
     loop {
-        match observe(client, namespace, target, &mut refusals).await? {
+        match observe(member, namespace, target, &mut refusals).await? {
             Progress::Done(summary) => return Ok(summary),
             Progress::Failed(why) => return Err(MigrationError::Stuck(why)),
             Progress::Waiting(why) => {
