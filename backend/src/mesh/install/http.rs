@@ -13,6 +13,7 @@ use futures_util::stream::Stream;
 use serde::Deserialize;
 use shared::mesh::{InstallContext, InstallProgress, InstallRequest, PlanRequest, PlanReview};
 
+use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
 use crate::api::progress::progress_events;
 use crate::audit::{Actor, Detail};
@@ -26,19 +27,17 @@ use crate::state::AppState;
 /// What preflight reads from the cluster, for the browser's own checks.
 pub async fn get_install_context(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    cluster: ClusterPath,
 ) -> Result<Json<InstallContext>, AppError> {
-    let cluster = state
-        .fleet()
-        .cluster(&name)
-        .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
-    let client = state.fleet().member_api(&name)?;
+    let name = cluster.name.to_string();
+    let member = cluster.name.clone();
+    let client = cluster.api()?;
     let on_cluster = |e| AppError::on_cluster(&name, e);
     Ok(Json(InstallContext {
         services: inspect::service_ports(&client).await.map_err(on_cluster)?,
         membership: inspect::membership(&client).await.map_err(on_cluster)?,
         admin: state.fleet().is_admin(&name),
-        cluster: cluster.member.name,
+        cluster: member,
         vault_addr: state.vault().map(|v| v.addr().to_owned()),
         hsm: None,
     }))

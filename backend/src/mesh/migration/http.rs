@@ -15,6 +15,7 @@ use serde::Deserialize;
 use shared::mesh::migration::gateway::{GatewayAddress, LoadBalancerIp, SetLoadBalancerIp};
 use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest, Verification};
 
+use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
 use crate::api::progress::progress_events;
 use crate::audit::{Actor, Detail};
@@ -126,16 +127,14 @@ fn unreachable(cluster: &str) -> impl FnOnce(migration::MigrationError) -> AppEr
 
 /// Pods per revision in a namespace and the stragglers by name.
 pub async fn verify_namespace(
-    State(state): State<AppState>,
-    Path((name, namespace)): Path<(String, String)>,
+    cluster: ClusterPath,
+    Path((_, namespace)): Path<(String, String)>,
     Query(query): Query<RevisionQuery>,
 ) -> Result<Json<Verification>, AppError> {
-    let cluster = state
-        .fleet()
-        .cluster(&name)
-        .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
-    let client = state.fleet().member_api(&name)?;
-    verify::namespace(&client, cluster.member.name, &namespace, &query.revision)
+    let name = cluster.name.to_string();
+    let member = cluster.name.clone();
+    let client = cluster.api()?;
+    verify::namespace(&client, member, &namespace, &query.revision)
         .await
         .map_err(unreachable(&name))?
         .map(Json)
@@ -156,15 +155,12 @@ pub struct GatewayQuery {
 /// The gateway Service, its nodes and the NodePort mapping, as JSON or
 /// (`format=text`) the mapping as copyable text.
 pub async fn get_ingress_gateway(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
+    cluster: ClusterPath,
     Query(query): Query<GatewayQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    let cluster = state
-        .fleet()
-        .cluster(&name)
-        .ok_or_else(|| AppError::UnknownCluster(name.clone()))?;
-    let client = state.fleet().member_api(&name)?;
+    let name = cluster.name.to_string();
+    let member = cluster.name.clone();
+    let client = cluster.api()?;
     let vip = query
         .vip
         .as_deref()
@@ -172,7 +168,7 @@ pub async fn get_ingress_gateway(
         .map(str::parse::<LoadBalancerIp>)
         .transpose()
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let address: GatewayAddress = gateway::address(&client, cluster.member.name, vip)
+    let address: GatewayAddress = gateway::address(&client, member, vip)
         .await
         .map_err(unreachable(&name))?
         .ok_or_else(|| no_gateway(&name))?;
