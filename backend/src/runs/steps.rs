@@ -102,6 +102,10 @@ mod tests {
         }
     }
 
+    #[derive(Debug, thiserror::Error)]
+    #[error("refused")]
+    struct Refused;
+
     /// Fails the step whose work is `false`; remembers the phase it saw
     /// at the end.
     #[derive(Default)]
@@ -111,14 +115,10 @@ mod tests {
 
     impl StepJob<MigrationRun> for &Job {
         type Work = bool;
-        type Error = String;
+        type Error = Refused;
 
-        async fn perform(&self, ok: bool, _run: &MigrationRun) -> Result<String, String> {
-            if ok {
-                Ok("done".into())
-            } else {
-                Err("refused".into())
-            }
+        async fn perform(&self, ok: bool, _run: &MigrationRun) -> Result<String, Refused> {
+            if ok { Ok("done".into()) } else { Err(Refused) }
         }
 
         async fn ended(&self, run: &MigrationRun) {
