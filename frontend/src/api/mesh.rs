@@ -1,7 +1,9 @@
 //! Mesh installs: what preflight reads from a cluster, reviewed plans and
 //! their exports, install runs and where their progress streams.
 
-use shared::mesh::{InstallContext, InstallProgress, InstallRequest, PlanRequest, PlanReview};
+use shared::mesh::{
+    InstallContext, InstallPhase, InstallProgress, InstallRequest, PlanRequest, PlanReview,
+};
 use shared::{ApiError, routes};
 
 /// `GET /api/clusters/{cluster}/install-context`: its Services, fleet
@@ -58,7 +60,15 @@ pub async fn install(run: String) -> Result<InstallProgress, ApiError> {
     super::get_json(&routes::fill(routes::MESH_INSTALL, &[&run])).await
 }
 
-/// The run's progress stream: `progress` events until it ends.
-pub fn install_events_url(run: &str) -> String {
-    routes::fill(routes::MESH_INSTALL_EVENTS, &[&run])
+/// An install run streams `progress` events until it ends.
+impl super::follow::Followed for InstallProgress {
+    fn running(&self) -> bool {
+        self.phase == InstallPhase::Running
+    }
+    fn events_url(id: &str) -> String {
+        routes::fill(routes::MESH_INSTALL_EVENTS, &[&id])
+    }
+    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
+        install(id)
+    }
 }

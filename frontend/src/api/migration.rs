@@ -2,12 +2,15 @@
 //! finish runs and their progress streams, a namespace's verification, the
 //! ingress gateway's external address, and wave runs across the fleet.
 
+use shared::mesh::InstallPhase;
 use shared::mesh::migration::gateway::{GatewayAddress, SetLoadBalancerIp};
 use shared::mesh::migration::run::{
     FinishRequest, MigrationOp, MigrationRun, NamespaceRequest, Verification,
 };
-use shared::mesh::migration::waves::{WaveDecision, WaveProposal, WaveRequest, WaveRun};
+use shared::mesh::migration::waves::{WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun};
 use shared::{ApiError, routes};
+
+use super::follow::Followed;
 
 /// `POST /api/mesh/migrations/{migrate|rollback}`: starts relabelling and
 /// restarting one namespace.
@@ -38,9 +41,17 @@ pub async fn run(id: String) -> Result<MigrationRun, ApiError> {
     super::get_json(&routes::fill(routes::MESH_MIGRATION, &[&id])).await
 }
 
-/// The run's progress stream: `progress` events until it ends.
-pub fn run_events_url(id: &str) -> String {
-    routes::fill(routes::MESH_MIGRATION_EVENTS, &[&id])
+/// A migration run streams `progress` events until it ends.
+impl Followed for MigrationRun {
+    fn running(&self) -> bool {
+        self.phase == InstallPhase::Running
+    }
+    fn events_url(id: &str) -> String {
+        routes::fill(routes::MESH_MIGRATION_EVENTS, &[&id])
+    }
+    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
+        run(id)
+    }
 }
 
 /// `GET …/namespaces/{ns}/verify?revision=`: pods per revision and the
@@ -107,9 +118,19 @@ pub async fn wave_run(id: String) -> Result<WaveRun, ApiError> {
     super::get_json(&routes::fill(routes::WAVE, &[&id])).await
 }
 
-/// The wave run's progress stream while this console drives it.
-pub fn wave_events_url(id: &str) -> String {
-    routes::fill(routes::WAVE_EVENTS, &[&id])
+/// A wave run streams `progress` events while this console drives it.
+impl Followed for WaveRun {
+    // A paused run waits for the operator: the view stops following it
+    // until a decision starts it again.
+    fn running(&self) -> bool {
+        self.phase == WavePhase::Running
+    }
+    fn events_url(id: &str) -> String {
+        routes::fill(routes::WAVE_EVENTS, &[&id])
+    }
+    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
+        wave_run(id)
+    }
 }
 
 /// `POST /api/mesh/waves/{id}/{resume|skip|rollback}` on a paused run.
