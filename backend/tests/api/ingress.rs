@@ -13,11 +13,11 @@ use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
 use serde_json::{Value, json};
 use shared::ingress::api::{
-    Comparison, ConfigClusterState, CopyReport, Invalid, MciList, MciPreview, McsList, McsPreview,
+    Comparison, ConfigClusterState, CopyReport, MciList, MciPreview, McsList, McsPreview,
     ReviewedChange,
 };
 use shared::ingress::{DifferenceKind, ExclusionReason, Selection, derived_service_name};
-use shared::{ErrorCode, Outcome, Role, routes};
+use shared::{ApiError, ErrorCode, FieldError, Outcome, Role, routes};
 
 use crate::support::{Session, TestConsole, api_error, body_json, json_request};
 
@@ -222,9 +222,17 @@ async fn mcs_on(console: &TestConsole, cluster: &str) -> Vec<String> {
     names
 }
 
-async fn invalid(response: axum::response::Response) -> Invalid {
+/// The problems of a 400 refusal by validation: the one error body, its
+/// `fields` set and its request id named.
+async fn invalid(response: axum::response::Response) -> (ApiError, Vec<FieldError>) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    serde_json::from_value(body_json(response).await).unwrap()
+    let refused: ApiError = serde_json::from_value(body_json(response).await).unwrap();
+    assert!(refused.request_id.is_some(), "{refused:?}");
+    let fields = refused
+        .fields
+        .clone()
+        .expect("a refusal by validation names its fields");
+    (refused, fields)
 }
 
 #[tokio::test]
@@ -359,12 +367,10 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
         (Method::POST, routes::INGRESS_SERVICE_REVIEW.to_owned()),
         (Method::PUT, service_at("blue", "foo")),
     ] {
-        let refused = invalid(send(&console, &operator, method, &path, &bad_link).await).await;
+        let (refused, fields) =
+            invalid(send(&console, &operator, method, &path, &bad_link).await).await;
         assert_eq!(refused.code, ErrorCode::BadRequest);
-        let field = refused
-            .fields
-            .iter()
-            .find(|f| f.field == "spec.clusters[1].link");
+        let field = fields.iter().find(|f| f.field == "spec.clusters[1].link");
         assert!(
             field.is_some_and(|f| f.message.contains("gke-asia-9")),
             "{refused:?}"
@@ -373,7 +379,7 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
 
     // A namespace the config cluster lacks.
     let purple = mcs("purple", "foo", &[]);
-    let refused = invalid(
+    let (_, fields) = invalid(
         send(
             &console,
             &operator,
@@ -384,8 +390,7 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
         .await,
     )
     .await;
-    let field = refused
-        .fields
+    let field = fields
         .iter()
         .find(|f| f.field == "metadata.namespace")
         .unwrap();
@@ -395,10 +400,9 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
     // An ingress whose backend names no MultiClusterService.
     put_mcs(&console, &operator, mcs("blue", "foo", &[EU])).await;
     let at = ingress_at("blue", "foobar-ingress");
-    let refused =
+    let (_, fields) =
         invalid(send(&console, &operator, Method::PUT, &at, &seed_ingress("foo")).await).await;
-    let field = refused
-        .fields
+    let field = fields
         .iter()
         .find(|f| f.field == "spec.template.spec.rules[1].backend.serviceName")
         .unwrap();
@@ -445,7 +449,7 @@ async fn the_hundred_and_first_service_is_refused_by_the_quota() {
             serde_json::from_value(mcs("blue", &format!("svc-{i}"), &[EU])).unwrap();
         api.create(&PostParams::default(), &object).await.unwrap();
     }
-    let refused = invalid(
+    let (refused, fields) = invalid(
         send(
             &console,
             &operator,
@@ -457,8 +461,7 @@ async fn the_hundred_and_first_service_is_refused_by_the_quota() {
     )
     .await;
     assert!(
-        refused
-            .fields
+        fields
             .iter()
             .any(|f| f.field.is_empty() && f.message.contains("limit is 100")),
         "{refused:?}"

@@ -1,61 +1,16 @@
 //! Multi-cluster ingress: the config cluster's MultiClusterServices and
 //! Ingresses with their previews, reviews and writes, and changing the
 //! config cluster. Reviews and applies refused by validation answer with
-//! the errors on their fields ([`Refusal::Invalid`]).
+//! an [`ApiError`] carrying the errors on their fields (`fields`).
 
-use gloo_net::http::{Request, RequestBuilder};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use shared::ingress::api::{
-    Comparison, ConfigClusterState, CopyReport, Invalid, MciList, MciPreview, McsList, McsPreview,
+    Comparison, ConfigClusterState, CopyReport, MciList, MciPreview, McsList, McsPreview,
     ReviewedChange, SwitchRequest,
 };
 use shared::ingress::{MultiClusterIngress, MultiClusterService};
-use shared::{ApiError, ClusterName, ErrorCode, routes};
+use shared::{ApiError, ClusterName, routes};
 
-use super::{decode, error_of, get_json, mutation, network_error, post_json};
-
-/// Why a review or apply was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// Validation failed: the errors are on their fields.
-    Invalid(Invalid),
-    Api(ApiError),
-}
-
-impl From<ApiError> for Refusal {
-    fn from(err: ApiError) -> Self {
-        Refusal::Api(err)
-    }
-}
-
-async fn checked<B: Serialize, T: DeserializeOwned>(
-    builder: RequestBuilder,
-    path: &str,
-    body: &B,
-) -> Result<T, Refusal> {
-    let request = mutation(builder).json(body).map_err(|err| {
-        ApiError::new(
-            ErrorCode::BadRequest,
-            format!("cannot encode the request: {err}"),
-        )
-    })?;
-    let response = request.send().await.map_err(network_error)?;
-    if response.status() == 400 {
-        let text = response.text().await.unwrap_or_default();
-        return Err(match serde_json::from_str::<Invalid>(&text) {
-            Ok(invalid) => Refusal::Invalid(invalid),
-            Err(_) => Refusal::Api(
-                serde_json::from_str::<ApiError>(&text)
-                    .unwrap_or_else(|_| ApiError::new(ErrorCode::BadRequest, text)),
-            ),
-        });
-    }
-    if !response.ok() {
-        return Err(error_of(path, response).await.into());
-    }
-    Ok(decode(path, response).await?)
-}
+use super::{get_json, post_json, put_json};
 
 pub async fn services() -> Result<McsList, ApiError> {
     get_json(routes::INGRESS_SERVICES).await
@@ -73,32 +28,22 @@ pub async fn ingress(namespace: String, name: String) -> Result<MciPreview, ApiE
     get_json(&routes::fill(routes::INGRESS_INGRESS, &[&namespace, &name])).await
 }
 
-pub async fn review_service(mcs: MultiClusterService) -> Result<ReviewedChange, Refusal> {
-    checked(
-        Request::post(routes::INGRESS_SERVICE_REVIEW),
-        routes::INGRESS_SERVICE_REVIEW,
-        &mcs,
-    )
-    .await
+pub async fn review_service(mcs: MultiClusterService) -> Result<ReviewedChange, ApiError> {
+    post_json(routes::INGRESS_SERVICE_REVIEW, &mcs).await
 }
 
-pub async fn review_ingress(mci: MultiClusterIngress) -> Result<ReviewedChange, Refusal> {
-    checked(
-        Request::post(routes::INGRESS_INGRESS_REVIEW),
-        routes::INGRESS_INGRESS_REVIEW,
-        &mci,
-    )
-    .await
+pub async fn review_ingress(mci: MultiClusterIngress) -> Result<ReviewedChange, ApiError> {
+    post_json(routes::INGRESS_INGRESS_REVIEW, &mci).await
 }
 
-pub async fn apply_service(mcs: MultiClusterService) -> Result<ReviewedChange, Refusal> {
+pub async fn apply_service(mcs: MultiClusterService) -> Result<ReviewedChange, ApiError> {
     let path = routes::fill(routes::INGRESS_SERVICE, &[&mcs.namespace(), &mcs.name()]);
-    checked(Request::put(&path), &path, &mcs).await
+    put_json(&path, &mcs).await
 }
 
-pub async fn apply_ingress(mci: MultiClusterIngress) -> Result<ReviewedChange, Refusal> {
+pub async fn apply_ingress(mci: MultiClusterIngress) -> Result<ReviewedChange, ApiError> {
     let path = routes::fill(routes::INGRESS_INGRESS, &[&mci.namespace(), &mci.name()]);
-    checked(Request::put(&path), &path, &mci).await
+    put_json(&path, &mci).await
 }
 
 pub async fn delete_service(namespace: String, name: String) -> Result<(), ApiError> {

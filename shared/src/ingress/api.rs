@@ -16,7 +16,6 @@ use super::sameness::SamenessWarning;
 use super::selection::Selection;
 use crate::ClusterName;
 use crate::diff::ObjectDiff;
-use crate::error::ErrorCode;
 use crate::fleet::PodCount;
 
 /// The MultiClusterServices of the config cluster.
@@ -143,36 +142,6 @@ pub struct IngressEvent {
 pub struct ReviewedChange {
     pub diff: ObjectDiff,
     pub warnings: Vec<SamenessWarning>,
-}
-
-/// The 400 body of a review or apply refused by validation: an
-/// [`crate::ApiError`] with the errors on their fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Invalid {
-    pub code: ErrorCode,
-    pub message: String,
-    pub fields: Vec<FieldError>,
-}
-
-impl Invalid {
-    pub fn new(fields: Vec<FieldError>) -> Self {
-        let message = match fields.as_slice() {
-            [one] => one.to_string(),
-            many => format!(
-                "{} problems: {}",
-                many.len(),
-                many.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        };
-        Self {
-            code: ErrorCode::BadRequest,
-            message,
-            fields,
-        }
-    }
 }
 
 /// Which member is the config cluster, and whether the console can change
