@@ -245,7 +245,7 @@ pub fn fill(template: &str, values: &[&dyn fmt::Display]) -> String {
 /// Appends `value` to `out`, percent-encoding all but the unreserved
 /// characters of RFC 3986, so whatever a user typed reaches the backend as
 /// the one segment it was (and is refused there if it is not a name).
-pub fn encode_segment(out: &mut String, value: &str) {
+fn encode_segment(out: &mut String, value: &str) {
     for b in value.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
