@@ -8,7 +8,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use shared::{ApiError, ErrorCode};
+use shared::{ApiError, ErrorCode, FieldError};
 
 use crate::api::request_id::REQUEST_ID_HEADER;
 
@@ -17,6 +17,9 @@ use crate::api::request_id::REQUEST_ID_HEADER;
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
+    /// Validation refused what was sent: a 400 naming the fields.
+    #[error("{} invalid field(s)", .0.len())]
+    Invalid(Vec<FieldError>),
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -54,6 +57,7 @@ impl AppError {
     fn to_api_error(&self) -> ApiError {
         match self {
             AppError::BadRequest(msg) => ApiError::new(ErrorCode::BadRequest, msg),
+            AppError::Invalid(fields) => ApiError::invalid(fields.clone()),
             AppError::Unauthorized(msg) => ApiError::new(ErrorCode::Unauthorized, msg),
             AppError::Forbidden(msg) => ApiError::new(ErrorCode::Forbidden, msg),
             AppError::NotFound(msg) => ApiError::new(ErrorCode::NotFound, msg),

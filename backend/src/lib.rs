@@ -65,7 +65,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(error::render_api_errors));
 
     Router::new()
-        .nest("/api", api::api_routes(&state))
+        .nest(shared::routes::API_PREFIX, api::api_routes(&state))
         .fallback_service(api::spa::service(state.dist()))
         .layer(middleware)
         .with_state(state)

@@ -10,11 +10,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::ApiError;
 use shared::fleet::{Fleet, FleetDelta};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
-use web_sys::{Event, EventSource, MessageEvent};
 
 use crate::api;
+use crate::api::follow::{Heard, Stream as EventStream, Streamed, follow};
 
 /// The longest wait before trying a lost stream again.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -71,7 +69,7 @@ struct Stream {
     /// Bumped by every (re)start and stop, so callbacks and timers of an
     /// older stream do nothing.
     generation: u64,
-    source: Option<Source>,
+    source: Option<EventStream>,
     retry: Option<TimeoutHandle>,
     backoff: Duration,
     /// Snapshot reloads since a delta last applied: a backend that keeps
@@ -79,19 +77,21 @@ struct Stream {
     reloads: u32,
 }
 
-/// An open `EventSource` and its listeners, closed when dropped.
-struct Source {
-    events: EventSource,
-    _on_open: Closure<dyn FnMut(Event)>,
-    _on_error: Closure<dyn FnMut(Event)>,
-    _on_delta: Closure<dyn FnMut(MessageEvent)>,
-    _on_reload: Closure<dyn FnMut(MessageEvent)>,
+/// What the fleet's event stream says.
+enum FleetEvent {
+    /// A change after the version the client holds.
+    Delta(FleetDelta),
+    /// The client is too far behind: fetch the snapshot again.
+    Reload,
 }
 
-impl Drop for Source {
-    fn drop(&mut self) {
-        // Closed first: no listener runs after its closure is freed.
-        self.events.close();
+impl Streamed for FleetEvent {
+    const EVENTS: &'static [&'static str] = &["delta", "reload"];
+    fn decode(name: &str, data: &str) -> Option<Self> {
+        match name {
+            "delta" => serde_json::from_str(data).ok().map(FleetEvent::Delta),
+            _ => Some(FleetEvent::Reload),
+        }
     }
 }
 
@@ -227,77 +227,46 @@ impl LiveFleet {
 
     /// Opens the event stream after `version`.
     fn open(self, generation: u64, version: u64) {
-        let events = match EventSource::new(&api::fleet::events_url(version)) {
-            Ok(events) => events,
-            Err(_) => return self.retry_later(generation),
-        };
-        let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
-            if self.is_current(generation) {
-                self.link.try_set(Link::Live);
-                self.stream.try_update_value(|s| s.backoff = Duration::ZERO);
-            }
-        });
-        let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
+        let heard = move |heard: Heard<FleetEvent>| {
             if !self.is_current(generation) {
                 return;
             }
-            self.link.try_set(Link::Reconnecting);
-            // While CONNECTING the browser retries by itself, resending the
-            // last event id; CLOSED means it gave up (an error status, such
-            // as an ended session): fetching the snapshot finds out why.
-            let closed = event
-                .target()
-                .and_then(|t| t.dyn_into::<EventSource>().ok())
-                .is_none_or(|es| es.ready_state() == EventSource::CLOSED);
-            if closed {
-                self.retry_later(generation);
+            match heard {
+                Heard::Open => {
+                    self.link.try_set(Link::Live);
+                    self.stream.try_update_value(|s| s.backoff = Duration::ZERO);
+                }
+                // The browser retries by itself, resending the last event id.
+                Heard::Retrying => {
+                    self.link.try_set(Link::Reconnecting);
+                }
+                // It gave up (an error status, such as an ended session):
+                // fetching the snapshot finds out why.
+                Heard::Closed => {
+                    self.link.try_set(Link::Reconnecting);
+                    self.retry_later(generation);
+                }
+                Heard::Event(Some(FleetEvent::Delta(delta))) => {
+                    let applied = self.fleet.try_maybe_update(|fleet| {
+                        match fleet.as_mut().map(|f| f.apply(&delta)) {
+                            Some(Ok(changed)) => (changed, true),
+                            _ => (false, false),
+                        }
+                    });
+                    if applied == Some(true) {
+                        self.stream.try_update_value(|s| s.reloads = 0);
+                    } else {
+                        // Out of order or for an unknown cluster: start
+                        // over from a fresh snapshot.
+                        self.resync();
+                    }
+                }
+                // A reload asked for, or a delta that does not read.
+                Heard::Event(Some(FleetEvent::Reload) | None) => self.resync(),
             }
-        });
-        let on_delta = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if !self.is_current(generation) {
-                return;
-            }
-            let delta = event
-                .data()
-                .as_string()
-                .and_then(|data| serde_json::from_str::<FleetDelta>(&data).ok());
-            let applied = delta.and_then(|delta| {
-                self.fleet
-                    .try_maybe_update(|fleet| match fleet.as_mut().map(|f| f.apply(&delta)) {
-                        Some(Ok(changed)) => (changed, true),
-                        _ => (false, false),
-                    })
-            });
-            if applied == Some(true) {
-                self.stream.try_update_value(|s| s.reloads = 0);
-            } else {
-                // Unreadable, out of order or for an unknown cluster: start
-                // over from a fresh snapshot.
-                self.resync();
-            }
-        });
-        let on_reload = Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
-            if self.is_current(generation) {
-                self.resync();
-            }
-        });
-        events.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        events.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        let listen = |name: &str, handler: &Closure<dyn FnMut(MessageEvent)>| {
-            events
-                .add_event_listener_with_callback(name, handler.as_ref().unchecked_ref())
-                .is_ok()
         };
-        if !(listen("delta", &on_delta) && listen("reload", &on_reload)) {
-            events.close();
+        let Some(source) = follow(&api::fleet::events_url(version), heard) else {
             return self.retry_later(generation);
-        }
-        let source = Source {
-            events,
-            _on_open: on_open,
-            _on_error: on_error,
-            _on_delta: on_delta,
-            _on_reload: on_reload,
         };
         self.stream.try_update_value(|s| {
             if s.generation == generation {

@@ -1,5 +1,7 @@
 //! The one error shape the API sends and the console renders.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 /// What kind of failure an [`ApiError`] reports; decides the HTTP status.
@@ -75,6 +77,10 @@ pub struct ApiError {
     /// The request id the backend logged the cause under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Validation refused the request: the problems on the fields of what
+    /// was sent, for a form or editor to put beside their inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<FieldError>>,
 }
 
 impl ApiError {
@@ -84,6 +90,27 @@ impl ApiError {
             message: message.into(),
             cluster: None,
             request_id: None,
+            fields: None,
+        }
+    }
+
+    /// A [`ErrorCode::BadRequest`] refusing what was sent, with the errors
+    /// on their fields; the message lists them all.
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        let message = match fields.as_slice() {
+            [one] => one.to_string(),
+            many => format!(
+                "{} problems: {}",
+                many.len(),
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        };
+        Self {
+            fields: Some(fields),
+            ..Self::new(ErrorCode::BadRequest, message)
         }
     }
 
@@ -99,6 +126,49 @@ impl ApiError {
         match self.cluster {
             Some(_) => self,
             None => self.with_cluster(cluster),
+        }
+    }
+}
+
+/// Something wrong with one field: `field` is its path in the manifest
+/// (`spec.clusters[1].link`), empty for the object as a whole; `message`
+/// says what is wrong and what is expected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A problem with the object as a whole (no single field to blame).
+    pub fn object(message: impl Into<String>) -> Self {
+        Self::new(String::new(), message)
+    }
+
+    /// Errors on `field` or below it (`spec.clusters` covers
+    /// `spec.clusters[0].link`).
+    pub fn is_under(&self, field: &str) -> bool {
+        self.field == field
+            || self
+                .field
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
         }
     }
 }
@@ -125,6 +195,26 @@ mod tests {
         let back: ApiError = serde_json::from_str(&serde_json::to_string(&err).unwrap()).unwrap();
         assert_eq!(back, err);
         assert_eq!(back.code.http_status(), 502);
+    }
+
+    #[test]
+    fn a_refusal_carries_its_fields() {
+        let err = ApiError::invalid(vec![
+            FieldError::new("spec.clusters[1].link", "no member gke-asia-9"),
+            FieldError::object("the limit is 100"),
+        ]);
+        assert_eq!(err.code, ErrorCode::BadRequest);
+        assert_eq!(
+            err.message,
+            "2 problems: spec.clusters[1].link: no member gke-asia-9; the limit is 100"
+        );
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json["fields"][0],
+            serde_json::json!({"field": "spec.clusters[1].link", "message": "no member gke-asia-9"})
+        );
+        let back: ApiError = serde_json::from_value(json).unwrap();
+        assert_eq!(back, err);
     }
 
     #[test]

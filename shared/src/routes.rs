@@ -1,8 +1,21 @@
-//! Paths of the console's HTTP API, named once for both sides.
+//! Paths of the console's HTTP API, named once for both sides: each path is
+//! a template in axum's `{param}` syntax, which the backend's endpoint table
+//! routes as it is and the browser fills with [`fill`].
+
+use std::fmt::{self, Write as _};
 
 /// Prefix of every API route; everything else is the single-page app.
 pub const API_PREFIX: &str = "/api";
+
+/// The HttpOnly session cookie.
+pub const SESSION_COOKIE: &str = "meshdeck_session";
+/// Mutating requests carry the session's CSRF token
+/// ([`crate::SessionInfo::csrf_token`]) in this header.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// `GET` whether the console runs ([`crate::Health`]).
 pub const HEALTH: &str = "/api/health";
+/// `GET` its version ([`crate::VersionInfo`]).
 pub const VERSION: &str = "/api/version";
 /// `POST` signs in, `GET` says who is signed in (`null`: nobody),
 /// `DELETE` signs out.
@@ -11,9 +24,7 @@ pub const SESSION: &str = "/api/session";
 pub const ACCOUNTS: &str = "/api/accounts";
 /// `PATCH` changes one account's role or admin flag, `DELETE` removes it
 /// (admin capability).
-pub fn account(name: &str) -> String {
-    format!("{ACCOUNTS}/{name}")
-}
+pub const ACCOUNT: &str = "/api/accounts/{name}";
 /// `GET` one page of the audit log, newest first.
 pub const AUDIT: &str = "/api/audit";
 /// `GET` the filtered audit log as JSON lines.
@@ -29,48 +40,280 @@ pub const FLEET: &str = "/api/fleet";
 /// behind.
 pub const EVENTS: &str = "/api/events";
 /// `GET` one member cluster ([`crate::fleet::Cluster`]).
-pub fn cluster(name: &str) -> String {
-    format!("/api/clusters/{name}")
-}
+pub const CLUSTER: &str = "/api/clusters/{name}";
 /// `GET` one namespace of a member and its pods
 /// ([`crate::fleet::NamespaceDetail`]).
-pub fn namespace(cluster: &str, namespace: &str) -> String {
-    format!("/api/clusters/{cluster}/namespaces/{namespace}")
-}
+pub const NAMESPACE: &str = "/api/clusters/{name}/namespaces/{namespace}";
+/// `GET` pods per revision in a namespace and the stragglers
+/// (`?revision=`).
+pub const NAMESPACE_VERIFY: &str = "/api/clusters/{name}/namespaces/{namespace}/verify";
+/// `GET` what preflight reads from a cluster
+/// ([`crate::mesh::InstallContext`]).
+pub const INSTALL_CONTEXT: &str = "/api/clusters/{name}/install-context";
+/// `POST` whether istiod could use the HSM settings.
+pub const CLUSTER_HSM_CHECK: &str = "/api/clusters/{name}/hsm/check";
+/// `POST` provisions the cluster's HSM slot, its Vault credentials and KEK.
+pub const CLUSTER_HSM_SLOT: &str = "/api/clusters/{name}/hsm/slot";
+/// `GET` the ingress gateway Service and its NodePort mapping
+/// (`?vip=&format=`).
+pub const INGRESS_GATEWAY: &str = "/api/clusters/{name}/ingress-gateway";
+/// `PUT` the ingress gateway's load balancer address.
+pub const LOAD_BALANCER_IP: &str = "/api/clusters/{name}/ingress-gateway/load-balancer-ip";
+
+/// `POST` a plan request for its review against the live cluster.
+pub const MESH_PLANS: &str = "/api/mesh/plans";
+/// `GET` a reviewed plan as YAML (`?format=`).
+pub const MESH_PLAN_EXPORT: &str = "/api/mesh/plans/{id}/export";
+/// `GET` every install run, `POST` starts one.
+pub const MESH_INSTALLS: &str = "/api/mesh/installs";
+/// `GET` one install run's progress now.
+pub const MESH_INSTALL: &str = "/api/mesh/installs/{id}";
+/// `GET` the install run's progress stream.
+pub const MESH_INSTALL_EVENTS: &str = "/api/mesh/installs/{id}/events";
+/// `POST` starts migrating one namespace to a revision.
+pub const MESH_MIGRATE: &str = "/api/mesh/migrations/migrate";
+/// `POST` starts rolling one namespace back.
+pub const MESH_ROLLBACK: &str = "/api/mesh/migrations/rollback";
+/// `POST` deletes a revision's control plane from a cluster.
+pub const MESH_FINISH: &str = "/api/mesh/migrations/finish";
+/// `GET` every namespace migration run.
+pub const MESH_MIGRATIONS: &str = "/api/mesh/migrations";
+/// `GET` one migration run now.
+pub const MESH_MIGRATION: &str = "/api/mesh/migrations/{id}";
+/// `GET` the migration run's progress stream.
+pub const MESH_MIGRATION_EVENTS: &str = "/api/mesh/migrations/{id}/events";
+/// `POST` the waves a selection would run.
+pub const WAVE_PROPOSAL: &str = "/api/mesh/waves/proposal";
+/// `GET` every wave run, `POST` starts one.
+pub const WAVES: &str = "/api/mesh/waves";
+/// `GET` one wave run.
+pub const WAVE: &str = "/api/mesh/waves/{id}";
+/// `GET` the wave run's progress stream.
+pub const WAVE_EVENTS: &str = "/api/mesh/waves/{id}/events";
+/// `POST` resumes a paused wave run.
+pub const WAVE_RESUME: &str = "/api/mesh/waves/{id}/resume";
+/// `POST` skips a paused wave run's failed wave.
+pub const WAVE_SKIP: &str = "/api/mesh/waves/{id}/skip";
+/// `POST` rolls a paused wave run's wave back.
+pub const WAVE_ROLLBACK: &str = "/api/mesh/waves/{id}/rollback";
 
 /// `POST` a [`crate::workloads::DeployRequest`] for its
 /// [`crate::workloads::Preview`] (a server-side dry run).
 pub const WORKLOAD_PREVIEW: &str = "/api/workloads/preview";
 /// `GET` every migration with its live rollout, `POST` a
 /// [`crate::workloads::DeployRequest`] to deploy it.
-pub const MIGRATIONS: &str = "/api/workloads/migrations";
+pub const WORKLOAD_MIGRATIONS: &str = "/api/workloads/migrations";
 /// `GET` one migration's live rollout, `DELETE` what it applied.
-pub fn migration(id: &str) -> String {
-    format!("{MIGRATIONS}/{id}")
-}
+pub const WORKLOAD_MIGRATION: &str = "/api/workloads/migrations/{id}";
 /// `GET` the image-pull doctor's report on a migration's stuck pods.
-pub fn migration_doctor(id: &str) -> String {
-    format!("{MIGRATIONS}/{id}/doctor")
-}
+pub const WORKLOAD_DOCTOR: &str = "/api/workloads/migrations/{id}/doctor";
 /// `POST` a pull secret for a deployed migration (the doctor's fix).
-pub fn migration_registry_access(id: &str) -> String {
-    format!("{MIGRATIONS}/{id}/registry-access")
-}
+pub const WORKLOAD_REGISTRY_ACCESS: &str = "/api/workloads/migrations/{id}/registry-access";
 
-/// The HttpOnly session cookie.
-pub const SESSION_COOKIE: &str = "meshdeck_session";
-/// Mutating requests carry the session's CSRF token
-/// ([`crate::SessionInfo::csrf_token`]) in this header.
-pub const CSRF_HEADER: &str = "x-csrf-token";
+/// `GET` the MultiClusterServices of the config cluster
+/// ([`crate::ingress::api::McsList`]).
+pub const INGRESS_SERVICES: &str = "/api/ingress/services";
+/// `POST` a MultiClusterService to review it
+/// ([`crate::ingress::api::ReviewedChange`], or a 400 [`crate::ApiError`]
+/// with the errors on their fields).
+pub const INGRESS_SERVICE_REVIEW: &str = "/api/ingress/services/review";
+/// `GET` one MultiClusterService with its preview, `PUT` applies it,
+/// `DELETE` deletes it.
+pub const INGRESS_SERVICE: &str = "/api/ingress/services/{namespace}/{name}";
+/// `GET` the MultiClusterIngresses of the config cluster
+/// ([`crate::ingress::api::MciList`]).
+pub const INGRESS_INGRESSES: &str = "/api/ingress/ingresses";
+/// `POST` a MultiClusterIngress to review it.
+pub const INGRESS_INGRESS_REVIEW: &str = "/api/ingress/ingresses/review";
+/// `GET` one MultiClusterIngress with its preview, `PUT` applies it,
+/// `DELETE` deletes it.
+pub const INGRESS_INGRESS: &str = "/api/ingress/ingresses/{namespace}/{name}";
+/// `GET` which member is the config cluster.
+pub const CONFIG_CLUSTER: &str = "/api/ingress/config-cluster";
+/// `POST` a switch request: the comparison with a candidate.
+pub const CONFIG_COMPARE: &str = "/api/ingress/config-cluster/compare";
+/// `POST` a switch request: copy the resources to the candidate.
+pub const CONFIG_COPY: &str = "/api/ingress/config-cluster/copy";
+/// `POST` a switch request: make the candidate the config cluster.
+pub const CONFIG_SWITCH: &str = "/api/ingress/config-cluster/switch";
 
 /// `GET` the pending certificate signing requests across the fleet
 /// ([`crate::csr::InboxItem`]).
 pub const CSRS: &str = "/api/csrs";
 /// `GET` how many requests wait ([`crate::csr::CsrCount`]).
 pub const CSR_COUNT: &str = "/api/csrs/count";
+/// `GET` the request as PEM.
+pub const CSR: &str = "/api/csrs/{cluster}/{name}";
+/// `POST` approves the request (the console's CA signs it).
+pub const CSR_APPROVE: &str = "/api/csrs/{cluster}/{name}/approve";
+/// `POST` denies the request, with a reason.
+pub const CSR_DENY: &str = "/api/csrs/{cluster}/{name}/deny";
+/// `POST` the chain an offline CA issued for the request.
+pub const CSR_CHAIN: &str = "/api/csrs/{cluster}/{name}/chain";
 /// `GET` every member's trust anchors ([`crate::csr::TrustInventory`]).
 pub const TRUST: &str = "/api/trust";
-/// `GET` the request as PEM; `POST …/approve`, `…/deny`, `…/chain` decide it.
+
+/// Every path template above, for tests that hold both sides to them.
+pub const TEMPLATES: &[&str] = &[
+    HEALTH,
+    VERSION,
+    SESSION,
+    ACCOUNTS,
+    ACCOUNT,
+    AUDIT,
+    AUDIT_EXPORT,
+    AUDIT_VERIFY,
+    FLEET,
+    EVENTS,
+    CLUSTER,
+    NAMESPACE,
+    NAMESPACE_VERIFY,
+    INSTALL_CONTEXT,
+    CLUSTER_HSM_CHECK,
+    CLUSTER_HSM_SLOT,
+    INGRESS_GATEWAY,
+    LOAD_BALANCER_IP,
+    MESH_PLANS,
+    MESH_PLAN_EXPORT,
+    MESH_INSTALLS,
+    MESH_INSTALL,
+    MESH_INSTALL_EVENTS,
+    MESH_MIGRATE,
+    MESH_ROLLBACK,
+    MESH_FINISH,
+    MESH_MIGRATIONS,
+    MESH_MIGRATION,
+    MESH_MIGRATION_EVENTS,
+    WAVE_PROPOSAL,
+    WAVES,
+    WAVE,
+    WAVE_EVENTS,
+    WAVE_RESUME,
+    WAVE_SKIP,
+    WAVE_ROLLBACK,
+    WORKLOAD_PREVIEW,
+    WORKLOAD_MIGRATIONS,
+    WORKLOAD_MIGRATION,
+    WORKLOAD_DOCTOR,
+    WORKLOAD_REGISTRY_ACCESS,
+    INGRESS_SERVICES,
+    INGRESS_SERVICE_REVIEW,
+    INGRESS_SERVICE,
+    INGRESS_INGRESSES,
+    INGRESS_INGRESS_REVIEW,
+    INGRESS_INGRESS,
+    CONFIG_CLUSTER,
+    CONFIG_COMPARE,
+    CONFIG_COPY,
+    CONFIG_SWITCH,
+    CSRS,
+    CSR_COUNT,
+    CSR,
+    CSR_APPROVE,
+    CSR_DENY,
+    CSR_CHAIN,
+    TRUST,
+];
+
+/// The names of `template`'s `{param}` segments, in order.
+pub fn params(template: &str) -> impl Iterator<Item = &str> {
+    template
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+}
+
+/// `template` with its `{param}` segments replaced in order by `values`,
+/// each percent-encoded as one path segment (a value holding `/` stays one
+/// segment). A param without a value is left as it is, which the backend
+/// answers with a 404; the tests hold every caller to the right count.
+pub fn fill(template: &str, values: &[&dyn fmt::Display]) -> String {
+    let mut values = values.iter();
+    let mut path = String::with_capacity(template.len() + 16);
+    for (i, segment) in template.split('/').enumerate() {
+        if i > 0 {
+            path.push('/');
+        }
+        let is_param = segment.starts_with('{') && segment.ends_with('}');
+        match is_param.then(|| values.next()).flatten() {
+            Some(value) => encode_segment(&mut path, &value.to_string()),
+            None => path.push_str(segment),
+        }
+    }
+    path
+}
+
+/// Appends `value` to `out`, percent-encoding all but the unreserved
+/// characters of RFC 3986, so whatever a user typed reaches the backend as
+/// the one segment it was (and is refused there if it is not a name).
+fn encode_segment(out: &mut String, value: &str) {
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(char::from(b));
+            }
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+}
+
+/// [`ACCOUNT`] for account `name`.
+pub fn account(name: &str) -> String {
+    fill(ACCOUNT, &[&name])
+}
+
+/// [`CSR`] for request `name` on `cluster`.
 pub fn csr(cluster: &str, name: &str) -> String {
-    format!("{CSRS}/{cluster}/{name}")
+    fill(CSR, &[&cluster, &name])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_template_is_filled_completely() {
+        for template in TEMPLATES {
+            assert!(template.starts_with(API_PREFIX), "{template}");
+            let names: Vec<&str> = params(template).collect();
+            let values: Vec<String> = (0..names.len()).map(|i| format!("v{i}")).collect();
+            let refs: Vec<&dyn fmt::Display> =
+                values.iter().map(|v| v as &dyn fmt::Display).collect();
+            let path = fill(template, &refs);
+            assert!(!path.contains(['{', '}']), "{template} -> {path}");
+            let expected = names
+                .iter()
+                .zip(&values)
+                .fold(template.to_string(), |t, (name, value)| {
+                    t.replacen(&format!("{{{name}}}"), value, 1)
+                });
+            assert_eq!(path, expected);
+        }
+    }
+
+    #[test]
+    fn templates_are_named_once() {
+        let distinct: HashSet<&&str> = TEMPLATES.iter().collect();
+        assert_eq!(distinct.len(), TEMPLATES.len());
+    }
+
+    #[test]
+    fn values_are_encoded_as_one_segment() {
+        assert_eq!(
+            fill(CSR_APPROVE, &[&"gke-eu", &"istiod a/b?c"]),
+            "/api/csrs/gke-eu/istiod%20a%2Fb%3Fc/approve"
+        );
+        assert_eq!(fill(CLUSTER, &[&"gke-eu"]), "/api/clusters/gke-eu");
+        assert_eq!(fill(MESH_INSTALL, &[&7_u32]), "/api/mesh/installs/7");
+    }
+
+    #[test]
+    fn a_missing_value_leaves_the_param() {
+        assert_eq!(fill(CSR, &[&"gke-eu"]), "/api/csrs/gke-eu/{name}");
+        assert_eq!(csr("gke-eu", "istiod"), "/api/csrs/gke-eu/istiod");
+        assert_eq!(account("ada"), "/api/accounts/ada");
+    }
 }

@@ -2,16 +2,12 @@
 //! cluster (the fleet API's answer when fleet.yaml names one, which the
 //! live snapshot then follows, else fleet.yaml's `configCluster`), the
 //! fleet snapshot marked accordingly, and the config cluster's
-//! MultiClusterServices and Ingresses. Also the one failure type of these handlers: an [`AppError`], or a refusal with
-//! the errors on their fields.
+//! MultiClusterServices and Ingresses.
 
-use axum::Json;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use shared::ClusterName;
 use shared::fleet::Fleet;
-use shared::ingress::api::{ConfigClusterState, Invalid};
-use shared::ingress::{FieldError, IngressContext, MultiClusterIngress, MultiClusterService};
+use shared::ingress::api::ConfigClusterState;
+use shared::ingress::{IngressContext, MultiClusterIngress, MultiClusterService};
 
 use crate::cluster::ingress as on_cluster;
 use crate::cluster::{FleetApiError, FleetService, MemberApi};
@@ -119,31 +115,5 @@ pub fn fleet_api_error(err: FleetApiError) -> AppError {
             status,
             message,
         },
-    }
-}
-
-/// Why an ingress request failed.
-#[derive(Debug)]
-pub enum Failure {
-    App(AppError),
-    /// Validation refused the object: a 400 [`Invalid`] with the errors on
-    /// their fields.
-    Invalid(Vec<FieldError>),
-}
-
-impl From<AppError> for Failure {
-    fn from(err: AppError) -> Self {
-        Failure::App(err)
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        match self {
-            Failure::App(err) => err.into_response(),
-            Failure::Invalid(fields) => {
-                (StatusCode::BAD_REQUEST, Json(Invalid::new(fields))).into_response()
-            }
-        }
     }
 }

@@ -20,7 +20,7 @@ use shared::ingress::{
     review_mci, review_mcs,
 };
 
-use self::context::{ConfigView, Failure};
+use self::context::ConfigView;
 use crate::api::json::ApiJson;
 use crate::audit::Detail;
 use crate::cluster::ingress::Kind;
@@ -87,22 +87,22 @@ fn detail_of<R: Resource>(view: Option<&ConfigView>, object: &R) -> Detail {
 }
 
 /// Shared validation, refusing with the errors on their fields.
-fn checked<R: Resource>(view: &ConfigView, object: &R) -> Result<Vec<SamenessWarning>, Failure> {
+fn checked<R: Resource>(view: &ConfigView, object: &R) -> Result<Vec<SamenessWarning>, AppError> {
     let (errors, warnings) = object.check(&view.context());
     if errors.is_empty() {
         Ok(warnings)
     } else {
-        Err(Failure::Invalid(errors))
+        Err(AppError::Invalid(errors))
     }
 }
 
 async fn review<R: Resource>(
     state: &AppState,
     object: &R,
-) -> (Detail, Result<Json<ReviewedChange>, Failure>) {
+) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     let view = match ConfigView::load(state.fleet()).await {
         Ok(view) => view,
-        Err(e) => return (detail_of(None, object), Err(e.into())),
+        Err(e) => return (detail_of(None, object), Err(e)),
     };
     let detail = detail_of(Some(&view), object);
     let result = async {
@@ -122,10 +122,10 @@ async fn put<R: Resource>(
     state: &AppState,
     (namespace, name): (String, String),
     object: &R,
-) -> (Detail, Result<Json<ReviewedChange>, Failure>) {
+) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     let view = match ConfigView::load(state.fleet()).await {
         Ok(view) => view,
-        Err(e) => return (detail_of(None, object), Err(e.into())),
+        Err(e) => return (detail_of(None, object), Err(e)),
     };
     let mut detail = detail_of(Some(&view), object);
     if object.namespace() != namespace || object.name() != name {
@@ -137,7 +137,7 @@ async fn put<R: Resource>(
                 object.name()
             ),
         );
-        return (detail, Err(Failure::Invalid(vec![err])));
+        return (detail, Err(AppError::Invalid(vec![err])));
     }
     let result = async {
         let warnings = checked(&view, object)?;
@@ -161,11 +161,11 @@ async fn put<R: Resource>(
 async fn remove<R: Resource>(
     state: &AppState,
     (namespace, name): (String, String),
-) -> (Detail, Result<Json<Value>, Failure>) {
+) -> (Detail, Result<Json<Value>, AppError>) {
     let mut detail = Detail::new().target(format!("{} {namespace}/{name}", R::KIND.kind()));
     let view = match ConfigView::load(state.fleet()).await {
         Ok(view) => view,
-        Err(e) => return (detail, Err(e.into())),
+        Err(e) => return (detail, Err(e)),
     };
     detail = detail.cluster(&view.cluster);
     if R::KIND == Kind::Service {
@@ -181,7 +181,7 @@ async fn remove<R: Resource>(
                 "MultiClusterService {namespace}/{name} is a backend of MultiClusterIngress {}; change or delete those first",
                 users.join(", ")
             ));
-            return (detail, Err(err.into()));
+            return (detail, Err(err));
         }
     }
     let deleted = view
@@ -194,9 +194,8 @@ async fn remove<R: Resource>(
         Ok(false) => Err(AppError::NotFoundOn {
             cluster: view.cluster.clone(),
             message: format!("no {} {namespace}/{name}", R::KIND.kind()),
-        }
-        .into()),
-        Err(e) => Err(e.into()),
+        }),
+        Err(e) => Err(e),
     };
     (detail, result)
 }
@@ -296,14 +295,14 @@ pub async fn get_ingress(
 pub async fn review_service(
     State(state): State<AppState>,
     ApiJson(mcs): ApiJson<MultiClusterService>,
-) -> (Detail, Result<Json<ReviewedChange>, Failure>) {
+) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     review(&state, &mcs).await
 }
 
 pub async fn review_ingress(
     State(state): State<AppState>,
     ApiJson(mci): ApiJson<MultiClusterIngress>,
-) -> (Detail, Result<Json<ReviewedChange>, Failure>) {
+) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     review(&state, &mci).await
 }
 
@@ -311,7 +310,7 @@ pub async fn apply_service(
     State(state): State<AppState>,
     Path(at): Path<(String, String)>,
     ApiJson(mcs): ApiJson<MultiClusterService>,
-) -> (Detail, Result<Json<ReviewedChange>, Failure>) {
+) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     put(&state, at, &mcs).await
 }
 
@@ -319,20 +318,20 @@ pub async fn apply_ingress(
     State(state): State<AppState>,
     Path(at): Path<(String, String)>,
     ApiJson(mci): ApiJson<MultiClusterIngress>,
-) -> (Detail, Result<Json<ReviewedChange>, Failure>) {
+) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     put(&state, at, &mci).await
 }
 
 pub async fn delete_service(
     State(state): State<AppState>,
     Path(at): Path<(String, String)>,
-) -> (Detail, Result<Json<Value>, Failure>) {
+) -> (Detail, Result<Json<Value>, AppError>) {
     remove::<MultiClusterService>(&state, at).await
 }
 
 pub async fn delete_ingress(
     State(state): State<AppState>,
     Path(at): Path<(String, String)>,
-) -> (Detail, Result<Json<Value>, Failure>) {
+) -> (Detail, Result<Json<Value>, AppError>) {
     remove::<MultiClusterIngress>(&state, at).await
 }

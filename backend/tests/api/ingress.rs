@@ -13,17 +13,27 @@ use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
 use serde_json::{Value, json};
 use shared::ingress::api::{
-    self, Comparison, ConfigClusterState, CopyReport, Invalid, MciList, MciPreview, McsList,
-    McsPreview, ReviewedChange,
+    Comparison, ConfigClusterState, CopyReport, MciList, MciPreview, McsList, McsPreview,
+    ReviewedChange,
 };
 use shared::ingress::{DifferenceKind, ExclusionReason, Selection, derived_service_name};
-use shared::{ErrorCode, Outcome, Role};
+use shared::{ApiError, ErrorCode, FieldError, Outcome, Role, routes};
 
 use crate::support::{Session, TestConsole, api_error, body_json, json_request};
 
 const WAIT: Duration = Duration::from_secs(60);
 const EU: &str = "europe-west1-c/gke-eu";
 const ASIA_1: &str = "asia-northeast1-a/gke-asia-1";
+
+/// The path of MultiClusterService `namespace/name`.
+fn service_at(namespace: &str, name: &str) -> String {
+    routes::fill(routes::INGRESS_SERVICE, &[&namespace, &name])
+}
+
+/// The path of MultiClusterIngress `namespace/name`.
+fn ingress_at(namespace: &str, name: &str) -> String {
+    routes::fill(routes::INGRESS_INGRESS, &[&namespace, &name])
+}
 
 /// A console on the default sandbox fleet once every member has synced
 /// and its `blue` pods are Ready, and a signed-in operator.
@@ -111,7 +121,7 @@ async fn send(
 
 /// PUTs a MultiClusterService, expecting it applied.
 async fn put_mcs(console: &TestConsole, session: &Session, body: Value) -> ReviewedChange {
-    let at = api::service(
+    let at = service_at(
         body["metadata"]["namespace"].as_str().unwrap(),
         body["metadata"]["name"].as_str().unwrap(),
     );
@@ -143,7 +153,7 @@ async fn preview_until(
 ) -> McsPreview {
     let deadline = Instant::now() + WAIT;
     loop {
-        let p: McsPreview = get(console, session, &api::service("blue", name)).await;
+        let p: McsPreview = get(console, session, &service_at("blue", name)).await;
         if done(&p) {
             return p;
         }
@@ -212,9 +222,17 @@ async fn mcs_on(console: &TestConsole, cluster: &str) -> Vec<String> {
     names
 }
 
-async fn invalid(response: axum::response::Response) -> Invalid {
+/// The problems of a 400 refusal by validation: the one error body, its
+/// `fields` set and its request id named.
+async fn invalid(response: axum::response::Response) -> (ApiError, Vec<FieldError>) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    serde_json::from_value(body_json(response).await).unwrap()
+    let refused: ApiError = serde_json::from_value(body_json(response).await).unwrap();
+    assert!(refused.request_id.is_some(), "{refused:?}");
+    let fields = refused
+        .fields
+        .clone()
+        .expect("a refusal by validation names its fields");
+    (refused, fields)
 }
 
 #[tokio::test]
@@ -227,7 +245,7 @@ async fn the_seed_foo_is_derived_on_its_two_links_and_follows_a_deselection() {
         &console,
         &operator,
         Method::POST,
-        api::SERVICE_REVIEW,
+        routes::INGRESS_SERVICE_REVIEW,
         &seed,
     )
     .await;
@@ -264,7 +282,7 @@ async fn the_seed_foo_is_derived_on_its_two_links_and_follows_a_deselection() {
     assert!(derived_on(&console, "gke-asia-1", "foo").await);
     assert!(!derived_on(&console, "gke-asia-2", "foo").await);
 
-    let list: McsList = get(&console, &operator, api::SERVICES).await;
+    let list: McsList = get(&console, &operator, routes::INGRESS_SERVICES).await;
     assert_eq!(list.config_cluster.as_str(), "gke-us");
     assert_eq!(list.usage.services, 1);
     let chosen: Vec<&str> = list.items[0].chosen.iter().map(|c| c.as_str()).collect();
@@ -298,7 +316,7 @@ async fn an_ingress_with_hosts_and_a_default_backend_gets_a_vip() {
     put_mcs(&console, &operator, mcs("blue", "foo", &[EU, ASIA_1])).await;
     put_mcs(&console, &operator, mcs("blue", "bar", &[])).await;
     let ingress = seed_ingress("foo");
-    let at = api::ingress("blue", "foobar-ingress");
+    let at = ingress_at("blue", "foobar-ingress");
     let response = send(&console, &operator, Method::PUT, &at, &ingress).await;
     assert_eq!(response.status(), StatusCode::OK);
 
@@ -333,7 +351,7 @@ async fn an_ingress_with_hosts_and_a_default_backend_gets_a_vip() {
         "{bar:?}"
     );
 
-    let list: MciList = get(&console, &operator, api::INGRESSES).await;
+    let list: MciList = get(&console, &operator, routes::INGRESS_INGRESSES).await;
     assert_eq!(list.items[0].hosts, ["foo.example.com", "bar.example.com"]);
     assert_eq!(list.items[0].vip, p.vip);
     assert_eq!(list.usage.ingresses, 1);
@@ -346,15 +364,13 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
     // A link to no member.
     let bad_link = mcs("blue", "foo", &[EU, "asia-northeast1-a/gke-asia-9"]);
     for (method, path) in [
-        (Method::POST, api::SERVICE_REVIEW.to_owned()),
-        (Method::PUT, api::service("blue", "foo")),
+        (Method::POST, routes::INGRESS_SERVICE_REVIEW.to_owned()),
+        (Method::PUT, service_at("blue", "foo")),
     ] {
-        let refused = invalid(send(&console, &operator, method, &path, &bad_link).await).await;
+        let (refused, fields) =
+            invalid(send(&console, &operator, method, &path, &bad_link).await).await;
         assert_eq!(refused.code, ErrorCode::BadRequest);
-        let field = refused
-            .fields
-            .iter()
-            .find(|f| f.field == "spec.clusters[1].link");
+        let field = fields.iter().find(|f| f.field == "spec.clusters[1].link");
         assert!(
             field.is_some_and(|f| f.message.contains("gke-asia-9")),
             "{refused:?}"
@@ -363,19 +379,18 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
 
     // A namespace the config cluster lacks.
     let purple = mcs("purple", "foo", &[]);
-    let refused = invalid(
+    let (_, fields) = invalid(
         send(
             &console,
             &operator,
             Method::PUT,
-            &api::service("purple", "foo"),
+            &service_at("purple", "foo"),
             &purple,
         )
         .await,
     )
     .await;
-    let field = refused
-        .fields
+    let field = fields
         .iter()
         .find(|f| f.field == "metadata.namespace")
         .unwrap();
@@ -384,11 +399,10 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
 
     // An ingress whose backend names no MultiClusterService.
     put_mcs(&console, &operator, mcs("blue", "foo", &[EU])).await;
-    let at = api::ingress("blue", "foobar-ingress");
-    let refused =
+    let at = ingress_at("blue", "foobar-ingress");
+    let (_, fields) =
         invalid(send(&console, &operator, Method::PUT, &at, &seed_ingress("foo")).await).await;
-    let field = refused
-        .fields
+    let field = fields
         .iter()
         .find(|f| f.field == "spec.template.spec.rules[1].backend.serviceName")
         .unwrap();
@@ -406,7 +420,7 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
         &console,
         &operator,
         Method::DELETE,
-        &api::service("blue", "bar"),
+        &service_at("blue", "bar"),
         &json!({}),
     )
     .await;
@@ -435,20 +449,19 @@ async fn the_hundred_and_first_service_is_refused_by_the_quota() {
             serde_json::from_value(mcs("blue", &format!("svc-{i}"), &[EU])).unwrap();
         api.create(&PostParams::default(), &object).await.unwrap();
     }
-    let refused = invalid(
+    let (refused, fields) = invalid(
         send(
             &console,
             &operator,
             Method::PUT,
-            &api::service("blue", "one-more"),
+            &service_at("blue", "one-more"),
             &mcs("blue", "one-more", &[EU]),
         )
         .await,
     )
     .await;
     assert!(
-        refused
-            .fields
+        fields
             .iter()
             .any(|f| f.field.is_empty() && f.message.contains("limit is 100")),
         "{refused:?}"
@@ -465,13 +478,20 @@ async fn the_hundred_and_first_service_is_refused_by_the_quota() {
 #[tokio::test]
 async fn the_config_cluster_switches_only_once_the_candidate_holds_the_same_resources() {
     let (console, operator) = console().await;
-    let state: ConfigClusterState = get(&console, &operator, api::CONFIG_CLUSTER).await;
+    let state: ConfigClusterState = get(&console, &operator, routes::CONFIG_CLUSTER).await;
     assert_eq!(state.cluster.unwrap().as_str(), "gke-us");
     assert!(state.switchable);
 
     put_mcs(&console, &operator, mcs("blue", "foo", &[EU, ASIA_1])).await;
     let to = json!({"to": "gke-eu"});
-    let response = send(&console, &operator, Method::POST, api::CONFIG_SWITCH, &to).await;
+    let response = send(
+        &console,
+        &operator,
+        Method::POST,
+        routes::CONFIG_SWITCH,
+        &to,
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let refusal = api_error(response).await;
     assert!(
@@ -490,19 +510,33 @@ async fn the_config_cluster_switches_only_once_the_candidate_holds_the_same_reso
         Some("gke-us")
     );
 
-    let response = send(&console, &operator, Method::POST, api::CONFIG_COMPARE, &to).await;
+    let response = send(
+        &console,
+        &operator,
+        Method::POST,
+        routes::CONFIG_COMPARE,
+        &to,
+    )
+    .await;
     let compared: Comparison = serde_json::from_value(body_json(response).await).unwrap();
     assert_eq!(compared.differences.len(), 1);
     assert_eq!(compared.differences[0].difference, DifferenceKind::Missing);
 
-    let response = send(&console, &operator, Method::POST, api::CONFIG_COPY, &to).await;
+    let response = send(&console, &operator, Method::POST, routes::CONFIG_COPY, &to).await;
     assert_eq!(response.status(), StatusCode::OK);
     let copied: CopyReport = serde_json::from_value(body_json(response).await).unwrap();
     assert_eq!(copied.changes, ["MultiClusterService blue/foo created"]);
     assert!(copied.comparison.identical());
     assert_eq!(mcs_on(&console, "gke-eu").await, ["blue/foo"]);
 
-    let response = send(&console, &operator, Method::POST, api::CONFIG_SWITCH, &to).await;
+    let response = send(
+        &console,
+        &operator,
+        Method::POST,
+        routes::CONFIG_SWITCH,
+        &to,
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
     let state: ConfigClusterState = serde_json::from_value(body_json(response).await).unwrap();
     assert_eq!(state.cluster.unwrap().as_str(), "gke-eu");
@@ -515,7 +549,7 @@ async fn the_config_cluster_switches_only_once_the_candidate_holds_the_same_reso
             .as_deref(),
         Some("gke-eu")
     );
-    let list: McsList = get(&console, &operator, api::SERVICES).await;
+    let list: McsList = get(&console, &operator, routes::INGRESS_SERVICES).await;
     assert_eq!(list.config_cluster.as_str(), "gke-eu");
     // The live fleet follows the switch, not fleet.yaml's gke-us.
     assert_eq!(fleet_config_clusters(&console, &operator).await, ["gke-eu"]);
@@ -534,24 +568,24 @@ async fn managers_read_but_cannot_edit() {
     let (console, operator) = console().await;
     put_mcs(&console, &operator, mcs("blue", "foo", &[EU])).await;
     let manager = console.signed_in("manager", Role::Manager, false).await;
-    let list: McsList = get(&console, &manager, api::SERVICES).await;
+    let list: McsList = get(&console, &manager, routes::INGRESS_SERVICES).await;
     assert_eq!(list.items.len(), 1);
-    let _: McsPreview = get(&console, &manager, &api::service("blue", "foo")).await;
+    let _: McsPreview = get(&console, &manager, &service_at("blue", "foo")).await;
     let edits = [
         (
             Method::PUT,
-            api::service("blue", "foo"),
+            service_at("blue", "foo"),
             mcs("blue", "foo", &[]),
         ),
         (
             Method::POST,
-            api::SERVICE_REVIEW.to_owned(),
+            routes::INGRESS_SERVICE_REVIEW.to_owned(),
             mcs("blue", "foo", &[]),
         ),
-        (Method::DELETE, api::service("blue", "foo"), json!({})),
+        (Method::DELETE, service_at("blue", "foo"), json!({})),
         (
             Method::POST,
-            api::CONFIG_SWITCH.to_owned(),
+            routes::CONFIG_SWITCH.to_owned(),
             json!({"to": "gke-eu"}),
         ),
     ];
@@ -585,18 +619,18 @@ async fn without_a_fleet_api_the_config_cluster_is_fleet_yamls_and_cannot_be_swi
     let console = TestConsole::watching(fleet, &kubeconfig, None).await;
     let operator = console.signed_in("operator", Role::Operator, false).await;
 
-    let state: ConfigClusterState = get(&console, &operator, api::CONFIG_CLUSTER).await;
+    let state: ConfigClusterState = get(&console, &operator, routes::CONFIG_CLUSTER).await;
     assert_eq!(state.cluster.unwrap().as_str(), "gke-us");
     assert!(!state.switchable);
     assert!(state.note.unwrap().contains("no fleet API"));
-    let list: McsList = get(&console, &operator, api::SERVICES).await;
+    let list: McsList = get(&console, &operator, routes::INGRESS_SERVICES).await;
     assert_eq!(list.config_cluster.as_str(), "gke-us");
 
     let response = send(
         &console,
         &operator,
         Method::POST,
-        api::CONFIG_SWITCH,
+        routes::CONFIG_SWITCH,
         &json!({"to": "gke-eu"}),
     )
     .await;
@@ -652,7 +686,7 @@ async fn the_live_fleet_takes_the_config_cluster_from_the_fleet_api() {
         .unwrap()
         .set_config_cluster("gke-eu")
         .unwrap();
-    let state: ConfigClusterState = get(&console, &operator, api::CONFIG_CLUSTER).await;
+    let state: ConfigClusterState = get(&console, &operator, routes::CONFIG_CLUSTER).await;
     assert_eq!(state.cluster.unwrap().as_str(), "gke-eu");
     assert_eq!(fleet_config_clusters(&console, &operator).await, ["gke-eu"]);
 }

@@ -41,6 +41,24 @@ fn the_table_is_well_formed() {
     }
 }
 
+/// Both sides name paths from `shared::routes`: every endpoint is one of
+/// its templates, and every template is routed.
+#[test]
+fn every_path_is_a_shared_route() {
+    let table: HashSet<&str> = endpoints().iter().map(|e| e.path).collect();
+    for endpoint in endpoints() {
+        assert!(
+            shared::routes::TEMPLATES.contains(&endpoint.path),
+            "{} {} is not in shared::routes",
+            endpoint.method,
+            endpoint.path
+        );
+    }
+    for template in shared::routes::TEMPLATES {
+        assert!(table.contains(template), "{template} has no endpoint");
+    }
+}
+
 #[tokio::test]
 async fn every_route_answers_every_role_as_the_table_says() {
     let console = TestConsole::new().await;

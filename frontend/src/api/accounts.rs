@@ -11,9 +11,9 @@ pub async fn create(account: NewAccount) -> Result<Account, ApiError> {
 }
 
 pub async fn update(name: String, change: AccountUpdate) -> Result<Account, ApiError> {
-    super::patch_json(&routes::account(&name), &change).await
+    super::patch_json(&routes::fill(routes::ACCOUNT, &[&name]), &change).await
 }
 
 pub async fn remove(name: String) -> Result<(), ApiError> {
-    super::delete(&routes::account(&name)).await
+    super::delete(&routes::fill(routes::ACCOUNT, &[&name])).await
 }

@@ -18,12 +18,12 @@ pub async fn trust() -> Result<TrustInventory, ApiError> {
 }
 
 pub async fn approve(cluster: String, name: String) -> Result<ApproveOutcome, ApiError> {
-    let path = format!("{}/approve", routes::csr(&cluster, &name));
+    let path = routes::fill(routes::CSR_APPROVE, &[&cluster, &name]);
     super::post_json(&path, &serde_json::json!({})).await
 }
 
 pub async fn deny(cluster: String, name: String, reason: String) -> Result<(), ApiError> {
-    let path = format!("{}/deny", routes::csr(&cluster, &name));
+    let path = routes::fill(routes::CSR_DENY, &[&cluster, &name]);
     super::post_json::<_, serde_json::Value>(&path, &DenyRequest { reason })
         .await
         .map(|_| ())
@@ -34,11 +34,11 @@ pub async fn upload(
     name: String,
     chain_pem: String,
 ) -> Result<ApproveOutcome, ApiError> {
-    let path = format!("{}/chain", routes::csr(&cluster, &name));
+    let path = routes::fill(routes::CSR_CHAIN, &[&cluster, &name]);
     super::post_json(&path, &UploadChain { chain_pem }).await
 }
 
 /// Where the browser downloads the request as PEM.
 pub fn pem_url(cluster: &str, name: &str) -> String {
-    routes::csr(cluster, name)
+    routes::fill(routes::CSR, &[&cluster, &name])
 }

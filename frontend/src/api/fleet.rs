@@ -11,7 +11,7 @@ pub async fn snapshot() -> Result<Fleet, ApiError> {
 
 /// `GET /api/clusters/{cluster}/namespaces/{namespace}`: its pods.
 pub async fn namespace(cluster: String, namespace: String) -> Result<NamespaceDetail, ApiError> {
-    super::get_json(&routes::namespace(&cluster, &namespace)).await
+    super::get_json(&routes::fill(routes::NAMESPACE, &[&cluster, &namespace])).await
 }
 
 /// The event stream's URL for a client holding `version`.

@@ -2,17 +2,17 @@
 //! settings against Vault and the HSM, and provisioning its slot and KEK.
 //! Answers carry slot labels, KEK ids and Vault paths, never a PIN.
 
-use shared::ApiError;
 use shared::mesh::{HsmReadiness, HsmSettings, HsmSlotProvisioned, HsmSlotRequest};
-
-fn path(cluster: &str, what: &str) -> String {
-    format!("/api/clusters/{cluster}/hsm/{what}")
-}
+use shared::{ApiError, routes};
 
 /// `POST /api/clusters/{cluster}/hsm/check`: whether istiod could use
 /// `settings` (the slot opens with Vault's PIN and holds the KEK).
 pub async fn check(cluster: String, settings: HsmSettings) -> Result<HsmReadiness, ApiError> {
-    super::post_json(&path(&cluster, "check"), &settings).await
+    super::post_json(
+        &routes::fill(routes::CLUSTER_HSM_CHECK, &[&cluster]),
+        &settings,
+    )
+    .await
 }
 
 /// `POST /api/clusters/{cluster}/hsm/slot`: provisions the cluster's slot,
@@ -21,5 +21,9 @@ pub async fn provision_slot(
     cluster: String,
     request: HsmSlotRequest,
 ) -> Result<HsmSlotProvisioned, ApiError> {
-    super::post_json(&path(&cluster, "slot"), &request).await
+    super::post_json(
+        &routes::fill(routes::CLUSTER_HSM_SLOT, &[&cluster]),
+        &request,
+    )
+    .await
 }

@@ -1,22 +1,21 @@
 //! Mesh installs: what preflight reads from a cluster, reviewed plans and
 //! their exports, install runs and where their progress streams.
 
-use shared::ApiError;
-use shared::mesh::{InstallContext, InstallProgress, InstallRequest, PlanRequest, PlanReview};
-
-const PLANS: &str = "/api/mesh/plans";
-const INSTALLS: &str = "/api/mesh/installs";
+use shared::mesh::{
+    InstallContext, InstallPhase, InstallProgress, InstallRequest, PlanRequest, PlanReview,
+};
+use shared::{ApiError, routes};
 
 /// `GET /api/clusters/{cluster}/install-context`: its Services, fleet
 /// Membership and whether it is an admin cluster, for preflight in the
 /// browser.
 pub async fn install_context(cluster: String) -> Result<InstallContext, ApiError> {
-    super::get_json(&format!("/api/clusters/{cluster}/install-context")).await
+    super::get_json(&routes::fill(routes::INSTALL_CONTEXT, &[&cluster])).await
 }
 
 /// `POST /api/mesh/plans`: the plan reviewed against the live cluster.
 pub async fn review_plan(request: PlanRequest) -> Result<PlanReview, ApiError> {
-    super::post_json(PLANS, &request).await
+    super::post_json(routes::MESH_PLANS, &request).await
 }
 
 /// Which YAML a plan is exported as.
@@ -39,25 +38,37 @@ impl ExportFormat {
 
 /// Where the browser downloads reviewed plan `plan` as YAML.
 pub fn export_url(plan: &str, format: ExportFormat) -> String {
-    format!("{PLANS}/{plan}/export?format={}", format.query())
+    format!(
+        "{}?format={}",
+        routes::fill(routes::MESH_PLAN_EXPORT, &[&plan]),
+        format.query()
+    )
 }
 
 /// `POST /api/mesh/installs`: starts applying a reviewed plan.
 pub async fn start_install(request: InstallRequest) -> Result<InstallProgress, ApiError> {
-    super::post_json(INSTALLS, &request).await
+    super::post_json(routes::MESH_INSTALLS, &request).await
 }
 
 /// `GET /api/mesh/installs`: every run, running or finished.
 pub async fn list_installs() -> Result<Vec<InstallProgress>, ApiError> {
-    super::get_json(INSTALLS).await
+    super::get_json(routes::MESH_INSTALLS).await
 }
 
 /// `GET /api/mesh/installs/{run}`: one run's progress now.
 pub async fn install(run: String) -> Result<InstallProgress, ApiError> {
-    super::get_json(&format!("{INSTALLS}/{run}")).await
+    super::get_json(&routes::fill(routes::MESH_INSTALL, &[&run])).await
 }
 
-/// The run's progress stream: `progress` events until it ends.
-pub fn install_events_url(run: &str) -> String {
-    format!("{INSTALLS}/{run}/events")
+/// An install run streams `progress` events until it ends.
+impl super::follow::Followed for InstallProgress {
+    fn running(&self) -> bool {
+        self.phase == InstallPhase::Running
+    }
+    fn events_url(id: &str) -> String {
+        routes::fill(routes::MESH_INSTALL_EVENTS, &[&id])
+    }
+    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
+        install(id)
+    }
 }

@@ -2,15 +2,15 @@
 //! finish runs and their progress streams, a namespace's verification, the
 //! ingress gateway's external address, and wave runs across the fleet.
 
-use shared::ApiError;
+use shared::mesh::InstallPhase;
 use shared::mesh::migration::gateway::{GatewayAddress, SetLoadBalancerIp};
 use shared::mesh::migration::run::{
     FinishRequest, MigrationOp, MigrationRun, NamespaceRequest, Verification,
 };
-use shared::mesh::migration::waves::{WaveDecision, WaveProposal, WaveRequest, WaveRun};
+use shared::mesh::migration::waves::{WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun};
+use shared::{ApiError, routes};
 
-const MIGRATIONS: &str = "/api/mesh/migrations";
-const WAVES: &str = "/api/mesh/waves";
+use super::follow::Followed;
 
 /// `POST /api/mesh/migrations/{migrate|rollback}`: starts relabelling and
 /// restarting one namespace.
@@ -18,32 +18,40 @@ pub async fn start_namespace_run(
     op: MigrationOp,
     request: NamespaceRequest,
 ) -> Result<MigrationRun, ApiError> {
-    let verb = match op {
-        MigrationOp::Rollback => "rollback",
-        MigrationOp::Migrate | MigrationOp::Finish => "migrate",
+    let path = match op {
+        MigrationOp::Rollback => routes::MESH_ROLLBACK,
+        MigrationOp::Migrate | MigrationOp::Finish => routes::MESH_MIGRATE,
     };
-    super::post_json(&format!("{MIGRATIONS}/{verb}"), &request).await
+    super::post_json(path, &request).await
 }
 
 /// `POST /api/mesh/migrations/finish`: deletes a revision's control plane
 /// from a cluster; a 409 names what still uses it.
 pub async fn finish(request: FinishRequest) -> Result<MigrationRun, ApiError> {
-    super::post_json(&format!("{MIGRATIONS}/finish"), &request).await
+    super::post_json(routes::MESH_FINISH, &request).await
 }
 
 /// `GET /api/mesh/migrations`: every run this console knows.
 pub async fn list_runs() -> Result<Vec<MigrationRun>, ApiError> {
-    super::get_json(MIGRATIONS).await
+    super::get_json(routes::MESH_MIGRATIONS).await
 }
 
 /// `GET /api/mesh/migrations/{id}`: one run now.
 pub async fn run(id: String) -> Result<MigrationRun, ApiError> {
-    super::get_json(&format!("{MIGRATIONS}/{id}")).await
+    super::get_json(&routes::fill(routes::MESH_MIGRATION, &[&id])).await
 }
 
-/// The run's progress stream: `progress` events until it ends.
-pub fn run_events_url(id: &str) -> String {
-    format!("{MIGRATIONS}/{id}/events")
+/// A migration run streams `progress` events until it ends.
+impl Followed for MigrationRun {
+    fn running(&self) -> bool {
+        self.phase == InstallPhase::Running
+    }
+    fn events_url(id: &str) -> String {
+        routes::fill(routes::MESH_MIGRATION_EVENTS, &[&id])
+    }
+    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
+        run(id)
+    }
 }
 
 /// `GET …/namespaces/{ns}/verify?revision=`: pods per revision and the
@@ -53,11 +61,8 @@ pub async fn verify(
     namespace: String,
     revision: String,
 ) -> Result<Verification, ApiError> {
-    super::get_json(&format!(
-        "/api/clusters/{cluster}/namespaces/{namespace}/verify?revision={}",
-        query_value(&revision)
-    ))
-    .await
+    let path = routes::fill(routes::NAMESPACE_VERIFY, &[&cluster, &namespace]);
+    super::get_json(&format!("{path}?revision={}", query_value(&revision))).await
 }
 
 /// `GET /api/clusters/{cluster}/ingress-gateway?vip=`: the gateway Service
@@ -72,14 +77,12 @@ pub fn gateway_text_url(cluster: &str, vip: &str) -> String {
 }
 
 fn gateway_url(cluster: &str, vip: &str, format: &str) -> String {
+    let path = routes::fill(routes::INGRESS_GATEWAY, &[&cluster]);
     let vip = vip.trim();
     if vip.is_empty() {
-        format!("/api/clusters/{cluster}/ingress-gateway?format={format}")
+        format!("{path}?format={format}")
     } else {
-        format!(
-            "/api/clusters/{cluster}/ingress-gateway?vip={}&format={format}",
-            query_value(vip)
-        )
+        format!("{path}?vip={}&format={format}", query_value(vip))
     }
 }
 
@@ -89,7 +92,7 @@ pub async fn set_load_balancer_ip(
     request: SetLoadBalancerIp,
 ) -> Result<GatewayAddress, ApiError> {
     super::put_json(
-        &format!("/api/clusters/{cluster}/ingress-gateway/load-balancer-ip"),
+        &routes::fill(routes::LOAD_BALANCER_IP, &[&cluster]),
         &request,
     )
     .await
@@ -97,37 +100,48 @@ pub async fn set_load_balancer_ip(
 
 /// `POST /api/mesh/waves/proposal`: the waves a selection would run.
 pub async fn propose_waves(request: WaveRequest) -> Result<WaveProposal, ApiError> {
-    super::post_json(&format!("{WAVES}/proposal"), &request).await
+    super::post_json(routes::WAVE_PROPOSAL, &request).await
 }
 
 /// `POST /api/mesh/waves`: starts a wave run.
 pub async fn start_waves(request: WaveRequest) -> Result<WaveRun, ApiError> {
-    super::post_json(WAVES, &request).await
+    super::post_json(routes::WAVES, &request).await
 }
 
 /// `GET /api/mesh/waves`: every stored wave run.
 pub async fn list_wave_runs() -> Result<Vec<WaveRun>, ApiError> {
-    super::get_json(WAVES).await
+    super::get_json(routes::WAVES).await
 }
 
 /// `GET /api/mesh/waves/{id}`.
 pub async fn wave_run(id: String) -> Result<WaveRun, ApiError> {
-    super::get_json(&format!("{WAVES}/{id}")).await
+    super::get_json(&routes::fill(routes::WAVE, &[&id])).await
 }
 
-/// The wave run's progress stream while this console drives it.
-pub fn wave_events_url(id: &str) -> String {
-    format!("{WAVES}/{id}/events")
+/// A wave run streams `progress` events while this console drives it.
+impl Followed for WaveRun {
+    // A paused run waits for the operator: the view stops following it
+    // until a decision starts it again.
+    fn running(&self) -> bool {
+        self.phase == WavePhase::Running
+    }
+    fn events_url(id: &str) -> String {
+        routes::fill(routes::WAVE_EVENTS, &[&id])
+    }
+    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
+        wave_run(id)
+    }
 }
 
 /// `POST /api/mesh/waves/{id}/{resume|skip|rollback}` on a paused run.
 pub async fn decide(id: String, decision: WaveDecision) -> Result<WaveRun, ApiError> {
-    let verb = match decision {
-        WaveDecision::Resume => "resume",
-        WaveDecision::Skip => "skip",
-        WaveDecision::Rollback => "rollback",
+    let template = match decision {
+        WaveDecision::Resume => routes::WAVE_RESUME,
+        WaveDecision::Skip => routes::WAVE_SKIP,
+        WaveDecision::Rollback => routes::WAVE_ROLLBACK,
     };
-    super::post_json(&format!("{WAVES}/{id}/{verb}"), &serde_json::json!({})).await
+    let path = routes::fill(template, &[&id]);
+    super::post_json(&path, &serde_json::json!({})).await
 }
 
 /// Percent-encodes everything but unreserved characters, so whatever an

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod csr;
 pub mod fleet;
+pub mod follow;
 pub mod hsm;
 pub mod ingress;
 pub mod mesh;

@@ -11,24 +11,28 @@ pub async fn preview(request: DeployRequest) -> Result<Preview, ApiError> {
 }
 
 pub async fn deploy(request: DeployRequest) -> Result<Migration, ApiError> {
-    super::post_json(routes::MIGRATIONS, &request).await
+    super::post_json(routes::WORKLOAD_MIGRATIONS, &request).await
 }
 
 pub async fn list() -> Result<Vec<MigrationStatus>, ApiError> {
-    super::get_json(routes::MIGRATIONS).await
+    super::get_json(routes::WORKLOAD_MIGRATIONS).await
 }
 
 pub async fn doctor(id: String) -> Result<DoctorReport, ApiError> {
-    super::get_json(&routes::migration_doctor(&id)).await
+    super::get_json(&routes::fill(routes::WORKLOAD_DOCTOR, &[&id])).await
 }
 
 pub async fn set_registry_access(
     id: String,
     request: RegistryAccessRequest,
 ) -> Result<Migration, ApiError> {
-    super::post_json(&routes::migration_registry_access(&id), &request).await
+    super::post_json(
+        &routes::fill(routes::WORKLOAD_REGISTRY_ACCESS, &[&id]),
+        &request,
+    )
+    .await
 }
 
 pub async fn remove(id: String) -> Result<(), ApiError> {
-    super::delete(&routes::migration(&id)).await
+    super::delete(&routes::fill(routes::WORKLOAD_MIGRATION, &[&id])).await
 }

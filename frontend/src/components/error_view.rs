@@ -11,6 +11,8 @@ pub fn ErrorView(error: ApiError) -> impl IntoView {
         message,
         cluster,
         request_id,
+        // Shown beside their inputs by the forms that send them.
+        fields: _,
     } = error;
     view! {
         <div class="error-view" role="alert">

@@ -1,5 +1,5 @@
-//! The console's multi-cluster ingress API: its paths and the bodies both
-//! sides exchange (lists with quota usage, selection previews, reviews,
+//! The console's multi-cluster ingress API: the bodies both sides
+//! exchange (paths are in [`crate::routes`]) (lists with quota usage, selection previews, reviews,
 //! the config-cluster comparison), so the browser and the backend read the
 //! same types.
 
@@ -16,39 +16,7 @@ use super::sameness::SamenessWarning;
 use super::selection::Selection;
 use crate::ClusterName;
 use crate::diff::ObjectDiff;
-use crate::error::ErrorCode;
 use crate::fleet::PodCount;
-
-/// `GET` the MultiClusterServices of the config cluster ([`McsList`]).
-pub const SERVICES: &str = "/api/ingress/services";
-/// `POST` a MultiClusterService to review it ([`ReviewedChange`] or
-/// [`Invalid`]).
-pub const SERVICE_REVIEW: &str = "/api/ingress/services/review";
-/// `GET` the MultiClusterIngresses of the config cluster ([`MciList`]).
-pub const INGRESSES: &str = "/api/ingress/ingresses";
-/// `POST` a MultiClusterIngress to review it.
-pub const INGRESS_REVIEW: &str = "/api/ingress/ingresses/review";
-/// `GET` which member is the config cluster ([`ConfigClusterState`]).
-pub const CONFIG_CLUSTER: &str = "/api/ingress/config-cluster";
-/// `POST` [`SwitchRequest`]: the [`Comparison`] with a candidate.
-pub const CONFIG_COMPARE: &str = "/api/ingress/config-cluster/compare";
-/// `POST` [`SwitchRequest`]: copy the resources to the candidate
-/// ([`CopyReport`]).
-pub const CONFIG_COPY: &str = "/api/ingress/config-cluster/copy";
-/// `POST` [`SwitchRequest`]: make the candidate the config cluster.
-pub const CONFIG_SWITCH: &str = "/api/ingress/config-cluster/switch";
-
-/// `GET` one MultiClusterService with its preview ([`McsPreview`]), `PUT`
-/// applies it, `DELETE` deletes it.
-pub fn service(namespace: &str, name: &str) -> String {
-    format!("{SERVICES}/{namespace}/{name}")
-}
-
-/// `GET` one MultiClusterIngress with its preview ([`MciPreview`]), `PUT`
-/// applies it, `DELETE` deletes it.
-pub fn ingress(namespace: &str, name: &str) -> String {
-    format!("{INGRESSES}/{namespace}/{name}")
-}
 
 /// The MultiClusterServices of the config cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,36 +142,6 @@ pub struct IngressEvent {
 pub struct ReviewedChange {
     pub diff: ObjectDiff,
     pub warnings: Vec<SamenessWarning>,
-}
-
-/// The 400 body of a review or apply refused by validation: an
-/// [`crate::ApiError`] with the errors on their fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Invalid {
-    pub code: ErrorCode,
-    pub message: String,
-    pub fields: Vec<FieldError>,
-}
-
-impl Invalid {
-    pub fn new(fields: Vec<FieldError>) -> Self {
-        let message = match fields.as_slice() {
-            [one] => one.to_string(),
-            many => format!(
-                "{} problems: {}",
-                many.len(),
-                many.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        };
-        Self {
-            code: ErrorCode::BadRequest,
-            message,
-            fields,
-        }
-    }
 }
 
 /// Which member is the config cluster, and whether the console can change

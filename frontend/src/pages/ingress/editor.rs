@@ -23,7 +23,6 @@ use shared::ingress::{
 use super::yaml_view::{YamlProblem, YamlView};
 use super::{can_edit, mci_form, mcs_form, preview};
 use crate::api;
-use crate::api::ingress::Refusal;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
 use crate::live_fleet::LiveFleet;
@@ -37,8 +36,8 @@ pub trait Editable:
     fn blank() -> Self;
     fn at(&self) -> (String, String);
     fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, Refusal>>;
-    fn apply(self) -> impl Future<Output = Result<ReviewedChange, Refusal>>;
+    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>>;
+    fn apply(self) -> impl Future<Output = Result<ReviewedChange, ApiError>>;
     fn delete(namespace: String, name: String) -> impl Future<Output = Result<(), ApiError>>;
 }
 
@@ -66,10 +65,10 @@ impl Editable for MultiClusterService {
         let r = review_mcs(self, ctx);
         (r.errors, r.warnings)
     }
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, Refusal>> {
+    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
         api::ingress::review_service(self)
     }
-    fn apply(self) -> impl Future<Output = Result<ReviewedChange, Refusal>> {
+    fn apply(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
         api::ingress::apply_service(self)
     }
     fn delete(namespace: String, name: String) -> impl Future<Output = Result<(), ApiError>> {
@@ -90,10 +89,10 @@ impl Editable for MultiClusterIngress {
         let r = review_mci(self, ctx);
         (r.errors, r.warnings)
     }
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, Refusal>> {
+    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
         api::ingress::review_ingress(self)
     }
-    fn apply(self) -> impl Future<Output = Result<ReviewedChange, Refusal>> {
+    fn apply(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
         let mut plain = self;
         plain.status = None;
         api::ingress::apply_ingress(plain)
@@ -190,9 +189,11 @@ fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoVi
         all
     });
     let fleet = Signal::derive(move || live.fleet().get());
-    let refused = move |r: Refusal| match r {
-        Refusal::Invalid(invalid) => server_fields.set(invalid.fields),
-        Refusal::Api(e) => failure.set(Some(e)),
+    // Refusals by validation go beside their fields; anything else to the
+    // error view.
+    let refused = move |e: ApiError| match e.fields {
+        Some(fields) => server_fields.set(fields),
+        None => failure.set(Some(e)),
     };
     let review = Action::new_local(move |o: &T| {
         let o = o.clone();

@@ -1,117 +1,13 @@
-//! Applying: the run's steps as its progress stream reports them
+//! Applying: the run's steps as its progress stream reports them (the
+//! wizard follows it with [`crate::api::follow::Runs`])
 //! (pending, running, done with the outcome, failed with the message that
 //! names the cluster and object), then the verification: the final step's
 //! outcome, istiod's pods Ready and labelled with the revision.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::mesh::{InstallPhase, InstallProgress, InstallStep, StepState};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::Closure;
-use web_sys::{Event, EventSource, MessageEvent};
 
 use super::wizard::Wizard;
-use crate::api;
-
-/// How long to wait before following a run again whose stream the browser
-/// gave up on.
-const RETRY: Duration = Duration::from_secs(2);
-
-/// An open progress stream and its listeners, closed when dropped.
-pub struct RunStream {
-    events: EventSource,
-    _on_progress: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(Event)>,
-}
-
-impl Drop for RunStream {
-    fn drop(&mut self) {
-        self.events.close();
-    }
-}
-
-/// Follows run `run` into `progress` until it ends. The stream's first
-/// event is the run as it is, so nothing is missed by opening it late.
-pub fn follow(
-    progress: RwSignal<Option<InstallProgress>>,
-    stream: StoredValue<Option<RunStream>, LocalStorage>,
-    run: String,
-) {
-    let Ok(events) = EventSource::new(&api::mesh::install_events_url(&run)) else {
-        return poll_later(progress, stream, run);
-    };
-    // Ends the stream from inside its own listener: deferred, so the
-    // listener is not freed while it runs.
-    let end = move || {
-        queue_microtask(move || {
-            stream.try_set_value(None);
-        });
-    };
-    let on_progress = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        let Some(p) = event
-            .data()
-            .as_string()
-            .and_then(|data| serde_json::from_str::<InstallProgress>(&data).ok())
-        else {
-            return;
-        };
-        let over = p.phase != InstallPhase::Running;
-        progress.try_set(Some(p));
-        if over {
-            end();
-        }
-    });
-    let retry_run = run.clone();
-    let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
-        // While CONNECTING the browser retries by itself; CLOSED means it
-        // gave up (an error status): ask for the run instead.
-        let closed = event
-            .target()
-            .and_then(|t| t.dyn_into::<EventSource>().ok())
-            .is_none_or(|es| es.ready_state() == EventSource::CLOSED);
-        if closed {
-            end();
-            poll_later(progress, stream, retry_run.clone());
-        }
-    });
-    if events
-        .add_event_listener_with_callback("progress", on_progress.as_ref().unchecked_ref())
-        .is_err()
-    {
-        events.close();
-        return poll_later(progress, stream, run);
-    }
-    events.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    stream.try_set_value(Some(RunStream {
-        events,
-        _on_progress: on_progress,
-        _on_error: on_error,
-    }));
-}
-
-/// Reads the run once after a pause and follows it again if it still runs.
-fn poll_later(
-    progress: RwSignal<Option<InstallProgress>>,
-    stream: StoredValue<Option<RunStream>, LocalStorage>,
-    run: String,
-) {
-    set_timeout(
-        move || {
-            spawn_local(async move {
-                if let Ok(p) = api::mesh::install(run.clone()).await {
-                    let running = p.phase == InstallPhase::Running;
-                    progress.try_set(Some(p));
-                    if running {
-                        follow(progress, stream, run);
-                    }
-                }
-            });
-        },
-        RETRY,
-    );
-}
 
 fn step_item(step: &InstallStep) -> impl IntoView + use<> {
     let (slug, icon) = match &step.state {

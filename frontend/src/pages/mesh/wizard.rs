@@ -13,9 +13,10 @@ use shared::mesh::{
 };
 use shared::{ApiError, ErrorCode};
 
-use super::progress::{self, RunStream};
+use super::progress;
 use super::{hsm_check, plan_step, preflight_step, settings_step};
 use crate::api;
+use crate::api::follow::Runs;
 use crate::live_fleet::LiveFleet;
 
 /// Where the wizard is.
@@ -56,7 +57,8 @@ pub struct Wizard {
     /// Why the last attempt to start the install was refused.
     pub start_error: RwSignal<Option<ApiError>>,
     pub run: RwSignal<Option<InstallProgress>>,
-    pub stream: StoredValue<Option<RunStream>, LocalStorage>,
+    /// The run's progress stream while it runs.
+    pub runs: Runs,
     /// A check of the current HSM settings is under way.
     pub hsm_checking: RwSignal<bool>,
     /// Why the last HSM check could not be made (not what it found: that
@@ -115,7 +117,7 @@ impl Wizard {
             starting: RwSignal::new(false),
             start_error: RwSignal::new(None),
             run: RwSignal::new(None),
-            stream: StoredValue::new_local(None),
+            runs: Runs::new(),
             hsm_checking: RwSignal::new(false),
             hsm_check_error: RwSignal::new(None),
             fleet,
@@ -127,7 +129,7 @@ impl Wizard {
 
     /// Starts over at the first step.
     pub fn reset(self) {
-        self.stream.set_value(None);
+        self.runs.clear();
         self.stage.set(Stage::Cluster);
         self.context.set(None);
         self.form.set(None);
@@ -238,7 +240,10 @@ impl Wizard {
                     let run = progress.id.clone();
                     self.run.set(Some(progress));
                     self.stage.set(Stage::Apply);
-                    progress::follow(self.run, self.stream, run);
+                    let shown = self.run;
+                    self.runs.follow::<InstallProgress>(run, move |p| {
+                        shown.try_set(Some(p));
+                    });
                 }
                 Err(error) => self.start_error.set(Some(error)),
             }
@@ -272,7 +277,7 @@ pub fn InstallWizard(runs_changed: RwSignal<u32>) -> impl IntoView {
         }
     });
     on_cleanup(move || {
-        w.stream.try_set_value(None);
+        w.runs.clear();
     });
     let current = Memo::new(move |_| w.run.with(|r| current_step(w.stage.get(), r.as_ref())));
     let header = STEPS

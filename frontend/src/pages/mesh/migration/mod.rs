@@ -7,7 +7,6 @@
 
 mod board;
 mod finish;
-mod follow;
 mod gateway;
 mod pair;
 mod panel;
@@ -21,8 +20,8 @@ use shared::fleet::{DEFAULT_REVISION, Fleet};
 use shared::mesh::migration::run::MigrationRun;
 use shared::mesh::migration::waves::{TargetRef, WaveRun};
 
-use self::follow::Streams;
 use crate::api;
+use crate::api::follow::{Followed, Runs};
 use crate::live_fleet::LiveFleet;
 use crate::session::Auth;
 
@@ -45,7 +44,7 @@ pub struct Migration {
     /// The wave run on screen.
     pub wave_run: RwSignal<Option<WaveRun>>,
     pub may_act: Memo<bool>,
-    pub streams: Streams,
+    pub streams: Runs,
 }
 
 impl Migration {
@@ -82,7 +81,7 @@ impl Migration {
                 auth.account()
                     .is_some_and(|a| a.role.may(Action::MigrateNamespaces))
             }),
-            streams: Streams::new(),
+            streams: Runs::new(),
         }
     }
 
@@ -97,7 +96,7 @@ impl Migration {
 
     /// Shows run `run` and follows it while it runs.
     pub fn track(self, run: MigrationRun) {
-        let running = follow::Followed::running(&run);
+        let running = Followed::running(&run);
         let id = run.id.clone();
         self.upsert(run);
         if running {
@@ -108,7 +107,7 @@ impl Migration {
 
     /// Shows wave run `run` and follows it while it runs.
     pub fn track_waves(self, run: WaveRun) {
-        let running = follow::Followed::running(&run);
+        let running = Followed::running(&run);
         let id = run.id.clone();
         self.wave_run.set(Some(run));
         if running {

@@ -1,0 +1,148 @@
+//! The install settings that are names with rules of their own (mesh id,
+//! network id, trust domain), parsed where they enter so the rest of the
+//! console never checks them again.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::InvalidName;
+
+/// Defines a `String` newtype validated by `$check`.
+macro_rules! checked_string {
+    ($(#[$doc:meta])* $name:ident, $check:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(pub(super) String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $check(s).map(|()| Self(s.to_owned()))
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidName;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> Self {
+                v.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+checked_string!(
+    /// The mesh id `proj-<PROJECT_NUMBER>`, the same on every cluster of a mesh.
+    MeshId,
+    check_mesh_id
+);
+checked_string!(
+    /// A mesh network id: a Kubernetes label value (different per on-prem
+    /// cluster).
+    NetworkId,
+    check_network_id
+);
+checked_string!(
+    /// A SPIFFE trust domain, e.g. `project-a.svc.id.goog`.
+    TrustDomain,
+    check_trust_domain
+);
+
+fn invalid(kind: &'static str, value: &str, reason: &'static str) -> Result<(), InvalidName> {
+    Err(InvalidName {
+        kind,
+        value: value.to_owned(),
+        reason,
+    })
+}
+
+fn check_mesh_id(s: &str) -> Result<(), InvalidName> {
+    match s.strip_prefix("proj-") {
+        Some(n) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => Ok(()),
+        _ => invalid(
+            "mesh id",
+            s,
+            "it must be proj-<PROJECT_NUMBER>, the fleet project's number, e.g. proj-482915370162",
+        ),
+    }
+}
+
+/// The rules of a Kubernetes label value, non-empty: at most 63
+/// characters, alphanumerics, '-', '_' or '.', starting and ending with an
+/// alphanumeric.
+pub fn check_label_value(kind: &'static str, s: &str) -> Result<(), InvalidName> {
+    if s.is_empty() {
+        return invalid(kind, s, "it must not be empty");
+    }
+    if s.len() > 63 {
+        return invalid(kind, s, "it must be at most 63 characters (a label value)");
+    }
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return invalid(
+            kind,
+            s,
+            "it may contain only letters, digits, '-', '_' and '.' (a label value)",
+        );
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !alnum(s.chars().next()) || !alnum(s.chars().last()) {
+        return invalid(
+            kind,
+            s,
+            "it must start and end with a letter or digit (a label value)",
+        );
+    }
+    Ok(())
+}
+
+fn check_network_id(s: &str) -> Result<(), InvalidName> {
+    check_label_value("network id", s)
+}
+
+fn check_trust_domain(s: &str) -> Result<(), InvalidName> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if s.is_empty() || s.len() > 255 || !s.split('.').all(label_ok) {
+        return invalid(
+            "trust domain",
+            s,
+            "it must be a lowercase DNS name, e.g. project-a.svc.id.goog",
+        );
+    }
+    Ok(())
+}
+
+/// The workload identity trust domain of a project: `<PROJECT>.svc.id.goog`.
+pub fn project_trust_domain(project_id: &str) -> Result<TrustDomain, InvalidName> {
+    format!("{project_id}.svc.id.goog").parse()
+}
