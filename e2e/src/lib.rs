@@ -172,10 +172,10 @@ impl Console {
                 backend::security::ca::embedded::LABEL,
             )
             .expect("a SoftHSM2 token for the mesh root CA");
-            let ca = backend::security::ca::CertificateAuthority::open(&token)
+            let clock = Clock::system();
+            let ca = backend::security::ca::CertificateAuthority::open(&token, clock.clone())
                 .expect("open the mesh root CA token");
-            let mut state =
-                AppState::with_fleet(settings, store, Clock::system(), members).with_ca(ca);
+            let mut state = AppState::with_fleet(settings, store, clock, members).with_ca(ca);
             if let Some(dev) = vault {
                 state = state.with_vault(
                     hsm::Vault::new(&dev.addr, &dev.root_token).expect("a client of the dev Vault"),

@@ -1,14 +1,14 @@
 //! `/api/accounts`: list, create, change and remove local accounts (admin
 //! capability). The console always keeps at least one admin.
 
-use axum::extract::State;
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::{Extension, Json};
 use shared::auth::check_new_password;
-use shared::{Account, AccountName, AccountUpdate, NewAccount};
+use shared::{Account, AccountName, AccountUpdate, InvalidName, NewAccount};
 
 use crate::api::json::ApiJson;
-use crate::api::path::ApiPath;
 use crate::audit::Detail;
 use crate::auth::{Principal, secrets};
 use crate::error::AppError;
@@ -31,9 +31,30 @@ pub async fn create_account(
     (detail, created.map(|a| (StatusCode::CREATED, Json(a))))
 }
 
+/// The account a `/api/accounts/{name}` request is about, parsed at the
+/// edge: a name no account can have is a 400, audited against the name
+/// given.
+pub struct AccountPath(AccountName);
+
+impl<S: Send + Sync> FromRequestParts<S> for AccountPath {
+    type Rejection = (Detail, AppError);
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| (Detail::new(), AppError::BadRequest(e.body_text())))?;
+        raw.parse().map(Self).map_err(|e: InvalidName| {
+            (
+                Detail::new().target(format!("account/{raw}")),
+                AppError::BadRequest(e.to_string()),
+            )
+        })
+    }
+}
+
 pub async fn update_account(
     State(state): State<AppState>,
-    ApiPath(name): ApiPath<AccountName>,
+    AccountPath(name): AccountPath,
     ApiJson(change): ApiJson<AccountUpdate>,
 ) -> (Detail, Result<Json<Account>, AppError>) {
     let mut detail = Detail::new().target(format!("account/{name}"));
@@ -51,7 +72,7 @@ pub async fn update_account(
 
 pub async fn delete_account(
     State(state): State<AppState>,
-    ApiPath(name): ApiPath<AccountName>,
+    AccountPath(name): AccountPath,
 ) -> (Detail, Result<StatusCode, AppError>) {
     let detail = Detail::new().target(format!("account/{name}"));
     (

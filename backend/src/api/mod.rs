@@ -4,7 +4,6 @@ pub mod cluster_path;
 pub mod endpoints;
 pub mod json;
 pub mod meta;
-pub mod path;
 pub mod progress;
 pub mod request_id;
 pub mod spa;

@@ -242,6 +242,16 @@ async fn deleting_an_account_ends_its_sessions() {
             .unwrap()
             .is_some()
     );
+    // The refusal is audited against the name given.
+    let entries = console.audit(&admin, "action=account.delete").await;
+    assert!(
+        entries
+            .entries
+            .iter()
+            .any(|e| e.targets == ["account/Ada"] && e.outcome != shared::Outcome::Success),
+        "{:?}",
+        entries.entries
+    );
 }
 
 #[tokio::test]

@@ -127,9 +127,9 @@ fn unreachable(cluster: &str) -> impl FnOnce(migration::MigrationError) -> AppEr
 
 /// Pods per revision in a namespace and the stragglers by name.
 pub async fn verify_namespace(
+    Query(query): Query<RevisionQuery>,
     cluster: ClusterPath,
     Path((_, namespace)): Path<(String, String)>,
-    Query(query): Query<RevisionQuery>,
 ) -> Result<Json<Verification>, AppError> {
     let name = cluster.name.to_string();
     let member = cluster.name.clone();

@@ -31,15 +31,14 @@ pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
                 .filter(|c| c.state == CsrState::Pending)
                 .map(PendingRequest::Kubernetes)
                 .collect(),
-            // A ClusterError names its member.
             Err(e) => {
-                out.unreadable.push(e.to_string());
+                out.unreadable.push(format!("{name}: {}", e.kind));
                 continue;
             }
         };
         match access.hsm_pending().await {
             Ok(found) => pending.extend(found.map(PendingRequest::IstiodHsm)),
-            Err(e) => out.unreadable.push(e.to_string()),
+            Err(e) => out.unreadable.push(format!("{name}: {}", e.kind)),
         }
         if pending.is_empty() {
             continue;
