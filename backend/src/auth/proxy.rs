@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use axum::http::{HeaderMap, HeaderName};
 use shared::auth::UnknownRole;
-use shared::{Account, Role};
+use shared::{Account, AccountName, InvalidName, Role};
 
 /// The proxy mode's configuration.
 #[derive(Debug, Clone)]
@@ -30,8 +30,34 @@ pub enum ProxyRefusal {
     Untrusted,
     #[error("no identity: the proxy sent no {0} header")]
     NoUser(String),
+    #[error("no identity: the proxy sent the {0} header more than once")]
+    Repeated(String),
+    #[error("no identity: the proxy's {0} header is not text")]
+    Unreadable(String),
+    #[error("no identity: the proxy's {header} header is not a user name: {reason}")]
+    BadUser {
+        header: String,
+        reason: &'static str,
+    },
     #[error("none of the groups of {user:?} ({groups}) maps to a meshdeck role")]
     NoRole { user: String, groups: String },
+}
+
+/// The one value of `name`, if the request has it: a header sent twice
+/// is refused rather than read one way here and another way by the proxy
+/// or a second hop.
+fn single<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<Option<&'h str>, ProxyRefusal> {
+    let mut values = headers.get_all(name).iter();
+    let Some(first) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ProxyRefusal::Repeated(name.to_string()));
+    }
+    first
+        .to_str()
+        .map(Some)
+        .map_err(|_| ProxyRefusal::Unreadable(name.to_string()))
 }
 
 /// A `group=role` pair that is not one.
@@ -62,16 +88,20 @@ impl ProxyAuth {
         if !peer.is_some_and(|ip| self.trusted.contains(&ip)) {
             return Err(ProxyRefusal::Untrusted);
         }
-        let user = headers
-            .get(&self.user_header)
-            .and_then(|v| v.to_str().ok())
+        let user = single(headers, &self.user_header)?
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .ok_or_else(|| ProxyRefusal::NoUser(self.user_header.to_string()))?;
-        let groups: Vec<&str> = headers
-            .get_all(&self.groups_header)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
+        // The account name rules: what the audit log and sessions key on.
+        // The refusal gives the reason only, never the (unbounded) value.
+        let user: AccountName = user
+            .parse()
+            .map_err(|e: InvalidName| ProxyRefusal::BadUser {
+                header: self.user_header.to_string(),
+                reason: e.reason,
+            })?;
+        let groups: Vec<&str> = single(headers, &self.groups_header)?
+            .into_iter()
             .flat_map(|v| v.split(','))
             .map(str::trim)
             .filter(|g| !g.is_empty())
@@ -82,7 +112,7 @@ impl ProxyAuth {
             .find(|(group, _)| groups.contains(&group.as_str()))
             .map(|(_, role)| *role)
             .ok_or_else(|| ProxyRefusal::NoRole {
-                user: user.to_owned(),
+                user: user.to_string(),
                 groups: groups.join(", "),
             })?;
         let admin = self
@@ -90,7 +120,7 @@ impl ProxyAuth {
             .iter()
             .any(|g| groups.contains(&g.as_str()));
         Ok(Account {
-            name: user.to_owned(),
+            name: user.to_string(),
             role,
             admin,
         })
@@ -121,6 +151,33 @@ mod tests {
         h.insert("x-forwarded-user", HeaderValue::from_str(user).unwrap());
         h.insert("x-forwarded-groups", HeaderValue::from_str(groups).unwrap());
         h
+    }
+
+    #[test]
+    fn each_header_counts_once_and_the_user_must_be_a_user_name() {
+        let peer = Some("10.0.0.1".parse().unwrap());
+        let mut twice = headers("alice", "ops");
+        twice.append("x-forwarded-user", HeaderValue::from_static("mallory"));
+        assert_eq!(
+            proxy().identify(&twice, peer),
+            Err(ProxyRefusal::Repeated("x-forwarded-user".into()))
+        );
+        let mut groups_twice = headers("alice", "staff");
+        groups_twice.append("x-forwarded-groups", HeaderValue::from_static("sec"));
+        assert_eq!(
+            proxy().identify(&groups_twice, peer),
+            Err(ProxyRefusal::Repeated("x-forwarded-groups".into()))
+        );
+        for bad in ["Alice", "al ice", "-alice", &"a".repeat(2000)] {
+            let refused = proxy().identify(&headers(bad, "ops"), peer).unwrap_err();
+            assert!(
+                matches!(&refused, ProxyRefusal::BadUser { header, .. } if header == "x-forwarded-user"),
+                "{bad}: {refused:?}"
+            );
+            assert!(!refused.to_string().contains(bad), "{refused}");
+        }
+        let account = proxy().identify(&headers("pat@corp", "ops"), peer).unwrap();
+        assert_eq!(account.name, "pat@corp");
     }
 
     #[test]

@@ -88,6 +88,52 @@ async fn identity_comes_only_from_the_trusted_proxy() {
     assert!(message.contains("maps to a meshdeck role"), "{message}");
 }
 
+/// A second user or groups header (one added by a client, one by the
+/// proxy) or a user that is not a user name: nobody is signed in, and the
+/// refusal says which header and why without echoing the value.
+#[tokio::test]
+async fn each_identity_header_counts_once_and_names_are_checked() {
+    let console = console().await;
+    let peer: SocketAddr = PROXY.parse().unwrap();
+    for (extra, value, header) in [
+        ("x-forwarded-user", "root", "x-forwarded-user"),
+        ("x-forwarded-groups", "mesh-admins", "x-forwarded-groups"),
+    ] {
+        let r = request(Method::GET, "/api/audit", "ivy", "staff")
+            .header(extra, value)
+            .body(Body::empty())
+            .unwrap();
+        let error = api_error(console.send_from(r, peer).await).await;
+        assert_eq!(error.code, shared::ErrorCode::Unauthorized, "{extra}");
+        assert!(
+            error
+                .message
+                .contains(&format!("sent the {header} header more than once")),
+            "{}",
+            error.message
+        );
+    }
+    let long = "a".repeat(100_000);
+    for user in ["Root", long.as_str()] {
+        let (status, body) = get(&console, "/api/audit", user, "mesh-sec", PROXY).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{user:.20}");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains("is not a user name"), "{message}");
+        assert!(message.len() < 200, "{message:.300}");
+    }
+    // Nobody acted under the refused names.
+    let (status, page) = get(&console, "/api/audit", "sam", "mesh-sec", PROXY).await;
+    assert_eq!(status, StatusCode::OK);
+    let page: shared::AuditPage = serde_json::from_value(page).unwrap();
+    assert!(
+        page.entries
+            .iter()
+            .all(|e| e.actor != "Root" && e.actor != "root" && e.actor.len() <= 64),
+        "{:?}",
+        page.entries
+    );
+}
+
 #[tokio::test]
 async fn proxy_users_are_held_to_their_role_and_csrf() {
     let console = console().await;
