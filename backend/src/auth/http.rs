@@ -34,6 +34,25 @@ fn origin_of(
     forwarded::origin(headers, peer, &state.auth().trusted_proxies)
 }
 
+/// The longest claimed name the console logs or counts failures under;
+/// account names are far shorter (64), so no real name is cut.
+pub const CLAIMED_NAME_MAX: usize = 256;
+
+/// The name a sign-in claims, trimmed and cut to [`CLAIMED_NAME_MAX`] bytes
+/// (at a character boundary): an anonymous caller cannot write megabytes
+/// into the audit log or the failure counts.
+fn claimed(raw: &str) -> &str {
+    let name = raw.trim();
+    if name.len() <= CLAIMED_NAME_MAX {
+        return name;
+    }
+    let mut end = CLAIMED_NAME_MAX;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 pub async fn create_session(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -43,7 +62,7 @@ pub async fn create_session(
     let origin = origin_of(&state, &headers, peer);
     let secure = state.auth().secure_cookies || origin.tls;
     let address = origin.address;
-    let name = body.name.trim();
+    let name = claimed(&body.name);
     let detail = Detail::new().param("address", &address);
     match sessions::sign_in(&state, name, &body.password, &address).await {
         Ok(signed_in) => {
@@ -94,4 +113,18 @@ pub async fn delete_session(
     let secure = state.auth().secure_cookies || origin_of(&state, &headers, peer).tls;
     let cookie = cookies::clear_session(secure);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claimed_names_are_trimmed_and_cut_at_a_character() {
+        assert_eq!(claimed("  olga \n"), "olga");
+        let long = "é".repeat(300);
+        let cut = claimed(&long);
+        assert!(cut.len() <= CLAIMED_NAME_MAX && cut.len() >= CLAIMED_NAME_MAX - 1);
+        assert!(cut.chars().all(|c| c == 'é'));
+    }
 }

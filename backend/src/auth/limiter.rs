@@ -47,10 +47,38 @@ impl Locked {
     }
 }
 
+/// How many distinct accounts (and, apart, addresses) the limiter
+/// remembers: past it, names and addresses whose failures have all left
+/// the window are forgotten, then the least recently failing ones, so a
+/// stream of made-up names cannot grow memory without end.
+pub const MAX_REMEMBERED: usize = 10_000;
+
 #[derive(Default)]
 struct Failures {
     accounts: HashMap<String, VecDeque<i64>>,
     addresses: HashMap<String, VecDeque<i64>>,
+}
+
+/// Adds a failure at `now` under `key`, keeping `map` within
+/// [`MAX_REMEMBERED`] keys.
+fn remember(map: &mut HashMap<String, VecDeque<i64>>, key: &str, now: i64, window: i64) {
+    if !map.contains_key(key) && map.len() >= MAX_REMEMBERED {
+        map.retain(|_, times| {
+            prune(times, now, window);
+            !times.is_empty()
+        });
+        while map.len() >= MAX_REMEMBERED {
+            let stalest = map
+                .iter()
+                .min_by_key(|(_, times)| times.back().copied().unwrap_or(i64::MIN))
+                .map(|(k, _)| k.clone());
+            match stalest {
+                Some(k) => map.remove(&k),
+                None => break,
+            };
+        }
+    }
+    map.entry(key.to_owned()).or_default().push_back(now);
 }
 
 /// In-memory failure counts (a restart forgets them, which only ever helps
@@ -124,17 +152,16 @@ impl SignInLimiter {
     }
 
     pub fn record_failure(&self, account: &str, address: &str, now: i64) {
+        let window = self.limits.window_secs;
         let mut failures = self.lock();
-        failures
-            .accounts
-            .entry(account.to_owned())
-            .or_default()
-            .push_back(now);
-        failures
-            .addresses
-            .entry(address.to_owned())
-            .or_default()
-            .push_back(now);
+        remember(&mut failures.accounts, account, now, window);
+        remember(&mut failures.addresses, address, now, window);
+    }
+
+    /// How many accounts and addresses the limiter remembers now.
+    pub fn remembered(&self) -> (usize, usize) {
+        let failures = self.lock();
+        (failures.accounts.len(), failures.addresses.len())
     }
 
     /// A successful sign-in clears the account's failures (not the
@@ -165,6 +192,32 @@ mod tests {
         assert!(locked.message("alice").contains("try again in a minute"));
         assert_eq!(limiter.check("bob", "10.0.0.1", 50), None);
         assert_eq!(limiter.check("alice", "10.0.0.1", 101), None);
+    }
+
+    #[test]
+    fn made_up_names_cannot_grow_the_counts_without_end() {
+        let limiter = SignInLimiter::new(Limits {
+            per_account: 2,
+            per_address: usize::MAX,
+            window_secs: 100,
+        });
+        // A real account is being guessed, then a flood of made-up names
+        // arrives within the same window.
+        limiter.record_failure("alice", "10.0.0.1", 0);
+        limiter.record_failure("alice", "10.0.0.1", 1);
+        for i in 0..(MAX_REMEMBERED + 500) {
+            limiter.record_failure(&format!("nobody-{i}"), "10.0.0.2", 2);
+        }
+        let (accounts, addresses) = limiter.remembered();
+        assert!(accounts <= MAX_REMEMBERED, "{accounts}");
+        assert_eq!(addresses, 2);
+        // Past the window, stale names go first and room is made without
+        // dropping anyone still inside it.
+        limiter.record_failure("bob", "10.0.0.3", 150);
+        assert_eq!(limiter.remembered().0, 1);
+        limiter.record_failure("carol", "10.0.0.3", 151);
+        limiter.record_failure("carol", "10.0.0.3", 152);
+        assert!(limiter.check("carol", "10.0.0.4", 153).is_some());
     }
 
     #[test]

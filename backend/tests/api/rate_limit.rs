@@ -73,3 +73,22 @@ async fn an_address_guessing_across_accounts_is_locked() {
         .await;
     assert_eq!(entries.entries[0].outcome, Outcome::Denied);
 }
+
+/// An anonymous sign-in cannot write a megabyte into the audit log: the
+/// claimed name is cut to 256 bytes before it is logged or counted.
+#[tokio::test]
+async fn a_huge_claimed_name_is_cut_before_it_is_logged() {
+    let console = TestConsole::new().await;
+    console.add_account("mia", Role::Manager, false).await;
+    let huge = "x".repeat(1_900_000);
+    let response = console.try_sign_in(&huge, "guess guess guess").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let mia = console.sign_in("mia", "mia-password").await;
+    let page = console
+        .audit(&mia, "action=session.create&outcome=failure")
+        .await;
+    assert_eq!(page.total, 1);
+    assert_eq!(page.entries[0].actor, "x".repeat(256));
+    let body = console.get_as("/api/audit", Some(&mia)).await;
+    assert!(crate::support::body_bytes(body).await.len() < 10_000);
+}
