@@ -41,6 +41,7 @@ use crate::store::Store;
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let middleware = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(api::headers::security_headers))
         .layer(SetRequestIdLayer::new(
             request_id.clone(),
             SequentialRequestId::default(),

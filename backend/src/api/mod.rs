@@ -2,6 +2,7 @@
 
 pub mod cluster_path;
 pub mod endpoints;
+pub mod headers;
 pub mod json;
 pub mod meta;
 pub mod progress;

@@ -21,7 +21,9 @@ const REVALIDATE: &str = "no-cache";
 pub fn service(dist: &Path) -> MethodRouter {
     let index = dist.join("index.html");
     // `cargo xtask` writes .br/.gz beside each asset at build time.
+    // `/` too goes to `client_route`, which gives the page its policy.
     let files = ServeDir::new(dist)
+        .append_index_html_on_directories(false)
         .precompressed_br()
         .precompressed_gzip()
         .fallback(axum::routing::get(move |req: Request| {
@@ -40,11 +42,17 @@ async fn client_route(index: PathBuf, req: Request) -> Response {
     }
     match tokio::fs::read(&index).await {
         Ok(html) => {
+            let csp = super::headers::app_csp(&String::from_utf8_lossy(&html));
             let mut response = Response::new(Body::from(html));
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
             );
+            if let Ok(csp) = HeaderValue::from_str(&csp) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, csp);
+            }
             response
         }
         Err(_) => (

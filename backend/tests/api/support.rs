@@ -21,7 +21,11 @@ use http_body_util::BodyExt;
 use shared::{Account, Role};
 use tower::ServiceExt;
 
-pub const INDEX_HTML: &str = "<!DOCTYPE html><html><body>meshdeck test shell</body></html>";
+/// Like Trunk's page: one inline module script that starts the app.
+pub const INDEX_HTML: &str = "<!DOCTYPE html><html><head><script type=\"module\">import init from '/meshdeck-frontend-0123456789abcdef.js'; await init();</script></head><body>meshdeck test shell</body></html>";
+/// The inline script of [`INDEX_HTML`].
+pub const INDEX_SCRIPT: &str =
+    "import init from '/meshdeck-frontend-0123456789abcdef.js'; await init();";
 pub const HASHED_JS: &str = "meshdeck-frontend-0123456789abcdef.js";
 pub const HASHED_CSS: &str = "style-0123456789abcdef.css";
 /// Stands in for the `.br` file `cargo xtask` writes at build time.
