@@ -8,6 +8,7 @@ pub mod meta;
 pub mod progress;
 pub mod request_id;
 pub mod spa;
+pub mod stream;
 
 use axum::Router;
 use axum::extract::OriginalUri;

@@ -10,10 +10,16 @@ use futures_util::stream::{self, Stream};
 use serde::Serialize;
 use tokio::sync::watch;
 
+use super::stream::while_signed_in;
+use crate::auth::Principal;
 use crate::runs::Run;
+use crate::state::AppState;
 
-/// The SSE response following the run behind `rx` while it is live.
+/// The SSE response following the run behind `rx` while it is live and
+/// the caller's session stands.
 pub fn progress_events<T>(
+    state: AppState,
+    principal: Principal,
     rx: watch::Receiver<T>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>>
 where
@@ -32,5 +38,6 @@ where
         let more = state.is_live().then_some((rx, false));
         Some((Ok(event), more))
     });
+    let events = while_signed_in(state, principal, events);
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -81,6 +81,27 @@ pub async fn authenticate(
     }
 }
 
+/// Whether `principal`'s session still stands as it was when a long-lived
+/// response (an event stream) began: not signed out, not expired, the
+/// account still there with the same role and admin flag. Unlike
+/// [`authenticate`] it does not touch the session, so an open stream
+/// does not keep an idle session alive. Behind a proxy every request is
+/// authenticated afresh, so there is nothing to end.
+pub async fn still_holds(state: &AppState, principal: &Principal) -> Result<bool, StoreError> {
+    let Via::Session { token_hash } = &principal.via else {
+        return Ok(true);
+    };
+    let Some(session) = state.store().find_session(token_hash).await? else {
+        return Ok(false);
+    };
+    let now = state.clock().now();
+    let idle = now - session.last_seen >= state.auth().idle_secs;
+    Ok(now < session.expires_at
+        && !idle
+        && session.account.role == principal.account.role
+        && session.account.admin == principal.account.admin)
+}
+
 /// Behind a proxy there is no session row: the CSRF token is derived from
 /// a per-process key and the user name (a restart asks the page to reload).
 fn proxy_csrf_token(state: &AppState, user: &str) -> String {

@@ -6,16 +6,18 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::{Extension, Json};
 use futures_util::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use shared::fleet::{Cluster, Fleet, FleetDelta, NamespaceDetail, ReloadNotice};
 use tokio::sync::broadcast;
 
 use crate::api::cluster_path::ClusterPath;
+use crate::api::stream::while_signed_in;
+use crate::auth::Principal;
 use crate::cluster::Resume;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -60,6 +62,7 @@ pub struct EventsQuery {
 /// browser on reconnect) wins over `?since=`; without either, from now.
 pub async fn get_events(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     headers: HeaderMap,
     Query(query): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
@@ -89,7 +92,8 @@ pub async fn get_events(
                 .right_stream()
         }
     };
-    Ok(Sse::new(events.map(Ok)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    let events = while_signed_in(state.clone(), principal, events.map(Ok));
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
 fn delta_event(delta: Arc<FleetDelta>) -> Event {

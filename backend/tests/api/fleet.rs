@@ -149,6 +149,22 @@ impl EventReader {
         }
     }
 
+    /// Reads until the server ends the stream; panics if it is still open
+    /// after `within`.
+    async fn ended_within(&mut self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.body.frame()).await {
+                Err(_) => panic!("the stream is still open after {within:?}"),
+                Ok(None) => return,
+                Ok(Some(frame)) => {
+                    frame.unwrap();
+                }
+            }
+        }
+    }
+
     /// Reads deltas until one satisfies `wanted`.
     async fn delta_where(&mut self, wanted: impl Fn(&FleetDelta) -> bool) -> FleetDelta {
         loop {
@@ -461,4 +477,43 @@ async fn a_member_without_a_context_is_listed_with_the_reason() {
         .err()
         .unwrap();
     assert!(error.to_string().contains("zone"), "{error}");
+}
+
+/// A stream opened in a session ends soon after the session does: signed
+/// out, or its account given another role. (The promise is within 5 s;
+/// the wait here is wider so a loaded machine does not fail it.)
+#[tokio::test]
+async fn event_streams_end_with_their_session() {
+    let console = TestConsole::with_sandbox().await;
+    let session = manager(&console).await;
+    let mut events = EventReader::open(&console, &session, "/api/events", None).await;
+    let signed_out = console
+        .send(crate::support::json_request(
+            axum::http::Method::DELETE,
+            "/api/session",
+            &serde_json::json!({}),
+            Some(&session),
+        ))
+        .await;
+    assert_eq!(signed_out.status(), StatusCode::NO_CONTENT);
+    events.ended_within(Duration::from_secs(15)).await;
+
+    let session = console.signed_in("ops", Role::Operator, false).await;
+    let mut events = EventReader::open(&console, &session, "/api/events", None).await;
+    console
+        .state
+        .store()
+        .update_account("ops", Role::Manager, false)
+        .await
+        .unwrap();
+    events.ended_within(Duration::from_secs(15)).await;
+
+    // A session that stands keeps its stream.
+    let session = console.signed_in("mia", Role::Manager, false).await;
+    let mut events = EventReader::open(&console, &session, "/api/events", None).await;
+    let still_open = tokio::time::timeout(Duration::from_secs(5), events.body.frame()).await;
+    assert!(
+        still_open.is_err() || matches!(still_open, Ok(Some(Ok(_)))),
+        "the stream of a standing session ended"
+    );
 }

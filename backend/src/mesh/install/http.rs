@@ -162,11 +162,12 @@ pub async fn get_install(
 /// The run's progress now and on every change; ends when the run does.
 pub async fn install_events(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let rx = state
         .installs()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))?;
-    Ok(progress_events(rx))
+    Ok(progress_events(state, principal, rx))
 }

@@ -103,13 +103,14 @@ pub async fn get_migration(
 /// The run now and on every change; ends when the run does.
 pub async fn migration_events(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let rx = state
         .migrations()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))?;
-    Ok(progress_events(rx))
+    Ok(progress_events(state, principal, rx))
 }
 
 #[derive(Debug, Deserialize)]

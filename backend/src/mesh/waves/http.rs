@@ -98,11 +98,12 @@ pub async fn roll_back_wave(
 /// The run now and on every change, while this console drives it.
 pub async fn wave_run_events(
     State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let rx = state
         .waves()
         .subscribe(&id)
         .ok_or_else(|| AppError::NotFound(format!("wave run {id:?} is not running here")))?;
-    Ok(progress_events(rx))
+    Ok(progress_events(state, principal, rx))
 }
