@@ -8,6 +8,7 @@ use shared::mesh::migration::run::MigrationRun;
 use shared::mesh::migration::waves::WaveRun;
 
 use crate::auth::limiter::SignInLimiter;
+use crate::auth::password_checks::PasswordChecks;
 use crate::auth::{AuthSettings, secrets};
 use crate::clock::Clock;
 use crate::cluster::FleetService;
@@ -48,6 +49,7 @@ struct Inner {
     migrations: RunBook<MigrationRun>,
     waves: RunBook<WaveRun>,
     limiter: SignInLimiter,
+    password_checks: PasswordChecks,
     decoy_hash: String,
     csrf_key: String,
 }
@@ -71,6 +73,7 @@ impl AppState {
                 migrations: RunBook::default(),
                 waves: RunBook::default(),
                 limiter,
+                password_checks: PasswordChecks::per_core(),
                 decoy_hash,
                 csrf_key: secrets::random_token(),
             }),
@@ -160,6 +163,10 @@ impl AppState {
 
     pub fn limiter(&self) -> &SignInLimiter {
         &self.inner.limiter
+    }
+
+    pub fn password_checks(&self) -> &PasswordChecks {
+        &self.inner.password_checks
     }
 
     /// Verified against when a sign-in names an unknown account.

@@ -1,16 +1,37 @@
-//! Failed sign-ins, counted per account and per client address in a sliding
-//! window. Past the limit, further attempts are refused without checking
-//! the password until the oldest failure leaves the window.
+//! Failed sign-ins, limited at three scopes and counted in the database
+//! (see [`crate::store::sign_in`]), so the limits hold across restarts and
+//! between replicas:
+//!
+//! - per client address: past 20 failures in 15 minutes the address is
+//!   refused (one address guessing across accounts);
+//! - per address and account: past 5 failures in 15 minutes that address
+//!   is refused for that account (one address guessing one password);
+//! - per account, from any address: past 5 failures each further attempt
+//!   waits before its password is checked, twice as long each time (1 s,
+//!   2 s, 4 s, … at most 10 s). Never a refusal: an anonymous caller
+//!   cannot lock someone out of their account by failing on purpose.
+//!
+//! An attempt takes its place in all three counts before the password is
+//! checked and gives it back when the password was right, so a burst of
+//! parallel guesses gets exactly as many checks as the limits allow.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::time::Duration;
 
-/// How many failures are allowed within how many seconds.
+use sha2::{Digest, Sha256};
+
+use crate::store::sign_in::Attempt;
+use crate::store::{Store, StoreError};
+
+/// How many failures are allowed within how many seconds, and how the
+/// per-account delay grows.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    pub per_account: usize,
-    pub per_address: usize,
+    pub per_account: i64,
+    pub per_address: i64,
     pub window_secs: i64,
+    /// The first per-account delay; each further failure doubles it.
+    pub delay_step: Duration,
+    pub delay_max: Duration,
 }
 
 impl Default for Limits {
@@ -19,7 +40,24 @@ impl Default for Limits {
             per_account: 5,
             per_address: 20,
             window_secs: 15 * 60,
+            delay_step: Duration::from_secs(1),
+            delay_max: Duration::from_secs(10),
         }
+    }
+}
+
+impl Limits {
+    /// How long an attempt waits when the account has `failures` in the
+    /// window, this attempt included.
+    pub fn delay(&self, failures: i64) -> Duration {
+        let over = failures - self.per_account;
+        if over <= 0 {
+            return Duration::ZERO;
+        }
+        let doublings = u32::try_from(over - 1).unwrap_or(u32::MAX).min(30);
+        self.delay_step
+            .saturating_mul(1 << doublings)
+            .min(self.delay_max)
     }
 }
 
@@ -27,6 +65,7 @@ impl Default for Limits {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Locked {
     pub retry_after_secs: i64,
+    /// The address and account pair (else the address alone).
     pub by_account: bool,
 }
 
@@ -40,134 +79,106 @@ impl Locked {
             format!("{minutes} minutes")
         };
         if self.by_account {
-            format!("too many failed sign-ins for account {account:?}; try again in {wait}")
+            format!(
+                "too many failed sign-ins for account {account:?} from your address; try again in {wait}"
+            )
         } else {
             format!("too many failed sign-ins from your address; try again in {wait}")
         }
     }
 }
 
-/// How many distinct accounts (and, apart, addresses) the limiter
-/// remembers: past it, names and addresses whose failures have all left
-/// the window are forgotten, then the least recently failing ones, so a
-/// stream of made-up names cannot grow memory without end.
-pub const MAX_REMEMBERED: usize = 10_000;
-
-#[derive(Default)]
-struct Failures {
-    accounts: HashMap<String, VecDeque<i64>>,
-    addresses: HashMap<String, VecDeque<i64>>,
+/// An attempt let through: its places in the counts, and how long it must
+/// wait before its password is checked.
+#[derive(Debug)]
+pub struct Admitted {
+    address: String,
+    pair: String,
+    account: String,
+    pub delay: Duration,
 }
 
-/// Adds a failure at `now` under `key`, keeping `map` within
-/// [`MAX_REMEMBERED`] keys.
-fn remember(map: &mut HashMap<String, VecDeque<i64>>, key: &str, now: i64, window: i64) {
-    if !map.contains_key(key) && map.len() >= MAX_REMEMBERED {
-        map.retain(|_, times| {
-            prune(times, now, window);
-            !times.is_empty()
-        });
-        while map.len() >= MAX_REMEMBERED {
-            let stalest = map
-                .iter()
-                .min_by_key(|(_, times)| times.back().copied().unwrap_or(i64::MIN))
-                .map(|(k, _)| k.clone());
-            match stalest {
-                Some(k) => map.remove(&k),
-                None => break,
-            };
-        }
-    }
-    map.entry(key.to_owned()).or_default().push_back(now);
-}
-
-/// In-memory failure counts (a restart forgets them, which only ever helps
-/// the legitimate user locked out by someone else).
-#[derive(Default)]
+/// The sign-in limits over the console's database.
 pub struct SignInLimiter {
     limits: Limits,
-    failures: Mutex<Failures>,
 }
 
-fn prune(times: &mut VecDeque<i64>, now: i64, window: i64) {
-    while times.front().is_some_and(|t| *t <= now - window) {
-        times.pop_front();
-    }
-}
-
-fn check(times: Option<&mut VecDeque<i64>>, limit: usize, now: i64, window: i64) -> Option<i64> {
-    let times = times?;
-    prune(times, now, window);
-    if times.len() < limit {
-        return None;
-    }
-    let oldest = times.front().copied().unwrap_or(now);
-    Some((oldest + window - now).max(1))
+/// The subject under which an account's failures are counted: a hash, so
+/// made-up names of any shape stay out of the table.
+fn account_subject(account: &str) -> String {
+    format!(
+        "account:{}",
+        hex::encode(Sha256::digest(account.as_bytes()))
+    )
 }
 
 impl SignInLimiter {
     pub fn new(limits: Limits) -> Self {
-        Self {
-            limits,
-            failures: Mutex::default(),
-        }
+        Self { limits }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Failures> {
-        self.failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// `Some` when this attempt must be refused before looking at the
-    /// password.
-    pub fn check(&self, account: &str, address: &str, now: i64) -> Option<Locked> {
+    /// Takes the attempt's place in the address, pair and account counts,
+    /// or says which limit refuses it (then nothing stays counted).
+    pub async fn admit(
+        &self,
+        store: &Store,
+        account: &str,
+        address: &str,
+        now: i64,
+    ) -> Result<Result<Admitted, Locked>, StoreError> {
         let Limits {
             per_account,
             per_address,
             window_secs,
+            ..
         } = self.limits;
-        let mut failures = self.lock();
-        if let Some(wait) = check(
-            failures.accounts.get_mut(account),
-            per_account,
-            now,
-            window_secs,
-        ) {
-            return Some(Locked {
-                retry_after_secs: wait,
-                by_account: true,
-            });
+        store.forget_old_sign_in_failures(now, window_secs).await?;
+        let account_subject = account_subject(account);
+        let admitted = Admitted {
+            address: format!("address:{address}"),
+            pair: format!("pair:{address}:{account_subject}"),
+            account: account_subject,
+            delay: Duration::ZERO,
+        };
+        if let Attempt::Refused { retry_after_secs } = store
+            .take_sign_in_attempt(&admitted.address, now, per_address, window_secs)
+            .await?
+        {
+            return Ok(Err(Locked {
+                retry_after_secs,
+                by_account: false,
+            }));
         }
-        check(
-            failures.addresses.get_mut(address),
-            per_address,
-            now,
-            window_secs,
-        )
-        .map(|wait| Locked {
-            retry_after_secs: wait,
-            by_account: false,
-        })
+        if let Attempt::Refused { retry_after_secs } = store
+            .take_sign_in_attempt(&admitted.pair, now, per_account, window_secs)
+            .await?
+        {
+            store.give_back_sign_in_attempt(&admitted.address).await?;
+            return Ok(Err(Locked {
+                retry_after_secs,
+                by_account: true,
+            }));
+        }
+        let failures = match store
+            .take_sign_in_attempt(&admitted.account, now, i64::MAX, window_secs)
+            .await?
+        {
+            Attempt::Taken { failures } => failures,
+            Attempt::Refused { .. } => 0,
+        };
+        Ok(Ok(Admitted {
+            delay: self.limits.delay(failures),
+            ..admitted
+        }))
     }
 
-    pub fn record_failure(&self, account: &str, address: &str, now: i64) {
-        let window = self.limits.window_secs;
-        let mut failures = self.lock();
-        remember(&mut failures.accounts, account, now, window);
-        remember(&mut failures.addresses, address, now, window);
-    }
-
-    /// How many accounts and addresses the limiter remembers now.
-    pub fn remembered(&self) -> (usize, usize) {
-        let failures = self.lock();
-        (failures.accounts.len(), failures.addresses.len())
-    }
-
-    /// A successful sign-in clears the account's failures (not the
-    /// address's: one right password must not reset a guessing run).
-    pub fn record_success(&self, account: &str) {
-        self.lock().accounts.remove(account);
+    /// The password was right: the attempt was no failure, and the
+    /// account's failures are forgotten (the address's stay: one right
+    /// password must not reset a guessing run).
+    pub async fn succeeded(&self, store: &Store, admitted: &Admitted) -> Result<(), StoreError> {
+        store.give_back_sign_in_attempt(&admitted.address).await?;
+        store.clear_sign_in_failures(&admitted.pair).await?;
+        store.clear_sign_in_failures(&admitted.account).await
     }
 }
 
@@ -176,64 +187,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn locks_after_the_limit_and_unlocks_when_the_window_passes() {
-        let limiter = SignInLimiter::new(Limits {
-            per_account: 3,
-            per_address: 10,
-            window_secs: 100,
-        });
-        for t in 0..3 {
-            assert_eq!(limiter.check("alice", "10.0.0.1", t), None);
-            limiter.record_failure("alice", "10.0.0.1", t);
-        }
-        let locked = limiter.check("alice", "10.0.0.2", 50).unwrap();
-        assert!(locked.by_account);
-        assert_eq!(locked.retry_after_secs, 50);
-        assert!(locked.message("alice").contains("try again in a minute"));
-        assert_eq!(limiter.check("bob", "10.0.0.1", 50), None);
-        assert_eq!(limiter.check("alice", "10.0.0.1", 101), None);
+    fn the_account_delay_doubles_past_the_limit_up_to_the_cap() {
+        let limits = Limits::default();
+        let secs = |n| limits.delay(n).as_secs();
+        assert_eq!([secs(0), secs(5)], [0, 0]);
+        assert_eq!([secs(6), secs(7), secs(8), secs(9)], [1, 2, 4, 8]);
+        assert_eq!([secs(10), secs(1_000), secs(i64::MAX)], [10, 10, 10]);
     }
 
     #[test]
-    fn made_up_names_cannot_grow_the_counts_without_end() {
-        let limiter = SignInLimiter::new(Limits {
-            per_account: 2,
-            per_address: usize::MAX,
-            window_secs: 100,
-        });
-        // A real account is being guessed, then a flood of made-up names
-        // arrives within the same window.
-        limiter.record_failure("alice", "10.0.0.1", 0);
-        limiter.record_failure("alice", "10.0.0.1", 1);
-        for i in 0..(MAX_REMEMBERED + 500) {
-            limiter.record_failure(&format!("nobody-{i}"), "10.0.0.2", 2);
-        }
-        let (accounts, addresses) = limiter.remembered();
-        assert!(accounts <= MAX_REMEMBERED, "{accounts}");
-        assert_eq!(addresses, 2);
-        // Past the window, stale names go first and room is made without
-        // dropping anyone still inside it.
-        limiter.record_failure("bob", "10.0.0.3", 150);
-        assert_eq!(limiter.remembered().0, 1);
-        limiter.record_failure("carol", "10.0.0.3", 151);
-        limiter.record_failure("carol", "10.0.0.3", 152);
-        assert!(limiter.check("carol", "10.0.0.4", 153).is_some());
-    }
-
-    #[test]
-    fn an_address_guessing_many_accounts_is_locked() {
-        let limiter = SignInLimiter::new(Limits {
-            per_account: 3,
-            per_address: 4,
-            window_secs: 600,
-        });
-        for (t, name) in ["a", "b", "c", "d"].iter().enumerate() {
-            limiter.record_failure(name, "10.0.0.9", t as i64);
-        }
-        let locked = limiter.check("e", "10.0.0.9", 10).unwrap();
-        assert!(!locked.by_account);
-        assert!(locked.message("e").contains("10 minutes"));
-        limiter.record_success("a");
-        assert!(limiter.check("e", "10.0.0.9", 10).is_some());
+    fn refusals_say_which_limit_and_how_long() {
+        let pair = Locked {
+            retry_after_secs: 900,
+            by_account: true,
+        };
+        assert_eq!(
+            pair.message("olga"),
+            "too many failed sign-ins for account \"olga\" from your address; try again in 15 minutes"
+        );
+        let address = Locked {
+            retry_after_secs: 30,
+            by_account: false,
+        };
+        assert_eq!(
+            address.message("olga"),
+            "too many failed sign-ins from your address; try again in a minute"
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod forwarded;
 pub mod guard;
 pub mod http;
 pub mod limiter;
+pub mod password_checks;
 pub mod proxy;
 pub mod secrets;
 pub mod sessions;

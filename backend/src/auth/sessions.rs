@@ -142,22 +142,29 @@ pub async fn sign_in(
         return Err(SignInError::ProxyMode);
     }
     let now = state.clock().now();
-    if let Some(locked) = state.limiter().check(name, address, now) {
-        return Err(SignInError::Locked {
-            account: name.to_owned(),
-            locked,
-        });
-    }
-    let stored = state.store().find_account(name).await?;
+    let store = state.store();
+    let admitted = match state.limiter().admit(store, name, address, now).await? {
+        Ok(admitted) => admitted,
+        Err(locked) => {
+            return Err(SignInError::Locked {
+                account: name.to_owned(),
+                locked,
+            });
+        }
+    };
+    // The account is being guessed from elsewhere: slow every attempt on
+    // it down instead of refusing them (no lock is held while waiting).
+    tokio::time::sleep(admitted.delay).await;
+    let stored = store.find_account(name).await?;
     let hash = stored
         .as_ref()
         .map_or(state.decoy_hash(), |s| s.password_hash.as_str());
-    let matches = secrets::verify_password(password, hash);
+    let matches = state.password_checks().verify(password, hash).await;
+    // A wrong password leaves its place in the counts taken.
     let Some(stored) = stored.filter(|_| matches) else {
-        state.limiter().record_failure(name, address, now);
         return Err(SignInError::Wrong);
     };
-    state.limiter().record_success(name);
+    state.limiter().succeeded(store, &admitted).await?;
     let token = secrets::random_token();
     let csrf_token = secrets::random_token();
     let token_hash = secrets::token_hash(&token);

@@ -1,5 +1,5 @@
-//! The console's own durable data: accounts, sessions, the audit log and
-//! wave runs, and the workload migrations it deployed.
+//! The console's own durable data: accounts, sessions, failed sign-ins,
+//! the audit log and wave runs, and the workload migrations it deployed.
 //!
 //! One code path for SQLite (the default, a file in the state dir) and
 //! PostgreSQL (when a database URL is given) through sqlx's `Any` driver.
@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod audit;
 pub mod csr;
 pub mod sessions;
+pub mod sign_in;
 pub mod waves;
 pub mod workloads;
 
@@ -71,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "csr approvals",
         include_str!("../../migrations/0005_csr_approvals.sql"),
+    ),
+    (
+        6,
+        "sign-in failures",
+        include_str!("../../migrations/0006_sign_in_failures.sql"),
     ),
 ];
 

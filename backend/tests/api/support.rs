@@ -137,10 +137,14 @@ pub fn test_ca() -> CertificateAuthority {
 
 /// Auth settings for tests: cheap password hashing, otherwise the defaults.
 pub fn test_auth() -> AuthSettings {
-    AuthSettings {
+    let mut auth = AuthSettings {
         hash_cost: HashCost::TestOnly,
         ..AuthSettings::default()
-    }
+    };
+    // The per-account delay is real time: keep it short in tests.
+    auth.limits.delay_step = std::time::Duration::from_millis(10);
+    auth.limits.delay_max = std::time::Duration::from_millis(40);
+    auth
 }
 
 /// A console with its own SQLite database and a hand-moved clock.
@@ -167,7 +171,12 @@ impl TestConsole {
     }
 
     pub async fn with_auth(auth: AuthSettings) -> Self {
-        let store = test_store().await;
+        Self::on_store(test_store().await, auth).await
+    }
+
+    /// A console without members on a given database (a restarted console,
+    /// or a second replica beside another).
+    pub async fn on_store(store: Store, auth: AuthSettings) -> Self {
         let (clock, time) = Clock::manual(START);
         let settings = Settings {
             dist: dist_dir(),
