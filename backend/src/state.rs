@@ -7,6 +7,7 @@ use shared::mesh::InstallProgress;
 use shared::mesh::migration::run::MigrationRun;
 use shared::mesh::migration::waves::WaveRun;
 
+use crate::auth::anonymous::AnonymousBudget;
 use crate::auth::limiter::SignInLimiter;
 use crate::auth::password_checks::PasswordChecks;
 use crate::auth::{AuthSettings, secrets};
@@ -49,6 +50,7 @@ struct Inner {
     migrations: RunBook<MigrationRun>,
     waves: RunBook<WaveRun>,
     limiter: SignInLimiter,
+    anonymous_budget: AnonymousBudget,
     password_checks: PasswordChecks,
     decoy_hash: String,
     csrf_key: String,
@@ -73,6 +75,7 @@ impl AppState {
                 migrations: RunBook::default(),
                 waves: RunBook::default(),
                 limiter,
+                anonymous_budget: AnonymousBudget::default(),
                 password_checks: PasswordChecks::per_core(),
                 decoy_hash,
                 csrf_key: secrets::random_token(),
@@ -163,6 +166,10 @@ impl AppState {
 
     pub fn limiter(&self) -> &SignInLimiter {
         &self.inner.limiter
+    }
+
+    pub fn anonymous_budget(&self) -> &AnonymousBudget {
+        &self.inner.anonymous_budget
     }
 
     pub fn password_checks(&self) -> &PasswordChecks {

@@ -6,11 +6,13 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::Method;
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use shared::{Access, Outcome, routes::CSRF_HEADER};
 
+use super::anonymous::Exhausted;
+use super::forwarded;
 use super::sessions::{NoIdentity, authenticate};
 use crate::audit::{self, Actor, Detail, Event};
 use crate::error::{AppError, api_error_of};
@@ -48,6 +50,19 @@ pub async fn check(State(guard): State<Guard>, mut request: Request, next: Next)
     let refusal = Refusal {
         guard: &guard,
         request_id,
+    };
+    // Writes from callers without a session spend their address's budget
+    // before anything is recorded for them.
+    let anonymous = match (&identity, mutating) {
+        (Err(_), true) => {
+            let address = client_address(state, &request);
+            let now = state.clock().now();
+            if let Err(exhausted) = state.anonymous_budget().take(&address, now) {
+                return refusal.over_budget(exhausted).await;
+            }
+            Some(address)
+        }
+        _ => None,
     };
     let principal = match identity {
         Ok(principal) => Some(principal),
@@ -97,6 +112,9 @@ pub async fn check(State(guard): State<Guard>, mut request: Request, next: Next)
         request.extensions_mut().insert(principal);
     }
     let mut response = next.run(request).await;
+    if let Some(address) = anonymous.filter(|_| response.status().is_success()) {
+        state.anonymous_budget().give_back(&address);
+    }
     if mutating {
         // Every mutation is recorded here, whatever its handler did.
         let detail = response.extensions_mut().remove::<Detail>();
@@ -117,6 +135,16 @@ pub async fn check(State(guard): State<Guard>, mut request: Request, next: Next)
     response
 }
 
+/// The client's address as far as the console believes it.
+fn client_address(state: &AppState, request: &Request) -> String {
+    forwarded::origin(
+        request.headers(),
+        peer(request),
+        &state.auth().trusted_proxies,
+    )
+    .address
+}
+
 /// A refused request: recorded in the audit log, then answered.
 struct Refusal<'a> {
     guard: &'a Guard,
@@ -130,5 +158,23 @@ impl Refusal<'_> {
             return AppError::from(err).into_response();
         }
         error.into_response()
+    }
+
+    /// An address past its anonymous budget: 429, recorded once a window.
+    async fn over_budget(self, exhausted: Exhausted) -> Response {
+        let error = AppError::TooManyRequests(
+            "too many requests without a session from your address; try again in a minute".into(),
+        );
+        let retry = [(
+            header::RETRY_AFTER,
+            HeaderValue::from(exhausted.retry_after_secs),
+        )];
+        if !exhausted.first {
+            return (retry, error).into_response();
+        }
+        let response = self
+            .record(Actor::anonymous(None), "anonymous_rate_limited", error)
+            .await;
+        (retry, response).into_response()
     }
 }

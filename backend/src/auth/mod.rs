@@ -2,6 +2,7 @@
 //! asserted by a trusted authenticating proxy; and what they may do, decided
 //! for every endpoint by the table in [`policy`].
 
+pub mod anonymous;
 pub mod bootstrap;
 pub mod cookies;
 pub mod forwarded;

@@ -218,3 +218,51 @@ async fn old_failures_are_forgotten() {
         3
     );
 }
+
+/// Writes without a session are budgeted per address: a flood of them
+/// cannot grow the audit log past the budget and one refusal entry.
+#[tokio::test]
+async fn a_flood_of_writes_without_a_session_is_cut_off() {
+    let console = TestConsole::new().await;
+    console.add_account("mia", Role::Manager, false).await;
+    let flood: std::net::SocketAddr = "203.0.113.50:1".parse().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        let request = json_request(
+            Method::POST,
+            "/api/mesh/installs",
+            &serde_json::json!({}),
+            None,
+        );
+        statuses.push(console.send_from(request, flood).await.status());
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((refused, limited), (60, 40), "{statuses:?}");
+    let response = sign_in_from(&console, "nobody", "guess guess", "203.0.113.50:1").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
+    // Another address, and signed-in callers, are not held up.
+    let mia = console.sign_in("mia", "mia-password").await;
+    let anonymous = console.audit(&mia, "actor=anonymous").await;
+    assert_eq!(anonymous.total, 61, "60 refusals and one for the flood");
+    let flood_entries = anonymous
+        .entries
+        .iter()
+        .filter(|e| {
+            e.params
+                .contains(&"reason=anonymous_rate_limited".to_owned())
+        })
+        .count();
+    assert_eq!(flood_entries, 1);
+    // A minute later the address has its budget again.
+    console.time.advance(60);
+    let response = sign_in_from(&console, "nobody", "guess guess", "203.0.113.50:1").await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
