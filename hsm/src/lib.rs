@@ -24,7 +24,7 @@ pub use envelope::{ENVELOPE_KEYS, Envelope};
 pub use error::{HsmError, VaultError};
 pub use module::module;
 pub use slot::{Provisioned, SlotSession, provision_slot, slot_exists, with_slot};
-pub use vault::{KV_MOUNT, Vault};
+pub use vault::{KV_MOUNT, Vault, officer_path};
 pub use vault_auth::{ISTIOD_ROLE, KubernetesApi, policy_name};
 
 /// Debian's SoftHSM2 module, the embedded default.

@@ -91,14 +91,28 @@ impl Vault {
             })
     }
 
-    /// Writes `credentials` at `path` (a new version of the secret).
+    /// Writes `credentials` at `path` (a new version of the secret). The
+    /// security officer PIN goes beside it, at [`officer_path`]: istiod's
+    /// policy reads `path` only, and must not learn the PIN that
+    /// re-initialises the slot.
     pub async fn write_credentials(
         &self,
         path: &str,
         credentials: &HsmCredentials,
     ) -> Result<(), VaultError> {
         let path = kv_path(path);
-        vaultrs::kv2::set(&self.client, KV_MOUNT, path, credentials)
+        if let Some(so_pin) = &credentials.so_pin {
+            let officer = officer_path(path);
+            let value = serde_json::json!({ "so-pin": so_pin });
+            vaultrs::kv2::set(&self.client, KV_MOUNT, &officer, &value)
+                .await
+                .map_err(|e| self.failed("write", &format!("{KV_MOUNT}/{officer}"), &e))?;
+        }
+        let istiods = HsmCredentials {
+            so_pin: None,
+            ..credentials.clone()
+        };
+        vaultrs::kv2::set(&self.client, KV_MOUNT, path, &istiods)
             .await
             .map(|_| ())
             .map_err(|e| self.failed("write", &format!("{KV_MOUNT}/{path}"), &e))
@@ -154,6 +168,13 @@ fn credentials_of(value: &serde_json::Value) -> Option<HsmCredentials> {
         client_key: text("clientkey"),
         server_cert: text("servercert"),
     })
+}
+
+/// Where the security officer PIN of the slot whose credentials are at
+/// `path` is kept (`asm-c1/hsm/officer`): beside them, out of istiod's
+/// policy, which names `path` exactly.
+pub fn officer_path(path: &str) -> String {
+    format!("{}/officer", kv_path(path))
 }
 
 /// A secret path as the install names it, relative to [`KV_MOUNT`]

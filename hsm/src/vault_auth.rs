@@ -224,6 +224,44 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// What [`Self::grant_istiod`] would overwrite at `secret_path` that is
+    /// not what it writes there: an auth method of another type mounted at
+    /// the path, or a policy of its name with other rules. Provisioning
+    /// asks before it writes anything and stops on any.
+    pub async fn istiod_grant_conflicts(
+        &self,
+        secret_path: &str,
+    ) -> Result<Vec<String>, VaultError> {
+        let path = kv_path(secret_path);
+        let mut conflicts = Vec::new();
+        let mounts = vaultrs::sys::auth::list(&self.client)
+            .await
+            .map_err(|e| self.failed("list", "sys/auth", &e))?;
+        if let Some(mount) = mounts
+            .get(&format!("{path}/"))
+            .filter(|m| m.mount_type != "kubernetes")
+        {
+            conflicts.push(format!(
+                "auth/{path} is a {:?} auth method, not the Kubernetes login the console sets up for istiod",
+                mount.mount_type
+            ));
+        }
+        let policy = policy_name(path);
+        match vaultrs::sys::policy::read(&self.client, &policy).await {
+            Ok(existing) if existing.rules.trim() != policy_text(path).trim() => {
+                conflicts.push(format!(
+                    "policy {policy} exists with other rules than istiod's read of {KV_MOUNT}/{path}"
+                ));
+            }
+            Ok(_) => {}
+            Err(e) if is_absent(&e) => {}
+            Err(e) => return Err(self.failed("read", &format!("sys/policy/{policy}"), &e)),
+        }
+        Ok(conflicts)
+    }
+}
+
 /// Vault has nothing at the path (or no auth method mounted there).
 fn is_absent(error: &ClientError) -> bool {
     is_not_found(error) || matches!(error, ClientError::APIError { code: 405, .. })

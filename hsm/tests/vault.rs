@@ -28,10 +28,19 @@ async fn credentials_are_written_read_and_missing_ones_are_named() {
         .write_credentials("asm-t1/hsm", &credentials)
         .await
         .unwrap();
+    // The SO PIN is kept apart, out of the secret istiod's policy reads.
     assert_eq!(
         vault.credentials("secret/asm-t1/hsm").await.unwrap(),
-        credentials
+        HsmCredentials {
+            so_pin: None,
+            ..credentials.clone()
+        }
     );
+    let officer = vault
+        .read_credentials(&hsm::officer_path("asm-t1/hsm"))
+        .await
+        .unwrap();
+    assert!(officer.is_none(), "no user PIN beside the SO PIN");
 
     // A soft-deleted secret (`bao kv delete`) holds no PIN either.
     let bao = hsm::dev_vault::bao_binary().unwrap();

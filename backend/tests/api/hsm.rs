@@ -17,12 +17,13 @@ use shared::mesh::{CaMode, Check, HsmReadiness, HsmSettings, HsmSlotProvisioned,
 use crate::mesh::{console, post, review, settings};
 use crate::support::{Session, TestConsole, api_error, body_json};
 
-/// A slot label no earlier run used: the token files persist under
-/// target/softhsm while each run's Vault is new.
-pub(crate) fn fresh_slot() -> String {
+/// A slot of `cluster` no earlier run used (`asm-<cluster>.t<random>`):
+/// the token files persist under target/softhsm while each run's Vault is
+/// new.
+pub(crate) fn fresh_slot(cluster: &str) -> String {
     format!(
-        "asm-t{}",
-        &backend::auth::secrets::random_token()[..10].to_lowercase()
+        "asm-{cluster}.t{}",
+        &backend::auth::secrets::random_token()[..8].to_lowercase()
     )
 }
 
@@ -88,7 +89,7 @@ async fn check_on(
 #[tokio::test]
 async fn provisioning_stores_the_pins_in_vault_makes_the_slot_and_kek_and_is_idempotent() {
     let (console, operator) = hsm_console().await;
-    let slot = fresh_slot();
+    let slot = fresh_slot("onprem-vmware-1");
     let first = provisioned(&console, &operator, "onprem-vmware-1", &slot).await;
     assert!(first.slot_initialised && first.credentials_stored && first.kek_generated);
     assert_eq!(first.settings.vault_addr, DevVault::shared().addr);
@@ -152,7 +153,7 @@ async fn istiod_may_read_its_pin_only_once_provisioning_has_set_up_its_vault_log
     let addr = DevVault::shared().addr.clone();
     // Set up by hand, as in the seed's first steps: the PIN in Vault, the
     // slot and its KEK; but no Kubernetes auth for istiod.
-    let slot = fresh_slot();
+    let slot = fresh_slot("onprem-vmware-1");
     let path = format!("{slot}/hsm");
     let credentials = HsmCredentials::generate();
     vault()
@@ -234,15 +235,51 @@ async fn istiod_may_read_its_pin_only_once_provisioning_has_set_up_its_vault_log
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(check(&console, &operator, &settings).await.problem, None);
 
-    // The login checks tokens against this member's API server only.
+    // Another member may not even check this slot.
     let other = check_on(&console, &operator, "gke-us", &settings).await;
-    let gke = api_server(&console, "gke-us");
     assert_eq!(
         other.problem,
         Some(format!(
-            "Vault at {addr} reviews istiod's tokens at auth/{path} against {onprem}, not this cluster's API server {gke}: provision the slot again to point it here"
+            "slot {slot:?} is not gke-us's: its slot is \"asm-gke-us\" (or asm-gke-us.<suffix> for another slot of it)"
         ))
     );
+    // The login checks tokens against this member's API server only: one
+    // re-pointed by hand elsewhere is found out.
+    let elsewhere = "https://elsewhere.example:6443";
+    let config = bao(&["read", "-format=json", &format!("auth/{path}/config")]);
+    let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+    let ca_file = crate::support::temp_dir("vault-ca").join("ca.pem");
+    std::fs::write(
+        &ca_file,
+        config["data"]["kubernetes_ca_cert"].as_str().unwrap(),
+    )
+    .unwrap();
+    bao(&[
+        "write",
+        &format!("auth/{path}/config"),
+        &format!("kubernetes_host={elsewhere}"),
+        &format!("kubernetes_ca_cert=@{}", ca_file.display()),
+        "disable_local_ca_jwt=true",
+    ]);
+    assert_eq!(
+        check(&console, &operator, &settings).await.problem,
+        Some(format!(
+            "Vault at {addr} reviews istiod's tokens at auth/{path} against {elsewhere}, not this cluster's API server {onprem}: provision the slot again to point it here"
+        ))
+    );
+}
+
+/// Runs the OpenBao CLI against the test Vault as root.
+pub(crate) fn bao(args: &[&str]) -> String {
+    let dev = DevVault::shared();
+    let out = std::process::Command::new(hsm::dev_vault::bao_binary().unwrap())
+        .args(args)
+        .env("BAO_ADDR", &dev.addr)
+        .env("BAO_TOKEN", &dev.root_token)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "bao {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A self-signed certificate for `name` and its key, PEM.
@@ -260,7 +297,7 @@ fn certified(name: &str) -> (String, String) {
 async fn a_network_hsms_client_and_server_certificates_go_to_vault_and_only_their_names_come_back()
 {
     let (console, operator) = hsm_console().await;
-    let slot = fresh_slot();
+    let slot = fresh_slot("onprem-vmware-1");
     let path = format!("{slot}/hsm");
     let (client_cert, client_key) = certified("istiod.onprem-vmware-1.hsm");
     let (server_cert, other_key) = certified("luna.example");
@@ -345,7 +382,7 @@ async fn a_network_hsms_client_and_server_certificates_go_to_vault_and_only_thei
 #[tokio::test]
 async fn a_pin_that_vault_does_not_have_is_refused_everywhere_and_changes_nothing() {
     let (console, operator) = hsm_console().await;
-    let slot = fresh_slot();
+    let slot = fresh_slot("onprem-vmware-1");
     let done = provisioned(&console, &operator, "onprem-vmware-1", &slot).await;
     let path = done.settings.secret_path.clone();
     let right = vault().credentials(&path).await.unwrap();
@@ -416,7 +453,7 @@ async fn a_pin_that_vault_does_not_have_is_refused_everywhere_and_changes_nothin
 #[tokio::test]
 async fn settings_naming_another_vault_or_the_root_token_are_refused() {
     let (console, operator) = hsm_console().await;
-    let slot = fresh_slot();
+    let slot = fresh_slot("onprem-vmware-1");
     let done = provisioned(&console, &operator, "onprem-vmware-1", &slot).await;
     let mut other = done.settings.clone();
     other.vault_addr = "https://vault.elsewhere.example:8200".into();
@@ -430,12 +467,8 @@ async fn settings_naming_another_vault_or_the_root_token_are_refused() {
     let root = console.state.ca().unwrap().token().token_label.clone();
     let refused = provision(&console, &operator, "onprem-vmware-1", &root).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
-    assert!(
-        api_error(refused)
-            .await
-            .message
-            .contains("holding the mesh roots")
-    );
+    let message = api_error(refused).await.message;
+    assert!(message.contains("is not onprem-vmware-1's"), "{message}");
     let unknown = provision(&console, &operator, "no-such-cluster", &slot).await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
@@ -448,7 +481,13 @@ async fn only_operators_provision_slots() {
         .signed_in("officer", Role::SecurityOfficer, false)
         .await;
     for session in [&manager, &officer] {
-        let response = provision(&console, session, "onprem-vmware-1", &fresh_slot()).await;
+        let response = provision(
+            &console,
+            session,
+            "onprem-vmware-1",
+            &fresh_slot("onprem-vmware-1"),
+        )
+        .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
     }
 }
@@ -456,7 +495,13 @@ async fn only_operators_provision_slots() {
 #[tokio::test]
 async fn without_a_vault_the_console_says_so() {
     let (console, operator) = console().await;
-    let response = provision(&console, &operator, "onprem-vmware-1", &fresh_slot()).await;
+    let response = provision(
+        &console,
+        &operator,
+        "onprem-vmware-1",
+        &fresh_slot("onprem-vmware-1"),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(
         api_error(response)

@@ -49,7 +49,7 @@ async fn console() -> (TestConsole, Session, Session) {
 
 /// Provisions a slot, installs in HSM mode and waits for the run's end.
 async fn install_in_hsm_mode(console: &TestConsole, operator: &Session) -> String {
-    let slot = fresh_slot();
+    let slot = fresh_slot(CLUSTER);
     let done = provisioned(console, operator, CLUSTER, &slot).await;
     let mut s = settings(console, operator, CLUSTER, CaMode::Hsm).await;
     s.hsm = Some(done.settings.clone());

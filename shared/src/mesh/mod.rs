@@ -7,6 +7,7 @@
 
 pub mod form;
 pub mod hsm;
+pub mod hsm_owner;
 pub mod install;
 pub mod migration;
 pub mod plan;

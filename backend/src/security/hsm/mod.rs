@@ -12,6 +12,7 @@ pub mod http;
 pub mod network;
 mod provision;
 
+use shared::ClusterName;
 use shared::mesh::{HsmReadiness, HsmSettings};
 
 pub use access::{SlotAccess, SlotError};
@@ -42,7 +43,16 @@ fn api_server(state: &AppState, cluster: &str) -> Result<ApiServer, NoApiServer>
 /// KEK, and istiod may log in to Vault to read the PIN.
 pub async fn check(state: &AppState, cluster: &str, settings: &HsmSettings) -> HsmReadiness {
     let mut kek_ids = Vec::new();
-    let mut problem = slot_problem(state, settings, &mut kek_ids).await;
+    // Another cluster's slot or PIN is never checked, let alone used.
+    let not_its_own = cluster
+        .parse::<ClusterName>()
+        .ok()
+        .and_then(|c| settings.ownership_problems(&c).into_iter().next())
+        .map(|p| p.message);
+    let mut problem = match not_its_own {
+        Some(problem) => Some(problem),
+        None => slot_problem(state, settings, &mut kek_ids).await,
+    };
     if problem.is_none() {
         problem = login_problem(state, cluster, settings).await;
     }

@@ -40,6 +40,7 @@ pub async fn provision(
         .problems()
         .into_iter()
         .filter(|p| p.field != SettingsField::HsmVaultAddr)
+        .chain(settings.ownership_problems(cluster))
         .map(|p| p.message)
         .collect();
     if !problems.is_empty() {
@@ -58,54 +59,56 @@ pub async fn provision(
     let exists = blocking(move || hsm::slot_exists(&module, &label))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    let vault_said = |e: hsm::VaultError| AppError::Conflict(e.to_string());
     let stored = access
         .vault
         .read_credentials(&settings.secret_path)
         .await
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
-    let (mut credentials, credentials_stored) = match stored {
-        Some(credentials) => (credentials, false),
-        None if exists => {
-            return Err(AppError::Conflict(format!(
-                "slot {:?} exists but Vault at {} has no PIN at secret/{}: store the slot's PIN there, or choose another slot label; nothing was changed",
-                settings.slot_label,
-                access.vault.addr(),
-                settings.secret_path
-            )));
-        }
-        None => {
-            let mut credentials = HsmCredentials::generate();
-            with_network(&mut credentials, request.network.as_ref());
-            access
-                .vault
-                .write_credentials(&settings.secret_path, &credentials)
-                .await
-                .map_err(|e| AppError::Conflict(e.to_string()))?;
-            (credentials, true)
-        }
-    };
-    // New network credentials for an existing secret: a new version of it,
-    // the PINs unchanged.
-    let network_stored = if credentials_stored {
-        request.network.is_some()
-    } else if with_network(&mut credentials, request.network.as_ref()) {
-        access
-            .vault
-            .write_credentials(&settings.secret_path, &credentials)
-            .await
-            .map_err(|e| AppError::Conflict(e.to_string()))?;
-        true
-    } else {
-        false
-    };
+        .map_err(vault_said)?;
+    if stored.is_none() && exists {
+        return Err(AppError::Conflict(format!(
+            "slot {:?} exists but Vault at {} has no PIN at secret/{}: store the slot's PIN there, or choose another slot label; nothing was changed",
+            settings.slot_label,
+            access.vault.addr(),
+            settings.secret_path
+        )));
+    }
+    // Every check comes before the first write: a refusal leaves nothing.
+    let conflicts = access
+        .vault
+        .istiod_grant_conflicts(&settings.secret_path)
+        .await
+        .map_err(vault_said)?;
+    if !conflicts.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "Vault at {} already has what provisioning would overwrite: {}; nothing was changed",
+            access.vault.addr(),
+            conflicts.join("; ")
+        )));
+    }
+    let credentials_stored = stored.is_none();
+    let mut credentials = stored.unwrap_or_else(HsmCredentials::generate);
+    let network_changed = with_network(&mut credentials, request.network.as_ref());
     let network = match (&credentials.client_cert, &credentials.server_cert) {
         (Some(client), Some(server)) => {
             Some(network::summary(client, server).map_err(|e| AppError::Conflict(e.to_string()))?)
         }
         _ => None,
     };
-    let (module, label) = (access.module.clone(), settings.slot_label.clone());
-    let provisioned = blocking(move || hsm::provision_slot(&module, &label, &credentials))
+    // New PINs are in Vault before the slot is initialised with them.
+    if credentials_stored {
+        access
+            .vault
+            .write_credentials(&settings.secret_path, &credentials)
+            .await
+            .map_err(vault_said)?;
+    }
+    let (module, label, pins) = (
+        access.module.clone(),
+        settings.slot_label.clone(),
+        credentials.clone(),
+    );
+    let provisioned = blocking(move || hsm::provision_slot(&module, &label, &pins))
         .await
         .map_err(|why| {
             AppError::Conflict(format!(
@@ -113,6 +116,16 @@ pub async fn provision(
                 settings.secret_path
             ))
         })?;
+    // New network credentials for an existing secret: a new version of it,
+    // the PINs unchanged, once the slot has taken the PIN.
+    if network_changed && !credentials_stored {
+        access
+            .vault
+            .write_credentials(&settings.secret_path, &credentials)
+            .await
+            .map_err(vault_said)?;
+    }
+    let network_stored = network_changed;
     let kek = settings.kek_id.clone();
     let kek_generated = access
         .with_slot(&settings.slot_label, &settings.secret_path, move |slot| {

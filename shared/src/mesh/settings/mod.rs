@@ -204,7 +204,10 @@ impl InstallSettings {
         }
         match self.ca {
             CaMode::Hsm => match &self.hsm {
-                Some(hsm) => out.extend(hsm.problems()),
+                Some(hsm) => {
+                    out.extend(hsm.problems());
+                    out.extend(hsm.ownership_problems(&self.cluster_name));
+                }
                 None => out.push(SettingsProblem::new(
                     F::Ca,
                     "HSM-protected istiod CA key: the HSM slot, KEK id, Vault address and secret path are required",
