@@ -195,9 +195,13 @@ steps.push(['the admin changes a role and the admin flag, and removes an account
   const role = page.getByLabel('Role of bulk-0');
   await role.waitFor();
   expect(await role.inputValue() === 'manager', `bulk-0 starts as manager: ${await role.inputValue()}`);
-  await role.selectOption('security_officer');
+  // Only a security officer gives the officer role: this admin is a
+  // manager, so the page does not offer it; nor its own role or flag.
+  expect(await role.locator('option[value="security_officer"]').isDisabled(), 'the officer role is not offered');
+  expect(await page.getByLabel('Role of admin').isDisabled(), 'the admin cannot change its own role');
+  await role.selectOption('operator');
   const account = async () => (await api(page, 'GET', '/api/accounts')).body.find((a) => a.name === 'bulk-0');
-  for (let i = 0; i < 50 && (await account()).role !== 'security_officer'; i++) await page.waitForTimeout(100);
+  for (let i = 0; i < 50 && (await account()).role !== 'operator'; i++) await page.waitForTimeout(100);
   // The page refetches the accounts after the role change and redraws the
   // rows; a click landing on a row being replaced is lost, so try again.
   const mayAdmin = page.getByLabel('bulk-0 may manage accounts');
@@ -212,7 +216,7 @@ steps.push(['the admin changes a role and the admin flag, and removes an account
   }
   for (let i = 0; i < 50 && !((await account()).admin); i++) await page.waitForTimeout(100);
   const changed = await account();
-  expect(changed.role === 'security_officer' && changed.admin, `bulk-0 is now ${JSON.stringify(changed)}`);
+  expect(changed.role === 'operator' && changed.admin, `bulk-0 is now ${JSON.stringify(changed)}`);
   const row = page.locator('tr[data-account="bulk-1"]');
   await row.getByRole('button', { name: 'Remove' }).click();
   await row.getByRole('button', { name: 'Confirm removal' }).click();
@@ -223,7 +227,7 @@ steps.push(['the admin changes a role and the admin flag, and removes an account
   await page.locator('table.audit tbody tr').first().waitFor();
   const rows = await page.locator('table.audit tbody tr').allTextContents();
   expect(rows.some((r) => r.includes('account.delete') && r.includes('account/bulk-1')), 'the removal is in the log');
-  expect(rows.some((r) => r.includes('account.update') && r.includes('role=security_officer')), 'the role change is in the log');
+  expect(rows.some((r) => r.includes('account.update') && r.includes('role=operator')), 'the role change is in the log');
   await screenshot(page, 'accounts-managed');
 }]);
 

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod csr;
 pub mod diff;
+pub mod duties;
 pub mod error;
 pub mod fleet;
 pub mod ids;

@@ -1,5 +1,6 @@
 //! `/api/accounts`: list, create, change and remove local accounts (admin
-//! capability). The console always keeps at least one admin.
+//! capability). The console always keeps at least one admin, and
+//! [`duties`] decides who may give or take the security-officer role.
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
@@ -8,6 +9,7 @@ use axum::{Extension, Json};
 use shared::auth::check_new_password;
 use shared::{Account, AccountName, AccountUpdate, InvalidName, NewAccount};
 
+use super::duties;
 use crate::api::json::ApiJson;
 use crate::audit::Detail;
 use crate::auth::{Principal, secrets};
@@ -20,14 +22,14 @@ pub async fn list_accounts(State(state): State<AppState>) -> Result<Json<Vec<Acc
 
 pub async fn create_account(
     State(state): State<AppState>,
-    Extension(_admin): Extension<Principal>,
+    Extension(admin): Extension<Principal>,
     ApiJson(body): ApiJson<NewAccount>,
 ) -> (Detail, Result<(StatusCode, Json<Account>), AppError>) {
     let detail = Detail::new()
         .target(format!("account/{}", body.name))
         .param("role", body.role)
         .param("admin", body.admin);
-    let created = create(&state, &body).await;
+    let created = create(&state, &admin.account, &body).await;
     (detail, created.map(|a| (StatusCode::CREATED, Json(a))))
 }
 
@@ -54,6 +56,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AccountPath {
 
 pub async fn update_account(
     State(state): State<AppState>,
+    Extension(admin): Extension<Principal>,
     AccountPath(name): AccountPath,
     ApiJson(change): ApiJson<AccountUpdate>,
 ) -> (Detail, Result<Json<Account>, AppError>) {
@@ -66,18 +69,21 @@ pub async fn update_account(
     }
     (
         detail,
-        update(&state, name.as_str(), &change).await.map(Json),
+        update(&state, &admin.account, name.as_str(), &change)
+            .await
+            .map(Json),
     )
 }
 
 pub async fn delete_account(
     State(state): State<AppState>,
+    Extension(admin): Extension<Principal>,
     AccountPath(name): AccountPath,
 ) -> (Detail, Result<StatusCode, AppError>) {
     let detail = Detail::new().target(format!("account/{name}"));
     (
         detail,
-        delete(&state, name.as_str())
+        delete(&state, &admin.account, name.as_str())
             .await
             .map(|()| StatusCode::NO_CONTENT),
     )
@@ -103,11 +109,17 @@ async fn keep_an_admin(state: &AppState, account: &Account) -> Result<(), AppErr
     Ok(())
 }
 
-async fn update(state: &AppState, name: &str, update: &AccountUpdate) -> Result<Account, AppError> {
+async fn update(
+    state: &AppState,
+    actor: &Account,
+    name: &str,
+    update: &AccountUpdate,
+) -> Result<Account, AppError> {
     let mut account = existing(state, name).await?;
     if update.admin == Some(false) {
         keep_an_admin(state, &account).await?;
     }
+    duties::check_change(state.store(), actor, &account, update.role, update.admin).await?;
     account.role = update.role.unwrap_or(account.role);
     account.admin = update.admin.unwrap_or(account.admin);
     state
@@ -117,26 +129,28 @@ async fn update(state: &AppState, name: &str, update: &AccountUpdate) -> Result<
     Ok(account)
 }
 
-async fn delete(state: &AppState, name: &str) -> Result<(), AppError> {
+async fn delete(state: &AppState, actor: &Account, name: &str) -> Result<(), AppError> {
     let account = existing(state, name).await?;
+    duties::check_delete(state.store(), actor, &account).await?;
     keep_an_admin(state, &account).await?;
     state.store().delete_account(name).await?;
     Ok(())
 }
 
-async fn create(state: &AppState, body: &NewAccount) -> Result<Account, AppError> {
+async fn create(state: &AppState, actor: &Account, body: &NewAccount) -> Result<Account, AppError> {
     let name: AccountName = body
         .name
         .parse()
         .map_err(|err: shared::InvalidName| AppError::BadRequest(err.to_string()))?;
     check_new_password(&body.password).map_err(AppError::BadRequest)?;
-    let hash = secrets::hash_password(&body.password, state.auth().hash_cost)
-        .map_err(|err| AppError::Internal(err.to_string()))?;
     let account = Account {
         name: name.to_string(),
         role: body.role,
         admin: body.admin,
     };
+    duties::check_create(actor, &account)?;
+    let hash = secrets::hash_password(&body.password, state.auth().hash_cost)
+        .map_err(|err| AppError::Internal(err.to_string()))?;
     state
         .store()
         .create_account(&account, &hash, state.clock().now())

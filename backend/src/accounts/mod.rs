@@ -1,4 +1,5 @@
 //! Local accounts as the admin manages them: the `/api/accounts`
 //! handlers over [`crate::store`]'s accounts table.
 
+pub mod duties;
 pub mod http;

@@ -138,6 +138,17 @@ impl Store {
     }
 
     /// How many accounts have the admin capability.
+    /// How many accounts hold `role`.
+    pub async fn count_role(&self, role: Role) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE role = $1")
+                .bind(role.slug().to_owned())
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?,
+        )
+    }
+
     pub async fn count_admins(&self) -> Result<i64, StoreError> {
         Ok(
             sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE admin = 1")

@@ -8,7 +8,8 @@ use crate::support::{TestConsole, api_error, body_json, json_request};
 #[tokio::test]
 async fn an_admin_creates_an_account_that_can_sign_in() {
     let console = TestConsole::new().await;
-    let admin = console.signed_in("ada", Role::Manager, true).await;
+    // Only a security officer may make another one (see red_team_duties).
+    let admin = console.signed_in("ada", Role::SecurityOfficer, true).await;
     let body = serde_json::json!({"name": "sec", "role": "security_officer", "password": "a long enough password"});
     let response = console
         .send(json_request(
@@ -116,7 +117,7 @@ async fn a_reset_password_ends_sessions_and_replaces_the_old_one() {
     assert_eq!(entries.entries[0].actor, "cli");
 }
 
-async fn patch(
+pub(crate) async fn patch(
     console: &TestConsole,
     admin: &crate::support::Session,
     name: &str,
@@ -131,7 +132,7 @@ async fn patch(
 #[tokio::test]
 async fn an_admin_changes_roles_and_the_change_applies_at_once() {
     let console = TestConsole::new().await;
-    let admin = console.signed_in("ada", Role::Manager, true).await;
+    let admin = console.signed_in("ada", Role::SecurityOfficer, true).await;
     let olga = console.signed_in("olga", Role::Operator, false).await;
     let response = patch(
         &console,
@@ -276,8 +277,12 @@ async fn the_last_admin_cannot_be_removed_or_demoted() {
         ))
         .await;
     assert_eq!(delete.status(), StatusCode::CONFLICT);
-    // With a second admin, the first may step down.
+    // With a second admin, the first may be stepped down (by the other:
+    // no account changes its own admin flag).
     console.add_account("bea", Role::Manager, true).await;
     let demote = patch(&console, &admin, "ada", serde_json::json!({"admin": false})).await;
+    assert_eq!(demote.status(), StatusCode::FORBIDDEN);
+    let bea = console.sign_in("bea", "bea-password").await;
+    let demote = patch(&console, &bea, "ada", serde_json::json!({"admin": false})).await;
     assert_eq!(demote.status(), StatusCode::OK);
 }

@@ -23,6 +23,7 @@ mod meta;
 mod migration;
 mod proxy;
 mod rate_limit;
+mod red_team_duties;
 mod red_team_hsm;
 mod session;
 mod spa;

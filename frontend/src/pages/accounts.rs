@@ -4,11 +4,13 @@
 
 use leptos::prelude::*;
 use shared::auth::check_new_password;
+use shared::duties::{self, DutyRefusal};
 use shared::{Account, AccountName, AccountUpdate, ApiError, NewAccount, Role};
 
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
+use crate::session::Auth;
 
 /// A change an admin makes to an existing account.
 #[derive(Clone)]
@@ -22,8 +24,22 @@ type Changes = Action<(String, Change), Result<(), ApiError>>;
 /// One account: role and admin flag change on the spot; removing asks for
 /// a second click.
 #[component]
-fn AccountRow(account: Account, changes: Changes) -> impl IntoView {
+fn AccountRow(account: Account, me: Option<Account>, changes: Changes) -> impl IntoView {
     let armed = RwSignal::new(false);
+    // Only what the shared duty rules allow is offered (the backend
+    // refuses the rest anyway).
+    let refusal = |result: Result<(), DutyRefusal>| result.err().map(|why| why.to_string());
+    let role_refused = |r: Role| {
+        me.as_ref()
+            .and_then(|me| refusal(duties::may_change(me, &account, Some(r), None)))
+    };
+    let own = me.as_ref().is_some_and(|me| me.name == account.name);
+    let admin_refused = me
+        .as_ref()
+        .and_then(|me| refusal(duties::may_change(me, &account, None, Some(!account.admin))));
+    let remove_refused = me
+        .as_ref()
+        .and_then(|me| refusal(duties::may_remove(me, &account)));
     let name = account.name.clone();
     let send = move |change: Change| {
         changes.dispatch_local((name.clone(), change));
@@ -36,6 +52,8 @@ fn AccountRow(account: Account, changes: Changes) -> impl IntoView {
             <td>
                 <select
                     aria-label=format!("Role of {label}")
+                    disabled=own
+                    title=own.then(|| DutyRefusal::OwnDuties.to_string())
                     on:change=move |ev| {
                         if let Ok(role) = event_target_value(&ev).parse::<Role>() {
                             on_role(Change::Update(AccountUpdate { role: Some(role), admin: None }));
@@ -44,7 +62,14 @@ fn AccountRow(account: Account, changes: Changes) -> impl IntoView {
                 >
                     {Role::ALL
                         .into_iter()
-                        .map(|r| view! { <option value=r.slug() selected=r == account.role>{r.title()}</option> })
+                        .map(|r| {
+                            let refused = (r != account.role).then(|| role_refused(r)).flatten();
+                            view! {
+                                <option value=r.slug() selected=r == account.role disabled=refused.is_some() title=refused>
+                                    {r.title()}
+                                </option>
+                            }
+                        })
                         .collect_view()}
                 </select>
             </td>
@@ -53,6 +78,8 @@ fn AccountRow(account: Account, changes: Changes) -> impl IntoView {
                     type="checkbox"
                     aria-label=format!("{} may manage accounts", account.name)
                     prop:checked=account.admin
+                    disabled=admin_refused.is_some()
+                    title=admin_refused
                     on:change=move |ev| {
                         let admin = event_target_checked(&ev);
                         on_admin(Change::Update(AccountUpdate { role: None, admin: Some(admin) }));
@@ -61,6 +88,8 @@ fn AccountRow(account: Account, changes: Changes) -> impl IntoView {
             </td>
             <td>
                 <button
+                    disabled=remove_refused.is_some()
+                    title=remove_refused
                     class:danger=move || armed.get()
                     on:click=move |_| {
                         if armed.get_untracked() {
@@ -80,6 +109,7 @@ fn AccountRow(account: Account, changes: Changes) -> impl IntoView {
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let accounts = LocalResource::new(api::accounts::list);
+    let me = move || Auth::get().account();
     let changes = Action::new_local(move |(name, change): &(String, Change)| {
         let (name, change) = (name.clone(), change.clone());
         async move {
@@ -145,7 +175,7 @@ pub fn AccountsPage() -> impl IntoView {
                             <table class="accounts-list">
                                 <thead><tr><th>"Account"</th><th>"Role"</th><th>"Admin"</th><th></th></tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|account| view! { <AccountRow account changes/> }).collect_view()}
+                                    {list.into_iter().map(|account| view! { <AccountRow account me=me() changes/> }).collect_view()}
                                 </tbody>
                             </table>
                         }.into_any(),
@@ -159,7 +189,10 @@ pub fn AccountsPage() -> impl IntoView {
                 <label>
                     "Role"
                     <select name="new-role" prop:value=role on:change=move |ev| role.set(event_target_value(&ev))>
-                        {Role::ALL.into_iter().map(|r| view! { <option value=r.slug()>{r.title()}</option> }).collect_view()}
+                        {move || Role::ALL.into_iter().map(|r| {
+                            let refused = me().and_then(|me| duties::may_create(&me, "", r).err()).map(|why| why.to_string());
+                            view! { <option value=r.slug() disabled=refused.is_some() title=refused>{r.title()}</option> }
+                        }).collect_view()}
                     </select>
                 </label>
                 <label class="inline">

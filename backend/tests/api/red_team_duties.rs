@@ -1,0 +1,154 @@
+//! An admin account turned against the separation of duties: nobody
+//! grants themselves a duty, and only a security officer gives or takes
+//! the security-officer role. Each refusal changes nothing.
+
+use axum::http::{Method, StatusCode};
+use shared::{Account, Role};
+
+use crate::accounts::patch;
+use crate::support::{TestConsole, api_error, json_request};
+
+async fn account(console: &TestConsole, name: &str) -> Option<Account> {
+    console
+        .state
+        .store()
+        .find_account(name)
+        .await
+        .unwrap()
+        .map(|stored| stored.account)
+}
+
+/// Attack: an operator with the admin capability makes itself a security
+/// officer (then approves at once), or flips its own admin flag.
+#[tokio::test]
+async fn no_account_changes_its_own_role_or_admin_flag() {
+    let console = TestConsole::new().await;
+    console
+        .add_account("sol", Role::SecurityOfficer, false)
+        .await;
+    let mallory = console.signed_in("mallory", Role::Operator, true).await;
+    let before = account(&console, "mallory").await;
+    for change in [
+        serde_json::json!({"role": "security_officer"}),
+        serde_json::json!({"role": "manager", "admin": true}),
+    ] {
+        let refused = patch(&console, &mallory, "mallory", change).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let message = api_error(refused).await.message;
+        assert!(message.contains("its own role or admin flag"), "{message}");
+    }
+    assert_eq!(account(&console, "mallory").await, before);
+    let denied = console
+        .audit(&mallory, "action=account.update&outcome=denied")
+        .await;
+    assert_eq!(denied.total, 2, "each refusal is audited");
+}
+
+/// Attack: an admin who is not a security officer hands the role to an
+/// accomplice, takes it from the real officer, or removes them.
+#[tokio::test]
+async fn only_a_security_officer_gives_or_takes_the_officer_role() {
+    let console = TestConsole::new().await;
+    console
+        .add_account("sol", Role::SecurityOfficer, false)
+        .await;
+    console.add_account("eve", Role::Operator, false).await;
+    let ada = console.signed_in("ada", Role::Manager, true).await;
+    let before = (
+        account(&console, "sol").await,
+        account(&console, "eve").await,
+    );
+
+    let promote = patch(
+        &console,
+        &ada,
+        "eve",
+        serde_json::json!({"role": "security_officer"}),
+    )
+    .await;
+    assert_eq!(promote.status(), StatusCode::FORBIDDEN);
+    let message = api_error(promote).await.message;
+    assert!(message.contains("needs a security officer"), "{message}");
+    let demote = patch(
+        &console,
+        &ada,
+        "sol",
+        serde_json::json!({"role": "operator"}),
+    )
+    .await;
+    assert_eq!(demote.status(), StatusCode::FORBIDDEN);
+    let remove = console
+        .send(json_request(
+            Method::DELETE,
+            &shared::routes::account("sol"),
+            &serde_json::json!({}),
+            Some(&ada),
+        ))
+        .await;
+    assert_eq!(remove.status(), StatusCode::FORBIDDEN);
+    let body = serde_json::json!({"name": "trent", "role": "security_officer", "password": "a long enough password"});
+    let create = console
+        .send(json_request(
+            Method::POST,
+            "/api/accounts",
+            &body,
+            Some(&ada),
+        ))
+        .await;
+    assert_eq!(create.status(), StatusCode::FORBIDDEN);
+
+    assert_eq!(
+        (
+            account(&console, "sol").await,
+            account(&console, "eve").await
+        ),
+        before
+    );
+    assert_eq!(account(&console, "trent").await, None);
+    // Other roles are still the admin's to change.
+    let other = patch(
+        &console,
+        &ada,
+        "eve",
+        serde_json::json!({"role": "manager"}),
+    )
+    .await;
+    assert_eq!(other.status(), StatusCode::OK);
+}
+
+/// A security officer with the admin capability gives and takes the role;
+/// the last officer cannot be removed.
+#[tokio::test]
+async fn an_officer_hands_the_role_on_and_the_last_officer_stays() {
+    let console = TestConsole::new().await;
+    console.add_account("eve", Role::Operator, false).await;
+    let sol = console.signed_in("sol", Role::SecurityOfficer, true).await;
+    let promote = patch(
+        &console,
+        &sol,
+        "eve",
+        serde_json::json!({"role": "security_officer"}),
+    )
+    .await;
+    assert_eq!(promote.status(), StatusCode::OK);
+    let demote = patch(
+        &console,
+        &sol,
+        "eve",
+        serde_json::json!({"role": "operator"}),
+    )
+    .await;
+    assert_eq!(demote.status(), StatusCode::OK);
+    let last = console
+        .send(json_request(
+            Method::DELETE,
+            &shared::routes::account("sol"),
+            &serde_json::json!({}),
+            Some(&sol),
+        ))
+        .await;
+    assert_eq!(last.status(), StatusCode::CONFLICT);
+    let message = api_error(last).await.message;
+    assert!(message.contains("last security officer"), "{message}");
+    assert!(account(&console, "sol").await.is_some());
+}
