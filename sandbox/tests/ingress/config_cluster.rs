@@ -32,6 +32,7 @@ async fn the_fleet_api_switches_the_config_cluster() {
         .parse()
         .expect("host:port");
     let feature = "/v1/projects/project-a/locations/global/features/multiclusteringress";
+    refuses_foreign_hosts_and_cross_origin_requests(&t, addr, feature).await;
 
     let (code, body) = common::admin(addr, "GET", feature, "").await;
     assert_eq!(code, 200, "{body}");
@@ -150,17 +151,14 @@ async fn the_config_cluster_and_derived_services_survive_a_restart() {
 
 /// The fleet API takes no credentials, so it answers only requests
 /// addressed to it on loopback and no page of another origin (DNS
-/// rebinding, cross-origin posts); a refused switch changes nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_fleet_api_refuses_foreign_hosts_and_cross_origin_requests() {
-    let t = start("hub-origin").await;
-    let endpoint = t.fleet.hub_url().expect("a fleet API");
-    let addr: std::net::SocketAddr = endpoint
-        .strip_prefix("http://")
-        .expect("http")
-        .parse()
-        .expect("host:port");
-    let feature = "/v1/projects/project-a/locations/global/features/multiclusteringress";
+/// rebinding, cross-origin posts); a refused switch changes nothing. (Run
+/// within the switching test: another fleet beside it would slow the
+/// others' convergence.)
+async fn refuses_foreign_hosts_and_cross_origin_requests(
+    t: &common::TestFleet,
+    addr: std::net::SocketAddr,
+    feature: &str,
+) {
     let before = t.fleet.config_cluster();
     let target = if before.as_deref() == Some("gke-eu") {
         "gke-us"
