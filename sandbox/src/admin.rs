@@ -12,7 +12,9 @@
 //!
 //! PUT and DELETE answer once the cluster's port is closed or open again.
 //! An unknown cluster is a 404 naming it, a bad body a 400 saying what is
-//! wrong; error bodies are `{"message": "…"}`.
+//! wrong; error bodies are `{"message": "…"}`. A request whose `Host` is
+//! not this endpoint on loopback, or that a browser sends cross-origin, is
+//! a 403 ([`crate::loopback`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -21,8 +23,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
@@ -77,7 +80,7 @@ pub(crate) async fn start(
     }
     let listener = TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let app = router(Arc::new(targets));
+    let app = router(Arc::new(targets), bound.port());
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "sandbox admin endpoint stopped");
@@ -86,7 +89,7 @@ pub(crate) async fn start(
     Ok((bound, task))
 }
 
-fn router(targets: Targets) -> Router {
+fn router(targets: Targets, port: u16) -> Router {
     Router::new()
         .route("/clusters", get(list_clusters))
         .route(
@@ -94,7 +97,17 @@ fn router(targets: Targets) -> Router {
             get(get_faults).put(put_faults).delete(delete_faults),
         )
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such admin route".into()) })
+        .layer(middleware::from_fn_with_state(port, loopback_only))
         .with_state(targets)
+}
+
+/// Refuses a request [`crate::loopback::check`] refuses, before it does
+/// anything.
+async fn loopback_only(State(port): State<u16>, req: Request, next: Next) -> Response {
+    match crate::loopback::check(req.headers(), port) {
+        Ok(()) => next.run(req).await,
+        Err(why) => error(StatusCode::FORBIDDEN, why.to_string()),
+    }
 }
 
 fn error(code: StatusCode, message: String) -> Response {

@@ -167,7 +167,8 @@ impl Cluster {
         *self.ca_pem.write().unwrap_or_else(|e| e.into_inner()) = Some(pem);
     }
 
-    /// Who `token` speaks for, as a `TokenReview` answers.
+    /// Who `token` speaks for, as a `TokenReview` answers, when it is
+    /// meant for one of `audiences` (none: the API server's).
     pub fn review_token(
         &self,
         token: &str,

@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod hsm_access;
 pub mod ingress;
 pub mod kubeconfig;
+pub mod loopback;
 pub mod ops;
 pub mod rbac;
 pub mod resources;

@@ -23,6 +23,16 @@ use crate::store::Store;
 /// The issuer and default audience of the tokens, as on most clusters.
 pub const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 
+/// The audiences a token must be meant for to speak to the API server
+/// (kube-apiserver defaults `--api-audiences` to its issuer); a review
+/// that names no audiences asks for these.
+pub const API_AUDIENCES: &[&str] = &[ISSUER];
+
+/// [`API_AUDIENCES`], owned.
+pub fn api_audiences() -> Vec<String> {
+    API_AUDIENCES.iter().map(|a| (*a).to_owned()).collect()
+}
+
 /// How long a minted token lasts (a projected token's default).
 pub const LIFETIME_SECONDS: u64 = 3600;
 
@@ -216,8 +226,9 @@ impl TokenSigner {
     }
 
     /// Who `token` speaks for, or why it is not good: a signature of this
-    /// cluster, not expired, for a service account that still exists with
-    /// the same uid; and, when `audiences` are asked for, meant for one.
+    /// cluster, not expired, meant for one of `audiences` (none: the API
+    /// server's, [`API_AUDIENCES`]), for a service account that still
+    /// exists with the same uid.
     pub fn review(
         &self,
         store: &Store,
@@ -230,17 +241,20 @@ impl TokenSigner {
         {
             return Err("the token has expired".into());
         }
-        if !audiences.is_empty() {
-            let meant: Vec<&str> = match &claims["aud"] {
-                Value::String(one) => vec![one.as_str()],
-                Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
-                _ => Vec::new(),
-            };
-            if !audiences.iter().any(|a| meant.contains(&a.as_str())) {
-                return Err(format!(
-                    "the token's audiences {meant:?} include none of {audiences:?}"
-                ));
-            }
+        let wanted: Vec<&str> = if audiences.is_empty() {
+            API_AUDIENCES.to_vec()
+        } else {
+            audiences.iter().map(String::as_str).collect()
+        };
+        let meant: Vec<&str> = match &claims["aud"] {
+            Value::String(one) => vec![one.as_str()],
+            Value::Array(many) => many.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if !wanted.iter().any(|a| meant.contains(a)) {
+            return Err(format!(
+                "the token's audiences {meant:?} include none of {wanted:?}"
+            ));
         }
         let k8s = &claims["kubernetes.io"];
         let namespace = k8s["namespace"].as_str().unwrap_or_default();
@@ -378,8 +392,14 @@ mod tests {
             .expect("issued");
         assert!(signer.review(&store, &token, &["vault".into()]).is_ok());
         assert!(signer.review(&store, &token, &[ISSUER.into()]).is_err());
+        let why = signer
+            .review(&store, &token, &[])
+            .expect_err("not for the API server");
+        assert!(why.contains("audiences"), "{why}");
         store.remove("pods", "istio-system", "istiod-asm-1-x");
-        let why = signer.review(&store, &token, &[]).expect_err("pod gone");
+        let why = signer
+            .review(&store, &token, &["vault".into()])
+            .expect_err("pod gone");
         assert_eq!(
             why,
             "the token is bound to pod istio-system/istiod-asm-1-x, which no longer exists"

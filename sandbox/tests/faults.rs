@@ -262,3 +262,60 @@ async fn the_admin_endpoint_sets_and_restores_faults() {
     let err = sandbox::Fleet::start(open).await.err().expect("refused");
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+/// DNS rebinding and cross-origin pages: a browser may reach loopback, but
+/// the admin endpoint serves only requests addressed to it there by name
+/// or address, and no page of another origin; a refused request changes
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_endpoint_refuses_foreign_hosts_and_cross_origin_requests() {
+    let mut options = FleetOptions::in_memory(&["gke-eu"]);
+    options.admin = Some("127.0.0.1:0".parse().unwrap());
+    let t = common::start_with("faults-admin-origin", options).await;
+    let admin = t.fleet.admin.expect("admin endpoint");
+    let port = admin.port();
+    let rebound = format!("evil.example:{port}");
+    let other_port = format!("127.0.0.1:{}", port.wrapping_add(1));
+    let attacks: [&[(&str, &str)]; 6] = [
+        &[("host", &rebound)],
+        &[("host", "evil.example")],
+        &[("host", &other_port)],
+        &[("origin", "http://evil.example")],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+    ];
+    let down = r#"{"unreachable":true}"#;
+    for headers in attacks {
+        let (code, body) =
+            common::admin_with(admin, "PUT", "/clusters/gke-eu/faults", headers, down).await;
+        assert_eq!(code, 403, "{headers:?}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("refused") || m.contains("Host")),
+            "{headers:?}: {body}"
+        );
+        let (code, _) = common::admin_with(admin, "GET", "/clusters", headers, "").await;
+        assert_eq!(code, 403, "reading too: {headers:?}");
+        let (code, _) =
+            common::admin_with(admin, "DELETE", "/clusters/gke-eu/faults", headers, "").await;
+        assert_eq!(code, 403, "{headers:?}");
+    }
+    let eu = t.fleet.cluster("gke-eu").unwrap();
+    assert_eq!(eu.faults().current(), sandbox::faults::FaultSet::default());
+    assert!(namespaces(&t.client("gke-eu").await).await.is_ok());
+
+    // Loopback by name, and the endpoint's own origin, are served.
+    let localhost = format!("localhost:{port}");
+    let own_origin = format!("http://{admin}");
+    for headers in [
+        &[("host", localhost.as_str())][..],
+        &[
+            ("origin", own_origin.as_str()),
+            ("sec-fetch-site", "same-origin"),
+        ],
+    ] {
+        let (code, body) = common::admin_with(admin, "GET", "/clusters", headers, "").await;
+        assert_eq!(code, 200, "{headers:?}: {body}");
+    }
+}

@@ -10,7 +10,9 @@
 //!
 //! The tests live in `kubectl/`, by area: reading, writing, apply, lifecycle,
 //! and the simulated world: world (injection, rollouts), pulls, istiod,
-//! gateway, sets (DaemonSets, StatefulSets), and service account tokens.
+//! gateway, sets (DaemonSets, StatefulSets), service account tokens, and
+//! authorisation (paths that try to walk around it, tokens for another
+//! audience).
 
 mod common;
 #[path = "kubectl/harness.rs"]
@@ -18,6 +20,8 @@ mod harness;
 
 #[path = "kubectl/apply.rs"]
 mod apply;
+#[path = "kubectl/authz.rs"]
+mod authz;
 #[path = "kubectl/gateway.rs"]
 mod gateway;
 #[path = "kubectl/istiod.rs"]

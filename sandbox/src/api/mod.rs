@@ -2,11 +2,14 @@
 //! routing of `/api` and `/apis` paths to the verbs, and the media types
 //! clients send and ask for.
 
+mod access;
 pub mod body;
+pub mod canonical;
 pub mod discovery;
 mod list;
 mod logs;
 pub mod openapi;
+mod options;
 pub mod path;
 pub mod protobuf;
 pub mod table;
@@ -19,23 +22,33 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Path, Query, Request, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use serde_json::{Value, json};
 
 use crate::cluster::Cluster;
-use crate::ops::{self, DeleteOptions, WriteOptions};
+use crate::ops;
 use crate::resources::ResourceType;
 use crate::status::{ApiStatus, success_status};
+use options::{delete_options, write_options};
 use path::{ResourcePath, Target};
 
 type Query_ = HashMap<String, String>;
 
-/// The API of `cluster`, as served at the root of its base URL.
+/// The API of `cluster`, as served at the root of its base URL: every
+/// request is routed, authenticated and authorised by its canonical path.
 pub fn router(cluster: Arc<Cluster>) -> Router {
+    // The canonical rewrite wraps a router of its own so that it runs
+    // before routing (a layer on the routes runs after).
+    Router::new()
+        .fallback_service(routes(cluster))
+        .layer(middleware::from_fn(canonical::rewrite))
+}
+
+fn routes(cluster: Arc<Cluster>) -> Router {
     Router::new()
         .route("/version", get(version))
         .route("/healthz", get(healthy))
@@ -51,91 +64,9 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .fallback(no_route)
         .layer(middleware::from_fn_with_state(
             cluster.clone(),
-            authenticate,
+            access::authenticate,
         ))
         .with_state(cluster)
-}
-
-/// Every request but the health probes needs the cluster's bearer token,
-/// except that a service account token may create `tokenreviews` when a
-/// ClusterRoleBinding grants it (`system:auth-delegator`: Vault's token
-/// reviewer); the cluster's faults (latency, failing writes) apply to all
-/// of them.
-/// What `system:discovery` lets every authenticated user read: the API
-/// and group lists, each group-version's resources, OpenAPI, the version.
-fn is_discovery(path: &str) -> bool {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    matches!(
-        segments.as_slice(),
-        ["api" | "apis" | "version"] | ["api" | "apis", _] | ["apis", _, _] | ["openapi", ..]
-    )
-}
-
-/// The authorizer's refusal, as kube-apiserver words it.
-fn forbidden_message(user: &str, reviewing: bool, method: &Method, path: &str) -> String {
-    if reviewing {
-        return format!(
-            "tokenreviews.authentication.k8s.io is forbidden: User \"{user}\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope"
-        );
-    }
-    format!(
-        "forbidden: User \"{user}\" cannot {} path \"{path}\"",
-        method.as_str().to_lowercase()
-    )
-}
-
-async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -> Response {
-    if let Some(latency) = c.faults().latency() {
-        tokio::time::sleep(latency).await;
-    }
-    let path = req.uri().path();
-    if matches!(path, "/healthz" | "/livez" | "/readyz") {
-        return next.run(req).await;
-    }
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    if presented != Some(c.token.as_str()) {
-        let Some(token) = presented else {
-            return ApiStatus::unauthorized().into_response();
-        };
-        let who = match c.review_token(token, &[]) {
-            Ok(who) => who,
-            Err(_) => return ApiStatus::unauthorized().into_response(),
-        };
-        let reviewing = path == token_review::PATH && req.method() == Method::POST;
-        let account = (who.namespace.as_str(), who.name.as_str());
-        let (group, resource) = ("authentication.k8s.io", "tokenreviews");
-        let allowed = if reviewing {
-            crate::rbac::allows(&c.store, account, "create", group, resource)
-        } else {
-            req.method() == Method::GET && is_discovery(path)
-        };
-        if !allowed {
-            return ApiStatus::forbidden(forbidden_message(
-                &who.username(),
-                reviewing,
-                req.method(),
-                path,
-            ))
-            .into_response();
-        }
-    }
-    // Only a request already under way when the cluster became
-    // unreachable gets here; its connection is being cut.
-    if c.is_unreachable() {
-        return ApiStatus::unavailable("the cluster is not answering").into_response();
-    }
-    let write = matches!(
-        *req.method(),
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    );
-    if write && let Some(failure) = c.faults().write_failure() {
-        return failure.into_response();
-    }
-    next.run(req).await
 }
 
 pub(crate) fn json_response(code: StatusCode, value: &Value) -> Response {
@@ -426,50 +357,6 @@ async fn read_body(body: Body) -> Result<Vec<u8>, ApiStatus> {
                 body::MAX_BODY
             ))
         })
-}
-
-fn write_options(call: &Call) -> WriteOptions {
-    let q = &call.query;
-    WriteOptions {
-        dry_run: q.get("dryRun").is_some_and(|v| v == "All"),
-        field_manager: q.get("fieldManager").cloned(),
-        strict: q.get("fieldValidation").is_some_and(|v| v == "Strict"),
-        force: is_true(q, "force"),
-        user_agent: call
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-    }
-}
-
-/// Options from the query and from a `DeleteOptions` body (JSON; a body in
-/// another encoding falls back to the query alone).
-fn delete_options(query: &Query_, body: &[u8]) -> Result<DeleteOptions, ApiStatus> {
-    let sent: Value = if body.is_empty() || body.starts_with(b"k8s\0") {
-        Value::Null
-    } else {
-        serde_json::from_slice(body)
-            .map_err(|e| ApiStatus::bad_request(format!("invalid DeleteOptions: {e}")))?
-    };
-    let text = |v: &Value| v.as_str().map(str::to_owned);
-    Ok(DeleteOptions {
-        dry_run: query.get("dryRun").is_some_and(|v| v == "All")
-            || sent["dryRun"]
-                .as_array()
-                .is_some_and(|d| d.iter().any(|x| x == "All")),
-        propagation: query
-            .get("propagationPolicy")
-            .cloned()
-            .or_else(|| text(&sent["propagationPolicy"]))
-            .or_else(|| match sent["orphanDependents"].as_bool() {
-                Some(true) => Some("Orphan".into()),
-                _ => None,
-            }),
-        precondition_rv: text(&sent["preconditions"]["resourceVersion"]),
-        precondition_uid: text(&sent["preconditions"]["uid"]),
-    })
 }
 
 fn check_name(object: &Value, name: &str) -> Result<(), ApiStatus> {

@@ -48,7 +48,12 @@ pub async fn serve(
     let Some(token) = review["spec"]["token"].as_str().filter(|t| !t.is_empty()) else {
         return ApiStatus::bad_request("TokenReview spec.token: Required value").into_response();
     };
-    let audiences = super::token_request::audiences(&review["spec"]["audiences"]);
+    // No audiences asked for: the API server's own, as kube-apiserver
+    // reviews them, so a token meant for another audience is not good.
+    let mut audiences = super::token_request::audiences(&review["spec"]["audiences"]);
+    if audiences.is_empty() {
+        audiences = crate::service_account_tokens::api_audiences();
+    }
     let status = match c.review_token(token, &audiences) {
         Ok(who) => json!({
             "authenticated": true,
@@ -59,11 +64,7 @@ pub async fn serve(
                            format!("system:serviceaccounts:{}", who.namespace),
                            "system:authenticated"],
             },
-            "audiences": if audiences.is_empty() {
-                json!([crate::service_account_tokens::ISSUER])
-            } else {
-                json!(audiences)
-            },
+            "audiences": audiences,
         }),
         Err(why) => json!({"user": {}, "error": why}),
     };

@@ -10,14 +10,17 @@
 //!
 //! `{p}` is the fleet project's id or number. Errors are Google API errors,
 //! `{"error": {"code", "message", "status"}}`: a membership that is not a
-//! member, or a malformed body, is a 400 saying what was expected.
+//! member, or a malformed body, is a 400 saying what was expected; a
+//! request whose `Host` is not this endpoint on loopback, or that a browser
+//! sends cross-origin, is a 403 ([`crate::loopback`]).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -27,7 +30,8 @@ use crate::clock;
 
 const FEATURE: &str = "multiclusteringress";
 
-pub(crate) fn router(hub: Arc<Hub>) -> Router {
+/// The fleet API of `hub`, served on loopback `port`.
+pub(crate) fn router(hub: Arc<Hub>, port: u16) -> Router {
     Router::new()
         .route(
             "/v1/projects/{project}/locations/global/features/multiclusteringress",
@@ -43,13 +47,24 @@ pub(crate) fn router(hub: Arc<Hub>) -> Router {
                 "no such fleet API route; try /v1/projects/{project}/locations/global/features/multiclusteringress".into(),
             )
         })
+        .layer(middleware::from_fn_with_state(port, loopback_only))
         .with_state(hub)
+}
+
+/// Refuses a request [`crate::loopback::check`] refuses, before it does
+/// anything.
+async fn loopback_only(State(port): State<u16>, req: Request, next: Next) -> Response {
+    match crate::loopback::check(req.headers(), port) {
+        Ok(()) => next.run(req).await,
+        Err(why) => error(StatusCode::FORBIDDEN, why.to_string()),
+    }
 }
 
 fn error(code: StatusCode, message: String) -> Response {
     let status = match code {
         StatusCode::BAD_REQUEST => "INVALID_ARGUMENT",
         StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::FORBIDDEN => "PERMISSION_DENIED",
         _ => "INTERNAL",
     };
     let body = json!({"error": {"code": code.as_u16(), "message": message, "status": status}});

@@ -72,7 +72,7 @@ pub(crate) fn serve_hub(
     listener: TcpListener,
 ) -> io::Result<(SocketAddr, JoinHandle<()>)> {
     let bound = listener.local_addr()?;
-    let app = hub_api::router(hub);
+    let app = hub_api::router(hub, bound.port());
     let task = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "the sandbox fleet API stopped");

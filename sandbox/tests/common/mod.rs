@@ -80,8 +80,30 @@ pub async fn admin(
     path: &str,
     body: &str,
 ) -> (u16, serde_json::Value) {
+    admin_with(addr, method, path, &[], body).await
+}
+
+/// [`admin`] with `headers` besides; a `host` among them replaces the
+/// endpoint's own address.
+pub async fn admin_with(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, serde_json::Value) {
+    let own_host = format!("{addr}");
+    let host = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map_or(own_host.as_str(), |(_, value)| value);
+    let extra: String = headers
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\n{extra}connection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
         body.len()
     );
     // Blocking std I/O on a blocking thread: the tests' tokio has no io-util.

@@ -32,6 +32,7 @@ async fn the_fleet_api_switches_the_config_cluster() {
         .parse()
         .expect("host:port");
     let feature = "/v1/projects/project-a/locations/global/features/multiclusteringress";
+    refuses_foreign_hosts_and_cross_origin_requests(&t, addr, feature).await;
 
     let (code, body) = common::admin(addr, "GET", feature, "").await;
     assert_eq!(code, 200, "{body}");
@@ -146,4 +147,49 @@ async fn the_config_cluster_and_derived_services_survive_a_restart() {
     );
     drop(fleet);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The fleet API takes no credentials, so it answers only requests
+/// addressed to it on loopback and no page of another origin (DNS
+/// rebinding, cross-origin posts); a refused switch changes nothing. (Run
+/// within the switching test: another fleet beside it would slow the
+/// others' convergence.)
+async fn refuses_foreign_hosts_and_cross_origin_requests(
+    t: &common::TestFleet,
+    addr: std::net::SocketAddr,
+    feature: &str,
+) {
+    let before = t.fleet.config_cluster();
+    let target = if before.as_deref() == Some("gke-eu") {
+        "gke-us"
+    } else {
+        "gke-eu"
+    };
+    let switch = json!({"spec": {"multiclusteringress": {"configMembership":
+        format!("projects/project-a/locations/global/memberships/{target}")}}})
+    .to_string();
+    let rebound = format!("evil.example:{}", addr.port());
+    let attacks: [&[(&str, &str)]; 3] = [
+        &[("host", &rebound)],
+        &[("origin", "http://evil.example")],
+        &[("sec-fetch-site", "cross-site")],
+    ];
+    for headers in attacks {
+        let (code, body) = common::admin_with(addr, "PATCH", feature, headers, &switch).await;
+        assert_eq!(code, 403, "{headers:?}: {body}");
+        assert_eq!(body["error"]["status"], "PERMISSION_DENIED", "{body}");
+        let (code, _) = common::admin_with(addr, "GET", feature, headers, "").await;
+        assert_eq!(code, 403, "reading too: {headers:?}");
+    }
+    assert_eq!(t.fleet.config_cluster(), before, "nothing changed");
+
+    let (code, body) = common::admin_with(
+        addr,
+        "GET",
+        feature,
+        &[("host", &format!("localhost:{}", addr.port()))],
+        "",
+    )
+    .await;
+    assert_eq!(code, 200, "loopback by name: {body}");
 }

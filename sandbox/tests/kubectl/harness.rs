@@ -91,6 +91,11 @@ impl Kubectl {
             .unwrap_or_else(|| panic!("no cluster {context}"))
     }
 
+    /// The kubeconfig kubectl uses, and the context it is pointed at.
+    pub(crate) fn kubeconfig(&self) -> (&Path, &str) {
+        (&self.fleet.kubeconfig, &self.context)
+    }
+
     /// The same fleet, another context.
     pub(crate) fn on<'a>(&'a self, context: &'a str) -> KubectlOn<'a> {
         KubectlOn { k: self, context }
