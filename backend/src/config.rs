@@ -8,6 +8,8 @@ use axum::http::HeaderName;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use shared::Role;
 
+use crate::audit::checkpoint::CHECKPOINT_FILE;
+use crate::audit::key::{AuditKey, KEY_FILE, KeyError};
 use crate::auth::proxy::{GroupRoleError, parse_group_role};
 use crate::auth::{AuthMode, AuthSettings, ProxyAuth};
 use crate::security::ca::{CaError, TokenConfig, embedded};
@@ -65,9 +67,22 @@ pub enum AccountCommand {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain; exits 1 and names the first broken entry if
-    /// anyone edited or deleted a row.
-    Verify,
+    /// Check the keyed chain; exits 1 and names the first broken entry if
+    /// anyone edited or deleted a row. Checked against a checkpoint too, it
+    /// also notices an emptied log, a cut tail and a recomputed chain.
+    Verify {
+        /// A checkpoint taken earlier (default: the server's checkpoint
+        /// file, when it exists).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Verify the chain, then print a signed checkpoint of its newest
+    /// entry to keep outside the database.
+    Checkpoint {
+        /// Write it to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// How people sign in.
@@ -199,6 +214,17 @@ pub struct Config {
     /// File whose first line is the Vault token the console uses.
     #[arg(long, env = "MESHDECK_VAULT_TOKEN_FILE")]
     pub vault_token_file: Option<PathBuf>,
+
+    /// File holding the audit key (64 hex digits, readable by its owner
+    /// only) that keys the audit chain and signs its checkpoints. Default:
+    /// `audit.key` in the state directory, created at first use.
+    #[arg(long, env = "MESHDECK_AUDIT_KEY_FILE", global = true)]
+    pub audit_key_file: Option<PathBuf>,
+
+    /// Where every audit append leaves a signed checkpoint to copy
+    /// elsewhere. Default: `audit-checkpoint.json` in the state directory.
+    #[arg(long, env = "MESHDECK_AUDIT_CHECKPOINT_FILE", global = true)]
+    pub audit_checkpoint_file: Option<PathBuf>,
 }
 
 /// Where the console reads and writes HSM slot credentials.
@@ -254,9 +280,36 @@ pub enum ConfigError {
     HeaderName(String),
     #[error("session limits must be at least one minute / one hour")]
     SessionLimits,
+    #[error(transparent)]
+    AuditKey(#[from] KeyError),
 }
 
 impl Config {
+    /// The audit key: `--audit-key-file`, which must exist, or `audit.key`
+    /// in the state directory, created (mode 0600) when missing.
+    pub fn audit_key(&self) -> Result<AuditKey, ConfigError> {
+        Ok(match &self.audit_key_file {
+            Some(file) => AuditKey::load(file)?,
+            None => AuditKey::load_or_create(&self.state_dir.join(KEY_FILE), &mut rand::rngs::OsRng)?,
+        })
+    }
+
+    /// Like [`Config::audit_key`], never creating one: `None` when the
+    /// state directory has none (for checking a log, a new key is useless).
+    pub fn existing_audit_key(&self) -> Result<Option<AuditKey>, ConfigError> {
+        Ok(match &self.audit_key_file {
+            Some(file) => Some(AuditKey::load(file)?),
+            None => AuditKey::load_if_present(&self.state_dir.join(KEY_FILE))?,
+        })
+    }
+
+    /// Where audit appends leave their signed checkpoint.
+    pub fn audit_checkpoint_file(&self) -> PathBuf {
+        self.audit_checkpoint_file
+            .clone()
+            .unwrap_or_else(|| self.state_dir.join(CHECKPOINT_FILE))
+    }
+
     /// The managed signers and their two-person rules.
     pub fn csr_settings(&self) -> Result<CsrSettings, ConfigError> {
         if self.csr_signers.is_empty() {
