@@ -286,12 +286,23 @@ pub enum ConfigError {
 
 impl Config {
     /// The audit key: `--audit-key-file`, which must exist, or `audit.key`
-    /// in the state directory, created (mode 0600) when missing.
+    /// in the state directory, created (mode 0600) when missing, which is
+    /// said on standard error: the log cannot be verified without a copy.
     pub fn audit_key(&self) -> Result<AuditKey, ConfigError> {
-        Ok(match &self.audit_key_file {
-            Some(file) => AuditKey::load(file)?,
-            None => AuditKey::load_or_create(&self.state_dir.join(KEY_FILE), &mut rand::rngs::OsRng)?,
-        })
+        if let Some(file) = &self.audit_key_file {
+            return Ok(AuditKey::load(file)?);
+        }
+        let file = self.state_dir.join(KEY_FILE);
+        let (key, created) = AuditKey::load_or_create(&file, &mut rand::rngs::OsRng)?;
+        if created {
+            eprintln!(
+                "meshdeck: created the audit key {} ({}): keep a copy apart from the database; \
+                 the audit log cannot be verified without it",
+                file.display(),
+                key.id()
+            );
+        }
+        Ok(key)
     }
 
     /// Like [`Config::audit_key`], never creating one: `None` when the

@@ -353,7 +353,12 @@ mod tests {
         assert!(verify(&[], None, None, None).intact());
         let entries = chain(5);
         let checkpoint = checkpoint_of(&entries[..3]);
-        let report = verify(&entries, head(&entries).as_ref(), Some(&key()), Some(&checkpoint));
+        let report = verify(
+            &entries,
+            head(&entries).as_ref(),
+            Some(&key()),
+            Some(&checkpoint),
+        );
         assert!(report.intact(), "{report:?}");
     }
 

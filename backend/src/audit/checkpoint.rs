@@ -45,9 +45,7 @@ pub enum CheckpointError {
     },
     #[error("the checkpoint was signed with audit key {signed_by}, not this key ({ours})")]
     OtherKey { signed_by: String, ours: String },
-    #[error(
-        "the checkpoint's signature does not match its contents: it was edited or forged"
-    )]
+    #[error("the checkpoint's signature does not match its contents: it was edited or forged")]
     Forged,
 }
 

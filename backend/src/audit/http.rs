@@ -96,9 +96,7 @@ pub async fn export_audit(
     let first = store.audit_matching_before(&filter, None).await?;
     let pages = stream::unfold(Some((store, filter, first)), |next| async move {
         let (store, filter, page) = next?;
-        let Some(oldest) = page.last().map(|e| e.seq) else {
-            return None;
-        };
+        let oldest = page.last().map(|e| e.seq)?;
         let mut lines = String::new();
         for entry in &page {
             match serde_json::to_string(entry) {

@@ -140,10 +140,10 @@ impl AuditKey {
     }
 
     /// Reads the key in `path`, first creating it (mode 0600, a new key
-    /// from `rng`) if there is none.
-    pub fn load_or_create(path: &Path, rng: &mut impl RngCore) -> Result<Self, KeyError> {
+    /// from `rng`) if there is none; `true` beside a key just created.
+    pub fn load_or_create(path: &Path, rng: &mut impl RngCore) -> Result<(Self, bool), KeyError> {
         if let Some(key) = Self::load_if_present(path)? {
-            return Ok(key);
+            return Ok((key, false));
         }
         let io = |source| KeyError::Io {
             path: path.to_owned(),
@@ -165,14 +165,12 @@ impl AuditKey {
                 file.write_all(format!("{}\n", hex::encode(&key.bytes[..])).as_bytes())
                     .and_then(|()| file.sync_all())
                     .map_err(io)?;
-                tracing::warn!(
-                    path = %path.display(),
-                    key = key.id(),
-                    "created the audit key: keep a copy of it somewhere safe, the audit log cannot be verified without it"
-                );
-                Ok(key)
+                tracing::info!(path = %path.display(), key = key.id(), "created the audit key");
+                Ok((key, true))
             }
-            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Self::load(path),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                Ok((Self::load(path)?, false))
+            }
             Err(err) => Err(io(err)),
         }
     }
@@ -183,10 +181,8 @@ mod tests {
     use super::*;
 
     fn temp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "meshdeck-audit-key-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("meshdeck-audit-key-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir.join(KEY_FILE)
     }
@@ -194,10 +190,12 @@ mod tests {
     #[test]
     fn the_key_file_is_created_for_its_owner_only_and_read_back() {
         let path = temp("create");
-        let key = AuditKey::load_or_create(&path, &mut rand::rngs::OsRng).unwrap();
+        let (key, created) = AuditKey::load_or_create(&path, &mut rand::rngs::OsRng).unwrap();
+        assert!(created);
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        let again = AuditKey::load_or_create(&path, &mut rand::rngs::OsRng).unwrap();
+        let (again, created) = AuditKey::load_or_create(&path, &mut rand::rngs::OsRng).unwrap();
+        assert!(!created);
         assert_eq!(again.id(), key.id());
         assert_eq!(again.mac(b"x"), key.mac(b"x"));
     }
@@ -208,7 +206,10 @@ mod tests {
         AuditKey::load_or_create(&path, &mut rand::rngs::OsRng).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         let err = AuditKey::load_or_create(&path, &mut rand::rngs::OsRng).unwrap_err();
-        assert!(matches!(err, KeyError::Exposed { mode: 0o640, .. }), "{err}");
+        assert!(
+            matches!(err, KeyError::Exposed { mode: 0o640, .. }),
+            "{err}"
+        );
         assert!(matches!(
             AuditKey::load(&temp("absent")),
             Err(KeyError::Missing { .. })

@@ -80,7 +80,10 @@ impl Store {
         if prev_mac != chain::UNKEYED && prev_mac != mac {
             return Err(StoreError::AuditKey(format!(
                 "the audit log is keyed ({prev_mac}) and this process has {}: give it the log's key with --audit-key-file",
-                key.map_or_else(|| "no audit key".to_owned(), |k| format!("another key ({})", chain::keyed(k)))
+                key.map_or_else(
+                    || "no audit key".to_owned(),
+                    |k| format!("another key ({})", chain::keyed(k))
+                )
             )));
         }
         let mut raw = RawEntry {

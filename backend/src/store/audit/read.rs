@@ -165,7 +165,10 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM audit{clause} ORDER BY seq DESC LIMIT {limit} OFFSET {offset}"
         );
-        let rows = page_of.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
+        let rows = page_of
+            .bind(sqlx::query(&sql))
+            .fetch_all(&self.pool)
+            .await?;
         let entries = rows
             .iter()
             .map(|row| entry_of(raw_entry(row)?))
@@ -185,7 +188,10 @@ impl Store {
         let clause = matching.clause();
         let limit = matching.placeholder(Bind::Int(self.audit_page));
         let sql = format!("SELECT {COLUMNS} FROM audit{clause} ORDER BY seq DESC LIMIT {limit}");
-        let rows = matching.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
+        let rows = matching
+            .bind(sqlx::query(&sql))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(|row| entry_of(raw_entry(row)?)).collect()
     }
 
