@@ -190,6 +190,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let store = Store::open_configured(config.database_url.as_deref(), &config.state_dir)
         .await?
         .with_audit_key(audit_key, Some(config.audit_checkpoint_file()));
+    store.check_audit_key().await?;
     if config.sandbox && matches!(auth.mode, AuthMode::Local) {
         let created =
             auth::bootstrap::sandbox_accounts(&store, auth.hash_cost, clock.now()).await?;

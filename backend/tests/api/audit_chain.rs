@@ -269,7 +269,9 @@ async fn a_log_from_before_the_key_verifies_and_cannot_be_continued_unkeyed() {
     // Neither a process without the key nor one with another key may
     // carry the chain on, and nothing is written when they try.
     let other = AuditKey::generate(&mut rand::rngs::OsRng);
+    keyed_store.check_audit_key().await.unwrap();
     for store in [unkeyed.clone(), unkeyed.clone().with_audit_key(other, None)] {
+        assert!(store.check_audit_key().await.is_err(), "refused at startup");
         let err = append(store, 9).await.unwrap_err();
         assert!(matches!(err, StoreError::AuditKey(_)), "{err}");
     }

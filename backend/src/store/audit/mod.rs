@@ -74,18 +74,7 @@ impl Store {
             None => (0, chain::GENESIS.to_owned(), chain::UNKEYED.to_owned()),
         };
         let key = self.audit_key.as_ref();
-        let mac = key.map_or_else(|| chain::UNKEYED.to_owned(), chain::keyed);
-        // Once keyed, the chain stays keyed with the same key: a process
-        // without it (or with another) must not carry on unkeyed.
-        if prev_mac != chain::UNKEYED && prev_mac != mac {
-            return Err(StoreError::AuditKey(format!(
-                "the audit log is keyed ({prev_mac}) and this process has {}: give it the log's key with --audit-key-file",
-                key.map_or_else(
-                    || "no audit key".to_owned(),
-                    |k| format!("another key ({})", chain::keyed(k))
-                )
-            )));
-        }
+        let mac = self.mac_after(&prev_mac)?;
         let mut raw = RawEntry {
             seq: prev_seq + 1,
             at: entry.at,
@@ -131,6 +120,37 @@ impl Store {
         .await?;
         tx.commit().await?;
         entry_of(raw)
+    }
+
+    /// The `mac` this store writes after an entry made with `prev_mac`.
+    /// Once keyed, the chain stays keyed with the same key: a process
+    /// without it (or with another) must not carry on unkeyed.
+    fn mac_after(&self, prev_mac: &str) -> Result<String, StoreError> {
+        let key = self.audit_key.as_ref();
+        let mac = key.map_or_else(|| chain::UNKEYED.to_owned(), chain::keyed);
+        if prev_mac != chain::UNKEYED && prev_mac != mac {
+            return Err(StoreError::AuditKey(format!(
+                "the audit log is keyed ({prev_mac}) and this process has {}: give it the log's key with --audit-key-file",
+                key.map_or_else(
+                    || "no audit key".to_owned(),
+                    |k| format!("another key ({})", chain::keyed(k))
+                )
+            )));
+        }
+        Ok(mac)
+    }
+
+    /// Whether this store may append to the log: refused when the log is
+    /// keyed with another key (or this store has none), so a console given
+    /// the wrong key stops at startup instead of failing every audited
+    /// request.
+    pub async fn check_audit_key(&self) -> Result<(), StoreError> {
+        let newest: Option<String> =
+            sqlx::query_scalar("SELECT mac FROM audit ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        self.mac_after(newest.as_deref().unwrap_or(chain::UNKEYED))
+            .map(drop)
     }
 
     /// Signs `appended` into the checkpoint file, unless the file holds a
