@@ -161,6 +161,12 @@ async fn take_checkpoint(
         });
     }
     let (seq, hash) = head.map_or_else(|| (0, chain::GENESIS.to_owned()), |h| (h.seq, h.hash));
+    if seq > 0 && store.audit_hash_at(seq).await?.as_deref() != Some(hash.as_str()) {
+        return Err(CliError::Broken {
+            seq,
+            reason: format!("entry {seq} changed while it was being checked"),
+        });
+    }
     let checkpoint = Checkpoint::sign(key, seq, &hash, Clock::system().now());
     match out {
         Some(file) => {

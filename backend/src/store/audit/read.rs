@@ -5,8 +5,8 @@ use shared::{AuditEntry, AuditFilter};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::super::{Store, StoreError};
 use crate::audit::chain::{Head, RawEntry};
+use crate::store::{Store, StoreError};
 
 enum Bind {
     Text(String),
