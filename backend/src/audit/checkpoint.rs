@@ -7,6 +7,7 @@
 //! back, a chain recomputed from the start.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -123,8 +124,15 @@ impl Checkpoint {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
+        // Unique per writer: two stores (or processes) writing at once
+        // each rename a whole file of their own.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
         let mut temp = path.as_os_str().to_owned();
-        temp.push(format!(".{}.tmp", std::process::id()));
+        temp.push(format!(
+            ".{}-{}.tmp",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::write(&temp, self.to_json()).map_err(io)?;
         std::fs::rename(&temp, path).map_err(io)
     }
