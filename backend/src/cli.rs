@@ -1,14 +1,17 @@
 //! The maintenance subcommands: create and list accounts, verify the audit
-//! chain. They open the same database the server uses.
+//! chain and take checkpoints of it. They open the same database (and
+//! audit key) the server uses.
 
 use std::io::BufRead;
 
 use shared::Account;
 
+use crate::audit::checkpoint::{Checkpoint, CheckpointError};
+use crate::audit::{chain, verify};
 use crate::auth::HashCost;
 use crate::auth::bootstrap::{self, CreateError};
 use crate::clock::Clock;
-use crate::config::{AccountCommand, AuditCommand, Command, Config};
+use crate::config::{AccountCommand, AuditCommand, Command, Config, ConfigError};
 use crate::store::{Store, StoreError};
 
 /// A subcommand's failure, printed by `main`.
@@ -22,11 +25,29 @@ pub enum CliError {
     Stdin(std::io::Error),
     #[error("the audit chain is broken at entry {seq}: {reason}")]
     Broken { seq: i64, reason: String },
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("no audit key: give --audit-key-file (a checkpoint is signed with it)")]
+    NoKey,
 }
 
 /// Runs `command`; what it prints goes to stdout (results) or stderr.
 pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
     let store = Store::open_configured(config.database_url.as_deref(), &config.state_dir).await?;
+    let checkpoint_file = config.audit_checkpoint_file();
+    // Accounts commands append to the log, so they key it like the server
+    // (creating the key on first use); audit commands only read it and
+    // never create a key.
+    let key = match &command {
+        Command::Account(_) => Some(config.audit_key()?),
+        Command::Audit(_) => config.existing_audit_key()?,
+    };
+    let store = match key {
+        Some(key) => store.with_audit_key(key, Some(checkpoint_file.clone())),
+        None => store,
+    };
     let result = match command {
         Command::Account(AccountCommand::Create {
             name,
@@ -77,23 +98,84 @@ pub async fn run(config: &Config, command: Command) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Audit(AuditCommand::Verify) => {
-            let (chain, head) = store.audit_chain().await?;
-            let report = crate::audit::chain::verify(&chain, head.as_ref());
-            match report.broken {
-                None => {
+        Command::Audit(AuditCommand::Verify { checkpoint }) => {
+            let (checkpoint, from) = match checkpoint {
+                Some(file) => match Checkpoint::read(&file)? {
+                    Some(checkpoint) => (Some(checkpoint), file),
+                    None => {
+                        return Err(CheckpointError::Io {
+                            path: file,
+                            source: std::io::ErrorKind::NotFound.into(),
+                        }
+                        .into());
+                    }
+                },
+                None => (Checkpoint::read(&checkpoint_file)?, checkpoint_file),
+            };
+            let report = verify::verify_log(&store, checkpoint.as_ref()).await?;
+            match (report.broken, checkpoint) {
+                (None, checkpoint) => {
+                    if let Some(checkpoint) = checkpoint {
+                        eprintln!(
+                            "checked against the checkpoint of entry {} in {}",
+                            checkpoint.seq,
+                            from.display()
+                        );
+                    } else {
+                        eprintln!(
+                            "no checkpoint to check against: an emptied or cut log goes unnoticed without one"
+                        );
+                    }
                     write_out(&format!("audit chain intact: {} entries", report.checked));
                     Ok(())
                 }
-                Some(broken) => Err(CliError::Broken {
+                (Some(broken), _) => Err(CliError::Broken {
                     seq: broken.seq,
                     reason: broken.reason,
                 }),
             }
         }
+        Command::Audit(AuditCommand::Checkpoint { out }) => {
+            take_checkpoint(&store, &checkpoint_file, out.as_deref()).await
+        }
     };
     store.close().await;
     result
+}
+
+/// Verifies the log (against the last checkpoint, if there is one), then
+/// signs its head into `out` or onto standard output.
+async fn take_checkpoint(
+    store: &Store,
+    last: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> Result<(), CliError> {
+    let key = store.audit_key().ok_or(CliError::NoKey)?;
+    // The head read first is inside what the walk then checks.
+    let head = store.audit_head().await?;
+    let report = verify::verify_log(store, Checkpoint::read(last)?.as_ref()).await?;
+    if let Some(broken) = report.broken {
+        return Err(CliError::Broken {
+            seq: broken.seq,
+            reason: broken.reason,
+        });
+    }
+    let (seq, hash) = head.map_or_else(|| (0, chain::GENESIS.to_owned()), |h| (h.seq, h.hash));
+    if seq > 0 && store.audit_hash_at(seq).await?.as_deref() != Some(hash.as_str()) {
+        return Err(CliError::Broken {
+            seq,
+            reason: format!("entry {seq} changed while it was being checked"),
+        });
+    }
+    let checkpoint = Checkpoint::sign(key, seq, &hash, Clock::system().now());
+    match out {
+        Some(file) => {
+            checkpoint.write(file)?;
+            eprintln!("checkpoint of entry {seq} written to {}", file.display());
+        }
+        None => write_out(checkpoint.to_json().trim_end()),
+    }
+    Ok(())
 }
 
 /// The first line of standard input when `from_stdin`, else `None` (the

@@ -161,6 +161,9 @@ async fn start_sandbox_fleet(
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let auth = config.auth_settings()?;
     let csr_settings = config.csr_settings()?;
+    // Before anything starts: a key others may read is refused here.
+    let audit_key = config.audit_key()?;
+    tracing::info!(key = audit_key.id(), "audit entries keyed");
     let clock = Clock::system();
     let ca = open_ca(config.ca_token()?, clock.clone()).await?;
     let vault_access = config.vault()?;
@@ -184,7 +187,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         }
         _ => None,
     };
-    let store = Store::open_configured(config.database_url.as_deref(), &config.state_dir).await?;
+    let store = Store::open_configured(config.database_url.as_deref(), &config.state_dir)
+        .await?
+        .with_audit_key(audit_key, Some(config.audit_checkpoint_file()));
+    store.check_audit_key().await?;
     if config.sandbox && matches!(auth.mode, AuthMode::Local) {
         let created =
             auth::bootstrap::sandbox_accounts(&store, auth.hash_cost, clock.now()).await?;

@@ -9,5 +9,8 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(true)
+        // Standard output is the subcommands' result (a generated
+        // password, a checkpoint): logs must not mix into it.
+        .with_writer(std::io::stderr)
         .try_init();
 }

@@ -1,12 +1,16 @@
 //! Recording into the audit log: who attempted what, on which clusters and
 //! objects, with which (non-secret) parameters, and how it ended. The guard
 //! of [`crate::auth::guard`] records every mutation and refusal; handlers
-//! add a [`Detail`]. Storage and the hash chain live in
-//! [`crate::store::audit`] and [`chain`].
+//! add a [`Detail`]. Storage lives in [`crate::store::audit`]; the keyed
+//! chain in [`chain`], its key in [`key`], the signed checkpoints kept
+//! outside the database in [`checkpoint`], the paged check in [`verify`].
 
 pub mod chain;
+pub mod checkpoint;
 pub mod detail;
 pub mod http;
+pub mod key;
+pub mod verify;
 
 pub use detail::Detail;
 

@@ -16,7 +16,7 @@ pub mod waves;
 pub mod workloads;
 
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -24,6 +24,11 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+use crate::audit::key::AuditKey;
+
+/// Rows per page when export and verification walk the audit table.
+pub const AUDIT_PAGE_SIZE: i64 = 1000;
 
 /// A failure of the database.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +45,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    AuditKey(String),
 }
 
 /// The migrations in `backend/migrations/`, compiled into the binary.
@@ -78,6 +85,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign-in failures",
         include_str!("../../migrations/0006_sign_in_failures.sql"),
     ),
+    (
+        7,
+        "audit mac",
+        include_str!("../../migrations/0007_audit_mac.sql"),
+    ),
 ];
 
 impl MigrationSource<'static> for Embedded {
@@ -115,6 +127,12 @@ pub struct Store {
     /// Audit appends read the chain's head and write after it: one at a
     /// time per process (the primary key catches a second process).
     audit_append: Arc<tokio::sync::Mutex<()>>,
+    /// Keys new audit entries (see [`crate::audit::chain`]); without it
+    /// entries are plain SHA-256, and only until the log is keyed.
+    audit_key: Option<AuditKey>,
+    /// Where appends leave a signed checkpoint (needs `audit_key`).
+    audit_checkpoint: Option<PathBuf>,
+    audit_page: i64,
 }
 
 impl Store {
@@ -162,7 +180,42 @@ impl Store {
             backend,
             url: url.to_owned(),
             audit_append: Arc::default(),
+            audit_key: None,
+            audit_checkpoint: None,
+            audit_page: AUDIT_PAGE_SIZE,
         })
+    }
+
+    /// The same store keying audit entries with `key` and, after each
+    /// append, signing a checkpoint into `checkpoint` when given.
+    #[must_use]
+    pub fn with_audit_key(mut self, key: AuditKey, checkpoint: Option<PathBuf>) -> Self {
+        self.audit_key = Some(key);
+        self.audit_checkpoint = checkpoint;
+        self
+    }
+
+    /// The same store reading the audit table `rows` at a time (tests
+    /// lower it to cross pages with a few entries).
+    #[must_use]
+    pub fn with_audit_page_size(mut self, rows: i64) -> Self {
+        self.audit_page = rows.max(1);
+        self
+    }
+
+    /// The key audit entries are keyed with, if the store has one.
+    pub fn audit_key(&self) -> Option<&AuditKey> {
+        self.audit_key.as_ref()
+    }
+
+    /// The checkpoint file appends keep up to date, if any.
+    pub fn audit_checkpoint_file(&self) -> Option<&Path> {
+        self.audit_checkpoint.as_deref()
+    }
+
+    /// Rows per page when the audit table is walked.
+    pub fn audit_page_size(&self) -> i64 {
+        self.audit_page
     }
 
     pub fn backend(&self) -> Backend {

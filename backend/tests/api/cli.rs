@@ -107,3 +107,80 @@ async fn accounts_are_created_listed_and_the_chain_verified() {
     let err = text(&out.stderr);
     assert!(err.contains("broken at entry 2"), "{err}");
 }
+
+#[tokio::test]
+async fn the_cli_keys_the_log_and_checks_it_against_checkpoints() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let state = temp_dir("cli-keyed");
+    let out = meshdeck(
+        &state,
+        &["account", "create", "root", "--role", "manager", "--admin"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let key_file = state.join("audit.key");
+    let mode = std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the key is created for its owner only");
+    assert!(state.join("audit-checkpoint.json").is_file());
+
+    let shipped = temp_dir("cli-shipped").join("checkpoint.json");
+    let out = meshdeck(
+        &state,
+        &["audit", "checkpoint", "--out", shipped.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = meshdeck(&state, &["audit", "checkpoint"], "");
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["seq"], 1);
+    let out = meshdeck(
+        &state,
+        &["audit", "verify", "--checkpoint", shipped.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "audit chain intact: 1 entries\n");
+    assert!(text(&out.stderr).contains("checkpoint of entry 1"));
+
+    // Emptied: the database alone cannot tell, the checkpoints can.
+    let store = Store::open_sqlite_in(&state).await.unwrap();
+    for table in ["audit", "audit_head"] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    store.close().await;
+    for args in [
+        &["audit", "verify", "--checkpoint", shipped.to_str().unwrap()][..],
+        &["audit", "verify"][..],
+    ] {
+        let out = meshdeck(&state, args, "");
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains("emptied"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    let out = meshdeck(&state, &["audit", "checkpoint"], "");
+    assert!(!out.status.success(), "no checkpoint of a broken log");
+
+    // A key others may read is refused, by the commands and the server.
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = meshdeck(&state, &["audit", "verify"], "");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("group or others"),
+        "{}",
+        text(&out.stderr)
+    );
+    let cli = <backend::config::Cli as clap::Parser>::parse_from([
+        "meshdeck",
+        "--state-dir",
+        state.to_str().unwrap(),
+    ]);
+    let err = cli.config.audit_key().unwrap_err();
+    assert!(err.to_string().contains("group or others"), "{err}");
+}

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+mod audit_chain;
 mod ca;
 mod cli;
 mod csr;

@@ -165,19 +165,19 @@ async fn the_owner_signs_in_while_others_fail_on_purpose() {
 #[tokio::test]
 async fn failure_counts_survive_a_restart_and_are_shared_between_replicas() {
     let shared = test_store_shared().await;
-    let first = TestConsole::on_store(shared.store.clone(), test_auth()).await;
+    let first = TestConsole::on_store(shared.store.clone(), test_auth());
     let password = first.add_account("olga", Role::Operator, false).await;
     for _ in 0..3 {
         let response = sign_in_from(&first, "olga", "guess guess", "203.0.113.3:1").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let second = TestConsole::on_store(shared.reopen().await, test_auth()).await;
+    let second = TestConsole::on_store(shared.reopen().await, test_auth());
     for _ in 0..2 {
         let response = sign_in_from(&second, "olga", "guess guess", "203.0.113.3:1").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     drop(first);
-    let restarted = TestConsole::on_store(shared.reopen().await, test_auth()).await;
+    let restarted = TestConsole::on_store(shared.reopen().await, test_auth());
     let response = sign_in_from(&restarted, "olga", &password, "203.0.113.3:1").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let response = sign_in_from(&second, "olga", &password, "203.0.113.3:1").await;

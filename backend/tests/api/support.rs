@@ -10,6 +10,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, Response, StatusCode, header};
+use backend::audit::key::AuditKey;
 use backend::auth::bootstrap;
 use backend::auth::{AuthSettings, HashCost};
 use backend::clock::{Clock, ManualTime};
@@ -63,10 +64,26 @@ pub fn dist_dir() -> PathBuf {
     dir
 }
 
-/// A fresh, migrated database: SQLite in a temporary directory, or, when
+/// A fresh audit key and a checkpoint file beside nothing else, as the
+/// server keeps them outside its database.
+pub fn test_audit_key() -> (AuditKey, PathBuf) {
+    let key = AuditKey::generate(&mut rand::rngs::OsRng);
+    (key, temp_dir("audit").join("audit-checkpoint.json"))
+}
+
+/// A fresh, migrated database whose audit log is keyed (see
+/// [`test_audit_key`]): SQLite in a temporary directory, or, when
 /// `MESHDECK_TEST_DATABASE_URL` names a PostgreSQL server (`postgres://…/db`),
 /// a new database created there for this console.
 pub async fn test_store() -> Store {
+    let (key, checkpoint) = test_audit_key();
+    unkeyed_test_store()
+        .await
+        .with_audit_key(key, Some(checkpoint))
+}
+
+/// Like [`test_store`], without an audit key (a log from before keys).
+pub async fn unkeyed_test_store() -> Store {
     let Ok(admin_url) = std::env::var("MESHDECK_TEST_DATABASE_URL") else {
         return Store::open_sqlite_in(&temp_dir("state")).await.unwrap();
     };
@@ -97,9 +114,17 @@ pub struct SharedStore {
 }
 
 impl SharedStore {
-    /// A second, independent pool on the same database.
+    /// A second, independent pool on the same database (with the same
+    /// audit key and checkpoint file).
     pub async fn reopen(&self) -> Store {
-        Store::open(&self.url).await.unwrap()
+        let store = Store::open(&self.url).await.unwrap();
+        match self.store.audit_key() {
+            Some(key) => store.with_audit_key(
+                key.clone(),
+                self.store.audit_checkpoint_file().map(Into::into),
+            ),
+            None => store,
+        }
     }
 }
 
@@ -117,8 +142,12 @@ pub async fn test_store_shared() -> SharedStore {
             format!("sqlite://{}?mode=rwc", file.display())
         }
     };
+    let (key, checkpoint) = test_audit_key();
     SharedStore {
-        store: Store::open(&url).await.unwrap(),
+        store: Store::open(&url)
+            .await
+            .unwrap()
+            .with_audit_key(key, Some(checkpoint)),
         url,
     }
 }
@@ -171,12 +200,12 @@ impl TestConsole {
     }
 
     pub async fn with_auth(auth: AuthSettings) -> Self {
-        Self::on_store(test_store().await, auth).await
+        Self::on_store(test_store().await, auth)
     }
 
-    /// A console without members on a given database (a restarted console,
+    /// A console without member clusters on `store` (a restarted console,
     /// or a second replica beside another).
-    pub async fn on_store(store: Store, auth: AuthSettings) -> Self {
+    pub fn on_store(store: Store, auth: AuthSettings) -> Self {
         let (clock, time) = Clock::manual(START);
         let settings = Settings {
             dist: dist_dir(),

@@ -1,13 +1,18 @@
 //! Command line: serve options (each with an environment-variable
-//! fallback) and the maintenance subcommands.
+//! fallback) and, in [`commands`], the maintenance subcommands.
+
+mod commands;
+
+pub use commands::{AccountCommand, AuditCommand, Command};
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use axum::http::HeaderName;
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use shared::Role;
+use clap::{Args, Parser, ValueEnum};
 
+use crate::audit::checkpoint::CHECKPOINT_FILE;
+use crate::audit::key::{AuditKey, KEY_FILE, KeyError};
 use crate::auth::proxy::{GroupRoleError, parse_group_role};
 use crate::auth::{AuthMode, AuthSettings, ProxyAuth};
 use crate::security::ca::{CaError, TokenConfig, embedded};
@@ -23,51 +28,6 @@ pub struct Cli {
     /// Without a subcommand, meshdeck serves the console.
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum Command {
-    /// Manage local accounts.
-    #[command(subcommand)]
-    Account(AccountCommand),
-    /// Inspect the audit log.
-    #[command(subcommand)]
-    Audit(AuditCommand),
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum AccountCommand {
-    /// Create an account. Its password is generated and printed once,
-    /// unless --password-stdin reads one.
-    Create {
-        name: String,
-        /// manager, operator or security_officer.
-        #[arg(long)]
-        role: Role,
-        /// May manage accounts.
-        #[arg(long)]
-        admin: bool,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// Give an account a new password (generated and printed once, unless
-    /// --password-stdin reads one) and end its sessions.
-    ResetPassword {
-        name: String,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// List accounts.
-    List,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum AuditCommand {
-    /// Check the hash chain; exits 1 and names the first broken entry if
-    /// anyone edited or deleted a row.
-    Verify,
 }
 
 /// How people sign in.
@@ -199,6 +159,17 @@ pub struct Config {
     /// File whose first line is the Vault token the console uses.
     #[arg(long, env = "MESHDECK_VAULT_TOKEN_FILE")]
     pub vault_token_file: Option<PathBuf>,
+
+    /// File holding the audit key (64 hex digits, readable by its owner
+    /// only) that keys the audit chain and signs its checkpoints. Default:
+    /// `audit.key` in the state directory, created at first use.
+    #[arg(long, env = "MESHDECK_AUDIT_KEY_FILE", global = true)]
+    pub audit_key_file: Option<PathBuf>,
+
+    /// Where every audit append leaves a signed checkpoint to copy
+    /// elsewhere. Default: `audit-checkpoint.json` in the state directory.
+    #[arg(long, env = "MESHDECK_AUDIT_CHECKPOINT_FILE", global = true)]
+    pub audit_checkpoint_file: Option<PathBuf>,
 }
 
 /// Where the console reads and writes HSM slot credentials.
@@ -254,9 +225,47 @@ pub enum ConfigError {
     HeaderName(String),
     #[error("session limits must be at least one minute / one hour")]
     SessionLimits,
+    #[error(transparent)]
+    AuditKey(#[from] KeyError),
 }
 
 impl Config {
+    /// The audit key: `--audit-key-file`, which must exist, or `audit.key`
+    /// in the state directory, created (mode 0600) when missing, which is
+    /// said on standard error: the log cannot be verified without a copy.
+    pub fn audit_key(&self) -> Result<AuditKey, ConfigError> {
+        if let Some(file) = &self.audit_key_file {
+            return Ok(AuditKey::load(file)?);
+        }
+        let file = self.state_dir.join(KEY_FILE);
+        let (key, created) = AuditKey::load_or_create(&file, &mut rand::rngs::OsRng)?;
+        if created {
+            eprintln!(
+                "meshdeck: created the audit key {} ({}): keep a copy apart from the database; \
+                 the audit log cannot be verified without it",
+                file.display(),
+                key.id()
+            );
+        }
+        Ok(key)
+    }
+
+    /// Like [`Config::audit_key`], never creating one: `None` when the
+    /// state directory has none (for checking a log, a new key is useless).
+    pub fn existing_audit_key(&self) -> Result<Option<AuditKey>, ConfigError> {
+        Ok(match &self.audit_key_file {
+            Some(file) => Some(AuditKey::load(file)?),
+            None => AuditKey::load_if_present(&self.state_dir.join(KEY_FILE))?,
+        })
+    }
+
+    /// Where audit appends leave their signed checkpoint.
+    pub fn audit_checkpoint_file(&self) -> PathBuf {
+        self.audit_checkpoint_file
+            .clone()
+            .unwrap_or_else(|| self.state_dir.join(CHECKPOINT_FILE))
+    }
+
     /// The managed signers and their two-person rules.
     pub fn csr_settings(&self) -> Result<CsrSettings, ConfigError> {
         if self.csr_signers.is_empty() {
