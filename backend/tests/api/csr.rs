@@ -517,6 +517,74 @@ async fn two_officers_must_approve_and_the_count_survives_a_restart() {
     assert_eq!(cert.public_key().raw, key.subject_public_key_info());
 }
 
+/// Approvals are re-checked when the rule is counted: one by an officer
+/// since given another role (or removed) no longer counts, so a demoted
+/// accomplice's approval cannot complete the two-person rule.
+#[tokio::test]
+async fn an_approval_counts_only_while_its_officer_is_one() {
+    let two = CsrSettings {
+        signers: vec![SignerRule {
+            name: WORKLOAD_SIGNER.into(),
+            required_approvals: 2,
+            allow_wildcards: false,
+        }],
+    };
+    let console = TestConsole::with_sandbox()
+        .await
+        .reconfigured(|s| s.with_csr_settings(two));
+    let (td, _) = mesh_of(&console);
+    let sam = console.signed_in("sam", Role::SecurityOfficer, false).await;
+    let ursula = console
+        .signed_in("ursula", Role::SecurityOfficer, false)
+        .await;
+    let tom = console.signed_in("tom", Role::SecurityOfficer, false).await;
+    let name = unique("recheck");
+    let key = KeyPair::generate().unwrap();
+    let ids = [format!("spiffe://{td}/ns/default/sa/web")];
+    create(
+        &console,
+        &name,
+        request(&ids, false, &key).as_bytes(),
+        WORKLOAD_SIGNER,
+        "system:serviceaccount:default:web",
+    )
+    .await;
+    let response = post(&console, &sam, &approve_path(&name), json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // sam is no officer any more (changed on the server).
+    console
+        .state
+        .store()
+        .update_account("sam", Role::Operator, false)
+        .await
+        .unwrap();
+    let response = post(&console, &ursula, &approve_path(&name), json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        serde_json::from_value::<ApproveOutcome>(body_json(response).await).unwrap(),
+        ApproveOutcome::Pending {
+            approvals: vec!["ursula".into()],
+            required: 2
+        },
+        "sam's approval no longer counts"
+    );
+    let csr = observed(&console, &name).await;
+    assert!(condition_types(&csr).is_empty() && issued_chain(&csr).is_none());
+    let listed = inbox(&console, &tom).await;
+    let item = listed.items.iter().find(|i| i.name == name).unwrap();
+    assert_eq!(item.approvals, vec!["ursula".to_owned()]);
+    let response = post(&console, &tom, &approve_path(&name), json!({})).await;
+    let ApproveOutcome::Issued(decision) =
+        serde_json::from_value(body_json(response).await).unwrap()
+    else {
+        panic!("two current officers complete the rule");
+    };
+    assert_eq!(
+        decision.approvers,
+        vec!["ursula".to_owned(), "tom".to_owned()]
+    );
+}
+
 /// Signs `csr_pem` with an intermediate of the mesh root outside the
 /// console, as an offline ceremony would: certificate, intermediate, root.
 fn sign_offline(csr_pem: &str, certs: &backend::security::ca::CaCerts) -> String {

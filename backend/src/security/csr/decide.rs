@@ -6,6 +6,7 @@
 //! signed (or an uploaded chain checked), verified, and written back, so a
 //! failed write can be retried.
 
+use shared::Role;
 use shared::csr::{ApprovalRefused, ApprovalState, ApproveOutcome, CsrDecision};
 use tokio::sync::Mutex;
 
@@ -76,7 +77,7 @@ async fn review<'a>(
             report.failures().join("; ")
         )));
     }
-    let earlier = state.store().csr_approvals(cluster, request.uid()).await?;
+    let earlier = counting_approvals(state, cluster, request.uid()).await?;
     let approval = rule
         .approval_rule()
         .approve(request.requester(), &earlier, officer)
@@ -92,6 +93,25 @@ async fn review<'a>(
         recorded: earlier.len(),
     };
     Ok((reviewed, approval))
+}
+
+/// The recorded approvals of request `uid` that count: by accounts that
+/// are security officers now. An approval by an account since removed or
+/// given another role no longer counts towards the two-person rule.
+pub(super) async fn counting_approvals(
+    state: &AppState,
+    cluster: &str,
+    uid: &str,
+) -> Result<Vec<String>, AppError> {
+    let recorded = state.store().csr_approvals(cluster, uid).await?;
+    let mut officers = Vec::with_capacity(recorded.len());
+    for name in recorded {
+        let account = state.store().find_account(&name).await?;
+        if account.is_some_and(|a| a.account.role == Role::SecurityOfficer) {
+            officers.push(name);
+        }
+    }
+    Ok(officers)
 }
 
 fn refused(err: ApprovalRefused) -> AppError {

@@ -5,6 +5,7 @@
 
 use shared::csr::{CsrInbox, InboxItem};
 
+use super::decide::counting_approvals;
 use super::mesh::MemberMesh;
 use super::request::PendingRequest;
 use crate::cluster::csr::{CsrState, SigningAccess};
@@ -68,7 +69,7 @@ async fn item(
     request: PendingRequest,
 ) -> Result<InboxItem, AppError> {
     let rule = request.rule(state.csr_settings());
-    let approvals = state.store().csr_approvals(cluster, request.uid()).await?;
+    let approvals = counting_approvals(state, cluster, request.uid()).await?;
     let (view, problem, checks) = match request.decode(state).await {
         Ok(d) => {
             let checks = mesh.policy(&rule).check(&d.view).checks;
