@@ -11,6 +11,8 @@ use kube::discovery::{self, Scope};
 use serde_json::Value;
 use shared::diff::ObjectDiff;
 
+use super::describe::describe;
+
 /// The field manager of every change the console makes.
 pub const FIELD_MANAGER: &str = shared::mesh::plan::FIELD_MANAGER;
 
@@ -80,7 +82,7 @@ impl ApplyError {
                 status: status.code,
                 message: status.message,
             },
-            other => ApplyError::Unreachable(other.to_string()),
+            other => ApplyError::Unreachable(describe(&other)),
         }
     }
 }
@@ -104,7 +106,7 @@ pub async fn api_for(
                 "the cluster does not serve {} {}",
                 object.api_version, object.kind
             )),
-            other => ApplyError::Unreachable(other.to_string()),
+            other => ApplyError::Unreachable(describe(&other)),
         })?;
     Ok(scoped(
         client,

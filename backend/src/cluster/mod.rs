@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod csr;
+mod describe;
 mod error;
 pub mod fleet_api;
 pub mod hsm_request;
@@ -28,7 +29,7 @@ pub use self::error::{ClusterError, ClusterErrorKind};
 pub use self::fleet_api::{FleetApi, FleetApiError};
 pub use self::hub::{Hub, Resume};
 pub use self::member_api::MemberApi;
-pub use self::registry::{ApiServer, ContextError, Registry, RegistryError};
+pub use self::registry::{ApiServer, ContextError, REQUEST_TIMEOUT, Registry, RegistryError};
 use self::watch::state::MemberState;
 pub use self::watch::{MemberWatch, WatchTiming};
 use crate::clock::Clock;
@@ -106,10 +107,7 @@ impl FleetService {
             tasks.push(tokio::spawn(follow_fleet_api(api.clone(), hub.clone())));
         }
         for registered in registry.members {
-            clients.insert(
-                registered.member.name.to_string(),
-                registered.client.clone(),
-            );
+            clients.insert(registered.member.name.to_string(), registered.requests);
             if let Some(api_server) = registered.api_server {
                 api_servers.insert(registered.member.name.to_string(), api_server);
             }

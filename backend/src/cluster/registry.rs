@@ -26,7 +26,11 @@ pub struct Registered {
     pub member: Member,
     /// An on-prem admin cluster (nothing is installed on those).
     pub admin: bool,
+    /// The client the fleet watch runs on (long-lived reads).
     pub client: Result<kube::Client, ContextError>,
+    /// The client every other call uses: each request answers within
+    /// [`REQUEST_TIMEOUT`] or fails, so a hanging member holds nothing up.
+    pub requests: Result<kube::Client, ContextError>,
     /// The API server the context points at, when it is usable.
     pub api_server: Option<ApiServer>,
 }
@@ -123,15 +127,18 @@ impl Registry {
                 network: d.network.clone(),
                 config_cluster: config_cluster.as_deref() == Some(d.name.as_str()),
             };
-            let (client, api_server) = match client_for(&config, &member.context, kubeconfig).await
-            {
-                Ok((client, api_server)) => (Ok(client), Some(api_server)),
-                Err(e) => (Err(e), None),
-            };
+            let (client, requests, api_server) =
+                match client_for(&config, &member.context, kubeconfig).await {
+                    Ok((client, requests, api_server)) => {
+                        (Ok(client), Ok(requests), Some(api_server))
+                    }
+                    Err(e) => (Err(e.clone()), Err(e), None),
+                };
             members.push(Registered {
                 member,
                 admin: d.admin,
                 client,
+                requests,
                 api_server,
             });
         }
@@ -156,13 +163,18 @@ fn read_description(path: &Path) -> Result<FleetDescription, RegistryError> {
     serde_yaml::from_str(&text).map_err(|e| fail(e.to_string()))
 }
 
-/// A client for `context` and the API server it talks to, or why there is
-/// none.
+/// How long one request to a member may take (connecting, sending, and
+/// each wait for more of the answer): long enough for a slow WAN, short
+/// enough that a hanging member fails its callers instead of holding them.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Clients for `context` (one for the fleet watch, one for requests, see
+/// [`Registered`]) and the API server they talk to, or why there are none.
 async fn client_for(
     config: &Kubeconfig,
     context: &str,
     path: &Path,
-) -> Result<(kube::Client, ApiServer), ContextError> {
+) -> Result<(kube::Client, kube::Client, ApiServer), ContextError> {
     if !config.contexts.iter().any(|c| c.name == context) {
         return Err(ContextError::Missing {
             context: context.to_owned(),
@@ -193,6 +205,11 @@ async fn client_for(
                 .collect()
         }),
     };
+    let mut bounded = config.clone();
+    bounded.connect_timeout = Some(REQUEST_TIMEOUT);
+    bounded.read_timeout = Some(REQUEST_TIMEOUT);
+    bounded.write_timeout = Some(REQUEST_TIMEOUT);
+    let requests = kube::Client::try_from(bounded).map_err(|e| unusable(&e))?;
     let client = kube::Client::try_from(config).map_err(|e| unusable(&e))?;
-    Ok((client, api_server))
+    Ok((client, requests, api_server))
 }

@@ -81,6 +81,18 @@ async fn csr_api(console: &TestConsole) -> Api<CertificateSigningRequest> {
 
 /// Creates a request on [`CLUSTER`] as `username` would.
 async fn create(console: &TestConsole, name: &str, pem: &[u8], signer: &str, username: &str) {
+    create_on(console, CLUSTER, name, pem, signer, username).await;
+}
+
+/// Creates a request on `cluster` as `username` would.
+async fn create_on(
+    console: &TestConsole,
+    cluster: &str,
+    name: &str,
+    pem: &[u8],
+    signer: &str,
+    username: &str,
+) {
     let csr = CertificateSigningRequest {
         metadata: ObjectMeta {
             name: Some(name.to_owned()),
@@ -96,8 +108,7 @@ async fn create(console: &TestConsole, name: &str, pem: &[u8], signer: &str, use
         },
         status: None,
     };
-    csr_api(console)
-        .await
+    Api::<CertificateSigningRequest>::all(console.state.fleet().client(cluster).unwrap())
         .create(&PostParams::default(), &csr)
         .await
         .unwrap();
@@ -515,6 +526,89 @@ async fn two_officers_must_approve_and_the_count_survives_a_restart() {
     let (_, cert) = X509Certificate::from_der(&chain[0]).unwrap();
     assert!(!cert.is_ca());
     assert_eq!(cert.public_key().raw, key.subject_public_key_info());
+}
+
+/// A member that stops answering holds up neither the inbox (it is named,
+/// the others answer) nor decisions on other clusters.
+#[tokio::test]
+async fn a_hanging_member_holds_up_neither_the_inbox_nor_other_decisions() {
+    let console = TestConsole::with_sandbox().await;
+    let (td, _) = mesh_of(&console);
+    let officer = console
+        .signed_in("olivia", Role::SecurityOfficer, false)
+        .await;
+    let key = KeyPair::generate().unwrap();
+    let pem = request(&[format!("spiffe://{td}/ns/default/sa/web")], false, &key);
+    let (stuck, other) = (unique("stuck"), unique("other"));
+    create(&console, &stuck, pem.as_bytes(), WORKLOAD_SIGNER, "alice").await;
+    create_on(
+        &console,
+        "gke-us",
+        &other,
+        pem.as_bytes(),
+        WORKLOAD_SIGNER,
+        "alice",
+    )
+    .await;
+    let faults = console
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .cluster(CLUSTER)
+        .unwrap()
+        .faults();
+    faults.set(sandbox::faults::Fault::Latency(
+        std::time::Duration::from_secs(60),
+    ));
+    faults.applied().await;
+
+    let listed = inbox(&console, &officer).await;
+    // Named by whichever bound fired first: the request's or the inbox's.
+    assert!(
+        listed
+            .unreadable
+            .iter()
+            .any(|u| u.starts_with(&format!("{CLUSTER}: "))
+                && (u.ends_with("timed out") || u.ends_with("no answer within 10 s"))),
+        "{:?}",
+        listed.unreadable
+    );
+    assert!(listed.items.iter().any(|i| i.name == other));
+
+    // A decision on the hanging member is in flight; one on gke-us does not
+    // wait for it.
+    let hanging = {
+        let (console_app, officer) = (console.state.clone(), officer.clone());
+        let path = approve_path(&stuck);
+        let app = backend::app(console_app);
+        tokio::spawn(async move {
+            let mut request =
+                json_request(axum::http::Method::POST, &path, &json!({}), Some(&officer));
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo::<std::net::SocketAddr>(
+                    "127.0.0.1:40000".parse().unwrap(),
+                ));
+            tower::ServiceExt::oneshot(app, request)
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let deny = format!("{}/deny", shared::routes::csr("gke-us", &other));
+    let response = post(&console, &officer, &deny, json!({"reason": "not ours"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        !hanging.is_finished(),
+        "gke-us's decision did not wait for gke-eu's"
+    );
+    faults.restore();
+    let status = hanging.await.unwrap();
+    assert!(
+        status.is_server_error() || status == StatusCode::BAD_GATEWAY,
+        "{status}"
+    );
 }
 
 /// Approvals are re-checked when the rule is counted: one by an officer

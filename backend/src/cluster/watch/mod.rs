@@ -18,6 +18,7 @@ use shared::fleet::{ClusterChange, Reachability};
 
 use self::events::{Kind, ListBuffers, Update};
 use self::state::MemberState;
+use super::describe::describe;
 use super::hub::Hub;
 use crate::clock::Clock;
 
@@ -207,28 +208,6 @@ impl MemberWatch {
         drop(state);
         for change in changes {
             self.publish(change);
-        }
-    }
-}
-
-/// A kube error as a person reads it.
-fn describe(e: &kube::Error) -> String {
-    match e {
-        kube::Error::Api(status) => format!(
-            "the API server refused: {} ({})",
-            status.message, status.code
-        ),
-        other => {
-            // The innermost cause says the most (connection refused, TLS…).
-            let mut source: &dyn std::error::Error = other;
-            while let Some(next) = source.source() {
-                source = next;
-            }
-            if source.to_string() == other.to_string() {
-                other.to_string()
-            } else {
-                format!("{other}: {source}")
-            }
         }
     }
 }

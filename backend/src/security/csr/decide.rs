@@ -8,20 +8,16 @@
 
 use shared::Role;
 use shared::csr::{ApprovalRefused, ApprovalState, ApproveOutcome, CsrDecision};
-use tokio::sync::Mutex;
 
 use super::SignerRule;
 use super::mesh::MemberMesh;
 use super::request::PendingRequest;
+use super::turns::decision_turn;
 use crate::cluster::csr::SigningAccess;
 use crate::error::AppError;
 use crate::security::ca::decode::DecodedCsr;
 use crate::security::ca::{CaError, CertificateAuthority, IssuedCertificate};
 use crate::state::AppState;
-
-/// One decision at a time in this console, so two officers approving at
-/// once both count and the request is signed once.
-static DECISIONS: Mutex<()> = Mutex::const_new(());
 
 /// What a decision did, for its response and audit entry.
 #[derive(Debug, Clone)]
@@ -193,7 +189,7 @@ pub async fn approve(
     name: &str,
     officer: &str,
 ) -> Result<Decided, AppError> {
-    let _turn = DECISIONS.lock().await;
+    let _turn = decision_turn(cluster, name).await;
     let (reviewed, approval) = review(state, cluster, name, officer).await?;
     let ca = ca(state)?;
     let mesh = reviewed.mesh.mesh_id(cluster)?.clone();
@@ -230,7 +226,7 @@ pub async fn upload_chain(
     officer: &str,
     chain_pem: &str,
 ) -> Result<Decided, AppError> {
-    let _turn = DECISIONS.lock().await;
+    let _turn = decision_turn(cluster, name).await;
     let (reviewed, approval) = review(state, cluster, name, officer).await?;
     let ApprovalState::Complete { approvers } = approval else {
         return Err(AppError::Conflict(format!(
@@ -262,7 +258,7 @@ pub async fn deny(
             "a denial needs a reason, recorded on the request and in the audit log".into(),
         ));
     }
-    let _turn = DECISIONS.lock().await;
+    let _turn = decision_turn(cluster, name).await;
     let access = SigningAccess::new(cluster, state.fleet().client(cluster)?);
     let request = PendingRequest::fetch(state.csr_settings(), &access, name).await?;
     let subject = request

@@ -3,60 +3,99 @@
 //! with the approvals recorded so far; and a request as PEM for the
 //! offline ceremony.
 
+use futures_util::future::join_all;
 use shared::csr::{CsrInbox, InboxItem};
 
 use super::decide::counting_approvals;
 use super::mesh::MemberMesh;
 use super::request::PendingRequest;
+use crate::cluster::REQUEST_TIMEOUT;
 use crate::cluster::csr::{CsrState, SigningAccess};
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The inbox across every member; members that cannot be read are named.
+/// The inbox across every member, asked in parallel: members that cannot
+/// be read, or do not answer within [`REQUEST_TIMEOUT`], are named and the
+/// rest answer without waiting for them.
 pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
-    let settings = state.csr_settings();
-    let signers = settings.names();
+    let signers = state.csr_settings().names();
+    let names: Vec<String> = state
+        .fleet()
+        .snapshot()
+        .clusters
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let asked = names
+        .iter()
+        .map(|name| tokio::time::timeout(REQUEST_TIMEOUT, member_inbox(state, name, &signers)));
     let mut out = CsrInbox::default();
-    for cluster in state.fleet().snapshot().clusters {
-        let name = cluster.name().to_string();
-        let access = match state.fleet().client(&name) {
-            Ok(client) => SigningAccess::new(&name, client),
-            Err(e) => {
-                out.unreadable.push(format!("{name}: {e}"));
-                continue;
-            }
-        };
-        let mut pending: Vec<PendingRequest> = match access.list_managed(&signers).await {
-            Ok(all) => all
-                .into_iter()
-                .filter(|c| c.state == CsrState::Pending)
-                .map(PendingRequest::Kubernetes)
-                .collect(),
-            Err(e) => {
-                out.unreadable.push(format!("{name}: {}", e.kind));
-                continue;
-            }
-        };
-        match access.hsm_pending().await {
-            Ok(found) => pending.extend(found.map(PendingRequest::IstiodHsm)),
-            Err(e) => out.unreadable.push(format!("{name}: {}", e.kind)),
-        }
-        if pending.is_empty() {
+    for (name, answer) in names.iter().zip(join_all(asked).await) {
+        let Ok(answer) = answer else {
+            out.unreadable.push(format!(
+                "{name}: no answer within {} s",
+                REQUEST_TIMEOUT.as_secs()
+            ));
             continue;
-        }
-        let mesh = match MemberMesh::of(state, &access).await {
-            Ok(mesh) => mesh,
-            Err(e) => {
-                out.unreadable.push(format!("{name}: {e}"));
-                continue;
-            }
         };
-        for request in pending {
-            out.items.push(item(state, &name, &mesh, request).await?);
-        }
+        let MemberInbox { items, unreadable } = answer?;
+        out.items.extend(items);
+        out.unreadable
+            .extend(unreadable.into_iter().map(|why| format!("{name}: {why}")));
     }
     out.items
         .sort_by(|a, b| (a.created, &a.cluster, &a.name).cmp(&(b.created, &b.cluster, &b.name)));
+    Ok(out)
+}
+
+/// One member's part of the inbox, and what of it could not be read.
+#[derive(Default)]
+struct MemberInbox {
+    items: Vec<InboxItem>,
+    unreadable: Vec<String>,
+}
+
+async fn member_inbox(
+    state: &AppState,
+    name: &str,
+    signers: &[String],
+) -> Result<MemberInbox, AppError> {
+    let mut out = MemberInbox::default();
+    let access = match state.fleet().client(name) {
+        Ok(client) => SigningAccess::new(name, client),
+        Err(e) => {
+            out.unreadable.push(e.to_string());
+            return Ok(out);
+        }
+    };
+    let mut pending: Vec<PendingRequest> = match access.list_managed(signers).await {
+        Ok(all) => all
+            .into_iter()
+            .filter(|c| c.state == CsrState::Pending)
+            .map(PendingRequest::Kubernetes)
+            .collect(),
+        Err(e) => {
+            out.unreadable.push(e.kind.to_string());
+            return Ok(out);
+        }
+    };
+    match access.hsm_pending().await {
+        Ok(found) => pending.extend(found.map(PendingRequest::IstiodHsm)),
+        Err(e) => out.unreadable.push(e.kind.to_string()),
+    }
+    if pending.is_empty() {
+        return Ok(out);
+    }
+    let mesh = match MemberMesh::of(state, &access).await {
+        Ok(mesh) => mesh,
+        Err(e) => {
+            out.unreadable.push(e.to_string());
+            return Ok(out);
+        }
+    };
+    for request in pending {
+        out.items.push(item(state, name, &mesh, request).await?);
+    }
     Ok(out)
 }
 

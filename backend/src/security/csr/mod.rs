@@ -8,6 +8,7 @@ pub mod http;
 mod inbox;
 mod mesh;
 mod request;
+mod turns;
 
 pub use decide::{Decided, Denied, approve, deny, upload_chain};
 pub use inbox::{inbox, request_pem};
