@@ -5,3 +5,5 @@
 pub mod deploy;
 pub mod follow;
 pub mod http;
+pub mod ownership;
+pub mod preview;

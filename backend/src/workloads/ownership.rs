@@ -1,0 +1,223 @@
+//! What a migration holds on its cluster, and the rule that keeps it from
+//! taking what it does not: applies never force, an object that exists
+//! without this migration (or another migration in its namespace) having
+//! applied it is a 409 naming its field managers until the operator takes
+//! it over (a separate, confirmed, audited request), and deleting a
+//! migration deletes only the objects it created.
+
+use serde_json::Value;
+use shared::workloads::api::{AppliedObject, Origin};
+
+use super::deploy::Target;
+use crate::cluster::apply::ObjectRef;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::workloads::StoredMigration;
+
+/// The objects the migrations of one cluster and namespace hold.
+pub struct Holdings {
+    /// This migration's, when it exists.
+    own: Vec<AppliedObject>,
+    /// Every other migration's in the same namespace.
+    others: Vec<AppliedObject>,
+}
+
+impl Holdings {
+    /// What the migrations in `cluster`/`namespace` hold, `id` being the
+    /// one deploying (absent for a first deploy).
+    pub async fn of(
+        state: &AppState,
+        cluster: &str,
+        namespace: &str,
+        id: Option<&str>,
+    ) -> Result<Self, AppError> {
+        let mut own = Vec::new();
+        let mut others = Vec::new();
+        for stored in state.store().list_migrations().await? {
+            let m = stored.migration;
+            if m.cluster != cluster || m.namespace != namespace {
+                continue;
+            }
+            if Some(m.id.as_str()) == id {
+                own.extend(m.objects);
+            } else {
+                others.extend(m.objects);
+            }
+        }
+        Ok(Self { own, others })
+    }
+
+    fn own(&self, object: &AppliedObject) -> Option<Origin> {
+        self.own
+            .iter()
+            .find(|o| o.same_object(object))
+            .map(|o| o.origin)
+    }
+
+    fn shared(&self, object: &AppliedObject) -> bool {
+        self.others.iter().any(|o| o.same_object(object))
+    }
+}
+
+/// An object of the plan as the cluster has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Absent: applying it creates it.
+    Absent,
+    /// Held by this migration or another in the namespace.
+    Held(Origin),
+    /// Present, applied by no migration here: `managers` own it.
+    Foreign { title: String, managers: Vec<String> },
+}
+
+/// The object `body` names, as a migration records it.
+pub fn applied(body: &Value, origin: Origin) -> Result<AppliedObject, AppError> {
+    let object = ObjectRef::of(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok(AppliedObject {
+        api_version: object.api_version,
+        kind: object.kind,
+        name: object.name,
+        origin,
+    })
+}
+
+/// Where `body` stands on `target`.
+pub async fn standing(
+    target: &Target,
+    holdings: &Holdings,
+    body: &Value,
+) -> Result<Standing, AppError> {
+    let object = ObjectRef::of(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let recorded = applied(body, Origin::Created)?;
+    let Some(managers) = target.api.managers(&object).await? else {
+        return Ok(Standing::Absent);
+    };
+    if let Some(origin) = holdings.own(&recorded) {
+        return Ok(Standing::Held(origin));
+    }
+    if holdings.shared(&recorded) {
+        return Ok(Standing::Held(Origin::Shared));
+    }
+    Ok(Standing::Foreign {
+        title: object.title(),
+        managers,
+    })
+}
+
+/// The objects of `bodies` that exist under other owners, as `(title,
+/// managers)`.
+pub async fn foreign(
+    target: &Target,
+    holdings: &Holdings,
+    bodies: &[&Value],
+) -> Result<Vec<(String, Vec<String>)>, AppError> {
+    let mut found = Vec::new();
+    for body in bodies {
+        if let Standing::Foreign { title, managers } = standing(target, holdings, body).await? {
+            found.push((title, managers));
+        }
+    }
+    Ok(found)
+}
+
+/// The 409 for objects a deploy would take from their owners.
+pub fn refuse_foreign(cluster: &str, foreign: &[(String, Vec<String>)]) -> AppError {
+    let described: Vec<String> = foreign
+        .iter()
+        .map(|(title, managers)| {
+            let by = if managers.is_empty() {
+                "no recorded field manager".to_owned()
+            } else {
+                managers.join(", ")
+            };
+            format!("{title} (managed by {by})")
+        })
+        .collect();
+    AppError::RefusedBy {
+        cluster: cluster.to_owned(),
+        status: 409,
+        message: format!(
+            "{} already exist{} and no workload migration here created {}: rename {} in the spec, or take {} over explicitly",
+            described.join(", "),
+            if foreign.len() == 1 { "s" } else { "" },
+            if foreign.len() == 1 { "it" } else { "them" },
+            if foreign.len() == 1 { "it" } else { "them" },
+            if foreign.len() == 1 { "it" } else { "them" },
+        ),
+    }
+}
+
+/// A cluster's 409 on an unforced apply, with what the operator can do.
+pub fn conflict_hint(err: AppError) -> AppError {
+    match err {
+        AppError::RefusedBy {
+            cluster,
+            status: 409,
+            message,
+        } => AppError::RefusedBy {
+            cluster,
+            status: 409,
+            message: format!(
+                "{message} (another field manager owns these fields; the console does not force an apply: take the object over explicitly to change them)"
+            ),
+        },
+        other => other,
+    }
+}
+
+/// Applies `body` for a migration holding `holdings`, taking it over from
+/// its other managers only when `take_over` names it; returns how the
+/// migration now holds it. A foreign object not named is refused.
+pub async fn apply_object(
+    target: &Target,
+    holdings: &Holdings,
+    body: &Value,
+    take_over: &[String],
+) -> Result<AppliedObject, AppError> {
+    let title = ObjectRef::of(body)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+        .title();
+    let (origin, forced) = match standing(target, holdings, body).await? {
+        Standing::Absent => (Origin::Created, false),
+        Standing::Held(origin) => (origin, false),
+        Standing::Foreign { .. } if take_over.contains(&title) => (Origin::TakenOver, true),
+        Standing::Foreign { title, managers } => {
+            return Err(refuse_foreign(&target.cluster, &[(title, managers)]));
+        }
+    };
+    if forced {
+        target.api.take_over(body).await?;
+    } else {
+        target
+            .api
+            .apply(body, false)
+            .await
+            .map_err(|e| conflict_hint(e.into()))?;
+    }
+    applied(body, origin)
+}
+
+/// Records `object` in `objects` once; an object already there keeps its
+/// origin (the first apply decided whether the migration created it).
+pub fn remember(objects: &mut Vec<AppliedObject>, object: AppliedObject) {
+    if !objects.iter().any(|o| o.same_object(&object)) {
+        objects.push(object);
+    }
+}
+
+/// The objects deleting `stored` removes, newest first: those it created,
+/// except objects another migration in the same namespace also holds.
+pub fn deletable<'a>(stored: &'a StoredMigration, others: &[StoredMigration]) -> Vec<&'a AppliedObject> {
+    stored
+        .migration
+        .objects
+        .iter()
+        .rev()
+        .filter(|o| o.origin == Origin::Created)
+        .filter(|o| {
+            !others
+                .iter()
+                .any(|other| other.migration.objects.iter().any(|x| x.same_object(o)))
+        })
+        .collect()
+}
