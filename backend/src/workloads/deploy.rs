@@ -8,11 +8,11 @@
 
 use serde_json::{Value, json};
 use shared::fleet::Member;
+use shared::workloads::Migration;
 use shared::workloads::api::{DeployRequest, PullSecretInput};
 use shared::workloads::plan::{Plan, PlanError, PlannedSecret, planned_secret};
 use shared::workloads::pull_secret::SecretMode;
 use shared::workloads::wiring;
-use shared::workloads::Migration;
 
 use super::ownership::{self, Holdings};
 use crate::cluster::MemberApi;
@@ -88,7 +88,11 @@ pub async fn prepare(
 
 /// What the migrations of the plan's namespace hold, the plan's own
 /// migration (if deployed before) apart.
-pub(super) async fn holdings(state: &AppState, plan: &Plan, target: &Target) -> Result<Holdings, AppError> {
+pub(super) async fn holdings(
+    state: &AppState,
+    plan: &Plan,
+    target: &Target,
+) -> Result<Holdings, AppError> {
     let existing = state
         .store()
         .find_migration_at(&target.cluster, &plan.namespace, &plan.name)
@@ -106,8 +110,8 @@ pub(super) fn bodies(plan: &Plan) -> Vec<&Value> {
         .collect()
 }
 
-/// Checks `take_over` against the objects of `plan` other owners manage:
-/// without a take-over there must be none; a take-over names exactly them.
+/// Checks `take_over` against the objects of `plan` other owners manage
+/// (see [`ownership::check_take_over`]).
 async fn check_take_over(
     state: &AppState,
     plan: &Plan,
@@ -115,30 +119,7 @@ async fn check_take_over(
     take_over: &[String],
 ) -> Result<(), AppError> {
     let holdings = holdings(state, plan, target).await?;
-    let foreign = ownership::foreign(target, &holdings, &bodies(plan)).await?;
-    if take_over.is_empty() {
-        return match foreign.is_empty() {
-            true => Ok(()),
-            false => Err(ownership::refuse_foreign(&target.cluster, &foreign)),
-        };
-    }
-    let mut needed: Vec<&str> = foreign.iter().map(|(t, _)| t.as_str()).collect();
-    let mut named: Vec<&str> = take_over.iter().map(String::as_str).collect();
-    needed.sort_unstable();
-    named.sort_unstable();
-    named.dedup();
-    if needed == named {
-        return Ok(());
-    }
-    Err(AppError::BadRequest(if needed.is_empty() {
-        "no object of this spec is managed by another owner: deploy it without a take-over".into()
-    } else {
-        format!(
-            "confirm exactly the objects to take over: {} (the request named: {})",
-            needed.join(", "),
-            named.join(", ")
-        )
-    }))
+    ownership::check_take_over(target, &holdings, &bodies(plan), take_over).await
 }
 
 /// Applies `plan` and records the migration (also when a step fails after

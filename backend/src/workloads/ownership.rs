@@ -67,12 +67,15 @@ pub enum Standing {
     /// Held by this migration or another in the namespace.
     Held(Origin),
     /// Present, applied by no migration here: `managers` own it.
-    Foreign { title: String, managers: Vec<String> },
+    Foreign {
+        title: String,
+        managers: Vec<String>,
+    },
 }
 
 /// The object `body` names, as a migration records it.
 pub fn applied(body: &Value, origin: Origin) -> Result<AppliedObject, AppError> {
-    let object = ObjectRef::of(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let object = ObjectRef::of(body).map_err(bad)?;
     Ok(AppliedObject {
         api_version: object.api_version,
         kind: object.kind,
@@ -87,7 +90,7 @@ pub async fn standing(
     holdings: &Holdings,
     body: &Value,
 ) -> Result<Standing, AppError> {
-    let object = ObjectRef::of(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let object = ObjectRef::of(body).map_err(bad)?;
     let recorded = applied(body, Origin::Created)?;
     let Some(managers) = target.api.managers(&object).await? else {
         return Ok(Standing::Absent);
@@ -118,6 +121,76 @@ pub async fn foreign(
         }
     }
     Ok(found)
+}
+
+/// Whether an unforced apply of `body` meets fields another manager owns
+/// with other values (a dry run answered 409).
+async fn conflicting(target: &Target, body: &Value) -> Result<bool, AppError> {
+    match target.api.apply(body, true).await.map_err(AppError::from) {
+        Ok(_) => Ok(false),
+        Err(AppError::RefusedBy { status: 409, .. }) => Ok(true),
+        Err(other) => Err(other),
+    }
+}
+
+/// Checks `take_over` against `bodies`: without a take-over, no object may
+/// be foreign; a take-over names every foreign object, and besides them
+/// only objects the migrations here hold whose apply would conflict.
+pub async fn check_take_over(
+    target: &Target,
+    holdings: &Holdings,
+    bodies: &[&Value],
+    take_over: &[String],
+) -> Result<(), AppError> {
+    let mut foreign = Vec::new();
+    let mut allowed = Vec::new();
+    for body in bodies {
+        match standing(target, holdings, body).await? {
+            Standing::Foreign { title, managers } => foreign.push((title, managers)),
+            Standing::Held(_) if !take_over.is_empty() && conflicting(target, body).await? => {
+                allowed.push(ObjectRef::of(body).map_err(bad)?.title());
+            }
+            _ => {}
+        }
+    }
+    if take_over.is_empty() {
+        return match foreign.is_empty() {
+            true => Ok(()),
+            false => Err(refuse_foreign(&target.cluster, &foreign)),
+        };
+    }
+    let needed: Vec<&String> = foreign.iter().map(|(t, _)| t).collect();
+    let missing: Vec<&str> = needed
+        .iter()
+        .filter(|t| !take_over.contains(t))
+        .map(|t| t.as_str())
+        .collect();
+    let extra: Vec<&str> = take_over
+        .iter()
+        .filter(|t| !needed.contains(t) && !allowed.contains(t))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() && extra.is_empty() {
+        return Ok(());
+    }
+    let mut why = Vec::new();
+    if !missing.is_empty() {
+        why.push(format!(
+            "other owners manage {}: confirm taking them over too",
+            missing.join(", ")
+        ));
+    }
+    if !extra.is_empty() {
+        why.push(format!(
+            "nothing needs taking over in {}: only objects other owners manage are taken over",
+            extra.join(", ")
+        ));
+    }
+    Err(AppError::BadRequest(why.join("; ")))
+}
+
+fn bad(err: impl std::fmt::Display) -> AppError {
+    AppError::BadRequest(err.to_string())
 }
 
 /// The 409 for objects a deploy would take from their owners.
@@ -165,22 +238,22 @@ pub fn conflict_hint(err: AppError) -> AppError {
     }
 }
 
-/// Applies `body` for a migration holding `holdings`, taking it over from
-/// its other managers only when `take_over` names it; returns how the
-/// migration now holds it. A foreign object not named is refused.
+/// Applies `body` for a migration holding `holdings`, forcing it (taking
+/// its fields from other managers) only when `take_over` names it (checked
+/// by [`check_take_over`]); returns how the migration now holds it. A
+/// foreign object not named is refused.
 pub async fn apply_object(
     target: &Target,
     holdings: &Holdings,
     body: &Value,
     take_over: &[String],
 ) -> Result<AppliedObject, AppError> {
-    let title = ObjectRef::of(body)
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
-        .title();
+    let title = ObjectRef::of(body).map_err(bad)?.title();
+    let named = take_over.contains(&title);
     let (origin, forced) = match standing(target, holdings, body).await? {
         Standing::Absent => (Origin::Created, false),
-        Standing::Held(origin) => (origin, false),
-        Standing::Foreign { .. } if take_over.contains(&title) => (Origin::TakenOver, true),
+        Standing::Held(origin) => (origin, named),
+        Standing::Foreign { .. } if named => (Origin::TakenOver, true),
         Standing::Foreign { title, managers } => {
             return Err(refuse_foreign(&target.cluster, &[(title, managers)]));
         }
@@ -207,7 +280,10 @@ pub fn remember(objects: &mut Vec<AppliedObject>, object: AppliedObject) {
 
 /// The objects deleting `stored` removes, newest first: those it created,
 /// except objects another migration in the same namespace also holds.
-pub fn deletable<'a>(stored: &'a StoredMigration, others: &[StoredMigration]) -> Vec<&'a AppliedObject> {
+pub fn deletable<'a>(
+    stored: &'a StoredMigration,
+    others: &[StoredMigration],
+) -> Vec<&'a AppliedObject> {
     stored
         .migration
         .objects

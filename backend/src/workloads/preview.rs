@@ -122,4 +122,3 @@ fn redacted(diff: ObjectDiff, manifest: &Value, namespace: &str) -> ObjectDiff {
     view.change = diff.change;
     view
 }
-

@@ -23,6 +23,7 @@ mod meta;
 mod migration;
 mod proxy;
 mod rate_limit;
+mod red_team_workloads;
 mod session;
 mod spa;
 mod support;

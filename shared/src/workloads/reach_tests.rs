@@ -55,7 +55,8 @@ fn mesh_identities_are_refused() {
     }
     let old = json!({"serviceAccount": "istiod", "containers": []});
     assert_eq!(spec_violations(&[deployment(old)], &[]).len(), 1);
-    let account = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "istiod"}});
+    let account =
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "istiod"}});
     assert_eq!(
         fields(&spec_violations(&[account], &[])),
         ["ServiceAccount/istiod.metadata.name"]
@@ -91,7 +92,11 @@ fn secrets_and_tokens_the_migration_does_not_create_are_refused() {
             format!("{at}.containers[0].envFrom[0].secretRef.name"),
         ]
     );
-    assert!(found[0].message.starts_with("secret cacerts is not created by this migration"));
+    assert!(
+        found[0]
+            .message
+            .starts_with("secret cacerts is not created by this migration")
+    );
 }
 
 #[test]
