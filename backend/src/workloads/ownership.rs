@@ -6,6 +6,7 @@
 //! migration deletes only the objects it created.
 
 use serde_json::Value;
+use shared::FieldError;
 use shared::workloads::api::{AppliedObject, Origin};
 
 use super::deploy::Target;
@@ -193,9 +194,10 @@ fn bad(err: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(err.to_string())
 }
 
-/// The 409 for objects a deploy would take from their owners.
+/// The 409 for objects a deploy would take from their owners; its fields
+/// name each object (`Deployment blue/foo`) with its managers.
 pub fn refuse_foreign(cluster: &str, foreign: &[(String, Vec<String>)]) -> AppError {
-    let described: Vec<String> = foreign
+    let objects: Vec<FieldError> = foreign
         .iter()
         .map(|(title, managers)| {
             let by = if managers.is_empty() {
@@ -203,20 +205,24 @@ pub fn refuse_foreign(cluster: &str, foreign: &[(String, Vec<String>)]) -> AppEr
             } else {
                 managers.join(", ")
             };
-            format!("{title} (managed by {by})")
+            FieldError::new(title.clone(), format!("managed by {by}"))
         })
         .collect();
-    AppError::RefusedBy {
+    let described: Vec<String> = objects
+        .iter()
+        .map(|o| format!("{} ({})", o.field, o.message))
+        .collect();
+    let (verb, them) = match foreign.len() {
+        1 => ("exists", "it"),
+        _ => ("exist", "them"),
+    };
+    AppError::OwnedByOthers {
         cluster: cluster.to_owned(),
-        status: 409,
         message: format!(
-            "{} already exist{} and no workload migration here created {}: rename {} in the spec, or take {} over explicitly",
+            "{} already {verb} and no workload migration here created {them}: rename {them} in the spec, or take {them} over explicitly",
             described.join(", "),
-            if foreign.len() == 1 { "s" } else { "" },
-            if foreign.len() == 1 { "it" } else { "them" },
-            if foreign.len() == 1 { "it" } else { "them" },
-            if foreign.len() == 1 { "it" } else { "them" },
         ),
+        objects,
     }
 }
 

@@ -371,12 +371,12 @@ const FOO_IMAGE: &str = "gcr.io/google-samples/hello-app:1.0";
 
 async fn blue_foo(client: &kube::Client) -> Api<Deployment> {
     let deployments = Api::<Deployment>::namespaced(client.clone(), "blue");
-    let foo = deployments.get("foo").await.unwrap();
-    assert_eq!(image(&foo), FOO_IMAGE);
+    let original = deployments.get("foo").await.unwrap();
+    assert_eq!(image(&original), FOO_IMAGE);
     assert!(
-        managers(&foo).contains(&"scenario".to_owned()),
+        managers(&original).contains(&"scenario".to_owned()),
         "{:?}",
-        managers(&foo)
+        managers(&original)
     );
     deployments
 }
@@ -433,14 +433,21 @@ async fn a_spec_named_like_someone_elses_deployment_is_a_409_naming_its_owner() 
                 error.message
             );
             assert!(error.message.contains("take it over explicitly"));
+            let objects: Vec<&str> = error
+                .fields
+                .iter()
+                .flatten()
+                .map(|f| f.field.as_str())
+                .collect();
+            assert_eq!(objects, ["Deployment blue/foo"], "{path}");
         }
     }
-    let foo = deployments.get("foo").await.unwrap();
-    assert_eq!(image(&foo), FOO_IMAGE);
+    let original = deployments.get("foo").await.unwrap();
+    assert_eq!(image(&original), FOO_IMAGE);
     assert!(
-        !managers(&foo).contains(&"meshdeck".to_owned()),
+        !managers(&original).contains(&"meshdeck".to_owned()),
         "{:?}",
-        managers(&foo)
+        managers(&original)
     );
     untouched(&client, "blue", &before).await;
     assert!(migrations(&console, &op).await.is_empty());
@@ -551,9 +558,9 @@ async fn taking_over_is_confirmed_audited_and_deleting_keeps_the_original() {
             ("ConfigMap/foo-config".to_owned(), Origin::Created)
         ]
     );
-    let foo = deployments.get("foo").await.unwrap();
-    assert_eq!(image(&foo), PROJECT_A_IMAGE);
-    assert!(managers(&foo).contains(&"meshdeck".to_owned()));
+    let original = deployments.get("foo").await.unwrap();
+    assert_eq!(image(&original), PROJECT_A_IMAGE);
+    assert!(managers(&original).contains(&"meshdeck".to_owned()));
     let audit = console.audit(&op, "action=workload.takeover").await;
     let done: Vec<_> = audit
         .entries
