@@ -9,9 +9,11 @@
 use serde_json::{Value, json};
 use shared::fleet::Member;
 use shared::workloads::Migration;
+use shared::workloads::api::Origin;
 use shared::workloads::api::{DeployRequest, PullSecretInput};
 use shared::workloads::plan::{Plan, PlanError, PlannedSecret, planned_secret};
 use shared::workloads::pull_secret::SecretMode;
+use shared::workloads::reach as rules;
 use shared::workloads::wiring;
 
 use super::ownership::{self, Holdings};
@@ -79,7 +81,7 @@ pub async fn prepare(
     let target = Target::of(state, &request.cluster)?;
     target.require_namespace(&plan.namespace).await?;
     let held = reach::ca_material(&target.api, &plan.namespace).await?;
-    let refused = shared::workloads::reach::namespace_violations(&plan.namespace, &held);
+    let refused = rules::namespace_violations(&plan.namespace, &held);
     if !refused.is_empty() {
         return Err(AppError::Invalid(refused));
     }
@@ -253,6 +255,7 @@ pub async fn set_registry_access(
         .collect();
     let registries = shared::workloads::images::registries_of(&images);
     let secret = planned_secret(input, &registries, &namespace).map_err(bad)?;
+    check_reach(&target, &stored, &secret.name).await?;
     let now = state.clock().now();
     stored.migration.updated_at = now;
     let holdings = Holdings::of(
@@ -265,6 +268,33 @@ pub async fn set_registry_access(
     let outcome = wire(&target, &holdings, &namespace, &secret, &mut stored, now).await;
     state.store().save_migration(&stored).await?;
     outcome.map(|()| (stored.migration, secret))
+}
+
+/// The migration re-checked before the doctor's fix re-applies it: its
+/// namespace as it is now, its manifests, and the new pull secret's name
+/// (its pods may read the secrets it created and the new one).
+async fn check_reach(
+    target: &Target,
+    stored: &StoredMigration,
+    secret: &str,
+) -> Result<(), AppError> {
+    let namespace = &stored.migration.namespace;
+    let held = reach::ca_material(&target.api, namespace).await?;
+    let mut created: Vec<&str> = stored
+        .migration
+        .objects
+        .iter()
+        .filter(|o| o.kind == "Secret" && o.origin == Origin::Created)
+        .map(|o| o.name.as_str())
+        .collect();
+    created.push(secret);
+    let mut refused = rules::namespace_violations(namespace, &held);
+    refused.extend(rules::pull_secret_violations(secret));
+    refused.extend(rules::spec_violations(&stored.manifests, &created));
+    match refused.is_empty() {
+        true => Ok(()),
+        false => Err(AppError::Invalid(refused)),
+    }
 }
 
 async fn wire(

@@ -602,3 +602,32 @@ async fn taking_over_is_confirmed_audited_and_deleting_keeps_the_original() {
     assert!(maps.get_opt("foo-config").await.unwrap().is_none());
     assert!(migrations(&console, &op).await.is_empty());
 }
+
+/// The doctor's fix re-applies a migration: it is held to the same rule
+/// (no pull secret named like CA material).
+#[tokio::test]
+async fn the_doctors_fix_cannot_plant_ca_material() {
+    let (console, op, client) = setup().await;
+    create_namespace(&client, "apps").await;
+    let response = send(
+        &console,
+        &op,
+        Method::POST,
+        DEPLOY,
+        &request("apps", &[workload("web", json!({}))]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let migration: Migration = serde_json::from_value(body_json(response).await).unwrap();
+    let before = snapshot(&client, "apps").await;
+    let fix = json!({"pull_secret": {"mode": "pod_template", "name": "cacerts",
+        "basic": {"server": "registry.example.com", "username": "u", "password": "p"}}});
+    let path = format!("{DEPLOY}/{}/registry-access", migration.id);
+    let response = send(&console, &op, Method::POST, &path, &fix).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error = api_error(response).await;
+    assert_eq!(error.fields.unwrap()[0].field, "pull_secret.name");
+    untouched(&client, "apps", &before).await;
+    let secrets = Api::<Secret>::namespaced(client.clone(), "apps");
+    assert!(secrets.get_opt("cacerts").await.unwrap().is_none());
+}

@@ -135,13 +135,8 @@ fn reach_violations(
     secret: Option<&PlannedSecret>,
 ) -> Vec<FieldError> {
     let mut refused = reach::namespace_violations(namespace, &[]);
-    if let Some(secret) = secret
-        && reach::CA_MATERIAL.contains(&secret.name.as_str())
-    {
-        refused.push(FieldError::new(
-            "pull_secret.name",
-            format!("{} is the name of mesh CA material", secret.name),
-        ));
+    if let Some(secret) = secret {
+        refused.extend(reach::pull_secret_violations(&secret.name));
     }
     let created: Vec<&str> = secret.iter().map(|s| s.name.as_str()).collect();
     refused.extend(reach::spec_violations(manifests, &created));

@@ -49,6 +49,19 @@ pub fn namespace_violations(namespace: &str, held: &[String]) -> Vec<FieldError>
     out
 }
 
+/// Refusals for the name of the pull secret a migration creates: never
+/// one of the CA material names.
+pub fn pull_secret_violations(name: &str) -> Vec<FieldError> {
+    if CA_MATERIAL.contains(&name) {
+        vec![FieldError::new(
+            "pull_secret.name",
+            format!("{name} is the name of mesh CA material"),
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Refusals for the objects about to be applied (`manifests`, as the plan
 /// builds them); `created_secrets` are the secrets the migration itself
 /// creates (its pull secret), which its pods may reference.
