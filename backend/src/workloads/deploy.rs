@@ -1,67 +1,27 @@
 //! Deploying a migrated workload on a member cluster and undoing it:
 //! check the request against its target, apply and record the migration
-//! (preview in [`super::preview`]), set registry access
-//! on a deployed migration (the doctor's fix), and delete what it created.
+//! (preview in [`super::preview`]), set registry access on a deployed
+//! migration (the doctor's fix), and delete what it created.
 //! Nothing reaches the cluster before `shared::workloads::reach` allows it,
 //! and nothing is taken from another owner unless the operator confirmed it
 //! (see [`super::ownership`]).
 
 use serde_json::{Value, json};
-use shared::fleet::Member;
 use shared::workloads::Migration;
-use shared::workloads::api::Origin;
-use shared::workloads::api::{DeployRequest, PullSecretInput};
+use shared::workloads::api::{DeployRequest, Origin, PullSecretInput};
 use shared::workloads::plan::{Plan, PlanError, PlannedSecret, planned_secret};
 use shared::workloads::pull_secret::SecretMode;
 use shared::workloads::reach as rules;
 use shared::workloads::wiring;
 
 use super::ownership::{self, Holdings};
-use crate::cluster::MemberApi;
+use super::target::Target;
 use crate::cluster::apply::ObjectRef;
 use crate::cluster::reach;
 use crate::cluster::workloads as live;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::workloads::StoredMigration;
-
-/// A member cluster to deploy on.
-pub struct Target {
-    pub cluster: String,
-    /// Acts on the member.
-    pub api: MemberApi,
-    /// The member as the fleet describes it.
-    pub member: Member,
-}
-
-impl Target {
-    pub fn of(state: &AppState, cluster: &str) -> Result<Self, AppError> {
-        let api = state.fleet().member_api(cluster)?;
-        let member = state
-            .fleet()
-            .cluster(cluster)
-            .map(|c| c.member)
-            .ok_or_else(|| AppError::UnknownCluster(cluster.to_owned()))?;
-        Ok(Self {
-            cluster: cluster.to_owned(),
-            api,
-            member,
-        })
-    }
-
-    /// A namespace that does not exist is a 404 naming the cluster.
-    pub async fn require_namespace(&self, namespace: &str) -> Result<(), AppError> {
-        let exists = live::namespace_exists(&self.api, namespace).await?;
-        if exists {
-            Ok(())
-        } else {
-            Err(AppError::NotFoundOn {
-                cluster: self.cluster.clone(),
-                message: format!("namespace {namespace} does not exist"),
-            })
-        }
-    }
-}
 
 fn bad(err: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(err.to_string())

@@ -9,7 +9,7 @@ use serde_json::Value;
 use shared::FieldError;
 use shared::workloads::api::{AppliedObject, Origin};
 
-use super::deploy::Target;
+use super::target::Target;
 use crate::cluster::apply::ObjectRef;
 use crate::error::AppError;
 use crate::state::AppState;

@@ -13,8 +13,9 @@ use shared::workloads::plan::{Plan, PlannedSecret};
 use shared::workloads::pull_secret::SecretMode;
 use shared::workloads::wiring;
 
-use super::deploy::{Target, bodies, holdings};
+use super::deploy::{bodies, holdings};
 use super::ownership;
+use super::target::Target;
 use crate::cluster::MemberApi;
 use crate::cluster::apply;
 use crate::cluster::workloads as live;
