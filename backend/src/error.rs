@@ -48,6 +48,15 @@ pub enum AppError {
         status: u16,
         message: String,
     },
+    /// Objects on `cluster` other field managers own, which the change would
+    /// take: a 409 whose fields name each object (`Deployment blue/foo`)
+    /// with its managers, so the console can offer an explicit take-over.
+    #[error("{cluster}: {message}")]
+    OwnedByOthers {
+        cluster: String,
+        message: String,
+        objects: Vec<FieldError>,
+    },
     /// The cause is logged; the client only learns that something failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -91,6 +100,15 @@ impl AppError {
                 };
                 ApiError::new(code, format!("{cluster}: {message}")).with_cluster(cluster.clone())
             }
+            AppError::OwnedByOthers {
+                cluster,
+                message,
+                objects,
+            } => ApiError {
+                fields: Some(objects.clone()),
+                ..ApiError::new(ErrorCode::Conflict, format!("{cluster}: {message}"))
+                    .with_cluster(cluster.clone())
+            },
             AppError::Internal(_) => ApiError::new(
                 ErrorCode::Internal,
                 "the console failed to handle this request; its log has the details",

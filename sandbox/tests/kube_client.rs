@@ -165,6 +165,18 @@ async fn patches_and_server_side_apply_conflicts() {
         matches!(conflict, kube::Error::Api(ref s) if s.code == 409 && s.message.contains("ops-team")),
         "{conflict:?}"
     );
+    // The Status lists each conflicting field with its manager.
+    let kube::Error::Api(status) = &conflict else {
+        unreachable!()
+    };
+    let causes = &status.details.as_ref().unwrap().causes;
+    assert_eq!(causes.len(), 1, "{causes:?}");
+    assert_eq!(causes[0].reason, "FieldManagerConflict");
+    assert_eq!(
+        causes[0].message,
+        "conflict with \"ops-team\" using apps/v1"
+    );
+    assert_eq!(causes[0].field, ".spec.replicas");
     assert_eq!(deployments.get("foo").await.unwrap().spec.replicas, Some(2));
     // …unless forced, which moves ownership.
     deployments

@@ -100,6 +100,9 @@ pub const WAVE_ROLLBACK: &str = "/api/mesh/waves/{id}/rollback";
 /// `POST` a [`crate::workloads::DeployRequest`] for its
 /// [`crate::workloads::Preview`] (a server-side dry run).
 pub const WORKLOAD_PREVIEW: &str = "/api/workloads/preview";
+/// `POST` a [`crate::workloads::api::TakeoverRequest`]: deploy, taking
+/// over the confirmed objects other field managers own (forced apply).
+pub const WORKLOAD_TAKEOVER: &str = "/api/workloads/takeover";
 /// `GET` every migration with its live rollout, `POST` a
 /// [`crate::workloads::DeployRequest`] to deploy it.
 pub const WORKLOAD_MIGRATIONS: &str = "/api/workloads/migrations";
@@ -192,6 +195,7 @@ pub const TEMPLATES: &[&str] = &[
     WAVE_SKIP,
     WAVE_ROLLBACK,
     WORKLOAD_PREVIEW,
+    WORKLOAD_TAKEOVER,
     WORKLOAD_MIGRATIONS,
     WORKLOAD_MIGRATION,
     WORKLOAD_DOCTOR,

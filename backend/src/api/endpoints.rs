@@ -94,6 +94,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    R::WAVE_SKIP,     Act(MigrateNamespaces), "mesh.wave.skip",     || post(waves::skip_wave)),
         e(M::POST,    R::WAVE_ROLLBACK, Act(MigrateNamespaces), "mesh.wave.rollback", || post(waves::roll_back_wave)),
         e(M::POST,    R::WORKLOAD_PREVIEW, Act(Deploy), "workload.preview", || limited(post(workloads::preview_workload))),
+        e(M::POST,    R::WORKLOAD_TAKEOVER, Act(Deploy), "workload.takeover", || limited(post(workloads::take_over_objects))),
         e(M::GET,     R::WORKLOAD_MIGRATIONS, SignedIn, "migration.list", || get(workloads::list_migrations)),
         e(M::POST,    R::WORKLOAD_MIGRATIONS, Act(Deploy), "workload.deploy", || limited(post(workloads::create_migration))),
         e(M::GET,     R::WORKLOAD_MIGRATION, SignedIn, "migration.read", || get(workloads::get_migration)),

@@ -139,6 +139,33 @@ pub async fn live(client: &kube::Client, object: &ObjectRef) -> Result<Option<Va
     Ok(found.map(|o| reviewable(to_value(&o))))
 }
 
+/// The field managers of the live object (`metadata.managedFields`,
+/// except entries for its status), each named once; `None` if absent.
+pub async fn managers(
+    client: &kube::Client,
+    object: &ObjectRef,
+) -> Result<Option<Vec<String>>, ApplyError> {
+    let api = api_for(client, object).await?;
+    let found = api
+        .get_opt(&object.name)
+        .await
+        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
+    Ok(found.map(|o| {
+        let mut names: Vec<String> = Vec::new();
+        for entry in o.metadata.managed_fields.unwrap_or_default() {
+            if entry.subresource.as_deref() == Some("status") {
+                continue;
+            }
+            if let Some(manager) = entry.manager
+                && !names.contains(&manager)
+            {
+                names.push(manager);
+            }
+        }
+        names
+    }))
+}
+
 /// Server-side applies `body` (dry run when `dry_run`), forcing ownership
 /// of the fields it names: the console's plan is the intended state.
 pub async fn apply(
@@ -146,9 +173,31 @@ pub async fn apply(
     body: &Value,
     dry_run: bool,
 ) -> Result<Value, ApplyError> {
+    apply_with(client, body, dry_run, Force::Yes).await
+}
+
+/// Whether an apply takes the fields other field managers own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Force {
+    /// Take them (`force=true`): the console's plan is the intended state.
+    Yes,
+    /// Leave them: a field another manager owns with a different value is
+    /// the cluster's 409 naming that manager.
+    No,
+}
+
+/// Server-side applies `body` (dry run when `dry_run`), forcing ownership
+/// only when `force` says so.
+pub async fn apply_with(
+    client: &kube::Client,
+    body: &Value,
+    dry_run: bool,
+    force: Force,
+) -> Result<Value, ApplyError> {
     let object = ObjectRef::of(body)?;
     let api = api_for(client, &object).await?;
-    let mut params = PatchParams::apply(FIELD_MANAGER).force();
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    params.force = force == Force::Yes;
     params.dry_run = dry_run;
     let applied = api
         .patch(&object.name, &params, &Patch::Apply(body))
@@ -200,11 +249,22 @@ pub async fn apply_reporting(client: &kube::Client, body: &Value) -> Result<Appl
     })
 }
 
-/// What applying `body` would change: the live object against a dry run.
+/// What applying `body` would change: the live object against a (forced)
+/// dry run.
 pub async fn review(client: &kube::Client, body: &Value) -> Result<ObjectDiff, ApplyError> {
+    review_with(client, body, Force::Yes).await
+}
+
+/// What applying `body` with `force` would change: the live object
+/// against a dry run, which also meets the conflicts the apply would.
+pub async fn review_with(
+    client: &kube::Client,
+    body: &Value,
+    force: Force,
+) -> Result<ObjectDiff, ApplyError> {
     let object = ObjectRef::of(body)?;
     let before = live(client, &object).await?;
-    let after = reviewable(apply(client, body, true).await?);
+    let after = reviewable(apply_with(client, body, true, force).await?);
     Ok(ObjectDiff::between(
         object.title(),
         before.as_ref().map(yaml).as_deref(),

@@ -6,7 +6,7 @@
 use serde_json::Value;
 use shared::diff::ObjectDiff;
 
-use super::apply::{self, Applied, ObjectRef};
+use super::apply::{self, Applied, Force, ObjectRef};
 use super::error::ClusterError;
 
 /// A member cluster and its client, cheap to clone.
@@ -47,9 +47,35 @@ impl MemberApi {
     }
 
     /// Server-side applies `body` under the console's field manager (a dry
-    /// run when `dry_run`).
+    /// run when `dry_run`) without forcing: a field another manager owns
+    /// with a different value is the cluster's 409 naming that manager.
     pub async fn apply(&self, body: &Value, dry_run: bool) -> Result<Value, ClusterError> {
-        apply::apply(&self.client, body, dry_run)
+        apply::apply_with(&self.client, body, dry_run, Force::No)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// Applies `body` forcing ownership of every field it names: taking
+    /// the object over from its other managers. Only for an explicit,
+    /// confirmed take-over.
+    pub async fn take_over(&self, body: &Value) -> Result<Value, ClusterError> {
+        apply::apply_with(&self.client, body, false, Force::Yes)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// The live object's field managers (not counting its status); `None`
+    /// if absent.
+    pub async fn managers(&self, object: &ObjectRef) -> Result<Option<Vec<String>>, ClusterError> {
+        apply::managers(&self.client, object)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// What an unforced apply of `body` would change, meeting the same
+    /// conflicts it would.
+    pub async fn review_unforced(&self, body: &Value) -> Result<ObjectDiff, ClusterError> {
+        apply::review_with(&self.client, body, Force::No)
             .await
             .map_err(|e| self.failed(e))
     }

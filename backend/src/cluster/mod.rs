@@ -12,6 +12,7 @@ pub mod hub;
 pub mod ingress;
 mod member_api;
 pub mod mesh;
+pub mod reach;
 pub mod registry;
 pub mod token_reviewer;
 pub mod trust;

@@ -1,191 +1,101 @@
 //! Deploying a migrated workload on a member cluster and undoing it:
-//! preview (server-side dry run of every object, the pull secret shown by
-//! name and type only), apply and record the migration, set registry access
-//! on a deployed migration (the doctor's fix), and delete exactly what the
-//! console applied for it.
+//! check the request against its target, apply and record the migration
+//! (preview in [`super::preview`]), set registry access on a deployed
+//! migration (the doctor's fix), and delete what it created.
+//! Nothing reaches the cluster before `shared::workloads::reach` allows it,
+//! and nothing is taken from another owner unless the operator confirmed it
+//! (see [`super::ownership`]).
 
 use serde_json::{Value, json};
-use shared::diff::ObjectDiff;
-use shared::fleet::Member;
-use shared::workloads::access::{RegistryAccess, need_for};
-use shared::workloads::api::{AppliedObject, DeployRequest, Preview, PullSecretInput};
-use shared::workloads::doctor::SecretFacts;
-use shared::workloads::plan::{Plan, PlannedSecret, planned_secret};
+use shared::workloads::Migration;
+use shared::workloads::api::{DeployRequest, Origin, PullSecretInput};
+use shared::workloads::plan::{Plan, PlanError, PlannedSecret, planned_secret};
 use shared::workloads::pull_secret::SecretMode;
+use shared::workloads::reach as rules;
 use shared::workloads::wiring;
-use shared::workloads::{Migration, Registry};
 
-use crate::cluster::MemberApi;
-use crate::cluster::apply::{self, ObjectRef};
+use super::ownership::{self, Holdings};
+use super::target::Target;
+use crate::cluster::apply::ObjectRef;
+use crate::cluster::reach;
 use crate::cluster::workloads as live;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::workloads::StoredMigration;
 
-/// A member cluster to deploy on.
-pub struct Target {
-    pub cluster: String,
-    /// Acts on the member.
-    pub api: MemberApi,
-    /// The member as the fleet describes it.
-    pub member: Member,
-}
-
-impl Target {
-    pub fn of(state: &AppState, cluster: &str) -> Result<Self, AppError> {
-        let api = state.fleet().member_api(cluster)?;
-        let member = state
-            .fleet()
-            .cluster(cluster)
-            .map(|c| c.member)
-            .ok_or_else(|| AppError::UnknownCluster(cluster.to_owned()))?;
-        Ok(Self {
-            cluster: cluster.to_owned(),
-            api,
-            member,
-        })
-    }
-
-    /// A namespace that does not exist is a 404 naming the cluster.
-    pub async fn require_namespace(&self, namespace: &str) -> Result<(), AppError> {
-        let exists = live::namespace_exists(&self.api, namespace).await?;
-        if exists {
-            Ok(())
-        } else {
-            Err(AppError::NotFoundOn {
-                cluster: self.cluster.clone(),
-                message: format!("namespace {namespace} does not exist"),
-            })
-        }
-    }
-}
-
 fn bad(err: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(err.to_string())
 }
 
-/// A request checked against its target: the plan and where it goes.
+/// A request checked against its target: the plan and where it goes. A
+/// plan reaching mesh identity or CA material (also CA material the live
+/// namespace holds) is a 400 naming its fields.
 pub async fn prepare(
     state: &AppState,
     request: &DeployRequest,
 ) -> Result<(Plan, Target), AppError> {
-    let plan = Plan::of(request).map_err(bad)?;
+    let plan = Plan::of(request).map_err(|e| match e {
+        PlanError::Reach(fields) => AppError::Invalid(fields),
+        other => bad(other),
+    })?;
     let target = Target::of(state, &request.cluster)?;
     target.require_namespace(&plan.namespace).await?;
+    let held = reach::ca_material(&target.api, &plan.namespace).await?;
+    let refused = rules::namespace_violations(&plan.namespace, &held);
+    if !refused.is_empty() {
+        return Err(AppError::Invalid(refused));
+    }
     Ok((plan, target))
 }
 
-/// What deploying `plan` on `target` would change, before it does.
-pub async fn preview(plan: &Plan, target: &Target) -> Result<Preview, AppError> {
-    let client = &target.api;
-    let namespace = &plan.namespace;
-    let existing = live::pull_secrets(client, namespace).await?;
-    let account = live::default_service_account(client, namespace).await?;
-    let mut changes = Vec::new();
-    if let Some(secret) = &plan.secret {
-        let diff = client.review(&secret.manifest).await?;
-        changes.push(redacted(diff, &secret.manifest, namespace));
-        if secret.mode == SecretMode::ServiceAccount {
-            let body = wiring::service_account_with(account.as_ref(), namespace, &secret.name);
-            changes.push(client.review(&body).await?);
-        }
-    }
-    for manifest in &plan.manifests {
-        changes.push(client.review(manifest).await?);
-    }
-    let referenced = referenced_secrets(plan, account.as_ref());
-    let registries = plan
-        .registries
+/// What the migrations of the plan's namespace hold, the plan's own
+/// migration (if deployed before) apart.
+pub(super) async fn holdings(
+    state: &AppState,
+    plan: &Plan,
+    target: &Target,
+) -> Result<Holdings, AppError> {
+    let existing = state
+        .store()
+        .find_migration_at(&target.cluster, &plan.namespace, &plan.name)
+        .await?;
+    let id = existing.as_ref().map(|m| m.migration.id.as_str());
+    Holdings::of(state, &target.cluster, &plan.namespace, id).await
+}
+
+/// The objects the plan applies, its pull secret first.
+pub(super) fn bodies(plan: &Plan) -> Vec<&Value> {
+    plan.secret
         .iter()
-        .map(|registry| RegistryAccess {
-            need: need_for(
-                registry,
-                target.member.project.as_ref(),
-                target.member.platform,
-                covering(plan.secret.as_ref(), &existing, &referenced, registry).as_deref(),
-            ),
-            registry: registry.clone(),
-        })
-        .collect();
-    Ok(Preview {
-        name: plan.name.clone(),
-        cluster: target.cluster.clone(),
-        namespace: namespace.clone(),
-        images: plan.images.clone(),
-        registries,
-        changes,
-    })
+        .map(|s| &s.manifest)
+        .chain(plan.manifests.iter())
+        .collect()
 }
 
-/// The pull secrets the spec's pods will carry: those their templates name
-/// and, for pods without their own, the default service account's.
-fn referenced_secrets(plan: &Plan, account: Option<&Value>) -> Vec<String> {
-    let mut names: Vec<String> = plan
-        .manifests
-        .iter()
-        .flat_map(|m| wiring::names(&m["spec"]["template"]["spec"]["imagePullSecrets"]))
-        .collect();
-    if let Some(account) = account {
-        names.extend(wiring::names(&account["imagePullSecrets"]));
-    }
-    if let Some(secret) = &plan.secret {
-        names.push(secret.name.clone());
-    }
-    names
-}
-
-fn covering(
-    planned: Option<&PlannedSecret>,
-    existing: &[SecretFacts],
-    referenced: &[String],
-    registry: &Registry,
-) -> Option<String> {
-    if let Some(secret) = planned.filter(|s| s.servers.contains(&registry.host)) {
-        return Some(secret.name.clone());
-    }
-    existing
-        .iter()
-        .find(|s| referenced.contains(&s.name) && s.servers.contains(&registry.host))
-        .map(|s| s.name.clone())
-}
-
-/// A secret's diff without its data: name and type only.
-fn redacted(diff: ObjectDiff, manifest: &Value, namespace: &str) -> ObjectDiff {
-    let shown = json!({
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": manifest["metadata"]["name"], "namespace": namespace},
-        "type": manifest["type"],
-    });
-    let text = apply::yaml(&shown);
-    let mut view = ObjectDiff::between(diff.title, None, Some(&text));
-    view.change = diff.change;
-    view
-}
-
-fn applied(body: &Value) -> Result<AppliedObject, AppError> {
-    let object = ObjectRef::of(body).map_err(bad)?;
-    Ok(AppliedObject {
-        api_version: object.api_version,
-        kind: object.kind,
-        name: object.name,
-    })
-}
-
-fn remember(objects: &mut Vec<AppliedObject>, object: AppliedObject) {
-    if !objects.contains(&object) {
-        objects.push(object);
-    }
+/// Checks `take_over` against the objects of `plan` other owners manage
+/// (see [`ownership::check_take_over`]).
+async fn check_take_over(
+    state: &AppState,
+    plan: &Plan,
+    target: &Target,
+    take_over: &[String],
+) -> Result<(), AppError> {
+    let holdings = holdings(state, plan, target).await?;
+    ownership::check_take_over(target, &holdings, &bodies(plan), take_over).await
 }
 
 /// Applies `plan` and records the migration (also when a step fails after
-/// others were applied, so deleting it still removes them).
+/// others were applied, so deleting it still removes what it created).
+/// `take_over` names the objects other owners manage that the operator
+/// confirmed taking over (empty for a plain deploy, which takes nothing).
 pub async fn deploy(
     state: &AppState,
     plan: &Plan,
     target: &Target,
     who: &str,
+    take_over: &[String],
 ) -> Result<Migration, AppError> {
+    check_take_over(state, plan, target, take_over).await?;
     let now = state.clock().now();
     let store = state.store();
     let mut stored = match store
@@ -209,7 +119,14 @@ pub async fn deploy(
         },
     };
     stored.migration.updated_at = now;
-    let outcome = apply_plan(plan, target, &mut stored).await;
+    let holdings = Holdings::of(
+        state,
+        &target.cluster,
+        &plan.namespace,
+        Some(&stored.migration.id),
+    )
+    .await?;
+    let outcome = apply_plan(plan, target, &holdings, &mut stored, take_over).await;
     if !stored.migration.objects.is_empty() {
         store.save_migration(&stored).await?;
     }
@@ -219,19 +136,20 @@ pub async fn deploy(
 async fn apply_plan(
     plan: &Plan,
     target: &Target,
+    holdings: &Holdings,
     stored: &mut StoredMigration,
+    take_over: &[String],
 ) -> Result<(), AppError> {
     if let Some(secret) = &plan.secret {
-        add_secret(target, &plan.namespace, secret, stored).await?;
+        add_secret(target, holdings, &plan.namespace, secret, stored, take_over).await?;
     }
     for manifest in &plan.manifests {
-        target.api.apply(manifest, false).await?;
-        let object = applied(manifest)?;
-        stored
-            .manifests
-            .retain(|m| applied(m).ok().as_ref() != Some(&object));
+        let object = ownership::apply_object(target, holdings, manifest, take_over).await?;
+        stored.manifests.retain(|m| {
+            !ownership::applied(m, object.origin).is_ok_and(|o| o.same_object(&object))
+        });
         stored.manifests.push(manifest.clone());
-        remember(&mut stored.migration.objects, object);
+        ownership::remember(&mut stored.migration.objects, object);
     }
     Ok(())
 }
@@ -240,21 +158,30 @@ async fn apply_plan(
 /// namespace's default service account.
 async fn add_secret(
     target: &Target,
+    holdings: &Holdings,
     namespace: &str,
     secret: &PlannedSecret,
     stored: &mut StoredMigration,
+    take_over: &[String],
 ) -> Result<(), AppError> {
     let client = &target.api;
-    client.apply(&secret.manifest, false).await?;
+    let object = ownership::apply_object(target, holdings, &secret.manifest, take_over).await?;
     // The secret goes first so it is deleted last.
-    let object = applied(&secret.manifest)?;
-    if !stored.migration.objects.contains(&object) {
+    if !stored
+        .migration
+        .objects
+        .iter()
+        .any(|o| o.same_object(&object))
+    {
         stored.migration.objects.insert(0, object);
     }
     if secret.mode == SecretMode::ServiceAccount {
         let account = live::default_service_account(client, namespace).await?;
         let body = wiring::service_account_with(account.as_ref(), namespace, &secret.name);
-        client.apply(&body, false).await?;
+        client
+            .apply(&body, false)
+            .await
+            .map_err(|e| ownership::conflict_hint(e.into()))?;
         stored.migration.service_account_secret = Some(secret.name.clone());
     }
     Ok(())
@@ -288,21 +215,57 @@ pub async fn set_registry_access(
         .collect();
     let registries = shared::workloads::images::registries_of(&images);
     let secret = planned_secret(input, &registries, &namespace).map_err(bad)?;
+    check_reach(&target, &stored, &secret.name).await?;
     let now = state.clock().now();
     stored.migration.updated_at = now;
-    let outcome = wire(&target, &namespace, &secret, &mut stored, now).await;
+    let holdings = Holdings::of(
+        state,
+        &target.cluster,
+        &namespace,
+        Some(&stored.migration.id),
+    )
+    .await?;
+    let outcome = wire(&target, &holdings, &namespace, &secret, &mut stored, now).await;
     state.store().save_migration(&stored).await?;
     outcome.map(|()| (stored.migration, secret))
 }
 
+/// The migration re-checked before the doctor's fix re-applies it: its
+/// namespace as it is now, its manifests, and the new pull secret's name
+/// (its pods may read the secrets it created and the new one).
+async fn check_reach(
+    target: &Target,
+    stored: &StoredMigration,
+    secret: &str,
+) -> Result<(), AppError> {
+    let namespace = &stored.migration.namespace;
+    let held = reach::ca_material(&target.api, namespace).await?;
+    let mut created: Vec<&str> = stored
+        .migration
+        .objects
+        .iter()
+        .filter(|o| o.kind == "Secret" && o.origin == Origin::Created)
+        .map(|o| o.name.as_str())
+        .collect();
+    created.push(secret);
+    let mut refused = rules::namespace_violations(namespace, &held);
+    refused.extend(rules::pull_secret_violations(secret));
+    refused.extend(rules::spec_violations(&stored.manifests, &created));
+    match refused.is_empty() {
+        true => Ok(()),
+        false => Err(AppError::Invalid(refused)),
+    }
+}
+
 async fn wire(
     target: &Target,
+    holdings: &Holdings,
     namespace: &str,
     secret: &PlannedSecret,
     stored: &mut StoredMigration,
     now: i64,
 ) -> Result<(), AppError> {
-    add_secret(target, namespace, secret, stored).await?;
+    add_secret(target, holdings, namespace, secret, stored, &[]).await?;
     let restarted_at = shared::time::format_utc(now);
     for manifest in stored.manifests.iter_mut() {
         if manifest["spec"]["template"].is_null() {
@@ -319,15 +282,20 @@ async fn wire(
         }
         // Pods read their pull secrets when created: replace them.
         let next = wiring::restarted(next, &restarted_at);
-        target.api.apply(&next, false).await?;
+        target
+            .api
+            .apply(&next, false)
+            .await
+            .map_err(|e| ownership::conflict_hint(e.into()))?;
         *manifest = next;
     }
     Ok(())
 }
 
-/// Deletes what the console applied for `stored`, newest first, except
-/// objects another migration in the same namespace also applied; takes its
-/// pull secret off the default service account. Returns what was deleted.
+/// Deletes what `stored` created, newest first, except objects another
+/// migration in the same namespace also holds (objects it found or took
+/// over stay); takes its pull secret off the default service account.
+/// Returns what was deleted.
 pub async fn delete(state: &AppState, stored: &StoredMigration) -> Result<Vec<String>, AppError> {
     let m = &stored.migration;
     let target = Target::of(state, &m.cluster)?;
@@ -342,8 +310,6 @@ pub async fn delete(state: &AppState, stored: &StoredMigration) -> Result<Vec<St
                 && o.migration.namespace == m.namespace
         })
         .collect();
-    let shared_with_others =
-        |object: &AppliedObject| others.iter().any(|o| o.migration.objects.contains(object));
     let mut deleted = Vec::new();
     if let Some(secret) = &m.service_account_secret {
         let still_used = others
@@ -355,10 +321,7 @@ pub async fn delete(state: &AppState, stored: &StoredMigration) -> Result<Vec<St
             target.api.apply(&body, false).await?;
         }
     }
-    for object in m.objects.iter().rev() {
-        if shared_with_others(object) {
-            continue;
-        }
+    for object in ownership::deletable(stored, &others) {
         let reference = ObjectRef {
             api_version: object.api_version.clone(),
             kind: object.kind.clone(),

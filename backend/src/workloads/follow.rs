@@ -7,7 +7,7 @@ use shared::workloads::pull_secret::GCR_SECRET_NAME;
 use shared::workloads::rollout::{RolloutState, overall};
 use shared::workloads::spec::WORKLOAD_KINDS;
 
-use super::deploy::Target;
+use super::target::Target;
 use crate::cluster::ClusterError;
 use crate::cluster::workloads as live;
 use crate::error::AppError;

@@ -1,5 +1,6 @@
 //! `/api/workloads`: preview and deploy a migrated workload's spec on a
-//! member cluster, list migrations with their live rollout, the image-pull
+//! member cluster, take over objects other owners manage (confirmed,
+//! audited), list migrations with their live rollout, the image-pull
 //! doctor and its fix, delete a migration. Operators change; everyone
 //! signed in reads. Credentials never come back and never reach the audit
 //! log: entries name the secret, its type and how it was wired.
@@ -10,6 +11,7 @@ use axum::http::StatusCode;
 use axum::{Extension, routing::MethodRouter};
 use shared::workloads::api::{
     DeployRequest, DoctorReport, Migration, MigrationStatus, Preview, RegistryAccessRequest,
+    TakeoverRequest,
 };
 use shared::workloads::plan::PlannedSecret;
 use shared::workloads::spec::MAX_SPEC_BYTES;
@@ -20,7 +22,7 @@ use crate::auth::Principal;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::workloads::StoredMigration;
-use crate::workloads::{deploy, follow};
+use crate::workloads::{deploy, follow, preview};
 
 /// The largest request body: a spec at its limit plus credentials.
 pub const MAX_BODY_BYTES: usize = MAX_SPEC_BYTES + 64 * 1024;
@@ -70,7 +72,7 @@ pub async fn preview_workload(
     let detail = request_detail(&request);
     let result = async {
         let (plan, target) = deploy::prepare(&state, &request).await?;
-        deploy::preview(&plan, &target).await
+        preview::preview(&state, &plan, &target).await
     }
     .await;
     (detail.param("dry_run", true), result.map(Json))
@@ -88,7 +90,47 @@ pub async fn create_migration(
             std::mem::take(&mut detail).target(format!("migration/{}", plan.name)),
             plan.secret.as_ref(),
         );
-        deploy::deploy(&state, &plan, &target, &principal.account.name).await
+        deploy::deploy(&state, &plan, &target, &principal.account.name, &[]).await
+    }
+    .await;
+    if let Ok(m) = &result {
+        detail = m
+            .objects
+            .iter()
+            .fold(detail.param("migration", &m.id), |d, o| d.target(o.title()));
+    }
+    (detail, result.map(|m| (StatusCode::CREATED, Json(m))))
+}
+
+/// Deploys a spec taking over the objects other field managers own, which
+/// the request names exactly (the refused deploy's 409 lists them); the
+/// audit entry names each. Objects taken over are never deleted with the
+/// migration.
+pub async fn take_over_objects(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(request): ApiJson<TakeoverRequest>,
+) -> (Detail, Result<(StatusCode, Json<Migration>), AppError>) {
+    let mut detail = request
+        .take_over
+        .iter()
+        .fold(request_detail(&request.deploy), |d, t| {
+            d.param("take_over", t)
+        });
+    let result = async {
+        if request.take_over.is_empty() {
+            return Err(AppError::BadRequest(
+                "name the objects to take over (take_over), as the refused deploy listed them"
+                    .into(),
+            ));
+        }
+        let (plan, target) = deploy::prepare(&state, &request.deploy).await?;
+        detail = secret_detail(
+            std::mem::take(&mut detail).target(format!("migration/{}", plan.name)),
+            plan.secret.as_ref(),
+        );
+        let who = &principal.account.name;
+        deploy::deploy(&state, &plan, &target, who, &request.take_over).await
     }
     .await;
     if let Ok(m) = &result {

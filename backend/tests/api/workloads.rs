@@ -62,7 +62,7 @@ spec:
     targetPort: 8080
 ";
 
-const PROJECT_A_IMAGE: &str = "gcr.io/project-a/quickstart-instance:v1.0.0";
+pub(crate) const PROJECT_A_IMAGE: &str = "gcr.io/project-a/quickstart-instance:v1.0.0";
 
 /// A service account key as `gcloud iam service-accounts keys create` writes it.
 const KEY: &str = r#"{
@@ -87,7 +87,7 @@ fn with_key(mut body: Value, mode: &str) -> Value {
     body
 }
 
-async fn send(
+pub(crate) async fn send(
     console: &TestConsole,
     session: &Session,
     method: Method,
@@ -100,7 +100,7 @@ async fn send(
 }
 
 /// A kube client for one member, as the console's registry makes it.
-async fn kube(console: &TestConsole, member: &str) -> kube::Client {
+pub(crate) async fn kube(console: &TestConsole, member: &str) -> kube::Client {
     let kubeconfig = console.kubeconfig.as_deref().unwrap();
     let registry = backend::cluster::Registry::load(kubeconfig, None)
         .await
@@ -113,7 +113,7 @@ async fn kube(console: &TestConsole, member: &str) -> kube::Client {
         .unwrap()
 }
 
-async fn create_namespace(client: &kube::Client, name: &str) {
+pub(crate) async fn create_namespace(client: &kube::Client, name: &str) {
     let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
     Api::<Namespace>::all(client.clone())
         .create(&PostParams::default(), &ns)
@@ -186,7 +186,7 @@ async fn doctor(console: &TestConsole, session: &Session, id: &str) -> DoctorRep
     serde_json::from_value(body_json(response).await).unwrap()
 }
 
-async fn migrations(console: &TestConsole, session: &Session) -> Vec<MigrationStatus> {
+pub(crate) async fn migrations(console: &TestConsole, session: &Session) -> Vec<MigrationStatus> {
     let response = console
         .get_as("/api/workloads/migrations", Some(session))
         .await;

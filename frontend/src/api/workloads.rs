@@ -1,8 +1,10 @@
-//! Migrated workloads: preview and deploy a spec, follow migrations, the
+//! Migrated workloads: preview and deploy a spec (or take over objects
+//! other owners manage), follow migrations, the
 //! image-pull doctor and its fix, delete a migration.
 
 use shared::workloads::api::{
     DeployRequest, DoctorReport, Migration, MigrationStatus, Preview, RegistryAccessRequest,
+    TakeoverRequest,
 };
 use shared::{ApiError, routes};
 
@@ -12,6 +14,11 @@ pub async fn preview(request: DeployRequest) -> Result<Preview, ApiError> {
 
 pub async fn deploy(request: DeployRequest) -> Result<Migration, ApiError> {
     super::post_json(routes::WORKLOAD_MIGRATIONS, &request).await
+}
+
+/// Deploys taking over the objects other owners manage, named exactly.
+pub async fn take_over(request: TakeoverRequest) -> Result<Migration, ApiError> {
+    super::post_json(routes::WORKLOAD_TAKEOVER, &request).await
 }
 
 pub async fn list() -> Result<Vec<MigrationStatus>, ApiError> {

@@ -407,18 +407,23 @@ fn apply_conflict(
 ) -> ApiStatus {
     let count: usize = conflicts.values().map(Vec::len).sum();
     let mut lines = Vec::new();
+    // As the API server lists them: one FieldManagerConflict cause per
+    // field, naming its manager.
+    let mut causes = Vec::new();
     for (manager, paths) in conflicts {
         for p in paths {
-            lines.push(format!(
-                "conflict with \"{manager}\" using {}: {}",
-                rt.api_version(),
-                managed::display(p)
-            ));
+            let with = format!("conflict with \"{manager}\" using {}", rt.api_version());
+            let field = managed::display(p);
+            lines.push(format!("{with}: {field}"));
+            causes.push(json!({"reason": "FieldManagerConflict", "message": with, "field": field}));
         }
     }
     let plural = if count == 1 { "conflict" } else { "conflicts" };
     let mut status = ApiStatus::conflict(&rt.plural, &rt.group, name, "");
     status.message = format!("Apply failed with {count} {plural}: {}", lines.join("\n"));
+    if let Some(details) = status.details.as_mut() {
+        details["causes"] = Value::Array(causes);
+    }
     status
 }
 

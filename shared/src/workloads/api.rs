@@ -84,6 +84,23 @@ pub struct AppliedObject {
     pub api_version: String,
     pub kind: String,
     pub name: String,
+    /// Whether the migration created the object; only those it created are
+    /// deleted with it. Records from before this was kept say created.
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+/// How an object came to be part of a migration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// The migration's apply created it.
+    #[default]
+    Created,
+    /// It existed, applied by another migration in the same namespace.
+    Shared,
+    /// It existed under another owner and the operator took it over.
+    TakenOver,
 }
 
 impl AppliedObject {
@@ -91,6 +108,22 @@ impl AppliedObject {
     pub fn title(&self) -> String {
         format!("{}/{}", self.kind, self.name)
     }
+
+    /// Whether `other` names the same object, whatever its origin.
+    pub fn same_object(&self, other: &AppliedObject) -> bool {
+        self.api_version == other.api_version && self.kind == other.kind && self.name == other.name
+    }
+}
+
+/// A deploy that takes over objects other owners manage: the request, and
+/// the objects the operator confirms taking over, each as `Kind
+/// namespace/name` (`Deployment blue/foo`), exactly those the refused
+/// deploy named.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TakeoverRequest {
+    #[serde(flatten)]
+    pub deploy: DeployRequest,
+    pub take_over: Vec<String>,
 }
 
 /// A deployed spec, as the console recorded it.

@@ -8,8 +8,10 @@ use serde_json::Value;
 use super::api::{DeployRequest, PullSecretInput};
 use super::images::{ImageRef, Registry, registries_of};
 use super::pull_secret::{Credential, GCR_SECRET_NAME, GcrKey, SecretMode};
+use super::reach;
 use super::spec::{DeploymentSpec, SpecIssue, describe};
 use super::wiring;
+use crate::FieldError;
 use crate::ids::check_dns1123_label;
 
 /// Why a request cannot be planned; the message is for the operator.
@@ -19,6 +21,18 @@ pub enum PlanError {
     Spec(Vec<SpecIssue>),
     #[error("{0}")]
     Invalid(String),
+    /// The deploy would reach mesh identity or CA material
+    /// ([`reach`]): each refusal on its field.
+    #[error("the workload may not reach mesh identity or CA material: {}", describe_fields(.0))]
+    Reach(Vec<FieldError>),
+}
+
+fn describe_fields(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A pull secret to create: its name, manifest and the hosts it covers.
@@ -97,15 +111,36 @@ impl Plan {
                 "the spec's pods use their own service account, so patching the namespace's default service account would not reach them: add the pull secret to the pod templates instead".into(),
             ));
         }
+        let manifests = spec.manifests(&request.namespace);
+        let refused = reach_violations(&request.namespace, &manifests, secret.as_ref());
+        if !refused.is_empty() {
+            return Err(PlanError::Reach(refused));
+        }
         Ok(Self {
             name,
             namespace: request.namespace.clone(),
             images,
             registries,
-            manifests: spec.manifests(&request.namespace),
+            manifests,
             secret,
         })
     }
+}
+
+/// What [`reach`] refuses of a plan, before the cluster is asked (the
+/// namespace's live CA material is the backend's to add).
+fn reach_violations(
+    namespace: &str,
+    manifests: &[Value],
+    secret: Option<&PlannedSecret>,
+) -> Vec<FieldError> {
+    let mut refused = reach::namespace_violations(namespace, &[]);
+    if let Some(secret) = secret {
+        refused.extend(reach::pull_secret_violations(&secret.name));
+    }
+    let created: Vec<&str> = secret.iter().map(|s| s.name.as_str()).collect();
+    refused.extend(reach::spec_violations(manifests, &created));
+    refused
 }
 
 /// The pull secret of `input` for a spec pulling from `registries`.

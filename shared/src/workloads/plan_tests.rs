@@ -169,3 +169,41 @@ fn workload_identity_reaches_the_manifests() {
     assert_eq!(pod["securityContext"]["fsGroup"], 1234);
     assert_eq!(pod["containers"][1]["env"][0]["name"], "AWS_ROLE_ARN");
 }
+
+#[test]
+fn a_plan_that_reaches_mesh_identity_is_refused_on_its_fields() {
+    let mut into_mesh = request();
+    into_mesh.namespace = "istio-system".into();
+    let Err(PlanError::Reach(found)) = Plan::of(&into_mesh) else {
+        panic!("istio-system is refused");
+    };
+    assert_eq!(found[0].field, "namespace");
+    let mut as_istiod = request();
+    as_istiod.spec = SPEC.replace(
+        "    spec:\n      containers:",
+        "    spec:\n      serviceAccountName: istiod\n      containers:",
+    );
+    let err = Plan::of(&as_istiod).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "Deployment/quickstart-instance.spec.template.spec.serviceAccountName: pods may not run as istiod"
+        ),
+        "{err}"
+    );
+    let mut named_cacerts = request();
+    let mut secret = json_key(SecretMode::PodTemplate);
+    secret.name = Some("cacerts".into());
+    named_cacerts.pull_secret = Some(secret);
+    let Err(PlanError::Reach(found)) = Plan::of(&named_cacerts) else {
+        panic!("a pull secret named cacerts is refused");
+    };
+    assert_eq!(found[0].field, "pull_secret.name");
+    // The migration's own pull secret may be mounted.
+    let mut mounted = request();
+    mounted.pull_secret = Some(json_key(SecretMode::PodTemplate));
+    mounted.spec = SPEC.replace(
+        "    spec:\n      containers:",
+        "    spec:\n      volumes: [{name: pull, secret: {secretName: gcr-json-key}}]\n      containers:",
+    );
+    assert!(Plan::of(&mounted).is_ok());
+}

@@ -6,12 +6,13 @@
 use leptos::prelude::*;
 use shared::workloads::api::BasicAuth;
 use shared::workloads::identity::{AwsIdentity, DEFAULT_TOKEN_FILE};
-use shared::workloads::plan::Plan;
+use shared::workloads::plan::{Plan, PlanError};
 use shared::workloads::pull_secret::SecretMode;
 use shared::workloads::{DeployRequest, DeploymentSpec, PullSecretInput};
 use wasm_bindgen::JsCast;
 
 use super::preview::PreviewView;
+use super::takeover::{TakeOver, owned_by_others};
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::live_fleet::LiveFleet;
@@ -93,7 +94,8 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
     let token_file = RwSignal::new(DEFAULT_TOKEN_FILE.to_owned());
     let fs_group = RwSignal::new("1234".to_owned());
 
-    let request = move || -> Result<DeployRequest, String> {
+    // The request as typed, before the plan's checks.
+    let draft = move || -> Result<DeployRequest, String> {
         let pull_secret = match access.get() {
             Access::None => None,
             Access::JsonKey => Some(PullSecretInput {
@@ -139,11 +141,21 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
             pull_secret,
             aws_identity,
         };
-        // The backend's own checks, before anything is sent.
+        Ok(request)
+    };
+    // The backend's own checks, before anything is sent.
+    let request = move || -> Result<DeployRequest, String> {
+        let request = draft()?;
         Plan::of(&request).map_err(|e| e.to_string())?;
         Ok(request)
     };
     let problem = move || request().err();
+    // What the spec may not reach (mesh identity, CA material, the node),
+    // each on its field.
+    let refused = move || match draft().map(|r| Plan::of(&r)) {
+        Ok(Err(PlanError::Reach(fields))) => Some(fields),
+        _ => None,
+    };
     let previewed = RwSignal::new(None::<DeployRequest>);
     let preview = Action::new_local(move |r: &DeployRequest| api::workloads::preview(r.clone()));
     let deploy = Action::new_local(move |r: &DeployRequest| {
@@ -233,7 +245,15 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
                     <label>"fsGroup" <input name="fs-group" inputmode="numeric" prop:value=fs_group on:input=move |ev| fs_group.set(event_target_value(&ev))/></label>
                 </Show>
             </fieldset>
-            {move || problem().filter(|_| !spec.get().is_empty()).map(|p| view! { <p class="field-problem">{p}</p> })}
+            {move || match refused() {
+                Some(fields) => view! {
+                    <ul class="spec-issues reach-issues" role="alert">
+                        {fields.into_iter().map(|f| view! { <li data-field=f.field.clone()>{f.to_string()}</li> }).collect_view()}
+                    </ul>
+                }
+                .into_any(),
+                None => problem().filter(|_| !spec.get().is_empty()).map(|p| view! { <p class="field-problem">{p}</p> }).into_any(),
+            }}
             <div class="actions">
                 <button
                     type="button"
@@ -261,7 +281,17 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
         </form>
         {move || preview.value().get().map(|result| match result {
             Ok(preview) => view! { <PreviewView preview/> }.into_any(),
-            Err(error) => view! { <ErrorView error/> }.into_any(),
+            Err(error) => {
+                // Objects other owners manage: offer the explicit take-over
+                // of exactly those, for the request that was previewed.
+                let offer = owned_by_others(&error)
+                    .zip(previewed.get().filter(|p| Some(p) == request().ok().as_ref()));
+                view! {
+                    <ErrorView error/>
+                    {offer.map(|(objects, request)| view! { <TakeOver request objects on_deployed/> })}
+                }
+                .into_any()
+            }
         })}
         {move || deploy.value().get().map(|result| match result {
             Ok(m) => view! { <p class="ok" role="status">{format!("Deployed {} on {}/{}: follow its rollout below.", m.name, m.cluster, m.namespace)}</p> }.into_any(),

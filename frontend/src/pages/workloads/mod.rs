@@ -8,6 +8,7 @@ mod doctor;
 mod form;
 mod migrations;
 mod preview;
+mod takeover;
 
 use leptos::prelude::*;
 use shared::{Action as RoleAction, Section};
