@@ -18,8 +18,9 @@ import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/br
 const CLUSTER = 'onprem-vmware-1';
 const REVISION = 'asm-1106-2';
 const RUN = Math.random().toString(36).slice(2, 10);
-const SLOT = `asm-e2e-${RUN}`;
-const SECRET_PATH = `asm-e2e-${RUN}/hsm`;
+// A further slot of the cluster (its own slots are asm-<cluster>[.<suffix>]).
+const SLOT = `asm-${CLUSTER}.e${RUN}`;
+const SECRET_PATH = `${SLOT}/hsm`;
 const REASON = 'blue/bar keeps its port name until the app team renames it next sprint';
 const KUBECTL = process.env.KUBECTL;
 const KUBECONFIG = process.env.KUBECONFIG;
@@ -123,11 +124,11 @@ const steps = [
     await screenshot(page, 'hsm-provisioned');
   }],
   ['a secret path where Vault has no PIN is found by the check, refused by provisioning, and fixed', async (page) => {
-    await input(page, 'hsm_secret_path').fill(`asm-e2e-${RUN}/elsewhere`);
+    await input(page, 'hsm_secret_path').fill(`${SLOT}/elsewhere`);
     const problem = page.locator(`${wizard} .hsm-readiness[data-state="problem"]`);
     await problem.waitFor({ timeout: 20000 });
     const said = await problem.textContent();
-    expect(said.includes('no HSM PIN') && said.includes(`asm-e2e-${RUN}/elsewhere`), `check says ${JSON.stringify(said)}`);
+    expect(said.includes('no HSM PIN') && said.includes(`${SLOT}/elsewhere`), `check says ${JSON.stringify(said)}`);
     expect(Number(await page.locator(`${wizard} .preflight-now`).getAttribute('data-fail')) >= 2, 'preflight now fails the CA mode too');
     // The slot exists with the PIN kept at the other path: provisioning it
     // again for this path is refused where the operator clicked.

@@ -256,7 +256,7 @@ steps.push(['repeated wrong passwords lock the account with a clear message', as
   const alert = page.getByRole('alert');
   await alert.getByText('Too many attempts').waitFor();
   const text = await alert.textContent();
-  expect(text.includes(`too many failed sign-ins for account "${who.name}"; try again in 15 minutes`), `alert says ${JSON.stringify(text)}`);
+  expect(text.includes(`too many failed sign-ins for account "${who.name}" from your address; try again in 15 minutes`), `alert says ${JSON.stringify(text)}`);
   expect(await heading(page) === 'Sign in', 'still signed out');
   await screenshot(page, 'locked');
 }]);

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use serde::Deserialize;
 use shared::audit::MAX_PAGE_SIZE;
 use shared::{AuditFilter, AuditPage, ChainReport, Outcome};
@@ -128,7 +128,9 @@ pub async fn export_audit(
                 "attachment; filename=\"meshdeck-audit.jsonl\"",
             ),
         ],
-        Body::from_stream(pages),
+        // Fused: the compression layer polls a body once more after its
+        // end, which an unfused `unfold` answers with a panic.
+        Body::from_stream(pages.fuse()),
     ))
 }
 

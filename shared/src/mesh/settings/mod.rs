@@ -205,8 +205,16 @@ impl InstallSettings {
         match self.ca {
             CaMode::Hsm => match &self.hsm {
                 Some(hsm) => {
-                    out.extend(hsm.problems());
-                    out.extend(hsm.ownership_problems(&self.cluster_name));
+                    // One problem per field: the form's shape first, then
+                    // whether the slot is this cluster's.
+                    let form = hsm.problems();
+                    let ownership = hsm.ownership_problems(&self.cluster_name);
+                    let own = ownership
+                        .into_iter()
+                        .filter(|p| form.iter().all(|f| f.field != p.field))
+                        .collect::<Vec<_>>();
+                    out.extend(form);
+                    out.extend(own);
                 }
                 None => out.push(SettingsProblem::new(
                     F::Ca,
