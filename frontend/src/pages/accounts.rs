@@ -109,7 +109,10 @@ fn AccountRow(account: Account, me: Option<Account>, changes: Changes) -> impl I
 #[component]
 pub fn AccountsPage() -> impl IntoView {
     let accounts = LocalResource::new(api::accounts::list);
-    let me = move || Auth::get().account();
+    // Read once, untracked: a sign-out must not re-run the list (which
+    // would await the accounts of a page being taken down).
+    let me = StoredValue::new(untrack(|| Auth::get().account()));
+    let me = move || me.get_value();
     let changes = Action::new_local(move |(name, change): &(String, Change)| {
         let (name, change) = (name.clone(), change.clone());
         async move {
