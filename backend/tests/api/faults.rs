@@ -1,6 +1,8 @@
 //! Faults on members: put on the fleet of a running `meshdeck --sandbox`
 //! from outside, through the admin endpoint it writes to
-//! `sandbox-admin.json`, and seen in the console's `/api/fleet`.
+//! `sandbox-admin.json`, and seen in the console's `/api/fleet`; a member
+//! whose requests time out shown degraded, and fleet-wide reads answering
+//! without it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -9,9 +11,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use axum::http::StatusCode;
+use sandbox::faults::Fault;
+use shared::Role;
+use shared::csr::TrustInventory;
 use shared::fleet::{Fleet, Reachability};
 
-use crate::support::temp_dir;
+use crate::support::{Session, TestConsole, body_json, temp_dir};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -78,6 +84,12 @@ fn serve_sandbox(state: &Path) -> Served {
         .spawn()
         .unwrap();
     let stderr = BufReader::new(child.stderr.take().unwrap());
+    // Killed if it never gets ready, too.
+    let mut served = Served {
+        child,
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        account: Default::default(),
+    };
     let (lines, seen) = mpsc::channel();
     // Read to the end, so the console never blocks on a full pipe.
     std::thread::spawn(move || {
@@ -85,7 +97,7 @@ fn serve_sandbox(state: &Path) -> Served {
             let _ = lines.send(line);
         }
     });
-    let mut account = None;
+    let mut printed = false;
     let mut said = String::new();
     let deadline = Instant::now() + WAIT;
     loop {
@@ -97,16 +109,13 @@ fn serve_sandbox(state: &Path) -> Served {
         said.push('\n');
         if let Some((name, password)) = line.split_once(" password: ") {
             let name = name.split_whitespace().next().unwrap().to_owned();
-            account = Some((name, password.trim().to_owned()));
+            served.account = (name, password.trim().to_owned());
+            printed = true;
         }
         if let Some(url) = line.strip_prefix("meshdeck is ready: open http://") {
-            let addr = url.trim().parse().unwrap();
-            let account = account.unwrap_or_else(|| panic!("no account printed:\n{said}"));
-            return Served {
-                child,
-                addr,
-                account,
-            };
+            assert!(printed, "no account printed:\n{said}");
+            served.addr = url.trim().parse().unwrap();
+            return served;
         }
     }
 }
@@ -196,4 +205,105 @@ fn the_console_fleet_takes_faults_through_its_admin_endpoint() {
     let (status, _, _) = http(admin, "DELETE", "/clusters/gke-eu/faults", &[], "");
     assert_eq!(status, 200);
     console.member_when(&cookie, "gke-eu", Reachability::is_reachable);
+}
+
+/// Polls the in-process console's `/api/fleet` until `done` holds for
+/// `member`.
+async fn reachability_when(
+    console: &TestConsole,
+    session: &Session,
+    member: &str,
+    done: impl Fn(&Reachability) -> bool,
+) -> (Reachability, Fleet) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let response = console.get_as("/api/fleet", Some(session)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let fleet: Fleet = serde_json::from_value(body_json(response).await).unwrap();
+        let reach = fleet.cluster(member).unwrap().reachability.clone();
+        if done(&reach) {
+            return (reach, fleet);
+        }
+        assert!(Instant::now() < deadline, "{member}: {reach:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Two members answer nothing for 30 s: each is shown degraded, with why,
+/// and the trust inventory answers once, within the request bound, naming
+/// them (asked one after another, it took that bound per slow member).
+#[tokio::test]
+async fn members_whose_requests_time_out_are_degraded_and_fleet_reads_go_on_without_them() {
+    const SLOW: [&str; 2] = ["gke-asia-1", "gke-us"];
+    let console = TestConsole::with_sandbox().await;
+    let manager = console.signed_in("mia", Role::Manager, false).await;
+    for member in SLOW {
+        reachability_when(&console, &manager, member, Reachability::is_reachable).await;
+    }
+    let sandbox = console.sandbox.as_ref().unwrap();
+    let faults: Vec<_> = SLOW
+        .iter()
+        .map(|m| sandbox.cluster(m).unwrap().faults())
+        .collect();
+    for f in &faults {
+        f.set(Fault::Latency(Duration::from_secs(30)));
+        f.applied().await;
+    }
+    let slowed = Instant::now();
+
+    let response = console.get_as(shared::routes::TRUST, Some(&manager)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let inventory: TrustInventory = serde_json::from_value(body_json(response).await).unwrap();
+    let took = slowed.elapsed();
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert_eq!(inventory.clusters.len(), sandbox.members.len());
+    for entry in &inventory.clusters {
+        if SLOW.contains(&entry.cluster.as_str()) {
+            let why = entry.error.as_deref().unwrap_or_default();
+            assert!(
+                why.ends_with("no answer within 10 s") || why.contains("timed out"),
+                "{}: {why}",
+                entry.cluster
+            );
+        } else {
+            assert_eq!(entry.error, None, "{}", entry.cluster);
+        }
+    }
+
+    // The watch's check times out: degraded, with why, within a few checks.
+    for member in SLOW {
+        let (reach, fleet) = reachability_when(&console, &manager, member, |r| {
+            matches!(r, Reachability::Degraded { .. })
+        })
+        .await;
+        assert!(
+            reach
+                .error()
+                .unwrap()
+                .starts_with("requests time out (no answer within "),
+            "{reach:?}"
+        );
+        assert!(
+            fleet
+                .clusters
+                .iter()
+                .filter(|c| !SLOW.contains(&c.name().as_str()))
+                .all(|c| c.reachability.is_reachable()),
+            "the others stay reachable: {fleet:#?}"
+        );
+    }
+    // Still degraded checks later, not flapping back.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for member in SLOW {
+        let (reach, _) = reachability_when(&console, &manager, member, |_| true).await;
+        assert!(matches!(reach, Reachability::Degraded { .. }), "{reach:?}");
+    }
+
+    for f in &faults {
+        f.restore();
+        f.applied().await;
+    }
+    for member in SLOW {
+        reachability_when(&console, &manager, member, Reachability::is_reachable).await;
+    }
 }
