@@ -136,7 +136,10 @@ async fn open_ca(token: CaToken, clock: Clock) -> Result<Option<CertificateAutho
 /// Starts the embedded sandbox fleet (the shipped default scenario, state
 /// under `<state-dir>/sandbox`) and writes its kubeconfig and fleet
 /// description there. From then on the console knows it only through those
-/// two files, exactly as it knows real clusters.
+/// two files, exactly as it knows real clusters. Its faults admin endpoint
+/// listens on a free loopback port, written to `sandbox-admin.json` there,
+/// so members of a running console can be made slow, failing or
+/// unreachable from outside.
 async fn start_sandbox_fleet(
     state_dir: &std::path::Path,
     hsm: Option<sandbox::SandboxHsm>,
@@ -145,6 +148,10 @@ async fn start_sandbox_fleet(
     let scenario = sandbox::scenario::Scenario::default_fleet();
     let mut options = sandbox::FleetOptions::from_scenario(scenario, Some(dir.clone()));
     options.hsm = hsm;
+    options.admin = Some(std::net::SocketAddr::from((
+        std::net::Ipv4Addr::LOCALHOST,
+        0,
+    )));
     let fleet = sandbox::Fleet::start(options)
         .await
         .map_err(ServeError::Sandbox)?;
@@ -152,7 +159,12 @@ async fn start_sandbox_fleet(
     fleet
         .write_kubeconfig(&kubeconfig)
         .map_err(ServeError::Sandbox)?;
-    tracing::info!(clusters = fleet.members.len(), kubeconfig = %kubeconfig.display(), "sandbox fleet serving");
+    tracing::info!(
+        clusters = fleet.members.len(),
+        kubeconfig = %kubeconfig.display(),
+        admin = fleet.admin_url().unwrap_or_default(),
+        "sandbox fleet serving"
+    );
     Ok((fleet, kubeconfig))
 }
 
@@ -264,6 +276,11 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             fleet.members.len(),
             kubeconfig.display()
         );
+        if let Some(url) = fleet.admin_url() {
+            eprintln!(
+                "sandbox faults: {url} (e.g. curl -X PUT {url}/clusters/gke-eu/faults -d '{{\"unreachable\":true}}')"
+            );
+        }
     }
     // Connect info gives the sign-in limiter and the proxy check the
     // client's address.

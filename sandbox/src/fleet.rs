@@ -33,8 +33,9 @@ use crate::tls::{Tls, TlsListener};
 const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 const ENDPOINTS_FILE: &str = "sandbox-endpoints.json";
-/// Where the admin endpoint listens (`{"url": "http://127.0.0.1:…"}`), in
-/// the state directory and beside a written kubeconfig.
+/// Where the admin endpoint listens (`{"admin": "http://127.0.0.1:…"}`,
+/// also as `url` for scripts written before), in the state directory and
+/// beside a written kubeconfig.
 pub const ADMIN_FILE: &str = "sandbox-admin.json";
 
 #[derive(Debug, Clone)]
@@ -361,13 +362,15 @@ impl Fleet {
     }
 }
 
-/// Says where the admin endpoint (`url`) and the fleet API (`hub`) listen,
+/// Says where the admin endpoint (`admin`, and `url`) and the fleet API (`hub`) listen,
 /// or removes a stale file of an earlier run that had them.
 fn write_admin_file(dir: &Path, admin: Option<SocketAddr>, hub: Option<String>) -> io::Result<()> {
     let path = dir.join(ADMIN_FILE);
     let mut body = json!({});
     if let Some(addr) = admin {
-        body["url"] = json!(format!("http://{addr}"));
+        let url = format!("http://{addr}");
+        body["admin"] = json!(url);
+        body["url"] = json!(url);
     }
     if let Some(hub) = hub {
         body["hub"] = json!(hub);

@@ -184,7 +184,11 @@ async fn the_admin_endpoint_sets_and_restores_faults() {
     let written = std::fs::read_to_string(t.dir.join("state").join(sandbox::fleet::ADMIN_FILE))
         .expect("sandbox-admin.json in the state dir");
     let written: serde_json::Value = serde_json::from_str(&written).unwrap();
-    assert_eq!(written["url"], format!("http://{admin}"));
+    assert_eq!(written["admin"], format!("http://{admin}"));
+    assert_eq!(
+        written["url"], written["admin"],
+        "the name of earlier runs too"
+    );
     assert!(
         t.dir.join(sandbox::fleet::ADMIN_FILE).exists(),
         "beside the kubeconfig"

@@ -2,12 +2,15 @@
 //! plane holds (subject, fingerprint, expiry), its trust domains and CA
 //! mode, with warnings as expiries come near.
 
+use std::time::Duration;
+
+use futures_util::future::join_all;
 use shared::csr::{ClusterTrust, TrustInventory};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::cluster::ClusterError;
 use crate::cluster::apply::ApplyError;
 use crate::cluster::trust::{self, TrustMaterial};
+use crate::cluster::{ClusterError, REQUEST_TIMEOUT};
 use crate::security::ca::fingerprint;
 use crate::state::AppState;
 
@@ -37,50 +40,71 @@ fn summary(pem_text: &str) -> Result<Summary, Unreadable> {
     })
 }
 
-/// Every member's trust anchors at the console's time.
+/// Every member's trust anchors at the console's time, asked in parallel:
+/// a member that cannot be read, or does not answer within
+/// [`REQUEST_TIMEOUT`], is listed with why, and the rest answer without
+/// waiting for it.
 pub async fn inventory(state: &AppState) -> TrustInventory {
     let now = state.clock().now();
-    let mut clusters = Vec::new();
-    for cluster in state.fleet().snapshot().clusters {
-        let name = cluster.name().to_string();
-        let mut entry = ClusterTrust {
-            cluster: name.clone(),
-            ..ClusterTrust::default()
+    let names: Vec<String> = state
+        .fleet()
+        .snapshot()
+        .clusters
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    let asked = names.iter().map(|name| async move {
+        let read = match tokio::time::timeout(REQUEST_TIMEOUT, material(state, name)).await {
+            Ok(read) => read,
+            Err(_) => Err(Unread::Timeout(REQUEST_TIMEOUT)),
         };
-        match material(state, &name).await {
-            Ok(m) => {
-                entry.ca_mode = m.ca_mode;
-                entry.trust_domain = m.trust_domain;
-                entry.trust_domain_aliases = m.trust_domain_aliases;
-                let mut problems = Vec::new();
-                if let Some(root) = m.root_pem.as_deref() {
-                    match summary(root) {
-                        Ok(s) => {
-                            entry.root_subject = Some(s.subject);
-                            entry.root_fingerprint = Some(s.fingerprint);
-                            entry.root_not_after = Some(s.not_after);
-                        }
-                        Err(e) => problems.push(format!("root certificate: {e}")),
-                    }
-                }
-                if let Some(intermediate) = m.intermediate_pem.as_deref() {
-                    match summary(intermediate) {
-                        Ok(s) => {
-                            entry.intermediate_subject = Some(s.subject);
-                            entry.intermediate_not_after = Some(s.not_after);
-                        }
-                        Err(e) => problems.push(format!("intermediate certificate: {e}")),
-                    }
-                }
-                if !problems.is_empty() {
-                    entry.error = Some(problems.join("; "));
-                }
-            }
-            Err(e) => entry.error = Some(e.to_string()),
-        }
-        clusters.push(entry.with_warnings(now));
+        entry(name, read).with_warnings(now)
+    });
+    TrustInventory {
+        clusters: join_all(asked).await,
     }
-    TrustInventory { clusters }
+}
+
+/// Member `name`'s line of the inventory, from what was read there.
+fn entry(name: &str, read: Result<TrustMaterial, Unread>) -> ClusterTrust {
+    let mut entry = ClusterTrust {
+        cluster: name.to_owned(),
+        ..ClusterTrust::default()
+    };
+    let m = match read {
+        Ok(m) => m,
+        Err(e) => {
+            entry.error = Some(e.to_string());
+            return entry;
+        }
+    };
+    entry.ca_mode = m.ca_mode;
+    entry.trust_domain = m.trust_domain;
+    entry.trust_domain_aliases = m.trust_domain_aliases;
+    let mut problems = Vec::new();
+    if let Some(root) = m.root_pem.as_deref() {
+        match summary(root) {
+            Ok(s) => {
+                entry.root_subject = Some(s.subject);
+                entry.root_fingerprint = Some(s.fingerprint);
+                entry.root_not_after = Some(s.not_after);
+            }
+            Err(e) => problems.push(format!("root certificate: {e}")),
+        }
+    }
+    if let Some(intermediate) = m.intermediate_pem.as_deref() {
+        match summary(intermediate) {
+            Ok(s) => {
+                entry.intermediate_subject = Some(s.subject);
+                entry.intermediate_not_after = Some(s.not_after);
+            }
+            Err(e) => problems.push(format!("intermediate certificate: {e}")),
+        }
+    }
+    if !problems.is_empty() {
+        entry.error = Some(problems.join("; "));
+    }
+    entry
 }
 
 /// Why a member's trust material could not be read.
@@ -91,6 +115,8 @@ enum Unread {
     Client(#[from] ClusterError),
     #[error(transparent)]
     Read(#[from] ApplyError),
+    #[error("no answer within {} s", .0.as_secs())]
+    Timeout(Duration),
 }
 
 /// What member `cluster` trusts.

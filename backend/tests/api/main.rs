@@ -13,6 +13,7 @@ mod ca;
 mod cli;
 mod csr;
 mod csrf;
+mod faults;
 mod fleet;
 mod forwarded;
 mod hsm;

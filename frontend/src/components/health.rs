@@ -10,6 +10,7 @@ pub fn slug(reachability: &Reachability) -> &'static str {
         Reachability::Connecting { .. } => "connecting",
         Reachability::Reachable { .. } => "reachable",
         Reachability::Unreachable { .. } => "unreachable",
+        Reachability::Degraded { .. } => "degraded",
         Reachability::Misconfigured { .. } => "misconfigured",
     }
 }
@@ -20,6 +21,7 @@ pub fn glyph(reachability: &Reachability) -> &'static str {
         Reachability::Connecting { .. } => "◌",
         Reachability::Reachable { .. } => "●",
         Reachability::Unreachable { .. } => "✕",
+        Reachability::Degraded { .. } => "◐",
         Reachability::Misconfigured { .. } => "!",
     }
 }

@@ -142,6 +142,10 @@ fn legend(fleet: &Fleet) -> impl IntoView + use<> {
             since: 0,
             error: String::new(),
         },
+        Reachability::Degraded {
+            since: 0,
+            error: String::new(),
+        },
         Reachability::Misconfigured {
             error: String::new(),
         },

@@ -1,6 +1,6 @@
 //! The live fleet as the console shows it: each member cluster's
 //! reachability, nodes, control plane revisions and namespaces
-//! ([`model`]); the pure derivations the pages draw from them
+//! ([`model`], [`Reachability`]); the pure derivations the pages draw from them
 //! ([`injection`], [`topology`], with the picture's geometry in [`layout`]
 //! and resource [`units`]); and the deltas the event stream carries
 //! against a versioned snapshot ([`delta`]).
@@ -10,6 +10,7 @@ pub mod description;
 pub mod injection;
 pub mod layout;
 pub mod model;
+mod reachability;
 pub mod topology;
 pub mod units;
 

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ClusterName;
 
+pub use super::reachability::Reachability;
+
 /// Where a member cluster runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -85,53 +87,6 @@ pub fn region_of(location: &str) -> &str {
             region
         }
         _ => location,
-    }
-}
-
-/// Whether the console can talk to a member, and since when (Unix seconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Reachability {
-    /// Not yet synced since the console started.
-    Connecting {
-        since: i64,
-    },
-    Reachable {
-        since: i64,
-    },
-    /// Stopped answering or refused the console's credentials.
-    Unreachable {
-        since: i64,
-        error: String,
-    },
-    /// Cannot even be tried: its kubeconfig context is missing or unusable.
-    Misconfigured {
-        error: String,
-    },
-}
-
-impl Reachability {
-    pub fn is_reachable(&self) -> bool {
-        matches!(self, Reachability::Reachable { .. })
-    }
-
-    /// Why the member cannot be reached, if it cannot.
-    pub fn error(&self) -> Option<&str> {
-        match self {
-            Reachability::Unreachable { error, .. } | Reachability::Misconfigured { error } => {
-                Some(error)
-            }
-            _ => None,
-        }
-    }
-
-    pub fn label(&self) -> &'static str {
-        match self {
-            Reachability::Connecting { .. } => "Connecting",
-            Reachability::Reachable { .. } => "Reachable",
-            Reachability::Unreachable { .. } => "Unreachable",
-            Reachability::Misconfigured { .. } => "Misconfigured",
-        }
     }
 }
 

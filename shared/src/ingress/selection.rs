@@ -153,11 +153,14 @@ impl SelectionReport {
 }
 
 /// Whether the console has listed `cluster`'s namespaces: it has once it
-/// reached the cluster, and keeps the last list while unreachable.
+/// reached the cluster, and keeps the last list while unreachable or
+/// degraded.
 pub fn namespaces_known(cluster: &Cluster) -> bool {
     match cluster.reachability {
         Reachability::Reachable { .. } => true,
-        Reachability::Unreachable { .. } => !cluster.namespaces.is_empty(),
+        Reachability::Unreachable { .. } | Reachability::Degraded { .. } => {
+            !cluster.namespaces.is_empty()
+        }
         Reachability::Connecting { .. } | Reachability::Misconfigured { .. } => false,
     }
 }

@@ -2,8 +2,9 @@
 //! console shows (nodes, namespaces, istiod deployments, injector webhooks,
 //! pods), keep small projections of them and publish what changed to the
 //! [`Hub`]. When the member stops answering it is marked unreachable with
-//! the reason; the task keeps retrying with backoff and the member recovers
-//! by itself when it answers again. Other members never wait on it.
+//! the reason, or degraded when its check timed out rather than failed;
+//! the task keeps retrying with backoff and the member recovers by itself
+//! when it answers again. Other members never wait on it.
 
 mod events;
 pub mod projection;
@@ -28,7 +29,7 @@ use crate::clock::Clock;
 pub struct WatchTiming {
     /// Between liveness checks of a member that is being watched.
     pub probe_every: Duration,
-    /// A check (or connecting) that takes longer marks the member unreachable.
+    /// A check (or connecting) that takes longer marks the member degraded.
     pub probe_timeout: Duration,
     /// First and longest pause between reconnection attempts.
     pub retry_min: Duration,
@@ -59,13 +60,16 @@ pub struct MemberWatch {
 /// Most events taken from the streams before publishing what they changed.
 const BATCH: usize = 1024;
 
-/// Why a member did not answer its probe (shown as why it is unreachable).
+/// Why a member's session ended (shown as why it is not reachable).
 #[derive(Debug, thiserror::Error)]
 enum Unanswered {
-    /// The API server's request failed, as [`describe`] puts it.
+    /// The API server's request failed, as [`describe`] puts it, or the
+    /// watches ended: unreachable.
     #[error("{0}")]
     Failed(String),
-    #[error("no answer within {} s", .0.as_secs_f32())]
+    /// The check got no answer in time: degraded, since the member's other
+    /// requests wait as long for theirs.
+    #[error("requests time out (no answer within {} s)", .0.as_secs_f32())]
     Timeout(Duration),
 }
 
@@ -74,13 +78,13 @@ impl MemberWatch {
     pub async fn run(self) {
         let mut pause = self.timing.retry_min;
         loop {
-            let reason = self.session().await;
+            let lost = self.session().await;
             // A member that was synced starts its retries from the shortest
             // pause again.
             if self.is_reachable() {
                 pause = self.timing.retry_min;
             }
-            self.mark_unreachable(reason);
+            self.mark_lost(lost);
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(self.timing.retry_max);
         }
@@ -90,16 +94,25 @@ impl MemberWatch {
         self.hub.publish(&self.name, change);
     }
 
-    fn mark_unreachable(&self, error: String) {
-        tracing::warn!(cluster = %self.name, %error, "member unreachable");
-        let since = match self.hub.cluster(self.name.as_str()).map(|c| c.reachability) {
-            Some(Reachability::Unreachable { since, .. }) => since,
-            _ => self.clock.now(),
+    /// Marks the member degraded or unreachable, keeping when it was lost.
+    fn mark_lost(&self, why: Unanswered) {
+        let since = self
+            .hub
+            .cluster(self.name.as_str())
+            .and_then(|c| c.reachability.lost_since())
+            .unwrap_or_else(|| self.clock.now());
+        let error = why.to_string();
+        let reachability = match why {
+            Unanswered::Timeout(_) => {
+                tracing::warn!(cluster = %self.name, %error, "member degraded");
+                Reachability::Degraded { since, error }
+            }
+            Unanswered::Failed(_) => {
+                tracing::warn!(cluster = %self.name, %error, "member unreachable");
+                Reachability::Unreachable { since, error }
+            }
         };
-        self.publish(ClusterChange::Reachability(Reachability::Unreachable {
-            since,
-            error,
-        }));
+        self.publish(ClusterChange::Reachability(reachability));
     }
 
     /// The member's Kubernetes version, if it answers in time.
@@ -113,10 +126,10 @@ impl MemberWatch {
     }
 
     /// Watches until the member stops answering; returns why.
-    async fn session(&self) -> String {
+    async fn session(&self) -> Unanswered {
         let version = match self.probe().await {
             Ok(version) => version,
-            Err(reason) => return reason.to_string(),
+            Err(reason) => return reason,
         };
         self.publish(ClusterChange::KubernetesVersion(Some(version)));
         let mut updates = events::streams(&self.client);
@@ -136,14 +149,16 @@ impl MemberWatch {
                     }
                     for next in batch {
                         match next {
-                            None => return "the watch connections closed".into(),
+                            None => {
+                                return Unanswered::Failed("the watch connections closed".into());
+                            }
                             Some(Err(e)) => {
                                 // A watch error is often a relist the watcher
                                 // handles itself; only a failed check means
                                 // the member is gone.
                                 tracing::debug!(cluster = %self.name, error = %e, "watch error");
                                 if let Err(reason) = self.probe().await {
-                                    return reason.to_string();
+                                    return reason;
                                 }
                                 tokio::time::sleep(self.timing.retry_min).await;
                             }
@@ -157,7 +172,7 @@ impl MemberWatch {
                 }
                 _ = probe.tick() => {
                     if let Err(reason) = self.probe().await {
-                        return reason.to_string();
+                        return reason;
                     }
                 }
             }

@@ -27,6 +27,10 @@ pub fn Facts(cluster: Memo<Option<Cluster>>) -> impl IntoView {
                 "Unreachable since {}: {error}. What is shown below is what the console last knew.",
                 format_utc(*since)
             )),
+            Reachability::Degraded { since, error } => Some(format!(
+                "Degraded since {}: {error}. What is shown below is what the console last knew.",
+                format_utc(*since)
+            )),
             Reachability::Misconfigured { error } => {
                 Some(format!("The console cannot try this cluster: {error}"))
             }
