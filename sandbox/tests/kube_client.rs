@@ -235,7 +235,11 @@ async fn an_applied_resource_version_is_a_precondition() {
     // …so an apply made against the version read is refused, dry run too.
     for params in [console.clone(), console.clone().dry_run()] {
         let stale = maps
-            .patch("settings", &params, &Patch::Apply(&manifest("c", Some(&seen))))
+            .patch(
+                "settings",
+                &params,
+                &Patch::Apply(&manifest("c", Some(&seen))),
+            )
             .await
             .unwrap_err();
         assert!(
