@@ -57,6 +57,15 @@ pub enum AppError {
         message: String,
         objects: Vec<FieldError>,
     },
+    /// A change refused because the object on `cluster` is not as it was
+    /// reviewed (or other field managers own fields it sets): a 409 whose
+    /// `fresh` is the object as it is now, diffed against the change.
+    #[error("{cluster}: {message}")]
+    Changed {
+        cluster: String,
+        message: String,
+        fresh: Box<shared::diff::FreshReview>,
+    },
     /// The cause is logged; the client only learns that something failed.
     #[error("internal error: {0}")]
     Internal(String),
@@ -106,6 +115,15 @@ impl AppError {
                 objects,
             } => ApiError {
                 fields: Some(objects.clone()),
+                ..ApiError::new(ErrorCode::Conflict, format!("{cluster}: {message}"))
+                    .with_cluster(cluster.clone())
+            },
+            AppError::Changed {
+                cluster,
+                message,
+                fresh,
+            } => ApiError {
+                fresh: Some((**fresh).clone()),
                 ..ApiError::new(ErrorCode::Conflict, format!("{cluster}: {message}"))
                     .with_cluster(cluster.clone())
             },

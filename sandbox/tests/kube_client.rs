@@ -205,6 +205,65 @@ async fn patches_and_server_side_apply_conflicts() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_applied_resource_version_is_a_precondition() {
+    let fleet = common::start("kube-apply-rv", &["gke-eu"]).await;
+    let client = fleet.client("gke-eu").await;
+    namespace(&client, "blue").await;
+    let maps: Api<ConfigMap> = Api::namespaced(client.clone(), "blue");
+    let manifest = |tier: &str, rv: Option<&str>| {
+        let mut m = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "settings", "namespace": "blue"}, "data": {"tier": tier}});
+        if let Some(rv) = rv {
+            m["metadata"]["resourceVersion"] = json!(rv);
+        }
+        m
+    };
+    let console = PatchParams::apply("console");
+    let first = maps
+        .patch("settings", &console, &Patch::Apply(&manifest("a", None)))
+        .await
+        .unwrap();
+    let seen = first.metadata.resource_version.clone().unwrap();
+    // Someone else changes it after it was read…
+    maps.patch(
+        "settings",
+        &PatchParams::apply("console"),
+        &Patch::Apply(&manifest("b", None)),
+    )
+    .await
+    .unwrap();
+    // …so an apply made against the version read is refused, dry run too.
+    for params in [console.clone(), console.clone().dry_run()] {
+        let stale = maps
+            .patch(
+                "settings",
+                &params,
+                &Patch::Apply(&manifest("c", Some(&seen))),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(stale, kube::Error::Api(ref s) if s.code == 409 && s.reason == "Conflict" && s.message.contains("has been modified")),
+            "{stale:?}"
+        );
+    }
+    let now = maps.get("settings").await.unwrap();
+    assert_eq!(now.data.as_ref().unwrap()["tier"], "b");
+    // Against the current version it goes through.
+    let current = now.metadata.resource_version.clone().unwrap();
+    let applied = maps
+        .patch(
+            "settings",
+            &console,
+            &Patch::Apply(&manifest("c", Some(&current))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(applied.data.unwrap()["tier"], "c");
+    assert_ne!(applied.metadata.resource_version, Some(current));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_in_both_forms_and_dynamic_custom_resources() {
     let fleet = common::start("kube-discovery", &["gke-eu"]).await;
     let client = fleet.client("gke-eu").await;

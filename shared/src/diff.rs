@@ -64,6 +64,19 @@ impl ObjectDiff {
     }
 }
 
+/// Where an object stands now, sent with the 409 refusing a change that
+/// was reviewed against another version of it (or that meets fields other
+/// field managers own): what applying the change would do now, and the
+/// `resourceVersion` that diff was made against (absent: the object does
+/// not exist). A take-over names that version, so it overwrites only what
+/// the operator was shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FreshReview {
+    pub diff: ObjectDiff,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+}
+
 /// A longest-common-subsequence line diff. Manifests are a few hundred
 /// lines at most, so the quadratic table is small; beyond a bound the
 /// whole object is shown as replaced rather than spending memory on it.

@@ -81,6 +81,10 @@ pub struct ApiError {
     /// was sent, for a form or editor to put beside their inputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<FieldError>>,
+    /// A change refused because the object is not as it was reviewed (409):
+    /// the object as it is now, for the editor to show where the user acted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fresh: Option<crate::diff::FreshReview>,
 }
 
 impl ApiError {
@@ -91,6 +95,7 @@ impl ApiError {
             cluster: None,
             request_id: None,
             fields: None,
+            fresh: None,
         }
     }
 

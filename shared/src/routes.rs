@@ -120,9 +120,16 @@ pub const INGRESS_SERVICES: &str = "/api/ingress/services";
 /// ([`crate::ingress::api::ReviewedChange`], or a 400 [`crate::ApiError`]
 /// with the errors on their fields).
 pub const INGRESS_SERVICE_REVIEW: &str = "/api/ingress/services/review";
-/// `GET` one MultiClusterService with its preview, `PUT` applies it,
-/// `DELETE` deletes it.
+/// `GET` one MultiClusterService with its preview, `PUT` applies an
+/// [`crate::ingress::api::ApplyRequest`] (409 with the fresh diff if it
+/// changed since its review), `DELETE` deletes it (`?resource_version=`,
+/// [`crate::ingress::api::DeleteQuery`], refuses it if it changed).
 pub const INGRESS_SERVICE: &str = "/api/ingress/services/{namespace}/{name}";
+/// `POST` an [`crate::ingress::api::ApplyRequest`] to take a
+/// MultiClusterService over: applied forcing the fields other field
+/// managers own, still only if it is the version the request names (the
+/// one the refused apply's 409 showed). Confirmed and audited.
+pub const INGRESS_SERVICE_TAKEOVER: &str = "/api/ingress/services/{namespace}/{name}/take-over";
 /// `GET` the MultiClusterIngresses of the config cluster
 /// ([`crate::ingress::api::MciList`]).
 pub const INGRESS_INGRESSES: &str = "/api/ingress/ingresses";
@@ -131,6 +138,9 @@ pub const INGRESS_INGRESS_REVIEW: &str = "/api/ingress/ingresses/review";
 /// `GET` one MultiClusterIngress with its preview, `PUT` applies it,
 /// `DELETE` deletes it.
 pub const INGRESS_INGRESS: &str = "/api/ingress/ingresses/{namespace}/{name}";
+/// `POST` an [`crate::ingress::api::ApplyRequest`] to take a
+/// MultiClusterIngress over (as [`INGRESS_SERVICE_TAKEOVER`]).
+pub const INGRESS_INGRESS_TAKEOVER: &str = "/api/ingress/ingresses/{namespace}/{name}/take-over";
 /// `GET` which member is the config cluster.
 pub const CONFIG_CLUSTER: &str = "/api/ingress/config-cluster";
 /// `POST` a switch request: the comparison with a candidate.
@@ -203,9 +213,11 @@ pub const TEMPLATES: &[&str] = &[
     INGRESS_SERVICES,
     INGRESS_SERVICE_REVIEW,
     INGRESS_SERVICE,
+    INGRESS_SERVICE_TAKEOVER,
     INGRESS_INGRESSES,
     INGRESS_INGRESS_REVIEW,
     INGRESS_INGRESS,
+    INGRESS_INGRESS_TAKEOVER,
     CONFIG_CLUSTER,
     CONFIG_COMPARE,
     CONFIG_COPY,

@@ -127,6 +127,32 @@ pub async fn ingresses(member: &MemberApi) -> Result<Vec<MultiClusterIngress>, C
     Ok(all)
 }
 
+/// One MultiClusterService or MultiClusterIngress read as `T`, with its
+/// `resourceVersion` from the same read (what an editor showing it may
+/// delete); `None` if absent.
+pub async fn one<T: DeserializeOwned>(
+    member: &MemberApi,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<(T, Option<String>)>, ClusterError> {
+    let title = format!("{} {namespace}/{name}", kind.kind());
+    let api: Api<DynamicObject> =
+        Api::namespaced_with(member.client().clone(), namespace, &kind.resource());
+    let Some(found) = api
+        .get_opt(name)
+        .await
+        .map_err(|e| member.failed(refused(&title, e)))?
+    else {
+        return Ok(None);
+    };
+    let version = found.metadata.resource_version.clone();
+    let value = strip_server_fields(serde_json::to_value(&found).unwrap_or_default());
+    let parsed = serde_json::from_value(value)
+        .map_err(|e| member.failed(ApplyError::Invalid(format!("{title}: {e}"))))?;
+    Ok(Some((parsed, version)))
+}
+
 /// Whether `mcs`'s derived Service exists on the cluster.
 pub async fn derived_present(
     member: &MemberApi,

@@ -4,10 +4,11 @@
 //! comes back as a [`ClusterError`] naming the member.
 
 use serde_json::Value;
-use shared::diff::ObjectDiff;
+use shared::diff::{FreshReview, ObjectDiff};
 
 use super::apply::{self, Applied, Force, ObjectRef};
 use super::error::ClusterError;
+use super::versioned;
 
 /// A member cluster and its client, cheap to clone.
 #[derive(Clone)]
@@ -90,6 +91,53 @@ impl MemberApi {
     /// What applying `body` would change: the live object against a dry run.
     pub async fn review(&self, body: &Value) -> Result<ObjectDiff, ClusterError> {
         apply::review(&self.client, body)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// The live object's `resourceVersion`; `None` if absent.
+    pub async fn resource_version(
+        &self,
+        object: &ObjectRef,
+    ) -> Result<Option<String>, ClusterError> {
+        versioned::resource_version(&self.client, object)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// What applying `body` with `force` would change, and the
+    /// `resourceVersion` the diff was made against (`None`: absent).
+    pub async fn review_versioned(
+        &self,
+        body: &Value,
+        force: Force,
+    ) -> Result<FreshReview, ClusterError> {
+        versioned::review(&self.client, body, force)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// Applies `body` only while the object is `version` (`None`: applied
+    /// without a precondition, for an object seen absent), forcing only
+    /// when `force` says so; what it did and the version it left.
+    pub async fn apply_versioned(
+        &self,
+        body: &Value,
+        version: Option<&str>,
+        force: Force,
+    ) -> Result<(Applied, Option<String>), ClusterError> {
+        versioned::apply(&self.client, body, version, force)
+            .await
+            .map_err(|e| self.failed(e))
+    }
+
+    /// Deletes `object` only while it is `version`; `false` when absent.
+    pub async fn delete_versioned(
+        &self,
+        object: &ObjectRef,
+        version: &str,
+    ) -> Result<bool, ClusterError> {
+        versioned::delete(&self.client, object, version)
             .await
             .map_err(|e| self.failed(e))
     }

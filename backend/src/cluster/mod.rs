@@ -16,6 +16,7 @@ pub mod reach;
 pub mod registry;
 pub mod token_reviewer;
 pub mod trust;
+mod versioned;
 pub mod watch;
 pub mod workloads;
 

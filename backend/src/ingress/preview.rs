@@ -58,7 +58,7 @@ async fn probe(fleet: &FleetService, cluster: &str, mcs: &MultiClusterService) -
 pub async fn mcs_preview(
     fleet: &FleetService,
     view: &ConfigView,
-    mcs: MultiClusterService,
+    (mcs, resource_version): (MultiClusterService, Option<String>),
 ) -> Result<McsPreview, AppError> {
     let review = review_mcs(&mcs, &view.context());
     let derived_service = derived_service_name(mcs.namespace(), mcs.name());
@@ -90,6 +90,7 @@ pub async fn mcs_preview(
     Ok(McsPreview {
         config_cluster: config_name(view)?,
         service: mcs,
+        resource_version,
         review,
         members,
         events,
@@ -99,7 +100,7 @@ pub async fn mcs_preview(
 pub async fn mci_preview(
     fleet: &FleetService,
     view: &ConfigView,
-    mci: MultiClusterIngress,
+    (mci, resource_version): (MultiClusterIngress, Option<String>),
 ) -> Result<MciPreview, AppError> {
     let review = review_mci(&mci, &view.context());
     let routes: Vec<(bool, _)> = review
@@ -152,6 +153,7 @@ pub async fn mci_preview(
         config_cluster: config_name(view)?,
         vip: mci.vip().map(str::to_owned),
         ingress: mci,
+        resource_version,
         review,
         routes,
         events,

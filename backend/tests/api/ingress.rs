@@ -26,18 +26,18 @@ const EU: &str = "europe-west1-c/gke-eu";
 const ASIA_1: &str = "asia-northeast1-a/gke-asia-1";
 
 /// The path of MultiClusterService `namespace/name`.
-fn service_at(namespace: &str, name: &str) -> String {
+pub fn service_at(namespace: &str, name: &str) -> String {
     routes::fill(routes::INGRESS_SERVICE, &[&namespace, &name])
 }
 
 /// The path of MultiClusterIngress `namespace/name`.
-fn ingress_at(namespace: &str, name: &str) -> String {
+pub fn ingress_at(namespace: &str, name: &str) -> String {
     routes::fill(routes::INGRESS_INGRESS, &[&namespace, &name])
 }
 
 /// A console on the default sandbox fleet once every member has synced
 /// and its `blue` pods are Ready, and a signed-in operator.
-async fn console() -> (TestConsole, Session) {
+pub async fn console() -> (TestConsole, Session) {
     let console = TestConsole::with_sandbox().await;
     let operator = console.signed_in("operator", Role::Operator, false).await;
     let deadline = Instant::now() + WAIT;
@@ -76,7 +76,7 @@ async fn fleet_config_clusters(console: &TestConsole, session: &Session) -> Vec<
 }
 
 /// A MultiClusterService of `namespace` selecting `app: <name>` on port 80.
-fn mcs(namespace: &str, name: &str, links: &[&str]) -> Value {
+pub fn mcs(namespace: &str, name: &str, links: &[&str]) -> Value {
     let mut spec = json!({"template": {"spec": {
         "selector": {"app": name},
         "ports": [{"name": "web", "protocol": "TCP", "port": 80, "targetPort": 80}]
@@ -93,7 +93,7 @@ fn mcs(namespace: &str, name: &str, links: &[&str]) -> Value {
 }
 
 /// The seed's ingress: a default backend and the foo/bar host rules.
-fn seed_ingress(default_backend: &str) -> Value {
+pub fn seed_ingress(default_backend: &str) -> Value {
     json!({
         "apiVersion": "networking.gke.io/v1", "kind": "MultiClusterIngress",
         "metadata": {"name": "foobar-ingress", "namespace": "blue"},
@@ -107,7 +107,7 @@ fn seed_ingress(default_backend: &str) -> Value {
     })
 }
 
-async fn send(
+pub async fn send(
     console: &TestConsole,
     session: &Session,
     method: Method,
@@ -119,12 +119,38 @@ async fn send(
         .await
 }
 
-/// PUTs a MultiClusterService, expecting it applied.
-async fn put_mcs(console: &TestConsole, session: &Session, body: Value) -> ReviewedChange {
+/// The body of an apply of `object` reviewed against `resource_version`
+/// (`None`: it did not exist).
+pub fn applying(object: &Value, resource_version: Option<&str>) -> Value {
+    match resource_version {
+        Some(v) => json!({"object": object, "resource_version": v}),
+        None => json!({"object": object}),
+    }
+}
+
+/// Reviews `body` at `review` (a review route), expecting it reviewable.
+pub async fn review_of(
+    console: &TestConsole,
+    session: &Session,
+    review: &str,
+    body: &Value,
+) -> ReviewedChange {
+    let response = send(console, session, Method::POST, review, body).await;
+    let status = response.status();
+    let json = body_json(response).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    serde_json::from_value(json).unwrap()
+}
+
+/// Reviews then PUTs a MultiClusterService with the version reviewed,
+/// expecting it applied.
+pub async fn put_mcs(console: &TestConsole, session: &Session, body: Value) -> ReviewedChange {
     let at = service_at(
         body["metadata"]["namespace"].as_str().unwrap(),
         body["metadata"]["name"].as_str().unwrap(),
     );
+    let reviewed = review_of(console, session, routes::INGRESS_SERVICE_REVIEW, &body).await;
+    let body = applying(&body, reviewed.resource_version.as_deref());
     let response = send(console, session, Method::PUT, &at, &body).await;
     let status = response.status();
     let json = body_json(response).await;
@@ -132,7 +158,7 @@ async fn put_mcs(console: &TestConsole, session: &Session, body: Value) -> Revie
     serde_json::from_value(json).unwrap()
 }
 
-async fn get<T: serde::de::DeserializeOwned>(
+pub async fn get<T: serde::de::DeserializeOwned>(
     console: &TestConsole,
     session: &Session,
     path: &str,
@@ -190,7 +216,7 @@ async fn derived_on(console: &TestConsole, cluster: &str, mcs: &str) -> bool {
         .is_some()
 }
 
-fn mcs_resource() -> ApiResource {
+pub fn mcs_resource() -> ApiResource {
     ApiResource {
         group: "networking.gke.io".into(),
         version: "v1".into(),
@@ -201,7 +227,7 @@ fn mcs_resource() -> ApiResource {
 }
 
 /// The MultiClusterServices of `cluster`, as `namespace/name`.
-async fn mcs_on(console: &TestConsole, cluster: &str) -> Vec<String> {
+pub async fn mcs_on(console: &TestConsole, cluster: &str) -> Vec<String> {
     let client = console.state.fleet().client(cluster).unwrap();
     let api: Api<DynamicObject> = Api::all_with(client, &mcs_resource());
     let mut names: Vec<String> = api
@@ -317,7 +343,14 @@ async fn an_ingress_with_hosts_and_a_default_backend_gets_a_vip() {
     put_mcs(&console, &operator, mcs("blue", "bar", &[])).await;
     let ingress = seed_ingress("foo");
     let at = ingress_at("blue", "foobar-ingress");
-    let response = send(&console, &operator, Method::PUT, &at, &ingress).await;
+    let response = send(
+        &console,
+        &operator,
+        Method::PUT,
+        &at,
+        &applying(&ingress, None),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::OK);
 
     let deadline = Instant::now() + WAIT;
@@ -363,12 +396,20 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
 
     // A link to no member.
     let bad_link = mcs("blue", "foo", &[EU, "asia-northeast1-a/gke-asia-9"]);
-    for (method, path) in [
-        (Method::POST, routes::INGRESS_SERVICE_REVIEW.to_owned()),
-        (Method::PUT, service_at("blue", "foo")),
+    for (method, path, body) in [
+        (
+            Method::POST,
+            routes::INGRESS_SERVICE_REVIEW.to_owned(),
+            bad_link.clone(),
+        ),
+        (
+            Method::PUT,
+            service_at("blue", "foo"),
+            applying(&bad_link, None),
+        ),
     ] {
         let (refused, fields) =
-            invalid(send(&console, &operator, method, &path, &bad_link).await).await;
+            invalid(send(&console, &operator, method, &path, &body).await).await;
         assert_eq!(refused.code, ErrorCode::BadRequest);
         let field = fields.iter().find(|f| f.field == "spec.clusters[1].link");
         assert!(
@@ -385,7 +426,7 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
             &operator,
             Method::PUT,
             &service_at("purple", "foo"),
-            &purple,
+            &applying(&purple, None),
         )
         .await,
     )
@@ -400,8 +441,8 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
     // An ingress whose backend names no MultiClusterService.
     put_mcs(&console, &operator, mcs("blue", "foo", &[EU])).await;
     let at = ingress_at("blue", "foobar-ingress");
-    let (_, fields) =
-        invalid(send(&console, &operator, Method::PUT, &at, &seed_ingress("foo")).await).await;
+    let create = applying(&seed_ingress("foo"), None);
+    let (_, fields) = invalid(send(&console, &operator, Method::PUT, &at, &create).await).await;
     let field = fields
         .iter()
         .find(|f| f.field == "spec.template.spec.rules[1].backend.serviceName")
@@ -414,7 +455,7 @@ async fn invalid_resources_are_refused_on_their_fields_and_change_nothing() {
     // A MultiClusterService that is a backend cannot be deleted from under
     // its ingress.
     put_mcs(&console, &operator, mcs("blue", "bar", &[])).await;
-    let response = send(&console, &operator, Method::PUT, &at, &seed_ingress("foo")).await;
+    let response = send(&console, &operator, Method::PUT, &at, &create).await;
     assert_eq!(response.status(), StatusCode::OK);
     let response = send(
         &console,
@@ -455,7 +496,7 @@ async fn the_hundred_and_first_service_is_refused_by_the_quota() {
             &operator,
             Method::PUT,
             &service_at("blue", "one-more"),
-            &mcs("blue", "one-more", &[EU]),
+            &applying(&mcs("blue", "one-more", &[EU]), None),
         )
         .await,
     )
@@ -471,8 +512,24 @@ async fn the_hundred_and_first_service_is_refused_by_the_quota() {
             .await
             .contains(&"blue/one-more".to_owned())
     );
-    // Changing one of the hundred is not a creation.
-    put_mcs(&console, &operator, mcs("blue", "svc-0", &[EU, ASIA_1])).await;
+    // Changing one of the hundred is not a creation. They were created
+    // outside the console, so its review meets their manager's fields (a
+    // 409 with the diff) and the change is an explicit take-over.
+    let svc_0 = mcs("blue", "svc-0", &[EU, ASIA_1]);
+    let response = send(
+        &console,
+        &operator,
+        Method::POST,
+        routes::INGRESS_SERVICE_REVIEW,
+        &svc_0,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let fresh = api_error(response).await.fresh.unwrap();
+    let take_over = routes::fill(routes::INGRESS_SERVICE_TAKEOVER, &[&"blue", &"svc-0"]);
+    let body = applying(&svc_0, fresh.resource_version.as_deref());
+    let response = send(&console, &operator, Method::POST, &take_over, &body).await;
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -575,7 +632,7 @@ async fn managers_read_but_cannot_edit() {
         (
             Method::PUT,
             service_at("blue", "foo"),
-            mcs("blue", "foo", &[]),
+            applying(&mcs("blue", "foo", &[]), None),
         ),
         (
             Method::POST,

@@ -19,6 +19,7 @@ mod forwarded;
 mod hsm;
 mod hsm_flow;
 mod ingress;
+mod ingress_conflicts;
 mod matrix;
 mod mesh;
 mod meta;

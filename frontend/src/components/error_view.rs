@@ -13,6 +13,8 @@ pub fn ErrorView(error: ApiError) -> impl IntoView {
         request_id,
         // Shown beside their inputs by the forms that send them.
         fields: _,
+        // Shown beside the change by the editors that sent it.
+        fresh: _,
     } = error;
     view! {
         <div class="error-view" role="alert">

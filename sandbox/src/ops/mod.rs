@@ -384,8 +384,11 @@ pub async fn patch(
             );
         }
     }
-    if let Some(rv) = body["metadata"]["resourceVersion"].as_str()
-        && kind != PatchType::Apply
+    // A resourceVersion in the patch (an applied configuration included)
+    // is a precondition, as the API server's optimistic lock makes it.
+    if let Some(rv) = body["metadata"]["resourceVersion"]
+        .as_str()
+        .filter(|rv| !rv.is_empty())
         && Some(rv) != old["metadata"]["resourceVersion"].as_str()
     {
         return Err(ApiStatus::conflict(

@@ -61,6 +61,10 @@ pub struct MciItem {
 pub struct McsPreview {
     pub config_cluster: ClusterName,
     pub service: MultiClusterService,
+    /// Its `resourceVersion` as read with `service` (what a delete from
+    /// the page it shows names, [`DeleteQuery`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
     pub review: McsReview,
     pub members: Vec<MemberPreview>,
     pub events: Vec<IngressEvent>,
@@ -104,6 +108,9 @@ impl MemberPreview {
 pub struct MciPreview {
     pub config_cluster: ClusterName,
     pub ingress: MultiClusterIngress,
+    /// Its `resourceVersion` as read with `ingress`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vip: Option<String>,
     pub review: MciReview,
@@ -142,6 +149,34 @@ pub struct IngressEvent {
 pub struct ReviewedChange {
     pub diff: ObjectDiff,
     pub warnings: Vec<SamenessWarning>,
+    /// The `resourceVersion` of the live object the diff was made against;
+    /// absent when it did not exist. The apply sends it back
+    /// ([`ApplyRequest::resource_version`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+}
+
+/// An apply (or take-over) of a reviewed MultiClusterService or
+/// MultiClusterIngress: the object and the `resourceVersion` its review was
+/// made against. If the live object is no longer that version (or exists
+/// when it did not, or the reverse), nothing is applied and the answer is a
+/// 409 whose [`crate::ApiError::fresh`] holds the diff as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyRequest<T> {
+    pub object: T,
+    /// [`ReviewedChange::resource_version`] of the review; absent: the
+    /// object did not exist when reviewed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+}
+
+/// A delete of the MultiClusterService or MultiClusterIngress the editor
+/// showed, as the query of the DELETE: refused with a 409 (and the object
+/// as it is now) if it changed since.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
 }
 
 /// Which member is the config cluster, and whether the console can change

@@ -2,105 +2,26 @@
 //! fresh while open) and the editor — a form and a YAML view of the same
 //! object, reviewed with `shared::ingress` on every keystroke against the
 //! live fleet and the config cluster's resources, errors shown on their
-//! fields; then the server's dry-run diff, apply, and delete with
-//! confirmation.
-
-use std::future::Future;
+//! fields; then the server's dry-run diff, apply (of the version reviewed:
+//! if the object changed since, the refusal shows the fresh diff and offers
+//! a confirmed take-over, see [`super::conflict`]), and delete with
+//! confirmation (of the version shown).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use shared::ApiError;
-use shared::diff::{DiffLine, ObjectDiff};
 use shared::fleet::Fleet;
 use shared::ingress::api::ReviewedChange;
-use shared::ingress::{
-    FieldError, IngressContext, MultiClusterIngress, MultiClusterService, SamenessWarning,
-    review_mci, review_mcs,
-};
+use shared::ingress::{FieldError, IngressContext, MultiClusterIngress, MultiClusterService};
 
+use super::conflict::{ApplyConflict, delete_conflict, diff_view};
+use super::editable::Editable;
 use super::yaml_view::{YamlProblem, YamlView};
 use super::{can_edit, mci_form, mcs_form, preview};
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
 use crate::live_fleet::LiveFleet;
-
-/// What the editor needs of either resource.
-pub trait Editable:
-    Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
-{
-    const KIND: &'static str;
-    const PATH: &'static str;
-    fn blank() -> Self;
-    fn at(&self) -> (String, String);
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>>;
-    fn apply(self) -> impl Future<Output = Result<ReviewedChange, ApiError>>;
-    fn delete(namespace: String, name: String) -> impl Future<Output = Result<(), ApiError>>;
-}
-
-impl Editable for MultiClusterService {
-    const KIND: &'static str = "MultiClusterService";
-    const PATH: &'static str = "services";
-    fn blank() -> Self {
-        let mut mcs = MultiClusterService::new("", "");
-        mcs.spec
-            .template
-            .spec
-            .ports
-            .push(shared::ingress::ServicePort {
-                name: Some("web".into()),
-                protocol: Some("TCP".into()),
-                port: Some(80),
-                target_port: Some(80.into()),
-            });
-        mcs
-    }
-    fn at(&self) -> (String, String) {
-        (self.namespace().to_owned(), self.name().to_owned())
-    }
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
-        let r = review_mcs(self, ctx);
-        (r.errors, r.warnings)
-    }
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
-        api::ingress::review_service(self)
-    }
-    fn apply(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
-        api::ingress::apply_service(self)
-    }
-    fn delete(namespace: String, name: String) -> impl Future<Output = Result<(), ApiError>> {
-        api::ingress::delete_service(namespace, name)
-    }
-}
-
-impl Editable for MultiClusterIngress {
-    const KIND: &'static str = "MultiClusterIngress";
-    const PATH: &'static str = "ingresses";
-    fn blank() -> Self {
-        MultiClusterIngress::new("", "")
-    }
-    fn at(&self) -> (String, String) {
-        (self.namespace().to_owned(), self.name().to_owned())
-    }
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
-        let r = review_mci(self, ctx);
-        (r.errors, r.warnings)
-    }
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
-        api::ingress::review_ingress(self)
-    }
-    fn apply(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
-        let mut plain = self;
-        plain.status = None;
-        api::ingress::apply_ingress(plain)
-    }
-    fn delete(namespace: String, name: String) -> impl Future<Output = Result<(), ApiError>> {
-        api::ingress::delete_ingress(namespace, name)
-    }
-}
 
 /// Draws the form of `T`: the object, the errors to show on its fields,
 /// the live fleet, and whether the object exists (name fixed).
@@ -115,32 +36,28 @@ struct Context {
     ingresses: Vec<MultiClusterIngress>,
 }
 
-fn diff_view(diff: ObjectDiff) -> impl IntoView {
-    let lines = diff
-        .lines
-        .into_iter()
-        .map(|l| match l {
-            DiffLine::Added(t) => view! { <div class="added">"+ " {t}</div> },
-            DiffLine::Removed(t) => view! { <div class="removed">"- " {t}</div> },
-            DiffLine::Same(t) => view! { <div class="same">"  " {t}</div> },
-        })
-        .collect_view();
-    view! {
-        <div class="diff" data-testid="diff">
-            <p><strong>{diff.title}</strong> " " {format!("{:?}", diff.change).to_lowercase()}</p>
-            <pre>{lines}</pre>
-        </div>
-    }
-}
-
 #[component]
-fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoView {
+fn Editor<T: Editable>(
+    initial: T,
+    existing: bool,
+    form: Form<T>,
+    /// The `resourceVersion` the page read the object at (a delete names it).
+    #[prop(default = None)]
+    version: Option<String>,
+) -> impl IntoView {
     let live = LiveFleet::get();
     let object = RwSignal::new(initial);
     let yaml_problem: RwSignal<Option<YamlProblem>> = RwSignal::new(None);
     let server_fields: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
     let reviewed: RwSignal<Option<(T, ReviewedChange)>> = RwSignal::new(None);
     let failure: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    // A change refused because the object is not as reviewed: the object
+    // it was for and the refusal with the fresh diff.
+    let conflict: RwSignal<Option<(T, ApiError)>> = RwSignal::new(None);
+    let deletion_refused: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    // The version of the object the user last saw (read, reviewed or
+    // applied): what a delete is held to.
+    let shown = RwSignal::new(version);
     let done: RwSignal<Option<String>> = RwSignal::new(None);
     // The server's field errors were about the object it was sent.
     Effect::new(move |_| {
@@ -189,30 +106,45 @@ fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoVi
         all
     });
     let fleet = Signal::derive(move || live.fleet().get());
-    // Refusals by validation go beside their fields; anything else to the
+    // Refusals by validation go beside their fields, a change refused
+    // with the object as it is now beside the change; anything else to the
     // error view.
-    let refused = move |e: ApiError| match e.fields {
-        Some(fields) => server_fields.set(fields),
-        None => failure.set(Some(e)),
+    let refused = move |o: T, e: ApiError| {
+        if e.fresh.is_some() {
+            reviewed.set(None);
+            conflict.set(Some((o, e)));
+        } else if let Some(fields) = e.fields {
+            server_fields.set(fields);
+        } else {
+            failure.set(Some(e));
+        }
     };
     let review = Action::new_local(move |o: &T| {
         let o = o.clone();
         async move {
             failure.set(None);
+            conflict.set(None);
             done.set(None);
             match o.clone().review().await {
-                Ok(change) => reviewed.set(Some((o, change))),
-                Err(r) => refused(r),
+                Ok(change) => {
+                    shown.set(change.resource_version.clone());
+                    reviewed.set(Some((o, change)));
+                }
+                Err(r) => refused(o, r),
             }
         }
     });
     let navigate = use_navigate();
-    let apply = Action::new_local(move |o: &T| {
-        let o = o.clone();
+    // (object, the version it was reviewed against, whether to take over)
+    let apply = Action::new_local(move |(o, version, take_over): &(T, Option<String>, bool)| {
+        let (o, version, take_over) = (o.clone(), version.clone(), *take_over);
         let navigate = navigate.clone();
         async move {
-            match o.clone().apply().await {
-                Ok(_) => {
+            failure.set(None);
+            conflict.set(None);
+            match o.clone().apply(version, take_over).await {
+                Ok(change) => {
+                    shown.set(change.resource_version);
                     reviewed.set(None);
                     let (ns, name) = o.at();
                     done.set(Some(format!("Applied {} {ns}/{name}.", T::KIND)));
@@ -224,7 +156,7 @@ fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoVi
                         );
                     }
                 }
-                Err(r) => refused(r),
+                Err(r) => refused(o, r),
             }
         }
     });
@@ -233,10 +165,22 @@ fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoVi
     let remove = Action::new_local(move |(): &()| {
         let (ns, name) = object.get_untracked().at();
         let navigate = navigate.clone();
+        let version = shown.get_untracked();
         async move {
-            match T::delete(ns, name).await {
+            deletion_refused.set(None);
+            match T::delete(ns, name, version).await {
                 Ok(()) => navigate("/ingress", Default::default()),
-                Err(e) => failure.set(Some(e)),
+                Err(e) => {
+                    armed.set(false);
+                    match &e.fresh {
+                        // Shown as it is now: deleting again deletes that.
+                        Some(fresh) => {
+                            shown.set(fresh.resource_version.clone());
+                            deletion_refused.set(Some(e));
+                        }
+                        None => failure.set(Some(e)),
+                    }
+                }
             }
         }
     });
@@ -246,6 +190,14 @@ fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoVi
             .get()
             .filter(|(o, _)| *o == object.get())
             .map(|(_, c)| c)
+    };
+    // A refusal is about the object as it was sent; an edit since makes it
+    // a question for a new review.
+    let current_conflict = move || {
+        conflict
+            .get()
+            .filter(|(o, _)| *o == object.get())
+            .and_then(|(o, e)| Some((o, e.fresh.clone()?, e)))
     };
     view! {
         <section class="editor" data-testid="editor">
@@ -259,7 +211,10 @@ fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoVi
                     <button data-testid="review-button" disabled=move || !errors.with(Vec::is_empty) || yaml_problem.with(Option::is_some)
                         on:click=move |_| { review.dispatch_local(object.get_untracked()); }>"Review changes"</button>
                     <button class="primary" data-testid="apply-button" disabled=move || current_review().is_none() || !errors.with(Vec::is_empty) || yaml_problem.with(Option::is_some)
-                        on:click=move |_| { apply.dispatch_local(object.get_untracked()); }>"Apply"</button>
+                        on:click=move |_| {
+                            let version = current_review().and_then(|c| c.resource_version);
+                            apply.dispatch_local((object.get_untracked(), version, false));
+                        }>"Apply"</button>
                     {existing.then(|| view! {
                         <button class:danger=move || armed.get() data-testid="delete-button"
                             on:click=move |_| if armed.get_untracked() { remove.dispatch_local(()); } else { armed.set(true); }>
@@ -268,7 +223,16 @@ fn Editor<T: Editable>(initial: T, existing: bool, form: Form<T>) -> impl IntoVi
                     })}
                 </div>
             })}
-            {move || current_review().map(|c| diff_view(c.diff))}
+            {move || current_review().map(|c| diff_view(c.diff, "diff"))}
+            {move || current_conflict().map(|(o, fresh, error)| {
+                let again = o.clone();
+                view! {
+                    <ApplyConflict error fresh
+                        on_review=Callback::new(move |()| { review.dispatch_local(again.clone()); })
+                        on_take_over=Callback::new(move |version| { apply.dispatch_local((o.clone(), version, true)); })/>
+                }
+            })}
+            {move || deletion_refused.get().and_then(|e| Some(delete_conflict(e.clone(), e.fresh?)))}
             {move || done.get().map(|d| view! { <p class="ok" role="status" data-testid="applied">{d}</p> })}
             {move || failure.get().map(|error| view! { <ErrorView error/> })}
         </section>
@@ -339,7 +303,7 @@ pub fn McsPage() -> impl IntoView {
             })}
             {move || match initial.get() {
                 None => view! { <Loading what="the MultiClusterService"/> }.into_any(),
-                Some(Ok(p)) => view! { <Editor initial=p.service existing=true form=mcs_form_any/> }.into_any(),
+                Some(Ok(p)) => view! { <Editor initial=p.service existing=true form=mcs_form_any version=p.resource_version/> }.into_any(),
                 Some(Err(_)) => ().into_any(),
             }}
         </section>
@@ -364,7 +328,7 @@ pub fn MciPage() -> impl IntoView {
             })}
             {move || match initial.get() {
                 None => view! { <Loading what="the MultiClusterIngress"/> }.into_any(),
-                Some(Ok(p)) => view! { <Editor initial=p.ingress existing=true form=mci_form_any/> }.into_any(),
+                Some(Ok(p)) => view! { <Editor initial=p.ingress existing=true form=mci_form_any version=p.resource_version/> }.into_any(),
                 Some(Err(_)) => ().into_any(),
             }}
         </section>

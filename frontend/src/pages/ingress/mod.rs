@@ -4,6 +4,8 @@
 //! a page with its selection preview and the editor.
 
 mod config;
+mod conflict;
+mod editable;
 mod editor;
 mod fields;
 mod mci_form;
