@@ -53,6 +53,14 @@ fn mesh_of(console: &TestConsole) -> (String, MeshId) {
     )
 }
 
+/// [`mesh_of`], once a security officer created the mesh's root (signing
+/// needs it and never creates it).
+async fn mesh_with_root(console: &TestConsole) -> (String, MeshId) {
+    let (td, mesh) = mesh_of(console);
+    crate::support::mesh_root(&mesh).await;
+    (td, mesh)
+}
+
 /// A PEM request for `spiffe` ids, a CA when `ca`.
 fn request(spiffe: &[String], ca: bool, key: &KeyPair) -> String {
     let mut params = CertificateParams::default();
@@ -209,7 +217,7 @@ async fn untouched(console: &TestConsole, name: &str) {
 #[tokio::test]
 async fn an_istiod_ca_request_is_signed_by_the_mesh_root_and_written_back() {
     let console = TestConsole::with_sandbox().await;
-    let (td, mesh) = mesh_of(&console);
+    let (td, mesh) = mesh_with_root(&console).await;
     let officer = console
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
@@ -259,7 +267,7 @@ async fn an_istiod_ca_request_is_signed_by_the_mesh_root_and_written_back() {
     let csr = observed(&console, &name).await;
     assert_eq!(condition_types(&csr), vec!["Approved"]);
     let chain = issued_chain(&csr).unwrap();
-    let root = test_ca().root(&mesh).await.unwrap();
+    let root = crate::support::mesh_root(&mesh).await;
     assert_eq!(chain.len(), 2, "certificate then mesh root");
     assert_eq!(chain[1], pem::parse(&root.pem).unwrap().into_contents());
     let (_, cert) = X509Certificate::from_der(&chain[0]).unwrap();
@@ -450,7 +458,7 @@ async fn two_officers_must_approve_and_the_count_survives_a_restart() {
     let mut first = TestConsole::watching_on(fleet, &kubeconfig, None, shared_store.store.clone())
         .await
         .reconfigured(|s| s.with_csr_settings(two.clone()));
-    let (td, _) = mesh_of(&first);
+    let (td, _) = mesh_with_root(&first).await;
     let olivia = first
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
@@ -626,7 +634,7 @@ async fn an_approval_counts_only_while_its_officer_is_one() {
     let console = TestConsole::with_sandbox()
         .await
         .reconfigured(|s| s.with_csr_settings(two));
-    let (td, _) = mesh_of(&console);
+    let (td, _) = mesh_with_root(&console).await;
     let sam = console.signed_in("sam", Role::SecurityOfficer, false).await;
     let ursula = console
         .signed_in("ursula", Role::SecurityOfficer, false)
@@ -693,7 +701,7 @@ fn sign_offline(csr_pem: &str, certs: &backend::security::ca::CaCerts) -> String
 #[tokio::test]
 async fn offline_ceremony_checks_uploaded_chains_before_writing() {
     let console = TestConsole::with_sandbox().await;
-    let (td, mesh) = mesh_of(&console);
+    let (td, mesh) = mesh_with_root(&console).await;
     let officer = console
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
@@ -787,7 +795,7 @@ async fn offline_ceremony_checks_uploaded_chains_before_writing() {
 #[tokio::test]
 async fn the_trust_inventory_shows_each_clusters_root_and_intermediate_without_keys() {
     let console = TestConsole::with_sandbox().await;
-    let (td, mesh) = mesh_of(&console);
+    let (td, mesh) = mesh_with_root(&console).await;
     let manager = console.signed_in("mia", Role::Manager, false).await;
     let cluster: ClusterName = CLUSTER.parse().unwrap();
     let certs = test_ca()
@@ -822,7 +830,7 @@ async fn the_trust_inventory_shows_each_clusters_root_and_intermediate_without_k
         .iter()
         .find(|c| c.cluster == CLUSTER)
         .unwrap();
-    let root = test_ca().root(&mesh).await.unwrap();
+    let root = crate::support::mesh_root(&mesh).await;
     assert_eq!(
         eu.root_fingerprint.as_deref(),
         Some(root.sha256_fingerprint.as_str())

@@ -164,6 +164,24 @@ pub fn test_ca() -> CertificateAuthority {
     .clone()
 }
 
+/// The root of `mesh` in the test token, created first if missing, as a
+/// security officer would (installs and signing never create one). The
+/// token outlives test runs, so the root may be there already.
+pub async fn mesh_root(mesh: &shared::mesh::MeshId) -> backend::security::ca::RootCertificate {
+    let ca = test_ca();
+    if let Some(root) = ca.root(mesh).await.unwrap() {
+        return root;
+    }
+    match ca.create_root(mesh).await {
+        Ok(root) => root,
+        // Another test created it meanwhile.
+        Err(backend::security::ca::CaError::RootExists { .. }) => {
+            ca.root(mesh).await.unwrap().unwrap()
+        }
+        Err(e) => panic!("cannot create the root of {mesh}: {e}"),
+    }
+}
+
 /// Auth settings for tests: cheap password hashing, otherwise the defaults.
 pub fn test_auth() -> AuthSettings {
     let mut auth = AuthSettings {
