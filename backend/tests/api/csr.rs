@@ -57,7 +57,7 @@ fn mesh_of(console: &TestConsole) -> (String, MeshId) {
 /// needs it and never creates it).
 async fn mesh_with_root(console: &TestConsole) -> (String, MeshId) {
     let (td, mesh) = mesh_of(console);
-    crate::support::mesh_root(&mesh).await;
+    console.mesh_root(&mesh).await;
     (td, mesh)
 }
 
@@ -267,7 +267,7 @@ async fn an_istiod_ca_request_is_signed_by_the_mesh_root_and_written_back() {
     let csr = observed(&console, &name).await;
     assert_eq!(condition_types(&csr), vec!["Approved"]);
     let chain = issued_chain(&csr).unwrap();
-    let root = crate::support::mesh_root(&mesh).await;
+    let root = test_ca().root(&mesh).await.unwrap().unwrap();
     assert_eq!(chain.len(), 2, "certificate then mesh root");
     assert_eq!(chain[1], pem::parse(&root.pem).unwrap().into_contents());
     let (_, cert) = X509Certificate::from_der(&chain[0]).unwrap();
@@ -830,7 +830,7 @@ async fn the_trust_inventory_shows_each_clusters_root_and_intermediate_without_k
         .iter()
         .find(|c| c.cluster == CLUSTER)
         .unwrap();
-    let root = crate::support::mesh_root(&mesh).await;
+    let root = test_ca().root(&mesh).await.unwrap().unwrap();
     assert_eq!(
         eu.root_fingerprint.as_deref(),
         Some(root.sha256_fingerprint.as_str())

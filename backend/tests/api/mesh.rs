@@ -507,7 +507,7 @@ async fn istio_ca_installs_write_verified_intermediates_of_one_mesh_root() {
     let mut runs = Vec::new();
     for cluster in ["gke-eu", "gke-asia-1"] {
         let s = settings(&console, &operator, cluster, CaMode::IstioCaPluginCerts).await;
-        crate::support::mesh_root(&s.mesh_id).await;
+        console.mesh_root(&s.mesh_id).await;
         let plan = review(&console, &operator, cluster, &s).await;
         let cacerts_step = plan
             .objects

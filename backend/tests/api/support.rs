@@ -164,24 +164,6 @@ pub fn test_ca() -> CertificateAuthority {
     .clone()
 }
 
-/// The root of `mesh` in the test token, created first if missing, as a
-/// security officer would (installs and signing never create one). The
-/// token outlives test runs, so the root may be there already.
-pub async fn mesh_root(mesh: &shared::mesh::MeshId) -> backend::security::ca::RootCertificate {
-    let ca = test_ca();
-    if let Some(root) = ca.root(mesh).await.unwrap() {
-        return root;
-    }
-    match ca.create_root(mesh).await {
-        Ok(root) => root,
-        // Another test created it meanwhile.
-        Err(backend::security::ca::CaError::RootExists { .. }) => {
-            ca.root(mesh).await.unwrap().unwrap()
-        }
-        Err(e) => panic!("cannot create the root of {mesh}: {e}"),
-    }
-}
-
 /// Auth settings for tests: cheap password hashing, otherwise the defaults.
 pub fn test_auth() -> AuthSettings {
     let mut auth = AuthSettings {
@@ -377,6 +359,42 @@ impl TestConsole {
             request = request.header(header::COOKIE, format!("meshdeck_session={}", s.cookie));
         }
         self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// The active root of `mesh`, which a security officer creates through
+    /// `POST /api/ca/roots` when the token lacks it (installs and signing
+    /// never create one). The test token outlives test runs and is shared
+    /// by the tests, so the root may be there already (409).
+    pub async fn mesh_root(&self, mesh: &shared::mesh::MeshId) -> shared::csr::MeshRoot {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!("root-officer-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let officer = self.signed_in(&name, Role::SecurityOfficer, false).await;
+        let response = self
+            .send(json_request(
+                Method::POST,
+                shared::routes::CA_ROOTS,
+                &serde_json::json!({ "mesh": mesh }),
+                Some(&officer),
+            ))
+            .await;
+        let status = response.status();
+        if status == StatusCode::CREATED {
+            return serde_json::from_value(body_json(response).await).unwrap();
+        }
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "{:?}",
+            api_error(response).await
+        );
+        let response = self.get_as(shared::routes::CA_ROOTS, Some(&officer)).await;
+        let roots: shared::csr::MeshRoots =
+            serde_json::from_value(body_json(response).await).unwrap();
+        roots
+            .roots
+            .into_iter()
+            .find(|r| r.mesh == *mesh && r.state == shared::csr::RootState::Active)
+            .unwrap()
     }
 
     /// The audit log as `GET /api/audit?query` returns it to `session`.
