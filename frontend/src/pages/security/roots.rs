@@ -124,6 +124,24 @@ pub fn MeshRoots() -> impl IntoView {
         });
         meshes
     };
+    let create_buttons = move || {
+        if !may_manage.get() {
+            return Vec::new();
+        }
+        let Some(Ok(list)) = roots.get() else {
+            return Vec::new();
+        };
+        missing(&list.roots)
+            .into_iter()
+            .map(|mesh| {
+                let label = format!("Create root for mesh {mesh}");
+                let asked = Pending::Create(mesh.clone());
+                view! {
+                    <button class="primary" data-mesh=mesh.to_string() on:click=move |_| pending.set(Some(asked.clone()))>{label}</button>
+                }
+            })
+            .collect::<Vec<_>>()
+    };
     view! {
         <h2>"Mesh roots"</h2>
         <p class="muted">"Istio CA (plug-in certificates) and HSM installs issue from their mesh's root, kept in the console's HSM token. Only a security officer creates or retires one; no install creates key material."</p>
@@ -143,7 +161,6 @@ pub fn MeshRoots() -> impl IntoView {
                     Err(error) => view! { <ErrorView error/> }.into_any(),
                     Ok(list) => {
                         let may = may_manage.get();
-                        let creatable = if may { missing(&list.roots) } else { Vec::new() };
                         let empty = list.roots.is_empty().then(|| view! {
                             <p class="muted mesh-roots-empty">"No mesh root yet: a security officer creates one before Istio CA or HSM installs."</p>
                         });
@@ -153,19 +170,12 @@ pub fn MeshRoots() -> impl IntoView {
                                 <thead><tr><th>"Mesh"</th><th>"State"</th><th>"Root (SHA-256)"</th><th>"Subject"</th><th>"Valid"</th><th>"Created"</th><th></th></tr></thead>
                                 <tbody>{list.roots.into_iter().map(|r| row(r, may, pending)).collect_view()}</tbody>
                             </table>
-                            <div class="mesh-root-create">
-                                {creatable.into_iter().map(|mesh| {
-                                    let label = format!("Create root for mesh {mesh}");
-                                    let asked = Pending::Create(mesh.clone());
-                                    view! {
-                                        <button class="primary" data-mesh=mesh.to_string() on:click=move |_| pending.set(Some(asked.clone()))>{label}</button>
-                                    }
-                                }).collect_view()}
-                            </div>
                         }.into_any()
                     }
                 }
             })}
         </Transition>
+        // Outside the list's Suspend, so it follows the live fleet too.
+        <div class="mesh-root-create">{create_buttons}</div>
     }
 }
