@@ -33,13 +33,13 @@ use crate::support::{
     test_store_shared,
 };
 
-const CLUSTER: &str = "gke-eu";
-const ISTIOD: &str = "system:serviceaccount:istio-system:istiod-service-account";
-const CA_SIGNER: &str = "istio.io/mesh-root";
+pub(crate) const CLUSTER: &str = "gke-eu";
+pub(crate) const ISTIOD: &str = "system:serviceaccount:istio-system:istiod-service-account";
+pub(crate) const CA_SIGNER: &str = "istio.io/mesh-root";
 const WORKLOAD_SIGNER: &str = "istio.io/workload";
 
 /// The trust domain and mesh id the console derives for [`CLUSTER`].
-fn mesh_of(console: &TestConsole) -> (String, MeshId) {
+pub(crate) fn mesh_of(console: &TestConsole) -> (String, MeshId) {
     let fleet = console.state.fleet().snapshot();
     let member = fleet
         .clusters
@@ -62,7 +62,7 @@ async fn mesh_with_root(console: &TestConsole) -> (String, MeshId) {
 }
 
 /// A PEM request for `spiffe` ids, a CA when `ca`.
-fn request(spiffe: &[String], ca: bool, key: &KeyPair) -> String {
+pub(crate) fn request(spiffe: &[String], ca: bool, key: &KeyPair) -> String {
     let mut params = CertificateParams::default();
     params.distinguished_name = DistinguishedName::new();
     params
@@ -79,7 +79,7 @@ fn request(spiffe: &[String], ca: bool, key: &KeyPair) -> String {
     params.serialize_request(key).unwrap().pem().unwrap()
 }
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", rand::random::<u32>())
 }
 
@@ -88,7 +88,13 @@ async fn csr_api(console: &TestConsole) -> Api<CertificateSigningRequest> {
 }
 
 /// Creates a request on [`CLUSTER`] as `username` would.
-async fn create(console: &TestConsole, name: &str, pem: &[u8], signer: &str, username: &str) {
+pub(crate) async fn create(
+    console: &TestConsole,
+    name: &str,
+    pem: &[u8],
+    signer: &str,
+    username: &str,
+) {
     create_on(console, CLUSTER, name, pem, signer, username).await;
 }
 
@@ -192,7 +198,7 @@ async fn inbox(console: &TestConsole, session: &Session) -> CsrInbox {
     serde_json::from_value(body_json(response).await).unwrap()
 }
 
-fn approve_path(name: &str) -> String {
+pub(crate) fn approve_path(name: &str) -> String {
     format!("{}/approve", shared::routes::csr(CLUSTER, name))
 }
 

@@ -11,6 +11,7 @@ use shared::csr::{MeshRoot, MeshRoots, RootState};
 use shared::mesh::{CaMode, Check, HsmSettings, MeshId, PlanReview, Verdict};
 use shared::{ErrorCode, Role};
 
+use crate::csr;
 use crate::mesh::{REASON, console, finished, install, post, review, settings};
 use crate::support::{Session, TestConsole, api_error, body_json};
 
@@ -115,10 +116,36 @@ async fn an_operator_never_creates_the_mesh_root_and_an_officer_does() {
     assert!(ca.roots().await.unwrap().is_empty());
     assert!(roots(&console, &operator).await.is_empty());
 
-    // The officer creates it: recorded, audited, listed for every role.
+    // Approving istiod's CA request signs with the root: refused, not a
+    // reason to make one.
     let officer = console
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
+    let (td, _) = csr::mesh_of(&console);
+    let name = csr::unique("istiod-ca");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let spiffe = format!("spiffe://{td}/ns/istio-system/sa/istiod-service-account");
+    csr::create(
+        &console,
+        &name,
+        csr::request(&[spiffe], true, &key).as_bytes(),
+        csr::CA_SIGNER,
+        csr::ISTIOD,
+    )
+    .await;
+    let response = post(
+        &console,
+        &officer,
+        &csr::approve_path(&name),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let message = api_error(response).await.message;
+    assert!(message.contains(OFFICER_MESSAGE), "{message}");
+    assert!(ca.roots().await.unwrap().is_empty());
+
+    // The officer creates it: recorded, audited, listed for every role.
     let response = post(&console, &officer, shared::routes::CA_ROOTS, create(&mesh)).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: MeshRoot = serde_json::from_value(body_json(response).await).unwrap();
