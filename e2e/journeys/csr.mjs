@@ -1,12 +1,13 @@
 // Journey: istiod's CA request reaches the security officer's inbox (made
 // with real kubectl), shows its decoded view and passing checks and a badge
 // in the navigation; the officer approves it in the browser and kubectl
-// sees it Approved with the signed chain.
+// sees it Approved with the signed chain. The mesh root that signs it is
+// the officer's to create (issue 21), on Security → Mesh roots, first.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
+import { BASE_URL, account, ensureMeshRoot, expect, journey, screenshot, signIn } from './lib/browser.mjs';
 
 const KUBECTL = process.env.KUBECTL;
 const KUBECONFIG = process.env.KUBECONFIG;
@@ -40,6 +41,7 @@ const steps = [
     await page.goto(BASE_URL + '/');
     await signIn(page, account('officer'));
     await page.waitForURL('**/fleet');
+    await ensureMeshRoot(page);
     const fleet = await page.evaluate(async () => (await fetch('/api/fleet')).json());
     const request = istiodRequest(`${fleet.project}.svc.id.goog`);
     const manifest = JSON.stringify({

@@ -9,11 +9,14 @@
 // while Vault lacks the PIN, types a reason that survives the inbox's
 // refresh, approves without downloading anything; the request
 // leaves the inbox, and kubectl sees secret istio-ca-cert and istiod 3/3.
+// First the officer makes sure the mesh root exists (issue 21: only an
+// officer creates it, on Security → Mesh roots; HSM preflight fails
+// without it).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
+import { BASE_URL, account, ensureMeshRoot, expect, journey, screenshot, signIn } from './lib/browser.mjs';
 
 const CLUSTER = 'onprem-vmware-1';
 const REVISION = 'asm-1106-2';
@@ -61,6 +64,13 @@ async function stepIs(page, step) {
 }
 
 const steps = [
+  ['the security officer makes sure the mesh root is in the HSM token', async (page) => {
+    await page.goto(BASE_URL + '/security');
+    await signIn(page, account('officer'));
+    await ensureMeshRoot(page);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Password').waitFor();
+  }],
   ['the operator picks onprem-vmware-1 and chooses HSM: four fields, the console\'s Vault', async (page) => {
     await page.goto(BASE_URL + '/mesh');
     await signIn(page, account('operator'));

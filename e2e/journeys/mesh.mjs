@@ -4,8 +4,10 @@
 // plan reviewed as a diff and exported, applied with live progress to a
 // passed verification; then asm-1106-2 on gke-eu with Istio CA, its
 // cacerts issued from the mesh root in the token. Then a manager sees the new revision on the mesh
-// page, read-only, with no way to install.
-import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
+// page, read-only, with no way to install. The mesh root is the security
+// officer's (issue 21): without it the operator's Istio CA preflight fails
+// saying so, and the officer creates it on Security → Mesh roots first.
+import { BASE_URL, account, ensureMeshRoot, expect, fleetMeshId, journey, meshRoots, screenshot, signIn } from './lib/browser.mjs';
 
 const CLUSTER = 'onprem-vmware-1';
 const REVISION = 'asm-1106-2';
@@ -34,7 +36,42 @@ async function stepIs(page, step) {
 const input = (page, name) => page.locator(`${wizard} input[name="${name}"]`);
 const field = (page, name) => page.locator(`${wizard} .field[data-field="${name}"]`);
 
+const OFFICER_MESSAGE = 'a security officer must create the mesh root on Security → Mesh roots';
+
 const steps = [
+  ['without a mesh root, the operator\'s Istio CA preflight says a security officer must create one', async (page) => {
+    await page.goto(BASE_URL + '/mesh');
+    await signIn(page, account('operator'));
+    await headingIs(page, 'Mesh');
+    const mesh = await fleetMeshId(page);
+    const hasRoot = async () => (await meshRoots(page)).some((r) => r.mesh === mesh && r.state === 'active');
+    // The test token outlives runs: an earlier run may have made the root.
+    if (!(await hasRoot())) {
+      await page.locator(`${wizard} select[name="cluster"] option[value="gke-eu"]:not([disabled])`).waitFor({ state: 'attached' });
+      await page.locator(`${wizard} select[name="cluster"]`).selectOption('gke-eu');
+      await page.getByRole('button', { name: 'Next: settings' }).click();
+      await stepIs(page, 'settings');
+      expect(await input(page, 'mesh_id').inputValue() === mesh, 'the suggested mesh id is the fleet\'s');
+      await page.locator(`${wizard} .choice[data-ca="istio_ca_plugin_certs"] input`).check();
+      await page.getByRole('button', { name: 'Next: preflight' }).click();
+      await stepIs(page, 'preflight');
+      const ca = page.locator(`${wizard} li.check[data-check="ca_mode"]`);
+      await ca.waitFor();
+      const text = await ca.textContent();
+      expect(await ca.getAttribute('data-verdict') === 'fail' && text.includes(OFFICER_MESSAGE), `Istio CA check without a root: ${JSON.stringify(text)}`);
+      await screenshot(page, 'no-mesh-root');
+      expect(!(await hasRoot()), 'preflight created no root');
+    }
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await headingIs(page, 'Sign in');
+  }],
+  ['the security officer creates the mesh root in the HSM token on Security → Mesh roots', async (page) => {
+    await signIn(page, account('officer'));
+    await ensureMeshRoot(page);
+    await screenshot(page, 'mesh-root');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await headingIs(page, 'Sign in');
+  }],
   ['the operator opens the mesh page: revisions per cluster, no asm-1106-2 yet', async (page) => {
     await page.goto(BASE_URL + '/mesh');
     await signIn(page, account('operator'));

@@ -165,6 +165,11 @@ pub const CSR_DENY: &str = "/api/csrs/{cluster}/{name}/deny";
 pub const CSR_CHAIN: &str = "/api/csrs/{cluster}/{name}/chain";
 /// `GET` every member's trust anchors ([`crate::csr::TrustInventory`]).
 pub const TRUST: &str = "/api/trust";
+/// `GET` the mesh roots ([`crate::csr::MeshRoots`]); `POST` creates one in
+/// the token ([`crate::csr::CreateRoot`], security officers only).
+pub const CA_ROOTS: &str = "/api/ca/roots";
+/// `POST` retires the root with this SHA-256 fingerprint.
+pub const CA_ROOT_RETIRE: &str = "/api/ca/roots/{fingerprint}/retire";
 
 /// Every path template above, for tests that hold both sides to them.
 pub const TEMPLATES: &[&str] = &[
@@ -229,6 +234,8 @@ pub const TEMPLATES: &[&str] = &[
     CSR_DENY,
     CSR_CHAIN,
     TRUST,
+    CA_ROOTS,
+    CA_ROOT_RETIRE,
 ];
 
 /// The names of `template`'s `{param}` segments, in order.
@@ -277,6 +284,11 @@ fn encode_segment(out: &mut String, value: &str) {
 /// [`ACCOUNT`] for account `name`.
 pub fn account(name: &str) -> String {
     fill(ACCOUNT, &[&name])
+}
+
+/// [`CA_ROOT_RETIRE`] for the root with `fingerprint`.
+pub fn ca_root_retire(fingerprint: &str) -> String {
+    fill(CA_ROOT_RETIRE, &[&fingerprint])
 }
 
 /// [`CSR`] for request `name` on `cluster`.

@@ -25,6 +25,7 @@ use crate::mesh::migration::http as migration;
 use crate::mesh::waves::http as waves;
 use crate::security::csr::http as csr;
 use crate::security::hsm::http as hsm;
+use crate::security::roots::http as roots;
 use crate::state::AppState;
 use crate::workloads::http as workloads;
 
@@ -43,7 +44,7 @@ pub struct Endpoint {
 pub fn endpoints() -> Vec<Endpoint> {
     use Access::{Act, Admin, Public, SignedIn};
     use shared::Action::{
-        DecideCsr, DeployWorkloads as Deploy, EditIngress, InstallMesh, MigrateNamespaces,
+        DecideCsr, DeployWorkloads as Deploy, EditIngress, InstallMesh, ManageCa, MigrateNamespaces,
     };
     use workloads::limited;
     use crate::ingress::config as ingress_config;
@@ -124,6 +125,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    R::CSR_DENY,    Act(DecideCsr), "csr.deny",    || post(csr::deny_csr)),
         e(M::POST,    R::CSR_CHAIN,   Act(DecideCsr), "csr.upload",  || post(csr::upload_csr_chain)),
         e(M::GET,     R::TRUST,                    SignedIn,  "trust.read",  || get(csr::get_trust)),
+        e(M::GET,     R::CA_ROOTS,       SignedIn,      "ca.root.list",   || get(roots::list_roots)),
+        e(M::POST,    R::CA_ROOTS,       Act(ManageCa), "ca.root.create", || post(roots::create_root)),
+        e(M::POST,    R::CA_ROOT_RETIRE, Act(ManageCa), "ca.root.retire", || post(roots::retire_root)),
     ]
 }
 

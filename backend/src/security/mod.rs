@@ -1,8 +1,10 @@
 //! What the security officer owns: the mesh CA in the token, the inbox of
 //! certificate signing requests and its decisions, istiod's HSM slots and
-//! Vault logins, and the trust inventory.
+//! Vault logins, the mesh roots they create and retire, and the trust
+//! inventory.
 
 pub mod ca;
 pub mod csr;
 pub mod hsm;
+pub mod roots;
 pub mod trust;

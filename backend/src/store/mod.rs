@@ -1,5 +1,6 @@
 //! The console's own durable data: accounts, sessions, failed sign-ins,
-//! the audit log and wave runs, and the workload migrations it deployed.
+//! the audit log and wave runs, the workload migrations it deployed, and
+//! who created and retired each mesh root.
 //!
 //! One code path for SQLite (the default, a file in the state dir) and
 //! PostgreSQL (when a database URL is given) through sqlx's `Any` driver.
@@ -10,6 +11,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod csr;
+pub mod roots;
 pub mod sessions;
 pub mod sign_in;
 pub mod waves;
@@ -89,6 +91,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "audit mac",
         include_str!("../../migrations/0007_audit_mac.sql"),
+    ),
+    (
+        8,
+        "mesh roots",
+        include_str!("../../migrations/0008_mesh_roots.sql"),
     ),
 ];
 

@@ -33,17 +33,33 @@ async fn a_mesh_keeps_its_root_when_the_token_is_opened_again() {
     let token = embedded::token_from_env(embedded::LABEL).unwrap();
     let mesh = fresh_mesh();
     let first = CertificateAuthority::open(&token, Clock::system()).unwrap();
-    let root = first.root(&mesh).await.unwrap();
-    assert_eq!(first.root(&mesh).await.unwrap(), root);
+    assert_eq!(
+        first.root(&mesh).await.unwrap(),
+        None,
+        "reading creates nothing"
+    );
+    let root = first.create_root(&mesh).await.unwrap();
+    assert_eq!(first.root(&mesh).await.unwrap(), Some(root.clone()));
+    assert!(matches!(
+        first.create_root(&mesh).await,
+        Err(CaError::RootExists { .. })
+    ));
     drop(first);
 
     let reopened = CertificateAuthority::open(&token, Clock::system()).unwrap();
     assert_eq!(
         reopened.root(&mesh).await.unwrap(),
-        root,
+        Some(root.clone()),
         "same mesh, same root"
     );
-    assert_ne!(reopened.root(&fresh_mesh()).await.unwrap().pem, root.pem);
+    assert_eq!(reopened.root(&fresh_mesh()).await.unwrap(), None);
+    assert!(
+        reopened
+            .roots()
+            .await
+            .unwrap()
+            .contains(&(mesh.clone(), root.clone()))
+    );
 
     let root_der = der(&root.pem);
     let expected: Vec<String> = Sha256::digest(&root_der)
@@ -67,6 +83,17 @@ async fn a_mesh_keeps_its_root_when_the_token_is_opened_again() {
 async fn clusters_of_a_mesh_share_the_root_and_get_their_own_intermediate() {
     let ca = test_ca();
     let mesh = fresh_mesh();
+    assert!(matches!(
+        ca.issue_intermediate(&mesh, &cluster("gke-eu"), TRUST_DOMAIN)
+            .await,
+        Err(CaError::NoRoot { .. })
+    ));
+    assert_eq!(
+        ca.root(&mesh).await.unwrap(),
+        None,
+        "issuing creates no root"
+    );
+    ca.create_root(&mesh).await.unwrap();
     let eu = ca
         .issue_intermediate(&mesh, &cluster("gke-eu"), TRUST_DOMAIN)
         .await
@@ -75,7 +102,7 @@ async fn clusters_of_a_mesh_share_the_root_and_get_their_own_intermediate() {
         .issue_intermediate(&mesh, &cluster("gke-us"), TRUST_DOMAIN)
         .await
         .unwrap();
-    let root = ca.root(&mesh).await.unwrap();
+    let root = ca.root(&mesh).await.unwrap().unwrap();
 
     assert_eq!(eu.root_cert_pem, root.pem);
     assert_eq!(us.root_cert_pem, root.pem);
@@ -124,7 +151,9 @@ async fn clusters_of_a_mesh_share_the_root_and_get_their_own_intermediate() {
 #[tokio::test]
 async fn tampered_bundles_are_refused() {
     let ca = test_ca();
-    let mesh = fresh_mesh();
+    let (mesh, other) = (fresh_mesh(), fresh_mesh());
+    ca.create_root(&mesh).await.unwrap();
+    ca.create_root(&other).await.unwrap();
     let good = ca
         .issue_intermediate(&mesh, &cluster("gke-eu"), TRUST_DOMAIN)
         .await
@@ -134,7 +163,7 @@ async fn tampered_bundles_are_refused() {
         .await
         .unwrap();
     let other_mesh = ca
-        .issue_intermediate(&fresh_mesh(), &cluster("gke-eu"), TRUST_DOMAIN)
+        .issue_intermediate(&other, &cluster("gke-eu"), TRUST_DOMAIN)
         .await
         .unwrap();
 

@@ -33,13 +33,13 @@ use crate::support::{
     test_store_shared,
 };
 
-const CLUSTER: &str = "gke-eu";
-const ISTIOD: &str = "system:serviceaccount:istio-system:istiod-service-account";
-const CA_SIGNER: &str = "istio.io/mesh-root";
+pub(crate) const CLUSTER: &str = "gke-eu";
+pub(crate) const ISTIOD: &str = "system:serviceaccount:istio-system:istiod-service-account";
+pub(crate) const CA_SIGNER: &str = "istio.io/mesh-root";
 const WORKLOAD_SIGNER: &str = "istio.io/workload";
 
 /// The trust domain and mesh id the console derives for [`CLUSTER`].
-fn mesh_of(console: &TestConsole) -> (String, MeshId) {
+pub(crate) fn mesh_of(console: &TestConsole) -> (String, MeshId) {
     let fleet = console.state.fleet().snapshot();
     let member = fleet
         .clusters
@@ -53,8 +53,16 @@ fn mesh_of(console: &TestConsole) -> (String, MeshId) {
     )
 }
 
+/// [`mesh_of`], once a security officer created the mesh's root (signing
+/// needs it and never creates it).
+async fn mesh_with_root(console: &TestConsole) -> (String, MeshId) {
+    let (td, mesh) = mesh_of(console);
+    console.mesh_root(&mesh).await;
+    (td, mesh)
+}
+
 /// A PEM request for `spiffe` ids, a CA when `ca`.
-fn request(spiffe: &[String], ca: bool, key: &KeyPair) -> String {
+pub(crate) fn request(spiffe: &[String], ca: bool, key: &KeyPair) -> String {
     let mut params = CertificateParams::default();
     params.distinguished_name = DistinguishedName::new();
     params
@@ -71,7 +79,7 @@ fn request(spiffe: &[String], ca: bool, key: &KeyPair) -> String {
     params.serialize_request(key).unwrap().pem().unwrap()
 }
 
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", rand::random::<u32>())
 }
 
@@ -80,7 +88,13 @@ async fn csr_api(console: &TestConsole) -> Api<CertificateSigningRequest> {
 }
 
 /// Creates a request on [`CLUSTER`] as `username` would.
-async fn create(console: &TestConsole, name: &str, pem: &[u8], signer: &str, username: &str) {
+pub(crate) async fn create(
+    console: &TestConsole,
+    name: &str,
+    pem: &[u8],
+    signer: &str,
+    username: &str,
+) {
     create_on(console, CLUSTER, name, pem, signer, username).await;
 }
 
@@ -184,7 +198,7 @@ async fn inbox(console: &TestConsole, session: &Session) -> CsrInbox {
     serde_json::from_value(body_json(response).await).unwrap()
 }
 
-fn approve_path(name: &str) -> String {
+pub(crate) fn approve_path(name: &str) -> String {
     format!("{}/approve", shared::routes::csr(CLUSTER, name))
 }
 
@@ -209,7 +223,7 @@ async fn untouched(console: &TestConsole, name: &str) {
 #[tokio::test]
 async fn an_istiod_ca_request_is_signed_by_the_mesh_root_and_written_back() {
     let console = TestConsole::with_sandbox().await;
-    let (td, mesh) = mesh_of(&console);
+    let (td, mesh) = mesh_with_root(&console).await;
     let officer = console
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
@@ -259,7 +273,7 @@ async fn an_istiod_ca_request_is_signed_by_the_mesh_root_and_written_back() {
     let csr = observed(&console, &name).await;
     assert_eq!(condition_types(&csr), vec!["Approved"]);
     let chain = issued_chain(&csr).unwrap();
-    let root = test_ca().root(&mesh).await.unwrap();
+    let root = test_ca().root(&mesh).await.unwrap().unwrap();
     assert_eq!(chain.len(), 2, "certificate then mesh root");
     assert_eq!(chain[1], pem::parse(&root.pem).unwrap().into_contents());
     let (_, cert) = X509Certificate::from_der(&chain[0]).unwrap();
@@ -450,7 +464,7 @@ async fn two_officers_must_approve_and_the_count_survives_a_restart() {
     let mut first = TestConsole::watching_on(fleet, &kubeconfig, None, shared_store.store.clone())
         .await
         .reconfigured(|s| s.with_csr_settings(two.clone()));
-    let (td, _) = mesh_of(&first);
+    let (td, _) = mesh_with_root(&first).await;
     let olivia = first
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
@@ -626,7 +640,7 @@ async fn an_approval_counts_only_while_its_officer_is_one() {
     let console = TestConsole::with_sandbox()
         .await
         .reconfigured(|s| s.with_csr_settings(two));
-    let (td, _) = mesh_of(&console);
+    let (td, _) = mesh_with_root(&console).await;
     let sam = console.signed_in("sam", Role::SecurityOfficer, false).await;
     let ursula = console
         .signed_in("ursula", Role::SecurityOfficer, false)
@@ -693,7 +707,7 @@ fn sign_offline(csr_pem: &str, certs: &backend::security::ca::CaCerts) -> String
 #[tokio::test]
 async fn offline_ceremony_checks_uploaded_chains_before_writing() {
     let console = TestConsole::with_sandbox().await;
-    let (td, mesh) = mesh_of(&console);
+    let (td, mesh) = mesh_with_root(&console).await;
     let officer = console
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
@@ -787,7 +801,7 @@ async fn offline_ceremony_checks_uploaded_chains_before_writing() {
 #[tokio::test]
 async fn the_trust_inventory_shows_each_clusters_root_and_intermediate_without_keys() {
     let console = TestConsole::with_sandbox().await;
-    let (td, mesh) = mesh_of(&console);
+    let (td, mesh) = mesh_with_root(&console).await;
     let manager = console.signed_in("mia", Role::Manager, false).await;
     let cluster: ClusterName = CLUSTER.parse().unwrap();
     let certs = test_ca()
@@ -822,7 +836,7 @@ async fn the_trust_inventory_shows_each_clusters_root_and_intermediate_without_k
         .iter()
         .find(|c| c.cluster == CLUSTER)
         .unwrap();
-    let root = test_ca().root(&mesh).await.unwrap();
+    let root = test_ca().root(&mesh).await.unwrap().unwrap();
     assert_eq!(
         eu.root_fingerprint.as_deref(),
         Some(root.sha256_fingerprint.as_str())

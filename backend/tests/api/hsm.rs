@@ -406,6 +406,7 @@ async fn a_pin_that_vault_does_not_have_is_refused_everywhere_and_changes_nothin
     // Preflight refuses an install with it, and no override sets that aside.
     let mut s = settings(&console, &operator, "onprem-vmware-1", CaMode::Hsm).await;
     s.hsm = Some(done.settings.clone());
+    console.mesh_root(&s.mesh_id).await;
     let plan = review(&console, &operator, "onprem-vmware-1", &s).await;
     let ca = plan.preflight.result(Check::CaMode).unwrap();
     assert_eq!(ca.verdict, Verdict::Fail);

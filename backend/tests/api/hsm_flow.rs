@@ -53,6 +53,7 @@ async fn install_in_hsm_mode(console: &TestConsole, operator: &Session) -> Strin
     let done = provisioned(console, operator, CLUSTER, &slot).await;
     let mut s = settings(console, operator, CLUSTER, CaMode::Hsm).await;
     s.hsm = Some(done.settings.clone());
+    console.mesh_root(&s.mesh_id).await;
     let plan = review(console, operator, CLUSTER, &s).await;
     let ca = plan.preflight.result(Check::CaMode).unwrap();
     assert_eq!(ca.verdict, Verdict::Pass, "{ca:?}");

@@ -28,6 +28,7 @@ mod proxy;
 mod rate_limit;
 mod red_team_duties;
 mod red_team_hsm;
+mod red_team_roots;
 mod red_team_workloads;
 mod session;
 mod spa;

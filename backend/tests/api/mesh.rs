@@ -393,6 +393,7 @@ async fn the_plan_exports_as_an_istio_operator_file_and_the_context_feeds_browse
         admin: context.admin,
         membership: context.membership.as_deref(),
         hsm: context.hsm.as_ref(),
+        mesh_roots: &context.mesh_roots,
     });
     assert_eq!(local, plan.preflight);
 }
@@ -506,6 +507,7 @@ async fn istio_ca_installs_write_verified_intermediates_of_one_mesh_root() {
     let mut runs = Vec::new();
     for cluster in ["gke-eu", "gke-asia-1"] {
         let s = settings(&console, &operator, cluster, CaMode::IstioCaPluginCerts).await;
+        console.mesh_root(&s.mesh_id).await;
         let plan = review(&console, &operator, cluster, &s).await;
         let cacerts_step = plan
             .objects

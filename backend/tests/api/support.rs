@@ -361,6 +361,42 @@ impl TestConsole {
         self.send(request.body(Body::empty()).unwrap()).await
     }
 
+    /// The active root of `mesh`, which a security officer creates through
+    /// `POST /api/ca/roots` when the token lacks it (installs and signing
+    /// never create one). The test token outlives test runs and is shared
+    /// by the tests, so the root may be there already (409).
+    pub async fn mesh_root(&self, mesh: &shared::mesh::MeshId) -> shared::csr::MeshRoot {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!("root-officer-{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        let officer = self.signed_in(&name, Role::SecurityOfficer, false).await;
+        let response = self
+            .send(json_request(
+                Method::POST,
+                shared::routes::CA_ROOTS,
+                &serde_json::json!({ "mesh": mesh }),
+                Some(&officer),
+            ))
+            .await;
+        let status = response.status();
+        if status == StatusCode::CREATED {
+            return serde_json::from_value(body_json(response).await).unwrap();
+        }
+        assert_eq!(
+            status,
+            StatusCode::CONFLICT,
+            "{:?}",
+            api_error(response).await
+        );
+        let response = self.get_as(shared::routes::CA_ROOTS, Some(&officer)).await;
+        let roots: shared::csr::MeshRoots =
+            serde_json::from_value(body_json(response).await).unwrap();
+        roots
+            .roots
+            .into_iter()
+            .find(|r| r.mesh == *mesh && r.state == shared::csr::RootState::Active)
+            .unwrap()
+    }
+
     /// The audit log as `GET /api/audit?query` returns it to `session`.
     pub async fn audit(&self, session: &Session, query: &str) -> shared::AuditPage {
         let response = self

@@ -97,3 +97,47 @@ export async function signIn(page, who, password = who.password) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/// The fleet's mesh id as the console suggests it: `proj-<number>` of the
+/// fleet's host project (read through the signed-in page).
+export async function fleetMeshId(page) {
+  const fleet = await page.evaluate(async () => (await fetch('/api/fleet')).json());
+  const project = fleet.clusters.map((c) => c.member.project).find((p) => p && p.id === fleet.project);
+  if (!project) throw new Error(`the fleet names no host project number: ${JSON.stringify(fleet.project)}`);
+  return `proj-${project.number}`;
+}
+
+/// The mesh roots as `GET /api/ca/roots` lists them to the signed-in page.
+export async function meshRoots(page) {
+  return (await page.evaluate(async () => (await fetch('/api/ca/roots')).json())).roots;
+}
+
+/// As a signed-in security officer, on Security → Mesh roots: creates the
+/// fleet mesh's root in the HSM token, after the confirmation naming the
+/// mesh and the token, unless it has an active root already (the test
+/// token outlives runs and is shared with the API tests, so an earlier run
+/// may have made it). Leaves the page reloaded, without the notice.
+export async function ensureMeshRoot(page) {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Security', exact: true }).click();
+  await page.waitForURL('**/security');
+  await page.getByRole('heading', { name: 'Mesh roots' }).waitFor();
+  const mesh = await fleetMeshId(page);
+  const create = page.locator(`.mesh-root-create button[data-mesh="${mesh}"]`);
+  const active = page.locator(`table.mesh-roots tr[data-mesh="${mesh}"][data-state="active"]`);
+  await create.or(active).first().waitFor();
+  if (await active.count() === 0) {
+    expect((await create.textContent()).includes(`Create root for mesh ${mesh}`), 'the button names the mesh');
+    await create.click();
+    const confirm = page.locator('.mesh-root-confirm');
+    await confirm.waitFor();
+    const asked = await confirm.textContent();
+    expect(asked.includes(mesh) && asked.includes('HSM token'), `confirmation ${JSON.stringify(asked)}`);
+    await confirm.getByRole('button', { name: 'Create root in the HSM token' }).click();
+    await active.waitFor();
+    const text = await active.textContent();
+    expect(text.includes(':') && text.includes('officer'), `the root row names its fingerprint and officer: ${JSON.stringify(text)}`);
+    await page.reload();
+  }
+  await active.waitFor();
+  return mesh;
+}

@@ -11,6 +11,7 @@ pub mod ingress;
 pub mod mesh;
 pub mod meta;
 pub mod migration;
+pub mod roots;
 pub mod session;
 pub mod workloads;
 

@@ -7,6 +7,7 @@
 pub mod approval;
 pub mod inbox;
 pub mod policy;
+pub mod roots;
 pub mod trust;
 pub mod view;
 
@@ -16,6 +17,7 @@ pub use inbox::{
     InboxItem, UploadChain,
 };
 pub use policy::{CheckKind, CsrPolicy, PolicyCheck, PolicyReport};
+pub use roots::{CreateRoot, MeshRoot, MeshRoots, RootState, normalise_fingerprint};
 pub use trust::{ClusterTrust, TrustInventory, TrustWarning};
 pub use view::{CsrView, KeyInfo, SubjectAltName};
 

@@ -126,4 +126,8 @@ pub struct InstallContext {
     /// browser asks for one as the settings change).
     #[serde(default)]
     pub hsm: Option<super::HsmReadiness>,
+    /// The meshes with a root a security officer created (preflight's CA
+    /// check for Istio CA and HSM mode).
+    #[serde(default)]
+    pub mesh_roots: Vec<super::MeshId>,
 }

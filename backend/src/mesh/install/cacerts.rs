@@ -13,6 +13,7 @@ use shared::mesh::{ISTIO_SYSTEM, Plan};
 use super::error::InstallStepError;
 use crate::cluster::mesh::inspect;
 use crate::cluster::{ClusterError, MemberApi};
+use crate::security::ca::CaError;
 use crate::state::AppState;
 
 /// Makes sure `cacerts` on the plan's cluster holds an intermediate of the
@@ -27,9 +28,12 @@ pub async fn ensure(
         cluster: cluster.to_owned(),
     })?;
     let mesh = &plan.settings.mesh_id;
+    // Reads only: a root missing here was not created by a security
+    // officer, and an install must not make one (issue 21).
     let root = ca
         .root(mesh)
         .await
+        .and_then(|root| root.ok_or_else(|| CaError::NoRoot { mesh: mesh.clone() }))
         .map_err(|source| InstallStepError::MeshRoot {
             mesh: mesh.to_string(),
             source,

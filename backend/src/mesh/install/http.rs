@@ -33,6 +33,16 @@ pub async fn get_install_context(
     let member = cluster.name.clone();
     let client = cluster.api()?;
     let on_cluster = |e| AppError::on_cluster(&name, e);
+    let mesh_roots = match state.ca() {
+        Some(ca) => ca
+            .roots()
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot read the mesh roots: {e}")))?
+            .into_iter()
+            .map(|(mesh, _)| mesh)
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(Json(InstallContext {
         services: inspect::service_ports(&client).await.map_err(on_cluster)?,
         membership: inspect::membership(&client).await.map_err(on_cluster)?,
@@ -40,6 +50,7 @@ pub async fn get_install_context(
         cluster: member,
         vault_addr: state.vault().map(|v| v.addr().to_owned()),
         hsm: None,
+        mesh_roots,
     }))
 }
 

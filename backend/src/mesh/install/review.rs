@@ -5,7 +5,8 @@ use serde_json::Value;
 use shared::diff::{ChangeKind, DiffLine, ObjectDiff};
 use shared::fleet::Fleet;
 use shared::mesh::{
-    CaMode, Content, Plan, PlanRequest, PlanReview, PlannedObject, PreflightInput, PreflightReport,
+    CaMode, Content, MeshId, Plan, PlanRequest, PlanReview, PlannedObject, PreflightInput,
+    PreflightReport,
 };
 
 use super::book::StoredPlan;
@@ -43,20 +44,30 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
     let on_cluster = |e| AppError::on_cluster(name, e);
     let services = inspect::service_ports(&client).await.map_err(on_cluster)?;
     let membership = inspect::membership(&client).await.map_err(on_cluster)?;
+    // Reads the token only: the root is the security officer's to create
+    // (issue 21); without it preflight fails and says so.
+    let mesh_root = match (request.settings.ca, state.ca()) {
+        (CaMode::IstioCaPluginCerts | CaMode::Hsm, Some(ca)) => ca
+            .root(&request.settings.mesh_id)
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot read the mesh root: {e}")))?,
+        _ => None,
+    };
+    let mesh_roots: Vec<MeshId> = mesh_root
+        .as_ref()
+        .map(|_| request.settings.mesh_id.clone())
+        .into_iter()
+        .collect();
     let hsm = match &request.settings.hsm {
         Some(settings) if request.settings.ca == CaMode::Hsm => {
-            let root = match state.ca() {
-                Some(ca) => ca
-                    .root(&request.settings.mesh_id)
-                    .await
-                    .map_err(|e| AppError::Internal(format!("cannot read the mesh root: {e}")))?,
-                None => {
-                    return Err(AppError::Conflict(
-                        "HSM mode needs the mesh root: no PKCS#11 token is configured".into(),
-                    ));
-                }
-            };
-            plan.pin_mesh_root(&root.sha256_fingerprint.replace(':', "").to_lowercase());
+            if state.ca().is_none() {
+                return Err(AppError::Conflict(
+                    "HSM mode needs the mesh root: no PKCS#11 token is configured".into(),
+                ));
+            }
+            if let Some(root) = &mesh_root {
+                plan.pin_mesh_root(&root.sha256_fingerprint.replace(':', "").to_lowercase());
+            }
             Some(crate::security::hsm::check(state, name, settings).await)
         }
         _ => None,
@@ -69,6 +80,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
         admin: state.fleet().is_admin(name),
         membership: membership.as_deref(),
         hsm: hsm.as_ref(),
+        mesh_roots: &mesh_roots,
     });
     let objects = diffs(&client, &fleet, &plan).await.map_err(on_cluster)?;
     let review = PlanReview {

@@ -51,6 +51,15 @@ pub enum CaError {
     /// the request asks for something the CA does not sign.
     #[error("{0}")]
     Rejected(String),
+    /// No security officer created the mesh's root (issue 21: only they
+    /// create key material).
+    #[error(
+        "mesh {mesh} has no root: a security officer must create the mesh root on Security → Mesh roots"
+    )]
+    NoRoot { mesh: shared::mesh::MeshId },
+    /// The token already holds a root for the mesh.
+    #[error("mesh {mesh} already has a root in the token")]
+    RootExists { mesh: shared::mesh::MeshId },
     #[error("embedded SoftHSM2 token: {0}")]
     Embedded(String),
     #[error("the CA task stopped: {0}")]

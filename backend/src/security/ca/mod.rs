@@ -64,6 +64,8 @@ pub struct RootCertificate {
     pub sha256_fingerprint: String,
     /// The subject, e.g. `O=proj-1, CN=meshdeck root CA proj-1`.
     pub subject: String,
+    /// Start of validity, Unix seconds.
+    pub not_before: i64,
     /// Expiry, Unix seconds.
     pub not_after: i64,
 }
@@ -130,27 +132,65 @@ impl CertificateAuthority {
         &self.config
     }
 
-    /// The mesh's root certificate, created on first use: an EC P-256 key
-    /// pair generated in the token (sensitive, not extractable) and a
-    /// self-signed certificate (10 years) signed through the token and
-    /// stored in it. The same mesh id gives the same root, across restarts.
-    pub async fn root(&self, mesh: &MeshId) -> Result<RootCertificate, CaError> {
+    /// The mesh's root certificate, if a security officer created it.
+    /// Only reads the token: nothing is created here.
+    pub async fn root(&self, mesh: &MeshId) -> Result<Option<RootCertificate>, CaError> {
+        let token = self.token.clone();
+        let mesh = mesh.clone();
+        blocking(move || {
+            token.with_session(|session| {
+                root::load(session, &mesh)?
+                    .map(|(der, _)| root::describe(&der))
+                    .transpose()
+            })
+        })
+        .await
+    }
+
+    /// Every mesh root the token holds, by mesh id.
+    pub async fn roots(&self) -> Result<Vec<(MeshId, RootCertificate)>, CaError> {
+        let token = self.token.clone();
+        blocking(move || {
+            token.with_session(|session| {
+                root::list(session)?
+                    .into_iter()
+                    .map(|(mesh, der)| Ok((mesh, root::describe(&der)?)))
+                    .collect()
+            })
+        })
+        .await
+    }
+
+    /// Creates the mesh's root: an EC P-256 key pair generated in the
+    /// token (sensitive, not extractable) and a self-signed certificate
+    /// (10 years) signed through the token and stored in it. The security
+    /// officer's act alone (issue 21); refused when the mesh has a root.
+    pub async fn create_root(&self, mesh: &MeshId) -> Result<RootCertificate, CaError> {
         let token = self.token.clone();
         let mesh = mesh.clone();
         let (now, serial) = (self.now()?, random_serial());
         blocking(move || {
             token.with_session(|session| {
-                let (der, _) = root::load_or_create(session, &mesh, now, serial)?;
+                let (der, _) = root::create(session, &mesh, now, serial)?;
                 root::describe(&der)
             })
         })
         .await
     }
 
+    /// Destroys the mesh's root in the token (certificate and key pair):
+    /// nothing can be signed with it afterwards.
+    pub async fn destroy_root(&self, mesh: &MeshId) -> Result<(), CaError> {
+        let token = self.token.clone();
+        let mesh = mesh.clone();
+        blocking(move || token.with_session(|session| root::destroy(session, &mesh))).await
+    }
+
     /// A new intermediate CA for `cluster` in `mesh` (P-256 key made here,
     /// one year, `pathlen:0`), signed by the mesh root through the token
-    /// (created first if needed), checked with [`verify_cacerts_at`] for
-    /// `trust_domain`. The console does not keep it.
+    /// (which must exist: [`CaError::NoRoot`] otherwise), checked with
+    /// [`verify_cacerts_at`] for `trust_domain`. The console does not keep
+    /// it.
     pub async fn issue_intermediate(
         &self,
         mesh: &MeshId,
@@ -161,10 +201,10 @@ impl CertificateAuthority {
         let (mesh, cluster, trust_domain) =
             (mesh.clone(), cluster.clone(), trust_domain.to_owned());
         let now = self.now()?;
-        let (root_serial, serial) = (random_serial(), random_serial());
+        let serial = random_serial();
         blocking(move || {
             let certs = token.with_session(|session| {
-                let (root_der, root_key) = root::load_or_create(session, &mesh, now, root_serial)?;
+                let (root_der, root_key) = root::require(session, &mesh)?;
                 issue::intermediate(&root_der, &root_key, &mesh, &cluster, now, serial)
             })?;
             verify_cacerts_at(&certs, &trust_domain, now)?;

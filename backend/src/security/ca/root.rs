@@ -3,9 +3,12 @@
 //! kept in the token beside the key so that every later call (and every
 //! restart) returns the same root.
 //!
-//! Find-or-create is atomic within the process; two processes creating the
-//! first root of the same mesh on one token at the same moment could each
-//! make one (one console per token is the deployment this serves).
+//! Only [`create`] makes key material, and only a security officer's
+//! request reaches it (issue 21); everything else [`load`]s and finds
+//! nothing when no officer created the root. Creating is atomic within
+//! the process; two processes creating the first root of the same mesh on
+//! one token at the same moment could each make one (one console per
+//! token is the deployment this serves).
 
 use std::sync::{Mutex, PoisonError};
 
@@ -27,13 +30,16 @@ const ROOT_VALIDITY: Duration = Duration::days(3650);
 /// Clocks of the machines that check certificates may lag a little.
 pub(crate) const BACKDATE: Duration = Duration::minutes(5);
 
-/// Held while a root is looked up or created: every session of the
+/// Held while a root is created or destroyed: every session of the
 /// process (one per opened [`super::CertificateAuthority`]) takes turns.
-static FIND_OR_CREATE: Mutex<()> = Mutex::new(());
+static CREATE: Mutex<()> = Mutex::new(());
+
+/// What the labels of mesh roots start with.
+const LABEL_PREFIX: &str = "meshdeck-root-";
 
 /// The `CKA_LABEL` of the mesh's root key pair and certificate.
 pub(crate) fn object_label(mesh: &MeshId) -> String {
-    format!("meshdeck-root-{mesh}")
+    format!("{LABEL_PREFIX}{mesh}")
 }
 
 /// The `CKA_ID` tying the root's key pair and certificate together.
@@ -65,42 +71,63 @@ pub(crate) fn root_params(
     params
 }
 
-/// The mesh's root certificate (DER) and its key, created in the token
-/// the first time.
-pub(crate) fn load_or_create<'s>(
+/// The mesh's root certificate (DER) and its key, if the token holds it.
+pub(crate) fn load<'s>(
+    session: &'s TokenSession<'s>,
+    mesh: &MeshId,
+) -> Result<Option<(Vec<u8>, TokenKey<'s>)>, CaError> {
+    let label = object_label(mesh);
+    let stored = session.certificate(&label)?;
+    let key = session.key(&label)?;
+    match (stored, key) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(CaError::TokenContent {
+            label: session.token_label().to_owned(),
+            problem: format!("the root certificate {label:?} is there but its key is not"),
+        }),
+        (None, Some(_)) => Err(CaError::TokenContent {
+            label: session.token_label().to_owned(),
+            problem: format!("the root key {label:?} is there but its certificate is not"),
+        }),
+        (Some(der), Some(key)) => {
+            let (_, cert) = parse(&der)?;
+            if cert.public_key().subject_public_key.data.as_ref()
+                != rcgen::PublicKeyData::der_bytes(&key)
+            {
+                return Err(CaError::TokenContent {
+                    label: session.token_label().to_owned(),
+                    problem: format!("the root certificate {label:?} does not belong to its key"),
+                });
+            }
+            Ok(Some((der, key)))
+        }
+    }
+}
+
+/// The mesh's root, which must exist: signing needs it.
+pub(crate) fn require<'s>(
+    session: &'s TokenSession<'s>,
+    mesh: &MeshId,
+) -> Result<(Vec<u8>, TokenKey<'s>), CaError> {
+    load(session, mesh)?.ok_or_else(|| CaError::NoRoot { mesh: mesh.clone() })
+}
+
+/// Creates the mesh's root in the token: a key pair generated there and a
+/// self-signed certificate stored beside it. Refuses when the token
+/// already holds a root (or part of one) for the mesh.
+pub(crate) fn create<'s>(
     session: &'s TokenSession<'s>,
     mesh: &MeshId,
     now: OffsetDateTime,
     serial: [u8; 16],
 ) -> Result<(Vec<u8>, TokenKey<'s>), CaError> {
-    let _turn = FIND_OR_CREATE
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+    let _turn = CREATE.lock().unwrap_or_else(PoisonError::into_inner);
     let label = object_label(mesh);
-    let id = object_id(mesh);
-    let stored = session.certificate(&label)?;
-    let key = match session.key(&label)? {
-        Some(key) => key,
-        None if stored.is_some() => {
-            return Err(CaError::TokenContent {
-                label: session.token_label().to_owned(),
-                problem: format!("the root certificate {label:?} is there but its key is not"),
-            });
-        }
-        None => session.generate_key(&label, &id)?,
-    };
-    if let Some(der) = stored {
-        let (_, cert) = parse(&der)?;
-        if cert.public_key().subject_public_key.data.as_ref()
-            != rcgen::PublicKeyData::der_bytes(&key)
-        {
-            return Err(CaError::TokenContent {
-                label: session.token_label().to_owned(),
-                problem: format!("the root certificate {label:?} does not belong to its key"),
-            });
-        }
-        return Ok((der, key));
+    if session.certificate(&label)?.is_some() || session.key(&label)?.is_some() {
+        return Err(CaError::RootExists { mesh: mesh.clone() });
     }
+    let id = object_id(mesh);
+    let key = session.generate_key(&label, &id)?;
     let cert = root_params(mesh, now, serial)
         .self_signed(&key)
         .map_err(|e| {
@@ -111,6 +138,28 @@ pub(crate) fn load_or_create<'s>(
     let (_, parsed) = parse(&der)?;
     session.store_certificate(&label, &id, parsed.subject().as_raw(), &der)?;
     Ok((der, key))
+}
+
+/// Removes the mesh's root (certificate and both key halves) from the
+/// token; nothing can be signed with it afterwards.
+pub(crate) fn destroy(session: &TokenSession<'_>, mesh: &MeshId) -> Result<(), CaError> {
+    let _turn = CREATE.lock().unwrap_or_else(PoisonError::into_inner);
+    session.destroy_labelled(&object_label(mesh))
+}
+
+/// Every mesh root the token holds, by mesh id.
+pub(crate) fn list(session: &TokenSession<'_>) -> Result<Vec<(MeshId, Vec<u8>)>, CaError> {
+    let mut roots = Vec::new();
+    for (label, der) in session.certificates()? {
+        let Some(mesh) = label.strip_prefix(LABEL_PREFIX) else {
+            continue;
+        };
+        if let Ok(mesh) = mesh.parse::<MeshId>() {
+            roots.push((mesh, der));
+        }
+    }
+    roots.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    Ok(roots)
 }
 
 /// What the console shows of a root.
@@ -125,6 +174,7 @@ pub(crate) fn describe(der: &[u8]) -> Result<RootCertificate, CaError> {
         pem: certificate_pem(der),
         sha256_fingerprint: fingerprint,
         subject: cert.subject().to_string(),
+        not_before: cert.validity().not_before.timestamp(),
         not_after: cert.validity().not_after.timestamp(),
     })
 }

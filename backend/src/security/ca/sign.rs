@@ -62,10 +62,10 @@ impl CertificateAuthority {
         let token = self.token.clone();
         let (mesh, csr) = (mesh.clone(), csr.clone());
         let now = self.now()?;
-        let (root_serial, serial) = (random_serial(), random_serial());
+        let serial = random_serial();
         blocking(move || {
             let (root_der, cert_der) = token.with_session(|session| {
-                let (root_der, root_key) = root::load_or_create(session, &mesh, now, root_serial)?;
+                let (root_der, root_key) = root::require(session, &mesh)?;
                 let params = certificate_params(&csr, &root_der, now, serial, requested_secs)?;
                 let public_key = rcgen::SubjectPublicKeyInfo::from_der(&csr.spki)
                     .map_err(CaError::certificate("public key of the request"))?;
@@ -98,11 +98,9 @@ impl CertificateAuthority {
         let token = self.token.clone();
         let (mesh, spki) = (mesh.clone(), csr.spki.clone());
         let now = self.now()?;
-        let root_serial = random_serial();
         blocking(move || {
-            let root_der = token.with_session(|session| {
-                root::load_or_create(session, &mesh, now, root_serial).map(|(der, _)| der)
-            })?;
+            let root_der =
+                token.with_session(|session| root::require(session, &mesh).map(|(der, _)| der))?;
             check_chain(&chain, &root_der, &spki, now)
         })
         .await

@@ -16,13 +16,12 @@ async fn the_root_private_key_cannot_be_read_out_of_the_token() {
     let config = embedded::token_from_env(embedded::LABEL).unwrap();
     let ca = CertificateAuthority::open(&config, Clock::system()).unwrap();
     let mesh = unique_mesh();
-    ca.root(&mesh).await.unwrap();
+    ca.create_root(&mesh).await.unwrap();
 
     ca.token
         .with_session(|session| {
             let label = root::object_label(&mesh);
-            let (_, key) =
-                root::load_or_create(session, &mesh, ca.now().unwrap(), [1; 16]).unwrap();
+            let (_, key) = root::require(session, &mesh).unwrap();
             let handle = key.private_handle();
             let raw = session.raw();
             let info = raw

@@ -236,6 +236,47 @@ impl TokenSession<'_> {
         }))
     }
 
+    /// Every certificate object on the token: its label and DER.
+    pub fn certificates(&self) -> Result<Vec<(String, Vec<u8>)>, CaError> {
+        let found = self
+            .session
+            .find_objects(&[Attribute::Class(ObjectClass::CERTIFICATE)])
+            .map_err(self.failed("list certificates"))?;
+        let mut out = Vec::with_capacity(found.len());
+        for object in found {
+            let attributes = self
+                .session
+                .get_attributes(object, &[AttributeType::Label, AttributeType::Value])
+                .map_err(self.failed("read a certificate"))?;
+            let (mut label, mut der) = (None, None);
+            for attribute in attributes {
+                match attribute {
+                    Attribute::Label(l) => label = Some(String::from_utf8_lossy(&l).into_owned()),
+                    Attribute::Value(v) => der = Some(v),
+                    _ => {}
+                }
+            }
+            if let (Some(label), Some(der)) = (label, der) {
+                out.push((label, der));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Destroys every object labelled `label` (certificate and key pair).
+    pub fn destroy_labelled(&self, label: &str) -> Result<(), CaError> {
+        let found = self
+            .session
+            .find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
+            .map_err(self.failed(format!("search for {label:?}")))?;
+        for object in found {
+            self.session
+                .destroy_object(object)
+                .map_err(self.failed(format!("destroy {label:?}")))?;
+        }
+        Ok(())
+    }
+
     /// Stores `der` as a public X.509 certificate object on the token.
     pub fn store_certificate(
         &self,

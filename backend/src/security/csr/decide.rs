@@ -129,6 +129,9 @@ fn ca_error(err: CaError) -> AppError {
         CaError::ChainRejected(e) => AppError::BadRequest(format!(
             "the chain does not verify against the mesh root: {e}"
         )),
+        // Signing never creates the root: a security officer does, on
+        // Security → Mesh roots (issue 21).
+        no_root @ CaError::NoRoot { .. } => AppError::Conflict(no_root.to_string()),
         other => AppError::Internal(other.to_string()),
     }
 }

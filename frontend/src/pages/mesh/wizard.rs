@@ -103,6 +103,7 @@ impl Wizard {
                     admin: ctx.admin,
                     membership: ctx.membership.as_deref(),
                     hsm: ctx.hsm.as_ref(),
+                    mesh_roots: &ctx.mesh_roots,
                 }))
             })
         });

@@ -1,14 +1,17 @@
 //! The security officer's page: the inbox of certificate signing requests
 //! across the fleet (decisions for officers, read-only for the other
-//! roles) and the trust inventory every role reads.
+//! roles), the mesh roots (created and retired by officers) and the trust
+//! inventory every role reads.
 
 mod inbox;
+mod roots;
 mod trust;
 
 use leptos::prelude::*;
 use shared::Section;
 
 use inbox::Inbox;
+use roots::MeshRoots;
 use trust::TrustTable;
 
 use super::section::role_actions;
@@ -50,6 +53,7 @@ pub fn SecurityPage() -> impl IntoView {
             <p class="lead">{Section::Security.summary()}</p>
             {move || auth.account().map(|a| role_actions(Section::Security, a.role))}
             <Inbox/>
+            <MeshRoots/>
             <TrustTable/>
         </section>
     }

@@ -115,6 +115,10 @@ pub struct PreflightInput<'a> {
     /// What checking the HSM settings against Vault and the HSM found (HSM
     /// mode; `None`: not checked).
     pub hsm: Option<&'a crate::mesh::HsmReadiness>,
+    /// The meshes whose root a security officer created in the console's
+    /// token (Istio CA with plug-in certificates and HSM mode sign with it;
+    /// an install never creates one).
+    pub mesh_roots: &'a [crate::mesh::MeshId],
 }
 
 /// All checks for one install.
@@ -137,7 +141,7 @@ impl PreflightReport {
                 settings::revision_and_version(input.settings),
                 settings::network(input.fleet, input.cluster, input.settings),
                 settings::revision_not_installed(input.cluster, input.settings),
-                settings::ca_mode(input.fleet, input.settings, input.membership, input.hsm),
+                settings::ca_mode(input, input.membership, input.hsm),
             ],
         }
     }

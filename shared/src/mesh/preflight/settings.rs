@@ -126,12 +126,15 @@ pub(super) fn revision_not_installed(cluster: &Cluster, s: &InstallSettings) -> 
 }
 
 pub(super) fn ca_mode(
-    fleet: &Fleet,
-    s: &InstallSettings,
+    input: &super::PreflightInput<'_>,
     membership: Option<&str>,
     hsm: Option<&HsmReadiness>,
 ) -> CheckResult {
+    let (fleet, s) = (input.fleet, input.settings);
     let check = Check::CaMode;
+    if s.ca != CaMode::MeshCa && !input.mesh_roots.contains(&s.mesh_id) {
+        return no_mesh_root(s);
+    }
     match s.ca {
         CaMode::MeshCa => {
             let domain = match trust_domain(fleet, CaMode::MeshCa) {
@@ -153,10 +156,31 @@ pub(super) fn ca_mode(
         }
         CaMode::IstioCaPluginCerts => CheckResult::pass(
             check,
-            "Istio CA with plug-in certificates: the console issues an intermediate from the mesh's root and writes secret istio-system/cacerts before istiod starts.",
+            format!(
+                "Istio CA with plug-in certificates: the console issues an intermediate from the root of mesh {} (created by a security officer) and writes secret istio-system/cacerts before istiod starts.",
+                s.mesh_id
+            ),
         ),
         CaMode::Hsm => hsm_mode(s, hsm),
     }
+}
+
+/// Istio CA and HSM mode sign with the mesh root, and only a security
+/// officer creates one: an operator's install cannot, so nothing can set
+/// this aside.
+fn no_mesh_root(s: &InstallSettings) -> CheckResult {
+    CheckResult::fail(
+        Check::CaMode,
+        format!(
+            "Mesh {} has no root CA: a security officer must create the mesh root on Security → Mesh roots before {} can be installed. Installs never create key material.",
+            s.mesh_id,
+            match s.ca {
+                CaMode::Hsm => "HSM mode",
+                _ => "Istio CA with plug-in certificates",
+            }
+        ),
+    )
+    .hard()
 }
 
 /// HSM mode: the slot must open with the PIN Vault holds and have the KEK;

@@ -48,6 +48,7 @@ fn run(f: &Fleet, name: &str, s: &InstallSettings, services: &[ServicePorts]) ->
         admin: false,
         membership: Some("membership"),
         hsm: None,
+        mesh_roots: std::slice::from_ref(&s.mesh_id),
     })
 }
 
@@ -162,6 +163,7 @@ fn on_prem_admin_clusters_are_refused() {
         admin,
         membership: Some("membership"),
         hsm: None,
+        mesh_roots: std::slice::from_ref(&s.mesh_id),
     };
     let r = PreflightReport::run(&input(true));
     let r = r.result(Check::UserCluster).expect("checked");
@@ -342,6 +344,7 @@ fn ca_mode_requirements() {
             admin: false,
             membership,
             hsm,
+            mesh_roots: std::slice::from_ref(&s.mesh_id),
         })
     };
     let with = |s: &InstallSettings, membership| with_hsm(s, membership, None);
@@ -396,6 +399,60 @@ fn ca_mode_requirements() {
     let err = report.allow(Some(&ov)).expect_err("not overridable");
     assert!(!err.overridable);
     assert!(err.to_string().ends_with("this cannot be overridden"));
+}
+
+#[test]
+fn istio_ca_and_hsm_need_a_root_a_security_officer_created() {
+    let f = sized_fleet();
+    let mut s = settings(&f, "gke-eu");
+    let other: crate::mesh::MeshId = "proj-1".parse().expect("valid");
+    for ca in [CaMode::IstioCaPluginCerts, CaMode::Hsm] {
+        s.ca = ca;
+        for roots in [&[][..], std::slice::from_ref(&other)] {
+            let report = PreflightReport::run(&PreflightInput {
+                fleet: &f,
+                cluster: f.cluster("gke-eu").expect("c"),
+                settings: &s,
+                services: &[],
+                admin: false,
+                membership: Some("membership"),
+                hsm: None,
+                mesh_roots: roots,
+            });
+            let r = report.result(Check::CaMode).expect("checked");
+            assert_eq!(r.verdict, Verdict::Fail, "{ca:?}");
+            assert!(!r.overridable, "an override cannot create a root");
+            assert!(
+                text(r).contains(&format!(
+                    "Mesh {} has no root CA: a security officer must create the mesh root on Security → Mesh roots",
+                    s.mesh_id
+                )),
+                "{r:?}"
+            );
+        }
+    }
+    s.ca = CaMode::IstioCaPluginCerts;
+    let r = run(&f, "gke-eu", &s, &[]);
+    assert_eq!(
+        r.result(Check::CaMode).expect("checked").verdict,
+        Verdict::Pass
+    );
+    s.ca = CaMode::MeshCa;
+    let report = PreflightReport::run(&PreflightInput {
+        fleet: &f,
+        cluster: f.cluster("gke-eu").expect("c"),
+        settings: &s,
+        services: &[],
+        admin: false,
+        membership: Some("membership"),
+        hsm: None,
+        mesh_roots: &[],
+    });
+    assert_eq!(
+        report.result(Check::CaMode).expect("checked").verdict,
+        Verdict::Pass,
+        "Mesh CA signs with Google's root, not ours"
+    );
 }
 
 #[test]

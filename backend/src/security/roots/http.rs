@@ -1,0 +1,57 @@
+//! `/api/ca/roots`: every role reads the mesh roots; only security
+//! officers create one in the token or retire one (issue 21). Each act's
+//! audit entry names the mesh and the root's fingerprint.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use shared::csr::{CreateRoot, MeshRoot, MeshRoots};
+
+use crate::api::json::ApiJson;
+use crate::audit::Detail;
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::security::roots;
+use crate::state::AppState;
+
+pub async fn list_roots(State(state): State<AppState>) -> Result<Json<MeshRoots>, AppError> {
+    roots::list(&state).await.map(Json)
+}
+
+fn audited(detail: Detail, root: &MeshRoot) -> Detail {
+    detail
+        .param("sha256", &root.fingerprint)
+        .param("subject", &root.subject)
+}
+
+pub async fn create_root(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(body): ApiJson<CreateRoot>,
+) -> (Detail, Result<(StatusCode, Json<MeshRoot>), AppError>) {
+    let detail = Detail::new()
+        .target(format!("mesh root of {}", body.mesh))
+        .param("mesh", &body.mesh);
+    match roots::create(&state, &body.mesh, &principal.account.name).await {
+        Ok(root) => (
+            audited(detail, &root).param("not_after", root.not_after),
+            Ok((StatusCode::CREATED, Json(root))),
+        ),
+        Err(e) => (detail, Err(e)),
+    }
+}
+
+pub async fn retire_root(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(fingerprint): Path<String>,
+) -> (Detail, Result<Json<MeshRoot>, AppError>) {
+    let detail = Detail::new().target(format!("mesh root {fingerprint}"));
+    match roots::retire(&state, &fingerprint, &principal.account.name).await {
+        Ok(root) => (
+            audited(detail, &root).param("mesh", &root.mesh),
+            Ok(Json(root)),
+        ),
+        Err(e) => (detail, Err(e)),
+    }
+}

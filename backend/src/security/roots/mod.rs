@@ -1,0 +1,163 @@
+//! Mesh roots are the security officer's (issue 21): listing them (the
+//! token's roots with the record of who created and retired each),
+//! creating one in the token, and retiring one nothing chains to any
+//! more. No other path creates root key material.
+
+pub mod http;
+
+use shared::csr::{MeshRoot, MeshRoots, RootState, normalise_fingerprint};
+use shared::mesh::MeshId;
+
+use crate::error::AppError;
+use crate::security::ca::{CaError, CertificateAuthority, RootCertificate};
+use crate::state::AppState;
+
+fn token(state: &AppState) -> Result<&CertificateAuthority, AppError> {
+    state.ca().ok_or_else(|| {
+        AppError::Conflict(
+            "the console has no PKCS#11 token configured (--pkcs11-module, --pkcs11-token, --pkcs11-pin-file): there is nowhere to keep a mesh root".into(),
+        )
+    })
+}
+
+fn token_failed(e: CaError) -> AppError {
+    AppError::Internal(format!("the mesh root token: {e}"))
+}
+
+/// A root the token holds, described for the list.
+fn active(mesh: MeshId, root: &RootCertificate) -> MeshRoot {
+    MeshRoot {
+        mesh,
+        fingerprint: root.sha256_fingerprint.clone(),
+        subject: root.subject.clone(),
+        not_before: root.not_before,
+        not_after: root.not_after,
+        created_by: None,
+        created_at: None,
+        state: RootState::Active,
+        retired_by: None,
+        retired_at: None,
+    }
+}
+
+/// Every mesh root: those in the token (with who created them, when the
+/// console recorded it), then the retired ones on record.
+pub async fn list(state: &AppState) -> Result<MeshRoots, AppError> {
+    let recorded = state.store().mesh_roots().await?;
+    let in_token = match state.ca() {
+        Some(ca) => ca.roots().await.map_err(token_failed)?,
+        None => Vec::new(),
+    };
+    let mut roots: Vec<MeshRoot> = in_token
+        .iter()
+        .map(|(mesh, root)| {
+            let mut listed = active(mesh.clone(), root);
+            if let Some(record) = recorded
+                .iter()
+                .find(|r| r.fingerprint == listed.fingerprint)
+            {
+                listed.created_by.clone_from(&record.created_by);
+                listed.created_at = record.created_at;
+            }
+            listed
+        })
+        .collect();
+    for record in recorded {
+        if !roots.iter().any(|r| r.fingerprint == record.fingerprint) {
+            // Not in the token: whatever the record said, its key is gone.
+            roots.push(MeshRoot {
+                state: RootState::Retired,
+                ..record
+            });
+        }
+    }
+    roots.sort_by_key(|r| (r.state != RootState::Active, r.mesh.to_string()));
+    Ok(MeshRoots { roots })
+}
+
+/// Creates the root of `mesh` in the token, recorded as `officer`'s.
+/// A conflict when the mesh has an active root.
+pub async fn create(state: &AppState, mesh: &MeshId, officer: &str) -> Result<MeshRoot, AppError> {
+    let ca = token(state)?;
+    let exists = |fingerprint: &str| {
+        AppError::Conflict(format!(
+            "mesh {mesh} already has an active root ({fingerprint}): retire it before creating another"
+        ))
+    };
+    if let Some(root) = ca.root(mesh).await.map_err(token_failed)? {
+        return Err(exists(&root.sha256_fingerprint));
+    }
+    let root = ca.create_root(mesh).await.map_err(|e| match e {
+        CaError::RootExists { .. } => exists("created meanwhile"),
+        other => token_failed(other),
+    })?;
+    let created = MeshRoot {
+        created_by: Some(officer.to_owned()),
+        created_at: Some(state.clock().now()),
+        ..active(mesh.clone(), &root)
+    };
+    state.store().add_mesh_root(&created).await?;
+    Ok(created)
+}
+
+/// Retires the root with `fingerprint`: its key and certificate leave the
+/// token, and the record says who retired it. Refused while a member's
+/// control plane still holds it (istiod's `cacerts` or HSM chain leads
+/// to it), or while a member cannot be read to tell.
+pub async fn retire(
+    state: &AppState,
+    fingerprint: &str,
+    officer: &str,
+) -> Result<MeshRoot, AppError> {
+    let ca = token(state)?;
+    let fingerprint = normalise_fingerprint(fingerprint);
+    let listed = list(state).await?;
+    let Some(root) = listed
+        .roots
+        .into_iter()
+        .find(|r| r.fingerprint == fingerprint)
+    else {
+        return Err(AppError::NotFound(format!("no mesh root {fingerprint}")));
+    };
+    if root.state == RootState::Retired {
+        return Err(AppError::Conflict(format!(
+            "the root {fingerprint} of mesh {} is retired already",
+            root.mesh
+        )));
+    }
+    let inventory = crate::security::trust::inventory(state).await;
+    let holding: Vec<&str> = inventory
+        .clusters
+        .iter()
+        .filter(|c| c.root_fingerprint.as_deref() == Some(fingerprint.as_str()))
+        .map(|c| c.cluster.as_str())
+        .collect();
+    if !holding.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "the root {fingerprint} is the only active root of mesh {} and {} still chain to it: uninstall or move them to another root first",
+            root.mesh,
+            holding.join(", ")
+        )));
+    }
+    let unread: Vec<&str> = inventory
+        .clusters
+        .iter()
+        .filter(|c| c.error.is_some())
+        .map(|c| c.cluster.as_str())
+        .collect();
+    if !unread.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "cannot tell whether {} chain to the root {fingerprint}: they could not be read; retire it once they can",
+            unread.join(", ")
+        )));
+    }
+    ca.destroy_root(&root.mesh).await.map_err(token_failed)?;
+    let now = state.clock().now();
+    state.store().retire_mesh_root(&root, officer, now).await?;
+    Ok(MeshRoot {
+        state: RootState::Retired,
+        retired_by: Some(officer.to_owned()),
+        retired_at: Some(now),
+        ..root
+    })
+}

@@ -1,0 +1,23 @@
+//! The mesh roots in the console's token: the list every role reads, and
+//! the security officer's create and retire.
+
+use shared::ApiError;
+use shared::csr::{CreateRoot, MeshRoot, MeshRoots};
+use shared::mesh::MeshId;
+use shared::routes;
+
+pub async fn list() -> Result<MeshRoots, ApiError> {
+    super::get_json(routes::CA_ROOTS).await
+}
+
+pub async fn create(mesh: MeshId) -> Result<MeshRoot, ApiError> {
+    super::post_json(routes::CA_ROOTS, &CreateRoot { mesh }).await
+}
+
+pub async fn retire(fingerprint: String) -> Result<MeshRoot, ApiError> {
+    super::post_json(
+        &routes::ca_root_retire(&fingerprint),
+        &serde_json::json!({}),
+    )
+    .await
+}
