@@ -6,6 +6,7 @@ pub mod apply;
 pub mod csr;
 mod describe;
 mod error;
+pub mod fan_out;
 pub mod fleet_api;
 pub mod hsm_request;
 pub mod hub;

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use futures_util::future::join_all;
 use shared::csr::{ClusterTrust, TrustInventory};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -46,23 +45,18 @@ fn summary(pem_text: &str) -> Result<Summary, Unreadable> {
 /// waiting for it.
 pub async fn inventory(state: &AppState) -> TrustInventory {
     let now = state.clock().now();
-    let names: Vec<String> = state
+    let answers = state
         .fleet()
-        .snapshot()
-        .clusters
-        .iter()
-        .map(|c| c.name().to_string())
+        .ask_members(|name| async move { material(state, &name).await })
+        .await;
+    let clusters = answers
+        .into_iter()
+        .map(|(name, answer)| {
+            let read = answer.unwrap_or(Err(Unread::Timeout(REQUEST_TIMEOUT)));
+            entry(&name, read).with_warnings(now)
+        })
         .collect();
-    let asked = names.iter().map(|name| async move {
-        let read = match tokio::time::timeout(REQUEST_TIMEOUT, material(state, name)).await {
-            Ok(read) => read,
-            Err(_) => Err(Unread::Timeout(REQUEST_TIMEOUT)),
-        };
-        entry(name, read).with_warnings(now)
-    });
-    TrustInventory {
-        clusters: join_all(asked).await,
-    }
+    TrustInventory { clusters }
 }
 
 /// Member `name`'s line of the inventory, from what was read there.

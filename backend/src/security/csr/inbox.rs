@@ -3,13 +3,11 @@
 //! with the approvals recorded so far; and a request as PEM for the
 //! offline ceremony.
 
-use futures_util::future::join_all;
 use shared::csr::{CsrInbox, InboxItem};
 
 use super::decide::counting_approvals;
 use super::mesh::MemberMesh;
 use super::request::PendingRequest;
-use crate::cluster::REQUEST_TIMEOUT;
 use crate::cluster::csr::{CsrState, SigningAccess};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -19,26 +17,22 @@ use crate::state::AppState;
 /// rest answer without waiting for them.
 pub async fn inbox(state: &AppState) -> Result<CsrInbox, AppError> {
     let signers = state.csr_settings().names();
-    let names: Vec<String> = state
+    let answers = state
         .fleet()
-        .snapshot()
-        .clusters
-        .iter()
-        .map(|c| c.name().to_string())
-        .collect();
-    let asked = names
-        .iter()
-        .map(|name| tokio::time::timeout(REQUEST_TIMEOUT, member_inbox(state, name, &signers)));
+        .ask_members(|name| {
+            let signers = &signers;
+            async move { member_inbox(state, &name, signers).await }
+        })
+        .await;
     let mut out = CsrInbox::default();
-    for (name, answer) in names.iter().zip(join_all(asked).await) {
-        let Ok(answer) = answer else {
-            out.unreadable.push(format!(
-                "{name}: no answer within {} s",
-                REQUEST_TIMEOUT.as_secs()
-            ));
-            continue;
+    for (name, answer) in answers {
+        let MemberInbox { items, unreadable } = match answer {
+            Ok(answer) => answer?,
+            Err(no_answer) => {
+                out.unreadable.push(format!("{name}: {no_answer}"));
+                continue;
+            }
         };
-        let MemberInbox { items, unreadable } = answer?;
         out.items.extend(items);
         out.unreadable
             .extend(unreadable.into_iter().map(|why| format!("{name}: {why}")));
