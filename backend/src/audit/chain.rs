@@ -49,6 +49,34 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// `mac` of entries written before the log was keyed: plain SHA-256.
 pub const UNKEYED: &str = "sha256";
 
+/// Why an entry breaks the chain, as the report words it.
+#[derive(Debug, thiserror::Error)]
+enum Break {
+    #[error("entry {seq} follows entry {}: entries {expected}..{} are missing", .expected - 1, .seq - 1)]
+    Missing { seq: i64, expected: i64 },
+    #[error(
+        "entry {seq} does not point at the hash of entry {} (it was edited, or a row before it was replaced)",
+        .seq - 1
+    )]
+    NotLinked { seq: i64 },
+    #[error(
+        "entry {seq} is not keyed, yet the log is keyed since entry {since}: it was rewritten without the audit key"
+    )]
+    Unkeyed { seq: i64, since: i64 },
+    #[error("entry {seq} does not match its hash: its content was edited")]
+    Edited { seq: i64 },
+    #[error(
+        "entry {seq} is keyed ({mac}) with a key other than the one given ({given}): it cannot be checked"
+    )]
+    OtherKey {
+        seq: i64,
+        mac: String,
+        given: String,
+    },
+    #[error("entry {seq} is not the entry the checkpoint recorded: the log was rewritten")]
+    NotCheckpointed { seq: i64 },
+}
+
 /// `mac` of entries keyed with `key`: HMAC-SHA256 and the key's id.
 pub fn keyed(key: &AuditKey) -> String {
     format!("hmac-sha256:{}", key.id())
@@ -127,68 +155,48 @@ impl<'a> Walk<'a> {
                 self.checked += 1;
                 true
             }
-            Err(reason) => {
+            Err(why) => {
                 self.broken = Some(BrokenLink {
                     seq: entry.seq,
-                    reason,
+                    reason: why.to_string(),
                 });
                 false
             }
         }
     }
 
-    fn check(&mut self, entry: &RawEntry) -> Result<(), String> {
-        let expected_seq = self.last_seq() + 1;
-        if entry.seq != expected_seq {
-            return Err(format!(
-                "entry {} follows entry {}: entries {expected_seq}..{} are missing",
-                entry.seq,
-                expected_seq - 1,
-                entry.seq - 1
-            ));
+    fn check(&mut self, entry: &RawEntry) -> Result<(), Break> {
+        let seq = entry.seq;
+        let expected = self.last_seq() + 1;
+        if seq != expected {
+            return Err(Break::Missing { seq, expected });
         }
         if entry.prev_hash != self.expected_prev {
-            return Err(format!(
-                "entry {} does not point at the hash of entry {} (it was edited, or a row before it was replaced)",
-                entry.seq,
-                entry.seq - 1
-            ));
+            return Err(Break::NotLinked { seq });
         }
         if entry.mac == UNKEYED {
             if let Some(since) = self.keyed_since {
-                return Err(format!(
-                    "entry {} is not keyed, yet the log is keyed since entry {since}: it was rewritten without the audit key",
-                    entry.seq
-                ));
+                return Err(Break::Unkeyed { seq, since });
             }
         } else {
-            self.keyed_since.get_or_insert(entry.seq);
+            self.keyed_since.get_or_insert(seq);
         }
         match entry_hash(entry, self.key) {
             Some(hash) if hash == entry.hash => {}
-            Some(_) => {
-                return Err(format!(
-                    "entry {} does not match its hash: its content was edited",
-                    entry.seq
-                ));
-            }
+            Some(_) => return Err(Break::Edited { seq }),
             None => {
-                return Err(format!(
-                    "entry {} is keyed ({}) with a key other than the one given ({}): it cannot be checked",
-                    entry.seq,
-                    entry.mac,
-                    self.key.map_or_else(|| "none".to_owned(), keyed)
-                ));
+                return Err(Break::OtherKey {
+                    seq,
+                    mac: entry.mac.clone(),
+                    given: self.key.map_or_else(|| "none".to_owned(), keyed),
+                });
             }
         }
         if let Some(checkpoint) = self.checkpoint
-            && checkpoint.seq == entry.seq
+            && checkpoint.seq == seq
             && checkpoint.hash != entry.hash
         {
-            return Err(format!(
-                "entry {} is not the entry the checkpoint recorded: the log was rewritten",
-                entry.seq
-            ));
+            return Err(Break::NotCheckpointed { seq });
         }
         Ok(())
     }

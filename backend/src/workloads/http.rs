@@ -83,23 +83,8 @@ pub async fn create_migration(
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<DeployRequest>,
 ) -> (Detail, Result<(StatusCode, Json<Migration>), AppError>) {
-    let mut detail = request_detail(&request);
-    let result = async {
-        let (plan, target) = deploy::prepare(&state, &request).await?;
-        detail = secret_detail(
-            std::mem::take(&mut detail).target(format!("migration/{}", plan.name)),
-            plan.secret.as_ref(),
-        );
-        deploy::deploy(&state, &plan, &target, &principal.account.name, &[]).await
-    }
-    .await;
-    if let Ok(m) = &result {
-        detail = m
-            .objects
-            .iter()
-            .fold(detail.param("migration", &m.id), |d, o| d.target(o.title()));
-    }
-    (detail, result.map(|m| (StatusCode::CREATED, Json(m))))
+    let detail = request_detail(&request);
+    deploy_taking_over(&state, &principal.account.name, &request, &[], detail).await
 }
 
 /// Deploys a spec taking over the objects other field managers own, which
@@ -111,26 +96,38 @@ pub async fn take_over_objects(
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<TakeoverRequest>,
 ) -> (Detail, Result<(StatusCode, Json<Migration>), AppError>) {
-    let mut detail = request
+    let detail = request
         .take_over
         .iter()
         .fold(request_detail(&request.deploy), |d, t| {
             d.param("take_over", t)
         });
+    if request.take_over.is_empty() {
+        let refused = AppError::BadRequest(
+            "name the objects to take over (take_over), as the refused deploy listed them".into(),
+        );
+        return (detail, Err(refused));
+    }
+    let who = &principal.account.name;
+    deploy_taking_over(&state, who, &request.deploy, &request.take_over, detail).await
+}
+
+/// Prepares and deploys `request` as `who`, forcing only the objects named
+/// in `take_over`; `detail` gains the migration, its secret and objects.
+async fn deploy_taking_over(
+    state: &AppState,
+    who: &str,
+    request: &DeployRequest,
+    take_over: &[String],
+    mut detail: Detail,
+) -> (Detail, Result<(StatusCode, Json<Migration>), AppError>) {
     let result = async {
-        if request.take_over.is_empty() {
-            return Err(AppError::BadRequest(
-                "name the objects to take over (take_over), as the refused deploy listed them"
-                    .into(),
-            ));
-        }
-        let (plan, target) = deploy::prepare(&state, &request.deploy).await?;
+        let (plan, target) = deploy::prepare(state, request).await?;
         detail = secret_detail(
             std::mem::take(&mut detail).target(format!("migration/{}", plan.name)),
             plan.secret.as_ref(),
         );
-        let who = &principal.account.name;
-        deploy::deploy(&state, &plan, &target, who, &request.take_over).await
+        deploy::deploy(state, &plan, &target, who, take_over).await
     }
     .await;
     if let Ok(m) = &result {

@@ -271,15 +271,20 @@ async fn istiod_may_read_its_pin_only_once_provisioning_has_set_up_its_vault_log
 
 /// Runs the OpenBao CLI against the test Vault as root.
 pub(crate) fn bao(args: &[&str]) -> String {
-    let dev = DevVault::shared();
-    let out = std::process::Command::new(hsm::dev_vault::bao_binary().unwrap())
-        .args(args)
-        .env("BAO_ADDR", &dev.addr)
-        .env("BAO_TOKEN", &dev.root_token)
-        .output()
-        .unwrap();
+    let out = bao_as(&DevVault::shared().root_token, args);
     assert!(out.status.success(), "bao {args:?}: {out:?}");
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs the OpenBao CLI against the test Vault with `token`, whatever it
+/// answers.
+pub(crate) fn bao_as(token: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(hsm::dev_vault::bao_binary().unwrap())
+        .args(args)
+        .env("BAO_ADDR", &DevVault::shared().addr)
+        .env("BAO_TOKEN", token)
+        .output()
+        .unwrap()
 }
 
 /// A self-signed certificate for `name` and its key, PEM.

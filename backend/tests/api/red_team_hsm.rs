@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use hsm::dev_vault::DevVault;
 
-use crate::hsm::{bao, fresh_slot, hsm_console, provisioned};
+use crate::hsm::{bao, bao_as, fresh_slot, hsm_console, provisioned};
 use crate::mesh::post;
 use crate::support::api_error;
 
@@ -31,18 +31,9 @@ fn vault_state(relevant: impl Fn(&str) -> bool, secrets: &[&str]) -> Vec<String>
         ));
     }
     for path in secrets {
-        let out = std::process::Command::new(hsm::dev_vault::bao_binary().unwrap())
-            .args([
-                "kv",
-                "get",
-                "-format=json",
-                "-field=data",
-                &format!("secret/{path}"),
-            ])
-            .env("BAO_ADDR", &DevVault::shared().addr)
-            .env("BAO_TOKEN", &DevVault::shared().root_token)
-            .output()
-            .unwrap();
+        let secret = format!("secret/{path}");
+        let root = &DevVault::shared().root_token;
+        let out = bao_as(root, &["kv", "get", "-format=json", "-field=data", &secret]);
         state.push(format!(
             "secret {path}: {}",
             String::from_utf8_lossy(&out.stdout)
@@ -190,12 +181,10 @@ async fn istiods_policy_reads_the_pin_but_not_the_so_pin() {
         "-field=token",
     ]);
     let as_istiod = |secret: &str| {
-        std::process::Command::new(hsm::dev_vault::bao_binary().unwrap())
-            .args(["kv", "get", "-format=json", "-field=data", secret])
-            .env("BAO_ADDR", &DevVault::shared().addr)
-            .env("BAO_TOKEN", token.trim())
-            .output()
-            .unwrap()
+        bao_as(
+            token.trim(),
+            &["kv", "get", "-format=json", "-field=data", secret],
+        )
     };
     let own = as_istiod(&format!("secret/{path}"));
     assert!(own.status.success(), "{own:?}");
