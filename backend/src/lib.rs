@@ -173,6 +173,17 @@ async fn start_sandbox_fleet(
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     let auth = config.auth_settings()?;
     let csr_settings = config.csr_settings()?;
+    for rule in csr_settings.lowered() {
+        tracing::warn!(
+            signer = %rule.name,
+            approvals = rule.required_approvals,
+            "the two-person rule is lowered: one officer alone signs with this signer"
+        );
+        eprintln!(
+            "meshdeck: WARNING: --csr-signers lets {} approval(s) sign with {}; the default is two distinct security officers",
+            rule.required_approvals, rule.name
+        );
+    }
     // Before anything starts: a key others may read is refused here.
     let audit_key = config.audit_key()?;
     tracing::info!(key = audit_key.id(), "audit entries keyed");

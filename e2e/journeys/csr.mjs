@@ -67,7 +67,22 @@ const steps = [
     expect(await card.locator('.check-fail').count() === 0, 'no failing check');
     await screenshot(page, 'csr-inbox');
   }],
-  ['approving signs with the mesh root and kubectl sees it', async (page) => {
+  ['the first approval is recorded; the mesh root needs a second officer', async (page) => {
+    const card = page.locator(`.csr-request[data-name="${NAME}"]`);
+    await card.getByRole('button', { name: 'Approve and sign' }).click();
+    const recorded = page.locator('.notice[role="status"]');
+    await recorded.waitFor();
+    const said = await recorded.textContent();
+    expect(said.includes('Approval recorded: 1 of 2'), `notice ${JSON.stringify(said)}`);
+    const csr = JSON.parse(kubectl(undefined, 'get', 'csr', NAME, '-o', 'json'));
+    expect(!csr.status.certificate && !(csr.status.conditions ?? []).length, `nothing signed yet: ${JSON.stringify(csr.status)}`);
+    await card.locator('.approvals', { hasText: '1 of 2 approvals (officer)' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, account('officer2'));
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Security', exact: true }).click();
+    await page.waitForURL('**/security');
+  }],
+  ['the second officer approves: signed with the mesh root and kubectl sees it', async (page) => {
     const card = page.locator(`.csr-request[data-name="${NAME}"]`);
     await card.getByRole('button', { name: 'Approve and sign' }).click();
     const done = page.locator('.notice[role="status"]');

@@ -233,7 +233,22 @@ const steps = [
     expect(await reason.evaluate((e) => e === document.activeElement), 'the reason field keeps the focus');
     await reason.fill('');
   }],
-  ['offline: the request downloads as PEM; a foreign chain (another key, another root) is refused on its card', async (page) => {
+  ['one officer\'s approval is recorded and nothing is written yet', async (page) => {
+    const card = page.locator(hsmCard);
+    await card.getByRole('button', { name: 'Approve and sign' }).click();
+    const recorded = page.locator('.notice[role="status"]');
+    await recorded.waitFor({ timeout: 30000 });
+    const said = await recorded.textContent();
+    expect(said.includes('Approval recorded: 1 of 2'), `notice ${JSON.stringify(said)}`);
+    let written = true;
+    try { kubectl('get', 'secret', 'istio-ca-cert', '-n', 'istio-system'); } catch { written = false; }
+    expect(!written, 'one officer alone wrote nothing');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, account('officer2'));
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Security', exact: true }).click();
+    await page.waitForURL('**/security');
+  }],
+  ['offline: the request downloads as PEM; the second officer\'s foreign chain (another key, another root) is refused on its card', async (page) => {
     const card = page.locator(hsmCard);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -259,7 +274,7 @@ const steps = [
     await card.locator('textarea[name="chain"]').fill('');
     await screenshot(page, 'hsm-offline-refused');
   }],
-  ['approves: signed with the mesh root, the request leaves the inbox', async (page) => {
+  ['the second officer approves: signed with the mesh root, the request leaves the inbox', async (page) => {
     const card = page.locator(hsmCard);
     await card.getByRole('button', { name: 'Approve and sign' }).click();
     const done = page.locator('.notice[role="status"]');

@@ -1,4 +1,4 @@
-//! Accounts made outside the API: the three default accounts of the
+//! Accounts made outside the API: the four default accounts of the
 //! embedded sandbox on first start, and accounts an administrator creates
 //! with `meshdeck account create`.
 
@@ -76,14 +76,17 @@ pub async fn reset_password(
     Ok(password)
 }
 
-/// The sandbox's default accounts, one per role, named after the role.
-pub const SANDBOX_ACCOUNTS: [(&str, Role); 3] = [
+/// The sandbox's default accounts, one per role, named after the role
+/// (two security officers).
+pub const SANDBOX_ACCOUNTS: [(&str, Role); 4] = [
     ("operator", Role::Operator),
     ("officer", Role::SecurityOfficer),
+    // The mesh root's two-person rule needs a second officer.
+    ("officer2", Role::SecurityOfficer),
     ("manager", Role::Manager),
 ];
 
-/// On a sandbox console with no accounts yet, creates the three default
+/// On a sandbox console with no accounts yet, creates the four default
 /// accounts with random passwords and returns them (to print once).
 /// Returns nothing when any account exists.
 pub async fn sandbox_accounts(

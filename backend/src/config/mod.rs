@@ -146,7 +146,9 @@ pub struct Config {
 
     /// Kubernetes CSR signers the console manages, comma-separated, each
     /// `NAME[=APPROVALS][+wildcards]` (APPROVALS: distinct officers needed,
-    /// default 1), e.g. `istio.io/mesh-root=2,istio.io/workload`. Default:
+    /// default 2 for `istio.io/mesh-root` and 1 for others; lowering the
+    /// mesh root's is warned about at start), e.g.
+    /// `istio.io/mesh-root=3,istio.io/workload`. Default:
     /// `istio.io/mesh-root,istio.io/workload`.
     #[arg(long, env = "MESHDECK_CSR_SIGNERS", value_delimiter = ',')]
     pub csr_signers: Vec<String>,

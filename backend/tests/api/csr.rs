@@ -261,14 +261,30 @@ async fn an_istiod_ca_request_is_signed_by_the_mesh_root_and_written_back() {
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     untouched(&console, &name).await;
 
+    // The mesh root keeps two people by default (issue 21): the first
+    // approval is recorded and nothing is signed yet.
     let response = post(&console, &officer, &approve_path(&name), json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let first: ApproveOutcome = serde_json::from_value(body_json(response).await).unwrap();
+    assert!(
+        matches!(&first, ApproveOutcome::Pending { approvals, required: 2 } if approvals == &["olivia".to_owned()]),
+        "{first:?}"
+    );
+    let csr = observed(&console, &name).await;
+    assert!(condition_types(&csr).is_empty(), "{csr}");
+    assert!(issued_chain(&csr).is_none(), "{csr}");
+    let sam = console.signed_in("sam", Role::SecurityOfficer, false).await;
+    let response = post(&console, &sam, &approve_path(&name), json!({})).await;
     assert_eq!(response.status(), StatusCode::OK);
     let ApproveOutcome::Issued(decision) =
         serde_json::from_value(body_json(response).await).unwrap()
     else {
-        panic!("one approval suffices by default");
+        panic!("two distinct officers sign the mesh root's request");
     };
-    assert_eq!(decision.approvers, vec!["olivia".to_owned()]);
+    assert_eq!(
+        decision.approvers,
+        vec!["olivia".to_owned(), "sam".to_owned()]
+    );
 
     let csr = observed(&console, &name).await;
     assert_eq!(condition_types(&csr), vec!["Approved"]);
@@ -289,7 +305,7 @@ async fn an_istiod_ca_request_is_signed_by_the_mesh_root_and_written_back() {
 
     let audit = console.audit(&officer, "action=csr.approve").await;
     let entry = &audit.entries[0];
-    assert_eq!(entry.actor, "olivia");
+    assert_eq!(entry.actor, "sam");
     assert!(
         entry
             .params

@@ -191,8 +191,23 @@ async fn an_hsm_install_waits_for_the_officer_whose_approval_makes_istiod_ready(
     .await;
     assert_eq!(approved.status(), StatusCode::OK);
     let outcome: ApproveOutcome = serde_json::from_value(body_json(approved).await).unwrap();
+    assert!(
+        matches!(outcome, ApproveOutcome::Pending { required: 2, .. }),
+        "the mesh root needs two officers by default: {outcome:?}"
+    );
+    assert!(answer_secret(&console).await.is_none());
+    let sam = console.signed_in("sam", Role::SecurityOfficer, false).await;
+    let approved = post(
+        &console,
+        &sam,
+        &decision(CLUSTER, "approve"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    let outcome: ApproveOutcome = serde_json::from_value(body_json(approved).await).unwrap();
     let ApproveOutcome::Issued(issued) = outcome else {
-        panic!("one approval is enough by default: {outcome:?}");
+        panic!("the second officer completes the rule: {outcome:?}");
     };
     assert_eq!(issued.chain_pem.matches("BEGIN CERTIFICATE").count(), 2);
     let written = answer_secret(&console)
@@ -290,7 +305,17 @@ async fn a_denied_or_undecryptable_request_changes_nothing_on_the_cluster() {
     assert!(answer_secret(&console).await.is_none());
     vault().write_credentials(&path, &right).await.unwrap();
 
-    // A chain for another key is refused before anything is written.
+    // A chain for another key is refused before anything is written,
+    // even when it would complete the two-person rule.
+    let sam = console.signed_in("sam", Role::SecurityOfficer, false).await;
+    let first = post(
+        &console,
+        &sam,
+        &decision(CLUSTER, "approve"),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::OK);
     let other = rcgen::KeyPair::generate().unwrap();
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -356,12 +381,8 @@ async fn a_denied_or_undecryptable_request_changes_nothing_on_the_cluster() {
 
 #[tokio::test]
 async fn two_officers_answer_istiod_with_a_chain_signed_offline() {
+    // The default rule: the mesh root keeps two people (issue 21).
     let (console, operator, officer) = console().await;
-    let console = console.reconfigured(|state| {
-        state.with_csr_settings(backend::security::csr::CsrSettings {
-            signers: vec!["istio.io/mesh-root=2".parse().unwrap()],
-        })
-    });
     let sam = console.signed_in("sam", Role::SecurityOfficer, false).await;
     install_in_hsm_mode(&console, &operator).await;
     let item = hsm_item(&console, &officer).await;

@@ -201,6 +201,14 @@ pub async fn approve(
             approvers,
             required,
         } => {
+            // An approval towards a signature that cannot happen would
+            // sit in the record: the root must exist before anyone
+            // approves, as it must when the last one signs.
+            ca.root(&mesh)
+                .await
+                .map_err(ca_error)?
+                .ok_or(CaError::NoRoot { mesh })
+                .map_err(ca_error)?;
             reviewed.record(officer).await?;
             Ok(reviewed.decided(ApproveOutcome::Pending {
                 approvals: approvers,

@@ -32,12 +32,27 @@ pub struct CsrSettings {
     pub signers: Vec<SignerRule>,
 }
 
+/// Signers whose certificates can sign others (the mesh root signs
+/// istiod's intermediates): two distinct officers by default (issue 21),
+/// lowered only by an explicit `NAME=1`, which the console warns about at
+/// start.
+pub const TWO_PERSON_SIGNERS: [&str; 1] = ["istio.io/mesh-root"];
+
+/// The distinct officers `signer` needs when nobody configured it.
+pub fn default_approvals(signer: &str) -> u32 {
+    if TWO_PERSON_SIGNERS.contains(&signer) {
+        2
+    } else {
+        1
+    }
+}
+
 impl Default for CsrSettings {
     fn default() -> Self {
         Self {
             signers: DEFAULT_SIGNERS
                 .iter()
-                .map(|name| SignerRule::single(name))
+                .map(|name| SignerRule::by_default(name))
                 .collect(),
         }
     }
@@ -52,6 +67,15 @@ impl CsrSettings {
     /// Every managed signer name.
     pub fn names(&self) -> Vec<String> {
         self.signers.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// The signers configured below their default two-person rule, for
+    /// the warning printed at start.
+    pub fn lowered(&self) -> Vec<&SignerRule> {
+        self.signers
+            .iter()
+            .filter(|s| s.required_approvals < default_approvals(&s.name))
+            .collect()
     }
 }
 
@@ -79,7 +103,7 @@ impl std::str::FromStr for SignerRule {
                 Ok(n) if n >= 1 => (name, n),
                 _ => return Err(InvalidSignerRule::Approvals(s.to_owned())),
             },
-            None => (rest, 1),
+            None => (rest, default_approvals(rest)),
         };
         let valid = name.split_once('/').is_some_and(|(domain, path)| {
             !domain.is_empty() && domain.contains('.') && !path.is_empty()
@@ -96,11 +120,12 @@ impl std::str::FromStr for SignerRule {
 }
 
 impl SignerRule {
-    /// One approval, no wildcards: the rule of a signer nobody configured.
-    pub fn single(name: &str) -> Self {
+    /// The signer's default approvals ([`default_approvals`]), no
+    /// wildcards: the rule of a signer nobody configured.
+    pub fn by_default(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            required_approvals: 1,
+            required_approvals: default_approvals(name),
             allow_wildcards: false,
         }
     }
@@ -133,8 +158,24 @@ mod tests {
             (plain.required_approvals, plain.allow_wildcards),
             (1, false)
         );
+        let root: SignerRule = "istio.io/mesh-root".parse().unwrap();
+        assert_eq!(root.required_approvals, 2, "the mesh root keeps two people");
+        let lowered: SignerRule = "istio.io/mesh-root=1".parse().unwrap();
+        let settings = CsrSettings {
+            signers: vec![lowered, plain],
+        };
+        assert_eq!(settings.lowered().len(), 1);
         for bad in ["nope", "istio.io/x=0", "istio.io/x=two", "/x", "istio/x"] {
             assert!(bad.parse::<SignerRule>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_mesh_root_needs_two_officers_unless_lowered() {
+        let settings = CsrSettings::default();
+        let required = |name: &str| settings.rule(name).map(|r| r.approval_rule().required);
+        assert_eq!(required("istio.io/mesh-root"), Some(2));
+        assert_eq!(required("istio.io/workload"), Some(1));
+        assert!(settings.lowered().is_empty());
     }
 }

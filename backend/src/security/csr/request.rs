@@ -167,7 +167,7 @@ impl PendingRequest {
         settings
             .rule(self.signer())
             .cloned()
-            .unwrap_or_else(|| SignerRule::single(self.signer()))
+            .unwrap_or_else(|| SignerRule::by_default(self.signer()))
     }
 
     /// Where it came from, as the inbox shows it.
@@ -309,7 +309,7 @@ mod tests {
         assert_eq!((k.requested_secs(), h.requested_secs()), (Some(3600), None));
         assert_eq!(
             k.rule(&settings),
-            SignerRule::single("example.com/workloads")
+            SignerRule::by_default("example.com/workloads")
         );
         assert_eq!(h.rule(&settings).required_approvals, 2);
         assert_eq!(k.title("gke-eu"), "CertificateSigningRequest web-tls");
