@@ -170,6 +170,13 @@ pub const TRUST: &str = "/api/trust";
 pub const CA_ROOTS: &str = "/api/ca/roots";
 /// `POST` retires the root with this SHA-256 fingerprint.
 pub const CA_ROOT_RETIRE: &str = "/api/ca/roots/{fingerprint}/retire";
+/// `GET` the issuance grants ([`crate::csr::IssuanceGrants`]); `POST`
+/// proposes one ([`crate::csr::ProposeGrant`], security officers only).
+pub const CA_GRANTS: &str = "/api/ca/grants";
+/// `POST` another officer agrees to the grant with this id.
+pub const CA_GRANT_APPROVE: &str = "/api/ca/grants/{id}/approve";
+/// `POST` ends the grant with this id.
+pub const CA_GRANT_REVOKE: &str = "/api/ca/grants/{id}/revoke";
 
 /// Every path template above, for tests that hold both sides to them.
 pub const TEMPLATES: &[&str] = &[
@@ -236,6 +243,9 @@ pub const TEMPLATES: &[&str] = &[
     TRUST,
     CA_ROOTS,
     CA_ROOT_RETIRE,
+    CA_GRANTS,
+    CA_GRANT_APPROVE,
+    CA_GRANT_REVOKE,
 ];
 
 /// The names of `template`'s `{param}` segments, in order.
@@ -289,6 +299,16 @@ pub fn account(name: &str) -> String {
 /// [`CA_ROOT_RETIRE`] for the root with `fingerprint`.
 pub fn ca_root_retire(fingerprint: &str) -> String {
     fill(CA_ROOT_RETIRE, &[&fingerprint])
+}
+
+/// [`CA_GRANT_APPROVE`] for grant `id`.
+pub fn ca_grant_approve(id: &str) -> String {
+    fill(CA_GRANT_APPROVE, &[&id])
+}
+
+/// [`CA_GRANT_REVOKE`] for grant `id`.
+pub fn ca_grant_revoke(id: &str) -> String {
+    fill(CA_GRANT_REVOKE, &[&id])
 }
 
 /// [`CSR`] for request `name` on `cluster`.

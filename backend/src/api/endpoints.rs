@@ -24,6 +24,7 @@ use crate::mesh::install::http as mesh;
 use crate::mesh::migration::http as migration;
 use crate::mesh::waves::http as waves;
 use crate::security::csr::http as csr;
+use crate::security::grants::http as grants;
 use crate::security::hsm::http as hsm;
 use crate::security::roots::http as roots;
 use crate::state::AppState;
@@ -128,6 +129,10 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     R::CA_ROOTS,       SignedIn,      "ca.root.list",   || get(roots::list_roots)),
         e(M::POST,    R::CA_ROOTS,       Act(ManageCa), "ca.root.create", || post(roots::create_root)),
         e(M::POST,    R::CA_ROOT_RETIRE, Act(ManageCa), "ca.root.retire", || post(roots::retire_root)),
+        e(M::GET,     R::CA_GRANTS,        SignedIn,      "ca.grant.list",    || get(grants::list_grants)),
+        e(M::POST,    R::CA_GRANTS,        Act(ManageCa), "ca.grant.propose", || post(grants::propose_grant)),
+        e(M::POST,    R::CA_GRANT_APPROVE, Act(ManageCa), "ca.grant.approve", || post(grants::approve_grant)),
+        e(M::POST,    R::CA_GRANT_REVOKE,  Act(ManageCa), "ca.grant.revoke",  || post(grants::revoke_grant)),
     ]
 }
 

@@ -11,7 +11,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod csr;
-pub mod roots;
+mod grants;
+mod roots;
 pub mod sessions;
 pub mod sign_in;
 pub mod waves;
@@ -96,6 +97,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "mesh roots",
         include_str!("../../migrations/0008_mesh_roots.sql"),
+    ),
+    (
+        10,
+        "issuance grants",
+        include_str!("../../migrations/0010_issuance_grants.sql"),
     ),
 ];
 

@@ -27,6 +27,7 @@ mod migration;
 mod proxy;
 mod rate_limit;
 mod red_team_duties;
+mod red_team_grants;
 mod red_team_hsm;
 mod red_team_roots;
 mod red_team_workloads;

@@ -13,8 +13,8 @@ use kube::api::{Api, ListParams};
 use shared::diff::ChangeKind;
 use shared::fleet::Fleet;
 use shared::mesh::{
-    CaMode, InstallContext, InstallPhase, InstallProgress, InstallSettings, PlanReview, StepState,
-    VersionTag,
+    CaMode, Check, InstallContext, InstallPhase, InstallProgress, InstallSettings, PlanReview,
+    StepState, VersionTag,
 };
 use shared::{ErrorCode, Role};
 
@@ -394,6 +394,7 @@ async fn the_plan_exports_as_an_istio_operator_file_and_the_context_feeds_browse
         membership: context.membership.as_deref(),
         hsm: context.hsm.as_ref(),
         mesh_roots: &context.mesh_roots,
+        issuance: &context.issuance,
     });
     assert_eq!(local, plan.preflight);
 }
@@ -508,7 +509,12 @@ async fn istio_ca_installs_write_verified_intermediates_of_one_mesh_root() {
     for cluster in ["gke-eu", "gke-asia-1"] {
         let s = settings(&console, &operator, cluster, CaMode::IstioCaPluginCerts).await;
         console.mesh_root(&s.mesh_id).await;
+        let grant = console
+            .issuance_grant(&s.mesh_id, &[cluster], "project-a.svc.id.goog")
+            .await;
         let plan = review(&console, &operator, cluster, &s).await;
+        let ca_check = plan.preflight.result(Check::CaMode).unwrap();
+        assert!(ca_check.evidence[0].contains(&grant.id), "{ca_check:?}");
         let cacerts_step = plan
             .objects
             .iter()

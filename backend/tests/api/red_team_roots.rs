@@ -179,8 +179,12 @@ async fn an_operator_never_creates_the_mesh_root_and_an_officer_does() {
             .contains("already has an active root")
     );
 
-    // Now the operator's plan passes the CA check and installs.
+    // Now, with the officers' issuance grant, the operator's plan passes
+    // the CA check and installs.
     istio.mesh_id = mesh.clone();
+    console
+        .issuance_grant(&mesh, &["gke-eu"], "project-a.svc.id.goog")
+        .await;
     let plan = review(&console, &operator, "gke-eu", &istio).await;
     let check = plan.preflight.result(Check::CaMode).unwrap();
     assert_eq!(check.verdict, Verdict::Pass, "{check:?}");

@@ -397,6 +397,56 @@ impl TestConsole {
             .unwrap()
     }
 
+    /// An active issuance grant for `clusters` in `mesh` and
+    /// `trust_domain`, as two security officers make one: the first
+    /// proposes through `POST /api/ca/grants`, the second approves.
+    pub async fn issuance_grant(
+        &self,
+        mesh: &shared::mesh::MeshId,
+        clusters: &[&str],
+        trust_domain: &str,
+    ) -> shared::csr::IssuanceGrant {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let first = self
+            .signed_in(&format!("grant-officer-{n}a"), Role::SecurityOfficer, false)
+            .await;
+        let second = self
+            .signed_in(&format!("grant-officer-{n}b"), Role::SecurityOfficer, false)
+            .await;
+        let body = serde_json::json!({
+            "mesh": mesh,
+            "clusters": clusters,
+            "trust_domain": trust_domain,
+            "validity_days": 90,
+            "grant_days": 30,
+        });
+        let response = self
+            .send(json_request(
+                Method::POST,
+                shared::routes::CA_GRANTS,
+                &body,
+                Some(&first),
+            ))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let proposed: shared::csr::IssuanceGrant =
+            serde_json::from_value(body_json(response).await).unwrap();
+        let response = self
+            .send(json_request(
+                Method::POST,
+                &shared::routes::ca_grant_approve(&proposed.id),
+                &serde_json::json!({}),
+                Some(&second),
+            ))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let grant: shared::csr::IssuanceGrant =
+            serde_json::from_value(body_json(response).await).unwrap();
+        assert_eq!(grant.state, shared::csr::GrantState::Active);
+        grant
+    }
+
     /// The audit log as `GET /api/audit?query` returns it to `session`.
     pub async fn audit(&self, session: &Session, query: &str) -> shared::AuditPage {
         let response = self

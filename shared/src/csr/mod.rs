@@ -5,6 +5,7 @@
 //! DER and acts on clusters; the console shows the same checks.
 
 pub mod approval;
+pub mod grants;
 pub mod inbox;
 pub mod policy;
 pub mod roots;
@@ -12,6 +13,9 @@ pub mod trust;
 pub mod view;
 
 pub use approval::{ApprovalRefused, ApprovalRule, ApprovalState};
+pub use grants::{
+    GrantProblem, GrantState, GrantedIssuance, IssuanceGrant, IssuanceGrants, ProposeGrant,
+};
 pub use inbox::{
     ApproveOutcome, CsrCount, CsrDecision, CsrInbox, CsrSource, DenyRequest, HSM_REQUEST_NAME,
     InboxItem, UploadChain,

@@ -130,4 +130,7 @@ pub struct InstallContext {
     /// check for Istio CA and HSM mode).
     #[serde(default)]
     pub mesh_roots: Vec<super::MeshId>,
+    /// What the active issuance grants allow on this cluster.
+    #[serde(default)]
+    pub issuance: Vec<crate::csr::GrantedIssuance>,
 }

@@ -8,12 +8,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 use shared::mesh::plan::CACERTS_KEYS;
-use shared::mesh::{ISTIO_SYSTEM, Plan};
+use shared::mesh::{ISTIO_SYSTEM, Plan, TrustDomain};
 
 use super::error::InstallStepError;
 use crate::cluster::mesh::inspect;
 use crate::cluster::{ClusterError, MemberApi};
 use crate::security::ca::CaError;
+use crate::security::grants::{self, issued};
 use crate::state::AppState;
 
 /// Makes sure `cacerts` on the plan's cluster holds an intermediate of the
@@ -50,8 +51,24 @@ pub async fn ensure(
             root.sha256_fingerprint
         ));
     }
+    // The intermediate is an officer's decision (issue 21): only under an
+    // active grant, its approvals counted now, and for as long as it says.
+    let not_granted = || InstallStepError::NotGranted {
+        cluster: cluster.to_owned(),
+        mesh: mesh.to_string(),
+        trust_domain: plan.trust_domain.clone(),
+    };
+    let trust_domain: TrustDomain = plan.trust_domain.parse().map_err(|_| not_granted())?;
+    let grant = grants::covering(state, mesh, &plan.cluster, &trust_domain)
+        .await
+        .map_err(|e| InstallStepError::Grant {
+            cluster: cluster.to_owned(),
+            reason: e.to_string(),
+        })?
+        .ok_or_else(not_granted)?;
+    let validity = time::Duration::days(i64::from(grant.validity_days));
     let certs = ca
-        .issue_intermediate(mesh, &plan.cluster, &plan.trust_domain)
+        .issue_intermediate_for(mesh, &plan.cluster, &plan.trust_domain, validity)
         .await
         .map_err(|source| InstallStepError::Issue {
             cluster: cluster.to_owned(),
@@ -61,6 +78,16 @@ pub async fn ensure(
         .map_err(|source| InstallStepError::ChainInvalid {
             cluster: cluster.to_owned(),
             source,
+        })?;
+    let (serial, sha256) = certs.identity().map_err(|source| InstallStepError::Issue {
+        cluster: cluster.to_owned(),
+        source,
+    })?;
+    issued::record(state, plan, &grant, &serial, &sha256)
+        .await
+        .map_err(|e| InstallStepError::Grant {
+            cluster: cluster.to_owned(),
+            reason: format!("the audit log refused the issue: {e}"),
         })?;
     let data: Map<String, Value> = certs
         .secret_data()
@@ -84,12 +111,14 @@ pub async fn ensure(
         .map_err(ClusterError::into_apply)
         .map_err(InstallStepError::on(cluster))?;
     Ok(format!(
-        "{}: intermediate for {cluster} under mesh root {}",
+        "{}: intermediate for {cluster} under mesh root {} and issuance grant {} (serial {serial}, SHA-256 {sha256}, {} days)",
         if live.is_some() {
             "re-issued"
         } else {
             applied.as_str()
         },
-        root.sha256_fingerprint
+        root.sha256_fingerprint,
+        grant.id,
+        grant.validity_days
     ))
 }

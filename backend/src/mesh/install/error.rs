@@ -23,6 +23,16 @@ pub enum InstallStepError {
         #[source]
         source: CaError,
     },
+    #[error(
+        "{cluster}: no security officer has granted issuing its intermediate CA in mesh {mesh} for trust domain {trust_domain} (Security → Issuance grants); nothing was issued"
+    )]
+    NotGranted {
+        cluster: String,
+        mesh: String,
+        trust_domain: String,
+    },
+    #[error("{cluster}: the issuance grant could not be read or recorded: {reason}")]
+    Grant { cluster: String, reason: String },
     #[error("issuing {cluster}'s intermediate CA: {source}")]
     Issue {
         cluster: String,

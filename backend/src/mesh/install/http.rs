@@ -47,10 +47,11 @@ pub async fn get_install_context(
         services: inspect::service_ports(&client).await.map_err(on_cluster)?,
         membership: inspect::membership(&client).await.map_err(on_cluster)?,
         admin: state.fleet().is_admin(&name),
-        cluster: member,
+        cluster: member.clone(),
         vault_addr: state.vault().map(|v| v.addr().to_owned()),
         hsm: None,
         mesh_roots,
+        issuance: crate::security::grants::granted_on(&state, &member).await?,
     }))
 }
 

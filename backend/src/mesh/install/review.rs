@@ -72,6 +72,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
         }
         _ => None,
     };
+    let issuance = crate::security::grants::granted_on(state, cluster.name()).await?;
     let preflight = PreflightReport::run(&PreflightInput {
         fleet: &fleet,
         cluster,
@@ -81,6 +82,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
         membership: membership.as_deref(),
         hsm: hsm.as_ref(),
         mesh_roots: &mesh_roots,
+        issuance: &issuance,
     });
     let objects = diffs(&client, &fleet, &plan).await.map_err(on_cluster)?;
     let review = PlanReview {

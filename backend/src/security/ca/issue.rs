@@ -16,8 +16,9 @@ use super::root::BACKDATE;
 use super::token::TokenKey;
 use super::{CaCerts, CaError};
 
-/// How long an intermediate is valid (never beyond its root).
-const INTERMEDIATE_VALIDITY: Duration = Duration::days(365);
+/// How long an intermediate is valid unless a grant says otherwise (never
+/// beyond its root).
+pub(crate) const INTERMEDIATE_VALIDITY: Duration = Duration::days(365);
 
 /// The intermediate certificate's contents.
 pub(crate) fn intermediate_params(
@@ -26,6 +27,7 @@ pub(crate) fn intermediate_params(
     now: OffsetDateTime,
     root_not_after: OffsetDateTime,
     serial: [u8; 16],
+    validity: Duration,
 ) -> CertificateParams {
     let mut params = CertificateParams::default();
     let mut name = DistinguishedName::new();
@@ -41,7 +43,7 @@ pub(crate) fn intermediate_params(
     ];
     params.use_authority_key_identifier_extension = true;
     params.not_before = now - BACKDATE;
-    params.not_after = (now + INTERMEDIATE_VALIDITY).min(root_not_after);
+    params.not_after = (now + validity).min(root_not_after);
     params.serial_number = Some(SerialNumber::from_slice(&serial));
     params
 }
@@ -55,6 +57,7 @@ pub(crate) fn intermediate(
     cluster: &ClusterName,
     now: OffsetDateTime,
     serial: [u8; 16],
+    validity: Duration,
 ) -> Result<CaCerts, CaError> {
     let what = format!("intermediate CA of cluster {cluster} in mesh {mesh}");
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
@@ -63,7 +66,7 @@ pub(crate) fn intermediate(
     let issuer = Issuer::from_ca_cert_der(&root, root_key)
         .map_err(CaError::certificate(format!("issuer of the {what}")))?;
     let root_not_after = issuer_not_after(root_der)?;
-    let cert = intermediate_params(mesh, cluster, now, root_not_after, serial)
+    let cert = intermediate_params(mesh, cluster, now, root_not_after, serial, validity)
         .signed_by(&key, &issuer)
         .map_err(|e| {
             root_key

@@ -95,6 +95,18 @@ impl CaCerts {
             (cert_chain.to_owned(), self.cert_chain_pem.clone()),
         ])
     }
+
+    /// The intermediate's serial (hex) and SHA-256 fingerprint, for the
+    /// audit entry of its issue.
+    pub fn identity(&self) -> Result<(String, String), CaError> {
+        use x509_parser::prelude::{FromDer, X509Certificate};
+        let der = pem::parse(&self.ca_cert_pem)
+            .map_err(|e| CaError::InvalidBundle(format!("ca-cert.pem: {e}")))?
+            .into_contents();
+        let (_, cert) = X509Certificate::from_der(&der)
+            .map_err(|e| CaError::InvalidBundle(format!("ca-cert.pem does not parse: {e}")))?;
+        Ok((hex::encode(cert.raw_serial()), fingerprint(&der)))
+    }
 }
 
 impl fmt::Debug for CaCerts {
@@ -197,6 +209,19 @@ impl CertificateAuthority {
         cluster: &ClusterName,
         trust_domain: &str,
     ) -> Result<CaCerts, CaError> {
+        self.issue_intermediate_for(mesh, cluster, trust_domain, issue::INTERMEDIATE_VALIDITY)
+            .await
+    }
+
+    /// [`Self::issue_intermediate`] valid for `validity` (an issuance
+    /// grant's), never beyond the root.
+    pub async fn issue_intermediate_for(
+        &self,
+        mesh: &MeshId,
+        cluster: &ClusterName,
+        trust_domain: &str,
+        validity: time::Duration,
+    ) -> Result<CaCerts, CaError> {
         let token = self.token.clone();
         let (mesh, cluster, trust_domain) =
             (mesh.clone(), cluster.clone(), trust_domain.to_owned());
@@ -205,7 +230,7 @@ impl CertificateAuthority {
         blocking(move || {
             let certs = token.with_session(|session| {
                 let (root_der, root_key) = root::require(session, &mesh)?;
-                issue::intermediate(&root_der, &root_key, &mesh, &cluster, now, serial)
+                issue::intermediate(&root_der, &root_key, &mesh, &cluster, now, serial, validity)
             })?;
             verify_cacerts_at(&certs, &trust_domain, now)?;
             Ok(certs)

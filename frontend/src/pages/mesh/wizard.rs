@@ -104,6 +104,7 @@ impl Wizard {
                     membership: ctx.membership.as_deref(),
                     hsm: ctx.hsm.as_ref(),
                     mesh_roots: &ctx.mesh_roots,
+                    issuance: &ctx.issuance,
                 }))
             })
         });

@@ -119,6 +119,9 @@ pub struct PreflightInput<'a> {
     /// token (Istio CA with plug-in certificates and HSM mode sign with it;
     /// an install never creates one).
     pub mesh_roots: &'a [crate::mesh::MeshId],
+    /// What the active issuance grants allow on this cluster (Istio CA
+    /// with plug-in certificates issues the intermediate only under one).
+    pub issuance: &'a [crate::csr::GrantedIssuance],
 }
 
 /// All checks for one install.

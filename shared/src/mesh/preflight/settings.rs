@@ -154,14 +154,42 @@ pub(super) fn ca_mode(
                 ),
             }
         }
-        CaMode::IstioCaPluginCerts => CheckResult::pass(
+        CaMode::IstioCaPluginCerts => istio_ca(input),
+        CaMode::Hsm => hsm_mode(s, hsm),
+    }
+}
+
+/// Istio CA issues the cluster's intermediate from the mesh root, which is
+/// a security officer's decision (issue 21): only under an active issuance
+/// grant naming the cluster, the mesh and the trust domain.
+fn istio_ca(input: &super::PreflightInput<'_>) -> CheckResult {
+    let (s, check) = (input.settings, Check::CaMode);
+    let domain = trust_domain(input.fleet, CaMode::IstioCaPluginCerts)
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| "cluster.local".into());
+    let granted = input
+        .issuance
+        .iter()
+        .find(|g| g.mesh == s.mesh_id && g.trust_domain.as_str() == domain);
+    match granted {
+        Some(g) => CheckResult::pass(
             check,
             format!(
-                "Istio CA with plug-in certificates: the console issues an intermediate from the root of mesh {} (created by a security officer) and writes secret istio-system/cacerts before istiod starts.",
+                "Istio CA with plug-in certificates: under issuance grant {}, the console issues {}'s intermediate from the root of mesh {} (created by a security officer) for trust domain {domain} and writes secret istio-system/cacerts before istiod starts.",
+                g.grant,
+                input.cluster.name(),
                 s.mesh_id
             ),
         ),
-        CaMode::Hsm => hsm_mode(s, hsm),
+        None => CheckResult::fail(
+            check,
+            format!(
+                "No security officer has granted issuing {}'s intermediate CA in mesh {} for trust domain {domain}: a security officer grants it on Security → Issuance grants (and a second officer approves) before Istio CA with plug-in certificates can be installed.",
+                input.cluster.name(),
+                s.mesh_id
+            ),
+        )
+        .hard(),
     }
 }
 

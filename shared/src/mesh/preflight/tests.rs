@@ -49,7 +49,18 @@ fn run(f: &Fleet, name: &str, s: &InstallSettings, services: &[ServicePorts]) ->
         membership: Some("membership"),
         hsm: None,
         mesh_roots: std::slice::from_ref(&s.mesh_id),
+        issuance: &granted(f, s),
     })
+}
+
+/// An active issuance grant for `s`'s mesh and the fleet's trust domain.
+fn granted(f: &Fleet, s: &InstallSettings) -> Vec<crate::csr::GrantedIssuance> {
+    vec![crate::csr::GrantedIssuance {
+        mesh: s.mesh_id.clone(),
+        trust_domain: crate::mesh::settings::trust_domain(f, CaMode::IstioCaPluginCerts)
+            .expect("a trust domain"),
+        grant: "grant-1".into(),
+    }]
 }
 
 fn result(f: &Fleet, name: &str, check: Check) -> CheckResult {
@@ -164,6 +175,7 @@ fn on_prem_admin_clusters_are_refused() {
         membership: Some("membership"),
         hsm: None,
         mesh_roots: std::slice::from_ref(&s.mesh_id),
+        issuance: &[],
     };
     let r = PreflightReport::run(&input(true));
     let r = r.result(Check::UserCluster).expect("checked");
@@ -345,6 +357,7 @@ fn ca_mode_requirements() {
             membership,
             hsm,
             mesh_roots: std::slice::from_ref(&s.mesh_id),
+            issuance: &[],
         })
     };
     let with = |s: &InstallSettings, membership| with_hsm(s, membership, None);
@@ -418,6 +431,7 @@ fn istio_ca_and_hsm_need_a_root_a_security_officer_created() {
                 membership: Some("membership"),
                 hsm: None,
                 mesh_roots: roots,
+                issuance: &[],
             });
             let r = report.result(Check::CaMode).expect("checked");
             assert_eq!(r.verdict, Verdict::Fail, "{ca:?}");
@@ -437,6 +451,32 @@ fn istio_ca_and_hsm_need_a_root_a_security_officer_created() {
         r.result(Check::CaMode).expect("checked").verdict,
         Verdict::Pass
     );
+    // The root alone is not enough: the intermediate is an officer's
+    // decision, granted for this mesh and trust domain.
+    let mut other_domain = granted(&f, &s);
+    other_domain[0].trust_domain = "elsewhere.example".parse().expect("valid");
+    let mut other_mesh = granted(&f, &s);
+    other_mesh[0].mesh = other.clone();
+    for issuance in [&[][..], &other_domain[..], &other_mesh[..]] {
+        let report = PreflightReport::run(&PreflightInput {
+            fleet: &f,
+            cluster: f.cluster("gke-eu").expect("c"),
+            settings: &s,
+            services: &[],
+            admin: false,
+            membership: Some("membership"),
+            hsm: None,
+            mesh_roots: std::slice::from_ref(&s.mesh_id),
+            issuance,
+        });
+        let r = report.result(Check::CaMode).expect("checked");
+        assert_eq!(r.verdict, Verdict::Fail, "{issuance:?}");
+        assert!(!r.overridable, "an override cannot grant issuance");
+        assert!(
+            text(r).contains("No security officer has granted issuing gke-eu's intermediate CA"),
+            "{r:?}"
+        );
+    }
     s.ca = CaMode::MeshCa;
     let report = PreflightReport::run(&PreflightInput {
         fleet: &f,
@@ -447,6 +487,7 @@ fn istio_ca_and_hsm_need_a_root_a_security_officer_created() {
         membership: Some("membership"),
         hsm: None,
         mesh_roots: &[],
+        issuance: &[],
     });
     assert_eq!(
         report.result(Check::CaMode).expect("checked").verdict,

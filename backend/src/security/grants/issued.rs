@@ -1,0 +1,36 @@
+//! The audit entry of an intermediate issued under a grant: which grant,
+//! which officers it counted, the certificate's serial and fingerprint.
+//! Written before the intermediate leaves the console, so an issue the log
+//! refused never reaches a cluster.
+
+use shared::Outcome;
+use shared::csr::IssuanceGrant;
+use shared::mesh::Plan;
+
+use crate::audit::{self, Actor, Event};
+use crate::state::AppState;
+use crate::store::StoreError;
+
+/// Records that `plan`'s cluster got the intermediate `serial` / `sha256`
+/// under `grant`.
+pub async fn record(
+    state: &AppState,
+    plan: &Plan,
+    grant: &IssuanceGrant,
+    serial: &str,
+    sha256: &str,
+) -> Result<(), StoreError> {
+    let event = Event::new("ca.intermediate.issue", Outcome::Success)
+        .cluster(plan.cluster.to_string())
+        .target(format!("intermediate CA of {}", plan.cluster))
+        .param("grant", &grant.id)
+        .param("officers", grant.approvals.join(","))
+        .param("mesh", &plan.settings.mesh_id)
+        .param("trust_domain", &plan.trust_domain)
+        .param("revision", &plan.settings.revision)
+        .param("validity_days", grant.validity_days)
+        .param("serial", serial)
+        .param("sha256", sha256);
+    audit::record(state, Actor::system("meshdeck"), None, event).await?;
+    Ok(())
+}

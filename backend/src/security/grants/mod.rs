@@ -1,0 +1,195 @@
+//! Issuance grants (issue 21: intermediates are officer decisions): a
+//! security officer proposes a standing permission for installs to issue
+//! the intermediate CA of named clusters from the mesh root; it becomes
+//! active once as many distinct officers agreed as the mesh root's
+//! two-person rule asks, and any officer revokes it. An Istio-CA install
+//! issues an intermediate only under an active grant, whose approvals are
+//! counted again at that moment.
+
+pub mod http;
+pub mod issued;
+
+use shared::Role;
+use shared::csr::{GrantState, GrantedIssuance, IssuanceGrant, IssuanceGrants, ProposeGrant};
+use shared::ids::ClusterName;
+use shared::mesh::{MeshId, TrustDomain};
+
+use crate::error::AppError;
+use crate::security::csr::TWO_PERSON_SIGNERS;
+use crate::state::AppState;
+
+/// Every grant, newest first.
+pub async fn list(state: &AppState) -> Result<IssuanceGrants, AppError> {
+    let grants = state.store().issuance_grants(state.clock().now()).await?;
+    Ok(IssuanceGrants { grants })
+}
+
+/// The officers a grant needs: the mesh root's two-person rule.
+fn required(state: &AppState) -> u32 {
+    let [root] = TWO_PERSON_SIGNERS;
+    state
+        .csr_settings()
+        .rule(root)
+        .map_or(2, |rule| rule.approval_rule().required)
+}
+
+/// `officer` proposes `body`; it counts as the first approval. Refused
+/// before anything is recorded when the proposal breaks its own rules,
+/// names a cluster the fleet does not have, or its mesh has no root.
+pub async fn propose(
+    state: &AppState,
+    body: &ProposeGrant,
+    officer: &str,
+) -> Result<IssuanceGrant, AppError> {
+    body.check()
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let unknown: Vec<&str> = body
+        .clusters
+        .iter()
+        .map(ClusterName::as_str)
+        .filter(|c| state.fleet().cluster(c).is_none())
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::BadRequest(format!(
+            "the fleet has no member {}",
+            unknown.join(", ")
+        )));
+    }
+    let has_root = match state.ca() {
+        Some(ca) => ca
+            .root(&body.mesh)
+            .await
+            .map_err(|e| AppError::Internal(format!("the mesh root token: {e}")))?
+            .is_some(),
+        None => false,
+    };
+    if !has_root {
+        return Err(AppError::Conflict(format!(
+            "mesh {} has no root: create it on Security → Mesh roots before granting issuance under it",
+            body.mesh
+        )));
+    }
+    let now = state.clock().now();
+    let mut grant = IssuanceGrant {
+        id: format!("grant-{:016x}", rand::random::<u64>()),
+        mesh: body.mesh.clone(),
+        clusters: body.clusters.clone(),
+        trust_domain: body.trust_domain.clone(),
+        validity_days: body.validity_days,
+        expires_at: body.expires_at(now),
+        proposed_by: officer.to_owned(),
+        proposed_at: now,
+        approvals: vec![officer.to_owned()],
+        required: required(state),
+        state: GrantState::Proposed,
+        revoked_by: None,
+        revoked_at: None,
+    };
+    grant.state = grant.state_at(now);
+    state.store().add_issuance_grant(&grant).await?;
+    Ok(grant)
+}
+
+async fn find(state: &AppState, id: &str) -> Result<IssuanceGrant, AppError> {
+    state
+        .store()
+        .issuance_grant(id, state.clock().now())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no issuance grant {id}")))
+}
+
+/// `officer` agrees to grant `id`. Refused when it is not waiting for
+/// officers, or `officer` agreed already (the proposer included).
+pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<IssuanceGrant, AppError> {
+    let grant = find(state, id).await?;
+    if grant.state != GrantState::Proposed {
+        return Err(AppError::Conflict(format!(
+            "issuance grant {id} is {}: only a proposed grant takes approvals",
+            grant.state.label()
+        )));
+    }
+    if grant.approvals.iter().any(|a| a == officer) {
+        return Err(AppError::Conflict(format!(
+            "{officer} agreed to issuance grant {id} already: another security officer must approve it"
+        )));
+    }
+    let mut approvals = grant.approvals.clone();
+    approvals.push(officer.to_owned());
+    if !state
+        .store()
+        .set_grant_approvals(&grant, &approvals)
+        .await?
+    {
+        return Err(AppError::Conflict(format!(
+            "issuance grant {id} changed meanwhile: read it again"
+        )));
+    }
+    let now = state.clock().now();
+    let mut approved = IssuanceGrant { approvals, ..grant };
+    approved.state = approved.state_at(now);
+    Ok(approved)
+}
+
+/// `officer` ends grant `id`; installs stop issuing under it at once.
+pub async fn revoke(state: &AppState, id: &str, officer: &str) -> Result<IssuanceGrant, AppError> {
+    let grant = find(state, id).await?;
+    let now = state.clock().now();
+    if !state.store().revoke_grant(id, officer, now).await? {
+        return Err(AppError::Conflict(format!(
+            "issuance grant {id} is revoked already"
+        )));
+    }
+    Ok(IssuanceGrant {
+        state: GrantState::Revoked,
+        revoked_by: Some(officer.to_owned()),
+        revoked_at: Some(now),
+        ..grant
+    })
+}
+
+/// Every grant with its approvals counted again: only those by accounts
+/// that are security officers now, so a grant whose officers left or were
+/// demoted is no longer active.
+async fn counted(state: &AppState, now: i64) -> Result<Vec<IssuanceGrant>, AppError> {
+    let mut grants = state.store().issuance_grants(now).await?;
+    for grant in &mut grants {
+        let mut counting = Vec::with_capacity(grant.approvals.len());
+        for name in &grant.approvals {
+            let account = state.store().find_account(name).await?;
+            if account.is_some_and(|a| a.account.role == Role::SecurityOfficer) {
+                counting.push(name.clone());
+            }
+        }
+        grant.approvals = counting;
+        grant.state = grant.state_at(now);
+    }
+    Ok(grants)
+}
+
+/// What the active grants allow on `cluster` now (preflight's input).
+pub async fn granted_on(
+    state: &AppState,
+    cluster: &ClusterName,
+) -> Result<Vec<GrantedIssuance>, AppError> {
+    let now = state.clock().now();
+    Ok(counted(state, now)
+        .await?
+        .iter()
+        .filter_map(|g| g.granted_on(cluster, now))
+        .collect())
+}
+
+/// The active grant under which `cluster`'s intermediate may be issued
+/// now, its approvals counted again.
+pub async fn covering(
+    state: &AppState,
+    mesh: &MeshId,
+    cluster: &ClusterName,
+    trust_domain: &TrustDomain,
+) -> Result<Option<IssuanceGrant>, AppError> {
+    let now = state.clock().now();
+    Ok(counted(state, now)
+        .await?
+        .into_iter()
+        .find(|g| g.covers(mesh, cluster, trust_domain, now)))
+}
