@@ -6,7 +6,9 @@
 // cacerts issued from the mesh root in the token. Then a manager sees the new revision on the mesh
 // page, read-only, with no way to install. The mesh root is the security
 // officer's (issue 21): without it the operator's Istio CA preflight fails
-// saying so, and the officer creates it on Security → Mesh roots first.
+// saying so, and the officer creates it on Security → Mesh roots first;
+// issuing gke-eu's intermediate is the officers' decision too: one
+// proposes an issuance grant, a second approves it.
 import { BASE_URL, account, ensureMeshRoot, expect, fleetMeshId, journey, meshRoots, screenshot, signIn } from './lib/browser.mjs';
 
 const CLUSTER = 'onprem-vmware-1';
@@ -65,10 +67,42 @@ const steps = [
     await page.getByRole('button', { name: 'Sign out' }).click();
     await headingIs(page, 'Sign in');
   }],
-  ['the security officer creates the mesh root in the HSM token on Security → Mesh roots', async (page) => {
+  ['the security officer creates the mesh root, then proposes issuing gke-eu\'s intermediate under it', async (page) => {
     await signIn(page, account('officer'));
-    await ensureMeshRoot(page);
+    const mesh = await ensureMeshRoot(page);
     await screenshot(page, 'mesh-root');
+    await page.getByRole('heading', { name: 'Issuance grants' }).waitFor();
+    const form = page.locator('.grant-propose');
+    await form.locator('input[name="clusters"][value="gke-eu"]').check();
+    expect(await form.locator('input[name="mesh"]').inputValue() === mesh, 'the form suggests the fleet\'s mesh');
+    await form.getByRole('button', { name: 'Propose grant' }).click();
+    const confirm = page.locator('.grant-confirm');
+    await confirm.waitFor();
+    const asked = await confirm.textContent();
+    expect(asked.includes('gke-eu') && asked.includes(mesh) && asked.includes('another security officer'), `confirmation ${JSON.stringify(asked)}`);
+    await confirm.getByRole('button', { name: 'Propose grant' }).click();
+    const proposed = page.locator('table.issuance-grants tr[data-state="proposed"]', { hasText: 'gke-eu' });
+    await proposed.waitFor();
+    expect((await proposed.locator('.approvals').textContent()).includes('1 of 2 (officer)'), 'one officer so far');
+    expect(await proposed.getByRole('button', { name: 'Approve' }).count() === 0, 'the proposer cannot approve her own grant');
+    await screenshot(page, 'grant-proposed');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await headingIs(page, 'Sign in');
+  }],
+  ['a second security officer approves the grant: it is active', async (page) => {
+    await signIn(page, account('officer2'));
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Security', exact: true }).click();
+    await page.waitForURL('**/security');
+    const proposed = page.locator('table.issuance-grants tr[data-state="proposed"]', { hasText: 'gke-eu' });
+    await proposed.getByRole('button', { name: 'Approve' }).click();
+    const confirm = page.locator('.grant-confirm');
+    await confirm.waitFor();
+    expect((await confirm.textContent()).includes('gke-eu'), 'the confirmation names the cluster');
+    await confirm.getByRole('button', { name: 'Approve grant' }).click();
+    const active = page.locator('table.issuance-grants tr[data-state="active"]', { hasText: 'gke-eu' });
+    await active.waitFor();
+    expect((await active.locator('.approvals').textContent()).includes('2 of 2 (officer, officer2)'), 'two officers agreed');
+    await screenshot(page, 'grant-active');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await headingIs(page, 'Sign in');
   }],
@@ -230,7 +264,8 @@ const steps = [
     await stepIs(page, 'preflight');
     const ca = page.locator(`${wizard} li.check[data-check="ca_mode"]`);
     await ca.waitFor();
-    expect(await ca.getAttribute('data-verdict') === 'pass', `Istio CA check: ${await ca.textContent()}`);
+    const caText = await ca.textContent();
+    expect(await ca.getAttribute('data-verdict') === 'pass' && caText.includes('under issuance grant grant-'), `Istio CA check: ${caText}`);
     await page.getByLabel('Override reason').fill(REASON);
     await page.getByRole('button', { name: 'Next: review the plan' }).click();
     await stepIs(page, 'plan');

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod csr;
 pub mod fleet;
 pub mod follow;
+pub mod grants;
 pub mod hsm;
 pub mod ingress;
 pub mod mesh;

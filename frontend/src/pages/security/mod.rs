@@ -1,8 +1,10 @@
 //! The security officer's page: the inbox of certificate signing requests
 //! across the fleet (decisions for officers, read-only for the other
-//! roles), the mesh roots (created and retired by officers) and the trust
+//! roles), the mesh roots (created and retired by officers), the issuance
+//! grants under which installs issue intermediates, and the trust
 //! inventory every role reads.
 
+mod grants;
 mod inbox;
 mod roots;
 mod trust;
@@ -10,6 +12,7 @@ mod trust;
 use leptos::prelude::*;
 use shared::Section;
 
+use grants::IssuanceGrants;
 use inbox::Inbox;
 use roots::MeshRoots;
 use trust::TrustTable;
@@ -54,6 +57,7 @@ pub fn SecurityPage() -> impl IntoView {
             {move || auth.account().map(|a| role_actions(Section::Security, a.role))}
             <Inbox/>
             <MeshRoots/>
+            <IssuanceGrants/>
             <TrustTable/>
         </section>
     }
