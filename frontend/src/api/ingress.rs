@@ -11,7 +11,7 @@ use shared::ingress::api::{
     ApplyRequest, Comparison, ConfigClusterState, CopyReport, MciList, MciPreview, McsList,
     McsPreview, ReviewedChange, SwitchRequest,
 };
-use shared::ingress::{MultiClusterIngress, MultiClusterService};
+use shared::ingress::{MultiClusterIngress, MultiClusterService, ObjectMeta};
 use shared::{ApiError, ClusterName, routes};
 
 use super::{get_json, post_json, put_json};
@@ -40,8 +40,14 @@ pub trait IngressObject: Serialize {
     const REVIEW_ROUTE: &'static str;
     const TAKEOVER_ROUTE: &'static str;
 
+    fn metadata(&self) -> &ObjectMeta;
+    fn metadata_mut(&mut self) -> &mut ObjectMeta;
+
     /// Its namespace and name.
-    fn at(&self) -> (String, String);
+    fn at(&self) -> (String, String) {
+        let meta = self.metadata();
+        (meta.namespace().to_owned(), meta.name.clone())
+    }
 }
 
 impl IngressObject for MultiClusterService {
@@ -49,8 +55,11 @@ impl IngressObject for MultiClusterService {
     const REVIEW_ROUTE: &'static str = routes::INGRESS_SERVICE_REVIEW;
     const TAKEOVER_ROUTE: &'static str = routes::INGRESS_SERVICE_TAKEOVER;
 
-    fn at(&self) -> (String, String) {
-        (self.namespace().to_owned(), self.name().to_owned())
+    fn metadata(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
     }
 }
 
@@ -59,8 +68,11 @@ impl IngressObject for MultiClusterIngress {
     const REVIEW_ROUTE: &'static str = routes::INGRESS_INGRESS_REVIEW;
     const TAKEOVER_ROUTE: &'static str = routes::INGRESS_INGRESS_TAKEOVER;
 
-    fn at(&self) -> (String, String) {
-        (self.namespace().to_owned(), self.name().to_owned())
+    fn metadata(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
     }
 }
 

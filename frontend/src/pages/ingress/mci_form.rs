@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use shared::ingress::{BackendRef, FieldError, IngressRule, IntOrString, MultiClusterIngress};
 
-use super::fields::Problems;
+use super::fields::{MetadataFields, Problems};
 
 fn port_of(text: &str) -> Option<IntOrString> {
     let text = text.trim();
@@ -74,18 +74,7 @@ pub fn mci_form(
     };
     view! {
         <fieldset class="form mci-form" data-testid="mci-form">
-            <label>"Namespace"
-                <input data-testid="field-metadata.namespace" disabled=existing
-                    prop:value=move || object.with(|o| o.namespace().to_owned())
-                    on:input=move |ev| object.update(|o| o.metadata.namespace = Some(event_target_value(&ev)))/>
-            </label>
-            <Problems errors field="metadata.namespace"/>
-            <label>"Name"
-                <input data-testid="field-metadata.name" disabled=existing
-                    prop:value=move || object.with(|o| o.name().to_owned())
-                    on:input=move |ev| object.update(|o| o.metadata.name = event_target_value(&ev))/>
-            </label>
-            <Problems errors field="metadata.name"/>
+            <MetadataFields object errors existing/>
             <div class="row">
                 <label>"Default backend service"
                     <input data-testid="default-service" prop:value=move || object.with(|o| spec(o).backend.map(|b| b.service_name).unwrap_or_default())
