@@ -6,12 +6,11 @@
 //! and one refused because the object changed since answers a 409 whose
 //! `fresh` is the diff against it as it is now.
 
-use serde::Serialize;
 use shared::ingress::api::{
     ApplyRequest, Comparison, ConfigClusterState, CopyReport, MciList, MciPreview, McsList,
     McsPreview, ReviewedChange, SwitchRequest,
 };
-use shared::ingress::{MultiClusterIngress, MultiClusterService, ObjectMeta};
+use shared::ingress::{IngressResource, MultiClusterIngress, MultiClusterService};
 use shared::{ApiError, ClusterName, routes};
 
 use super::{get_json, post_json, put_json};
@@ -34,46 +33,23 @@ pub async fn ingress(namespace: String, name: String) -> Result<MciPreview, ApiE
 
 /// A MultiClusterService or MultiClusterIngress as the console writes it:
 /// where it is reviewed, applied, taken over and deleted.
-pub trait IngressObject: Serialize {
+pub trait IngressObject: IngressResource {
     /// `…/{namespace}/{name}`: apply (`PUT`) and delete.
     const ROUTE: &'static str;
     const REVIEW_ROUTE: &'static str;
     const TAKEOVER_ROUTE: &'static str;
-
-    fn metadata(&self) -> &ObjectMeta;
-    fn metadata_mut(&mut self) -> &mut ObjectMeta;
-
-    /// Its namespace and name.
-    fn at(&self) -> (String, String) {
-        let meta = self.metadata();
-        (meta.namespace().to_owned(), meta.name.clone())
-    }
 }
 
 impl IngressObject for MultiClusterService {
     const ROUTE: &'static str = routes::INGRESS_SERVICE;
     const REVIEW_ROUTE: &'static str = routes::INGRESS_SERVICE_REVIEW;
     const TAKEOVER_ROUTE: &'static str = routes::INGRESS_SERVICE_TAKEOVER;
-
-    fn metadata(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
 }
 
 impl IngressObject for MultiClusterIngress {
     const ROUTE: &'static str = routes::INGRESS_INGRESS;
     const REVIEW_ROUTE: &'static str = routes::INGRESS_INGRESS_REVIEW;
     const TAKEOVER_ROUTE: &'static str = routes::INGRESS_INGRESS_TAKEOVER;
-
-    fn metadata(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
 }
 
 /// The server's dry-run diff of `object` against the live one.
@@ -88,12 +64,12 @@ pub async fn apply<T: IngressObject>(
     resource_version: Option<String>,
     take_over: bool,
 ) -> Result<ReviewedChange, ApiError> {
-    let (namespace, name) = object.at();
     let template = if take_over {
         T::TAKEOVER_ROUTE
     } else {
         T::ROUTE
     };
+    let (namespace, name) = object.key();
     let path = routes::fill(template, &[&namespace, &name]);
     let request = ApplyRequest {
         object,

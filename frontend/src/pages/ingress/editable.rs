@@ -22,7 +22,6 @@ use crate::api::ingress::IngressObject;
 pub trait Editable:
     IngressObject + Clone + PartialEq + DeserializeOwned + Send + Sync + 'static
 {
-    const KIND: &'static str;
     const PATH: &'static str;
     /// `data-testid` of the object's page.
     const PAGE_TESTID: &'static str;
@@ -38,11 +37,6 @@ pub trait Editable:
     fn preview_view(p: Self::Preview) -> AnyView;
     fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
 
-    /// The object as applied: without what only the controller writes.
-    fn written(self) -> Self {
-        self
-    }
-
     fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
         api::ingress::review(self)
     }
@@ -54,7 +48,7 @@ pub trait Editable:
         version: Option<String>,
         take_over: bool,
     ) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
-        api::ingress::apply(self.written(), version, take_over)
+        api::ingress::apply(self.without_status(), version, take_over)
     }
 
     fn delete(
@@ -67,7 +61,6 @@ pub trait Editable:
 }
 
 impl Editable for MultiClusterService {
-    const KIND: &'static str = "MultiClusterService";
     const PATH: &'static str = "services";
     const PAGE_TESTID: &'static str = "mcs-page";
     type Preview = McsPreview;
@@ -101,7 +94,6 @@ impl Editable for MultiClusterService {
 }
 
 impl Editable for MultiClusterIngress {
-    const KIND: &'static str = "MultiClusterIngress";
     const PATH: &'static str = "ingresses";
     const PAGE_TESTID: &'static str = "mci-page";
     type Preview = MciPreview;
@@ -120,9 +112,5 @@ impl Editable for MultiClusterIngress {
     fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
         let r = review_mci(self, ctx);
         (r.errors, r.warnings)
-    }
-    fn written(mut self) -> Self {
-        self.status = None;
-        self
     }
 }

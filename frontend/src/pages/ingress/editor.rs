@@ -146,7 +146,7 @@ fn Editor<T: Editable>(
                 Ok(change) => {
                     shown.set(change.resource_version);
                     reviewed.set(None);
-                    let (ns, name) = o.at();
+                    let (ns, name) = o.key();
                     done.set(Some(format!("Applied {} {ns}/{name}.", T::KIND)));
                     lists.refetch();
                     if !existing {
@@ -163,7 +163,7 @@ fn Editor<T: Editable>(
     let armed = RwSignal::new(false);
     let navigate = use_navigate();
     let remove = Action::new_local(move |(): &()| {
-        let (ns, name) = object.get_untracked().at();
+        let (ns, name) = object.with_untracked(|o| (o.key().0.to_owned(), o.key().1.to_owned()));
         let navigate = navigate.clone();
         let version = shown.get_untracked();
         async move {
@@ -201,7 +201,7 @@ fn Editor<T: Editable>(
     };
     view! {
         <section class="editor" data-testid="editor">
-            <h2>{if existing { "Edit" } else { "New" }} " " {T::KIND}</h2>
+            <h2>{if existing { "Edit" } else { "New" }} " " {T::KIND.to_string()}</h2>
             {form(object, errors, fleet, existing)}
             <ObjectProblems errors/>
             {move || checked.with(|c| c.as_ref().map(|(_, w)| w.iter().map(|w| view! { <p class="warning" data-testid="sameness-warning">{w.message()}</p> }).collect_view()))}
@@ -300,8 +300,9 @@ fn object_page<T: Editable>(form: Form<T>) -> AnyView {
         <section class="ingress-page" data-testid=T::PAGE_TESTID>
             {move || preview.get().map(|p| match p {
                 Ok(p) => {
-                    let (ns, name) = T::previewed(&p).0.at();
-                    view! { <h1>{T::KIND} " " {format!("{ns}/{name}")}</h1>{T::preview_view(p)} }.into_any()
+                    let (ns, name) = T::previewed(&p).0.key();
+                    let at = format!("{ns}/{name}");
+                    view! { <h1>{T::KIND.to_string()} " " {at}</h1>{T::preview_view(p)} }.into_any()
                 }
                 Err(error) => view! { <ErrorView error/> }.into_any(),
             })}
