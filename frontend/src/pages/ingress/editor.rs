@@ -252,24 +252,6 @@ fn ObjectProblems(errors: Signal<Vec<FieldError>>) -> impl IntoView {
     }
 }
 
-fn mcs_form_any(
-    o: RwSignal<MultiClusterService>,
-    e: Signal<Vec<FieldError>>,
-    f: Signal<Option<Fleet>>,
-    existing: bool,
-) -> AnyView {
-    mcs_form::mcs_form(o, e, f, existing)
-}
-
-fn mci_form_any(
-    o: RwSignal<MultiClusterIngress>,
-    e: Signal<Vec<FieldError>>,
-    _: Signal<Option<Fleet>>,
-    existing: bool,
-) -> AnyView {
-    mci_form::mci_form(o, e, existing)
-}
-
 fn at_params() -> Option<(String, String)> {
     let params = use_params_map();
     let p = params.read_untracked();
@@ -321,10 +303,10 @@ fn object_page<T: Editable>(form: Form<T>) -> AnyView {
 
 #[component]
 pub fn McsPage() -> impl IntoView {
-    object_page(mcs_form_any)
+    object_page(mcs_form::mcs_form)
 }
 
 #[component]
 pub fn MciPage() -> impl IntoView {
-    object_page(mci_form_any)
+    object_page(mci_form::mci_form)
 }

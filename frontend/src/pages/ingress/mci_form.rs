@@ -2,6 +2,7 @@
 //! and host rules each routing to a MultiClusterService and port.
 
 use leptos::prelude::*;
+use shared::fleet::Fleet;
 use shared::ingress::{BackendRef, FieldError, IngressRule, IntOrString, MultiClusterIngress};
 
 use super::fields::{MetadataFields, Problems};
@@ -25,9 +26,12 @@ fn port_text(b: Option<&BackendRef>) -> String {
         .unwrap_or_default()
 }
 
+/// The form of a MultiClusterIngress. Its routes name services, not
+/// clusters, so the fleet the editor passes every form goes unused.
 pub fn mci_form(
     object: RwSignal<MultiClusterIngress>,
     errors: Signal<Vec<FieldError>>,
+    _fleet: Signal<Option<Fleet>>,
     existing: bool,
 ) -> AnyView {
     let spec = |o: &MultiClusterIngress| o.spec.template.spec.clone();
