@@ -29,9 +29,7 @@ pub use editor::{MciPage, McsPage};
 
 /// Whether the signed-in role may edit multi-cluster resources.
 pub(crate) fn can_edit() -> bool {
-    Auth::get()
-        .account()
-        .is_some_and(|a| a.role.may(Action::EditIngress))
+    Auth::get().may(Action::EditIngress)
 }
 
 fn quota_meter(usage: QuotaUsage) -> impl IntoView {
