@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::InvalidName;
+use crate::ids::{InvalidName, invalid};
 use crate::nav::Section;
 use crate::newtype::checked_string;
 
@@ -89,13 +89,7 @@ checked_string! {
 }
 
 fn check_account_name(s: &str) -> Result<(), InvalidName> {
-    let fail = |reason| {
-        Err(InvalidName {
-            kind: "account name",
-            value: s.to_owned(),
-            reason,
-        })
-    };
+    let fail = |reason| invalid("account name", s, reason);
     if s.is_empty() || s.len() > 64 {
         return fail("it must be 1 to 64 characters long");
     }

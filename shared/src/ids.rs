@@ -12,17 +12,24 @@ pub struct InvalidName {
     pub reason: &'static str,
 }
 
+/// Refuses `value` as a `kind` for `reason`.
+pub(crate) fn invalid(
+    kind: &'static str,
+    value: &str,
+    reason: &'static str,
+) -> Result<(), InvalidName> {
+    Err(InvalidName {
+        kind,
+        value: value.to_owned(),
+        reason,
+    })
+}
+
 /// Checks the Kubernetes DNS-1123 label rules (RFC 1123): at most 63
 /// characters, lowercase alphanumerics or '-', starting and ending with an
 /// alphanumeric.
 pub fn check_dns1123_label(kind: &'static str, value: &str) -> Result<(), InvalidName> {
-    let fail = |reason| {
-        Err(InvalidName {
-            kind,
-            value: value.to_owned(),
-            reason,
-        })
-    };
+    let fail = |reason| invalid(kind, value, reason);
     if value.is_empty() {
         return fail("it must not be empty");
     }

@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{InvalidName, check_dns1123_label};
+use crate::ids::{InvalidName, check_dns1123_label, invalid};
 use crate::newtype::{checked_string, text_form};
 
 /// `istiod-<rev>` must still be a DNS-1123 label (63 characters).
@@ -40,13 +40,7 @@ impl Revision {
 
 fn check_revision(s: &str) -> Result<(), InvalidName> {
     check_dns1123_label("revision", s)?;
-    let fail = |reason| {
-        Err(InvalidName {
-            kind: "revision",
-            value: s.to_owned(),
-            reason,
-        })
-    };
+    let fail = |reason| invalid("revision", s, reason);
     if s.len() > MAX_REVISION_LEN {
         return fail("it must be at most 56 characters, so that istiod-<rev> is a valid name");
     }

@@ -2,7 +2,7 @@
 //! network id, trust domain), parsed where they enter so the rest of the
 //! console never checks them again.
 
-use crate::ids::InvalidName;
+use crate::ids::{InvalidName, invalid};
 use crate::newtype::checked_string;
 
 checked_string! {
@@ -17,14 +17,6 @@ checked_string! {
 checked_string! {
     /// A SPIFFE trust domain, e.g. `project-a.svc.id.goog`.
     pub struct TrustDomain(pub(super) String), check_trust_domain;
-}
-
-fn invalid(kind: &'static str, value: &str, reason: &'static str) -> Result<(), InvalidName> {
-    Err(InvalidName {
-        kind,
-        value: value.to_owned(),
-        reason,
-    })
 }
 
 fn check_mesh_id(s: &str) -> Result<(), InvalidName> {
