@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::object::{API_VERSION, BackendRef, IngressResource, ObjectMeta};
+use super::object::{API_VERSION, BackendRef, IngressResource, ObjectMeta, Template};
 use super::quota::IngressKind;
 
 /// `kind` of a MultiClusterIngress.
@@ -41,12 +41,8 @@ pub struct MciSpec {
     pub template: MciTemplate,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MciTemplate {
-    #[serde(default)]
-    pub spec: MciTemplateSpec,
-}
+/// `spec.template` of a MultiClusterIngress.
+pub type MciTemplate = Template<MciTemplateSpec>;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::object::{API_VERSION, Ignored, IngressResource, IntOrString, ObjectMeta};
+use super::object::{API_VERSION, Ignored, IngressResource, IntOrString, ObjectMeta, Template};
 use super::quota::IngressKind;
 
 /// `kind` of a MultiClusterService.
@@ -43,12 +43,8 @@ pub struct McsSpec {
     pub clusters: Vec<ClusterSelector>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct McsTemplate {
-    #[serde(default)]
-    pub spec: McsTemplateSpec,
-}
+/// `spec.template` of a MultiClusterService.
+pub type McsTemplate = Template<McsTemplateSpec>;
 
 /// What the derived Services copy: selector and ports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

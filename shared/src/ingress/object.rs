@@ -56,6 +56,15 @@ impl ObjectMeta {
     }
 }
 
+/// `spec.template` of either resource: the `spec` of what the controller
+/// derives (Services for an MCS, a load balancer for an MCI).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Template<S> {
+    #[serde(default)]
+    pub spec: S,
+}
+
 /// What MultiClusterService and MultiClusterIngress share as objects:
 /// their kind, their metadata, and a status only the controller writes.
 pub trait IngressResource: Clone + Serialize {
