@@ -1,9 +1,19 @@
-//! One step of a long run (an install, a migration) as an item of an
-//! `install-steps` list: its state as a class and a data attribute, an
-//! icon, its title, and the outcome or the failure it ended with.
+//! Where a long run (an install, a migration) is, and one of its steps as
+//! an item of an `install-steps` list: its state as a class and a data
+//! attribute, an icon, its title, and the outcome or the failure it ended
+//! with.
 
 use leptos::prelude::*;
-use shared::mesh::{InstallStep, StepState};
+use shared::mesh::{InstallPhase, InstallStep, StepState};
+
+/// The stylesheet's (and the tests') name of where a run as a whole is.
+pub fn phase_slug(phase: InstallPhase) -> &'static str {
+    match phase {
+        InstallPhase::Running => "running",
+        InstallPhase::Succeeded => "succeeded",
+        InstallPhase::Failed => "failed",
+    }
+}
 
 /// The stylesheet's (and the tests') name of a step's state.
 pub fn step_slug(state: &StepState) -> &'static str {

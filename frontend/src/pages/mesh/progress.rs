@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use shared::mesh::{InstallPhase, InstallProgress, InstallStep, StepState};
 
 use super::wizard::Wizard;
-use crate::components::steps::step_item;
+use crate::components::steps::{phase_slug, step_item};
 
 /// A step marked for the wizard: a spinner while it runs, coloured marks
 /// once it ended.
@@ -68,11 +68,7 @@ pub fn ApplyStep(w: Wizard) -> impl IntoView {
             <h3>"5. Apply"</h3>
             {move || w.run.with(|run| run.as_ref().map(|p| {
                 let (done, all) = p.done();
-                let phase = match p.phase {
-                    InstallPhase::Running => "running",
-                    InstallPhase::Succeeded => "succeeded",
-                    InstallPhase::Failed => "failed",
-                };
+                let phase = phase_slug(p.phase);
                 let plan = p.plan.clone();
                 let failed = p.phase == InstallPhase::Failed;
                 view! {

@@ -2,18 +2,15 @@
 //! and how it ended (the failed step, if one did).
 
 use leptos::prelude::*;
-use shared::mesh::{InstallPhase, InstallProgress};
+use shared::mesh::InstallProgress;
 
 use crate::api;
 use crate::components::loading::Loaded;
+use crate::components::steps::phase_slug;
 
 fn row(p: &InstallProgress) -> impl IntoView + use<> {
     let (done, all) = p.done();
-    let phase = match p.phase {
-        InstallPhase::Running => "running",
-        InstallPhase::Succeeded => "succeeded",
-        InstallPhase::Failed => "failed",
-    };
+    let phase = phase_slug(p.phase);
     let failure = p
         .failure()
         .map(|(step, message)| format!("{step}: {message}"));

@@ -3,17 +3,9 @@
 
 use leptos::prelude::*;
 use shared::mesh::migration::run::MigrationRun;
-use shared::mesh::{InstallPhase, InstallStep, StepState};
+use shared::mesh::{InstallStep, StepState};
 
-use crate::components::steps::step_item;
-
-pub fn phase_slug(phase: InstallPhase) -> &'static str {
-    match phase {
-        InstallPhase::Running => "running",
-        InstallPhase::Succeeded => "succeeded",
-        InstallPhase::Failed => "failed",
-    }
-}
+use crate::components::steps::{phase_slug, step_item};
 
 /// A step marked plainly, for the compact lists of the namespace panel.
 fn step_view(step: &InstallStep) -> impl IntoView + use<> {
