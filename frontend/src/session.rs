@@ -55,6 +55,11 @@ impl Auth {
         self.session.with(|s| s.as_ref().map(|s| s.account.clone()))
     }
 
+    /// Whether the signed-in role may do `action`, tracked.
+    pub fn may(self, action: shared::Action) -> bool {
+        self.account().is_some_and(|a| a.role.may(action))
+    }
+
     /// Ends the session: first every page using it, then the session on
     /// the server (whatever it answers, this browser is signed out).
     pub async fn sign_out(self) {

@@ -6,8 +6,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::InvalidName;
+use crate::ids::{InvalidName, invalid};
 use crate::nav::Section;
+use crate::newtype::checked_string;
 
 /// The job a signed-in person does in the console. Each account has exactly
 /// one; the admin capability (managing accounts) is separate.
@@ -81,67 +82,31 @@ impl FromStr for Role {
     }
 }
 
-/// An account's sign-in name: 1–64 characters of lowercase letters, digits,
-/// `.`, `_`, `-` and `@`, starting with a letter or digit.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct AccountName(String);
-
-impl AccountName {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+checked_string! {
+    /// An account's sign-in name: 1–64 characters of lowercase letters, digits,
+    /// `.`, `_`, `-` and `@`, starting with a letter or digit.
+    pub struct AccountName(String), check_account_name;
 }
 
-impl FromStr for AccountName {
-    type Err = InvalidName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let fail = |reason| {
-            Err(InvalidName {
-                kind: "account name",
-                value: s.to_owned(),
-                reason,
-            })
-        };
-        if s.is_empty() || s.len() > 64 {
-            return fail("it must be 1 to 64 characters long");
-        }
-        let ok = |c: char| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '@')
-        };
-        if !s.chars().all(ok) {
-            return fail("it may contain only lowercase letters, digits, '.', '_', '-' and '@'");
-        }
-        if !s
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        {
-            return fail("it must start with a lowercase letter or digit");
-        }
-        Ok(Self(s.to_owned()))
+fn check_account_name(s: &str) -> Result<(), InvalidName> {
+    let fail = |reason| invalid("account name", s, reason);
+    if s.is_empty() || s.len() > 64 {
+        return fail("it must be 1 to 64 characters long");
     }
-}
-
-impl TryFrom<String> for AccountName {
-    type Error = InvalidName;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
+    let ok = |c: char| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '@')
+    };
+    if !s.chars().all(ok) {
+        return fail("it may contain only lowercase letters, digits, '.', '_', '-' and '@'");
     }
-}
-
-impl From<AccountName> for String {
-    fn from(name: AccountName) -> Self {
-        name.0
+    if !s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        return fail("it must start with a lowercase letter or digit");
     }
-}
-
-impl fmt::Display for AccountName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+    Ok(())
 }
 
 /// The shortest password the console accepts for a new account.

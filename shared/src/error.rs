@@ -104,14 +104,7 @@ impl ApiError {
     pub fn invalid(fields: Vec<FieldError>) -> Self {
         let message = match fields.as_slice() {
             [one] => one.to_string(),
-            many => format!(
-                "{} problems: {}",
-                many.len(),
-                many.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+            many => format!("{} problems: {}", many.len(), join_problems(many)),
         };
         Self {
             fields: Some(fields),
@@ -176,6 +169,15 @@ impl fmt::Display for FieldError {
             write!(f, "{}: {}", self.field, self.message)
         }
     }
+}
+
+/// Problems as one sentence: each as it displays, separated by `; `.
+pub fn join_problems<T: fmt::Display>(problems: &[T]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

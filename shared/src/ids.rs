@@ -1,10 +1,7 @@
 //! Newtypes for names that enter from the outside (URLs, forms, kubeconfig),
 //! parsed once at the edge so the inside never re-checks them.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
+use crate::newtype::checked_string;
 
 /// Why a name was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,17 +12,24 @@ pub struct InvalidName {
     pub reason: &'static str,
 }
 
+/// Refuses `value` as a `kind` for `reason`.
+pub(crate) fn invalid(
+    kind: &'static str,
+    value: &str,
+    reason: &'static str,
+) -> Result<(), InvalidName> {
+    Err(InvalidName {
+        kind,
+        value: value.to_owned(),
+        reason,
+    })
+}
+
 /// Checks the Kubernetes DNS-1123 label rules (RFC 1123): at most 63
 /// characters, lowercase alphanumerics or '-', starting and ending with an
 /// alphanumeric.
 pub fn check_dns1123_label(kind: &'static str, value: &str) -> Result<(), InvalidName> {
-    let fail = |reason| {
-        Err(InvalidName {
-            kind,
-            value: value.to_owned(),
-            reason,
-        })
-    };
+    let fail = |reason| invalid(kind, value, reason);
     if value.is_empty() {
         return fail("it must not be empty");
     }
@@ -44,44 +48,13 @@ pub fn check_dns1123_label(kind: &'static str, value: &str) -> Result<(), Invali
     Ok(())
 }
 
-/// The name of a member cluster, e.g. `gke-eu`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ClusterName(String);
-
-impl ClusterName {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+checked_string! {
+    /// The name of a member cluster, e.g. `gke-eu`.
+    pub struct ClusterName(String), check_cluster_name;
 }
 
-impl FromStr for ClusterName {
-    type Err = InvalidName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        check_dns1123_label("cluster name", s)?;
-        Ok(Self(s.to_owned()))
-    }
-}
-
-impl TryFrom<String> for ClusterName {
-    type Error = InvalidName;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
-    }
-}
-
-impl From<ClusterName> for String {
-    fn from(name: ClusterName) -> Self {
-        name.0
-    }
-}
-
-impl fmt::Display for ClusterName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+fn check_cluster_name(s: &str) -> Result<(), InvalidName> {
+    check_dns1123_label("cluster name", s)
 }
 
 #[cfg(test)]

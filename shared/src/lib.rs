@@ -15,6 +15,7 @@ pub mod ingress;
 pub mod mesh;
 pub mod meta;
 pub mod nav;
+mod newtype;
 pub mod quantity;
 pub mod routes;
 pub mod time;

@@ -12,7 +12,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::de::DeserializeOwned;
-use shared::ApiError;
+use shared::{ApiError, routes};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{Event, EventSource, MessageEvent};
@@ -113,11 +113,22 @@ const RETRY: Duration = Duration::from_secs(2);
 /// A long operation with a progress stream of `progress` events, each the
 /// whole run.
 pub trait Followed: DeserializeOwned + 'static {
+    /// The route template of one run, `…/{id}`.
+    const ROUTE: &'static str;
+    /// The route template of its progress stream, `…/{id}/events`.
+    const EVENTS_ROUTE: &'static str;
+
     /// Whether more progress is coming without anyone acting.
     fn running(&self) -> bool;
-    fn events_url(id: &str) -> String;
-    /// The run as it is now.
-    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>>;
+
+    fn events_url(id: &str) -> String {
+        routes::fill(Self::EVENTS_ROUTE, &[&id])
+    }
+
+    /// `GET` the run as it is now.
+    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
+        async move { super::get_json(&routes::fill(Self::ROUTE, &[&id])).await }
+    }
 }
 
 impl<T: Followed> Streamed for T {

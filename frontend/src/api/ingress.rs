@@ -10,7 +10,7 @@ use shared::ingress::api::{
     ApplyRequest, Comparison, ConfigClusterState, CopyReport, MciList, MciPreview, McsList,
     McsPreview, ReviewedChange, SwitchRequest,
 };
-use shared::ingress::{MultiClusterIngress, MultiClusterService};
+use shared::ingress::{IngressResource, MultiClusterIngress, MultiClusterService};
 use shared::{ApiError, ClusterName, routes};
 
 use super::{get_json, post_json, put_json};
@@ -31,120 +31,70 @@ pub async fn ingress(namespace: String, name: String) -> Result<MciPreview, ApiE
     get_json(&routes::fill(routes::INGRESS_INGRESS, &[&namespace, &name])).await
 }
 
-pub async fn review_service(mcs: MultiClusterService) -> Result<ReviewedChange, ApiError> {
-    post_json(routes::INGRESS_SERVICE_REVIEW, &mcs).await
+/// A MultiClusterService or MultiClusterIngress as the console writes it:
+/// where it is reviewed, applied, taken over and deleted.
+pub trait IngressObject: IngressResource {
+    /// `…/{namespace}/{name}`: apply (`PUT`) and delete.
+    const ROUTE: &'static str;
+    const REVIEW_ROUTE: &'static str;
+    const TAKEOVER_ROUTE: &'static str;
 }
 
-pub async fn review_ingress(mci: MultiClusterIngress) -> Result<ReviewedChange, ApiError> {
-    post_json(routes::INGRESS_INGRESS_REVIEW, &mci).await
+impl IngressObject for MultiClusterService {
+    const ROUTE: &'static str = routes::INGRESS_SERVICE;
+    const REVIEW_ROUTE: &'static str = routes::INGRESS_SERVICE_REVIEW;
+    const TAKEOVER_ROUTE: &'static str = routes::INGRESS_SERVICE_TAKEOVER;
 }
 
-/// Applies `mcs` as reviewed against `resource_version`.
-pub async fn apply_service(
-    mcs: MultiClusterService,
+impl IngressObject for MultiClusterIngress {
+    const ROUTE: &'static str = routes::INGRESS_INGRESS;
+    const REVIEW_ROUTE: &'static str = routes::INGRESS_INGRESS_REVIEW;
+    const TAKEOVER_ROUTE: &'static str = routes::INGRESS_INGRESS_TAKEOVER;
+}
+
+/// The server's dry-run diff of `object` against the live one.
+pub async fn review<T: IngressObject>(object: T) -> Result<ReviewedChange, ApiError> {
+    post_json(T::REVIEW_ROUTE, &object).await
+}
+
+/// Applies `object` as reviewed against `resource_version` or, with
+/// `take_over`, forces it while it is that version.
+pub async fn apply<T: IngressObject>(
+    object: T,
     resource_version: Option<String>,
+    take_over: bool,
 ) -> Result<ReviewedChange, ApiError> {
-    let path = routes::fill(routes::INGRESS_SERVICE, &[&mcs.namespace(), &mcs.name()]);
-    put_json(
-        &path,
-        &ApplyRequest {
-            object: mcs,
-            resource_version,
-        },
-    )
-    .await
-}
-
-/// Takes `mcs` over (forced) while it is `resource_version`.
-pub async fn take_over_service(
-    mcs: MultiClusterService,
-    resource_version: Option<String>,
-) -> Result<ReviewedChange, ApiError> {
-    let path = routes::fill(
-        routes::INGRESS_SERVICE_TAKEOVER,
-        &[&mcs.namespace(), &mcs.name()],
-    );
-    post_json(
-        &path,
-        &ApplyRequest {
-            object: mcs,
-            resource_version,
-        },
-    )
-    .await
-}
-
-/// Applies `mci` as reviewed against `resource_version`.
-pub async fn apply_ingress(
-    mci: MultiClusterIngress,
-    resource_version: Option<String>,
-) -> Result<ReviewedChange, ApiError> {
-    let path = routes::fill(routes::INGRESS_INGRESS, &[&mci.namespace(), &mci.name()]);
-    put_json(
-        &path,
-        &ApplyRequest {
-            object: mci,
-            resource_version,
-        },
-    )
-    .await
-}
-
-/// Takes `mci` over (forced) while it is `resource_version`.
-pub async fn take_over_ingress(
-    mci: MultiClusterIngress,
-    resource_version: Option<String>,
-) -> Result<ReviewedChange, ApiError> {
-    let path = routes::fill(
-        routes::INGRESS_INGRESS_TAKEOVER,
-        &[&mci.namespace(), &mci.name()],
-    );
-    post_json(
-        &path,
-        &ApplyRequest {
-            object: mci,
-            resource_version,
-        },
-    )
-    .await
-}
-
-/// `path` held to `resource_version` (the version shown), when known.
-fn held(path: String, resource_version: Option<String>) -> String {
-    match resource_version {
-        Some(v) => {
-            // Opaque to clients, so escaped as a query value.
-            let escaped: String = v
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                        char::from(b).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
-            format!("{path}?resource_version={escaped}")
-        }
-        None => path,
+    let template = if take_over {
+        T::TAKEOVER_ROUTE
+    } else {
+        T::ROUTE
+    };
+    let (namespace, name) = object.key();
+    let path = routes::fill(template, &[&namespace, &name]);
+    let request = ApplyRequest {
+        object,
+        resource_version,
+    };
+    if take_over {
+        post_json(&path, &request).await
+    } else {
+        put_json(&path, &request).await
     }
 }
 
-pub async fn delete_service(
+/// Deletes `namespace/name` while it is `resource_version` (the version
+/// shown), when known.
+pub async fn delete<T: IngressObject>(
     namespace: String,
     name: String,
     resource_version: Option<String>,
 ) -> Result<(), ApiError> {
-    let path = routes::fill(routes::INGRESS_SERVICE, &[&namespace, &name]);
-    super::delete(&held(path, resource_version)).await
-}
-
-pub async fn delete_ingress(
-    namespace: String,
-    name: String,
-    resource_version: Option<String>,
-) -> Result<(), ApiError> {
-    let path = routes::fill(routes::INGRESS_INGRESS, &[&namespace, &name]);
-    super::delete(&held(path, resource_version)).await
+    let path = routes::fill(T::ROUTE, &[&namespace, &name]);
+    let path = match resource_version {
+        Some(v) => format!("{path}?resource_version={}", super::query_value(&v)),
+        None => path,
+    };
+    super::delete(&path).await
 }
 
 pub async fn config_cluster() -> Result<ConfigClusterState, ApiError> {

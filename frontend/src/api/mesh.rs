@@ -55,20 +55,13 @@ pub async fn list_installs() -> Result<Vec<InstallProgress>, ApiError> {
     super::get_json(routes::MESH_INSTALLS).await
 }
 
-/// `GET /api/mesh/installs/{run}`: one run's progress now.
-pub async fn install(run: String) -> Result<InstallProgress, ApiError> {
-    super::get_json(&routes::fill(routes::MESH_INSTALL, &[&run])).await
-}
-
-/// An install run streams `progress` events until it ends.
+/// An install run (`GET /api/mesh/installs/{run}`) streams `progress`
+/// events until it ends.
 impl super::follow::Followed for InstallProgress {
+    const ROUTE: &'static str = routes::MESH_INSTALL;
+    const EVENTS_ROUTE: &'static str = routes::MESH_INSTALL_EVENTS;
+
     fn running(&self) -> bool {
         self.phase == InstallPhase::Running
-    }
-    fn events_url(id: &str) -> String {
-        routes::fill(routes::MESH_INSTALL_EVENTS, &[&id])
-    }
-    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
-        install(id)
     }
 }

@@ -36,21 +36,14 @@ pub async fn list_runs() -> Result<Vec<MigrationRun>, ApiError> {
     super::get_json(routes::MESH_MIGRATIONS).await
 }
 
-/// `GET /api/mesh/migrations/{id}`: one run now.
-pub async fn run(id: String) -> Result<MigrationRun, ApiError> {
-    super::get_json(&routes::fill(routes::MESH_MIGRATION, &[&id])).await
-}
-
-/// A migration run streams `progress` events until it ends.
+/// A migration run (`GET /api/mesh/migrations/{id}`) streams `progress`
+/// events until it ends.
 impl Followed for MigrationRun {
+    const ROUTE: &'static str = routes::MESH_MIGRATION;
+    const EVENTS_ROUTE: &'static str = routes::MESH_MIGRATION_EVENTS;
+
     fn running(&self) -> bool {
         self.phase == InstallPhase::Running
-    }
-    fn events_url(id: &str) -> String {
-        routes::fill(routes::MESH_MIGRATION_EVENTS, &[&id])
-    }
-    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
-        run(id)
     }
 }
 
@@ -62,7 +55,11 @@ pub async fn verify(
     revision: String,
 ) -> Result<Verification, ApiError> {
     let path = routes::fill(routes::NAMESPACE_VERIFY, &[&cluster, &namespace]);
-    super::get_json(&format!("{path}?revision={}", query_value(&revision))).await
+    super::get_json(&format!(
+        "{path}?revision={}",
+        super::query_value(&revision)
+    ))
+    .await
 }
 
 /// `GET /api/clusters/{cluster}/ingress-gateway?vip=`: the gateway Service
@@ -82,7 +79,7 @@ fn gateway_url(cluster: &str, vip: &str, format: &str) -> String {
     if vip.is_empty() {
         format!("{path}?format={format}")
     } else {
-        format!("{path}?vip={}&format={format}", query_value(vip))
+        format!("{path}?vip={}&format={format}", super::query_value(vip))
     }
 }
 
@@ -113,23 +110,16 @@ pub async fn list_wave_runs() -> Result<Vec<WaveRun>, ApiError> {
     super::get_json(routes::WAVES).await
 }
 
-/// `GET /api/mesh/waves/{id}`.
-pub async fn wave_run(id: String) -> Result<WaveRun, ApiError> {
-    super::get_json(&routes::fill(routes::WAVE, &[&id])).await
-}
-
-/// A wave run streams `progress` events while this console drives it.
+/// A wave run (`GET /api/mesh/waves/{id}`) streams `progress` events
+/// while this console drives it.
 impl Followed for WaveRun {
+    const ROUTE: &'static str = routes::WAVE;
+    const EVENTS_ROUTE: &'static str = routes::WAVE_EVENTS;
+
     // A paused run waits for the operator: the view stops following it
     // until a decision starts it again.
     fn running(&self) -> bool {
         self.phase == WavePhase::Running
-    }
-    fn events_url(id: &str) -> String {
-        routes::fill(routes::WAVE_EVENTS, &[&id])
-    }
-    fn fetch(id: String) -> impl Future<Output = Result<Self, ApiError>> {
-        wave_run(id)
     }
 }
 
@@ -142,18 +132,4 @@ pub async fn decide(id: String, decision: WaveDecision) -> Result<WaveRun, ApiEr
     };
     let path = routes::fill(template, &[&id]);
     super::post_json(&path, &serde_json::json!({})).await
-}
-
-/// Percent-encodes everything but unreserved characters, so whatever an
-/// operator typed reaches the backend intact (and is refused there).
-fn query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -147,3 +147,18 @@ pub async fn delete(path: &str) -> Result<(), ApiError> {
         Err(error_of(path, response).await)
     }
 }
+
+/// Percent-encodes a query value: everything but unreserved characters and
+/// `:` (an IPv6 address), so whatever an operator typed reaches the backend
+/// intact (and is refused there).
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

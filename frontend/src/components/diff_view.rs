@@ -6,7 +6,8 @@
 use leptos::prelude::*;
 use shared::diff::{ChangeKind, DiffLine, ObjectDiff};
 
-fn change_slug(change: ChangeKind) -> &'static str {
+/// The stylesheet's (and the tests') name of a kind of change.
+pub fn change_slug(change: ChangeKind) -> &'static str {
     match change {
         ChangeKind::Create => "create",
         ChangeKind::Update => "update",

@@ -6,23 +6,22 @@ use shared::fleet::Reachability;
 
 /// The stylesheet's name for a reachability state.
 pub fn slug(reachability: &Reachability) -> &'static str {
-    match reachability {
-        Reachability::Connecting { .. } => "connecting",
-        Reachability::Reachable { .. } => "reachable",
-        Reachability::Unreachable { .. } => "unreachable",
-        Reachability::Degraded { .. } => "degraded",
-        Reachability::Misconfigured { .. } => "misconfigured",
-    }
+    look(reachability).0
 }
 
 /// A symbol that differs per state.
 pub fn glyph(reachability: &Reachability) -> &'static str {
+    look(reachability).1
+}
+
+/// Each state's stylesheet name and symbol.
+fn look(reachability: &Reachability) -> (&'static str, &'static str) {
     match reachability {
-        Reachability::Connecting { .. } => "◌",
-        Reachability::Reachable { .. } => "●",
-        Reachability::Unreachable { .. } => "✕",
-        Reachability::Degraded { .. } => "◐",
-        Reachability::Misconfigured { .. } => "!",
+        Reachability::Connecting { .. } => ("connecting", "◌"),
+        Reachability::Reachable { .. } => ("reachable", "●"),
+        Reachability::Unreachable { .. } => ("unreachable", "✕"),
+        Reachability::Degraded { .. } => ("degraded", "◐"),
+        Reachability::Misconfigured { .. } => ("misconfigured", "!"),
     }
 }
 

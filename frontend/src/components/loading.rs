@@ -1,6 +1,10 @@
-//! The loading state shown while data is on its way.
+//! The loading state shown while data is on its way, and the one way a
+//! view waits for a resource: loading, then the answer or its error.
 
 use leptos::prelude::*;
+use shared::ApiError;
+
+use super::error_view::ErrorView;
 
 #[component]
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
@@ -9,5 +13,34 @@ pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
             <span class="spinner" aria-hidden="true"></span>
             <span>"Loading " {what} "…"</span>
         </div>
+    }
+}
+
+/// What `resource` answered, drawn by `ok`: [`Loading`] (naming `what`)
+/// until the first answer, an [`ErrorView`] if it failed; a refetch keeps
+/// the last view until the new answer is in.
+#[component]
+pub fn Loaded<T, V, F>(
+    #[prop(into)] what: String,
+    resource: LocalResource<Result<T, ApiError>>,
+    ok: F,
+) -> impl IntoView
+where
+    T: Clone + 'static,
+    V: IntoView + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <Loading what=what.clone()/> }>
+            {move || {
+                let ok = ok.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Err(error) => view! { <ErrorView error/> }.into_any(),
+                        Ok(value) => ok(value).into_any(),
+                    }
+                })
+            }}
+        </Transition>
     }
 }

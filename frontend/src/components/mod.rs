@@ -6,5 +6,6 @@ pub mod health;
 pub mod loading;
 pub mod revision;
 pub mod status_bar;
+pub mod steps;
 pub mod topology;
 pub mod user_slot;

@@ -9,7 +9,7 @@ use shared::{Account, AccountName, AccountUpdate, ApiError, NewAccount, Role};
 
 use crate::api;
 use crate::components::error_view::ErrorView;
-use crate::components::loading::Loading;
+use crate::components::loading::Loaded;
 use crate::session::Auth;
 
 /// A change an admin makes to an existing account.
@@ -170,21 +170,14 @@ pub fn AccountsPage() -> impl IntoView {
         <section class="accounts">
             <h1>"Accounts"</h1>
             <p class="lead">"Local accounts and their roles. Passwords are stored only as argon2id hashes."</p>
-            <Transition fallback=|| view! { <Loading what="accounts"/> }>
-                {move || Suspend::new(async move {
-                    match accounts.await {
-                        Err(error) => view! { <ErrorView error/> }.into_any(),
-                        Ok(list) => view! {
-                            <table class="accounts-list">
-                                <thead><tr><th>"Account"</th><th>"Role"</th><th>"Admin"</th><th></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|account| view! { <AccountRow account me=me() changes/> }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded what="accounts" resource=accounts ok={move |list: Vec<Account>| view! {
+                <table class="accounts-list">
+                    <thead><tr><th>"Account"</th><th>"Role"</th><th>"Admin"</th><th></th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|account| view! { <AccountRow account me=me() changes/> }).collect_view()}
+                    </tbody>
+                </table>
+            }}/>
             {move || changes.value().get().and_then(Result::err).map(|error| view! { <ErrorView error/> })}
             <h2>"New account"</h2>
             <form class="form" on:submit=submit>

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::mci::MultiClusterIngress;
 use super::mcs::MultiClusterService;
+use super::object::IngressResource;
 use super::quota::IngressKind;
 
 /// How one resource differs between the config cluster and a candidate.
@@ -51,44 +52,22 @@ pub struct IngressSet<'a> {
 /// The differences of `candidate` from `current`, sorted by kind,
 /// namespace and name.
 pub fn compare(current: IngressSet<'_>, candidate: IngressSet<'_>) -> Vec<Difference> {
-    let services = |set: IngressSet<'_>| -> Vec<Keyed> {
-        set.services
-            .iter()
-            .map(|s| {
-                let mut s = s.clone();
-                s.status = None;
-                keyed(s.namespace(), s.name(), &s)
-            })
-            .collect()
-    };
-    let ingresses = |set: IngressSet<'_>| -> Vec<Keyed> {
-        set.ingresses
-            .iter()
-            .map(|i| {
-                let mut i = i.clone();
-                i.status = None;
-                keyed(i.namespace(), i.name(), &i)
-            })
-            .collect()
-    };
-    let mut out = differ(
-        IngressKind::MultiClusterService,
-        &services(current),
-        &services(candidate),
-    );
-    out.extend(differ(
-        IngressKind::MultiClusterIngress,
-        &ingresses(current),
-        &ingresses(candidate),
-    ));
+    let mut out = differ(current.services, candidate.services);
+    out.extend(differ(current.ingresses, candidate.ingresses));
     out
 }
 
 /// `(namespace, name, comparable form)`.
 type Keyed = (String, String, serde_json::Value);
 
-fn keyed<T: Serialize>(namespace: &str, name: &str, object: &T) -> Keyed {
-    let mut value = serde_json::to_value(object).unwrap_or_default();
+/// Every object of a kind, keyed, without status.
+fn keyed<T: IngressResource>(objects: &[T]) -> Vec<Keyed> {
+    objects.iter().map(keyed_one).collect()
+}
+
+fn keyed_one<T: IngressResource>(object: &T) -> Keyed {
+    let (namespace, name) = object.key();
+    let mut value = serde_json::to_value(object.without_status()).unwrap_or_default();
     // The namespace is compared through the key (absent means "default").
     if let Some(meta) = value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
         meta.remove("namespace");
@@ -96,7 +75,10 @@ fn keyed<T: Serialize>(namespace: &str, name: &str, object: &T) -> Keyed {
     (namespace.to_owned(), name.to_owned(), value)
 }
 
-fn differ(kind: IngressKind, current: &[Keyed], candidate: &[Keyed]) -> Vec<Difference> {
+/// The differences of `candidate` from `current`, objects of one kind.
+fn differ<T: IngressResource>(current: &[T], candidate: &[T]) -> Vec<Difference> {
+    let kind = T::KIND;
+    let (current, candidate) = (&keyed(current), &keyed(candidate));
     let find = |set: &'_ [Keyed], ns: &str, name: &str| {
         set.iter()
             .find(|(n, m, _)| n == ns && m == name)

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ClusterName;
 use crate::fleet::Member;
 use crate::ids::check_dns1123_label;
+use crate::newtype::text_form;
 
 /// Why a link is not `LOCATION/NAME`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,19 +82,7 @@ impl FromStr for ClusterLink {
     }
 }
 
-impl TryFrom<String> for ClusterLink {
-    type Error = LinkError;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
-    }
-}
-
-impl From<ClusterLink> for String {
-    fn from(link: ClusterLink) -> Self {
-        link.to_string()
-    }
-}
+text_form!(ClusterLink);
 
 impl fmt::Display for ClusterLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -6,7 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::object::{API_VERSION, BackendRef, ObjectMeta};
+use super::object::{API_VERSION, BackendRef, IngressResource, ObjectMeta, Template};
+use super::quota::IngressKind;
 
 /// `kind` of a MultiClusterIngress.
 pub const MCI_KIND: &str = "MultiClusterIngress";
@@ -40,12 +41,8 @@ pub struct MciSpec {
     pub template: MciTemplate,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MciTemplate {
-    #[serde(default)]
-    pub spec: MciTemplateSpec,
-}
+/// `spec.template` of a MultiClusterIngress.
+pub type MciTemplate = Template<MciTemplateSpec>;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -127,11 +124,7 @@ impl MultiClusterIngress {
         Self {
             api_version: API_VERSION.to_owned(),
             kind: MCI_KIND.to_owned(),
-            metadata: ObjectMeta {
-                name: name.to_owned(),
-                namespace: Some(namespace.to_owned()),
-                ..ObjectMeta::default()
-            },
+            metadata: ObjectMeta::named(namespace, name),
             ..Self::default()
         }
     }
@@ -207,6 +200,19 @@ impl MultiClusterIngress {
             }
         }
         out
+    }
+}
+
+impl IngressResource for MultiClusterIngress {
+    const KIND: IngressKind = IngressKind::MultiClusterIngress;
+    fn metadata(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+    fn clear_status(&mut self) {
+        self.status = None;
     }
 }
 

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::object::{API_VERSION, Ignored, IntOrString, ObjectMeta};
+use super::object::{API_VERSION, Ignored, IngressResource, IntOrString, ObjectMeta, Template};
+use super::quota::IngressKind;
 
 /// `kind` of a MultiClusterService.
 pub const MCS_KIND: &str = "MultiClusterService";
@@ -42,12 +43,8 @@ pub struct McsSpec {
     pub clusters: Vec<ClusterSelector>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct McsTemplate {
-    #[serde(default)]
-    pub spec: McsTemplateSpec,
-}
+/// `spec.template` of a MultiClusterService.
+pub type McsTemplate = Template<McsTemplateSpec>;
 
 /// What the derived Services copy: selector and ports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,11 +96,7 @@ impl MultiClusterService {
         Self {
             api_version: API_VERSION.to_owned(),
             kind: MCS_KIND.to_owned(),
-            metadata: ObjectMeta {
-                name: name.to_owned(),
-                namespace: Some(namespace.to_owned()),
-                ..ObjectMeta::default()
-            },
+            metadata: ObjectMeta::named(namespace, name),
             ..Self::default()
         }
     }
@@ -133,6 +126,19 @@ impl MultiClusterService {
     /// The port a backend's `servicePort` refers to.
     pub fn port(&self, service_port: &IntOrString) -> Option<&ServicePort> {
         self.ports().iter().find(|p| p.answers(service_port))
+    }
+}
+
+impl IngressResource for MultiClusterService {
+    const KIND: IngressKind = IngressKind::MultiClusterService;
+    fn metadata(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+    fn clear_status(&mut self) {
+        self.status = None;
     }
 }
 

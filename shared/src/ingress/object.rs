@@ -13,6 +13,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::quota::IngressKind;
+
 /// `apiVersion` of both resources.
 pub const API_VERSION: &str = "networking.gke.io/v1";
 
@@ -35,6 +37,15 @@ pub struct ObjectMeta {
 }
 
 impl ObjectMeta {
+    /// The metadata of `namespace/name`, nothing else set.
+    pub fn named(namespace: &str, name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            namespace: Some(namespace.to_owned()),
+            ..Self::default()
+        }
+    }
+
     /// `metadata.namespace`, or [`DEFAULT_NAMESPACE`] when not given.
     pub fn namespace(&self) -> &str {
         self.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)
@@ -42,6 +53,38 @@ impl ObjectMeta {
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.annotations.get(key).map(String::as_str)
+    }
+}
+
+/// `spec.template` of either resource: the `spec` of what the controller
+/// derives (Services for an MCS, a load balancer for an MCI).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Template<S> {
+    #[serde(default)]
+    pub spec: S,
+}
+
+/// What MultiClusterService and MultiClusterIngress share as objects:
+/// their kind, their metadata, and a status only the controller writes.
+pub trait IngressResource: Clone + Serialize {
+    const KIND: IngressKind;
+    fn metadata(&self) -> &ObjectMeta;
+    fn metadata_mut(&mut self) -> &mut ObjectMeta;
+    /// Forgets the status, which the controller owns.
+    fn clear_status(&mut self);
+
+    /// The object as the console writes and compares it: without status.
+    fn without_status(&self) -> Self {
+        let mut plain = self.clone();
+        plain.clear_status();
+        plain
+    }
+
+    /// Its namespace (defaulted) and name.
+    fn key(&self) -> (&str, &str) {
+        let meta = self.metadata();
+        (meta.namespace(), &meta.name)
     }
 }
 

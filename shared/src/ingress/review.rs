@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::error::FieldError;
 use super::mci::MultiClusterIngress;
 use super::mcs::MultiClusterService;
-use super::quota::{IngressKind, QuotaUsage, check_quota, quota_project};
+use super::object::IngressResource;
+use super::quota::{QuotaUsage, check_quota, quota_project};
 use super::routing::{RouteTable, resolve_routes};
 use super::sameness::{SamenessWarning, check_sameness};
 use super::selection::{LinkProblem, SelectionReport, namespaces_known, resolve_selection};
@@ -66,13 +67,7 @@ pub fn review_mcs(mcs: &MultiClusterService, ctx: &IngressContext<'_>) -> McsRev
         }
     }
     check_config_cluster(&mut errors, ctx.fleet, mcs.namespace());
-    let creating = !ctx
-        .services
-        .iter()
-        .any(|s| s.namespace() == mcs.namespace() && s.name() == mcs.name());
-    if creating {
-        check_create(&mut errors, ctx, IngressKind::MultiClusterService);
-    }
+    check_create(&mut errors, ctx, ctx.services, mcs);
     let warnings = check_sameness(mcs, ctx.fleet, &selection)
         .into_iter()
         .filter(|w| !matches!(w, SamenessWarning::MissingOnConfigCluster { .. }))
@@ -90,13 +85,7 @@ pub fn review_mci(mci: &MultiClusterIngress, ctx: &IngressContext<'_>) -> MciRev
     let routes = resolve_routes(mci, ctx.services, ctx.fleet);
     errors.extend(routes.errors.iter().cloned());
     check_config_cluster(&mut errors, ctx.fleet, mci.namespace());
-    let creating = !ctx
-        .ingresses
-        .iter()
-        .any(|i| i.namespace() == mci.namespace() && i.name() == mci.name());
-    if creating {
-        check_create(&mut errors, ctx, IngressKind::MultiClusterIngress);
-    }
+    check_create(&mut errors, ctx, ctx.ingresses, mci);
     // Sameness of every service it routes to, each once.
     let mut warnings: Vec<SamenessWarning> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
@@ -148,9 +137,18 @@ fn check_config_cluster(errors: &mut Vec<FieldError>, fleet: &Fleet, namespace: 
     }
 }
 
-fn check_create(errors: &mut Vec<FieldError>, ctx: &IngressContext<'_>, kind: IngressKind) {
+/// A new `object` (none of `existing` has its key) must fit the quota.
+fn check_create<T: IngressResource>(
+    errors: &mut Vec<FieldError>,
+    ctx: &IngressContext<'_>,
+    existing: &[T],
+    object: &T,
+) {
+    if existing.iter().any(|e| e.key() == object.key()) {
+        return;
+    }
     let project = quota_project(ctx.fleet).unwrap_or("the fleet project");
-    if let Err(e) = check_quota(project, ctx.usage(), kind) {
+    if let Err(e) = check_quota(project, ctx.usage(), T::KIND) {
         errors.push(FieldError::object(e.to_string()));
     }
 }

@@ -64,6 +64,15 @@ pub struct InstallStep {
     pub state: StepState,
 }
 
+/// The title of the failed step among `steps` and why it failed, if one
+/// did.
+pub fn failed_step(steps: &[InstallStep]) -> Option<(&str, &str)> {
+    steps.iter().find_map(|s| match &s.state {
+        StepState::Failed { message } => Some((s.title.as_str(), message.as_str())),
+        _ => None,
+    })
+}
+
 /// Where an install as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -93,10 +102,7 @@ pub struct InstallProgress {
 impl InstallProgress {
     /// The failed step, if any.
     pub fn failure(&self) -> Option<(&str, &str)> {
-        self.steps.iter().find_map(|s| match &s.state {
-            StepState::Failed { message } => Some((s.title.as_str(), message.as_str())),
-            _ => None,
-        })
+        failed_step(&self.steps)
     }
 
     /// Steps finished, of all.

@@ -6,23 +6,20 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{InvalidName, check_dns1123_label};
+use crate::ids::{InvalidName, check_dns1123_label, invalid};
+use crate::newtype::{checked_string, text_form};
 
 /// `istiod-<rev>` must still be a DNS-1123 label (63 characters).
 const MAX_REVISION_LEN: usize = 63 - "istiod-".len();
 
-/// A control plane revision label, e.g. `asm-1106-2`: a DNS-1123 label
-/// short enough for `istiod-<rev>`, and not `default` (the unrevisioned
-/// control plane's).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Revision(String);
+checked_string! {
+    /// A control plane revision label, e.g. `asm-1106-2`: a DNS-1123 label
+    /// short enough for `istiod-<rev>`, and not `default` (the unrevisioned
+    /// control plane's).
+    pub struct Revision(String), check_revision;
+}
 
 impl Revision {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The name of this revision's istiod Deployment, Service, HPA and PDB.
     pub fn istiod(&self) -> String {
         format!("istiod-{}", self.0)
@@ -41,46 +38,16 @@ impl Revision {
     }
 }
 
-impl FromStr for Revision {
-    type Err = InvalidName;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        check_dns1123_label("revision", s)?;
-        let fail = |reason| {
-            Err(InvalidName {
-                kind: "revision",
-                value: s.to_owned(),
-                reason,
-            })
-        };
-        if s.len() > MAX_REVISION_LEN {
-            return fail("it must be at most 56 characters, so that istiod-<rev> is a valid name");
-        }
-        if s == crate::fleet::DEFAULT_REVISION {
-            return fail("\"default\" names the unrevisioned control plane");
-        }
-        Ok(Self(s.to_owned()))
+fn check_revision(s: &str) -> Result<(), InvalidName> {
+    check_dns1123_label("revision", s)?;
+    let fail = |reason| invalid("revision", s, reason);
+    if s.len() > MAX_REVISION_LEN {
+        return fail("it must be at most 56 characters, so that istiod-<rev> is a valid name");
     }
-}
-
-impl TryFrom<String> for Revision {
-    type Error = InvalidName;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
+    if s == crate::fleet::DEFAULT_REVISION {
+        return fail("\"default\" names the unrevisioned control plane");
     }
-}
-
-impl From<Revision> for String {
-    fn from(r: Revision) -> Self {
-        r.0
-    }
-}
-
-impl fmt::Display for Revision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+    Ok(())
 }
 
 /// An ASM version tag `MAJOR.MINOR.PATCH-asm.BUILD`, e.g. `1.10.6-asm.2`:
@@ -139,19 +106,7 @@ impl FromStr for VersionTag {
     }
 }
 
-impl TryFrom<String> for VersionTag {
-    type Error = InvalidName;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
-    }
-}
-
-impl From<VersionTag> for String {
-    fn from(t: VersionTag) -> Self {
-        t.to_string()
-    }
-}
+text_form!(VersionTag);
 
 impl fmt::Display for VersionTag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

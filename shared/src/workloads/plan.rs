@@ -12,6 +12,7 @@ use super::reach;
 use super::spec::{DeploymentSpec, SpecIssue, describe};
 use super::wiring;
 use crate::FieldError;
+use crate::error::join_problems;
 use crate::ids::check_dns1123_label;
 
 /// Why a request cannot be planned; the message is for the operator.
@@ -23,16 +24,8 @@ pub enum PlanError {
     Invalid(String),
     /// The deploy would reach mesh identity or CA material
     /// ([`reach`]): each refusal on its field.
-    #[error("the workload may not reach mesh identity or CA material: {}", describe_fields(.0))]
+    #[error("the workload may not reach mesh identity or CA material: {}", join_problems(.0))]
     Reach(Vec<FieldError>),
-}
-
-fn describe_fields(fields: &[FieldError]) -> String {
-    fields
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// A pull secret to create: its name, manifest and the hosts it covers.

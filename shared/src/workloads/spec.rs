@@ -52,11 +52,7 @@ impl SpecIssue {
 
 /// Every problem found, in line order.
 pub fn describe(issues: &[SpecIssue]) -> String {
-    issues
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    crate::error::join_problems(issues)
 }
 
 /// One object of the spec and the line its document starts on.

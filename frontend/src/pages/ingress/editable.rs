@@ -1,48 +1,69 @@
 //! What the ingress editor needs of either resource (MultiClusterService
-//! or MultiClusterIngress): a blank one, where it lives, its review in the
-//! browser, and the server calls that review, apply (or take over) and
+//! or MultiClusterIngress): a blank one, how its page reads and shows it,
+//! its review in the browser, and the server calls that review, apply (or take over) and
 //! delete it, each carrying the `resourceVersion` the user saw.
 
 use std::future::Future;
 
-use serde::Serialize;
+use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
-use shared::ingress::api::ReviewedChange;
+use shared::ingress::api::{MciPreview, McsPreview, ReviewedChange};
 use shared::ingress::{
     FieldError, IngressContext, MultiClusterIngress, MultiClusterService, SamenessWarning,
     review_mci, review_mcs,
 };
 
+use super::preview;
 use crate::api;
+use crate::api::ingress::IngressObject;
 
 /// What the editor needs of either resource.
 pub trait Editable:
-    Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
+    IngressObject + Clone + PartialEq + DeserializeOwned + Send + Sync + 'static
 {
-    const KIND: &'static str;
     const PATH: &'static str;
+    /// `data-testid` of the object's page.
+    const PAGE_TESTID: &'static str;
+    /// What the object's page reads: the object and what it derives.
+    type Preview: Clone + 'static;
     fn blank() -> Self;
-    fn at(&self) -> (String, String);
+    fn read(
+        namespace: String,
+        name: String,
+    ) -> impl Future<Output = Result<Self::Preview, ApiError>>;
+    /// The object a preview shows and the `resourceVersion` it was read at.
+    fn previewed(p: &Self::Preview) -> (&Self, Option<&str>);
+    fn preview_view(p: Self::Preview) -> AnyView;
     fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>>;
+
+    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
+        api::ingress::review(self)
+    }
+
     /// Applies it as reviewed against `version`, or (`take_over`) forces it
     /// against that version.
     fn apply(
         self,
         version: Option<String>,
         take_over: bool,
-    ) -> impl Future<Output = Result<ReviewedChange, ApiError>>;
+    ) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
+        api::ingress::apply(self.without_status(), version, take_over)
+    }
+
     fn delete(
         namespace: String,
         name: String,
         version: Option<String>,
-    ) -> impl Future<Output = Result<(), ApiError>>;
+    ) -> impl Future<Output = Result<(), ApiError>> {
+        api::ingress::delete::<Self>(namespace, name, version)
+    }
 }
 
 impl Editable for MultiClusterService {
-    const KIND: &'static str = "MultiClusterService";
     const PATH: &'static str = "services";
+    const PAGE_TESTID: &'static str = "mcs-page";
+    type Preview = McsPreview;
     fn blank() -> Self {
         let mut mcs = MultiClusterService::new("", "");
         mcs.spec
@@ -57,68 +78,39 @@ impl Editable for MultiClusterService {
             });
         mcs
     }
-    fn at(&self) -> (String, String) {
-        (self.namespace().to_owned(), self.name().to_owned())
+    fn read(namespace: String, name: String) -> impl Future<Output = Result<McsPreview, ApiError>> {
+        api::ingress::service(namespace, name)
+    }
+    fn previewed(p: &McsPreview) -> (&Self, Option<&str>) {
+        (&p.service, p.resource_version.as_deref())
+    }
+    fn preview_view(p: McsPreview) -> AnyView {
+        preview::mcs_preview(p).into_any()
     }
     fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
         let r = review_mcs(self, ctx);
         (r.errors, r.warnings)
     }
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
-        api::ingress::review_service(self)
-    }
-    async fn apply(
-        self,
-        version: Option<String>,
-        take_over: bool,
-    ) -> Result<ReviewedChange, ApiError> {
-        match take_over {
-            false => api::ingress::apply_service(self, version).await,
-            true => api::ingress::take_over_service(self, version).await,
-        }
-    }
-    fn delete(
-        namespace: String,
-        name: String,
-        version: Option<String>,
-    ) -> impl Future<Output = Result<(), ApiError>> {
-        api::ingress::delete_service(namespace, name, version)
-    }
 }
 
 impl Editable for MultiClusterIngress {
-    const KIND: &'static str = "MultiClusterIngress";
     const PATH: &'static str = "ingresses";
+    const PAGE_TESTID: &'static str = "mci-page";
+    type Preview = MciPreview;
     fn blank() -> Self {
         MultiClusterIngress::new("", "")
     }
-    fn at(&self) -> (String, String) {
-        (self.namespace().to_owned(), self.name().to_owned())
+    fn read(namespace: String, name: String) -> impl Future<Output = Result<MciPreview, ApiError>> {
+        api::ingress::ingress(namespace, name)
+    }
+    fn previewed(p: &MciPreview) -> (&Self, Option<&str>) {
+        (&p.ingress, p.resource_version.as_deref())
+    }
+    fn preview_view(p: MciPreview) -> AnyView {
+        preview::mci_preview(p).into_any()
     }
     fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
         let r = review_mci(self, ctx);
         (r.errors, r.warnings)
-    }
-    fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
-        api::ingress::review_ingress(self)
-    }
-    async fn apply(
-        self,
-        version: Option<String>,
-        take_over: bool,
-    ) -> Result<ReviewedChange, ApiError> {
-        let mut plain = self;
-        plain.status = None;
-        match take_over {
-            false => api::ingress::apply_ingress(plain, version).await,
-            true => api::ingress::take_over_ingress(plain, version).await,
-        }
-    }
-    fn delete(
-        namespace: String,
-        name: String,
-        version: Option<String>,
-    ) -> impl Future<Output = Result<(), ApiError>> {
-        api::ingress::delete_ingress(namespace, name, version)
     }
 }

@@ -17,7 +17,7 @@ use shared::ingress::{FieldError, IngressContext, MultiClusterIngress, MultiClus
 use super::conflict::{ApplyConflict, delete_conflict, diff_view};
 use super::editable::Editable;
 use super::yaml_view::{YamlProblem, YamlView};
-use super::{can_edit, mci_form, mcs_form, preview};
+use super::{can_edit, mci_form, mcs_form};
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
@@ -146,7 +146,7 @@ fn Editor<T: Editable>(
                 Ok(change) => {
                     shown.set(change.resource_version);
                     reviewed.set(None);
-                    let (ns, name) = o.at();
+                    let (ns, name) = o.key();
                     done.set(Some(format!("Applied {} {ns}/{name}.", T::KIND)));
                     lists.refetch();
                     if !existing {
@@ -163,7 +163,7 @@ fn Editor<T: Editable>(
     let armed = RwSignal::new(false);
     let navigate = use_navigate();
     let remove = Action::new_local(move |(): &()| {
-        let (ns, name) = object.get_untracked().at();
+        let (ns, name) = object.with_untracked(|o| (o.key().0.to_owned(), o.key().1.to_owned()));
         let navigate = navigate.clone();
         let version = shown.get_untracked();
         async move {
@@ -201,7 +201,7 @@ fn Editor<T: Editable>(
     };
     view! {
         <section class="editor" data-testid="editor">
-            <h2>{if existing { "Edit" } else { "New" }} " " {T::KIND}</h2>
+            <h2>{if existing { "Edit" } else { "New" }} " " {T::KIND.to_string()}</h2>
             {form(object, errors, fleet, existing)}
             <ObjectProblems errors/>
             {move || checked.with(|c| c.as_ref().map(|(_, w)| w.iter().map(|w| view! { <p class="warning" data-testid="sameness-warning">{w.message()}</p> }).collect_view()))}
@@ -252,24 +252,6 @@ fn ObjectProblems(errors: Signal<Vec<FieldError>>) -> impl IntoView {
     }
 }
 
-fn mcs_form_any(
-    o: RwSignal<MultiClusterService>,
-    e: Signal<Vec<FieldError>>,
-    f: Signal<Option<Fleet>>,
-    existing: bool,
-) -> AnyView {
-    mcs_form::mcs_form(o, e, f, existing)
-}
-
-fn mci_form_any(
-    o: RwSignal<MultiClusterIngress>,
-    e: Signal<Vec<FieldError>>,
-    _: Signal<Option<Fleet>>,
-    existing: bool,
-) -> AnyView {
-    mci_form::mci_form(o, e, existing)
-}
-
 fn at_params() -> Option<(String, String)> {
     let params = use_params_map();
     let p = params.read_untracked();
@@ -286,24 +268,32 @@ fn keep_fresh<T: 'static>(preview: LocalResource<T>) {
     }
 }
 
-#[component]
-pub fn McsPage() -> impl IntoView {
+/// The page of one object: its preview (kept fresh) and its editor; at
+/// the route without a namespace and name, the editor of a new one.
+fn object_page<T: Editable>(form: Form<T>) -> AnyView {
     let Some((ns, name)) = at_params() else {
-        return view! { <section class="ingress-page"><Editor initial=MultiClusterService::blank() existing=false form=mcs_form_any/></section> }.into_any();
+        return view! { <section class="ingress-page"><Editor initial=T::blank() existing=false form/></section> }.into_any();
     };
     let (n1, m1) = (ns.clone(), name.clone());
-    let preview = LocalResource::new(move || api::ingress::service(n1.clone(), m1.clone()));
-    let initial = LocalResource::new(move || api::ingress::service(ns.clone(), name.clone()));
+    let preview = LocalResource::new(move || T::read(n1.clone(), m1.clone()));
+    let initial = LocalResource::new(move || T::read(ns.clone(), name.clone()));
     keep_fresh(preview);
     view! {
-        <section class="ingress-page" data-testid="mcs-page">
+        <section class="ingress-page" data-testid=T::PAGE_TESTID>
             {move || preview.get().map(|p| match p {
-                Ok(p) => view! { <h1>"MultiClusterService " {format!("{}/{}", p.service.namespace(), p.service.name())}</h1>{preview::mcs_preview(p)} }.into_any(),
+                Ok(p) => {
+                    let (ns, name) = T::previewed(&p).0.key();
+                    let at = format!("{ns}/{name}");
+                    view! { <h1>{T::KIND.to_string()} " " {at}</h1>{T::preview_view(p)} }.into_any()
+                }
                 Err(error) => view! { <ErrorView error/> }.into_any(),
             })}
             {move || match initial.get() {
-                None => view! { <Loading what="the MultiClusterService"/> }.into_any(),
-                Some(Ok(p)) => view! { <Editor initial=p.service existing=true form=mcs_form_any version=p.resource_version/> }.into_any(),
+                None => view! { <Loading what=format!("the {}", T::KIND)/> }.into_any(),
+                Some(Ok(p)) => {
+                    let (object, version) = T::previewed(&p);
+                    view! { <Editor initial=object.clone() existing=true form version=version.map(str::to_owned)/> }.into_any()
+                }
                 Some(Err(_)) => ().into_any(),
             }}
         </section>
@@ -312,26 +302,11 @@ pub fn McsPage() -> impl IntoView {
 }
 
 #[component]
+pub fn McsPage() -> impl IntoView {
+    object_page(mcs_form::mcs_form)
+}
+
+#[component]
 pub fn MciPage() -> impl IntoView {
-    let Some((ns, name)) = at_params() else {
-        return view! { <section class="ingress-page"><Editor initial=MultiClusterIngress::blank() existing=false form=mci_form_any/></section> }.into_any();
-    };
-    let (n1, m1) = (ns.clone(), name.clone());
-    let preview = LocalResource::new(move || api::ingress::ingress(n1.clone(), m1.clone()));
-    let initial = LocalResource::new(move || api::ingress::ingress(ns.clone(), name.clone()));
-    keep_fresh(preview);
-    view! {
-        <section class="ingress-page" data-testid="mci-page">
-            {move || preview.get().map(|p| match p {
-                Ok(p) => view! { <h1>"MultiClusterIngress " {format!("{}/{}", p.ingress.namespace(), p.ingress.name())}</h1>{preview::mci_preview(p)} }.into_any(),
-                Err(error) => view! { <ErrorView error/> }.into_any(),
-            })}
-            {move || match initial.get() {
-                None => view! { <Loading what="the MultiClusterIngress"/> }.into_any(),
-                Some(Ok(p)) => view! { <Editor initial=p.ingress existing=true form=mci_form_any version=p.resource_version/> }.into_any(),
-                Some(Err(_)) => ().into_any(),
-            }}
-        </section>
-    }
-    .into_any()
+    object_page(mci_form::mci_form)
 }

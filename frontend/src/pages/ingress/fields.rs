@@ -1,8 +1,11 @@
-//! Putting review errors next to the field they are about.
+//! Putting review errors next to the field they are about, and the
+//! fields every object has.
 
 use leptos::prelude::*;
 use shared::ingress::FieldError;
 use shared::ingress::error::errors_under;
+
+use crate::api::ingress::IngressObject;
 
 /// The errors on `field` (and below it), as the shared review words them.
 #[component]
@@ -19,5 +22,28 @@ pub fn Problems(errors: Signal<Vec<FieldError>>, #[prop(into)] field: String) ->
                 })
                 .collect_view()
         })
+    }
+}
+
+/// The namespace and name of an object, fixed once it `existing`.
+#[component]
+pub fn MetadataFields<T: IngressObject + Send + Sync + 'static>(
+    object: RwSignal<T>,
+    errors: Signal<Vec<FieldError>>,
+    existing: bool,
+) -> impl IntoView {
+    view! {
+        <label>"Namespace"
+            <input data-testid="field-metadata.namespace" disabled=existing
+                prop:value=move || object.with(|o| o.metadata().namespace().to_owned())
+                on:input=move |ev| object.update(|o| o.metadata_mut().namespace = Some(event_target_value(&ev)))/>
+        </label>
+        <Problems errors field="metadata.namespace"/>
+        <label>"Name"
+            <input data-testid="field-metadata.name" disabled=existing
+                prop:value=move || object.with(|o| o.metadata().name.clone())
+                on:input=move |ev| object.update(|o| o.metadata_mut().name = event_target_value(&ev))/>
+        </label>
+        <Problems errors field="metadata.name"/>
     }
 }

@@ -2,9 +2,10 @@
 //! and host rules each routing to a MultiClusterService and port.
 
 use leptos::prelude::*;
+use shared::fleet::Fleet;
 use shared::ingress::{BackendRef, FieldError, IngressRule, IntOrString, MultiClusterIngress};
 
-use super::fields::Problems;
+use super::fields::{MetadataFields, Problems};
 
 fn port_of(text: &str) -> Option<IntOrString> {
     let text = text.trim();
@@ -25,9 +26,12 @@ fn port_text(b: Option<&BackendRef>) -> String {
         .unwrap_or_default()
 }
 
+/// The form of a MultiClusterIngress. Its routes name services, not
+/// clusters, so the fleet the editor passes every form goes unused.
 pub fn mci_form(
     object: RwSignal<MultiClusterIngress>,
     errors: Signal<Vec<FieldError>>,
+    _fleet: Signal<Option<Fleet>>,
     existing: bool,
 ) -> AnyView {
     let spec = |o: &MultiClusterIngress| o.spec.template.spec.clone();
@@ -74,18 +78,7 @@ pub fn mci_form(
     };
     view! {
         <fieldset class="form mci-form" data-testid="mci-form">
-            <label>"Namespace"
-                <input data-testid="field-metadata.namespace" disabled=existing
-                    prop:value=move || object.with(|o| o.namespace().to_owned())
-                    on:input=move |ev| object.update(|o| o.metadata.namespace = Some(event_target_value(&ev)))/>
-            </label>
-            <Problems errors field="metadata.namespace"/>
-            <label>"Name"
-                <input data-testid="field-metadata.name" disabled=existing
-                    prop:value=move || object.with(|o| o.name().to_owned())
-                    on:input=move |ev| object.update(|o| o.metadata.name = event_target_value(&ev))/>
-            </label>
-            <Problems errors field="metadata.name"/>
+            <MetadataFields object errors existing/>
             <div class="row">
                 <label>"Default backend service"
                     <input data-testid="default-service" prop:value=move || object.with(|o| spec(o).backend.map(|b| b.service_name).unwrap_or_default())

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use shared::fleet::Fleet;
 use shared::ingress::{ClusterSelector, FieldError, IntOrString, MultiClusterService, ServicePort};
 
-use super::fields::Problems;
+use super::fields::{MetadataFields, Problems};
 
 fn selector_text(mcs: &MultiClusterService) -> String {
     mcs.spec
@@ -48,18 +48,7 @@ pub fn mcs_form(
     };
     view! {
         <fieldset class="form mcs-form" data-testid="mcs-form">
-            <label>"Namespace"
-                <input data-testid="field-metadata.namespace" disabled=existing
-                    prop:value=move || object.with(|o| o.namespace().to_owned())
-                    on:input=move |ev| object.update(|o| o.metadata.namespace = Some(event_target_value(&ev)))/>
-            </label>
-            <Problems errors field="metadata.namespace"/>
-            <label>"Name"
-                <input data-testid="field-metadata.name" disabled=existing
-                    prop:value=move || object.with(|o| o.name().to_owned())
-                    on:input=move |ev| object.update(|o| o.metadata.name = event_target_value(&ev))/>
-            </label>
-            <Problems errors field="metadata.name"/>
+            <MetadataFields object errors existing/>
             <label>"Pod selector (key=value, comma separated)"
                 <input data-testid="field-spec.template.spec.selector"
                     prop:value=move || object.with(selector_text)

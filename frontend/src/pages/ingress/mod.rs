@@ -16,7 +16,7 @@ mod yaml_view;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::ingress::api::{MciList, McsList};
-use shared::ingress::{IngressKind, QuotaUsage};
+use shared::ingress::{FieldError, IngressKind, QuotaUsage, SamenessWarning};
 use shared::{Action, ApiError, Section};
 
 use crate::api;
@@ -29,9 +29,7 @@ pub use editor::{MciPage, McsPage};
 
 /// Whether the signed-in role may edit multi-cluster resources.
 pub(crate) fn can_edit() -> bool {
-    Auth::get()
-        .account()
-        .is_some_and(|a| a.role.may(Action::EditIngress))
+    Auth::get().may(Action::EditIngress)
 }
 
 fn quota_meter(usage: QuotaUsage) -> impl IntoView {
@@ -53,25 +51,51 @@ fn quota_meter(usage: QuotaUsage) -> impl IntoView {
     }
 }
 
+/// A list row's link to the page of `ns/name` (`kind_path`: `services`
+/// or `ingresses`).
+fn name_cell(kind_path: &str, ns: &str, name: &str) -> impl IntoView + use<> {
+    let href = format!("/ingress/{kind_path}/{ns}/{name}");
+    view! { <td><A href=href>{format!("{ns}/{name}")}</A></td> }
+}
+
+/// A list row's review findings: its sameness warnings (marked with
+/// `warning_testid`) and its errors.
+fn findings_cell(
+    warnings: &[SamenessWarning],
+    errors: &[FieldError],
+    warning_testid: Option<&'static str>,
+) -> impl IntoView + use<> {
+    view! {
+        <td>
+            {warnings.iter().map(|w| view! { <p class="warning" data-testid=warning_testid>{w.message()}</p> }).collect_view()}
+            {errors.iter().map(|e| view! { <p class="field-problem">{e.to_string()}</p> }).collect_view()}
+        </td>
+    }
+}
+
 fn services_table(list: McsList) -> impl IntoView {
     let rows = list
         .items
         .into_iter()
         .map(|item| {
-            let (ns, name) = (item.service.namespace().to_owned(), item.service.name().to_owned());
+            let (ns, name) = (
+                item.service.namespace().to_owned(),
+                item.service.name().to_owned(),
+            );
             let chosen = if item.service.selects_all() {
                 format!("all members ({})", item.chosen.len())
             } else {
-                item.chosen.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                item.chosen
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             view! {
                 <tr data-testid=format!("mcs-row-{ns}-{name}")>
-                    <td><A href=format!("/ingress/services/{ns}/{name}")>{format!("{ns}/{name}")}</A></td>
+                    {name_cell("services", &ns, &name)}
                     <td>{chosen}</td>
-                    <td>
-                        {item.warnings.iter().map(|w| view! { <p class="warning" data-testid="sameness-warning">{w.message()}</p> }).collect_view()}
-                        {item.errors.iter().map(|e| view! { <p class="field-problem">{e.to_string()}</p> }).collect_view()}
-                    </td>
+                    {findings_cell(&item.warnings, &item.errors, Some("sameness-warning"))}
                 </tr>
             }
         })
@@ -89,16 +113,16 @@ fn ingresses_table(list: MciList) -> impl IntoView {
         .items
         .into_iter()
         .map(|item| {
-            let (ns, name) = (item.ingress.namespace().to_owned(), item.ingress.name().to_owned());
+            let (ns, name) = (
+                item.ingress.namespace().to_owned(),
+                item.ingress.name().to_owned(),
+            );
             view! {
                 <tr data-testid=format!("mci-row-{ns}-{name}")>
-                    <td><A href=format!("/ingress/ingresses/{ns}/{name}")>{format!("{ns}/{name}")}</A></td>
+                    {name_cell("ingresses", &ns, &name)}
                     <td>{item.hosts.join(", ")}</td>
                     <td data-testid="vip">{item.vip.unwrap_or_else(|| "pending".into())}</td>
-                    <td>
-                        {item.warnings.iter().map(|w| view! { <p class="warning">{w.message()}</p> }).collect_view()}
-                        {item.errors.iter().map(|e| view! { <p class="field-problem">{e.to_string()}</p> }).collect_view()}
-                    </td>
+                    {findings_cell(&item.warnings, &item.errors, None)}
                 </tr>
             }
         })

@@ -24,10 +24,7 @@ use crate::session::Auth;
 pub fn MeshPage() -> impl IntoView {
     let auth = Auth::get();
     let section = Section::Mesh;
-    let may_install = Memo::new(move |_| {
-        auth.account()
-            .is_some_and(|a| a.role.may(Action::InstallMesh))
-    });
+    let may_install = Memo::new(move |_| auth.may(Action::InstallMesh));
     // Bumped by the wizard when a run starts or ends, so the list follows.
     let runs_changed = RwSignal::new(0u32);
     view! {

@@ -8,43 +8,26 @@ use leptos::prelude::*;
 use shared::mesh::{InstallPhase, InstallProgress, InstallStep, StepState};
 
 use super::wizard::Wizard;
+use crate::components::steps::{phase_slug, step_item};
 
-fn step_item(step: &InstallStep) -> impl IntoView + use<> {
-    let (slug, icon) = match &step.state {
-        StepState::Pending => (
-            "pending",
-            view! { <span class="step-icon" aria-hidden="true">"○"</span> }.into_any(),
-        ),
-        StepState::Running => (
-            "running",
-            view! { <span class="spinner step-icon" aria-hidden="true"></span> }.into_any(),
-        ),
-        StepState::Done { .. } => (
-            "done",
-            view! { <span class="step-icon ok" aria-hidden="true">"✓"</span> }.into_any(),
-        ),
-        StepState::Failed { .. } => (
-            "failed",
-            view! { <span class="step-icon bad" aria-hidden="true">"✗"</span> }.into_any(),
-        ),
-    };
-    let detail = match &step.state {
-        StepState::Done { outcome } => {
-            view! { <span class="step-outcome muted">" — " {outcome.clone()}</span> }.into_any()
+/// A step marked for the wizard: a spinner while it runs, coloured marks
+/// once it ended.
+fn step_view(step: &InstallStep) -> impl IntoView + use<> {
+    let icon = match &step.state {
+        StepState::Pending => {
+            view! { <span class="step-icon" aria-hidden="true">"○"</span> }.into_any()
         }
-        StepState::Failed { message } => {
-            view! { <p class="step-error" role="alert">{message.clone()}</p> }.into_any()
+        StepState::Running => {
+            view! { <span class="spinner step-icon" aria-hidden="true"></span> }.into_any()
         }
-        _ => ().into_any(),
+        StepState::Done { .. } => {
+            view! { <span class="step-icon ok" aria-hidden="true">"✓"</span> }.into_any()
+        }
+        StepState::Failed { .. } => {
+            view! { <span class="step-icon bad" aria-hidden="true">"✗"</span> }.into_any()
+        }
     };
-    view! {
-        <li class=format!("install-step step-{slug}") data-state=slug>
-            {icon}
-            <span class="step-title">{step.title.clone()}</span>
-            <span class="visually-hidden">{format!(" ({slug})")}</span>
-            {detail}
-        </li>
-    }
+    step_item(step, icon)
 }
 
 /// The last step's result once the run has ended.
@@ -85,11 +68,7 @@ pub fn ApplyStep(w: Wizard) -> impl IntoView {
             <h3>"5. Apply"</h3>
             {move || w.run.with(|run| run.as_ref().map(|p| {
                 let (done, all) = p.done();
-                let phase = match p.phase {
-                    InstallPhase::Running => "running",
-                    InstallPhase::Succeeded => "succeeded",
-                    InstallPhase::Failed => "failed",
-                };
+                let phase = phase_slug(p.phase);
                 let plan = p.plan.clone();
                 let failed = p.phase == InstallPhase::Failed;
                 view! {
@@ -97,7 +76,7 @@ pub fn ApplyStep(w: Wizard) -> impl IntoView {
                         "Installing " <code>{p.revision.clone()}</code> " on " <code>{p.cluster.to_string()}</code>
                         ": " {done} " of " {all} " steps done (" {phase} ")."
                     </p>
-                    <ol class="install-steps">{p.steps.iter().map(step_item).collect_view()}</ol>
+                    <ol class="install-steps">{p.steps.iter().map(step_view).collect_view()}</ol>
                     {verification(p)}
                     {move || w.start_error.get().map(|error| view! { <crate::components::error_view::ErrorView error/> })}
                     <div class="wizard-actions">

@@ -2,19 +2,15 @@
 //! and how it ended (the failed step, if one did).
 
 use leptos::prelude::*;
-use shared::mesh::{InstallPhase, InstallProgress};
+use shared::mesh::InstallProgress;
 
 use crate::api;
-use crate::components::error_view::ErrorView;
-use crate::components::loading::Loading;
+use crate::components::loading::Loaded;
+use crate::components::steps::phase_slug;
 
 fn row(p: &InstallProgress) -> impl IntoView + use<> {
     let (done, all) = p.done();
-    let phase = match p.phase {
-        InstallPhase::Running => "running",
-        InstallPhase::Succeeded => "succeeded",
-        InstallPhase::Failed => "failed",
-    };
+    let phase = phase_slug(p.phase);
     let failure = p
         .failure()
         .map(|(step, message)| format!("{step}: {message}"));
@@ -29,6 +25,21 @@ fn row(p: &InstallProgress) -> impl IntoView + use<> {
     }
 }
 
+/// The runs, newest first.
+fn runs_table(mut list: Vec<InstallProgress>) -> AnyView {
+    if list.is_empty() {
+        return view! { <p class="muted">"No installs since the console started."</p> }.into_any();
+    }
+    list.sort_by_key(|p| std::cmp::Reverse(p.started));
+    view! {
+        <table class="install-runs">
+            <thead><tr><th>"Cluster"</th><th>"Revision"</th><th>"By"</th><th>"Outcome"</th><th>"Failed step"</th></tr></thead>
+            <tbody>{list.iter().map(row).collect_view()}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
 /// The list, fetched again whenever `changed` does (a run started or
 /// ended on this page).
 #[component]
@@ -40,27 +51,7 @@ pub fn InstallRuns(changed: Signal<u32>) -> impl IntoView {
     view! {
         <section class="mesh-part" aria-labelledby="runs-heading">
             <h2 id="runs-heading">"Install runs"</h2>
-            <Transition fallback=|| view! { <Loading what="install runs"/> }>
-                {move || Suspend::new(async move {
-                    match runs.await {
-                        Err(error) => view! { <ErrorView error/> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No installs since the console started."</p>
-                        }
-                        .into_any(),
-                        Ok(mut list) => {
-                            list.sort_by_key(|p| std::cmp::Reverse(p.started));
-                            view! {
-                                <table class="install-runs">
-                                    <thead><tr><th>"Cluster"</th><th>"Revision"</th><th>"By"</th><th>"Outcome"</th><th>"Failed step"</th></tr></thead>
-                                    <tbody>{list.iter().map(row).collect_view()}</tbody>
-                                </table>
-                            }
-                            .into_any()
-                        }
-                    }
-                })}
-            </Transition>
+            <Loaded what="install runs" resource=runs ok=runs_table/>
         </section>
     }
 }

@@ -309,10 +309,7 @@ impl LiveInbox {
 #[component]
 pub fn Inbox() -> impl IntoView {
     let auth = Auth::get();
-    let may_decide = Memo::new(move |_| {
-        auth.account()
-            .is_some_and(|a| a.role.may(shared::Action::DecideCsr))
-    });
+    let may_decide = Memo::new(move |_| auth.may(shared::Action::DecideCsr));
     let inbox = LiveInbox::start();
     let drafts: Drafts = StoredValue::new(HashMap::new());
     let decide: DecideAction = Action::new_local(move |d: &Decide| {

@@ -87,10 +87,7 @@ fn confirmation(
 #[component]
 pub fn MeshRoots() -> impl IntoView {
     let auth = Auth::get();
-    let may_manage = Memo::new(move |_| {
-        auth.account()
-            .is_some_and(|a| a.role.may(shared::Action::ManageCa))
-    });
+    let may_manage = Memo::new(move |_| auth.may(shared::Action::ManageCa));
     let roots = LocalResource::new(api::roots::list);
     let pending = RwSignal::new(None::<Pending>);
     let act: Action<Pending, Outcome> = Action::new_local(move |asked: &Pending| {

@@ -3,12 +3,11 @@
 //! again while shown, so a signed chain shows up.
 
 use leptos::prelude::*;
-use shared::csr::ClusterTrust;
+use shared::csr::{ClusterTrust, TrustInventory};
 use shared::time::format_utc;
 
 use crate::api;
-use crate::components::error_view::ErrorView;
-use crate::components::loading::Loading;
+use crate::components::loading::Loaded;
 
 fn row(c: ClusterTrust) -> impl IntoView {
     let when = |t: Option<i64>| t.map(format_utc).unwrap_or_default();
@@ -45,18 +44,11 @@ pub fn TrustTable() -> impl IntoView {
     }
     view! {
         <h2>"Trust inventory"</h2>
-        <Transition fallback=|| view! { <Loading what="the trust inventory"/> }>
-            {move || Suspend::new(async move {
-                match trust.await {
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                    Ok(inventory) => view! {
-                        <table class="trust-inventory">
-                            <thead><tr><th>"Cluster"</th><th>"CA mode"</th><th>"Root (SHA-256)"</th><th>"Intermediate"</th><th>"Trust domain"</th><th>"Warnings"</th></tr></thead>
-                            <tbody>{inventory.clusters.into_iter().map(row).collect_view()}</tbody>
-                        </table>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
+        <Loaded what="the trust inventory" resource=trust ok=|inventory: TrustInventory| view! {
+            <table class="trust-inventory">
+                <thead><tr><th>"Cluster"</th><th>"CA mode"</th><th>"Root (SHA-256)"</th><th>"Intermediate"</th><th>"Trust domain"</th><th>"Warnings"</th></tr></thead>
+                <tbody>{inventory.clusters.into_iter().map(row).collect_view()}</tbody>
+            </table>
+        }/>
     }
 }

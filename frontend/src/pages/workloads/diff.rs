@@ -3,14 +3,7 @@
 use leptos::prelude::*;
 use shared::diff::{ChangeKind, DiffLine, ObjectDiff};
 
-fn change_label(change: ChangeKind) -> &'static str {
-    match change {
-        ChangeKind::Create => "create",
-        ChangeKind::Update => "update",
-        ChangeKind::Unchanged => "unchanged",
-        ChangeKind::Delete => "delete",
-    }
-}
+use crate::components::diff_view::change_slug;
 
 #[component]
 pub fn ObjectDiffView(diff: ObjectDiff) -> impl IntoView {
@@ -29,7 +22,7 @@ pub fn ObjectDiffView(diff: ObjectDiff) -> impl IntoView {
             <summary>
                 <span class="diff-title">{diff.title.clone()}</span>
                 " "
-                <span class="badge" data-change=change_label(diff.change)>{change_label(diff.change)}</span>
+                <span class="badge" data-change=change_slug(diff.change)>{change_slug(diff.change)}</span>
                 <span class="muted">{format!(" +{added} −{removed}")}</span>
             </summary>
             <pre class="diff">{lines}</pre>

@@ -10,7 +10,7 @@ use shared::workloads::rollout::RolloutState;
 use super::doctor::DoctorPanel;
 use crate::api;
 use crate::components::error_view::ErrorView;
-use crate::components::loading::Loading;
+use crate::components::loading::Loaded;
 
 type Migrations = LocalResource<Result<Vec<MigrationStatus>, ApiError>>;
 
@@ -81,59 +81,54 @@ pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl I
     });
     view! {
         <h2>"Migrations"</h2>
-        <Transition fallback=|| view! { <Loading what="migrations"/> }>
-            {move || Suspend::new(async move {
-                match migrations.await {
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"No migration deployed yet."</p> }.into_any(),
-                    Ok(list) => {
-                        let detail = list.iter().find(|s| open.get().as_deref() == Some(s.migration.id.as_str())).cloned();
-                        view! {
-                            <table class="migrations">
-                                <thead><tr><th>"Migration"</th><th>"Target"</th><th>"Status"</th><th>"Pods"</th><th>"Deployed by"</th><th>"Updated"</th><th></th></tr></thead>
-                                <tbody>
-                                    {list.into_iter().map(|s| {
-                                        let m = s.migration.clone();
-                                        let (id, id_open, id_arm) = (m.id.clone(), m.id.clone(), m.id.clone());
-                                        let ready = s.pods.iter().filter(|p| p.ready).count();
-                                        view! {
-                                            <tr data-migration=m.name.clone() data-state=state_label(s.state)>
-                                                <td><button class="link" on:click=move |_| open.update(|o| *o = if o.as_deref() == Some(id_open.as_str()) { None } else { Some(id_open.clone()) })>{m.name.clone()}</button></td>
-                                                <td><code>{format!("{}/{}", m.cluster, m.namespace)}</code></td>
-                                                <td><span class="badge" data-state=state_label(s.state)>{state_label(s.state)}</span></td>
-                                                <td>{format!("{ready}/{}", s.pods.len())}</td>
-                                                <td>{m.created_by.clone()}</td>
-                                                <td>{shared::time::format_utc(m.updated_at)}</td>
-                                                <td>
-                                                    <Show when=move || may_change.get()>
-                                                        {
-                                                            let (id, id_arm) = (id.clone(), id_arm.clone());
-                                                            let armed_here = { let id = id.clone(); move || armed.get().as_deref() == Some(id.as_str()) };
-                                                            let label = armed_here.clone();
-                                                            view! {
-                                                                <button
-                                                                    name="delete-migration"
-                                                                    class:danger=armed_here.clone()
-                                                                    disabled=move || remove.pending().get()
-                                                                    on:click=move |_| {
-                                                                        if armed_here() { remove.dispatch_local(id.clone()); } else { armed.set(Some(id_arm.clone())); }
-                                                                    }
-                                                                >{move || if label() { "Confirm delete: removes what it applied" } else { "Delete" }}</button>
-                                                            }
+        <Loaded what="migrations" resource=migrations ok={move |list: Vec<MigrationStatus>| {
+            if list.is_empty() {
+                return view! { <p class="muted">"No migration deployed yet."</p> }.into_any();
+            }
+            let detail = list.iter().find(|s| open.get().as_deref() == Some(s.migration.id.as_str())).cloned();
+            view! {
+                <table class="migrations">
+                    <thead><tr><th>"Migration"</th><th>"Target"</th><th>"Status"</th><th>"Pods"</th><th>"Deployed by"</th><th>"Updated"</th><th></th></tr></thead>
+                    <tbody>
+                        {list.into_iter().map(|s| {
+                            let m = s.migration.clone();
+                            let (id, id_open, id_arm) = (m.id.clone(), m.id.clone(), m.id.clone());
+                            let ready = s.pods.iter().filter(|p| p.ready).count();
+                            view! {
+                                <tr data-migration=m.name.clone() data-state=state_label(s.state)>
+                                    <td><button class="link" on:click=move |_| open.update(|o| *o = if o.as_deref() == Some(id_open.as_str()) { None } else { Some(id_open.clone()) })>{m.name.clone()}</button></td>
+                                    <td><code>{format!("{}/{}", m.cluster, m.namespace)}</code></td>
+                                    <td><span class="badge" data-state=state_label(s.state)>{state_label(s.state)}</span></td>
+                                    <td>{format!("{ready}/{}", s.pods.len())}</td>
+                                    <td>{m.created_by.clone()}</td>
+                                    <td>{shared::time::format_utc(m.updated_at)}</td>
+                                    <td>
+                                        <Show when=move || may_change.get()>
+                                            {
+                                                let (id, id_arm) = (id.clone(), id_arm.clone());
+                                                let armed_here = { let id = id.clone(); move || armed.get().as_deref() == Some(id.as_str()) };
+                                                let label = armed_here.clone();
+                                                view! {
+                                                    <button
+                                                        name="delete-migration"
+                                                        class:danger=armed_here.clone()
+                                                        disabled=move || remove.pending().get()
+                                                        on:click=move |_| {
+                                                            if armed_here() { remove.dispatch_local(id.clone()); } else { armed.set(Some(id_arm.clone())); }
                                                         }
-                                                    </Show>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            {detail.map(|status| view! { <MigrationDetail status/> })}
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+                                                    >{move || if label() { "Confirm delete: removes what it applied" } else { "Delete" }}</button>
+                                                }
+                                            }
+                                        </Show>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                {detail.map(|status| view! { <MigrationDetail status/> })}
+            }.into_any()
+        }}/>
         // Outside the refreshed list, so a diagnosis and a half-typed fix
         // survive each refresh.
         {move || open.get().map(|id| view! { <DoctorPanel id may_change/> })}

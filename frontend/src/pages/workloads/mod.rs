@@ -25,10 +25,7 @@ pub(crate) const REFRESH: std::time::Duration = std::time::Duration::from_millis
 #[component]
 pub fn WorkloadsPage() -> impl IntoView {
     let auth = Auth::get();
-    let may_deploy = Signal::derive(move || {
-        auth.account()
-            .is_some_and(|a| a.role.may(RoleAction::DeployWorkloads))
-    });
+    let may_deploy = Signal::derive(move || auth.may(RoleAction::DeployWorkloads));
     let migrations = LocalResource::new(api::workloads::list);
     if let Ok(handle) = set_interval_with_handle(move || migrations.refetch(), REFRESH) {
         on_cleanup(move || handle.clear());

@@ -10,6 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::ClusterName;
+use crate::newtype::text_form;
 
 /// The ingress gateway Service every revision shares.
 pub const INGRESS_GATEWAY: &str = "istio-ingressgateway";
@@ -53,19 +54,7 @@ impl FromStr for LoadBalancerIp {
     }
 }
 
-impl TryFrom<String> for LoadBalancerIp {
-    type Error = InvalidIp;
-
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
-    }
-}
-
-impl From<LoadBalancerIp> for String {
-    fn from(ip: LoadBalancerIp) -> Self {
-        ip.0.to_string()
-    }
-}
+text_form!(LoadBalancerIp);
 
 impl fmt::Display for LoadBalancerIp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -80,12 +80,7 @@ pub struct MigrationRun {
 impl MigrationRun {
     /// The failed step and why, if any.
     pub fn failure(&self) -> Option<(&str, &str)> {
-        self.steps.iter().find_map(|s| match &s.state {
-            crate::mesh::StepState::Failed { message } => {
-                Some((s.title.as_str(), message.as_str()))
-            }
-            _ => None,
-        })
+        crate::mesh::install::failed_step(&self.steps)
     }
 }
 

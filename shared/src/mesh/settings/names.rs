@@ -2,80 +2,21 @@
 //! network id, trust domain), parsed where they enter so the rest of the
 //! console never checks them again.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::ids::{InvalidName, invalid};
+use crate::newtype::checked_string;
 
-use serde::{Deserialize, Serialize};
-
-use crate::ids::InvalidName;
-
-/// Defines a `String` newtype validated by `$check`.
-macro_rules! checked_string {
-    ($(#[$doc:meta])* $name:ident, $check:path) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(pub(super) String);
-
-        impl $name {
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = InvalidName;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $check(s).map(|()| Self(s.to_owned()))
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = InvalidName;
-
-            fn try_from(value: String) -> Result<Self, Self::Error> {
-                value.parse()
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> Self {
-                v.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-    };
-}
-
-checked_string!(
+checked_string! {
     /// The mesh id `proj-<PROJECT_NUMBER>`, the same on every cluster of a mesh.
-    MeshId,
-    check_mesh_id
-);
-checked_string!(
+    pub struct MeshId(pub(super) String), check_mesh_id;
+}
+checked_string! {
     /// A mesh network id: a Kubernetes label value (different per on-prem
     /// cluster).
-    NetworkId,
-    check_network_id
-);
-checked_string!(
+    pub struct NetworkId(pub(super) String), check_network_id;
+}
+checked_string! {
     /// A SPIFFE trust domain, e.g. `project-a.svc.id.goog`.
-    TrustDomain,
-    check_trust_domain
-);
-
-fn invalid(kind: &'static str, value: &str, reason: &'static str) -> Result<(), InvalidName> {
-    Err(InvalidName {
-        kind,
-        value: value.to_owned(),
-        reason,
-    })
+    pub struct TrustDomain(pub(super) String), check_trust_domain;
 }
 
 fn check_mesh_id(s: &str) -> Result<(), InvalidName> {

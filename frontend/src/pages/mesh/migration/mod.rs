@@ -77,10 +77,7 @@ impl Migration {
             selected: RwSignal::new(None),
             wave_targets: RwSignal::new(Vec::new()),
             wave_run: RwSignal::new(None),
-            may_act: Memo::new(move |_| {
-                auth.account()
-                    .is_some_and(|a| a.role.may(Action::MigrateNamespaces))
-            }),
+            may_act: Memo::new(move |_| auth.may(Action::MigrateNamespaces)),
             streams: Runs::new(),
         }
     }

@@ -3,40 +3,20 @@
 
 use leptos::prelude::*;
 use shared::mesh::migration::run::MigrationRun;
-use shared::mesh::{InstallPhase, InstallStep, StepState};
+use shared::mesh::{InstallStep, StepState};
 
-pub fn phase_slug(phase: InstallPhase) -> &'static str {
-    match phase {
-        InstallPhase::Running => "running",
-        InstallPhase::Succeeded => "succeeded",
-        InstallPhase::Failed => "failed",
-    }
-}
+use crate::components::steps::{phase_slug, step_item};
 
-fn step_item(step: &InstallStep) -> impl IntoView + use<> {
-    let (slug, mark) = match &step.state {
-        StepState::Pending => ("pending", "○"),
-        StepState::Running => ("running", "…"),
-        StepState::Done { .. } => ("done", "✓"),
-        StepState::Failed { .. } => ("failed", "✗"),
+/// A step marked plainly, for the compact lists of the namespace panel.
+fn step_view(step: &InstallStep) -> impl IntoView + use<> {
+    let mark = match &step.state {
+        StepState::Pending => "○",
+        StepState::Running => "…",
+        StepState::Done { .. } => "✓",
+        StepState::Failed { .. } => "✗",
     };
-    let detail = match &step.state {
-        StepState::Done { outcome } => {
-            view! { <span class="step-outcome muted">" — " {outcome.clone()}</span> }.into_any()
-        }
-        StepState::Failed { message } => {
-            view! { <p class="step-error" role="alert">{message.clone()}</p> }.into_any()
-        }
-        _ => ().into_any(),
-    };
-    view! {
-        <li class=format!("install-step step-{slug}") data-state=slug>
-            <span class="step-icon" aria-hidden="true">{mark}</span>
-            <span class="step-title">{step.title.clone()}</span>
-            <span class="visually-hidden">{format!(" ({slug})")}</span>
-            {detail}
-        </li>
-    }
+    let icon = view! { <span class="step-icon" aria-hidden="true">{mark}</span> };
+    step_item(step, icon.into_any())
 }
 
 /// A run: what it does where, its steps, and why it failed if it did
@@ -68,7 +48,7 @@ pub fn run_view(run: &MigrationRun) -> impl IntoView + use<> {
                 {run.op.title()} " " {target.clone()} " on " <code>{run.cluster.to_string()}</code>
                 " (" <code>{run.revision.clone()}</code> "): " {done} " of " {run.steps.len()} " steps done, " {phase} " — by " {run.by.clone()}
             </p>
-            <ol class="install-steps">{run.steps.iter().map(step_item).collect_view()}</ol>
+            <ol class="install-steps">{run.steps.iter().map(step_view).collect_view()}</ol>
             {failure}
         </div>
     }

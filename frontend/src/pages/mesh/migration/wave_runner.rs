@@ -160,6 +160,29 @@ fn run_view(
     }
 }
 
+/// Sends the form's `request` (when it has one) with `call`: the form is
+/// busy meanwhile, a refusal shows in `error`, `done` takes the answer.
+fn send<T, F>(
+    request: Option<WaveRequest>,
+    busy: RwSignal<bool>,
+    error: RwSignal<Option<ApiError>>,
+    call: fn(WaveRequest) -> F,
+    done: impl FnOnce(T) + 'static,
+) where
+    F: Future<Output = Result<T, ApiError>> + 'static,
+{
+    let Some(request) = request else { return };
+    busy.set(true);
+    error.set(None);
+    spawn_local(async move {
+        match call(request).await {
+            Ok(answer) => done(answer),
+            Err(e) => error.set(Some(e)),
+        }
+        busy.try_set(false);
+    });
+}
+
 #[component]
 pub fn WaveRunner(m: Migration) -> impl IntoView {
     let soak = RwSignal::new(DEFAULT_SOAK_SECS.to_string());
@@ -179,32 +202,28 @@ pub fn WaveRunner(m: Migration) -> impl IntoView {
         })
     };
     let propose = move |_| {
-        let Some(request) = request() else { return };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::migration::propose_waves(request).await {
-                Ok(p) => proposal.set(Some(p)),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.try_set(false);
-        });
+        send(
+            request(),
+            busy,
+            error,
+            api::migration::propose_waves,
+            move |p| {
+                proposal.set(Some(p));
+            },
+        );
     };
     let run = move |_| {
-        let Some(request) = request() else { return };
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::migration::start_waves(request).await {
-                Ok(r) => {
-                    proposal.set(None);
-                    m.wave_targets.set(Vec::new());
-                    m.track_waves(r);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.try_set(false);
-        });
+        send(
+            request(),
+            busy,
+            error,
+            api::migration::start_waves,
+            move |r| {
+                proposal.set(None);
+                m.wave_targets.set(Vec::new());
+                m.track_waves(r);
+            },
+        );
     };
     // The proposal is of the cells picked then: a new pick asks anew.
     Effect::new(move |_| {
