@@ -18,7 +18,9 @@ pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
 
 /// What `resource` answered, drawn by `ok`: [`Loading`] (naming `what`)
 /// until the first answer, an [`ErrorView`] if it failed; a refetch keeps
-/// the last view until the new answer is in.
+/// the last view until the new answer is in. Reads the resource instead
+/// of awaiting it: an await still pending when the page goes away (a
+/// periodic refetch at sign-out) would poll a disposed resource and panic.
 #[component]
 pub fn Loaded<T, V, F>(
     #[prop(into)] what: String,
@@ -30,17 +32,9 @@ where
     V: IntoView + 'static,
     F: Fn(T) -> V + Clone + Send + Sync + 'static,
 {
-    view! {
-        <Transition fallback=move || view! { <Loading what=what.clone()/> }>
-            {move || {
-                let ok = ok.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Err(error) => view! { <ErrorView error/> }.into_any(),
-                        Ok(value) => ok(value).into_any(),
-                    }
-                })
-            }}
-        </Transition>
+    move || match resource.get() {
+        None => view! { <Loading what=what.clone()/> }.into_any(),
+        Some(Err(error)) => view! { <ErrorView error/> }.into_any(),
+        Some(Ok(value)) => ok(value).into_any(),
     }
 }

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use shared::ApiError;
-use shared::csr::{GrantState, IssuanceGrant, ProposeGrant};
+use shared::csr::{GrantState, IssuanceGrant, IssuanceGrants as IssuanceGrantList, ProposeGrant};
 use shared::ids::ClusterName;
 use shared::mesh::settings::{suggested_mesh_id, trust_domain};
 use shared::mesh::{CaMode, MeshId};
@@ -14,6 +14,7 @@ use shared::time::format_utc;
 
 use crate::api;
 use crate::components::error_view::ErrorView;
+use crate::components::loading::Loaded;
 use crate::live_fleet::LiveFleet;
 use crate::session::Auth;
 
@@ -269,27 +270,20 @@ pub fn IssuanceGrants() -> impl IntoView {
                 </div>
             }
         })}
-        <Transition fallback=|| view! { <p class="muted">"Loading the issuance grants…"</p> }>
-            {move || Suspend::new(async move {
-                match grants.await {
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                    Ok(list) => {
-                        let may = may_manage.get();
-                        let me = auth.account().map(|a| a.name.clone());
-                        let empty = list.grants.is_empty().then(|| view! {
-                            <p class="muted issuance-grants-empty">"No grant yet: Istio CA installs cannot issue intermediates."</p>
-                        });
-                        view! {
-                            {empty}
-                            <table class="issuance-grants">
-                                <thead><tr><th>"Grant"</th><th>"State"</th><th>"Mesh"</th><th>"Clusters"</th><th>"Trust domain"</th><th>"Intermediates"</th><th>"Until"</th><th>"Officers"</th><th></th></tr></thead>
-                                <tbody>{list.grants.into_iter().map(|g| row(g, me.clone(), may, asked)).collect_view()}</tbody>
-                            </table>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded what="the issuance grants" resource=grants ok=move |list: IssuanceGrantList| {
+            let may = may_manage.get();
+            let me = auth.account().map(|a| a.name.clone());
+            let empty = list.grants.is_empty().then(|| view! {
+                <p class="muted issuance-grants-empty">"No grant yet: Istio CA installs cannot issue intermediates."</p>
+            });
+            view! {
+                {empty}
+                <table class="issuance-grants">
+                    <thead><tr><th>"Grant"</th><th>"State"</th><th>"Mesh"</th><th>"Clusters"</th><th>"Trust domain"</th><th>"Intermediates"</th><th>"Until"</th><th>"Officers"</th><th></th></tr></thead>
+                    <tbody>{list.grants.into_iter().map(|g| row(g, me.clone(), may, asked)).collect_view()}</tbody>
+                </table>
+            }
+        }/>
         {propose_form}
     }
 }

@@ -5,13 +5,14 @@
 
 use leptos::prelude::*;
 use shared::ApiError;
-use shared::csr::{MeshRoot, RootState};
+use shared::csr::{MeshRoot, MeshRoots as MeshRootList, RootState};
 use shared::mesh::MeshId;
 use shared::mesh::settings::suggested_mesh_id;
 use shared::time::format_utc;
 
 use crate::api;
 use crate::components::error_view::ErrorView;
+use crate::components::loading::Loaded;
 use crate::live_fleet::LiveFleet;
 use crate::session::Auth;
 
@@ -152,26 +153,19 @@ pub fn MeshRoots() -> impl IntoView {
             }.into_any(),
         })}
         {move || pending.get().map(|asked| confirmation(asked, pending, act))}
-        <Transition fallback=|| view! { <p class="muted">"Loading the mesh roots…"</p> }>
-            {move || Suspend::new(async move {
-                match roots.await {
-                    Err(error) => view! { <ErrorView error/> }.into_any(),
-                    Ok(list) => {
-                        let may = may_manage.get();
-                        let empty = list.roots.is_empty().then(|| view! {
-                            <p class="muted mesh-roots-empty">"No mesh root yet: a security officer creates one before Istio CA or HSM installs."</p>
-                        });
-                        view! {
-                            {empty}
-                            <table class="mesh-roots">
-                                <thead><tr><th>"Mesh"</th><th>"State"</th><th>"Root (SHA-256)"</th><th>"Subject"</th><th>"Valid"</th><th>"Created"</th><th></th></tr></thead>
-                                <tbody>{list.roots.into_iter().map(|r| row(r, may, pending)).collect_view()}</tbody>
-                            </table>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Transition>
+        <Loaded what="the mesh roots" resource=roots ok=move |list: MeshRootList| {
+            let may = may_manage.get();
+            let empty = list.roots.is_empty().then(|| view! {
+                <p class="muted mesh-roots-empty">"No mesh root yet: a security officer creates one before Istio CA or HSM installs."</p>
+            });
+            view! {
+                {empty}
+                <table class="mesh-roots">
+                    <thead><tr><th>"Mesh"</th><th>"State"</th><th>"Root (SHA-256)"</th><th>"Subject"</th><th>"Valid"</th><th>"Created"</th><th></th></tr></thead>
+                    <tbody>{list.roots.into_iter().map(|r| row(r, may, pending)).collect_view()}</tbody>
+                </table>
+            }
+        }/>
         // Outside the list's Suspend, so it follows the live fleet too.
         <div class="mesh-root-create">{create_buttons}</div>
     }
