@@ -13,7 +13,7 @@ mod resource;
 mod write;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use serde_json::Value;
 use shared::ingress::api::{
     ApplyRequest, DeleteQuery, MciItem, MciList, MciPreview, McsItem, McsList, McsPreview,
@@ -24,6 +24,7 @@ use shared::ingress::{MultiClusterIngress, MultiClusterService, review_mci, revi
 use self::context::ConfigView;
 use self::write::Mode;
 use crate::api::json::ApiJson;
+use crate::api::path::ObjectPath;
 use crate::audit::Detail;
 use crate::cluster::ingress::{self as on_cluster, Kind};
 use crate::error::AppError;
@@ -85,10 +86,10 @@ pub async fn list_ingresses(State(state): State<AppState>) -> Result<Json<MciLis
 
 pub async fn get_service(
     State(state): State<AppState>,
-    Path((namespace, name)): Path<(String, String)>,
+    ObjectPath { namespace, name }: ObjectPath,
 ) -> Result<Json<McsPreview>, AppError> {
     let view = ConfigView::load(state.fleet()).await?;
-    let found = on_cluster::one(&view.api, Kind::Service, &namespace, &name)
+    let found = on_cluster::one(&view.api, Kind::Service, namespace.as_str(), name.as_str())
         .await?
         .ok_or_else(|| AppError::NotFoundOn {
             cluster: view.cluster.clone(),
@@ -101,10 +102,10 @@ pub async fn get_service(
 
 pub async fn get_ingress(
     State(state): State<AppState>,
-    Path((namespace, name)): Path<(String, String)>,
+    ObjectPath { namespace, name }: ObjectPath,
 ) -> Result<Json<MciPreview>, AppError> {
     let view = ConfigView::load(state.fleet()).await?;
-    let found = on_cluster::one(&view.api, Kind::Ingress, &namespace, &name)
+    let found = on_cluster::one(&view.api, Kind::Ingress, namespace.as_str(), name.as_str())
         .await?
         .ok_or_else(|| AppError::NotFoundOn {
             cluster: view.cluster.clone(),
@@ -132,7 +133,7 @@ pub async fn review_ingress(
 /// Applies a reviewed MultiClusterService, held to the version reviewed.
 pub async fn apply_service(
     State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
+    at: ObjectPath,
     ApiJson(request): ApiJson<ApplyRequest<MultiClusterService>>,
 ) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     write::put(&state, at, &request, Mode::Apply).await
@@ -141,7 +142,7 @@ pub async fn apply_service(
 /// Takes a MultiClusterService over: forced, held to the version named.
 pub async fn take_over_service(
     State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
+    at: ObjectPath,
     ApiJson(request): ApiJson<ApplyRequest<MultiClusterService>>,
 ) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     write::put(&state, at, &request, Mode::TakeOver).await
@@ -150,7 +151,7 @@ pub async fn take_over_service(
 /// Applies a reviewed MultiClusterIngress, held to the version reviewed.
 pub async fn apply_ingress(
     State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
+    at: ObjectPath,
     ApiJson(request): ApiJson<ApplyRequest<MultiClusterIngress>>,
 ) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     write::put(&state, at, &request, Mode::Apply).await
@@ -159,7 +160,7 @@ pub async fn apply_ingress(
 /// Takes a MultiClusterIngress over: forced, held to the version named.
 pub async fn take_over_ingress(
     State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
+    at: ObjectPath,
     ApiJson(request): ApiJson<ApplyRequest<MultiClusterIngress>>,
 ) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     write::put(&state, at, &request, Mode::TakeOver).await
@@ -167,7 +168,7 @@ pub async fn take_over_ingress(
 
 pub async fn delete_service(
     State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
+    at: ObjectPath,
     Query(query): Query<DeleteQuery>,
 ) -> (Detail, Result<Json<Value>, AppError>) {
     write::remove::<MultiClusterService>(&state, at, &query).await
@@ -175,7 +176,7 @@ pub async fn delete_service(
 
 pub async fn delete_ingress(
     State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
+    at: ObjectPath,
     Query(query): Query<DeleteQuery>,
 ) -> (Detail, Result<Json<Value>, AppError>) {
     write::remove::<MultiClusterIngress>(&state, at, &query).await
