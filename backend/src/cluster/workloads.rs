@@ -28,17 +28,6 @@ fn core(kind: &str, namespace: &str, name: &str) -> ObjectRef {
     }
 }
 
-fn refused(title: String, err: kube::Error) -> ApplyError {
-    match err {
-        kube::Error::Api(status) => ApplyError::Refused {
-            title,
-            status: status.code,
-            message: status.message,
-        },
-        other => ApplyError::Unreachable(other.to_string()),
-    }
-}
-
 async fn list(
     client: &kube::Client,
     kind: &str,
@@ -49,7 +38,7 @@ async fn list(
     let items = api
         .list(params)
         .await
-        .map_err(|e| refused(format!("{kind} list in {namespace}"), e))?;
+        .map_err(|e| ApplyError::from_kube(&format!("{kind} list in {namespace}"), e))?;
     Ok(items
         .items
         .iter()
@@ -59,18 +48,13 @@ async fn list(
 
 /// Whether `namespace` exists on the cluster.
 pub async fn namespace_exists(member: &MemberApi, namespace: &str) -> Result<bool, ClusterError> {
-    let client = member.client();
-    async {
-        let object = ObjectRef {
-            api_version: "v1".into(),
-            kind: "Namespace".into(),
-            namespace: None,
-            name: namespace.into(),
-        };
-        Ok(apply::live(client, &object).await?.is_some())
-    }
-    .await
-    .map_err(|e: ApplyError| member.failed(e))
+    let object = ObjectRef {
+        api_version: "v1".into(),
+        kind: "Namespace".into(),
+        namespace: None,
+        name: namespace.into(),
+    };
+    Ok(member.live(&object).await?.is_some())
 }
 
 /// The namespace's default service account, as applied objects read.
@@ -78,10 +62,9 @@ pub async fn default_service_account(
     member: &MemberApi,
     namespace: &str,
 ) -> Result<Option<Value>, ClusterError> {
-    let client = member.client();
-    async { apply::live(client, &core("ServiceAccount", namespace, "default")).await }
+    member
+        .live(&core("ServiceAccount", namespace, "default"))
         .await
-        .map_err(|e: ApplyError| member.failed(e))
 }
 
 /// The pull secrets of `namespace` with the registry hosts they cover.
@@ -131,7 +114,7 @@ pub async fn workload(member: &MemberApi, manifest: &Value) -> Result<WorkloadLi
         let found = api
             .get_opt(&object.name)
             .await
-            .map_err(|e| refused(object.title(), e))?
+            .map_err(|e| ApplyError::from_kube(&object.title(), e))?
             .map(|o| serde_json::to_value(o).unwrap_or(Value::Null));
         let Some(live) = found else {
             return Ok(WorkloadLive {
