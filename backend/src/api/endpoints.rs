@@ -49,6 +49,7 @@ pub fn endpoints() -> Vec<Endpoint> {
     };
     use workloads::limited;
     use crate::ingress::config as ingress_config;
+    use shared::ingress::{MultiClusterIngress as Mci, MultiClusterService as Mcs};
     use Method as M;
     use shared::routes as R;
     let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
@@ -104,17 +105,17 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     R::WORKLOAD_DOCTOR, SignedIn, "migration.doctor", || get(workloads::get_migration_doctor)),
         e(M::POST,    R::WORKLOAD_REGISTRY_ACCESS, Act(Deploy), "workload.registry_access", || limited(post(workloads::set_registry_access))),
         e(M::GET,     R::INGRESS_SERVICES, SignedIn,  "ingress.service.list", || get(ingress::list_services)),
-        e(M::POST,    R::INGRESS_SERVICE_REVIEW, Act(EditIngress), "ingress.service.review", || post(ingress::review_service)),
+        e(M::POST,    R::INGRESS_SERVICE_REVIEW, Act(EditIngress), "ingress.service.review", || post(ingress::review_resource::<Mcs>)),
         e(M::GET,     R::INGRESS_SERVICE, SignedIn, "ingress.service.read", || get(ingress::get_service)),
-        e(M::PUT,     R::INGRESS_SERVICE, Act(EditIngress), "ingress.service.apply", || put(ingress::apply_service)),
-        e(M::DELETE,  R::INGRESS_SERVICE, Act(EditIngress), "ingress.service.delete", || delete(ingress::delete_service)),
-        e(M::POST,    R::INGRESS_SERVICE_TAKEOVER, Act(EditIngress), "ingress.service.take_over", || post(ingress::take_over_service)),
+        e(M::PUT,     R::INGRESS_SERVICE, Act(EditIngress), "ingress.service.apply", || put(ingress::apply_resource::<Mcs>)),
+        e(M::DELETE,  R::INGRESS_SERVICE, Act(EditIngress), "ingress.service.delete", || delete(ingress::delete_resource::<Mcs>)),
+        e(M::POST,    R::INGRESS_SERVICE_TAKEOVER, Act(EditIngress), "ingress.service.take_over", || post(ingress::take_over_resource::<Mcs>)),
         e(M::GET,     R::INGRESS_INGRESSES, SignedIn, "ingress.ingress.list", || get(ingress::list_ingresses)),
-        e(M::POST,    R::INGRESS_INGRESS_REVIEW, Act(EditIngress), "ingress.ingress.review", || post(ingress::review_ingress)),
+        e(M::POST,    R::INGRESS_INGRESS_REVIEW, Act(EditIngress), "ingress.ingress.review", || post(ingress::review_resource::<Mci>)),
         e(M::GET,     R::INGRESS_INGRESS, SignedIn, "ingress.ingress.read", || get(ingress::get_ingress)),
-        e(M::PUT,     R::INGRESS_INGRESS, Act(EditIngress), "ingress.ingress.apply", || put(ingress::apply_ingress)),
-        e(M::DELETE,  R::INGRESS_INGRESS, Act(EditIngress), "ingress.ingress.delete", || delete(ingress::delete_ingress)),
-        e(M::POST,    R::INGRESS_INGRESS_TAKEOVER, Act(EditIngress), "ingress.ingress.take_over", || post(ingress::take_over_ingress)),
+        e(M::PUT,     R::INGRESS_INGRESS, Act(EditIngress), "ingress.ingress.apply", || put(ingress::apply_resource::<Mci>)),
+        e(M::DELETE,  R::INGRESS_INGRESS, Act(EditIngress), "ingress.ingress.delete", || delete(ingress::delete_resource::<Mci>)),
+        e(M::POST,    R::INGRESS_INGRESS_TAKEOVER, Act(EditIngress), "ingress.ingress.take_over", || post(ingress::take_over_resource::<Mci>)),
         e(M::GET,     R::CONFIG_CLUSTER, SignedIn, "ingress.config.read", || get(ingress_config::get_config_cluster)),
         e(M::POST,    R::CONFIG_COMPARE, SignedIn, "ingress.config.compare", || post(ingress_config::compare_config_cluster)),
         e(M::POST,    R::CONFIG_COPY, Act(EditIngress), "ingress.config.copy", || post(ingress_config::copy_to_config_candidate)),

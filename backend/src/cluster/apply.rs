@@ -75,7 +75,9 @@ pub enum ApplyError {
 }
 
 impl ApplyError {
-    fn from_kube(title: &str, err: kube::Error) -> Self {
+    /// A kube error about `title`: the cluster's refusal, or that it did
+    /// not answer.
+    pub(super) fn from_kube(title: &str, err: kube::Error) -> Self {
         match err {
             kube::Error::Api(status) => ApplyError::Refused {
                 title: title.to_owned(),

@@ -64,28 +64,25 @@ impl Kind {
     }
 }
 
-fn refused(what: &str, err: kube::Error) -> ApplyError {
-    match err {
-        kube::Error::Api(status) => ApplyError::Refused {
-            title: what.to_owned(),
-            status: status.code,
-            message: status.message,
-        },
-        other => ApplyError::Unreachable(other.to_string()),
-    }
-}
-
-async fn list<T: DeserializeOwned>(
-    client: &kube::Client,
-    kind: Kind,
-) -> Result<Vec<T>, ApplyError> {
-    let api: Api<DynamicObject> = Api::all_with(client.clone(), &kind.resource());
-    let listed = api
+/// Every object of `kind` read as `T`, by namespace and name.
+async fn list<T: DeserializeOwned>(member: &MemberApi, kind: Kind) -> Result<Vec<T>, ClusterError> {
+    let api: Api<DynamicObject> = Api::all_with(member.client().clone(), &kind.resource());
+    let mut listed = api
         .list(&ListParams::default())
         .await
-        .map_err(|e| refused(&format!("listing {}", kind.plural()), e))?;
+        .map_err(|e| {
+            member.failed(ApplyError::from_kube(
+                &format!("listing {}", kind.plural()),
+                e,
+            ))
+        })?
+        .items;
+    listed.sort_by(|a, b| {
+        let key = |o: &DynamicObject| (o.metadata.namespace.clone(), o.metadata.name.clone());
+        key(a).cmp(&key(b))
+    });
     let mut out = Vec::new();
-    for object in listed.items {
+    for object in listed {
         let name = object.metadata.name.clone().unwrap_or_default();
         let value = serde_json::to_value(&object).unwrap_or_default();
         match serde_json::from_value(strip_server_fields(value)) {
@@ -111,20 +108,12 @@ fn strip_server_fields(value: serde_json::Value) -> serde_json::Value {
 
 /// Every MultiClusterService of the cluster, by namespace and name.
 pub async fn services(member: &MemberApi) -> Result<Vec<MultiClusterService>, ClusterError> {
-    let mut all: Vec<MultiClusterService> = list(member.client(), Kind::Service)
-        .await
-        .map_err(|e| member.failed(e))?;
-    all.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
-    Ok(all)
+    list(member, Kind::Service).await
 }
 
 /// Every MultiClusterIngress of the cluster, by namespace and name.
 pub async fn ingresses(member: &MemberApi) -> Result<Vec<MultiClusterIngress>, ClusterError> {
-    let mut all: Vec<MultiClusterIngress> = list(member.client(), Kind::Ingress)
-        .await
-        .map_err(|e| member.failed(e))?;
-    all.sort_by(|a, b| (a.namespace(), a.name()).cmp(&(b.namespace(), b.name())));
-    Ok(all)
+    list(member, Kind::Ingress).await
 }
 
 /// One MultiClusterService or MultiClusterIngress read as `T`, with its
@@ -142,7 +131,7 @@ pub async fn one<T: DeserializeOwned>(
     let Some(found) = api
         .get_opt(name)
         .await
-        .map_err(|e| member.failed(refused(&title, e)))?
+        .map_err(|e| member.failed(ApplyError::from_kube(&title, e)))?
     else {
         return Ok(None);
     };
@@ -160,10 +149,12 @@ pub async fn derived_present(
 ) -> Result<bool, ClusterError> {
     let name = derived_service_name(mcs.namespace(), mcs.name());
     let api: Api<Service> = Api::namespaced(member.client().clone(), mcs.namespace());
-    api.get_opt(&name)
-        .await
-        .map(|s| s.is_some())
-        .map_err(|e| member.failed(refused(&format!("Service {}/{name}", mcs.namespace()), e)))
+    api.get_opt(&name).await.map(|s| s.is_some()).map_err(|e| {
+        member.failed(ApplyError::from_kube(
+            &format!("Service {}/{name}", mcs.namespace()),
+            e,
+        ))
+    })
 }
 
 /// The pods of `mcs`'s namespace its selector matches, and how many are
@@ -180,7 +171,12 @@ pub async fn matching_pods(
     let pods = api
         .list(&ListParams::default().labels(&label_selector(selector)))
         .await
-        .map_err(|e| member.failed(refused(&format!("pods of {}", mcs.namespace()), e)))?;
+        .map_err(|e| {
+            member.failed(ApplyError::from_kube(
+                &format!("pods of {}", mcs.namespace()),
+                e,
+            ))
+        })?;
     let ready = pods.items.iter().filter(|p| is_ready(p)).count();
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(PodCount {
@@ -215,7 +211,7 @@ pub async fn events(
     let listed = api
         .list(&ListParams::default())
         .await
-        .map_err(|e| member.failed(refused(&format!("events of {namespace}"), e)))?;
+        .map_err(|e| member.failed(ApplyError::from_kube(&format!("events of {namespace}"), e)))?;
     let mut about: Vec<&Event> = listed
         .items
         .iter()

@@ -40,59 +40,56 @@ impl MemberApi {
         ClusterError::new(&self.name, err)
     }
 
+    /// `call`'s outcome, a failure named with this member.
+    pub(super) async fn named<T>(
+        &self,
+        call: impl Future<Output = Result<T, apply::ApplyError>>,
+    ) -> Result<T, ClusterError> {
+        call.await.map_err(|e| self.failed(e))
+    }
+
     /// The live object without the server's bookkeeping; `None` if absent.
     pub async fn live(&self, object: &ObjectRef) -> Result<Option<Value>, ClusterError> {
-        apply::live(&self.client, object)
-            .await
-            .map_err(|e| self.failed(e))
+        self.named(apply::live(&self.client, object)).await
     }
 
     /// Server-side applies `body` under the console's field manager (a dry
     /// run when `dry_run`) without forcing: a field another manager owns
     /// with a different value is the cluster's 409 naming that manager.
     pub async fn apply(&self, body: &Value, dry_run: bool) -> Result<Value, ClusterError> {
-        apply::apply_with(&self.client, body, dry_run, Force::No)
+        self.named(apply::apply_with(&self.client, body, dry_run, Force::No))
             .await
-            .map_err(|e| self.failed(e))
     }
 
     /// Applies `body` forcing ownership of every field it names: taking
     /// the object over from its other managers. Only for an explicit,
     /// confirmed take-over.
     pub async fn take_over(&self, body: &Value) -> Result<Value, ClusterError> {
-        apply::apply_with(&self.client, body, false, Force::Yes)
+        self.named(apply::apply_with(&self.client, body, false, Force::Yes))
             .await
-            .map_err(|e| self.failed(e))
     }
 
     /// The live object's field managers (not counting its status); `None`
     /// if absent.
     pub async fn managers(&self, object: &ObjectRef) -> Result<Option<Vec<String>>, ClusterError> {
-        apply::managers(&self.client, object)
-            .await
-            .map_err(|e| self.failed(e))
+        self.named(apply::managers(&self.client, object)).await
     }
 
     /// What an unforced apply of `body` would change, meeting the same
     /// conflicts it would.
     pub async fn review_unforced(&self, body: &Value) -> Result<ObjectDiff, ClusterError> {
-        apply::review_with(&self.client, body, Force::No)
+        self.named(apply::review_with(&self.client, body, Force::No))
             .await
-            .map_err(|e| self.failed(e))
     }
 
     /// Applies `body` for real and says what it did to the object.
     pub async fn apply_reporting(&self, body: &Value) -> Result<Applied, ClusterError> {
-        apply::apply_reporting(&self.client, body)
-            .await
-            .map_err(|e| self.failed(e))
+        self.named(apply::apply_reporting(&self.client, body)).await
     }
 
     /// What applying `body` would change: the live object against a dry run.
     pub async fn review(&self, body: &Value) -> Result<ObjectDiff, ClusterError> {
-        apply::review(&self.client, body)
-            .await
-            .map_err(|e| self.failed(e))
+        self.named(apply::review(&self.client, body)).await
     }
 
     /// The live object's `resourceVersion`; `None` if absent.
@@ -100,9 +97,8 @@ impl MemberApi {
         &self,
         object: &ObjectRef,
     ) -> Result<Option<String>, ClusterError> {
-        versioned::resource_version(&self.client, object)
+        self.named(versioned::resource_version(&self.client, object))
             .await
-            .map_err(|e| self.failed(e))
     }
 
     /// What applying `body` with `force` would change, and the
@@ -112,9 +108,8 @@ impl MemberApi {
         body: &Value,
         force: Force,
     ) -> Result<FreshReview, ClusterError> {
-        versioned::review(&self.client, body, force)
+        self.named(versioned::review(&self.client, body, force))
             .await
-            .map_err(|e| self.failed(e))
     }
 
     /// Applies `body` only while the object is `version` (`None`: applied
@@ -126,9 +121,8 @@ impl MemberApi {
         version: Option<&str>,
         force: Force,
     ) -> Result<(Applied, Option<String>), ClusterError> {
-        versioned::apply(&self.client, body, version, force)
+        self.named(versioned::apply(&self.client, body, version, force))
             .await
-            .map_err(|e| self.failed(e))
     }
 
     /// Deletes `object` only while it is `version`; `false` when absent.
@@ -137,15 +131,12 @@ impl MemberApi {
         object: &ObjectRef,
         version: &str,
     ) -> Result<bool, ClusterError> {
-        versioned::delete(&self.client, object, version)
+        self.named(versioned::delete(&self.client, object, version))
             .await
-            .map_err(|e| self.failed(e))
     }
 
     /// Deletes `object`; `false` when it was already absent.
     pub async fn delete(&self, object: &ObjectRef) -> Result<bool, ClusterError> {
-        apply::delete(&self.client, object)
-            .await
-            .map_err(|e| self.failed(e))
+        self.named(apply::delete(&self.client, object)).await
     }
 }

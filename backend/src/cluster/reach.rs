@@ -4,7 +4,7 @@
 
 use shared::workloads::reach::CA_MATERIAL;
 
-use super::apply::{self, ApplyError, ObjectRef};
+use super::apply::{self, ObjectRef};
 use super::error::ClusterError;
 use super::member_api::MemberApi;
 
@@ -12,23 +12,23 @@ use super::member_api::MemberApi;
 /// in [`CA_MATERIAL`] found there, as `Kind name`.
 pub async fn ca_material(member: &MemberApi, namespace: &str) -> Result<Vec<String>, ClusterError> {
     let client = member.client();
-    async {
-        let mut held = Vec::new();
-        for kind in ["Secret", "ConfigMap"] {
-            for name in CA_MATERIAL {
-                let object = ObjectRef {
-                    api_version: "v1".into(),
-                    kind: kind.into(),
-                    namespace: Some(namespace.into()),
-                    name: name.into(),
-                };
-                if apply::live(client, &object).await?.is_some() {
-                    held.push(format!("{kind} {name}"));
+    member
+        .named(async {
+            let mut held = Vec::new();
+            for kind in ["Secret", "ConfigMap"] {
+                for name in CA_MATERIAL {
+                    let object = ObjectRef {
+                        api_version: "v1".into(),
+                        kind: kind.into(),
+                        namespace: Some(namespace.into()),
+                        name: name.into(),
+                    };
+                    if apply::live(client, &object).await?.is_some() {
+                        held.push(format!("{kind} {name}"));
+                    }
                 }
             }
-        }
-        Ok(held)
-    }
-    .await
-    .map_err(|e: ApplyError| member.failed(e))
+            Ok(held)
+        })
+        .await
 }

@@ -28,17 +28,6 @@ fn core(kind: &str, namespace: &str, name: &str) -> ObjectRef {
     }
 }
 
-fn refused(title: String, err: kube::Error) -> ApplyError {
-    match err {
-        kube::Error::Api(status) => ApplyError::Refused {
-            title,
-            status: status.code,
-            message: status.message,
-        },
-        other => ApplyError::Unreachable(other.to_string()),
-    }
-}
-
 async fn list(
     client: &kube::Client,
     kind: &str,
@@ -49,7 +38,7 @@ async fn list(
     let items = api
         .list(params)
         .await
-        .map_err(|e| refused(format!("{kind} list in {namespace}"), e))?;
+        .map_err(|e| ApplyError::from_kube(&format!("{kind} list in {namespace}"), e))?;
     Ok(items
         .items
         .iter()
@@ -59,18 +48,13 @@ async fn list(
 
 /// Whether `namespace` exists on the cluster.
 pub async fn namespace_exists(member: &MemberApi, namespace: &str) -> Result<bool, ClusterError> {
-    let client = member.client();
-    async {
-        let object = ObjectRef {
-            api_version: "v1".into(),
-            kind: "Namespace".into(),
-            namespace: None,
-            name: namespace.into(),
-        };
-        Ok(apply::live(client, &object).await?.is_some())
-    }
-    .await
-    .map_err(|e: ApplyError| member.failed(e))
+    let object = ObjectRef {
+        api_version: "v1".into(),
+        kind: "Namespace".into(),
+        namespace: None,
+        name: namespace.into(),
+    };
+    Ok(member.live(&object).await?.is_some())
 }
 
 /// The namespace's default service account, as applied objects read.
@@ -78,10 +62,9 @@ pub async fn default_service_account(
     member: &MemberApi,
     namespace: &str,
 ) -> Result<Option<Value>, ClusterError> {
-    let client = member.client();
-    async { apply::live(client, &core("ServiceAccount", namespace, "default")).await }
+    member
+        .live(&core("ServiceAccount", namespace, "default"))
         .await
-        .map_err(|e: ApplyError| member.failed(e))
 }
 
 /// The pull secrets of `namespace` with the registry hosts they cover.
@@ -90,29 +73,29 @@ pub async fn pull_secrets(
     namespace: &str,
 ) -> Result<Vec<SecretFacts>, ClusterError> {
     let client = member.client();
-    async {
-        let params = ListParams::default().fields("type=kubernetes.io/dockerconfigjson");
-        let secrets = match list(client, "Secret", namespace, &params).await {
-            // Not every API server filters secrets by type.
-            Err(ApplyError::Refused { status: 400, .. }) => {
-                list(client, "Secret", namespace, &ListParams::default()).await?
-            }
-            other => other?,
-        };
-        Ok(secrets
-            .iter()
-            .filter_map(|s| {
-                let servers = secret_servers(s);
-                let name = s["metadata"]["name"].as_str()?;
-                (!servers.is_empty()).then(|| SecretFacts {
-                    name: name.to_owned(),
-                    servers,
+    member
+        .named(async {
+            let params = ListParams::default().fields("type=kubernetes.io/dockerconfigjson");
+            let secrets = match list(client, "Secret", namespace, &params).await {
+                // Not every API server filters secrets by type.
+                Err(ApplyError::Refused { status: 400, .. }) => {
+                    list(client, "Secret", namespace, &ListParams::default()).await?
+                }
+                other => other?,
+            };
+            Ok(secrets
+                .iter()
+                .filter_map(|s| {
+                    let servers = secret_servers(s);
+                    let name = s["metadata"]["name"].as_str()?;
+                    (!servers.is_empty()).then(|| SecretFacts {
+                        name: name.to_owned(),
+                        servers,
+                    })
                 })
-            })
-            .collect())
-    }
-    .await
-    .map_err(|e: ApplyError| member.failed(e))
+                .collect())
+        })
+        .await
 }
 
 /// A workload's rollout and its pods.
@@ -124,49 +107,49 @@ pub struct WorkloadLive {
 /// The live rollout of the workload `manifest` describes.
 pub async fn workload(member: &MemberApi, manifest: &Value) -> Result<WorkloadLive, ClusterError> {
     let client = member.client();
-    async {
-        let object = ObjectRef::of(manifest)?;
-        let namespace = object.namespace.clone().unwrap_or_default();
-        let api = apply::api_for(client, &object).await?;
-        let found = api
-            .get_opt(&object.name)
-            .await
-            .map_err(|e| refused(object.title(), e))?
-            .map(|o| serde_json::to_value(o).unwrap_or(Value::Null));
-        let Some(live) = found else {
-            return Ok(WorkloadLive {
+    member
+        .named(async {
+            let object = ObjectRef::of(manifest)?;
+            let namespace = object.namespace.clone().unwrap_or_default();
+            let api = apply::api_for(client, &object).await?;
+            let found = api
+                .get_opt(&object.name)
+                .await
+                .map_err(|e| ApplyError::from_kube(&object.title(), e))?
+                .map(|o| serde_json::to_value(o).unwrap_or(Value::Null));
+            let Some(live) = found else {
+                return Ok(WorkloadLive {
+                    status: WorkloadStatus {
+                        kind: object.kind.clone(),
+                        name: object.name.clone(),
+                        desired: 0,
+                        available: 0,
+                        state: RolloutState::Missing,
+                    },
+                    pods: Vec::new(),
+                });
+            };
+            let pods = match selector(&live) {
+                Some(selector) => {
+                    let params = ListParams::default().labels(&selector);
+                    list(client, "Pod", &namespace, &params).await?
+                }
+                None => Vec::new(),
+            };
+            let facts = rollout_facts(&object.kind, &live);
+            let pod_facts: Vec<PodFacts> = pods.iter().map(pod_facts).collect();
+            Ok(WorkloadLive {
                 status: WorkloadStatus {
                     kind: object.kind.clone(),
                     name: object.name.clone(),
-                    desired: 0,
-                    available: 0,
-                    state: RolloutState::Missing,
+                    desired: facts.desired,
+                    available: facts.available,
+                    state: state_of(&facts, &pod_facts),
                 },
-                pods: Vec::new(),
-            });
-        };
-        let pods = match selector(&live) {
-            Some(selector) => {
-                let params = ListParams::default().labels(&selector);
-                list(client, "Pod", &namespace, &params).await?
-            }
-            None => Vec::new(),
-        };
-        let facts = rollout_facts(&object.kind, &live);
-        let pod_facts: Vec<PodFacts> = pods.iter().map(pod_facts).collect();
-        Ok(WorkloadLive {
-            status: WorkloadStatus {
-                kind: object.kind.clone(),
-                name: object.name.clone(),
-                desired: facts.desired,
-                available: facts.available,
-                state: state_of(&facts, &pod_facts),
-            },
-            pods,
+                pods,
+            })
         })
-    }
-    .await
-    .map_err(|e: ApplyError| member.failed(e))
+        .await
 }
 
 /// `spec.selector.matchLabels` as a label selector.
@@ -288,44 +271,44 @@ pub async fn events(
     limit: Option<usize>,
 ) -> Result<Vec<EventView>, ClusterError> {
     let client = member.client();
-    async {
-        let mut found: Vec<(String, EventView)> =
-            list(client, "Event", namespace, &ListParams::default())
-                .await?
-                .iter()
-                .filter(|e| {
-                    let object = e["involvedObject"]["name"].as_str().unwrap_or_default();
-                    names
-                        .iter()
-                        .any(|n| object == n || object.starts_with(&format!("{n}-")))
-                })
-                .map(|e| {
-                    let at = ["lastTimestamp", "eventTime", "firstTimestamp"]
-                        .iter()
-                        .find_map(|f| e[*f].as_str())
-                        .or_else(|| e["metadata"]["creationTimestamp"].as_str())
-                        .map(str::to_owned);
-                    let view = EventView {
-                        kind: e["type"].as_str().unwrap_or("Normal").to_owned(),
-                        object: format!(
-                            "{}/{}",
-                            e["involvedObject"]["kind"].as_str().unwrap_or_default(),
-                            e["involvedObject"]["name"].as_str().unwrap_or_default()
-                        ),
-                        reason: e["reason"].as_str().unwrap_or_default().to_owned(),
-                        message: e["message"].as_str().unwrap_or_default().to_owned(),
-                        count: count(&e["count"]).max(1),
-                        at: at.clone(),
-                    };
-                    (at.unwrap_or_default(), view)
-                })
-                .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        let skip = found.len().saturating_sub(limit.unwrap_or(usize::MAX));
-        Ok(found.into_iter().skip(skip).map(|(_, v)| v).collect())
-    }
-    .await
-    .map_err(|e: ApplyError| member.failed(e))
+    member
+        .named(async {
+            let mut found: Vec<(String, EventView)> =
+                list(client, "Event", namespace, &ListParams::default())
+                    .await?
+                    .iter()
+                    .filter(|e| {
+                        let object = e["involvedObject"]["name"].as_str().unwrap_or_default();
+                        names
+                            .iter()
+                            .any(|n| object == n || object.starts_with(&format!("{n}-")))
+                    })
+                    .map(|e| {
+                        let at = ["lastTimestamp", "eventTime", "firstTimestamp"]
+                            .iter()
+                            .find_map(|f| e[*f].as_str())
+                            .or_else(|| e["metadata"]["creationTimestamp"].as_str())
+                            .map(str::to_owned);
+                        let view = EventView {
+                            kind: e["type"].as_str().unwrap_or("Normal").to_owned(),
+                            object: format!(
+                                "{}/{}",
+                                e["involvedObject"]["kind"].as_str().unwrap_or_default(),
+                                e["involvedObject"]["name"].as_str().unwrap_or_default()
+                            ),
+                            reason: e["reason"].as_str().unwrap_or_default().to_owned(),
+                            message: e["message"].as_str().unwrap_or_default().to_owned(),
+                            count: count(&e["count"]).max(1),
+                            at: at.clone(),
+                        };
+                        (at.unwrap_or_default(), view)
+                    })
+                    .collect();
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            let skip = found.len().saturating_sub(limit.unwrap_or(usize::MAX));
+            Ok(found.into_iter().skip(skip).map(|(_, v)| v).collect())
+        })
+        .await
 }
 
 /// The events of one pod, for the doctor.

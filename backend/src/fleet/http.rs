@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
@@ -16,6 +16,7 @@ use shared::fleet::{Cluster, Fleet, FleetDelta, NamespaceDetail, ReloadNotice};
 use tokio::sync::broadcast;
 
 use crate::api::cluster_path::ClusterPath;
+use crate::api::path::NamespacePath;
 use crate::api::stream::while_signed_in;
 use crate::auth::Principal;
 use crate::cluster::Resume;
@@ -40,16 +41,16 @@ pub async fn get_cluster(
 pub async fn get_namespace(
     State(state): State<AppState>,
     cluster: ClusterPath,
-    Path((_, namespace)): Path<(String, String)>,
+    NamespacePath(namespace): NamespacePath,
 ) -> Result<Json<NamespaceDetail>, AppError> {
     let cluster = cluster.name.as_str();
     state
         .fleet()
-        .namespace(cluster, &namespace)
+        .namespace(cluster, namespace.as_str())
         .map(Json)
         .ok_or_else(|| AppError::NotFoundOn {
             cluster: cluster.to_owned(),
-            message: format!("no namespace {namespace:?}"),
+            message: format!("no namespace {:?}", namespace.as_str()),
         })
 }
 

@@ -4,12 +4,14 @@
 //! fleet snapshot marked accordingly, and the config cluster's
 //! MultiClusterServices and Ingresses.
 
+use serde::de::DeserializeOwned;
 use shared::ClusterName;
 use shared::fleet::Fleet;
 use shared::ingress::api::ConfigClusterState;
 use shared::ingress::{IngressContext, MultiClusterIngress, MultiClusterService};
 
-use crate::cluster::ingress as on_cluster;
+use crate::api::path::ObjectPath;
+use crate::cluster::ingress::{self as on_cluster, Kind};
 use crate::cluster::{FleetApiError, FleetService, MemberApi};
 use crate::error::AppError;
 
@@ -45,6 +47,22 @@ impl ConfigView {
             services,
             ingresses,
         })
+    }
+
+    /// The `kind` object at `at` as it is now, with its `resourceVersion`;
+    /// a 404 on the config cluster when there is none.
+    pub async fn one<T: DeserializeOwned>(
+        &self,
+        kind: Kind,
+        at: &ObjectPath,
+    ) -> Result<(T, Option<String>), AppError> {
+        let (namespace, name) = (at.namespace.as_str(), at.name.as_str());
+        on_cluster::one(&self.api, kind, namespace, name)
+            .await?
+            .ok_or_else(|| AppError::NotFoundOn {
+                cluster: self.cluster.clone(),
+                message: format!("no {} {namespace}/{name}", kind.kind()),
+            })
     }
 
     /// What shared review checks against.

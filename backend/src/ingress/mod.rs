@@ -13,19 +13,22 @@ mod resource;
 mod write;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::ingress::api::{
     ApplyRequest, DeleteQuery, MciItem, MciList, MciPreview, McsItem, McsList, McsPreview,
     ReviewedChange,
 };
-use shared::ingress::{MultiClusterIngress, MultiClusterService, review_mci, review_mcs};
+use shared::ingress::{review_mci, review_mcs};
 
 use self::context::ConfigView;
+pub use self::resource::Resource;
 use self::write::Mode;
 use crate::api::json::ApiJson;
+use crate::api::path::ObjectPath;
 use crate::audit::Detail;
-use crate::cluster::ingress::{self as on_cluster, Kind};
+use crate::cluster::ingress::Kind;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -85,15 +88,10 @@ pub async fn list_ingresses(State(state): State<AppState>) -> Result<Json<MciLis
 
 pub async fn get_service(
     State(state): State<AppState>,
-    Path((namespace, name)): Path<(String, String)>,
+    at: ObjectPath,
 ) -> Result<Json<McsPreview>, AppError> {
     let view = ConfigView::load(state.fleet()).await?;
-    let found = on_cluster::one(&view.api, Kind::Service, &namespace, &name)
-        .await?
-        .ok_or_else(|| AppError::NotFoundOn {
-            cluster: view.cluster.clone(),
-            message: format!("no MultiClusterService {namespace}/{name}"),
-        })?;
+    let found = view.one(Kind::Service, &at).await?;
     preview::mcs_preview(state.fleet(), &view, found)
         .await
         .map(Json)
@@ -101,82 +99,47 @@ pub async fn get_service(
 
 pub async fn get_ingress(
     State(state): State<AppState>,
-    Path((namespace, name)): Path<(String, String)>,
+    at: ObjectPath,
 ) -> Result<Json<MciPreview>, AppError> {
     let view = ConfigView::load(state.fleet()).await?;
-    let found = on_cluster::one(&view.api, Kind::Ingress, &namespace, &name)
-        .await?
-        .ok_or_else(|| AppError::NotFoundOn {
-            cluster: view.cluster.clone(),
-            message: format!("no MultiClusterIngress {namespace}/{name}"),
-        })?;
+    let found = view.one(Kind::Ingress, &at).await?;
     preview::mci_preview(state.fleet(), &view, found)
         .await
         .map(Json)
 }
 
-pub async fn review_service(
+/// Reviews a MultiClusterService or MultiClusterIngress: shared
+/// validation, then a server-side dry-run diff.
+pub async fn review_resource<R: Resource + DeserializeOwned>(
     State(state): State<AppState>,
-    ApiJson(mcs): ApiJson<MultiClusterService>,
+    ApiJson(object): ApiJson<R>,
 ) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
-    write::review(&state, &mcs).await
+    write::review(&state, &object).await
 }
 
-pub async fn review_ingress(
+/// Applies a reviewed resource, held to the version reviewed.
+pub async fn apply_resource<R: Resource + DeserializeOwned>(
     State(state): State<AppState>,
-    ApiJson(mci): ApiJson<MultiClusterIngress>,
-) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
-    write::review(&state, &mci).await
-}
-
-/// Applies a reviewed MultiClusterService, held to the version reviewed.
-pub async fn apply_service(
-    State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
-    ApiJson(request): ApiJson<ApplyRequest<MultiClusterService>>,
+    at: ObjectPath,
+    ApiJson(request): ApiJson<ApplyRequest<R>>,
 ) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     write::put(&state, at, &request, Mode::Apply).await
 }
 
-/// Takes a MultiClusterService over: forced, held to the version named.
-pub async fn take_over_service(
+/// Takes a resource over: forced, held to the version named.
+pub async fn take_over_resource<R: Resource + DeserializeOwned>(
     State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
-    ApiJson(request): ApiJson<ApplyRequest<MultiClusterService>>,
+    at: ObjectPath,
+    ApiJson(request): ApiJson<ApplyRequest<R>>,
 ) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
     write::put(&state, at, &request, Mode::TakeOver).await
 }
 
-/// Applies a reviewed MultiClusterIngress, held to the version reviewed.
-pub async fn apply_ingress(
+/// Deletes a resource, held to the version shown when the query names one.
+pub async fn delete_resource<R: Resource>(
     State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
-    ApiJson(request): ApiJson<ApplyRequest<MultiClusterIngress>>,
-) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
-    write::put(&state, at, &request, Mode::Apply).await
-}
-
-/// Takes a MultiClusterIngress over: forced, held to the version named.
-pub async fn take_over_ingress(
-    State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
-    ApiJson(request): ApiJson<ApplyRequest<MultiClusterIngress>>,
-) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
-    write::put(&state, at, &request, Mode::TakeOver).await
-}
-
-pub async fn delete_service(
-    State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
+    at: ObjectPath,
     Query(query): Query<DeleteQuery>,
 ) -> (Detail, Result<Json<Value>, AppError>) {
-    write::remove::<MultiClusterService>(&state, at, &query).await
-}
-
-pub async fn delete_ingress(
-    State(state): State<AppState>,
-    Path(at): Path<(String, String)>,
-    Query(query): Query<DeleteQuery>,
-) -> (Detail, Result<Json<Value>, AppError>) {
-    write::remove::<MultiClusterIngress>(&state, at, &query).await
+    write::remove::<R>(&state, at, &query).await
 }

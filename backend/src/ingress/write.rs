@@ -17,6 +17,7 @@ use shared::ingress::api::{ApplyRequest, DeleteQuery, ReviewedChange};
 
 use super::context::ConfigView;
 use super::resource::{Resource, checked, detail_of};
+use crate::api::path::ObjectPath;
 use crate::audit::Detail;
 use crate::cluster::apply::{FIELD_MANAGER, Force, yaml};
 use crate::cluster::ingress::Kind;
@@ -149,7 +150,7 @@ struct Applied {
 
 pub(super) async fn put<R: Resource>(
     state: &AppState,
-    (namespace, name): (String, String),
+    ObjectPath { namespace, name }: ObjectPath,
     request: &ApplyRequest<R>,
     mode: Mode,
 ) -> (Detail, Result<Json<ReviewedChange>, AppError>) {
@@ -165,7 +166,7 @@ pub(super) async fn put<R: Resource>(
             .param("take_over", true)
             .param("overwrote", version_text(reviewed));
     }
-    if object.namespace() != namespace || object.name() != name {
+    if object.namespace() != namespace.as_str() || object.name() != name.as_str() {
         let err = FieldError::new(
             "metadata.name",
             format!(
@@ -238,7 +239,7 @@ pub(super) async fn put<R: Resource>(
 
 pub(super) async fn remove<R: Resource>(
     state: &AppState,
-    (namespace, name): (String, String),
+    ObjectPath { namespace, name }: ObjectPath,
     query: &DeleteQuery,
 ) -> (Detail, Result<Json<Value>, AppError>) {
     let mut detail = Detail::new().target(format!("{} {namespace}/{name}", R::KIND.kind()));
@@ -251,8 +252,12 @@ pub(super) async fn remove<R: Resource>(
         let users: Vec<String> = view
             .ingresses
             .iter()
-            .filter(|i| i.namespace() == namespace)
-            .filter(|i| i.backends().iter().any(|b| b.backend.service_name == name))
+            .filter(|i| i.namespace() == namespace.as_str())
+            .filter(|i| {
+                i.backends()
+                    .iter()
+                    .any(|b| b.backend.service_name == name.as_str())
+            })
             .map(|i| format!("{}/{}", i.namespace(), i.name()))
             .collect();
         if !users.is_empty() {
@@ -263,7 +268,7 @@ pub(super) async fn remove<R: Resource>(
             return (detail, Err(err));
         }
     }
-    let target = R::KIND.object(&namespace, &name);
+    let target = R::KIND.object(namespace.as_str(), name.as_str());
     let deleted = match query.resource_version.as_deref() {
         None => view.api.delete(&target).await.map_err(AppError::from),
         Some(shown) => deleted_at(&view, &target, shown).await,

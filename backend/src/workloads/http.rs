@@ -6,7 +6,7 @@
 //! log: entries name the secret, its type and how it was wired.
 
 use axum::Json;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::{Extension, routing::MethodRouter};
 use shared::workloads::api::{
@@ -17,6 +17,7 @@ use shared::workloads::plan::PlannedSecret;
 use shared::workloads::spec::MAX_SPEC_BYTES;
 
 use crate::api::json::ApiJson;
+use crate::api::path::{MigrationId, MigrationPath};
 use crate::audit::Detail;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -139,12 +140,12 @@ async fn deploy_taking_over(
     (detail, result.map(|m| (StatusCode::CREATED, Json(m))))
 }
 
-async fn stored(state: &AppState, id: &str) -> Result<StoredMigration, AppError> {
+async fn stored(state: &AppState, id: &MigrationId) -> Result<StoredMigration, AppError> {
     state
         .store()
-        .find_migration(id)
+        .find_migration(id.as_str())
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("there is no migration {id:?}")))
+        .ok_or_else(|| AppError::NotFound(format!("there is no migration {:?}", id.as_str())))
 }
 
 /// The audit detail of a change to `found`: its cluster, name and namespace.
@@ -167,7 +168,7 @@ pub async fn list_migrations(
 
 pub async fn get_migration(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    MigrationPath(id): MigrationPath,
 ) -> Result<Json<MigrationStatus>, AppError> {
     let stored = stored(&state, &id).await?;
     Ok(Json(follow::status(&state, stored).await))
@@ -175,7 +176,7 @@ pub async fn get_migration(
 
 pub async fn get_migration_doctor(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    MigrationPath(id): MigrationPath,
 ) -> Result<Json<DoctorReport>, AppError> {
     let stored = stored(&state, &id).await?;
     Ok(Json(follow::doctor(&state, &stored).await?))
@@ -183,10 +184,10 @@ pub async fn get_migration_doctor(
 
 pub async fn set_registry_access(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    MigrationPath(id): MigrationPath,
     ApiJson(request): ApiJson<RegistryAccessRequest>,
 ) -> (Detail, Result<Json<Migration>, AppError>) {
-    let mut detail = Detail::new().param("migration", &id);
+    let mut detail = Detail::new().param("migration", id.as_str());
     let result = async {
         let found = stored(&state, &id).await?;
         detail = about(std::mem::take(&mut detail), &found);
@@ -201,9 +202,9 @@ pub async fn set_registry_access(
 
 pub async fn delete_migration(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    MigrationPath(id): MigrationPath,
 ) -> (Detail, Result<Json<Vec<String>>, AppError>) {
-    let mut detail = Detail::new().param("migration", &id);
+    let mut detail = Detail::new().param("migration", id.as_str());
     let result = async {
         let found = stored(&state, &id).await?;
         detail = about(std::mem::take(&mut detail), &found);

@@ -24,6 +24,7 @@ mod matrix;
 mod mesh;
 mod meta;
 mod migration;
+mod paths;
 mod proxy;
 mod rate_limit;
 mod red_team_duties;

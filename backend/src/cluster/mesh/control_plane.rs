@@ -12,7 +12,7 @@ use k8s_openapi::api::admissionregistration::v1::{
 };
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Namespace as NamespaceObject, Pod, Service};
-use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
 use shared::fleet::{Cluster, Namespace, PodCount};
 use shared::mesh::migration::gateway::INGRESS_GATEWAY;
@@ -20,9 +20,10 @@ use shared::mesh::migration::{Doomed, INJECTION_LABEL, istiod_name};
 use shared::mesh::{ISTIO_SYSTEM, REV_LABEL};
 
 use super::ROLLOUT_REVISION;
+use super::calls;
 use super::error::MigrationError;
 use crate::cluster::MemberApi;
-use crate::cluster::apply::{self, ApplyError, FIELD_MANAGER, ObjectRef};
+use crate::cluster::apply::{self, ApplyError, ObjectRef};
 use crate::cluster::watch::projection;
 
 /// The Service the validation webhooks call (SPEC §2.1). It shares its
@@ -35,12 +36,12 @@ pub const VALIDATION_SERVICE: &str = "istiod";
 pub async fn validation_revision(member: &MemberApi) -> Result<Option<String>, MigrationError> {
     let client = member.client();
     let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let service = services
-        .get_opt(VALIDATION_SERVICE)
-        .await
-        .map_err(MigrationError::kube(format!(
-            "reading Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE}"
-        )))?;
+    let service = calls::get_opt(
+        &services,
+        VALIDATION_SERVICE,
+        format!("reading Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE}"),
+    )
+    .await?;
     Ok(service.map(|s| {
         s.spec
             .and_then(|spec| spec.selector)
@@ -88,16 +89,13 @@ pub async fn restore_validation(
         "metadata": {"labels": {REV_LABEL: default}},
         "spec": {"selector": {REV_LABEL: default}},
     });
-    services
-        .patch(
-            VALIDATION_SERVICE,
-            &PatchParams::apply(FIELD_MANAGER),
-            &Patch::Merge(&patch),
-        )
-        .await
-        .map_err(MigrationError::kube(format!(
-            "pointing Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} back at {default}"
-        )))?;
+    calls::merge_patch(
+        &services,
+        VALIDATION_SERVICE,
+        &patch,
+        format!("pointing Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} back at {default}"),
+    )
+    .await?;
     Ok(format!(
         "Service {ISTIO_SYSTEM}/{VALIDATION_SERVICE} points at {default} again"
     ))
@@ -109,19 +107,10 @@ pub async fn live_usage(
     member: &MemberApi,
     mut cluster: Cluster,
 ) -> Result<Cluster, MigrationError> {
-    let client = member.client();
-    let namespaces: Api<NamespaceObject> = Api::all(client.clone());
-    let namespaces = namespaces
-        .list(&ListParams::default())
-        .await
-        .map_err(MigrationError::kube("listing namespaces"))?;
-    let pods: Api<Pod> = Api::all(client.clone());
-    let pods = pods
-        .list(&ListParams::default())
-        .await
-        .map_err(MigrationError::kube("listing pods"))?;
+    let namespaces: Vec<NamespaceObject> = calls::list_all(member, "namespaces").await?;
+    let pods: Vec<Pod> = calls::list_all(member, "pods").await?;
     let mut counts: BTreeMap<String, BTreeMap<String, PodCount>> = BTreeMap::new();
-    for pod in &pods.items {
+    for pod in &pods {
         let Some(revision) = projection::proxy_revision(&pod.metadata) else {
             continue;
         };
@@ -136,7 +125,6 @@ pub async fn live_usage(
         count.ready += u32::from(ready);
     }
     let mut live: Vec<Namespace> = namespaces
-        .items
         .iter()
         .map(|n| {
             let name = n.metadata.name.clone().unwrap_or_default();
@@ -186,20 +174,14 @@ pub async fn webhooks_of(
         namespace: None,
         name: name.unwrap_or_default(),
     };
-    let mut found: Vec<Doomed> = mutating
-        .list(&params)
-        .await
-        .map_err(MigrationError::kube("listing mutating webhooks"))?
-        .items
+    let mut found: Vec<Doomed> = calls::list(&mutating, &params, "listing mutating webhooks")
+        .await?
         .into_iter()
         .map(|w| cluster_scoped("MutatingWebhookConfiguration", w.metadata.name))
         .collect();
     found.extend(
-        validating
-            .list(&params)
-            .await
-            .map_err(MigrationError::kube("listing validating webhooks"))?
-            .items
+        calls::list(&validating, &params, "listing validating webhooks")
+            .await?
             .into_iter()
             .map(|w| cluster_scoped("ValidatingWebhookConfiguration", w.metadata.name)),
     );
@@ -214,13 +196,12 @@ pub async fn istiod_version(
 ) -> Result<Option<String>, MigrationError> {
     let client = member.client();
     let api: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let d = api
-        .get_opt(&istiod_name(revision))
-        .await
-        .map_err(MigrationError::kube(format!(
-            "reading {}",
-            istiod_name(revision)
-        )))?;
+    let d = calls::get_opt(
+        &api,
+        &istiod_name(revision),
+        format!("reading {}", istiod_name(revision)),
+    )
+    .await?;
     Ok(
         d.and_then(|d| d.spec.template.spec?.containers.first()?.image.clone())
             .and_then(|image| image.rsplit_once(':').map(|(_, tag)| tag.to_owned())),
@@ -237,10 +218,8 @@ pub async fn undo_gateway(
 ) -> Result<String, MigrationError> {
     let client = member.client();
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let Some(gateway) = deployments
-        .get_opt(INGRESS_GATEWAY)
-        .await
-        .map_err(MigrationError::kube("reading the ingress gateway"))?
+    let Some(gateway) =
+        calls::get_opt(&deployments, INGRESS_GATEWAY, "reading the ingress gateway").await?
     else {
         return Ok("no istio-ingressgateway Deployment: nothing to roll back".into());
     };
@@ -261,12 +240,8 @@ pub async fn undo_gateway(
         return Ok(format!("not moved to {revision}: left as it is"));
     }
     let current: i64 = annotation(&gateway.metadata, ROLLOUT_REVISION);
-    let sets: Api<ReplicaSet> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let owned = sets
-        .list(&ListParams::default())
-        .await
-        .map_err(MigrationError::kube("listing ReplicaSets of istio-system"))?
-        .items
+    let owned = calls::list_in::<ReplicaSet>(member, ISTIO_SYSTEM, "ReplicaSets")
+        .await?
         .into_iter()
         .filter(|rs| {
             rs.metadata
@@ -305,14 +280,13 @@ pub async fn undo_gateway(
             }
         }
     }
-    deployments
-        .patch(
-            INGRESS_GATEWAY,
-            &PatchParams::apply(FIELD_MANAGER),
-            &Patch::Merge(&json!({"spec": {"template": old}})),
-        )
-        .await
-        .map_err(MigrationError::kube("rolling back istio-ingressgateway"))?;
+    calls::merge_patch(
+        &deployments,
+        INGRESS_GATEWAY,
+        &json!({"spec": {"template": old}}),
+        "rolling back istio-ingressgateway",
+    )
+    .await?;
     Ok(format!("rolled back to revision {number} (from {current})"))
 }
 

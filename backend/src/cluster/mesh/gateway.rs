@@ -4,7 +4,7 @@
 //! server-side apply under the console's field manager.
 
 use k8s_openapi::api::core::v1::{Node, Service};
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 use serde_json::json;
 use shared::ClusterName;
 use shared::mesh::ISTIO_SYSTEM;
@@ -13,6 +13,7 @@ use shared::mesh::migration::gateway::{
     node_port_mapping,
 };
 
+use super::calls;
 use super::error::MigrationError;
 use crate::cluster::MemberApi;
 use crate::cluster::apply::{self, ApplyError};
@@ -26,12 +27,12 @@ pub async fn address(
 ) -> Result<Option<GatewayAddress>, MigrationError> {
     let client = member.client();
     let services: Api<Service> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let Some(service) = services
-        .get_opt(INGRESS_GATEWAY)
-        .await
-        .map_err(MigrationError::kube(format!(
-            "reading Service istio-system/{INGRESS_GATEWAY}"
-        )))?
+    let Some(service) = calls::get_opt(
+        &services,
+        INGRESS_GATEWAY,
+        format!("reading Service istio-system/{INGRESS_GATEWAY}"),
+    )
+    .await?
     else {
         return Ok(None);
     };
@@ -47,12 +48,8 @@ pub async fn address(
             protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
         })
         .collect();
-    let nodes: Api<Node> = Api::all(client.clone());
-    let mut nodes: Vec<NodeAddress> = nodes
-        .list(&ListParams::default())
-        .await
-        .map_err(MigrationError::kube("listing nodes"))?
-        .items
+    let mut nodes: Vec<NodeAddress> = calls::list_all::<Node>(member, "nodes")
+        .await?
         .into_iter()
         .filter_map(|n| {
             let address = n

@@ -12,17 +12,6 @@ use shared::mesh::{ISTIO_SYSTEM, REV_LABEL, ServicePort, ServicePorts};
 use crate::cluster::MemberApi;
 use crate::cluster::apply::ApplyError;
 
-fn failed(what: &str, e: kube::Error) -> ApplyError {
-    match e {
-        kube::Error::Api(status) => ApplyError::Refused {
-            title: what.to_owned(),
-            status: status.code,
-            message: status.message,
-        },
-        other => ApplyError::Unreachable(other.to_string()),
-    }
-}
-
 /// Every Service of the cluster with its ports.
 pub async fn service_ports(member: &MemberApi) -> Result<Vec<ServicePorts>, ApplyError> {
     let client = member.client();
@@ -30,7 +19,7 @@ pub async fn service_ports(member: &MemberApi) -> Result<Vec<ServicePorts>, Appl
     let list = services
         .list(&ListParams::default())
         .await
-        .map_err(|e| failed("listing Services", e))?;
+        .map_err(|e| ApplyError::from_kube("listing Services", e))?;
     Ok(list
         .items
         .into_iter()
@@ -74,7 +63,7 @@ pub async fn membership(member: &MemberApi) -> Result<Option<String>, ApplyError
         })),
         // No Membership CRD: not registered.
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
-        Err(e) => Err(failed("reading the fleet Membership", e)),
+        Err(e) => Err(ApplyError::from_kube("reading the fleet Membership", e)),
     }
 }
 
@@ -95,22 +84,16 @@ pub async fn istiod(member: &MemberApi, revision: &str) -> Result<IstiodState, A
     let client = member.client();
     let name = format!("istiod-{revision}");
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let deployment = deployments
-        .get_opt(&name)
-        .await
-        .map_err(|e| failed(&format!("reading Deployment {ISTIO_SYSTEM}/{name}"), e))?;
+    let deployment = deployments.get_opt(&name).await.map_err(|e| {
+        ApplyError::from_kube(&format!("reading Deployment {ISTIO_SYSTEM}/{name}"), e)
+    })?;
     let available = deployment
         .as_ref()
         .and_then(|d| d.status.as_ref())
         .and_then(|s| s.available_replicas)
         .unwrap_or(0);
-    let pods_api: Api<Pod> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let selector = format!("app=istiod,{REV_LABEL}={revision}");
-    let pods = pods_api
-        .list(&ListParams::default().labels(&selector))
-        .await
-        .map_err(|e| failed("listing istiod pods", e))?
-        .items;
+    let (pods_api, pods) =
+        istiod_pods(client, &format!("app=istiod,{REV_LABEL}={revision}")).await?;
     let ready_pods = pods.iter().filter(|p| pod_ready(p)).count();
     let reason = if available > 0 {
         None
@@ -155,7 +138,9 @@ pub async fn hsm_request(
                 .get_metadata_opt(name)
                 .await
                 .map(|s| s.is_some())
-                .map_err(|e| failed(&format!("reading secret {ISTIO_SYSTEM}/{name}"), e))
+                .map_err(|e| {
+                    ApplyError::from_kube(&format!("reading secret {ISTIO_SYSTEM}/{name}"), e)
+                })
         }
     };
     let requested = exists(REQUEST_SECRET).await?;
@@ -163,13 +148,8 @@ pub async fn hsm_request(
     let reason = if requested || answered {
         None
     } else {
-        let pods_api: Api<Pod> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-        let selector = format!("app=istiod,{REV_LABEL}={revision}");
-        let pods = pods_api
-            .list(&ListParams::default().labels(&selector))
-            .await
-            .map_err(|e| failed("listing istiod pods", e))?
-            .items;
+        let (pods_api, pods) =
+            istiod_pods(client, &format!("app=istiod,{REV_LABEL}={revision}")).await?;
         Some(unready_containers(&pods_api, &pods).await)
     };
     Ok(HsmRequestState {
@@ -268,12 +248,7 @@ pub async fn istiod_pod_revisions(
     revision: &str,
 ) -> Result<(usize, Vec<String>), ApplyError> {
     let client = member.client();
-    let pods_api: Api<Pod> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let pods = pods_api
-        .list(&ListParams::default().labels("app=istiod"))
-        .await
-        .map_err(|e| failed("listing istiod pods", e))?
-        .items;
+    let (_, pods) = istiod_pods(client, "app=istiod").await?;
     let prefix = format!("istiod-{revision}-");
     let ours: Vec<&Pod> = pods
         .iter()
@@ -307,7 +282,7 @@ pub async fn cacerts_root(member: &MemberApi) -> Result<Option<(Vec<String>, Str
     let secret = secrets
         .get_opt("cacerts")
         .await
-        .map_err(|e| failed("reading secret istio-system/cacerts", e))?;
+        .map_err(|e| ApplyError::from_kube("reading secret istio-system/cacerts", e))?;
     Ok(secret.map(|s| {
         let data = s.data.unwrap_or_default();
         let keys = data.keys().cloned().collect();
@@ -317,4 +292,19 @@ pub async fn cacerts_root(member: &MemberApi) -> Result<Option<(Vec<String>, Str
             .unwrap_or_default();
         (keys, root)
     }))
+}
+
+/// The istiod pods `selector` picks in istio-system, with the API that
+/// reads their logs.
+async fn istiod_pods(
+    client: &kube::Client,
+    selector: &str,
+) -> Result<(Api<Pod>, Vec<Pod>), ApplyError> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
+    let pods = api
+        .list(&ListParams::default().labels(selector))
+        .await
+        .map_err(|e| ApplyError::from_kube("listing istiod pods", e))?
+        .items;
+    Ok((api, pods))
 }

@@ -5,6 +5,7 @@
 //! waiting until they settle) and its verification. The jobs'
 //! orchestration lives in `crate::mesh`.
 
+mod calls;
 pub mod control_plane;
 pub mod error;
 pub mod gateway;

@@ -11,6 +11,7 @@ use shared::mesh::migration::run::Verification;
 use shared::mesh::migration::{INJECTION_LABEL, state_of};
 
 use crate::cluster::MemberApi;
+use crate::cluster::mesh::calls;
 use crate::cluster::mesh::error::MigrationError;
 use crate::cluster::mesh::workload;
 use crate::cluster::watch::projection;
@@ -24,12 +25,8 @@ pub async fn namespace(
 ) -> Result<Option<Verification>, MigrationError> {
     let client = member.client();
     let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client.clone());
-    let Some(object) = api
-        .get_opt(namespace)
-        .await
-        .map_err(MigrationError::kube(format!(
-            "reading namespace {namespace}"
-        )))?
+    let Some(object) =
+        calls::get_opt(&api, namespace, format!("reading namespace {namespace}")).await?
     else {
         return Ok(None);
     };

@@ -2,16 +2,14 @@
 //! stored by the console), its certificate signed by the mesh root through
 //! the token, packed as the four PEMs of secret `cacerts`.
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, SerialNumber,
-};
+use rcgen::{CertificateParams, Issuer, KeyPair, PKCS_ECDSA_P256_SHA256, SerialNumber};
 use rustls_pki_types::CertificateDer;
 use shared::ClusterName;
 use shared::mesh::MeshId;
 use time::{Duration, OffsetDateTime};
 
 use super::pem_text::certificate_pem;
+use super::profile;
 use super::root::BACKDATE;
 use super::token::TokenKey;
 use super::{CaCerts, CaError};
@@ -30,17 +28,9 @@ pub(crate) fn intermediate_params(
     validity: Duration,
 ) -> CertificateParams {
     let mut params = CertificateParams::default();
-    let mut name = DistinguishedName::new();
-    name.push(DnType::OrganizationName, mesh.as_str());
-    name.push(DnType::CommonName, format!("Intermediate CA {cluster}"));
-    params.distinguished_name = name;
+    params.distinguished_name = profile::mesh_subject(mesh, format!("Intermediate CA {cluster}"));
     // istiod signs workload certificates only: no CA below it.
-    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    profile::ca(&mut params, 0);
     params.use_authority_key_identifier_extension = true;
     params.not_before = now - BACKDATE;
     params.not_after = (now + validity).min(root_not_after);

@@ -11,6 +11,7 @@ pub mod embedded;
 mod error;
 mod issue;
 pub mod pem_text;
+mod profile;
 mod root;
 mod sign;
 mod token;

@@ -12,16 +12,14 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, IsCa, KeyUsagePurpose,
-    SerialNumber,
-};
+use rcgen::{CertificateParams, SerialNumber};
 use sha2::{Digest, Sha256};
 use shared::mesh::MeshId;
 use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::pem_text::certificate_pem;
+use super::profile;
 use super::token::{TokenKey, TokenSession};
 use super::{CaError, RootCertificate};
 
@@ -54,17 +52,9 @@ pub(crate) fn root_params(
     serial: [u8; 16],
 ) -> CertificateParams {
     let mut params = CertificateParams::default();
-    let mut name = DistinguishedName::new();
-    name.push(DnType::OrganizationName, mesh.as_str());
-    name.push(DnType::CommonName, format!("meshdeck root CA {mesh}"));
-    params.distinguished_name = name;
+    params.distinguished_name = profile::mesh_subject(mesh, format!("meshdeck root CA {mesh}"));
     // One level of intermediates (one per cluster) below the root.
-    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
+    profile::ca(&mut params, 1);
     params.not_before = now - BACKDATE;
     params.not_after = now + ROOT_VALIDITY;
     params.serial_number = Some(SerialNumber::from_slice(&serial));

@@ -8,10 +8,7 @@
 //! (the root allows one level below it) and the CA key usages; anything
 //! else is a workload certificate for server and client auth.
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyUsagePurpose, SanType, SerialNumber,
-};
+use rcgen::{CertificateParams, DistinguishedName, DnType, Issuer, SanType, SerialNumber};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use sha2::{Digest, Sha256};
 use shared::csr::SubjectAltName;
@@ -23,6 +20,7 @@ use x509_parser::prelude::{ASN1Time, FromDer, X509Certificate};
 
 use super::decode::DecodedCsr;
 use super::pem_text::{certificate_pem, certificates};
+use super::profile;
 use super::root::{self, BACKDATE};
 use super::{CaError, CertificateAuthority, blocking, random_serial};
 
@@ -124,23 +122,10 @@ fn certificate_params(
         .and_then(|s| i64::try_from(s).ok())
         .map(Duration::seconds);
     let validity = if csr.view.is_ca {
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
+        profile::ca(&mut params, 0);
         requested.unwrap_or(CA_VALIDITY).min(CA_VALIDITY)
     } else {
-        params.is_ca = IsCa::ExplicitNoCa;
-        params.key_usages = vec![
-            KeyUsagePurpose::DigitalSignature,
-            KeyUsagePurpose::KeyEncipherment,
-        ];
-        params.extended_key_usages = vec![
-            ExtendedKeyUsagePurpose::ServerAuth,
-            ExtendedKeyUsagePurpose::ClientAuth,
-        ];
+        profile::workload(&mut params);
         requested
             .unwrap_or(LEAF_DEFAULT_VALIDITY)
             .min(LEAF_MAX_VALIDITY)

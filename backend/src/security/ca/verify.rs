@@ -3,10 +3,7 @@
 //! intermediate, the root is a self-signed CA, and a workload certificate
 //! the intermediate issues verifies up to the root with rustls-webpki.
 
-use rcgen::{
-    CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
-    PKCS_ECDSA_P256_SHA256, SanType,
-};
+use rcgen::{CertificateParams, Issuer, KeyPair, PKCS_ECDSA_P256_SHA256, SanType};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use shared::mesh::TrustDomain;
 use time::{Duration, OffsetDateTime};
@@ -14,6 +11,7 @@ use webpki::{EndEntityCert, KeyUsage};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::pem_text::{certificates, single_certificate};
+use super::profile;
 use super::{CaCerts, CaError, CertificateAuthority};
 
 impl CertificateAuthority {
@@ -101,15 +99,7 @@ fn workload_params(
     let uri = rcgen::string::Ia5String::try_from(uri)
         .map_err(CaError::certificate("workload identity"))?;
     params.subject_alt_names = vec![SanType::URI(uri)];
-    params.is_ca = IsCa::ExplicitNoCa;
-    params.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-    ];
-    params.extended_key_usages = vec![
-        ExtendedKeyUsagePurpose::ServerAuth,
-        ExtendedKeyUsagePurpose::ClientAuth,
-    ];
+    profile::workload(&mut params);
     params.use_authority_key_identifier_extension = true;
     params.not_before = now - Duration::minutes(1);
     params.not_after = now + Duration::hours(1);

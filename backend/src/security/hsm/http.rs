@@ -4,35 +4,37 @@
 //! labels, KEK ids and Vault paths, never a PIN.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use shared::ClusterName;
 use shared::mesh::{HsmReadiness, HsmSettings, HsmSlotProvisioned, HsmSlotRequest};
 
 use crate::api::json::ApiJson;
+use crate::api::path::ClusterNamePath;
 use crate::audit::Detail;
 use crate::error::AppError;
 use crate::security::hsm;
 use crate::state::AppState;
 
-fn known(state: &AppState, name: &str) -> Result<shared::ClusterName, AppError> {
-    state
-        .fleet()
-        .cluster(name)
-        .map(|c| c.member.name)
-        .ok_or_else(|| AppError::UnknownCluster(name.to_owned()))
+/// `name` when the fleet has that member; otherwise a 404 naming it.
+fn known(state: &AppState, name: ClusterName) -> Result<ClusterName, AppError> {
+    match state.fleet().cluster(name.as_str()) {
+        Some(_) => Ok(name),
+        None => Err(AppError::UnknownCluster(name.to_string())),
+    }
 }
 
 pub async fn check_hsm(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ClusterNamePath(name): ClusterNamePath,
     ApiJson(settings): ApiJson<HsmSettings>,
 ) -> (Detail, Result<Json<HsmReadiness>, AppError>) {
     let detail = Detail::new()
-        .cluster(&name)
+        .cluster(name.as_str())
         .target(format!("HSM slot {}", settings.slot_label))
         .param("kek_id", &settings.kek_id)
         .param("secret_path", &settings.secret_path);
-    let result = match known(&state, &name) {
-        Ok(_) => Ok(Json(hsm::check(&state, &name, &settings).await)),
+    let result = match known(&state, name) {
+        Ok(name) => Ok(Json(hsm::check(&state, name.as_str(), &settings).await)),
         Err(e) => Err(e),
     };
     (detail, result)
@@ -40,14 +42,14 @@ pub async fn check_hsm(
 
 pub async fn provision_hsm_slot(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ClusterNamePath(name): ClusterNamePath,
     ApiJson(request): ApiJson<HsmSlotRequest>,
 ) -> (Detail, Result<Json<HsmSlotProvisioned>, AppError>) {
     let mut detail = Detail::new()
-        .cluster(&name)
+        .cluster(name.as_str())
         .target(format!("HSM slot {}", request.slot_label))
         .param("secret_path", &request.secret_path);
-    let result = match known(&state, &name) {
+    let result = match known(&state, name) {
         Ok(cluster) => hsm::provision(&state, &cluster, &request).await,
         Err(e) => Err(e),
     };

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
 use shared::fleet::PodPhase;
 use shared::mesh::migration::run::Straggler;
 
 use crate::cluster::MemberApi;
+use crate::cluster::mesh::calls;
 use crate::cluster::mesh::error::MigrationError;
 use crate::cluster::watch::projection;
 
@@ -104,14 +104,8 @@ impl PodState {
 
 /// The pods of `namespace` that count in a migration, by name.
 pub async fn pods(member: &MemberApi, namespace: &str) -> Result<Vec<PodState>, MigrationError> {
-    let client = member.client();
-    let api: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(MigrationError::kube(format!("listing pods of {namespace}")))?;
+    let list: Vec<Pod> = calls::list_in(member, namespace, "pods").await?;
     let mut pods: Vec<PodState> = list
-        .items
         .iter()
         .map(PodState::of)
         .filter(PodState::counts)
@@ -125,15 +119,7 @@ pub async fn deployments(
     member: &MemberApi,
     namespace: &str,
 ) -> Result<Vec<Deployment>, MigrationError> {
-    let client = member.client();
-    let api: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-    let mut list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(MigrationError::kube(format!(
-            "listing Deployments of {namespace}"
-        )))?
-        .items;
+    let mut list: Vec<Deployment> = calls::list_in(member, namespace, "Deployments").await?;
     list.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     Ok(list)
 }

@@ -5,12 +5,12 @@
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use serde_json::{Value, json};
 
 use super::pods::{PodState, pods, selects};
 use crate::cluster::MemberApi;
-use crate::cluster::apply::FIELD_MANAGER;
+use crate::cluster::mesh::calls;
 use crate::cluster::mesh::error::MigrationError;
 
 /// The template annotation `kubectl rollout restart` sets.
@@ -27,12 +27,7 @@ pub async fn relabel(
 ) -> Result<bool, MigrationError> {
     let client = member.client();
     let api: Api<Namespace> = Api::all(client.clone());
-    let before = api
-        .get(namespace)
-        .await
-        .map_err(MigrationError::kube(format!(
-            "reading namespace {namespace}"
-        )))?;
+    let before = calls::get(&api, namespace, format!("reading namespace {namespace}")).await?;
     let labels = before.metadata.labels.unwrap_or_default();
     let wanted = patch["metadata"]["labels"]
         .as_object()
@@ -45,15 +40,13 @@ pub async fn relabel(
     if unchanged {
         return Ok(false);
     }
-    api.patch(
+    calls::merge_patch(
+        &api,
         namespace,
-        &PatchParams::apply(FIELD_MANAGER),
-        &Patch::Merge(patch),
+        patch,
+        format!("relabelling namespace {namespace}"),
     )
-    .await
-    .map_err(MigrationError::kube(format!(
-        "relabelling namespace {namespace}"
-    )))?;
+    .await?;
     Ok(true)
 }
 
@@ -122,12 +115,12 @@ pub async fn restart(
 ) -> Result<Restart, MigrationError> {
     let client = member.client();
     let api: Api<Deployment> = Api::namespaced(client.clone(), namespace);
-    let Some(d) = api
-        .get_opt(deployment)
-        .await
-        .map_err(MigrationError::kube(format!(
-            "reading Deployment {namespace}/{deployment}"
-        )))?
+    let Some(d) = calls::get_opt(
+        &api,
+        deployment,
+        format!("reading Deployment {namespace}/{deployment}"),
+    )
+    .await?
     else {
         return Err(MigrationError::DeploymentGone {
             namespace: namespace.to_owned(),
@@ -154,14 +147,12 @@ pub async fn restart(
     let patch = json!({"spec": {"template": {"metadata": {"annotations": {
         RESTARTED_AT: stamp.at, RESTART_ID: stamp.id,
     }}}}});
-    api.patch(
+    calls::merge_patch(
+        &api,
         deployment,
-        &PatchParams::apply(FIELD_MANAGER),
-        &Patch::Merge(&patch),
+        &patch,
+        format!("restarting Deployment {namespace}/{deployment}"),
     )
-    .await
-    .map_err(MigrationError::kube(format!(
-        "restarting Deployment {namespace}/{deployment}"
-    )))?;
+    .await?;
     Ok(Restart::Restarted)
 }

@@ -8,11 +8,12 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, ListParams};
+use kube::api::Api;
 
 use super::pods::{PodState, deployments, name_of, pods};
 use crate::cluster::MemberApi;
 use crate::cluster::mesh::ROLLOUT_REVISION;
+use crate::cluster::mesh::calls;
 use crate::cluster::mesh::error::MigrationError;
 
 /// How long a migration waits for pods, and how often it looks.
@@ -139,13 +140,7 @@ async fn refused_creations(
     namespace: &str,
 ) -> Result<Vec<(String, i32, String)>, MigrationError> {
     let client = member.client();
-    let events: Api<Event> = Api::namespaced(client.clone(), namespace);
-    let list = events
-        .list(&ListParams::default())
-        .await
-        .map_err(MigrationError::kube(format!(
-            "listing events of {namespace}"
-        )))?;
+    let list: Vec<Event> = calls::list_in(member, namespace, "events").await?;
     let sets: Api<ReplicaSet> = Api::namespaced(client.clone(), namespace);
     let current: Vec<(String, String)> = deployments(member, namespace)
         .await?
@@ -153,19 +148,19 @@ async fn refused_creations(
         .map(|d| (name_of(d), rollout_revision(&d.metadata)))
         .collect();
     let mut refused = Vec::new();
-    for event in list.items.iter().filter(|e| {
+    for event in list.iter().filter(|e| {
         e.reason.as_deref() == Some("FailedCreate")
             && e.involved_object.kind.as_deref() == Some("ReplicaSet")
     }) {
         let Some(name) = event.involved_object.name.as_deref() else {
             continue;
         };
-        let Some(rs) = sets
-            .get_opt(name)
-            .await
-            .map_err(MigrationError::kube(format!(
-                "reading ReplicaSet {namespace}/{name}"
-            )))?
+        let Some(rs) = calls::get_opt(
+            &sets,
+            name,
+            format!("reading ReplicaSet {namespace}/{name}"),
+        )
+        .await?
         else {
             continue;
         };

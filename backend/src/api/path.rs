@@ -1,0 +1,164 @@
+//! Names a request path carries besides the member cluster (see
+//! [`super::cluster_path`]), parsed once at the edge: a value that cannot
+//! be such a name is a 400 saying which and why, in the same `ApiError`
+//! body as every other refusal, before the handler runs.
+
+use std::fmt;
+use std::str::FromStr;
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use shared::ids::check_dns1123_label;
+use shared::{ClusterName, InvalidName};
+
+use crate::error::AppError;
+
+/// A Kubernetes namespace name (a DNS-1123 label), e.g. `blue`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespaceName(String);
+
+/// The name of a namespaced object (a DNS-1123 label), e.g. `checkout`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectName(String);
+
+/// The id the console gave a workload migration: 1 to 64 ASCII letters
+/// and digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationId(String);
+
+macro_rules! path_name {
+    ($ty:ident, $kind:literal, $check:expr) => {
+        impl $ty {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = InvalidName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let check: fn(&'static str, &str) -> Result<(), InvalidName> = $check;
+                check($kind, s)?;
+                Ok(Self(s.to_owned()))
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+path_name!(NamespaceName, "namespace", check_dns1123_label);
+path_name!(ObjectName, "name", check_dns1123_label);
+path_name!(MigrationId, "migration id", check_token);
+
+/// An opaque id: 1 to 64 ASCII letters and digits.
+fn check_token(kind: &'static str, value: &str) -> Result<(), InvalidName> {
+    let reason = if value.is_empty() {
+        "it must not be empty"
+    } else if value.len() > 64 {
+        "it must be at most 64 characters"
+    } else if !value.chars().all(|c| c.is_ascii_alphanumeric()) {
+        "it may contain only letters and digits"
+    } else {
+        return Ok(());
+    };
+    Err(InvalidName {
+        kind,
+        value: value.to_owned(),
+        reason,
+    })
+}
+
+/// The path parameter `key` parsed as a `T`; a value that is not one is
+/// a 400 naming it.
+async fn param<T, S>(parts: &mut Parts, state: &S, key: &str) -> Result<T, AppError>
+where
+    T: FromStr<Err = InvalidName>,
+    S: Send + Sync,
+{
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let raw = params
+        .iter()
+        .find_map(|(k, value)| (k == key).then_some(value))
+        .ok_or_else(|| AppError::Internal(format!("this route has no {{{key}}} parameter")))?;
+    raw.parse()
+        .map_err(|e: InvalidName| AppError::BadRequest(e.to_string()))
+}
+
+/// The cluster `{name}` of a route, parsed but not looked up: for
+/// handlers that answer (and audit) an unknown cluster themselves.
+pub struct ClusterNamePath(pub ClusterName);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClusterNamePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        param(parts, state, "name").await.map(Self)
+    }
+}
+
+/// The `{namespace}` of a route.
+pub struct NamespacePath(pub NamespaceName);
+
+impl<S: Send + Sync> FromRequestParts<S> for NamespacePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        param(parts, state, "namespace").await.map(Self)
+    }
+}
+
+/// A namespaced object named by a route's `{namespace}/{name}`.
+pub struct ObjectPath {
+    pub namespace: NamespaceName,
+    pub name: ObjectName,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ObjectPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            namespace: param(parts, state, "namespace").await?,
+            name: param(parts, state, "name").await?,
+        })
+    }
+}
+
+/// The workload migration `{id}` of a route.
+pub struct MigrationPath(pub MigrationId);
+
+impl<S: Send + Sync> FromRequestParts<S> for MigrationPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        param(parts, state, "id").await.map(Self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked_with_the_reason() {
+        let err = "Bad_NS".parse::<NamespaceName>().unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("namespace \"Bad_NS\" is not valid")
+        );
+        assert!("blue".parse::<NamespaceName>().is_ok());
+        assert!("a..b".parse::<ObjectName>().is_err());
+        assert!("0123abcdef".parse::<MigrationId>().is_ok());
+        let err = "../x".parse::<MigrationId>().unwrap_err();
+        assert_eq!(err.reason, "it may contain only letters and digits");
+        assert!("".parse::<MigrationId>().is_err());
+    }
+}
