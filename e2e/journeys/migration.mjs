@@ -5,7 +5,7 @@
 // green still uses istiod (the refusal names green), migrates green again,
 // finishes, and sees the old control plane gone from the board and the
 // revisions. A manager then reads the board without its actions.
-import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
+import { BASE_URL, account, expect, grantIssuance, journey, screenshot, signIn } from './lib/browser.mjs';
 
 const CLUSTER = 'gke-eu';
 const VERSION = '1.7.8-asm.10';
@@ -50,6 +50,10 @@ async function runAction(page, action, op) {
 }
 
 const steps = [
+  ['two security officers grant issuing gke-eu\'s intermediate (its suggested CA is Istio CA)', async (page) => {
+    await page.goto(BASE_URL + '/security');
+    await grantIssuance(page, CLUSTER);
+  }],
   ['the operator installs asm-178-10 on gke-eu beside open-source istiod', async (page) => {
     await page.goto(BASE_URL + '/mesh');
     await signIn(page, account('operator'));

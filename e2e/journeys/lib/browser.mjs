@@ -141,3 +141,27 @@ export async function ensureMeshRoot(page) {
   await active.waitFor();
   return mesh;
 }
+
+/// From the sign-in form: a security officer makes sure the fleet mesh has
+/// its root and proposes an issuance grant for `cluster`, a second officer
+/// approves it (issue 21: a cluster's intermediate is the officers'
+/// decision). Leaves the page at the sign-in form again.
+export async function grantIssuance(page, cluster) {
+  await signIn(page, account('officer'));
+  await ensureMeshRoot(page);
+  const form = page.locator('.grant-propose');
+  await form.locator(`input[name="clusters"][value="${cluster}"]`).check();
+  await form.getByRole('button', { name: 'Propose grant' }).click();
+  await page.locator('.grant-confirm').getByRole('button', { name: 'Propose grant' }).click();
+  const proposed = page.locator('table.issuance-grants tr[data-state="proposed"]', { hasText: cluster });
+  await proposed.waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, account('officer2'));
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Security', exact: true }).click();
+  await page.waitForURL('**/security');
+  await proposed.getByRole('button', { name: 'Approve' }).click();
+  await page.locator('.grant-confirm').getByRole('button', { name: 'Approve grant' }).click();
+  await page.locator('table.issuance-grants tr[data-state="active"]', { hasText: cluster }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Password').waitFor();
+}
