@@ -192,7 +192,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let vault_access = config.vault()?;
     let vault = match &vault_access {
         Some(access) => Some(
-            hsm::Vault::new(&access.addr, &access.token)
+            hsm::Vault::with_timeout(&access.addr, &access.token, config.call_timeout())
                 .map_err(|e| ServeError::Config(e.to_string()))?,
         ),
         None => None,
@@ -238,7 +238,14 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .clone()
         .or_else(|| sandbox_fleet.as_ref().map(|(_, path)| path.clone()));
     let registry = match &kubeconfig {
-        Some(path) => Registry::load(path, config.fleet_description.as_deref()).await?,
+        Some(path) => {
+            Registry::load_bounded(
+                path,
+                config.fleet_description.as_deref(),
+                config.call_timeout(),
+            )
+            .await?
+        }
         None => {
             tracing::warn!(
                 "no kubeconfig: the console has no member clusters (give --kubeconfig, or --sandbox)"
@@ -256,7 +263,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let mut state =
         AppState::with_fleet(settings, store, clock, fleet).with_csr_settings(csr_settings);
     if let Some(ca) = ca {
-        state = state.with_ca(ca);
+        state = state.with_ca(ca.with_call_timeout(config.call_timeout()));
     }
     if let Some(vault) = vault {
         tracing::info!(addr = vault.addr(), "HSM slot credentials in Vault");

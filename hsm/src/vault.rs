@@ -30,8 +30,14 @@ impl fmt::Debug for Vault {
 
 impl Vault {
     /// A client of the server at `addr` (`http(s)://host:port`) using
-    /// `token`.
+    /// `token`, each request bounded by 10 s.
     pub fn new(addr: &str, token: &str) -> Result<Self, VaultError> {
+        Self::with_timeout(addr, token, Duration::from_secs(10))
+    }
+
+    /// [`Vault::new`] with each request bounded by `timeout`: a Vault that
+    /// hangs fails its caller instead of holding it.
+    pub fn with_timeout(addr: &str, token: &str, timeout: Duration) -> Result<Self, VaultError> {
         // rustls needs a process-wide provider; the workspace uses ring.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let unusable = |reason: String| VaultError::Unreachable {
@@ -41,7 +47,7 @@ impl Vault {
         let settings = VaultClientSettingsBuilder::default()
             .address(addr)
             .token(token)
-            .timeout(Some(Duration::from_secs(10)))
+            .timeout(Some(timeout))
             .build()
             .map_err(|e| unusable(e.to_string()))?;
         let client = VaultClient::new(settings).map_err(|e| unusable(describe(&e)))?;

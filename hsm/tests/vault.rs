@@ -145,3 +145,33 @@ async fn a_secret_in_the_seeds_kv_v1_engine_per_cluster_is_read() {
             .is_none()
     );
 }
+
+/// A Vault that accepts the connection and never answers fails the call
+/// after the client's timeout instead of holding its caller.
+#[tokio::test]
+async fn a_vault_that_never_answers_fails_after_the_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Accepts and keeps each connection open, silent.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().map_while(Result::ok) {
+            held.push(stream);
+        }
+    });
+    let vault = Vault::with_timeout(
+        &format!("http://{addr}"),
+        "t",
+        std::time::Duration::from_secs(1),
+    )
+    .unwrap();
+    // The outer bound only catches a hang; the client's own 1 s ends it.
+    let answer = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        vault.read_credentials("asm-t2/hsm"),
+    )
+    .await
+    .expect("the client gave up by itself");
+    let err = answer.unwrap_err();
+    assert!(matches!(err, VaultError::Unreachable { .. }), "{err}");
+}

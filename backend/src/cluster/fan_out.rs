@@ -1,19 +1,20 @@
 //! Asking every member at once: a fleet-wide read (the CSR inbox and
 //! badge, the trust inventory) goes to the members in parallel, each
-//! bounded by [`REQUEST_TIMEOUT`], so one that hangs holds up nobody; the
-//! caller says which members did not answer.
+//! bounded by the fleet's call timeout, so one that hangs holds up nobody;
+//! the caller says which members did not answer.
 
 use std::future::Future;
 
 use futures_util::future::join_all;
 
-use super::FleetService;
-use super::registry::REQUEST_TIMEOUT;
+use std::time::Duration;
 
-/// A member did not answer within [`REQUEST_TIMEOUT`].
+use super::FleetService;
+
+/// A member did not answer within the call timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("no answer within {} s", REQUEST_TIMEOUT.as_secs())]
-pub struct NoAnswer;
+#[error("no answer within {} s", .0.as_secs())]
+pub struct NoAnswer(pub Duration);
 
 impl FleetService {
     /// `ask(name)` for every member at once, in fleet order, each answer
@@ -31,10 +32,11 @@ impl FleetService {
             .iter()
             .map(|c| c.name().to_string())
             .collect();
+        let timeout = self.call_timeout();
         let asked = names.iter().map(|name| async {
-            tokio::time::timeout(REQUEST_TIMEOUT, ask(name.clone()))
+            tokio::time::timeout(timeout, ask(name.clone()))
                 .await
-                .map_err(|_| NoAnswer)
+                .map_err(|_| NoAnswer(timeout))
         });
         names.iter().cloned().zip(join_all(asked).await).collect()
     }

@@ -47,6 +47,8 @@ pub struct FleetService {
     api_servers: Arc<HashMap<String, ApiServer>>,
     admins: Arc<Vec<String>>,
     fleet_api: Option<Result<FleetApi, FleetApiError>>,
+    /// How long one request to a member may take (the registry's).
+    timeout: std::time::Duration,
     _tasks: Arc<Tasks>,
 }
 
@@ -96,6 +98,7 @@ impl FleetService {
             let project = registry.project.as_deref().unwrap_or_default();
             FleetApi::new(endpoint, project)
         });
+        let timeout = registry.timeout;
         let mut members = HashMap::new();
         let mut tasks = Vec::new();
         let mut clients = HashMap::new();
@@ -135,8 +138,14 @@ impl FleetService {
             api_servers: Arc::new(api_servers),
             admins: Arc::new(admins),
             fleet_api,
+            timeout,
             _tasks: Arc::new(Tasks(tasks)),
         }
+    }
+
+    /// How long one request to a member may take (`--call-timeout`).
+    pub fn call_timeout(&self) -> std::time::Duration {
+        self.timeout
     }
 
     pub fn hub(&self) -> &Hub {

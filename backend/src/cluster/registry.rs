@@ -19,6 +19,8 @@ pub struct Registry {
     /// The fleet API's base URL (`hub.endpoint`), which says and changes
     /// the config cluster.
     pub hub: Option<String>,
+    /// How long one request to a member may take.
+    pub timeout: std::time::Duration,
 }
 
 /// One member and how to reach it, or why it cannot be reached.
@@ -72,15 +74,27 @@ impl Registry {
             project: None,
             members: Vec::new(),
             hub: None,
+            timeout: REQUEST_TIMEOUT,
         }
     }
 
     /// Reads `kubeconfig` and `description` (default: `fleet.yaml` beside
     /// the kubeconfig, optional there). With a description its members are
-    /// the fleet; without one every context is a member.
+    /// the fleet; without one every context is a member. Requests are
+    /// bounded by [`REQUEST_TIMEOUT`].
     pub async fn load(
         kubeconfig: &Path,
         description: Option<&Path>,
+    ) -> Result<Self, RegistryError> {
+        Self::load_bounded(kubeconfig, description, REQUEST_TIMEOUT).await
+    }
+
+    /// [`Registry::load`] with each request to a member bounded by
+    /// `timeout`.
+    pub async fn load_bounded(
+        kubeconfig: &Path,
+        description: Option<&Path>,
+        timeout: std::time::Duration,
     ) -> Result<Self, RegistryError> {
         let config = Kubeconfig::read_from(kubeconfig).map_err(|e| RegistryError::Kubeconfig {
             path: kubeconfig.to_owned(),
@@ -128,7 +142,7 @@ impl Registry {
                 config_cluster: config_cluster.as_deref() == Some(d.name.as_str()),
             };
             let (client, requests, api_server) =
-                match client_for(&config, &member.context, kubeconfig).await {
+                match client_for(&config, &member.context, kubeconfig, timeout).await {
                     Ok((client, requests, api_server)) => {
                         (Ok(client), Ok(requests), Some(api_server))
                     }
@@ -150,6 +164,7 @@ impl Registry {
             name: description.as_ref().map(|d| d.fleet.name.clone()),
             project: description.map(|d| d.fleet.project),
             members,
+            timeout,
         })
     }
 }
@@ -163,9 +178,10 @@ fn read_description(path: &Path) -> Result<FleetDescription, RegistryError> {
     serde_yaml::from_str(&text).map_err(|e| fail(e.to_string()))
 }
 
-/// How long one request to a member may take (connecting, sending, and
-/// each wait for more of the answer): long enough for a slow WAN, short
-/// enough that a hanging member fails its callers instead of holding them.
+/// How long one request to a member may take unless configured
+/// (`--call-timeout`; connecting, sending, and each wait for more of the
+/// answer): long enough for a slow WAN, short enough that a hanging member
+/// fails its callers instead of holding them.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Clients for `context` (one for the fleet watch, one for requests, see
@@ -174,6 +190,7 @@ async fn client_for(
     config: &Kubeconfig,
     context: &str,
     path: &Path,
+    timeout: std::time::Duration,
 ) -> Result<(kube::Client, kube::Client, ApiServer), ContextError> {
     if !config.contexts.iter().any(|c| c.name == context) {
         return Err(ContextError::Missing {
@@ -206,9 +223,9 @@ async fn client_for(
         }),
     };
     let mut bounded = config.clone();
-    bounded.connect_timeout = Some(REQUEST_TIMEOUT);
-    bounded.read_timeout = Some(REQUEST_TIMEOUT);
-    bounded.write_timeout = Some(REQUEST_TIMEOUT);
+    bounded.connect_timeout = Some(timeout);
+    bounded.read_timeout = Some(timeout);
+    bounded.write_timeout = Some(timeout);
     let requests = kube::Client::try_from(bounded).map_err(|e| unusable(&e))?;
     let client = kube::Client::try_from(config).map_err(|e| unusable(&e))?;
     Ok((client, requests, api_server))

@@ -144,6 +144,17 @@ pub struct Config {
     #[arg(long, env = "MESHDECK_PKCS11_PIN_FILE")]
     pub pkcs11_pin_file: Option<PathBuf>,
 
+    /// How long one call to a member cluster, to Vault or to the PKCS#11
+    /// token may take, in seconds, before it fails and frees its caller
+    /// (a slow WAN wants more than a LAN).
+    #[arg(
+        long,
+        env = "MESHDECK_CALL_TIMEOUT",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=600)
+    )]
+    pub call_timeout: u64,
+
     /// Kubernetes CSR signers the console manages, comma-separated, each
     /// `NAME[=APPROVALS][+wildcards]` (APPROVALS: distinct officers needed,
     /// default 2 for `istio.io/mesh-root` and 1 for others; lowering the
@@ -266,6 +277,11 @@ impl Config {
         self.audit_checkpoint_file
             .clone()
             .unwrap_or_else(|| self.state_dir.join(CHECKPOINT_FILE))
+    }
+
+    /// [`Config::call_timeout`] as a duration.
+    pub fn call_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.call_timeout)
     }
 
     /// The managed signers and their two-person rules.

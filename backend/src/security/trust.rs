@@ -7,9 +7,9 @@ use std::time::Duration;
 use shared::csr::{ClusterTrust, TrustInventory};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
+use crate::cluster::ClusterError;
 use crate::cluster::apply::ApplyError;
 use crate::cluster::trust::{self, TrustMaterial};
-use crate::cluster::{ClusterError, REQUEST_TIMEOUT};
 use crate::security::ca::fingerprint;
 use crate::state::AppState;
 
@@ -41,7 +41,7 @@ fn summary(pem_text: &str) -> Result<Summary, Unreadable> {
 
 /// Every member's trust anchors at the console's time, asked in parallel:
 /// a member that cannot be read, or does not answer within
-/// [`REQUEST_TIMEOUT`], is listed with why, and the rest answer without
+/// the call timeout, is listed with why, and the rest answer without
 /// waiting for it.
 pub async fn inventory(state: &AppState) -> TrustInventory {
     let now = state.clock().now();
@@ -52,7 +52,7 @@ pub async fn inventory(state: &AppState) -> TrustInventory {
     let clusters = answers
         .into_iter()
         .map(|(name, answer)| {
-            let read = answer.unwrap_or(Err(Unread::Timeout(REQUEST_TIMEOUT)));
+            let read = answer.unwrap_or_else(|e| Err(Unread::Timeout(e.0)));
             entry(&name, read).with_warnings(now)
         })
         .collect();

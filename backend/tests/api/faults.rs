@@ -66,6 +66,11 @@ impl Drop for Served {
 
 /// Starts `meshdeck --sandbox` on `state` and waits until it is ready.
 fn serve_sandbox(state: &Path) -> Served {
+    serve_sandbox_with(state, &[])
+}
+
+/// [`serve_sandbox`] with more arguments.
+fn serve_sandbox_with(state: &Path, args: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_meshdeck"))
         .args([
             "--sandbox",
@@ -74,6 +79,7 @@ fn serve_sandbox(state: &Path) -> Served {
             "--dist",
             "/nonexistent",
         ])
+        .args(args)
         .arg("--state-dir")
         .arg(state)
         .env("RUST_LOG", "warn")
@@ -205,6 +211,58 @@ fn the_console_fleet_takes_faults_through_its_admin_endpoint() {
     let (status, _, _) = http(admin, "DELETE", "/clusters/gke-eu/faults", &[], "");
     assert_eq!(status, 200);
     console.member_when(&cookie, "gke-eu", Reachability::is_reachable);
+}
+
+/// `--call-timeout` bounds every request to a member: with it at 2 s and
+/// gke-eu answering after 30 s, the trust inventory names gke-eu as not
+/// answering within 2 s, and the other members answer.
+#[test]
+fn the_call_timeout_is_configured_on_the_command_line() {
+    let state = temp_dir("call-timeout");
+    let console = serve_sandbox_with(&state, &["--call-timeout", "2"]);
+    let written =
+        std::fs::read_to_string(state.join("sandbox").join("sandbox-admin.json")).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&written).unwrap();
+    let admin: SocketAddr = written["admin"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let cookie = console.sign_in();
+    console.member_when(&cookie, "gke-eu", Reachability::is_reachable);
+    let (status, set, _) = http(
+        admin,
+        "PUT",
+        "/clusters/gke-eu/faults",
+        &[],
+        r#"{"latencyMs":30000}"#,
+    );
+    assert_eq!(status, 200, "{set}");
+    let cookie_header = format!("meshdeck_session={cookie}");
+    let (status, body, _) = http(
+        console.addr,
+        "GET",
+        shared::routes::TRUST,
+        &[("cookie", cookie_header.as_str())],
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    let inventory: TrustInventory = serde_json::from_value(body).unwrap();
+    for entry in &inventory.clusters {
+        let why = entry.error.as_deref().unwrap_or_default();
+        if entry.cluster == "gke-eu" {
+            assert!(
+                why.ends_with("no answer within 2 s") || why.contains("timed out"),
+                "{why}"
+            );
+        } else {
+            assert_eq!(entry.error, None, "{}", entry.cluster);
+        }
+    }
+    let (status, _, _) = http(admin, "DELETE", "/clusters/gke-eu/faults", &[], "");
+    assert_eq!(status, 200);
 }
 
 /// Polls the in-process console's `/api/fleet` until `done` holds for

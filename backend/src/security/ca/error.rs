@@ -64,6 +64,9 @@ pub enum CaError {
     Embedded(String),
     #[error("the CA task stopped: {0}")]
     Task(String),
+    /// The token did not answer within the call timeout.
+    #[error("the PKCS#11 token did not answer within {secs} s")]
+    Timeout { secs: u64 },
     /// The console's clock reads a time no certificate can carry.
     #[error("the console's clock reads {0} s since 1970, out of the range of certificates")]
     Clock(i64),

@@ -23,6 +23,7 @@ mod tests;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use shared::ClusterName;
 use shared::mesh::MeshId;
@@ -46,7 +47,14 @@ pub struct CertificateAuthority {
     token: Arc<Token>,
     config: Arc<TokenConfig>,
     clock: Clock,
+    /// How long one call to the token may take before it fails.
+    timeout: Duration,
 }
+
+/// How long one call to the token may take unless configured
+/// (`--call-timeout`): a token that hangs fails its caller instead of
+/// holding it.
+pub const TOKEN_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl fmt::Debug for CertificateAuthority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -131,7 +139,19 @@ impl CertificateAuthority {
             token: Arc::new(Token::open(config)?),
             config: Arc::new(config.clone()),
             clock,
+            timeout: TOKEN_TIMEOUT,
         })
+    }
+
+    /// The same token with each call bounded by `timeout`.
+    pub fn with_call_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How long one call to the token may take.
+    pub fn call_timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The time on the console's clock.
@@ -150,7 +170,7 @@ impl CertificateAuthority {
     pub async fn root(&self, mesh: &MeshId) -> Result<Option<RootCertificate>, CaError> {
         let token = self.token.clone();
         let mesh = mesh.clone();
-        blocking(move || {
+        blocking(self.timeout, move || {
             token.with_session(|session| {
                 root::load(session, &mesh)?
                     .map(|(der, _)| root::describe(&der))
@@ -163,7 +183,7 @@ impl CertificateAuthority {
     /// Every mesh root the token holds, by mesh id.
     pub async fn roots(&self) -> Result<Vec<(MeshId, RootCertificate)>, CaError> {
         let token = self.token.clone();
-        blocking(move || {
+        blocking(self.timeout, move || {
             token.with_session(|session| {
                 root::list(session)?
                     .into_iter()
@@ -182,7 +202,7 @@ impl CertificateAuthority {
         let token = self.token.clone();
         let mesh = mesh.clone();
         let (now, serial) = (self.now()?, random_serial());
-        blocking(move || {
+        blocking(self.timeout, move || {
             token.with_session(|session| {
                 let (der, _) = root::create(session, &mesh, now, serial)?;
                 root::describe(&der)
@@ -196,7 +216,10 @@ impl CertificateAuthority {
     pub async fn destroy_root(&self, mesh: &MeshId) -> Result<(), CaError> {
         let token = self.token.clone();
         let mesh = mesh.clone();
-        blocking(move || token.with_session(|session| root::destroy(session, &mesh))).await
+        blocking(self.timeout, move || {
+            token.with_session(|session| root::destroy(session, &mesh))
+        })
+        .await
     }
 
     /// A new intermediate CA for `cluster` in `mesh` (P-256 key made here,
@@ -228,7 +251,7 @@ impl CertificateAuthority {
             (mesh.clone(), cluster.clone(), trust_domain.to_owned());
         let now = self.now()?;
         let serial = random_serial();
-        blocking(move || {
+        blocking(self.timeout, move || {
             let certs = token.with_session(|session| {
                 let (root_der, root_key) = root::require(session, &mesh)?;
                 issue::intermediate(&root_der, &root_key, &mesh, &cluster, now, serial, validity)
@@ -240,12 +263,18 @@ impl CertificateAuthority {
     }
 }
 
-/// Runs token work on a blocking thread: PKCS#11 calls block.
+/// Runs token work on a blocking thread (PKCS#11 calls block), waiting
+/// at most `timeout` for it: a token that hangs keeps its thread, not its
+/// caller.
 async fn blocking<T: Send + 'static>(
+    timeout: Duration,
     work: impl FnOnce() -> Result<T, CaError> + Send + 'static,
 ) -> Result<T, CaError> {
-    tokio::task::spawn_blocking(work)
+    tokio::time::timeout(timeout, tokio::task::spawn_blocking(work))
         .await
+        .map_err(|_| CaError::Timeout {
+            secs: timeout.as_secs(),
+        })?
         .map_err(|e| CaError::Task(e.to_string()))?
 }
 

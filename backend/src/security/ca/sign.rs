@@ -61,7 +61,7 @@ impl CertificateAuthority {
         let (mesh, csr) = (mesh.clone(), csr.clone());
         let now = self.now()?;
         let serial = random_serial();
-        blocking(move || {
+        blocking(self.timeout, move || {
             let (root_der, cert_der) = token.with_session(|session| {
                 let (root_der, root_key) = root::require(session, &mesh)?;
                 let params = certificate_params(&csr, &root_der, now, serial, requested_secs)?;
@@ -96,7 +96,7 @@ impl CertificateAuthority {
         let token = self.token.clone();
         let (mesh, spki) = (mesh.clone(), csr.spki.clone());
         let now = self.now()?;
-        blocking(move || {
+        blocking(self.timeout, move || {
             let root_der =
                 token.with_session(|session| root::require(session, &mesh).map(|(der, _)| der))?;
             check_chain(&chain, &root_der, &spki, now)

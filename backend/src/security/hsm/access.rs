@@ -5,6 +5,7 @@
 //! the slot its Deployment names.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use hsm::{HsmError, Vault, VaultError};
 
@@ -41,12 +42,16 @@ pub enum SlotError {
     Hsm(#[from] HsmError),
     #[error("the HSM task stopped: {0}")]
     Task(String),
+    #[error("the HSM did not answer within {secs} s")]
+    Timeout { secs: u64 },
 }
 
 /// The module and Vault the console uses for slots.
 pub struct SlotAccess<'a> {
     pub module: PathBuf,
     pub vault: &'a Vault,
+    /// How long one call to the HSM may take (the CA token's).
+    pub timeout: Duration,
     /// The label of the token holding the mesh roots: never a cluster's slot.
     root_token: String,
 }
@@ -58,6 +63,7 @@ impl<'a> SlotAccess<'a> {
         let vault = state.vault().ok_or(SlotError::NoVault)?;
         Ok(Self {
             module: ca.token().module.clone(),
+            timeout: ca.call_timeout(),
             vault,
             root_token: ca.token().token_label.clone(),
         })
@@ -86,7 +92,10 @@ impl<'a> SlotAccess<'a> {
     ) -> Result<T, SlotError> {
         let credentials = self.vault.credentials(secret_path).await?;
         let (module, label) = (self.module.clone(), slot_label.to_owned());
-        blocking(move || hsm::with_slot(&module, &label, &credentials.pin, work)).await
+        blocking(self.timeout, move || {
+            hsm::with_slot(&module, &label, &credentials.pin, work)
+        })
+        .await
     }
 
     /// The request's CSR (PEM), decrypted with istiod's KEK through the
@@ -108,11 +117,19 @@ impl<'a> SlotAccess<'a> {
     }
 }
 
-/// Runs slot work on a blocking thread: PKCS#11 calls block.
+/// Runs slot work on a blocking thread (PKCS#11 calls block), waiting at
+/// most `timeout` for it: an HSM that hangs keeps its thread, not its
+/// caller.
 pub(super) async fn blocking<T: Send + 'static>(
+    timeout: Duration,
     work: impl FnOnce() -> Result<T, HsmError> + Send + 'static,
 ) -> Result<T, SlotError> {
-    Ok(tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| SlotError::Task(e.to_string()))??)
+    Ok(
+        tokio::time::timeout(timeout, tokio::task::spawn_blocking(work))
+            .await
+            .map_err(|_| SlotError::Timeout {
+                secs: timeout.as_secs(),
+            })?
+            .map_err(|e| SlotError::Task(e.to_string()))??,
+    )
 }

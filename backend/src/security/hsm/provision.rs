@@ -56,7 +56,7 @@ pub async fn provision(
         api_server(state, cluster.as_str()).map_err(|e| AppError::Conflict(e.to_string()))?;
     let client = state.fleet().client(cluster.as_str())?;
     let (module, label) = (access.module.clone(), settings.slot_label.clone());
-    let exists = blocking(move || hsm::slot_exists(&module, &label))
+    let exists = blocking(access.timeout, move || hsm::slot_exists(&module, &label))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let vault_said = |e: hsm::VaultError| AppError::Conflict(e.to_string());
@@ -108,14 +108,16 @@ pub async fn provision(
         settings.slot_label.clone(),
         credentials.clone(),
     );
-    let provisioned = blocking(move || hsm::provision_slot(&module, &label, &pins))
-        .await
-        .map_err(|why| {
-            AppError::Conflict(format!(
-                "{why} (the PIN Vault holds at secret/{}); nothing was changed",
-                settings.secret_path
-            ))
-        })?;
+    let provisioned = blocking(access.timeout, move || {
+        hsm::provision_slot(&module, &label, &pins)
+    })
+    .await
+    .map_err(|why| {
+        AppError::Conflict(format!(
+            "{why} (the PIN Vault holds at secret/{}); nothing was changed",
+            settings.secret_path
+        ))
+    })?;
     // New network credentials for an existing secret: a new version of it,
     // the PINs unchanged, once the slot has taken the PIN.
     if network_changed && !credentials_stored {

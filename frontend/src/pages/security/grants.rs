@@ -93,10 +93,12 @@ fn row(
     let mine = me.is_some_and(|me| grant.approvals.contains(&me));
     let approvable = may_manage && grant.state == GrantState::Proposed && !mine;
     let revocable = may_manage && matches!(grant.state, GrantState::Proposed | GrantState::Active);
-    let revoked = grant
-        .revoked_by
-        .clone()
-        .map(|o| format!("revoked by {o}, {}", grant.revoked_at.map(format_utc).unwrap_or_default()));
+    let revoked = grant.revoked_by.clone().map(|o| {
+        format!(
+            "revoked by {o}, {}",
+            grant.revoked_at.map(format_utc).unwrap_or_default()
+        )
+    });
     let (approve, revoke) = (grant.clone(), grant.clone());
     view! {
         <tr data-id=grant.id.clone() data-state=grant.state.label()>
@@ -133,12 +135,20 @@ struct Form {
 impl Form {
     /// The proposal, or what is wrong with the fields.
     fn parse(self) -> Result<ProposeGrant, String> {
-        let mesh: MeshId = self.mesh.get().trim().parse().map_err(|e| format!("mesh: {e}"))?;
+        let mesh: MeshId = self
+            .mesh
+            .get()
+            .trim()
+            .parse()
+            .map_err(|e| format!("mesh: {e}"))?;
         let clusters = self
             .clusters
             .get()
             .iter()
-            .map(|c| c.parse::<ClusterName>().map_err(|e| format!("cluster: {e}")))
+            .map(|c| {
+                c.parse::<ClusterName>()
+                    .map_err(|e| format!("cluster: {e}"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let trust_domain = self
             .trust_domain
