@@ -56,6 +56,35 @@ path_name!(NamespaceName, "namespace", check_dns1123_label);
 path_name!(ObjectName, "name", check_dns1123_label);
 path_name!(MigrationId, "migration id", check_token);
 
+/// An id the console made (an issuance grant's): 1 to 64 ASCII letters
+/// and digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpaqueId(String);
+
+/// A certificate's SHA-256 fingerprint as a path segment: hex digits,
+/// with or without `:` between the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint(String);
+
+fn check_fingerprint(kind: &'static str, value: &str) -> Result<(), InvalidName> {
+    let digits = value.chars().filter(char::is_ascii_hexdigit).count();
+    let reason = if !value.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
+        "it may contain only hex digits and ':'"
+    } else if digits != 64 {
+        "a SHA-256 fingerprint has 64 hex digits"
+    } else {
+        return Ok(());
+    };
+    Err(InvalidName {
+        kind,
+        value: value.to_owned(),
+        reason,
+    })
+}
+
+path_name!(OpaqueId, "id", check_token);
+path_name!(Fingerprint, "fingerprint", check_fingerprint);
+
 /// An opaque id: 1 to 64 ASCII letters and digits.
 fn check_token(kind: &'static str, value: &str) -> Result<(), InvalidName> {
     let reason = if value.is_empty() {
@@ -143,6 +172,28 @@ impl<S: Send + Sync> FromRequestParts<S> for MigrationPath {
     }
 }
 
+/// The `{id}` of a route naming something the console made.
+pub struct IdPath(pub OpaqueId);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        param(parts, state, "id").await.map(Self)
+    }
+}
+
+/// The `{fingerprint}` of a route naming a certificate.
+pub struct FingerprintPath(pub Fingerprint);
+
+impl<S: Send + Sync> FromRequestParts<S> for FingerprintPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        param(parts, state, "fingerprint").await.map(Self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +211,16 @@ mod tests {
         let err = "../x".parse::<MigrationId>().unwrap_err();
         assert_eq!(err.reason, "it may contain only letters and digits");
         assert!("".parse::<MigrationId>().is_err());
+        let fingerprint = "AB:".repeat(31) + "AB";
+        assert!(fingerprint.parse::<Fingerprint>().is_ok());
+        assert!(
+            fingerprint
+                .to_lowercase()
+                .replace(':', "")
+                .parse::<Fingerprint>()
+                .is_ok()
+        );
+        assert!("AB:CD".parse::<Fingerprint>().is_err());
+        assert!(format!("{fingerprint}/..").parse::<Fingerprint>().is_err());
     }
 }

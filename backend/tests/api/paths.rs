@@ -106,6 +106,37 @@ async fn invalid_names_in_paths_are_refused_naming_the_problem() {
         .await;
     }
 
+    // A security officer's ids and fingerprints are checked the same way.
+    let officer = console
+        .signed_in("olivia", Role::SecurityOfficer, false)
+        .await;
+    let officer_writes = [
+        (
+            "/api/ca/grants/..%2Fx/approve",
+            "id \"../x\" is not valid",
+        ),
+        (
+            "/api/ca/roots/AB:CD/retire",
+            "fingerprint \"AB:CD\" is not valid",
+        ),
+    ];
+    for (path, names) in officer_writes {
+        refused(
+            send_as(&console, &officer, Method::POST, path).await,
+            path,
+            names,
+        )
+        .await;
+    }
+    let response = send_as(
+        &console,
+        &officer,
+        Method::POST,
+        "/api/ca/grants/g0123456789abcdef/revoke",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
     // A valid name the fleet does not have is still a 404.
     let response = console
         .get_as(

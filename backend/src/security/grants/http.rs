@@ -2,12 +2,13 @@
 //! officers propose, approve or revoke one. Each act's audit entry names
 //! the grant, its mesh, clusters and trust domain.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use shared::csr::{IssuanceGrant, IssuanceGrants, ProposeGrant};
 
 use crate::api::json::ApiJson;
+use crate::api::path::IdPath;
 use crate::audit::Detail;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -50,10 +51,10 @@ pub async fn propose_grant(
 pub async fn approve_grant(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> (Detail, Result<Json<IssuanceGrant>, AppError>) {
     let detail = Detail::new().target(format!("issuance grant {id}"));
-    match grants::approve(&state, &id, &principal.account.name).await {
+    match grants::approve(&state, id.as_str(), &principal.account.name).await {
         Ok(grant) => (audited(detail, &grant), Ok(Json(grant))),
         Err(e) => (detail, Err(e)),
     }
@@ -62,10 +63,10 @@ pub async fn approve_grant(
 pub async fn revoke_grant(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> (Detail, Result<Json<IssuanceGrant>, AppError>) {
     let detail = Detail::new().target(format!("issuance grant {id}"));
-    match grants::revoke(&state, &id, &principal.account.name).await {
+    match grants::revoke(&state, id.as_str(), &principal.account.name).await {
         Ok(grant) => (audited(detail, &grant), Ok(Json(grant))),
         Err(e) => (detail, Err(e)),
     }

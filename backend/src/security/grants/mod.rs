@@ -71,7 +71,7 @@ pub async fn propose(
     }
     let now = state.clock().now();
     let mut grant = IssuanceGrant {
-        id: format!("grant-{:016x}", rand::random::<u64>()),
+        id: format!("g{:016x}", rand::random::<u64>()),
         mesh: body.mesh.clone(),
         clusters: body.clusters.clone(),
         trust_domain: body.trust_domain.clone(),

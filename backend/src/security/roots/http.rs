@@ -2,12 +2,13 @@
 //! officers create one in the token or retire one (issue 21). Each act's
 //! audit entry names the mesh and the root's fingerprint.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use shared::csr::{CreateRoot, MeshRoot, MeshRoots};
 
 use crate::api::json::ApiJson;
+use crate::api::path::FingerprintPath;
 use crate::audit::Detail;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -44,10 +45,10 @@ pub async fn create_root(
 pub async fn retire_root(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path(fingerprint): Path<String>,
+    FingerprintPath(fingerprint): FingerprintPath,
 ) -> (Detail, Result<Json<MeshRoot>, AppError>) {
     let detail = Detail::new().target(format!("mesh root {fingerprint}"));
-    match roots::retire(&state, &fingerprint, &principal.account.name).await {
+    match roots::retire(&state, fingerprint.as_str(), &principal.account.name).await {
         Ok(root) => (
             audited(detail, &root).param("mesh", &root.mesh),
             Ok(Json(root)),
