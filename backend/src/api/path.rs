@@ -121,28 +121,35 @@ where
         .map_err(|e: InvalidName| AppError::BadRequest(e.to_string()))
 }
 
-/// The cluster `{name}` of a route, parsed but not looked up: for
-/// handlers that answer (and audit) an unknown cluster themselves.
-pub struct ClusterNamePath(pub ClusterName);
+/// Defines an extractor of the route parameter `$key` parsed as `$inner`.
+macro_rules! one_param {
+    ($(#[$doc:meta])* $name:ident($inner:ty), $key:literal) => {
+        $(#[$doc])*
+        pub struct $name(pub $inner);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClusterNamePath {
-    type Rejection = AppError;
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        param(parts, state, "name").await.map(Self)
-    }
+            async fn from_request_parts(
+                parts: &mut Parts,
+                state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                param(parts, state, $key).await.map(Self)
+            }
+        }
+    };
 }
 
-/// The `{namespace}` of a route.
-pub struct NamespacePath(pub NamespaceName);
+one_param!(
+    /// The cluster `{name}` of a route, parsed but not looked up: for
+    /// handlers that answer (and audit) an unknown cluster themselves.
+    ClusterNamePath(ClusterName), "name"
+);
 
-impl<S: Send + Sync> FromRequestParts<S> for NamespacePath {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        param(parts, state, "namespace").await.map(Self)
-    }
-}
+one_param!(
+    /// The `{namespace}` of a route.
+    NamespacePath(NamespaceName), "namespace"
+);
 
 /// A namespaced object named by a route's `{namespace}/{name}`.
 pub struct ObjectPath {
@@ -161,38 +168,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ObjectPath {
     }
 }
 
-/// The workload migration `{id}` of a route.
-pub struct MigrationPath(pub MigrationId);
+one_param!(
+    /// The workload migration `{id}` of a route.
+    MigrationPath(MigrationId), "id"
+);
 
-impl<S: Send + Sync> FromRequestParts<S> for MigrationPath {
-    type Rejection = AppError;
+one_param!(
+    /// The `{id}` of a route naming something the console made.
+    IdPath(OpaqueId), "id"
+);
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        param(parts, state, "id").await.map(Self)
-    }
-}
-
-/// The `{id}` of a route naming something the console made.
-pub struct IdPath(pub OpaqueId);
-
-impl<S: Send + Sync> FromRequestParts<S> for IdPath {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        param(parts, state, "id").await.map(Self)
-    }
-}
-
-/// The `{fingerprint}` of a route naming a certificate.
-pub struct FingerprintPath(pub Fingerprint);
-
-impl<S: Send + Sync> FromRequestParts<S> for FingerprintPath {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        param(parts, state, "fingerprint").await.map(Self)
-    }
-}
+one_param!(
+    /// The `{fingerprint}` of a route naming a certificate.
+    FingerprintPath(Fingerprint), "fingerprint"
+);
 
 #[cfg(test)]
 mod tests {

@@ -111,10 +111,7 @@ async fn invalid_names_in_paths_are_refused_naming_the_problem() {
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
     let officer_writes = [
-        (
-            "/api/ca/grants/..%2Fx/approve",
-            "id \"../x\" is not valid",
-        ),
+        ("/api/ca/grants/..%2Fx/approve", "id \"../x\" is not valid"),
         (
             "/api/ca/roots/AB:CD/retire",
             "fingerprint \"AB:CD\" is not valid",
