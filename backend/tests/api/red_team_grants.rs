@@ -180,6 +180,15 @@ async fn an_intermediate_is_issued_only_under_a_grant_two_current_officers_agree
         .await
         .unwrap();
     not_granted(&review(&console, &operator, "gke-asia-2", &s).await);
+    let listed = grants(&console, &operator).await;
+    assert_eq!(listed[0].state, GrantState::Proposed, "{listed:?}");
+    assert_eq!(listed[0].approvals, ["olivia"]);
+    // Another current officer makes it active again.
+    let response = post(&console, &ada, &approve, serde_json::json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let again: IssuanceGrant = serde_json::from_value(body_json(response).await).unwrap();
+    assert_eq!(again.state, GrantState::Active);
+    assert_eq!(again.approvals, ["olivia", "ada"]);
 
     // Revoked: nothing issues under it any more, and it is revoked once.
     let revoke = shared::routes::ca_grant_revoke(&active.id);

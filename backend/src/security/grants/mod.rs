@@ -18,9 +18,9 @@ use crate::error::AppError;
 use crate::security::csr::TWO_PERSON_SIGNERS;
 use crate::state::AppState;
 
-/// Every grant, newest first.
+/// Every grant, newest first, with the approvals that count now.
 pub async fn list(state: &AppState) -> Result<IssuanceGrants, AppError> {
-    let grants = state.store().issuance_grants(state.clock().now()).await?;
+    let grants = counted(state, state.clock().now()).await?;
     Ok(IssuanceGrants { grants })
 }
 
@@ -99,13 +99,19 @@ async fn find(state: &AppState, id: &str) -> Result<IssuanceGrant, AppError> {
 }
 
 /// `officer` agrees to grant `id`. Refused when it is not waiting for
-/// officers, or `officer` agreed already (the proposer included).
+/// officers (counting only approvals by current officers), or `officer`
+/// agreed already (the proposer included).
 pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<IssuanceGrant, AppError> {
     let grant = find(state, id).await?;
-    if grant.state != GrantState::Proposed {
+    let now = state.clock().now();
+    let counting = IssuanceGrant {
+        approvals: officers_among(state, &grant.approvals).await?,
+        ..grant.clone()
+    };
+    if counting.state_at(now) != GrantState::Proposed {
         return Err(AppError::Conflict(format!(
             "issuance grant {id} is {}: only a proposed grant takes approvals",
-            grant.state.label()
+            counting.state_at(now).label()
         )));
     }
     if grant.approvals.iter().any(|a| a == officer) {
@@ -124,8 +130,10 @@ pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<Issuan
             "issuance grant {id} changed meanwhile: read it again"
         )));
     }
-    let now = state.clock().now();
-    let mut approved = IssuanceGrant { approvals, ..grant };
+    let mut approved = IssuanceGrant {
+        approvals: officers_among(state, &approvals).await?,
+        ..grant
+    };
     approved.state = approved.state_at(now);
     Ok(approved)
 }
@@ -153,17 +161,22 @@ pub async fn revoke(state: &AppState, id: &str, officer: &str) -> Result<Issuanc
 async fn counted(state: &AppState, now: i64) -> Result<Vec<IssuanceGrant>, AppError> {
     let mut grants = state.store().issuance_grants(now).await?;
     for grant in &mut grants {
-        let mut counting = Vec::with_capacity(grant.approvals.len());
-        for name in &grant.approvals {
-            let account = state.store().find_account(name).await?;
-            if account.is_some_and(|a| a.account.role == Role::SecurityOfficer) {
-                counting.push(name.clone());
-            }
-        }
-        grant.approvals = counting;
+        grant.approvals = officers_among(state, &grant.approvals).await?;
         grant.state = grant.state_at(now);
     }
     Ok(grants)
+}
+
+/// Those of `names` who are security officers now.
+async fn officers_among(state: &AppState, names: &[String]) -> Result<Vec<String>, AppError> {
+    let mut officers = Vec::with_capacity(names.len());
+    for name in names {
+        let account = state.store().find_account(name).await?;
+        if account.is_some_and(|a| a.account.role == Role::SecurityOfficer) {
+            officers.push(name.clone());
+        }
+    }
+    Ok(officers)
 }
 
 /// What the active grants allow on `cluster` now (preflight's input).
