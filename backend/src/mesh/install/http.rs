@@ -15,13 +15,12 @@ use shared::mesh::{InstallContext, InstallProgress, InstallRequest, PlanRequest,
 
 use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
-use crate::api::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::apply;
 use crate::cluster::mesh::inspect;
 use crate::error::AppError;
-use crate::mesh::install;
+use crate::mesh::{install, runs};
 use crate::state::AppState;
 
 /// What preflight reads from the cluster, for the browser's own checks.
@@ -155,19 +154,17 @@ pub async fn create_install(
     (detail, started.map(|p| (StatusCode::ACCEPTED, Json(p))))
 }
 
-pub async fn list_installs(State(state): State<AppState>) -> Json<Vec<InstallProgress>> {
-    Json(state.installs().runs())
+pub async fn list_installs(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<InstallProgress>>, AppError> {
+    runs::list(state.installs()).await
 }
 
 pub async fn get_install(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<InstallProgress>, AppError> {
-    state
-        .installs()
-        .progress(&id)
-        .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))
+    runs::find(state.installs(), &id, "install").await.map(Json)
 }
 
 /// The run's progress now and on every change; ends when the run does.
@@ -176,9 +173,6 @@ pub async fn install_events(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let rx = state
-        .installs()
-        .subscribe(&id)
-        .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))?;
-    Ok(progress_events(state, principal, rx))
+    let installs = state.installs().clone();
+    runs::events(state, principal, &installs, &id, "install").await
 }

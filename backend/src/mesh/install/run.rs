@@ -5,24 +5,27 @@
 //! published as it changes; a failed run stops at its step, and running
 //! the same plan again finishes it (applies are idempotent).
 
+use serde::{Deserialize, Serialize};
 use shared::Outcome;
 use shared::mesh::{
     CaMode, Content, InstallPhase, InstallProgress, InstallRequest, InstallStep, Override, Plan,
     StepState,
 };
 
-use super::book::InstallTiming;
+use tokio::sync::watch;
+
+use super::book::{InstallExtra, InstallTiming};
 use super::error::InstallStepError;
 use crate::audit::{self, Actor, Event};
 use crate::cluster::mesh::inspect;
 use crate::cluster::{ClusterError, MemberApi};
 use crate::error::AppError;
-use crate::runs::{StepJob, StepRunner};
+use crate::runs::{Refused, StepJob, StepRunner, stepped_run};
 use crate::state::AppState;
 
 /// What one step does.
-#[derive(Debug, Clone, Copy)]
-enum Work {
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub enum Work {
     /// Applies the plan's object at this index.
     Apply(usize),
     WaitForIstiod,
@@ -31,6 +34,23 @@ enum Work {
     WaitForCaRequest,
     Verify,
 }
+
+/// What an install run does, stored with it: the plan as reviewed, each
+/// step's work, and the role of the operator who started it (for the
+/// audit of its end).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstallPlan {
+    plan: Plan,
+    work: Vec<Work>,
+    role: Option<String>,
+}
+
+stepped_run!(
+    InstallProgress,
+    kind = "install",
+    extra = InstallExtra,
+    plan = InstallPlan
+);
 
 /// Starts applying reviewed plan `request.plan` on its cluster; returns
 /// the run's first progress and the override reason it was given.
@@ -62,7 +82,7 @@ pub async fn start(
     let client = state.fleet().member_api(&cluster)?;
     let (work, steps) = steps_of(&stored.plan);
     let progress = InstallProgress {
-        id: format!("{}-{}", stored.review.id, now),
+        id: installs.next_id(&stored.review.id, now),
         plan: stored.review.id.clone(),
         cluster: stored.plan.cluster.clone(),
         revision: stored.plan.settings.revision.to_string(),
@@ -71,25 +91,68 @@ pub async fn start(
         by: actor.name.clone(),
         started: now,
     };
+    let plan = InstallPlan {
+        plan: stored.plan,
+        work,
+        role: actor.role.clone(),
+    };
     let tx = installs
-        .open(&progress, |p| {
+        .start(&progress, &plan, |p| {
             p.cluster == progress.cluster && p.phase == InstallPhase::Running
         })
-        .map_err(|running| {
-            AppError::Conflict(format!(
+        .await
+        .map_err(|refused| match refused {
+            Refused::Busy(running) => AppError::Conflict(format!(
                 "an install of {} is already running on {cluster} (run {}); wait for it to finish",
                 running.revision, running.id
-            ))
+            )),
+            Refused::Store(e) => e.into(),
         })?;
+    drive(state, client, tx, plan, actor);
+    Ok(progress)
+}
+
+/// Performs the steps of `plan` not done yet on the run behind `tx`.
+fn drive(
+    state: &AppState,
+    client: MemberApi,
+    tx: watch::Sender<InstallProgress>,
+    plan: InstallPlan,
+    actor: Actor,
+) {
+    let installs = state.installs();
     let job = Install {
         state: state.clone(),
         client,
-        plan: stored.plan,
+        plan: plan.plan,
         timing: installs.timing(),
         actor,
     };
-    tokio::spawn(StepRunner::new(tx).run(job, work));
-    Ok(progress)
+    tokio::spawn(StepRunner::new(installs.clone(), tx).run(job, plan.work));
+}
+
+/// Carries on every stored install run a killed console left running,
+/// from its last completed step (at console start).
+pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
+    let runs = state.installs().unfinished().await?;
+    let count = runs.len();
+    for (run, plan) in runs {
+        tracing::info!(run = %run.id, "resuming install run");
+        let client = match state.fleet().member_api(run.cluster.as_str()) {
+            Ok(client) => client,
+            Err(e) => {
+                tracing::error!(run = %run.id, error = %e, "cannot resume an install run");
+                continue;
+            }
+        };
+        let actor = Actor {
+            name: run.by.clone(),
+            role: plan.role.clone(),
+        };
+        let tx = state.installs().publish(&run);
+        drive(state, client, tx, plan, actor);
+    }
+    Ok(count)
 }
 
 /// The steps of `plan`: its objects in order, with the wait for istiod

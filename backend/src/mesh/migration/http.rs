@@ -17,13 +17,12 @@ use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest
 
 use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
-use crate::api::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::mesh::gateway;
 use crate::cluster::mesh::verify;
 use crate::error::AppError;
-use crate::mesh::migration;
+use crate::mesh::{migration, runs};
 use crate::state::AppState;
 
 type Started = (Detail, Result<(StatusCode, Json<MigrationRun>), AppError>);
@@ -85,19 +84,19 @@ pub async fn create_finish(
     )
 }
 
-pub async fn list_migrations(State(state): State<AppState>) -> Json<Vec<MigrationRun>> {
-    Json(state.migrations().runs())
+pub async fn list_migrations(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<MigrationRun>>, AppError> {
+    runs::list(state.migrations()).await
 }
 
 pub async fn get_migration(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<MigrationRun>, AppError> {
-    state
-        .migrations()
-        .progress(&id)
+    runs::find(state.migrations(), &id, "migration")
+        .await
         .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))
 }
 
 /// The run now and on every change; ends when the run does.
@@ -106,11 +105,8 @@ pub async fn migration_events(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let rx = state
-        .migrations()
-        .subscribe(&id)
-        .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))?;
-    Ok(progress_events(state, principal, rx))
+    let migrations = state.migrations().clone();
+    runs::events(state, principal, &migrations, &id, "migration").await
 }
 
 #[derive(Debug, Deserialize)]

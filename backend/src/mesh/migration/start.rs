@@ -8,14 +8,14 @@ use shared::mesh::migration::run::{FinishRequest, MigrationOp, MigrationRun, Nam
 use shared::mesh::migration::{self, ensure_unused};
 use shared::mesh::{InstallPhase, InstallStep, Revision, StepState};
 
-use super::job::{Migration, Work};
+use super::job::{Migration, MigrationPlan, Work};
 use crate::audit::Actor;
 use crate::cluster::MemberApi;
 use crate::cluster::mesh::control_plane;
 use crate::cluster::mesh::error::MigrationError;
-use crate::cluster::mesh::workload::{self, Stamp};
+use crate::cluster::mesh::workload;
 use crate::error::AppError;
-use crate::runs::StepRunner;
+use crate::runs::{Refused, StepRunner};
 use crate::state::AppState;
 
 fn pending(title: String) -> InstallStep {
@@ -119,6 +119,7 @@ pub async fn migrate(
         steps,
         actor,
     )
+    .await
 }
 
 /// Starts rolling a namespace back from `revision` to the default one.
@@ -158,6 +159,7 @@ pub async fn rollback(
         steps,
         actor,
     )
+    .await
 }
 
 /// Starts deleting the old control plane, refused (409) while any
@@ -218,13 +220,14 @@ pub async fn finish(
         steps,
         actor,
     )
+    .await
 }
 
 #[expect(
     clippy::too_many_arguments,
     reason = "one call per operation, all fields of the run"
 )]
-fn launch(
+async fn launch(
     state: &AppState,
     client: MemberApi,
     op: MigrationOp,
@@ -260,30 +263,56 @@ fn launch(
         by: actor.name.clone(),
         started: now,
     };
+    let plan = MigrationPlan {
+        work,
+        role: actor.role.clone(),
+    };
     let tx = migrations
-        .open(&run, |r| {
+        .start(&run, &plan, |r| {
             r.phase == InstallPhase::Running
                 && r.cluster == run.cluster
                 && (r.namespace == run.namespace
                     || r.namespace.is_none()
                     || run.namespace.is_none())
         })
-        .map_err(|busy| {
-            AppError::Conflict(format!(
+        .await
+        .map_err(|refused| match refused {
+            Refused::Busy(busy) => AppError::Conflict(format!(
                 "{} of {} on {} is still running (run {}); wait for it to end",
                 busy.op.title(),
                 busy.namespace.as_deref().unwrap_or("the control plane"),
                 busy.cluster,
                 busy.id
-            ))
+            )),
+            Refused::Store(e) => e.into(),
         })?;
-    let job = Migration {
-        state: state.clone(),
-        client,
-        stamp: Stamp::new(now, &run.id),
-        timing: migrations.timing(),
-        actor,
-    };
-    tokio::spawn(StepRunner::new(tx).run(job, work));
+    let job = Migration::of(state, client, &run, actor);
+    tokio::spawn(StepRunner::new(migrations.clone(), tx).run(job, plan.work));
     Ok(run)
+}
+
+/// Carries on every stored migration run a killed console left running,
+/// from its last completed step (at console start).
+pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
+    let migrations = state.migrations();
+    let runs = migrations.unfinished().await?;
+    let count = runs.len();
+    for (run, plan) in runs {
+        tracing::info!(run = %run.id, "resuming migration run");
+        let client = match state.fleet().member_api(run.cluster.as_str()) {
+            Ok(client) => client,
+            Err(e) => {
+                tracing::error!(run = %run.id, error = %e, "cannot resume a migration run");
+                continue;
+            }
+        };
+        let actor = Actor {
+            name: run.by.clone(),
+            role: plan.role,
+        };
+        let job = Migration::of(state, client, &run, actor);
+        let tx = migrations.publish(&run);
+        tokio::spawn(StepRunner::new(migrations.clone(), tx).run(job, plan.work));
+    }
+    Ok(count)
 }

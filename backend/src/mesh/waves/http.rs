@@ -12,11 +12,10 @@ use futures_util::stream::Stream;
 use shared::mesh::migration::waves::{WaveDecision, WaveProposal, WaveRequest, WaveRun};
 
 use crate::api::json::ApiJson;
-use crate::api::progress::progress_events;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::mesh::waves;
+use crate::mesh::{runs, waves};
 use crate::state::AppState;
 
 fn request_detail(request: &WaveRequest) -> Detail {
@@ -53,7 +52,7 @@ pub async fn create_wave_run(
 }
 
 pub async fn list_wave_runs(State(state): State<AppState>) -> Result<Json<Vec<WaveRun>>, AppError> {
-    waves::runs(&state).await.map(Json)
+    runs::list(state.waves()).await
 }
 
 pub async fn get_wave_run(
@@ -95,15 +94,12 @@ pub async fn roll_back_wave(
     decide(state, id, WaveDecision::Rollback).await
 }
 
-/// The run now and on every change, while this console drives it.
+/// The run now and on every change; ends when the run does.
 pub async fn wave_run_events(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let rx = state
-        .waves()
-        .subscribe(&id)
-        .ok_or_else(|| AppError::NotFound(format!("wave run {id:?} is not running here")))?;
-    Ok(progress_events(state, principal, rx))
+    let waves = state.waves().clone();
+    runs::events(state, principal, &waves, &id, "wave").await
 }

@@ -96,8 +96,8 @@ impl Runner {
         self.tx.send_modify(change);
         let run = self.run_of();
         self.state
-            .store()
-            .save_wave_run(&run, self.state.clock().now())
+            .waves()
+            .save(&run)
             .await
             .map_err(WaveError::Store)
     }
