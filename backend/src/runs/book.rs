@@ -21,7 +21,7 @@ pub trait Run: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     type Extra: Default + Send + Sync + 'static;
     /// What the run does, fixed when it starts and stored with it, so a
     /// restarted console can carry on.
-    type Plan: Serialize + DeserializeOwned + Send + Sync + 'static;
+    type Plan: RunPlan;
 
     /// The kind as stored: `install`, `migration`, `wave`.
     const KIND: &'static str;
@@ -45,6 +45,20 @@ pub trait Run: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Its state as stored: [`crate::store::runs::RUNNING`] while it must
     /// be driven (and is resumed after a restart).
     fn state(&self) -> &'static str;
+}
+
+/// A run's stored plan.
+pub trait RunPlan: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The role of the operator who started the run, for the audit of
+    /// its end when a restarted console finishes it.
+    fn role(&self) -> Option<String>;
+}
+
+/// Runs whose plan is in the run itself.
+impl RunPlan for () {
+    fn role(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The console's runs of one kind, by id. Cheap to clone; clones share

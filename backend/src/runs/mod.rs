@@ -8,6 +8,6 @@ pub(crate) mod book;
 pub(crate) mod steps;
 
 pub(crate) use self::book::lock;
-pub use self::book::{Refused, Run, RunBook};
+pub use self::book::{Refused, Run, RunBook, RunPlan};
 pub(crate) use self::steps::stepped_run;
 pub use self::steps::{StepJob, StepRunner, Stepped};

@@ -11,6 +11,7 @@ mod book;
 mod cacerts;
 mod error;
 pub mod http;
+mod job;
 mod review;
 mod run;
 

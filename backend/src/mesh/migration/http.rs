@@ -27,13 +27,6 @@ use crate::state::AppState;
 
 type Started = (Detail, Result<(StatusCode, Json<MigrationRun>), AppError>);
 
-fn namespace_detail(request: &NamespaceRequest) -> Detail {
-    Detail::new()
-        .cluster(request.cluster.to_string())
-        .target(format!("namespace {}", request.namespace))
-        .param("revision", &request.revision)
-}
-
 fn started(detail: Detail, run: Result<MigrationRun, AppError>) -> Started {
     let detail = match &run {
         Ok(r) => detail.param("run", &r.id),
@@ -42,16 +35,26 @@ fn started(detail: Detail, run: Result<MigrationRun, AppError>) -> Started {
     (detail, run.map(|r| (StatusCode::ACCEPTED, Json(r))))
 }
 
+/// Starts a run on a namespace with `start`, audited with its details.
+async fn namespace_run<F, Fut>(request: NamespaceRequest, start: F) -> Started
+where
+    F: FnOnce(NamespaceRequest) -> Fut,
+    Fut: Future<Output = Result<MigrationRun, AppError>>,
+{
+    let detail = Detail::new()
+        .cluster(request.cluster.to_string())
+        .target(format!("namespace {}", request.namespace))
+        .param("revision", &request.revision);
+    started(detail, start(request).await)
+}
+
 pub async fn create_migration(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<NamespaceRequest>,
 ) -> Started {
-    let detail = namespace_detail(&request);
-    started(
-        detail,
-        migration::migrate(&state, request, Actor::of(&principal)).await,
-    )
+    let actor = Actor::of(&principal);
+    namespace_run(request, |r| migration::migrate(&state, r, actor)).await
 }
 
 pub async fn create_rollback(
@@ -59,11 +62,8 @@ pub async fn create_rollback(
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<NamespaceRequest>,
 ) -> Started {
-    let detail = namespace_detail(&request);
-    started(
-        detail,
-        migration::rollback(&state, request, Actor::of(&principal)).await,
-    )
+    let actor = Actor::of(&principal);
+    namespace_run(request, |r| migration::rollback(&state, r, actor)).await
 }
 
 pub async fn create_finish(

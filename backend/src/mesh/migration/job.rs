@@ -16,7 +16,7 @@ use crate::cluster::MemberApi;
 use crate::cluster::mesh::control_plane;
 use crate::cluster::mesh::error::MigrationError;
 use crate::cluster::mesh::workload::{self, MigrationTiming, Stamp};
-use crate::runs::{StepJob, stepped_run};
+use crate::runs::{RunPlan, StepJob, stepped_run};
 use crate::state::AppState;
 
 /// What one step does.
@@ -50,6 +50,12 @@ pub struct MigrationStepError {
 pub struct MigrationPlan {
     pub work: Vec<Work>,
     pub role: Option<String>,
+}
+
+impl RunPlan for MigrationPlan {
+    fn role(&self) -> Option<String> {
+        self.role.clone()
+    }
 }
 
 stepped_run!(
