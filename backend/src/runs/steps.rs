@@ -186,10 +186,11 @@ mod tests {
     #[error("refused")]
     struct Refused;
 
-    /// Fails the step whose work is `false`; remembers the phase it saw
-    /// at the end.
+    /// Fails the step whose work is `false`; remembers how many steps it
+    /// performed and the phase it saw at the end.
     #[derive(Default)]
     struct Job {
+        performed: Mutex<usize>,
         seen_at_end: Mutex<Option<InstallPhase>>,
     }
 
@@ -198,6 +199,7 @@ mod tests {
         type Error = Refused;
 
         async fn perform(&self, ok: bool, _run: &MigrationRun) -> Result<String, Refused> {
+            *self.performed.lock().unwrap_or_else(|e| e.into_inner()) += 1;
             if ok { Ok("done".into()) } else { Err(Refused) }
         }
 
@@ -206,19 +208,23 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn stops_at_the_first_failure_and_reports_the_end_before_publishing_it() {
-        let run = MigrationRun {
+    fn run(steps: Vec<InstallStep>) -> MigrationRun {
+        MigrationRun {
             id: "r".into(),
             op: MigrationOp::Migrate,
             cluster: "gke-eu".parse().expect("a cluster name"),
             namespace: Some("shop".into()),
             revision: "asm-1106-2".into(),
             phase: InstallPhase::Running,
-            steps: vec![pending("a"), pending("b"), pending("c")],
+            steps,
             by: "ann".into(),
             started: 1,
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn stops_at_the_first_failure_and_reports_the_end_before_publishing_it() {
+        let run = run(vec![pending("a"), pending("b"), pending("c")]);
         let (tx, rx) = watch::channel(run);
         let job = Job::default();
         StepRunner::new(RunBook::default(), tx)
@@ -243,5 +249,28 @@ mod tests {
             *job.seen_at_end.lock().unwrap_or_else(|e| e.into_inner()),
             Some(InstallPhase::Running)
         );
+    }
+
+    #[tokio::test]
+    async fn a_resumed_run_skips_its_done_steps_and_redoes_the_one_under_way() {
+        let done = InstallStep {
+            title: "a".into(),
+            state: StepState::Done {
+                outcome: "before the restart".into(),
+            },
+        };
+        let under_way = InstallStep {
+            title: "b".into(),
+            state: StepState::Running,
+        };
+        let (tx, rx) = watch::channel(run(vec![done.clone(), under_way, pending("c")]));
+        let job = Job::default();
+        StepRunner::new(RunBook::default(), tx)
+            .run(&job, vec![false, true, true])
+            .await;
+        let run = rx.borrow().clone();
+        assert_eq!(*job.performed.lock().unwrap_or_else(|e| e.into_inner()), 2);
+        assert_eq!(run.steps[0], done);
+        assert_eq!(run.phase, InstallPhase::Succeeded);
     }
 }

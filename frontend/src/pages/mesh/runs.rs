@@ -115,7 +115,7 @@ async fn rows() -> Result<Vec<Row>, ApiError> {
 /// The list, fetched again whenever `changed` does (a run started or
 /// ended on this page).
 #[component]
-pub fn InstallRuns(changed: Signal<u32>) -> impl IntoView {
+pub fn RunList(changed: Signal<u32>) -> impl IntoView {
     let runs = LocalResource::new(move || {
         changed.track();
         rows()
