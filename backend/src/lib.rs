@@ -251,8 +251,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         tracing::info!(addr = vault.addr(), "HSM slot credentials in Vault");
         state = state.with_vault(vault);
     }
-    // Runs interrupted by the last shutdown carry on where they were.
-    mesh::resume_all(&state).await;
+    // Runs interrupted by the last shutdown carry on where they were, and
+    // runs of replicas that stopped are taken over.
+    tokio::spawn(mesh::keep_resuming(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {

@@ -3,63 +3,16 @@
 //! change, and each stored in the console's database on every change so
 //! a restarted console lists it and resumes it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
+use super::lease::{Holding, LEASE_SECS, replica_id};
+use super::run::Run;
 use crate::clock::Clock;
 use crate::store::runs::{RunRecord, StoredRun};
 use crate::store::{Store, StoreError};
-
-/// A run's published state, as the book keeps it.
-pub trait Run: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
-    /// What this kind of run keeps beside its runs (install plans, a
-    /// timing, the tasks driving wave runs); defined by the feature.
-    type Extra: Default + Send + Sync + 'static;
-    /// What the run does, fixed when it starts and stored with it, so a
-    /// restarted console can carry on.
-    type Plan: RunPlan;
-
-    /// The kind as stored: `install`, `migration`, `wave`.
-    const KIND: &'static str;
-
-    /// Unique within the book.
-    fn id(&self) -> &str;
-
-    /// Unix seconds; the book lists the newest first.
-    fn started(&self) -> i64;
-
-    /// Who started it.
-    fn actor(&self) -> &str;
-
-    /// The clusters it works on, comma-separated.
-    fn clusters(&self) -> String;
-
-    /// Whether the run may still change (a paused wave run may): its
-    /// followers keep listening while it is.
-    fn is_live(&self) -> bool;
-
-    /// Its state as stored: [`crate::store::runs::RUNNING`] while it must
-    /// be driven (and is resumed after a restart).
-    fn state(&self) -> &'static str;
-}
-
-/// A run's stored plan.
-pub trait RunPlan: Serialize + DeserializeOwned + Send + Sync + 'static {
-    /// The role of the operator who started the run, for the audit of
-    /// its end when a restarted console finishes it.
-    fn role(&self) -> Option<String>;
-}
-
-/// Runs whose plan is in the run itself.
-impl RunPlan for () {
-    fn role(&self) -> Option<String> {
-        None
-    }
-}
 
 /// The console's runs of one kind, by id. Cheap to clone; clones share
 /// the runs.
@@ -72,6 +25,10 @@ struct Inner<T: Run> {
     extra: T::Extra,
     /// Where runs are kept across restarts; none in unit tests.
     store: Option<(Store, Clock)>,
+    /// This replica, as lease owner.
+    owner: String,
+    /// The runs this replica drives now.
+    driving: Arc<Mutex<HashSet<String>>>,
 }
 
 impl<T: Run> Default for RunBook<T> {
@@ -111,6 +68,8 @@ impl<T: Run> RunBook<T> {
                 runs: Mutex::default(),
                 extra: T::Extra::default(),
                 store,
+                owner: replica_id(),
+                driving: Arc::default(),
             }),
         }
     }
@@ -175,8 +134,49 @@ impl<T: Run> RunBook<T> {
                 None => "null".to_owned(),
             },
             body: serde_json::to_string(run).map_err(corrupt::<T>)?,
+            owner: self.inner.owner.clone(),
+            lease_until: clock.now() + LEASE_SECS,
         };
         store.save_run(&record, clock.now()).await
+    }
+
+    /// Takes the lease of run `id` for this replica and keeps renewing it
+    /// while the holding lives; `None` when this replica drives it
+    /// already or another replica's lease still holds.
+    pub async fn hold(&self, id: &str) -> Result<Option<Holding>, StoreError> {
+        let Some(holding) = Holding::take(&self.inner.driving, id).await else {
+            return Ok(None);
+        };
+        let Some((store, clock)) = self.inner.store.clone() else {
+            return Ok(Some(holding));
+        };
+        let (owner, id) = (self.inner.owner.clone(), id.to_owned());
+        let claim = move || {
+            let (store, clock, owner, id) =
+                (store.clone(), clock.clone(), owner.clone(), id.clone());
+            async move {
+                let now = clock.now();
+                store
+                    .claim_run(T::KIND, &id, &owner, now, now + LEASE_SECS)
+                    .await
+            }
+        };
+        if !claim().await? {
+            return Ok(None);
+        }
+        Ok(Some(holding.renewed_by(move || {
+            let claim = claim.clone();
+            async move {
+                match claim().await {
+                    Ok(held) => held,
+                    // A store briefly away: keep driving, try again.
+                    Err(e) => {
+                        tracing::warn!(kind = T::KIND, error = %e, "cannot renew a run's lease");
+                        true
+                    }
+                }
+            }
+        })))
     }
 
     /// Publishes `run` as its latest state, registering it if the book
@@ -228,7 +228,7 @@ impl<T: Run> RunBook<T> {
     pub async fn list(&self) -> Result<Vec<T>, StoreError> {
         let mut by_id: HashMap<String, T> = HashMap::new();
         if let Some((store, _)) = &self.inner.store {
-            for stored in store.runs(T::KIND, false).await? {
+            for stored in store.runs(T::KIND).await? {
                 let (run, _) = parse::<T>(&stored)?;
                 by_id.insert(run.id().to_owned(), run);
             }
@@ -241,17 +241,24 @@ impl<T: Run> RunBook<T> {
         Ok(runs)
     }
 
-    /// The stored runs still to be driven, with their plans (at start).
+    /// The stored runs still to be driven that this replica may take
+    /// (its own not driven now, and those whose lease expired), with
+    /// their plans.
     pub async fn unfinished(&self) -> Result<Vec<(T, T::Plan)>, StoreError> {
-        let Some((store, _)) = &self.inner.store else {
+        let Some((store, clock)) = &self.inner.store else {
             return Ok(Vec::new());
         };
-        store
-            .runs(T::KIND, true)
+        let runs = store
+            .claimable_runs(T::KIND, &self.inner.owner, clock.now())
             .await?
             .iter()
             .map(parse::<T>)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        let driving = lock(&self.inner.driving);
+        Ok(runs
+            .into_iter()
+            .filter(|(run, _)| !driving.contains(run.id()))
+            .collect())
     }
 
     /// Every run this console holds, newest first.
@@ -290,7 +297,7 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use serde::Deserialize;
+    use serde::{Deserialize, Serialize};
 
     use super::*;
 

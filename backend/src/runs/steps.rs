@@ -12,7 +12,8 @@ use std::future::Future;
 use shared::mesh::{InstallPhase, InstallStep, StepState};
 use tokio::sync::watch;
 
-use super::book::{Run, RunBook};
+use super::book::RunBook;
+use super::run::Run;
 
 /// A run shown to the operator as a list of steps with a phase.
 pub trait Stepped: Run {
@@ -25,7 +26,7 @@ pub trait Stepped: Run {
 /// `id`, `started`, `by`, `cluster`, `phase` and `steps` fields.
 macro_rules! stepped_run {
     ($run:ty, kind = $kind:literal, extra = $extra:ty, plan = $plan:ty) => {
-        impl $crate::runs::book::Run for $run {
+        impl $crate::runs::run::Run for $run {
             type Extra = $extra;
             type Plan = $plan;
             const KIND: &'static str = $kind;
@@ -111,8 +112,28 @@ impl<T: Stepped> StepRunner<T> {
     /// Performs `work` (one item per step of the run, those already done
     /// skipped) and publishes the outcome.
     pub async fn run<J: StepJob<T>>(self, job: J, work: Vec<J::Work>) {
+        let id = self.tx.borrow().id().to_owned();
+        let held = match self.book.hold(&id).await {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                tracing::info!(run = id, kind = T::KIND, "run driven by another replica");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(run = id, kind = T::KIND, error = %e, "cannot take the run's lease");
+                return;
+            }
+        };
         let mut failed = false;
         for (index, step) in work.into_iter().enumerate() {
+            if held.lost() {
+                tracing::warn!(
+                    run = id,
+                    kind = T::KIND,
+                    "another replica took the run over"
+                );
+                return;
+            }
             let done = matches!(
                 self.tx.borrow().steps().get(index).map(|s| &s.state),
                 Some(StepState::Done { .. })

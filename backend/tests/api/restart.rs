@@ -97,10 +97,12 @@ impl Drop for Console {
     }
 }
 
-/// Starts `meshdeck` on `place`, watching `kubeconfig`, until it is ready.
-fn serve(place: &Place, kubeconfig: &Path) -> Console {
+/// Starts `meshdeck` as replica `replica` on `place`, watching
+/// `kubeconfig`, until it is ready.
+fn serve(place: &Place, kubeconfig: &Path, replica: &str) -> Console {
     let mut child = place
         .command()
+        .env("MESHDECK_REPLICA", replica)
         .args(["--listen", "127.0.0.1:0", "--dist", "/nonexistent"])
         .arg("--kubeconfig")
         .arg(kubeconfig)
@@ -263,6 +265,21 @@ async fn deployments(client: &kube::Client) -> Vec<(String, String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migration_killed_between_steps_resumes_after_a_restart_restarting_each_deployment_once()
 {
+    killed_mid_migration(false).await;
+}
+
+/// Two replicas on one database: the one driving the run is killed, and
+/// the other takes the run over once its lease has expired.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_whose_replica_is_killed_is_taken_over_by_another_replica() {
+    killed_mid_migration(true).await;
+}
+
+/// Kills the console driving a migration of a namespace with several
+/// Deployments between two steps; then a console restarted on the same
+/// state (or, with `takeover`, a second replica running beside it)
+/// finishes the run, restarting each Deployment once.
+async fn killed_mid_migration(takeover: bool) {
     // The fleet outlives the consoles, as clusters do. An in-process
     // console installs the revision and creates the namespace.
     let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
@@ -307,7 +324,8 @@ async fn a_migration_killed_between_steps_resumes_after_a_restart_restarting_eac
 
     let place = Place::new().await;
     let password = place.account("olga");
-    let first = serve(&place, &kubeconfig);
+    let first = serve(&place, &kubeconfig, "replica-a");
+    let beside = takeover.then(|| serve(&place, &kubeconfig, "replica-b"));
     let olga = Browser::sign_in(&first, "olga", &password);
     olga.fleet_when("saw the revision and the namespace", |f| {
         f.cluster("gke-us").is_some_and(|c| {
@@ -347,8 +365,9 @@ async fn a_migration_killed_between_steps_resumes_after_a_restart_restarting_eac
     faults.restore();
     faults.applied().await;
 
-    // A new console on the same state: the run is there and carries on.
-    let second = serve(&place, &kubeconfig);
+    // A new console on the same state (or the other replica): the run is
+    // there and carries on.
+    let second = beside.unwrap_or_else(|| serve(&place, &kubeconfig, "replica-a"));
     let olga = Browser::sign_in(&second, "olga", &password);
     let (status, listed) = olga.get("/api/mesh/migrations");
     assert_eq!(status, 200, "{listed}");
