@@ -195,18 +195,26 @@ impl<T: Run> RunBook<T> {
         lock(&self.inner.runs).get(id).map(|tx| tx.borrow().clone())
     }
 
-    /// The run `id`: as this console holds it, else as stored.
+    /// The run `id`: as this replica has it while driving it, else as
+    /// stored.
     pub async fn get(&self, id: &str) -> Result<Option<T>, StoreError> {
-        if let Some(run) = self.progress(id) {
-            return Ok(Some(run));
-        }
+        let held = self.progress(id);
         let Some((store, _)) = &self.inner.store else {
-            return Ok(None);
+            return Ok(held);
         };
+        if held.is_some() && self.drives(id) {
+            return Ok(held);
+        }
+        // Driven by another replica (or by none): the store has its latest.
         match store.run(T::KIND, id).await? {
             Some(stored) => Ok(Some(parse::<T>(&stored)?.0)),
-            None => Ok(None),
+            None => Ok(held),
         }
+    }
+
+    /// Whether this replica drives run `id` now.
+    fn drives(&self, id: &str) -> bool {
+        lock(&self.inner.driving).contains(id)
     }
 
     /// Follows a run: the current progress, then every change. A run
@@ -223,8 +231,8 @@ impl<T: Run> RunBook<T> {
         }))
     }
 
-    /// Every run, stored or held here, newest first; runs held here as
-    /// this console has them.
+    /// Every run, stored or held here, newest first; the runs this
+    /// replica drives as it has them.
     pub async fn list(&self) -> Result<Vec<T>, StoreError> {
         let mut by_id: HashMap<String, T> = HashMap::new();
         if let Some((store, _)) = &self.inner.store {
@@ -234,7 +242,9 @@ impl<T: Run> RunBook<T> {
             }
         }
         for run in self.runs() {
-            by_id.insert(run.id().to_owned(), run);
+            if !by_id.contains_key(run.id()) || self.drives(run.id()) {
+                by_id.insert(run.id().to_owned(), run);
+            }
         }
         let mut runs: Vec<T> = by_id.into_values().collect();
         newest_first(&mut runs);
