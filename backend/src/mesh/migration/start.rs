@@ -46,6 +46,18 @@ struct Target {
     revision: String,
 }
 
+impl Target {
+    /// `op` on the namespace of `request`, with `revision`.
+    fn namespace(op: MigrationOp, request: NamespaceRequest, revision: &Revision) -> Self {
+        Self {
+            op,
+            cluster: request.cluster,
+            namespace: Some(request.namespace),
+            revision: revision.to_string(),
+        }
+    }
+}
+
 fn revision_of(text: &str) -> Result<Revision, AppError> {
     text.parse()
         .map_err(|e: shared::InvalidName| AppError::BadRequest(e.to_string()))
@@ -127,12 +139,7 @@ pub async fn migrate(
         revision.as_str(),
     )
     .await?;
-    let target = Target {
-        op: MigrationOp::Migrate,
-        cluster: request.cluster,
-        namespace: Some(request.namespace),
-        revision: revision.to_string(),
-    };
+    let target = Target::namespace(MigrationOp::Migrate, request, &revision);
     launch(state, client, target, planned, actor).await
 }
 
@@ -164,12 +171,7 @@ pub async fn rollback(
             revision.istiod()
         ),
     );
-    let target = Target {
-        op: MigrationOp::Rollback,
-        cluster: request.cluster,
-        namespace: Some(request.namespace),
-        revision: revision.to_string(),
-    };
+    let target = Target::namespace(MigrationOp::Rollback, request, &revision);
     launch(state, client, target, planned, actor).await
 }
 
