@@ -269,12 +269,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         tracing::info!(addr = vault.addr(), "HSM slot credentials in Vault");
         state = state.with_vault(vault);
     }
-    // Wave runs interrupted by the last shutdown carry on where they were.
-    match mesh::waves::resume_all(&state).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(runs = n, "resumed wave runs"),
-        Err(e) => tracing::error!(error = %e, "cannot resume wave runs"),
-    }
+    // Runs interrupted by the last shutdown carry on where they were, and
+    // runs of replicas that stopped are taken over.
+    tokio::spawn(mesh::keep_resuming(state.clone()));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServeError::Bind {

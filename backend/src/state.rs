@@ -67,13 +67,13 @@ impl AppState {
         let limiter = SignInLimiter::new(settings.auth.limits);
         Self {
             inner: Arc::new(Inner {
+                installs: RunBook::stored(store.clone(), clock.clone()),
+                migrations: RunBook::stored(store.clone(), clock.clone()),
+                waves: RunBook::stored(store.clone(), clock.clone()),
                 settings,
                 store,
                 clock,
                 fleet,
-                installs: RunBook::default(),
-                migrations: RunBook::default(),
-                waves: RunBook::default(),
                 limiter,
                 anonymous_budget: AnonymousBudget::default(),
                 password_checks: PasswordChecks::per_core(),
@@ -155,7 +155,7 @@ impl AppState {
         &self.inner.migrations
     }
 
-    /// Wave runs this console drives (stored ones are in the store).
+    /// Wave runs across the fleet.
     pub fn waves(&self) -> &RunBook<WaveRun> {
         &self.inner.waves
     }

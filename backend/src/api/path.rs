@@ -56,8 +56,8 @@ path_name!(NamespaceName, "namespace", check_dns1123_label);
 path_name!(ObjectName, "name", check_dns1123_label);
 path_name!(MigrationId, "migration id", check_token);
 
-/// An id the console made (an issuance grant's): 1 to 64 ASCII letters
-/// and digits.
+/// An id the console made (a run's, a reviewed plan's, an issuance
+/// grant's): 1 to 64 ASCII letters, digits and `-`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpaqueId(String);
 
@@ -82,8 +82,50 @@ fn check_fingerprint(kind: &'static str, value: &str) -> Result<(), InvalidName>
     })
 }
 
-path_name!(OpaqueId, "id", check_token);
+path_name!(OpaqueId, "id", check_console_id);
+path_name!(CsrName, "request name", check_dns1123_subdomain);
+
+/// A certificate signing request's name: a DNS-1123 subdomain (istiod's
+/// HSM request is `istio-system.istio-ca-cert-csr`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrName(String);
+
+fn check_dns1123_subdomain(kind: &'static str, value: &str) -> Result<(), InvalidName> {
+    let reason = if value.is_empty() || value.len() > 253 {
+        "it must be 1 to 253 characters"
+    } else if !value
+        .split('.')
+        .all(|label| check_dns1123_label(kind, label).is_ok())
+    {
+        "it must be lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit"
+    } else {
+        return Ok(());
+    };
+    Err(InvalidName {
+        kind,
+        value: value.to_owned(),
+        reason,
+    })
+}
 path_name!(Fingerprint, "fingerprint", check_fingerprint);
+
+/// An id the console made: 1 to 64 ASCII letters, digits and `-`.
+fn check_console_id(kind: &'static str, value: &str) -> Result<(), InvalidName> {
+    let reason = if value.is_empty() {
+        "it must not be empty"
+    } else if value.len() > 64 {
+        "it must be at most 64 characters"
+    } else if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        "it may contain only letters, digits and '-'"
+    } else {
+        return Ok(());
+    };
+    Err(InvalidName {
+        kind,
+        value: value.to_owned(),
+        reason,
+    })
+}
 
 /// An opaque id: 1 to 64 ASCII letters and digits.
 fn check_token(kind: &'static str, value: &str) -> Result<(), InvalidName> {
@@ -183,6 +225,23 @@ one_param!(
     FingerprintPath(Fingerprint), "fingerprint"
 );
 
+/// A signing request named by a route's `{cluster}/{name}`.
+pub struct CsrPath {
+    pub cluster: ClusterName,
+    pub name: CsrName,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CsrPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self {
+            cluster: param(parts, state, "cluster").await?,
+            name: param(parts, state, "name").await?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +269,9 @@ mod tests {
                 .is_ok()
         );
         assert!("AB:CD".parse::<Fingerprint>().is_err());
+        assert!("istio-system.istio-ca-cert-csr".parse::<CsrName>().is_ok());
+        assert!("a\"b".parse::<CsrName>().is_err());
+        assert!("a..b".parse::<CsrName>().is_err());
         assert!(format!("{fingerprint}/..").parse::<Fingerprint>().is_err());
     }
 }

@@ -1,29 +1,18 @@
 //! The run registry: every run of one kind by id, each behind a watch
 //! channel so handlers read its progress now and followers see each
-//! change.
+//! change, and each stored in the console's database on every change so
+//! a restarted console lists it and resumes it.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::watch;
 
-/// A run's published state, as the book keeps it.
-pub trait Run: Clone + Send + Sync + 'static {
-    /// What this kind of run keeps beside its runs (install plans, a
-    /// timing, the tasks driving wave runs); defined by the feature.
-    type Extra: Default + Send + Sync + 'static;
-
-    /// Unique within the book.
-    fn id(&self) -> &str;
-
-    /// Unix seconds; the book lists the newest first.
-    fn started(&self) -> i64;
-
-    /// Whether the run may still change (a paused wave run may): its
-    /// followers keep listening while it is.
-    fn is_live(&self) -> bool;
-}
+use super::lease::{Holding, LEASE_SECS, replica_id};
+use super::run::Run;
+use crate::clock::Clock;
+use crate::store::runs::{RunRecord, StoredRun};
+use crate::store::{Store, StoreError};
 
 /// The console's runs of one kind, by id. Cheap to clone; clones share
 /// the runs.
@@ -33,19 +22,18 @@ pub struct RunBook<T: Run> {
 
 struct Inner<T: Run> {
     runs: Mutex<HashMap<String, watch::Sender<T>>>,
-    next: AtomicU64,
     extra: T::Extra,
+    /// Where runs are kept across restarts; none in unit tests.
+    store: Option<(Store, Clock)>,
+    /// This replica, as lease owner.
+    owner: String,
+    /// The runs this replica drives now.
+    driving: Arc<Mutex<HashSet<String>>>,
 }
 
 impl<T: Run> Default for RunBook<T> {
     fn default() -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                runs: Mutex::default(),
-                next: AtomicU64::new(0),
-                extra: T::Extra::default(),
-            }),
-        }
+        Self::with_store(None)
     }
 }
 
@@ -57,16 +45,44 @@ impl<T: Run> Clone for RunBook<T> {
     }
 }
 
+fn corrupt<T: Run>(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("{} run: {e}", T::KIND))
+}
+
+fn parse<T: Run>(stored: &StoredRun) -> Result<(T, T::Plan), StoreError> {
+    Ok((
+        serde_json::from_str(&stored.body).map_err(corrupt::<T>)?,
+        serde_json::from_str(&stored.plan).map_err(corrupt::<T>)?,
+    ))
+}
+
 impl<T: Run> RunBook<T> {
+    /// A book keeping its runs in `store`, stamped by `clock`.
+    pub fn stored(store: Store, clock: Clock) -> Self {
+        Self::with_store(Some((store, clock)))
+    }
+
+    fn with_store(store: Option<(Store, Clock)>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                runs: Mutex::default(),
+                extra: T::Extra::default(),
+                store,
+                owner: replica_id(),
+                driving: Arc::default(),
+            }),
+        }
+    }
+
     /// What the feature keeps beside the runs.
     pub fn extra(&self) -> &T::Extra {
         &self.inner.extra
     }
 
-    /// A fresh id, `{prefix}-{now}-{n}`, unique within this book.
+    /// A fresh id, `{prefix}-{now}-{random}`: unique across restarts and
+    /// replicas, not only within this process.
     pub fn next_id(&self, prefix: &str, now: i64) -> String {
-        let n = self.inner.next.fetch_add(1, Ordering::Relaxed);
-        format!("{prefix}-{now}-{n}")
+        format!("{prefix}-{now}-{:08x}", rand::random::<u32>())
     }
 
     /// Registers a new run, unless `in_the_way` holds for a run already
@@ -81,6 +97,88 @@ impl<T: Run> RunBook<T> {
         Ok(tx)
     }
 
+    /// Like [`RunBook::open`], then stores the run with its `plan`; a run
+    /// that cannot be stored is not started.
+    pub async fn start(
+        &self,
+        run: &T,
+        plan: &T::Plan,
+        in_the_way: impl Fn(&T) -> bool,
+    ) -> Result<watch::Sender<T>, Refused<T>> {
+        let tx = self.open(run, in_the_way).map_err(Refused::Busy)?;
+        if let Err(e) = self.save_with(run, Some(plan)).await {
+            lock(&self.inner.runs).remove(run.id());
+            return Err(Refused::Store(e));
+        }
+        Ok(tx)
+    }
+
+    /// Stores `run` as it is now (its plan as first stored).
+    pub async fn save(&self, run: &T) -> Result<(), StoreError> {
+        self.save_with(run, None).await
+    }
+
+    async fn save_with(&self, run: &T, plan: Option<&T::Plan>) -> Result<(), StoreError> {
+        let Some((store, clock)) = &self.inner.store else {
+            return Ok(());
+        };
+        let record = RunRecord {
+            kind: T::KIND,
+            id: run.id().to_owned(),
+            actor: run.actor().to_owned(),
+            clusters: run.clusters(),
+            state: run.state(),
+            started: run.started(),
+            plan: match plan {
+                Some(plan) => serde_json::to_string(plan).map_err(corrupt::<T>)?,
+                None => "null".to_owned(),
+            },
+            body: serde_json::to_string(run).map_err(corrupt::<T>)?,
+            owner: self.inner.owner.clone(),
+            lease_until: clock.now() + LEASE_SECS,
+        };
+        store.save_run(&record, clock.now()).await
+    }
+
+    /// Takes the lease of run `id` for this replica and keeps renewing it
+    /// while the holding lives; `None` when this replica drives it
+    /// already or another replica's lease still holds.
+    pub async fn hold(&self, id: &str) -> Result<Option<Holding>, StoreError> {
+        let Some(holding) = Holding::take(&self.inner.driving, id).await else {
+            return Ok(None);
+        };
+        let Some((store, clock)) = self.inner.store.clone() else {
+            return Ok(Some(holding));
+        };
+        let (owner, id) = (self.inner.owner.clone(), id.to_owned());
+        let claim = move || {
+            let (store, clock, owner, id) =
+                (store.clone(), clock.clone(), owner.clone(), id.clone());
+            async move {
+                let now = clock.now();
+                store
+                    .claim_run(T::KIND, &id, &owner, now, now + LEASE_SECS)
+                    .await
+            }
+        };
+        if !claim().await? {
+            return Ok(None);
+        }
+        Ok(Some(holding.renewed_by(move || {
+            let claim = claim.clone();
+            async move {
+                match claim().await {
+                    Ok(held) => held,
+                    // A store briefly away: keep driving, try again.
+                    Err(e) => {
+                        tracing::warn!(kind = T::KIND, error = %e, "cannot renew a run's lease");
+                        true
+                    }
+                }
+            }
+        })))
+    }
+
     /// Publishes `run` as its latest state, registering it if the book
     /// does not hold it yet (a run resumed from the store).
     pub fn publish(&self, run: &T) -> watch::Sender<T> {
@@ -92,29 +190,113 @@ impl<T: Run> RunBook<T> {
         tx
     }
 
-    /// A run's current progress.
+    /// A run's current progress, as this console holds it.
     pub fn progress(&self, id: &str) -> Option<T> {
         lock(&self.inner.runs).get(id).map(|tx| tx.borrow().clone())
     }
 
-    /// Follows a run: the current progress, then every change.
-    pub fn subscribe(&self, id: &str) -> Option<watch::Receiver<T>> {
-        lock(&self.inner.runs).get(id).map(watch::Sender::subscribe)
+    /// The run `id`: as this replica has it while driving it, else as
+    /// stored.
+    pub async fn get(&self, id: &str) -> Result<Option<T>, StoreError> {
+        let held = self.progress(id);
+        let Some((store, _)) = &self.inner.store else {
+            return Ok(held);
+        };
+        if held.is_some() && self.drives(id) {
+            return Ok(held);
+        }
+        // Driven by another replica (or by none): the store has its latest.
+        match store.run(T::KIND, id).await? {
+            Some(stored) => Ok(Some(parse::<T>(&stored)?.0)),
+            None => Ok(held),
+        }
     }
 
-    /// Every run, newest first.
+    /// Whether this replica drives run `id` now.
+    fn drives(&self, id: &str) -> bool {
+        lock(&self.inner.driving).contains(id)
+    }
+
+    /// Follows a run: the current progress, then every change. A run
+    /// only stored (e.g. from before a restart) is followed from there.
+    pub async fn follow(&self, id: &str) -> Result<Option<watch::Receiver<T>>, StoreError> {
+        if let Some(rx) = lock(&self.inner.runs).get(id).map(watch::Sender::subscribe) {
+            return Ok(Some(rx));
+        }
+        Ok(self.get(id).await?.map(|run| {
+            lock(&self.inner.runs)
+                .entry(run.id().to_owned())
+                .or_insert_with(|| watch::channel(run).0)
+                .subscribe()
+        }))
+    }
+
+    /// Every run, stored or held here, newest first; the runs this
+    /// replica drives as it has them.
+    pub async fn list(&self) -> Result<Vec<T>, StoreError> {
+        let mut by_id: HashMap<String, T> = HashMap::new();
+        if let Some((store, _)) = &self.inner.store {
+            for stored in store.runs(T::KIND).await? {
+                let (run, _) = parse::<T>(&stored)?;
+                by_id.insert(run.id().to_owned(), run);
+            }
+        }
+        for run in self.runs() {
+            if !by_id.contains_key(run.id()) || self.drives(run.id()) {
+                by_id.insert(run.id().to_owned(), run);
+            }
+        }
+        let mut runs: Vec<T> = by_id.into_values().collect();
+        newest_first(&mut runs);
+        Ok(runs)
+    }
+
+    /// The stored runs still to be driven that this replica may take
+    /// (its own not driven now, and those whose lease expired), with
+    /// their plans.
+    pub async fn unfinished(&self) -> Result<Vec<(T, T::Plan)>, StoreError> {
+        let Some((store, clock)) = &self.inner.store else {
+            return Ok(Vec::new());
+        };
+        let runs = store
+            .claimable_runs(T::KIND, &self.inner.owner, clock.now())
+            .await?
+            .iter()
+            .map(parse::<T>)
+            .collect::<Result<Vec<_>, _>>()?;
+        let driving = lock(&self.inner.driving);
+        Ok(runs
+            .into_iter()
+            .filter(|(run, _)| !driving.contains(run.id()))
+            .collect())
+    }
+
+    /// Every run this console holds, newest first.
     pub fn runs(&self) -> Vec<T> {
         let mut runs: Vec<T> = lock(&self.inner.runs)
             .values()
             .map(|tx| tx.borrow().clone())
             .collect();
-        runs.sort_by(|a, b| {
-            b.started()
-                .cmp(&a.started())
-                .then_with(|| b.id().cmp(a.id()))
-        });
+        newest_first(&mut runs);
         runs
     }
+}
+
+fn newest_first<T: Run>(runs: &mut [T]) {
+    runs.sort_by(|a, b| {
+        b.started()
+            .cmp(&a.started())
+            .then_with(|| b.id().cmp(a.id()))
+    });
+}
+
+/// Why a run was not started.
+#[derive(Debug)]
+pub enum Refused<T> {
+    /// A run in the way, still running.
+    Busy(T),
+    /// The run could not be stored.
+    Store(StoreError),
 }
 
 /// A lock that a panicked holder did not poison for good: the guarded
@@ -125,9 +307,11 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 #[cfg(test)]
 mod tests {
+    use serde::{Deserialize, Serialize};
+
     use super::*;
 
-    #[derive(Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
     struct Job {
         id: String,
         started: i64,
@@ -136,14 +320,25 @@ mod tests {
 
     impl Run for Job {
         type Extra = ();
+        type Plan = ();
+        const KIND: &'static str = "job";
         fn id(&self) -> &str {
             &self.id
         }
         fn started(&self) -> i64 {
             self.started
         }
+        fn actor(&self) -> &str {
+            "ann"
+        }
+        fn clusters(&self) -> String {
+            String::new()
+        }
         fn is_live(&self) -> bool {
             self.busy
+        }
+        fn state(&self) -> &'static str {
+            if self.busy { "running" } else { "succeeded" }
         }
     }
 
@@ -166,11 +361,11 @@ mod tests {
         assert_eq!(ids, ["b", "a"]);
     }
 
-    #[test]
-    fn publish_registers_a_resumed_run_and_followers_see_changes() {
+    #[tokio::test]
+    async fn publish_registers_a_resumed_run_and_followers_see_changes() {
         let book = RunBook::<Job>::default();
         let tx = book.publish(&job("w", 5));
-        let rx = book.subscribe("w").expect("registered");
+        let rx = book.follow("w").await.expect("no store").expect("held");
         tx.send_modify(|j| j.busy = false);
         assert!(rx.has_changed().unwrap_or(false));
         assert_eq!(book.progress("w").map(|j| j.busy), Some(false));

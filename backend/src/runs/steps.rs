@@ -1,7 +1,10 @@
 //! The one step loop: a stepped run's steps performed in order, each
-//! published as it starts and as it ends, the run stopping at its first
-//! failed step; its end is reported to the job (which audits it) before
-//! the outcome is published, so whoever sees the run end finds its entry.
+//! published and stored as it starts and as it ends, the run stopping at
+//! its first failed step; its end is reported to the job (which audits
+//! it) before the outcome is published, so whoever sees the run end finds
+//! its entry. A run resumed after a restart skips the steps already done;
+//! the step that was under way is performed again, which every step's
+//! work allows (applies, stamped restarts and deletions are idempotent).
 
 use std::fmt::Display;
 use std::future::Future;
@@ -9,13 +12,70 @@ use std::future::Future;
 use shared::mesh::{InstallPhase, InstallStep, StepState};
 use tokio::sync::watch;
 
-use super::book::Run;
+use super::book::RunBook;
+use super::run::Run;
 
 /// A run shown to the operator as a list of steps with a phase.
 pub trait Stepped: Run {
+    fn steps(&self) -> &[InstallStep];
     fn steps_mut(&mut self) -> &mut [InstallStep];
     fn set_phase(&mut self, phase: InstallPhase);
 }
+
+/// Implements [`Run`] and [`Stepped`] for a `shared` progress type with
+/// `id`, `started`, `by`, `cluster`, `phase` and `steps` fields.
+macro_rules! stepped_run {
+    ($run:ty, kind = $kind:literal, extra = $extra:ty, plan = $plan:ty) => {
+        impl $crate::runs::run::Run for $run {
+            type Extra = $extra;
+            type Plan = $plan;
+            const KIND: &'static str = $kind;
+
+            fn id(&self) -> &str {
+                &self.id
+            }
+
+            fn started(&self) -> i64 {
+                self.started
+            }
+
+            fn actor(&self) -> &str {
+                &self.by
+            }
+
+            fn clusters(&self) -> String {
+                self.cluster.to_string()
+            }
+
+            fn is_live(&self) -> bool {
+                self.phase == shared::mesh::InstallPhase::Running
+            }
+
+            fn state(&self) -> &'static str {
+                match self.phase {
+                    shared::mesh::InstallPhase::Running => $crate::store::runs::RUNNING,
+                    shared::mesh::InstallPhase::Succeeded => "succeeded",
+                    shared::mesh::InstallPhase::Failed => "failed",
+                }
+            }
+        }
+
+        impl $crate::runs::steps::Stepped for $run {
+            fn steps(&self) -> &[shared::mesh::InstallStep] {
+                &self.steps
+            }
+
+            fn steps_mut(&mut self) -> &mut [shared::mesh::InstallStep] {
+                &mut self.steps
+            }
+
+            fn set_phase(&mut self, phase: shared::mesh::InstallPhase) {
+                self.phase = phase;
+            }
+        }
+    };
+}
+pub(crate) use stepped_run;
 
 /// What one kind of stepped run does at each step and at its end.
 pub trait StepJob<T>: Send + Sync {
@@ -36,33 +96,63 @@ pub trait StepJob<T>: Send + Sync {
     fn ended(&self, run: &T) -> impl Future<Output = ()> + Send;
 }
 
-/// Drives one stepped run, publishing through its channel in the book.
-pub struct StepRunner<T> {
+/// Drives one stepped run, publishing through its channel in the book
+/// and storing each change.
+pub struct StepRunner<T: Run> {
+    book: RunBook<T>,
     tx: watch::Sender<T>,
 }
 
 impl<T: Stepped> StepRunner<T> {
-    /// A runner publishing through `tx`, the run's channel in its book.
-    pub fn new(tx: watch::Sender<T>) -> Self {
-        Self { tx }
+    /// A runner publishing through `tx`, the run's channel in `book`.
+    pub fn new(book: RunBook<T>, tx: watch::Sender<T>) -> Self {
+        Self { book, tx }
     }
 
-    /// Performs `work` (one item per step of the run) and publishes the
-    /// outcome.
+    /// Performs `work` (one item per step of the run, those already done
+    /// skipped) and publishes the outcome.
     pub async fn run<J: StepJob<T>>(self, job: J, work: Vec<J::Work>) {
+        let id = self.tx.borrow().id().to_owned();
+        let held = match self.book.hold(&id).await {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                tracing::info!(run = id, kind = T::KIND, "run driven by another replica");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(run = id, kind = T::KIND, error = %e, "cannot take the run's lease");
+                return;
+            }
+        };
         let mut failed = false;
         for (index, step) in work.into_iter().enumerate() {
-            self.set(index, StepState::Running);
+            if held.lost() {
+                tracing::warn!(
+                    run = id,
+                    kind = T::KIND,
+                    "another replica took the run over"
+                );
+                return;
+            }
+            let done = matches!(
+                self.tx.borrow().steps().get(index).map(|s| &s.state),
+                Some(StepState::Done { .. })
+            );
+            if done {
+                continue;
+            }
+            self.set(index, StepState::Running).await;
             let run = self.tx.borrow().clone();
             match job.perform(step, &run).await {
-                Ok(outcome) => self.set(index, StepState::Done { outcome }),
+                Ok(outcome) => self.set(index, StepState::Done { outcome }).await,
                 Err(error) => {
                     self.set(
                         index,
                         StepState::Failed {
                             message: error.to_string(),
                         },
-                    );
+                    )
+                    .await;
                     failed = true;
                     break;
                 }
@@ -76,14 +166,25 @@ impl<T: Stepped> StepRunner<T> {
             InstallPhase::Succeeded
         };
         self.tx.send_modify(|r| r.set_phase(phase));
+        self.store().await;
     }
 
-    fn set(&self, index: usize, state: StepState) {
+    async fn set(&self, index: usize, state: StepState) {
         self.tx.send_modify(|r| {
             if let Some(step) = r.steps_mut().get_mut(index) {
                 step.state = state;
             }
         });
+        self.store().await;
+    }
+
+    /// Stores the run as published; a store that refuses loses only the
+    /// ability to resume from this point, so the run goes on.
+    async fn store(&self) {
+        let run = self.tx.borrow().clone();
+        if let Err(e) = self.book.save(&run).await {
+            tracing::error!(run = run.id(), kind = T::KIND, error = %e, "run not stored");
+        }
     }
 }
 
@@ -106,10 +207,11 @@ mod tests {
     #[error("refused")]
     struct Refused;
 
-    /// Fails the step whose work is `false`; remembers the phase it saw
-    /// at the end.
+    /// Fails the step whose work is `false`; remembers how many steps it
+    /// performed and the phase it saw at the end.
     #[derive(Default)]
     struct Job {
+        performed: Mutex<usize>,
         seen_at_end: Mutex<Option<InstallPhase>>,
     }
 
@@ -118,6 +220,7 @@ mod tests {
         type Error = Refused;
 
         async fn perform(&self, ok: bool, _run: &MigrationRun) -> Result<String, Refused> {
+            *self.performed.lock().unwrap_or_else(|e| e.into_inner()) += 1;
             if ok { Ok("done".into()) } else { Err(Refused) }
         }
 
@@ -126,22 +229,28 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn stops_at_the_first_failure_and_reports_the_end_before_publishing_it() {
-        let run = MigrationRun {
+    fn run(steps: Vec<InstallStep>) -> MigrationRun {
+        MigrationRun {
             id: "r".into(),
             op: MigrationOp::Migrate,
             cluster: "gke-eu".parse().expect("a cluster name"),
             namespace: Some("shop".into()),
             revision: "asm-1106-2".into(),
             phase: InstallPhase::Running,
-            steps: vec![pending("a"), pending("b"), pending("c")],
+            steps,
             by: "ann".into(),
             started: 1,
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn stops_at_the_first_failure_and_reports_the_end_before_publishing_it() {
+        let run = run(vec![pending("a"), pending("b"), pending("c")]);
         let (tx, rx) = watch::channel(run);
         let job = Job::default();
-        StepRunner::new(tx).run(&job, vec![true, false, true]).await;
+        StepRunner::new(RunBook::default(), tx)
+            .run(&job, vec![true, false, true])
+            .await;
         let run = rx.borrow().clone();
         let states: Vec<StepState> = run.steps.into_iter().map(|s| s.state).collect();
         assert_eq!(
@@ -161,5 +270,28 @@ mod tests {
             *job.seen_at_end.lock().unwrap_or_else(|e| e.into_inner()),
             Some(InstallPhase::Running)
         );
+    }
+
+    #[tokio::test]
+    async fn a_resumed_run_skips_its_done_steps_and_redoes_the_one_under_way() {
+        let done = InstallStep {
+            title: "a".into(),
+            state: StepState::Done {
+                outcome: "before the restart".into(),
+            },
+        };
+        let under_way = InstallStep {
+            title: "b".into(),
+            state: StepState::Running,
+        };
+        let (tx, rx) = watch::channel(run(vec![done.clone(), under_way, pending("c")]));
+        let job = Job::default();
+        StepRunner::new(RunBook::default(), tx)
+            .run(&job, vec![false, true, true])
+            .await;
+        let run = rx.borrow().clone();
+        assert_eq!(*job.performed.lock().unwrap_or_else(|e| e.into_inner()), 2);
+        assert_eq!(run.steps[0], done);
+        assert_eq!(run.phase, InstallPhase::Succeeded);
     }
 }

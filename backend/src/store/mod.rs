@@ -1,6 +1,6 @@
 //! The console's own durable data: accounts, sessions, failed sign-ins,
-//! the audit log and wave runs, the workload migrations it deployed, and
-//! who created and retired each mesh root.
+//! the audit log, every run (installs, migrations, waves), the workload
+//! migrations it deployed, and who created and retired each mesh root.
 //!
 //! One code path for SQLite (the default, a file in the state dir) and
 //! PostgreSQL (when a database URL is given) through sqlx's `Any` driver.
@@ -12,10 +12,10 @@ pub mod accounts;
 pub mod audit;
 pub mod csr;
 mod grants;
-mod roots;
+pub mod roots;
+pub mod runs;
 pub mod sessions;
 pub mod sign_in;
-pub mod waves;
 pub mod workloads;
 
 use std::borrow::Cow;
@@ -98,6 +98,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "mesh roots",
         include_str!("../../migrations/0008_mesh_roots.sql"),
     ),
+    (9, "runs", include_str!("../../migrations/0009_runs.sql")),
     (
         10,
         "issuance grants",

@@ -23,7 +23,7 @@ const WAIT: Duration = Duration::from_secs(60);
 
 /// One plain HTTP/1.1 exchange; the status and the body as JSON (null
 /// when empty or not JSON).
-fn http(
+pub(crate) fn http(
     addr: SocketAddr,
     method: &str,
     path: &str,

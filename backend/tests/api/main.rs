@@ -32,6 +32,7 @@ mod red_team_grants;
 mod red_team_hsm;
 mod red_team_roots;
 mod red_team_workloads;
+mod restart;
 mod session;
 mod spa;
 mod support;

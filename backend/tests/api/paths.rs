@@ -116,6 +116,10 @@ async fn invalid_names_in_paths_are_refused_naming_the_problem() {
             "/api/ca/roots/AB:CD/retire",
             "fingerprint \"AB:CD\" is not valid",
         ),
+        (
+            "/api/csrs/gke-eu/Evil%0D%0Ax/approve",
+            "request name \"Evil\\r\\nx\" is not valid",
+        ),
     ];
     for (path, names) in officer_writes {
         refused(
@@ -133,6 +137,18 @@ async fn invalid_names_in_paths_are_refused_naming_the_problem() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    let response = console
+        .get_as(
+            "/api/clusters/gke-eu/namespaces/Bad_NS/verify?revision=default",
+            Some(&operator),
+        )
+        .await;
+    refused(response, "verify", "namespace \"Bad_NS\" is not valid").await;
+    let response = console
+        .get_as("/api/mesh/installs/..%2Fx", Some(&operator))
+        .await;
+    refused(response, "install run", "id \"../x\" is not valid").await;
 
     // A valid name the fleet does not have is still a 404.
     let response = console

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use shared::mesh::{InstallPhase, InstallProgress, InstallStep, Plan, PlanReview};
+use shared::mesh::{InstallProgress, Plan, PlanReview};
 
-use crate::runs::{Run, RunBook, Stepped, lock};
+use crate::runs::{RunBook, lock};
 
 /// How long a reviewed plan may wait to be applied.
 const PLAN_LIFETIME_SECS: i64 = 30 * 60;
@@ -41,32 +41,6 @@ pub(super) struct StoredPlan {
 pub struct InstallExtra {
     plans: Mutex<HashMap<String, StoredPlan>>,
     timing: Mutex<InstallTiming>,
-}
-
-impl Run for InstallProgress {
-    type Extra = InstallExtra;
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn started(&self) -> i64 {
-        self.started
-    }
-
-    fn is_live(&self) -> bool {
-        self.phase == InstallPhase::Running
-    }
-}
-
-impl Stepped for InstallProgress {
-    fn steps_mut(&mut self) -> &mut [InstallStep] {
-        &mut self.steps
-    }
-
-    fn set_phase(&mut self, phase: InstallPhase) {
-        self.phase = phase;
-    }
 }
 
 impl RunBook<InstallProgress> {

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, Sse};
@@ -15,13 +15,13 @@ use shared::mesh::{InstallContext, InstallProgress, InstallRequest, PlanRequest,
 
 use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
-use crate::api::progress::progress_events;
+use crate::api::path::IdPath;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::apply;
 use crate::cluster::mesh::inspect;
 use crate::error::AppError;
-use crate::mesh::install;
+use crate::mesh::{install, runs};
 use crate::state::AppState;
 
 /// What preflight reads from the cluster, for the browser's own checks.
@@ -82,12 +82,12 @@ pub struct ExportQuery {
 /// The reviewed plan as YAML: its manifests, or an IstioOperator file.
 pub async fn export_plan(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     Query(query): Query<ExportQuery>,
 ) -> Result<impl IntoResponse, AppError> {
     let plan = state
         .installs()
-        .plan_of(&id, state.clock().now())
+        .plan_of(id.as_str(), state.clock().now())
         .ok_or_else(|| {
             AppError::NotFound(format!("no reviewed plan {id:?}: review the install again"))
         })?;
@@ -156,30 +156,27 @@ pub async fn create_install(
     (detail, started.map(|p| (StatusCode::ACCEPTED, Json(p))))
 }
 
-pub async fn list_installs(State(state): State<AppState>) -> Json<Vec<InstallProgress>> {
-    Json(state.installs().runs())
+pub async fn list_installs(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<InstallProgress>>, AppError> {
+    runs::list(state.installs()).await
 }
 
 pub async fn get_install(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<InstallProgress>, AppError> {
-    state
-        .installs()
-        .progress(&id)
+    runs::find(state.installs(), id.as_str(), "install")
+        .await
         .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))
 }
 
 /// The run's progress now and on every change; ends when the run does.
 pub async fn install_events(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let rx = state
-        .installs()
-        .subscribe(&id)
-        .ok_or_else(|| AppError::NotFound(format!("no install run {id:?}")))?;
-    Ok(progress_events(state, principal, rx))
+    let installs = state.installs().clone();
+    runs::events(state, principal, &installs, id.as_str(), "install").await
 }

@@ -1,36 +1,49 @@
-//! Running a reviewed plan: every object applied in order under the
-//! console's field manager, `cacerts` issued from the mesh root, a wait
-//! for istiod before the webhooks that need it, and a final check that
-//! istiod's pods are Ready and carry the revision. Each step's state is
-//! published as it changes; a failed run stops at its step, and running
-//! the same plan again finishes it (applies are idempotent).
+//! Running a reviewed plan: its steps fixed (every object applied in
+//! order, a wait for istiod before the webhooks that need it, a final
+//! check of istiod), stored with the run, and performed by the install
+//! job ([`super::job`]) through the one step runner. Each step's state is
+//! published and stored as it changes; a failed run stops at its step,
+//! and running the same plan again finishes it (applies are idempotent);
+//! a run a killed console left running is resumed at start-up.
 
-use shared::Outcome;
+use serde::{Deserialize, Serialize};
 use shared::mesh::{
     CaMode, Content, InstallPhase, InstallProgress, InstallRequest, InstallStep, Override, Plan,
     StepState,
 };
+use tokio::sync::watch;
 
-use super::book::InstallTiming;
-use super::error::InstallStepError;
-use crate::audit::{self, Actor, Event};
-use crate::cluster::mesh::inspect;
-use crate::cluster::{ClusterError, MemberApi};
+use super::book::InstallExtra;
+use super::job::{Install, Work};
+use crate::audit::Actor;
+use crate::cluster::MemberApi;
 use crate::error::AppError;
-use crate::runs::{StepJob, StepRunner};
+use crate::mesh::runs;
+use crate::runs::{Refused, RunPlan, StepRunner, stepped_run};
 use crate::state::AppState;
 
-/// What one step does.
-#[derive(Debug, Clone, Copy)]
-enum Work {
-    /// Applies the plan's object at this index.
-    Apply(usize),
-    WaitForIstiod,
-    /// HSM mode: istiod cannot be Ready before an officer signs its
-    /// request, so the install waits for the request instead.
-    WaitForCaRequest,
-    Verify,
+/// What an install run does, stored with it: the plan as reviewed, each
+/// step's work, and the role of the operator who started it (for the
+/// audit of its end).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstallPlan {
+    plan: Plan,
+    work: Vec<Work>,
+    role: Option<String>,
 }
+
+impl RunPlan for InstallPlan {
+    fn role(&self) -> Option<String> {
+        self.role.clone()
+    }
+}
+
+stepped_run!(
+    InstallProgress,
+    kind = "install",
+    extra = InstallExtra,
+    plan = InstallPlan
+);
 
 /// Starts applying reviewed plan `request.plan` on its cluster; returns
 /// the run's first progress and the override reason it was given.
@@ -62,7 +75,7 @@ pub async fn start(
     let client = state.fleet().member_api(&cluster)?;
     let (work, steps) = steps_of(&stored.plan);
     let progress = InstallProgress {
-        id: format!("{}-{}", stored.review.id, now),
+        id: installs.next_id(&stored.review.id, now),
         plan: stored.review.id.clone(),
         cluster: stored.plan.cluster.clone(),
         revision: stored.plan.settings.revision.to_string(),
@@ -71,25 +84,55 @@ pub async fn start(
         by: actor.name.clone(),
         started: now,
     };
+    let plan = InstallPlan {
+        plan: stored.plan,
+        work,
+        role: actor.role.clone(),
+    };
     let tx = installs
-        .open(&progress, |p| {
+        .start(&progress, &plan, |p| {
             p.cluster == progress.cluster && p.phase == InstallPhase::Running
         })
-        .map_err(|running| {
-            AppError::Conflict(format!(
+        .await
+        .map_err(|refused| match refused {
+            Refused::Busy(running) => AppError::Conflict(format!(
                 "an install of {} is already running on {cluster} (run {}); wait for it to finish",
                 running.revision, running.id
-            ))
+            )),
+            Refused::Store(e) => e.into(),
         })?;
+    drive(state, client, tx, plan, actor);
+    Ok(progress)
+}
+
+/// Performs the steps of `plan` not done yet on the run behind `tx`.
+fn drive(
+    state: &AppState,
+    client: MemberApi,
+    tx: watch::Sender<InstallProgress>,
+    plan: InstallPlan,
+    actor: Actor,
+) {
+    let installs = state.installs();
     let job = Install {
         state: state.clone(),
         client,
-        plan: stored.plan,
+        plan: plan.plan,
         timing: installs.timing(),
         actor,
     };
-    tokio::spawn(StepRunner::new(tx).run(job, work));
-    Ok(progress)
+    tokio::spawn(StepRunner::new(installs.clone(), tx).run(job, plan.work));
+}
+
+/// Carries on every stored install run a killed console left running,
+/// from its last completed step (at console start).
+pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
+    let found = runs::unfinished(state, state.installs()).await?;
+    let count = found.len();
+    for run in found {
+        drive(state, run.client, run.tx, run.plan, run.actor);
+    }
+    Ok(count)
 }
 
 /// The steps of `plan`: its objects in order, with the wait for istiod
@@ -141,163 +184,4 @@ fn steps_of(plan: &Plan) -> (Vec<Work>, Vec<InstallStep>) {
         plan.settings.revision
     )));
     (work, steps)
-}
-
-/// One install run's job: its cluster, plan and operator.
-struct Install {
-    state: AppState,
-    client: MemberApi,
-    plan: Plan,
-    timing: InstallTiming,
-    actor: Actor,
-}
-
-impl StepJob<InstallProgress> for Install {
-    type Work = Work;
-    type Error = InstallStepError;
-
-    async fn perform(
-        &self,
-        work: Work,
-        _run: &InstallProgress,
-    ) -> Result<String, InstallStepError> {
-        self.step(work).await
-    }
-
-    /// The run's end is audited too: the request was, but its outcome is
-    /// only known now.
-    async fn ended(&self, progress: &InstallProgress) {
-        let failure = progress.failure();
-        let outcome = if failure.is_some() {
-            Outcome::Failure
-        } else {
-            Outcome::Success
-        };
-        let mut event = Event::new("mesh.install.finish", outcome)
-            .cluster(self.plan.cluster.to_string())
-            .target(format!("revision {}", self.plan.settings.revision))
-            .param("run", &progress.id);
-        if let Some((step, _)) = failure {
-            event = event.param("failed_step", step);
-        }
-        if let Err(err) = audit::record(&self.state, self.actor.clone(), None, event).await {
-            tracing::error!(error = %err, "the audit log refused an install's end");
-        }
-    }
-}
-
-impl Install {
-    async fn step(&self, work: Work) -> Result<String, InstallStepError> {
-        let cluster = self.plan.cluster.as_str();
-        let on_cluster = InstallStepError::on(cluster);
-        match work {
-            Work::Apply(i) => {
-                let object = &self.plan.objects[i];
-                match &object.content {
-                    Content::Manifest { body } => self
-                        .client
-                        .apply_reporting(body)
-                        .await
-                        .map_err(ClusterError::into_apply)
-                        .map(|a| a.as_str().to_owned())
-                        .map_err(on_cluster),
-                    Content::IssuedCaCerts { .. } => {
-                        super::cacerts::ensure(&self.state, &self.client, &self.plan).await
-                    }
-                }
-            }
-            Work::WaitForIstiod => self.wait_for_istiod().await,
-            Work::WaitForCaRequest => self.wait_for_ca_request().await,
-            Work::Verify => {
-                let revision = self.plan.settings.revision.as_str();
-                let (checked, offenders) = inspect::istiod_pod_revisions(&self.client, revision)
-                    .await
-                    .map_err(on_cluster)?;
-                let state = inspect::istiod(&self.client, revision)
-                    .await
-                    .map_err(on_cluster)?;
-                let waits_for_officer = self.plan.settings.ca == CaMode::Hsm
-                    && state.ready_pods == 0
-                    && inspect::hsm_request(&self.client, revision)
-                        .await
-                        .map_err(on_cluster)?
-                        .requested;
-                if checked > 0 && offenders.is_empty() && waits_for_officer {
-                    return Ok(format!(
-                        "{checked} pods labelled istio.io/rev={revision}, waiting for secret istio-ca-cert: their CSR is in the security officer's inbox"
-                    ));
-                }
-                if checked == 0 || !offenders.is_empty() || state.ready_pods == 0 {
-                    return Err(InstallStepError::NotVerified {
-                        cluster: cluster.to_owned(),
-                        revision: revision.to_owned(),
-                        checked,
-                        ready: state.ready_pods,
-                        offenders: if offenders.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            offenders.join(", ")
-                        },
-                    });
-                }
-                Ok(format!(
-                    "{}/{checked} pods Ready, all labelled istio.io/rev={revision}",
-                    state.ready_pods
-                ))
-            }
-        }
-    }
-
-    async fn wait_for_istiod(&self) -> Result<String, InstallStepError> {
-        let cluster = self.plan.cluster.as_str();
-        let revision = self.plan.settings.revision.as_str();
-        let deadline = tokio::time::Instant::now() + self.timing.ready_timeout;
-        loop {
-            let state = inspect::istiod(&self.client, revision)
-                .await
-                .map_err(InstallStepError::on(cluster))?;
-            if state.ready {
-                return Ok(format!("{}/{} pods Ready", state.ready_pods, state.pods));
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(InstallStepError::NotReady {
-                    cluster: cluster.to_owned(),
-                    revision: revision.to_owned(),
-                    secs: self.timing.ready_timeout.as_secs(),
-                    reason: state.reason.unwrap_or_else(|| "no reason reported".into()),
-                });
-            }
-            tokio::time::sleep(self.timing.poll).await;
-        }
-    }
-
-    async fn wait_for_ca_request(&self) -> Result<String, InstallStepError> {
-        let cluster = self.plan.cluster.as_str();
-        let revision = self.plan.settings.revision.as_str();
-        let deadline = tokio::time::Instant::now() + self.timing.ready_timeout;
-        loop {
-            let found = inspect::hsm_request(&self.client, revision)
-                .await
-                .map_err(InstallStepError::on(cluster))?;
-            if found.answered {
-                return Ok(
-                    "istiod's CA certificate was signed earlier (secret istio-ca-cert)".into(),
-                );
-            }
-            if found.requested {
-                return Ok(
-                    "istiod wrote its encrypted CSR (secret istio-ca-cert-csr): a security officer signs it in the Security inbox".into(),
-                );
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(InstallStepError::NoRequest {
-                    cluster: cluster.to_owned(),
-                    revision: revision.to_owned(),
-                    secs: self.timing.ready_timeout.as_secs(),
-                    reason: found.reason.unwrap_or_else(|| "no reason reported".into()),
-                });
-            }
-            tokio::time::sleep(self.timing.poll).await;
-        }
-    }
 }

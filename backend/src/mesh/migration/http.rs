@@ -5,7 +5,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::response::sse::{Event, Sse};
@@ -17,23 +17,16 @@ use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest
 
 use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
-use crate::api::progress::progress_events;
+use crate::api::path::{ClusterNamePath, IdPath, NamespacePath};
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::mesh::gateway;
 use crate::cluster::mesh::verify;
 use crate::error::AppError;
-use crate::mesh::migration;
+use crate::mesh::{migration, runs};
 use crate::state::AppState;
 
 type Started = (Detail, Result<(StatusCode, Json<MigrationRun>), AppError>);
-
-fn namespace_detail(request: &NamespaceRequest) -> Detail {
-    Detail::new()
-        .cluster(request.cluster.to_string())
-        .target(format!("namespace {}", request.namespace))
-        .param("revision", &request.revision)
-}
 
 fn started(detail: Detail, run: Result<MigrationRun, AppError>) -> Started {
     let detail = match &run {
@@ -43,16 +36,26 @@ fn started(detail: Detail, run: Result<MigrationRun, AppError>) -> Started {
     (detail, run.map(|r| (StatusCode::ACCEPTED, Json(r))))
 }
 
+/// Starts a run on a namespace with `start`, audited with its details.
+async fn namespace_run<F, Fut>(request: NamespaceRequest, start: F) -> Started
+where
+    F: FnOnce(NamespaceRequest) -> Fut,
+    Fut: Future<Output = Result<MigrationRun, AppError>>,
+{
+    let detail = Detail::new()
+        .cluster(request.cluster.to_string())
+        .target(format!("namespace {}", request.namespace))
+        .param("revision", &request.revision);
+    started(detail, start(request).await)
+}
+
 pub async fn create_migration(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<NamespaceRequest>,
 ) -> Started {
-    let detail = namespace_detail(&request);
-    started(
-        detail,
-        migration::migrate(&state, request, Actor::of(&principal)).await,
-    )
+    let actor = Actor::of(&principal);
+    namespace_run(request, |r| migration::migrate(&state, r, actor)).await
 }
 
 pub async fn create_rollback(
@@ -60,11 +63,8 @@ pub async fn create_rollback(
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<NamespaceRequest>,
 ) -> Started {
-    let detail = namespace_detail(&request);
-    started(
-        detail,
-        migration::rollback(&state, request, Actor::of(&principal)).await,
-    )
+    let actor = Actor::of(&principal);
+    namespace_run(request, |r| migration::rollback(&state, r, actor)).await
 }
 
 pub async fn create_finish(
@@ -85,32 +85,29 @@ pub async fn create_finish(
     )
 }
 
-pub async fn list_migrations(State(state): State<AppState>) -> Json<Vec<MigrationRun>> {
-    Json(state.migrations().runs())
+pub async fn list_migrations(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<MigrationRun>>, AppError> {
+    runs::list(state.migrations()).await
 }
 
 pub async fn get_migration(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<MigrationRun>, AppError> {
-    state
-        .migrations()
-        .progress(&id)
+    runs::find(state.migrations(), id.as_str(), "migration")
+        .await
         .map(Json)
-        .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))
 }
 
 /// The run now and on every change; ends when the run does.
 pub async fn migration_events(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let rx = state
-        .migrations()
-        .subscribe(&id)
-        .ok_or_else(|| AppError::NotFound(format!("no migration run {id:?}")))?;
-    Ok(progress_events(state, principal, rx))
+    let migrations = state.migrations().clone();
+    runs::events(state, principal, &migrations, id.as_str(), "migration").await
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,12 +127,12 @@ fn unreachable(cluster: &str) -> impl FnOnce(migration::MigrationError) -> AppEr
 pub async fn verify_namespace(
     Query(query): Query<RevisionQuery>,
     cluster: ClusterPath,
-    Path((_, namespace)): Path<(String, String)>,
+    NamespacePath(namespace): NamespacePath,
 ) -> Result<Json<Verification>, AppError> {
     let name = cluster.name.to_string();
     let member = cluster.name.clone();
     let client = cluster.api()?;
-    verify::namespace(&client, member, &namespace, &query.revision)
+    verify::namespace(&client, member, namespace.as_str(), &query.revision)
         .await
         .map_err(unreachable(&name))?
         .map(Json)
@@ -198,9 +195,10 @@ fn no_gateway(cluster: &str) -> AppError {
 /// Sets `spec.loadBalancerIP` on the gateway Service.
 pub async fn set_load_balancer_ip(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    ClusterNamePath(cluster): ClusterNamePath,
     ApiJson(request): ApiJson<SetLoadBalancerIp>,
 ) -> (Detail, Result<Json<GatewayAddress>, AppError>) {
+    let name = cluster.to_string();
     let detail = Detail::new()
         .cluster(name.clone())
         .target("Service istio-system/istio-ingressgateway")

@@ -4,22 +4,24 @@
 //! made, a Deployment whose pods already run the revision, an object
 //! already gone are reported as such and not done twice.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shared::mesh::migration::run::{MigrationOp, MigrationRun};
 use shared::mesh::migration::{Doomed, ensure_unused, istiod_name};
 use shared::{Outcome, fleet::DEFAULT_REVISION};
 
+use super::book::MigrationExtra;
 use crate::audit::{self, Actor, Event};
 use crate::cluster::MemberApi;
 use crate::cluster::mesh::control_plane;
 use crate::cluster::mesh::error::MigrationError;
 use crate::cluster::mesh::workload::{self, MigrationTiming, Stamp};
-use crate::runs::StepJob;
+use crate::runs::{RunPlan, StepJob, stepped_run};
 use crate::state::AppState;
 
 /// What one step does.
-#[derive(Debug, Clone)]
-pub(super) enum Work {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Work {
     Relabel(Value),
     Restart(String),
     Wait(String),
@@ -42,13 +44,49 @@ pub struct MigrationStepError {
     source: MigrationError,
 }
 
+/// What a migration run does, stored with it: each step's work, and
+/// the role of the operator who started it (for the audit of its end).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MigrationPlan {
+    pub work: Vec<Work>,
+    pub role: Option<String>,
+}
+
+impl RunPlan for MigrationPlan {
+    fn role(&self) -> Option<String> {
+        self.role.clone()
+    }
+}
+
+stepped_run!(
+    MigrationRun,
+    kind = "migration",
+    extra = MigrationExtra,
+    plan = MigrationPlan
+);
+
 /// One migration run's job: its cluster's client and operator.
 pub(super) struct Migration {
-    pub state: AppState,
-    pub client: MemberApi,
-    pub stamp: Stamp,
-    pub timing: MigrationTiming,
-    pub actor: Actor,
+    state: AppState,
+    client: MemberApi,
+    stamp: Stamp,
+    timing: MigrationTiming,
+    actor: Actor,
+}
+
+impl Migration {
+    /// The job of `run` as started by `actor` (or resumed), its restarts
+    /// stamped with the run's id and start so that a resumed run sees
+    /// which it already made.
+    pub fn of(state: &AppState, client: MemberApi, run: &MigrationRun, actor: Actor) -> Self {
+        Self {
+            state: state.clone(),
+            client,
+            stamp: Stamp::new(run.started, &run.id),
+            timing: state.migrations().timing(),
+            actor,
+        }
+    }
 }
 
 impl StepJob<MigrationRun> for Migration {

@@ -2,9 +2,10 @@
 //! migrate, rollback and finish as runs with step progress ([`start`]) and
 //! their handlers, including verification and the ingress gateway's
 //! external address, whose cluster side is in `crate::cluster::mesh`; waves
-//! across the fleet are `crate::mesh::waves`. Per-namespace
-//! runs live in memory like installs (every step is idempotent, so
-//! re-running one finishes it); wave runs are stored durably.
+//! across the fleet are `crate::mesh::waves`. Runs are stored with their
+//! steps' work and resumed after a restart: every step is idempotent
+//! (restarts are stamped with the run's id, deletions of what is gone are
+//! no-ops), so the step under way when the console died is redone safely.
 
 mod book;
 pub mod http;
@@ -12,6 +13,6 @@ mod job;
 mod start;
 
 pub use self::book::MigrationExtra;
-pub use self::start::{finish, migrate, rollback};
+pub use self::start::{finish, migrate, resume_all, rollback};
 pub use crate::cluster::mesh::error::MigrationError;
 pub use crate::cluster::mesh::workload::MigrationTiming;

@@ -7,21 +7,54 @@ use shared::fleet::DEFAULT_REVISION;
 use shared::mesh::migration::run::{FinishRequest, MigrationOp, MigrationRun, NamespaceRequest};
 use shared::mesh::migration::{self, ensure_unused};
 use shared::mesh::{InstallPhase, InstallStep, Revision, StepState};
+use tokio::sync::watch;
 
-use super::job::{Migration, Work};
+use super::job::{Migration, MigrationPlan, Work};
 use crate::audit::Actor;
 use crate::cluster::MemberApi;
 use crate::cluster::mesh::control_plane;
 use crate::cluster::mesh::error::MigrationError;
-use crate::cluster::mesh::workload::{self, Stamp};
+use crate::cluster::mesh::workload;
 use crate::error::AppError;
-use crate::runs::StepRunner;
+use crate::mesh::runs;
+use crate::runs::{Refused, StepRunner};
 use crate::state::AppState;
 
-fn pending(title: String) -> InstallStep {
-    InstallStep {
-        title,
-        state: StepState::Pending,
+/// A run's steps as planned: what each does, and its title for the
+/// operator.
+#[derive(Default)]
+struct Planned {
+    work: Vec<Work>,
+    steps: Vec<InstallStep>,
+}
+
+impl Planned {
+    fn push(&mut self, work: Work, title: String) {
+        self.work.push(work);
+        self.steps.push(InstallStep {
+            title,
+            state: StepState::Pending,
+        });
+    }
+}
+
+/// What a run works on.
+struct Target {
+    op: MigrationOp,
+    cluster: shared::ClusterName,
+    namespace: Option<String>,
+    revision: String,
+}
+
+impl Target {
+    /// `op` on the namespace of `request`, with `revision`.
+    fn namespace(op: MigrationOp, request: NamespaceRequest, revision: &Revision) -> Self {
+        Self {
+            op,
+            cluster: request.cluster,
+            namespace: Some(request.namespace),
+            revision: revision.to_string(),
+        }
     }
 }
 
@@ -61,24 +94,22 @@ async fn namespace_steps(
     patch: Value,
     label_title: String,
     target: &str,
-) -> Result<(Vec<Work>, Vec<InstallStep>), AppError> {
+) -> Result<Planned, AppError> {
     let deployments = workload::deployments(client, namespace)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    let mut work = vec![Work::Relabel(patch)];
-    let mut steps = vec![pending(label_title)];
+    let mut planned = Planned::default();
+    planned.push(Work::Relabel(patch), label_title);
     for d in &deployments {
         let name = workload::name_of(d);
-        steps.push(pending(format!(
-            "Rolling restart of Deployment {namespace}/{name}"
-        )));
-        work.push(Work::Restart(name));
+        let title = format!("Rolling restart of Deployment {namespace}/{name}");
+        planned.push(Work::Restart(name), title);
     }
-    work.push(Work::Wait(target.to_owned()));
-    steps.push(pending(format!(
-        "Wait until every pod of {namespace} runs {target} and is Ready"
-    )));
-    Ok((work, steps))
+    planned.push(
+        Work::Wait(target.to_owned()),
+        format!("Wait until every pod of {namespace} runs {target} and is Ready"),
+    );
+    Ok(planned)
 }
 
 /// Starts migrating a namespace to a revision installed on its cluster.
@@ -100,7 +131,7 @@ pub async fn migrate(
         )));
     }
     let ns = &request.namespace;
-    let (work, steps) = namespace_steps(
+    let planned = namespace_steps(
         &client,
         ns,
         migration::migrate_patch(revision.as_str()),
@@ -108,17 +139,8 @@ pub async fn migrate(
         revision.as_str(),
     )
     .await?;
-    launch(
-        state,
-        client,
-        MigrationOp::Migrate,
-        request.cluster,
-        Some(ns.clone()),
-        revision.to_string(),
-        work,
-        steps,
-        actor,
-    )
+    let target = Target::namespace(MigrationOp::Migrate, request, &revision);
+    launch(state, client, target, planned, actor).await
 }
 
 /// Starts rolling a namespace back from `revision` to the default one.
@@ -130,7 +152,7 @@ pub async fn rollback(
     let revision = revision_of(&request.revision)?;
     let (_, client) = member(state, request.cluster.as_str(), Some(&request.namespace))?;
     let ns = &request.namespace;
-    let (mut work, mut steps) = namespace_steps(
+    let mut planned = namespace_steps(
         &client,
         ns,
         migration::rollback_patch(),
@@ -138,26 +160,19 @@ pub async fn rollback(
         DEFAULT_REVISION,
     )
     .await?;
-    work.push(Work::UndoGateway);
-    steps.push(pending(format!(
-        "Roll istio-ingressgateway back if it was moved to {revision}"
-    )));
-    work.push(Work::RemoveIfUnused);
-    steps.push(pending(format!(
-        "Delete {} (Service, Deployment, HPA, PDB) and its webhooks once no namespace uses {revision}; point the validation Service istiod back at the default revision if it selects {revision}",
-        revision.istiod()
-    )));
-    launch(
-        state,
-        client,
-        MigrationOp::Rollback,
-        request.cluster,
-        Some(ns.clone()),
-        revision.to_string(),
-        work,
-        steps,
-        actor,
-    )
+    planned.push(
+        Work::UndoGateway,
+        format!("Roll istio-ingressgateway back if it was moved to {revision}"),
+    );
+    planned.push(
+        Work::RemoveIfUnused,
+        format!(
+            "Delete {} (Service, Deployment, HPA, PDB) and its webhooks once no namespace uses {revision}; point the validation Service istiod back at the default revision if it selects {revision}",
+            revision.istiod()
+        ),
+    );
+    let target = Target::namespace(MigrationOp::Rollback, request, &revision);
+    launch(state, client, target, planned, actor).await
 }
 
 /// Starts deleting the old control plane, refused (409) while any
@@ -189,52 +204,45 @@ pub async fn finish(
     let validation = control_plane::validation_revision(&client)
         .await
         .map_err(on_cluster)?;
-    let mut steps = Vec::new();
-    let mut work = Vec::new();
+    let mut planned = Planned::default();
     for d in doomed.into_iter().chain(webhooks) {
         let validating = d.kind == "Service" && d.name == control_plane::VALIDATION_SERVICE;
         match validation.as_deref() {
             Some(selected) if validating && selected != request.revision => {
-                steps.push(pending(format!(
+                let title = format!(
                     "Keep {} (the validation webhooks' Service, selecting {selected})",
                     d.title()
-                )));
-                work.push(Work::DeleteUnlessValidating(d));
+                );
+                planned.push(Work::DeleteUnlessValidating(d), title);
             }
             _ => {
-                steps.push(pending(format!("Delete {}", d.title())));
-                work.push(Work::Delete(d));
+                let title = format!("Delete {}", d.title());
+                planned.push(Work::Delete(d), title);
             }
         }
     }
-    launch(
-        state,
-        client,
-        MigrationOp::Finish,
-        request.cluster,
-        None,
-        request.revision,
-        work,
-        steps,
-        actor,
-    )
+    let target = Target {
+        op: MigrationOp::Finish,
+        cluster: request.cluster,
+        namespace: None,
+        revision: request.revision,
+    };
+    launch(state, client, target, planned, actor).await
 }
 
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one call per operation, all fields of the run"
-)]
-fn launch(
+async fn launch(
     state: &AppState,
     client: MemberApi,
-    op: MigrationOp,
-    cluster: shared::ClusterName,
-    namespace: Option<String>,
-    revision: String,
-    work: Vec<Work>,
-    steps: Vec<InstallStep>,
+    target: Target,
+    planned: Planned,
     actor: Actor,
 ) -> Result<MigrationRun, AppError> {
+    let Target {
+        op,
+        cluster,
+        namespace,
+        revision,
+    } = target;
     let now = state.clock().now();
     let migrations = state.migrations();
     let prefix = format!(
@@ -256,34 +264,59 @@ fn launch(
         namespace,
         revision,
         phase: InstallPhase::Running,
-        steps,
+        steps: planned.steps,
         by: actor.name.clone(),
         started: now,
     };
+    let plan = MigrationPlan {
+        work: planned.work,
+        role: actor.role.clone(),
+    };
     let tx = migrations
-        .open(&run, |r| {
+        .start(&run, &plan, |r| {
             r.phase == InstallPhase::Running
                 && r.cluster == run.cluster
                 && (r.namespace == run.namespace
                     || r.namespace.is_none()
                     || run.namespace.is_none())
         })
-        .map_err(|busy| {
-            AppError::Conflict(format!(
+        .await
+        .map_err(|refused| match refused {
+            Refused::Busy(busy) => AppError::Conflict(format!(
                 "{} of {} on {} is still running (run {}); wait for it to end",
                 busy.op.title(),
                 busy.namespace.as_deref().unwrap_or("the control plane"),
                 busy.cluster,
                 busy.id
-            ))
+            )),
+            Refused::Store(e) => e.into(),
         })?;
-    let job = Migration {
-        state: state.clone(),
-        client,
-        stamp: Stamp::new(now, &run.id),
-        timing: migrations.timing(),
-        actor,
-    };
-    tokio::spawn(StepRunner::new(tx).run(job, work));
+    drive(state, client, &run, tx, plan, actor);
     Ok(run)
+}
+
+/// Performs the steps of `plan` not done yet on `run`, published through
+/// `tx`.
+fn drive(
+    state: &AppState,
+    client: MemberApi,
+    run: &MigrationRun,
+    tx: watch::Sender<MigrationRun>,
+    plan: MigrationPlan,
+    actor: Actor,
+) {
+    let job = Migration::of(state, client, run, actor);
+    let runner = StepRunner::new(state.migrations().clone(), tx);
+    tokio::spawn(runner.run(job, plan.work));
+}
+
+/// Carries on every stored migration run a killed console left running,
+/// from its last completed step (at console start).
+pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
+    let found = runs::unfinished(state, state.migrations()).await?;
+    let count = found.len();
+    for run in found {
+        drive(state, run.client, &run.run, run.tx, run.plan, run.actor);
+    }
+    Ok(count)
 }

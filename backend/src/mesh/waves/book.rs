@@ -8,6 +8,7 @@ use shared::mesh::migration::waves::{WavePhase, WaveRun};
 use tokio::task::JoinHandle;
 
 use crate::runs::{Run, RunBook, lock};
+use crate::store::runs::RUNNING;
 
 /// The tasks driving wave runs, by run id.
 #[derive(Default)]
@@ -15,8 +16,11 @@ pub struct WaveExtra {
     tasks: Mutex<HashMap<String, JoinHandle<()>>>,
 }
 
+/// Wave runs carry their whole plan (waves, targets, stamps) in the run.
 impl Run for WaveRun {
     type Extra = WaveExtra;
+    type Plan = ();
+    const KIND: &'static str = "wave";
 
     fn id(&self) -> &str {
         &self.id
@@ -26,8 +30,32 @@ impl Run for WaveRun {
         self.started
     }
 
+    fn actor(&self) -> &str {
+        &self.by
+    }
+
+    fn clusters(&self) -> String {
+        let mut clusters: Vec<&str> = self
+            .waves
+            .iter()
+            .flat_map(|w| &w.targets)
+            .map(|t| t.cluster.as_str())
+            .collect();
+        clusters.sort_unstable();
+        clusters.dedup();
+        clusters.join(",")
+    }
+
     fn is_live(&self) -> bool {
         self.phase != WavePhase::Finished
+    }
+
+    fn state(&self) -> &'static str {
+        match self.phase {
+            WavePhase::Running => RUNNING,
+            WavePhase::Paused => "paused",
+            WavePhase::Finished => "finished",
+        }
     }
 }
 

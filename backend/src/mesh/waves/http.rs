@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
@@ -12,11 +12,11 @@ use futures_util::stream::Stream;
 use shared::mesh::migration::waves::{WaveDecision, WaveProposal, WaveRequest, WaveRun};
 
 use crate::api::json::ApiJson;
-use crate::api::progress::progress_events;
+use crate::api::path::IdPath;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::mesh::waves;
+use crate::mesh::{runs, waves};
 use crate::state::AppState;
 
 fn request_detail(request: &WaveRequest) -> Detail {
@@ -53,14 +53,14 @@ pub async fn create_wave_run(
 }
 
 pub async fn list_wave_runs(State(state): State<AppState>) -> Result<Json<Vec<WaveRun>>, AppError> {
-    waves::runs(&state).await.map(Json)
+    runs::list(state.waves()).await
 }
 
 pub async fn get_wave_run(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Json<WaveRun>, AppError> {
-    waves::run(&state, &id).await.map(Json)
+    waves::run(&state, id.as_str()).await.map(Json)
 }
 
 async fn decide(
@@ -76,34 +76,31 @@ async fn decide(
 
 pub async fn resume_wave_run(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> (Detail, Result<Json<WaveRun>, AppError>) {
-    decide(state, id, WaveDecision::Resume).await
+    decide(state, id.to_string(), WaveDecision::Resume).await
 }
 
 pub async fn skip_wave(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> (Detail, Result<Json<WaveRun>, AppError>) {
-    decide(state, id, WaveDecision::Skip).await
+    decide(state, id.to_string(), WaveDecision::Skip).await
 }
 
 pub async fn roll_back_wave(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> (Detail, Result<Json<WaveRun>, AppError>) {
-    decide(state, id, WaveDecision::Rollback).await
+    decide(state, id.to_string(), WaveDecision::Rollback).await
 }
 
-/// The run now and on every change, while this console drives it.
+/// The run now and on every change; ends when the run does.
 pub async fn wave_run_events(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
-    let rx = state
-        .waves()
-        .subscribe(&id)
-        .ok_or_else(|| AppError::NotFound(format!("wave run {id:?} is not running here")))?;
-    Ok(progress_events(state, principal, rx))
+    let waves = state.waves().clone();
+    runs::events(state, principal, &waves, id.as_str(), "wave").await
 }

@@ -29,29 +29,7 @@ fn drive(state: &AppState, run: &WaveRun) {
 
 /// The run `id`: as this console drives it, else as stored.
 pub async fn run(state: &AppState, id: &str) -> Result<WaveRun, AppError> {
-    if let Some(run) = state.waves().progress(id) {
-        return Ok(run);
-    }
-    state
-        .store()
-        .wave_run(id)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .ok_or_else(|| AppError::NotFound(format!("no wave run {id:?}")))
-}
-
-pub async fn runs(state: &AppState) -> Result<Vec<WaveRun>, AppError> {
-    let mut runs = state
-        .store()
-        .wave_runs(false)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    for run in &mut runs {
-        if let Some(live) = state.waves().progress(&run.id) {
-            *run = live;
-        }
-    }
-    Ok(runs)
+    crate::mesh::runs::find(state.waves(), id, "wave").await
 }
 
 /// The waves `request` would run, with what each namespace restarts.
@@ -151,13 +129,9 @@ pub async fn decide(
 
 /// Resumes every stored run still running (at console start).
 pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
-    let runs = state
-        .store()
-        .wave_runs(true)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let runs = state.waves().unfinished().await?;
     let count = runs.len();
-    for run in runs {
+    for (run, ()) in runs {
         tracing::info!(run = %run.id, "resuming wave run");
         drive(state, &run);
     }
@@ -165,9 +139,5 @@ pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
 }
 
 async fn save(state: &AppState, run: &WaveRun) -> Result<(), AppError> {
-    state
-        .store()
-        .save_wave_run(run, state.clock().now())
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))
+    Ok(state.waves().save(run).await?)
 }

@@ -96,16 +96,32 @@ impl Runner {
         self.tx.send_modify(change);
         let run = self.run_of();
         self.state
-            .store()
-            .save_wave_run(&run, self.state.clock().now())
+            .waves()
+            .save(&run)
             .await
             .map_err(WaveError::Store)
     }
 
     pub async fn run(self) {
+        let id = self.run_of().id;
+        let held = match self.state.waves().hold(&id).await {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                tracing::info!(run = id, "wave run driven by another replica");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(run = id, error = %e, "cannot take the wave run's lease");
+                return;
+            }
+        };
         loop {
             let run = self.run_of();
             if run.phase != WavePhase::Running {
+                return;
+            }
+            if held.lost() {
+                tracing::warn!(run = id, "another replica took the wave run over");
                 return;
             }
             let Some(index) = run.current() else {

@@ -5,13 +5,14 @@
 //! Each decision's audit entry names the certificate's serial and
 //! fingerprint; nothing secret is ever in a response.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use shared::csr::{ApproveOutcome, CsrCount, CsrInbox, DenyRequest, TrustInventory, UploadChain};
 
 use crate::api::json::ApiJson;
+use crate::api::path::CsrPath;
 use crate::audit::Detail;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -32,9 +33,10 @@ pub async fn count_csrs(State(state): State<AppState>) -> Result<Json<CsrCount>,
 /// The request as a `.csr` PEM file.
 pub async fn get_csr_pem(
     State(state): State<AppState>,
-    Path((cluster, name)): Path<(String, String)>,
+    CsrPath { cluster, name }: CsrPath,
 ) -> Result<impl IntoResponse, AppError> {
-    let pem = csr::request_pem(&state, &cluster, &name).await?;
+    let (cluster, name) = (cluster.as_str(), name.as_str());
+    let pem = csr::request_pem(&state, cluster, name).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pkcs10".to_owned()),
@@ -77,10 +79,11 @@ fn with_outcome(mut detail: Detail, decided: &Decided) -> Detail {
 pub async fn approve_csr(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path((cluster, name)): Path<(String, String)>,
+    CsrPath { cluster, name }: CsrPath,
 ) -> (Detail, Result<Json<ApproveOutcome>, AppError>) {
-    let detail = decision_detail(&cluster, &name);
-    match csr::approve(&state, &cluster, &name, &principal.account.name).await {
+    let (cluster, name) = (cluster.as_str(), name.as_str());
+    let detail = decision_detail(cluster, name);
+    match csr::approve(&state, cluster, name, &principal.account.name).await {
         Ok(decided) => (with_outcome(detail, &decided), Ok(Json(decided.outcome))),
         Err(e) => (detail, Err(e)),
     }
@@ -89,14 +92,15 @@ pub async fn approve_csr(
 pub async fn upload_csr_chain(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path((cluster, name)): Path<(String, String)>,
+    CsrPath { cluster, name }: CsrPath,
     ApiJson(body): ApiJson<UploadChain>,
 ) -> (Detail, Result<Json<ApproveOutcome>, AppError>) {
-    let detail = decision_detail(&cluster, &name).param("ceremony", "offline");
+    let (cluster, name) = (cluster.as_str(), name.as_str());
+    let detail = decision_detail(cluster, name).param("ceremony", "offline");
     match csr::upload_chain(
         &state,
-        &cluster,
-        &name,
+        cluster,
+        name,
         &principal.account.name,
         &body.chain_pem,
     )
@@ -110,19 +114,12 @@ pub async fn upload_csr_chain(
 pub async fn deny_csr(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    Path((cluster, name)): Path<(String, String)>,
+    CsrPath { cluster, name }: CsrPath,
     ApiJson(body): ApiJson<DenyRequest>,
 ) -> (Detail, Result<Json<serde_json::Value>, AppError>) {
-    let detail = decision_detail(&cluster, &name).param("reason", body.reason.trim());
-    match csr::deny(
-        &state,
-        &cluster,
-        &name,
-        &principal.account.name,
-        &body.reason,
-    )
-    .await
-    {
+    let (cluster, name) = (cluster.as_str(), name.as_str());
+    let detail = decision_detail(cluster, name).param("reason", body.reason.trim());
+    match csr::deny(&state, cluster, name, &principal.account.name, &body.reason).await {
         Ok(denied) => (
             detail
                 .param("signer", &denied.signer)

@@ -34,7 +34,7 @@ pub fn MeshPage() -> impl IntoView {
             {move || auth.account().map(|a| role_actions(section, a.role))}
             <revisions::RevisionTable/>
             {move || may_install.get().then(|| view! { <wizard::InstallWizard runs_changed/> })}
-            <runs::InstallRuns changed=runs_changed.into()/>
+            <runs::RunList changed=runs_changed.into()/>
             <migration::MigrationSection/>
         </section>
     }

@@ -1,57 +1,137 @@
-//! Install runs so far, newest first: who installed which revision where,
-//! and how it ended (the failed step, if one did).
+//! Install and migration runs so far, newest first, including runs from
+//! before the console restarted: when each started, who started it, on
+//! which cluster, what it does, its state (the failed step, if one did)
+//! and a link to its progress.
 
 use leptos::prelude::*;
-use shared::mesh::InstallProgress;
+use shared::mesh::install::failed_step;
+use shared::mesh::migration::run::MigrationRun;
+use shared::mesh::{InstallPhase, InstallProgress, InstallStep, StepState};
+use shared::{ApiError, routes};
 
 use crate::api;
 use crate::components::loading::Loaded;
 use crate::components::steps::phase_slug;
 
-fn row(p: &InstallProgress) -> impl IntoView + use<> {
-    let (done, all) = p.done();
-    let phase = phase_slug(p.phase);
-    let failure = p
-        .failure()
-        .map(|(step, message)| format!("{step}: {message}"));
-    view! {
-        <tr data-run=p.id.clone() data-phase=phase>
-            <td><code>{p.cluster.to_string()}</code></td>
-            <td><code>{p.revision.clone()}</code></td>
-            <td>{p.by.clone()}</td>
-            <td>{phase} " · " {done} "/" {all} " steps"</td>
-            <td class="small">{failure.unwrap_or_default()}</td>
-        </tr>
+/// One run as a row of the list.
+#[derive(Clone)]
+struct Row {
+    id: String,
+    started: i64,
+    by: String,
+    cluster: String,
+    what: String,
+    phase: InstallPhase,
+    done: usize,
+    all: usize,
+    failure: Option<String>,
+    /// Where its progress is read.
+    link: String,
+}
+
+/// Steps done, all steps, and the failed step with why.
+fn tally(steps: &[InstallStep]) -> (usize, usize, Option<String>) {
+    let done = steps
+        .iter()
+        .filter(|s| matches!(s.state, StepState::Done { .. }))
+        .count();
+    let failure = failed_step(steps).map(|(step, message)| format!("{step}: {message}"));
+    (done, steps.len(), failure)
+}
+
+impl Row {
+    fn install(p: &InstallProgress) -> Self {
+        let (done, all, failure) = tally(&p.steps);
+        Self {
+            id: p.id.clone(),
+            started: p.started,
+            by: p.by.clone(),
+            cluster: p.cluster.to_string(),
+            what: format!("Install {}", p.revision),
+            phase: p.phase,
+            done,
+            all,
+            failure,
+            link: routes::fill(routes::MESH_INSTALL, &[&p.id]),
+        }
+    }
+
+    fn migration(r: &MigrationRun) -> Self {
+        let (done, all, failure) = tally(&r.steps);
+        let on = r.namespace.as_deref().unwrap_or("the control plane");
+        Self {
+            id: r.id.clone(),
+            started: r.started,
+            by: r.by.clone(),
+            cluster: r.cluster.to_string(),
+            what: format!("{} {on} ({})", r.op.title(), r.revision),
+            phase: r.phase,
+            done,
+            all,
+            failure,
+            link: routes::fill(routes::MESH_MIGRATION, &[&r.id]),
+        }
+    }
+
+    fn view(self) -> impl IntoView {
+        let phase = phase_slug(self.phase);
+        view! {
+            <tr data-run=self.id.clone() data-phase=phase>
+                <td>{shared::time::format_utc(self.started)}</td>
+                <td>{self.by}</td>
+                <td><code>{self.cluster}</code></td>
+                <td>{self.what}</td>
+                <td>{phase} " · " {self.done} "/" {self.all} " steps"</td>
+                <td class="small">{self.failure.unwrap_or_default()}</td>
+                <td><a href=self.link target="_blank">"progress"</a></td>
+            </tr>
+        }
     }
 }
 
+/// Every install and migration run.
+async fn rows() -> Result<Vec<Row>, ApiError> {
+    let mut rows: Vec<Row> = api::mesh::list_installs()
+        .await?
+        .iter()
+        .map(Row::install)
+        .collect();
+    rows.extend(
+        api::migration::list_runs()
+            .await?
+            .iter()
+            .map(Row::migration),
+    );
+    rows.sort_by_key(|r| std::cmp::Reverse(r.started));
+    Ok(rows)
+}
+
+/// The list, fetched again whenever `changed` does (a run started or
+/// ended on this page).
 /// The runs, newest first.
-fn runs_table(mut list: Vec<InstallProgress>) -> AnyView {
+fn runs_table(list: Vec<Row>) -> AnyView {
     if list.is_empty() {
-        return view! { <p class="muted">"No installs since the console started."</p> }.into_any();
+        return view! { <p class="muted">"No install or migration runs yet."</p> }.into_any();
     }
-    list.sort_by_key(|p| std::cmp::Reverse(p.started));
     view! {
         <table class="install-runs">
-            <thead><tr><th>"Cluster"</th><th>"Revision"</th><th>"By"</th><th>"Outcome"</th><th>"Failed step"</th></tr></thead>
-            <tbody>{list.iter().map(row).collect_view()}</tbody>
+            <thead><tr><th>"Started"</th><th>"By"</th><th>"Cluster"</th><th>"Run"</th><th>"State"</th><th>"Failed step"</th><th></th></tr></thead>
+            <tbody>{list.into_iter().map(Row::view).collect_view()}</tbody>
         </table>
     }
     .into_any()
 }
 
-/// The list, fetched again whenever `changed` does (a run started or
-/// ended on this page).
 #[component]
-pub fn InstallRuns(changed: Signal<u32>) -> impl IntoView {
+pub fn RunList(changed: Signal<u32>) -> impl IntoView {
     let runs = LocalResource::new(move || {
         changed.track();
-        api::mesh::list_installs()
+        rows()
     });
     view! {
         <section class="mesh-part" aria-labelledby="runs-heading">
-            <h2 id="runs-heading">"Install runs"</h2>
-            <Loaded what="install runs" resource=runs ok=runs_table/>
+            <h2 id="runs-heading">"Runs"</h2>
+            <Loaded what="runs" resource=runs ok=runs_table/>
         </section>
     }
 }

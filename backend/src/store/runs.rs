@@ -1,0 +1,143 @@
+//! Every run the console drives, one row each (table `runs`): its kind,
+//! id, actor, clusters and state as columns, the plan fixed when it
+//! started and the run as last published as JSON. Rewritten on every
+//! change, read back to list past runs and resume unfinished ones; a
+//! running run's lease (owner, expiry) says which replica drives it.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Store, StoreError};
+
+/// The state a stored run is resumed in.
+pub const RUNNING: &str = "running";
+
+/// One run as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// `install`, `migration` or `wave`.
+    pub kind: &'static str,
+    pub id: String,
+    pub actor: String,
+    /// The clusters it works on, comma-separated.
+    pub clusters: String,
+    /// [`RUNNING`] while it must be driven; otherwise how it ended (or
+    /// `paused`).
+    pub state: &'static str,
+    /// Unix seconds.
+    pub started: i64,
+    /// What each step does, JSON; written once, when the run starts.
+    pub plan: String,
+    /// The run with its steps' outcomes, JSON.
+    pub body: String,
+    /// The replica driving it, and until when (Unix seconds); written
+    /// when the run is first stored, then by [`Store::claim_run`].
+    pub owner: String,
+    pub lease_until: i64,
+}
+
+/// A stored run read back: its plan and its body (JSON).
+#[derive(Debug, Clone)]
+pub struct StoredRun {
+    pub plan: String,
+    pub body: String,
+}
+
+fn stored(row: &AnyRow) -> Result<StoredRun, StoreError> {
+    Ok(StoredRun {
+        plan: row.try_get("plan")?,
+        body: row.try_get("body")?,
+    })
+}
+
+impl Store {
+    /// Inserts `run`, or updates its state and body (its plan stays as
+    /// first written).
+    pub async fn save_run(&self, run: &RunRecord, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO runs (kind, id, actor, clusters, state, started, updated, plan, body, \
+             owner, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (kind, id) DO UPDATE SET state = excluded.state, \
+             updated = excluded.updated, body = excluded.body",
+        )
+        .bind(run.kind)
+        .bind(run.id.clone())
+        .bind(run.actor.clone())
+        .bind(run.clusters.clone())
+        .bind(run.state)
+        .bind(run.started)
+        .bind(now)
+        .bind(run.plan.clone())
+        .bind(run.body.clone())
+        .bind(run.owner.clone())
+        .bind(run.lease_until)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The run `id` of `kind`, if stored.
+    pub async fn run(&self, kind: &str, id: &str) -> Result<Option<StoredRun>, StoreError> {
+        let row = sqlx::query("SELECT plan, body FROM runs WHERE kind = $1 AND id = $2")
+            .bind(kind.to_owned())
+            .bind(id.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(stored).transpose()
+    }
+
+    /// Every run of `kind`, newest first.
+    pub async fn runs(&self, kind: &str) -> Result<Vec<StoredRun>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT plan, body FROM runs WHERE kind = $1 ORDER BY started DESC, id DESC",
+        )
+        .bind(kind.to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
+    /// The runs of `kind` still to be driven that `owner` may take: its
+    /// own, and those whose lease expired before `now`.
+    pub async fn claimable_runs(
+        &self,
+        kind: &str,
+        owner: &str,
+        now: i64,
+    ) -> Result<Vec<StoredRun>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT plan, body FROM runs WHERE kind = $1 AND state = 'running' \
+             AND (owner = $2 OR lease_until < $3) ORDER BY started, id",
+        )
+        .bind(kind.to_owned())
+        .bind(owner.to_owned())
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+
+    /// Takes or renews the lease of run `id` for `owner` until `until`:
+    /// `false` when another owner's lease still holds at `now`.
+    pub async fn claim_run(
+        &self,
+        kind: &str,
+        id: &str,
+        owner: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE runs SET owner = $1, lease_until = $2 WHERE kind = $3 AND id = $4 \
+             AND (owner = $1 OR lease_until < $5)",
+        )
+        .bind(owner.to_owned())
+        .bind(until)
+        .bind(kind.to_owned())
+        .bind(id.to_owned())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
