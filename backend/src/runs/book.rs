@@ -56,6 +56,45 @@ fn parse<T: Run>(stored: &StoredRun) -> Result<(T, T::Plan), StoreError> {
     ))
 }
 
+/// How often a follower of a run driven elsewhere reads the store.
+pub const STORE_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Sends run `id` as stored into `tx` whenever it changed from `seen`,
+/// until nobody follows, the run is no longer live, or the store cannot
+/// be read.
+async fn follow_stored<T: Run>(store: Store, id: String, mut seen: String, tx: watch::Sender<T>) {
+    let mut tick = tokio::time::interval(STORE_POLL);
+    loop {
+        tokio::select! {
+            () = tx.closed() => return,
+            _ = tick.tick() => {}
+        }
+        let run = match store.run(T::KIND, &id).await {
+            Ok(Some(stored)) if stored.body != seen => match parse::<T>(&stored) {
+                Ok((run, _)) => {
+                    seen = stored.body;
+                    run
+                }
+                Err(e) => {
+                    tracing::warn!(run = %id, error = %e, "cannot follow a stored run");
+                    return;
+                }
+            },
+            Ok(Some(_)) => continue,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(run = %id, error = %e, "cannot follow a stored run");
+                return;
+            }
+        };
+        let live = run.is_live();
+        tx.send_replace(run);
+        if !live {
+            return;
+        }
+    }
+}
+
 impl<T: Run> RunBook<T> {
     /// A book keeping its runs in `store`, stamped by `clock`.
     pub fn stored(store: Store, clock: Clock) -> Self {
@@ -218,8 +257,25 @@ impl<T: Run> RunBook<T> {
     }
 
     /// Follows a run: the current progress, then every change. A run
-    /// only stored (e.g. from before a restart) is followed from there.
+    /// another replica drives (or none, or only stored from before a
+    /// restart) is followed through the store, which its driver writes on
+    /// every change: read every [`STORE_POLL`] while it is live and
+    /// someone follows.
     pub async fn follow(&self, id: &str) -> Result<Option<watch::Receiver<T>>, StoreError> {
+        if let Some(store) = self.inner.store.as_ref().map(|(store, _)| store.clone())
+            && !self.drives(id)
+        {
+            let Some(stored) = store.run(T::KIND, id).await? else {
+                return Ok(None);
+            };
+            let (run, _) = parse::<T>(&stored)?;
+            let live = run.is_live();
+            let (tx, rx) = watch::channel(run);
+            if live {
+                tokio::spawn(follow_stored(store, id.to_owned(), stored.body, tx));
+            }
+            return Ok(Some(rx));
+        }
         if let Some(rx) = lock(&self.inner.runs).get(id).map(watch::Sender::subscribe) {
             return Ok(Some(rx));
         }

@@ -194,6 +194,29 @@ impl Browser {
         (status, body)
     }
 
+    /// Follows `path`'s Server-Sent Events on a thread until the stream
+    /// ends: each `progress` event's data as it arrives.
+    fn follow(&self, path: &str) -> mpsc::Receiver<Value> {
+        use std::io::Write;
+        let request = format!(
+            "GET {path} HTTP/1.0\r\nhost: {}\r\ncookie: {}\r\naccept: text/event-stream\r\n\r\n",
+            self.addr, self.cookie
+        );
+        let addr = self.addr;
+        let (events, seen) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            stream.set_read_timeout(Some(WAIT)).unwrap();
+            stream.write_all(request.as_bytes()).unwrap();
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Some(data) = line.strip_prefix("data:") {
+                    let _ = events.send(serde_json::from_str(data.trim()).unwrap());
+                }
+            }
+        });
+        seen
+    }
+
     fn run(&self, id: &str) -> MigrationRun {
         let (status, body) = self.get(&format!("/api/mesh/migrations/{id}"));
         assert_eq!(status, 200, "{body}");
@@ -337,9 +360,12 @@ async fn killed_mid_migration(takeover: bool) {
         })
     });
 
-    // Slow member: each restart takes a few round trips of 150 ms.
+    // Slow member: each restart takes a few round trips of 150 ms (more
+    // with a follower on the other replica, which reads the store each
+    // second).
     let faults = fleet.cluster("gke-us").unwrap().faults();
-    faults.set(Fault::Latency(Duration::from_millis(150)));
+    let latency = if takeover { 400 } else { 150 };
+    faults.set(Fault::Latency(Duration::from_millis(latency)));
     faults.applied().await;
     let (status, started) = olga.post(
         "/api/mesh/migrations/migrate",
@@ -348,7 +374,27 @@ async fn killed_mid_migration(takeover: bool) {
     assert_eq!(status, 202, "{started}");
     let run: MigrationRun = serde_json::from_value(started).unwrap();
     assert_eq!(restarts_done(&run), 0);
+    // Followed on the other replica from the start: it sees the run
+    // progress while A drives it and after it takes over.
+    let followed = beside.as_ref().map(|b| {
+        Browser::sign_in(b, "olga", &password).follow(&shared::routes::fill(
+            shared::routes::MESH_MIGRATION_EVENTS,
+            &[&run.id],
+        ))
+    });
     let deadline = Instant::now() + WAIT;
+    // With a follower on B: B's stream shows A's progress (from the
+    // store) before A is killed.
+    let mut on_b = Vec::new();
+    if let Some(events) = &followed {
+        while !on_b.iter().any(|r| restarts_done(r) >= 1) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let event = events
+                .recv_timeout(left)
+                .unwrap_or_else(|e| panic!("replica B showed no progress ({e}): {on_b:#?}"));
+            on_b.push(serde_json::from_value::<MigrationRun>(event).unwrap());
+        }
+    }
     let at_kill = loop {
         let now = olga.run(&run.id);
         if restarts_done(&now) >= 1 {
@@ -387,6 +433,17 @@ async fn killed_mid_migration(takeover: bool) {
     };
     assert_eq!(done.phase, InstallPhase::Succeeded, "{done:#?}");
     assert_eq!(restarts_done(&done), DEPLOYMENTS.len(), "{done:#?}");
+    if let Some(events) = followed {
+        // B's stream carried on and ended with the run.
+        on_b.extend(
+            events
+                .iter()
+                .map(|v| serde_json::from_value::<MigrationRun>(v).unwrap()),
+        );
+        let last = on_b.last().unwrap();
+        assert_eq!(last.phase, InstallPhase::Succeeded, "{last:#?}");
+        assert_eq!(restarts_done(last), DEPLOYMENTS.len());
+    }
 
     // Each Deployment rolled out once (revision 1 → 2), by this run.
     let mut expected: Vec<(String, String, String)> = DEPLOYMENTS
