@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
 
 use super::lease::{Holding, LEASE_SECS, replica_id};
-use super::run::Run;
+use super::run::{Run, corrupt, parse};
 use crate::clock::Clock;
-use crate::store::runs::{RunRecord, StoredRun};
+use crate::store::runs::RunRecord;
 use crate::store::{Store, StoreError};
 
 /// The console's runs of one kind, by id. Cheap to clone; clones share
@@ -41,56 +41,6 @@ impl<T: Run> Clone for RunBook<T> {
     fn clone(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
-        }
-    }
-}
-
-fn corrupt<T: Run>(e: serde_json::Error) -> StoreError {
-    StoreError::Corrupt(format!("{} run: {e}", T::KIND))
-}
-
-fn parse<T: Run>(stored: &StoredRun) -> Result<(T, T::Plan), StoreError> {
-    Ok((
-        serde_json::from_str(&stored.body).map_err(corrupt::<T>)?,
-        serde_json::from_str(&stored.plan).map_err(corrupt::<T>)?,
-    ))
-}
-
-/// How often a follower of a run driven elsewhere reads the store.
-pub const STORE_POLL: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Sends run `id` as stored into `tx` whenever it changed from `seen`,
-/// until nobody follows, the run is no longer live, or the store cannot
-/// be read.
-async fn follow_stored<T: Run>(store: Store, id: String, mut seen: String, tx: watch::Sender<T>) {
-    let mut tick = tokio::time::interval(STORE_POLL);
-    loop {
-        tokio::select! {
-            () = tx.closed() => return,
-            _ = tick.tick() => {}
-        }
-        let run = match store.run(T::KIND, &id).await {
-            Ok(Some(stored)) if stored.body != seen => match parse::<T>(&stored) {
-                Ok((run, _)) => {
-                    seen = stored.body;
-                    run
-                }
-                Err(e) => {
-                    tracing::warn!(run = %id, error = %e, "cannot follow a stored run");
-                    return;
-                }
-            },
-            Ok(Some(_)) => continue,
-            Ok(None) => return,
-            Err(e) => {
-                tracing::warn!(run = %id, error = %e, "cannot follow a stored run");
-                return;
-            }
-        };
-        let live = run.is_live();
-        tx.send_replace(run);
-        if !live {
-            return;
         }
     }
 }
@@ -259,7 +209,7 @@ impl<T: Run> RunBook<T> {
     /// Follows a run: the current progress, then every change. A run
     /// another replica drives (or none, or only stored from before a
     /// restart) is followed through the store, which its driver writes on
-    /// every change: read every [`STORE_POLL`] while it is live and
+    /// every change: read every [`super::follow::STORE_POLL`] while it is live and
     /// someone follows.
     pub async fn follow(&self, id: &str) -> Result<Option<watch::Receiver<T>>, StoreError> {
         if let Some(store) = self.inner.store.as_ref().map(|(store, _)| store.clone())
@@ -272,7 +222,12 @@ impl<T: Run> RunBook<T> {
             let live = run.is_live();
             let (tx, rx) = watch::channel(run);
             if live {
-                tokio::spawn(follow_stored(store, id.to_owned(), stored.body, tx));
+                tokio::spawn(super::follow::follow_stored(
+                    store,
+                    id.to_owned(),
+                    stored.body,
+                    tx,
+                ));
             }
             return Ok(Some(rx));
         }

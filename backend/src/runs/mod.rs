@@ -6,6 +6,7 @@
 //! types are `shared`'s; [`Run`] is what the book needs of them.
 
 pub(crate) mod book;
+mod follow;
 mod lease;
 pub(crate) mod run;
 pub(crate) mod steps;

@@ -3,6 +3,9 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::store::StoreError;
+use crate::store::runs::StoredRun;
+
 /// A run's published state, as the book keeps it.
 pub trait Run: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// What this kind of run keeps beside its runs (install plans, a
@@ -48,4 +51,17 @@ impl RunPlan for () {
     fn role(&self) -> Option<String> {
         None
     }
+}
+
+/// A run or plan that does not serialise or parse, as a store error.
+pub(super) fn corrupt<T: Run>(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(format!("{} run: {e}", T::KIND))
+}
+
+/// A stored run and its plan, parsed.
+pub(super) fn parse<T: Run>(stored: &StoredRun) -> Result<(T, T::Plan), StoreError> {
+    Ok((
+        serde_json::from_str(&stored.body).map_err(corrupt::<T>)?,
+        serde_json::from_str(&stored.plan).map_err(corrupt::<T>)?,
+    ))
 }
