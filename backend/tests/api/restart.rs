@@ -195,8 +195,8 @@ impl Browser {
     }
 
     /// Follows `path`'s Server-Sent Events on a thread until the stream
-    /// ends: each `progress` event's data as it arrives.
-    fn follow(&self, path: &str) -> mpsc::Receiver<Value> {
+    /// ends: each `progress` event's data as it arrives, and when.
+    fn follow(&self, path: &str) -> mpsc::Receiver<(Instant, Value)> {
         use std::io::Write;
         let request = format!(
             "GET {path} HTTP/1.0\r\nhost: {}\r\ncookie: {}\r\naccept: text/event-stream\r\n\r\n",
@@ -210,7 +210,8 @@ impl Browser {
             stream.write_all(request.as_bytes()).unwrap();
             for line in BufReader::new(stream).lines().map_while(Result::ok) {
                 if let Some(data) = line.strip_prefix("data:") {
-                    let _ = events.send(serde_json::from_str(data.trim()).unwrap());
+                    let _ =
+                        events.send((Instant::now(), serde_json::from_str(data.trim()).unwrap()));
                 }
             }
         });
@@ -389,7 +390,7 @@ async fn killed_mid_migration(takeover: bool) {
     if let Some(events) = &followed {
         while !on_b.iter().any(|r| restarts_done(r) >= 1) {
             let left = deadline.saturating_duration_since(Instant::now());
-            let event = events
+            let (_, event) = events
                 .recv_timeout(left)
                 .unwrap_or_else(|e| panic!("replica B showed no progress ({e}): {on_b:#?}"));
             on_b.push(serde_json::from_value::<MigrationRun>(event).unwrap());
@@ -403,6 +404,7 @@ async fn killed_mid_migration(takeover: bool) {
         assert!(Instant::now() < deadline, "no restart done: {now:#?}");
         std::thread::sleep(Duration::from_millis(20));
     };
+    let killed = Instant::now();
     drop(first); // SIGKILL, between two steps
     assert!(
         restarts_done(&at_kill) < DEPLOYMENTS.len(),
@@ -435,11 +437,29 @@ async fn killed_mid_migration(takeover: bool) {
     assert_eq!(restarts_done(&done), DEPLOYMENTS.len(), "{done:#?}");
     if let Some(events) = followed {
         // B's stream carried on and ended with the run.
-        on_b.extend(
-            events
-                .iter()
-                .map(|v| serde_json::from_value::<MigrationRun>(v).unwrap()),
-        );
+        let rest: Vec<(Instant, MigrationRun)> = events
+            .iter()
+            .map(|(at, v)| (at, serde_json::from_value::<MigrationRun>(v).unwrap()))
+            .collect();
+        // Printed, not asserted: the first step replica B drove.
+        let before = rest
+            .iter()
+            .filter(|(at, _)| *at < killed)
+            .map(|(_, r)| restarts_done(r))
+            .chain(on_b.iter().map(restarts_done))
+            .chain([restarts_done(&at_kill)])
+            .max()
+            .unwrap_or_default();
+        if let Some((at, _)) = rest
+            .iter()
+            .find(|(at, r)| *at > killed && restarts_done(r) > before)
+        {
+            eprintln!(
+                "takeover: replica B's first step {:.1} s after replica A was killed",
+                at.duration_since(killed).as_secs_f64()
+            );
+        }
+        on_b.extend(rest.into_iter().map(|(_, r)| r));
         let last = on_b.last().unwrap();
         assert_eq!(last.phase, InstallPhase::Succeeded, "{last:#?}");
         assert_eq!(restarts_done(last), DEPLOYMENTS.len());
