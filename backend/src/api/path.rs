@@ -83,21 +83,21 @@ fn check_fingerprint(kind: &'static str, value: &str) -> Result<(), InvalidName>
 }
 
 path_name!(OpaqueId, "id", check_console_id);
-path_name!(CsrName, "request name", check_dns1123_subdomain);
+path_name!(CsrName, "request name", check_csr_name);
 
-/// A certificate signing request's name: a DNS-1123 subdomain (istiod's
-/// HSM request is `istio-system.istio-ca-cert-csr`).
+/// A certificate signing request's name. Kubernetes accepts any name for
+/// one (kubelets' `node-csr-…` carry base64url), so only what cannot be
+/// one path segment or a header's text is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsrName(String);
 
-fn check_dns1123_subdomain(kind: &'static str, value: &str) -> Result<(), InvalidName> {
+fn check_csr_name(kind: &'static str, value: &str) -> Result<(), InvalidName> {
     let reason = if value.is_empty() || value.len() > 253 {
         "it must be 1 to 253 characters"
-    } else if !value
-        .split('.')
-        .all(|label| check_dns1123_label(kind, label).is_ok())
-    {
-        "it must be lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit"
+    } else if value == "." || value == ".." || value.contains('/') {
+        "it cannot be '.', '..' or contain '/'"
+    } else if value.chars().any(|c| c.is_control()) {
+        "it cannot contain control characters"
     } else {
         return Ok(());
     };
@@ -107,6 +107,7 @@ fn check_dns1123_subdomain(kind: &'static str, value: &str) -> Result<(), Invali
         reason,
     })
 }
+
 path_name!(Fingerprint, "fingerprint", check_fingerprint);
 
 /// An id the console made: 1 to 64 ASCII letters, digits and `-`.
@@ -270,8 +271,9 @@ mod tests {
         );
         assert!("AB:CD".parse::<Fingerprint>().is_err());
         assert!("istio-system.istio-ca-cert-csr".parse::<CsrName>().is_ok());
-        assert!("a\"b".parse::<CsrName>().is_err());
-        assert!("a..b".parse::<CsrName>().is_err());
+        assert!("node-csr-AbC_d3".parse::<CsrName>().is_ok());
+        assert!("a\r\nb".parse::<CsrName>().is_err());
+        assert!("..".parse::<CsrName>().is_err());
         assert!(format!("{fingerprint}/..").parse::<Fingerprint>().is_err());
     }
 }

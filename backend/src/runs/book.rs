@@ -157,11 +157,12 @@ impl<T: Run> RunBook<T> {
             let claim = claim.clone();
             async move {
                 match claim().await {
-                    Ok(held) => held,
-                    // A store briefly away: keep driving, try again.
+                    Ok(held) => Some(held),
+                    // A store briefly away: keep driving and try again,
+                    // until the lease may have expired (see `renewed_by`).
                     Err(e) => {
                         tracing::warn!(kind = T::KIND, error = %e, "cannot renew a run's lease");
-                        true
+                        None
                     }
                 }
             }

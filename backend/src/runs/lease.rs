@@ -60,19 +60,28 @@ impl Holding {
     }
 
     /// Renews the lease with `renew` every [`RENEW_EVERY`] until it says
-    /// another replica has taken the run.
+    /// another replica has taken the run (`Some(false)`), or it could not
+    /// be renewed (`None`: the store is away) for so long that the lease
+    /// may have expired and another replica may drive the run now.
     pub(super) fn renewed_by<F, Fut>(mut self, mut renew: F) -> Self
     where
         F: FnMut() -> Fut + Send + 'static,
-        Fut: Future<Output = bool> + Send,
+        Fut: Future<Output = Option<bool>> + Send,
     {
         let lost = Arc::clone(&self.lost);
+        let unsure_after =
+            Duration::from_secs(LEASE_SECS.unsigned_abs()).saturating_sub(RENEW_EVERY);
         self.renewal = Some(tokio::spawn(async move {
+            let mut renewed = tokio::time::Instant::now();
             loop {
                 tokio::time::sleep(RENEW_EVERY).await;
-                if !renew().await {
-                    lost.store(true, Ordering::Relaxed);
-                    return;
+                match renew().await {
+                    Some(true) => renewed = tokio::time::Instant::now(),
+                    None if renewed.elapsed() < unsure_after => {}
+                    Some(false) | None => {
+                        lost.store(true, Ordering::Relaxed);
+                        return;
+                    }
                 }
             }
         }));
@@ -98,4 +107,33 @@ impl Drop for Holding {
 /// consistent between statements).
 fn lock(driving: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
     driving.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real time (about 14 s): renewals every 3 s against a store that
+    /// is away, one that renews, and one that says another replica took
+    /// the run.
+    #[tokio::test]
+    async fn a_lease_is_given_up_when_taken_or_unrenewable_before_it_may_expire() {
+        let driving = Arc::new(Mutex::new(HashSet::new()));
+        let hold = |id: &'static str| Holding::take(&driving, id);
+        let away = hold("away").await.unwrap().renewed_by(|| async { None });
+        let kept = hold("kept")
+            .await
+            .unwrap()
+            .renewed_by(|| async { Some(true) });
+        let taken = hold("taken")
+            .await
+            .unwrap()
+            .renewed_by(|| async { Some(false) });
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        assert!(!away.lost(), "a store away briefly: keep driving");
+        assert!(taken.lost(), "another replica holds it");
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(away.lost(), "given up before the 10 s lease may expire");
+        assert!(!kept.lost());
+    }
 }

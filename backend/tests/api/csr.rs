@@ -870,3 +870,37 @@ async fn the_trust_inventory_shows_each_clusters_root_and_intermediate_without_k
         .unwrap();
     assert!(us.root_fingerprint.is_none());
 }
+
+/// A CA request is signed by the mesh root whatever signer it names: one
+/// naming `istio.io/workload` still needs the mesh root's two officers.
+#[tokio::test]
+async fn a_ca_request_under_the_workload_signer_still_needs_two_officers() {
+    let console = TestConsole::with_sandbox().await;
+    let (td, _) = mesh_with_root(&console).await;
+    let officer = console
+        .signed_in("olivia", Role::SecurityOfficer, false)
+        .await;
+    let key = KeyPair::generate().unwrap();
+    let spiffe = format!("spiffe://{td}/ns/istio-system/sa/istiod-service-account");
+    let name = unique("istiod-ca-as-workload");
+    create(
+        &console,
+        &name,
+        request(std::slice::from_ref(&spiffe), true, &key).as_bytes(),
+        "istio.io/workload",
+        ISTIOD,
+    )
+    .await;
+    let response = post(&console, &officer, &approve_path(&name), json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let outcome: ApproveOutcome = serde_json::from_value(body_json(response).await).unwrap();
+    assert!(
+        matches!(outcome, ApproveOutcome::Pending { required: 2, .. }),
+        "{outcome:?}"
+    );
+    let csr = observed(&console, &name).await;
+    assert!(
+        issued_chain(&csr).is_none(),
+        "one officer signed a CA: {csr}"
+    );
+}

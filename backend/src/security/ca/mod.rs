@@ -202,7 +202,9 @@ impl CertificateAuthority {
         let token = self.token.clone();
         let mesh = mesh.clone();
         let (now, serial) = (self.now()?, random_serial());
-        blocking(self.timeout, move || {
+        // Not abandoned at the call timeout: a key made after the caller
+        // gave up would be a root nobody recorded or audited.
+        to_the_end(move || {
             token.with_session(|session| {
                 let (der, _) = root::create(session, &mesh, now, serial)?;
                 root::describe(&der)
@@ -216,10 +218,8 @@ impl CertificateAuthority {
     pub async fn destroy_root(&self, mesh: &MeshId) -> Result<(), CaError> {
         let token = self.token.clone();
         let mesh = mesh.clone();
-        blocking(self.timeout, move || {
-            token.with_session(|session| root::destroy(session, &mesh))
-        })
-        .await
+        // Not abandoned either: its outcome is what the officer is told.
+        to_the_end(move || token.with_session(|session| root::destroy(session, &mesh))).await
     }
 
     /// A new intermediate CA for `cluster` in `mesh` (P-256 key made here,
@@ -275,6 +275,16 @@ async fn blocking<T: Send + 'static>(
         .map_err(|_| CaError::Timeout {
             secs: timeout.as_secs(),
         })?
+        .map_err(|e| CaError::Task(e.to_string()))?
+}
+
+/// Runs token work that changes the token on a blocking thread and waits
+/// for its outcome, however long the token takes.
+async fn to_the_end<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, CaError> + Send + 'static,
+) -> Result<T, CaError> {
+    tokio::task::spawn_blocking(work)
+        .await
         .map_err(|e| CaError::Task(e.to_string()))?
 }
 

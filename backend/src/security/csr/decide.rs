@@ -63,7 +63,9 @@ async fn review<'a>(
         .decode(state)
         .await
         .map_err(|e| e.refusal(cluster, "; nothing was changed"))?;
-    let rule = request.rule(state.csr_settings());
+    let rule = request
+        .rule(state.csr_settings())
+        .for_request(decoded.view.is_ca);
     let mesh = MemberMesh::of(state, &access).await?;
     let report = mesh.policy(&rule).check(&decoded.view);
     if !report.passed() {
@@ -154,17 +156,19 @@ impl Reviewed<'_> {
     }
 
     /// Writes `issued` back to the requester, then stores the approval
-    /// that completed the rule.
+    /// that completed the rule (unless it is stored already).
     async fn issue(
         self,
-        officer: &str,
+        officer: Option<&str>,
         approvers: Vec<String>,
         issued: IssuedCertificate,
     ) -> Result<Decided, AppError> {
         self.request
             .write_chain(&self.access, &approvers, &issued)
             .await?;
-        self.record(officer).await?;
+        if let Some(officer) = officer {
+            self.record(officer).await?;
+        }
         let outcome = ApproveOutcome::Issued(CsrDecision {
             cluster: self.cluster.to_owned(),
             name: self.request.name().to_owned(),
@@ -207,13 +211,24 @@ pub async fn approve(
             ca.root(&mesh)
                 .await
                 .map_err(ca_error)?
-                .ok_or(CaError::NoRoot { mesh })
+                .ok_or_else(|| CaError::NoRoot { mesh: mesh.clone() })
                 .map_err(ca_error)?;
             reviewed.record(officer).await?;
-            Ok(reviewed.decided(ApproveOutcome::Pending {
-                approvals: approvers,
-                required,
-            }))
+            // Another replica may have recorded the other officer's
+            // approval meanwhile (the turn is per process): whoever sees
+            // the rule complete signs, or nobody ever would.
+            let now = counting_approvals(state, cluster, reviewed.request.uid()).await?;
+            if now.len() < required as usize {
+                return Ok(reviewed.decided(ApproveOutcome::Pending {
+                    approvals: approvers,
+                    required,
+                }));
+            }
+            let issued = ca
+                .sign_csr(&mesh, &reviewed.decoded, reviewed.request.requested_secs())
+                .await
+                .map_err(ca_error)?;
+            reviewed.issue(None, now, issued).await
         }
         // The completing approval is stored once the certificate is
         // written: if signing or writing fails, the officer can retry.
@@ -222,7 +237,7 @@ pub async fn approve(
                 .sign_csr(&mesh, &reviewed.decoded, reviewed.request.requested_secs())
                 .await
                 .map_err(ca_error)?;
-            reviewed.issue(officer, approvers, issued).await
+            reviewed.issue(Some(officer), approvers, issued).await
         }
     }
 }
@@ -252,7 +267,7 @@ pub async fn upload_chain(
         .check_uploaded_chain(&mesh, &reviewed.decoded, chain_pem)
         .await
         .map_err(ca_error)?;
-    reviewed.issue(officer, approvers, issued).await
+    reviewed.issue(Some(officer), approvers, issued).await
 }
 
 /// `officer` denies request `name` for `reason` (required).

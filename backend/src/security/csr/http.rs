@@ -42,11 +42,27 @@ pub async fn get_csr_pem(
             (header::CONTENT_TYPE, "application/pkcs10".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{cluster}-{name}.csr\""),
+                format!("attachment; filename=\"{}.csr\"", file_name(cluster, name)),
             ),
         ],
         pem,
     ))
+}
+
+/// `cluster-name` with anything but letters, digits, `.`, `-` and `_`
+/// replaced: a request's name may hold characters a header's quoted
+/// file name cannot.
+fn file_name(cluster: &str, name: &str) -> String {
+    format!("{cluster}-{name}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn decision_detail(cluster: &str, name: &str) -> Detail {

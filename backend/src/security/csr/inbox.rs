@@ -110,6 +110,7 @@ async fn item(
         }
         Err(why) => (None, Some(why.to_string()), Vec::new()),
     };
+    let rule = rule.for_request(view.as_ref().is_some_and(|v| v.is_ca));
     Ok(InboxItem {
         cluster: cluster.to_owned(),
         name: request.name().to_owned(),

@@ -130,6 +130,18 @@ impl SignerRule {
         }
     }
 
+    /// The rule for a request to this signer: one asking for a CA
+    /// certificate (signed by the mesh root whatever the signer's name)
+    /// keeps the mesh root's two-person default at least.
+    pub fn for_request(&self, is_ca: bool) -> Self {
+        let [root] = TWO_PERSON_SIGNERS;
+        let floor = if is_ca { default_approvals(root) } else { 1 };
+        Self {
+            required_approvals: self.required_approvals.max(floor),
+            ..self.clone()
+        }
+    }
+
     /// The two-person rule as the shared approval logic takes it.
     pub fn approval_rule(&self) -> ApprovalRule {
         ApprovalRule {
@@ -168,6 +180,15 @@ mod tests {
         for bad in ["nope", "istio.io/x=0", "istio.io/x=two", "/x", "istio/x"] {
             assert!(bad.parse::<SignerRule>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_ca_request_keeps_two_officers_whatever_its_signer() {
+        let workload = SignerRule::by_default("istio.io/workload");
+        assert_eq!(workload.for_request(false).required_approvals, 1);
+        assert_eq!(workload.for_request(true).required_approvals, 2);
+        let three: SignerRule = "istio.io/mesh-root=3".parse().unwrap();
+        assert_eq!(three.for_request(true).required_approvals, 3);
     }
 
     #[test]

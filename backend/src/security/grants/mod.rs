@@ -106,6 +106,7 @@ pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<Issuan
     let now = state.clock().now();
     let counting = IssuanceGrant {
         approvals: officers_among(state, &grant.approvals).await?,
+        required: grant.required.max(required(state)),
         ..grant.clone()
     };
     if counting.state_at(now) != GrantState::Proposed {
@@ -132,6 +133,7 @@ pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<Issuan
     }
     let mut approved = IssuanceGrant {
         approvals: officers_among(state, &approvals).await?,
+        required: counting.required,
         ..grant
     };
     approved.state = approved.state_at(now);
@@ -160,8 +162,12 @@ pub async fn revoke(state: &AppState, id: &str, officer: &str) -> Result<Issuanc
 /// demoted is no longer active.
 async fn counted(state: &AppState, now: i64) -> Result<Vec<IssuanceGrant>, AppError> {
     let mut grants = state.store().issuance_grants(now).await?;
+    // A grant proposed while the rule was lowered (on this replica or
+    // another) needs what the rule asks now.
+    let floor = required(state);
     for grant in &mut grants {
         grant.approvals = officers_among(state, &grant.approvals).await?;
+        grant.required = grant.required.max(floor);
         grant.state = grant.state_at(now);
     }
     Ok(grants)

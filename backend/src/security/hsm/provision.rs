@@ -8,7 +8,7 @@ use shared::mesh::hsm::IstiodVaultLogin;
 use shared::mesh::{HsmSettings, HsmSlotProvisioned, HsmSlotRequest, SettingsField};
 
 use super::access::blocking;
-use super::{SlotAccess, api_server, network};
+use super::{SlotAccess, SlotError, api_server, network};
 use crate::cluster::{ApiServer, token_reviewer};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -112,11 +112,17 @@ pub async fn provision(
         hsm::provision_slot(&module, &label, &pins)
     })
     .await
-    .map_err(|why| {
-        AppError::Conflict(format!(
+    .map_err(|why| match why {
+        // The HSM may still finish what it was asked: say so, not that
+        // nothing changed.
+        SlotError::Timeout { .. } => AppError::Conflict(format!(
+            "{why}: slot {} may or may not be initialised now (check it again); the PINs are in Vault at secret/{}",
+            settings.slot_label, settings.secret_path
+        )),
+        _ => AppError::Conflict(format!(
             "{why} (the PIN Vault holds at secret/{}); nothing was changed",
             settings.secret_path
-        ))
+        )),
     })?;
     // New network credentials for an existing secret: a new version of it,
     // the PINs unchanged, once the slot has taken the PIN.
