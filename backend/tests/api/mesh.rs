@@ -584,4 +584,35 @@ async fn istio_ca_installs_write_verified_intermediates_of_one_mesh_root() {
         "{step:?}"
     );
     assert_eq!(cacerts(&console, "gke-eu").await, eu);
+
+    // gke-eu's intermediate copied onto gke-asia-1 is not kept there: it
+    // is not asia's, so the run issues asia its own (under its grant).
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> =
+        Api::namespaced(client(&console, "gke-asia-1"), "istio-system");
+    let mut copied = secrets.get("cacerts").await.unwrap();
+    copied.data = Some(
+        eu.iter()
+            .map(|(k, v)| (k.clone(), k8s_openapi::ByteString(v.clone().into_bytes())))
+            .collect(),
+    );
+    copied.metadata.managed_fields = None;
+    secrets
+        .replace("cacerts", &Default::default(), &copied)
+        .await
+        .unwrap();
+    let (plan, _) = &runs[1];
+    let again = install(&console, &operator, plan, Some(REASON)).await;
+    let again = finished(&console, &operator, &again.id).await;
+    assert_eq!(again.phase, InstallPhase::Succeeded, "{again:#?}");
+    let step = again
+        .steps
+        .iter()
+        .find(|s| s.title.contains("cacerts"))
+        .unwrap();
+    assert!(
+        matches!(&step.state, StepState::Done { outcome } if outcome.starts_with("re-issued")),
+        "{step:?}"
+    );
+    let reissued = cacerts(&console, "gke-asia-1").await;
+    assert_ne!(reissued["ca-cert.pem"], eu["ca-cert.pem"]);
 }

@@ -294,6 +294,24 @@ pub async fn cacerts_root(member: &MemberApi) -> Result<Option<(Vec<String>, Str
     }))
 }
 
+/// Secret `istio-system/cacerts` as text by key, if it exists.
+pub async fn cacerts_data(
+    member: &MemberApi,
+) -> Result<Option<std::collections::BTreeMap<String, String>>, ApplyError> {
+    let secrets: Api<Secret> = Api::namespaced(member.client().clone(), ISTIO_SYSTEM);
+    let secret = secrets
+        .get_opt("cacerts")
+        .await
+        .map_err(|e| ApplyError::from_kube("reading secret istio-system/cacerts", e))?;
+    Ok(secret.map(|s| {
+        s.data
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, String::from_utf8_lossy(&v.0).into_owned()))
+            .collect()
+    }))
+}
+
 /// The istiod pods `selector` picks in istio-system, with the API that
 /// reads their logs.
 async fn istiod_pods(

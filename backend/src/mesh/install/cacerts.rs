@@ -4,6 +4,8 @@
 //! A live secret that already chains to the mesh root is kept, so running
 //! a plan again does not re-issue what istiod is using.
 
+use std::collections::BTreeMap;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
@@ -13,7 +15,7 @@ use shared::mesh::{ISTIO_SYSTEM, Plan, TrustDomain};
 use super::error::InstallStepError;
 use crate::cluster::mesh::inspect;
 use crate::cluster::{ClusterError, MemberApi};
-use crate::security::ca::CaError;
+use crate::security::ca::{CaCerts, CaError, CertificateAuthority};
 use crate::security::grants::{self, issued};
 use crate::state::AppState;
 
@@ -39,15 +41,14 @@ pub async fn ensure(
             mesh: mesh.to_string(),
             source,
         })?;
-    let live = inspect::cacerts_root(client)
+    let live = inspect::cacerts_data(client)
         .await
         .map_err(InstallStepError::on(cluster))?;
-    if let Some((keys, live_root)) = &live
-        && CACERTS_KEYS.iter().all(|k| keys.iter().any(|l| l == k))
-        && live_root.trim() == root.pem.trim()
+    if let Some(data) = &live
+        && keeps(ca, data, &root.pem, plan, state.clock().now())
     {
         return Ok(format!(
-            "kept: it already chains to the mesh root {}",
+            "kept: a valid intermediate of {cluster} under the mesh root {}",
             root.sha256_fingerprint
         ));
     }
@@ -121,4 +122,39 @@ pub async fn ensure(
         grant.id,
         grant.validity_days
     ))
+}
+
+/// How long a kept intermediate must still be valid.
+const KEEP_MARGIN_SECS: i64 = 30 * 86_400;
+
+/// Whether the live `cacerts` is one to keep: all four keys, under the
+/// mesh root `root_pem`, verifying for the plan's trust domain, issued to
+/// this cluster and valid for a while yet. Anything else (an intermediate
+/// copied from another cluster, one about to expire) is re-issued, under
+/// a grant. `now` in Unix seconds.
+fn keeps(
+    ca: &CertificateAuthority,
+    data: &BTreeMap<String, String>,
+    root_pem: &str,
+    plan: &Plan,
+    now: i64,
+) -> bool {
+    let key = |k: &str| data.get(k).cloned().unwrap_or_default();
+    if !CACERTS_KEYS.iter().all(|k| data.contains_key(*k))
+        || key("root-cert.pem").trim() != root_pem.trim()
+    {
+        return false;
+    }
+    let live = CaCerts {
+        ca_cert_pem: key("ca-cert.pem"),
+        ca_key_pem: key("ca-key.pem"),
+        root_cert_pem: key("root-cert.pem"),
+        cert_chain_pem: key("cert-chain.pem"),
+    };
+    let Ok((common_name, not_after)) = live.issued_to() else {
+        return false;
+    };
+    ca.verify_cacerts(&live, &plan.trust_domain).is_ok()
+        && common_name == format!("Intermediate CA {}", plan.cluster)
+        && not_after > now + KEEP_MARGIN_SECS
 }

@@ -170,7 +170,7 @@ async fn cacerts_diff(
     let change = match &live {
         Some((live_keys, _)) if keys.iter().all(|k| live_keys.contains(k)) => {
             lines.push(DiffLine::Same(
-                "# kept if its root-cert.pem is the mesh root; re-issued otherwise".into(),
+                "# kept if it is a valid intermediate of this cluster under the mesh root; re-issued otherwise".into(),
             ));
             ChangeKind::Unchanged
         }

@@ -105,6 +105,25 @@ impl CaCerts {
         ])
     }
 
+    /// The intermediate's subject common name and end of validity (Unix
+    /// seconds).
+    pub fn issued_to(&self) -> Result<(String, i64), CaError> {
+        use x509_parser::prelude::{FromDer, X509Certificate};
+        let der = pem::parse(&self.ca_cert_pem)
+            .map_err(|e| CaError::InvalidBundle(format!("ca-cert.pem: {e}")))?
+            .into_contents();
+        let (_, cert) = X509Certificate::from_der(&der)
+            .map_err(|e| CaError::InvalidBundle(format!("ca-cert.pem does not parse: {e}")))?;
+        let common_name = cert
+            .subject()
+            .iter_common_name()
+            .next()
+            .and_then(|cn| cn.as_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok((common_name, cert.validity().not_after.timestamp()))
+    }
+
     /// The intermediate's serial (hex) and SHA-256 fingerprint, for the
     /// audit entry of its issue.
     pub fn identity(&self) -> Result<(String, String), CaError> {
