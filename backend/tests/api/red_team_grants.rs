@@ -155,7 +155,9 @@ async fn an_intermediate_is_issued_only_under_a_grant_two_current_officers_agree
     let entry = &audit.entries[0];
     let serial = hex::encode(cert.raw_serial());
     let sha256 = backend::security::ca::fingerprint(&der);
+    assert_eq!(entry.actor, "operator", "the operator whose run issued it");
     for param in [
+        format!("run={}", run.id),
         format!("grant={}", active.id),
         format!("serial={serial}"),
         format!("sha256={sha256}"),

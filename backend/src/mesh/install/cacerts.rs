@@ -13,11 +13,18 @@ use shared::mesh::plan::CACERTS_KEYS;
 use shared::mesh::{ISTIO_SYSTEM, Plan, TrustDomain};
 
 use super::error::InstallStepError;
+use crate::audit::Actor;
 use crate::cluster::mesh::inspect;
 use crate::cluster::{ClusterError, MemberApi};
 use crate::security::ca::{CaCerts, CaError, CertificateAuthority};
 use crate::security::grants::{self, issued};
 use crate::state::AppState;
+
+/// Who has an intermediate issued: the operator whose run it is.
+pub struct IssuedBy<'a> {
+    pub actor: &'a Actor,
+    pub run: &'a str,
+}
 
 /// Makes sure `cacerts` on the plan's cluster holds an intermediate of the
 /// mesh root; says whether it was kept or written.
@@ -25,6 +32,7 @@ pub async fn ensure(
     state: &AppState,
     client: &MemberApi,
     plan: &Plan,
+    by: IssuedBy<'_>,
 ) -> Result<String, InstallStepError> {
     let cluster = plan.cluster.as_str();
     let ca = state.ca().ok_or_else(|| InstallStepError::NoRootToken {
@@ -84,7 +92,7 @@ pub async fn ensure(
         cluster: cluster.to_owned(),
         source,
     })?;
-    issued::record(state, plan, &grant, &serial, &sha256)
+    issued::record(state, by.actor, by.run, plan, &grant, (&serial, &sha256))
         .await
         .map_err(|e| InstallStepError::Grant {
             cluster: cluster.to_owned(),

@@ -39,12 +39,8 @@ impl StepJob<InstallProgress> for Install {
     type Work = Work;
     type Error = InstallStepError;
 
-    async fn perform(
-        &self,
-        work: Work,
-        _run: &InstallProgress,
-    ) -> Result<String, InstallStepError> {
-        self.step(work).await
+    async fn perform(&self, work: Work, run: &InstallProgress) -> Result<String, InstallStepError> {
+        self.step(work, &run.id).await
     }
 
     /// The run's end is audited too: the request was, but its outcome is
@@ -70,7 +66,8 @@ impl StepJob<InstallProgress> for Install {
 }
 
 impl Install {
-    async fn step(&self, work: Work) -> Result<String, InstallStepError> {
+    /// Does `work` for run `run`.
+    async fn step(&self, work: Work, run: &str) -> Result<String, InstallStepError> {
         let cluster = self.plan.cluster.as_str();
         let on_cluster = InstallStepError::on(cluster);
         match work {
@@ -85,7 +82,11 @@ impl Install {
                         .map(|a| a.as_str().to_owned())
                         .map_err(on_cluster),
                     Content::IssuedCaCerts { .. } => {
-                        super::cacerts::ensure(&self.state, &self.client, &self.plan).await
+                        let by = super::cacerts::IssuedBy {
+                            actor: &self.actor,
+                            run,
+                        };
+                        super::cacerts::ensure(&self.state, &self.client, &self.plan, by).await
                     }
                 }
             }

@@ -11,18 +11,20 @@ use crate::audit::{self, Actor, Event};
 use crate::state::AppState;
 use crate::store::StoreError;
 
-/// Records that `plan`'s cluster got the intermediate `serial` / `sha256`
-/// under `grant`.
+/// Records that `actor`'s run `run` had `plan`'s cluster issue the
+/// intermediate `(serial, sha256)` under `grant`.
 pub async fn record(
     state: &AppState,
+    actor: &Actor,
+    run: &str,
     plan: &Plan,
     grant: &IssuanceGrant,
-    serial: &str,
-    sha256: &str,
+    (serial, sha256): (&str, &str),
 ) -> Result<(), StoreError> {
     let event = Event::new("ca.intermediate.issue", Outcome::Success)
         .cluster(plan.cluster.to_string())
         .target(format!("intermediate CA of {}", plan.cluster))
+        .param("run", run)
         .param("grant", &grant.id)
         .param("officers", grant.approvals.join(","))
         .param("mesh", &plan.settings.mesh_id)
@@ -31,6 +33,6 @@ pub async fn record(
         .param("validity_days", grant.validity_days)
         .param("serial", serial)
         .param("sha256", sha256);
-    audit::record(state, Actor::system("meshdeck"), None, event).await?;
+    audit::record(state, actor.clone(), None, event).await?;
     Ok(())
 }
