@@ -273,8 +273,17 @@ async fn migrate_verify_roll_back_and_finish_once_nothing_uses_the_old_control_p
     )
     .await;
 
-    // Before: blue runs the default revision; asm-1106-2 has no pods.
-    let before = verify(&console, &operator, cluster, "blue", REV).await;
+    // Before: blue runs the default revision; asm-1106-2 has no pods
+    // (once the sandbox's controllers made all four, which a loaded
+    // machine may take a moment for).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let before = loop {
+        let seen = verify(&console, &operator, cluster, "blue", REV).await;
+        if seen.pods.values().sum::<u32>() >= 4 || Instant::now() > deadline {
+            break seen;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     assert_eq!(before.pods.get("default"), Some(&4), "{before:#?}");
     assert_eq!(before.stragglers.len(), 4);
     assert!(!before.complete());
