@@ -13,11 +13,7 @@ pub struct InvalidName {
 }
 
 /// Refuses `value` as a `kind` for `reason`.
-pub(crate) fn invalid(
-    kind: &'static str,
-    value: &str,
-    reason: &'static str,
-) -> Result<(), InvalidName> {
+pub fn invalid(kind: &'static str, value: &str, reason: &'static str) -> Result<(), InvalidName> {
     Err(InvalidName {
         kind,
         value: value.to_owned(),

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use shared::ids::check_dns1123_label;
+use shared::ids::{check_dns1123_label, invalid};
 use shared::{ClusterName, InvalidName};
 
 use crate::error::AppError;
@@ -67,19 +67,13 @@ pub struct OpaqueId(String);
 pub struct Fingerprint(String);
 
 fn check_fingerprint(kind: &'static str, value: &str) -> Result<(), InvalidName> {
-    let digits = value.chars().filter(char::is_ascii_hexdigit).count();
-    let reason = if !value.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
-        "it may contain only hex digits and ':'"
-    } else if digits != 64 {
-        "a SHA-256 fingerprint has 64 hex digits"
-    } else {
-        return Ok(());
-    };
-    Err(InvalidName {
-        kind,
-        value: value.to_owned(),
-        reason,
-    })
+    if !value.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
+        return invalid(kind, value, "it may contain only hex digits and ':'");
+    }
+    if value.chars().filter(char::is_ascii_hexdigit).count() != 64 {
+        return invalid(kind, value, "a SHA-256 fingerprint has 64 hex digits");
+    }
+    Ok(())
 }
 
 path_name!(OpaqueId, "id", check_console_id);
@@ -92,58 +86,50 @@ path_name!(CsrName, "request name", check_csr_name);
 pub struct CsrName(String);
 
 fn check_csr_name(kind: &'static str, value: &str) -> Result<(), InvalidName> {
-    let reason = if value.is_empty() || value.len() > 253 {
-        "it must be 1 to 253 characters"
-    } else if value == "." || value == ".." || value.contains('/') {
-        "it cannot be '.', '..' or contain '/'"
-    } else if value.chars().any(|c| c.is_control()) {
-        "it cannot contain control characters"
-    } else {
-        return Ok(());
-    };
-    Err(InvalidName {
-        kind,
-        value: value.to_owned(),
-        reason,
-    })
+    if value.is_empty() || value.len() > 253 {
+        return invalid(kind, value, "it must be 1 to 253 characters");
+    }
+    if value == "." || value == ".." || value.contains('/') {
+        return invalid(kind, value, "it cannot be '.', '..' or contain '/'");
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return invalid(kind, value, "it cannot contain control characters");
+    }
+    Ok(())
 }
 
 path_name!(Fingerprint, "fingerprint", check_fingerprint);
 
 /// An id the console made: 1 to 64 ASCII letters, digits and `-`.
 fn check_console_id(kind: &'static str, value: &str) -> Result<(), InvalidName> {
-    let reason = if value.is_empty() {
-        "it must not be empty"
-    } else if value.len() > 64 {
-        "it must be at most 64 characters"
-    } else if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        "it may contain only letters, digits and '-'"
-    } else {
-        return Ok(());
-    };
-    Err(InvalidName {
-        kind,
-        value: value.to_owned(),
-        reason,
-    })
+    check_id(kind, value, true)
 }
 
 /// An opaque id: 1 to 64 ASCII letters and digits.
 fn check_token(kind: &'static str, value: &str) -> Result<(), InvalidName> {
-    let reason = if value.is_empty() {
-        "it must not be empty"
-    } else if value.len() > 64 {
-        "it must be at most 64 characters"
-    } else if !value.chars().all(|c| c.is_ascii_alphanumeric()) {
-        "it may contain only letters and digits"
-    } else {
-        return Ok(());
-    };
-    Err(InvalidName {
-        kind,
-        value: value.to_owned(),
-        reason,
-    })
+    check_id(kind, value, false)
+}
+
+/// 1 to 64 ASCII letters and digits, and `-` when `dashes`.
+fn check_id(kind: &'static str, value: &str, dashes: bool) -> Result<(), InvalidName> {
+    if value.is_empty() {
+        return invalid(kind, value, "it must not be empty");
+    }
+    if value.len() > 64 {
+        return invalid(kind, value, "it must be at most 64 characters");
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || (dashes && c == '-'))
+    {
+        let allowed = if dashes {
+            "it may contain only letters, digits and '-'"
+        } else {
+            "it may contain only letters and digits"
+        };
+        return invalid(kind, value, allowed);
+    }
+    Ok(())
 }
 
 /// The path parameter `key` parsed as a `T`; a value that is not one is
