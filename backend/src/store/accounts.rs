@@ -45,6 +45,19 @@ impl Store {
         Ok(())
     }
 
+    /// Those of `names` who are security officers now, in order: an
+    /// approval counts only while its officer still is one.
+    pub async fn officers_among(&self, names: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut officers = Vec::with_capacity(names.len());
+        for name in names {
+            let account = self.find_account(name).await?;
+            if account.is_some_and(|a| a.account.role == Role::SecurityOfficer) {
+                officers.push(name.clone());
+            }
+        }
+        Ok(officers)
+    }
+
     pub async fn find_account(&self, name: &str) -> Result<Option<StoredAccount>, StoreError> {
         let row = sqlx::query(
             "SELECT name, password_hash, role, admin, created_at FROM accounts WHERE name = $1",

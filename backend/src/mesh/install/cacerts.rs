@@ -88,11 +88,11 @@ pub async fn ensure(
             cluster: cluster.to_owned(),
             source,
         })?;
-    let (serial, sha256) = certs.identity().map_err(|source| InstallStepError::Issue {
+    let facts = certs.describe().map_err(|source| InstallStepError::Issue {
         cluster: cluster.to_owned(),
         source,
     })?;
-    issued::record(state, by.actor, by.run, plan, &grant, (&serial, &sha256))
+    issued::record(state, by.actor, by.run, plan, &grant, &facts)
         .await
         .map_err(|e| InstallStepError::Grant {
             cluster: cluster.to_owned(),
@@ -120,7 +120,7 @@ pub async fn ensure(
         .map_err(ClusterError::into_apply)
         .map_err(InstallStepError::on(cluster))?;
     Ok(format!(
-        "{}: intermediate for {cluster} under mesh root {} and issuance grant {} (serial {serial}, SHA-256 {sha256}, {} days)",
+        "{}: intermediate for {cluster} under mesh root {} and issuance grant {} (serial {}, SHA-256 {}, {} days)",
         if live.is_some() {
             "re-issued"
         } else {
@@ -128,6 +128,8 @@ pub async fn ensure(
         },
         root.sha256_fingerprint,
         grant.id,
+        facts.serial,
+        facts.sha256_fingerprint,
         grant.validity_days
     ))
 }
@@ -159,10 +161,10 @@ fn keeps(
         root_cert_pem: key("root-cert.pem"),
         cert_chain_pem: key("cert-chain.pem"),
     };
-    let Ok((common_name, not_after)) = live.issued_to() else {
+    let Ok(facts) = live.describe() else {
         return false;
     };
     ca.verify_cacerts(&live, &plan.trust_domain).is_ok()
-        && common_name == format!("Intermediate CA {}", plan.cluster)
-        && not_after > now + KEEP_MARGIN_SECS
+        && facts.common_name == format!("Intermediate CA {}", plan.cluster)
+        && facts.not_after > now + KEEP_MARGIN_SECS
 }

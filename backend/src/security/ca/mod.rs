@@ -105,9 +105,8 @@ impl CaCerts {
         ])
     }
 
-    /// The intermediate's subject common name and end of validity (Unix
-    /// seconds).
-    pub fn issued_to(&self) -> Result<(String, i64), CaError> {
+    /// What the intermediate certificate (`ca-cert.pem`) says of itself.
+    pub fn describe(&self) -> Result<IntermediateFacts, CaError> {
         use x509_parser::prelude::{FromDer, X509Certificate};
         let der = pem::parse(&self.ca_cert_pem)
             .map_err(|e| CaError::InvalidBundle(format!("ca-cert.pem: {e}")))?
@@ -121,20 +120,24 @@ impl CaCerts {
             .and_then(|cn| cn.as_str().ok())
             .unwrap_or_default()
             .to_owned();
-        Ok((common_name, cert.validity().not_after.timestamp()))
+        Ok(IntermediateFacts {
+            serial: hex::encode(cert.raw_serial()),
+            sha256_fingerprint: fingerprint(&der),
+            common_name,
+            not_after: cert.validity().not_after.timestamp(),
+        })
     }
+}
 
-    /// The intermediate's serial (hex) and SHA-256 fingerprint, for the
-    /// audit entry of its issue.
-    pub fn identity(&self) -> Result<(String, String), CaError> {
-        use x509_parser::prelude::{FromDer, X509Certificate};
-        let der = pem::parse(&self.ca_cert_pem)
-            .map_err(|e| CaError::InvalidBundle(format!("ca-cert.pem: {e}")))?
-            .into_contents();
-        let (_, cert) = X509Certificate::from_der(&der)
-            .map_err(|e| CaError::InvalidBundle(format!("ca-cert.pem does not parse: {e}")))?;
-        Ok((hex::encode(cert.raw_serial()), fingerprint(&der)))
-    }
+/// An intermediate certificate's serial (hex), SHA-256 fingerprint,
+/// subject common name and end of validity (Unix seconds): what its
+/// issue is audited with and what decides whether a live one is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntermediateFacts {
+    pub serial: String,
+    pub sha256_fingerprint: String,
+    pub common_name: String,
+    pub not_after: i64,
 }
 
 impl fmt::Debug for CaCerts {

@@ -6,7 +6,6 @@
 //! signed (or an uploaded chain checked), verified, and written back, so a
 //! failed write can be retried.
 
-use shared::Role;
 use shared::csr::{ApprovalRefused, ApprovalState, ApproveOutcome, CsrDecision};
 
 use super::SignerRule;
@@ -102,14 +101,7 @@ pub(super) async fn counting_approvals(
     uid: &str,
 ) -> Result<Vec<String>, AppError> {
     let recorded = state.store().csr_approvals(cluster, uid).await?;
-    let mut officers = Vec::with_capacity(recorded.len());
-    for name in recorded {
-        let account = state.store().find_account(&name).await?;
-        if account.is_some_and(|a| a.account.role == Role::SecurityOfficer) {
-            officers.push(name);
-        }
-    }
-    Ok(officers)
+    Ok(state.store().officers_among(&recorded).await?)
 }
 
 fn refused(err: ApprovalRefused) -> AppError {

@@ -8,18 +8,19 @@ use shared::csr::IssuanceGrant;
 use shared::mesh::Plan;
 
 use crate::audit::{self, Actor, Event};
+use crate::security::ca::IntermediateFacts;
 use crate::state::AppState;
 use crate::store::StoreError;
 
 /// Records that `actor`'s run `run` had `plan`'s cluster issue the
-/// intermediate `(serial, sha256)` under `grant`.
+/// intermediate described by `facts` under `grant`.
 pub async fn record(
     state: &AppState,
     actor: &Actor,
     run: &str,
     plan: &Plan,
     grant: &IssuanceGrant,
-    (serial, sha256): (&str, &str),
+    facts: &IntermediateFacts,
 ) -> Result<(), StoreError> {
     let event = Event::new("ca.intermediate.issue", Outcome::Success)
         .cluster(plan.cluster.to_string())
@@ -31,8 +32,8 @@ pub async fn record(
         .param("trust_domain", &plan.trust_domain)
         .param("revision", &plan.settings.revision)
         .param("validity_days", grant.validity_days)
-        .param("serial", serial)
-        .param("sha256", sha256);
+        .param("serial", &facts.serial)
+        .param("sha256", &facts.sha256_fingerprint);
     audit::record(state, actor.clone(), None, event).await?;
     Ok(())
 }

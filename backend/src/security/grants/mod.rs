@@ -9,13 +9,12 @@
 pub mod http;
 pub mod issued;
 
-use shared::Role;
 use shared::csr::{GrantState, GrantedIssuance, IssuanceGrant, IssuanceGrants, ProposeGrant};
 use shared::ids::ClusterName;
 use shared::mesh::{MeshId, TrustDomain};
 
 use crate::error::AppError;
-use crate::security::csr::TWO_PERSON_SIGNERS;
+use crate::security::csr::{TWO_PERSON_SIGNERS, default_approvals};
 use crate::state::AppState;
 
 /// Every grant, newest first, with the approvals that count now.
@@ -30,7 +29,9 @@ fn required(state: &AppState) -> u32 {
     state
         .csr_settings()
         .rule(root)
-        .map_or(2, |rule| rule.approval_rule().required)
+        .map_or(default_approvals(root), |rule| {
+            rule.approval_rule().required
+        })
 }
 
 /// `officer` proposes `body`; it counts as the first approval. Refused
@@ -105,7 +106,7 @@ pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<Issuan
     let grant = find(state, id).await?;
     let now = state.clock().now();
     let counting = IssuanceGrant {
-        approvals: officers_among(state, &grant.approvals).await?,
+        approvals: state.store().officers_among(&grant.approvals).await?,
         required: grant.required.max(required(state)),
         ..grant.clone()
     };
@@ -132,7 +133,7 @@ pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<Issuan
         )));
     }
     let mut approved = IssuanceGrant {
-        approvals: officers_among(state, &approvals).await?,
+        approvals: state.store().officers_among(&approvals).await?,
         required: counting.required,
         ..grant
     };
@@ -166,23 +167,11 @@ async fn counted(state: &AppState, now: i64) -> Result<Vec<IssuanceGrant>, AppEr
     // another) needs what the rule asks now.
     let floor = required(state);
     for grant in &mut grants {
-        grant.approvals = officers_among(state, &grant.approvals).await?;
+        grant.approvals = state.store().officers_among(&grant.approvals).await?;
         grant.required = grant.required.max(floor);
         grant.state = grant.state_at(now);
     }
     Ok(grants)
-}
-
-/// Those of `names` who are security officers now.
-async fn officers_among(state: &AppState, names: &[String]) -> Result<Vec<String>, AppError> {
-    let mut officers = Vec::with_capacity(names.len());
-    for name in names {
-        let account = state.store().find_account(name).await?;
-        if account.is_some_and(|a| a.account.role == Role::SecurityOfficer) {
-            officers.push(name.clone());
-        }
-    }
-    Ok(officers)
 }
 
 /// What the active grants allow on `cluster` now (preflight's input).
