@@ -274,26 +274,6 @@ pub async fn istiod_pod_revisions(
     Ok((ours.len(), offenders))
 }
 
-/// The keys and root certificate of secret `istio-system/cacerts`, if it
-/// exists.
-pub async fn cacerts_root(member: &MemberApi) -> Result<Option<(Vec<String>, String)>, ApplyError> {
-    let client = member.client();
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
-    let secret = secrets
-        .get_opt("cacerts")
-        .await
-        .map_err(|e| ApplyError::from_kube("reading secret istio-system/cacerts", e))?;
-    Ok(secret.map(|s| {
-        let data = s.data.unwrap_or_default();
-        let keys = data.keys().cloned().collect();
-        let root = data
-            .get("root-cert.pem")
-            .map(|b| String::from_utf8_lossy(&b.0).into_owned())
-            .unwrap_or_default();
-        (keys, root)
-    }))
-}
-
 /// Secret `istio-system/cacerts` as text by key, if it exists.
 pub async fn cacerts_data(
     member: &MemberApi,

@@ -165,10 +165,10 @@ async fn cacerts_diff(
     object: &PlannedObject,
     keys: &[String],
 ) -> Result<ObjectDiff, ApplyError> {
-    let live = inspect::cacerts_root(client).await?;
+    let live = inspect::cacerts_data(client).await?;
     let mut lines: Vec<DiffLine> = Vec::new();
     let change = match &live {
-        Some((live_keys, _)) if keys.iter().all(|k| live_keys.contains(k)) => {
+        Some(data) if keys.iter().all(|k| data.contains_key(k)) => {
             lines.push(DiffLine::Same(
                 "# kept if it is a valid intermediate of this cluster under the mesh root; re-issued otherwise".into(),
             ));

@@ -4,13 +4,17 @@
 //! officers propose one, a second officer approves it, and any officer
 //! revokes it, each after a confirmation naming the clusters.
 
+use std::fmt;
+
 use leptos::prelude::*;
-use shared::ApiError;
-use shared::csr::{GrantState, IssuanceGrant, IssuanceGrants as IssuanceGrantList, ProposeGrant};
+use shared::csr::{
+    GrantProblem, GrantState, IssuanceGrant, IssuanceGrants as IssuanceGrantList, ProposeGrant,
+};
 use shared::ids::ClusterName;
 use shared::mesh::settings::{suggested_mesh_id, trust_domain};
 use shared::mesh::{CaMode, MeshId};
 use shared::time::format_utc;
+use shared::{ApiError, InvalidName};
 
 use crate::api;
 use crate::components::error_view::ErrorView;
@@ -132,34 +136,48 @@ struct Form {
     grant_days: RwSignal<String>,
 }
 
+/// What is wrong with the propose form's fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FormProblem {
+    /// A mesh id, cluster name or trust domain that is not one (the
+    /// refusal names which).
+    Name(InvalidName),
+    /// A number of days that is not a whole number; names the field.
+    Days(&'static str),
+    /// The proposal's own rules.
+    Grant(GrantProblem),
+}
+
+impl fmt::Display for FormProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name(e) => e.fmt(f),
+            Self::Days(field) => write!(f, "{field}: a whole number of days"),
+            Self::Grant(e) => e.fmt(f),
+        }
+    }
+}
+
 impl Form {
     /// The proposal, or what is wrong with the fields.
-    fn parse(self) -> Result<ProposeGrant, String> {
-        let mesh: MeshId = self
-            .mesh
-            .get()
-            .trim()
-            .parse()
-            .map_err(|e| format!("mesh: {e}"))?;
+    fn parse(self) -> Result<ProposeGrant, FormProblem> {
+        let mesh: MeshId = self.mesh.get().trim().parse().map_err(FormProblem::Name)?;
         let clusters = self
             .clusters
             .get()
             .iter()
-            .map(|c| {
-                c.parse::<ClusterName>()
-                    .map_err(|e| format!("cluster: {e}"))
-            })
+            .map(|c| c.parse::<ClusterName>().map_err(FormProblem::Name))
             .collect::<Result<Vec<_>, _>>()?;
         let trust_domain = self
             .trust_domain
             .get()
             .trim()
             .parse()
-            .map_err(|e| format!("trust domain: {e}"))?;
-        let days = |s: String, what: &str| {
+            .map_err(FormProblem::Name)?;
+        let days = |s: String, field: &'static str| {
             s.trim()
                 .parse::<u32>()
-                .map_err(|_| format!("{what}: a whole number of days"))
+                .map_err(|_| FormProblem::Days(field))
         };
         let proposal = ProposeGrant {
             mesh,
@@ -168,7 +186,7 @@ impl Form {
             validity_days: days(self.validity_days.get(), "intermediate validity")?,
             grant_days: days(self.grant_days.get(), "grant duration")?,
         };
-        proposal.check().map_err(|e| e.to_string())?;
+        proposal.check().map_err(FormProblem::Grant)?;
         Ok(proposal)
     }
 }
@@ -254,7 +272,7 @@ pub fn IssuanceGrants() -> impl IntoView {
                         }
                     }).collect_view()}
                 </div>
-                {move || parsed.get().err().map(|why| view! { <p class="field-error">{why}</p> })}
+                {move || parsed.get().err().map(|why| view! { <p class="field-error">{why.to_string()}</p> })}
                 <button class="primary" disabled=move || parsed.get().is_err()
                     on:click=move |_| if let Ok(p) = parsed.get() { asked.set(Some(Asked::Propose(p))); }>"Propose grant"</button>
             </fieldset>
