@@ -33,8 +33,11 @@ enum Asked {
 type Outcome = Result<(Asked, IssuanceGrant), ApiError>;
 
 fn clusters_of(grant: &IssuanceGrant) -> String {
-    grant
-        .clusters
+    joined(&grant.clusters)
+}
+
+fn joined(clusters: &[ClusterName]) -> String {
+    clusters
         .iter()
         .map(ClusterName::as_str)
         .collect::<Vec<_>>()
@@ -46,11 +49,7 @@ fn question(asked: &Asked) -> (String, &'static str) {
         Asked::Propose(p) => (
             format!(
                 "Propose that installs may issue the intermediate CA of {} from the root of mesh {} for trust domain {}, each intermediate valid {} days, for the next {} days? It is active only once another security officer approves it.",
-                p.clusters
-                    .iter()
-                    .map(ClusterName::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                joined(&p.clusters),
                 p.mesh,
                 p.trust_domain,
                 p.validity_days,
