@@ -54,3 +54,25 @@ async fn keep_an_officer(store: &Store, subject: &Account) -> Result<(), AppErro
     }
     Ok(())
 }
+
+/// Refuses `officer`'s approval when it would not count beside the
+/// `earlier` ones (already counted by [`Store::officers_among`]): an
+/// officer who appointed `officer`, or whom `officer` appointed, approved
+/// already, and two accounts of one person are one approval.
+pub async fn check_independent(
+    store: &Store,
+    earlier: &[String],
+    officer: &str,
+) -> Result<(), AppError> {
+    let appointers = store.appointers(officer).await?;
+    for other in earlier {
+        let tied = appointers.contains(other)
+            || store.appointers(other).await?.iter().any(|a| a == officer);
+        if tied {
+            return Err(AppError::Forbidden(format!(
+                "{officer} and {other} count as one security officer (one appointed the other): another security officer must approve"
+            )));
+        }
+    }
+    Ok(())
+}

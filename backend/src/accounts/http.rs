@@ -124,7 +124,7 @@ async fn update(
     account.admin = update.admin.unwrap_or(account.admin);
     state
         .store()
-        .update_account(name, account.role, account.admin)
+        .update_account(name, account.role, account.admin, Some(&actor.name))
         .await?;
     Ok(account)
 }
@@ -153,7 +153,7 @@ async fn create(state: &AppState, actor: &Account, body: &NewAccount) -> Result<
         .map_err(|err| AppError::Internal(err.to_string()))?;
     state
         .store()
-        .create_account(&account, &hash, state.clock().now())
+        .create_account(&account, &hash, state.clock().now(), Some(&actor.name))
         .await?;
     Ok(account)
 }

@@ -42,7 +42,7 @@ pub async fn create_account(
     check_new_password(&password).map_err(CreateError::Invalid)?;
     let hash = secrets::hash_password(&password, cost)
         .map_err(|err| CreateError::Invalid(err.to_string()))?;
-    store.create_account(&account, &hash, now).await?;
+    store.create_account(&account, &hash, now, None).await?;
     let event = Event::new("account.create", Outcome::Success)
         .target(format!("account/{}", account.name))
         .param("role", account.role)

@@ -18,13 +18,23 @@ fn role_of(text: &str) -> Result<Role, StoreError> {
         .map_err(|err: shared::auth::UnknownRole| StoreError::Corrupt(err.to_string()))
 }
 
+/// What `appointed_by` records for an account holding `role`.
+fn appointment(role: Role, appointed_by: Option<&str>) -> Option<String> {
+    (role == Role::SecurityOfficer)
+        .then(|| appointed_by.map(str::to_owned))
+        .flatten()
+}
+
 impl Store {
-    /// Adds an account; a taken name is a [`StoreError::Conflict`].
+    /// Adds an account, made a security officer by `appointed_by` when its
+    /// role is one and an account (not the server) gave it; a taken name
+    /// is a [`StoreError::Conflict`].
     pub async fn create_account(
         &self,
         account: &Account,
         password_hash: &str,
         now: i64,
+        appointed_by: Option<&str>,
     ) -> Result<(), StoreError> {
         if self.find_account(&account.name).await?.is_some() {
             return Err(StoreError::Conflict(format!(
@@ -33,29 +43,69 @@ impl Store {
             )));
         }
         sqlx::query(
-            "INSERT INTO accounts (name, password_hash, role, admin, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO accounts (name, password_hash, role, admin, created_at, appointed_by) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(account.name.clone())
         .bind(password_hash.to_owned())
         .bind(account.role.slug())
         .bind(i64::from(account.admin))
         .bind(now)
+        .bind(appointment(account.role, appointed_by))
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// Those of `names` who are security officers now, in order: an
-    /// approval counts only while its officer still is one.
+    /// The approvals among `names` that count, in order: by accounts that
+    /// are security officers now, and independent of each other. An
+    /// officer who appointed another (directly or down a chain of
+    /// appointments) and that officer count once: one person could
+    /// otherwise create a second officer account and approve with both.
     pub async fn officers_among(&self, names: &[String]) -> Result<Vec<String>, StoreError> {
-        let mut officers = Vec::with_capacity(names.len());
+        let mut counted: Vec<(String, Vec<String>)> = Vec::with_capacity(names.len());
         for name in names {
-            let account = self.find_account(name).await?;
-            if account.is_some_and(|a| a.account.role == Role::SecurityOfficer) {
-                officers.push(name.clone());
+            let Some(stored) = self.find_account(name).await? else {
+                continue;
+            };
+            if stored.account.role != Role::SecurityOfficer {
+                continue;
+            }
+            let appointers = self.appointers(name).await?;
+            let tied = counted.iter().any(|(other, others_appointers)| {
+                other == name || appointers.contains(other) || others_appointers.contains(name)
+            });
+            if !tied {
+                counted.push((name.clone(), appointers));
             }
         }
-        Ok(officers)
+        Ok(counted.into_iter().map(|(name, _)| name).collect())
+    }
+
+    /// Who made `name` a security officer, who made that account one, and
+    /// so on up to an officer the server appointed.
+    pub async fn appointers(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let mut chain: Vec<String> = Vec::new();
+        let mut next = self.appointed_by(name).await?;
+        while let Some(appointer) = next {
+            // An account demoted and appointed again can close a loop.
+            if appointer == name || chain.contains(&appointer) {
+                break;
+            }
+            next = self.appointed_by(&appointer).await?;
+            chain.push(appointer);
+        }
+        Ok(chain)
+    }
+
+    async fn appointed_by(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT appointed_by FROM accounts WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("appointed_by")?,
+            None => None,
+        })
     }
 
     pub async fn find_account(&self, name: &str) -> Result<Option<StoredAccount>, StoreError> {
@@ -120,16 +170,23 @@ impl Store {
     }
 
     /// Sets an account's role and admin flag; false when there is none.
+    /// `appointed_by` is recorded when the change makes it a security
+    /// officer (`None`: the server did); an account that is no officer
+    /// keeps no appointment.
     pub async fn update_account(
         &self,
         name: &str,
         role: Role,
         admin: bool,
+        appointed_by: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE accounts SET role = $1, admin = $2 WHERE name = $3")
+        let done = sqlx::query(
+            "UPDATE accounts SET appointed_by = CASE WHEN role = $1 THEN appointed_by ELSE $4 END, role = $1, admin = $2 WHERE name = $3",
+        )
             .bind(role.slug())
             .bind(i64::from(admin))
             .bind(name.to_owned())
+            .bind(appointment(role, appointed_by))
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)

@@ -104,6 +104,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "issuance grants",
         include_str!("../../migrations/0010_issuance_grants.sql"),
     ),
+    (
+        13,
+        "officer appointments",
+        include_str!("../../migrations/0013_officer_appointments.sql"),
+    ),
 ];
 
 impl MigrationSource<'static> for Embedded {

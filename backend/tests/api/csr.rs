@@ -679,7 +679,7 @@ async fn an_approval_counts_only_while_its_officer_is_one() {
     console
         .state
         .store()
-        .update_account("sam", Role::Operator, false)
+        .update_account("sam", Role::Operator, false, None)
         .await
         .unwrap();
     let response = post(&console, &ursula, &approve_path(&name), json!({})).await;

@@ -503,7 +503,7 @@ async fn event_streams_end_with_their_session() {
     console
         .state
         .store()
-        .update_account("ops", Role::Manager, false)
+        .update_account("ops", Role::Manager, false, None)
         .await
         .unwrap();
     events.ended_within(Duration::from_secs(15)).await;

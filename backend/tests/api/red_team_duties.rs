@@ -152,3 +152,123 @@ async fn an_officer_hands_the_role_on_and_the_last_officer_stays() {
     assert!(message.contains("last security officer"), "{message}");
     assert!(account(&console, "sol").await.is_some());
 }
+
+/// Creates `name` as a security officer through the API as `creator`.
+async fn appoint(
+    console: &TestConsole,
+    creator: &crate::support::Session,
+    name: &str,
+) -> crate::support::Session {
+    let body = serde_json::json!({
+        "name": name,
+        "password": format!("{name}-password-long"),
+        "role": "security_officer",
+        "admin": true,
+    });
+    let response = console
+        .send(json_request(
+            Method::POST,
+            shared::routes::ACCOUNTS,
+            &body,
+            Some(creator),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    console
+        .sign_in(name, &format!("{name}-password-long"))
+        .await
+}
+
+/// Attack: an officer with the admin capability creates a second officer
+/// account (whose password it chose), and that one a third, to be the
+/// second person of the two-person rule itself. Their approvals count as
+/// one: each is refused and nothing is recorded; an independent officer's
+/// approval counts.
+#[tokio::test]
+async fn an_officer_and_the_officers_it_appointed_count_as_one() {
+    use shared::csr::{GrantState, IssuanceGrant};
+
+    let (console, _operator) = crate::mesh::console().await;
+    let ada = console.signed_in("ada", Role::SecurityOfficer, true).await;
+    let sol = console.signed_in("sol", Role::SecurityOfficer, false).await;
+    let puppet = appoint(&console, &ada, "puppet").await;
+    let puppet2 = appoint(&console, &puppet, "puppet2").await;
+    let store = console.state.store();
+    assert_eq!(
+        store.appointers("puppet2").await.unwrap(),
+        ["puppet", "ada"]
+    );
+    assert!(store.appointers("sol").await.unwrap().is_empty());
+
+    let mesh: shared::mesh::MeshId = "proj-1234".parse().unwrap();
+    console.mesh_root(&mesh).await;
+    let proposal = serde_json::json!({
+        "mesh": mesh,
+        "clusters": ["gke-asia-2"],
+        "trust_domain": "project-a.svc.id.goog",
+        "validity_days": 30,
+        "grant_days": 7,
+    });
+    let response = console
+        .send(json_request(
+            Method::POST,
+            shared::routes::CA_GRANTS,
+            &proposal,
+            Some(&ada),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let proposed: IssuanceGrant =
+        serde_json::from_value(crate::support::body_json(response).await).unwrap();
+    let approve = shared::routes::ca_grant_approve(&proposed.id);
+    for (who, session) in [("puppet", &puppet), ("puppet2", &puppet2)] {
+        let response = console
+            .send(json_request(
+                Method::POST,
+                &approve,
+                &serde_json::json!({}),
+                Some(session),
+            ))
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{who}");
+        let message = api_error(response).await.message;
+        assert!(
+            message.contains("count as one security officer"),
+            "{message}"
+        );
+    }
+    let recorded = store
+        .issuance_grant(&proposed.id, console.time.now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(recorded.approvals, ["ada"], "the refusals recorded nothing");
+    // Approvals recorded together (as by an older console) count once.
+    let names = ["ada", "puppet", "puppet2", "sol"].map(String::from);
+    assert_eq!(store.officers_among(&names).await.unwrap(), ["ada", "sol"]);
+
+    let response = console
+        .send(json_request(
+            Method::POST,
+            &approve,
+            &serde_json::json!({}),
+            Some(&sol),
+        ))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let active: IssuanceGrant =
+        serde_json::from_value(crate::support::body_json(response).await).unwrap();
+    assert_eq!(active.state, GrantState::Active);
+    assert_eq!(active.approvals, ["ada", "sol"]);
+
+    // An account that is no officer keeps no appointment.
+    let demote = patch(
+        &console,
+        &ada,
+        "puppet",
+        serde_json::json!({"role": "operator"}),
+    )
+    .await;
+    assert_eq!(demote.status(), StatusCode::OK);
+    assert!(store.appointers("puppet").await.unwrap().is_empty());
+}
