@@ -10,7 +10,7 @@ use sqlx::any::AnyRow;
 use super::{Store, StoreError};
 
 const COLUMNS: &str = "id, mesh, clusters, trust_domain, validity_days, expires_at, proposed_by, \
-     proposed_at, approvals, required, revoked_by, revoked_at";
+     proposed_at, approvals, required, revoked_by, revoked_at, root_fingerprint";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("issuance grant {what}: {e}"))
@@ -30,6 +30,7 @@ fn grant_of(row: &AnyRow, now: i64) -> Result<IssuanceGrant, StoreError> {
     let mut grant = IssuanceGrant {
         id: row.try_get("id")?,
         mesh: mesh.parse().map_err(|e| corrupt("mesh", e))?,
+        root_fingerprint: row.try_get("root_fingerprint")?,
         clusters: serde_json::from_str(&clusters).map_err(|e| corrupt("clusters", e))?,
         trust_domain: trust_domain
             .parse()
@@ -82,7 +83,7 @@ impl Store {
     pub async fn add_issuance_grant(&self, grant: &IssuanceGrant) -> Result<(), StoreError> {
         sqlx::query(&format!(
             "INSERT INTO issuance_grants ({COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', 0)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', 0, $11)"
         ))
         .bind(grant.id.clone())
         .bind(grant.mesh.to_string())
@@ -94,6 +95,7 @@ impl Store {
         .bind(grant.proposed_at)
         .bind(json(&grant.approvals, "approvals")?)
         .bind(i64::from(grant.required))
+        .bind(grant.root_fingerprint.clone())
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -109,6 +109,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "officer appointments",
         include_str!("../../migrations/0013_officer_appointments.sql"),
     ),
+    (
+        14,
+        "grant roots",
+        include_str!("../../migrations/0014_grant_roots.sql"),
+    ),
 ];
 
 impl MigrationSource<'static> for Embedded {

@@ -208,3 +208,65 @@ async fn an_intermediate_is_issued_only_under_a_grant_two_current_officers_agree
     not_granted(&review(&console, &operator, "gke-asia-2", &s).await);
     assert!(cacerts(&console).await.is_none());
 }
+
+/// Attack: a grant two officers agreed to under one root is used to issue
+/// from another. After the root is retired and a new one created for the
+/// mesh, the old grant says "root replaced" and allows nothing; a grant
+/// under the new root does.
+#[tokio::test]
+async fn a_grant_allows_issuing_only_from_the_root_it_was_granted_under() {
+    let (console, operator) = console().await;
+    let s = settings(
+        &console,
+        &operator,
+        "gke-asia-2",
+        CaMode::IstioCaPluginCerts,
+    )
+    .await;
+    let old_root = console.mesh_root(&s.mesh_id).await;
+    let granted = console
+        .issuance_grant(&s.mesh_id, &["gke-asia-2"], TRUST_DOMAIN)
+        .await;
+    assert_eq!(granted.root_fingerprint, old_root.fingerprint);
+    let ca = review(&console, &operator, "gke-asia-2", &s).await;
+    assert_eq!(
+        ca.preflight.result(Check::CaMode).unwrap().verdict,
+        Verdict::Pass
+    );
+
+    let olivia = console
+        .signed_in("olivia", Role::SecurityOfficer, false)
+        .await;
+    let retire = shared::routes::ca_root_retire(&old_root.fingerprint);
+    let response = post(&console, &olivia, &retire, serde_json::json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let new_root = console.mesh_root(&s.mesh_id).await;
+    assert_ne!(new_root.fingerprint, old_root.fingerprint);
+
+    let listed = grants(&console, &operator).await;
+    assert_eq!(listed[0].id, granted.id);
+    assert_eq!(listed[0].state, GrantState::RootReplaced, "{listed:?}");
+    not_granted(&review(&console, &operator, "gke-asia-2", &s).await);
+    let response = post(
+        &console,
+        &olivia,
+        &shared::routes::ca_grant_approve(&granted.id),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CONFLICT,
+        "no approvals revive it"
+    );
+
+    let fresh = console
+        .issuance_grant(&s.mesh_id, &["gke-asia-2"], TRUST_DOMAIN)
+        .await;
+    assert_eq!(fresh.root_fingerprint, new_root.fingerprint);
+    let plan = review(&console, &operator, "gke-asia-2", &s).await;
+    assert_eq!(
+        plan.preflight.result(Check::CaMode).unwrap().verdict,
+        Verdict::Pass
+    );
+}

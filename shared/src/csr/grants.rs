@@ -29,6 +29,10 @@ pub enum GrantState {
     Revoked,
     /// Its time ran out.
     Expired,
+    /// The root it was granted under is no longer its mesh's root: the
+    /// officers agreed to issue from that root, not from whatever root
+    /// the mesh has later.
+    RootReplaced,
 }
 
 impl GrantState {
@@ -38,6 +42,7 @@ impl GrantState {
             GrantState::Active => "active",
             GrantState::Revoked => "revoked",
             GrantState::Expired => "expired",
+            GrantState::RootReplaced => "root replaced",
         }
     }
 }
@@ -47,6 +52,9 @@ impl GrantState {
 pub struct IssuanceGrant {
     pub id: String,
     pub mesh: MeshId,
+    /// SHA-256 fingerprint of the mesh root it allows issuing from (the
+    /// mesh's root when it was proposed).
+    pub root_fingerprint: String,
     /// The members whose intermediates it allows.
     pub clusters: Vec<ClusterName>,
     pub trust_domain: TrustDomain,
@@ -69,7 +77,17 @@ pub struct IssuanceGrant {
 }
 
 impl IssuanceGrant {
-    /// The state at `now`, from what is recorded.
+    /// The state at `now` while the mesh's root has fingerprint `root`
+    /// (`None`: the mesh has none).
+    pub fn state_under(&self, root: Option<&str>, now: i64) -> GrantState {
+        match self.state_at(now) {
+            done @ (GrantState::Revoked | GrantState::Expired) => done,
+            _ if root != Some(self.root_fingerprint.as_str()) => GrantState::RootReplaced,
+            state => state,
+        }
+    }
+
+    /// The state at `now` from what is recorded, its root assumed to stand.
     pub fn state_at(&self, now: i64) -> GrantState {
         if self.revoked_by.is_some() {
             GrantState::Revoked
@@ -83,15 +101,16 @@ impl IssuanceGrant {
     }
 
     /// Whether it lets an install issue `cluster`'s intermediate in
-    /// `mesh` for `trust_domain` at `now`.
+    /// `mesh` for `trust_domain` at `now`, from the root `root`.
     pub fn covers(
         &self,
         mesh: &MeshId,
         cluster: &ClusterName,
         trust_domain: &TrustDomain,
+        root: Option<&str>,
         now: i64,
     ) -> bool {
-        self.state_at(now) == GrantState::Active
+        self.state_under(root, now) == GrantState::Active
             && self.mesh == *mesh
             && self.trust_domain == *trust_domain
             && self.clusters.contains(cluster)
@@ -111,11 +130,12 @@ impl IssuanceGrants {
         mesh: &MeshId,
         cluster: &ClusterName,
         trust_domain: &TrustDomain,
+        root: Option<&str>,
         now: i64,
     ) -> Option<&IssuanceGrant> {
         self.grants
             .iter()
-            .find(|g| g.covers(mesh, cluster, trust_domain, now))
+            .find(|g| g.covers(mesh, cluster, trust_domain, root, now))
     }
 }
 
@@ -130,14 +150,19 @@ pub struct GrantedIssuance {
 }
 
 impl IssuanceGrant {
-    /// What it allows on `cluster`, if it is active now and names it.
-    pub fn granted_on(&self, cluster: &ClusterName, now: i64) -> Option<GrantedIssuance> {
-        (self.state_at(now) == GrantState::Active && self.clusters.contains(cluster)).then(|| {
-            GrantedIssuance {
-                mesh: self.mesh.clone(),
-                trust_domain: self.trust_domain.clone(),
-                grant: self.id.clone(),
-            }
+    /// What it allows on `cluster`, if it is active now (its mesh's root
+    /// being `root`) and names it.
+    pub fn granted_on(
+        &self,
+        cluster: &ClusterName,
+        root: Option<&str>,
+        now: i64,
+    ) -> Option<GrantedIssuance> {
+        let active = self.state_under(root, now) == GrantState::Active;
+        (active && self.clusters.contains(cluster)).then(|| GrantedIssuance {
+            mesh: self.mesh.clone(),
+            trust_domain: self.trust_domain.clone(),
+            grant: self.id.clone(),
         })
     }
 }
@@ -197,10 +222,13 @@ impl ProposeGrant {
 mod tests {
     use super::*;
 
+    const ROOT: Option<&str> = Some("AA:BB");
+
     fn grant() -> IssuanceGrant {
         IssuanceGrant {
             id: "g-1".into(),
             mesh: "proj-1".parse().unwrap(),
+            root_fingerprint: "AA:BB".into(),
             clusters: vec!["gke-eu".parse().unwrap()],
             trust_domain: "project-a.svc.id.goog".parse().unwrap(),
             validity_days: 30,
@@ -222,17 +250,39 @@ mod tests {
         let eu: ClusterName = "gke-eu".parse().unwrap();
         let us: ClusterName = "gke-us".parse().unwrap();
         assert_eq!(g.state_at(10), GrantState::Proposed);
-        assert!(!g.covers(&mesh, &eu, &td, 10), "one officer is not enough");
+        assert!(
+            !g.covers(&mesh, &eu, &td, ROOT, 10),
+            "one officer is not enough"
+        );
         g.approvals.push("sam".into());
-        assert!(g.covers(&mesh, &eu, &td, 10));
-        assert!(!g.covers(&mesh, &us, &td, 10), "another cluster");
+        assert!(g.covers(&mesh, &eu, &td, ROOT, 10));
+        assert!(!g.covers(&mesh, &us, &td, ROOT, 10), "another cluster");
         let other: TrustDomain = "other.example".parse().unwrap();
-        assert!(!g.covers(&mesh, &eu, &other, 10), "another trust domain");
+        assert!(
+            !g.covers(&mesh, &eu, &other, ROOT, 10),
+            "another trust domain"
+        );
         assert_eq!(g.state_at(1_000), GrantState::Expired);
-        assert!(!g.covers(&mesh, &eu, &td, 1_000));
+        assert!(!g.covers(&mesh, &eu, &td, ROOT, 1_000));
         g.revoked_by = Some("sam".into());
         assert_eq!(g.state_at(10), GrantState::Revoked);
-        assert!(!g.covers(&mesh, &eu, &td, 10));
+        assert!(!g.covers(&mesh, &eu, &td, ROOT, 10));
+    }
+
+    #[test]
+    fn a_grant_allows_issuing_only_from_the_root_it_was_granted_under() {
+        let mut g = grant();
+        g.approvals.push("sam".into());
+        let (mesh, td) = (g.mesh.clone(), g.trust_domain.clone());
+        let eu: ClusterName = "gke-eu".parse().unwrap();
+        assert_eq!(g.state_under(ROOT, 10), GrantState::Active);
+        for root in [None, Some("CC:DD")] {
+            assert_eq!(g.state_under(root, 10), GrantState::RootReplaced);
+            assert!(!g.covers(&mesh, &eu, &td, root, 10));
+            assert!(g.granted_on(&eu, root, 10).is_none());
+        }
+        assert!(g.granted_on(&eu, ROOT, 10).is_some());
+        assert_eq!(g.state_under(Some("CC:DD"), 1_000), GrantState::Expired);
     }
 
     #[test]

@@ -17,9 +17,39 @@ use crate::error::AppError;
 use crate::security::csr::{TWO_PERSON_SIGNERS, default_approvals};
 use crate::state::AppState;
 
+fn token_failed(e: crate::security::ca::CaError) -> AppError {
+    AppError::Internal(format!("the mesh root token: {e}"))
+}
+
+/// The fingerprint of each mesh's root in the token now: a grant allows
+/// issuing only from the root it was granted under.
+struct MeshRootsNow(Vec<(MeshId, String)>);
+
+impl MeshRootsNow {
+    async fn read(state: &AppState) -> Result<Self, AppError> {
+        let roots = match state.ca() {
+            Some(ca) => ca.roots().await.map_err(token_failed)?,
+            None => Vec::new(),
+        };
+        Ok(Self(
+            roots
+                .into_iter()
+                .map(|(mesh, root)| (mesh, root.sha256_fingerprint))
+                .collect(),
+        ))
+    }
+
+    fn of(&self, mesh: &MeshId) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(m, _)| m == mesh)
+            .map(|(_, fingerprint)| fingerprint.as_str())
+    }
+}
+
 /// Every grant, newest first, with the approvals that count now.
 pub async fn list(state: &AppState) -> Result<IssuanceGrants, AppError> {
-    let grants = counted(state, state.clock().now()).await?;
+    let (grants, _) = counted(state, state.clock().now()).await?;
     Ok(IssuanceGrants { grants })
 }
 
@@ -56,24 +86,21 @@ pub async fn propose(
             unknown.join(", ")
         )));
     }
-    let has_root = match state.ca() {
-        Some(ca) => ca
-            .root(&body.mesh)
-            .await
-            .map_err(|e| AppError::Internal(format!("the mesh root token: {e}")))?
-            .is_some(),
-        None => false,
+    let root = match state.ca() {
+        Some(ca) => ca.root(&body.mesh).await.map_err(token_failed)?,
+        None => None,
     };
-    if !has_root {
+    let Some(root) = root else {
         return Err(AppError::Conflict(format!(
             "mesh {} has no root: create it on Security → Mesh roots before granting issuance under it",
             body.mesh
         )));
-    }
+    };
     let now = state.clock().now();
     let mut grant = IssuanceGrant {
         id: format!("g{:016x}", rand::random::<u64>()),
         mesh: body.mesh.clone(),
+        root_fingerprint: root.sha256_fingerprint,
         clusters: body.clusters.clone(),
         trust_domain: body.trust_domain.clone(),
         validity_days: body.validity_days,
@@ -110,10 +137,12 @@ pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<Issuan
         required: grant.required.max(required(state)),
         ..grant.clone()
     };
-    if counting.state_at(now) != GrantState::Proposed {
+    let roots = MeshRootsNow::read(state).await?;
+    let standing = counting.state_under(roots.of(&grant.mesh), now);
+    if standing != GrantState::Proposed {
         return Err(AppError::Conflict(format!(
             "issuance grant {id} is {}: only a proposed grant takes approvals",
-            counting.state_at(now).label()
+            standing.label()
         )));
     }
     if grant.approvals.iter().any(|a| a == officer) {
@@ -138,7 +167,7 @@ pub async fn approve(state: &AppState, id: &str, officer: &str) -> Result<Issuan
         required: counting.required,
         ..grant
     };
-    approved.state = approved.state_at(now);
+    approved.state = approved.state_under(roots.of(&approved.mesh), now);
     Ok(approved)
 }
 
@@ -162,17 +191,21 @@ pub async fn revoke(state: &AppState, id: &str, officer: &str) -> Result<Issuanc
 /// Every grant with its approvals counted again: only those by accounts
 /// that are security officers now, so a grant whose officers left or were
 /// demoted is no longer active.
-async fn counted(state: &AppState, now: i64) -> Result<Vec<IssuanceGrant>, AppError> {
+async fn counted(
+    state: &AppState,
+    now: i64,
+) -> Result<(Vec<IssuanceGrant>, MeshRootsNow), AppError> {
     let mut grants = state.store().issuance_grants(now).await?;
     // A grant proposed while the rule was lowered (on this replica or
     // another) needs what the rule asks now.
     let floor = required(state);
+    let roots = MeshRootsNow::read(state).await?;
     for grant in &mut grants {
         grant.approvals = state.store().officers_among(&grant.approvals).await?;
         grant.required = grant.required.max(floor);
-        grant.state = grant.state_at(now);
+        grant.state = grant.state_under(roots.of(&grant.mesh), now);
     }
-    Ok(grants)
+    Ok((grants, roots))
 }
 
 /// What the active grants allow on `cluster` now (preflight's input).
@@ -181,10 +214,10 @@ pub async fn granted_on(
     cluster: &ClusterName,
 ) -> Result<Vec<GrantedIssuance>, AppError> {
     let now = state.clock().now();
-    Ok(counted(state, now)
-        .await?
+    let (grants, roots) = counted(state, now).await?;
+    Ok(grants
         .iter()
-        .filter_map(|g| g.granted_on(cluster, now))
+        .filter_map(|g| g.granted_on(cluster, roots.of(&g.mesh), now))
         .collect())
 }
 
@@ -197,8 +230,8 @@ pub async fn covering(
     trust_domain: &TrustDomain,
 ) -> Result<Option<IssuanceGrant>, AppError> {
     let now = state.clock().now();
-    Ok(counted(state, now)
-        .await?
+    let (grants, roots) = counted(state, now).await?;
+    Ok(grants
         .into_iter()
-        .find(|g| g.covers(mesh, cluster, trust_domain, now)))
+        .find(|g| g.covers(mesh, cluster, trust_domain, roots.of(mesh), now)))
 }

@@ -59,11 +59,12 @@ fn question(asked: &Asked) -> (String, &'static str) {
         ),
         Asked::Approve(g) => (
             format!(
-                "Approve grant {} proposed by {}? Installs on {} may then issue intermediate CAs of mesh {} for trust domain {}, each valid {} days, until {}.",
+                "Approve grant {} proposed by {}? Installs on {} may then issue intermediate CAs of mesh {} from its root {} for trust domain {}, each valid {} days, until {}.",
                 g.id,
                 g.proposed_by,
                 clusters_of(g),
                 g.mesh,
+                g.root_fingerprint,
                 g.trust_domain,
                 g.validity_days,
                 format_utc(g.expires_at)
@@ -78,6 +79,15 @@ fn question(asked: &Asked) -> (String, &'static str) {
             ),
             "Revoke grant",
         ),
+    }
+}
+
+/// The first bytes of a fingerprint, enough to tell roots apart at a
+/// glance (the whole one is its title).
+fn short_fingerprint(fingerprint: &str) -> String {
+    match fingerprint.get(..23) {
+        Some(start) if fingerprint.len() > 23 => format!("{start}…"),
+        _ => fingerprint.to_owned(),
     }
 }
 
@@ -106,8 +116,8 @@ fn row(
     view! {
         <tr data-id=grant.id.clone() data-state=grant.state.label()>
             <td><code>{grant.id.clone()}</code></td>
-            <td><span class=format!("badge grant-{}", grant.state.label())>{grant.state.label()}</span></td>
-            <td>{grant.mesh.to_string()}</td>
+            <td><span class=format!("badge grant-{}", grant.state.label().replace(' ', "-"))>{grant.state.label()}</span></td>
+            <td>{grant.mesh.to_string()}<br/><span class="muted small" title=grant.root_fingerprint.clone()>"root " {short_fingerprint(&grant.root_fingerprint)}</span></td>
             <td>{clusters_of(&grant)}</td>
             <td>{grant.trust_domain.to_string()}</td>
             <td>{grant.validity_days} " days"</td>
