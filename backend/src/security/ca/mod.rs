@@ -49,6 +49,8 @@ pub struct CertificateAuthority {
     clock: Clock,
     /// How long one call to the token may take before it fails.
     timeout: Duration,
+    /// One caller's turn at the session at a time, taken before a thread.
+    turns: Arc<tokio::sync::Semaphore>,
 }
 
 /// How long one call to the token may take unless configured
@@ -162,6 +164,7 @@ impl CertificateAuthority {
             config: Arc::new(config.clone()),
             clock,
             timeout: TOKEN_TIMEOUT,
+            turns: Arc::new(tokio::sync::Semaphore::new(1)),
         })
     }
 
@@ -192,7 +195,7 @@ impl CertificateAuthority {
     pub async fn root(&self, mesh: &MeshId) -> Result<Option<RootCertificate>, CaError> {
         let token = self.token.clone();
         let mesh = mesh.clone();
-        blocking(self.timeout, move || {
+        self.blocking(move || {
             token.with_session(|session| {
                 root::load(session, &mesh)?
                     .map(|(der, _)| root::describe(&der))
@@ -205,7 +208,7 @@ impl CertificateAuthority {
     /// Every mesh root the token holds, by mesh id.
     pub async fn roots(&self) -> Result<Vec<(MeshId, RootCertificate)>, CaError> {
         let token = self.token.clone();
-        blocking(self.timeout, move || {
+        self.blocking(move || {
             token.with_session(|session| {
                 root::list(session)?
                     .into_iter()
@@ -226,7 +229,7 @@ impl CertificateAuthority {
         let (now, serial) = (self.now()?, random_serial());
         // Not abandoned at the call timeout: a key made after the caller
         // gave up would be a root nobody recorded or audited.
-        to_the_end(move || {
+        self.to_the_end(move || {
             token.with_session(|session| {
                 let (der, _) = root::create(session, &mesh, now, serial)?;
                 root::describe(&der)
@@ -241,7 +244,8 @@ impl CertificateAuthority {
         let token = self.token.clone();
         let mesh = mesh.clone();
         // Not abandoned either: its outcome is what the officer is told.
-        to_the_end(move || token.with_session(|session| root::destroy(session, &mesh))).await
+        self.to_the_end(move || token.with_session(|session| root::destroy(session, &mesh)))
+            .await
     }
 
     /// A new intermediate CA for `cluster` in `mesh` (P-256 key made here,
@@ -273,7 +277,7 @@ impl CertificateAuthority {
             (mesh.clone(), cluster.clone(), trust_domain.to_owned());
         let now = self.now()?;
         let serial = random_serial();
-        blocking(self.timeout, move || {
+        self.blocking(move || {
             let certs = token.with_session(|session| {
                 let (root_der, root_key) = root::require(session, &mesh)?;
                 issue::intermediate(&root_der, &root_key, &mesh, &cluster, now, serial, validity)
@@ -285,29 +289,55 @@ impl CertificateAuthority {
     }
 }
 
-/// Runs token work on a blocking thread (PKCS#11 calls block), waiting
-/// at most `timeout` for it: a token that hangs keeps its thread, not its
-/// caller.
-async fn blocking<T: Send + 'static>(
-    timeout: Duration,
-    work: impl FnOnce() -> Result<T, CaError> + Send + 'static,
-) -> Result<T, CaError> {
-    tokio::time::timeout(timeout, tokio::task::spawn_blocking(work))
+impl CertificateAuthority {
+    /// Runs token work on a blocking thread (PKCS#11 calls block), waiting
+    /// at most the call timeout for its turn and its outcome. Only the
+    /// caller whose turn it is holds a thread: behind a token that hangs,
+    /// the others wait here and time out, instead of each blocking a
+    /// thread on the session forever.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, CaError> + Send + 'static,
+    ) -> Result<T, CaError> {
+        let timed_out = || CaError::Timeout {
+            secs: self.timeout.as_secs(),
+        };
+        tokio::time::timeout(self.timeout, async {
+            let turn = self.turn().await?;
+            tokio::task::spawn_blocking(move || {
+                let _turn = turn;
+                work()
+            })
+            .await
+            .map_err(|e| CaError::Task(e.to_string()))?
+        })
         .await
-        .map_err(|_| CaError::Timeout {
-            secs: timeout.as_secs(),
-        })?
-        .map_err(|e| CaError::Task(e.to_string()))?
-}
+        .map_err(|_| timed_out())?
+    }
 
-/// Runs token work that changes the token on a blocking thread and waits
-/// for its outcome, however long the token takes.
-async fn to_the_end<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, CaError> + Send + 'static,
-) -> Result<T, CaError> {
-    tokio::task::spawn_blocking(work)
+    /// Runs token work that changes the token on a blocking thread and
+    /// waits for its turn and its outcome, however long the token takes.
+    async fn to_the_end<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, CaError> + Send + 'static,
+    ) -> Result<T, CaError> {
+        let turn = self.turn().await?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            work()
+        })
         .await
         .map_err(|e| CaError::Task(e.to_string()))?
+    }
+
+    /// The session's turn: one caller at a time uses the token.
+    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, CaError> {
+        self.turns
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| CaError::Task(e.to_string()))
+    }
 }
 
 /// A positive, unpredictable certificate serial number.

@@ -22,7 +22,7 @@ use super::decode::DecodedCsr;
 use super::pem_text::{certificate_pem, certificates};
 use super::profile;
 use super::root::{self, BACKDATE};
-use super::{CaError, CertificateAuthority, blocking, random_serial};
+use super::{CaError, CertificateAuthority, random_serial};
 
 /// The longest an intermediate CA issued for a request lives.
 const CA_VALIDITY: Duration = Duration::days(365);
@@ -61,7 +61,7 @@ impl CertificateAuthority {
         let (mesh, csr) = (mesh.clone(), csr.clone());
         let now = self.now()?;
         let serial = random_serial();
-        blocking(self.timeout, move || {
+        self.blocking(move || {
             let (root_der, cert_der) = token.with_session(|session| {
                 let (root_der, root_key) = root::require(session, &mesh)?;
                 let params = certificate_params(&csr, &root_der, now, serial, requested_secs)?;
@@ -96,7 +96,7 @@ impl CertificateAuthority {
         let token = self.token.clone();
         let (mesh, spki) = (mesh.clone(), csr.spki.clone());
         let now = self.now()?;
-        blocking(self.timeout, move || {
+        self.blocking(move || {
             let root_der =
                 token.with_session(|session| root::require(session, &mesh).map(|(der, _)| der))?;
             check_chain(&chain, &root_der, &spki, now)
