@@ -168,6 +168,9 @@ pub const TRUST: &str = "/api/trust";
 /// `GET` the mesh roots ([`crate::csr::MeshRoots`]); `POST` creates one in
 /// the token ([`crate::csr::CreateRoot`], security officers only).
 pub const CA_ROOTS: &str = "/api/ca/roots";
+/// `POST` imports a root certificate whose key the HSM already holds
+/// ([`crate::csr::ImportRoot`], security officers only).
+pub const CA_ROOT_IMPORT: &str = "/api/ca/roots/import";
 /// `POST` retires the root with this SHA-256 fingerprint.
 pub const CA_ROOT_RETIRE: &str = "/api/ca/roots/{fingerprint}/retire";
 /// `GET` the issuance grants ([`crate::csr::IssuanceGrants`]); `POST`
@@ -242,6 +245,7 @@ pub const TEMPLATES: &[&str] = &[
     CSR_CHAIN,
     TRUST,
     CA_ROOTS,
+    CA_ROOT_IMPORT,
     CA_ROOT_RETIRE,
     CA_GRANTS,
     CA_GRANT_APPROVE,

@@ -129,6 +129,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     R::TRUST,                    SignedIn,  "trust.read",  || get(csr::get_trust)),
         e(M::GET,     R::CA_ROOTS,       SignedIn,      "ca.root.list",   || get(roots::list_roots)),
         e(M::POST,    R::CA_ROOTS,       Act(ManageCa), "ca.root.create", || post(roots::create_root)),
+        e(M::POST,    R::CA_ROOT_IMPORT, Act(ManageCa), "ca.root.import", || post(roots::import_root)),
         e(M::POST,    R::CA_ROOT_RETIRE, Act(ManageCa), "ca.root.retire", || post(roots::retire_root)),
         e(M::GET,     R::CA_GRANTS,        SignedIn,      "ca.grant.list",    || get(grants::list_grants)),
         e(M::POST,    R::CA_GRANTS,        Act(ManageCa), "ca.grant.propose", || post(grants::propose_grant)),

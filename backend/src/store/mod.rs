@@ -111,8 +111,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         14,
-        "grant roots",
-        include_str!("../../migrations/0014_grant_roots.sql"),
+        "root records",
+        include_str!("../../migrations/0014_root_records.sql"),
     ),
 ];
 

@@ -33,6 +33,7 @@ fn root_of(row: &AnyRow) -> Result<MeshRoot, StoreError> {
         not_after: row.try_get("not_after")?,
         created_by: (!created_by.is_empty()).then_some(created_by),
         created_at: (created_at != 0).then_some(created_at),
+        imported: row.try_get::<i64, _>("imported")? != 0,
         state: state_of(&row.try_get::<String, _>("state")?)?,
         retired_by: (!retired_by.is_empty()).then_some(retired_by),
         retired_at: (retired_at != 0).then_some(retired_at),
@@ -44,7 +45,7 @@ impl Store {
     pub async fn mesh_roots(&self) -> Result<Vec<MeshRoot>, StoreError> {
         let rows = sqlx::query(
             "SELECT fingerprint, mesh, subject, not_before, not_after, created_by, \
-             created_at, state, retired_by, retired_at FROM mesh_roots \
+             created_at, imported, state, retired_by, retired_at FROM mesh_roots \
              ORDER BY created_at, fingerprint",
         )
         .fetch_all(&self.pool)
@@ -56,7 +57,7 @@ impl Store {
     pub async fn add_mesh_root(&self, root: &MeshRoot) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO mesh_roots (fingerprint, mesh, subject, not_before, not_after, \
-             created_by, created_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             created_by, created_at, state, imported) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(root.fingerprint.clone())
         .bind(root.mesh.to_string())
@@ -66,6 +67,7 @@ impl Store {
         .bind(root.created_by.clone().unwrap_or_default())
         .bind(root.created_at.unwrap_or_default())
         .bind(root.state.label().to_owned())
+        .bind(i64::from(root.imported))
         .execute(&self.pool)
         .await?;
         Ok(())

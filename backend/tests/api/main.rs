@@ -33,6 +33,7 @@ mod red_team_hsm;
 mod red_team_roots;
 mod red_team_workloads;
 mod restart;
+mod root_import;
 mod session;
 mod spa;
 mod support;

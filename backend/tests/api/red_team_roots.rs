@@ -22,7 +22,7 @@ const OFFICER_MESSAGE: &str =
 /// through the already loaded module (a token `softhsm2-util` made after
 /// the module loaded would stay unseen by this process); the token
 /// outlives test runs, so the PIN is fixed.
-async fn own_token(label: &str, meshes: &[&MeshId]) -> CertificateAuthority {
+pub(crate) async fn own_token(label: &str, meshes: &[&MeshId]) -> CertificateAuthority {
     let module = embedded::token_from_env(embedded::LABEL).unwrap().module;
     let pin = format!("{label}-pin");
     let credentials: hsm::HsmCredentials =

@@ -1,8 +1,8 @@
 //! The mesh roots in the console's token: the list every role reads, and
-//! the security officer's create and retire.
+//! the security officer's create, import and retire.
 
 use shared::ApiError;
-use shared::csr::{CreateRoot, MeshRoot, MeshRoots};
+use shared::csr::{CreateRoot, ImportRoot, MeshRoot, MeshRoots};
 use shared::mesh::MeshId;
 use shared::routes;
 
@@ -12,6 +12,14 @@ pub async fn list() -> Result<MeshRoots, ApiError> {
 
 pub async fn create(mesh: MeshId) -> Result<MeshRoot, ApiError> {
     super::post_json(routes::CA_ROOTS, &CreateRoot { mesh }).await
+}
+
+pub async fn import(mesh: MeshId, certificate_pem: String) -> Result<MeshRoot, ApiError> {
+    let body = ImportRoot {
+        mesh,
+        certificate_pem,
+    };
+    super::post_json(routes::CA_ROOT_IMPORT, &body).await
 }
 
 pub async fn retire(fingerprint: String) -> Result<MeshRoot, ApiError> {

@@ -21,7 +21,7 @@ pub use inbox::{
     InboxItem, UploadChain,
 };
 pub use policy::{CheckKind, CsrPolicy, PolicyCheck, PolicyReport};
-pub use roots::{CreateRoot, MeshRoot, MeshRoots, RootState, normalise_fingerprint};
+pub use roots::{CreateRoot, ImportRoot, MeshRoot, MeshRoots, RootState, normalise_fingerprint};
 pub use trust::{ClusterTrust, TrustInventory, TrustWarning};
 pub use view::{CsrView, KeyInfo, SubjectAltName};
 

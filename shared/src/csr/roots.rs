@@ -45,6 +45,10 @@ pub struct MeshRoot {
     pub created_by: Option<String>,
     /// Unix seconds.
     pub created_at: Option<i64>,
+    /// Imported by `created_by` (its key was generated in the HSM by the
+    /// HSM's own tooling) rather than created by the console.
+    #[serde(default)]
+    pub imported: bool,
     pub state: RootState,
     pub retired_by: Option<String>,
     /// Unix seconds.
@@ -55,6 +59,14 @@ pub struct MeshRoot {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MeshRoots {
     pub roots: Vec<MeshRoot>,
+}
+
+/// `POST` body: import `certificate_pem` as the root of `mesh`; its key
+/// pair must already be in the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRoot {
+    pub mesh: MeshId,
+    pub certificate_pem: String,
 }
 
 /// `POST` body: create the root of `mesh` in the token.

@@ -57,6 +57,14 @@ pub enum CaError {
         "mesh {mesh} has no root: a security officer must create the mesh root on Security → Mesh roots"
     )]
     NoRoot { mesh: shared::mesh::MeshId },
+    /// A root certificate offered for import that is not one: not a
+    /// self-signed CA on a P-256 key, or not valid now.
+    #[error("the certificate cannot be a mesh root: {0}")]
+    NotImportable(String),
+    /// The token holds no usable key for a root certificate offered for
+    /// import.
+    #[error("{0}")]
+    NoKeyInToken(String),
     /// The token already holds a root for the mesh.
     #[error("mesh {mesh} already has a root in the token")]
     RootExists { mesh: shared::mesh::MeshId },

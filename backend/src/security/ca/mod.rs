@@ -15,6 +15,7 @@ mod profile;
 mod root;
 mod sign;
 mod token;
+mod token_keys;
 mod verify;
 
 #[cfg(test)]
@@ -238,8 +239,32 @@ impl CertificateAuthority {
         .await
     }
 
-    /// Destroys the mesh's root in the token (certificate and key pair):
-    /// nothing can be signed with it afterwards.
+    /// Imports `der` as the mesh's root: a self-signed P-256 CA
+    /// certificate whose key the HSM's own tooling generated in the token
+    /// (seed 004's `import-ca`). The security officer's act; refused when
+    /// the mesh has a root, the certificate is not a root, or the token
+    /// holds no protected key for it.
+    pub async fn import_root(
+        &self,
+        mesh: &MeshId,
+        der: Vec<u8>,
+    ) -> Result<RootCertificate, CaError> {
+        let token = self.token.clone();
+        let mesh = mesh.clone();
+        let now = self.now()?;
+        // Not abandoned at the call timeout, as creating is not.
+        self.to_the_end(move || {
+            token.with_session(|session| {
+                root::import(session, &mesh, &der, now)?;
+                root::describe(&der)
+            })
+        })
+        .await
+    }
+
+    /// Destroys the mesh's root in the token (its certificate, and the key
+    /// pair unless it was imported): nothing can be signed with it
+    /// afterwards.
     pub async fn destroy_root(&self, mesh: &MeshId) -> Result<(), CaError> {
         let token = self.token.clone();
         let mesh = mesh.clone();

@@ -68,7 +68,16 @@ pub(crate) fn load<'s>(
 ) -> Result<Option<(Vec<u8>, TokenKey<'s>)>, CaError> {
     let label = object_label(mesh);
     let stored = session.certificate(&label)?;
-    let key = session.key(&label)?;
+    let key = match (&stored, session.key(&label)?) {
+        // An imported root: its key pair is labelled by the tooling that
+        // made it, and found by the certificate's public key.
+        (Some(der), None) => {
+            let (_, cert) = parse(der)?;
+            let point = cert.public_key().subject_public_key.data.as_ref();
+            session.key_for_point(point)?.map(|found| found.key)
+        }
+        (_, key) => key,
+    };
     match (stored, key) {
         (None, None) => Ok(None),
         (Some(_), None) => Err(CaError::TokenContent {
@@ -130,8 +139,79 @@ pub(crate) fn create<'s>(
     Ok((der, key))
 }
 
-/// Removes the mesh's root (certificate and both key halves) from the
-/// token; nothing can be signed with it afterwards.
+/// Imports `der` as the mesh's root: a self-signed P-256 CA certificate,
+/// valid at `now`, whose key pair the token already holds (generated
+/// there by the HSM's own tooling, sensitive and never extractable). Only
+/// a certificate object is added, beside the key, under the console's
+/// label; the key is left as it was. Refuses when the mesh has a root.
+pub(crate) fn import(
+    session: &TokenSession<'_>,
+    mesh: &MeshId,
+    der: &[u8],
+    now: OffsetDateTime,
+) -> Result<(), CaError> {
+    let _turn = CREATE.lock().unwrap_or_else(PoisonError::into_inner);
+    let label = object_label(mesh);
+    if session.certificate(&label)?.is_some() || session.key(&label)?.is_some() {
+        return Err(CaError::RootExists { mesh: mesh.clone() });
+    }
+    let (_, cert) = X509Certificate::from_der(der)
+        .map_err(|e| CaError::NotImportable(format!("it does not parse: {e}")))?;
+    importable(&cert, now)?;
+    let point = cert.public_key().subject_public_key.data.as_ref();
+    for (other, other_der) in list(session)? {
+        let (_, other_cert) = parse(&other_der)?;
+        if other_cert.public_key().subject_public_key.data.as_ref() == point {
+            return Err(CaError::NotImportable(format!(
+                "its key is the root key of mesh {other}: one key is the root of one mesh"
+            )));
+        }
+    }
+    let Some(found) = session.key_for_point(point)? else {
+        return Err(CaError::NoKeyInToken(format!(
+            "token {:?} holds no key pair for {}: generate the key in the HSM and import the certificate made with it",
+            session.token_label(),
+            cert.subject()
+        )));
+    };
+    if !found.protected {
+        return Err(CaError::NoKeyInToken(format!(
+            "the key of {} in token {:?} is extractable or not sensitive: it may exist outside the HSM, so it cannot be a mesh root",
+            cert.subject(),
+            session.token_label()
+        )));
+    }
+    session.store_certificate(&label, &found.id, cert.subject().as_raw(), der)
+}
+
+/// What makes a certificate a root the console can sign with.
+fn importable(cert: &X509Certificate<'_>, now: OffsetDateTime) -> Result<(), CaError> {
+    let refuse = |why: &str| Err(CaError::NotImportable(why.to_owned()));
+    if !cert.is_ca() {
+        return refuse("it is not a CA certificate (basicConstraints CA:TRUE)");
+    }
+    if cert.subject().as_raw() != cert.issuer().as_raw() || cert.verify_signature(None).is_err() {
+        return refuse("it is not self-signed");
+    }
+    let p256 = cert
+        .public_key()
+        .parsed()
+        .is_ok_and(|key| matches!(key, x509_parser::public_key::PublicKey::EC(point) if point.key_size() == 256));
+    if !p256 {
+        return refuse("its key is not an EC P-256 key (the token signs with ECDSA P-256)");
+    }
+    let validity = cert.validity();
+    if now.unix_timestamp() < validity.not_before.timestamp()
+        || now.unix_timestamp() >= validity.not_after.timestamp()
+    {
+        return refuse("it is not valid now");
+    }
+    Ok(())
+}
+
+/// Removes the mesh's root from the token: its certificate and the key
+/// pair the console made (an imported root's key, labelled by the tooling
+/// that made it, stays). Nothing can be signed with it afterwards.
 pub(crate) fn destroy(session: &TokenSession<'_>, mesh: &MeshId) -> Result<(), CaError> {
     let _turn = CREATE.lock().unwrap_or_else(PoisonError::into_inner);
     session.destroy_labelled(&object_label(mesh))

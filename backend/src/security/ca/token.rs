@@ -116,12 +116,12 @@ impl Token {
 
 /// The session, held alone by one caller.
 pub(crate) struct TokenSession<'a> {
-    session: &'a Session,
-    label: &'a str,
+    pub(super) session: &'a Session,
+    pub(super) label: &'a str,
 }
 
 impl TokenSession<'_> {
-    fn failed(&self, action: impl Into<String>) -> impl FnOnce(Pkcs11Error) -> CaError {
+    pub(super) fn failed(&self, action: impl Into<String>) -> impl FnOnce(Pkcs11Error) -> CaError {
         let label = self.label.to_owned();
         let action = action.into();
         move |source| CaError::Token {
@@ -193,7 +193,7 @@ impl TokenSession<'_> {
         self.token_key(private, public, label)
     }
 
-    fn token_key(
+    pub(super) fn token_key(
         &self,
         private: ObjectHandle,
         public: ObjectHandle,

@@ -1,11 +1,11 @@
 //! `/api/ca/roots`: every role reads the mesh roots; only security
-//! officers create one in the token or retire one (issue 21). Each act's
+//! officers create one in the token, import one or retire one (issue 21). Each act's
 //! audit entry names the mesh and the root's fingerprint.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use shared::csr::{CreateRoot, MeshRoot, MeshRoots};
+use shared::csr::{CreateRoot, ImportRoot, MeshRoot, MeshRoots};
 
 use crate::api::json::ApiJson;
 use crate::api::path::FingerprintPath;
@@ -42,6 +42,30 @@ pub async fn create_root(
     }
 }
 
+pub async fn import_root(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    ApiJson(body): ApiJson<ImportRoot>,
+) -> (Detail, Result<(StatusCode, Json<MeshRoot>), AppError>) {
+    let detail = Detail::new()
+        .target(format!("mesh root of {}", body.mesh))
+        .param("mesh", &body.mesh);
+    match roots::import(
+        &state,
+        &body.mesh,
+        &body.certificate_pem,
+        &principal.account.name,
+    )
+    .await
+    {
+        Ok(root) => (
+            audited(detail, &root).param("not_after", root.not_after),
+            Ok((StatusCode::CREATED, Json(root))),
+        ),
+        Err(e) => (detail, Err(e)),
+    }
+}
+
 pub async fn retire_root(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -49,10 +73,17 @@ pub async fn retire_root(
 ) -> (Detail, Result<Json<MeshRoot>, AppError>) {
     let detail = Detail::new().target(format!("mesh root {fingerprint}"));
     match roots::retire(&state, fingerprint.as_str(), &principal.account.name).await {
-        Ok(root) => (
-            audited(detail, &root).param("mesh", &root.mesh),
-            Ok(Json(root)),
-        ),
+        Ok(root) => {
+            // An imported root's key was made by the HSM's tooling and
+            // stays in the token; only the console's certificate goes.
+            let key = if root.imported { "kept" } else { "destroyed" };
+            (
+                audited(detail, &root)
+                    .param("mesh", &root.mesh)
+                    .param("key", key),
+                Ok(Json(root)),
+            )
+        }
         Err(e) => (detail, Err(e)),
     }
 }

@@ -1,7 +1,8 @@
 //! Mesh roots are the security officer's (issue 21): listing them (the
 //! token's roots with the record of who created and retired each),
-//! creating one in the token, and retiring one nothing chains to any
-//! more. No other path creates root key material.
+//! creating one in the token, importing one whose key the HSM's own
+//! tooling generated there, and retiring one nothing chains to any more.
+//! No other path creates root key material.
 
 pub mod http;
 
@@ -9,6 +10,7 @@ use shared::csr::{MeshRoot, MeshRoots, RootState, normalise_fingerprint};
 use shared::mesh::MeshId;
 
 use crate::error::AppError;
+use crate::security::ca::pem_text::single_certificate;
 use crate::security::ca::{CaError, CertificateAuthority, RootCertificate};
 use crate::state::AppState;
 
@@ -34,6 +36,7 @@ fn active(mesh: MeshId, root: &RootCertificate) -> MeshRoot {
         not_after: root.not_after,
         created_by: None,
         created_at: None,
+        imported: false,
         state: RootState::Active,
         retired_by: None,
         retired_at: None,
@@ -58,6 +61,7 @@ pub async fn list(state: &AppState) -> Result<MeshRoots, AppError> {
             {
                 listed.created_by.clone_from(&record.created_by);
                 listed.created_at = record.created_at;
+                listed.imported = record.imported;
             }
             listed
         })
@@ -79,16 +83,11 @@ pub async fn list(state: &AppState) -> Result<MeshRoots, AppError> {
 /// A conflict when the mesh has an active root.
 pub async fn create(state: &AppState, mesh: &MeshId, officer: &str) -> Result<MeshRoot, AppError> {
     let ca = token(state)?;
-    let exists = |fingerprint: &str| {
-        AppError::Conflict(format!(
-            "mesh {mesh} already has an active root ({fingerprint}): retire it before creating another"
-        ))
-    };
     if let Some(root) = ca.root(mesh).await.map_err(token_failed)? {
-        return Err(exists(&root.sha256_fingerprint));
+        return Err(exists(mesh, &root.sha256_fingerprint));
     }
     let root = ca.create_root(mesh).await.map_err(|e| match e {
-        CaError::RootExists { .. } => exists("created meanwhile"),
+        CaError::RootExists { .. } => exists(mesh, "created meanwhile"),
         other => token_failed(other),
     })?;
     let created = MeshRoot {
@@ -98,6 +97,44 @@ pub async fn create(state: &AppState, mesh: &MeshId, officer: &str) -> Result<Me
     };
     state.store().add_mesh_root(&created).await?;
     Ok(created)
+}
+
+/// Imports the PEM certificate `pem` as the root of `mesh`, recorded as
+/// `officer`'s: its key pair must already be in the token (sensitive,
+/// never extractable). A 400 when the text is not one root certificate, a
+/// conflict when the mesh has a root or the token holds no key for it.
+pub async fn import(
+    state: &AppState,
+    mesh: &MeshId,
+    pem: &str,
+    officer: &str,
+) -> Result<MeshRoot, AppError> {
+    let ca = token(state)?;
+    let der = single_certificate(pem, "the root certificate")
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if let Some(root) = ca.root(mesh).await.map_err(token_failed)? {
+        return Err(exists(mesh, &root.sha256_fingerprint));
+    }
+    let root = ca.import_root(mesh, der).await.map_err(|e| match e {
+        CaError::NotImportable(_) => AppError::BadRequest(e.to_string()),
+        CaError::NoKeyInToken(_) => AppError::Conflict(e.to_string()),
+        CaError::RootExists { .. } => exists(mesh, "created meanwhile"),
+        other => token_failed(other),
+    })?;
+    let imported = MeshRoot {
+        created_by: Some(officer.to_owned()),
+        created_at: Some(state.clock().now()),
+        imported: true,
+        ..active(mesh.clone(), &root)
+    };
+    state.store().add_mesh_root(&imported).await?;
+    Ok(imported)
+}
+
+fn exists(mesh: &MeshId, fingerprint: &str) -> AppError {
+    AppError::Conflict(format!(
+        "mesh {mesh} already has an active root ({fingerprint}): retire it before creating another"
+    ))
 }
 
 /// Retires the root with `fingerprint`: its key and certificate leave the

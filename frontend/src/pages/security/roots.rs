@@ -1,7 +1,8 @@
 //! The mesh roots (issue 21: roots are the security officer's): every role
 //! sees each root with its fingerprint, validity and who created it;
-//! officers create a mesh's root in the HSM token and retire one, each
-//! after a confirmation naming what happens to key material.
+//! officers create a mesh's root in the HSM token, import one whose key
+//! the HSM's own tooling generated there, and retire one, each after a
+//! confirmation naming what happens to key material.
 
 use leptos::prelude::*;
 use shared::ApiError;
@@ -20,7 +21,15 @@ use crate::session::Auth;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Pending {
     Create(MeshId),
-    Retire { fingerprint: String, mesh: MeshId },
+    Import {
+        mesh: MeshId,
+        pem: String,
+    },
+    Retire {
+        fingerprint: String,
+        mesh: MeshId,
+        imported: bool,
+    },
 }
 
 /// What the last act did.
@@ -31,9 +40,13 @@ fn row(root: MeshRoot, may_manage: bool, pending: RwSignal<Option<Pending>>) -> 
     let retire = Pending::Retire {
         fingerprint: root.fingerprint.clone(),
         mesh: root.mesh.clone(),
+        imported: root.imported,
     };
     let retirable = may_manage && root.state != RootState::Retired;
     let created = match &root.created_by {
+        Some(officer) if root.imported => {
+            format!("imported by {officer}, {}", when(root.created_at))
+        }
         Some(officer) => format!("{officer}, {}", when(root.created_at)),
         None => "not recorded (made before roots were the officer's)".to_owned(),
     };
@@ -68,9 +81,24 @@ fn confirmation(
             ),
             "Create root in the HSM token",
         ),
-        Pending::Retire { fingerprint, mesh } => (
+        Pending::Import { mesh, .. } => (
             format!(
-                "Retire root {fingerprint} of mesh {mesh}? Its key pair and certificate are destroyed in the HSM token: nothing can be signed with it again. Refused while a cluster still chains to it."
+                "Import this certificate as the root of mesh {mesh}? The HSM token must already hold its key pair (sensitive, never extractable); the console stores only the certificate beside it. Istio CA and HSM installs of mesh {mesh} will issue from it."
+            ),
+            "Import root",
+        ),
+        Pending::Retire {
+            fingerprint,
+            mesh,
+            imported,
+        } => (
+            format!(
+                "Retire root {fingerprint} of mesh {mesh}? {} Nothing can be signed with it again. Refused while a cluster still chains to it.",
+                if *imported {
+                    "Its certificate leaves the HSM token; its key pair, made by the HSM's own tooling, stays there."
+                } else {
+                    "Its key pair and certificate are destroyed in the HSM token."
+                }
             ),
             "Retire root",
         ),
@@ -96,6 +124,9 @@ pub fn MeshRoots() -> impl IntoView {
         async move {
             let done = match &asked {
                 Pending::Create(mesh) => api::roots::create(mesh.clone()).await,
+                Pending::Import { mesh, pem } => {
+                    api::roots::import(mesh.clone(), pem.clone()).await
+                }
                 Pending::Retire { fingerprint, .. } => {
                     api::roots::retire(fingerprint.clone()).await
                 }
@@ -148,6 +179,9 @@ pub fn MeshRoots() -> impl IntoView {
             Ok((Pending::Create(mesh), root)) => view! {
                 <p class="notice" role="status">"Created the root of mesh " {mesh.to_string()} " in the HSM token: SHA-256 " <code>{root.fingerprint}</code></p>
             }.into_any(),
+            Ok((Pending::Import { mesh, .. }, root)) => view! {
+                <p class="notice" role="status">"Imported the root of mesh " {mesh.to_string()} ": SHA-256 " <code>{root.fingerprint}</code></p>
+            }.into_any(),
             Ok((Pending::Retire { mesh, .. }, root)) => view! {
                 <p class="notice" role="status">"Retired root " <code>{root.fingerprint}</code> " of mesh " {mesh.to_string()} "."</p>
             }.into_any(),
@@ -168,5 +202,40 @@ pub fn MeshRoots() -> impl IntoView {
         }/>
         // Outside the list's Suspend, so it follows the live fleet too.
         <div class="mesh-root-create">{create_buttons}</div>
+        {move || may_manage.get().then(|| view! { <ImportForm pending/> })}
+    }
+}
+
+/// An officer's import of a root certificate whose key pair the HSM's
+/// own tooling generated in the token (seed 004's `import-ca`).
+#[component]
+fn ImportForm(pending: RwSignal<Option<Pending>>) -> impl IntoView {
+    let mesh = RwSignal::new(String::new());
+    let pem = RwSignal::new(String::new());
+    let problem = move || -> Option<String> {
+        if let Err(e) = mesh.get().trim().parse::<MeshId>() {
+            return Some(format!("Mesh: {e}"));
+        }
+        (!pem.get().contains("-----BEGIN CERTIFICATE-----"))
+            .then(|| "Paste the root certificate (PEM)".to_owned())
+    };
+    let ask = move |_| {
+        if let Ok(parsed) = mesh.get().trim().parse::<MeshId>() {
+            pending.set(Some(Pending::Import {
+                mesh: parsed,
+                pem: pem.get(),
+            }));
+        }
+    };
+    view! {
+        <details class="mesh-root-import">
+            <summary>"Import a root whose key is already in the HSM"</summary>
+            <label>"Mesh " <input name="import-mesh" prop:value=mesh on:input=move |e| mesh.set(event_target_value(&e))/></label>
+            <label>"Root certificate (PEM) "
+                <textarea name="import-pem" rows="6" prop:value=pem on:input=move |e| pem.set(event_target_value(&e))></textarea>
+            </label>
+            <p class="muted small">{move || problem().unwrap_or_else(|| "The certificate is self-signed with a P-256 key pair the HSM's tooling generated in the token.".to_owned())}</p>
+            <button disabled=move || problem().is_some() on:click=ask>"Import root…"</button>
+        </details>
     }
 }
