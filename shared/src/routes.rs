@@ -173,6 +173,12 @@ pub const CA_ROOTS: &str = "/api/ca/roots";
 pub const CA_ROOT_IMPORT: &str = "/api/ca/roots/import";
 /// `POST` retires the root with this SHA-256 fingerprint.
 pub const CA_ROOT_RETIRE: &str = "/api/ca/roots/{fingerprint}/retire";
+/// `POST` rotates the signing root with this fingerprint
+/// ([`crate::csr::RootRotated`]).
+pub const CA_ROOT_ROTATE: &str = "/api/ca/roots/{fingerprint}/rotate";
+/// `POST` publishes the trust bundle of this root's mesh to its members
+/// ([`crate::csr::BundlePublished`]).
+pub const CA_ROOT_PUBLISH: &str = "/api/ca/roots/{fingerprint}/publish";
 /// `GET` the issuance grants ([`crate::csr::IssuanceGrants`]); `POST`
 /// proposes one ([`crate::csr::ProposeGrant`], security officers only).
 pub const CA_GRANTS: &str = "/api/ca/grants";
@@ -247,6 +253,8 @@ pub const TEMPLATES: &[&str] = &[
     CA_ROOTS,
     CA_ROOT_IMPORT,
     CA_ROOT_RETIRE,
+    CA_ROOT_ROTATE,
+    CA_ROOT_PUBLISH,
     CA_GRANTS,
     CA_GRANT_APPROVE,
     CA_GRANT_REVOKE,
@@ -298,6 +306,16 @@ fn encode_segment(out: &mut String, value: &str) {
 /// [`ACCOUNT`] for account `name`.
 pub fn account(name: &str) -> String {
     fill(ACCOUNT, &[&name])
+}
+
+/// [`CA_ROOT_ROTATE`] for the root with `fingerprint`.
+pub fn ca_root_rotate(fingerprint: &str) -> String {
+    fill(CA_ROOT_ROTATE, &[&fingerprint])
+}
+
+/// [`CA_ROOT_PUBLISH`] for the root with `fingerprint`.
+pub fn ca_root_publish(fingerprint: &str) -> String {
+    fill(CA_ROOT_PUBLISH, &[&fingerprint])
 }
 
 /// [`CA_ROOT_RETIRE`] for the root with `fingerprint`.

@@ -131,6 +131,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    R::CA_ROOTS,       Act(ManageCa), "ca.root.create", || post(roots::create_root)),
         e(M::POST,    R::CA_ROOT_IMPORT, Act(ManageCa), "ca.root.import", || post(roots::import_root)),
         e(M::POST,    R::CA_ROOT_RETIRE, Act(ManageCa), "ca.root.retire", || post(roots::retire_root)),
+        e(M::POST,    R::CA_ROOT_ROTATE, Act(ManageCa), "ca.root.rotate", || post(roots::rotate_root)),
+        e(M::POST,    R::CA_ROOT_PUBLISH, Act(ManageCa), "ca.root.publish", || post(roots::publish_bundle)),
         e(M::GET,     R::CA_GRANTS,        SignedIn,      "ca.grant.list",    || get(grants::list_grants)),
         e(M::POST,    R::CA_GRANTS,        Act(ManageCa), "ca.grant.propose", || post(grants::propose_grant)),
         e(M::POST,    R::CA_GRANT_APPROVE, Act(ManageCa), "ca.grant.approve", || post(grants::approve_grant)),

@@ -14,9 +14,13 @@ use super::apply::ApplyError;
 /// A member's trust material, as found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustMaterial {
-    /// `root-cert.pem` of `cacerts`, or the last certificate of
-    /// `istio-ca-cert`'s chain.
+    /// The root the intermediate chains to: the last certificate of
+    /// `cert-chain.pem` of `cacerts` (or `root-cert.pem` without one), or
+    /// the last certificate of `istio-ca-cert`'s chain.
     pub root_pem: Option<String>,
+    /// Every root its workloads trust: `root-cert.pem` of `cacerts` (the
+    /// new and the previous root during a rotation), or the chain's root.
+    pub bundle_pem: Option<String>,
     /// `ca-cert.pem` of `cacerts`, or the first of `istio-ca-cert`'s chain.
     pub intermediate_pem: Option<String>,
     pub trust_domain: Option<String>,
@@ -29,6 +33,10 @@ fn text(secret: &Secret, key: &str) -> Option<String> {
     String::from_utf8(bytes.0.clone()).ok()
 }
 
+fn last_certificate(chain: &str) -> Option<String> {
+    pem::parse_many(chain).ok()?.last().map(pem::encode)
+}
+
 /// Reads a member's trust material from `istio-system`.
 pub async fn read(client: &kube::Client) -> Result<TrustMaterial, ApplyError> {
     let secrets: Api<Secret> = Api::namespaced(client.clone(), ISTIO_SYSTEM);
@@ -38,7 +46,10 @@ pub async fn read(client: &kube::Client) -> Result<TrustMaterial, ApplyError> {
         .await
         .map_err(failed("secret istio-system/cacerts"))?
     {
-        found.root_pem = text(&cacerts, "root-cert.pem");
+        found.bundle_pem = text(&cacerts, "root-cert.pem");
+        found.root_pem = text(&cacerts, "cert-chain.pem")
+            .and_then(|chain| last_certificate(&chain))
+            .or_else(|| found.bundle_pem.clone());
         found.intermediate_pem = text(&cacerts, "ca-cert.pem");
         found.ca_mode = Some(CaMode::IstioCaPluginCerts);
     }
@@ -51,6 +62,7 @@ pub async fn read(client: &kube::Client) -> Result<TrustMaterial, ApplyError> {
         let encode = |b: &pem::Pem| pem::encode(b);
         found.intermediate_pem = blocks.first().map(encode);
         found.root_pem = blocks.last().map(encode);
+        found.bundle_pem.clone_from(&found.root_pem);
         found.ca_mode = Some(CaMode::Hsm);
     }
     let configs: Api<ConfigMap> = Api::namespaced(client.clone(), ISTIO_SYSTEM);

@@ -86,6 +86,14 @@ fn entry(name: &str, read: Result<TrustMaterial, Unread>) -> ClusterTrust {
             Err(e) => problems.push(format!("root certificate: {e}")),
         }
     }
+    if let Some(bundle) = m.bundle_pem.as_deref() {
+        match pem::parse_many(bundle) {
+            Ok(blocks) => {
+                entry.trusted_roots = blocks.iter().map(|b| fingerprint(b.contents())).collect();
+            }
+            Err(e) => problems.push(format!("trusted roots: {e}")),
+        }
+    }
     if let Some(intermediate) = m.intermediate_pem.as_deref() {
         match summary(intermediate) {
             Ok(s) => {

@@ -196,7 +196,7 @@ async fn tampered_bundles_are_refused() {
     let err = ca.verify_cacerts(&reversed, TRUST_DOMAIN).unwrap_err();
     assert!(
         err.to_string()
-            .contains("cert-chain.pem must be ca-cert.pem followed by root-cert.pem"),
+            .contains("cert-chain.pem must be ca-cert.pem followed by a root of root-cert.pem"),
         "{err}"
     );
 

@@ -34,6 +34,7 @@ mod red_team_roots;
 mod red_team_workloads;
 mod restart;
 mod root_import;
+mod root_rotation;
 mod session;
 mod spa;
 mod support;

@@ -202,7 +202,7 @@ async fn an_operator_never_creates_the_mesh_root_and_an_officer_does() {
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let message = api_error(response).await.message;
     assert!(message.contains("gke-eu"), "{message}");
-    assert!(message.contains("only active root"), "{message}");
+    assert!(message.contains("still chain to the root"), "{message}");
     assert!(
         ca.root(&mesh).await.unwrap().is_some(),
         "still in the token"

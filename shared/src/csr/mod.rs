@@ -21,7 +21,10 @@ pub use inbox::{
     InboxItem, UploadChain,
 };
 pub use policy::{CheckKind, CsrPolicy, PolicyCheck, PolicyReport};
-pub use roots::{CreateRoot, ImportRoot, MeshRoot, MeshRoots, RootState, normalise_fingerprint};
+pub use roots::{
+    BundlePublished, CreateRoot, ImportRoot, MeshRoot, MeshRoots, PublishFailure, RootRotated,
+    RootState, normalise_fingerprint,
+};
 pub use trust::{ClusterTrust, TrustInventory, TrustWarning};
 pub use view::{CsrView, KeyInfo, SubjectAltName};
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::mesh::MeshId;
 
 /// Where a root is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum RootState {
     /// In the token; installs issue intermediates from it.
@@ -59,6 +59,37 @@ pub struct MeshRoot {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct MeshRoots {
     pub roots: Vec<MeshRoot>,
+}
+
+/// What rotating a root did: the new root, and the trust bundle
+/// published to the mesh's members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootRotated {
+    pub root: MeshRoot,
+    pub published: BundlePublished,
+}
+
+/// What publishing a mesh's trust bundle did on its members: each member
+/// whose `cacerts` chains to one of the mesh's roots gets `root-cert.pem`
+/// with exactly the mesh's roots (the signing one, then the previous one
+/// during a rotation); its intermediate stays as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BundlePublished {
+    /// SHA-256 fingerprints of the roots in the bundle, signing one first.
+    pub bundle: Vec<String>,
+    /// Members whose bundle was written now.
+    pub written: Vec<String>,
+    /// Members that held exactly the bundle already.
+    pub current: Vec<String>,
+    /// Members not written, with why (unreadable, refused the write).
+    pub failed: Vec<PublishFailure>,
+}
+
+/// A member the bundle did not reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishFailure {
+    pub cluster: String,
+    pub reason: String,
 }
 
 /// `POST` body: import `certificate_pem` as the root of `mesh`; its key

@@ -21,6 +21,10 @@ pub struct ClusterTrust {
     pub intermediate_subject: Option<String>,
     /// Unix seconds.
     pub intermediate_not_after: Option<i64>,
+    /// SHA-256 of every root its workloads trust (`root-cert.pem`): the
+    /// root above, and during a rotation the mesh's other root too.
+    #[serde(default)]
+    pub trusted_roots: Vec<String>,
     pub trust_domain: Option<String>,
     pub trust_domain_aliases: Vec<String>,
     pub warnings: Vec<TrustWarning>,

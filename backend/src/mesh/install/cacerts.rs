@@ -41,19 +41,29 @@ pub async fn ensure(
     let mesh = &plan.settings.mesh_id;
     // Reads only: a root missing here was not created by a security
     // officer, and an install must not make one (issue 21).
+    let mesh_root_failed = |source| InstallStepError::MeshRoot {
+        mesh: mesh.to_string(),
+        source,
+    };
     let root = ca
         .root(mesh)
         .await
         .and_then(|root| root.ok_or_else(|| CaError::NoRoot { mesh: mesh.clone() }))
-        .map_err(|source| InstallStepError::MeshRoot {
-            mesh: mesh.to_string(),
-            source,
-        })?;
+        .map_err(mesh_root_failed)?;
+    let bundle = ca
+        .trust_bundle(mesh)
+        .await
+        .map_err(mesh_root_failed)?
+        .unwrap_or_else(|| root.pem.clone());
     let live = inspect::cacerts_data(client)
         .await
         .map_err(InstallStepError::on(cluster))?;
+    let trusted = Trusted {
+        root: &root.pem,
+        bundle: &bundle,
+    };
     if let Some(data) = &live
-        && keeps(ca, data, &root.pem, plan, state.clock().now())
+        && keeps(ca, data, &trusted, plan, state.clock().now())
     {
         return Ok(format!(
             "kept: a valid intermediate of {cluster} under the mesh root {}",
@@ -137,21 +147,32 @@ pub async fn ensure(
 /// How long a kept intermediate must still be valid.
 const KEEP_MARGIN_SECS: i64 = 30 * 86_400;
 
-/// Whether the live `cacerts` is one to keep: all four keys, under the
-/// mesh root `root_pem`, verifying for the plan's trust domain, issued to
-/// this cluster and valid for a while yet. Anything else (an intermediate
-/// copied from another cluster, one about to expire) is re-issued, under
-/// a grant. `now` in Unix seconds.
+/// What a kept intermediate must chain to and carry.
+struct Trusted<'a> {
+    /// The mesh's signing root (PEM).
+    root: &'a str,
+    /// `root-cert.pem` as the console writes it now: the signing root,
+    /// then the previous one during a rotation.
+    bundle: &'a str,
+}
+
+/// Whether the live `cacerts` is one to keep: all four keys, chaining to
+/// the mesh's signing root with the trust bundle it has now, verifying
+/// for the plan's trust domain, issued to this cluster and valid for a
+/// while yet. Anything else (an intermediate copied from another cluster,
+/// one about to expire, one of a root rotated out) is re-issued, under a
+/// grant. `now` in Unix seconds.
 fn keeps(
     ca: &CertificateAuthority,
     data: &BTreeMap<String, String>,
-    root_pem: &str,
+    trusted: &Trusted<'_>,
     plan: &Plan,
     now: i64,
 ) -> bool {
     let key = |k: &str| data.get(k).cloned().unwrap_or_default();
     if !CACERTS_KEYS.iter().all(|k| data.contains_key(*k))
-        || key("root-cert.pem").trim() != root_pem.trim()
+        || key("root-cert.pem").trim() != trusted.bundle.trim()
+        || !key("cert-chain.pem").trim().ends_with(trusted.root.trim())
     {
         return false;
     }

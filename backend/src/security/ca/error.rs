@@ -65,6 +65,12 @@ pub enum CaError {
     /// import.
     #[error("{0}")]
     NoKeyInToken(String),
+    /// A rotation of the mesh's root is underway: its previous root is
+    /// still in the token.
+    #[error(
+        "a rotation of mesh {mesh}'s root is underway: retire its previous root once nothing chains to it, then rotate again"
+    )]
+    RotationUnderway { mesh: shared::mesh::MeshId },
     /// The token already holds a root for the mesh.
     #[error("mesh {mesh} already has a root in the token")]
     RootExists { mesh: shared::mesh::MeshId },

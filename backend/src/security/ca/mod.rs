@@ -13,6 +13,7 @@ mod issue;
 pub mod pem_text;
 mod profile;
 mod root;
+mod rotation;
 mod sign;
 mod token;
 mod token_keys;
@@ -305,7 +306,13 @@ impl CertificateAuthority {
         self.blocking(move || {
             let certs = token.with_session(|session| {
                 let (root_der, root_key) = root::require(session, &mesh)?;
-                issue::intermediate(&root_der, &root_key, &mesh, &cluster, now, serial, validity)
+                let mut certs = issue::intermediate(
+                    &root_der, &root_key, &mesh, &cluster, now, serial, validity,
+                )?;
+                // During a rotation workloads trust the previous root too.
+                let previous = root::previous(session, &mesh)?;
+                certs.root_cert_pem = rotation::bundle(&root_der, previous.as_deref());
+                Ok(certs)
             })?;
             verify_cacerts_at(&certs, &trust_domain, now)?;
             Ok(certs)

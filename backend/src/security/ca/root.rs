@@ -40,9 +40,22 @@ pub(crate) fn object_label(mesh: &MeshId) -> String {
     format!("{LABEL_PREFIX}{mesh}")
 }
 
-/// The `CKA_ID` tying the root's key pair and certificate together.
-fn object_id(mesh: &MeshId) -> Vec<u8> {
-    Sha256::digest(object_label(mesh).as_bytes())[..16].to_vec()
+/// What the label of a mesh's previous root (rotated out, still trusted,
+/// no longer signing) starts with.
+const PREVIOUS_PREFIX: &str = "meshdeck-previous-root-";
+
+/// The `CKA_LABEL` of the mesh's previous root during a rotation.
+pub(crate) fn previous_label(mesh: &MeshId) -> String {
+    format!("{PREVIOUS_PREFIX}{mesh}")
+}
+
+/// The `CKA_ID` tying a root's key pair and certificate together: one of
+/// its own, so a rotated root's key and its successor's never share one.
+fn object_id(mesh: &MeshId, serial: &[u8; 16]) -> Vec<u8> {
+    let mut hash = Sha256::new();
+    hash.update(object_label(mesh).as_bytes());
+    hash.update(serial);
+    hash.finalize()[..16].to_vec()
 }
 
 /// The root certificate's contents.
@@ -121,11 +134,20 @@ pub(crate) fn create<'s>(
     serial: [u8; 16],
 ) -> Result<(Vec<u8>, TokenKey<'s>), CaError> {
     let _turn = CREATE.lock().unwrap_or_else(PoisonError::into_inner);
+    create_unlocked(session, mesh, now, serial)
+}
+
+fn create_unlocked<'s>(
+    session: &'s TokenSession<'s>,
+    mesh: &MeshId,
+    now: OffsetDateTime,
+    serial: [u8; 16],
+) -> Result<(Vec<u8>, TokenKey<'s>), CaError> {
     let label = object_label(mesh);
     if session.certificate(&label)?.is_some() || session.key(&label)?.is_some() {
         return Err(CaError::RootExists { mesh: mesh.clone() });
     }
-    let id = object_id(mesh);
+    let id = object_id(mesh, &serial);
     let key = session.generate_key(&label, &id)?;
     let cert = root_params(mesh, now, serial)
         .self_signed(&key)
@@ -217,11 +239,64 @@ pub(crate) fn destroy(session: &TokenSession<'_>, mesh: &MeshId) -> Result<(), C
     session.destroy_labelled(&object_label(mesh))
 }
 
+/// Rotates the mesh's root: the current one moves aside as the previous
+/// root (still trusted, no longer signing) and a new one is created in
+/// its place. Refused while an earlier rotation's previous root is still
+/// there; put back as it was when the new root cannot be made. Returns
+/// the new root's certificate (DER).
+pub(crate) fn rotate(
+    session: &TokenSession<'_>,
+    mesh: &MeshId,
+    now: OffsetDateTime,
+    serial: [u8; 16],
+) -> Result<Vec<u8>, CaError> {
+    let _turn = CREATE.lock().unwrap_or_else(PoisonError::into_inner);
+    let (label, previous) = (object_label(mesh), previous_label(mesh));
+    if session.certificate(&previous)?.is_some() {
+        return Err(CaError::RotationUnderway { mesh: mesh.clone() });
+    }
+    if load(session, mesh)?.is_none() {
+        return Err(CaError::NoRoot { mesh: mesh.clone() });
+    }
+    session.relabel(&label, &previous)?;
+    match create_unlocked(session, mesh, now, serial) {
+        Ok((der, _)) => Ok(der),
+        Err(e) => {
+            session.destroy_labelled(&label)?;
+            session.relabel(&previous, &label)?;
+            Err(e)
+        }
+    }
+}
+
+/// The certificate (DER) of the mesh's previous root during a rotation.
+pub(crate) fn previous(
+    session: &TokenSession<'_>,
+    mesh: &MeshId,
+) -> Result<Option<Vec<u8>>, CaError> {
+    session.certificate(&previous_label(mesh))
+}
+
+/// Removes the mesh's previous root: the rotation is over.
+pub(crate) fn destroy_previous(session: &TokenSession<'_>, mesh: &MeshId) -> Result<(), CaError> {
+    let _turn = CREATE.lock().unwrap_or_else(PoisonError::into_inner);
+    session.destroy_labelled(&previous_label(mesh))
+}
+
+/// Every previous root the token holds (rotations underway), by mesh id.
+pub(crate) fn list_previous(session: &TokenSession<'_>) -> Result<Vec<(MeshId, Vec<u8>)>, CaError> {
+    labelled(session, PREVIOUS_PREFIX)
+}
+
 /// Every mesh root the token holds, by mesh id.
 pub(crate) fn list(session: &TokenSession<'_>) -> Result<Vec<(MeshId, Vec<u8>)>, CaError> {
+    labelled(session, LABEL_PREFIX)
+}
+
+fn labelled(session: &TokenSession<'_>, prefix: &str) -> Result<Vec<(MeshId, Vec<u8>)>, CaError> {
     let mut roots = Vec::new();
     for (label, der) in session.certificates()? {
-        let Some(mesh) = label.strip_prefix(LABEL_PREFIX) else {
+        let Some(mesh) = label.strip_prefix(prefix) else {
             continue;
         };
         if let Ok(mesh) = mesh.parse::<MeshId>() {

@@ -1,7 +1,8 @@
 //! Finding a key pair in the token by its public key rather than by the
 //! console's label: a root whose key the HSM's own tooling generated
 //! (seed 004's `import-ca`) is imported by its certificate, and its key is
-//! found again by the point the certificate names.
+//! found again by the point the certificate names. And relabelling the
+//! console's objects: a rotated root moves aside under another label.
 
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 
@@ -57,6 +58,20 @@ impl<'a> TokenSession<'a> {
             return Ok(Some(FoundKey { id, key, protected }));
         }
         Ok(None)
+    }
+
+    /// Gives every object labelled `from` the label `to`.
+    pub fn relabel(&self, from: &str, to: &str) -> Result<(), CaError> {
+        let found = self
+            .session
+            .find_objects(&[Attribute::Label(from.as_bytes().to_vec())])
+            .map_err(self.failed(format!("search for {from:?}")))?;
+        for object in found {
+            self.session
+                .update_attributes(object, &[Attribute::Label(to.as_bytes().to_vec())])
+                .map_err(self.failed(format!("relabel {from:?} as {to:?}")))?;
+        }
+        Ok(())
     }
 
     fn private_key_with_id(&self, id: &[u8]) -> Result<Option<ObjectHandle>, CaError> {

@@ -22,7 +22,8 @@ impl CertificateAuthority {
 }
 
 /// Checks `certs` at `now`: `cert-chain.pem` is `ca-cert.pem` followed by
-/// `root-cert.pem`; `ca-key.pem` is the key of `ca-cert.pem`; the root is a
+/// one of the roots of `root-cert.pem` (several during a rotation), each a
+/// self-signed CA; `ca-key.pem` is the key of `ca-cert.pem`; the root is a
 /// self-signed CA; and a throwaway workload certificate
 /// (`spiffe://<trust_domain>/ns/default/sa/default`) issued by the
 /// intermediate verifies against the root (webpki refuses a CA as an end
@@ -33,15 +34,20 @@ pub fn verify_cacerts_at(
     now: OffsetDateTime,
 ) -> Result<(), CaError> {
     let trust_domain: TrustDomain = trust_domain.parse().map_err(CaError::TrustDomain)?;
-    let root = single_certificate(&certs.root_cert_pem, "root-cert.pem")?;
+    let bundle = certificates(&certs.root_cert_pem, "root-cert.pem")?;
     let intermediate = single_certificate(&certs.ca_cert_pem, "ca-cert.pem")?;
     let chain = certificates(&certs.cert_chain_pem, "cert-chain.pem")?;
-    if chain != [intermediate.clone(), root.clone()] {
-        return Err(CaError::InvalidBundle(
-            "cert-chain.pem must be ca-cert.pem followed by root-cert.pem".into(),
-        ));
+    let root = match &chain[..] {
+        [first, root] if *first == intermediate && bundle.contains(root) => root.clone(),
+        _ => {
+            return Err(CaError::InvalidBundle(
+                "cert-chain.pem must be ca-cert.pem followed by a root of root-cert.pem".into(),
+            ));
+        }
+    };
+    for trusted in &bundle {
+        check_root(trusted)?;
     }
-    check_root(&root)?;
     let key = KeyPair::from_pem(&certs.ca_key_pem)
         .map_err(|e| CaError::InvalidBundle(format!("ca-key.pem is not a private key: {e}")))?;
     let (_, parsed) = parse(&intermediate, "ca-cert.pem")?;

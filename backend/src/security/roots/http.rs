@@ -1,11 +1,12 @@
 //! `/api/ca/roots`: every role reads the mesh roots; only security
-//! officers create one in the token, import one or retire one (issue 21). Each act's
+//! officers create one in the token, import, rotate or retire one, and
+//! publish a mesh's trust bundle to its members (issue 21). Each act's
 //! audit entry names the mesh and the root's fingerprint.
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use shared::csr::{CreateRoot, ImportRoot, MeshRoot, MeshRoots};
+use shared::csr::{BundlePublished, CreateRoot, ImportRoot, MeshRoot, MeshRoots, RootRotated};
 
 use crate::api::json::ApiJson;
 use crate::api::path::FingerprintPath;
@@ -62,6 +63,49 @@ pub async fn import_root(
             audited(detail, &root).param("not_after", root.not_after),
             Ok((StatusCode::CREATED, Json(root))),
         ),
+        Err(e) => (detail, Err(e)),
+    }
+}
+
+/// What a publication did, for the audit entry.
+fn published(detail: Detail, report: &BundlePublished) -> Detail {
+    let failed: Vec<&str> = report.failed.iter().map(|f| f.cluster.as_str()).collect();
+    detail
+        .param("bundle", report.bundle.join(","))
+        .param("written", report.written.join(","))
+        .param("failed", failed.join(","))
+}
+
+pub async fn rotate_root(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    FingerprintPath(fingerprint): FingerprintPath,
+) -> (Detail, Result<Json<RootRotated>, AppError>) {
+    let detail = Detail::new()
+        .target(format!("mesh root {fingerprint}"))
+        .param("previous", fingerprint.as_str());
+    match roots::rotate(&state, fingerprint.as_str(), &principal.account.name).await {
+        Ok(rotated) => (
+            published(audited(detail, &rotated.root), &rotated.published)
+                .param("mesh", &rotated.root.mesh),
+            Ok(Json(rotated)),
+        ),
+        Err(e) => (detail, Err(e)),
+    }
+}
+
+pub async fn publish_bundle(
+    State(state): State<AppState>,
+    FingerprintPath(fingerprint): FingerprintPath,
+) -> (Detail, Result<Json<BundlePublished>, AppError>) {
+    let detail = Detail::new().target(format!("trust bundle of mesh root {fingerprint}"));
+    let mesh = match roots::mesh_of(&state, fingerprint.as_str()).await {
+        Ok(mesh) => mesh,
+        Err(e) => return (detail, Err(e)),
+    };
+    let detail = detail.param("mesh", &mesh);
+    match roots::publish::publish(&state, &mesh).await {
+        Ok(report) => (published(detail, &report), Ok(Json(report))),
         Err(e) => (detail, Err(e)),
     }
 }

@@ -1,12 +1,15 @@
 //! Mesh roots are the security officer's (issue 21): listing them (the
 //! token's roots with the record of who created and retired each),
 //! creating one in the token, importing one whose key the HSM's own
-//! tooling generated there, and retiring one nothing chains to any more.
-//! No other path creates root key material.
+//! tooling generated there, rotating one (the new root signs, the old
+//! stays trusted as the previous root until it is retired), and retiring
+//! one nothing chains to any more. No other path creates root key
+//! material.
 
 pub mod http;
+pub mod publish;
 
-use shared::csr::{MeshRoot, MeshRoots, RootState, normalise_fingerprint};
+use shared::csr::{MeshRoot, MeshRoots, RootRotated, RootState, normalise_fingerprint};
 use shared::mesh::MeshId;
 
 use crate::error::AppError;
@@ -44,17 +47,27 @@ fn active(mesh: MeshId, root: &RootCertificate) -> MeshRoot {
 }
 
 /// Every mesh root: those in the token (with who created them, when the
-/// console recorded it), then the retired ones on record.
+/// console recorded it; a rotated-out root as retiring), then the retired
+/// ones on record.
 pub async fn list(state: &AppState) -> Result<MeshRoots, AppError> {
     let recorded = state.store().mesh_roots().await?;
-    let in_token = match state.ca() {
-        Some(ca) => ca.roots().await.map_err(token_failed)?,
-        None => Vec::new(),
+    let (signing, previous) = match state.ca() {
+        Some(ca) => (
+            ca.roots().await.map_err(token_failed)?,
+            ca.previous_roots().await.map_err(token_failed)?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
-    let mut roots: Vec<MeshRoot> = in_token
+    let in_token = signing
         .iter()
-        .map(|(mesh, root)| {
-            let mut listed = active(mesh.clone(), root);
+        .map(|root| (root, RootState::Active))
+        .chain(previous.iter().map(|root| (root, RootState::Retiring)));
+    let mut roots: Vec<MeshRoot> = in_token
+        .map(|((mesh, root), state)| {
+            let mut listed = MeshRoot {
+                state,
+                ..active(mesh.clone(), root)
+            };
             if let Some(record) = recorded
                 .iter()
                 .find(|r| r.fingerprint == listed.fingerprint)
@@ -75,7 +88,8 @@ pub async fn list(state: &AppState) -> Result<MeshRoots, AppError> {
             });
         }
     }
-    roots.sort_by_key(|r| (r.state != RootState::Active, r.mesh.to_string()));
+    // Active, then retiring (rotated out), then retired; by mesh within.
+    roots.sort_by_key(|r| (r.state, r.mesh.to_string()));
     Ok(MeshRoots { roots })
 }
 
@@ -131,6 +145,58 @@ pub async fn import(
     Ok(imported)
 }
 
+/// Rotates the active root with `fingerprint`: a new root is created in
+/// the token and signs from now on, the old one stays trusted as the
+/// previous root, and the trust bundle (both roots) is published to the
+/// mesh's members at once. Refused while an earlier rotation is underway.
+pub async fn rotate(
+    state: &AppState,
+    fingerprint: &str,
+    officer: &str,
+) -> Result<RootRotated, AppError> {
+    let ca = token(state)?;
+    let fingerprint = normalise_fingerprint(fingerprint);
+    let listed = list(state).await?;
+    let Some(old) = listed
+        .roots
+        .into_iter()
+        .find(|r| r.fingerprint == fingerprint)
+    else {
+        return Err(AppError::NotFound(format!("no mesh root {fingerprint}")));
+    };
+    if old.state != RootState::Active {
+        return Err(AppError::Conflict(format!(
+            "the root {fingerprint} of mesh {} is {}: only the signing root is rotated",
+            old.mesh,
+            old.state.label()
+        )));
+    }
+    let new = ca.rotate_root(&old.mesh).await.map_err(|e| match e {
+        CaError::RotationUnderway { .. } => AppError::Conflict(e.to_string()),
+        other => token_failed(other),
+    })?;
+    let root = MeshRoot {
+        created_by: Some(officer.to_owned()),
+        created_at: Some(state.clock().now()),
+        ..active(old.mesh.clone(), &new)
+    };
+    state.store().add_mesh_root(&root).await?;
+    let published = publish::publish(state, &root.mesh).await?;
+    Ok(RootRotated { root, published })
+}
+
+/// The mesh of the root with `fingerprint`, while the token holds it.
+pub async fn mesh_of(state: &AppState, fingerprint: &str) -> Result<MeshId, AppError> {
+    let fingerprint = normalise_fingerprint(fingerprint);
+    list(state)
+        .await?
+        .roots
+        .into_iter()
+        .find(|r| r.fingerprint == fingerprint && r.state != RootState::Retired)
+        .map(|r| r.mesh)
+        .ok_or_else(|| AppError::NotFound(format!("no mesh root {fingerprint} in the token")))
+}
+
 fn exists(mesh: &MeshId, fingerprint: &str) -> AppError {
     AppError::Conflict(format!(
         "mesh {mesh} already has an active root ({fingerprint}): retire it before creating another"
@@ -162,6 +228,19 @@ pub async fn retire(
             root.mesh
         )));
     }
+    if root.state == RootState::Active
+        && ca
+            .previous_roots()
+            .await
+            .map_err(token_failed)?
+            .iter()
+            .any(|(m, _)| *m == root.mesh)
+    {
+        return Err(AppError::Conflict(format!(
+            "the root {fingerprint} of mesh {} signs during a rotation: retire the previous root first, once nothing chains to it",
+            root.mesh
+        )));
+    }
     let inventory = crate::security::trust::inventory(state).await;
     let holding: Vec<&str> = inventory
         .clusters
@@ -171,9 +250,9 @@ pub async fn retire(
         .collect();
     if !holding.is_empty() {
         return Err(AppError::Conflict(format!(
-            "the root {fingerprint} is the only active root of mesh {} and {} still chain to it: uninstall or move them to another root first",
-            root.mesh,
-            holding.join(", ")
+            "{} still chain to the root {fingerprint} of mesh {}: re-issue their intermediates from the mesh's new root (rotate, then run their installs), or uninstall them, first",
+            holding.join(", "),
+            root.mesh
         )));
     }
     let unread: Vec<&str> = inventory
@@ -188,7 +267,13 @@ pub async fn retire(
             unread.join(", ")
         )));
     }
-    ca.destroy_root(&root.mesh).await.map_err(token_failed)?;
+    if root.state == RootState::Retiring {
+        ca.destroy_previous_root(&root.mesh)
+            .await
+            .map_err(token_failed)?;
+    } else {
+        ca.destroy_root(&root.mesh).await.map_err(token_failed)?;
+    }
     let now = state.clock().now();
     state.store().retire_mesh_root(&root, officer, now).await?;
     Ok(MeshRoot {

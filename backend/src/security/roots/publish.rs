@@ -1,0 +1,145 @@
+//! Publishing a mesh's trust bundle to its members (root rotation, issue
+//! 21): every member whose `cacerts` chains to one of the mesh's roots
+//! gets `root-cert.pem` holding exactly the roots the token keeps for the
+//! mesh — the new root beside the old while a rotation is underway, so
+//! workloads of clusters already re-issued and of those not yet trust each
+//! other; the old one gone once it is retired. The intermediate and its
+//! key stay as they are. Members are written in parallel, each only while
+//! its secret is the version read (never forced), and one that fails is
+//! reported, not waited for; publishing again finishes the rest.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use shared::csr::{BundlePublished, ClusterTrust, PublishFailure};
+use shared::mesh::{CaMode, ISTIO_SYSTEM, MeshId};
+
+use crate::cluster::apply::{Force, ObjectRef};
+use crate::cluster::mesh::inspect;
+use crate::error::AppError;
+use crate::security::ca::{fingerprint, pem_text};
+use crate::state::AppState;
+
+/// Writes the mesh's trust bundle to every member that chains to one of
+/// its roots and does not hold exactly that bundle yet.
+pub async fn publish(state: &AppState, mesh: &MeshId) -> Result<BundlePublished, AppError> {
+    let ca = super::token(state)?;
+    let Some(bundle_pem) = ca.trust_bundle(mesh).await.map_err(super::token_failed)? else {
+        return Err(AppError::Conflict(format!(
+            "mesh {mesh} has no root: there is no trust bundle to publish"
+        )));
+    };
+    let bundle: Vec<String> = pem_text::certificates(&bundle_pem, "the trust bundle")
+        .map_err(super::token_failed)?
+        .iter()
+        .map(|der| fingerprint(der))
+        .collect();
+    let inventory = crate::security::trust::inventory(state).await;
+    let mut report = BundlePublished {
+        bundle: bundle.clone(),
+        ..BundlePublished::default()
+    };
+    let mut due = Vec::new();
+    for member in &inventory.clusters {
+        if let Some(error) = &member.error {
+            report.failed.push(PublishFailure {
+                cluster: member.cluster.clone(),
+                reason: format!(
+                    "could not be read, so whether it belongs to mesh {mesh} is unknown: {error}"
+                ),
+            });
+        } else if belongs(member, &bundle) {
+            if member.trusted_roots == bundle {
+                report.current.push(member.cluster.clone());
+            } else {
+                due.push(member.cluster.clone());
+            }
+        }
+    }
+    let writes = due
+        .iter()
+        .map(|cluster| write(state, cluster, &bundle_pem, &bundle));
+    for (cluster, outcome) in due.iter().zip(futures_util::future::join_all(writes).await) {
+        match outcome {
+            Ok(()) => report.written.push(cluster.clone()),
+            Err(reason) => report.failed.push(PublishFailure {
+                cluster: cluster.clone(),
+                reason,
+            }),
+        }
+    }
+    Ok(report)
+}
+
+/// Whether the member's intermediate is one of the mesh's (plug-in
+/// certificates chaining to a root of the bundle).
+fn belongs(member: &ClusterTrust, bundle: &[String]) -> bool {
+    member.ca_mode == Some(CaMode::IstioCaPluginCerts)
+        && member
+            .root_fingerprint
+            .as_ref()
+            .is_some_and(|root| bundle.contains(root))
+}
+
+/// Replaces `root-cert.pem` of the member's `cacerts` with `bundle_pem`,
+/// only while the secret is what was read and still chains to a root of
+/// the bundle.
+async fn write(
+    state: &AppState,
+    cluster: &str,
+    bundle_pem: &str,
+    bundle: &[String],
+) -> Result<(), String> {
+    let api = state
+        .fleet()
+        .member_api(cluster)
+        .map_err(|e| e.to_string())?;
+    let object = ObjectRef {
+        api_version: "v1".into(),
+        kind: "Secret".into(),
+        namespace: Some(ISTIO_SYSTEM.into()),
+        name: "cacerts".into(),
+    };
+    let Some(version) = api
+        .resource_version(&object)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Err("secret istio-system/cacerts is gone".into());
+    };
+    let mut data: BTreeMap<String, String> = inspect::cacerts_data(&api)
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let chain_root = data
+        .get("cert-chain.pem")
+        .and_then(|chain| pem_text::certificates(chain, "cert-chain.pem").ok())
+        .and_then(|chain| chain.last().map(|der| fingerprint(der)));
+    if !chain_root.is_some_and(|root| bundle.contains(&root)) {
+        return Err(
+            "its cacerts changed meanwhile and no longer chains to the mesh's roots".into(),
+        );
+    }
+    data.insert("root-cert.pem".into(), bundle_pem.to_owned());
+    let encoded: serde_json::Map<String, Value> = data
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(STANDARD.encode(v))))
+        .collect();
+    let secret = json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "cacerts",
+            "namespace": ISTIO_SYSTEM,
+            "labels": {"app.kubernetes.io/managed-by": "meshdeck"},
+        },
+        "type": "Opaque",
+        "data": encoded,
+    });
+    api.apply_versioned(&secret, Some(&version), Force::No)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
