@@ -17,10 +17,12 @@ use axum::extract::{Query, State};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::ingress::api::{
-    ApplyRequest, DeleteQuery, MciItem, MciList, MciPreview, McsItem, McsList, McsPreview,
-    ReviewedChange,
+    ApplyRequest, DeleteQuery, IngressList, MciItem, MciList, MciPreview, McsItem, McsList,
+    McsPreview, ReviewedChange,
 };
-use shared::ingress::{review_mci, review_mcs};
+use shared::ingress::{
+    IngressContext, MultiClusterIngress, MultiClusterService, Review, review_mcs,
+};
 
 use self::context::ConfigView;
 pub use self::resource::Resource;
@@ -33,56 +35,51 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 pub async fn list_services(State(state): State<AppState>) -> Result<Json<McsList>, AppError> {
-    let view = ConfigView::load(state.fleet()).await?;
-    let ctx = view.context();
-    let items = view
-        .services
-        .iter()
-        .map(|s| {
-            let r = review_mcs(s, &ctx);
+    list(&state, |view, ctx| {
+        let item = |s: &MultiClusterService| {
+            let r = review_mcs(s, ctx);
             McsItem {
                 service: s.clone(),
                 chosen: r.selection.chosen(),
                 warnings: r.warnings,
                 errors: r.errors,
             }
-        })
-        .collect();
-    Ok(Json(McsList {
-        config_cluster: preview::config_name(&view)?,
-        usage: ctx.usage(),
-        items,
-    }))
+        };
+        view.services.iter().map(item).collect()
+    })
+    .await
 }
 
 pub async fn list_ingresses(State(state): State<AppState>) -> Result<Json<MciList>, AppError> {
-    let view = ConfigView::load(state.fleet()).await?;
-    let ctx = view.context();
-    let items = view
-        .ingresses
-        .iter()
-        .map(|i| {
-            let r = review_mci(i, &ctx);
+    list(&state, |view, ctx| {
+        let item = |i: &MultiClusterIngress| {
+            let (errors, warnings) = i.check(ctx);
+            let rules = &i.spec.template.spec.rules;
             MciItem {
                 ingress: i.clone(),
                 vip: i.vip().map(str::to_owned),
-                hosts: i
-                    .spec
-                    .template
-                    .spec
-                    .rules
-                    .iter()
-                    .filter_map(|r| r.host.clone())
-                    .collect(),
-                warnings: r.warnings,
-                errors: r.errors,
+                hosts: rules.iter().filter_map(|r| r.host.clone()).collect(),
+                warnings,
+                errors,
             }
-        })
-        .collect();
-    Ok(Json(MciList {
+        };
+        view.ingresses.iter().map(item).collect()
+    })
+    .await
+}
+
+/// The config cluster's list of one kind, each row made by `items` from
+/// the view and the review context.
+async fn list<T>(
+    state: &AppState,
+    items: impl FnOnce(&ConfigView, &IngressContext<'_>) -> Vec<T>,
+) -> Result<Json<IngressList<T>>, AppError> {
+    let view = ConfigView::load(state.fleet()).await?;
+    let ctx = view.context();
+    Ok(Json(IngressList {
         config_cluster: preview::config_name(&view)?,
         usage: ctx.usage(),
-        items,
+        items: items(&view, &ctx),
     }))
 }
 

@@ -45,7 +45,7 @@ pub use quota::{
     IngressKind, MCI_PER_PROJECT, MCS_PER_PROJECT, QuotaExceeded, QuotaUsage, check_quota,
     quota_project,
 };
-pub use review::{IngressContext, MciReview, McsReview, review_mci, review_mcs};
+pub use review::{IngressContext, MciReview, McsReview, Review, review_mci, review_mcs};
 pub use routing::{Route, RouteTable, RouteTarget, resolve_routes};
 pub use sameness::{SamenessWarning, check_sameness};
 pub use selection::{

@@ -1,6 +1,6 @@
 //! What the ingress editor needs of either resource (MultiClusterService
 //! or MultiClusterIngress): a blank one, how its page reads and shows it,
-//! its review in the browser, and the server calls that review, apply (or take over) and
+//! its review in the browser (shared's [`Review`]), and the server calls that review, apply (or take over) and
 //! delete it, each carrying the `resourceVersion` the user saw.
 
 use std::future::Future;
@@ -9,10 +9,7 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
 use shared::ingress::api::{MciPreview, McsPreview, ReviewedChange};
-use shared::ingress::{
-    FieldError, IngressContext, MultiClusterIngress, MultiClusterService, SamenessWarning,
-    review_mci, review_mcs,
-};
+use shared::ingress::{MultiClusterIngress, MultiClusterService, Review};
 
 use super::preview;
 use crate::api;
@@ -20,7 +17,7 @@ use crate::api::ingress::IngressObject;
 
 /// What the editor needs of either resource.
 pub trait Editable:
-    IngressObject + Clone + PartialEq + DeserializeOwned + Send + Sync + 'static
+    IngressObject + Review + Clone + PartialEq + DeserializeOwned + Send + Sync + 'static
 {
     const PATH: &'static str;
     /// `data-testid` of the object's page.
@@ -35,7 +32,6 @@ pub trait Editable:
     /// The object a preview shows and the `resourceVersion` it was read at.
     fn previewed(p: &Self::Preview) -> (&Self, Option<&str>);
     fn preview_view(p: Self::Preview) -> AnyView;
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
 
     fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
         api::ingress::review(self)
@@ -87,10 +83,6 @@ impl Editable for MultiClusterService {
     fn preview_view(p: McsPreview) -> AnyView {
         preview::mcs_preview(p).into_any()
     }
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
-        let r = review_mcs(self, ctx);
-        (r.errors, r.warnings)
-    }
 }
 
 impl Editable for MultiClusterIngress {
@@ -108,9 +100,5 @@ impl Editable for MultiClusterIngress {
     }
     fn preview_view(p: MciPreview) -> AnyView {
         preview::mci_preview(p).into_any()
-    }
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
-        let r = review_mci(self, ctx);
-        (r.errors, r.warnings)
     }
 }
