@@ -11,6 +11,7 @@ use shared::ingress::{DifferenceKind, IngressSet, compare};
 
 use super::context::{self, ConfigView};
 use super::preview::config_name;
+use super::resource::Resource;
 use crate::api::json::ApiJson;
 use crate::audit::Detail;
 use crate::cluster::MemberApi;
@@ -80,6 +81,11 @@ pub async fn compare_config_cluster(
     (detail, result.map(Json))
 }
 
+/// The manifest of the object at `key` (namespace, name) among `objects`.
+fn body_of<R: Resource>(objects: &[R], key: (&str, &str)) -> Option<serde_json::Value> {
+    objects.iter().find(|o| o.key() == key).map(R::body)
+}
+
 /// Makes the candidate hold exactly the config cluster's resources:
 /// applies each of them there and deletes the ones only it has.
 pub async fn copy_to_config_candidate(
@@ -103,21 +109,10 @@ pub async fn copy_to_config_candidate(
                 changes.push(format!("{title} deleted"));
                 continue;
             }
+            let key = (d.namespace.as_str(), d.name.as_str());
             let body = match kind {
-                Kind::Service => view
-                    .services
-                    .iter()
-                    .find(|s| s.namespace() == d.namespace && s.name() == d.name)
-                    .map(|s| serde_json::to_value(s).unwrap_or_default()),
-                Kind::Ingress => view
-                    .ingresses
-                    .iter()
-                    .find(|i| i.namespace() == d.namespace && i.name() == d.name)
-                    .map(|i| {
-                        let mut plain = i.clone();
-                        plain.status = None;
-                        serde_json::to_value(plain).unwrap_or_default()
-                    }),
+                Kind::Service => body_of(&view.services, key),
+                Kind::Ingress => body_of(&view.ingresses, key),
             };
             let Some(body) = body else { continue };
             let applied = api.apply_reporting(&body).await?;

@@ -40,7 +40,9 @@ pub use mci::{
 pub use mcs::{
     ClusterSelector, McsSpec, McsTemplate, McsTemplateSpec, MultiClusterService, ServicePort,
 };
-pub use object::{API_VERSION, BackendRef, IngressResource, IntOrString, ObjectMeta};
+pub use object::{
+    API_VERSION, BackendRef, GkeObject, IngressResource, IntOrString, KindSpec, ObjectMeta, Status,
+};
 pub use quota::{
     IngressKind, MCI_PER_PROJECT, MCS_PER_PROJECT, QuotaExceeded, QuotaUsage, check_quota,
     quota_project,
