@@ -17,20 +17,19 @@ use axum::extract::{Query, State};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::ingress::api::{
-    ApplyRequest, DeleteQuery, IngressList, MciItem, MciList, MciPreview, McsItem, McsList,
-    McsPreview, ReviewedChange,
+    ApplyRequest, DeleteQuery, IngressList, MciItem, MciList, McsItem, McsList, ReviewedChange,
 };
 use shared::ingress::{
     IngressContext, MultiClusterIngress, MultiClusterService, Review, review_mcs,
 };
 
 use self::context::ConfigView;
+pub use self::preview::Previewed;
 pub use self::resource::Resource;
 use self::write::Mode;
 use crate::api::json::ApiJson;
 use crate::api::path::ObjectPath;
 use crate::audit::Detail;
-use crate::cluster::ingress::Kind;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -83,26 +82,14 @@ async fn list<T>(
     }))
 }
 
-pub async fn get_service(
+/// One resource with its preview ([`Previewed`]).
+pub async fn get_resource<R: Previewed>(
     State(state): State<AppState>,
     at: ObjectPath,
-) -> Result<Json<McsPreview>, AppError> {
+) -> Result<Json<R::Preview>, AppError> {
     let view = ConfigView::load(state.fleet()).await?;
-    let found = view.one(Kind::Service, &at).await?;
-    preview::mcs_preview(state.fleet(), &view, found)
-        .await
-        .map(Json)
-}
-
-pub async fn get_ingress(
-    State(state): State<AppState>,
-    at: ObjectPath,
-) -> Result<Json<MciPreview>, AppError> {
-    let view = ConfigView::load(state.fleet()).await?;
-    let found = view.one(Kind::Ingress, &at).await?;
-    preview::mci_preview(state.fleet(), &view, found)
-        .await
-        .map(Json)
+    let found = view.one(R::CLUSTER_KIND, &at).await?;
+    R::preview(state.fleet(), &view, found).await.map(Json)
 }
 
 /// Reviews a MultiClusterService or MultiClusterIngress: shared
