@@ -17,21 +17,30 @@ use crate::api::ingress::IngressObject;
 
 /// What the editor needs of either resource.
 pub trait Editable:
-    IngressObject + Review + Clone + PartialEq + DeserializeOwned + Send + Sync + 'static
+    IngressObject<Preview: Clone + 'static>
+    + Review
+    + Clone
+    + PartialEq
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
 {
     const PATH: &'static str;
     /// `data-testid` of the object's page.
     const PAGE_TESTID: &'static str;
-    /// What the object's page reads: the object and what it derives.
-    type Preview: Clone + 'static;
     fn blank() -> Self;
-    fn read(
-        namespace: String,
-        name: String,
-    ) -> impl Future<Output = Result<Self::Preview, ApiError>>;
     /// The object a preview shows and the `resourceVersion` it was read at.
     fn previewed(p: &Self::Preview) -> (&Self, Option<&str>);
     fn preview_view(p: Self::Preview) -> AnyView;
+
+    /// What the object's page reads: the object and what it derives.
+    fn read(
+        namespace: String,
+        name: String,
+    ) -> impl Future<Output = Result<Self::Preview, ApiError>> {
+        api::ingress::preview::<Self>(namespace, name)
+    }
 
     fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
         api::ingress::review(self)
@@ -59,7 +68,6 @@ pub trait Editable:
 impl Editable for MultiClusterService {
     const PATH: &'static str = "services";
     const PAGE_TESTID: &'static str = "mcs-page";
-    type Preview = McsPreview;
     fn blank() -> Self {
         let mut mcs = MultiClusterService::new("", "");
         mcs.spec
@@ -74,9 +82,6 @@ impl Editable for MultiClusterService {
             });
         mcs
     }
-    fn read(namespace: String, name: String) -> impl Future<Output = Result<McsPreview, ApiError>> {
-        api::ingress::service(namespace, name)
-    }
     fn previewed(p: &McsPreview) -> (&Self, Option<&str>) {
         (&p.service, p.resource_version.as_deref())
     }
@@ -88,12 +93,8 @@ impl Editable for MultiClusterService {
 impl Editable for MultiClusterIngress {
     const PATH: &'static str = "ingresses";
     const PAGE_TESTID: &'static str = "mci-page";
-    type Preview = MciPreview;
     fn blank() -> Self {
         MultiClusterIngress::new("", "")
-    }
-    fn read(namespace: String, name: String) -> impl Future<Output = Result<MciPreview, ApiError>> {
-        api::ingress::ingress(namespace, name)
     }
     fn previewed(p: &MciPreview) -> (&Self, Option<&str>) {
         (&p.ingress, p.resource_version.as_deref())
