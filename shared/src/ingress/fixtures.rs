@@ -3,7 +3,7 @@
 
 use super::mci::{IngressRule, MultiClusterIngress};
 use super::mcs::{ClusterSelector, MultiClusterService, ServicePort};
-use super::object::{BackendRef, IntOrString};
+use super::object::BackendRef;
 use crate::fleet::{Cluster, Fleet, Member, Namespace, Platform, Project, Reachability};
 
 impl MultiClusterService {
@@ -12,12 +12,7 @@ impl MultiClusterService {
         let mut mcs = Self::new("blue", name);
         let spec = &mut mcs.spec.template.spec;
         spec.selector.insert("app".into(), name.into());
-        spec.ports.push(ServicePort {
-            name: Some("web".into()),
-            protocol: Some("TCP".into()),
-            port: Some(80),
-            target_port: Some(IntOrString::Int(80)),
-        });
+        spec.ports.push(ServicePort::tcp("web", 80));
         mcs
     }
 

@@ -64,6 +64,17 @@ pub struct ServicePort {
 }
 
 impl ServicePort {
+    /// A TCP port `name` on `port`, forwarded to the same port (the
+    /// editor's blank and the seed's `web` 80).
+    pub fn tcp(name: &str, port: i64) -> Self {
+        Self {
+            name: Some(name.to_owned()),
+            protocol: Some("TCP".to_owned()),
+            port: Some(port),
+            target_port: Some(IntOrString::Int(port)),
+        }
+    }
+
     /// Whether a backend's `servicePort` (number or name) means this port.
     pub fn answers(&self, service_port: &IntOrString) -> bool {
         match service_port {

@@ -70,16 +70,8 @@ impl Editable for MultiClusterService {
     const PAGE_TESTID: &'static str = "mcs-page";
     fn blank() -> Self {
         let mut mcs = MultiClusterService::new("", "");
-        mcs.spec
-            .template
-            .spec
-            .ports
-            .push(shared::ingress::ServicePort {
-                name: Some("web".into()),
-                protocol: Some("TCP".into()),
-                port: Some(80),
-                target_port: Some(80.into()),
-            });
+        let web = shared::ingress::ServicePort::tcp("web", 80);
+        mcs.spec.template.spec.ports.push(web);
         mcs
     }
     fn previewed(p: &McsPreview) -> (&Self, Option<&str>) {
