@@ -62,16 +62,12 @@ fn namespace(name: &str, legacy: Option<&str>) -> Namespace {
 
 fn cluster(name: &str, location: &str, platform: Platform, project: &str, blue: bool) -> Cluster {
     let member = Member {
-        name: name.parse().expect("a valid name"),
-        context: name.into(),
-        location: location.into(),
-        platform,
         project: Some(Project {
             id: project.into(),
             number: "1".into(),
         }),
-        network: None,
         config_cluster: name == "gke-us",
+        ..Member::new(name.parse().expect("a valid name"), location, platform)
     };
     let mut c = Cluster::new(member, Reachability::Reachable { since: 0 });
     c.upsert_namespace(namespace("default", None));
