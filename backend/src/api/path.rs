@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use shared::ids::{check_dns1123_label, invalid};
+use shared::ids::{NameRule, check_dns1123_label, invalid};
 use shared::{ClusterName, InvalidName};
 
 use crate::error::AppError;
@@ -101,35 +101,27 @@ fn check_csr_name(kind: &'static str, value: &str) -> Result<(), InvalidName> {
 path_name!(Fingerprint, "fingerprint", check_fingerprint);
 
 /// An id the console made: 1 to 64 ASCII letters, digits and `-`.
-fn check_console_id(kind: &'static str, value: &str) -> Result<(), InvalidName> {
-    check_id(kind, value, true)
-}
+const CONSOLE_ID: NameRule = NameRule {
+    max: 64,
+    too_long: "it must be at most 64 characters",
+    char_ok: |c| c.is_ascii_alphanumeric() || c == '-',
+    bad_char: "it may contain only letters, digits and '-'",
+    ends: None,
+};
 
 /// An opaque id: 1 to 64 ASCII letters and digits.
-fn check_token(kind: &'static str, value: &str) -> Result<(), InvalidName> {
-    check_id(kind, value, false)
+const TOKEN: NameRule = NameRule {
+    char_ok: |c| c.is_ascii_alphanumeric(),
+    bad_char: "it may contain only letters and digits",
+    ..CONSOLE_ID
+};
+
+fn check_console_id(kind: &'static str, value: &str) -> Result<(), InvalidName> {
+    CONSOLE_ID.check(kind, value)
 }
 
-/// 1 to 64 ASCII letters and digits, and `-` when `dashes`.
-fn check_id(kind: &'static str, value: &str, dashes: bool) -> Result<(), InvalidName> {
-    if value.is_empty() {
-        return invalid(kind, value, "it must not be empty");
-    }
-    if value.len() > 64 {
-        return invalid(kind, value, "it must be at most 64 characters");
-    }
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || (dashes && c == '-'))
-    {
-        let allowed = if dashes {
-            "it may contain only letters, digits and '-'"
-        } else {
-            "it may contain only letters and digits"
-        };
-        return invalid(kind, value, allowed);
-    }
-    Ok(())
+fn check_token(kind: &'static str, value: &str) -> Result<(), InvalidName> {
+    TOKEN.check(kind, value)
 }
 
 /// The path parameter `key` parsed as a `T`; a value that is not one is

@@ -147,11 +147,22 @@ async fn add_condition(
         return Ok(());
     }
     conditions.push(added);
-    let patch = json!({"status": {"conditions": conditions}});
-    api.patch_approval(name, &params(), &Patch::Merge(&patch))
+    merge_status(api, name, "approval", json!({"conditions": conditions})).await
+}
+
+/// Merge-patches `status` of the request through its `subresource`
+/// (`approval` for conditions, `status` for the certificate).
+async fn merge_status(
+    api: &Api<CertificateSigningRequest>,
+    name: &str,
+    subresource: &str,
+    status: serde_json::Value,
+) -> Result<(), ApplyError> {
+    let patch = json!({ "status": status });
+    api.patch_subresource(subresource, name, &params(), &Patch::Merge(&patch))
         .await
         .map_err(failed(format!(
-            "approval of CertificateSigningRequest {name}"
+            "{subresource} of CertificateSigningRequest {name}"
         )))?;
     Ok(())
 }
@@ -172,13 +183,8 @@ pub async fn issue(
         condition("Approved", "MeshdeckApproved", message),
     )
     .await?;
-    let patch = json!({"status": {"certificate": ByteString(certificate_pem.as_bytes().to_vec())}});
-    api.patch_status(name, &params(), &Patch::Merge(&patch))
-        .await
-        .map_err(failed(format!(
-            "status of CertificateSigningRequest {name}"
-        )))?;
-    Ok(())
+    let certificate = ByteString(certificate_pem.as_bytes().to_vec());
+    merge_status(&api, name, "status", json!({ "certificate": certificate })).await
 }
 
 /// Marks the request Denied by `officer` for `reason`.

@@ -141,15 +141,8 @@ mod tests {
     use super::*;
 
     fn hub() -> Hub {
-        let member = Member {
-            name: "gke-eu".parse().expect("a valid name"),
-            context: "gke-eu".into(),
-            location: String::new(),
-            platform: Platform::Gke,
-            project: None,
-            network: None,
-            config_cluster: false,
-        };
+        let name = "gke-eu".parse().expect("a valid name");
+        let member = Member::new(name, "", Platform::Gke);
         let fleet = Fleet {
             clusters: vec![Cluster::new(member, Reachability::Connecting { since: 0 })],
             ..Fleet::default()

@@ -11,6 +11,7 @@ use shared::ingress::{DifferenceKind, IngressSet, compare};
 
 use super::context::{self, ConfigView};
 use super::preview::config_name;
+use super::resource::Resource;
 use crate::api::json::ApiJson;
 use crate::audit::Detail;
 use crate::cluster::MemberApi;
@@ -67,17 +68,33 @@ async fn comparison(
     })
 }
 
+/// Runs `work` for the candidate `request.to`, audited as concerning it.
+async fn on_candidate<T, F>(
+    request: SwitchRequest,
+    work: impl FnOnce(ClusterName) -> F,
+) -> (Detail, Result<T, AppError>)
+where
+    F: Future<Output = Result<T, AppError>>,
+{
+    let detail = Detail::new().cluster(request.to.to_string());
+    (detail, work(request.to).await)
+}
+
 pub async fn compare_config_cluster(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SwitchRequest>,
 ) -> (Detail, Result<Json<Comparison>, AppError>) {
-    let detail = Detail::new().cluster(request.to.to_string());
-    let result = async {
-        let (view, api) = candidate(&state, &request.to).await?;
-        comparison(&view, &request.to, &api).await
-    }
+    let (detail, result) = on_candidate(request, |to| async move {
+        let (view, api) = candidate(&state, &to).await?;
+        comparison(&view, &to, &api).await
+    })
     .await;
     (detail, result.map(Json))
+}
+
+/// The manifest of the object at `key` (namespace, name) among `objects`.
+fn body_of<R: Resource>(objects: &[R], key: (&str, &str)) -> Option<serde_json::Value> {
+    objects.iter().find(|o| o.key() == key).map(R::body)
 }
 
 /// Makes the candidate hold exactly the config cluster's resources:
@@ -86,51 +103,7 @@ pub async fn copy_to_config_candidate(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SwitchRequest>,
 ) -> (Detail, Result<Json<CopyReport>, AppError>) {
-    let to = request.to;
-    let mut detail = Detail::new().cluster(to.to_string());
-    let result = async {
-        let (view, api) = candidate(&state, &to).await?;
-        let before = comparison(&view, &to, &api).await?;
-        let mut changes = Vec::new();
-        for d in &before.differences {
-            let kind = match d.kind {
-                shared::ingress::IngressKind::MultiClusterService => Kind::Service,
-                shared::ingress::IngressKind::MultiClusterIngress => Kind::Ingress,
-            };
-            let title = format!("{} {}/{}", kind.kind(), d.namespace, d.name);
-            if d.difference == DifferenceKind::Extra {
-                api.delete(&kind.object(&d.namespace, &d.name)).await?;
-                changes.push(format!("{title} deleted"));
-                continue;
-            }
-            let body = match kind {
-                Kind::Service => view
-                    .services
-                    .iter()
-                    .find(|s| s.namespace() == d.namespace && s.name() == d.name)
-                    .map(|s| serde_json::to_value(s).unwrap_or_default()),
-                Kind::Ingress => view
-                    .ingresses
-                    .iter()
-                    .find(|i| i.namespace() == d.namespace && i.name() == d.name)
-                    .map(|i| {
-                        let mut plain = i.clone();
-                        plain.status = None;
-                        serde_json::to_value(plain).unwrap_or_default()
-                    }),
-            };
-            let Some(body) = body else { continue };
-            let applied = api.apply_reporting(&body).await?;
-            changes.push(format!("{title} {}", applied.as_str()));
-        }
-        let comparison = comparison(&view, &to, &api).await?;
-        Ok(CopyReport {
-            to: to.clone(),
-            changes,
-            comparison,
-        })
-    }
-    .await;
+    let (mut detail, result) = on_candidate(request, |to| copy_to(&state, to)).await;
     if let Ok(report) = &result {
         for change in &report.changes {
             detail = detail.target(change);
@@ -139,48 +112,85 @@ pub async fn copy_to_config_candidate(
     (detail, result.map(Json))
 }
 
+/// Copies the config cluster's resources to `to`; what it did, and the
+/// comparison after.
+async fn copy_to(state: &AppState, to: ClusterName) -> Result<CopyReport, AppError> {
+    let (view, api) = candidate(state, &to).await?;
+    let before = comparison(&view, &to, &api).await?;
+    let mut changes = Vec::new();
+    for d in &before.differences {
+        let kind = match d.kind {
+            shared::ingress::IngressKind::MultiClusterService => Kind::Service,
+            shared::ingress::IngressKind::MultiClusterIngress => Kind::Ingress,
+        };
+        let title = format!("{} {}/{}", kind.kind(), d.namespace, d.name);
+        if d.difference == DifferenceKind::Extra {
+            api.delete(&kind.object(&d.namespace, &d.name)).await?;
+            changes.push(format!("{title} deleted"));
+            continue;
+        }
+        let key = (d.namespace.as_str(), d.name.as_str());
+        let body = match kind {
+            Kind::Service => body_of(&view.services, key),
+            Kind::Ingress => body_of(&view.ingresses, key),
+        };
+        let Some(body) = body else { continue };
+        let applied = api.apply_reporting(&body).await?;
+        changes.push(format!("{title} {}", applied.as_str()));
+    }
+    let comparison = comparison(&view, &to, &api).await?;
+    Ok(CopyReport {
+        to,
+        changes,
+        comparison,
+    })
+}
+
 /// Switches the config cluster through the fleet API, refused (409,
 /// naming the differences) unless both clusters hold the same resources.
 pub async fn switch_config_cluster(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SwitchRequest>,
 ) -> (Detail, Result<Json<ConfigClusterState>, AppError>) {
-    let to = request.to;
-    let mut detail = Detail::new().cluster(to.to_string());
-    let result = async {
-        let api = match state.fleet().fleet_api() {
-            Some(Ok(api)) => api.clone(),
-            _ => {
-                let now = context::config_cluster(state.fleet()).await?;
-                return Err(AppError::Conflict(now.note.unwrap_or_else(|| {
-                    "the console cannot change the config cluster of this fleet".into()
-                })));
-            }
-        };
-        let (view, candidate_api) = candidate(&state, &to).await?;
-        let found = comparison(&view, &to, &candidate_api).await?;
-        if !found.identical() {
-            let named: Vec<String> = found
-                .differences
-                .iter()
-                .map(|d| d.describe(to.as_str()))
-                .collect();
-            return Err(AppError::Conflict(format!(
-                "{to} does not hold the same multi-cluster resources as the config cluster {}: {}; copy them first",
-                view.cluster,
-                named.join("; ")
-            )));
-        }
-        api.set_config_cluster(to.as_str())
-            .await
-            .map_err(context::fleet_api_error)?;
-        state.fleet().hub().mark_config_cluster(Some(to.as_str()));
-        Ok((view.cluster, context::config_cluster(state.fleet()).await?))
-    }
-    .await;
+    let (mut detail, result) = on_candidate(request, |to| switch_to(&state, to)).await;
     let result = result.map(|(from, now)| {
         detail = std::mem::take(&mut detail).param("from", from);
         Json(now)
     });
     (detail, result)
+}
+
+/// Switches to `to`; the config cluster it was and the state now.
+async fn switch_to(
+    state: &AppState,
+    to: ClusterName,
+) -> Result<(String, ConfigClusterState), AppError> {
+    let api = match state.fleet().fleet_api() {
+        Some(Ok(api)) => api.clone(),
+        _ => {
+            let now = context::config_cluster(state.fleet()).await?;
+            return Err(AppError::Conflict(now.note.unwrap_or_else(|| {
+                "the console cannot change the config cluster of this fleet".into()
+            })));
+        }
+    };
+    let (view, candidate_api) = candidate(state, &to).await?;
+    let found = comparison(&view, &to, &candidate_api).await?;
+    if !found.identical() {
+        let named: Vec<String> = found
+            .differences
+            .iter()
+            .map(|d| d.describe(to.as_str()))
+            .collect();
+        return Err(AppError::Conflict(format!(
+            "{to} does not hold the same multi-cluster resources as the config cluster {}: {}; copy them first",
+            view.cluster,
+            named.join("; ")
+        )));
+    }
+    api.set_config_cluster(to.as_str())
+        .await
+        .map_err(context::fleet_api_error)?;
+    state.fleet().hub().mark_config_cluster(Some(to.as_str()));
+    Ok((view.cluster, context::config_cluster(state.fleet()).await?))
 }

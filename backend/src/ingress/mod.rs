@@ -17,95 +17,79 @@ use axum::extract::{Query, State};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::ingress::api::{
-    ApplyRequest, DeleteQuery, MciItem, MciList, MciPreview, McsItem, McsList, McsPreview,
-    ReviewedChange,
+    ApplyRequest, DeleteQuery, IngressList, MciItem, MciList, McsItem, McsList, ReviewedChange,
 };
-use shared::ingress::{review_mci, review_mcs};
+use shared::ingress::{
+    IngressContext, MultiClusterIngress, MultiClusterService, Review, review_mcs,
+};
 
 use self::context::ConfigView;
+pub use self::preview::Previewed;
 pub use self::resource::Resource;
 use self::write::Mode;
 use crate::api::json::ApiJson;
 use crate::api::path::ObjectPath;
 use crate::audit::Detail;
-use crate::cluster::ingress::Kind;
 use crate::error::AppError;
 use crate::state::AppState;
 
 pub async fn list_services(State(state): State<AppState>) -> Result<Json<McsList>, AppError> {
-    let view = ConfigView::load(state.fleet()).await?;
-    let ctx = view.context();
-    let items = view
-        .services
-        .iter()
-        .map(|s| {
-            let r = review_mcs(s, &ctx);
+    list(&state, |view, ctx| {
+        let item = |s: &MultiClusterService| {
+            let r = review_mcs(s, ctx);
             McsItem {
                 service: s.clone(),
                 chosen: r.selection.chosen(),
                 warnings: r.warnings,
                 errors: r.errors,
             }
-        })
-        .collect();
-    Ok(Json(McsList {
-        config_cluster: preview::config_name(&view)?,
-        usage: ctx.usage(),
-        items,
-    }))
+        };
+        view.services.iter().map(item).collect()
+    })
+    .await
 }
 
 pub async fn list_ingresses(State(state): State<AppState>) -> Result<Json<MciList>, AppError> {
-    let view = ConfigView::load(state.fleet()).await?;
-    let ctx = view.context();
-    let items = view
-        .ingresses
-        .iter()
-        .map(|i| {
-            let r = review_mci(i, &ctx);
+    list(&state, |view, ctx| {
+        let item = |i: &MultiClusterIngress| {
+            let (errors, warnings) = i.check(ctx);
+            let rules = &i.spec.template.spec.rules;
             MciItem {
                 ingress: i.clone(),
                 vip: i.vip().map(str::to_owned),
-                hosts: i
-                    .spec
-                    .template
-                    .spec
-                    .rules
-                    .iter()
-                    .filter_map(|r| r.host.clone())
-                    .collect(),
-                warnings: r.warnings,
-                errors: r.errors,
+                hosts: rules.iter().filter_map(|r| r.host.clone()).collect(),
+                warnings,
+                errors,
             }
-        })
-        .collect();
-    Ok(Json(MciList {
+        };
+        view.ingresses.iter().map(item).collect()
+    })
+    .await
+}
+
+/// The config cluster's list of one kind, each row made by `items` from
+/// the view and the review context.
+async fn list<T>(
+    state: &AppState,
+    items: impl FnOnce(&ConfigView, &IngressContext<'_>) -> Vec<T>,
+) -> Result<Json<IngressList<T>>, AppError> {
+    let view = ConfigView::load(state.fleet()).await?;
+    let ctx = view.context();
+    Ok(Json(IngressList {
         config_cluster: preview::config_name(&view)?,
         usage: ctx.usage(),
-        items,
+        items: items(&view, &ctx),
     }))
 }
 
-pub async fn get_service(
+/// One resource with its preview ([`Previewed`]).
+pub async fn get_resource<R: Previewed>(
     State(state): State<AppState>,
     at: ObjectPath,
-) -> Result<Json<McsPreview>, AppError> {
+) -> Result<Json<R::Preview>, AppError> {
     let view = ConfigView::load(state.fleet()).await?;
-    let found = view.one(Kind::Service, &at).await?;
-    preview::mcs_preview(state.fleet(), &view, found)
-        .await
-        .map(Json)
-}
-
-pub async fn get_ingress(
-    State(state): State<AppState>,
-    at: ObjectPath,
-) -> Result<Json<MciPreview>, AppError> {
-    let view = ConfigView::load(state.fleet()).await?;
-    let found = view.one(Kind::Ingress, &at).await?;
-    preview::mci_preview(state.fleet(), &view, found)
-        .await
-        .map(Json)
+    let found = view.one(R::CLUSTER_KIND, &at).await?;
+    R::preview(state.fleet(), &view, found).await.map(Json)
 }
 
 /// Reviews a MultiClusterService or MultiClusterIngress: shared

@@ -3,66 +3,44 @@
 //! to apply, and the audit detail and validation every write starts with.
 
 use serde_json::Value;
-use shared::ingress::{
-    FieldError, IngressContext, MultiClusterIngress, MultiClusterService, SamenessWarning,
-    review_mci, review_mcs,
-};
+use shared::ingress::{MultiClusterIngress, MultiClusterService, Review, SamenessWarning};
 
 use super::context::ConfigView;
 use crate::audit::Detail;
 use crate::cluster::ingress::Kind;
 use crate::error::AppError;
 
-/// What the handlers need of either resource.
-pub trait Resource: serde::Serialize {
-    const KIND: Kind;
-    fn namespace(&self) -> &str;
-    fn name(&self) -> &str;
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
+/// What the handlers need of either resource: the shared [`Review`] and
+/// object keys, and the cluster adapter's kind.
+pub trait Resource: Review {
+    const CLUSTER_KIND: Kind;
+
+    fn namespace(&self) -> &str {
+        self.key().0
+    }
+
+    fn name(&self) -> &str {
+        self.key().1
+    }
+
     /// The manifest to apply: without status, which the controller owns.
-    fn body(&self) -> Value;
+    fn body(&self) -> Value {
+        serde_json::to_value(self.without_status()).unwrap_or_default()
+    }
 }
 
 impl Resource for MultiClusterService {
-    const KIND: Kind = Kind::Service;
-    fn namespace(&self) -> &str {
-        MultiClusterService::namespace(self)
-    }
-    fn name(&self) -> &str {
-        MultiClusterService::name(self)
-    }
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
-        let r = review_mcs(self, ctx);
-        (r.errors, r.warnings)
-    }
-    fn body(&self) -> Value {
-        serde_json::to_value(self).unwrap_or_default()
-    }
+    const CLUSTER_KIND: Kind = Kind::Service;
 }
 
 impl Resource for MultiClusterIngress {
-    const KIND: Kind = Kind::Ingress;
-    fn namespace(&self) -> &str {
-        MultiClusterIngress::namespace(self)
-    }
-    fn name(&self) -> &str {
-        MultiClusterIngress::name(self)
-    }
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
-        let r = review_mci(self, ctx);
-        (r.errors, r.warnings)
-    }
-    fn body(&self) -> Value {
-        let mut plain = self.clone();
-        plain.status = None;
-        serde_json::to_value(plain).unwrap_or_default()
-    }
+    const CLUSTER_KIND: Kind = Kind::Ingress;
 }
 
 pub fn detail_of<R: Resource>(view: Option<&ConfigView>, object: &R) -> Detail {
     let detail = Detail::new().target(format!(
         "{} {}/{}",
-        R::KIND.kind(),
+        R::CLUSTER_KIND.kind(),
         object.namespace(),
         object.name()
     ));

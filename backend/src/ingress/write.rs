@@ -180,7 +180,7 @@ pub(super) async fn put<R: Resource>(
     let result = async {
         let warnings = checked(&view, object)?;
         let body = object.body();
-        let target = R::KIND.object(object.namespace(), object.name());
+        let target = R::CLUSTER_KIND.object(object.namespace(), object.name());
         let title = target.title();
         let live = view.api.resource_version(&target).await?;
         if live.as_deref() != reviewed {
@@ -242,13 +242,13 @@ pub(super) async fn remove<R: Resource>(
     ObjectPath { namespace, name }: ObjectPath,
     query: &DeleteQuery,
 ) -> (Detail, Result<Json<Value>, AppError>) {
-    let mut detail = Detail::new().target(format!("{} {namespace}/{name}", R::KIND.kind()));
+    let mut detail = Detail::new().target(format!("{} {namespace}/{name}", R::CLUSTER_KIND.kind()));
     let view = match ConfigView::load(state.fleet()).await {
         Ok(view) => view,
         Err(e) => return (detail, Err(e)),
     };
     detail = detail.cluster(&view.cluster);
-    if R::KIND == Kind::Service {
+    if R::CLUSTER_KIND == Kind::Service {
         let users: Vec<String> = view
             .ingresses
             .iter()
@@ -268,7 +268,7 @@ pub(super) async fn remove<R: Resource>(
             return (detail, Err(err));
         }
     }
-    let target = R::KIND.object(namespace.as_str(), name.as_str());
+    let target = R::CLUSTER_KIND.object(namespace.as_str(), name.as_str());
     let deleted = match query.resource_version.as_deref() {
         None => view.api.delete(&target).await.map_err(AppError::from),
         Some(shown) => deleted_at(&view, &target, shown).await,
@@ -277,7 +277,7 @@ pub(super) async fn remove<R: Resource>(
         Ok(true) => Ok(Json(serde_json::json!({"deleted": true}))),
         Ok(false) => Err(AppError::NotFoundOn {
             cluster: view.cluster.clone(),
-            message: format!("no {} {namespace}/{name}", R::KIND.kind()),
+            message: format!("no {} {namespace}/{name}", R::CLUSTER_KIND.kind()),
         }),
         Err(e) => Err(e),
     };

@@ -261,6 +261,20 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Runs `delete`, a `DELETE … WHERE <key> = $1`, for `key`; true when
+    /// it removed a row.
+    pub(crate) async fn delete_keyed(
+        &self,
+        delete: &'static str,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(delete)
+            .bind(key.to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
 }
 
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.

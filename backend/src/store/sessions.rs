@@ -76,11 +76,8 @@ impl Store {
 
     /// Ends a session; true when there was one.
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash.to_owned())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.delete_keyed("DELETE FROM sessions WHERE token_hash = $1", token_hash)
+            .await
     }
 
     /// How many sessions exist (tests prove sign-out removes the row).

@@ -115,10 +115,7 @@ impl Store {
 
     /// False when there was none.
     pub async fn delete_migration(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM workload_migrations WHERE id = $1")
-            .bind(id.to_owned())
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.delete_keyed("DELETE FROM workload_migrations WHERE id = $1", id)
+            .await
     }
 }

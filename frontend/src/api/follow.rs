@@ -113,6 +113,8 @@ const RETRY: Duration = Duration::from_secs(2);
 /// A long operation with a progress stream of `progress` events, each the
 /// whole run.
 pub trait Followed: DeserializeOwned + 'static {
+    /// The route of every run of the kind, running or finished.
+    const LIST_ROUTE: &'static str;
     /// The route template of one run, `…/{id}`.
     const ROUTE: &'static str;
     /// The route template of its progress stream, `…/{id}/events`.
@@ -123,6 +125,11 @@ pub trait Followed: DeserializeOwned + 'static {
 
     fn events_url(id: &str) -> String {
         routes::fill(Self::EVENTS_ROUTE, &[&id])
+    }
+
+    /// `GET` every run of the kind.
+    fn list() -> impl Future<Output = Result<Vec<Self>, ApiError>> {
+        super::get_json(Self::LIST_ROUTE)
     }
 
     /// `GET` the run as it is now.

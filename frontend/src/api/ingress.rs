@@ -13,6 +13,8 @@ use shared::ingress::api::{
 use shared::ingress::{IngressResource, MultiClusterIngress, MultiClusterService};
 use shared::{ApiError, ClusterName, routes};
 
+use serde::de::DeserializeOwned;
+
 use super::{get_json, post_json, put_json};
 
 pub async fn services() -> Result<McsList, ApiError> {
@@ -23,33 +25,38 @@ pub async fn ingresses() -> Result<MciList, ApiError> {
     get_json(routes::INGRESS_INGRESSES).await
 }
 
-pub async fn service(namespace: String, name: String) -> Result<McsPreview, ApiError> {
-    get_json(&routes::fill(routes::INGRESS_SERVICE, &[&namespace, &name])).await
-}
-
-pub async fn ingress(namespace: String, name: String) -> Result<MciPreview, ApiError> {
-    get_json(&routes::fill(routes::INGRESS_INGRESS, &[&namespace, &name])).await
-}
-
 /// A MultiClusterService or MultiClusterIngress as the console writes it:
 /// where it is reviewed, applied, taken over and deleted.
 pub trait IngressObject: IngressResource {
-    /// `…/{namespace}/{name}`: apply (`PUT`) and delete.
+    /// What its page reads (`GET` of [`Self::ROUTE`]): the object and what
+    /// it derives.
+    type Preview: DeserializeOwned;
+    /// `…/{namespace}/{name}`: read, apply (`PUT`) and delete.
     const ROUTE: &'static str;
     const REVIEW_ROUTE: &'static str;
     const TAKEOVER_ROUTE: &'static str;
 }
 
 impl IngressObject for MultiClusterService {
+    type Preview = McsPreview;
     const ROUTE: &'static str = routes::INGRESS_SERVICE;
     const REVIEW_ROUTE: &'static str = routes::INGRESS_SERVICE_REVIEW;
     const TAKEOVER_ROUTE: &'static str = routes::INGRESS_SERVICE_TAKEOVER;
 }
 
 impl IngressObject for MultiClusterIngress {
+    type Preview = MciPreview;
     const ROUTE: &'static str = routes::INGRESS_INGRESS;
     const REVIEW_ROUTE: &'static str = routes::INGRESS_INGRESS_REVIEW;
     const TAKEOVER_ROUTE: &'static str = routes::INGRESS_INGRESS_TAKEOVER;
+}
+
+/// The object `namespace/name` with its preview.
+pub async fn preview<T: IngressObject>(
+    namespace: String,
+    name: String,
+) -> Result<T::Preview, ApiError> {
+    get_json(&routes::fill(T::ROUTE, &[&namespace, &name])).await
 }
 
 /// The server's dry-run diff of `object` against the live one.

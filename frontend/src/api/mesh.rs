@@ -50,14 +50,10 @@ pub async fn start_install(request: InstallRequest) -> Result<InstallProgress, A
     super::post_json(routes::MESH_INSTALLS, &request).await
 }
 
-/// `GET /api/mesh/installs`: every run, running or finished.
-pub async fn list_installs() -> Result<Vec<InstallProgress>, ApiError> {
-    super::get_json(routes::MESH_INSTALLS).await
-}
-
 /// An install run (`GET /api/mesh/installs/{run}`) streams `progress`
 /// events until it ends.
 impl super::follow::Followed for InstallProgress {
+    const LIST_ROUTE: &'static str = routes::MESH_INSTALLS;
     const ROUTE: &'static str = routes::MESH_INSTALL;
     const EVENTS_ROUTE: &'static str = routes::MESH_INSTALL_EVENTS;
 

@@ -31,14 +31,10 @@ pub async fn finish(request: FinishRequest) -> Result<MigrationRun, ApiError> {
     super::post_json(routes::MESH_FINISH, &request).await
 }
 
-/// `GET /api/mesh/migrations`: every run this console knows.
-pub async fn list_runs() -> Result<Vec<MigrationRun>, ApiError> {
-    super::get_json(routes::MESH_MIGRATIONS).await
-}
-
 /// A migration run (`GET /api/mesh/migrations/{id}`) streams `progress`
 /// events until it ends.
 impl Followed for MigrationRun {
+    const LIST_ROUTE: &'static str = routes::MESH_MIGRATIONS;
     const ROUTE: &'static str = routes::MESH_MIGRATION;
     const EVENTS_ROUTE: &'static str = routes::MESH_MIGRATION_EVENTS;
 
@@ -105,14 +101,10 @@ pub async fn start_waves(request: WaveRequest) -> Result<WaveRun, ApiError> {
     super::post_json(routes::WAVES, &request).await
 }
 
-/// `GET /api/mesh/waves`: every stored wave run.
-pub async fn list_wave_runs() -> Result<Vec<WaveRun>, ApiError> {
-    super::get_json(routes::WAVES).await
-}
-
 /// A wave run (`GET /api/mesh/waves/{id}`) streams `progress` events
 /// while this console drives it.
 impl Followed for WaveRun {
+    const LIST_ROUTE: &'static str = routes::WAVES;
     const ROUTE: &'static str = routes::WAVE;
     const EVENTS_ROUTE: &'static str = routes::WAVE_EVENTS;
 

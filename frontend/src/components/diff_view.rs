@@ -25,6 +25,30 @@ fn line(l: &DiffLine) -> impl IntoView + use<> {
     view! { <span class=class><span class="diff-mark" aria-hidden="true">{mark}</span>{text}"\n"</span> }
 }
 
+/// The classes a page's stylesheet gives same, added and removed lines.
+#[derive(Clone, Copy)]
+pub struct LineClasses {
+    pub same: &'static str,
+    pub added: &'static str,
+    pub removed: &'static str,
+}
+
+/// `lines` as one `<div>` each, marked `+`, `-` or blank, for the pages
+/// that show a diff plainly (not the collapsible [`ObjectDiffView`]).
+pub fn plain_lines(lines: Vec<DiffLine>, classes: LineClasses) -> impl IntoView {
+    lines
+        .into_iter()
+        .map(|l| {
+            let (class, mark, text) = match l {
+                DiffLine::Same(t) => (classes.same, "  ", t),
+                DiffLine::Added(t) => (classes.added, "+ ", t),
+                DiffLine::Removed(t) => (classes.removed, "- ", t),
+            };
+            view! { <div class=class>{mark} {text}</div> }
+        })
+        .collect_view()
+}
+
 /// One object's change, collapsed until opened.
 #[component]
 pub fn ObjectDiffView(diff: ObjectDiff) -> impl IntoView {

@@ -8,11 +8,35 @@ use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::session::Auth;
 
+/// A required field of the form, under its label, bound to `value`
+/// (`input_type` `None`: plain text).
+fn credential(
+    label: &'static str,
+    name: &'static str,
+    input_type: Option<&'static str>,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                required
+                prop:value=value
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let auth = Auth::get();
-    let (name, set_name) = signal(String::new());
-    let (password, set_password) = signal(String::new());
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
     let sign_in = Action::new_local(move |(name, password): &(String, String)| {
         let (name, password) = (name.clone(), password.clone());
         async move {
@@ -37,7 +61,7 @@ pub fn SignInPage() -> impl IntoView {
             name.get_untracked().trim().to_owned(),
             password.get_untracked(),
         ));
-        set_password.set(String::new());
+        password.set(String::new());
     };
     view! {
         <section class="sign-in">
@@ -52,27 +76,8 @@ pub fn SignInPage() -> impl IntoView {
                 }
             >
                 <form class="form" on:submit=submit>
-                    <label>
-                        "Account"
-                        <input
-                            name="account"
-                            autocomplete="username"
-                            required
-                            prop:value=name
-                            on:input=move |ev| set_name.set(event_target_value(&ev))
-                        />
-                    </label>
-                    <label>
-                        "Password"
-                        <input
-                            name="password"
-                            type="password"
-                            autocomplete="current-password"
-                            required
-                            prop:value=password
-                            on:input=move |ev| set_password.set(event_target_value(&ev))
-                        />
-                    </label>
+                    {credential("Account", "account", None, "username", name)}
+                    {credential("Password", "password", Some("password"), "current-password", password)}
                     <button type="submit" class="primary" disabled=move || sign_in.pending().get()>
                         {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>

@@ -94,15 +94,8 @@ mod tests {
     use crate::fleet::{Member, Platform};
 
     fn fleet() -> Fleet {
-        let member = Member {
-            name: "gke-eu".parse().expect("a valid name"),
-            context: "gke-eu".into(),
-            location: "europe-west1-c".into(),
-            platform: Platform::Gke,
-            project: None,
-            network: None,
-            config_cluster: false,
-        };
+        let name = "gke-eu".parse().expect("a valid name");
+        let member = Member::new(name, "europe-west1-c", Platform::Gke);
         Fleet {
             version: 7,
             name: None,

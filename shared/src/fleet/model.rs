@@ -69,6 +69,21 @@ pub struct Member {
 }
 
 impl Member {
+    /// Member `name` at `location`, reached through the kubeconfig context
+    /// of its name, in no project or network and not the config cluster:
+    /// where fixtures start (with struct update for the rest).
+    pub fn new(name: ClusterName, location: &str, platform: Platform) -> Self {
+        Self {
+            context: name.to_string(),
+            name,
+            location: location.to_owned(),
+            platform,
+            project: None,
+            network: None,
+            config_cluster: false,
+        }
+    }
+
     /// The region of [`Member::location`] (see [`region_of`]).
     pub fn region(&self) -> &str {
         region_of(&self.location)
@@ -296,15 +311,7 @@ mod tests {
     use super::*;
 
     fn member(location: &str) -> Member {
-        Member {
-            name: "c".parse().expect("a valid name"),
-            context: "c".into(),
-            location: location.into(),
-            platform: Platform::Gke,
-            project: None,
-            network: None,
-            config_cluster: false,
-        }
+        Member::new("c".parse().expect("a valid name"), location, Platform::Gke)
     }
 
     #[test]

@@ -114,15 +114,7 @@ mod tests {
     use crate::fleet::{ControlPlane, Member, Namespace, PodCount, Reachability};
 
     fn cluster(name: &str, location: &str, platform: Platform, revs: &[&str]) -> Cluster {
-        let member = Member {
-            name: name.parse().expect("a valid name"),
-            context: name.into(),
-            location: location.into(),
-            platform,
-            project: None,
-            network: None,
-            config_cluster: false,
-        };
+        let member = Member::new(name.parse().expect("a valid name"), location, platform);
         let mut c = Cluster::new(member, Reachability::Reachable { since: 1 });
         c.control_planes = revs
             .iter()

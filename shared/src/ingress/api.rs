@@ -18,13 +18,17 @@ use crate::ClusterName;
 use crate::diff::ObjectDiff;
 use crate::fleet::PodCount;
 
-/// The MultiClusterServices of the config cluster.
+/// The MultiClusterServices (or Ingresses) of the config cluster, with
+/// the quota usage both count against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct McsList {
+pub struct IngressList<T> {
     pub config_cluster: ClusterName,
     pub usage: QuotaUsage,
-    pub items: Vec<McsItem>,
+    pub items: Vec<T>,
 }
+
+/// The MultiClusterServices of the config cluster.
+pub type McsList = IngressList<McsItem>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct McsItem {
@@ -38,12 +42,7 @@ pub struct McsItem {
 }
 
 /// The MultiClusterIngresses of the config cluster.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MciList {
-    pub config_cluster: ClusterName,
-    pub usage: QuotaUsage,
-    pub items: Vec<MciItem>,
-}
+pub type MciList = IngressList<MciItem>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MciItem {

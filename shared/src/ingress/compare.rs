@@ -118,16 +118,6 @@ mod tests {
     use crate::ingress::mci::MciStatus;
     use crate::ingress::mcs::ClusterSelector;
 
-    fn foo() -> MultiClusterService {
-        let mut s = MultiClusterService::new("blue", "foo");
-        s.spec
-            .template
-            .spec
-            .selector
-            .insert("app".into(), "foo".into());
-        s
-    }
-
     #[test]
     fn identical_sets_ignore_status_and_order() {
         let mut with_vip = MultiClusterIngress::new("blue", "web");
@@ -135,8 +125,14 @@ mod tests {
             vip: Some("203.0.113.1".into()),
         });
         let plain = MultiClusterIngress::new("blue", "web");
-        let a = [foo(), MultiClusterService::new("blue", "bar")];
-        let b = [MultiClusterService::new("blue", "bar"), foo()];
+        let a = [
+            MultiClusterService::test("foo"),
+            MultiClusterService::new("blue", "bar"),
+        ];
+        let b = [
+            MultiClusterService::new("blue", "bar"),
+            MultiClusterService::test("foo"),
+        ];
         let diffs = compare(
             IngressSet {
                 services: &a,
@@ -152,11 +148,14 @@ mod tests {
 
     #[test]
     fn missing_extra_and_different_are_named() {
-        let mut changed = foo();
+        let mut changed = MultiClusterService::test("foo");
         changed.spec.clusters.push(ClusterSelector {
             link: "europe-west1-c/gke-eu".into(),
         });
-        let current = [foo(), MultiClusterService::new("blue", "bar")];
+        let current = [
+            MultiClusterService::test("foo"),
+            MultiClusterService::new("blue", "bar"),
+        ];
         let candidate = [changed, MultiClusterService::new("red", "baz")];
         let ingress = [MultiClusterIngress::new("blue", "web")];
         let diffs = compare(

@@ -3,7 +3,7 @@
 
 use super::mci::{IngressRule, MultiClusterIngress};
 use super::mcs::{ClusterSelector, MultiClusterService, ServicePort};
-use super::object::{BackendRef, IntOrString};
+use super::object::BackendRef;
 use crate::fleet::{Cluster, Fleet, Member, Namespace, Platform, Project, Reachability};
 
 impl MultiClusterService {
@@ -12,12 +12,7 @@ impl MultiClusterService {
         let mut mcs = Self::new("blue", name);
         let spec = &mut mcs.spec.template.spec;
         spec.selector.insert("app".into(), name.into());
-        spec.ports.push(ServicePort {
-            name: Some("web".into()),
-            protocol: Some("TCP".into()),
-            port: Some(80),
-            target_port: Some(IntOrString::Int(80)),
-        });
+        spec.ports.push(ServicePort::tcp("web", 80));
         mcs
     }
 
@@ -67,16 +62,12 @@ fn namespace(name: &str, legacy: Option<&str>) -> Namespace {
 
 fn cluster(name: &str, location: &str, platform: Platform, project: &str, blue: bool) -> Cluster {
     let member = Member {
-        name: name.parse().expect("a valid name"),
-        context: name.into(),
-        location: location.into(),
-        platform,
         project: Some(Project {
             id: project.into(),
             number: "1".into(),
         }),
-        network: None,
         config_cluster: name == "gke-us",
+        ..Member::new(name.parse().expect("a valid name"), location, platform)
     };
     let mut c = Cluster::new(member, Reachability::Reachable { since: 0 });
     c.upsert_namespace(namespace("default", None));

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::object::{API_VERSION, BackendRef, IngressResource, ObjectMeta, Template};
+use super::object::{BackendRef, GkeObject, KindSpec, Status, Template};
 use super::quota::IngressKind;
 
 /// `kind` of a MultiClusterIngress.
@@ -19,26 +19,17 @@ pub const STATIC_IP_ANNOTATION: &str = "networking.gke.io/static-ip";
 pub const PRE_SHARED_CERTS_ANNOTATION: &str = "networking.gke.io/pre-shared-certs";
 
 /// A `networking.gke.io/v1` MultiClusterIngress.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MultiClusterIngress {
-    #[serde(default)]
-    pub api_version: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub metadata: ObjectMeta,
-    #[serde(default)]
-    pub spec: MciSpec,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<MciStatus>,
-}
+pub type MultiClusterIngress = GkeObject<MciSpec, MciStatus>;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MciSpec {
     #[serde(default)]
     pub template: MciTemplate,
+}
+
+impl KindSpec for MciSpec {
+    const KIND: IngressKind = IngressKind::MultiClusterIngress;
 }
 
 /// `spec.template` of a MultiClusterIngress.
@@ -101,6 +92,12 @@ pub struct MciStatus {
     pub vip: Option<String>,
 }
 
+impl Status for MciStatus {
+    fn hidden(status: &Option<Self>) -> bool {
+        status.is_none()
+    }
+}
+
 /// One backend of a MultiClusterIngress and where it sits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackendUse<'a> {
@@ -119,24 +116,6 @@ pub struct BackendUse<'a> {
 pub const TEMPLATE_SPEC: &str = "spec.template.spec";
 
 impl MultiClusterIngress {
-    /// A MultiClusterIngress with `apiVersion` and `kind` filled in.
-    pub fn new(namespace: &str, name: &str) -> Self {
-        Self {
-            api_version: API_VERSION.to_owned(),
-            kind: MCI_KIND.to_owned(),
-            metadata: ObjectMeta::named(namespace, name),
-            ..Self::default()
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        &self.metadata.name
-    }
-
-    pub fn namespace(&self) -> &str {
-        self.metadata.namespace()
-    }
-
     /// The `networking.gke.io/static-ip` annotation.
     pub fn static_ip(&self) -> Option<&str> {
         self.metadata.annotation(STATIC_IP_ANNOTATION)
@@ -200,19 +179,6 @@ impl MultiClusterIngress {
             }
         }
         out
-    }
-}
-
-impl IngressResource for MultiClusterIngress {
-    const KIND: IngressKind = IngressKind::MultiClusterIngress;
-    fn metadata(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-    fn clear_status(&mut self) {
-        self.status = None;
     }
 }
 

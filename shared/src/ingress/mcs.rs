@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::object::{API_VERSION, Ignored, IngressResource, IntOrString, ObjectMeta, Template};
+use super::object::{GkeObject, Ignored, IntOrString, KindSpec, Template};
 use super::quota::IngressKind;
 
 /// `kind` of a MultiClusterService.
@@ -16,22 +16,9 @@ pub const MCS_KIND: &str = "MultiClusterService";
 /// services; its JSON value is passed on untouched.
 pub const BACKEND_CONFIG_ANNOTATION: &str = "cloud.google.com/backend-config";
 
-/// A `networking.gke.io/v1` MultiClusterService.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MultiClusterService {
-    #[serde(default)]
-    pub api_version: String,
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub metadata: ObjectMeta,
-    #[serde(default)]
-    pub spec: McsSpec,
-    /// Written by the controller; not used by the console.
-    #[serde(default, skip_serializing)]
-    pub status: Option<Ignored>,
-}
+/// A `networking.gke.io/v1` MultiClusterService; its status, written by
+/// the controller, is accepted and not used by the console.
+pub type MultiClusterService = GkeObject<McsSpec, Ignored>;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -41,6 +28,10 @@ pub struct McsSpec {
     /// Empty: every member cluster is selected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clusters: Vec<ClusterSelector>,
+}
+
+impl KindSpec for McsSpec {
+    const KIND: IngressKind = IngressKind::MultiClusterService;
 }
 
 /// `spec.template` of a MultiClusterService.
@@ -73,6 +64,17 @@ pub struct ServicePort {
 }
 
 impl ServicePort {
+    /// A TCP port `name` on `port`, forwarded to the same port (the
+    /// editor's blank and the seed's `web` 80).
+    pub fn tcp(name: &str, port: i64) -> Self {
+        Self {
+            name: Some(name.to_owned()),
+            protocol: Some("TCP".to_owned()),
+            port: Some(port),
+            target_port: Some(IntOrString::Int(port)),
+        }
+    }
+
     /// Whether a backend's `servicePort` (number or name) means this port.
     pub fn answers(&self, service_port: &IntOrString) -> bool {
         match service_port {
@@ -91,24 +93,6 @@ pub struct ClusterSelector {
 }
 
 impl MultiClusterService {
-    /// A MultiClusterService with `apiVersion` and `kind` filled in.
-    pub fn new(namespace: &str, name: &str) -> Self {
-        Self {
-            api_version: API_VERSION.to_owned(),
-            kind: MCS_KIND.to_owned(),
-            metadata: ObjectMeta::named(namespace, name),
-            ..Self::default()
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        &self.metadata.name
-    }
-
-    pub fn namespace(&self) -> &str {
-        self.metadata.namespace()
-    }
-
     /// Without `spec.clusters` every member cluster is selected.
     pub fn selects_all(&self) -> bool {
         self.spec.clusters.is_empty()
@@ -126,19 +110,6 @@ impl MultiClusterService {
     /// The port a backend's `servicePort` refers to.
     pub fn port(&self, service_port: &IntOrString) -> Option<&ServicePort> {
         self.ports().iter().find(|p| p.answers(service_port))
-    }
-}
-
-impl IngressResource for MultiClusterService {
-    const KIND: IngressKind = IngressKind::MultiClusterService;
-    fn metadata(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn metadata_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-    fn clear_status(&mut self) {
-        self.status = None;
     }
 }
 

@@ -40,12 +40,14 @@ pub use mci::{
 pub use mcs::{
     ClusterSelector, McsSpec, McsTemplate, McsTemplateSpec, MultiClusterService, ServicePort,
 };
-pub use object::{API_VERSION, BackendRef, IngressResource, IntOrString, ObjectMeta};
+pub use object::{
+    API_VERSION, BackendRef, GkeObject, IngressResource, IntOrString, KindSpec, ObjectMeta, Status,
+};
 pub use quota::{
     IngressKind, MCI_PER_PROJECT, MCS_PER_PROJECT, QuotaExceeded, QuotaUsage, check_quota,
     quota_project,
 };
-pub use review::{IngressContext, MciReview, McsReview, review_mci, review_mcs};
+pub use review::{IngressContext, MciReview, McsReview, Review, review_mci, review_mcs};
 pub use routing::{Route, RouteTable, RouteTarget, resolve_routes};
 pub use sameness::{SamenessWarning, check_sameness};
 pub use selection::{

@@ -65,6 +65,76 @@ pub struct Template<S> {
     pub spec: S,
 }
 
+/// A `networking.gke.io/v1` object of either kind: its type fields and
+/// metadata, the kind's `spec` (which says the kind, [`KindSpec`]) and the
+/// status the controller writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    bound(serialize = "S: Serialize, T: Serialize + Status")
+)]
+pub struct GkeObject<S, T> {
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: S,
+    #[serde(default, skip_serializing_if = "Status::hidden")]
+    pub status: Option<T>,
+}
+
+/// The `spec` of one kind of [`GkeObject`].
+pub trait KindSpec: Default {
+    const KIND: IngressKind;
+}
+
+/// The `status` of one kind of [`GkeObject`].
+pub trait Status: Sized {
+    /// Whether `status` is left out when the object is written out.
+    fn hidden(status: &Option<Self>) -> bool;
+}
+
+impl<S: KindSpec, T: Default> GkeObject<S, T> {
+    /// An object of `namespace/name` with `apiVersion` and `kind` filled in.
+    pub fn new(namespace: &str, name: &str) -> Self {
+        Self {
+            api_version: API_VERSION.to_owned(),
+            kind: S::KIND.to_string(),
+            metadata: ObjectMeta::named(namespace, name),
+            ..Self::default()
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.metadata.namespace()
+    }
+}
+
+impl<S, T> IngressResource for GkeObject<S, T>
+where
+    S: KindSpec + Clone + Serialize,
+    T: Status + Clone + Serialize,
+{
+    const KIND: IngressKind = S::KIND;
+    fn metadata(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn metadata_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+    fn clear_status(&mut self) {
+        self.status = None;
+    }
+}
+
 /// What MultiClusterService and MultiClusterIngress share as objects:
 /// their kind, their metadata, and a status only the controller writes.
 pub trait IngressResource: Clone + Serialize {
@@ -145,6 +215,19 @@ pub struct Ignored;
 impl<'de> Deserialize<'de> for Ignored {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         serde::de::IgnoredAny::deserialize(deserializer).map(|_| Ignored)
+    }
+}
+
+/// Never written out ([`Status::hidden`]); serializes as nothing.
+impl Serialize for Ignored {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl Status for Ignored {
+    fn hidden(_: &Option<Self>) -> bool {
+        true
     }
 }
 

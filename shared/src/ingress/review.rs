@@ -56,6 +56,27 @@ pub struct MciReview {
     pub routes: RouteTable,
 }
 
+/// Either resource's review as what refuses it and what only warns: what
+/// the editor shows on every keystroke and the backend checks before a
+/// write.
+pub trait Review: IngressResource {
+    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
+}
+
+impl Review for MultiClusterService {
+    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
+        let r = review_mcs(self, ctx);
+        (r.errors, r.warnings)
+    }
+}
+
+impl Review for MultiClusterIngress {
+    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
+        let r = review_mci(self, ctx);
+        (r.errors, r.warnings)
+    }
+}
+
 /// Reviews `mcs` as it would be written to the config cluster.
 pub fn review_mcs(mcs: &MultiClusterService, ctx: &IngressContext<'_>) -> McsReview {
     let mut errors = validate_mcs(mcs);

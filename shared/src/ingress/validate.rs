@@ -68,21 +68,20 @@ pub fn validate_mcs(mcs: &MultiClusterService) -> Vec<FieldError> {
         {
             errors.push(FieldError::new(format!("{at}.protocol"), m));
         }
-        match port.port {
-            None => errors.push(FieldError::new(
+        let given = required(
+            &mut errors,
+            format!("{at}.port"),
+            port.port.as_ref(),
+            "port is required: a number from 1 to 65535",
+            |n| syntax::check_port_number(*n),
+        );
+        if let Some(&n) = given
+            && let Some(first) = numbers.insert(n, i)
+        {
+            errors.push(FieldError::new(
                 format!("{at}.port"),
-                "port is required: a number from 1 to 65535",
-            )),
-            Some(n) => {
-                if let Err(m) = syntax::check_port_number(n) {
-                    errors.push(FieldError::new(format!("{at}.port"), m));
-                } else if let Some(first) = numbers.insert(n, i) {
-                    errors.push(FieldError::new(
-                        format!("{at}.port"),
-                        format!("port {n} is already used by ports[{first}]; ports must be unique"),
-                    ));
-                }
-            }
+                format!("port {n} is already used by ports[{first}]; ports must be unique"),
+            ));
         }
         if let Some(target) = &port.target_port
             && let Err(m) = syntax::check_port_ref(target)
@@ -257,15 +256,33 @@ fn check_backend(errors: &mut Vec<FieldError>, at: &str, backend: &BackendRef) {
             format!("{e}; expected the name of a MultiClusterService in this namespace"),
         ));
     }
-    match &backend.service_port {
-        None => errors.push(FieldError::new(
-            format!("{at}.servicePort"),
-            "give the port of the MultiClusterService: its number (80) or name (web)",
-        )),
-        Some(port) => {
-            if let Err(m) = syntax::check_port_ref(port) {
-                errors.push(FieldError::new(format!("{at}.servicePort"), m));
-            }
+    required(
+        errors,
+        format!("{at}.servicePort"),
+        backend.service_port.as_ref(),
+        "give the port of the MultiClusterService: its number (80) or name (web)",
+        syntax::check_port_ref,
+    );
+}
+
+/// A required field: `value` when given and `check` passes it; otherwise
+/// the problem (`missing` when absent) on `field`.
+fn required<'a, T>(
+    errors: &mut Vec<FieldError>,
+    field: String,
+    value: Option<&'a T>,
+    missing: &'static str,
+    check: impl Fn(&T) -> Result<(), String>,
+) -> Option<&'a T> {
+    let Some(value) = value else {
+        errors.push(FieldError::new(field, missing));
+        return None;
+    };
+    match check(value) {
+        Ok(()) => Some(value),
+        Err(m) => {
+            errors.push(FieldError::new(field, m));
+            None
         }
     }
 }

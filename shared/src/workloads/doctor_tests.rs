@@ -5,16 +5,11 @@ const IMAGE: &str = "gcr.io/project-a/quickstart-instance:v1.0.0";
 
 fn member(project: &str, number: &str, platform: Platform) -> Member {
     Member {
-        name: "gke-asia-2".parse().unwrap(),
-        context: "gke-asia-2".into(),
-        location: "asia-northeast1-a".into(),
-        platform,
         project: Some(Project {
             id: project.into(),
             number: number.into(),
         }),
-        network: None,
-        config_cluster: false,
+        ..Member::new("gke-asia-2".parse().unwrap(), "asia-northeast1-a", platform)
     }
 }
 

@@ -8,19 +8,20 @@
 
 use leptos::prelude::*;
 use shared::ApiError;
-use shared::diff::{DiffLine, FreshReview, ObjectDiff};
+use shared::diff::{FreshReview, ObjectDiff};
+
+use crate::components::diff_view::{LineClasses, plain_lines};
 
 /// `diff` as lines, under `testid`.
 pub fn diff_view(diff: ObjectDiff, testid: &'static str) -> impl IntoView {
-    let lines = diff
-        .lines
-        .into_iter()
-        .map(|l| match l {
-            DiffLine::Added(t) => view! { <div class="added">"+ " {t}</div> },
-            DiffLine::Removed(t) => view! { <div class="removed">"- " {t}</div> },
-            DiffLine::Same(t) => view! { <div class="same">"  " {t}</div> },
-        })
-        .collect_view();
+    let lines = plain_lines(
+        diff.lines,
+        LineClasses {
+            same: "same",
+            added: "added",
+            removed: "removed",
+        },
+    );
     view! {
         <div class="diff" data-testid=testid>
             <p><strong>{diff.title}</strong> " " {format!("{:?}", diff.change).to_lowercase()}</p>

@@ -1,6 +1,6 @@
 //! What the ingress editor needs of either resource (MultiClusterService
 //! or MultiClusterIngress): a blank one, how its page reads and shows it,
-//! its review in the browser, and the server calls that review, apply (or take over) and
+//! its review in the browser (shared's [`Review`]), and the server calls that review, apply (or take over) and
 //! delete it, each carrying the `resourceVersion` the user saw.
 
 use std::future::Future;
@@ -9,10 +9,7 @@ use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
 use shared::ingress::api::{MciPreview, McsPreview, ReviewedChange};
-use shared::ingress::{
-    FieldError, IngressContext, MultiClusterIngress, MultiClusterService, SamenessWarning,
-    review_mci, review_mcs,
-};
+use shared::ingress::{MultiClusterIngress, MultiClusterService, Review};
 
 use super::preview;
 use crate::api;
@@ -20,22 +17,30 @@ use crate::api::ingress::IngressObject;
 
 /// What the editor needs of either resource.
 pub trait Editable:
-    IngressObject + Clone + PartialEq + DeserializeOwned + Send + Sync + 'static
+    IngressObject<Preview: Clone + 'static>
+    + Review
+    + Clone
+    + PartialEq
+    + DeserializeOwned
+    + Send
+    + Sync
+    + 'static
 {
     const PATH: &'static str;
     /// `data-testid` of the object's page.
     const PAGE_TESTID: &'static str;
-    /// What the object's page reads: the object and what it derives.
-    type Preview: Clone + 'static;
     fn blank() -> Self;
-    fn read(
-        namespace: String,
-        name: String,
-    ) -> impl Future<Output = Result<Self::Preview, ApiError>>;
     /// The object a preview shows and the `resourceVersion` it was read at.
     fn previewed(p: &Self::Preview) -> (&Self, Option<&str>);
     fn preview_view(p: Self::Preview) -> AnyView;
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>);
+
+    /// What the object's page reads: the object and what it derives.
+    fn read(
+        namespace: String,
+        name: String,
+    ) -> impl Future<Output = Result<Self::Preview, ApiError>> {
+        api::ingress::preview::<Self>(namespace, name)
+    }
 
     fn review(self) -> impl Future<Output = Result<ReviewedChange, ApiError>> {
         api::ingress::review(self)
@@ -63,23 +68,11 @@ pub trait Editable:
 impl Editable for MultiClusterService {
     const PATH: &'static str = "services";
     const PAGE_TESTID: &'static str = "mcs-page";
-    type Preview = McsPreview;
     fn blank() -> Self {
         let mut mcs = MultiClusterService::new("", "");
-        mcs.spec
-            .template
-            .spec
-            .ports
-            .push(shared::ingress::ServicePort {
-                name: Some("web".into()),
-                protocol: Some("TCP".into()),
-                port: Some(80),
-                target_port: Some(80.into()),
-            });
+        let web = shared::ingress::ServicePort::tcp("web", 80);
+        mcs.spec.template.spec.ports.push(web);
         mcs
-    }
-    fn read(namespace: String, name: String) -> impl Future<Output = Result<McsPreview, ApiError>> {
-        api::ingress::service(namespace, name)
     }
     fn previewed(p: &McsPreview) -> (&Self, Option<&str>) {
         (&p.service, p.resource_version.as_deref())
@@ -87,30 +80,18 @@ impl Editable for MultiClusterService {
     fn preview_view(p: McsPreview) -> AnyView {
         preview::mcs_preview(p).into_any()
     }
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
-        let r = review_mcs(self, ctx);
-        (r.errors, r.warnings)
-    }
 }
 
 impl Editable for MultiClusterIngress {
     const PATH: &'static str = "ingresses";
     const PAGE_TESTID: &'static str = "mci-page";
-    type Preview = MciPreview;
     fn blank() -> Self {
         MultiClusterIngress::new("", "")
-    }
-    fn read(namespace: String, name: String) -> impl Future<Output = Result<MciPreview, ApiError>> {
-        api::ingress::ingress(namespace, name)
     }
     fn previewed(p: &MciPreview) -> (&Self, Option<&str>) {
         (&p.ingress, p.resource_version.as_deref())
     }
     fn preview_view(p: MciPreview) -> AnyView {
         preview::mci_preview(p).into_any()
-    }
-    fn check(&self, ctx: &IngressContext<'_>) -> (Vec<FieldError>, Vec<SamenessWarning>) {
-        let r = review_mci(self, ctx);
-        (r.errors, r.warnings)
     }
 }

@@ -15,8 +15,8 @@ mod yaml_view;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use shared::ingress::api::{MciList, McsList};
-use shared::ingress::{FieldError, IngressKind, QuotaUsage, SamenessWarning};
+use shared::ingress::api::{MciItem, McsItem, McsList};
+use shared::ingress::{FieldError, IngressKind, IngressResource, QuotaUsage, SamenessWarning};
 use shared::{Action, ApiError, Section};
 
 use crate::api;
@@ -73,66 +73,57 @@ fn findings_cell(
     }
 }
 
-fn services_table(list: McsList) -> impl IntoView {
-    let rows = list
-        .items
-        .into_iter()
-        .map(|item| {
-            let (ns, name) = (
-                item.service.namespace().to_owned(),
-                item.service.name().to_owned(),
-            );
-            let chosen = if item.service.selects_all() {
-                format!("all members ({})", item.chosen.len())
-            } else {
-                item.chosen
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            view! {
-                <tr data-testid=format!("mcs-row-{ns}-{name}")>
-                    {name_cell("services", &ns, &name)}
-                    <td>{chosen}</td>
-                    {findings_cell(&item.warnings, &item.errors, Some("sameness-warning"))}
-                </tr>
-            }
-        })
+/// One list of resources: the header, then a row per item.
+fn list_table<T>(
+    testid: &'static str,
+    headers: &'static [&'static str],
+    items: Vec<T>,
+    row: impl Fn(T) -> AnyView,
+) -> impl IntoView {
+    let header = headers
+        .iter()
+        .map(|h| view! { <th>{*h}</th> })
         .collect_view();
     view! {
-        <table class="ingress-list" data-testid="mcs-list">
-            <thead><tr><th>"MultiClusterService"</th><th>"Selected clusters"</th><th>"Warnings"</th></tr></thead>
-            <tbody>{rows}</tbody>
+        <table class="ingress-list" data-testid=testid>
+            <thead><tr>{header}</tr></thead>
+            <tbody>{items.into_iter().map(row).collect_view()}</tbody>
         </table>
     }
 }
 
-fn ingresses_table(list: MciList) -> impl IntoView {
-    let rows = list
-        .items
-        .into_iter()
-        .map(|item| {
-            let (ns, name) = (
-                item.ingress.namespace().to_owned(),
-                item.ingress.name().to_owned(),
-            );
-            view! {
-                <tr data-testid=format!("mci-row-{ns}-{name}")>
-                    {name_cell("ingresses", &ns, &name)}
-                    <td>{item.hosts.join(", ")}</td>
-                    <td data-testid="vip">{item.vip.unwrap_or_else(|| "pending".into())}</td>
-                    {findings_cell(&item.warnings, &item.errors, None)}
-                </tr>
-            }
-        })
-        .collect_view();
+fn service_row(item: McsItem) -> AnyView {
+    let (ns, name) = item.service.key();
+    let chosen = if item.service.selects_all() {
+        format!("all members ({})", item.chosen.len())
+    } else {
+        item.chosen
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     view! {
-        <table class="ingress-list" data-testid="mci-list">
-            <thead><tr><th>"MultiClusterIngress"</th><th>"Hosts"</th><th>"VIP"</th><th>"Warnings"</th></tr></thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <tr data-testid=format!("mcs-row-{ns}-{name}")>
+            {name_cell("services", ns, name)}
+            <td>{chosen}</td>
+            {findings_cell(&item.warnings, &item.errors, Some("sameness-warning"))}
+        </tr>
     }
+    .into_any()
+}
+
+fn ingress_row(item: MciItem) -> AnyView {
+    let (ns, name) = item.ingress.key();
+    view! {
+        <tr data-testid=format!("mci-row-{ns}-{name}")>
+            {name_cell("ingresses", ns, name)}
+            <td>{item.hosts.join(", ")}</td>
+            <td data-testid="vip">{item.vip.clone().unwrap_or_else(|| "pending".into())}</td>
+            {findings_cell(&item.warnings, &item.errors, None)}
+        </tr>
+    }
+    .into_any()
 }
 
 #[component]
@@ -150,7 +141,7 @@ pub fn IngressPage() -> impl IntoView {
         Some(Ok(list)) => view! {
             <p>"Config cluster: " <strong data-testid="config-cluster-name">{list.config_cluster.to_string()}</strong></p>
             {quota_meter(list.usage)}
-            {services_table(list)}
+            {list_table("mcs-list", &["MultiClusterService", "Selected clusters", "Warnings"], list.items, service_row)}
         }
         .into_any(),
     }
@@ -167,7 +158,7 @@ pub fn IngressPage() -> impl IntoView {
             {move || match ingresses.get() {
                 None => view! { <Loading what="MultiClusterIngresses"/> }.into_any(),
                 Some(Err(error)) => view! { <ErrorView error/> }.into_any(),
-                Some(Ok(list)) => ingresses_table(list).into_any(),
+                Some(Ok(list)) => list_table("mci-list", &["MultiClusterIngress", "Hosts", "VIP", "Warnings"], list.items, ingress_row).into_any(),
             }}
             {move || can_edit().then(|| view! { <A href="/ingress/ingresses/new" attr:data-testid="new-mci">"New MultiClusterIngress"</A> })}
             <config::ConfigClusterPanel on_change=Callback::new(move |()| refresh())/>

@@ -9,7 +9,7 @@ use shared::mesh::migration::run::MigrationRun;
 use shared::mesh::{InstallPhase, InstallProgress, InstallStep, StepState};
 use shared::{ApiError, routes};
 
-use crate::api;
+use crate::api::follow::Followed;
 use crate::components::loading::Loaded;
 use crate::components::steps::phase_slug;
 
@@ -91,17 +91,12 @@ impl Row {
 
 /// Every install and migration run.
 async fn rows() -> Result<Vec<Row>, ApiError> {
-    let mut rows: Vec<Row> = api::mesh::list_installs()
+    let mut rows: Vec<Row> = InstallProgress::list()
         .await?
         .iter()
         .map(Row::install)
         .collect();
-    rows.extend(
-        api::migration::list_runs()
-            .await?
-            .iter()
-            .map(Row::migration),
-    );
+    rows.extend(MigrationRun::list().await?.iter().map(Row::migration));
     rows.sort_by_key(|r| std::cmp::Reverse(r.started));
     Ok(rows)
 }

@@ -1,22 +1,21 @@
 //! One object's dry-run diff, as lines added and removed.
 
 use leptos::prelude::*;
-use shared::diff::{ChangeKind, DiffLine, ObjectDiff};
+use shared::diff::{ChangeKind, ObjectDiff};
 
-use crate::components::diff_view::change_slug;
+use crate::components::diff_view::{LineClasses, change_slug, plain_lines};
 
 #[component]
 pub fn ObjectDiffView(diff: ObjectDiff) -> impl IntoView {
     let (added, removed) = diff.counts();
-    let lines = diff
-        .lines
-        .into_iter()
-        .map(|line| match line {
-            DiffLine::Same(text) => view! { <div class="diff-same">"  " {text}</div> },
-            DiffLine::Added(text) => view! { <div class="diff-added">"+ " {text}</div> },
-            DiffLine::Removed(text) => view! { <div class="diff-removed">"- " {text}</div> },
-        })
-        .collect_view();
+    let lines = plain_lines(
+        diff.lines,
+        LineClasses {
+            same: "diff-same",
+            added: "diff-added",
+            removed: "diff-removed",
+        },
+    );
     view! {
         <details class="object-diff" data-object=diff.title.clone() open=diff.change != ChangeKind::Unchanged>
             <summary>

@@ -24,15 +24,8 @@ fn ns(name: &str, rev: Option<&str>, legacy: Option<&str>, pods: &[(&str, u32)])
 }
 
 fn cluster(namespaces: Vec<Namespace>) -> Cluster {
-    let member = Member {
-        name: "gke-eu".parse().expect("name"),
-        context: "gke-eu".into(),
-        location: "europe-west1-c".into(),
-        platform: Platform::Gke,
-        project: None,
-        network: None,
-        config_cluster: false,
-    };
+    let name = "gke-eu".parse().expect("name");
+    let member = Member::new(name, "europe-west1-c", Platform::Gke);
     let mut c = Cluster::new(member, Reachability::Connecting { since: 0 });
     c.namespaces = namespaces;
     c

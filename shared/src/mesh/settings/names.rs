@@ -2,7 +2,7 @@
 //! network id, trust domain), parsed where they enter so the rest of the
 //! console never checks them again.
 
-use crate::ids::{InvalidName, invalid};
+use crate::ids::{InvalidName, NameRule, invalid};
 use crate::newtype::checked_string;
 
 checked_string! {
@@ -33,32 +33,20 @@ fn check_mesh_id(s: &str) -> Result<(), InvalidName> {
 /// The rules of a Kubernetes label value, non-empty: at most 63
 /// characters, alphanumerics, '-', '_' or '.', starting and ending with an
 /// alphanumeric.
+const LABEL_VALUE: NameRule = NameRule {
+    max: 63,
+    too_long: "it must be at most 63 characters (a label value)",
+    char_ok: |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+    bad_char: "it may contain only letters, digits, '-', '_' and '.' (a label value)",
+    ends: Some((
+        |c| c.is_ascii_alphanumeric(),
+        "it must start and end with a letter or digit (a label value)",
+    )),
+};
+
+/// Checks the rules of a Kubernetes label value ([`LABEL_VALUE`]).
 pub fn check_label_value(kind: &'static str, s: &str) -> Result<(), InvalidName> {
-    if s.is_empty() {
-        return invalid(kind, s, "it must not be empty");
-    }
-    if s.len() > 63 {
-        return invalid(kind, s, "it must be at most 63 characters (a label value)");
-    }
-    if !s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return invalid(
-            kind,
-            s,
-            "it may contain only letters, digits, '-', '_' and '.' (a label value)",
-        );
-    }
-    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    if !alnum(s.chars().next()) || !alnum(s.chars().last()) {
-        return invalid(
-            kind,
-            s,
-            "it must start and end with a letter or digit (a label value)",
-        );
-    }
-    Ok(())
+    LABEL_VALUE.check(kind, s)
 }
 
 fn check_network_id(s: &str) -> Result<(), InvalidName> {

@@ -12,16 +12,12 @@ pub fn cluster(name: &str, platform: Platform, project: &str, network: &str) -> 
     };
     Cluster::new(
         Member {
-            name: name.parse().expect("valid"),
-            context: name.into(),
-            location: "europe-west1-c".into(),
-            platform,
             project: Some(Project {
                 id: project.into(),
                 number: number.into(),
             }),
             network: Some(network.into()),
-            config_cluster: false,
+            ..Member::new(name.parse().expect("valid"), "europe-west1-c", platform)
         },
         Reachability::Reachable { since: 0 },
     )

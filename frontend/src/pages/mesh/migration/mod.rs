@@ -20,7 +20,6 @@ use shared::fleet::{DEFAULT_REVISION, Fleet};
 use shared::mesh::migration::run::MigrationRun;
 use shared::mesh::migration::waves::{TargetRef, WaveRun};
 
-use crate::api;
 use crate::api::follow::{Followed, Runs};
 use crate::live_fleet::LiveFleet;
 use crate::session::Auth;
@@ -130,12 +129,12 @@ impl Migration {
     /// still run.
     fn load(self) {
         spawn_local(async move {
-            if let Ok(runs) = api::migration::list_runs().await {
+            if let Ok(runs) = MigrationRun::list().await {
                 for run in runs {
                     self.track(run);
                 }
             }
-            if let Ok(waves) = api::migration::list_wave_runs().await
+            if let Ok(waves) = WaveRun::list().await
                 && let Some(latest) = waves.into_iter().max_by_key(|w| w.started)
             {
                 self.track_waves(latest);

@@ -5,15 +5,32 @@ use leptos::prelude::*;
 
 use super::Migration;
 
-fn options(revisions: &[String], chosen: &str, other: &str) -> impl IntoView + use<> {
-    revisions
+/// One side of the pair: a labelled select of the fleet's revisions with
+/// `chosen` selected and `other` (the other side's) disabled; a pick goes
+/// to `picked`.
+fn revision_select(
+    label: &'static str,
+    name: &'static str,
+    picked: RwSignal<Option<String>>,
+    revisions: &[String],
+    (chosen, other): (&str, &str),
+) -> impl IntoView + use<> {
+    let options = revisions
         .iter()
         .map(|r| {
             view! {
                 <option value=r.clone() selected=r == chosen disabled=r == other>{r.clone()}</option>
             }
         })
-        .collect_view()
+        .collect_view();
+    view! {
+        <label>
+            {label}
+            <select name=name on:change=move |ev| picked.set(Some(event_target_value(&ev)))>
+                {options}
+            </select>
+        </label>
+    }
 }
 
 #[component]
@@ -42,19 +59,9 @@ pub fn PairPicker(m: Migration) -> impl IntoView {
             let all = revisions.get();
             view! {
                 <div class="migration-pair" data-testid="migration-pair" data-ready="true" data-from=from.clone() data-to=to.clone()>
-                    <label>
-                        "From "
-                        <select name="from" on:change=move |ev| m.picked_from.set(Some(event_target_value(&ev)))>
-                            {options(&all, &from, &to)}
-                        </select>
-                    </label>
+                    {revision_select("From ", "from", m.picked_from, &all, (&from, &to))}
                     <span aria-hidden="true">" → "</span>
-                    <label>
-                        "to "
-                        <select name="to" on:change=move |ev| m.picked_to.set(Some(event_target_value(&ev)))>
-                            {options(&all, &to, &from)}
-                        </select>
-                    </label>
+                    {revision_select("to ", "to", m.picked_to, &all, (&to, &from))}
                 </div>
             }
             .into_any()
