@@ -6,6 +6,7 @@
 
 mod grants;
 mod inbox;
+mod root_acts;
 mod roots;
 mod trust;
 

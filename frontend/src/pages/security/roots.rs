@@ -1,41 +1,46 @@
 //! The mesh roots (issue 21: roots are the security officer's): every role
 //! sees each root with its fingerprint, validity and who created it;
 //! officers create a mesh's root in the HSM token, import one whose key
-//! the HSM's own tooling generated there, and retire one, each after a
+//! the HSM's own tooling generated there, rotate one and publish its
+//! mesh's trust bundle, and retire one, each after a
 //! confirmation naming what happens to key material.
 
 use leptos::prelude::*;
-use shared::ApiError;
-use shared::csr::{MeshRoot, MeshRoots as MeshRootList, RootState};
+use shared::csr::{MeshRoot, MeshRoots as MeshRootList, RootState, TrustInventory};
 use shared::mesh::MeshId;
 use shared::mesh::settings::suggested_mesh_id;
 use shared::time::format_utc;
 
+use super::root_acts::{Outcome, Pending, outcome, perform, question};
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loaded;
 use crate::live_fleet::LiveFleet;
 use crate::session::Auth;
 
-/// What an officer is asked to confirm.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Pending {
-    Create(MeshId),
-    Import {
-        mesh: MeshId,
-        pem: String,
-    },
-    Retire {
-        fingerprint: String,
-        mesh: MeshId,
-        imported: bool,
-    },
+/// What a row offers besides retiring, read from the whole list and the
+/// trust inventory.
+struct RowContext {
+    may_manage: bool,
+    /// The row's mesh is rotating (it has a retiring root).
+    rotating: bool,
+    /// Clusters whose intermediates chain to a root of the row's mesh.
+    chained: Vec<String>,
 }
 
-/// What the last act did.
-type Outcome = Result<(Pending, MeshRoot), ApiError>;
-
-fn row(root: MeshRoot, may_manage: bool, pending: RwSignal<Option<Pending>>) -> impl IntoView {
+fn row(root: MeshRoot, context: RowContext, pending: RwSignal<Option<Pending>>) -> impl IntoView {
+    let may_manage = context.may_manage;
+    let active = may_manage && root.state == RootState::Active;
+    let rotate = (active && !context.rotating).then(|| Pending::Rotate {
+        fingerprint: root.fingerprint.clone(),
+        mesh: root.mesh.clone(),
+        chained: context.chained.clone(),
+    });
+    let publish = active.then(|| Pending::Publish {
+        fingerprint: root.fingerprint.clone(),
+        mesh: root.mesh.clone(),
+        chained: context.chained.clone(),
+    });
     let when = |t: Option<i64>| t.map(format_utc).unwrap_or_default();
     let retire = Pending::Retire {
         fingerprint: root.fingerprint.clone(),
@@ -62,9 +67,17 @@ fn row(root: MeshRoot, may_manage: bool, pending: RwSignal<Option<Pending>>) -> 
             <td>{root.subject.clone()}</td>
             <td class="small">{format_utc(root.not_before)} " – " {format_utc(root.not_after)}</td>
             <td class="small">{created} {retired.map(|r| view! { <br/><span class="muted">{r}</span> })}</td>
-            <td>{retirable.then(|| view! {
-                <button on:click=move |_| pending.set(Some(retire.clone()))>"Retire"</button>
-            })}</td>
+            <td>
+                {rotate.map(|asked| view! {
+                    <button on:click=move |_| pending.set(Some(asked.clone()))>"Rotate…"</button>
+                })}
+                {publish.map(|asked| view! {
+                    <button on:click=move |_| pending.set(Some(asked.clone()))>"Publish trust bundle…"</button>
+                })}
+                {retirable.then(|| view! {
+                    <button on:click=move |_| pending.set(Some(retire.clone()))>"Retire"</button>
+                })}
+            </td>
         </tr>
     }
 }
@@ -74,35 +87,7 @@ fn confirmation(
     pending: RwSignal<Option<Pending>>,
     act: Action<Pending, Outcome>,
 ) -> impl IntoView {
-    let (question, button) = match &asked {
-        Pending::Create(mesh) => (
-            format!(
-                "Create the root of mesh {mesh}? An EC P-256 key pair is generated in the HSM token (PKCS#11), where its private key stays, and a self-signed root certificate valid for 10 years is stored beside it. Istio CA and HSM installs of mesh {mesh} will issue from it."
-            ),
-            "Create root in the HSM token",
-        ),
-        Pending::Import { mesh, .. } => (
-            format!(
-                "Import this certificate as the root of mesh {mesh}? The HSM token must already hold its key pair (sensitive, never extractable); the console stores only the certificate beside it. Istio CA and HSM installs of mesh {mesh} will issue from it."
-            ),
-            "Import root",
-        ),
-        Pending::Retire {
-            fingerprint,
-            mesh,
-            imported,
-        } => (
-            format!(
-                "Retire root {fingerprint} of mesh {mesh}? {} Nothing can be signed with it again. Refused while a cluster still chains to it.",
-                if *imported {
-                    "Its certificate leaves the HSM token; its key pair, made by the HSM's own tooling, stays there."
-                } else {
-                    "Its key pair and certificate are destroyed in the HSM token."
-                }
-            ),
-            "Retire root",
-        ),
-    };
+    let (question, button) = question(&asked);
     view! {
         <div class="confirm mesh-root-confirm" role="dialog" aria-label="Confirm">
             <p>{question}</p>
@@ -113,27 +98,45 @@ fn confirmation(
     }
 }
 
+/// The clusters whose intermediates chain to a root of `mesh` in `roots`.
+fn chained_to(
+    roots: &[MeshRoot],
+    mesh: &MeshId,
+    inventory: Option<&TrustInventory>,
+) -> Vec<String> {
+    let Some(inventory) = inventory else {
+        return Vec::new();
+    };
+    inventory
+        .clusters
+        .iter()
+        .filter(|c| {
+            roots.iter().any(|r| {
+                r.mesh == *mesh
+                    && r.state != RootState::Retired
+                    && c.root_fingerprint.as_deref() == Some(r.fingerprint.as_str())
+            })
+        })
+        .map(|c| c.cluster.clone())
+        .collect()
+}
+
 #[component]
 pub fn MeshRoots() -> impl IntoView {
     let auth = Auth::get();
     let may_manage = Memo::new(move |_| auth.may(shared::Action::ManageCa));
     let roots = LocalResource::new(api::roots::list);
+    // Which clusters chain to which root, named in the confirmations.
+    let trust = LocalResource::new(api::csr::trust);
     let pending = RwSignal::new(None::<Pending>);
     let act: Action<Pending, Outcome> = Action::new_local(move |asked: &Pending| {
         let asked = asked.clone();
         async move {
-            let done = match &asked {
-                Pending::Create(mesh) => api::roots::create(mesh.clone()).await,
-                Pending::Import { mesh, pem } => {
-                    api::roots::import(mesh.clone(), pem.clone()).await
-                }
-                Pending::Retire { fingerprint, .. } => {
-                    api::roots::retire(fingerprint.clone()).await
-                }
-            };
+            let done = perform(&asked).await;
             pending.set(None);
             roots.refetch();
-            done.map(|root| (asked, root))
+            trust.refetch();
+            done.map(|done| (asked, done))
         }
     });
     // The fleet's mesh ids (one per fleet project) that have no active root.
@@ -173,22 +176,15 @@ pub fn MeshRoots() -> impl IntoView {
     };
     view! {
         <h2>"Mesh roots"</h2>
-        <p class="muted">"Istio CA (plug-in certificates) and HSM installs issue from their mesh's root, kept in the console's HSM token. Only a security officer creates or retires one; no install creates key material."</p>
+        <p class="muted">"Istio CA (plug-in certificates) and HSM installs issue from their mesh's root, kept in the console's HSM token. Only a security officer creates, imports, rotates or retires one; no install creates key material. During a rotation the new root signs and the old one stays trusted in every cluster's trust bundle until it is retired."</p>
         {move || act.value().get().map(|done| match done {
             Err(error) => view! { <ErrorView error/> }.into_any(),
-            Ok((Pending::Create(mesh), root)) => view! {
-                <p class="notice" role="status">"Created the root of mesh " {mesh.to_string()} " in the HSM token: SHA-256 " <code>{root.fingerprint}</code></p>
-            }.into_any(),
-            Ok((Pending::Import { mesh, .. }, root)) => view! {
-                <p class="notice" role="status">"Imported the root of mesh " {mesh.to_string()} ": SHA-256 " <code>{root.fingerprint}</code></p>
-            }.into_any(),
-            Ok((Pending::Retire { mesh, .. }, root)) => view! {
-                <p class="notice" role="status">"Retired root " <code>{root.fingerprint}</code> " of mesh " {mesh.to_string()} "."</p>
-            }.into_any(),
+            Ok((asked, done)) => outcome(asked, done),
         })}
         {move || pending.get().map(|asked| confirmation(asked, pending, act))}
         <Loaded what="the mesh roots" resource=roots ok=move |list: MeshRootList| {
             let may = may_manage.get();
+            let inventory = trust.get().and_then(Result::ok);
             let empty = list.roots.is_empty().then(|| view! {
                 <p class="muted mesh-roots-empty">"No mesh root yet: a security officer creates one before Istio CA or HSM installs."</p>
             });
@@ -196,7 +192,14 @@ pub fn MeshRoots() -> impl IntoView {
                 {empty}
                 <table class="mesh-roots">
                     <thead><tr><th>"Mesh"</th><th>"State"</th><th>"Root (SHA-256)"</th><th>"Subject"</th><th>"Valid"</th><th>"Created"</th><th></th></tr></thead>
-                    <tbody>{list.roots.into_iter().map(|r| row(r, may, pending)).collect_view()}</tbody>
+                    <tbody>{list.roots.iter().cloned().map(|r| {
+                        let context = RowContext {
+                            may_manage: may,
+                            rotating: list.roots.iter().any(|o| o.mesh == r.mesh && o.state == RootState::Retiring),
+                            chained: chained_to(&list.roots, &r.mesh, inventory.as_ref()),
+                        };
+                        row(r, context, pending)
+                    }).collect_view()}</tbody>
                 </table>
             }
         }/>
