@@ -310,6 +310,42 @@ const steps = [
     expect(runText.includes(CLUSTER) && runText.includes(REVISION) && runText.includes('operator'), `install runs: ${JSON.stringify(runText)}`);
     await screenshot(page, 'manager-mesh');
   }],
+  ['the security officer rotates the mesh root: both roots reach gke-eu\'s trust bundle, the old one is retiring', async (page) => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await headingIs(page, 'Sign in');
+    await signIn(page, account('officer'));
+    const mesh = await ensureMeshRoot(page);
+    const row = (state) => page.locator(`table.mesh-roots tr[data-mesh="${mesh}"][data-state="${state}"]`);
+    // The token outlives runs: a rotation an earlier run left is finished
+    // first (nothing in this run's fleet chains to its previous root).
+    if (await row('retiring').count() > 0) {
+      await row('retiring').getByRole('button', { name: 'Retire' }).click();
+      await page.locator('.mesh-root-confirm').getByRole('button', { name: 'Retire root' }).click();
+      await row('retiring').waitFor({ state: 'detached' });
+    }
+    const old = (await meshRoots(page)).find((r) => r.mesh === mesh && r.state === 'active');
+    await row('active').getByRole('button', { name: 'Rotate…' }).click();
+    const confirm = page.locator('.mesh-root-confirm');
+    await confirm.waitFor();
+    const asked = await confirm.textContent();
+    expect(asked.includes(old.fingerprint) && asked.includes('gke-eu') && asked.includes('root-cert.pem'), `confirmation ${JSON.stringify(asked)}`);
+    await confirm.getByRole('button', { name: 'Rotate root' }).click();
+    const notice = page.locator('p.notice', { hasText: 'Rotated the root' });
+    await notice.waitFor();
+    const said = await notice.textContent();
+    expect(said.includes('written on gke-eu'), `notice ${JSON.stringify(said)}`);
+    await row('retiring').waitFor();
+    expect((await row('retiring').textContent()).includes(old.fingerprint), 'the old root is retiring');
+    expect(await row('active').getByRole('button', { name: 'Rotate…' }).count() === 0, 'no second rotation while one is underway');
+    const roots = await meshRoots(page);
+    const now = roots.find((r) => r.mesh === mesh && r.state === 'active');
+    expect(now.fingerprint !== old.fingerprint, 'a new root signs');
+    const trust = await page.evaluate(async () => (await fetch('/api/trust')).json());
+    const eu = trust.clusters.find((c) => c.cluster === 'gke-eu');
+    expect(JSON.stringify(eu.trusted_roots) === JSON.stringify([now.fingerprint, old.fingerprint]), `gke-eu trusts ${JSON.stringify(eu.trusted_roots)}`);
+    expect(eu.root_fingerprint === old.fingerprint, 'its intermediate still chains to the old root');
+    await screenshot(page, 'root-rotated');
+  }],
 ];
 
 await journey('mesh', steps);
