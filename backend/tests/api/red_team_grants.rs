@@ -216,6 +216,17 @@ async fn an_intermediate_is_issued_only_under_a_grant_two_current_officers_agree
 #[tokio::test]
 async fn a_grant_allows_issuing_only_from_the_root_it_was_granted_under() {
     let (console, operator) = console().await;
+    // A token of its own: the fleet mesh's root is retired here.
+    let fleet_mesh = settings(
+        &console,
+        &operator,
+        "gke-asia-2",
+        CaMode::IstioCaPluginCerts,
+    )
+    .await
+    .mesh_id;
+    let ca = crate::red_team_roots::own_token("meshdeck-grant-roots", &[&fleet_mesh]).await;
+    let console = console.reconfigured(|s| s.with_ca(ca));
     let s = settings(
         &console,
         &operator,

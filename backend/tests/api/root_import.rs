@@ -247,12 +247,12 @@ async fn an_officer_imports_a_root_whose_key_the_hsm_made_and_the_console_signs_
     let response = post(&console, &officer, route, import(&mesh, &pem)).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     let response = post(&console, &officer, route, import(&other, &pem)).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(
         api_error(response)
             .await
             .message
-            .contains("root key of mesh")
+            .contains("one root serves one mesh")
     );
 
     // Retired: the console's certificate goes, the tool's key stays.
@@ -266,4 +266,14 @@ async fn an_officer_imports_a_root_whose_key_the_hsm_made_and_the_console_signs_
         key.still_there(),
         "the imported key is not the console's to destroy"
     );
+    // A retired root does not come back (nor the grants made under it).
+    let response = post(&console, &officer, route, import(&mesh, &pem)).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(
+        api_error(response)
+            .await
+            .message
+            .contains("does not come back")
+    );
+    assert_eq!(ca.root(&mesh).await.unwrap(), None);
 }

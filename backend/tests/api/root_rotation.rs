@@ -12,6 +12,7 @@ use shared::csr::{BundlePublished, GrantState, MeshRoot, MeshRoots, RootRotated,
 use shared::mesh::{CaMode, InstallPhase};
 
 use crate::mesh::{REASON, client, console, finished, install, post, review, settings};
+use crate::red_team_roots::own_token;
 use crate::support::{Session, TestConsole, api_error, body_json};
 
 const TRUST_DOMAIN: &str = "project-a.svc.id.goog";
@@ -56,6 +57,13 @@ async fn installed(console: &TestConsole, operator: &Session, s: &shared::mesh::
 #[tokio::test]
 async fn a_rotated_root_is_trusted_beside_the_old_until_nothing_chains_to_the_old() {
     let (console, operator) = console().await;
+    // A token of its own: rotating the fleet mesh's root in the shared
+    // token would pull it from under the tests running beside this one.
+    let fleet_mesh = settings(&console, &operator, CLUSTER, CaMode::IstioCaPluginCerts)
+        .await
+        .mesh_id;
+    let ca = own_token("meshdeck-root-rotation", &[&fleet_mesh]).await;
+    let console = console.reconfigured(|s| s.with_ca(ca.clone()));
     let s = settings(&console, &operator, CLUSTER, CaMode::IstioCaPluginCerts).await;
     let old = console.mesh_root(&s.mesh_id).await;
     console
@@ -99,6 +107,22 @@ async fn a_rotated_root_is_trusted_beside_the_old_until_nothing_chains_to_the_ol
     let state_of = |fp: &str| listed.iter().find(|r| r.fingerprint == fp).unwrap().state;
     assert_eq!(state_of(&new.fingerprint), RootState::Active);
     assert_eq!(state_of(&old.fingerprint), RootState::Retiring);
+
+    // The rotated-out key is no other mesh's root either.
+    let response = post(
+        &console,
+        &olivia,
+        shared::routes::CA_ROOT_IMPORT,
+        serde_json::json!({"mesh": "proj-880001", "certificate_pem": before["root-cert.pem"]}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(
+        api_error(response)
+            .await
+            .message
+            .contains("retiring root already")
+    );
 
     // One rotation at a time; the old root stays while the cluster chains
     // to it, and the new one cannot be retired during the rotation.

@@ -87,7 +87,13 @@ pub async fn ensure(
         .ok_or_else(not_granted)?;
     let validity = time::Duration::days(i64::from(grant.validity_days));
     let certs = ca
-        .issue_intermediate_for(mesh, &plan.cluster, &plan.trust_domain, validity)
+        .issue_intermediate_for(
+            mesh,
+            &plan.cluster,
+            &plan.trust_domain,
+            validity,
+            Some(&grant.root_fingerprint),
+        )
         .await
         .map_err(|source| InstallStepError::Issue {
             cluster: cluster.to_owned(),

@@ -71,6 +71,15 @@ pub enum CaError {
         "a rotation of mesh {mesh}'s root is underway: retire its previous root once nothing chains to it, then rotate again"
     )]
     RotationUnderway { mesh: shared::mesh::MeshId },
+    /// The root an act was asked for is no longer where it was read: the
+    /// mesh's roots changed meanwhile (another officer, another replica).
+    #[error(
+        "the root {fingerprint} is no longer mesh {mesh}'s signing or previous root: its roots changed meanwhile; read them again"
+    )]
+    RootChanged {
+        mesh: shared::mesh::MeshId,
+        fingerprint: String,
+    },
     /// The token already holds a root for the mesh.
     #[error("mesh {mesh} already has a root in the token")]
     RootExists { mesh: shared::mesh::MeshId },

@@ -285,19 +285,29 @@ impl CertificateAuthority {
         cluster: &ClusterName,
         trust_domain: &str,
     ) -> Result<CaCerts, CaError> {
-        self.issue_intermediate_for(mesh, cluster, trust_domain, issue::INTERMEDIATE_VALIDITY)
-            .await
+        self.issue_intermediate_for(
+            mesh,
+            cluster,
+            trust_domain,
+            issue::INTERMEDIATE_VALIDITY,
+            None,
+        )
+        .await
     }
 
     /// [`Self::issue_intermediate`] valid for `validity` (an issuance
-    /// grant's), never beyond the root.
+    /// grant's), never beyond the root, and only from the root with
+    /// fingerprint `from_root` when given (the root the grant allows):
+    /// [`CaError::RootChanged`] when the mesh's root is another by now.
     pub async fn issue_intermediate_for(
         &self,
         mesh: &MeshId,
         cluster: &ClusterName,
         trust_domain: &str,
         validity: time::Duration,
+        from_root: Option<&str>,
     ) -> Result<CaCerts, CaError> {
+        let from_root = from_root.map(str::to_owned);
         let token = self.token.clone();
         let (mesh, cluster, trust_domain) =
             (mesh.clone(), cluster.clone(), trust_domain.to_owned());
@@ -306,6 +316,14 @@ impl CertificateAuthority {
         self.blocking(move || {
             let certs = token.with_session(|session| {
                 let (root_der, root_key) = root::require(session, &mesh)?;
+                if let Some(expected) = from_root
+                    && fingerprint(&root_der) != expected
+                {
+                    return Err(CaError::RootChanged {
+                        mesh: mesh.clone(),
+                        fingerprint: expected,
+                    });
+                }
                 let mut certs = issue::intermediate(
                     &root_der, &root_key, &mesh, &cluster, now, serial, validity,
                 )?;

@@ -21,7 +21,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use super::pem_text::certificate_pem;
 use super::profile;
 use super::token::{TokenKey, TokenSession};
-use super::{CaError, RootCertificate};
+use super::{CaError, RootCertificate, fingerprint};
 
 /// How long a root is valid.
 const ROOT_VALIDITY: Duration = Duration::days(3650);
@@ -181,7 +181,8 @@ pub(crate) fn import(
         .map_err(|e| CaError::NotImportable(format!("it does not parse: {e}")))?;
     importable(&cert, now)?;
     let point = cert.public_key().subject_public_key.data.as_ref();
-    for (other, other_der) in list(session)? {
+    // A rotated-out root's key too: its rotation would come to nothing.
+    for (other, other_der) in list(session)?.into_iter().chain(list_previous(session)?) {
         let (_, other_cert) = parse(&other_der)?;
         if other_cert.public_key().subject_public_key.data.as_ref() == point {
             return Err(CaError::NotImportable(format!(
@@ -247,6 +248,7 @@ pub(crate) fn destroy(session: &TokenSession<'_>, mesh: &MeshId) -> Result<(), C
 pub(crate) fn rotate(
     session: &TokenSession<'_>,
     mesh: &MeshId,
+    expected: &str,
     now: OffsetDateTime,
     serial: [u8; 16],
 ) -> Result<Vec<u8>, CaError> {
@@ -255,8 +257,15 @@ pub(crate) fn rotate(
     if session.certificate(&previous)?.is_some() {
         return Err(CaError::RotationUnderway { mesh: mesh.clone() });
     }
-    if load(session, mesh)?.is_none() {
-        return Err(CaError::NoRoot { mesh: mesh.clone() });
+    match load(session, mesh)? {
+        None => return Err(CaError::NoRoot { mesh: mesh.clone() }),
+        Some((der, _)) if fingerprint(&der) != expected => {
+            return Err(CaError::RootChanged {
+                mesh: mesh.clone(),
+                fingerprint: expected.to_owned(),
+            });
+        }
+        Some(_) => {}
     }
     session.relabel(&label, &previous)?;
     match create_unlocked(session, mesh, now, serial) {
@@ -277,10 +286,27 @@ pub(crate) fn previous(
     session.certificate(&previous_label(mesh))
 }
 
-/// Removes the mesh's previous root: the rotation is over.
-pub(crate) fn destroy_previous(session: &TokenSession<'_>, mesh: &MeshId) -> Result<(), CaError> {
+/// Removes the root of `mesh` whose certificate has fingerprint
+/// `expected` — the signing root or, ending a rotation, the previous
+/// one — checked and destroyed in one turn, so a root that changed since
+/// it was read is never the one destroyed.
+pub(crate) fn destroy_fingerprint(
+    session: &TokenSession<'_>,
+    mesh: &MeshId,
+    expected: &str,
+) -> Result<(), CaError> {
     let _turn = CREATE.lock().unwrap_or_else(PoisonError::into_inner);
-    session.destroy_labelled(&previous_label(mesh))
+    for label in [object_label(mesh), previous_label(mesh)] {
+        if let Some(der) = session.certificate(&label)?
+            && fingerprint(&der) == expected
+        {
+            return session.destroy_labelled(&label);
+        }
+    }
+    Err(CaError::RootChanged {
+        mesh: mesh.clone(),
+        fingerprint: expected.to_owned(),
+    })
 }
 
 /// Every previous root the token holds (rotations underway), by mesh id.

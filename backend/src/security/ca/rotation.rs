@@ -10,18 +10,24 @@ use super::pem_text::certificate_pem;
 use super::{CaError, CertificateAuthority, RootCertificate, random_serial, root};
 
 impl CertificateAuthority {
-    /// Rotates the mesh's root: a new key pair and self-signed certificate
+    /// Rotates the mesh's root, which must still be the one with
+    /// fingerprint `expected`: a new key pair and self-signed certificate
     /// in the token sign from now on; the current root becomes the
     /// previous one. Refused while an earlier rotation's previous root is
     /// still there, or when the mesh has no root.
-    pub async fn rotate_root(&self, mesh: &MeshId) -> Result<RootCertificate, CaError> {
+    pub async fn rotate_root(
+        &self,
+        mesh: &MeshId,
+        expected: &str,
+    ) -> Result<RootCertificate, CaError> {
         let token = self.token.clone();
-        let mesh = mesh.clone();
+        let (mesh, expected) = (mesh.clone(), expected.to_owned());
         let (now, serial) = (self.now()?, random_serial());
         // Not abandoned at the call timeout, as creating is not.
         self.to_the_end(move || {
-            token
-                .with_session(|session| root::describe(&root::rotate(session, &mesh, now, serial)?))
+            token.with_session(|session| {
+                root::describe(&root::rotate(session, &mesh, &expected, now, serial)?)
+            })
         })
         .await
     }
@@ -40,12 +46,14 @@ impl CertificateAuthority {
         .await
     }
 
-    /// Destroys the mesh's previous root in the token: the rotation ends.
-    pub async fn destroy_previous_root(&self, mesh: &MeshId) -> Result<(), CaError> {
+    /// Destroys the root of `mesh` with fingerprint `expected` in the
+    /// token, the signing root or the previous one (ending a rotation):
+    /// [`CaError::RootChanged`] when it is neither any more.
+    pub async fn retire_root(&self, mesh: &MeshId, expected: &str) -> Result<(), CaError> {
         let token = self.token.clone();
-        let mesh = mesh.clone();
+        let (mesh, expected) = (mesh.clone(), expected.to_owned());
         self.to_the_end(move || {
-            token.with_session(|session| root::destroy_previous(session, &mesh))
+            token.with_session(|session| root::destroy_fingerprint(session, &mesh, &expected))
         })
         .await
     }

@@ -15,8 +15,8 @@ pub(crate) struct FoundKey<'s> {
     /// The pair's `CKA_ID`, shared by its two halves.
     pub id: Vec<u8>,
     pub key: TokenKey<'s>,
-    /// The private half is sensitive and never extractable: it cannot
-    /// have left the token.
+    /// The private half was generated in the token and has always been
+    /// sensitive and never extractable: it cannot have left the token.
     pub protected: bool,
 }
 
@@ -90,10 +90,26 @@ impl<'a> TokenSession<'a> {
             .session
             .get_attributes(
                 private,
-                &[AttributeType::Sensitive, AttributeType::Extractable],
+                &[
+                    AttributeType::Sensitive,
+                    AttributeType::Extractable,
+                    AttributeType::AlwaysSensitive,
+                    AttributeType::NeverExtractable,
+                    AttributeType::Local,
+                ],
             )
             .map_err(self.failed("read a private key's protection"))?;
-        Ok(flags.contains(&Attribute::Sensitive(true))
-            && flags.contains(&Attribute::Extractable(false)))
+        // Sensitive and not extractable can be set after the fact, on a key
+        // that was read out or loaded from outside: it must have been
+        // generated in the token and never been otherwise.
+        Ok([
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::AlwaysSensitive(true),
+            Attribute::NeverExtractable(true),
+            Attribute::Local(true),
+        ]
+        .iter()
+        .all(|needed| flags.contains(needed)))
     }
 }

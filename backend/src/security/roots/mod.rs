@@ -109,7 +109,7 @@ pub async fn create(state: &AppState, mesh: &MeshId, officer: &str) -> Result<Me
         created_at: Some(state.clock().now()),
         ..active(mesh.clone(), &root)
     };
-    state.store().add_mesh_root(&created).await?;
+    record_or_undo(state, ca, &created).await?;
     Ok(created)
 }
 
@@ -129,6 +129,28 @@ pub async fn import(
     if let Some(root) = ca.root(mesh).await.map_err(token_failed)? {
         return Err(exists(mesh, &root.sha256_fingerprint));
     }
+    // A retired root stays retired: importing it again would bring back
+    // the grants officers made under it.
+    let offered = crate::security::ca::fingerprint(&der);
+    if let Some(known) = list(state)
+        .await?
+        .roots
+        .into_iter()
+        .find(|r| r.fingerprint == offered)
+    {
+        return Err(AppError::Conflict(if known.state == RootState::Retired {
+            format!(
+                "the root {offered} was mesh {}'s root before: a retired root does not come back; import a new one",
+                known.mesh
+            )
+        } else {
+            format!(
+                "the root {offered} is mesh {}'s {} root already: one root serves one mesh",
+                known.mesh,
+                known.state.label()
+            )
+        }));
+    }
     let root = ca.import_root(mesh, der).await.map_err(|e| match e {
         CaError::NotImportable(_) => AppError::BadRequest(e.to_string()),
         CaError::NoKeyInToken(_) => AppError::Conflict(e.to_string()),
@@ -141,7 +163,7 @@ pub async fn import(
         imported: true,
         ..active(mesh.clone(), &root)
     };
-    state.store().add_mesh_root(&imported).await?;
+    record_or_undo(state, ca, &imported).await?;
     Ok(imported)
 }
 
@@ -171,10 +193,15 @@ pub async fn rotate(
             old.state.label()
         )));
     }
-    let new = ca.rotate_root(&old.mesh).await.map_err(|e| match e {
-        CaError::RotationUnderway { .. } => AppError::Conflict(e.to_string()),
-        other => token_failed(other),
-    })?;
+    let new = ca
+        .rotate_root(&old.mesh, &old.fingerprint)
+        .await
+        .map_err(|e| match e {
+            CaError::RotationUnderway { .. } | CaError::RootChanged { .. } => {
+                AppError::Conflict(e.to_string())
+            }
+            other => token_failed(other),
+        })?;
     let root = MeshRoot {
         created_by: Some(officer.to_owned()),
         created_at: Some(state.clock().now()),
@@ -195,6 +222,23 @@ pub async fn mesh_of(state: &AppState, fingerprint: &str) -> Result<MeshId, AppE
         .find(|r| r.fingerprint == fingerprint && r.state != RootState::Retired)
         .map(|r| r.mesh)
         .ok_or_else(|| AppError::NotFound(format!("no mesh root {fingerprint} in the token")))
+}
+
+/// Records a root just made in the token; when the record cannot be
+/// written, the root leaves the token again, so no root stands that
+/// nobody recorded.
+async fn record_or_undo(
+    state: &AppState,
+    ca: &CertificateAuthority,
+    root: &MeshRoot,
+) -> Result<(), AppError> {
+    let Err(e) = state.store().add_mesh_root(root).await else {
+        return Ok(());
+    };
+    if let Err(undo) = ca.retire_root(&root.mesh, &root.fingerprint).await {
+        tracing::error!(mesh = %root.mesh, fingerprint = %root.fingerprint, "a root the console could not record stays in the token: {undo}");
+    }
+    Err(e.into())
 }
 
 fn exists(mesh: &MeshId, fingerprint: &str) -> AppError {
@@ -267,13 +311,12 @@ pub async fn retire(
             unread.join(", ")
         )));
     }
-    if root.state == RootState::Retiring {
-        ca.destroy_previous_root(&root.mesh)
-            .await
-            .map_err(token_failed)?;
-    } else {
-        ca.destroy_root(&root.mesh).await.map_err(token_failed)?;
-    }
+    ca.retire_root(&root.mesh, &root.fingerprint)
+        .await
+        .map_err(|e| match e {
+            CaError::RootChanged { .. } => AppError::Conflict(e.to_string()),
+            other => token_failed(other),
+        })?;
     let now = state.clock().now();
     state.store().retire_mesh_root(&root, officer, now).await?;
     Ok(MeshRoot {
