@@ -68,6 +68,12 @@ impl<T: Run> RunBook<T> {
         &self.inner.extra
     }
 
+    /// Where the runs are kept, if anywhere (a feature keeps what its
+    /// runs need there too, such as reviewed plans).
+    pub(crate) fn store(&self) -> Option<&Store> {
+        self.inner.store.as_ref().map(|(store, _)| store)
+    }
+
     /// A fresh id, `{prefix}-{now}-{random}`: unique across restarts and
     /// replicas, not only within this process.
     pub fn next_id(&self, prefix: &str, now: i64) -> String {

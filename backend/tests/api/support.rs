@@ -288,6 +288,32 @@ impl TestConsole {
         }
     }
 
+    /// A second replica beside this console: on `store` (the same
+    /// database, opened again), watching the same members; the sandbox
+    /// fleet stays with this console.
+    pub async fn beside(&self, store: Store) -> Self {
+        let kubeconfig = self
+            .kubeconfig
+            .as_deref()
+            .expect("a console watching members");
+        let registry = Registry::load(kubeconfig, None).await.unwrap();
+        let (clock, time) = Clock::manual(self.state.clock().now());
+        let members = FleetService::start(registry, clock.clone(), FAST_WATCH);
+        let settings = Settings {
+            dist: dist_dir(),
+            sandbox: true,
+            auth: test_auth(),
+        };
+        let state = AppState::with_fleet(settings, store, clock, members).with_ca(test_ca());
+        Self {
+            app: backend::app(state.clone()),
+            state,
+            time,
+            sandbox: None,
+            kubeconfig: Some(kubeconfig.to_owned()),
+        }
+    }
+
     /// The same console with its state changed by `change` (settings that
     /// must be in place before the router takes its copy).
     pub fn reconfigured(mut self, change: impl FnOnce(AppState) -> AppState) -> Self {
