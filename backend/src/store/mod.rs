@@ -107,6 +107,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/0010_issuance_grants.sql"),
     ),
     (11, "plans", include_str!("../../migrations/0011_plans.sql")),
+    (
+        12,
+        "run versions",
+        include_str!("../../migrations/0012_run_versions.sql"),
+    ),
 ];
 
 impl MigrationSource<'static> for Embedded {
