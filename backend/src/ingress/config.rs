@@ -99,8 +99,19 @@ pub async fn copy_to_config_candidate(
             };
             let title = format!("{} {}/{}", kind.kind(), d.namespace, d.name);
             if d.difference == DifferenceKind::Extra {
-                api.delete(&kind.object(&d.namespace, &d.name)).await?;
-                changes.push(format!("{title} deleted"));
+                // Deleted only as read here: a change made meanwhile is a
+                // 409, not lost.
+                let seen = on_cluster::one::<serde_json::Value>(&api, kind, &d.namespace, &d.name)
+                    .await?
+                    .and_then(|(_, version)| version);
+                let object = kind.object(&d.namespace, &d.name);
+                let deleted = match seen {
+                    Some(version) => api.delete_versioned(&object, &version).await?,
+                    None => false,
+                };
+                if deleted {
+                    changes.push(format!("{title} deleted"));
+                }
                 continue;
             }
             let body = match kind {

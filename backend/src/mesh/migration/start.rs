@@ -205,19 +205,25 @@ pub async fn finish(
         .await
         .map_err(on_cluster)?;
     let mut planned = Planned::default();
-    for d in doomed.into_iter().chain(webhooks) {
-        let validating = d.kind == "Service" && d.name == control_plane::VALIDATION_SERVICE;
+    for doomed in doomed.into_iter().chain(webhooks) {
+        // Each delete carries the uid seen now: an object made since under
+        // the same name is not deleted.
+        let uid = control_plane::uid_of(&client, &doomed)
+            .await
+            .map_err(on_cluster)?;
+        let validating =
+            doomed.kind == "Service" && doomed.name == control_plane::VALIDATION_SERVICE;
         match validation.as_deref() {
             Some(selected) if validating && selected != request.revision => {
                 let title = format!(
                     "Keep {} (the validation webhooks' Service, selecting {selected})",
-                    d.title()
+                    doomed.title()
                 );
-                planned.push(Work::DeleteUnlessValidating(d), title);
+                planned.push(Work::DeleteSeenUnlessValidating { doomed, uid }, title);
             }
             _ => {
-                let title = format!("Delete {}", d.title());
-                planned.push(Work::Delete(d), title);
+                let title = format!("Delete {}", doomed.title());
+                planned.push(Work::DeleteSeen { doomed, uid }, title);
             }
         }
     }
