@@ -262,6 +262,23 @@ impl TestConsole {
         Self::watching_on(fleet, kubeconfig, description, test_store().await).await
     }
 
+    /// Like [`TestConsole::with_sandbox`], each call to a member bounded
+    /// by `call_timeout` (`--call-timeout`).
+    pub async fn with_sandbox_bounded(call_timeout: std::time::Duration) -> Self {
+        let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+            sandbox::scenario::Scenario::default_fleet(),
+            None,
+        ))
+        .await
+        .unwrap();
+        let kubeconfig = temp_dir("kubeconfig").join("kubeconfig");
+        fleet.write_kubeconfig(&kubeconfig).unwrap();
+        let registry = Registry::load_bounded(&kubeconfig, None, call_timeout)
+            .await
+            .unwrap();
+        Self::on_registry(fleet, &kubeconfig, registry, test_store().await)
+    }
+
     /// Like [`TestConsole::watching`], on a given database (a console
     /// restarted on the store of another).
     pub async fn watching_on(
@@ -271,6 +288,15 @@ impl TestConsole {
         store: Store,
     ) -> Self {
         let registry = Registry::load(kubeconfig, description).await.unwrap();
+        Self::on_registry(fleet, kubeconfig, registry, store)
+    }
+
+    fn on_registry(
+        fleet: sandbox::Fleet,
+        kubeconfig: &std::path::Path,
+        registry: Registry,
+        store: Store,
+    ) -> Self {
         let (clock, time) = Clock::manual(START);
         let members = FleetService::start(registry, clock.clone(), FAST_WATCH);
         let settings = Settings {

@@ -95,9 +95,13 @@ async fn namespace_steps(
     label_title: String,
     target: &str,
 ) -> Result<Planned, AppError> {
+    // A member that cannot be read is named (502), not a console fault.
     let deployments = workload::deployments(client, namespace)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::ClusterUnreachable {
+            cluster: client.name().to_owned(),
+            reason: e.to_string(),
+        })?;
     let mut planned = Planned::default();
     planned.push(Work::Relabel(patch), label_title);
     for d in &deployments {
