@@ -776,7 +776,7 @@ async fn a_delete_carrying_the_uid_the_plan_saw_spares_an_object_made_since() {
         namespace: Some("istio-system".into()),
         name: "doomed".into(),
     };
-    let refused = backend::cluster::apply::delete_seen(&gke_us, &object, seen.as_deref())
+    let refused = backend::cluster::delete::delete_seen(&gke_us, &object, seen.as_deref())
         .await
         .unwrap_err()
         .to_string();
@@ -785,7 +785,7 @@ async fn a_delete_carrying_the_uid_the_plan_saw_spares_an_object_made_since() {
         "{refused}"
     );
     assert!(config_maps.get_opt("doomed").await.unwrap().is_some());
-    let deleted = backend::cluster::apply::delete_seen(&gke_us, &object, since.as_deref())
+    let deleted = backend::cluster::delete::delete_seen(&gke_us, &object, since.as_deref())
         .await
         .unwrap();
     assert!(deleted);

@@ -23,7 +23,8 @@ use super::ROLLOUT_REVISION;
 use super::calls;
 use super::error::MigrationError;
 use crate::cluster::MemberApi;
-use crate::cluster::apply::{self, ApplyError, ObjectRef};
+use crate::cluster::apply::{ApplyError, ObjectRef};
+use crate::cluster::delete;
 use crate::cluster::watch::projection;
 
 /// The Service the validation webhooks call (SPEC §2.1). It shares its
@@ -155,7 +156,7 @@ fn object_of(doomed: &Doomed) -> ObjectRef {
 /// The uid of the live object a cleanup names, for a plan to delete that
 /// object and no other; `None` when absent (or its kind is not served).
 pub async fn uid_of(member: &MemberApi, doomed: &Doomed) -> Result<Option<String>, MigrationError> {
-    match apply::uid(member.client(), &object_of(doomed)).await {
+    match delete::uid(member.client(), &object_of(doomed)).await {
         Ok(uid) => Ok(uid),
         Err(ApplyError::Invalid(_)) => Ok(None),
         Err(e) => Err(e.into()),
@@ -170,7 +171,7 @@ pub async fn delete(
     doomed: &Doomed,
     uid: Option<&str>,
 ) -> Result<&'static str, MigrationError> {
-    match apply::delete_seen(member.client(), &object_of(doomed), uid).await {
+    match delete::delete_seen(member.client(), &object_of(doomed), uid).await {
         Ok(true) => Ok("deleted"),
         Ok(false) | Err(ApplyError::Invalid(_)) => Ok("absent"),
         Err(e) => Err(e.into()),
