@@ -4,9 +4,7 @@
 //! are fine). Install plans, migrations, ingress edits and workload
 //! deployments all change clusters through here.
 
-use kube::api::{
-    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, Patch, PatchParams,
-};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::discovery::{self, Scope};
 use serde_json::Value;
 use shared::diff::ObjectDiff;
@@ -168,14 +166,36 @@ pub async fn managers(
     }))
 }
 
-/// Server-side applies `body` (dry run when `dry_run`), forcing ownership
-/// of the fields it names: the console's plan is the intended state.
+/// Server-side applies `body` (dry run when `dry_run`). An object the
+/// console owns (it has applied it before) is applied without forcing: a
+/// field another field manager has set since is a conflict naming the
+/// object and that manager, not a silent overwrite. An object the console
+/// has never applied is adopted as the reviewed plan says (forced).
 pub async fn apply(
     client: &kube::Client,
     body: &Value,
     dry_run: bool,
 ) -> Result<Value, ApplyError> {
-    apply_with(client, body, dry_run, Force::Yes).await
+    let object = ObjectRef::of(body)?;
+    let api = api_for(client, &object).await?;
+    let live = api
+        .get_opt(&object.name)
+        .await
+        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
+    apply_with(client, body, dry_run, force_for(live.as_ref())).await
+}
+
+/// Unforced for an object the console owns (or that is absent); forced
+/// for one it takes over from its other managers as its plan says.
+fn force_for(live: Option<&DynamicObject>) -> Force {
+    let owned = live.is_none_or(|o| {
+        o.metadata
+            .managed_fields
+            .iter()
+            .flatten()
+            .any(|m| m.manager.as_deref() == Some(FIELD_MANAGER))
+    });
+    if owned { Force::No } else { Force::Yes }
 }
 
 /// Whether an apply takes the fields other field managers own.
@@ -204,8 +224,29 @@ pub async fn apply_with(
     let applied = api
         .patch(&object.name, &params, &Patch::Apply(body))
         .await
-        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
+        .map_err(|e| apply_failure(&object.title(), force, e))?;
     Ok(to_value(&applied))
+}
+
+/// An apply's failure; an unforced apply's conflict (the cluster's
+/// message names the other field manager and its fields) says that the
+/// console left it as it is.
+fn apply_failure(title: &str, force: Force, err: kube::Error) -> ApplyError {
+    match ApplyError::from_kube(title, err) {
+        ApplyError::Refused {
+            title,
+            status: 409,
+            message,
+        } if force == Force::No => ApplyError::Refused {
+            title,
+            status: 409,
+            message: format!(
+                "{message}; another field manager changed it since the console applied it, \
+                 and the console does not overwrite that: resolve it on the cluster, then try again"
+            ),
+        },
+        other => other,
+    }
 }
 
 /// What an apply did to an object.
@@ -227,21 +268,24 @@ impl Applied {
     }
 }
 
-/// Applies `body` for real and says whether it created, changed or left
-/// the object as it was (by its resourceVersion).
+/// Applies `body` for real, unforced where the console owns the object
+/// (see [`apply`]), and says whether it created, changed or left the
+/// object as it was (by its resourceVersion).
 pub async fn apply_reporting(client: &kube::Client, body: &Value) -> Result<Applied, ApplyError> {
     let object = ObjectRef::of(body)?;
     let api = api_for(client, &object).await?;
-    let before = api
+    let live = api
         .get_opt(&object.name)
         .await
-        .map_err(|e| ApplyError::from_kube(&object.title(), e))?
-        .and_then(|o| o.metadata.resource_version);
-    let params = PatchParams::apply(FIELD_MANAGER).force();
+        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
+    let force = force_for(live.as_ref());
+    let before = live.and_then(|o| o.metadata.resource_version);
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    params.force = force == Force::Yes;
     let after = api
         .patch(&object.name, &params, &Patch::Apply(body))
         .await
-        .map_err(|e| ApplyError::from_kube(&object.title(), e))?
+        .map_err(|e| apply_failure(&object.title(), force, e))?
         .metadata
         .resource_version;
     Ok(match before {
@@ -272,16 +316,6 @@ pub async fn review_with(
         before.as_ref().map(yaml).as_deref(),
         Some(&yaml(&after)),
     ))
-}
-
-/// Deletes `object`; `false` when it was already absent.
-pub async fn delete(client: &kube::Client, object: &ObjectRef) -> Result<bool, ApplyError> {
-    let api = api_for(client, object).await?;
-    match api.delete(&object.name, &DeleteParams::background()).await {
-        Ok(_) => Ok(true),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
-        Err(e) => Err(ApplyError::from_kube(&object.title(), e)),
-    }
 }
 
 fn to_value(object: &DynamicObject) -> Value {

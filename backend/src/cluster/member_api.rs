@@ -137,6 +137,7 @@ impl MemberApi {
 
     /// Deletes `object`; `false` when it was already absent.
     pub async fn delete(&self, object: &ObjectRef) -> Result<bool, ClusterError> {
-        self.named(apply::delete(&self.client, object)).await
+        self.named(super::delete::delete(&self.client, object))
+            .await
     }
 }

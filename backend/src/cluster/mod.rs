@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod csr;
+pub mod delete;
 mod describe;
 mod error;
 pub mod fan_out;

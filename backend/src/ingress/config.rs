@@ -125,8 +125,19 @@ async fn copy_to(state: &AppState, to: ClusterName) -> Result<CopyReport, AppErr
         };
         let title = format!("{} {}/{}", kind.kind(), d.namespace, d.name);
         if d.difference == DifferenceKind::Extra {
-            api.delete(&kind.object(&d.namespace, &d.name)).await?;
-            changes.push(format!("{title} deleted"));
+            // Deleted only as read here: a change made meanwhile is a
+            // 409, not lost.
+            let seen = on_cluster::one::<serde_json::Value>(&api, kind, &d.namespace, &d.name)
+                .await?
+                .and_then(|(_, version)| version);
+            let object = kind.object(&d.namespace, &d.name);
+            let deleted = match seen {
+                Some(version) => api.delete_versioned(&object, &version).await?,
+                None => false,
+            };
+            if deleted {
+                changes.push(format!("{title} deleted"));
+            }
             continue;
         }
         let key = (d.namespace.as_str(), d.name.as_str());

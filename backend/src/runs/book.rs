@@ -9,26 +9,28 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::watch;
 
 use super::lease::{Holding, LEASE_SECS, replica_id};
-use super::run::{Run, corrupt, parse};
+use super::run::{Run, parse, readable};
 use crate::clock::Clock;
-use crate::store::runs::RunRecord;
 use crate::store::{Store, StoreError};
 
 /// The console's runs of one kind, by id. Cheap to clone; clones share
 /// the runs.
 pub struct RunBook<T: Run> {
-    inner: Arc<Inner<T>>,
+    pub(super) inner: Arc<Inner<T>>,
 }
 
-struct Inner<T: Run> {
+pub(super) struct Inner<T: Run> {
     runs: Mutex<HashMap<String, watch::Sender<T>>>,
     extra: T::Extra,
     /// Where runs are kept across restarts; none in unit tests.
-    store: Option<(Store, Clock)>,
+    pub(super) store: Option<(Store, Clock)>,
     /// This replica, as lease owner.
-    owner: String,
+    pub(super) owner: String,
     /// The runs this replica drives now.
     driving: Arc<Mutex<HashSet<String>>>,
+    /// The runs driven elsewhere that someone here follows, each read
+    /// from the store by one task whoever many follow it.
+    pub(super) followed: Mutex<HashMap<String, watch::Sender<T>>>,
 }
 
 impl<T: Run> Default for RunBook<T> {
@@ -52,13 +54,19 @@ impl<T: Run> RunBook<T> {
     }
 
     fn with_store(store: Option<(Store, Clock)>) -> Self {
+        Self::owned_by(store, replica_id())
+    }
+
+    /// A book whose leases are taken as replica `owner`.
+    pub(super) fn owned_by(store: Option<(Store, Clock)>, owner: String) -> Self {
         Self {
             inner: Arc::new(Inner {
                 runs: Mutex::default(),
                 extra: T::Extra::default(),
                 store,
-                owner: replica_id(),
+                owner,
                 driving: Arc::default(),
+                followed: Mutex::default(),
             }),
         }
     }
@@ -66,6 +74,12 @@ impl<T: Run> RunBook<T> {
     /// What the feature keeps beside the runs.
     pub fn extra(&self) -> &T::Extra {
         &self.inner.extra
+    }
+
+    /// Where the runs are kept, if anywhere (a feature keeps what its
+    /// runs need there too, such as reviewed plans).
+    pub(crate) fn store(&self) -> Option<&Store> {
+        self.inner.store.as_ref().map(|(store, _)| store)
     }
 
     /// A fresh id, `{prefix}-{now}-{random}`: unique across restarts and
@@ -95,38 +109,11 @@ impl<T: Run> RunBook<T> {
         in_the_way: impl Fn(&T) -> bool,
     ) -> Result<watch::Sender<T>, Refused<T>> {
         let tx = self.open(run, in_the_way).map_err(Refused::Busy)?;
-        if let Err(e) = self.save_with(run, Some(plan)).await {
+        if let Err(e) = self.create(run, plan).await {
             lock(&self.inner.runs).remove(run.id());
             return Err(Refused::Store(e));
         }
         Ok(tx)
-    }
-
-    /// Stores `run` as it is now (its plan as first stored).
-    pub async fn save(&self, run: &T) -> Result<(), StoreError> {
-        self.save_with(run, None).await
-    }
-
-    async fn save_with(&self, run: &T, plan: Option<&T::Plan>) -> Result<(), StoreError> {
-        let Some((store, clock)) = &self.inner.store else {
-            return Ok(());
-        };
-        let record = RunRecord {
-            kind: T::KIND,
-            id: run.id().to_owned(),
-            actor: run.actor().to_owned(),
-            clusters: run.clusters(),
-            state: run.state(),
-            started: run.started(),
-            plan: match plan {
-                Some(plan) => serde_json::to_string(plan).map_err(corrupt::<T>)?,
-                None => "null".to_owned(),
-            },
-            body: serde_json::to_string(run).map_err(corrupt::<T>)?,
-            owner: self.inner.owner.clone(),
-            lease_until: clock.now() + LEASE_SECS,
-        };
-        store.save_run(&record, clock.now()).await
     }
 
     /// Takes the lease of run `id` for this replica and keeps renewing it
@@ -170,7 +157,7 @@ impl<T: Run> RunBook<T> {
     }
 
     /// Publishes `run` as its latest state, registering it if the book
-    /// does not hold it yet (a run resumed from the store).
+    /// does not hold it yet (a run resumed from the store or followed).
     pub fn publish(&self, run: &T) -> watch::Sender<T> {
         let tx = lock(&self.inner.runs)
             .entry(run.id().to_owned())
@@ -178,6 +165,19 @@ impl<T: Run> RunBook<T> {
             .clone();
         tx.send_replace(run.clone());
         tx
+    }
+
+    /// Follows run `id` as this console holds it.
+    pub(super) fn subscribe(&self, id: &str) -> Option<watch::Receiver<T>> {
+        lock(&self.inner.runs).get(id).map(watch::Sender::subscribe)
+    }
+
+    /// Follows `run`, held from now on unless held already.
+    pub(super) fn register(&self, run: T) -> watch::Receiver<T> {
+        lock(&self.inner.runs)
+            .entry(run.id().to_owned())
+            .or_insert_with(|| watch::channel(run).0)
+            .subscribe()
     }
 
     /// A run's current progress, as this console holds it.
@@ -203,44 +203,8 @@ impl<T: Run> RunBook<T> {
     }
 
     /// Whether this replica drives run `id` now.
-    fn drives(&self, id: &str) -> bool {
+    pub(super) fn drives(&self, id: &str) -> bool {
         lock(&self.inner.driving).contains(id)
-    }
-
-    /// Follows a run: the current progress, then every change. A run
-    /// another replica drives (or none, or only stored from before a
-    /// restart) is followed through the store, which its driver writes on
-    /// every change: read every [`super::follow::STORE_POLL`] while it is live and
-    /// someone follows.
-    pub async fn follow(&self, id: &str) -> Result<Option<watch::Receiver<T>>, StoreError> {
-        if let Some(store) = self.inner.store.as_ref().map(|(store, _)| store.clone())
-            && !self.drives(id)
-        {
-            let Some(stored) = store.run(T::KIND, id).await? else {
-                return Ok(None);
-            };
-            let (run, _) = parse::<T>(&stored)?;
-            let live = run.is_live();
-            let (tx, rx) = watch::channel(run);
-            if live {
-                tokio::spawn(super::follow::follow_stored(
-                    store,
-                    id.to_owned(),
-                    stored.body,
-                    tx,
-                ));
-            }
-            return Ok(Some(rx));
-        }
-        if let Some(rx) = lock(&self.inner.runs).get(id).map(watch::Sender::subscribe) {
-            return Ok(Some(rx));
-        }
-        Ok(self.get(id).await?.map(|run| {
-            lock(&self.inner.runs)
-                .entry(run.id().to_owned())
-                .or_insert_with(|| watch::channel(run).0)
-                .subscribe()
-        }))
     }
 
     /// Every run, stored or held here, newest first; the runs this
@@ -249,8 +213,9 @@ impl<T: Run> RunBook<T> {
         let mut by_id: HashMap<String, T> = HashMap::new();
         if let Some((store, _)) = &self.inner.store {
             for stored in store.runs(T::KIND).await? {
-                let (run, _) = parse::<T>(&stored)?;
-                by_id.insert(run.id().to_owned(), run);
+                if let Some((run, _)) = readable::<T>(&stored) {
+                    by_id.insert(run.id().to_owned(), run);
+                }
             }
         }
         for run in self.runs() {
@@ -270,12 +235,12 @@ impl<T: Run> RunBook<T> {
         let Some((store, clock)) = &self.inner.store else {
             return Ok(Vec::new());
         };
-        let runs = store
+        let runs: Vec<(T, T::Plan)> = store
             .claimable_runs(T::KIND, &self.inner.owner, clock.now())
             .await?
             .iter()
-            .map(parse::<T>)
-            .collect::<Result<Vec<_>, _>>()?;
+            .filter_map(readable::<T>)
+            .collect();
         let driving = lock(&self.inner.driving);
         Ok(runs
             .into_iter()
@@ -315,74 +280,4 @@ pub enum Refused<T> {
 /// maps stay consistent between statements.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[cfg(test)]
-mod tests {
-    use serde::{Deserialize, Serialize};
-
-    use super::*;
-
-    #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-    struct Job {
-        id: String,
-        started: i64,
-        busy: bool,
-    }
-
-    impl Run for Job {
-        type Extra = ();
-        type Plan = ();
-        const KIND: &'static str = "job";
-        fn id(&self) -> &str {
-            &self.id
-        }
-        fn started(&self) -> i64 {
-            self.started
-        }
-        fn actor(&self) -> &str {
-            "ann"
-        }
-        fn clusters(&self) -> String {
-            String::new()
-        }
-        fn is_live(&self) -> bool {
-            self.busy
-        }
-        fn state(&self) -> &'static str {
-            if self.busy { "running" } else { "succeeded" }
-        }
-    }
-
-    fn job(id: &str, started: i64) -> Job {
-        Job {
-            id: id.into(),
-            started,
-            busy: true,
-        }
-    }
-
-    #[test]
-    fn lists_newest_first_and_refuses_a_run_in_the_way() {
-        let book = RunBook::<Job>::default();
-        book.open(&job("a", 1), |_| false).expect("first run");
-        book.open(&job("b", 2), |r| !r.busy).expect("second run");
-        let refused = book.open(&job("c", 3), |r| r.id == "a");
-        assert_eq!(refused.err().map(|r| r.id), Some("a".to_owned()));
-        let ids: Vec<String> = book.runs().into_iter().map(|r| r.id).collect();
-        assert_eq!(ids, ["b", "a"]);
-    }
-
-    #[tokio::test]
-    async fn publish_registers_a_resumed_run_and_followers_see_changes() {
-        let book = RunBook::<Job>::default();
-        let tx = book.publish(&job("w", 5));
-        let rx = book.follow("w").await.expect("no store").expect("held");
-        tx.send_modify(|j| j.busy = false);
-        assert!(rx.has_changed().unwrap_or(false));
-        assert_eq!(book.progress("w").map(|j| j.busy), Some(false));
-        book.publish(&job("w", 5));
-        assert_eq!(book.progress("w").map(|j| j.busy), Some(true));
-        assert_ne!(book.next_id("x", 1), book.next_id("x", 1));
-    }
 }

@@ -65,3 +65,13 @@ pub(super) fn parse<T: Run>(stored: &StoredRun) -> Result<(T, T::Plan), StoreErr
         serde_json::from_str(&stored.plan).map_err(corrupt::<T>)?,
     ))
 }
+
+/// A stored run and its plan, parsed; `None` (logged) for a row that does
+/// not parse, so that one bad row does not hide every other run.
+pub(super) fn readable<T: Run>(stored: &StoredRun) -> Option<(T, T::Plan)> {
+    parse::<T>(stored)
+        .inspect_err(|e| {
+            tracing::error!(kind = T::KIND, run = stored.id, error = %e, "stored run skipped");
+        })
+        .ok()
+}

@@ -141,21 +141,23 @@ impl<T: Stepped> StepRunner<T> {
             if done {
                 continue;
             }
-            self.set(index, StepState::Running).await;
+            if !self.set(index, StepState::Running).await {
+                return;
+            }
             let run = self.tx.borrow().clone();
-            match job.perform(step, &run).await {
-                Ok(outcome) => self.set(index, StepState::Done { outcome }).await,
+            let (state, ok) = match job.perform(step, &run).await {
+                Ok(outcome) => (StepState::Done { outcome }, true),
                 Err(error) => {
-                    self.set(
-                        index,
-                        StepState::Failed {
-                            message: error.to_string(),
-                        },
-                    )
-                    .await;
-                    failed = true;
-                    break;
+                    let message = error.to_string();
+                    (StepState::Failed { message }, false)
                 }
+            };
+            if !self.set(index, state).await {
+                return;
+            }
+            if !ok {
+                failed = true;
+                break;
             }
         }
         let run = self.tx.borrow().clone();
@@ -169,21 +171,33 @@ impl<T: Stepped> StepRunner<T> {
         self.store().await;
     }
 
-    async fn set(&self, index: usize, state: StepState) {
+    /// Sets step `index`'s state; `false` when the run is no longer
+    /// this replica's (see [`Self::store`]).
+    async fn set(&self, index: usize, state: StepState) -> bool {
         self.tx.send_modify(|r| {
             if let Some(step) = r.steps_mut().get_mut(index) {
                 step.state = state;
             }
         });
-        self.store().await;
+        self.store().await
     }
 
-    /// Stores the run as published; a store that refuses loses only the
-    /// ability to resume from this point, so the run goes on.
-    async fn store(&self) {
+    /// Stores the run as published. A store that is away loses only the
+    /// ability to resume from this point, so the run goes on; a store
+    /// that says another replica has taken the run over stops it here
+    /// (`false`), without overwriting the new driver's progress.
+    async fn store(&self) -> bool {
         let run = self.tx.borrow().clone();
-        if let Err(e) = self.book.save(&run).await {
-            tracing::error!(run = run.id(), kind = T::KIND, error = %e, "run not stored");
+        match self.book.save(&run).await {
+            Ok(()) => true,
+            Err(e) if super::write::lost(&e) => {
+                tracing::warn!(run = run.id(), kind = T::KIND, error = %e, "run lost");
+                false
+            }
+            Err(e) => {
+                tracing::error!(run = run.id(), kind = T::KIND, error = %e, "run not stored");
+                true
+            }
         }
     }
 }
@@ -293,5 +307,84 @@ mod tests {
         assert_eq!(*job.performed.lock().unwrap_or_else(|e| e.into_inner()), 2);
         assert_eq!(run.steps[0], done);
         assert_eq!(run.phase, InstallPhase::Succeeded);
+    }
+
+    /// Performs each step; at the second, another replica takes the run
+    /// over (the lease expired meanwhile).
+    struct TakenOver {
+        other: RunBook<MigrationRun>,
+        time: crate::clock::ManualTime,
+        held: Mutex<Option<crate::runs::Holding>>,
+        performed: Mutex<usize>,
+        ended: Mutex<bool>,
+    }
+
+    impl StepJob<MigrationRun> for &TakenOver {
+        type Work = ();
+        type Error = Refused;
+
+        async fn perform(&self, (): (), _run: &MigrationRun) -> Result<String, Refused> {
+            let performed = {
+                let mut performed = self.performed.lock().unwrap_or_else(|e| e.into_inner());
+                *performed += 1;
+                *performed
+            };
+            if performed == 2 {
+                self.time.advance(crate::runs::LEASE_SECS + 1);
+                let held = self.other.hold("r").await.expect("store");
+                assert!(held.is_some(), "the other replica takes the run");
+                *self.held.lock().unwrap_or_else(|e| e.into_inner()) = held;
+            }
+            Ok("done".into())
+        }
+
+        async fn ended(&self, _run: &MigrationRun) {
+            *self.ended.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_runner_whose_run_was_taken_over_stops_without_writing_it() {
+        let (store, clock, time) = crate::runs::tests::store().await;
+        let book = |owner: &str| {
+            RunBook::<MigrationRun>::owned_by(Some((store.clone(), clock.clone())), owner.into())
+        };
+        let run = run(vec![pending("a"), pending("b"), pending("c")]);
+        let record = crate::store::runs::RunRecord {
+            kind: "migration",
+            id: "r".into(),
+            actor: "ann".into(),
+            clusters: "gke-eu".into(),
+            state: crate::store::runs::RUNNING,
+            started: 1,
+            plan: "null".into(),
+            body: serde_json::to_string(&run).expect("json"),
+            owner: "a".into(),
+            lease_until: clock.now() + crate::runs::LEASE_SECS,
+        };
+        store
+            .create_run(&record, clock.now())
+            .await
+            .expect("stored");
+        let a = book("a");
+        let job = TakenOver {
+            other: book("b"),
+            time,
+            held: Mutex::default(),
+            performed: Mutex::default(),
+            ended: Mutex::default(),
+        };
+        StepRunner::new(a.clone(), a.publish(&run))
+            .run(&job, vec![(), (), ()])
+            .await;
+        assert_eq!(*job.performed.lock().unwrap_or_else(|e| e.into_inner()), 2);
+        assert!(!*job.ended.lock().unwrap_or_else(|e| e.into_inner()));
+        let stored = store.run("migration", "r").await.expect("store");
+        let stored: MigrationRun =
+            serde_json::from_str(&stored.expect("stored").body).expect("json");
+        // As a left it before losing it: the second step under way.
+        assert_eq!(stored.phase, InstallPhase::Running);
+        assert_eq!(stored.steps[1].state, StepState::Running);
+        assert_eq!(stored.steps[2].state, StepState::Pending);
     }
 }

@@ -1,6 +1,7 @@
 //! The console's own durable data: accounts, sessions, failed sign-ins,
-//! the audit log, every run (installs, migrations, waves), the workload
-//! migrations it deployed, and who created and retired each mesh root.
+//! the audit log, every run (installs, migrations, waves) and the plans
+//! reviewed for them, the workload migrations it deployed, and who
+//! created and retired each mesh root.
 //!
 //! One code path for SQLite (the default, a file in the state dir) and
 //! PostgreSQL (when a database URL is given) through sqlx's `Any` driver.
@@ -12,6 +13,7 @@ pub mod accounts;
 pub mod audit;
 pub mod csr;
 mod grants;
+mod plans;
 pub mod roots;
 pub mod runs;
 pub mod sessions;
@@ -103,6 +105,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "issuance grants",
         include_str!("../../migrations/0010_issuance_grants.sql"),
+    ),
+    (11, "plans", include_str!("../../migrations/0011_plans.sql")),
+    (
+        12,
+        "run versions",
+        include_str!("../../migrations/0012_run_versions.sql"),
     ),
     (
         13,

@@ -2,7 +2,10 @@
 //! id, actor, clusters and state as columns, the plan fixed when it
 //! started and the run as last published as JSON. Rewritten on every
 //! change, read back to list past runs and resume unfinished ones; a
-//! running run's lease (owner, expiry) says which replica drives it.
+//! running run's lease (owner, expiry) says which replica drives it, and
+//! only that replica writes it (the writes are fenced by the owner). A
+//! version, raised by every write, lets a decision on a paused run be
+//! written only if nobody changed the run since it was read.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -30,35 +33,39 @@ pub struct RunRecord {
     pub plan: String,
     /// The run with its steps' outcomes, JSON.
     pub body: String,
-    /// The replica driving it, and until when (Unix seconds); written
-    /// when the run is first stored, then by [`Store::claim_run`].
+    /// The replica driving it, and until when (Unix seconds): the
+    /// lease, taken by [`Store::claim_run`] and renewed by every write.
     pub owner: String,
     pub lease_until: i64,
 }
 
-/// A stored run read back: its plan and its body (JSON).
+/// A stored run read back: its id, plan and body (JSON), and its
+/// version (raised by every write).
 #[derive(Debug, Clone)]
 pub struct StoredRun {
+    pub id: String,
     pub plan: String,
     pub body: String,
+    pub version: i64,
 }
+
+const COLUMNS: &str = "id, plan, body, version";
 
 fn stored(row: &AnyRow) -> Result<StoredRun, StoreError> {
     Ok(StoredRun {
+        id: row.try_get("id")?,
         plan: row.try_get("plan")?,
         body: row.try_get("body")?,
+        version: row.try_get("version")?,
     })
 }
 
 impl Store {
-    /// Inserts `run`, or updates its state and body (its plan stays as
-    /// first written).
-    pub async fn save_run(&self, run: &RunRecord, now: i64) -> Result<(), StoreError> {
+    /// Inserts a new `run`, leased to its owner.
+    pub async fn create_run(&self, run: &RunRecord, now: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO runs (kind, id, actor, clusters, state, started, updated, plan, body, \
-             owner, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (kind, id) DO UPDATE SET state = excluded.state, \
-             updated = excluded.updated, body = excluded.body",
+             owner, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(run.kind)
         .bind(run.id.clone())
@@ -76,21 +83,70 @@ impl Store {
         Ok(())
     }
 
+    /// Writes `run`'s state and body (its plan stays as first written)
+    /// and renews its lease, only if `run.owner` still owns it: `false`
+    /// when another replica has taken the run over (or it is not stored).
+    pub async fn update_run(&self, run: &RunRecord, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE runs SET state = $1, updated = $2, body = $3, lease_until = $4, \
+             version = version + 1 WHERE kind = $5 AND id = $6 AND owner = $7",
+        )
+        .bind(run.state)
+        .bind(now)
+        .bind(run.body.clone())
+        .bind(run.lease_until)
+        .bind(run.kind)
+        .bind(run.id.clone())
+        .bind(run.owner.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Writes `run` (an operator's decision on it) and leases it to
+    /// `run.owner`, only if it is still at `version`: `false` when
+    /// anything wrote it since it was read.
+    pub async fn decide_run(
+        &self,
+        run: &RunRecord,
+        version: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE runs SET state = $1, updated = $2, body = $3, owner = $4, \
+             lease_until = $5, version = version + 1 \
+             WHERE kind = $6 AND id = $7 AND version = $8",
+        )
+        .bind(run.state)
+        .bind(now)
+        .bind(run.body.clone())
+        .bind(run.owner.clone())
+        .bind(run.lease_until)
+        .bind(run.kind)
+        .bind(run.id.clone())
+        .bind(version)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The run `id` of `kind`, if stored.
     pub async fn run(&self, kind: &str, id: &str) -> Result<Option<StoredRun>, StoreError> {
-        let row = sqlx::query("SELECT plan, body FROM runs WHERE kind = $1 AND id = $2")
-            .bind(kind.to_owned())
-            .bind(id.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM runs WHERE kind = $1 AND id = $2"
+        ))
+        .bind(kind.to_owned())
+        .bind(id.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(stored).transpose()
     }
 
     /// Every run of `kind`, newest first.
     pub async fn runs(&self, kind: &str) -> Result<Vec<StoredRun>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT plan, body FROM runs WHERE kind = $1 ORDER BY started DESC, id DESC",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM runs WHERE kind = $1 ORDER BY started DESC, id DESC"
+        ))
         .bind(kind.to_owned())
         .fetch_all(&self.pool)
         .await?;
@@ -105,10 +161,10 @@ impl Store {
         owner: &str,
         now: i64,
     ) -> Result<Vec<StoredRun>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT plan, body FROM runs WHERE kind = $1 AND state = 'running' \
-             AND (owner = $2 OR lease_until < $3) ORDER BY started, id",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM runs WHERE kind = $1 AND state = 'running' \
+             AND (owner = $2 OR lease_until < $3) ORDER BY started, id"
+        ))
         .bind(kind.to_owned())
         .bind(owner.to_owned())
         .bind(now)

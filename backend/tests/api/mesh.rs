@@ -616,3 +616,61 @@ async fn istio_ca_installs_write_verified_intermediates_of_one_mesh_root() {
     let reissued = cacerts(&console, "gke-asia-1").await;
     assert_ne!(reissued["ca-cert.pem"], eu["ca-cert.pem"]);
 }
+
+/// An object the console applied and another field manager changed since
+/// is not overwritten: running the plan again fails at that object's step
+/// naming the object and the other manager, and once the conflict is
+/// resolved on the cluster the same plan finishes.
+#[tokio::test]
+async fn a_change_by_another_field_manager_is_not_overwritten_by_running_a_plan_again() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::{DeleteParams, Patch, PatchParams};
+
+    let (console, operator) = console().await;
+    let s = settings(&console, &operator, "gke-asia-1", CaMode::MeshCa).await;
+    let plan = review(&console, &operator, "gke-asia-1", &s).await;
+    let run = install(&console, &operator, &plan.id, Some(REASON)).await;
+    let done = finished(&console, &operator, &run.id).await;
+    assert_eq!(done.phase, InstallPhase::Succeeded, "{done:#?}");
+
+    let config_maps: Api<ConfigMap> =
+        Api::namespaced(client(&console, "gke-asia-1"), "istio-system");
+    let name = "istio-asm-1106-2";
+    let edit = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": "istio-system"},
+        "data": {"mesh": "edited by hand"}});
+    config_maps
+        .patch(
+            name,
+            &PatchParams::apply("ops").force(),
+            &Patch::Apply(&edit),
+        )
+        .await
+        .unwrap();
+
+    let again = install(&console, &operator, &plan.id, Some(REASON)).await;
+    let failed = finished(&console, &operator, &again.id).await;
+    assert_eq!(failed.phase, InstallPhase::Failed, "{failed:#?}");
+    let (step, message) = failed.failure().unwrap();
+    assert_eq!(step, format!("Apply ConfigMap istio-system/{name}"));
+    assert!(
+        message.contains("gke-asia-1")
+            && message.contains(&format!("ConfigMap istio-system/{name}"))
+            && message.contains("\"ops\""),
+        "{message}"
+    );
+    let kept = config_maps.get(name).await.unwrap();
+    assert_eq!(kept.data.unwrap()["mesh"], "edited by hand");
+
+    // Resolved on the cluster (the edited object removed): the same plan
+    // finishes.
+    config_maps
+        .delete(name, &DeleteParams::default())
+        .await
+        .unwrap();
+    let resumed = install(&console, &operator, &plan.id, Some(REASON)).await;
+    let done = finished(&console, &operator, &resumed.id).await;
+    assert_eq!(done.phase, InstallPhase::Succeeded, "{done:#?}");
+    let restored = config_maps.get(name).await.unwrap();
+    assert_ne!(restored.data.unwrap()["mesh"], "edited by hand");
+}

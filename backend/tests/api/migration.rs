@@ -735,3 +735,59 @@ async fn managers_cannot_migrate_roll_back_or_finish() {
         );
     }
 }
+
+/// A cleanup's delete carries the uid its plan saw: an object made since
+/// under the same name is not deleted (a conflict saying so), the one the
+/// plan saw is.
+#[tokio::test]
+async fn a_delete_carrying_the_uid_the_plan_saw_spares_an_object_made_since() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::DeleteParams;
+
+    let (console, _operator) = console().await;
+    let gke_us = client(&console, "gke-us");
+    let config_maps: Api<ConfigMap> = Api::namespaced(gke_us.clone(), "istio-system");
+    let made = || {
+        serde_json::from_value::<ConfigMap>(json!({
+            "metadata": {"name": "doomed", "namespace": "istio-system"},
+            "data": {"k": "v"}
+        }))
+        .unwrap()
+    };
+    let seen = config_maps
+        .create(&PostParams::default(), &made())
+        .await
+        .unwrap()
+        .metadata
+        .uid;
+    config_maps
+        .delete("doomed", &DeleteParams::default())
+        .await
+        .unwrap();
+    let since = config_maps
+        .create(&PostParams::default(), &made())
+        .await
+        .unwrap()
+        .metadata
+        .uid;
+    let object = backend::cluster::apply::ObjectRef {
+        api_version: "v1".into(),
+        kind: "ConfigMap".into(),
+        namespace: Some("istio-system".into()),
+        name: "doomed".into(),
+    };
+    let refused = backend::cluster::delete::delete_seen(&gke_us, &object, seen.as_deref())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("ConfigMap istio-system/doomed") && refused.contains("replaced"),
+        "{refused}"
+    );
+    assert!(config_maps.get_opt("doomed").await.unwrap().is_some());
+    let deleted = backend::cluster::delete::delete_seen(&gke_us, &object, since.as_deref())
+        .await
+        .unwrap();
+    assert!(deleted);
+    assert!(config_maps.get_opt("doomed").await.unwrap().is_none());
+}

@@ -536,3 +536,42 @@ async fn an_install_run_is_listed_and_read_after_a_restart() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 }
+
+/// A plan reviewed through replica A is exported and run through replica
+/// B on the same database (reviewed plans are in the store, not in A's
+/// memory).
+#[tokio::test]
+async fn a_plan_reviewed_on_one_replica_is_run_on_another() {
+    let shared_store = test_store_shared().await;
+    let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+        sandbox::scenario::Scenario::default_fleet(),
+        None,
+    ))
+    .await
+    .unwrap();
+    let kubeconfig = temp_dir("kubeconfig").join("kubeconfig");
+    fleet.write_kubeconfig(&kubeconfig).unwrap();
+    let a = TestConsole::watching_on(fleet, &kubeconfig, None, shared_store.store.clone()).await;
+    let on_a = a.signed_in("operator", Role::Operator, false).await;
+    let b = a.beside(shared_store.reopen().await).await;
+    let on_b = b.sign_in("operator", "operator-password").await;
+    synced(&a, &on_a).await;
+    synced(&b, &on_b).await;
+
+    let settings = crate::mesh::settings(&a, &on_a, "gke-us", shared::mesh::CaMode::MeshCa).await;
+    let review = crate::mesh::review(&a, &on_a, "gke-us", &settings).await;
+    let response = b
+        .get_as(
+            &format!("/api/mesh/plans/{}/export", review.id),
+            Some(&on_b),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let run = crate::mesh::install(&b, &on_b, &review.id, Some(crate::mesh::REASON)).await;
+    let done = crate::mesh::finished(&b, &on_b, &run.id).await;
+    assert_eq!(done.phase, InstallPhase::Succeeded, "{done:#?}");
+    // A lists B's run from the store.
+    let response = a.get_as("/api/mesh/installs", Some(&on_a)).await;
+    let listed: Vec<InstallProgress> = serde_json::from_value(body_json(response).await).unwrap();
+    assert_eq!(listed.iter().map(|r| &r.id).collect::<Vec<_>>(), [&run.id]);
+}

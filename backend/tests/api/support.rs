@@ -262,6 +262,23 @@ impl TestConsole {
         Self::watching_on(fleet, kubeconfig, description, test_store().await).await
     }
 
+    /// Like [`TestConsole::with_sandbox`], each call to a member bounded
+    /// by `call_timeout` (`--call-timeout`).
+    pub async fn with_sandbox_bounded(call_timeout: std::time::Duration) -> Self {
+        let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+            sandbox::scenario::Scenario::default_fleet(),
+            None,
+        ))
+        .await
+        .unwrap();
+        let kubeconfig = temp_dir("kubeconfig").join("kubeconfig");
+        fleet.write_kubeconfig(&kubeconfig).unwrap();
+        let registry = Registry::load_bounded(&kubeconfig, None, call_timeout)
+            .await
+            .unwrap();
+        Self::on_registry(fleet, &kubeconfig, registry, test_store().await)
+    }
+
     /// Like [`TestConsole::watching`], on a given database (a console
     /// restarted on the store of another).
     pub async fn watching_on(
@@ -271,6 +288,15 @@ impl TestConsole {
         store: Store,
     ) -> Self {
         let registry = Registry::load(kubeconfig, description).await.unwrap();
+        Self::on_registry(fleet, kubeconfig, registry, store)
+    }
+
+    fn on_registry(
+        fleet: sandbox::Fleet,
+        kubeconfig: &std::path::Path,
+        registry: Registry,
+        store: Store,
+    ) -> Self {
         let (clock, time) = Clock::manual(START);
         let members = FleetService::start(registry, clock.clone(), FAST_WATCH);
         let settings = Settings {
@@ -284,6 +310,32 @@ impl TestConsole {
             state,
             time,
             sandbox: Some(fleet),
+            kubeconfig: Some(kubeconfig.to_owned()),
+        }
+    }
+
+    /// A second replica beside this console: on `store` (the same
+    /// database, opened again), watching the same members; the sandbox
+    /// fleet stays with this console.
+    pub async fn beside(&self, store: Store) -> Self {
+        let kubeconfig = self
+            .kubeconfig
+            .as_deref()
+            .expect("a console watching members");
+        let registry = Registry::load(kubeconfig, None).await.unwrap();
+        let (clock, time) = Clock::manual(self.state.clock().now());
+        let members = FleetService::start(registry, clock.clone(), FAST_WATCH);
+        let settings = Settings {
+            dist: dist_dir(),
+            sandbox: true,
+            auth: test_auth(),
+        };
+        let state = AppState::with_fleet(settings, store, clock, members).with_ca(test_ca());
+        Self {
+            app: backend::app(state.clone()),
+            state,
+            time,
+            sandbox: None,
             kubeconfig: Some(kubeconfig.to_owned()),
         }
     }

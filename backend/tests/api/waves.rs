@@ -342,3 +342,59 @@ async fn namespace_labels(
         .labels
         .unwrap_or_default()
 }
+
+/// Two operators decide on the same paused run at once, each through
+/// another replica of one database: one decision is applied, the other is
+/// a 409 (the decision is a compare-and-set on the run's version), in
+/// whatever order the two requests interleave. (The member is slow, so
+/// the resumed run does not pause again before the second decision.)
+#[tokio::test]
+async fn of_two_decisions_at_once_on_two_replicas_one_is_applied_and_the_other_is_409() {
+    use shared::mesh::migration::waves::{Wave, WaveRequest, WaveTarget};
+
+    let shared_store = test_store_shared().await;
+    let fleet = sandbox::Fleet::start(sandbox::FleetOptions::from_scenario(
+        sandbox::scenario::Scenario::default_fleet(),
+        None,
+    ))
+    .await
+    .unwrap();
+    let kubeconfig = temp_dir("kubeconfig").join("kubeconfig");
+    fleet.write_kubeconfig(&kubeconfig).unwrap();
+    let faults = fleet.cluster("gke-us").unwrap().faults();
+    faults.set(sandbox::faults::Fault::Latency(Duration::from_secs(30)));
+    faults.applied().await;
+    let a = TestConsole::watching_on(fleet, &kubeconfig, None, shared_store.store.clone()).await;
+    let b = a.beside(shared_store.reopen().await).await;
+    let on_a = a.signed_in("operator", Role::Operator, false).await;
+    let on_b = b.sign_in("operator", "operator-password").await;
+    let request: WaveRequest = serde_json::from_value(json!({
+        "revision": REV, "soak_secs": 0,
+        "targets": [{"cluster": "gke-us", "namespace": "blue"}]
+    }))
+    .unwrap();
+    let wave = Wave {
+        targets: vec![WaveTarget {
+            cluster: "gke-us".parse().unwrap(),
+            namespace: "blue".into(),
+            pods: 1,
+            deployments: vec!["app".into()],
+        }],
+    };
+    for _ in 0..3 {
+        let id = a.state.waves().next_id("waves", crate::support::START);
+        let mut run = WaveRun::new(id, &request, vec![wave.clone()], "operator".into(), 1);
+        run.phase = WavePhase::Paused;
+        run.paused = Some("wave 1: gate failed".into());
+        run.waves[0].state = WaveState::Failed;
+        a.state.waves().create(&run, &()).await.unwrap();
+        let path = format!("/api/mesh/waves/{}/resume", run.id);
+        let (first, second) = tokio::join!(
+            post(&a, &on_a, &path, json!({})),
+            post(&b, &on_b, &path, json!({}))
+        );
+        let mut statuses = [first.status(), second.status()];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    }
+}

@@ -23,7 +23,8 @@ use super::ROLLOUT_REVISION;
 use super::calls;
 use super::error::MigrationError;
 use crate::cluster::MemberApi;
-use crate::cluster::apply::{self, ApplyError, ObjectRef};
+use crate::cluster::apply::{ApplyError, ObjectRef};
+use crate::cluster::delete;
 use crate::cluster::watch::projection;
 
 /// The Service the validation webhooks call (SPEC §2.1). It shares its
@@ -56,13 +57,14 @@ pub async fn validation_revision(member: &MemberApi) -> Result<Option<String>, M
 pub async fn delete_unless_validating(
     member: &MemberApi,
     doomed: &Doomed,
+    uid: Option<&str>,
     finishing: &str,
 ) -> Result<String, MigrationError> {
     match validation_revision(member).await? {
         Some(selected) if selected != finishing => Ok(format!(
             "kept: it is the validation webhooks' Service and selects {selected}"
         )),
-        _ => delete(member, doomed).await.map(str::to_owned),
+        _ => delete(member, doomed, uid).await.map(str::to_owned),
     }
 }
 
@@ -142,17 +144,34 @@ pub async fn live_usage(
     Ok(cluster)
 }
 
-/// Deletes one object a cleanup names: `deleted`, or `absent` when it was
-/// not there (or its kind is not served there).
-pub async fn delete(member: &MemberApi, doomed: &Doomed) -> Result<&'static str, MigrationError> {
-    let client = member.client();
-    let object = ObjectRef {
+fn object_of(doomed: &Doomed) -> ObjectRef {
+    ObjectRef {
         api_version: doomed.api_version.clone(),
         kind: doomed.kind.clone(),
         namespace: doomed.namespace.clone(),
         name: doomed.name.clone(),
-    };
-    match apply::delete(client, &object).await {
+    }
+}
+
+/// The uid of the live object a cleanup names, for a plan to delete that
+/// object and no other; `None` when absent (or its kind is not served).
+pub async fn uid_of(member: &MemberApi, doomed: &Doomed) -> Result<Option<String>, MigrationError> {
+    match delete::uid(member.client(), &object_of(doomed)).await {
+        Ok(uid) => Ok(uid),
+        Err(ApplyError::Invalid(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes one object a cleanup names, only if it is still the one with
+/// `uid` when given (the one its plan saw): `deleted`, or `absent` when it
+/// was not there (or its kind is not served there).
+pub async fn delete(
+    member: &MemberApi,
+    doomed: &Doomed,
+    uid: Option<&str>,
+) -> Result<&'static str, MigrationError> {
+    match delete::delete_seen(member.client(), &object_of(doomed), uid).await {
         Ok(true) => Ok("deleted"),
         Ok(false) | Err(ApplyError::Invalid(_)) => Ok("absent"),
         Err(e) => Err(e.into()),

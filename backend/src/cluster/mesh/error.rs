@@ -8,7 +8,7 @@ use crate::cluster::apply::ApplyError;
 #[derive(Debug, thiserror::Error)]
 pub enum MigrationError {
     /// The API server refused or did not answer while `doing`.
-    #[error("{doing}: {source}")]
+    #[error("{doing}: {}", crate::cluster::describe::describe(source))]
     Kube {
         doing: String,
         #[source]

@@ -88,6 +88,7 @@ pub async fn export_plan(
     let plan = state
         .installs()
         .plan_of(id.as_str(), state.clock().now())
+        .await?
         .ok_or_else(|| {
             AppError::NotFound(format!("no reviewed plan {id:?}: review the install again"))
         })?;

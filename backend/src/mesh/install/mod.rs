@@ -5,7 +5,8 @@
 //! Runs are kept in the console's [`crate::runs::RunBook`], stored with
 //! the plan they apply, and resumed after a restart (every step is an
 //! apply, a wait or a check, so performing one again is safe); reviewed
-//! plans are a short-lived review kept in memory beside them.
+//! plans are a short-lived review kept in the database beside them, so
+//! a plan reviewed through one replica runs through any other.
 
 mod book;
 mod cacerts;

@@ -94,14 +94,17 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
         objects,
     };
     let now = state.clock().now();
-    state.installs().keep_plan(
-        StoredPlan {
-            review: review.clone(),
-            plan,
-            created: now,
-        },
-        now,
-    );
+    state
+        .installs()
+        .keep_plan(
+            StoredPlan {
+                review: review.clone(),
+                plan,
+                created: now,
+            },
+            now,
+        )
+        .await?;
     Ok(review)
 }
 

@@ -54,7 +54,7 @@ pub async fn start(
 ) -> Result<InstallProgress, AppError> {
     let now = state.clock().now();
     let installs = state.installs();
-    let stored = installs.plan(&request.plan, now).ok_or_else(|| {
+    let stored = installs.plan(&request.plan, now).await?.ok_or_else(|| {
         AppError::NotFound(format!(
             "no reviewed plan {:?}: plans expire 30 minutes after review; review the install again",
             request.plan

@@ -29,10 +29,22 @@ pub enum Work {
     /// Rollback's cleanup: the revision's control plane and webhooks,
     /// once nothing on the cluster uses it.
     RemoveIfUnused,
+    /// A run stored before deletes carried the uid the plan saw.
     Delete(Doomed),
     /// Finish's `istiod` Service: kept while it is the validation
     /// webhooks' Service of another revision.
     DeleteUnlessValidating(Doomed),
+    /// Deletes the object the plan saw (`uid`; `None`: absent then), not
+    /// one made since under its name.
+    DeleteSeen {
+        doomed: Doomed,
+        uid: Option<String>,
+    },
+    /// [`Work::DeleteUnlessValidating`] of the object the plan saw.
+    DeleteSeenUnlessValidating {
+        doomed: Doomed,
+        uid: Option<String>,
+    },
 }
 
 /// A failed migration step, naming its cluster.
@@ -163,11 +175,22 @@ impl Migration {
                 control_plane::undo_gateway(&self.client, &run.revision, version.as_deref()).await
             }
             Work::RemoveIfUnused => self.remove_if_unused(run).await,
-            Work::Delete(doomed) => control_plane::delete(&self.client, &doomed)
+            Work::Delete(doomed) => control_plane::delete(&self.client, &doomed, None)
                 .await
                 .map(str::to_owned),
+            Work::DeleteSeen { doomed, uid } => {
+                control_plane::delete(&self.client, &doomed, uid.as_deref())
+                    .await
+                    .map(str::to_owned)
+            }
             Work::DeleteUnlessValidating(doomed) => {
-                control_plane::delete_unless_validating(&self.client, &doomed, &run.revision).await
+                control_plane::delete_unless_validating(&self.client, &doomed, None, &run.revision)
+                    .await
+            }
+            Work::DeleteSeenUnlessValidating { doomed, uid } => {
+                let uid = uid.as_deref();
+                control_plane::delete_unless_validating(&self.client, &doomed, uid, &run.revision)
+                    .await
             }
         }
     }
@@ -188,7 +211,7 @@ impl Migration {
         let mut done = Vec::new();
         let webhooks = control_plane::webhooks_of(&self.client, &run.revision).await?;
         for d in doomed.iter().chain(&webhooks) {
-            let outcome = control_plane::delete(&self.client, d).await?;
+            let outcome = control_plane::delete(&self.client, d, None).await?;
             done.push(format!("{} {outcome}", d.title()));
         }
         done.push(control_plane::restore_validation(&self.client, &run.revision).await?);

@@ -95,9 +95,13 @@ async fn namespace_steps(
     label_title: String,
     target: &str,
 ) -> Result<Planned, AppError> {
+    // A member that cannot be read is named (502), not a console fault.
     let deployments = workload::deployments(client, namespace)
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::ClusterUnreachable {
+            cluster: client.name().to_owned(),
+            reason: e.to_string(),
+        })?;
     let mut planned = Planned::default();
     planned.push(Work::Relabel(patch), label_title);
     for d in &deployments {
@@ -205,19 +209,25 @@ pub async fn finish(
         .await
         .map_err(on_cluster)?;
     let mut planned = Planned::default();
-    for d in doomed.into_iter().chain(webhooks) {
-        let validating = d.kind == "Service" && d.name == control_plane::VALIDATION_SERVICE;
+    for doomed in doomed.into_iter().chain(webhooks) {
+        // Each delete carries the uid seen now: an object made since under
+        // the same name is not deleted.
+        let uid = control_plane::uid_of(&client, &doomed)
+            .await
+            .map_err(on_cluster)?;
+        let validating =
+            doomed.kind == "Service" && doomed.name == control_plane::VALIDATION_SERVICE;
         match validation.as_deref() {
             Some(selected) if validating && selected != request.revision => {
                 let title = format!(
                     "Keep {} (the validation webhooks' Service, selecting {selected})",
-                    d.title()
+                    doomed.title()
                 );
-                planned.push(Work::DeleteUnlessValidating(d), title);
+                planned.push(Work::DeleteSeenUnlessValidating { doomed, uid }, title);
             }
             _ => {
-                let title = format!("Delete {}", d.title());
-                planned.push(Work::Delete(d), title);
+                let title = format!("Delete {}", doomed.title());
+                planned.push(Work::DeleteSeen { doomed, uid }, title);
             }
         }
     }

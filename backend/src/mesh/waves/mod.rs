@@ -10,8 +10,8 @@ mod runner;
 
 use shared::mesh::Revision;
 use shared::mesh::migration::waves::{
-    TargetRef, WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun, WaveTarget,
-    propose_waves,
+    GateState, TargetRef, TargetStep, WaveDecision, WavePhase, WaveProposal, WaveRequest, WaveRun,
+    WaveState, WaveTarget, propose_waves,
 };
 
 pub use self::book::WaveExtra;
@@ -103,28 +103,61 @@ pub async fn start(
         actor.name.clone(),
         now,
     );
-    save(state, &run).await?;
+    state.waves().create(&run, &()).await?;
     drive(state, &run);
     Ok(run)
 }
 
 /// Applies the operator's decision to a paused run and drives it again.
+/// The decision is written only if the run is still as it was read: of
+/// two decisions made at once (two sessions, two replicas) the second is
+/// a conflict.
 pub async fn decide(
     state: &AppState,
     id: &str,
     decision: WaveDecision,
 ) -> Result<WaveRun, AppError> {
-    let mut run = run(state, id).await?;
+    let (mut run, version) = state
+        .waves()
+        .to_decide(id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no wave run {id:?}")))?;
     if run.phase != WavePhase::Paused {
         return Err(AppError::Conflict(format!(
             "wave run {id} is not paused (it is {:?}); only a paused run takes a decision",
             run.phase
         )));
     }
-    runner::apply_decision(&mut run, decision);
-    save(state, &run).await?;
+    apply_decision(&mut run, decision);
+    state.waves().decided(&run, version).await?;
     drive(state, &run);
     Ok(run)
+}
+
+/// Changes a paused run as the operator decided; the runner takes it from
+/// there.
+pub fn apply_decision(run: &mut WaveRun, decision: WaveDecision) {
+    let Some(index) = run.current() else {
+        return;
+    };
+    let wave = &mut run.waves[index];
+    match decision {
+        WaveDecision::Resume => {
+            wave.state = WaveState::Running;
+            wave.gate = GateState::Pending;
+            for t in &mut wave.targets {
+                // Back to the start: the relabel and the stamped restarts
+                // are re-applied as no-ops, then watched again.
+                if matches!(t.step, TargetStep::Failed { .. }) {
+                    t.step = TargetStep::Pending;
+                }
+            }
+        }
+        WaveDecision::Skip => wave.state = WaveState::Skipped,
+        WaveDecision::Rollback => wave.state = WaveState::RollingBack,
+    }
+    run.phase = WavePhase::Running;
+    run.paused = None;
 }
 
 /// Resumes every stored run still running (at console start).
@@ -136,8 +169,4 @@ pub async fn resume_all(state: &AppState) -> Result<usize, AppError> {
         drive(state, &run);
     }
     Ok(count)
-}
-
-async fn save(state: &AppState, run: &WaveRun) -> Result<(), AppError> {
-    Ok(state.waves().save(run).await?)
 }

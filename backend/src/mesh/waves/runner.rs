@@ -8,9 +8,7 @@
 
 use shared::Outcome;
 use shared::fleet::DEFAULT_REVISION;
-use shared::mesh::migration::waves::{
-    GateState, TargetStep, WaveDecision, WavePhase, WaveRun, WaveState,
-};
+use shared::mesh::migration::waves::{GateState, TargetStep, WavePhase, WaveRun, WaveState};
 use shared::mesh::migration::{migrate_patch, rollback_patch};
 use tokio::sync::watch;
 
@@ -22,7 +20,8 @@ use crate::mesh::migration::MigrationError;
 use crate::state::AppState;
 use crate::store::StoreError;
 
-/// Why a wave stopped; the run pauses with this for the operator.
+/// Why a wave stopped; the run pauses with this for the operator (unless
+/// another replica has taken it over: then this one stops).
 #[derive(Debug, thiserror::Error)]
 enum WaveError {
     #[error("cannot store the run's progress: {0}")]
@@ -49,32 +48,6 @@ enum WaveError {
         #[source]
         source: MigrationError,
     },
-}
-
-/// Changes a paused run as the operator decided; the runner takes it from
-/// there.
-pub fn apply_decision(run: &mut WaveRun, decision: WaveDecision) {
-    let Some(index) = run.current() else {
-        return;
-    };
-    let wave = &mut run.waves[index];
-    match decision {
-        WaveDecision::Resume => {
-            wave.state = WaveState::Running;
-            wave.gate = GateState::Pending;
-            for t in &mut wave.targets {
-                // Back to the start: the relabel and the stamped restarts
-                // are re-applied as no-ops, then watched again.
-                if matches!(t.step, TargetStep::Failed { .. }) {
-                    t.step = TargetStep::Pending;
-                }
-            }
-        }
-        WaveDecision::Skip => wave.state = WaveState::Skipped,
-        WaveDecision::Rollback => wave.state = WaveState::RollingBack,
-    }
-    run.phase = WavePhase::Running;
-    run.paused = None;
 }
 
 pub struct Runner {
@@ -135,6 +108,12 @@ impl Runner {
                 return;
             };
             if let Err(reason) = self.wave(index).await {
+                if let WaveError::Store(e) = &reason
+                    && crate::runs::lost(e)
+                {
+                    tracing::warn!(run = id, "another replica took the wave run over");
+                    return;
+                }
                 self.audit(
                     Event::new("mesh.wave.gate", Outcome::Failure)
                         .param("run", &run.id)
