@@ -111,28 +111,33 @@ pub async fn check(State(guard): State<Guard>, mut request: Request, next: Next)
     if let Some(principal) = principal {
         request.extensions_mut().insert(principal);
     }
-    let mut response = next.run(request).await;
-    if let Some(address) = anonymous.filter(|_| response.status().is_success()) {
-        state.anonymous_budget().give_back(&address);
+    if !mutating {
+        return next.run(request).await;
     }
-    if mutating {
+    // A mutation runs to its end, audit entry included, in a task of its
+    // own: a caller that hangs up does not cancel it half-way (a root made
+    // in the token but never recorded, a change never audited).
+    let (state, action, request_id) = (state.clone(), guard.action, refusal.request_id);
+    let mutation = tokio::spawn(async move {
+        let mut response = next.run(request).await;
+        if let Some(address) = anonymous.filter(|_| response.status().is_success()) {
+            state.anonymous_budget().give_back(&address);
+        }
         // Every mutation is recorded here, whatever its handler did.
         let detail = response.extensions_mut().remove::<Detail>();
         let error = api_error_of(&response).map(|e| e.message.clone());
-        let (event, by) = Event::of_response(
-            guard.action,
-            response.status().as_u16(),
-            detail,
-            error.as_deref(),
-        );
-        if let Err(err) = audit::record(state, by.unwrap_or(actor), refusal.request_id, event).await
-        {
-            tracing::error!(error = %err, action = guard.action, "the audit log refused an entry");
+        let (event, by) =
+            Event::of_response(action, response.status().as_u16(), detail, error.as_deref());
+        if let Err(err) = audit::record(&state, by.unwrap_or(actor), request_id, event).await {
+            tracing::error!(error = %err, action, "the audit log refused an entry");
             return AppError::Internal(format!("the change was made but not recorded: {err}"))
                 .into_response();
         }
-    }
-    response
+        response
+    });
+    mutation.await.unwrap_or_else(|e| {
+        AppError::Internal(format!("the request's task ended abnormally: {e}")).into_response()
+    })
 }
 
 /// The client's address as far as the console believes it.

@@ -196,3 +196,73 @@ async fn a_rotated_root_is_trusted_beside_the_old_until_nothing_chains_to_the_ol
             .contains(&format!("previous={}", old.fingerprint))
     );
 }
+
+/// A caller who hangs up does not cut a rotation in half: it runs to its
+/// end in the console, recorded and audited (here it hangs up while the
+/// console is still publishing to a slow member).
+#[tokio::test]
+async fn a_rotation_whose_caller_hangs_up_is_finished_recorded_and_audited() {
+    let (console, operator) = console().await;
+    let mesh = settings(&console, &operator, CLUSTER, CaMode::IstioCaPluginCerts)
+        .await
+        .mesh_id;
+    let ca = own_token("meshdeck-root-hang-up", &[&mesh]).await;
+    let console = console.reconfigured(|s| s.with_ca(ca.clone()));
+    let old = console.mesh_root(&mesh).await;
+    let olivia = console
+        .signed_in("olivia", Role::SecurityOfficer, false)
+        .await;
+    let slow = console
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .cluster(CLUSTER)
+        .unwrap()
+        .faults();
+    slow.set(sandbox::faults::Fault::Latency(
+        std::time::Duration::from_secs(2),
+    ));
+    slow.applied().await;
+
+    let request = crate::support::json_request(
+        axum::http::Method::POST,
+        &shared::routes::ca_root_rotate(&old.fingerprint),
+        &serde_json::json!({}),
+        Some(&olivia),
+    );
+    let hung_up =
+        tokio::time::timeout(std::time::Duration::from_millis(500), console.send(request)).await;
+    assert!(hung_up.is_err(), "the caller left before the answer");
+
+    let mut audited = None;
+    for _ in 0..100 {
+        let audit = console
+            .audit(&olivia, "action=ca.root.rotate&outcome=success")
+            .await;
+        if let Some(entry) = audit.entries.first() {
+            audited = Some(entry.clone());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    slow.restore();
+    let entry = audited.expect("the rotation is audited though its caller left");
+    assert!(
+        entry
+            .params
+            .contains(&format!("previous={}", old.fingerprint))
+    );
+    let listed = roots(&console, &operator).await;
+    let of_mesh: Vec<_> = listed.iter().filter(|r| r.mesh == mesh).collect();
+    assert!(
+        of_mesh.iter().any(|r| r.state == RootState::Active
+            && r.fingerprint != old.fingerprint
+            && r.created_by.as_deref() == Some("olivia")),
+        "the new root is recorded: {of_mesh:?}"
+    );
+    assert!(
+        of_mesh
+            .iter()
+            .any(|r| r.fingerprint == old.fingerprint && r.state == RootState::Retiring)
+    );
+}
