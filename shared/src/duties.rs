@@ -6,7 +6,25 @@
 //! server. The backend adds what only it can count: the last security
 //! officer stays one.
 
+use serde::{Deserialize, Serialize};
+
 use crate::{Account, Role};
+
+/// A security officer appointed through the console: it holds the role
+/// only once a second officer (not the one who appointed it) confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerAppointment {
+    pub name: String,
+    pub appointed_by: String,
+    /// `None`: awaiting confirmation; the account acts as a manager.
+    pub confirmed_by: Option<String>,
+}
+
+/// Every appointment, by account name.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OfficerAppointments {
+    pub appointments: Vec<OfficerAppointment>,
+}
 
 /// Why `actor` may not make a change to an account.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -25,6 +25,11 @@ pub const ACCOUNTS: &str = "/api/accounts";
 /// `PATCH` changes one account's role or admin flag, `DELETE` removes it
 /// (admin capability).
 pub const ACCOUNT: &str = "/api/accounts/{name}";
+/// `GET` the security officers appointed through the console and who
+/// confirmed each ([`crate::duties::OfficerAppointments`]).
+pub const OFFICER_APPOINTMENTS: &str = "/api/officer-appointments";
+/// `POST` a second security officer confirms this account's appointment.
+pub const OFFICER_CONFIRM: &str = "/api/officer-appointments/{name}/confirm";
 /// `GET` one page of the audit log, newest first.
 pub const AUDIT: &str = "/api/audit";
 /// `GET` the filtered audit log as JSON lines.
@@ -194,6 +199,8 @@ pub const TEMPLATES: &[&str] = &[
     SESSION,
     ACCOUNTS,
     ACCOUNT,
+    OFFICER_APPOINTMENTS,
+    OFFICER_CONFIRM,
     AUDIT,
     AUDIT_EXPORT,
     AUDIT_VERIFY,
@@ -301,6 +308,11 @@ fn encode_segment(out: &mut String, value: &str) {
             }
         }
     }
+}
+
+/// [`OFFICER_CONFIRM`] for account `name`.
+pub fn officer_confirm(name: &str) -> String {
+    fill(OFFICER_CONFIRM, &[&name])
 }
 
 /// [`ACCOUNT`] for account `name`.

@@ -36,7 +36,7 @@ pub async fn create_account(
 /// The account a `/api/accounts/{name}` request is about, parsed at the
 /// edge: a name no account can have is a 400, audited against the name
 /// given.
-pub struct AccountPath(AccountName);
+pub struct AccountPath(pub AccountName);
 
 impl<S: Send + Sync> FromRequestParts<S> for AccountPath {
     type Rejection = (Detail, AppError);

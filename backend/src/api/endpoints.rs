@@ -14,6 +14,7 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use shared::Access;
 
 use super::meta;
+use crate::accounts::appointments;
 use crate::accounts::http as accounts;
 use crate::audit::http as audit;
 use crate::auth::guard::{self, Guard};
@@ -63,6 +64,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    R::ACCOUNTS,         Admin,     "account.create", || post(accounts::create_account)),
         e(M::PATCH,   R::ACCOUNT,  Admin,     "account.update", || patch(accounts::update_account)),
         e(M::DELETE,  R::ACCOUNT,  Admin,     "account.delete", || delete(accounts::delete_account)),
+        e(M::GET,     R::OFFICER_APPOINTMENTS, Act(ManageCa), "account.officer.list", || get(appointments::list_appointments)),
+        e(M::POST,    R::OFFICER_CONFIRM, Act(ManageCa), "account.officer.confirm", || post(appointments::confirm_officer)),
         e(M::GET,     R::AUDIT,            SignedIn,  "audit.read",     || get(audit::list_audit)),
         e(M::GET,     R::AUDIT_EXPORT,     SignedIn,  "audit.export",   || get(audit::export_audit)),
         e(M::GET,     R::AUDIT_VERIFY,     SignedIn,  "audit.verify",   || get(audit::verify_audit)),

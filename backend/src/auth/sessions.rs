@@ -184,7 +184,7 @@ pub async fn sign_in(
         .await?;
     Ok(SignedIn {
         principal: Principal {
-            account: stored.account,
+            account: stored.acting(),
             via: Via::Session { token_hash },
             csrf_token,
         },

@@ -11,6 +11,35 @@ pub struct StoredAccount {
     pub account: Account,
     pub password_hash: String,
     pub created_at: i64,
+    /// Who made it a security officer through the console (`None`: the
+    /// server did, or it is none).
+    pub appointed_by: Option<String>,
+    /// The second officer who confirmed that appointment.
+    pub confirmed_by: Option<String>,
+}
+
+impl StoredAccount {
+    /// A security officer appointed through the console whose appointment
+    /// no second officer has confirmed yet.
+    pub fn awaits_confirmation(&self) -> bool {
+        self.account.role == Role::SecurityOfficer
+            && self.appointed_by.is_some()
+            && self.confirmed_by.is_none()
+    }
+
+    /// The account as it acts: an officer awaiting confirmation holds no
+    /// officer duty yet and acts as a manager (reads only).
+    pub fn acting(self) -> Account {
+        let awaits = self.awaits_confirmation();
+        Account {
+            role: if awaits {
+                Role::Manager
+            } else {
+                self.account.role
+            },
+            ..self.account
+        }
+    }
 }
 
 fn role_of(text: &str) -> Result<Role, StoreError> {
@@ -56,61 +85,81 @@ impl Store {
         Ok(())
     }
 
-    /// The approvals among `names` that count, in order: by accounts that
-    /// are security officers now, and independent of each other. An
-    /// officer who appointed another (directly or down a chain of
-    /// appointments) and that officer count once: one person could
-    /// otherwise create a second officer account and approve with both.
+    /// The approvals among `names` that count, in order, each once: by
+    /// accounts that are security officers now, made so by the server or
+    /// confirmed by a second officer. An officer awaiting confirmation
+    /// counts for nothing: one person could otherwise create officer
+    /// accounts and approve with them.
     pub async fn officers_among(&self, names: &[String]) -> Result<Vec<String>, StoreError> {
-        let mut counted: Vec<(String, Vec<String>)> = Vec::with_capacity(names.len());
+        let mut officers: Vec<String> = Vec::with_capacity(names.len());
         for name in names {
             let Some(stored) = self.find_account(name).await? else {
                 continue;
             };
-            if stored.account.role != Role::SecurityOfficer {
-                continue;
-            }
-            let appointers = self.appointers(name).await?;
-            let tied = counted.iter().any(|(other, others_appointers)| {
-                other == name || appointers.contains(other) || others_appointers.contains(name)
-            });
-            if !tied {
-                counted.push((name.clone(), appointers));
+            if stored.account.role == Role::SecurityOfficer
+                && !stored.awaits_confirmation()
+                && !officers.contains(name)
+            {
+                officers.push(name.clone());
             }
         }
-        Ok(counted.into_iter().map(|(name, _)| name).collect())
+        Ok(officers)
     }
 
-    /// Who made `name` a security officer, who made that account one, and
-    /// so on up to an officer the server appointed.
-    pub async fn appointers(&self, name: &str) -> Result<Vec<String>, StoreError> {
-        let mut chain: Vec<String> = Vec::new();
-        let mut next = self.appointed_by(name).await?;
-        while let Some(appointer) = next {
-            // An account demoted and appointed again can close a loop.
-            if appointer == name || chain.contains(&appointer) {
-                break;
-            }
-            next = self.appointed_by(&appointer).await?;
-            chain.push(appointer);
-        }
-        Ok(chain)
+    /// Records `officer`'s confirmation of `name`'s appointment; false
+    /// when `name` awaits none, or `officer` made the appointment.
+    pub async fn confirm_officer(&self, name: &str, officer: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET confirmed_by = $1 WHERE name = $2 AND role = $3 \
+             AND appointed_by IS NOT NULL AND confirmed_by IS NULL AND appointed_by <> $1",
+        )
+        .bind(officer.to_owned())
+        .bind(name.to_owned())
+        .bind(Role::SecurityOfficer.slug())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
-    async fn appointed_by(&self, name: &str) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT appointed_by FROM accounts WHERE name = $1")
-            .bind(name.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(row) => row.try_get("appointed_by")?,
-            None => None,
-        })
+    /// Security officers appointed through the console: name, who
+    /// appointed and who confirmed each.
+    pub async fn officer_appointments(
+        &self,
+    ) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, appointed_by, confirmed_by FROM accounts \
+             WHERE role = $1 AND appointed_by IS NOT NULL ORDER BY name",
+        )
+        .bind(Role::SecurityOfficer.slug())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("name")?,
+                    row.try_get("appointed_by")?,
+                    row.try_get("confirmed_by")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// How many security officers hold the role in effect (made by the
+    /// server, or confirmed).
+    pub async fn count_acting_officers(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query(
+            "SELECT COUNT(*) AS n FROM accounts WHERE role = $1 \
+             AND (appointed_by IS NULL OR confirmed_by IS NOT NULL)",
+        )
+        .bind(Role::SecurityOfficer.slug())
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
     }
 
     pub async fn find_account(&self, name: &str) -> Result<Option<StoredAccount>, StoreError> {
         let row = sqlx::query(
-            "SELECT name, password_hash, role, admin, created_at FROM accounts WHERE name = $1",
+            "SELECT name, password_hash, role, admin, created_at, appointed_by, confirmed_by FROM accounts WHERE name = $1",
         )
         .bind(name.to_owned())
         .fetch_optional(&self.pool)
@@ -124,6 +173,8 @@ impl Store {
                 },
                 password_hash: row.try_get("password_hash")?,
                 created_at: row.try_get("created_at")?,
+                appointed_by: row.try_get("appointed_by")?,
+                confirmed_by: row.try_get("confirmed_by")?,
             })
         })
         .transpose()
@@ -181,14 +232,16 @@ impl Store {
         appointed_by: Option<&str>,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE accounts SET appointed_by = CASE WHEN role = $1 THEN appointed_by ELSE $4 END, role = $1, admin = $2 WHERE name = $3",
+            "UPDATE accounts SET appointed_by = CASE WHEN role = $1 THEN appointed_by ELSE $4 END, \
+             confirmed_by = CASE WHEN role = $1 THEN confirmed_by ELSE NULL END, \
+             role = $1, admin = $2 WHERE name = $3",
         )
-            .bind(role.slug())
-            .bind(i64::from(admin))
-            .bind(name.to_owned())
-            .bind(appointment(role, appointed_by))
-            .execute(&self.pool)
-            .await?;
+        .bind(role.slug())
+        .bind(i64::from(admin))
+        .bind(name.to_owned())
+        .bind(appointment(role, appointed_by))
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 

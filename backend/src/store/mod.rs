@@ -122,6 +122,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "root records",
         include_str!("../../migrations/0014_root_records.sql"),
     ),
+    (
+        15,
+        "officer confirmations",
+        include_str!("../../migrations/0015_officer_confirmations.sql"),
+    ),
 ];
 
 impl MigrationSource<'static> for Embedded {

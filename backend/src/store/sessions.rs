@@ -4,7 +4,7 @@
 use shared::Account;
 use sqlx::Row;
 
-use super::{Store, StoreError, accounts::StoredAccount};
+use super::{Store, StoreError};
 
 /// A session row joined with its account.
 pub struct StoredSession {
@@ -53,9 +53,10 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let name: String = row.try_get("account")?;
-        let Some(StoredAccount { account, .. }) = self.find_account(&name).await? else {
+        let Some(stored) = self.find_account(&name).await? else {
             return Ok(None);
         };
+        let account = stored.acting();
         Ok(Some(StoredSession {
             account,
             csrf_token: row.try_get("csrf_token")?,

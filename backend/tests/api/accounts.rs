@@ -138,18 +138,15 @@ async fn an_admin_changes_roles_and_the_change_applies_at_once() {
         &console,
         &admin,
         "olga",
-        serde_json::json!({"role": "security_officer"}),
+        serde_json::json!({"role": "manager"}),
     )
     .await;
     assert_eq!(response.status(), StatusCode::OK);
     let changed: Account = serde_json::from_value(body_json(response).await).unwrap();
-    assert_eq!(
-        (changed.role, changed.admin),
-        (Role::SecurityOfficer, false)
-    );
+    assert_eq!((changed.role, changed.admin), (Role::Manager, false));
     // Her open session carries the new role on its next request.
     let me = console.get_as("/api/session", Some(&olga)).await;
-    assert_eq!(body_json(me).await["account"]["role"], "security_officer");
+    assert_eq!(body_json(me).await["account"]["role"], "manager");
 
     let promoted = patch(&console, &admin, "olga", serde_json::json!({"admin": true})).await;
     assert_eq!(promoted.status(), StatusCode::OK);
@@ -175,7 +172,7 @@ async fn an_admin_changes_roles_and_the_change_applies_at_once() {
         [
             "admin=true error=there is no account named \"nobody\"",
             "admin=true",
-            "role=security_officer"
+            "role=manager"
         ]
     );
 }

@@ -179,26 +179,29 @@ async fn appoint(
         .await
 }
 
-/// Attack: an officer with the admin capability creates a second officer
-/// account (whose password it chose), and that one a third, to be the
-/// second person of the two-person rule itself. Their approvals count as
-/// one: each is refused and nothing is recorded; an independent officer's
-/// approval counts.
+/// Attack: an officer with the admin capability creates officer accounts
+/// (whose passwords it chose) to be the second person of the two-person
+/// rule itself, or to confirm each other. An appointment made through the
+/// console holds only once another, independent officer confirms it:
+/// until then the account acts as a manager and its approvals count for
+/// nothing; its appointer cannot confirm it.
 #[tokio::test]
-async fn an_officer_and_the_officers_it_appointed_count_as_one() {
+async fn an_officer_appointed_through_the_console_acts_only_once_another_officer_confirms() {
     use shared::csr::{GrantState, IssuanceGrant};
+    use shared::duties::{OfficerAppointment, OfficerAppointments};
 
     let (console, _operator) = crate::mesh::console().await;
     let ada = console.signed_in("ada", Role::SecurityOfficer, true).await;
     let sol = console.signed_in("sol", Role::SecurityOfficer, false).await;
     let puppet = appoint(&console, &ada, "puppet").await;
-    let puppet2 = appoint(&console, &puppet, "puppet2").await;
+    let sibling = appoint(&console, &ada, "sibling").await;
     let store = console.state.store();
-    assert_eq!(
-        store.appointers("puppet2").await.unwrap(),
-        ["puppet", "ada"]
-    );
-    assert!(store.appointers("sol").await.unwrap().is_empty());
+
+    // Awaiting confirmation: it acts as a manager.
+    let me = console.get_as("/api/session", Some(&puppet)).await;
+    let info: shared::SessionInfo =
+        serde_json::from_value(crate::support::body_json(me).await).unwrap();
+    assert_eq!(info.account.role, Role::Manager);
 
     let mesh: shared::mesh::MeshId = "proj-1234".parse().unwrap();
     console.mesh_root(&mesh).await;
@@ -221,47 +224,76 @@ async fn an_officer_and_the_officers_it_appointed_count_as_one() {
     let proposed: IssuanceGrant =
         serde_json::from_value(crate::support::body_json(response).await).unwrap();
     let approve = shared::routes::ca_grant_approve(&proposed.id);
-    for (who, session) in [("puppet", &puppet), ("puppet2", &puppet2)] {
-        let response = console
-            .send(json_request(
-                Method::POST,
-                &approve,
-                &serde_json::json!({}),
-                Some(session),
-            ))
-            .await;
-        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{who}");
-        let message = api_error(response).await.message;
-        assert!(
-            message.contains("count as one security officer"),
-            "{message}"
+    let post = |path: String, session: &crate::support::Session| {
+        console.send(json_request(
+            Method::POST,
+            &path,
+            &serde_json::json!({}),
+            Some(session),
+        ))
+    };
+    for session in [&puppet, &sibling] {
+        assert_eq!(
+            post(approve.clone(), session).await.status(),
+            StatusCode::FORBIDDEN
         );
     }
+    // Nobody confirms their own puppet, and puppets confirm nothing.
+    let confirm = shared::routes::officer_confirm("puppet");
+    let response = post(confirm.clone(), &ada).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(
+        api_error(response)
+            .await
+            .message
+            .contains("another security officer")
+    );
+    assert_eq!(
+        post(confirm.clone(), &sibling).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let recorded = store
         .issuance_grant(&proposed.id, console.time.now())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(recorded.approvals, ["ada"], "the refusals recorded nothing");
-    // Approvals recorded together (as by an older console) count once.
-    let names = ["ada", "puppet", "puppet2", "sol"].map(String::from);
-    assert_eq!(store.officers_among(&names).await.unwrap(), ["ada", "sol"]);
+    // Approvals recorded before (as by an older console) count only from
+    // officers in effect.
+    let names = ["ada", "puppet", "sibling", "ada"].map(String::from);
+    assert_eq!(store.officers_among(&names).await.unwrap(), ["ada"]);
 
-    let response = console
-        .send(json_request(
-            Method::POST,
-            &approve,
-            &serde_json::json!({}),
-            Some(&sol),
-        ))
-        .await;
+    // Sol, who did not appoint it, confirms: now it is an officer.
+    let response = post(confirm.clone(), &sol).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let confirmed: OfficerAppointment =
+        serde_json::from_value(crate::support::body_json(response).await).unwrap();
+    assert_eq!(confirmed.confirmed_by.as_deref(), Some("sol"));
+    assert_eq!(
+        post(confirm, &sol).await.status(),
+        StatusCode::CONFLICT,
+        "once"
+    );
+    let response = post(approve, &puppet).await;
     assert_eq!(response.status(), StatusCode::OK);
     let active: IssuanceGrant =
         serde_json::from_value(crate::support::body_json(response).await).unwrap();
     assert_eq!(active.state, GrantState::Active);
-    assert_eq!(active.approvals, ["ada", "sol"]);
+    assert_eq!(active.approvals, ["ada", "puppet"]);
+    let listed = console
+        .get_as(shared::routes::OFFICER_APPOINTMENTS, Some(&sol))
+        .await;
+    let listed: OfficerAppointments =
+        serde_json::from_value(crate::support::body_json(listed).await).unwrap();
+    let pending: Vec<_> = listed
+        .appointments
+        .iter()
+        .filter(|a| a.confirmed_by.is_none())
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(pending, ["sibling"]);
 
-    // An account that is no officer keeps no appointment.
+    // Demoted and appointed again: it awaits a confirmation again.
     let demote = patch(
         &console,
         &ada,
@@ -270,5 +302,20 @@ async fn an_officer_and_the_officers_it_appointed_count_as_one() {
     )
     .await;
     assert_eq!(demote.status(), StatusCode::OK);
-    assert!(store.appointers("puppet").await.unwrap().is_empty());
+    let again = patch(
+        &console,
+        &ada,
+        "puppet",
+        serde_json::json!({"role": "security_officer"}),
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(
+        store
+            .find_account("puppet")
+            .await
+            .unwrap()
+            .unwrap()
+            .awaits_confirmation()
+    );
 }

@@ -17,3 +17,13 @@ pub async fn update(name: String, change: AccountUpdate) -> Result<Account, ApiE
 pub async fn remove(name: String) -> Result<(), ApiError> {
     super::delete(&routes::fill(routes::ACCOUNT, &[&name])).await
 }
+
+/// Security officers appointed through the console (security officers).
+pub async fn appointments() -> Result<shared::duties::OfficerAppointments, ApiError> {
+    super::get_json(routes::OFFICER_APPOINTMENTS).await
+}
+
+/// A second security officer confirms `name`'s appointment.
+pub async fn confirm_officer(name: String) -> Result<shared::duties::OfficerAppointment, ApiError> {
+    super::post_json(&routes::officer_confirm(&name), &serde_json::json!({})).await
+}

@@ -1,9 +1,11 @@
 //! The security officer's page: the inbox of certificate signing requests
 //! across the fleet (decisions for officers, read-only for the other
 //! roles), the mesh roots (created and retired by officers), the issuance
-//! grants under which installs issue intermediates, and the trust
-//! inventory every role reads.
+//! grants under which installs issue intermediates, the officer
+//! appointments awaiting a second officer, and the trust inventory every
+//! role reads.
 
+mod appointments;
 mod grants;
 mod inbox;
 mod root_acts;
@@ -13,6 +15,7 @@ mod trust;
 use leptos::prelude::*;
 use shared::Section;
 
+use appointments::Appointments;
 use grants::IssuanceGrants;
 use inbox::Inbox;
 use roots::MeshRoots;
@@ -59,6 +62,7 @@ pub fn SecurityPage() -> impl IntoView {
             <Inbox/>
             <MeshRoots/>
             <IssuanceGrants/>
+            {move || auth.may(shared::Action::ManageCa).then(|| view! { <Appointments/> })}
             <TrustTable/>
         </section>
     }
