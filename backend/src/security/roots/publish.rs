@@ -50,6 +50,13 @@ pub async fn publish(state: &AppState, mesh: &MeshId) -> Result<BundlePublished,
                     "could not be read, so whether it belongs to mesh {mesh} is unknown: {error}"
                 ),
             });
+        } else if member.ca_mode == Some(CaMode::Hsm) && chains_to(member, &bundle) {
+            // istiod's chain in HSM mode comes back from its signed request:
+            // it is re-signed, not published to.
+            report.failed.push(PublishFailure {
+                cluster: member.cluster.clone(),
+                reason: "HSM mode: istiod's chain (istio-ca-cert) is not published to; its next request, signed under the new root, brings it".into(),
+            });
         } else if belongs(member, &bundle) {
             if member.trusted_roots == bundle {
                 report.current.push(member.cluster.clone());
@@ -76,11 +83,15 @@ pub async fn publish(state: &AppState, mesh: &MeshId) -> Result<BundlePublished,
 /// Whether the member's intermediate is one of the mesh's (plug-in
 /// certificates chaining to a root of the bundle).
 fn belongs(member: &ClusterTrust, bundle: &[String]) -> bool {
-    member.ca_mode == Some(CaMode::IstioCaPluginCerts)
-        && member
-            .root_fingerprint
-            .as_ref()
-            .is_some_and(|root| bundle.contains(root))
+    member.ca_mode == Some(CaMode::IstioCaPluginCerts) && chains_to(member, bundle)
+}
+
+/// Whether the member's intermediate chains to a root of the bundle.
+fn chains_to(member: &ClusterTrust, bundle: &[String]) -> bool {
+    member
+        .root_fingerprint
+        .as_ref()
+        .is_some_and(|root| bundle.contains(root))
 }
 
 /// Replaces `root-cert.pem` of the member's `cacerts` with `bundle_pem`,

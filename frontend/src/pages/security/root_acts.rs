@@ -109,7 +109,7 @@ pub(super) fn question(asked: &Pending) -> (String, &'static str) {
             chained,
         } => (
             format!(
-                "Rotate root {fingerprint} of mesh {mesh}? A new EC P-256 key pair and root certificate are made in the HSM token and sign from now on; this root stays trusted beside it until you retire it. Secret istio-system/cacerts on {} gets both roots in root-cert.pem at once (their intermediates stay). Then run their installs under a grant for the new root, and retire this one once nothing chains to it.",
+                "Rotate root {fingerprint} of mesh {mesh}? A new EC P-256 key pair and root certificate are made in the HSM token and sign from now on; this root stays trusted beside it until you retire it. Of the clusters chaining to it ({}), those in Istio CA mode get both roots in root-cert.pem of secret istio-system/cacerts at once (their intermediates stay); those in HSM mode take the new root with istiod's next signed request. Then run their installs under a grant for the new root, and retire this one once nothing chains to it.",
                 clusters(chained)
             ),
             "Rotate root",
