@@ -114,22 +114,7 @@ pub async fn ensure(
             cluster: cluster.to_owned(),
             reason: format!("the audit log refused the issue: {e}"),
         })?;
-    let data: Map<String, Value> = certs
-        .secret_data()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(STANDARD.encode(v))))
-        .collect();
-    let secret = json!({
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {
-            "name": "cacerts",
-            "namespace": ISTIO_SYSTEM,
-            "labels": {"app.kubernetes.io/managed-by": "meshdeck"},
-        },
-        "type": "Opaque",
-        "data": data,
-    });
+    let secret = manifest(certs.secret_data());
     // A live secret that is not a valid intermediate of this cluster is
     // replaced whoever wrote it: the review said so ("re-issued
     // otherwise") and the issue is audited above.
@@ -151,6 +136,26 @@ pub async fn ensure(
 
 /// How long a kept intermediate must still be valid.
 const KEEP_MARGIN_SECS: i64 = 30 * 86_400;
+
+/// Secret `istio-system/cacerts` holding `data` (key to PEM), as the
+/// console applies it.
+pub fn manifest(data: BTreeMap<String, String>) -> Value {
+    let data: Map<String, Value> = data
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(STANDARD.encode(v))))
+        .collect();
+    json!({
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "cacerts",
+            "namespace": ISTIO_SYSTEM,
+            "labels": {"app.kubernetes.io/managed-by": "meshdeck"},
+        },
+        "type": "Opaque",
+        "data": data,
+    })
+}
 
 /// What a kept intermediate must chain to and carry.
 struct Trusted<'a> {

@@ -9,7 +9,7 @@
 //! a plan reviewed through one replica runs through any other.
 
 mod book;
-mod cacerts;
+pub mod cacerts;
 mod error;
 pub mod http;
 mod job;

@@ -209,10 +209,18 @@ impl CertificateAuthority {
 
     /// Every mesh root the token holds, by mesh id.
     pub async fn roots(&self) -> Result<Vec<(MeshId, RootCertificate)>, CaError> {
+        self.described(root::list).await
+    }
+
+    /// The roots `list` finds in the token, described.
+    async fn described(
+        &self,
+        list: ListRoots,
+    ) -> Result<Vec<(MeshId, RootCertificate)>, CaError> {
         let token = self.token.clone();
         self.blocking(move || {
             token.with_session(|session| {
-                root::list(session)?
+                list(session)?
                     .into_iter()
                     .map(|(mesh, der)| Ok((mesh, root::describe(&der)?)))
                     .collect()
@@ -352,21 +360,14 @@ impl CertificateAuthority {
         let timed_out = || CaError::Timeout {
             secs: self.timeout.as_secs(),
         };
-        tokio::time::timeout(self.timeout, async {
-            let turn = self.turn().await?;
-            tokio::task::spawn_blocking(move || {
-                let _turn = turn;
-                work()
-            })
+        tokio::time::timeout(self.timeout, self.to_the_end(work))
             .await
-            .map_err(|e| CaError::Task(e.to_string()))?
-        })
-        .await
-        .map_err(|_| timed_out())?
+            .map_err(|_| timed_out())?
     }
 
-    /// Runs token work that changes the token on a blocking thread and
-    /// waits for its turn and its outcome, however long the token takes.
+    /// Runs token work on a blocking thread once it is its turn, and
+    /// waits for its outcome however long the token takes: for work that
+    /// changes the token, whose outcome the caller must learn.
     async fn to_the_end<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, CaError> + Send + 'static,
@@ -389,6 +390,10 @@ impl CertificateAuthority {
             .map_err(|e| CaError::Task(e.to_string()))
     }
 }
+
+/// How roots of one kind (signing, previous) are listed from the token:
+/// each mesh id with its certificate's DER.
+type ListRoots = fn(&token::TokenSession<'_>) -> Result<Vec<(MeshId, Vec<u8>)>, CaError>;
 
 /// A positive, unpredictable certificate serial number.
 fn random_serial() -> [u8; 16] {

@@ -34,16 +34,7 @@ impl CertificateAuthority {
 
     /// Every previous root the token holds (rotations underway), by mesh.
     pub async fn previous_roots(&self) -> Result<Vec<(MeshId, RootCertificate)>, CaError> {
-        let token = self.token.clone();
-        self.blocking(move || {
-            token.with_session(|session| {
-                root::list_previous(session)?
-                    .into_iter()
-                    .map(|(mesh, der)| Ok((mesh, root::describe(&der)?)))
-                    .collect()
-            })
-        })
-        .await
+        self.described(root::list_previous).await
     }
 
     /// Destroys the root of `mesh` with fingerprint `expected` in the

@@ -177,15 +177,8 @@ pub async fn rotate(
     officer: &str,
 ) -> Result<RootRotated, AppError> {
     let ca = token(state)?;
-    let fingerprint = normalise_fingerprint(fingerprint);
-    let listed = list(state).await?;
-    let Some(old) = listed
-        .roots
-        .into_iter()
-        .find(|r| r.fingerprint == fingerprint)
-    else {
-        return Err(AppError::NotFound(format!("no mesh root {fingerprint}")));
-    };
+    let old = find(state, fingerprint).await?;
+    let fingerprint = old.fingerprint.clone();
     if old.state != RootState::Active {
         return Err(AppError::Conflict(format!(
             "the root {fingerprint} of mesh {} is {}: only the signing root is rotated",
@@ -214,14 +207,25 @@ pub async fn rotate(
 
 /// The mesh of the root with `fingerprint`, while the token holds it.
 pub async fn mesh_of(state: &AppState, fingerprint: &str) -> Result<MeshId, AppError> {
+    let root = find(state, fingerprint).await?;
+    if root.state == RootState::Retired {
+        return Err(AppError::NotFound(format!(
+            "no mesh root {} in the token",
+            root.fingerprint
+        )));
+    }
+    Ok(root.mesh)
+}
+
+/// The root with `fingerprint` (any spelling), in the token or on record.
+async fn find(state: &AppState, fingerprint: &str) -> Result<MeshRoot, AppError> {
     let fingerprint = normalise_fingerprint(fingerprint);
     list(state)
         .await?
         .roots
         .into_iter()
-        .find(|r| r.fingerprint == fingerprint && r.state != RootState::Retired)
-        .map(|r| r.mesh)
-        .ok_or_else(|| AppError::NotFound(format!("no mesh root {fingerprint} in the token")))
+        .find(|r| r.fingerprint == fingerprint)
+        .ok_or_else(|| AppError::NotFound(format!("no mesh root {fingerprint}")))
 }
 
 /// Records a root just made in the token; when the record cannot be
@@ -257,15 +261,8 @@ pub async fn retire(
     officer: &str,
 ) -> Result<MeshRoot, AppError> {
     let ca = token(state)?;
-    let fingerprint = normalise_fingerprint(fingerprint);
-    let listed = list(state).await?;
-    let Some(root) = listed
-        .roots
-        .into_iter()
-        .find(|r| r.fingerprint == fingerprint)
-    else {
-        return Err(AppError::NotFound(format!("no mesh root {fingerprint}")));
-    };
+    let root = find(state, fingerprint).await?;
+    let fingerprint = root.fingerprint.clone();
     if root.state == RootState::Retired {
         return Err(AppError::Conflict(format!(
             "the root {fingerprint} of mesh {} is retired already",

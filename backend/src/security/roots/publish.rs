@@ -10,9 +10,6 @@
 
 use std::collections::BTreeMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use serde_json::{Value, json};
 use shared::csr::{BundlePublished, ClusterTrust, PublishFailure};
 use shared::mesh::{CaMode, ISTIO_SYSTEM, MeshId};
 
@@ -134,21 +131,7 @@ async fn write(
         );
     }
     data.insert("root-cert.pem".into(), bundle_pem.to_owned());
-    let encoded: serde_json::Map<String, Value> = data
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(STANDARD.encode(v))))
-        .collect();
-    let secret = json!({
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {
-            "name": "cacerts",
-            "namespace": ISTIO_SYSTEM,
-            "labels": {"app.kubernetes.io/managed-by": "meshdeck"},
-        },
-        "type": "Opaque",
-        "data": encoded,
-    });
+    let secret = crate::mesh::install::cacerts::manifest(data);
     api.apply_versioned(&secret, Some(&version), Force::No)
         .await
         .map(|_| ())
