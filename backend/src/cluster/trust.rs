@@ -33,8 +33,15 @@ fn text(secret: &Secret, key: &str) -> Option<String> {
     String::from_utf8(bytes.0.clone()).ok()
 }
 
+/// The root a `cert-chain.pem` ends with: its last certificate, when that
+/// one signed itself (a chain without its root names none).
 fn last_certificate(chain: &str) -> Option<String> {
-    pem::parse_many(chain).ok()?.last().map(pem::encode)
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let blocks = pem::parse_many(chain).ok()?;
+    let last = blocks.last()?;
+    let (_, cert) = X509Certificate::from_der(last.contents()).ok()?;
+    (cert.subject() == cert.issuer() && cert.verify_signature(None).is_ok())
+        .then(|| pem::encode(last))
 }
 
 /// Reads a member's trust material from `istio-system`.

@@ -267,15 +267,25 @@ pub(crate) fn rotate(
         }
         Some(_) => {}
     }
-    session.relabel(&label, &previous)?;
-    match create_unlocked(session, mesh, now, serial) {
-        Ok((der, _)) => Ok(der),
-        Err(e) => {
-            session.destroy_labelled(&label)?;
-            session.relabel(&previous, &label)?;
-            Err(e)
+    // Put back as it was on any failure (the first error is the one
+    // told): a half-relabelled root would sign nothing.
+    let put_back = |e: CaError| {
+        let _ = session.destroy_labelled(&label);
+        if let Err(undo) = session.relabel(&previous, &label) {
+            tracing::error!(%mesh, "a failed rotation could not be put back: {undo}");
         }
+        e
+    };
+    if let Err(e) = session.relabel(&label, &previous) {
+        // Nothing new was made yet: only the relabelled part goes back.
+        if let Err(undo) = session.relabel(&previous, &label) {
+            tracing::error!(%mesh, "a failed rotation could not be put back: {undo}");
+        }
+        return Err(e);
     }
+    create_unlocked(session, mesh, now, serial)
+        .map(|(der, _)| der)
+        .map_err(put_back)
 }
 
 /// The certificate (DER) of the mesh's previous root during a rotation.
