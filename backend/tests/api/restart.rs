@@ -164,6 +164,15 @@ impl Browser {
         }
     }
 
+    /// The same session (cookie and CSRF token) sent to another replica.
+    fn on(&self, console: &Console) -> Self {
+        Self {
+            addr: console.addr,
+            cookie: self.cookie.clone(),
+            csrf: self.csrf.clone(),
+        }
+    }
+
     fn get(&self, path: &str) -> (u16, Value) {
         let (status, body, _) = blocking(|| {
             http(
@@ -377,8 +386,14 @@ async fn killed_mid_migration(takeover: bool) {
     assert_eq!(restarts_done(&run), 0);
     // Followed on the other replica from the start: it sees the run
     // progress while A drives it and after it takes over.
+    // The session signed in on A serves on B too (sessions and CSRF
+    // tokens are in the database), and follows the run there.
     let followed = beside.as_ref().map(|b| {
-        Browser::sign_in(b, "olga", &password).follow(&shared::routes::fill(
+        let on_b = olga.on(b);
+        let (status, session) = on_b.get("/api/session");
+        assert_eq!(status, 200, "A's session on B: {session}");
+        assert_eq!(session["account"]["name"], "olga");
+        on_b.follow(&shared::routes::fill(
             shared::routes::MESH_MIGRATION_EVENTS,
             &[&run.id],
         ))
