@@ -71,8 +71,22 @@ fn CsrBadge() -> impl IntoView {
         count
             .get()
             .and_then(Result::ok)
-            .filter(|c| c.pending > 0)
-            .map(|c| view! { <span class="badge csr-badge" title="signing requests waiting">{c.pending}</span> })
+            .filter(|c| c.pending > 0 || !c.unread.is_empty())
+            .map(|c| {
+                // A member that did not answer is not a quiet member.
+                let (shown, title) = if c.unread.is_empty() {
+                    (c.pending.to_string(), "signing requests waiting".to_owned())
+                } else {
+                    (
+                        format!("{}?", c.pending),
+                        format!(
+                            "signing requests waiting; not read: {}",
+                            c.unread.join(", ")
+                        ),
+                    )
+                };
+                view! { <span class="badge csr-badge" title=title>{shown}</span> }
+            })
     }
 }
 

@@ -604,6 +604,13 @@ async fn a_hanging_member_holds_up_neither_the_inbox_nor_other_decisions() {
         listed.unreadable
     );
     assert!(listed.items.iter().any(|i| i.name == other));
+    // The badge's count says which member it could not count.
+    let response = console
+        .get_as(shared::routes::CSR_COUNT, Some(&officer))
+        .await;
+    let count: shared::csr::CsrCount = serde_json::from_value(body_json(response).await).unwrap();
+    assert_eq!(count.unread, [CLUSTER]);
+    assert!(count.pending >= 1, "the other member's request counts");
 
     // A decision on the hanging member is in flight; one on gke-us does not
     // wait for it.

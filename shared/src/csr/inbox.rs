@@ -101,9 +101,13 @@ pub struct CsrDecision {
 }
 
 /// The badge: how many requests wait.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsrCount {
     pub pending: usize,
+    /// Members not read (not answering within the call timeout, or
+    /// failing): their requests are not counted.
+    #[serde(default)]
+    pub unread: Vec<String>,
 }
 
 /// `GET /api/csrs`: the pending requests, and the members that could not

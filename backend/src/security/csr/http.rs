@@ -25,8 +25,15 @@ pub async fn list_csrs(State(state): State<AppState>) -> Result<Json<CsrInbox>, 
 
 pub async fn count_csrs(State(state): State<AppState>) -> Result<Json<CsrCount>, AppError> {
     let inbox = csr::inbox(&state).await?;
+    let mut unread: Vec<String> = inbox
+        .unreadable
+        .iter()
+        .map(|why| why.split(':').next().unwrap_or(why).to_owned())
+        .collect();
+    unread.dedup();
     Ok(Json(CsrCount {
         pending: inbox.items.len(),
+        unread,
     }))
 }
 
