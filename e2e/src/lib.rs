@@ -58,11 +58,51 @@ pub struct Console {
     _runtime: tokio::runtime::Runtime,
 }
 
+/// A SoftHSM2 token labelled `label`, initialised through the module this
+/// process already loaded (a token `softhsm2-util` made now would stay
+/// unseen by it), with its PIN in a file under `dir`.
+async fn own_root_token(label: &str, dir: &std::path::Path) -> backend::security::ca::TokenConfig {
+    let module =
+        backend::security::ca::embedded::token_from_env(backend::security::ca::embedded::LABEL)
+            .expect("the SoftHSM2 module")
+            .module;
+    let pin = format!("{label}-pin");
+    let credentials: hsm::HsmCredentials = serde_json::from_value(
+        serde_json::json!({"pin": pin, "so-pin": format!("{label}-so-pin")}),
+    )
+    .expect("credentials");
+    let (path, slot) = (module.clone(), label.to_owned());
+    tokio::task::spawn_blocking(move || hsm::provision_slot(&path, &slot, &credentials))
+        .await
+        .expect("the provisioning task")
+        .expect("a token of the journey's own");
+    std::fs::create_dir_all(dir).expect("the state directory");
+    let pin_file = dir.join(format!("{label}.pin"));
+    std::fs::write(&pin_file, &pin).expect("write the PIN file");
+    backend::security::ca::TokenConfig {
+        module,
+        token_label: label.to_owned(),
+        pin_file,
+    }
+}
+
 impl Console {
     /// Starts the backend on the embedded (sandbox) fleet with the built SPA
     /// and a fresh database.
     pub fn start() -> Self {
         Self::start_with(AuthSettings::default(), Scenario::default_fleet(), None)
+    }
+
+    /// As [`Console::start`], with a mesh root token of its own labelled
+    /// `label`: a journey that rotates the fleet mesh's root must not pull
+    /// it from under the journeys running beside it on the shared token.
+    pub fn start_with_own_root_token(label: &'static str) -> Self {
+        Self::start_with_token(
+            AuthSettings::default(),
+            Scenario::default_fleet(),
+            None,
+            Some(label),
+        )
     }
 
     /// As [`Console::start`], for HSM mode (seed 004): the console keeps
@@ -112,6 +152,17 @@ impl Console {
     }
 
     fn start_with(auth: AuthSettings, scenario: Scenario, vault: Option<&DevVault>) -> Self {
+        Self::start_with_token(auth, scenario, vault, None)
+    }
+
+    /// `own_token`: the label of a mesh root token of the console's own
+    /// (`None`: the shared one).
+    fn start_with_token(
+        auth: AuthSettings,
+        scenario: Scenario,
+        vault: Option<&DevVault>,
+        own_token: Option<&str>,
+    ) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -167,11 +218,15 @@ impl Console {
                 auth,
             };
             // The mesh root CA: the throwaway SoftHSM2 token SOFTHSM2_CONF
-            // (set by the cargo config) points at, as the API tests use.
-            let token = backend::security::ca::embedded::token_from_env(
-                backend::security::ca::embedded::LABEL,
-            )
-            .expect("a SoftHSM2 token for the mesh root CA");
+            // (set by the cargo config) points at, as the API tests use,
+            // or a token of the journey's own.
+            let token = match own_token {
+                Some(label) => own_root_token(label, &state_dir).await,
+                None => backend::security::ca::embedded::token_from_env(
+                    backend::security::ca::embedded::LABEL,
+                )
+                .expect("a SoftHSM2 token for the mesh root CA"),
+            };
             let clock = Clock::system();
             let ca = backend::security::ca::CertificateAuthority::open(&token, clock.clone())
                 .expect("open the mesh root CA token");

@@ -101,7 +101,8 @@ fn fleet_live() {
 /// root in the token); a manager then sees the revisions, read-only.
 #[test]
 fn mesh_install() {
-    let console = Console::start();
+    // It rotates the fleet mesh's root: on a token of its own.
+    let console = Console::start_with_own_root_token("meshdeck-e2e-mesh");
     console
         .run_journey("mesh", &[("ACCOUNTS", console.accounts_json())])
         .assert_passed();
