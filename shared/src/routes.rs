@@ -310,11 +310,6 @@ fn encode_segment(out: &mut String, value: &str) {
     }
 }
 
-/// [`OFFICER_CONFIRM`] for account `name`.
-pub fn officer_confirm(name: &str) -> String {
-    fill(OFFICER_CONFIRM, &[&name])
-}
-
 /// [`ACCOUNT`] for account `name`.
 pub fn account(name: &str) -> String {
     fill(ACCOUNT, &[&name])

@@ -239,7 +239,7 @@ async fn an_officer_appointed_through_the_console_acts_only_once_another_officer
         );
     }
     // Nobody confirms their own puppet, and puppets confirm nothing.
-    let confirm = shared::routes::officer_confirm("puppet");
+    let confirm = shared::routes::fill(shared::routes::OFFICER_CONFIRM, &[&"puppet"]);
     let response = post(confirm.clone(), &ada).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(

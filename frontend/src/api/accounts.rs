@@ -25,5 +25,6 @@ pub async fn appointments() -> Result<shared::duties::OfficerAppointments, ApiEr
 
 /// A second security officer confirms `name`'s appointment.
 pub async fn confirm_officer(name: String) -> Result<shared::duties::OfficerAppointment, ApiError> {
-    super::post_json(&routes::officer_confirm(&name), &serde_json::json!({})).await
+    let path = routes::fill(routes::OFFICER_CONFIRM, &[&name]);
+    super::post_json(&path, &serde_json::json!({})).await
 }

@@ -68,13 +68,26 @@ pub async fn publish(state: &AppState, mesh: &MeshId) -> Result<BundlePublished,
     for (cluster, outcome) in due.iter().zip(futures_util::future::join_all(writes).await) {
         match outcome {
             Ok(()) => report.written.push(cluster.clone()),
-            Err(reason) => report.failed.push(PublishFailure {
+            Err(why) => report.failed.push(PublishFailure {
                 cluster: cluster.clone(),
-                reason,
+                reason: why.to_string(),
             }),
         }
     }
     Ok(report)
+}
+
+/// Why a member's bundle was not written.
+#[derive(Debug, thiserror::Error)]
+enum NotWritten {
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    #[error(transparent)]
+    Read(#[from] crate::cluster::apply::ApplyError),
+    #[error("secret istio-system/cacerts is gone")]
+    Gone,
+    #[error("its cacerts changed meanwhile and no longer chains to the mesh's roots")]
+    Changed,
 }
 
 /// Whether the member's intermediate is one of the mesh's (plug-in
@@ -99,41 +112,28 @@ async fn write(
     cluster: &str,
     bundle_pem: &str,
     bundle: &[String],
-) -> Result<(), String> {
-    let api = state
-        .fleet()
-        .member_api(cluster)
-        .map_err(|e| e.to_string())?;
+) -> Result<(), NotWritten> {
+    let api = state.fleet().member_api(cluster)?;
     let object = ObjectRef {
         api_version: "v1".into(),
         kind: "Secret".into(),
         namespace: Some(ISTIO_SYSTEM.into()),
         name: "cacerts".into(),
     };
-    let Some(version) = api
-        .resource_version(&object)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Err("secret istio-system/cacerts is gone".into());
+    let Some(version) = api.resource_version(&object).await? else {
+        return Err(NotWritten::Gone);
     };
-    let mut data: BTreeMap<String, String> = inspect::cacerts_data(&api)
-        .await
-        .map_err(|e| e.to_string())?
-        .unwrap_or_default();
+    let mut data: BTreeMap<String, String> = inspect::cacerts_data(&api).await?.unwrap_or_default();
     let chain_root = data
         .get("cert-chain.pem")
         .and_then(|chain| pem_text::certificates(chain, "cert-chain.pem").ok())
         .and_then(|chain| chain.last().map(|der| fingerprint(der)));
     if !chain_root.is_some_and(|root| bundle.contains(&root)) {
-        return Err(
-            "its cacerts changed meanwhile and no longer chains to the mesh's roots".into(),
-        );
+        return Err(NotWritten::Changed);
     }
     data.insert("root-cert.pem".into(), bundle_pem.to_owned());
     let secret = crate::mesh::install::cacerts::manifest(data);
     api.apply_versioned(&secret, Some(&version), Force::No)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+        .await?;
+    Ok(())
 }
