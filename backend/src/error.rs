@@ -42,6 +42,7 @@ pub enum AppError {
     ClusterUnreachable { cluster: String, reason: String },
     /// A member cluster refused a request the console made for the user
     /// (validation, conflict, missing object); `status` is its HTTP status.
+    /// A 5xx is the member failing, not the request: a 502 naming it.
     #[error("{cluster} refused: {message}")]
     RefusedBy {
         cluster: String,
@@ -94,6 +95,13 @@ impl AppError {
             AppError::ClusterUnreachable { cluster, .. } => ApiError::new(
                 ErrorCode::ClusterUnreachable,
                 format!("cluster {cluster} did not answer"),
+            )
+            .with_cluster(cluster.clone()),
+            AppError::RefusedBy {
+                cluster, status, ..
+            } if *status >= 500 => ApiError::new(
+                ErrorCode::ClusterFailed,
+                format!("cluster {cluster} failed to handle the request (it answered {status})"),
             )
             .with_cluster(cluster.clone()),
             AppError::RefusedBy {

@@ -24,6 +24,9 @@ pub enum ErrorCode {
     TooManyRequests,
     /// A member cluster did not answer.
     ClusterUnreachable,
+    /// A member cluster answered with a failure of its own (a 5xx): the
+    /// member failed, not the request.
+    ClusterFailed,
     /// Something failed inside the console; details are in its log.
     Internal,
     /// The browser could not reach the console at all.
@@ -42,6 +45,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::TooManyRequests => 429,
             ErrorCode::ClusterUnreachable => 502,
+            ErrorCode::ClusterFailed => 502,
             ErrorCode::Internal => 500,
             ErrorCode::Network => 503,
         }
@@ -58,6 +62,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "Request too large",
             ErrorCode::TooManyRequests => "Too many attempts",
             ErrorCode::ClusterUnreachable => "Cluster unreachable",
+            ErrorCode::ClusterFailed => "Cluster failed",
             ErrorCode::Internal => "Internal error",
             ErrorCode::Network => "Console unreachable",
         }

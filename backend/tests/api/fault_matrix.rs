@@ -369,6 +369,17 @@ async fn row(op: Op) {
                     message.contains(faulty_member),
                     "{op:?} with {injected:?}: the failure names {faulty_member}: {message}"
                 );
+                // A member answering a write with 500 failed, not the
+                // request: a refused request is a 502 naming the member.
+                if let Injected::HalfOfWritesFail = injected
+                    && message.starts_with(|c: char| c.is_ascii_digit())
+                {
+                    assert!(
+                        message.starts_with("502")
+                            && message.ends_with(&format!("(cluster {faulty_member})")),
+                        "{op:?} with {injected:?}: {message}"
+                    );
+                }
                 // Performed again once the fault cleared, it completes.
                 let again = op
                     .perform(Arc::clone(&bench), faulty_member, on_faulty)

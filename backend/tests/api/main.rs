@@ -34,6 +34,7 @@ mod red_team_hsm;
 mod red_team_roots;
 mod red_team_workloads;
 mod restart;
+mod restart_waves;
 mod root_import;
 mod root_rotation;
 mod session;

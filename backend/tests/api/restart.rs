@@ -25,20 +25,20 @@ use crate::faults::http;
 use crate::migration::{client, install, synced, workload};
 use crate::support::{TestConsole, body_json, temp_dir, test_store, test_store_shared};
 
-const WAIT: Duration = Duration::from_secs(90);
+pub(crate) const WAIT: Duration = Duration::from_secs(90);
 const REV: &str = "asm-1106-2";
 const NAMESPACE: &str = "shop";
 const DEPLOYMENTS: [&str; 6] = ["app", "cart", "checkout", "pay", "search", "stock"];
 
 /// Where a console keeps its state: the directory, and the database URL
 /// when the tests run on PostgreSQL.
-struct Place {
+pub(crate) struct Place {
     dir: PathBuf,
     database: Option<String>,
 }
 
 impl Place {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let database = match std::env::var("MESHDECK_TEST_DATABASE_URL") {
             Ok(_) => {
                 let store = test_store().await;
@@ -68,7 +68,7 @@ impl Place {
     }
 
     /// Creates operator `name`; its generated password.
-    fn account(&self, name: &str) -> String {
+    pub(crate) fn account(&self, name: &str) -> String {
         let out = self
             .command()
             .args(["account", "create", name, "--role", "operator"])
@@ -85,7 +85,7 @@ impl Place {
 }
 
 /// A console process, killed (SIGKILL) when dropped.
-struct Console {
+pub(crate) struct Console {
     child: Child,
     addr: SocketAddr,
 }
@@ -99,7 +99,7 @@ impl Drop for Console {
 
 /// Starts `meshdeck` as replica `replica` on `place`, watching
 /// `kubeconfig`, until it is ready.
-fn serve(place: &Place, kubeconfig: &Path, replica: &str) -> Console {
+pub(crate) fn serve(place: &Place, kubeconfig: &Path, replica: &str) -> Console {
     let mut child = place
         .command()
         .env("MESHDECK_REPLICA", replica)
@@ -138,14 +138,14 @@ fn serve(place: &Place, kubeconfig: &Path, replica: &str) -> Console {
 }
 
 /// A signed-in session on a console process.
-struct Browser {
+pub(crate) struct Browser {
     addr: SocketAddr,
     cookie: String,
     csrf: String,
 }
 
 impl Browser {
-    fn sign_in(console: &Console, name: &str, password: &str) -> Self {
+    pub(crate) fn sign_in(console: &Console, name: &str, password: &str) -> Self {
         let body = json!({"name": name, "password": password}).to_string();
         let (status, info, head) =
             blocking(|| http(console.addr, "POST", "/api/session", &[], &body));
@@ -165,7 +165,7 @@ impl Browser {
     }
 
     /// The same session (cookie and CSRF token) sent to another replica.
-    fn on(&self, console: &Console) -> Self {
+    pub(crate) fn on(&self, console: &Console) -> Self {
         Self {
             addr: console.addr,
             cookie: self.cookie.clone(),
@@ -173,7 +173,7 @@ impl Browser {
         }
     }
 
-    fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) fn get(&self, path: &str) -> (u16, Value) {
         let (status, body, _) = blocking(|| {
             http(
                 self.addr,
@@ -186,7 +186,7 @@ impl Browser {
         (status, body)
     }
 
-    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+    pub(crate) fn post(&self, path: &str, body: &Value) -> (u16, Value) {
         let body = body.to_string();
         let (status, body, _) = blocking(|| {
             http(
@@ -205,7 +205,7 @@ impl Browser {
 
     /// Follows `path`'s Server-Sent Events on a thread until the stream
     /// ends: each `progress` event's data as it arrives, and when.
-    fn follow(&self, path: &str) -> mpsc::Receiver<(Instant, Value)> {
+    pub(crate) fn follow(&self, path: &str) -> mpsc::Receiver<(Instant, Value)> {
         use std::io::Write;
         let request = format!(
             "GET {path} HTTP/1.0\r\nhost: {}\r\ncookie: {}\r\naccept: text/event-stream\r\n\r\n",
@@ -234,7 +234,7 @@ impl Browser {
     }
 
     /// Polls `/api/fleet` until `done` holds.
-    fn fleet_when(&self, what: &str, done: impl Fn(&Fleet) -> bool) {
+    pub(crate) fn fleet_when(&self, what: &str, done: impl Fn(&Fleet) -> bool) {
         let deadline = Instant::now() + WAIT;
         loop {
             let (status, body) = self.get("/api/fleet");
@@ -251,7 +251,7 @@ impl Browser {
 
 /// Blocking I/O on a worker of the multi-threaded test runtime, which
 /// keeps serving the sandbox fleet meanwhile.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(f)
 }
 
