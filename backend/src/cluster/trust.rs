@@ -35,7 +35,7 @@ fn text(secret: &Secret, key: &str) -> Option<String> {
 
 /// The root a `cert-chain.pem` ends with: its last certificate, when that
 /// one signed itself (a chain without its root names none).
-fn last_certificate(chain: &str) -> Option<String> {
+pub fn chain_root(chain: &str) -> Option<String> {
     use x509_parser::prelude::{FromDer, X509Certificate};
     let blocks = pem::parse_many(chain).ok()?;
     let last = blocks.last()?;
@@ -55,7 +55,7 @@ pub async fn read(client: &kube::Client) -> Result<TrustMaterial, ApplyError> {
     {
         found.bundle_pem = text(&cacerts, "root-cert.pem");
         found.root_pem = text(&cacerts, "cert-chain.pem")
-            .and_then(|chain| last_certificate(&chain))
+            .and_then(|chain| chain_root(&chain))
             .or_else(|| found.bundle_pem.clone());
         found.intermediate_pem = text(&cacerts, "ca-cert.pem");
         found.ca_mode = Some(CaMode::IstioCaPluginCerts);

@@ -215,25 +215,9 @@ async fn an_intermediate_is_issued_only_under_a_grant_two_current_officers_agree
 /// under the new root does.
 #[tokio::test]
 async fn a_grant_allows_issuing_only_from_the_root_it_was_granted_under() {
-    let (console, operator) = console().await;
     // A token of its own: the fleet mesh's root is retired here.
-    let fleet_mesh = settings(
-        &console,
-        &operator,
-        "gke-asia-2",
-        CaMode::IstioCaPluginCerts,
-    )
-    .await
-    .mesh_id;
-    let ca = crate::red_team_roots::own_token("meshdeck-grant-roots", &[&fleet_mesh]).await;
-    let console = console.reconfigured(|s| s.with_ca(ca));
-    let s = settings(
-        &console,
-        &operator,
-        "gke-asia-2",
-        CaMode::IstioCaPluginCerts,
-    )
-    .await;
+    let (console, operator, s) =
+        crate::red_team_roots::on_own_token("meshdeck-grant-roots", "gke-asia-2").await;
     let old_root = console.mesh_root(&s.mesh_id).await;
     let granted = console
         .issuance_grant(&s.mesh_id, &["gke-asia-2"], TRUST_DOMAIN)

@@ -58,6 +58,25 @@ pub(crate) async fn own_token(label: &str, meshes: &[&MeshId]) -> CertificateAut
     ca
 }
 
+/// A sandbox console (and its operator) whose mesh root token is one of
+/// its own labelled `label`, holding no root for the fleet mesh yet, with
+/// the Istio CA settings suggested for `cluster`: for tests that retire or
+/// rotate the fleet mesh's root, which would pull it from under the tests
+/// running beside them on the shared token.
+pub(crate) async fn on_own_token(
+    label: &str,
+    cluster: &str,
+) -> (TestConsole, Session, shared::mesh::InstallSettings) {
+    let (console, operator) = console().await;
+    let fleet_mesh = settings(&console, &operator, cluster, CaMode::IstioCaPluginCerts)
+        .await
+        .mesh_id;
+    let ca = own_token(label, &[&fleet_mesh]).await;
+    let console = console.reconfigured(|s| s.with_ca(ca));
+    let s = settings(&console, &operator, cluster, CaMode::IstioCaPluginCerts).await;
+    (console, operator, s)
+}
+
 async fn roots(console: &TestConsole, session: &Session) -> Vec<MeshRoot> {
     let response = console
         .get_as(shared::routes::CA_ROOTS, Some(session))

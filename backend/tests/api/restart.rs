@@ -264,10 +264,13 @@ fn restarts_done(run: &MigrationRun) -> usize {
         .count()
 }
 
-/// Each Deployment of the namespace: its rollout revision and the run
-/// that last restarted it.
-async fn deployments(client: &kube::Client) -> Vec<(String, String, String)> {
-    let list = Api::<Deployment>::namespaced(client.clone(), NAMESPACE)
+/// Each Deployment of `namespace`: its rollout revision and the restart
+/// stamp of the run that last restarted it.
+pub(crate) async fn deployments(
+    client: &kube::Client,
+    namespace: &str,
+) -> Vec<(String, String, String)> {
+    let list = Api::<Deployment>::namespaced(client.clone(), namespace)
         .list(&Default::default())
         .await
         .unwrap();
@@ -486,7 +489,7 @@ async fn killed_mid_migration(takeover: bool) {
         .map(|d| ((*d).to_owned(), "2".to_owned(), run.id.clone()))
         .collect();
     expected.sort();
-    let mut seen = deployments(&gke_us).await;
+    let mut seen = deployments(&gke_us, NAMESPACE).await;
     seen.sort();
     assert_eq!(seen, expected);
 

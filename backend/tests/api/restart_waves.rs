@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use kube::api::Api;
 use sandbox::faults::Fault;
 use serde_json::json;
@@ -14,7 +14,7 @@ use shared::mesh::migration::waves::{TargetStep, WavePhase, WaveRun, WaveState};
 use shared::{AuditPage, Outcome, Role};
 
 use crate::migration::{client, install, synced, workload};
-use crate::restart::{Browser, Place, WAIT, serve};
+use crate::restart::{Browser, Place, WAIT, deployments, serve};
 use crate::support::{TestConsole, temp_dir};
 
 const REV: &str = "asm-1106-2";
@@ -36,37 +36,6 @@ fn wave_run(browser: &Browser, id: &str) -> WaveRun {
     let (status, body) = browser.get(&shared::routes::fill(shared::routes::WAVE, &[&id]));
     assert_eq!(status, 200, "{body}");
     serde_json::from_value(body).unwrap()
-}
-
-/// Each Deployment of `namespace`: its rollout revision and the restart
-/// stamp of the run that last restarted it.
-async fn deployments(client: &kube::Client, namespace: &str) -> Vec<(String, String, String)> {
-    let list = Api::<Deployment>::namespaced(client.clone(), namespace)
-        .list(&Default::default())
-        .await
-        .unwrap();
-    list.items
-        .into_iter()
-        .map(|d| {
-            let revision = d
-                .metadata
-                .annotations
-                .unwrap_or_default()
-                .get("deployment.kubernetes.io/revision")
-                .cloned()
-                .unwrap_or_default();
-            let restarted_by = d
-                .spec
-                .template
-                .metadata
-                .and_then(|m| m.annotations)
-                .unwrap_or_default()
-                .get("meshdeck.io/restart")
-                .cloned()
-                .unwrap_or_default();
-            (d.metadata.name.unwrap_or_default(), revision, restarted_by)
-        })
-        .collect()
 }
 
 /// Two replicas on one database: A is killed in the middle of the second

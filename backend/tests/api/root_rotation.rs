@@ -9,10 +9,10 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::Api;
 use shared::Role;
 use shared::csr::{BundlePublished, GrantState, MeshRoot, MeshRoots, RootRotated, RootState};
-use shared::mesh::{CaMode, InstallPhase};
+use shared::mesh::InstallPhase;
 
-use crate::mesh::{REASON, client, console, finished, install, post, review, settings};
-use crate::red_team_roots::own_token;
+use crate::mesh::{REASON, client, finished, install, post, review};
+use crate::red_team_roots::on_own_token;
 use crate::support::{Session, TestConsole, api_error, body_json};
 
 const TRUST_DOMAIN: &str = "project-a.svc.id.goog";
@@ -56,15 +56,7 @@ async fn installed(console: &TestConsole, operator: &Session, s: &shared::mesh::
 
 #[tokio::test]
 async fn a_rotated_root_is_trusted_beside_the_old_until_nothing_chains_to_the_old() {
-    let (console, operator) = console().await;
-    // A token of its own: rotating the fleet mesh's root in the shared
-    // token would pull it from under the tests running beside this one.
-    let fleet_mesh = settings(&console, &operator, CLUSTER, CaMode::IstioCaPluginCerts)
-        .await
-        .mesh_id;
-    let ca = own_token("meshdeck-root-rotation", &[&fleet_mesh]).await;
-    let console = console.reconfigured(|s| s.with_ca(ca.clone()));
-    let s = settings(&console, &operator, CLUSTER, CaMode::IstioCaPluginCerts).await;
+    let (console, operator, s) = on_own_token("meshdeck-root-rotation", CLUSTER).await;
     let old = console.mesh_root(&s.mesh_id).await;
     console
         .issuance_grant(&s.mesh_id, &[CLUSTER], TRUST_DOMAIN)
@@ -202,12 +194,8 @@ async fn a_rotated_root_is_trusted_beside_the_old_until_nothing_chains_to_the_ol
 /// console is still publishing to a slow member).
 #[tokio::test]
 async fn a_rotation_whose_caller_hangs_up_is_finished_recorded_and_audited() {
-    let (console, operator) = console().await;
-    let mesh = settings(&console, &operator, CLUSTER, CaMode::IstioCaPluginCerts)
-        .await
-        .mesh_id;
-    let ca = own_token("meshdeck-root-hang-up", &[&mesh]).await;
-    let console = console.reconfigured(|s| s.with_ca(ca.clone()));
+    let (console, operator, s) = on_own_token("meshdeck-root-hang-up", CLUSTER).await;
+    let mesh = s.mesh_id;
     let old = console.mesh_root(&mesh).await;
     let olivia = console
         .signed_in("olivia", Role::SecurityOfficer, false)

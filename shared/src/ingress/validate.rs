@@ -267,12 +267,12 @@ fn check_backend(errors: &mut Vec<FieldError>, at: &str, backend: &BackendRef) {
 
 /// A required field: `value` when given and `check` passes it; otherwise
 /// the problem (`missing` when absent) on `field`.
-fn required<'a, T>(
+fn required<'a, T, E: std::fmt::Display>(
     errors: &mut Vec<FieldError>,
     field: String,
     value: Option<&'a T>,
     missing: &'static str,
-    check: impl Fn(&T) -> Result<(), String>,
+    check: impl Fn(&T) -> Result<(), E>,
 ) -> Option<&'a T> {
     let Some(value) = value else {
         errors.push(FieldError::new(field, missing));
@@ -281,7 +281,7 @@ fn required<'a, T>(
     match check(value) {
         Ok(()) => Some(value),
         Err(m) => {
-            errors.push(FieldError::new(field, m));
+            errors.push(FieldError::new(field, m.to_string()));
             None
         }
     }

@@ -15,11 +15,8 @@ use shared::mesh::{MeshId, TrustDomain};
 
 use crate::error::AppError;
 use crate::security::csr::{TWO_PERSON_SIGNERS, default_approvals};
+use crate::security::roots::token_failed;
 use crate::state::AppState;
-
-fn token_failed(e: crate::security::ca::CaError) -> AppError {
-    AppError::Internal(format!("the mesh root token: {e}"))
-}
 
 /// The fingerprint of each mesh's root in the token now: a grant allows
 /// issuing only from the root it was granted under.

@@ -25,7 +25,8 @@ fn token(state: &AppState) -> Result<&CertificateAuthority, AppError> {
     })
 }
 
-fn token_failed(e: CaError) -> AppError {
+/// A failure of the token, as the officer is told it.
+pub(crate) fn token_failed(e: CaError) -> AppError {
     AppError::Internal(format!("the mesh root token: {e}"))
 }
 

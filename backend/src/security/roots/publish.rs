@@ -68,18 +68,32 @@ pub async fn publish(state: &AppState, mesh: &MeshId) -> Result<BundlePublished,
     for (cluster, outcome) in due.iter().zip(futures_util::future::join_all(writes).await) {
         match outcome {
             Ok(()) => report.written.push(cluster.clone()),
-            Err(why) => report.failed.push(PublishFailure {
-                cluster: cluster.clone(),
-                reason: why.to_string(),
-            }),
+            Err(not_written) => report.failed.push(not_written.into()),
         }
     }
     Ok(report)
 }
 
+/// A member whose bundle was not written, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{cluster}: {why}")]
+struct NotWritten {
+    cluster: String,
+    why: Why,
+}
+
+impl From<NotWritten> for PublishFailure {
+    fn from(not_written: NotWritten) -> Self {
+        Self {
+            cluster: not_written.cluster,
+            reason: not_written.why.to_string(),
+        }
+    }
+}
+
 /// Why a member's bundle was not written.
 #[derive(Debug, thiserror::Error)]
-enum NotWritten {
+enum Why {
     #[error(transparent)]
     Cluster(#[from] crate::cluster::ClusterError),
     #[error(transparent)]
@@ -113,6 +127,20 @@ async fn write(
     bundle_pem: &str,
     bundle: &[String],
 ) -> Result<(), NotWritten> {
+    write_member(state, cluster, bundle_pem, bundle)
+        .await
+        .map_err(|why| NotWritten {
+            cluster: cluster.to_owned(),
+            why,
+        })
+}
+
+async fn write_member(
+    state: &AppState,
+    cluster: &str,
+    bundle_pem: &str,
+    bundle: &[String],
+) -> Result<(), Why> {
     let api = state.fleet().member_api(cluster)?;
     let object = ObjectRef {
         api_version: "v1".into(),
@@ -121,15 +149,17 @@ async fn write(
         name: "cacerts".into(),
     };
     let Some(version) = api.resource_version(&object).await? else {
-        return Err(NotWritten::Gone);
+        return Err(Why::Gone);
     };
     let mut data: BTreeMap<String, String> = inspect::cacerts_data(&api).await?.unwrap_or_default();
+    // The chain's root as the trust inventory reads it.
     let chain_root = data
         .get("cert-chain.pem")
-        .and_then(|chain| pem_text::certificates(chain, "cert-chain.pem").ok())
-        .and_then(|chain| chain.last().map(|der| fingerprint(der)));
+        .and_then(|chain| crate::cluster::trust::chain_root(chain))
+        .and_then(|root| pem::parse(root).ok())
+        .map(|root| fingerprint(root.contents()));
     if !chain_root.is_some_and(|root| bundle.contains(&root)) {
-        return Err(NotWritten::Changed);
+        return Err(Why::Changed);
     }
     data.insert("root-cert.pem".into(), bundle_pem.to_owned());
     let secret = crate::mesh::install::cacerts::manifest(data);
