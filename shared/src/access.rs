@@ -10,6 +10,7 @@ use crate::nav::Section;
 /// A kind of change someone can ask the console to make. Reading is not an
 /// action: every signed-in role reads everything the console shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Plan and apply a control plane install (SPEC 2.3).

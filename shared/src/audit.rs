@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// How an audited attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The action was carried out.
@@ -49,6 +50,7 @@ impl FromStr for Outcome {
 
 /// One line of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     /// Position in the chain, from 1, without gaps.
     pub seq: i64,
@@ -76,6 +78,7 @@ pub struct AuditEntry {
 
 /// Filters of `GET /api/audit` and its export; empty fields match all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -161,6 +164,7 @@ pub const MAX_PAGE_SIZE: u32 = 200;
 
 /// One page of `GET /api/audit`, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     /// Entries matching the filters, on all pages.
@@ -180,6 +184,7 @@ impl AuditPage {
 
 /// Answer of `GET /api/audit/verify` and `meshdeck audit verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ChainReport {
     /// Entries checked.
     pub checked: i64,
@@ -195,6 +200,7 @@ impl ChainReport {
 
 /// Where and how the chain breaks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BrokenLink {
     /// The first entry that does not check out (or that follows a gap).
     pub seq: i64,

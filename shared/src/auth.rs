@@ -13,6 +13,7 @@ use crate::newtype::checked_string;
 /// The job a signed-in person does in the console. Each account has exactly
 /// one; the admin capability (managing accounts) is separate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads the fleet, mesh and ingress state; changes nothing.
@@ -124,6 +125,7 @@ pub fn check_new_password(password: &str) -> Result<(), String> {
 
 /// A signed-in (or listed) account. Never carries the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Account {
     pub name: String,
     pub role: Role,
@@ -133,6 +135,7 @@ pub struct Account {
 
 /// `GET /api/session`: who is signed in, and how.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SessionInfo {
     pub account: Account,
     /// `"password"` for a local sign-in, `"proxy"` behind an authenticating
@@ -144,6 +147,7 @@ pub struct SessionInfo {
 
 /// `POST /api/session`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SignIn {
     pub name: String,
     pub password: String,
@@ -160,6 +164,7 @@ impl fmt::Debug for SignIn {
 
 /// `POST /api/accounts` (admin only).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NewAccount {
     pub name: String,
     pub role: Role,
@@ -181,6 +186,7 @@ impl fmt::Debug for NewAccount {
 
 /// `PATCH /api/accounts/{name}` (admin only): the fields to change.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AccountUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// What applying will do to an object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
     Create,
@@ -17,6 +18,7 @@ pub enum ChangeKind {
 
 /// One line of a diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "op", content = "text", rename_all = "snake_case")]
 pub enum DiffLine {
     Same(String),
@@ -26,6 +28,7 @@ pub enum DiffLine {
 
 /// The reviewed change of one object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ObjectDiff {
     /// `Kind namespace/name`.
     pub title: String,
@@ -71,6 +74,7 @@ impl ObjectDiff {
 /// not exist). A take-over names that version, so it overwrites only what
 /// the operator was shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FreshReview {
     pub diff: ObjectDiff,
     #[serde(default, skip_serializing_if = "Option::is_none")]

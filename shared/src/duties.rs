@@ -13,6 +13,7 @@ use crate::{Account, Role};
 /// A security officer appointed through the console: it holds the role
 /// only once a second officer (not the one who appointed it) confirmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OfficerAppointment {
     pub name: String,
     pub appointed_by: String,
@@ -22,6 +23,7 @@ pub struct OfficerAppointment {
 
 /// Every appointment, by account name.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OfficerAppointments {
     pub appointments: Vec<OfficerAppointment>,
 }

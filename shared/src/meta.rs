@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Answer of `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Health {
     /// `"ok"` while the backend serves requests.
     pub status: String,
@@ -11,6 +12,7 @@ pub struct Health {
 
 /// Answer of `GET /api/version`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct VersionInfo {
     pub product: String,
     pub version: String,
@@ -23,6 +25,7 @@ pub struct VersionInfo {
 
 /// How people sign in to this console.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SignInMode {
     /// Local accounts and the sign-in form.

@@ -20,6 +20,7 @@ macro_rules! checked_string {
             ::serde::Serialize,
             ::serde::Deserialize,
         )]
+        #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
         #[serde(try_from = "String", into = "String")]
         $vis struct $name($field String);
 

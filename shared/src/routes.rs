@@ -15,6 +15,8 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// `GET` whether the console runs ([`crate::Health`]).
 pub const HEALTH: &str = "/api/health";
+/// `GET` the OpenAPI 3.1 document of this API.
+pub const OPENAPI: &str = "/api/openapi.json";
 /// `GET` its version ([`crate::VersionInfo`]).
 pub const VERSION: &str = "/api/version";
 /// `POST` signs in, `GET` says who is signed in (`null`: nobody),

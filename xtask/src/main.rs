@@ -133,6 +133,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     let kubectl = tools::ensure_kubectl(&sh)?;
     let bao = tools::ensure_bao(&sh)?.display().to_string();
     let postgres_bin = tools::ensure_postgres(&sh)?;
+    let openapi_validator = tools::ensure_openapi_validator(&sh)?.display().to_string();
     sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
     sh.step(Step::new("clippy (host)").cargo([
         "clippy",
@@ -166,7 +167,8 @@ fn test(extra: &[String]) -> Result<(), String> {
                 "--locked",
             ])
             .env("MESHDECK_KUBECTL", kubectl.display().to_string())
-            .env("MESHDECK_BAO", bao.clone()),
+            .env("MESHDECK_BAO", bao.clone())
+            .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator.clone()),
     )?;
     sh.step(
         Step::new("wasm32 test of the shared ingress logic (node)")
@@ -202,7 +204,8 @@ fn test(extra: &[String]) -> Result<(), String> {
                     "--locked",
                 ])
                 .env("MESHDECK_TEST_DATABASE_URL", server.url.clone())
-                .env("MESHDECK_BAO", bao.clone()),
+                .env("MESHDECK_BAO", bao.clone())
+                .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator),
         )?;
     }
     build_spa(&sh)?;

@@ -167,6 +167,24 @@ pub fn ensure_bao(sh: &Shell) -> Result<PathBuf, String> {
     )
 }
 
+/// The OpenAPI document's validator (issue 28).
+pub const OPENAPI_VALIDATOR_VERSION: &str = "0.9.0";
+
+/// `openapi-spec-validator` from PyPI in a virtualenv under target/: the
+/// API tests run it on the console's OpenAPI document.
+pub fn ensure_openapi_validator(sh: &Shell) -> Result<PathBuf, String> {
+    ensure_pip_tool(
+        sh,
+        PipTool {
+            venv: "openapi-venv",
+            package: "openapi-spec-validator",
+            version: OPENAPI_VALIDATOR_VERSION,
+            binary: "openapi-spec-validator",
+            version_args: &["--version"],
+        },
+    )
+}
+
 /// A binary that a PyPI package ships, pinned, in its own virtualenv.
 struct PipTool {
     /// Directory under `target/tools/`.
@@ -174,17 +192,17 @@ struct PipTool {
     package: &'static str,
     version: &'static str,
     binary: &'static str,
-    /// Arguments that make the binary print `v<version>`.
+    /// Arguments that make the binary print `v<version>` or `<version>`.
     version_args: &'static [&'static str],
 }
 
 fn ensure_pip_tool(sh: &Shell, tool: PipTool) -> Result<PathBuf, String> {
     let venv = sh.root.join("target/tools").join(tool.venv);
     let binary = venv.join("bin").join(tool.binary);
-    let wanted = format!("v{}", tool.version);
+    let wanted = tool.version;
     let installed = |sh: &Shell| {
         sh.probe(&binary.display().to_string(), tool.version_args)
-            .is_some_and(|out| reports_version(&out, &wanted))
+            .is_some_and(|out| reports_version(&out, wanted))
     };
     if installed(sh) {
         return Ok(binary);
@@ -210,10 +228,13 @@ fn ensure_pip_tool(sh: &Shell, tool: PipTool) -> Result<PathBuf, String> {
     Ok(binary)
 }
 
-/// Whether a `version` output names exactly `wanted` (`v2.7.2` is not
-/// `v2.7.20`), e.g. `OpenBao v2.7.2 (9e0a…)` or `Client Version: v1.37.1`.
+/// Whether a `version` output names exactly `wanted`, with or without a
+/// `v` (`v2.7.2` is not `v2.7.20`), e.g. `OpenBao v2.7.2 (9e0a…)`,
+/// `Client Version: v1.37.1` or `openapi-spec-validator 0.9.0`.
 fn reports_version(output: &str, wanted: &str) -> bool {
-    output.split_whitespace().any(|word| word == wanted)
+    output
+        .split_whitespace()
+        .any(|word| word.strip_prefix('v').unwrap_or(word) == wanted)
 }
 
 /// The version of `package` recorded in Cargo.lock.
@@ -268,10 +289,12 @@ mod tests {
     #[test]
     fn versions_are_matched_as_whole_words() {
         let bao = "OpenBao v2.7.2 (9e0a0d3c3504a0a00b45e61355afac5e35c78379), committed 2026-10-26";
-        assert!(reports_version(bao, "v2.7.2"));
-        assert!(!reports_version("OpenBao v2.7.20 (abc)", "v2.7.2"));
+        assert!(reports_version(bao, "2.7.2"));
+        assert!(!reports_version("OpenBao v2.7.20 (abc)", "2.7.2"));
         let kubectl = "Client Version: v1.37.1\nKustomize Version: v5.7.1";
-        assert!(reports_version(kubectl, "v1.37.1"));
-        assert!(!reports_version(kubectl, "v1.37.2"));
+        assert!(reports_version(kubectl, "1.37.1"));
+        assert!(!reports_version(kubectl, "1.37.2"));
+        assert!(reports_version("openapi-spec-validator 0.9.0", "0.9.0"));
+        assert!(!reports_version("openapi-spec-validator 0.9.01", "0.9.0"));
     }
 }

@@ -3,7 +3,6 @@
 //! [`duties`] decides who may give or take the security-officer role.
 
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::{Extension, Json};
 use shared::auth::check_new_password;
@@ -11,6 +10,8 @@ use shared::{Account, AccountName, AccountUpdate, InvalidName, NewAccount};
 
 use super::duties;
 use crate::api::json::ApiJson;
+use crate::api::openapi::describe::DescribeArg;
+use crate::api::openapi::respond::{Created, NoContent};
 use crate::audit::Detail;
 use crate::auth::{Principal, secrets};
 use crate::error::AppError;
@@ -24,19 +25,21 @@ pub async fn create_account(
     State(state): State<AppState>,
     Extension(admin): Extension<Principal>,
     ApiJson(body): ApiJson<NewAccount>,
-) -> (Detail, Result<(StatusCode, Json<Account>), AppError>) {
+) -> (Detail, Result<Created<Account>, AppError>) {
     let detail = Detail::new()
         .target(format!("account/{}", body.name))
         .param("role", body.role)
         .param("admin", body.admin);
     let created = create(&state, &admin.account, &body).await;
-    (detail, created.map(|a| (StatusCode::CREATED, Json(a))))
+    (detail, created.map(Created))
 }
 
 /// The account a `/api/accounts/{name}` request is about, parsed at the
 /// edge: a name no account can have is a 400, audited against the name
 /// given.
 pub struct AccountPath(pub AccountName);
+
+impl DescribeArg for AccountPath {}
 
 impl<S: Send + Sync> FromRequestParts<S> for AccountPath {
     type Rejection = (Detail, AppError);
@@ -79,13 +82,13 @@ pub async fn delete_account(
     State(state): State<AppState>,
     Extension(admin): Extension<Principal>,
     AccountPath(name): AccountPath,
-) -> (Detail, Result<StatusCode, AppError>) {
+) -> (Detail, Result<NoContent, AppError>) {
     let detail = Detail::new().target(format!("account/{name}"));
     (
         detail,
         delete(&state, &admin.account, name.as_str())
             .await
-            .map(|()| StatusCode::NO_CONTENT),
+            .map(|()| NoContent),
     )
 }
 

@@ -8,6 +8,7 @@ use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use shared::ClusterName;
 
+use super::openapi::describe::DescribeArg;
 use crate::cluster::{ClusterError, MemberApi};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -28,6 +29,8 @@ impl ClusterPath {
         self.api.map_err(AppError::from)
     }
 }
+
+impl DescribeArg for ClusterPath {}
 
 impl FromRequestParts<AppState> for ClusterPath {
     type Rejection = AppError;

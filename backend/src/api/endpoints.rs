@@ -3,17 +3,25 @@
 //! cannot exist without a rule, and the route × role test walks it.
 //!
 //! A new endpoint is one row, e.g.
-//! `e(M::POST, R::MESH_INSTALLS, Act(Action::InstallMesh), "mesh.install", || post(mesh::create_install))`:
+//! `e(M::POST, R::MESH_INSTALLS, Act(Action::InstallMesh), "mesh.install", mesh::create_install)`:
 //! its guard refuses other roles with a 403 naming the needed role, checks
 //! the CSRF token, and writes the audit entry; the handler returns an
 //! [`crate::audit::Detail`] naming clusters, objects and parameters.
 
-use axum::Router;
+use std::sync::OnceLock;
+
+use axum::handler::Handler;
 use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
+use axum::{Json, Router};
 use shared::Access;
 
 use super::meta;
+use super::openapi::{
+    self,
+    describe::Describe,
+    shape::{Contract, Io},
+};
 use crate::accounts::appointments;
 use crate::accounts::http as accounts;
 use crate::audit::http as audit;
@@ -31,14 +39,92 @@ use crate::security::roots::http as roots;
 use crate::state::AppState;
 use crate::workloads::http as workloads;
 
-/// One endpoint: method, full path, who may call it, and the action name
-/// its audit entries carry.
+/// One endpoint: method, full path, who may call it, the action name its
+/// audit entries carry, and its handler (routed, and described for the
+/// OpenAPI document).
 pub struct Endpoint {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
     pub action: &'static str,
-    handler: fn() -> MethodRouter<AppState>,
+    router: MethodRouter<AppState>,
+    describe: Box<dyn Fn(&mut Contract) -> Io + Send + Sync>,
+}
+
+impl Endpoint {
+    /// One row of the table.
+    fn new<H, T, D>(
+        method: Method,
+        path: &'static str,
+        access: Access,
+        action: &'static str,
+        handler: H,
+    ) -> Self
+    where
+        H: Handler<T, AppState> + Describe<D> + Sync,
+        T: 'static,
+    {
+        let router = match method {
+            Method::GET => get(handler.clone()),
+            Method::POST => post(handler.clone()),
+            Method::PUT => put(handler.clone()),
+            Method::PATCH => patch(handler.clone()),
+            Method::DELETE => delete(handler.clone()),
+            // No row uses another method; the route × role test would
+            // find one answering 405.
+            _ => MethodRouter::new(),
+        };
+        Self {
+            method,
+            path,
+            access,
+            action,
+            router,
+            describe: Box::new(move |contract| handler.describe(contract)),
+        }
+    }
+
+    /// Wraps the handler's router in a layer (a body limit).
+    fn layered(mut self, layer: fn(MethodRouter<AppState>) -> MethodRouter<AppState>) -> Self {
+        self.router = layer(self.router);
+        self
+    }
+
+    /// The row as the OpenAPI document reads it.
+    pub fn operation(&self) -> openapi::Operation<'_> {
+        openapi::Operation {
+            method: &self.method,
+            path: self.path,
+            access: self.access,
+            action: self.action,
+            describe: &*self.describe,
+        }
+    }
+}
+
+/// `GET /api/openapi.json`: the document of this table, built once.
+async fn get_openapi() -> Json<serde_json::Value> {
+    static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
+    Json(
+        DOCUMENT
+            .get_or_init(|| openapi::document(endpoints().iter().map(Endpoint::operation)))
+            .clone(),
+    )
+}
+
+/// A row: [`Endpoint::new`] under the table's short name.
+fn e<H, T, D>(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    action: &'static str,
+    handler: H,
+) -> Endpoint
+where
+    H: Handler<T, AppState> + Describe<D> + Sync,
+    T: 'static,
+{
+    Endpoint::new(method, path, access, action, handler)
 }
 
 /// Every endpoint under `/api`.
@@ -53,93 +139,93 @@ pub fn endpoints() -> Vec<Endpoint> {
     use shared::ingress::{MultiClusterIngress as Mci, MultiClusterService as Mcs};
     use Method as M;
     use shared::routes as R;
-    let e = |method, path, access, action, handler| Endpoint { method, path, access, action, handler };
     vec![
-        e(M::GET,     R::HEALTH,           Public,    "health.read",    || get(meta::get_health)),
-        e(M::GET,     R::VERSION,          Public,    "version.read",   || get(meta::get_version)),
-        e(M::GET,     R::SESSION,          Public,    "session.read",   || get(session::get_session)),
-        e(M::POST,    R::SESSION,          Public,    "session.create", || post(session::create_session)),
-        e(M::DELETE,  R::SESSION,          SignedIn,  "session.delete", || delete(session::delete_session)),
-        e(M::GET,     R::ACCOUNTS,         Admin,     "account.list",   || get(accounts::list_accounts)),
-        e(M::POST,    R::ACCOUNTS,         Admin,     "account.create", || post(accounts::create_account)),
-        e(M::PATCH,   R::ACCOUNT,  Admin,     "account.update", || patch(accounts::update_account)),
-        e(M::DELETE,  R::ACCOUNT,  Admin,     "account.delete", || delete(accounts::delete_account)),
-        e(M::GET,     R::OFFICER_APPOINTMENTS, Act(ManageCa), "account.officer.list", || get(appointments::list_appointments)),
-        e(M::POST,    R::OFFICER_CONFIRM, Act(ManageCa), "account.officer.confirm", || post(appointments::confirm_officer)),
-        e(M::GET,     R::AUDIT,            SignedIn,  "audit.read",     || get(audit::list_audit)),
-        e(M::GET,     R::AUDIT_EXPORT,     SignedIn,  "audit.export",   || get(audit::export_audit)),
-        e(M::GET,     R::AUDIT_VERIFY,     SignedIn,  "audit.verify",   || get(audit::verify_audit)),
-        e(M::GET,     R::FLEET,            SignedIn,  "fleet.read",     || get(fleet::get_fleet)),
-        e(M::GET,     R::EVENTS,           SignedIn,  "fleet.watch",    || get(fleet::get_events)),
-        e(M::GET,     R::CLUSTER,  SignedIn,  "cluster.read",   || get(fleet::get_cluster)),
-        e(M::GET,     R::NAMESPACE, SignedIn, "namespace.read", || get(fleet::get_namespace)),
-        e(M::GET,     R::INSTALL_CONTEXT, SignedIn, "mesh.context.read", || get(mesh::get_install_context)),
-        e(M::POST,    R::CLUSTER_HSM_CHECK, Act(InstallMesh), "mesh.hsm.check", || post(hsm::check_hsm)),
-        e(M::POST,    R::CLUSTER_HSM_SLOT,  Act(InstallMesh), "mesh.hsm.provision", || post(hsm::provision_hsm_slot)),
-        e(M::POST,    R::MESH_PLANS,       Act(InstallMesh), "mesh.plan", || post(mesh::create_plan)),
-        e(M::GET,     R::MESH_PLAN_EXPORT, SignedIn, "mesh.plan.export", || get(mesh::export_plan)),
-        e(M::POST,    R::MESH_INSTALLS,    Act(InstallMesh), "mesh.install", || post(mesh::create_install)),
-        e(M::GET,     R::MESH_INSTALLS,    SignedIn,  "mesh.install.list", || get(mesh::list_installs)),
-        e(M::GET,     R::MESH_INSTALL, SignedIn, "mesh.install.read", || get(mesh::get_install)),
-        e(M::GET,     R::MESH_INSTALL_EVENTS, SignedIn, "mesh.install.watch", || get(mesh::install_events)),
-        e(M::POST,    R::MESH_MIGRATE,  Act(MigrateNamespaces), "mesh.migrate",  || post(migration::create_migration)),
-        e(M::POST,    R::MESH_ROLLBACK, Act(MigrateNamespaces), "mesh.rollback", || post(migration::create_rollback)),
-        e(M::POST,    R::MESH_FINISH,   Act(MigrateNamespaces), "mesh.finish",   || post(migration::create_finish)),
-        e(M::GET,     R::MESH_MIGRATIONS,          SignedIn,  "mesh.migration.list",  || get(migration::list_migrations)),
-        e(M::GET,     R::MESH_MIGRATION,     SignedIn,  "mesh.migration.read",  || get(migration::get_migration)),
-        e(M::GET,     R::MESH_MIGRATION_EVENTS, SignedIn, "mesh.migration.watch", || get(migration::migration_events)),
-        e(M::GET,     R::NAMESPACE_VERIFY, SignedIn, "namespace.verify", || get(migration::verify_namespace)),
-        e(M::GET,     R::INGRESS_GATEWAY, SignedIn, "gateway.read", || get(migration::get_ingress_gateway)),
-        e(M::PUT,     R::LOAD_BALANCER_IP, Act(MigrateNamespaces), "gateway.address", || put(migration::set_load_balancer_ip)),
-        e(M::POST,    R::WAVE_PROPOSAL,      Act(MigrateNamespaces), "mesh.wave.propose", || post(waves::propose_waves)),
-        e(M::POST,    R::WAVES,               Act(MigrateNamespaces), "mesh.wave.run",     || post(waves::create_wave_run)),
-        e(M::GET,     R::WAVES,               SignedIn,  "mesh.wave.list",  || get(waves::list_wave_runs)),
-        e(M::GET,     R::WAVE,          SignedIn,  "mesh.wave.read",  || get(waves::get_wave_run)),
-        e(M::GET,     R::WAVE_EVENTS,   SignedIn,  "mesh.wave.watch", || get(waves::wave_run_events)),
-        e(M::POST,    R::WAVE_RESUME,   Act(MigrateNamespaces), "mesh.wave.resume",   || post(waves::resume_wave_run)),
-        e(M::POST,    R::WAVE_SKIP,     Act(MigrateNamespaces), "mesh.wave.skip",     || post(waves::skip_wave)),
-        e(M::POST,    R::WAVE_ROLLBACK, Act(MigrateNamespaces), "mesh.wave.rollback", || post(waves::roll_back_wave)),
-        e(M::POST,    R::WORKLOAD_PREVIEW, Act(Deploy), "workload.preview", || limited(post(workloads::preview_workload))),
-        e(M::POST,    R::WORKLOAD_TAKEOVER, Act(Deploy), "workload.takeover", || limited(post(workloads::take_over_objects))),
-        e(M::GET,     R::WORKLOAD_MIGRATIONS, SignedIn, "migration.list", || get(workloads::list_migrations)),
-        e(M::POST,    R::WORKLOAD_MIGRATIONS, Act(Deploy), "workload.deploy", || limited(post(workloads::create_migration))),
-        e(M::GET,     R::WORKLOAD_MIGRATION, SignedIn, "migration.read", || get(workloads::get_migration)),
-        e(M::DELETE,  R::WORKLOAD_MIGRATION, Act(Deploy), "workload.delete", || delete(workloads::delete_migration)),
-        e(M::GET,     R::WORKLOAD_DOCTOR, SignedIn, "migration.doctor", || get(workloads::get_migration_doctor)),
-        e(M::POST,    R::WORKLOAD_REGISTRY_ACCESS, Act(Deploy), "workload.registry_access", || limited(post(workloads::set_registry_access))),
-        e(M::GET,     R::INGRESS_SERVICES, SignedIn,  "ingress.service.list", || get(ingress::list_services)),
-        e(M::POST,    R::INGRESS_SERVICE_REVIEW, Act(EditIngress), "ingress.service.review", || post(ingress::review_resource::<Mcs>)),
-        e(M::GET,     R::INGRESS_SERVICE, SignedIn, "ingress.service.read", || get(ingress::get_resource::<Mcs>)),
-        e(M::PUT,     R::INGRESS_SERVICE, Act(EditIngress), "ingress.service.apply", || put(ingress::apply_resource::<Mcs>)),
-        e(M::DELETE,  R::INGRESS_SERVICE, Act(EditIngress), "ingress.service.delete", || delete(ingress::delete_resource::<Mcs>)),
-        e(M::POST,    R::INGRESS_SERVICE_TAKEOVER, Act(EditIngress), "ingress.service.take_over", || post(ingress::take_over_resource::<Mcs>)),
-        e(M::GET,     R::INGRESS_INGRESSES, SignedIn, "ingress.ingress.list", || get(ingress::list_ingresses)),
-        e(M::POST,    R::INGRESS_INGRESS_REVIEW, Act(EditIngress), "ingress.ingress.review", || post(ingress::review_resource::<Mci>)),
-        e(M::GET,     R::INGRESS_INGRESS, SignedIn, "ingress.ingress.read", || get(ingress::get_resource::<Mci>)),
-        e(M::PUT,     R::INGRESS_INGRESS, Act(EditIngress), "ingress.ingress.apply", || put(ingress::apply_resource::<Mci>)),
-        e(M::DELETE,  R::INGRESS_INGRESS, Act(EditIngress), "ingress.ingress.delete", || delete(ingress::delete_resource::<Mci>)),
-        e(M::POST,    R::INGRESS_INGRESS_TAKEOVER, Act(EditIngress), "ingress.ingress.take_over", || post(ingress::take_over_resource::<Mci>)),
-        e(M::GET,     R::CONFIG_CLUSTER, SignedIn, "ingress.config.read", || get(ingress_config::get_config_cluster)),
-        e(M::POST,    R::CONFIG_COMPARE, SignedIn, "ingress.config.compare", || post(ingress_config::compare_config_cluster)),
-        e(M::POST,    R::CONFIG_COPY, Act(EditIngress), "ingress.config.copy", || post(ingress_config::copy_to_config_candidate)),
-        e(M::POST,    R::CONFIG_SWITCH, Act(EditIngress), "ingress.config.switch", || post(ingress_config::switch_config_cluster)),
-        e(M::GET,     R::CSRS,                     SignedIn,  "csr.list",    || get(csr::list_csrs)),
-        e(M::GET,     R::CSR_COUNT,               SignedIn,  "csr.count",   || get(csr::count_csrs)),
-        e(M::GET,     R::CSR,    SignedIn,  "csr.read",    || get(csr::get_csr_pem)),
-        e(M::POST,    R::CSR_APPROVE, Act(DecideCsr), "csr.approve", || post(csr::approve_csr)),
-        e(M::POST,    R::CSR_DENY,    Act(DecideCsr), "csr.deny",    || post(csr::deny_csr)),
-        e(M::POST,    R::CSR_CHAIN,   Act(DecideCsr), "csr.upload",  || post(csr::upload_csr_chain)),
-        e(M::GET,     R::TRUST,                    SignedIn,  "trust.read",  || get(csr::get_trust)),
-        e(M::GET,     R::CA_ROOTS,       SignedIn,      "ca.root.list",   || get(roots::list_roots)),
-        e(M::POST,    R::CA_ROOTS,       Act(ManageCa), "ca.root.create", || post(roots::create_root)),
-        e(M::POST,    R::CA_ROOT_IMPORT, Act(ManageCa), "ca.root.import", || post(roots::import_root)),
-        e(M::POST,    R::CA_ROOT_RETIRE, Act(ManageCa), "ca.root.retire", || post(roots::retire_root)),
-        e(M::POST,    R::CA_ROOT_ROTATE, Act(ManageCa), "ca.root.rotate", || post(roots::rotate_root)),
-        e(M::POST,    R::CA_ROOT_PUBLISH, Act(ManageCa), "ca.root.publish", || post(roots::publish_bundle)),
-        e(M::GET,     R::CA_GRANTS,        SignedIn,      "ca.grant.list",    || get(grants::list_grants)),
-        e(M::POST,    R::CA_GRANTS,        Act(ManageCa), "ca.grant.propose", || post(grants::propose_grant)),
-        e(M::POST,    R::CA_GRANT_APPROVE, Act(ManageCa), "ca.grant.approve", || post(grants::approve_grant)),
-        e(M::POST,    R::CA_GRANT_REVOKE,  Act(ManageCa), "ca.grant.revoke",  || post(grants::revoke_grant)),
+        e(M::GET,     R::HEALTH,           Public,    "health.read",    meta::get_health),
+        e(M::GET,     R::OPENAPI,          Public,    "openapi.read",   get_openapi),
+        e(M::GET,     R::VERSION,          Public,    "version.read",   meta::get_version),
+        e(M::GET,     R::SESSION,          Public,    "session.read",   session::get_session),
+        e(M::POST,    R::SESSION,          Public,    "session.create", session::create_session),
+        e(M::DELETE,  R::SESSION,          SignedIn,  "session.delete", session::delete_session),
+        e(M::GET,     R::ACCOUNTS,         Admin,     "account.list",   accounts::list_accounts),
+        e(M::POST,    R::ACCOUNTS,         Admin,     "account.create", accounts::create_account),
+        e(M::PATCH,   R::ACCOUNT,  Admin,     "account.update", accounts::update_account),
+        e(M::DELETE,  R::ACCOUNT,  Admin,     "account.delete", accounts::delete_account),
+        e(M::GET,     R::OFFICER_APPOINTMENTS, Act(ManageCa), "account.officer.list", appointments::list_appointments),
+        e(M::POST,    R::OFFICER_CONFIRM, Act(ManageCa), "account.officer.confirm", appointments::confirm_officer),
+        e(M::GET,     R::AUDIT,            SignedIn,  "audit.read",     audit::list_audit),
+        e(M::GET,     R::AUDIT_EXPORT,     SignedIn,  "audit.export",   audit::export_audit),
+        e(M::GET,     R::AUDIT_VERIFY,     SignedIn,  "audit.verify",   audit::verify_audit),
+        e(M::GET,     R::FLEET,            SignedIn,  "fleet.read",     fleet::get_fleet),
+        e(M::GET,     R::EVENTS,           SignedIn,  "fleet.watch",    fleet::get_events),
+        e(M::GET,     R::CLUSTER,  SignedIn,  "cluster.read",   fleet::get_cluster),
+        e(M::GET,     R::NAMESPACE, SignedIn, "namespace.read", fleet::get_namespace),
+        e(M::GET,     R::INSTALL_CONTEXT, SignedIn, "mesh.context.read", mesh::get_install_context),
+        e(M::POST,    R::CLUSTER_HSM_CHECK, Act(InstallMesh), "mesh.hsm.check", hsm::check_hsm),
+        e(M::POST,    R::CLUSTER_HSM_SLOT,  Act(InstallMesh), "mesh.hsm.provision", hsm::provision_hsm_slot),
+        e(M::POST,    R::MESH_PLANS,       Act(InstallMesh), "mesh.plan", mesh::create_plan),
+        e(M::GET,     R::MESH_PLAN_EXPORT, SignedIn, "mesh.plan.export", mesh::export_plan),
+        e(M::POST,    R::MESH_INSTALLS,    Act(InstallMesh), "mesh.install", mesh::create_install),
+        e(M::GET,     R::MESH_INSTALLS,    SignedIn,  "mesh.install.list", mesh::list_installs),
+        e(M::GET,     R::MESH_INSTALL, SignedIn, "mesh.install.read", mesh::get_install),
+        e(M::GET,     R::MESH_INSTALL_EVENTS, SignedIn, "mesh.install.watch", mesh::install_events),
+        e(M::POST,    R::MESH_MIGRATE,  Act(MigrateNamespaces), "mesh.migrate",  migration::create_migration),
+        e(M::POST,    R::MESH_ROLLBACK, Act(MigrateNamespaces), "mesh.rollback", migration::create_rollback),
+        e(M::POST,    R::MESH_FINISH,   Act(MigrateNamespaces), "mesh.finish",   migration::create_finish),
+        e(M::GET,     R::MESH_MIGRATIONS,          SignedIn,  "mesh.migration.list",  migration::list_migrations),
+        e(M::GET,     R::MESH_MIGRATION,     SignedIn,  "mesh.migration.read",  migration::get_migration),
+        e(M::GET,     R::MESH_MIGRATION_EVENTS, SignedIn, "mesh.migration.watch", migration::migration_events),
+        e(M::GET,     R::NAMESPACE_VERIFY, SignedIn, "namespace.verify", migration::verify_namespace),
+        e(M::GET,     R::INGRESS_GATEWAY, SignedIn, "gateway.read", migration::get_ingress_gateway),
+        e(M::PUT,     R::LOAD_BALANCER_IP, Act(MigrateNamespaces), "gateway.address", migration::set_load_balancer_ip),
+        e(M::POST,    R::WAVE_PROPOSAL,      Act(MigrateNamespaces), "mesh.wave.propose", waves::propose_waves),
+        e(M::POST,    R::WAVES,               Act(MigrateNamespaces), "mesh.wave.run",     waves::create_wave_run),
+        e(M::GET,     R::WAVES,               SignedIn,  "mesh.wave.list",  waves::list_wave_runs),
+        e(M::GET,     R::WAVE,          SignedIn,  "mesh.wave.read",  waves::get_wave_run),
+        e(M::GET,     R::WAVE_EVENTS,   SignedIn,  "mesh.wave.watch", waves::wave_run_events),
+        e(M::POST,    R::WAVE_RESUME,   Act(MigrateNamespaces), "mesh.wave.resume",   waves::resume_wave_run),
+        e(M::POST,    R::WAVE_SKIP,     Act(MigrateNamespaces), "mesh.wave.skip",     waves::skip_wave),
+        e(M::POST,    R::WAVE_ROLLBACK, Act(MigrateNamespaces), "mesh.wave.rollback", waves::roll_back_wave),
+        e(M::POST,    R::WORKLOAD_PREVIEW, Act(Deploy), "workload.preview", workloads::preview_workload).layered(limited),
+        e(M::POST,    R::WORKLOAD_TAKEOVER, Act(Deploy), "workload.takeover", workloads::take_over_objects).layered(limited),
+        e(M::GET,     R::WORKLOAD_MIGRATIONS, SignedIn, "migration.list", workloads::list_migrations),
+        e(M::POST,    R::WORKLOAD_MIGRATIONS, Act(Deploy), "workload.deploy", workloads::create_migration).layered(limited),
+        e(M::GET,     R::WORKLOAD_MIGRATION, SignedIn, "migration.read", workloads::get_migration),
+        e(M::DELETE,  R::WORKLOAD_MIGRATION, Act(Deploy), "workload.delete", workloads::delete_migration),
+        e(M::GET,     R::WORKLOAD_DOCTOR, SignedIn, "migration.doctor", workloads::get_migration_doctor),
+        e(M::POST,    R::WORKLOAD_REGISTRY_ACCESS, Act(Deploy), "workload.registry_access", workloads::set_registry_access).layered(limited),
+        e(M::GET,     R::INGRESS_SERVICES, SignedIn,  "ingress.service.list", ingress::list_services),
+        e(M::POST,    R::INGRESS_SERVICE_REVIEW, Act(EditIngress), "ingress.service.review", ingress::review_resource::<Mcs>),
+        e(M::GET,     R::INGRESS_SERVICE, SignedIn, "ingress.service.read", ingress::get_resource::<Mcs>),
+        e(M::PUT,     R::INGRESS_SERVICE, Act(EditIngress), "ingress.service.apply", ingress::apply_resource::<Mcs>),
+        e(M::DELETE,  R::INGRESS_SERVICE, Act(EditIngress), "ingress.service.delete", ingress::delete_resource::<Mcs>),
+        e(M::POST,    R::INGRESS_SERVICE_TAKEOVER, Act(EditIngress), "ingress.service.take_over", ingress::take_over_resource::<Mcs>),
+        e(M::GET,     R::INGRESS_INGRESSES, SignedIn, "ingress.ingress.list", ingress::list_ingresses),
+        e(M::POST,    R::INGRESS_INGRESS_REVIEW, Act(EditIngress), "ingress.ingress.review", ingress::review_resource::<Mci>),
+        e(M::GET,     R::INGRESS_INGRESS, SignedIn, "ingress.ingress.read", ingress::get_resource::<Mci>),
+        e(M::PUT,     R::INGRESS_INGRESS, Act(EditIngress), "ingress.ingress.apply", ingress::apply_resource::<Mci>),
+        e(M::DELETE,  R::INGRESS_INGRESS, Act(EditIngress), "ingress.ingress.delete", ingress::delete_resource::<Mci>),
+        e(M::POST,    R::INGRESS_INGRESS_TAKEOVER, Act(EditIngress), "ingress.ingress.take_over", ingress::take_over_resource::<Mci>),
+        e(M::GET,     R::CONFIG_CLUSTER, SignedIn, "ingress.config.read", ingress_config::get_config_cluster),
+        e(M::POST,    R::CONFIG_COMPARE, SignedIn, "ingress.config.compare", ingress_config::compare_config_cluster),
+        e(M::POST,    R::CONFIG_COPY, Act(EditIngress), "ingress.config.copy", ingress_config::copy_to_config_candidate),
+        e(M::POST,    R::CONFIG_SWITCH, Act(EditIngress), "ingress.config.switch", ingress_config::switch_config_cluster),
+        e(M::GET,     R::CSRS,                     SignedIn,  "csr.list",    csr::list_csrs),
+        e(M::GET,     R::CSR_COUNT,               SignedIn,  "csr.count",   csr::count_csrs),
+        e(M::GET,     R::CSR,    SignedIn,  "csr.read",    csr::get_csr_pem),
+        e(M::POST,    R::CSR_APPROVE, Act(DecideCsr), "csr.approve", csr::approve_csr),
+        e(M::POST,    R::CSR_DENY,    Act(DecideCsr), "csr.deny",    csr::deny_csr),
+        e(M::POST,    R::CSR_CHAIN,   Act(DecideCsr), "csr.upload",  csr::upload_csr_chain),
+        e(M::GET,     R::TRUST,                    SignedIn,  "trust.read",  csr::get_trust),
+        e(M::GET,     R::CA_ROOTS,       SignedIn,      "ca.root.list",   roots::list_roots),
+        e(M::POST,    R::CA_ROOTS,       Act(ManageCa), "ca.root.create", roots::create_root),
+        e(M::POST,    R::CA_ROOT_IMPORT, Act(ManageCa), "ca.root.import", roots::import_root),
+        e(M::POST,    R::CA_ROOT_RETIRE, Act(ManageCa), "ca.root.retire", roots::retire_root),
+        e(M::POST,    R::CA_ROOT_ROTATE, Act(ManageCa), "ca.root.rotate", roots::rotate_root),
+        e(M::POST,    R::CA_ROOT_PUBLISH, Act(ManageCa), "ca.root.publish", roots::publish_bundle),
+        e(M::GET,     R::CA_GRANTS,        SignedIn,      "ca.grant.list",    grants::list_grants),
+        e(M::POST,    R::CA_GRANTS,        Act(ManageCa), "ca.grant.propose", grants::propose_grant),
+        e(M::POST,    R::CA_GRANT_APPROVE, Act(ManageCa), "ca.grant.approve", grants::approve_grant),
+        e(M::POST,    R::CA_GRANT_REVOKE,  Act(ManageCa), "ca.grant.revoke",  grants::revoke_grant),
     ]
 }
 
@@ -158,7 +244,8 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
                 access: endpoint.access,
                 action: endpoint.action,
             };
-            let handler = (endpoint.handler)()
+            let handler = endpoint
+                .router
                 .route_layer(axum::middleware::from_fn_with_state(guard, guard::check));
             router.route(path, handler)
         })

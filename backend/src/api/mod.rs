@@ -5,6 +5,7 @@ pub mod endpoints;
 pub mod headers;
 pub mod json;
 pub mod meta;
+pub mod openapi;
 pub mod path;
 pub mod progress;
 pub mod request_id;

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use shared::ids::{NameRule, check_dns1123_label, invalid};
 use shared::{ClusterName, InvalidName};
 
+use super::openapi::describe::DescribeArg;
 use crate::error::AppError;
 
 /// A Kubernetes namespace name (a DNS-1123 label), e.g. `blue`.
@@ -158,6 +159,8 @@ macro_rules! one_param {
                 param(parts, state, $key).await.map(Self)
             }
         }
+
+        impl DescribeArg for $name {}
     };
 }
 
@@ -204,6 +207,8 @@ one_param!(
     FingerprintPath(Fingerprint), "fingerprint"
 );
 
+impl DescribeArg for ObjectPath {}
+
 /// A signing request named by a route's `{cluster}/{name}`.
 pub struct CsrPath {
     pub cluster: ClusterName,
@@ -220,6 +225,8 @@ impl<S: Send + Sync> FromRequestParts<S> for CsrPath {
         })
     }
 }
+
+impl DescribeArg for CsrPath {}
 
 #[cfg(test)]
 mod tests {

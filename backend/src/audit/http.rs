@@ -5,18 +5,18 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::IntoResponse;
 use futures_util::{StreamExt, stream};
 use serde::Deserialize;
 use shared::audit::MAX_PAGE_SIZE;
 use shared::{AuditFilter, AuditPage, ChainReport, Outcome};
 
+use crate::api::openapi::respond::{Documented, JsonLines};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::StoreError;
 
 /// The query string as sent; `filter` and `paging` check every field.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct AuditQuery {
     actor: Option<String>,
     action: Option<String>,
@@ -90,7 +90,7 @@ pub async fn list_audit(
 pub async fn export_audit(
     State(state): State<AppState>,
     Query(query): Query<AuditQuery>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<Documented<JsonLines>, AppError> {
     let filter = query.filter()?;
     let store = state.store().clone();
     let first = store.audit_matching_before(&filter, None).await?;
@@ -120,7 +120,7 @@ pub async fn export_audit(
             }
         }
     });
-    Ok((
+    Ok(Documented::new((
         [
             (header::CONTENT_TYPE, "application/x-ndjson"),
             (
@@ -131,7 +131,7 @@ pub async fn export_audit(
         // Fused: the compression layer polls a body once more after its
         // end, which an unfused `unfold` answers with a panic.
         Body::from_stream(pages.fuse()),
-    ))
+    )))
 }
 
 /// The chain checked page by page, with the server's key, against the

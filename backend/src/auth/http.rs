@@ -5,11 +5,12 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use shared::{Outcome, SessionInfo, SignIn};
 
 use crate::api::json::ApiJson;
+use crate::api::openapi::respond::{Documented, NoContent};
 use crate::audit::{Actor, Detail};
 use crate::auth::forwarded::{self, Origin};
 use crate::auth::sessions::{self, SignInError};
@@ -58,49 +59,51 @@ pub async fn create_session(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
-) -> Response {
+) -> Documented<Result<Json<SessionInfo>, AppError>> {
     let origin = origin_of(&state, &headers, peer);
     let secure = state.auth().secure_cookies || origin.tls;
     let address = origin.address;
     let name = claimed(&body.name);
     let detail = Detail::new().param("address", &address);
-    match sessions::sign_in(&state, name, &body.password, &address).await {
-        Ok(signed_in) => {
-            let principal = signed_in.principal;
-            let cookie = cookies::session(&signed_in.token, state.auth().absolute_secs, secure);
-            let detail = detail.actor(Actor::of(&principal));
-            (
-                detail,
-                [(header::SET_COOKIE, cookie)],
-                Json(principal.session_info()),
-            )
-                .into_response()
-        }
-        Err(SignInError::Store(err)) => AppError::from(err).into_response(),
-        Err(err) => {
-            let detail = detail.actor(Actor::anonymous(Some(name)));
-            match err {
-                SignInError::Locked { ref locked, .. } => {
-                    let retry = HeaderValue::from(locked.retry_after_secs);
-                    let detail = detail
-                        .outcome(Outcome::Denied)
-                        .param("reason", "rate_limited");
-                    let error = AppError::TooManyRequests(err.to_string());
-                    (detail, [(header::RETRY_AFTER, retry)], error).into_response()
-                }
-                SignInError::ProxyMode => {
-                    let detail = detail
-                        .outcome(Outcome::Denied)
-                        .param("reason", "proxy_mode");
-                    (detail, AppError::BadRequest(err.to_string())).into_response()
-                }
-                _ => {
-                    let detail = detail.param("reason", "wrong_name_or_password");
-                    (detail, AppError::Unauthorized(err.to_string())).into_response()
+    Documented::new(
+        match sessions::sign_in(&state, name, &body.password, &address).await {
+            Ok(signed_in) => {
+                let principal = signed_in.principal;
+                let cookie = cookies::session(&signed_in.token, state.auth().absolute_secs, secure);
+                let detail = detail.actor(Actor::of(&principal));
+                (
+                    detail,
+                    [(header::SET_COOKIE, cookie)],
+                    Json(principal.session_info()),
+                )
+                    .into_response()
+            }
+            Err(SignInError::Store(err)) => AppError::from(err).into_response(),
+            Err(err) => {
+                let detail = detail.actor(Actor::anonymous(Some(name)));
+                match err {
+                    SignInError::Locked { ref locked, .. } => {
+                        let retry = HeaderValue::from(locked.retry_after_secs);
+                        let detail = detail
+                            .outcome(Outcome::Denied)
+                            .param("reason", "rate_limited");
+                        let error = AppError::TooManyRequests(err.to_string());
+                        (detail, [(header::RETRY_AFTER, retry)], error).into_response()
+                    }
+                    SignInError::ProxyMode => {
+                        let detail = detail
+                            .outcome(Outcome::Denied)
+                            .param("reason", "proxy_mode");
+                        (detail, AppError::BadRequest(err.to_string())).into_response()
+                    }
+                    _ => {
+                        let detail = detail.param("reason", "wrong_name_or_password");
+                        (detail, AppError::Unauthorized(err.to_string())).into_response()
+                    }
                 }
             }
-        }
-    }
+        },
+    )
 }
 
 pub async fn delete_session(
@@ -108,11 +111,14 @@ pub async fn delete_session(
     Extension(principal): Extension<Principal>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Documented<NoContent>, AppError> {
     sessions::sign_out(&state, &principal).await?;
     let secure = state.auth().secure_cookies || origin_of(&state, &headers, peer).tls;
     let cookie = cookies::clear_session(secure);
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+    Ok(Documented::new((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, cookie)],
+    )))
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ pub async fn get_namespace(
         })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct EventsQuery {
     since: Option<String>,
 }

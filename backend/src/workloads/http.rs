@@ -7,7 +7,6 @@
 
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
 use axum::{Extension, routing::MethodRouter};
 use shared::workloads::api::{
     DeployRequest, DoctorReport, Migration, MigrationStatus, Preview, RegistryAccessRequest,
@@ -17,6 +16,7 @@ use shared::workloads::plan::PlannedSecret;
 use shared::workloads::spec::MAX_SPEC_BYTES;
 
 use crate::api::json::ApiJson;
+use crate::api::openapi::respond::Created;
 use crate::api::path::{MigrationId, MigrationPath};
 use crate::audit::Detail;
 use crate::auth::Principal;
@@ -83,7 +83,7 @@ pub async fn create_migration(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<DeployRequest>,
-) -> (Detail, Result<(StatusCode, Json<Migration>), AppError>) {
+) -> (Detail, Result<Created<Migration>, AppError>) {
     let detail = request_detail(&request);
     deploy_taking_over(&state, &principal.account.name, &request, &[], detail).await
 }
@@ -96,7 +96,7 @@ pub async fn take_over_objects(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<TakeoverRequest>,
-) -> (Detail, Result<(StatusCode, Json<Migration>), AppError>) {
+) -> (Detail, Result<Created<Migration>, AppError>) {
     let detail = request
         .take_over
         .iter()
@@ -121,7 +121,7 @@ async fn deploy_taking_over(
     request: &DeployRequest,
     take_over: &[String],
     mut detail: Detail,
-) -> (Detail, Result<(StatusCode, Json<Migration>), AppError>) {
+) -> (Detail, Result<Created<Migration>, AppError>) {
     let result = async {
         let (plan, target) = deploy::prepare(state, request).await?;
         detail = secret_detail(
@@ -137,7 +137,7 @@ async fn deploy_taking_over(
             .iter()
             .fold(detail.param("migration", &m.id), |d, o| d.target(o.title()));
     }
-    (detail, result.map(|m| (StatusCode::CREATED, Json(m))))
+    (detail, result.map(Created))
 }
 
 async fn stored(state: &AppState, id: &MigrationId) -> Result<StoredMigration, AppError> {

@@ -25,6 +25,7 @@ mod matrix;
 mod mesh;
 mod meta;
 mod migration;
+mod openapi;
 mod paths;
 mod proxy;
 mod rate_limit;

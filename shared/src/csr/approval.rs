@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// How many distinct officers must approve a signer's requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ApprovalRule {
     pub required: u32,
 }
@@ -17,6 +18,7 @@ impl Default for ApprovalRule {
 
 /// Where a request stands after an approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ApprovalState {
     /// More approvals are needed.
@@ -30,6 +32,7 @@ pub enum ApprovalState {
 
 /// Why an officer's approval does not count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum ApprovalRefused {
     #[error("{officer} asked for this certificate and cannot approve their own request")]
     Requester { officer: String },

@@ -19,6 +19,7 @@ const DAY: i64 = 86_400;
 
 /// Where a grant is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GrantState {
     /// Waiting for more officers.
@@ -49,6 +50,7 @@ impl GrantState {
 
 /// One issuance grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct IssuanceGrant {
     pub id: String,
     pub mesh: MeshId,
@@ -119,6 +121,7 @@ impl IssuanceGrant {
 
 /// Every grant, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct IssuanceGrants {
     pub grants: Vec<IssuanceGrant>,
 }
@@ -142,6 +145,7 @@ impl IssuanceGrants {
 /// What an active grant allows on one cluster: issuing its intermediate
 /// in `mesh` for `trust_domain` (preflight's CA check for Istio CA).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct GrantedIssuance {
     pub mesh: MeshId,
     pub trust_domain: TrustDomain,
@@ -169,6 +173,7 @@ impl IssuanceGrant {
 
 /// `POST` body: an officer proposes a grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProposeGrant {
     pub mesh: MeshId,
     pub clusters: Vec<ClusterName>,

@@ -9,6 +9,7 @@ use super::view::CsrView;
 
 /// Where a request comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum CsrSource {
     /// A `certificates.k8s.io/v1` CertificateSigningRequest.
@@ -34,6 +35,7 @@ pub const HSM_REQUEST_NAME: &str = "istio-system.istio-ca-cert-csr";
 
 /// One pending request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InboxItem {
     /// The member cluster it was made on.
     pub cluster: String,
@@ -62,6 +64,7 @@ impl InboxItem {
 
 /// `POST …/deny`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DenyRequest {
     pub reason: String,
 }
@@ -69,12 +72,14 @@ pub struct DenyRequest {
 /// `POST …/chain`: a chain signed elsewhere (offline ceremony), the
 /// certificate first, then intermediates, optionally the root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UploadChain {
     pub chain_pem: String,
 }
 
 /// What an approval did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum ApproveOutcome {
     /// Recorded; more officers must approve.
@@ -88,6 +93,7 @@ pub enum ApproveOutcome {
 
 /// The certificate written back for a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CsrDecision {
     pub cluster: String,
     pub name: String,
@@ -102,6 +108,7 @@ pub struct CsrDecision {
 
 /// The badge: how many requests wait.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CsrCount {
     pub pending: usize,
     /// Members not read (not answering within the call timeout, or
@@ -113,6 +120,7 @@ pub struct CsrCount {
 /// `GET /api/csrs`: the pending requests, and the members that could not
 /// be asked (so an empty inbox is not mistaken for a quiet fleet).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CsrInbox {
     pub items: Vec<InboxItem>,
     /// `cluster: why`, one per member not read.

@@ -10,6 +10,7 @@ use super::view::{CsrView, KeyInfo, SubjectAltName};
 
 /// What the checks are measured against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CsrPolicy {
     /// The mesh's trust domain first, then its aliases.
     pub trust_domains: Vec<String>,
@@ -19,6 +20,7 @@ pub struct CsrPolicy {
 
 /// Which rule a check applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CheckKind {
     TrustDomain,
@@ -40,6 +42,7 @@ impl CheckKind {
 
 /// One check's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicyCheck {
     pub check: CheckKind,
     pub passed: bool,
@@ -48,6 +51,7 @@ pub struct PolicyCheck {
 
 /// Every check of one request.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicyReport {
     pub checks: Vec<PolicyCheck>,
 }

@@ -9,6 +9,7 @@ use crate::mesh::MeshId;
 
 /// Where a root is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RootState {
     /// In the token; installs issue intermediates from it.
@@ -31,6 +32,7 @@ impl RootState {
 
 /// One mesh root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MeshRoot {
     pub mesh: MeshId,
     /// SHA-256 of the certificate's DER, `AA:BB:…`.
@@ -57,6 +59,7 @@ pub struct MeshRoot {
 
 /// Every mesh root, active ones first.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MeshRoots {
     pub roots: Vec<MeshRoot>,
 }
@@ -64,6 +67,7 @@ pub struct MeshRoots {
 /// What rotating a root did: the new root, and the trust bundle
 /// published to the mesh's members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RootRotated {
     pub root: MeshRoot,
     pub published: BundlePublished,
@@ -74,6 +78,7 @@ pub struct RootRotated {
 /// with exactly the mesh's roots (the signing one, then the previous one
 /// during a rotation); its intermediate stays as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BundlePublished {
     /// SHA-256 fingerprints of the roots in the bundle, signing one first.
     pub bundle: Vec<String>,
@@ -87,6 +92,7 @@ pub struct BundlePublished {
 
 /// A member the bundle did not reach.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PublishFailure {
     pub cluster: String,
     pub reason: String,
@@ -95,6 +101,7 @@ pub struct PublishFailure {
 /// `POST` body: import `certificate_pem` as the root of `mesh`; its key
 /// pair must already be in the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ImportRoot {
     pub mesh: MeshId,
     pub certificate_pem: String,
@@ -102,6 +109,7 @@ pub struct ImportRoot {
 
 /// `POST` body: create the root of `mesh` in the token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreateRoot {
     pub mesh: MeshId,
 }

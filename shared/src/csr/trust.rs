@@ -9,6 +9,7 @@ use crate::mesh::CaMode;
 
 /// One cluster's trust anchors as the console finds them.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterTrust {
     pub cluster: String,
     /// How istiod gets its CA, when the console can tell.
@@ -34,6 +35,7 @@ pub struct ClusterTrust {
 
 /// An expiry within [`EXPIRY_WARNING_DAYS`] (or past).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TrustWarning {
     pub message: String,
     /// Unix seconds.
@@ -42,6 +44,7 @@ pub struct TrustWarning {
 
 /// Every member's trust anchors.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TrustInventory {
     pub clusters: Vec<ClusterTrust>,
 }

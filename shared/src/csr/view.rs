@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One subject alternative name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum SubjectAltName {
     /// A URI SAN; SPIFFE ids are `spiffe://<trust domain>/<path>`.
@@ -40,6 +41,7 @@ impl SubjectAltName {
 
 /// The public key of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KeyInfo {
     /// An elliptic curve key; `curve` like `P-256`, `bits` its size.
@@ -71,6 +73,7 @@ impl KeyInfo {
 
 /// A decoded request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CsrView {
     /// The subject as an RFC 4514 string (may be empty: SPIFFE requests
     /// carry their identity in SANs).

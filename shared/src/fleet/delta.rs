@@ -9,6 +9,7 @@ use crate::ClusterName;
 
 /// One change to one member cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FleetDelta {
     /// The fleet's version once this delta is applied.
     pub version: u64,
@@ -17,6 +18,7 @@ pub struct FleetDelta {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum ClusterChange {
     Reachability(Reachability),
@@ -34,6 +36,7 @@ pub enum ClusterChange {
 /// Sent instead of deltas to a client too far behind: fetch the snapshot
 /// again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ReloadNotice {
     pub reason: String,
     /// The fleet's current version.

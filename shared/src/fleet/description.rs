@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{Platform, Project};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FleetDescription {
     pub fleet: FleetInfo,
@@ -25,6 +26,7 @@ pub struct FleetDescription {
 /// `memberships`) is served: a base URL such as `http://127.0.0.1:7443`,
 /// to which `/v1/projects/{project}/locations/global/…` is appended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HubEndpoint {
     pub endpoint: String,
@@ -32,6 +34,7 @@ pub struct HubEndpoint {
 
 /// The fleet's name and host project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FleetInfo {
     pub name: String,
@@ -39,6 +42,7 @@ pub struct FleetInfo {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MemberDescription {
     pub name: String,

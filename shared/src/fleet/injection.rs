@@ -11,6 +11,7 @@ pub const DEFAULT_REVISION: &str = "default";
 
 /// What a namespace's labels ask of the injection webhooks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Injection {
     /// `istio.io/rev=<revision>`.

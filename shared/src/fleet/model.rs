@@ -11,6 +11,7 @@ pub use super::reachability::Reachability;
 
 /// Where a member cluster runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Platform {
     Gke,
@@ -43,6 +44,7 @@ impl Platform {
 
 /// A Google Cloud project: its id and number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Project {
     pub id: String,
@@ -51,6 +53,7 @@ pub struct Project {
 
 /// A member cluster as the fleet description and kubeconfig name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Member {
     pub name: ClusterName,
     /// The kubeconfig context the console reaches it through.
@@ -107,6 +110,7 @@ pub fn region_of(location: &str) -> &str {
 
 /// A node and what it can give to pods (its allocatable resources).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Node {
     pub name: String,
     pub cpu_millis: u64,
@@ -117,6 +121,7 @@ pub struct Node {
 /// One control plane revision installed on a cluster (an istiod
 /// Deployment, its injection webhook, or both).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ControlPlane {
     /// `istio.io/rev` of istiod; [`crate::fleet::DEFAULT_REVISION`] when
     /// installed without one.
@@ -141,6 +146,7 @@ impl ControlPlane {
 
 /// Pods, and how many of them are Ready.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PodCount {
     pub total: u32,
     pub ready: u32,
@@ -148,6 +154,7 @@ pub struct PodCount {
 
 /// A namespace: its injection labels and its pods by proxy revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Namespace {
     pub name: String,
     /// The `istio.io/rev` label.
@@ -164,6 +171,7 @@ pub struct Namespace {
 
 /// One member cluster as the console knows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Cluster {
     pub member: Member,
     pub reachability: Reachability,
@@ -245,6 +253,7 @@ impl Cluster {
 
 /// The whole fleet at one version of the event stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Fleet {
     /// The version of the last delta included; the event stream resumes
     /// after it.
@@ -274,6 +283,7 @@ impl Fleet {
 
 /// What a pod is doing, as the console needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PodPhase {
     Pending,
@@ -285,6 +295,7 @@ pub enum PodPhase {
 
 /// One pod of a namespace page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PodSummary {
     pub name: String,
     pub phase: PodPhase,
@@ -299,6 +310,7 @@ pub struct PodSummary {
 
 /// `GET /api/clusters/{name}/namespaces/{ns}`: a namespace and its pods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NamespaceDetail {
     pub cluster: ClusterName,
     pub namespace: Namespace,

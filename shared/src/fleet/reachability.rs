@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Whether the console can talk to a member, and since when (Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Reachability {
     /// Not yet synced since the console started.

@@ -21,6 +21,7 @@ use crate::fleet::PodCount;
 /// The MultiClusterServices (or Ingresses) of the config cluster, with
 /// the quota usage both count against.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct IngressList<T> {
     pub config_cluster: ClusterName,
     pub usage: QuotaUsage,
@@ -31,6 +32,7 @@ pub struct IngressList<T> {
 pub type McsList = IngressList<McsItem>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct McsItem {
     pub service: MultiClusterService,
     /// The members it selects (or cannot verify).
@@ -45,6 +47,7 @@ pub struct McsItem {
 pub type MciList = IngressList<MciItem>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MciItem {
     pub ingress: MultiClusterIngress,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +60,7 @@ pub struct MciItem {
 
 /// One MultiClusterService across the fleet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct McsPreview {
     pub config_cluster: ClusterName,
     pub service: MultiClusterService,
@@ -72,6 +76,7 @@ pub struct McsPreview {
 /// One member as an MCS sees it: selected or excluded (and why), its
 /// derived Service, and the pods the selector matches there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MemberPreview {
     pub cluster: ClusterName,
     pub location: String,
@@ -104,6 +109,7 @@ impl MemberPreview {
 
 /// One MultiClusterIngress: hosts → MCS → clusters → pods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MciPreview {
     pub config_cluster: ClusterName,
     pub ingress: MultiClusterIngress,
@@ -119,6 +125,7 @@ pub struct MciPreview {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RoutePreview {
     pub route: Route,
     pub default: bool,
@@ -127,6 +134,7 @@ pub struct RoutePreview {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterPods {
     pub cluster: ClusterName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,6 +143,7 @@ pub struct ClusterPods {
 
 /// An Event the controller recorded about a resource.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct IngressEvent {
     /// `Warning` or `Normal`.
     pub kind: String,
@@ -145,6 +154,7 @@ pub struct IngressEvent {
 /// A change that passed review: its dry-run diff, and warnings that do not
 /// refuse it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ReviewedChange {
     pub diff: ObjectDiff,
     pub warnings: Vec<SamenessWarning>,
@@ -161,6 +171,7 @@ pub struct ReviewedChange {
 /// when it did not, or the reverse), nothing is applied and the answer is a
 /// 409 whose [`crate::ApiError::fresh`] holds the diff as it is now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ApplyRequest<T> {
     pub object: T,
     /// [`ReviewedChange::resource_version`] of the review; absent: the
@@ -173,6 +184,7 @@ pub struct ApplyRequest<T> {
 /// showed, as the query of the DELETE: refused with a 409 (and the object
 /// as it is now) if it changed since.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DeleteQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_version: Option<String>,
@@ -181,6 +193,7 @@ pub struct DeleteQuery {
 /// Which member is the config cluster, and whether the console can change
 /// it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ConfigClusterState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterName>,
@@ -194,6 +207,7 @@ pub struct ConfigClusterState {
 
 /// Names the candidate config cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SwitchRequest {
     pub to: ClusterName,
 }
@@ -201,6 +215,7 @@ pub struct SwitchRequest {
 /// The MultiClusterServices and Ingresses of the config cluster against a
 /// candidate's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Comparison {
     pub from: ClusterName,
     pub to: ClusterName,
@@ -216,6 +231,7 @@ impl Comparison {
 /// What copying to the candidate did, object by object (`Kind ns/name
 /// created`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CopyReport {
     pub to: ClusterName,
     pub changes: Vec<String>,

@@ -12,6 +12,7 @@ use super::quota::IngressKind;
 
 /// How one resource differs between the config cluster and a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DifferenceKind {
     /// On the config cluster, not on the candidate.
@@ -23,6 +24,7 @@ pub enum DifferenceKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Difference {
     pub kind: IngressKind,
     pub namespace: String,

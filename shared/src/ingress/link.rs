@@ -29,6 +29,7 @@ pub enum LinkError {
 
 /// A member cluster named by its location and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct ClusterLink {
     location: String,

@@ -22,6 +22,7 @@ pub const PRE_SHARED_CERTS_ANNOTATION: &str = "networking.gke.io/pre-shared-cert
 pub type MultiClusterIngress = GkeObject<MciSpec, MciStatus>;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MciSpec {
     #[serde(default)]
@@ -36,6 +37,7 @@ impl KindSpec for MciSpec {
 pub type MciTemplate = Template<MciTemplateSpec>;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MciTemplateSpec {
     /// Serves requests no rule matches.
@@ -49,6 +51,7 @@ pub struct MciTemplateSpec {
 
 /// A host (all hosts when absent) routed to one backend or by path.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +64,7 @@ pub struct IngressRule {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HttpRule {
     #[serde(default)]
@@ -68,6 +72,7 @@ pub struct HttpRule {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HttpPath {
     /// Every path when absent; `/foo/*` matches below `/foo/`.
@@ -79,6 +84,7 @@ pub struct HttpPath {
 
 /// A certificate from a Secret in the config cluster.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressTls {
     #[serde(default)]
@@ -87,6 +93,7 @@ pub struct IngressTls {
 
 /// What the controller reports; spelt as GKE does (`VIP`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MciStatus {
     #[serde(rename = "VIP", default, skip_serializing_if = "Option::is_none")]
     pub vip: Option<String>,

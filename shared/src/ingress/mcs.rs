@@ -21,6 +21,7 @@ pub const BACKEND_CONFIG_ANNOTATION: &str = "cloud.google.com/backend-config";
 pub type MultiClusterService = GkeObject<McsSpec, Ignored>;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct McsSpec {
     #[serde(default)]
@@ -39,6 +40,7 @@ pub type McsTemplate = Template<McsTemplateSpec>;
 
 /// What the derived Services copy: selector and ports.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct McsTemplateSpec {
     #[serde(default)]
@@ -49,6 +51,7 @@ pub struct McsTemplateSpec {
 
 /// A port as in a core Service.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServicePort {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +89,7 @@ impl ServicePort {
 
 /// One entry of `spec.clusters`: `link: "LOCATION/NAME"`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClusterSelector {
     #[serde(default)]

@@ -24,6 +24,7 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// The parts of `metadata` the console reads and writes. Fields the API
 /// server fills in (`uid`, `resourceVersion`, …) are accepted and dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectMeta {
     #[serde(default)]
@@ -59,6 +60,11 @@ impl ObjectMeta {
 /// `spec.template` of either resource: the `spec` of what the controller
 /// derives (Services for an MCS, a load balancer for an MCI).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schemars(bound = "S: schemars::JsonSchema + Default")
+)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Template<S> {
     #[serde(default)]
@@ -69,6 +75,11 @@ pub struct Template<S> {
 /// metadata, the kind's `spec` (which says the kind, [`KindSpec`]) and the
 /// status the controller writes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schemars(bound = "S: schemars::JsonSchema + Default, T: schemars::JsonSchema + Status")
+)]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
@@ -160,6 +171,7 @@ pub trait IngressResource: Clone + Serialize {
 
 /// A port given by number or by name (`targetPort`, `servicePort`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum IntOrString {
     Int(i64),
@@ -190,6 +202,7 @@ impl From<&str> for IntOrString {
 /// A MultiClusterIngress backend: a MultiClusterService of the same
 /// namespace and one of its ports (number or name).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BackendRef {
     #[serde(default)]
@@ -222,6 +235,18 @@ impl<'de> Deserialize<'de> for Ignored {
 impl Serialize for Ignored {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_unit()
+    }
+}
+
+/// Anything is accepted (and dropped).
+#[cfg(feature = "openapi")]
+impl schemars::JsonSchema for Ignored {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Ignored".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!(true)
     }
 }
 

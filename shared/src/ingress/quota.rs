@@ -15,6 +15,7 @@ pub const MCI_PER_PROJECT: u32 = 100;
 
 /// Which of the two resources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum IngressKind {
     MultiClusterService,
     MultiClusterIngress,
@@ -40,6 +41,7 @@ impl fmt::Display for IngressKind {
 
 /// How many of each a project has now.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct QuotaUsage {
     pub services: u32,
     pub ingresses: u32,
@@ -61,6 +63,7 @@ impl QuotaUsage {
 
 /// Creating one more would pass the project's limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[error(
     "project {project} already has {used} {kind} resources, the limit is {limit} per project; delete one before creating another"
 )]

@@ -40,6 +40,7 @@ impl IngressContext<'_> {
 
 /// The review of a MultiClusterService.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct McsReview {
     /// Refuse the write while any.
     pub errors: Vec<FieldError>,
@@ -49,6 +50,7 @@ pub struct McsReview {
 
 /// The review of a MultiClusterIngress.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MciReview {
     /// Refuse the write while any.
     pub errors: Vec<FieldError>,

@@ -17,6 +17,7 @@ use crate::fleet::Fleet;
 
 /// Where one route ends up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RouteTarget {
     /// The derived Service on each member, `mci-<mcs>-svc-<hash>`.
     pub derived_service: String,
@@ -29,6 +30,7 @@ pub struct RouteTarget {
 
 /// One host/path (or the default backend) and its service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Route {
     /// The `backend` field it comes from.
     pub field: String,
@@ -48,6 +50,7 @@ pub struct Route {
 
 /// Every route of one MultiClusterIngress.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RouteTable {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_backend: Option<Route>,

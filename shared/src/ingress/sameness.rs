@@ -14,6 +14,7 @@ use crate::fleet::{Fleet, Injection};
 
 /// A namespace-sameness finding; the console shows it as a warning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "warning", rename_all = "snake_case")]
 pub enum SamenessWarning {
     /// The config cluster, where the resources live, lacks the namespace.

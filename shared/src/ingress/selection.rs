@@ -12,6 +12,7 @@ use crate::fleet::{Cluster, Fleet, Reachability};
 
 /// Why a member gets no derived Service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExclusionReason {
     /// `spec.clusters` is given and does not link it.
@@ -31,6 +32,7 @@ impl ExclusionReason {
 
 /// What selection makes of one member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Selection {
     Selected,
@@ -51,6 +53,7 @@ impl Selection {
 
 /// One member and what selection made of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MemberSelection {
     pub cluster: ClusterName,
     pub location: String,
@@ -63,6 +66,7 @@ pub struct MemberSelection {
 
 /// Why a `spec.clusters` entry names no member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum LinkProblem {
     /// No member has this location and name. `member_location`: where a
@@ -78,6 +82,7 @@ pub enum LinkProblem {
 
 /// A `spec.clusters` entry that names no member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UnmatchedLink {
     /// Index in `spec.clusters`.
     pub index: usize,
@@ -123,6 +128,7 @@ impl UnmatchedLink {
 
 /// Selection of one MultiClusterService over the fleet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SelectionReport {
     /// Every member, in fleet order.
     pub members: Vec<MemberSelection>,

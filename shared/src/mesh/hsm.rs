@@ -12,6 +12,7 @@ use crate::ClusterName;
 /// The install's HSM settings (the seeds' `HSM_SLOT_LABEL`, `KEK_ID`,
 /// `VAULT_ADDR`, `HSM_SECRET_PATH`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HsmSettings {
     /// The label of the cluster's slot (a PKCS#11 token label).
     pub slot_label: String,
@@ -124,6 +125,7 @@ impl HsmSettings {
 
 /// `POST /api/clusters/{cluster}/hsm/slot`: provision the cluster's slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HsmSlotRequest {
     pub slot_label: String,
     pub secret_path: String,
@@ -141,6 +143,7 @@ pub struct HsmSlotRequest {
 /// HSM plugin authenticates with, and the HSM's server certificate. The
 /// key is sent once, to be stored in Vault; it is never sent back.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HsmNetworkCredentials {
     pub client_cert: String,
     pub client_key: String,
@@ -192,6 +195,7 @@ impl HsmNetworkCredentials {
 /// What Vault holds for a network HSM, as the console shows it: the
 /// certificates' subjects and expiry, never the key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HsmNetworkSummary {
     pub client_subject: String,
     /// Unix seconds.
@@ -204,6 +208,7 @@ pub struct HsmNetworkSummary {
 /// What checking a slot found: the settings checked, and the first reason
 /// istiod could not use them (`None`: it can).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HsmReadiness {
     pub settings: HsmSettings,
     pub problem: Option<String>,
@@ -219,6 +224,7 @@ impl HsmReadiness {
 
 /// What provisioning did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HsmSlotProvisioned {
     pub cluster: ClusterName,
     pub settings: HsmSettings,
@@ -242,6 +248,7 @@ pub struct HsmSlotProvisioned {
 /// by the Kubernetes auth method at `auth_path` against the cluster's API
 /// server, as `role`, whose `policy` reads the secret and nothing else.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct IstiodVaultLogin {
     /// `auth/asm-c1/hsm/login`.
     pub auth_path: String,

@@ -11,6 +11,7 @@ use crate::diff::ObjectDiff;
 
 /// Asks for a reviewed plan: `settings` on `cluster`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PlanRequest {
     pub cluster: ClusterName,
     pub settings: InstallSettings,
@@ -19,6 +20,7 @@ pub struct PlanRequest {
 /// A plan ready for review: what preflight found and what applying each
 /// object would change on the live cluster (a server-side dry run).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PlanReview {
     /// Names the plan when the operator applies it.
     pub id: String,
@@ -33,6 +35,7 @@ pub struct PlanReview {
 
 /// Applies a reviewed plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InstallRequest {
     pub plan: String,
     /// Why failed checks do not matter here (see
@@ -43,6 +46,7 @@ pub struct InstallRequest {
 
 /// Where one step of an install is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum StepState {
     Pending,
@@ -58,6 +62,7 @@ pub enum StepState {
 
 /// One step: applying an object, waiting for istiod, verifying.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InstallStep {
     pub title: String,
     #[serde(flatten)]
@@ -75,6 +80,7 @@ pub fn failed_step(steps: &[InstallStep]) -> Option<(&str, &str)> {
 
 /// Where an install as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InstallPhase {
     Running,
@@ -86,6 +92,7 @@ pub enum InstallPhase {
 
 /// A running or finished install.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InstallProgress {
     pub id: String,
     pub plan: String,
@@ -119,6 +126,7 @@ impl InstallProgress {
 /// What preflight reads from a cluster beyond the fleet snapshot, so the
 /// console can run the same checks in the browser as the settings change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InstallContext {
     pub cluster: ClusterName,
     pub services: Vec<super::ServicePorts>,

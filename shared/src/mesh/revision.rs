@@ -53,6 +53,7 @@ fn check_revision(s: &str) -> Result<(), InvalidName> {
 /// An ASM version tag `MAJOR.MINOR.PATCH-asm.BUILD`, e.g. `1.10.6-asm.2`:
 /// the image tag of istiod and the proxies.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct VersionTag {
     pub major: u32,

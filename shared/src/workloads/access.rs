@@ -10,6 +10,7 @@ use crate::fleet::{Platform, Project};
 
 /// The credential a pull secret for a registry is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialKind {
     /// A Google service account JSON key (user `_json_key`).
@@ -20,6 +21,7 @@ pub enum CredentialKind {
 
 /// What a registry needs before the cluster's nodes can pull from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "need", rename_all = "snake_case")]
 pub enum AccessNeed {
     /// Nodes can already pull: why.
@@ -37,6 +39,7 @@ pub enum AccessNeed {
 
 /// One registry of a spec and what it needs on the target cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RegistryAccess {
     pub registry: Registry,
     pub need: AccessNeed,

@@ -16,6 +16,7 @@ use crate::diff::ObjectDiff;
 /// A spec to deploy on `cluster`/`namespace`, with the registry access and
 /// workload identity options the operator chose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DeployRequest {
     /// The migration's name; the first workload's name when absent.
     #[serde(default)]
@@ -33,6 +34,7 @@ pub struct DeployRequest {
 /// A pull secret to create and how to wire it. Exactly one of `json_key`
 /// and `basic` is given.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PullSecretInput {
     pub mode: SecretMode,
     /// A Google service account JSON key (the file's text).
@@ -59,6 +61,7 @@ impl std::fmt::Debug for PullSecretInput {
 
 /// A registry user and password.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BasicAuth {
     pub server: String,
     pub username: String,
@@ -67,6 +70,7 @@ pub struct BasicAuth {
 
 /// What deploying a request would do, before anything changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Preview {
     pub name: String,
     pub cluster: String,
@@ -80,6 +84,7 @@ pub struct Preview {
 
 /// An object a migration applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AppliedObject {
     pub api_version: String,
     pub kind: String,
@@ -92,6 +97,7 @@ pub struct AppliedObject {
 
 /// How an object came to be part of a migration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// The migration's apply created it.
@@ -120,6 +126,7 @@ impl AppliedObject {
 /// namespace/name` (`Deployment blue/foo`), exactly those the refused
 /// deploy named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TakeoverRequest {
     #[serde(flatten)]
     pub deploy: DeployRequest,
@@ -128,6 +135,7 @@ pub struct TakeoverRequest {
 
 /// A deployed spec, as the console recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Migration {
     pub id: String,
     pub name: String,
@@ -145,6 +153,7 @@ pub struct Migration {
 
 /// One workload's rollout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WorkloadStatus {
     pub kind: String,
     pub name: String,
@@ -155,6 +164,7 @@ pub struct WorkloadStatus {
 
 /// One pod of a migration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PodStatus {
     pub name: String,
     pub phase: String,
@@ -165,6 +175,7 @@ pub struct PodStatus {
 
 /// A recent event of the migration's objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventView {
     pub kind: String,
     pub object: String,
@@ -177,6 +188,7 @@ pub struct EventView {
 
 /// A migration with its live rollout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MigrationStatus {
     pub migration: Migration,
     pub state: RolloutState,
@@ -190,6 +202,7 @@ pub struct MigrationStatus {
 
 /// The doctor's answer for a migration's stuck pods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DoctorReport {
     pub migration: String,
     pub cluster: String,
@@ -198,6 +211,7 @@ pub struct DoctorReport {
 
 /// The doctor's offered fix, with the operator's credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RegistryAccessRequest {
     pub pull_secret: PullSecretInput,
 }

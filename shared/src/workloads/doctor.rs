@@ -14,6 +14,7 @@ pub const PULL_FAILURES: [&str; 3] = ["ErrImagePull", "ImagePullBackOff", "Inval
 
 /// One container as the pod's status reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ContainerFacts {
     pub name: String,
     pub image: String,
@@ -23,6 +24,7 @@ pub struct ContainerFacts {
 
 /// What the doctor reads of a pod.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PodFacts {
     pub name: String,
     pub containers: Vec<ContainerFacts>,
@@ -32,6 +34,7 @@ pub struct PodFacts {
 
 /// An event of the pod (reason and message).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventFacts {
     pub reason: String,
     pub message: String,
@@ -39,6 +42,7 @@ pub struct EventFacts {
 
 /// A pull secret present in the namespace and the hosts it covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SecretFacts {
     pub name: String,
     pub servers: Vec<String>,
@@ -46,6 +50,7 @@ pub struct SecretFacts {
 
 /// Why a pull fails.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "cause", rename_all = "snake_case")]
 pub enum Cause {
     /// `gcr.io/<owner>/…` pulled by a cluster of project `reader`.
@@ -71,6 +76,7 @@ pub enum Cause {
 /// A fix the console can make: a pull secret from the operator's key or
 /// password, wired to the workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OfferedFix {
     pub secret_name: String,
     pub registry: String,
@@ -79,6 +85,7 @@ pub struct OfferedFix {
 
 /// The diagnosis of one stuck container.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Diagnosis {
     pub pod: String,
     pub container: String,

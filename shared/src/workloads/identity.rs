@@ -14,6 +14,7 @@ pub const DEFAULT_TOKEN_FILE: &str =
 
 /// The operator's choices, as the console's form sends them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AwsIdentity {
     pub role_arn: String,
     pub token_file: String,

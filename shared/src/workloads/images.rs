@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// An image reference split the way registries read it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ImageRef {
     /// As written in the spec.
     pub image: String,
@@ -68,6 +69,7 @@ impl ImageRef {
 
 /// What kind of registry an image is pulled from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RegistryKind {
     /// `gcr.io/<project>/…` and `<region>.gcr.io/<project>/…`: images live in
@@ -93,6 +95,7 @@ pub enum RegistryKind {
 
 /// A registry host and, for project registries, the owning project.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Registry {
     pub host: String,
     pub kind: RegistryKind,

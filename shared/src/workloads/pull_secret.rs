@@ -224,6 +224,7 @@ fn normalise_server(key: &str) -> String {
 
 /// How a pull secret is wired to the workload's pods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SecretMode {
     /// Patch the namespace's `default` service account `imagePullSecrets`.

@@ -8,6 +8,7 @@ use super::doctor::{PULL_FAILURES, PodFacts};
 
 /// The state of one workload's rollout, or of a whole migration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RolloutState {
     Available,
@@ -19,6 +20,7 @@ pub enum RolloutState {
 
 /// What the rollout is judged from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RolloutFacts {
     pub desired: u32,
     pub updated: u32,

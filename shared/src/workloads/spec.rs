@@ -27,6 +27,7 @@ pub const SUPPORTING_KINDS: [(&str, &str); 4] = [
 
 /// One problem of a spec, at a 1-based line when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SpecIssue {
     pub line: Option<usize>,
     pub message: String,

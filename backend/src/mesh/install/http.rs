@@ -5,8 +5,7 @@
 use std::convert::Infallible;
 
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::header;
 use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
 use futures_util::stream::Stream;
@@ -15,6 +14,7 @@ use shared::mesh::{InstallContext, InstallProgress, InstallRequest, PlanRequest,
 
 use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
+use crate::api::openapi::respond::{Accepted, Documented, Yaml};
 use crate::api::path::IdPath;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
@@ -73,7 +73,7 @@ pub async fn create_plan(
     (detail, review.map(Json))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct ExportQuery {
     #[serde(default)]
     format: Option<String>,
@@ -84,7 +84,7 @@ pub async fn export_plan(
     State(state): State<AppState>,
     IdPath(id): IdPath,
     Query(query): Query<ExportQuery>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<Documented<Yaml>, AppError> {
     let plan = state
         .installs()
         .plan_of(id.as_str(), state.clock().now())
@@ -123,7 +123,7 @@ pub async fn export_plan(
             )));
         }
     };
-    Ok((
+    Ok(Documented::new((
         [
             (header::CONTENT_TYPE, "application/yaml".to_owned()),
             (
@@ -132,17 +132,14 @@ pub async fn export_plan(
             ),
         ],
         text,
-    ))
+    )))
 }
 
 pub async fn create_install(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<InstallRequest>,
-) -> (
-    Detail,
-    Result<(StatusCode, Json<InstallProgress>), AppError>,
-) {
+) -> (Detail, Result<Accepted<InstallProgress>, AppError>) {
     let mut detail = Detail::new().param("plan", &request.plan);
     if let Some(reason) = &request.override_reason {
         detail = detail.param("override", reason.trim());
@@ -154,7 +151,7 @@ pub async fn create_install(
             .target(format!("revision {}", p.revision))
             .param("run", &p.id);
     }
-    (detail, started.map(|p| (StatusCode::ACCEPTED, Json(p))))
+    (detail, started.map(Accepted))
 }
 
 pub async fn list_installs(

@@ -6,8 +6,7 @@
 use std::convert::Infallible;
 
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::header;
 use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
 use futures_util::stream::Stream;
@@ -17,6 +16,7 @@ use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest
 
 use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
+use crate::api::openapi::respond::{Accepted, Documented, OneOf, PlainText};
 use crate::api::path::{ClusterNamePath, IdPath, NamespacePath};
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
@@ -26,14 +26,14 @@ use crate::error::AppError;
 use crate::mesh::{migration, runs};
 use crate::state::AppState;
 
-type Started = (Detail, Result<(StatusCode, Json<MigrationRun>), AppError>);
+type Started = (Detail, Result<Accepted<MigrationRun>, AppError>);
 
 fn started(detail: Detail, run: Result<MigrationRun, AppError>) -> Started {
     let detail = match &run {
         Ok(r) => detail.param("run", &r.id),
         Err(_) => detail,
     };
-    (detail, run.map(|r| (StatusCode::ACCEPTED, Json(r))))
+    (detail, run.map(Accepted))
 }
 
 /// Starts a run on a namespace with `start`, audited with its details.
@@ -110,7 +110,7 @@ pub async fn migration_events(
     runs::events(state, principal, &migrations, id.as_str(), "migration").await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct RevisionQuery {
     revision: String,
 }
@@ -142,7 +142,7 @@ pub async fn verify_namespace(
         })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct GatewayQuery {
     #[serde(default)]
     vip: Option<String>,
@@ -155,7 +155,7 @@ pub struct GatewayQuery {
 pub async fn get_ingress_gateway(
     cluster: ClusterPath,
     Query(query): Query<GatewayQuery>,
-) -> Result<axum::response::Response, AppError> {
+) -> Result<Documented<OneOf<Json<GatewayAddress>, PlainText>>, AppError> {
     let name = cluster.name.to_string();
     let member = cluster.name.clone();
     let client = cluster.api()?;
@@ -171,12 +171,11 @@ pub async fn get_ingress_gateway(
         .map_err(unreachable(&name))?
         .ok_or_else(|| no_gateway(&name))?;
     Ok(match query.format.as_deref() {
-        Some("text") => (
+        Some("text") => Documented::new((
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             address.mapping_text,
-        )
-            .into_response(),
-        None | Some("json") => Json(address).into_response(),
+        )),
+        None | Some("json") => Documented::new(Json(address)),
         Some(other) => {
             return Err(AppError::BadRequest(format!(
                 "unknown format {other:?}: use json or text"

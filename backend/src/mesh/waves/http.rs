@@ -5,13 +5,13 @@
 use std::convert::Infallible;
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
 use futures_util::stream::Stream;
 use shared::mesh::migration::waves::{WaveDecision, WaveProposal, WaveRequest, WaveRun};
 
 use crate::api::json::ApiJson;
+use crate::api::openapi::respond::Accepted;
 use crate::api::path::IdPath;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
@@ -43,13 +43,13 @@ pub async fn create_wave_run(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(request): ApiJson<WaveRequest>,
-) -> (Detail, Result<(StatusCode, Json<WaveRun>), AppError>) {
+) -> (Detail, Result<Accepted<WaveRun>, AppError>) {
     let mut detail = request_detail(&request);
     let run = waves::start(&state, request, &Actor::of(&principal)).await;
     if let Ok(r) = &run {
         detail = detail.param("run", &r.id).param("waves", r.waves.len());
     }
-    (detail, run.map(|r| (StatusCode::ACCEPTED, Json(r))))
+    (detail, run.map(Accepted))
 }
 
 pub async fn list_wave_runs(State(state): State<AppState>) -> Result<Json<Vec<WaveRun>>, AppError> {

@@ -7,11 +7,11 @@
 
 use axum::extract::State;
 use axum::http::header;
-use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use shared::csr::{ApproveOutcome, CsrCount, CsrInbox, DenyRequest, TrustInventory, UploadChain};
 
 use crate::api::json::ApiJson;
+use crate::api::openapi::respond::{Documented, Pkcs10};
 use crate::api::path::CsrPath;
 use crate::audit::Detail;
 use crate::auth::Principal;
@@ -41,10 +41,10 @@ pub async fn count_csrs(State(state): State<AppState>) -> Result<Json<CsrCount>,
 pub async fn get_csr_pem(
     State(state): State<AppState>,
     CsrPath { cluster, name }: CsrPath,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<Documented<Pkcs10>, AppError> {
     let (cluster, name) = (cluster.as_str(), name.as_str());
     let pem = csr::request_pem(&state, cluster, name).await?;
-    Ok((
+    Ok(Documented::new((
         [
             (header::CONTENT_TYPE, "application/pkcs10".to_owned()),
             (
@@ -53,7 +53,7 @@ pub async fn get_csr_pem(
             ),
         ],
         pem,
-    ))
+    )))
 }
 
 /// `cluster-name` with anything but letters, digits, `.`, `-` and `_`

@@ -3,11 +3,11 @@
 //! the grant, its mesh, clusters and trust domain.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::{Extension, Json};
 use shared::csr::{IssuanceGrant, IssuanceGrants, ProposeGrant};
 
 use crate::api::json::ApiJson;
+use crate::api::openapi::respond::Created;
 use crate::api::path::IdPath;
 use crate::audit::Detail;
 use crate::auth::Principal;
@@ -37,12 +37,12 @@ pub async fn propose_grant(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(body): ApiJson<ProposeGrant>,
-) -> (Detail, Result<(StatusCode, Json<IssuanceGrant>), AppError>) {
+) -> (Detail, Result<Created<IssuanceGrant>, AppError>) {
     let detail = Detail::new().target(format!("issuance grant in mesh {}", body.mesh));
     match grants::propose(&state, &body, &principal.account.name).await {
         Ok(grant) => (
             audited(detail, &grant).param("id", &grant.id),
-            Ok((StatusCode::CREATED, Json(grant))),
+            Ok(Created(grant)),
         ),
         Err(e) => (detail, Err(e)),
     }

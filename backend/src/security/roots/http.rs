@@ -4,11 +4,11 @@
 //! audit entry names the mesh and the root's fingerprint.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::{Extension, Json};
 use shared::csr::{BundlePublished, CreateRoot, ImportRoot, MeshRoot, MeshRoots, RootRotated};
 
 use crate::api::json::ApiJson;
+use crate::api::openapi::respond::Created;
 use crate::api::path::FingerprintPath;
 use crate::audit::Detail;
 use crate::auth::Principal;
@@ -30,14 +30,14 @@ pub async fn create_root(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(body): ApiJson<CreateRoot>,
-) -> (Detail, Result<(StatusCode, Json<MeshRoot>), AppError>) {
+) -> (Detail, Result<Created<MeshRoot>, AppError>) {
     let detail = Detail::new()
         .target(format!("mesh root of {}", body.mesh))
         .param("mesh", &body.mesh);
     match roots::create(&state, &body.mesh, &principal.account.name).await {
         Ok(root) => (
             audited(detail, &root).param("not_after", root.not_after),
-            Ok((StatusCode::CREATED, Json(root))),
+            Ok(Created(root)),
         ),
         Err(e) => (detail, Err(e)),
     }
@@ -47,7 +47,7 @@ pub async fn import_root(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     ApiJson(body): ApiJson<ImportRoot>,
-) -> (Detail, Result<(StatusCode, Json<MeshRoot>), AppError>) {
+) -> (Detail, Result<Created<MeshRoot>, AppError>) {
     let detail = Detail::new()
         .target(format!("mesh root of {}", body.mesh))
         .param("mesh", &body.mesh);
@@ -61,7 +61,7 @@ pub async fn import_root(
     {
         Ok(root) => (
             audited(detail, &root).param("not_after", root.not_after),
-            Ok((StatusCode::CREATED, Json(root))),
+            Ok(Created(root)),
         ),
         Err(e) => (detail, Err(e)),
     }

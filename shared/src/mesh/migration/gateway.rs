@@ -18,6 +18,7 @@ pub const INGRESS_GATEWAY: &str = "istio-ingressgateway";
 /// An address a load balancer can serve: a unicast IP, not 0.0.0.0,
 /// loopback or multicast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct LoadBalancerIp(IpAddr);
 
@@ -64,12 +65,14 @@ impl fmt::Display for LoadBalancerIp {
 
 /// `PUT …/ingress-gateway/load-balancer-ip`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SetLoadBalancerIp {
     pub ip: LoadBalancerIp,
 }
 
 /// One port of the gateway Service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct GatewayPort {
     pub name: String,
     pub port: u16,
@@ -81,6 +84,7 @@ pub struct GatewayPort {
 
 /// A node and the address a load balancer reaches it on (InternalIP).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NodeAddress {
     pub name: String,
     pub address: String,
@@ -88,6 +92,7 @@ pub struct NodeAddress {
 
 /// One forwarding rule of a manual load balancer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MappingRow {
     /// The gateway port's name, e.g. `http2`.
     pub port_name: String,
@@ -101,6 +106,7 @@ pub struct MappingRow {
 /// `GET /api/clusters/{name}/ingress-gateway`: what the gateway Service
 /// exposes and how a manual load balancer would reach it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct GatewayAddress {
     pub cluster: ClusterName,
     /// `spec.type`.

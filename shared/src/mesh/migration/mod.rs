@@ -50,6 +50,7 @@ pub fn injecting_revision(namespace: &Namespace) -> Option<String> {
 
 /// Where a namespace stands between `from` and `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MigrationState {
     /// Labelled for the old revision, pods on it.
@@ -79,6 +80,7 @@ pub fn state_of(namespace: &Namespace, to: &str) -> MigrationState {
 
 /// One Kubernetes object a cleanup deletes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Doomed {
     pub api_version: String,
     pub kind: String,
@@ -128,6 +130,7 @@ pub fn control_plane_objects(revision: &str) -> Vec<Doomed> {
 
 /// What still uses a revision on a cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[error("{cluster} still uses revision {revision}: {}", describe(.namespaces, .pods))]
 pub struct StillInUse {
     pub cluster: String,

@@ -14,6 +14,7 @@ use crate::mesh::{InstallPhase, InstallStep};
 
 /// Which operation a run performs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MigrationOp {
     /// Relabel for the target revision, rolling restart, watch.
@@ -38,6 +39,7 @@ impl MigrationOp {
 /// Migrates `namespace` on `cluster` to `revision`, or rolls it back from
 /// `revision` to the default one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NamespaceRequest {
     pub cluster: ClusterName,
     pub namespace: String,
@@ -47,6 +49,7 @@ pub struct NamespaceRequest {
 /// Deletes `revision`'s control plane from `cluster` (the old one: the
 /// default revision's plain `istiod` unless named).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FinishRequest {
     pub cluster: ClusterName,
     #[serde(default = "default_revision")]
@@ -59,6 +62,7 @@ fn default_revision() -> String {
 
 /// A running or finished migration operation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MigrationRun {
     pub id: String,
     pub op: MigrationOp,
@@ -86,6 +90,7 @@ impl MigrationRun {
 
 /// A pod not (yet) running the expected revision, or not Ready.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Straggler {
     pub name: String,
     /// Its proxy's revision; absent without a proxy.
@@ -97,6 +102,7 @@ pub struct Straggler {
 
 /// `GET …/namespaces/{ns}/verify?revision=`: where a namespace stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Verification {
     pub cluster: ClusterName,
     pub namespace: String,

@@ -10,6 +10,7 @@ use crate::ClusterName;
 
 /// A namespace on a cluster, as an operator selects it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TargetRef {
     pub cluster: ClusterName,
     pub namespace: String,
@@ -17,6 +18,7 @@ pub struct TargetRef {
 
 /// A selected namespace with what migrating it restarts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WaveTarget {
     pub cluster: ClusterName,
     pub namespace: String,
@@ -28,12 +30,14 @@ pub struct WaveTarget {
 
 /// Namespaces migrated together, then gated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Wave {
     pub targets: Vec<WaveTarget>,
 }
 
 /// `POST /api/mesh/waves/proposal` and `POST /api/mesh/waves`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WaveRequest {
     pub revision: String,
     pub targets: Vec<TargetRef>,
@@ -45,6 +49,7 @@ pub struct WaveRequest {
 
 /// The waves a request would run, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WaveProposal {
     pub revision: String,
     pub waves: Vec<Wave>,
@@ -84,6 +89,7 @@ pub fn propose_waves(mut targets: Vec<WaveTarget>) -> Vec<Wave> {
 /// How far one namespace of a wave has got; each step is stored before
 /// the next begins, so a resumed run never repeats one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum TargetStep {
     Pending,
@@ -96,6 +102,7 @@ pub enum TargetStep {
 
 /// One namespace of a running wave.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TargetProgress {
     pub cluster: ClusterName,
     pub namespace: String,
@@ -110,6 +117,7 @@ pub struct TargetProgress {
 
 /// A wave's gate after its namespaces are migrated.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum GateState {
     Pending,
@@ -127,6 +135,7 @@ pub enum GateState {
 
 /// Where a wave is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WaveState {
     Pending,
@@ -143,6 +152,7 @@ pub enum WaveState {
 
 /// One wave of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WaveProgress {
     pub state: WaveState,
     pub gate: GateState,
@@ -151,6 +161,7 @@ pub struct WaveProgress {
 
 /// Where a wave run as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WavePhase {
     Running,
@@ -162,6 +173,7 @@ pub enum WavePhase {
 
 /// What the operator decides about a paused run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WaveDecision {
     /// Check the failed wave again (after fixing its cause).
@@ -174,6 +186,7 @@ pub enum WaveDecision {
 
 /// A wave run, as stored and shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WaveRun {
     pub id: String,
     pub revision: String,

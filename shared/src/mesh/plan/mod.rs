@@ -33,6 +33,7 @@ pub const CACERTS_KEYS: [&str; 4] = [
 
 /// What is applied for one object.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Content {
     /// The whole manifest, applied as it is.
@@ -45,6 +46,7 @@ pub enum Content {
 
 /// One object of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PlannedObject {
     pub api_version: String,
     pub kind: String,
@@ -88,6 +90,7 @@ impl PlannedObject {
 
 /// A revisioned install for one cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Plan {
     pub cluster: crate::ClusterName,
     pub settings: InstallSettings,

@@ -18,6 +18,7 @@ use crate::fleet::{Cluster, Fleet};
 
 /// What a check concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Pass,
@@ -29,6 +30,7 @@ pub enum Verdict {
 
 /// The preflight checks, in the order they are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
     Capacity,
@@ -58,6 +60,7 @@ impl Check {
 
 /// One check's outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CheckResult {
     pub check: Check,
     pub verdict: Verdict,
@@ -126,6 +129,7 @@ pub struct PreflightInput<'a> {
 
 /// All checks for one install.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PreflightReport {
     pub cluster: ClusterName,
     pub results: Vec<CheckResult>,
@@ -179,6 +183,7 @@ impl PreflightReport {
 
 /// An install refused by failed checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[error(
     "preflight failed on {cluster}: {}{}",
     titles(.failed),
@@ -201,12 +206,14 @@ fn titles(checks: &[Check]) -> String {
 
 /// The operator's decision to install despite failed checks, with why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "OverrideWire")]
 pub struct Override {
     reason: String,
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 struct OverrideWire {
     reason: String,
 }
@@ -221,6 +228,7 @@ impl TryFrom<OverrideWire> for Override {
 
 /// Why an override reason was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[error(
     "an override needs a reason of at least {} characters saying why the failed checks do not matter here (got {length})",
     Override::MIN_REASON

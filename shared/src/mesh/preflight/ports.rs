@@ -23,6 +23,7 @@ pub const PROTOCOLS: [&str; 12] = [
 
 /// One port of a Service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ServicePort {
     /// Empty when the port is unnamed.
     #[serde(default)]
@@ -39,6 +40,7 @@ fn tcp() -> String {
 
 /// A Service and its ports, as the backend lists them from the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ServicePorts {
     pub namespace: String,
     pub name: String,

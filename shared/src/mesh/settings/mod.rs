@@ -22,6 +22,7 @@ pub use self::suggest::{suggested_mesh_id, suggested_trust_domain_aliases, trust
 
 /// The install profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// GKE clusters of a multi-project mesh (seed 000).
@@ -50,6 +51,7 @@ impl Profile {
 
 /// Who signs workload certificates (SPEC §2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaMode {
     /// Google's managed Mesh CA: needs the cluster's fleet Membership.
@@ -90,6 +92,7 @@ impl CaMode {
 
 /// The settings of one install on one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InstallSettings {
     pub revision: Revision,
     pub version: VersionTag,
@@ -108,6 +111,7 @@ pub struct InstallSettings {
 
 /// Which setting a problem is about (the form field to mark).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SettingsField {
     Revision,
@@ -126,6 +130,7 @@ pub enum SettingsField {
 
 /// Why settings cannot be installed as they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[error("{message}")]
 pub struct SettingsProblem {
     pub field: SettingsField,
