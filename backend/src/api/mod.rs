@@ -8,6 +8,7 @@ pub mod meta;
 pub mod openapi;
 pub mod path;
 pub mod progress;
+pub mod query;
 pub mod request_id;
 pub mod spa;
 pub mod stream;

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use futures_util::{StreamExt, stream};
 use serde::Deserialize;
@@ -11,6 +11,7 @@ use shared::audit::MAX_PAGE_SIZE;
 use shared::{AuditFilter, AuditPage, ChainReport, Outcome};
 
 use crate::api::openapi::respond::{Documented, JsonLines};
+use crate::api::query::ApiQuery;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -70,7 +71,7 @@ impl AuditQuery {
 
 pub async fn list_audit(
     State(state): State<AppState>,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, AppError> {
     let filter = query.filter()?;
     let (page, per_page) = query.paging()?;
@@ -89,7 +90,7 @@ pub async fn list_audit(
 /// (logged), which a JSON-lines reader sees as a missing last line.
 pub async fn export_audit(
     State(state): State<AppState>,
-    Query(query): Query<AuditQuery>,
+    ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Documented<JsonLines>, AppError> {
     let filter = query.filter()?;
     let store = state.store().clone();

@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::{Extension, Json};
@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 
 use crate::api::cluster_path::ClusterPath;
 use crate::api::path::NamespacePath;
+use crate::api::query::ApiQuery;
 use crate::api::stream::while_signed_in;
 use crate::auth::Principal;
 use crate::cluster::Resume;
@@ -65,7 +66,7 @@ pub async fn get_events(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     headers: HeaderMap,
-    Query(query): Query<EventsQuery>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let resume_from = headers
         .get("last-event-id")

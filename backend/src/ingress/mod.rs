@@ -13,7 +13,7 @@ mod resource;
 mod write;
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use shared::ingress::api::{
@@ -29,6 +29,7 @@ pub use self::resource::Resource;
 use self::write::Mode;
 use crate::api::json::ApiJson;
 use crate::api::path::ObjectPath;
+use crate::api::query::ApiQuery;
 use crate::audit::Detail;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -123,7 +124,7 @@ pub async fn take_over_resource<R: Resource + DeserializeOwned>(
 pub async fn delete_resource<R: Resource>(
     State(state): State<AppState>,
     at: ObjectPath,
-    Query(query): Query<DeleteQuery>,
+    ApiQuery(query): ApiQuery<DeleteQuery>,
 ) -> (Detail, Result<Json<Value>, AppError>) {
     write::remove::<R>(&state, at, &query).await
 }

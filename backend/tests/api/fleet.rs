@@ -29,7 +29,7 @@ async fn fleet(console: &TestConsole, session: &Session) -> Fleet {
 
 /// Polls the snapshot until `done` holds; panics with the last one after
 /// [`WAIT`].
-async fn fleet_when(
+pub(crate) async fn fleet_when(
     console: &TestConsole,
     session: &Session,
     what: &str,

@@ -26,6 +26,7 @@ mod mesh;
 mod meta;
 mod migration;
 mod openapi;
+mod openapi_conforms;
 mod paths;
 mod proxy;
 mod rate_limit;

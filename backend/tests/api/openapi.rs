@@ -194,7 +194,7 @@ async fn request_and_response_types_are_the_handlers() {
 
 /// The validator `cargo xtask test` installs (`MESHDECK_OPENAPI_VALIDATOR`,
 /// else where xtask puts it).
-fn validator() -> PathBuf {
+pub(crate) fn validator() -> PathBuf {
     let installed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../target/tools/openapi-venv/bin/openapi-spec-validator");
     let bin = std::env::var_os("MESHDECK_OPENAPI_VALIDATOR").map_or(installed, PathBuf::from);

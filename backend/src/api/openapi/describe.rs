@@ -8,13 +8,14 @@
 use std::convert::Infallible;
 
 use axum::Json;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::HeaderMap;
 use axum::response::Sse;
 use schemars::JsonSchema;
 
 use super::shape::{Body, Contract, Io, Success};
 use crate::api::json::ApiJson;
+use crate::api::query::ApiQuery;
 use crate::audit::Detail;
 use crate::error::AppError;
 
@@ -68,7 +69,7 @@ impl<T: JsonSchema> DescribeArg for ApiJson<T> {
     }
 }
 
-impl<T: JsonSchema> DescribeArg for Query<T> {
+impl<T: JsonSchema> DescribeArg for ApiQuery<T> {
     fn describe(io: &mut Io, gens: &mut Contract) {
         io.query = Some(gens.query::<T>());
     }

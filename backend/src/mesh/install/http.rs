@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
@@ -16,6 +16,7 @@ use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
 use crate::api::openapi::respond::{Accepted, Documented, Yaml};
 use crate::api::path::IdPath;
+use crate::api::query::ApiQuery;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::apply;
@@ -83,7 +84,7 @@ pub struct ExportQuery {
 pub async fn export_plan(
     State(state): State<AppState>,
     IdPath(id): IdPath,
-    Query(query): Query<ExportQuery>,
+    ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Documented<Yaml>, AppError> {
     let plan = state
         .installs()

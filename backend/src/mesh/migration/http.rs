@@ -5,7 +5,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
@@ -18,6 +18,7 @@ use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
 use crate::api::openapi::respond::{Accepted, Documented, OneOf, PlainText};
 use crate::api::path::{ClusterNamePath, IdPath, NamespacePath};
+use crate::api::query::ApiQuery;
 use crate::audit::{Actor, Detail};
 use crate::auth::Principal;
 use crate::cluster::mesh::gateway;
@@ -125,7 +126,7 @@ fn unreachable(cluster: &str) -> impl FnOnce(migration::MigrationError) -> AppEr
 
 /// Pods per revision in a namespace and the stragglers by name.
 pub async fn verify_namespace(
-    Query(query): Query<RevisionQuery>,
+    ApiQuery(query): ApiQuery<RevisionQuery>,
     cluster: ClusterPath,
     NamespacePath(namespace): NamespacePath,
 ) -> Result<Json<Verification>, AppError> {
@@ -154,7 +155,7 @@ pub struct GatewayQuery {
 /// (`format=text`) the mapping as copyable text.
 pub async fn get_ingress_gateway(
     cluster: ClusterPath,
-    Query(query): Query<GatewayQuery>,
+    ApiQuery(query): ApiQuery<GatewayQuery>,
 ) -> Result<Documented<OneOf<Json<GatewayAddress>, PlainText>>, AppError> {
     let name = cluster.name.to_string();
     let member = cluster.name.clone();
