@@ -197,6 +197,7 @@ pub const CA_GRANT_REVOKE: &str = "/api/ca/grants/{id}/revoke";
 /// Every path template above, for tests that hold both sides to them.
 pub const TEMPLATES: &[&str] = &[
     HEALTH,
+    OPENAPI,
     VERSION,
     SESSION,
     ACCOUNTS,
