@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 use shared::Section;
 
@@ -112,6 +113,37 @@ fn SignedInRoutes() -> impl IntoView {
     }
 }
 
+/// Names the browser tab after the page and, after a navigation (not the
+/// first load), moves focus to the page's heading so a screen reader
+/// announces where the user landed.
+#[component]
+fn PageFocus(signed_in: Memo<bool>) -> impl IntoView {
+    let location = use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        document().set_title(&shared::nav::page_title(&path, signed_in.get()));
+        if previous.as_ref().is_some_and(|p| *p != path) {
+            request_animation_frame(focus_heading);
+        }
+        path
+    });
+}
+
+/// Focuses the page's `h1` (or the main region when it has none yet).
+fn focus_heading() {
+    use wasm_bindgen::JsCast;
+    let target = document()
+        .query_selector("main h1")
+        .ok()
+        .flatten()
+        .or_else(|| document().get_element_by_id("main"));
+    if let Some(element) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        // Focusable from script only, not a tab stop.
+        let _ = element.set_attribute("tabindex", "-1");
+        let _ = element.focus();
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let auth = Auth::provide();
@@ -129,6 +161,8 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Router>
+            <PageFocus signed_in/>
+            <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <A href="/fleet" attr:class="brand">
                     <img src="/meshdeck.svg" alt="" width="24" height="24"/>
@@ -137,7 +171,7 @@ pub fn App() -> impl IntoView {
                 <Navigation/>
                 <UserSlot/>
             </header>
-            <main class="page">
+            <main class="page" id="main" tabindex="-1">
                 {move || {
                     if !auth.checked.get() {
                         view! { <Loading what="your session"/> }.into_any()

@@ -19,6 +19,10 @@ mod session;
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
+    // The static loading state index.html shows until the console runs.
+    if let Some(boot) = leptos::prelude::document().get_element_by_id("boot") {
+        boot.remove();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -92,9 +92,79 @@ impl Section {
     }
 }
 
+/// The browser tab's title for a console URL path, most specific part
+/// first (`gke-eu · Mesh · meshdeck`): every page has its own.
+pub fn page_title(path: &str, signed_in: bool) -> String {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let page = if !signed_in {
+        "Sign in".to_owned()
+    } else {
+        match parts.as_slice() {
+            [] => Section::Fleet.title().to_owned(),
+            ["accounts"] => "Accounts".to_owned(),
+            ["c", cluster] => format!("{cluster} · Clusters"),
+            ["c", cluster, slug] => match Section::from_slug(slug).filter(|s| s.per_cluster()) {
+                Some(section) => format!("{cluster} · {}", section.title()),
+                None => "Not found".to_owned(),
+            },
+            ["ingress", kind @ ("services" | "ingresses"), rest @ ..] => {
+                let kind = if *kind == "services" {
+                    "MultiClusterService"
+                } else {
+                    "MultiClusterIngress"
+                };
+                match rest {
+                    ["new"] => format!("New {kind} · Ingress"),
+                    [namespace, name] => format!("{kind} {namespace}/{name} · Ingress"),
+                    _ => "Not found".to_owned(),
+                }
+            }
+            [slug] => Section::from_slug(slug)
+                .map_or("Not found", Section::title)
+                .to_owned(),
+            _ => "Not found".to_owned(),
+        }
+    };
+    format!("{page} · meshdeck")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_page_has_its_own_title() {
+        let titles = [
+            ("/fleet", "Fleet · meshdeck"),
+            ("/", "Fleet · meshdeck"),
+            ("/mesh", "Mesh · meshdeck"),
+            ("/activity", "Activity · meshdeck"),
+            ("/accounts", "Accounts · meshdeck"),
+            ("/c/gke-eu", "gke-eu · Clusters · meshdeck"),
+            ("/c/gke-eu/mesh", "gke-eu · Mesh · meshdeck"),
+            ("/c/gke-eu/fleet", "Not found · meshdeck"),
+            (
+                "/ingress/services/new",
+                "New MultiClusterService · Ingress · meshdeck",
+            ),
+            (
+                "/ingress/ingresses/web/zone",
+                "MultiClusterIngress web/zone · Ingress · meshdeck",
+            ),
+            ("/nope", "Not found · meshdeck"),
+        ];
+        for (path, title) in titles {
+            assert_eq!(page_title(path, true), title, "{path}");
+        }
+        assert_eq!(page_title("/mesh", false), "Sign in · meshdeck");
+        let mut all: Vec<String> = Section::ALL
+            .iter()
+            .map(|s| page_title(&s.path(), true))
+            .collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), Section::ALL.len());
+    }
 
     #[test]
     fn slugs_round_trip_and_are_unique() {

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use shared::auth::check_new_password;
 use shared::duties::{self, DutyRefusal};
-use shared::{Account, AccountName, AccountUpdate, ApiError, NewAccount, Role};
+use shared::{Account, AccountName, AccountUpdate, ApiError, ErrorCode, NewAccount, Role};
 
 use crate::api;
 use crate::components::error_view::ErrorView;
@@ -106,8 +106,29 @@ fn AccountRow(account: Account, me: Option<Account>, changes: Changes) -> impl I
     }
 }
 
+/// Accounts for admins; anyone else is told so, with nothing to fill in.
 #[component]
 pub fn AccountsPage() -> impl IntoView {
+    let admin = untrack(|| Auth::get().account()).is_some_and(|me| me.admin);
+    if admin {
+        view! { <ManageAccounts/> }.into_any()
+    } else {
+        let error = ApiError::new(
+            ErrorCode::Forbidden,
+            "not allowed: managing accounts needs the admin capability",
+        );
+        view! {
+            <section class="accounts">
+                <h1>"Accounts"</h1>
+                <ErrorView error/>
+            </section>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn ManageAccounts() -> impl IntoView {
     let accounts = LocalResource::new(api::accounts::list);
     // Read once, untracked: a sign-out must not re-run the list (which
     // would await the accounts of a page being taken down).

@@ -62,8 +62,20 @@ pub fn ClusterPage() -> impl IntoView {
             }
             .into_any(),
         };
+        let (overview, name) = (format!("/c/{cluster}"), cluster.to_string());
+        let trail = match section {
+            Some(s) => view! {
+                <li><A href=overview exact=true>{name}</A></li>
+                <li aria-current="page">{s.title()}</li>
+            }
+            .into_any(),
+            None => view! { <li aria-current="page">{name}</li> }.into_any(),
+        };
         view! {
             <section class="cluster-page" data-cluster=cluster.to_string()>
+                <nav class="breadcrumb" aria-label="Breadcrumb">
+                    <ol><li><A href="/fleet">"Fleet"</A></li>{trail}</ol>
+                </nav>
                 <h1>{heading}</h1>
                 <nav class="tabs" aria-label="Cluster pages">
                     <A href=format!("/c/{cluster}") exact=true>"Overview"</A>
