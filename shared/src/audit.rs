@@ -94,6 +94,9 @@ pub struct AuditFilter {
     /// Unix seconds, exclusive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<i64>,
+    /// Only successful changes (see [`crate::action_titles::is_change`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub changes_only: bool,
 }
 
 impl AuditFilter {
@@ -110,6 +113,7 @@ impl AuditFilter {
                 "outcome" => filter.outcome = value.parse().ok(),
                 "since" => filter.since = value.parse().ok(),
                 "until" => filter.until = value.parse().ok(),
+                "changes" => filter.changes_only = value == "1",
                 _ => {}
             }
         }
@@ -136,6 +140,9 @@ impl AuditFilter {
         }
         if let Some(u) = self.until {
             pairs.push(("until", u.to_string()));
+        }
+        if self.changes_only {
+            pairs.push(("changes", "1".to_owned()));
         }
         pairs.extend(extra.iter().cloned());
         pairs
@@ -235,6 +242,7 @@ mod tests {
             outcome: Some(Outcome::Failure),
             since: Some(10),
             until: Some(20),
+            changes_only: true,
         };
         let query = filter.query_string(&[("page", "3".into())]);
         let pairs: Vec<(String, String)> = query

@@ -3,6 +3,7 @@
 //! no kube, axum or tokio, so the crate builds for wasm32 as well as the host.
 
 pub mod access;
+pub mod action_titles;
 pub mod audit;
 pub mod auth;
 pub mod csr;

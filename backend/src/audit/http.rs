@@ -25,6 +25,8 @@ pub struct AuditQuery {
     outcome: Option<String>,
     since: Option<String>,
     until: Option<String>,
+    /// `1`: only successful changes (no sign-ins, reviews or refusals).
+    changes: Option<String>,
     page: Option<String>,
     per_page: Option<String>,
 }
@@ -55,6 +57,15 @@ impl AuditQuery {
                 .map_err(AppError::BadRequest)?,
             since: number("since", self.since.as_deref())?,
             until: number("until", self.until.as_deref())?,
+            changes_only: match self.changes.as_deref().unwrap_or("") {
+                "" | "0" => false,
+                "1" => true,
+                other => {
+                    return Err(AppError::BadRequest(format!(
+                        "changes must be 1 or 0, got {other:?}"
+                    )));
+                }
+            },
         })
     }
 

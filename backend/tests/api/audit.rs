@@ -267,3 +267,60 @@ async fn a_compressed_export_ends_cleanly() {
     let gzipped = body_bytes(response).await;
     assert_eq!(&gzipped[..2], [0x1f, 0x8b], "a whole gzip stream");
 }
+
+/// "Changes only": successful changes, without sign-ins, reviews and
+/// refusals; every action of the endpoint table has words for the log.
+#[tokio::test]
+async fn changes_only_leaves_out_sign_ins_looks_and_refusals() {
+    let console = TestConsole::new().await;
+    let admin = console.signed_in("ada", Role::Manager, true).await;
+    let operator = console.signed_in("olga", Role::Operator, false).await;
+    assert_eq!(
+        create_account(&console, &admin, "otto").await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        create_account(&console, &operator, "eve").await,
+        StatusCode::FORBIDDEN
+    );
+    for (action, outcome) in [
+        ("mesh.plan", Outcome::Success),
+        ("mesh.install", Outcome::Failure),
+    ] {
+        let event = Event::new(action, outcome).cluster("gke-eu");
+        audit::record(&console.state, Actor::system("test"), None, event)
+            .await
+            .unwrap();
+    }
+    let everything = console.audit(&admin, "").await;
+    assert!(
+        everything
+            .entries
+            .iter()
+            .any(|e| e.action == "session.create")
+    );
+    assert!(everything.entries.iter().any(|e| e.action == "mesh.plan"));
+
+    let changes = console.audit(&admin, "changes=1").await;
+    let actions: Vec<(&str, Outcome)> = changes
+        .entries
+        .iter()
+        .map(|e| (e.action.as_str(), e.outcome))
+        .collect();
+    // The accounts of ada, olga and otto, nothing else.
+    assert_eq!(
+        actions,
+        [("account.create", Outcome::Success); 3],
+        "{actions:?}"
+    );
+    let bad = console.get_as("/api/audit?changes=yes", Some(&admin)).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+
+    for endpoint in backend::api::endpoints::endpoints() {
+        assert!(
+            shared::action_titles::action_title(endpoint.action).is_some(),
+            "{} has no words in shared::action_titles",
+            endpoint.action
+        );
+    }
+}

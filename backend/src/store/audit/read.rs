@@ -1,7 +1,7 @@
 //! Reading the audit table: filtered pages for the activity view, and the
 //! pages export and verification walk. Nothing here loads the whole table.
 
-use shared::{AuditEntry, AuditFilter};
+use shared::{AuditEntry, AuditFilter, Outcome};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -98,6 +98,16 @@ impl Conditions {
         }
         if let Some(until) = filter.until {
             this.push("at < ?", Bind::Int(until));
+        }
+        if filter.changes_only {
+            this.push(
+                "outcome = ?",
+                Bind::Text(Outcome::Success.slug().to_owned()),
+            );
+            this.push("action NOT LIKE ?", Bind::Text("session.%".to_owned()));
+            for look in shared::action_titles::LOOKS_ONLY {
+                this.push("action <> ?", Bind::Text(look.to_owned()));
+            }
         }
         if let Some(before) = before {
             this.push("seq < ?", Bind::Int(before));
