@@ -3,6 +3,7 @@
 //! clients send and ask for.
 
 mod access;
+pub mod access_review;
 pub mod body;
 pub mod canonical;
 pub mod discovery;
@@ -57,6 +58,7 @@ fn routes(cluster: Arc<Cluster>) -> Router {
         .route("/api", get(core_root))
         .route("/apis", get(groups_root))
         .route(token_review::PATH, any(token_review::serve))
+        .route(access_review::PATH, any(access_review::serve))
         .route("/api/{*rest}", any(resource_request))
         .route("/apis/{*rest}", any(resource_request))
         .route("/openapi/v3", get(openapi_index))
