@@ -196,6 +196,23 @@ fn the_deployment_passes_only_options_the_console_has() {
         );
         assert_eq!(secret_of(volume)["secretName"], secret);
     }
+    // The audit key: copied from its Secret into the state volume (mode
+    // 0400, the console's own) where --audit-key-file expects it.
+    let key = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--audit-key-file="))
+        .unwrap();
+    assert!(key.starts_with(&format!("{}/", mounted("state"))), "{key}");
+    let copy = &spec["initContainers"][0];
+    let command: Vec<&str> = copy["command"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(command.first(), Some(&"install"));
+    assert_eq!(command.last(), Some(&key));
+    assert_eq!(secret_of("audit")["secretName"], "meshdeck-audit");
     let oidc = secret_of("oidc");
     assert_eq!(
         (oidc["secretName"].as_str(), oidc["optional"].as_bool()),

@@ -1,3 +1,6 @@
+//! The authorizer over bindings: which subjects a ClusterRoleBinding or
+//! RoleBinding names, and where a RoleBinding grants.
+
 use serde_json::{Value, json};
 
 use super::*;
