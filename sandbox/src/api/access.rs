@@ -7,7 +7,8 @@
 //! audiences include
 //! [`crate::service_account_tokens::API_AUDIENCES`], as kube-apiserver's
 //! `--api-audiences`); it may then read discovery (`system:discovery`)
-//! and do what RBAC grants its account ([`crate::rbac`]), nothing else.
+//! and do what RBAC grants its account ([`crate::rbac`]), nothing else;
+//! a server-side apply that creates its object needs `create` too.
 
 use std::sync::Arc;
 
@@ -17,6 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::canonical::CanonicalPath;
+use super::path::ResourcePath;
 use crate::cluster::Cluster;
 use crate::rbac::{self, Request as Asked, User};
 use crate::service_account_tokens::api_audiences;
@@ -105,24 +107,53 @@ fn authorise(
     match Asked::of(method, segments, watch) {
         // `system:basic-user`: anyone may ask what they may do.
         Asked::Resource(attributes) if super::access_review::is_review(&attributes) => Ok(()),
-        Asked::Resource(attributes) => {
-            if !rbac::authorize(&c.store, user, &attributes) {
-                return Err(ApiStatus::forbidden_resource(
-                    &attributes.resource,
-                    &attributes.group,
-                    attributes.name.as_deref(),
-                    &attributes.refusal(&user.name),
-                ));
-            }
-            c.record_grant(&user.name, &attributes);
-            Ok(())
-        }
+        Asked::Resource(attributes) => authorise_resource(c, user, attributes),
         Asked::Path { verb, .. } if verb == "get" && is_discovery(segments) => Ok(()),
         Asked::Path { verb, path } => Err(ApiStatus::forbidden(format!(
             "forbidden: User \"{}\" cannot {verb} path \"{path}\"",
             user.name
         ))),
     }
+}
+
+/// A server-side apply that creates its object is a create too, and the
+/// API server authorises it as one: `user` needs `create` as well as the
+/// `patch` it was let in with.
+pub(super) fn may_create(
+    c: &Cluster,
+    caller: &Caller,
+    path: &ResourcePath,
+    name: &str,
+) -> Result<(), ApiStatus> {
+    let Caller(Some(user)) = caller else {
+        return Ok(());
+    };
+    let attributes = rbac::Attributes {
+        verb: "create".into(),
+        group: path.group.clone(),
+        resource: path.plural.clone(),
+        subresource: path.subresource.clone(),
+        namespace: path.namespace.clone(),
+        name: Some(name.to_owned()),
+    };
+    authorise_resource(c, user, attributes)
+}
+
+fn authorise_resource(
+    c: &Cluster,
+    user: &User,
+    attributes: rbac::Attributes,
+) -> Result<(), ApiStatus> {
+    if !rbac::authorize(&c.store, user, &attributes) {
+        return Err(ApiStatus::forbidden_resource(
+            &attributes.resource,
+            &attributes.group,
+            attributes.name.as_deref(),
+            &attributes.refusal(&user.name),
+        ));
+    }
+    c.record_grant(&user.name, &attributes);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{Extension, OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -153,6 +153,7 @@ async fn no_route(OriginalUri(uri): OriginalUri) -> Response {
 /// One request to a resource path, as the handlers receive it.
 struct Call {
     cluster: Arc<Cluster>,
+    caller: access::Caller,
     method: Method,
     headers: HeaderMap,
     query: Query_,
@@ -161,10 +162,15 @@ struct Call {
 }
 
 /// Any request under `/api/…` (the core group) or `/apis/…`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one axum extractor per part of the request"
+)]
 async fn resource_request(
     State(cluster): State<Arc<Cluster>>,
     Path(rest): Path<String>,
     OriginalUri(uri): OriginalUri,
+    Extension(caller): Extension<access::Caller>,
     method: Method,
     headers: HeaderMap,
     Query(query): Query<Query_>,
@@ -173,6 +179,7 @@ async fn resource_request(
     let core = uri.path().starts_with("/api/");
     let call = Call {
         cluster,
+        caller,
         method,
         headers,
         query,
@@ -275,6 +282,9 @@ async fn resource(call: Call, path: ResourcePath) -> Result<Response, ApiStatus>
                 .store
                 .get(&rt.key(), if rt.namespaced { &ns } else { "" }, name)
                 .is_some();
+            if !existed && kind == ops::PatchType::Apply {
+                access::may_create(&c, &call.caller, &path, name)?;
+            }
             let patched = ops::patch(&c, &rt, &ns, name, kind, patch, sub, &opts).await?;
             let code = if existed {
                 StatusCode::OK

@@ -1,6 +1,7 @@
 //! RBAC for service account tokens through kubectl: a ClusterRole bound
 //! by a ClusterRoleBinding grants its verbs on its resources everywhere, a
-//! RoleBinding only in its namespace; everything else is the API server's
+//! RoleBinding only in its namespace; a server-side apply that creates
+//! needs `create` besides `patch`; everything else is the API server's
 //! 403, worded as kube-apiserver words it; `kubectl auth can-i` answers
 //! from the same rules.
 
@@ -34,6 +35,9 @@ rules:
 - apiGroups: [""]
   resources: [configmaps]
   verbs: [get, list, create, patch]
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, patch]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -118,6 +122,21 @@ async fn a_bound_role_grants_its_rules_and_nothing_else() {
             && deployments.contains(r#"in API group "apps""#),
         "{deployments}"
     );
+
+    // A server-side apply that would create needs create, not only patch.
+    let secret = k.manifest(
+        "secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: token, namespace: team}\nstringData: {a: b}\n",
+    );
+    let apply = ["apply", "--server-side", "-f", secret.as_str()];
+    let create = k.fails(&as_bot(&bot, &apply)).await;
+    assert!(
+        create.contains(r#"secrets "token" is forbidden"#)
+            && create.contains(r#"cannot create resource "secrets""#),
+        "{create}"
+    );
+    k.ok(&apply).await;
+    k.ok(&as_bot(&bot, &apply)).await;
 
     // kubectl auth can-i asks the same rules.
     fn can<'a>(bot: &[&'a str], args: &[&'a str]) -> Vec<&'a str> {
