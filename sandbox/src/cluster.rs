@@ -1,7 +1,7 @@
 //! One simulated cluster: its name, credentials, storage, served kinds, the
 //! pod logs its controllers write and the faults put on it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::Value;
@@ -34,7 +34,14 @@ pub struct Cluster {
     /// The CA its serving certificate chains to, PEM (what a service
     /// account token Secret carries as `ca.crt`).
     ca_pem: RwLock<Option<String>>,
+    /// What RBAC allowed users other than the admin, as `(user, verb,
+    /// group, resource[/subresource])`.
+    granted: Mutex<BTreeSet<Grant>>,
 }
+
+/// One kind of request RBAC allowed a user: `(user, verb, group,
+/// resource[/subresource])`.
+pub type Grant = (String, String, String, String);
 
 impl Cluster {
     pub fn new(name: impl Into<String>, token: impl Into<String>, store: Store) -> Arc<Self> {
@@ -62,6 +69,7 @@ impl Cluster {
             hsm: RwLock::default(),
             tokens,
             ca_pem: RwLock::default(),
+            granted: Mutex::default(),
         });
         cluster.refresh_custom_resources();
         cluster
@@ -175,6 +183,28 @@ impl Cluster {
         audiences: &[String],
     ) -> Result<ServiceAccountIdentity, String> {
         self.tokens.review(&self.store, token, audiences)
+    }
+
+    /// Remembers that RBAC allowed `user` a request like `attributes`.
+    pub(crate) fn record_grant(&self, user: &str, attributes: &crate::rbac::Attributes) {
+        self.granted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((
+                user.to_owned(),
+                attributes.verb.clone(),
+                attributes.group.clone(),
+                attributes.resource_path(),
+            ));
+    }
+
+    /// Every kind of request RBAC has allowed a user other than the admin
+    /// since the cluster started: what a restricted client actually used.
+    pub fn granted(&self) -> BTreeSet<Grant> {
+        self.granted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn set_hsm(&self, hsm: SandboxHsm) {

@@ -16,6 +16,7 @@ pub mod loopback;
 pub mod ops;
 pub mod rbac;
 pub mod resources;
+pub mod restricted;
 pub mod scale;
 pub mod scenario;
 pub mod selectors;

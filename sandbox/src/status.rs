@@ -94,6 +94,19 @@ impl ApiStatus {
         Self::new(403, "Forbidden", message)
     }
 
+    /// The authorizer's refusal of a resource request: `pods "web" is
+    /// forbidden: <why>`, or `pods is forbidden: <why>` without a name.
+    pub fn forbidden_resource(resource: &str, group: &str, name: Option<&str>, why: &str) -> Self {
+        let what = qualified(resource, group);
+        let message = match name {
+            Some(name) => format!("{what} \"{name}\" is forbidden: {why}"),
+            None => format!("{what} is forbidden: {why}"),
+        };
+        Self::new(403, "Forbidden", message).with_details(
+            json!({"name": name.unwrap_or_default(), "group": group, "kind": resource}),
+        )
+    }
+
     pub fn unauthorized() -> Self {
         Self::new(401, "Unauthorized", "Unauthorized")
     }

@@ -30,6 +30,8 @@ mod istiod;
 mod lifecycle;
 #[path = "kubectl/pulls.rs"]
 mod pulls;
+#[path = "kubectl/rbac.rs"]
+mod rbac;
 #[path = "kubectl/reading.rs"]
 mod reading;
 #[path = "kubectl/sets.rs"]

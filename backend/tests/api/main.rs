@@ -13,6 +13,7 @@ mod ca;
 mod cli;
 mod csr;
 mod csrf;
+mod deploy;
 mod fault_matrix;
 mod faults;
 mod fleet;

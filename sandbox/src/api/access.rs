@@ -7,8 +7,8 @@
 //! audiences include
 //! [`crate::service_account_tokens::API_AUDIENCES`], as kube-apiserver's
 //! `--api-audiences`); it may then read discovery (`system:discovery`)
-//! and create `tokenreviews` when a ClusterRoleBinding grants it
-//! (`system:auth-delegator`: Vault's token reviewer), nothing else.
+//! and do what RBAC grants its account ([`crate::rbac`]), nothing else;
+//! a server-side apply that creates its object needs `create` too.
 
 use std::sync::Arc;
 
@@ -18,39 +18,25 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::canonical::CanonicalPath;
+use super::path::ResourcePath;
 use crate::cluster::Cluster;
+use crate::rbac::{self, Request as Asked, User};
 use crate::service_account_tokens::api_audiences;
 use crate::status::ApiStatus;
 
-/// The segments of `POST`'s `tokenreviews` path.
-const TOKEN_REVIEWS: [&str; 4] = ["apis", "authentication.k8s.io", "v1", "tokenreviews"];
-
 /// What `system:discovery` lets every authenticated user read: the API
 /// and group lists, each group-version's resources, OpenAPI, the version.
-fn is_discovery(segments: &[&str]) -> bool {
+pub(super) fn is_discovery(segments: &[&str]) -> bool {
     matches!(
         segments,
         ["api" | "apis" | "version"] | ["api" | "apis", _] | ["apis", _, _] | ["openapi", ..]
     )
 }
 
-/// The authorizer's refusal, as kube-apiserver words it.
-fn forbidden_message(user: &str, reviewing: bool, method: &Method, path: &str) -> String {
-    if reviewing {
-        return format!(
-            "tokenreviews.authentication.k8s.io is forbidden: User \"{user}\" cannot create resource \"tokenreviews\" in API group \"authentication.k8s.io\" at the cluster scope"
-        );
-    }
-    format!(
-        "forbidden: User \"{user}\" cannot {} path \"{path}\"",
-        method.as_str().to_lowercase()
-    )
-}
-
 /// Every request but the health probes needs a bearer token the cluster
 /// accepts, and the authorisation its user has; the cluster's faults
 /// (latency, failing writes) apply to all of them.
-pub async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Next) -> Response {
+pub async fn authenticate(State(c): State<Arc<Cluster>>, mut req: Request, next: Next) -> Response {
     if let Some(latency) = c.faults().latency() {
         tokio::time::sleep(latency).await;
     }
@@ -77,23 +63,17 @@ pub async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Nex
             Ok(who) => who,
             Err(_) => return ApiStatus::unauthorized().into_response(),
         };
-        let reviewing = segments == TOKEN_REVIEWS && req.method() == Method::POST;
-        let account = (who.namespace.as_str(), who.name.as_str());
-        let (group, resource) = ("authentication.k8s.io", "tokenreviews");
-        let allowed = if reviewing {
-            crate::rbac::allows(&c.store, account, "create", group, resource)
-        } else {
-            req.method() == Method::GET && is_discovery(&segments)
-        };
-        if !allowed {
-            return ApiStatus::forbidden(forbidden_message(
-                &who.username(),
-                reviewing,
-                req.method(),
-                &path.decoded(),
-            ))
-            .into_response();
+        let user = User::service_account(&who.namespace, &who.name);
+        let watch = req
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|kv| kv == "watch=true" || kv == "watch=1"));
+        if let Err(refused) = authorise(&c, &user, req.method(), &segments, watch) {
+            return refused.into_response();
         }
+        req.extensions_mut().insert(Caller(Some(user)));
+    } else {
+        req.extensions_mut().insert(Caller(None));
     }
     // Only a request already under way when the cluster became
     // unreachable gets here; its connection is being cut.
@@ -108,6 +88,72 @@ pub async fn authenticate(State(c): State<Arc<Cluster>>, req: Request, next: Nex
         return failure.into_response();
     }
     next.run(req).await
+}
+
+/// Who made a request: `None` for the cluster's admin token.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<User>);
+
+/// Whether `user` may make the request: discovery for everyone, a
+/// resource request by RBAC; what was allowed is remembered on the
+/// cluster ([`Cluster::granted`]).
+fn authorise(
+    c: &Cluster,
+    user: &User,
+    method: &Method,
+    segments: &[&str],
+    watch: bool,
+) -> Result<(), ApiStatus> {
+    match Asked::of(method, segments, watch) {
+        // `system:basic-user`: anyone may ask what they may do.
+        Asked::Resource(attributes) if super::access_review::is_review(&attributes) => Ok(()),
+        Asked::Resource(attributes) => authorise_resource(c, user, attributes),
+        Asked::Path { verb, .. } if verb == "get" && is_discovery(segments) => Ok(()),
+        Asked::Path { verb, path } => Err(ApiStatus::forbidden(format!(
+            "forbidden: User \"{}\" cannot {verb} path \"{path}\"",
+            user.name
+        ))),
+    }
+}
+
+/// A server-side apply that creates its object is a create too, and the
+/// API server authorises it as one: `user` needs `create` as well as the
+/// `patch` it was let in with.
+pub(super) fn may_create(
+    c: &Cluster,
+    caller: &Caller,
+    path: &ResourcePath,
+    name: &str,
+) -> Result<(), ApiStatus> {
+    let Caller(Some(user)) = caller else {
+        return Ok(());
+    };
+    let attributes = rbac::Attributes {
+        verb: "create".into(),
+        group: path.group.clone(),
+        resource: path.plural.clone(),
+        subresource: path.subresource.clone(),
+        namespace: path.namespace.clone(),
+        name: Some(name.to_owned()),
+    };
+    authorise_resource(c, user, attributes)
+}
+
+fn authorise_resource(
+    c: &Cluster,
+    user: &User,
+    attributes: rbac::Attributes,
+) -> Result<(), ApiStatus> {
+    if !rbac::authorize(&c.store, user, &attributes) {
+        return Err(ApiStatus::forbidden_resource(
+            &attributes.resource,
+            &attributes.group,
+            attributes.name.as_deref(),
+            &attributes.refusal(&user.name),
+        ));
+    }
+    c.record_grant(&user.name, &attributes);
+    Ok(())
 }
 
 #[cfg(test)]

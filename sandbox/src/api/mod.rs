@@ -3,6 +3,7 @@
 //! clients send and ask for.
 
 mod access;
+pub mod access_review;
 pub mod body;
 pub mod canonical;
 pub mod discovery;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::{Extension, OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -57,6 +58,7 @@ fn routes(cluster: Arc<Cluster>) -> Router {
         .route("/api", get(core_root))
         .route("/apis", get(groups_root))
         .route(token_review::PATH, any(token_review::serve))
+        .route(access_review::PATH, any(access_review::serve))
         .route("/api/{*rest}", any(resource_request))
         .route("/apis/{*rest}", any(resource_request))
         .route("/openapi/v3", get(openapi_index))
@@ -151,6 +153,7 @@ async fn no_route(OriginalUri(uri): OriginalUri) -> Response {
 /// One request to a resource path, as the handlers receive it.
 struct Call {
     cluster: Arc<Cluster>,
+    caller: access::Caller,
     method: Method,
     headers: HeaderMap,
     query: Query_,
@@ -159,10 +162,15 @@ struct Call {
 }
 
 /// Any request under `/api/…` (the core group) or `/apis/…`.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one axum extractor per part of the request"
+)]
 async fn resource_request(
     State(cluster): State<Arc<Cluster>>,
     Path(rest): Path<String>,
     OriginalUri(uri): OriginalUri,
+    Extension(caller): Extension<access::Caller>,
     method: Method,
     headers: HeaderMap,
     Query(query): Query<Query_>,
@@ -171,6 +179,7 @@ async fn resource_request(
     let core = uri.path().starts_with("/api/");
     let call = Call {
         cluster,
+        caller,
         method,
         headers,
         query,
@@ -273,6 +282,9 @@ async fn resource(call: Call, path: ResourcePath) -> Result<Response, ApiStatus>
                 .store
                 .get(&rt.key(), if rt.namespaced { &ns } else { "" }, name)
                 .is_some();
+            if !existed && kind == ops::PatchType::Apply {
+                access::may_create(&c, &call.caller, &path, name)?;
+            }
             let patched = ops::patch(&c, &rt, &ns, name, kind, patch, sub, &opts).await?;
             let code = if existed {
                 StatusCode::OK

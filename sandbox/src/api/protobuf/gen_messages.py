@@ -27,6 +27,7 @@ ROOTS = [
     "admissionregistration.v1.ValidatingWebhookConfiguration",
     "certificates.v1.CertificateSigningRequest", "autoscaling.v1.Scale", "meta.v1.DeleteOptions",
     "authentication.v1.TokenRequest", "authentication.v1.TokenReview",
+    "authorization.v1.SelfSubjectAccessReview",
 ]
 SCALARS = {"string": "s", "int32": "i", "int64": "l", "bool": "b", "bytes": "y", "double": "d"}
 # Decoded by hand in protobuf.rs.
