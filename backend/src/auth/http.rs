@@ -15,6 +15,7 @@ use crate::auth::forwarded::{self, Origin};
 use crate::auth::sessions::{self, SignInError};
 use crate::auth::{Principal, cookies};
 use crate::error::AppError;
+use crate::metrics::SignInOutcome;
 use crate::state::AppState;
 
 /// Who is signed in: `null` when nobody is (not an error: it is how the
@@ -64,7 +65,15 @@ pub async fn create_session(
     let address = origin.address;
     let name = claimed(&body.name);
     let detail = Detail::new().param("address", &address);
-    match sessions::sign_in(&state, name, &body.password, &address).await {
+    let result = sessions::sign_in(&state, name, &body.password, &address).await;
+    state.metrics().sign_in(match &result {
+        Ok(_) => SignInOutcome::Success,
+        Err(SignInError::Wrong) => SignInOutcome::WrongCredentials,
+        Err(SignInError::Locked { .. }) => SignInOutcome::Locked,
+        Err(SignInError::ProxyMode) => SignInOutcome::ProxyMode,
+        Err(SignInError::Store(_)) => SignInOutcome::Error,
+    });
+    match result {
         Ok(signed_in) => {
             let principal = signed_in.principal;
             let cookie = cookies::session(&signed_in.token, state.auth().absolute_secs, secure);

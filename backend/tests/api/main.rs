@@ -24,6 +24,7 @@ mod ingress_conflicts;
 mod matrix;
 mod mesh;
 mod meta;
+mod metrics;
 mod migration;
 mod paths;
 mod proxy;
