@@ -308,6 +308,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             source,
         })?;
     let addr = listener.local_addr()?;
+    let metrics_on = match config.metrics_listen {
+        Some(metrics_addr) => {
+            serve_metrics(metrics_addr, state.clone()).await?;
+            MetricsOn::OwnListener
+        }
+        None => MetricsOn::MainListener,
+    };
     if !config.dist.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist.display(), "the single-page app is not built; run `cargo xtask run`");
     }
@@ -326,13 +333,6 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             );
         }
     }
-    let metrics_on = match config.metrics_listen {
-        Some(metrics_addr) => {
-            serve_metrics(metrics_addr, state.clone()).await?;
-            MetricsOn::OwnListener
-        }
-        None => MetricsOn::MainListener,
-    };
     // Connect info gives the sign-in limiter and the proxy check the
     // client's address.
     axum::serve(

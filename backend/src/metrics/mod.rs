@@ -59,6 +59,15 @@ pub enum SignInOutcome {
 }
 
 impl SignInOutcome {
+    pub const ALL: [SignInOutcome; 6] = [
+        SignInOutcome::Success,
+        SignInOutcome::WrongCredentials,
+        SignInOutcome::Locked,
+        SignInOutcome::ProxyMode,
+        SignInOutcome::ProxyRefused,
+        SignInOutcome::Error,
+    ];
+
     /// The `outcome` label.
     pub fn slug(self) -> &'static str {
         match self {
@@ -91,10 +100,17 @@ fn latency_histogram() -> Histogram {
 
 impl Default for Metrics {
     fn default() -> Self {
+        let sign_ins = Family::default();
+        // Every outcome from the start, so a rate over them exists at 0.
+        for outcome in SignInOutcome::ALL {
+            drop(sign_ins.get_or_create(&OutcomeLabels {
+                outcome: outcome.slug(),
+            }));
+        }
         Self {
             requests: Family::default(),
             latency: Family::new_with_constructor(latency_histogram),
-            sign_ins: Family::default(),
+            sign_ins,
             sse_clients: Gauge::default(),
         }
     }

@@ -27,6 +27,7 @@ mod meta;
 mod metrics;
 mod migration;
 mod paths;
+mod prometheus;
 mod proxy;
 mod rate_limit;
 mod red_team_duties;

@@ -143,7 +143,12 @@ async fn requests_are_counted_by_route_template_and_status() {
         ) == Some(1.0),
         "{body}"
     );
-    for (outcome, n) in [("success", 1.0), ("wrong_credentials", 1.0)] {
+    for (outcome, n) in [
+        ("success", 1.0),
+        ("wrong_credentials", 1.0),
+        ("locked", 0.0),
+        ("proxy_refused", 0.0),
+    ] {
         assert_eq!(
             sample(&body, "meshdeck_sign_ins_total", &[("outcome", outcome)]),
             Some(n),
@@ -317,4 +322,17 @@ async fn on_their_own_listener_the_metrics_leave_the_main_one() {
     assert_eq!(response.status(), StatusCode::OK);
     let body = String::from_utf8(body_bytes(response).await).unwrap();
     assert!(body.contains("# TYPE meshdeck_sse_clients gauge"), "{body}");
+}
+
+#[test]
+fn meshdeck_serves_the_metrics_on_the_metrics_listen_address_only() {
+    let state = crate::support::temp_dir("metrics-listen");
+    let served = crate::faults::serve_sandbox_with(&state, &["--metrics-listen", "127.0.0.1:0"]);
+    let metrics = served.metrics.expect("the metrics address is printed");
+    assert_ne!(metrics, served.addr);
+    let (status, _, head) = crate::faults::http(metrics, "GET", "/metrics", &[], "");
+    assert_eq!(status, 200, "{head}");
+    assert!(head.contains("version=0.0.4"), "{head}");
+    let (status, _, _) = crate::faults::http(served.addr, "GET", "/metrics", &[], "");
+    assert_eq!(status, 404);
 }
