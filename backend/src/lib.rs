@@ -1,6 +1,7 @@
-//! meshdeck's backend: the HTTP API under `/api` and the single-page app for
-//! every other path. [`app`] builds the whole router (tests drive it
-//! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
+//! meshdeck's backend: the HTTP API under `/api`, the Prometheus metrics at
+//! `/metrics` (see [`metrics`]) and the single-page app for every other
+//! path. [`app`] builds the whole router (tests drive it directly);
+//! [`serve`] binds it and runs until SIGINT/SIGTERM.
 
 pub mod accounts;
 pub mod api;

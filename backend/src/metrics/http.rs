@@ -127,3 +127,17 @@ fn method_label(method: &Method) -> &'static str {
         .find(|(known, _)| known == method)
         .map_or("other", |(_, label)| label)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_outside_the_standard_ones_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        let odd = Method::from_bytes(b"PROPFIND").unwrap();
+        assert_eq!(method_label(&odd), "other");
+        assert_eq!(method_label(&Method::TRACE), "other");
+    }
+}

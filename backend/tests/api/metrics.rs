@@ -336,3 +336,30 @@ fn meshdeck_serves_the_metrics_on_the_metrics_listen_address_only() {
     let (status, _, _) = crate::faults::http(served.addr, "GET", "/metrics", &[], "");
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn requests_the_proxy_mode_refuses_are_counted_as_sign_in_outcomes() {
+    use crate::proxy::{PROXY, console, get};
+    let console = console().await;
+    let outcome =
+        |body: &str, outcome| sample(body, "meshdeck_sign_ins_total", &[("outcome", outcome)]);
+    // A group no role is mapped to, through the trusted proxy.
+    let (status, _) = get(&console, "/api/fleet", "ivan", "visitors", PROXY).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Identity headers from an address that is not the proxy.
+    let (status, _) = get(&console, "/api/fleet", "olga", "staff", "10.9.9.9:5000").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Accepted: not a sign-in outcome (every request carries the identity).
+    let (status, _) = get(&console, "/api/fleet", "olga", "staff", PROXY).await;
+    assert_eq!(status, StatusCode::OK);
+    // The sign-in form asked of a proxy-mode console.
+    assert_eq!(
+        console.try_sign_in("olga", "anything").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    let body = scrape(&console).await;
+    assert_eq!(outcome(&body, "proxy_refused"), Some(2.0), "{body}");
+    assert_eq!(outcome(&body, "proxy_mode"), Some(1.0), "{body}");
+    assert_eq!(outcome(&body, "success"), Some(0.0), "{body}");
+}
