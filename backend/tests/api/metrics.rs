@@ -232,12 +232,13 @@ async fn a_member_made_unreachable_flips_its_reachability() {
     )
     .unwrap();
     assert!(restarts > restarts_before, "{body}");
-    // The other members are still reached.
-    assert_eq!(
-        sample(&body, "meshdeck_member_reachable", &[("cluster", "gke-eu")]),
-        Some(1.0),
-        "{body}"
-    );
+    // The other members are still reached (polled: on a loaded machine
+    // a member may be degraded for a moment on its own).
+    scrape_until(&console, "gke-eu reachable beside it", |b| {
+        sample(b, "meshdeck_member_reachable", &[("cluster", "gke-eu")]) == Some(1.0)
+            && reachable(b, 0.0)
+    })
+    .await;
 
     asia.set_unreachable(false);
     scrape_until(&console, "gke-asia-1 reachable again", |b| {
