@@ -1,6 +1,7 @@
-//! meshdeck's backend: the HTTP API under `/api` and the single-page app for
-//! every other path. [`app`] builds the whole router (tests drive it
-//! directly); [`serve`] binds it and runs until SIGINT/SIGTERM.
+//! meshdeck's backend: the HTTP API under `/api`, the Prometheus metrics at
+//! `/metrics` (see [`metrics`]) and the single-page app for every other
+//! path. [`app`] builds the whole router (tests drive it directly);
+//! [`serve`] binds it and runs until SIGINT/SIGTERM.
 
 pub mod accounts;
 pub mod api;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod fleet;
 pub mod ingress;
 pub mod mesh;
+pub mod metrics;
 pub mod runs;
 pub mod security;
 pub mod state;
@@ -37,10 +39,30 @@ use crate::security::ca::{CaError, CertificateAuthority};
 pub use crate::state::{AppState, Settings};
 use crate::store::Store;
 
-/// The complete router: API, SPA, and the middleware every response passes.
+/// Where `GET /metrics` is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsOn {
+    /// On the console's own listener (the default).
+    MainListener,
+    /// On another listener (`--metrics-listen`, see
+    /// [`metrics::http::router`]): the console's listener does not serve it.
+    OwnListener,
+}
+
+/// The complete router: API, SPA, metrics, and the middleware every
+/// response passes.
 pub fn app(state: AppState) -> Router {
+    console(state, MetricsOn::MainListener)
+}
+
+/// [`app`], with the metrics served where `metrics` says.
+pub fn console(state: AppState, metrics: MetricsOn) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let middleware = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics().clone(),
+            metrics::http::count_requests,
+        ))
         .layer(axum::middleware::from_fn(api::headers::security_headers))
         .layer(SetRequestIdLayer::new(
             request_id.clone(),
@@ -65,8 +87,16 @@ pub fn app(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(error::render_api_errors));
 
+    let metrics_route = match metrics {
+        MetricsOn::MainListener => axum::routing::get(metrics::http::get_metrics),
+        MetricsOn::OwnListener => axum::routing::get(metrics::http::served_elsewhere),
+    };
     Router::new()
         .nest(shared::routes::API_PREFIX, api::api_routes(&state))
+        .route(
+            metrics::http::METRICS_PATH,
+            metrics_route.route_layer(axum::middleware::from_fn(metrics::http::mark_route)),
+        )
         .fallback_service(api::spa::service(state.dist()))
         .layer(middleware)
         .with_state(state)
@@ -279,6 +309,13 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             source,
         })?;
     let addr = listener.local_addr()?;
+    let metrics_on = match config.metrics_listen {
+        Some(metrics_addr) => {
+            serve_metrics(metrics_addr, state.clone()).await?;
+            MetricsOn::OwnListener
+        }
+        None => MetricsOn::MainListener,
+    };
     if !config.dist.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist.display(), "the single-page app is not built; run `cargo xtask run`");
     }
@@ -301,11 +338,28 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     // client's address.
     axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        console(state, metrics_on).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     tracing::info!("meshdeck stopped");
+    Ok(())
+}
+
+/// Binds `addr` and serves only the metrics there (`--metrics-listen`),
+/// until the process ends.
+async fn serve_metrics(addr: std::net::SocketAddr, state: AppState) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let bound = listener.local_addr()?;
+    tracing::info!(addr = %bound, "metrics listening");
+    eprintln!("metrics: http://{bound}{}", metrics::http::METRICS_PATH);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, metrics::http::router(state)).await {
+            tracing::error!(%error, "the metrics listener failed");
+        }
+    });
     Ok(())
 }
 

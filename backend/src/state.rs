@@ -13,6 +13,7 @@ use crate::auth::password_checks::PasswordChecks;
 use crate::auth::{AuthSettings, secrets};
 use crate::clock::Clock;
 use crate::cluster::FleetService;
+use crate::metrics::Metrics;
 use crate::runs::RunBook;
 use crate::security::ca::CertificateAuthority;
 use crate::security::csr::CsrSettings;
@@ -54,6 +55,7 @@ struct Inner {
     password_checks: PasswordChecks,
     decoy_hash: String,
     csrf_key: String,
+    metrics: Metrics,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
                 password_checks: PasswordChecks::per_core(),
                 decoy_hash,
                 csrf_key: secrets::random_token(),
+                metrics: Metrics::default(),
             }),
             ca: None,
             csr: Arc::new(CsrSettings::default()),
@@ -179,6 +182,11 @@ impl AppState {
     /// Verified against when a sign-in names an unknown account.
     pub fn decoy_hash(&self) -> &str {
         &self.inner.decoy_hash
+    }
+
+    /// The series counted as things happen (see [`crate::metrics`]).
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
     }
 
     /// Per-process key behind the proxy mode's CSRF tokens.

@@ -5,11 +5,13 @@
 //!   (unless `--vault-addr` names another) and the backend on the embedded
 //!   sandbox fleet, and print the URL to open.
 //! - `cargo xtask test`: install what is missing, then formatting, clippy
-//!   (host and wasm32), host tests, the wasm32 test of the shared ingress
+//!   (host and wasm32), host tests (the metrics scraped by Debian's
+//!   Prometheus among them), the wasm32 test of the shared ingress
 //!   logic (under node), the backend suite again on a throwaway PostgreSQL,
 //!   the release SPA build and the real-browser journeys.
 
 mod postgres;
+mod prometheus;
 mod shell;
 mod tools;
 mod vault;
@@ -134,6 +136,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     let bao = tools::ensure_bao(&sh)?.display().to_string();
     let postgres_bin = tools::ensure_postgres(&sh)?;
     let openapi_validator = tools::ensure_openapi_validator(&sh)?.display().to_string();
+    let [prometheus, promtool] = prometheus::ensure_prometheus(&sh)?.env();
     sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
     sh.step(Step::new("clippy (host)").cargo([
         "clippy",
@@ -168,7 +171,9 @@ fn test(extra: &[String]) -> Result<(), String> {
             ])
             .env("MESHDECK_KUBECTL", kubectl.display().to_string())
             .env("MESHDECK_BAO", bao.clone())
-            .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator.clone()),
+            .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator.clone())
+            .env(prometheus.0, prometheus.1.clone())
+            .env(promtool.0, promtool.1.clone()),
     )?;
     sh.step(
         Step::new("wasm32 test of the shared ingress logic (node)")
@@ -205,7 +210,9 @@ fn test(extra: &[String]) -> Result<(), String> {
                 ])
                 .env("MESHDECK_TEST_DATABASE_URL", server.url.clone())
                 .env("MESHDECK_BAO", bao.clone())
-                .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator),
+                .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator)
+                .env(prometheus.0, prometheus.1)
+                .env(promtool.0, promtool.1),
         )?;
     }
     build_spa(&sh)?;

@@ -110,7 +110,7 @@ pub fn ensure_postgres(sh: &Shell) -> Result<PathBuf, String> {
 }
 
 /// Installs Debian packages, refreshing the package lists only if needed.
-fn apt_install(sh: &Shell, packages: &[&str]) -> Result<(), String> {
+pub(crate) fn apt_install(sh: &Shell, packages: &[&str]) -> Result<(), String> {
     let sudo = sh.probe("id", &["-u"]).as_deref() != Some("0");
     let apt = |args: &[&str]| {
         let mut all: Vec<&str> = Vec::new();

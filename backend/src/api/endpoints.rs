@@ -7,6 +7,10 @@
 //! its guard refuses other roles with a 403 naming the needed role, checks
 //! the CSRF token, and writes the audit entry; the handler returns an
 //! [`crate::audit::Detail`] naming clusters, objects and parameters.
+//!
+//! `GET /metrics` is the one route outside `/api` besides the app's files,
+//! and outside this table: public and read-only, for scraping (see
+//! [`crate::metrics::http::METRICS_PATH`]).
 
 use std::sync::OnceLock;
 

@@ -23,7 +23,10 @@ use crate::state::AppState;
 /// [`crate::api::endpoints`]; anything unknown there is a JSON 404, never the
 /// SPA.
 pub fn api_routes(state: &AppState) -> Router<AppState> {
-    crate::api::endpoints::api_router(state).fallback(unknown_api_route)
+    crate::api::endpoints::api_router(state)
+        // Outside each route's guard, so refusals are counted too.
+        .route_layer(axum::middleware::from_fn(crate::metrics::http::mark_route))
+        .fallback(unknown_api_route)
 }
 
 async fn unknown_api_route(OriginalUri(uri): OriginalUri) -> AppError {

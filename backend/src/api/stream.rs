@@ -1,6 +1,7 @@
 //! Long-lived responses end with the session they were opened in: every
 //! event stream is cut within a few seconds of its session being signed
-//! out, expiring, or its account changing role or being removed.
+//! out, expiring, or its account changing role or being removed. Each
+//! open stream is counted in the `sse_clients` metric while it lives.
 
 use std::time::Duration;
 
@@ -21,6 +22,7 @@ pub fn while_signed_in<S: Stream>(
     principal: Principal,
     events: S,
 ) -> impl Stream<Item = S::Item> {
+    let client = state.metrics().sse_client();
     let ended = async move {
         loop {
             tokio::time::sleep(CHECK_EVERY).await;
@@ -34,5 +36,9 @@ pub fn while_signed_in<S: Stream>(
             }
         }
     };
-    events.take_until(ended)
+    events.take_until(ended).map(move |event| {
+        // Held by the stream: the gauge counts it until the stream is dropped.
+        let _client = &client;
+        event
+    })
 }

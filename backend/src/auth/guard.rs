@@ -16,6 +16,7 @@ use super::forwarded;
 use super::sessions::{NoIdentity, authenticate};
 use crate::audit::{self, Actor, Detail, Event};
 use crate::error::{AppError, api_error_of};
+use crate::metrics::SignInOutcome;
 use crate::state::AppState;
 
 /// The rule one route's guard enforces.
@@ -68,6 +69,9 @@ pub async fn check(State(guard): State<Guard>, mut request: Request, next: Next)
         Ok(principal) => Some(principal),
         Err(_) if guard.access == Access::Public => None,
         Err(why) => {
+            if matches!(why, NoIdentity::Proxy(_)) {
+                state.metrics().sign_in(SignInOutcome::ProxyRefused);
+            }
             let error = AppError::Unauthorized(why.message());
             // Reads before sign-in are how the console finds out it must
             // show the sign-in page: refused, but not worth an entry.

@@ -16,6 +16,7 @@ use crate::auth::forwarded::{self, Origin};
 use crate::auth::sessions::{self, SignInError};
 use crate::auth::{Principal, cookies};
 use crate::error::AppError;
+use crate::metrics::SignInOutcome;
 use crate::state::AppState;
 
 /// Who is signed in: `null` when nobody is (not an error: it is how the
@@ -65,45 +66,51 @@ pub async fn create_session(
     let address = origin.address;
     let name = claimed(&body.name);
     let detail = Detail::new().param("address", &address);
-    Documented::new(
-        match sessions::sign_in(&state, name, &body.password, &address).await {
-            Ok(signed_in) => {
-                let principal = signed_in.principal;
-                let cookie = cookies::session(&signed_in.token, state.auth().absolute_secs, secure);
-                let detail = detail.actor(Actor::of(&principal));
-                (
-                    detail,
-                    [(header::SET_COOKIE, cookie)],
-                    Json(principal.session_info()),
-                )
-                    .into_response()
-            }
-            Err(SignInError::Store(err)) => AppError::from(err).into_response(),
-            Err(err) => {
-                let detail = detail.actor(Actor::anonymous(Some(name)));
-                match err {
-                    SignInError::Locked { ref locked, .. } => {
-                        let retry = HeaderValue::from(locked.retry_after_secs);
-                        let detail = detail
-                            .outcome(Outcome::Denied)
-                            .param("reason", "rate_limited");
-                        let error = AppError::TooManyRequests(err.to_string());
-                        (detail, [(header::RETRY_AFTER, retry)], error).into_response()
-                    }
-                    SignInError::ProxyMode => {
-                        let detail = detail
-                            .outcome(Outcome::Denied)
-                            .param("reason", "proxy_mode");
-                        (detail, AppError::BadRequest(err.to_string())).into_response()
-                    }
-                    _ => {
-                        let detail = detail.param("reason", "wrong_name_or_password");
-                        (detail, AppError::Unauthorized(err.to_string())).into_response()
-                    }
+    let result = sessions::sign_in(&state, name, &body.password, &address).await;
+    state.metrics().sign_in(match &result {
+        Ok(_) => SignInOutcome::Success,
+        Err(SignInError::Wrong) => SignInOutcome::WrongCredentials,
+        Err(SignInError::Locked { .. }) => SignInOutcome::Locked,
+        Err(SignInError::ProxyMode) => SignInOutcome::ProxyMode,
+        Err(SignInError::Store(_)) => SignInOutcome::Error,
+    });
+    Documented::new(match result {
+        Ok(signed_in) => {
+            let principal = signed_in.principal;
+            let cookie = cookies::session(&signed_in.token, state.auth().absolute_secs, secure);
+            let detail = detail.actor(Actor::of(&principal));
+            (
+                detail,
+                [(header::SET_COOKIE, cookie)],
+                Json(principal.session_info()),
+            )
+                .into_response()
+        }
+        Err(SignInError::Store(err)) => AppError::from(err).into_response(),
+        Err(err) => {
+            let detail = detail.actor(Actor::anonymous(Some(name)));
+            match err {
+                SignInError::Locked { ref locked, .. } => {
+                    let retry = HeaderValue::from(locked.retry_after_secs);
+                    let detail = detail
+                        .outcome(Outcome::Denied)
+                        .param("reason", "rate_limited");
+                    let error = AppError::TooManyRequests(err.to_string());
+                    (detail, [(header::RETRY_AFTER, retry)], error).into_response()
+                }
+                SignInError::ProxyMode => {
+                    let detail = detail
+                        .outcome(Outcome::Denied)
+                        .param("reason", "proxy_mode");
+                    (detail, AppError::BadRequest(err.to_string())).into_response()
+                }
+                _ => {
+                    let detail = detail.param("reason", "wrong_name_or_password");
+                    (detail, AppError::Unauthorized(err.to_string())).into_response()
                 }
             }
-        },
-    )
+        }
+    })
 }
 
 pub async fn delete_session(

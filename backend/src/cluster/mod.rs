@@ -35,6 +35,7 @@ pub use self::hub::{Hub, Resume};
 pub use self::member_api::MemberApi;
 pub use self::registry::{ApiServer, ContextError, REQUEST_TIMEOUT, Registry, RegistryError};
 use self::watch::state::MemberState;
+use self::watch::stats::{WatchReading, WatchStats};
 pub use self::watch::{MemberWatch, WatchTiming};
 use crate::clock::Clock;
 
@@ -44,6 +45,7 @@ use crate::clock::Clock;
 pub struct FleetService {
     hub: Arc<Hub>,
     members: Arc<HashMap<String, Arc<Mutex<MemberState>>>>,
+    watch_stats: Arc<HashMap<String, Arc<WatchStats>>>,
     clients: Arc<HashMap<String, Result<kube::Client, ContextError>>>,
     api_servers: Arc<HashMap<String, ApiServer>>,
     admins: Arc<Vec<String>>,
@@ -101,6 +103,7 @@ impl FleetService {
         });
         let timeout = registry.timeout;
         let mut members = HashMap::new();
+        let mut watch_stats = HashMap::new();
         let mut tasks = Vec::new();
         let mut clients = HashMap::new();
         let mut api_servers = HashMap::new();
@@ -121,6 +124,8 @@ impl FleetService {
             let state = Arc::new(Mutex::new(MemberState::default()));
             members.insert(registered.member.name.to_string(), state.clone());
             if let Ok(client) = registered.client {
+                let stats = Arc::new(WatchStats::default());
+                watch_stats.insert(registered.member.name.to_string(), stats.clone());
                 let watch = MemberWatch {
                     name: registered.member.name,
                     client,
@@ -128,6 +133,7 @@ impl FleetService {
                     hub: hub.clone(),
                     clock: clock.clone(),
                     timing,
+                    stats,
                 };
                 tasks.push(tokio::spawn(watch.run()));
             }
@@ -135,6 +141,7 @@ impl FleetService {
         Self {
             hub,
             members: Arc::new(members),
+            watch_stats: Arc::new(watch_stats),
             clients: Arc::new(clients),
             api_servers: Arc::new(api_servers),
             admins: Arc::new(admins),
@@ -147,6 +154,18 @@ impl FleetService {
     /// How long one request to a member may take (`--call-timeout`).
     pub fn call_timeout(&self) -> std::time::Duration {
         self.timeout
+    }
+
+    /// What each watched member's task has seen, by member name (members
+    /// without a usable context have no watch and are absent).
+    pub fn watch_readings(&self) -> Vec<(String, WatchReading)> {
+        let mut readings: Vec<_> = self
+            .watch_stats
+            .iter()
+            .map(|(name, stats)| (name.clone(), stats.read()))
+            .collect();
+        readings.sort_by(|a, b| a.0.cmp(&b.0));
+        readings
     }
 
     pub fn hub(&self) -> &Hub {

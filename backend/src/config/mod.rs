@@ -46,6 +46,11 @@ pub struct Config {
     #[arg(long, env = "MESHDECK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Serve `GET /metrics` (public: for Prometheus) on this address only,
+    /// instead of on `--listen`.
+    #[arg(long, env = "MESHDECK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Kubeconfig whose contexts are the fleet's member clusters.
     #[arg(long, env = "MESHDECK_KUBECONFIG")]
     pub kubeconfig: Option<PathBuf>,

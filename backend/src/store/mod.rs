@@ -164,6 +164,8 @@ pub struct Store {
     /// Audit appends read the chain's head and write after it: one at a
     /// time per process (the primary key catches a second process).
     audit_append: Arc<tokio::sync::Mutex<()>>,
+    /// Appends made through this store and its clones (for the metrics).
+    audit_counts: Arc<audit::counts::AuditCounts>,
     /// Keys new audit entries (see [`crate::audit::chain`]); without it
     /// entries are plain SHA-256, and only until the log is keyed.
     audit_key: Option<AuditKey>,
@@ -217,6 +219,7 @@ impl Store {
             backend,
             url: url.to_owned(),
             audit_append: Arc::default(),
+            audit_counts: Arc::default(),
             audit_key: None,
             audit_checkpoint: None,
             audit_page: AUDIT_PAGE_SIZE,
@@ -238,6 +241,11 @@ impl Store {
     pub fn with_audit_page_size(mut self, rows: i64) -> Self {
         self.audit_page = rows.max(1);
         self
+    }
+
+    /// How many audit entries this store (and its clones) appended.
+    pub fn audit_counts(&self) -> &audit::counts::AuditCounts {
+        &self.audit_counts
     }
 
     /// The key audit entries are keyed with, if the store has one.

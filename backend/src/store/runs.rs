@@ -153,6 +153,25 @@ impl Store {
         rows.iter().map(stored).collect()
     }
 
+    /// How many stored runs there are of each kind in each state (every
+    /// replica's, as the table holds them): `(kind, state, count)`.
+    pub async fn run_counts(&self) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, state, COUNT(*) AS n FROM runs GROUP BY kind, state ORDER BY kind, state",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("kind")?,
+                    row.try_get("state")?,
+                    row.try_get("n")?,
+                ))
+            })
+            .collect()
+    }
+
     /// The runs of `kind` still to be driven that `owner` may take: its
     /// own, and those whose lease expired before `now`.
     pub async fn claimable_runs(

@@ -50,9 +50,11 @@ pub(crate) fn http(
 }
 
 /// A console serving the embedded sandbox fleet, killed when dropped.
-struct Served {
+pub(crate) struct Served {
     child: Child,
-    addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
+    /// Where it serves the metrics with `--metrics-listen`.
+    pub(crate) metrics: Option<SocketAddr>,
     /// Name and password of an account made at first start.
     account: (String, String),
 }
@@ -70,7 +72,7 @@ fn serve_sandbox(state: &Path) -> Served {
 }
 
 /// [`serve_sandbox`] with more arguments.
-fn serve_sandbox_with(state: &Path, args: &[&str]) -> Served {
+pub(crate) fn serve_sandbox_with(state: &Path, args: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_meshdeck"))
         .args([
             "--sandbox",
@@ -94,6 +96,7 @@ fn serve_sandbox_with(state: &Path, args: &[&str]) -> Served {
     let mut served = Served {
         child,
         addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        metrics: None,
         account: Default::default(),
     };
     let (lines, seen) = mpsc::channel();
@@ -117,6 +120,9 @@ fn serve_sandbox_with(state: &Path, args: &[&str]) -> Served {
             let name = name.split_whitespace().next().unwrap().to_owned();
             served.account = (name, password.trim().to_owned());
             printed = true;
+        }
+        if let Some(url) = line.strip_prefix("metrics: http://") {
+            served.metrics = url.trim().trim_end_matches("/metrics").parse().ok();
         }
         if let Some(url) = line.strip_prefix("meshdeck is ready: open http://") {
             assert!(printed, "no account printed:\n{said}");

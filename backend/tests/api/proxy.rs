@@ -11,9 +11,9 @@ use shared::{Outcome, Role, SessionInfo};
 
 use crate::support::{TestConsole, api_error, body_json, test_auth};
 
-const PROXY: &str = "10.1.1.1:443";
+pub(crate) const PROXY: &str = "10.1.1.1:443";
 
-async fn console() -> TestConsole {
+pub(crate) async fn console() -> TestConsole {
     TestConsole::with_auth(AuthSettings {
         mode: AuthMode::Proxy(ProxyAuth {
             trusted: vec!["10.1.1.1".parse().unwrap()],
@@ -48,7 +48,7 @@ async fn session_of(
     get(console, "/api/session", user, groups, peer).await
 }
 
-async fn get(
+pub(crate) async fn get(
     console: &TestConsole,
     path: &str,
     user: &str,

@@ -9,6 +9,7 @@
 mod events;
 pub mod projection;
 pub mod state;
+pub mod stats;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +20,7 @@ use shared::fleet::{ClusterChange, Reachability};
 
 use self::events::{Kind, ListBuffers, Update};
 use self::state::MemberState;
+use self::stats::WatchStats;
 use super::describe::describe;
 use super::hub::Hub;
 use crate::clock::Clock;
@@ -55,6 +57,8 @@ pub struct MemberWatch {
     pub hub: Arc<Hub>,
     pub clock: Clock,
     pub timing: WatchTiming,
+    /// Restarts and the last event's time, for the metrics.
+    pub stats: Arc<WatchStats>,
 }
 
 /// Most events taken from the streams before publishing what they changed.
@@ -79,6 +83,7 @@ impl MemberWatch {
         let mut pause = self.timing.retry_min;
         loop {
             let lost = self.session().await;
+            self.stats.restarted();
             // A member that was synced starts its retries from the shortest
             // pause again.
             if self.is_reachable() {
@@ -162,7 +167,10 @@ impl MemberWatch {
                                 }
                                 tokio::time::sleep(self.timing.retry_min).await;
                             }
-                            Some(Ok(update)) => self.apply(update, &mut lists, &mut waiting_for),
+                            Some(Ok(update)) => {
+                                self.stats.event_at(self.clock.now());
+                                self.apply(update, &mut lists, &mut waiting_for);
+                            }
                         }
                     }
                     self.flush();

@@ -2,6 +2,7 @@
 //! has the audit key, with the checkpoint file moved on after each
 //! append), and, in [`read`], the pages that read it.
 
+pub mod counts;
 mod read;
 
 use shared::{AuditEntry, Outcome};
@@ -40,6 +41,7 @@ impl Store {
         // head row exists); the primary key refuses the second, which
         // retries after the new head.
         let mut attempts = 0;
+        let outcome = entry.outcome;
         let appended = loop {
             match self.try_append(entry.clone()).await {
                 Err(StoreError::Sql(sqlx::Error::Database(err)))
@@ -47,9 +49,10 @@ impl Store {
                 {
                     attempts += 1;
                 }
-                result => break result?,
+                result => break result.inspect_err(|_| self.audit_counts.failed())?,
             }
         };
+        self.audit_counts.written(outcome);
         self.advance_checkpoint(&appended).await;
         Ok(appended)
     }
