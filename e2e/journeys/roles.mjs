@@ -189,6 +189,23 @@ steps.push(['the activity log pages through more than one page', async (page) =>
   await page.waitForFunction(() => document.querySelector('.page-info')?.textContent?.startsWith('Page 1'));
 }]);
 
+steps.push(['the activity log in words, and only the changes when asked', async (page) => {
+  await page.goto(BASE_URL + '/activity');
+  await page.locator('table.audit tbody tr').first().waitFor();
+  const all = await page.locator('table.audit tbody tr').allTextContents();
+  expect(all.some((r) => r.includes('Created an account')), `actions in words: ${JSON.stringify(all.slice(0, 3))}`);
+  const filters = page.locator('form.filters');
+  await filters.getByLabel('Changes only').check();
+  await filters.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL('**/activity?changes=1');
+  await page.waitForFunction(() => [...document.querySelectorAll('table.audit tbody tr')]
+    .every((r) => r.dataset.outcome === 'success' && !r.dataset.action.startsWith('session.')));
+  const rows = await page.locator('table.audit tbody tr').evaluateAll((trs) => trs.map((r) => r.dataset.action));
+  expect(rows.length > 0 && rows.every((a) => a.startsWith('account.')), `changes only: ${JSON.stringify(rows)}`);
+  await screenshot(page, 'activity-changes-only');
+  await page.getByRole('button', { name: 'Clear' }).click();
+}]);
+
 steps.push(['the admin changes a role and the admin flag, and removes an account', async (page) => {
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Accounts' }).click();
   await waitForHeading(page, 'Accounts');

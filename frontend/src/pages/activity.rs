@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::time::{format_input, format_utc, parse_utc};
+use shared::action_titles::action_title;
 use shared::{AuditEntry, AuditFilter, Outcome, Section};
 
 use crate::api;
@@ -24,6 +25,7 @@ struct Form {
     outcome: RwSignal<String>,
     since: RwSignal<String>,
     until: RwSignal<String>,
+    changes_only: RwSignal<bool>,
 }
 
 impl Form {
@@ -36,6 +38,7 @@ impl Form {
             outcome: empty(),
             since: empty(),
             until: empty(),
+            changes_only: RwSignal::new(false),
         }
     }
 
@@ -54,6 +57,7 @@ impl Form {
         );
         self.since.set(time(filter.since));
         self.until.set(time(filter.until));
+        self.changes_only.set(filter.changes_only);
     }
 
     fn filter(self) -> AuditFilter {
@@ -67,6 +71,7 @@ impl Form {
             outcome: self.outcome.get_untracked().parse::<Outcome>().ok(),
             since: parse_utc(&self.since.get_untracked()),
             until: parse_utc(&self.until.get_untracked()),
+            changes_only: self.changes_only.get_untracked(),
         }
     }
 }
@@ -99,12 +104,32 @@ fn TimeFilter(label: &'static str, name: &'static str, value: RwSignal<String>) 
 fn entry_row(entry: AuditEntry) -> impl IntoView {
     let outcome = entry.outcome.slug();
     let role = entry.role.clone().unwrap_or_default();
+    let id = entry.action.clone();
+    // The words, with the id for filtering beside them.
+    let action = match action_title(&entry.action) {
+        Some(title) => view! {
+            <span class="action-title">{title}</span>
+            " "
+            <code class="muted small">{entry.action}</code>
+        }
+        .into_any(),
+        None => view! { <code>{entry.action}</code> }.into_any(),
+    };
+    let clusters = entry
+        .clusters
+        .into_iter()
+        .enumerate()
+        .map(|(i, cluster)| {
+            let href = format!("/c/{cluster}");
+            view! { {(i > 0).then_some(", ")}<a href=href>{cluster}</a> }
+        })
+        .collect_view();
     view! {
-        <tr class="audit-entry" data-outcome=outcome>
+        <tr class="audit-entry" data-outcome=outcome data-action=id>
             <td class="nowrap">{format_utc(entry.at)}</td>
             <td><span class="actor">{entry.actor}</span> " " <span class="muted">{role}</span></td>
-            <td><code>{entry.action}</code></td>
-            <td>{entry.clusters.join(", ")}</td>
+            <td>{action}</td>
+            <td>{clusters}</td>
             <td>{entry.targets.join(", ")}</td>
             <td class="params">{entry.params.join(" ")}</td>
             <td><span class=format!("badge badge-{outcome}")>{outcome}</span></td>
@@ -177,6 +202,15 @@ pub fn ActivityPage() -> impl IntoView {
                 </label>
                 <TimeFilter label="From (UTC)" name="since" value=form.since/>
                 <TimeFilter label="To (UTC)" name="until" value=form.until/>
+                <label class="inline">
+                    <input
+                        type="checkbox"
+                        name="changes"
+                        prop:checked=form.changes_only
+                        on:change=move |ev| form.changes_only.set(event_target_checked(&ev))
+                    />
+                    "Changes only"
+                </label>
                 <div class="filter-buttons">
                     <button type="submit" class="primary">"Apply"</button>
                     <button type="button" on:click=clear>"Clear"</button>
