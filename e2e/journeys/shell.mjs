@@ -155,6 +155,21 @@ steps.push(
     await headingIs(page, 'Page not found');
     await screenshot(page, 'not-found');
   }],
+  ['a dropped live stream says the page may be out of date, until it is back', async (page) => {
+    await page.goto(BASE_URL + '/fleet');
+    await page.locator('footer [data-link="live"]').waitFor();
+    expect(await page.locator('.stale-banner').count() === 0, 'no banner while live');
+    // As a console whose replica went away answers: 503.
+    await page.route('**/api/events**', (route) => route.fulfill({ status: 503, body: '' }));
+    await page.reload();
+    const banner = page.locator('.stale-banner');
+    await banner.waitFor();
+    expect((await banner.textContent()).includes('may be out of date'), 'the banner says why');
+    await screenshot(page, 'stale-banner');
+    await page.unroute('**/api/events**');
+    await banner.waitFor({ state: 'detached', timeout: 30000 });
+    await page.locator('footer [data-link="live"]').waitFor();
+  }],
   ['unknown API routes answer JSON, not the app', async (page) => {
     const res = await page.request.get(BASE_URL + '/api/nope');
     expect(res.status() === 404, `status ${res.status()}`);
@@ -163,4 +178,4 @@ steps.push(
   }],
 );
 
-await journey('shell', steps);
+await journey('shell', steps, { expectedStatuses: [503] });

@@ -11,7 +11,7 @@ use shared::Section;
 use crate::components::loading::Loading;
 use crate::components::status_bar::StatusBar;
 use crate::components::user_slot::UserSlot;
-use crate::live_fleet::LiveFleet;
+use crate::live_fleet::{Link, LiveFleet};
 use crate::pages::accounts::AccountsPage;
 use crate::pages::activity::ActivityPage;
 use crate::pages::cluster::ClusterPage;
@@ -113,6 +113,22 @@ fn SignedInRoutes() -> impl IntoView {
     }
 }
 
+/// Said above every page while the fleet's live stream is down: what the
+/// page shows may be out of date until it reconnects.
+#[component]
+fn StaleBanner() -> impl IntoView {
+    let live = LiveFleet::get();
+    move || {
+        (live.link() == Link::Reconnecting).then(|| {
+            view! {
+                <div class="stale-banner" role="status">
+                    "The live connection to the console dropped: what you see may be out of date. Reconnecting…"
+                </div>
+            }
+        })
+    }
+}
+
 /// Names the browser tab after the page and, after a navigation (not the
 /// first load), moves focus to the page's heading so a screen reader
 /// announces where the user landed.
@@ -178,7 +194,7 @@ pub fn App() -> impl IntoView {
                     } else if auth.signing_out.get() {
                         view! { <p class="muted" role="status">"Signing out…"</p> }.into_any()
                     } else if signed_in.get() {
-                        view! { <SignedInRoutes/> }.into_any()
+                        view! { <StaleBanner/><SignedInRoutes/> }.into_any()
                     } else {
                         view! { <SignInPage/> }.into_any()
                     }
