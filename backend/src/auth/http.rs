@@ -7,13 +7,13 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use shared::{Outcome, SessionInfo, SignIn};
+use shared::{Outcome, SessionInfo, SignIn, SignedOut};
 
 use crate::api::json::ApiJson;
 use crate::audit::{Actor, Detail};
 use crate::auth::forwarded::{self, Origin};
 use crate::auth::sessions::{self, SignInError};
-use crate::auth::{Principal, cookies};
+use crate::auth::{Principal, Via, cookies, oidc};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -88,10 +88,13 @@ pub async fn create_session(
                     let error = AppError::TooManyRequests(err.to_string());
                     (detail, [(header::RETRY_AFTER, retry)], error).into_response()
                 }
-                SignInError::ProxyMode => {
-                    let detail = detail
-                        .outcome(Outcome::Denied)
-                        .param("reason", "proxy_mode");
+                SignInError::ProxyMode | SignInError::LocalAccountsOff => {
+                    let reason = if matches!(err, SignInError::ProxyMode) {
+                        "proxy_mode"
+                    } else {
+                        "local_accounts_off"
+                    };
+                    let detail = detail.outcome(Outcome::Denied).param("reason", reason);
                     (detail, AppError::BadRequest(err.to_string())).into_response()
                 }
                 _ => {
@@ -109,10 +112,29 @@ pub async fn delete_session(
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    // Read before the session goes: the provider's sign-out wants the ID
+    // token the session began with.
+    let id_token = match &principal.via {
+        Via::Oidc { token_hash } => state.store().oidc_session_id_token(token_hash).await?,
+        _ => None,
+    };
     sessions::sign_out(&state, &principal).await?;
     let secure = state.auth().secure_cookies || origin_of(&state, &headers, peer).tls;
-    let cookie = cookies::clear_session(secure);
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+    let cookie = [(header::SET_COOKIE, cookies::clear_session(secure))];
+    let provider_logout = match id_token {
+        Some(id_token) => oidc::http::provider_logout(&state, &id_token).await,
+        None => None,
+    };
+    Ok(match provider_logout {
+        Some(url) => (
+            cookie,
+            Json(SignedOut {
+                provider_logout: Some(url),
+            }),
+        )
+            .into_response(),
+        None => (StatusCode::NO_CONTENT, cookie).into_response(),
+    })
 }
 
 #[cfg(test)]
