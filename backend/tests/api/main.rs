@@ -25,6 +25,8 @@ mod matrix;
 mod mesh;
 mod meta;
 mod migration;
+mod oidc;
+mod oidc_provider;
 mod paths;
 mod proxy;
 mod rate_limit;
