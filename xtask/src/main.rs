@@ -9,6 +9,7 @@
 //!   logic (under node), the backend suite again on a throwaway PostgreSQL,
 //!   the release SPA build and the real-browser journeys.
 
+mod oidc;
 mod postgres;
 mod shell;
 mod tools;
@@ -133,6 +134,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     let kubectl = tools::ensure_kubectl(&sh)?;
     let bao = tools::ensure_bao(&sh)?.display().to_string();
     let postgres_bin = tools::ensure_postgres(&sh)?;
+    let oidc_provider = oidc::ensure_oidc_provider(&sh)?.display().to_string();
     sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
     sh.step(Step::new("clippy (host)").cargo([
         "clippy",
@@ -166,7 +168,8 @@ fn test(extra: &[String]) -> Result<(), String> {
                 "--locked",
             ])
             .env("MESHDECK_KUBECTL", kubectl.display().to_string())
-            .env("MESHDECK_BAO", bao.clone()),
+            .env("MESHDECK_BAO", bao.clone())
+            .env("MESHDECK_OIDC_PROVIDER", oidc_provider.clone()),
     )?;
     sh.step(
         Step::new("wasm32 test of the shared ingress logic (node)")
@@ -202,7 +205,8 @@ fn test(extra: &[String]) -> Result<(), String> {
                     "--locked",
                 ])
                 .env("MESHDECK_TEST_DATABASE_URL", server.url.clone())
-                .env("MESHDECK_BAO", bao.clone()),
+                .env("MESHDECK_BAO", bao.clone())
+                .env("MESHDECK_OIDC_PROVIDER", oidc_provider.clone()),
         )?;
     }
     build_spa(&sh)?;
@@ -210,7 +214,8 @@ fn test(extra: &[String]) -> Result<(), String> {
         Step::new("real-browser journeys")
             .cargo(["test", "-p", "meshdeck-e2e", "--locked"])
             .env("MESHDECK_DIST", sh.root.join("dist").display().to_string())
-            .env("MESHDECK_BAO", bao),
+            .env("MESHDECK_BAO", bao)
+            .env("MESHDECK_OIDC_PROVIDER", oidc_provider),
     )?;
     eprintln!("\nxtask: all checks passed");
     Ok(())

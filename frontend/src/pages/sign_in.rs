@@ -52,7 +52,12 @@ pub fn SignInPage() -> impl IntoView {
     let mode = move || version.get().and_then(Result::ok).map(|v| v.sign_in);
     let behind_proxy = move || mode() == Some(SignInMode::Proxy);
     let form_shown = move || !matches!(mode(), Some(SignInMode::Proxy | SignInMode::Oidc));
-    let provider = move || version.get().and_then(Result::ok).and_then(|v| v.oidc_provider);
+    let provider = move || {
+        version
+            .get()
+            .and_then(Result::ok)
+            .and_then(|v| v.oidc_provider)
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         sign_in.dispatch_local((

@@ -32,13 +32,10 @@ fn origin_of(
     forwarded::origin(headers, peer, &state.auth().trusted_proxies)
 }
 
+/// The provider cannot be used: the cause is logged, the answer generic.
 fn unavailable(error: &OidcError) -> Response {
     tracing::error!(error = %error, "OpenID Connect sign-in failed");
-    match error {
-        OidcError::Store(_) | OidcError::Setup(_) | OidcError::Discovery(_) => {
-            AppError::Internal(error.to_string()).into_response()
-        }
-    }
+    AppError::Internal(error.to_string()).into_response()
 }
 
 fn not_configured() -> Response {
