@@ -13,7 +13,7 @@ use crate::api::json::ApiJson;
 use crate::audit::{Actor, Detail};
 use crate::auth::forwarded::{self, Origin};
 use crate::auth::sessions::{self, SignInError};
-use crate::auth::{Principal, Via, cookies, oidc};
+use crate::auth::{Principal, Via, cookies};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -25,7 +25,7 @@ pub async fn get_session(principal: Option<Extension<Principal>>) -> Json<Option
 
 /// The client's address and whether it used TLS, as far as the console
 /// can believe it.
-fn origin_of(
+pub(crate) fn origin_of(
     state: &AppState,
     headers: &HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -121,9 +121,9 @@ pub async fn delete_session(
     sessions::sign_out(&state, &principal).await?;
     let secure = state.auth().secure_cookies || origin_of(&state, &headers, peer).tls;
     let cookie = [(header::SET_COOKIE, cookies::clear_session(secure))];
-    let provider_logout = match id_token {
-        Some(id_token) => oidc::http::provider_logout(&state, &id_token).await,
-        None => None,
+    let provider_logout = match (id_token, &state.auth().oidc) {
+        (Some(id_token), Some(provider)) => provider.logout_url(&id_token).await,
+        _ => None,
     };
     Ok(match provider_logout {
         Some(url) => (

@@ -14,7 +14,7 @@ use shared::Outcome;
 use super::flow::{self, Callback, LOGIN_TTL_SECS, Vouched};
 use super::settings::{OidcError, Refusal};
 use crate::audit::{self, Actor, Event};
-use crate::auth::forwarded::{self, Origin};
+use crate::auth::http::origin_of;
 use crate::auth::{Principal, Via, cookies, secrets};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -22,15 +22,6 @@ use crate::store::oidc::NewOidcSession;
 
 /// Where the browser lands after signing in: the console's start page.
 const LANDING: &str = "/";
-
-fn origin_of(
-    state: &AppState,
-    headers: &HeaderMap,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
-) -> Origin {
-    let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
-    forwarded::origin(headers, peer, &state.auth().trusted_proxies)
-}
 
 /// The provider cannot be used: the cause is logged, the answer generic.
 fn unavailable(error: &OidcError) -> Response {
@@ -198,21 +189,4 @@ async fn open_session(
         csrf_token,
     };
     Ok((principal, token))
-}
-
-/// Where the browser goes to end its session at the provider too, when the
-/// provider offers RP-initiated logout; `id_token` is the session's.
-pub async fn provider_logout(state: &AppState, id_token: &str) -> Option<String> {
-    let provider = state.auth().oidc.clone()?;
-    let discovered = provider.discovered().await.ok()?;
-    let endpoint = discovered
-        .metadata
-        .additional_metadata()
-        .end_session_endpoint
-        .as_ref()?;
-    let mut url = endpoint.url().clone();
-    url.query_pairs_mut()
-        .append_pair("id_token_hint", id_token)
-        .append_pair("client_id", &provider.settings.client_id);
-    Some(url.to_string())
 }

@@ -170,6 +170,25 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// Where the browser goes to end its session at the provider too, when
+    /// the provider offers RP-initiated logout; `id_token` is the one the
+    /// session began with.
+    pub async fn logout_url(&self, id_token: &str) -> Option<String> {
+        let discovered = self.discovered().await.ok()?;
+        let endpoint = discovered
+            .metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .as_ref()?;
+        let mut url = endpoint.url().clone();
+        url.query_pairs_mut()
+            .append_pair("id_token_hint", id_token)
+            .append_pair("client_id", &self.settings.client_id);
+        Some(url.to_string())
+    }
+}
+
 /// An error with its causes, one line.
 pub fn describe(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
