@@ -41,7 +41,8 @@ for (const who of people) {
       await page.getByRole('button', { name: 'Sign-in' }).click();
     }],
     [`${who.login}: lands in the console as ${who.title}`, async (page) => {
-      const slot = page.getByLabel('Signed-in user');
+      // The slot reads "Not signed in" until the page has asked who it is.
+      const slot = page.getByLabel('Signed-in user').filter({ hasText: who.login });
       await slot.waitFor();
       const text = await slot.textContent();
       expect(text.includes(who.login) && text.includes(who.title), `user slot ${JSON.stringify(text)}`);
