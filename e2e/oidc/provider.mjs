@@ -10,8 +10,9 @@
 //   --redirect-uri URL  where it may send people back (repeatable, or comma-separated)
 //   --post-logout-uri URL  where it may send people after sign-out (optional)
 //   --id-token-ttl S    ID token lifetime in seconds (default 3600)
-//   --fault KIND=VALUE  tamper with ID tokens the token endpoint issues, re-signed with
-//                       this provider's key: issuer=URL or audience=ID (tests of refusals)
+//   --fault KIND[=VALUE]  tamper with the ID tokens the token endpoint issues (tests of
+//                       refusals): issuer=URL, audience=ID or nonce=VALUE, re-signed with
+//                       this provider's key; or signature: signed with another key
 // Prints `ready <issuer>` on stdout once it listens.
 
 import crypto from 'node:crypto';
@@ -128,15 +129,21 @@ async function main() {
 
   if (opts.fault) {
     const [kind, value] = opts.fault.split(/=(.*)/s, 2);
-    const claim = { issuer: 'iss', audience: 'aud' }[kind];
-    if (!claim || !value) throw new Error(`--fault ${opts.fault}: expected issuer=URL or audience=ID`);
+    const claim = { issuer: 'iss', audience: 'aud', nonce: 'nonce' }[kind];
+    if (!(claim && value) && kind !== 'signature') {
+      throw new Error(`--fault ${opts.fault}: expected issuer=URL, audience=ID, nonce=VALUE or signature`);
+    }
+    // `signature`: signed by a key the provider never published.
+    const signer = kind === 'signature'
+      ? crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+      : privateKey;
     provider.use(async (ctx, next) => {
       await next();
       if (ctx.path === '/token' && ctx.body && ctx.body.id_token) {
         const [header, payload] = ctx.body.id_token.split('.').slice(0, 2)
           .map((part) => JSON.parse(Buffer.from(part, 'base64url')));
-        payload[claim] = value;
-        ctx.body = { ...ctx.body, id_token: sign(header, payload, privateKey) };
+        if (claim) payload[claim] = value;
+        ctx.body = { ...ctx.body, id_token: sign(header, payload, signer) };
       }
     });
   }

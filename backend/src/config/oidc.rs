@@ -153,3 +153,75 @@ impl OidcArgs {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::config::Cli;
+
+    fn config(args: &[&str]) -> crate::config::Config {
+        let all = std::iter::once("meshdeck").chain(args.iter().copied());
+        Cli::try_parse_from(all).unwrap().config
+    }
+
+    fn secret_file() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("meshdeck-oidc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("secret");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        file
+    }
+
+    #[test]
+    fn the_issuer_needs_the_client_and_the_roles() {
+        let err = config(&["--oidc-issuer", "https://sso.example.com/realms/x"])
+            .auth_settings()
+            .unwrap_err();
+        assert!(err.to_string().contains("--oidc-client-id"), "{err}");
+        let err = config(&["--local-accounts", "off"])
+            .auth_settings()
+            .unwrap_err();
+        assert!(err.to_string().contains("nobody could sign in"), "{err}");
+    }
+
+    #[test]
+    fn settings_from_the_options() {
+        let file = secret_file();
+        let file = file.to_str().unwrap();
+        let base = [
+            "--listen",
+            "127.0.0.1:9000",
+            "--oidc-issuer",
+            "https://sso.example.com/realms/x",
+            "--oidc-client-id",
+            "meshdeck",
+            "--oidc-client-secret-file",
+            file,
+            "--oidc-group-roles",
+            "sec=security_officer,ops=operator",
+        ];
+        let auth = config(&base).auth_settings().unwrap();
+        assert!(auth.local_accounts);
+        let provider = auth.oidc.unwrap();
+        let settings = &provider.settings;
+        assert_eq!(
+            settings.redirect_url,
+            "http://127.0.0.1:9000/api/oidc/callback"
+        );
+        assert_eq!(settings.display_name, "sso.example.com");
+        assert_eq!(settings.client_secret.0, "s3cret");
+        assert!(!format!("{settings:?}").contains("s3cret"));
+        assert_eq!(settings.group_roles.len(), 2);
+        assert_eq!(settings.scopes, ["profile", "email", "groups"]);
+
+        let mut off = base.to_vec();
+        off.extend(["--local-accounts", "off"]);
+        assert!(!config(&off).auth_settings().unwrap().local_accounts);
+        let mut proxy = base.to_vec();
+        proxy.extend(["--auth", "proxy", "--proxy-trusted", "10.0.0.1"]);
+        proxy.extend(["--proxy-group-roles", "ops=operator"]);
+        let err = config(&proxy).auth_settings().unwrap_err();
+        assert!(err.to_string().contains("--auth proxy"), "{err}");
+    }
+}

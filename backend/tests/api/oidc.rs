@@ -1,7 +1,8 @@
 //! Sign-in through a real OpenID provider (`oidc-provider` under node):
 //! each person lands with the role their groups give; a replayed state, a
-//! code or token from another issuer, a token for another audience and an
-//! expired token are refused, audited, and leave no session.
+//! code or token from another issuer, a token for another audience or
+//! another sign-in (nonce), a forged signature and an expired token are
+//! refused, audited, and leave no session.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -275,6 +276,26 @@ async fn a_token_for_another_audience_is_refused() {
     let message =
         assert_refused(&console, response, StatusCode::UNAUTHORIZED, "bad_id_token").await;
     assert!(message.to_lowercase().contains("audience"), "{message}");
+}
+
+#[tokio::test]
+async fn a_token_for_another_sign_in_is_refused() {
+    let provider = OidcProvider::start(&["--fault", "nonce=another-sign-in"]).await;
+    let console = console(&provider, ROLES, true).await;
+    let (response, _, _) = sign_in(&console, "bob").await;
+    let message =
+        assert_refused(&console, response, StatusCode::UNAUTHORIZED, "bad_id_token").await;
+    assert!(message.to_lowercase().contains("nonce"), "{message}");
+}
+
+#[tokio::test]
+async fn a_token_signed_with_another_key_is_refused() {
+    let provider = OidcProvider::start(&["--fault", "signature"]).await;
+    let console = console(&provider, ROLES, true).await;
+    let (response, _, _) = sign_in(&console, "alice").await;
+    let message =
+        assert_refused(&console, response, StatusCode::UNAUTHORIZED, "bad_id_token").await;
+    assert!(message.to_lowercase().contains("signature"), "{message}");
 }
 
 #[tokio::test]
