@@ -244,7 +244,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .await?
         .with_audit_key(audit_key, Some(config.audit_checkpoint_file()));
     store.check_audit_key().await?;
-    if config.sandbox && matches!(auth.mode, AuthMode::Local) {
+    if config.sandbox && matches!(auth.mode, AuthMode::Local) && auth.local_accounts {
         let created =
             auth::bootstrap::sandbox_accounts(&store, auth.hash_cost, clock.now()).await?;
         if created.is_empty() {
@@ -258,7 +258,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             eprint!("{}", auth::bootstrap::announce(&created));
         }
     }
-    if matches!(auth.mode, AuthMode::Local) && store.count_accounts().await? == 0 {
+    if matches!(auth.mode, AuthMode::Local)
+        && auth.local_accounts
+        && store.count_accounts().await? == 0
+    {
         tracing::warn!(
             "no accounts yet: create one with `meshdeck account create NAME --role ROLE --admin`"
         );

@@ -7,6 +7,8 @@
 //! start-up failure is exactly what must be caught), auto-waits for
 //! elements, and takes screenshots without extra plumbing.
 
+pub mod oidc;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -45,6 +47,14 @@ pub fn dist_dir() -> PathBuf {
     dist
 }
 
+/// What a console gets of its own instead of sharing it.
+enum Own {
+    /// A mesh root token with this label.
+    RootToken(&'static str),
+    /// An OpenID provider to sign in at.
+    Oidc,
+}
+
 /// A console served on a free loopback port for the life of the value.
 /// Dropping it shuts the runtime, and with it the server, down.
 pub struct Console {
@@ -54,6 +64,8 @@ pub struct Console {
     pub accounts: Vec<Created>,
     /// The sandbox fleet's kubeconfig (for kubectl in journeys).
     pub kubeconfig: PathBuf,
+    /// The OpenID provider people sign in at, for [`Console::start_with_oidc`].
+    pub oidc: Option<oidc::OidcProvider>,
     _fleet: sandbox::Fleet,
     _runtime: tokio::runtime::Runtime,
 }
@@ -101,7 +113,7 @@ impl Console {
             AuthSettings::default(),
             Scenario::default_fleet(),
             None,
-            Some(label),
+            Some(Own::RootToken(label)),
         )
     }
 
@@ -151,17 +163,28 @@ impl Console {
         )
     }
 
+    /// With sign-in through a real OpenID provider beside the local
+    /// accounts (see [`oidc::OidcProvider`]).
+    pub fn start_with_oidc() -> Self {
+        Self::start_with_token(
+            AuthSettings::default(),
+            Scenario::default_fleet(),
+            None,
+            Some(Own::Oidc),
+        )
+    }
+
     fn start_with(auth: AuthSettings, scenario: Scenario, vault: Option<&DevVault>) -> Self {
         Self::start_with_token(auth, scenario, vault, None)
     }
 
-    /// `own_token`: the label of a mesh root token of the console's own
-    /// (`None`: the shared one).
+    /// `own`: a mesh root token of the console's own (`None`: the shared
+    /// one), or an OpenID provider of its own.
     fn start_with_token(
-        auth: AuthSettings,
+        mut auth: AuthSettings,
         scenario: Scenario,
         vault: Option<&DevVault>,
-        own_token: Option<&str>,
+        own: Option<Own>,
     ) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -174,6 +197,7 @@ impl Console {
             std::process::id(),
             &backend::auth::secrets::random_token()[..8]
         ));
+        let mut provider = None;
         let (addr, accounts, fleet, kubeconfig) = runtime.block_on(async {
             let mut options =
                 sandbox::FleetOptions::from_scenario(scenario, Some(state_dir.join("sandbox")));
@@ -212,6 +236,12 @@ impl Console {
                 .await
                 .expect("bind a loopback port");
             let addr: SocketAddr = listener.local_addr().expect("local address");
+            if let Some(Own::Oidc) = own {
+                let redirect = format!("http://{addr}{}", shared::routes::OIDC_CALLBACK);
+                let started = oidc::OidcProvider::start(&redirect);
+                auth.oidc = Some(started.settings(&redirect));
+                provider = Some(started);
+            }
             let settings = Settings {
                 dist,
                 sandbox: true,
@@ -220,9 +250,9 @@ impl Console {
             // The mesh root CA: the throwaway SoftHSM2 token SOFTHSM2_CONF
             // (set by the cargo config) points at, as the API tests use,
             // or a token of the journey's own.
-            let token = match own_token {
-                Some(label) => own_root_token(label, &state_dir).await,
-                None => backend::security::ca::embedded::token_from_env(
+            let token = match own {
+                Some(Own::RootToken(label)) => own_root_token(label, &state_dir).await,
+                _ => backend::security::ca::embedded::token_from_env(
                     backend::security::ca::embedded::LABEL,
                 )
                 .expect("a SoftHSM2 token for the mesh root CA"),
@@ -247,6 +277,7 @@ impl Console {
             url: format!("http://{addr}"),
             accounts,
             kubeconfig,
+            oidc: provider,
             _fleet: fleet,
             _runtime: runtime,
         }

@@ -58,6 +58,14 @@ fn proxy_identity() {
     console.run_journey("proxy", &[]).assert_passed();
 }
 
+/// Through a real OpenID provider's login page: alice and bob land with
+/// the roles of their groups, and sign out of the console and the provider.
+#[test]
+fn oidc_sign_in() {
+    let console = Console::start_with_oidc();
+    console.run_journey("oidc", &[]).assert_passed();
+}
+
 /// The kubectl the journeys run: `MESHDECK_KUBECTL` (set by `cargo xtask
 /// test`), else the one it installs. Never the system's, whose version
 /// differs; missing is a failure with the fix, as in the sandbox's kubectl

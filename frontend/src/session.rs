@@ -64,9 +64,13 @@ impl Auth {
     /// the server (whatever it answers, this browser is signed out).
     pub async fn sign_out(self) {
         self.signing_out.set(true);
-        let _ = api::session::sign_out().await;
+        let provider_logout = api::session::sign_out().await.ok().flatten();
         self.set(None);
         self.signing_out.set(false);
+        // Signed in through an OpenID provider: end its session too.
+        if let Some(url) = provider_logout {
+            let _ = window().location().set_href(&url);
+        }
     }
 
     /// Whether the session came from an authenticating proxy (no sign-out).

@@ -138,11 +138,21 @@ pub struct Account {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SessionInfo {
     pub account: Account,
-    /// `"password"` for a local sign-in, `"proxy"` behind an authenticating
-    /// proxy (sign-out is then the proxy's business).
+    /// `"password"` for a local sign-in, `"oidc"` after an OpenID
+    /// provider's, `"proxy"` behind an authenticating proxy (sign-out is
+    /// then the proxy's business).
     pub via: String,
     /// Echoed in the `x-csrf-token` header of every mutating request.
     pub csrf_token: String,
+}
+
+/// `DELETE /api/session` after a sign-in through an OpenID provider that
+/// offers RP-initiated logout (otherwise the answer is a bare 204).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct SignedOut {
+    /// Where the browser goes next to end its session at the provider too.
+    pub provider_logout: Option<String>,
 }
 
 /// `POST /api/session`.

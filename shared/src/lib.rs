@@ -24,7 +24,9 @@ pub mod workloads;
 
 pub use access::{Access, Action};
 pub use audit::{AuditEntry, AuditFilter, AuditPage, BrokenLink, ChainReport, Outcome};
-pub use auth::{Account, AccountName, AccountUpdate, NewAccount, Role, SessionInfo, SignIn};
+pub use auth::{
+    Account, AccountName, AccountUpdate, NewAccount, Role, SessionInfo, SignIn, SignedOut,
+};
 pub use error::{ApiError, ErrorCode, FieldError};
 pub use ids::{ClusterName, InvalidName};
 pub use meta::{Health, SignInMode, VersionInfo};

@@ -21,6 +21,10 @@ pub struct VersionInfo {
     /// How people sign in.
     #[serde(default)]
     pub sign_in: SignInMode,
+    /// The OpenID provider people may sign in with, by the name the
+    /// sign-in page shows ("Sign in with …"); `None` when there is none.
+    #[serde(default)]
+    pub oidc_provider: Option<String>,
 }
 
 /// How people sign in to this console.
@@ -34,4 +38,6 @@ pub enum SignInMode {
     /// An authenticating proxy in front of the console identifies people;
     /// there is no form.
     Proxy,
+    /// Local accounts are switched off: only the OpenID provider's sign-in.
+    Oidc,
 }

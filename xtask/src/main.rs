@@ -10,6 +10,7 @@
 //!   logic (under node), the backend suite again on a throwaway PostgreSQL,
 //!   the release SPA build and the real-browser journeys.
 
+mod oidc;
 mod postgres;
 mod prometheus;
 mod shell;
@@ -137,6 +138,7 @@ fn test(extra: &[String]) -> Result<(), String> {
     let postgres_bin = tools::ensure_postgres(&sh)?;
     let openapi_validator = tools::ensure_openapi_validator(&sh)?.display().to_string();
     let [prometheus, promtool] = prometheus::ensure_prometheus(&sh)?.env();
+    let oidc_provider = oidc::ensure_oidc_provider(&sh)?.display().to_string();
     sh.step(Step::new("formatting").cargo(["fmt", "--all", "--check"]))?;
     sh.step(Step::new("clippy (host)").cargo([
         "clippy",
@@ -173,7 +175,8 @@ fn test(extra: &[String]) -> Result<(), String> {
             .env("MESHDECK_BAO", bao.clone())
             .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator.clone())
             .env(prometheus.0, prometheus.1.clone())
-            .env(promtool.0, promtool.1.clone()),
+            .env(promtool.0, promtool.1.clone())
+            .env("MESHDECK_OIDC_PROVIDER", oidc_provider.clone()),
     )?;
     sh.step(
         Step::new("wasm32 test of the shared ingress logic (node)")
@@ -212,7 +215,8 @@ fn test(extra: &[String]) -> Result<(), String> {
                 .env("MESHDECK_BAO", bao.clone())
                 .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator)
                 .env(prometheus.0, prometheus.1)
-                .env(promtool.0, promtool.1),
+                .env(promtool.0, promtool.1)
+                .env("MESHDECK_OIDC_PROVIDER", oidc_provider.clone()),
         )?;
     }
     build_spa(&sh)?;
@@ -220,7 +224,8 @@ fn test(extra: &[String]) -> Result<(), String> {
         Step::new("real-browser journeys")
             .cargo(["test", "-p", "meshdeck-e2e", "--locked"])
             .env("MESHDECK_DIST", sh.root.join("dist").display().to_string())
-            .env("MESHDECK_BAO", bao),
+            .env("MESHDECK_BAO", bao)
+            .env("MESHDECK_OIDC_PROVIDER", oidc_provider),
     )?;
     eprintln!("\nxtask: all checks passed");
     Ok(())

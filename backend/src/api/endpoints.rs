@@ -31,6 +31,7 @@ use crate::accounts::http as accounts;
 use crate::audit::http as audit;
 use crate::auth::guard::{self, Guard};
 use crate::auth::http as session;
+use crate::auth::oidc::http as oidc;
 use crate::fleet::http as fleet;
 use crate::ingress;
 use crate::mesh::install::http as mesh;
@@ -150,6 +151,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::GET,     R::SESSION,          Public,    "session.read",   session::get_session),
         e(M::POST,    R::SESSION,          Public,    "session.create", session::create_session),
         e(M::DELETE,  R::SESSION,          SignedIn,  "session.delete", session::delete_session),
+        e(M::GET,     R::OIDC_LOGIN,       Public,    "oidc.login",     oidc::start_oidc_login),
+        e(M::GET,     R::OIDC_CALLBACK,    Public,    "oidc.callback",  oidc::finish_oidc_login),
         e(M::GET,     R::ACCOUNTS,         Admin,     "account.list",   accounts::list_accounts),
         e(M::POST,    R::ACCOUNTS,         Admin,     "account.create", accounts::create_account),
         e(M::PATCH,   R::ACCOUNT,  Admin,     "account.update", accounts::update_account),

@@ -25,6 +25,21 @@ pub fn session(token: &str, max_age: i64, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+/// The cookie binding an OpenID sign-in under way to the browser that
+/// started it.
+pub const OIDC_COOKIE: &str = "meshdeck_oidc";
+
+/// [`OIDC_COOKIE`]: script-proof, and `Lax` because the provider sends the
+/// browser back with a cross-site navigation, which `Strict` would strip;
+/// only sent to the OpenID routes.
+pub fn oidc_browser(token: &str, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text = format!(
+        "{OIDC_COOKIE}={token}; Path=/api/oidc; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    );
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
 /// A `Set-Cookie` that removes the session cookie.
 pub fn clear_session(secure: bool) -> HeaderValue {
     session("", 0, secure)

@@ -7,14 +7,14 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
-use shared::{Outcome, SessionInfo, SignIn};
+use shared::{Outcome, SessionInfo, SignIn, SignedOut};
 
 use crate::api::json::ApiJson;
-use crate::api::openapi::respond::{Documented, NoContent};
+use crate::api::openapi::respond::{Documented, NoContent, OneOf};
 use crate::audit::{Actor, Detail};
 use crate::auth::forwarded::{self, Origin};
 use crate::auth::sessions::{self, SignInError};
-use crate::auth::{Principal, cookies};
+use crate::auth::{Principal, Via, cookies};
 use crate::error::AppError;
 use crate::metrics::SignInOutcome;
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub async fn get_session(principal: Option<Extension<Principal>>) -> Json<Option
 
 /// The client's address and whether it used TLS, as far as the console
 /// can believe it.
-fn origin_of(
+pub(crate) fn origin_of(
     state: &AppState,
     headers: &HeaderMap,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -72,6 +72,7 @@ pub async fn create_session(
         Err(SignInError::Wrong) => SignInOutcome::WrongCredentials,
         Err(SignInError::Locked { .. }) => SignInOutcome::Locked,
         Err(SignInError::ProxyMode) => SignInOutcome::ProxyMode,
+        Err(SignInError::LocalAccountsOff) => SignInOutcome::LocalAccountsOff,
         Err(SignInError::Store(_)) => SignInOutcome::Error,
     });
     Documented::new(match result {
@@ -98,10 +99,13 @@ pub async fn create_session(
                     let error = AppError::TooManyRequests(err.to_string());
                     (detail, [(header::RETRY_AFTER, retry)], error).into_response()
                 }
-                SignInError::ProxyMode => {
-                    let detail = detail
-                        .outcome(Outcome::Denied)
-                        .param("reason", "proxy_mode");
+                SignInError::ProxyMode | SignInError::LocalAccountsOff => {
+                    let reason = if matches!(err, SignInError::ProxyMode) {
+                        "proxy_mode"
+                    } else {
+                        "local_accounts_off"
+                    };
+                    let detail = detail.outcome(Outcome::Denied).param("reason", reason);
                     (detail, AppError::BadRequest(err.to_string())).into_response()
                 }
                 _ => {
@@ -118,14 +122,29 @@ pub async fn delete_session(
     Extension(principal): Extension<Principal>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-) -> Result<Documented<NoContent>, AppError> {
+) -> Result<Documented<OneOf<Json<SignedOut>, NoContent>>, AppError> {
+    // Read before the session goes: the provider's sign-out wants the ID
+    // token the session began with.
+    let id_token = match &principal.via {
+        Via::Oidc { token_hash } => state.store().oidc_session_id_token(token_hash).await?,
+        _ => None,
+    };
     sessions::sign_out(&state, &principal).await?;
     let secure = state.auth().secure_cookies || origin_of(&state, &headers, peer).tls;
-    let cookie = cookies::clear_session(secure);
-    Ok(Documented::new((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, cookie)],
-    )))
+    let cookie = [(header::SET_COOKIE, cookies::clear_session(secure))];
+    let provider_logout = match (id_token, &state.auth().oidc) {
+        (Some(id_token), Some(provider)) => provider.logout_url(&id_token).await,
+        _ => None,
+    };
+    Ok(match provider_logout {
+        Some(url) => Documented::new((
+            cookie,
+            Json(SignedOut {
+                provider_logout: Some(url),
+            }),
+        )),
+        None => Documented::new((StatusCode::NO_CONTENT, cookie)),
+    })
 }
 
 #[cfg(test)]

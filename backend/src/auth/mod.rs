@@ -1,14 +1,17 @@
-//! Who is asking: local accounts with server-side sessions, or identities
-//! asserted by a trusted authenticating proxy; and what they may do, decided
+//! Who is asking: local accounts with server-side sessions, people an
+//! OpenID provider vouched for (sessions too), or identities asserted by a
+//! trusted authenticating proxy; and what they may do, decided
 //! for every endpoint by the table in [`policy`].
 
 pub mod anonymous;
 pub mod bootstrap;
 pub mod cookies;
 pub mod forwarded;
+pub mod groups;
 pub mod guard;
 pub mod http;
 pub mod limiter;
+pub mod oidc;
 pub mod password_checks;
 pub mod proxy;
 pub mod secrets;
@@ -43,6 +46,11 @@ pub struct AuthSettings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub hash_cost: HashCost,
     pub limits: limiter::Limits,
+    /// Sign-in through an OpenID provider, beside (or instead of) local
+    /// accounts.
+    pub oidc: Option<std::sync::Arc<oidc::Provider>>,
+    /// Whether local accounts may sign in with a password.
+    pub local_accounts: bool,
 }
 
 impl Default for AuthSettings {
@@ -55,6 +63,8 @@ impl Default for AuthSettings {
             trusted_proxies: Vec::new(),
             hash_cost: HashCost::Default,
             limits: limiter::Limits::default(),
+            oidc: None,
+            local_accounts: true,
         }
     }
 }
@@ -64,6 +74,10 @@ impl Default for AuthSettings {
 pub enum Via {
     /// A local session; the hash identifies its row.
     Session {
+        token_hash: String,
+    },
+    /// A session opened after an OpenID provider's sign-in.
+    Oidc {
         token_hash: String,
     },
     Proxy,
@@ -85,6 +99,7 @@ impl Principal {
             account: self.account.clone(),
             via: match self.via {
                 Via::Session { .. } => "password".into(),
+                Via::Oidc { .. } => "oidc".into(),
                 Via::Proxy => "proxy".into(),
             },
             csrf_token: self.csrf_token.clone(),

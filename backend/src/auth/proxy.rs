@@ -5,8 +5,10 @@
 use std::net::IpAddr;
 
 use axum::http::{HeaderMap, HeaderName};
-use shared::auth::UnknownRole;
 use shared::{Account, AccountName, InvalidName, Role};
+
+use super::groups::role_for;
+pub use super::groups::{GroupRoleError, parse_group_role};
 
 /// The proxy mode's configuration.
 #[derive(Debug, Clone)]
@@ -60,24 +62,6 @@ fn single<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Result<Option<&'h st
         .map_err(|_| ProxyRefusal::Unreadable(name.to_string()))
 }
 
-/// A `group=role` pair that is not one.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GroupRoleError {
-    #[error("{0:?} is not GROUP=ROLE")]
-    NotAPair(String),
-    #[error(transparent)]
-    Role(#[from] UnknownRole),
-}
-
-/// Parses `group=role` pairs, e.g. `mesh-ops=operator`.
-pub fn parse_group_role(text: &str) -> Result<(String, Role), GroupRoleError> {
-    let (group, role) = text
-        .split_once('=')
-        .ok_or_else(|| GroupRoleError::NotAPair(text.to_owned()))?;
-    let role = role.trim().parse::<Role>()?;
-    Ok((group.trim().to_owned(), role))
-}
-
 impl ProxyAuth {
     /// The account the proxy vouches for, if `peer` is the proxy.
     pub fn identify(
@@ -106,19 +90,13 @@ impl ProxyAuth {
             .map(str::trim)
             .filter(|g| !g.is_empty())
             .collect();
-        let role = self
-            .group_roles
-            .iter()
-            .find(|(group, _)| groups.contains(&group.as_str()))
-            .map(|(_, role)| *role)
-            .ok_or_else(|| ProxyRefusal::NoRole {
-                user: user.to_string(),
-                groups: groups.join(", "),
+        let (role, admin) =
+            role_for(&self.group_roles, &self.admin_groups, &groups).ok_or_else(|| {
+                ProxyRefusal::NoRole {
+                    user: user.to_string(),
+                    groups: groups.join(", "),
+                }
             })?;
-        let admin = self
-            .admin_groups
-            .iter()
-            .any(|g| groups.contains(&g.as_str()));
         Ok(Account {
             name: user.to_string(),
             role,

@@ -72,9 +72,14 @@ pub async fn authenticate(
             if now - session.last_seen >= TOUCH_EVERY_SECS {
                 state.store().touch_session(&token_hash, now).await?;
             }
+            let via = if session.federated {
+                Via::Oidc { token_hash }
+            } else {
+                Via::Session { token_hash }
+            };
             Ok(Ok(Principal {
                 account: session.account,
-                via: Via::Session { token_hash },
+                via,
                 csrf_token: session.csrf_token,
             }))
         }
@@ -88,7 +93,7 @@ pub async fn authenticate(
 /// does not keep an idle session alive. Behind a proxy every request is
 /// authenticated afresh, so there is nothing to end.
 pub async fn still_holds(state: &AppState, principal: &Principal) -> Result<bool, StoreError> {
-    let Via::Session { token_hash } = &principal.via else {
+    let (Via::Session { token_hash } | Via::Oidc { token_hash }) = &principal.via else {
         return Ok(true);
     };
     let Some(session) = state.store().find_session(token_hash).await? else {
@@ -121,6 +126,8 @@ pub enum SignInError {
     Locked { account: String, locked: Locked },
     #[error("sign-in is handled by the authenticating proxy in front of the console")]
     ProxyMode,
+    #[error("local accounts are switched off: sign in with the OpenID provider")]
+    LocalAccountsOff,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -140,6 +147,9 @@ pub async fn sign_in(
 ) -> Result<SignedIn, SignInError> {
     if matches!(state.auth().mode, AuthMode::Proxy(_)) {
         return Err(SignInError::ProxyMode);
+    }
+    if !state.auth().local_accounts {
+        return Err(SignInError::LocalAccountsOff);
     }
     let now = state.clock().now();
     let store = state.store();
@@ -195,7 +205,7 @@ pub async fn sign_in(
 /// Ends the principal's session server-side (a proxy session is the
 /// proxy's to end).
 pub async fn sign_out(state: &AppState, principal: &Principal) -> Result<(), StoreError> {
-    if let Via::Session { token_hash } = &principal.via {
+    if let Via::Session { token_hash } | Via::Oidc { token_hash } = &principal.via {
         state.store().delete_session(token_hash).await?;
     }
     Ok(())

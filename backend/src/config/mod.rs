@@ -1,20 +1,21 @@
 //! Command line: serve options (each with an environment-variable
 //! fallback) and, in [`commands`], the maintenance subcommands.
 
+mod auth;
 mod commands;
+mod oidc;
 
 pub use commands::{AccountCommand, AuditCommand, Command};
+pub use oidc::{LocalAccounts, OidcArgs};
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use axum::http::HeaderName;
 use clap::{Args, Parser, ValueEnum};
 
 use crate::audit::checkpoint::CHECKPOINT_FILE;
 use crate::audit::key::{AuditKey, KEY_FILE, KeyError};
-use crate::auth::proxy::{GroupRoleError, parse_group_role};
-use crate::auth::{AuthMode, AuthSettings, ProxyAuth};
+use crate::auth::proxy::GroupRoleError;
 use crate::security::ca::{CaError, TokenConfig, embedded};
 use crate::security::csr::{CsrSettings, SignerRule};
 
@@ -188,6 +189,9 @@ pub struct Config {
     /// elsewhere. Default: `audit-checkpoint.json` in the state directory.
     #[arg(long, env = "MESHDECK_AUDIT_CHECKPOINT_FILE", global = true)]
     pub audit_checkpoint_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub oidc: OidcArgs,
 }
 
 /// Where the console reads and writes HSM slot credentials.
@@ -245,6 +249,8 @@ pub enum ConfigError {
     SessionLimits,
     #[error(transparent)]
     AuditKey(#[from] KeyError),
+    #[error("{0}")]
+    Oidc(String),
 }
 
 impl Config {
@@ -346,47 +352,5 @@ impl Config {
             (None, None, None) => Ok(CaToken::None),
             _ => Err(ConfigError::TokenIncomplete),
         }
-    }
-
-    /// The identity settings, checked.
-    pub fn auth_settings(&self) -> Result<AuthSettings, ConfigError> {
-        let mode = match self.auth {
-            AuthKind::Local => AuthMode::Local,
-            AuthKind::Proxy => {
-                if self.proxy_trusted.is_empty() {
-                    return Err(ConfigError::NoProxyTrusted);
-                }
-                let group_roles = self
-                    .proxy_group_roles
-                    .iter()
-                    .map(|pair| parse_group_role(pair))
-                    .collect::<Result<Vec<_>, _>>()?;
-                if group_roles.is_empty() {
-                    return Err(ConfigError::NoGroupRoles);
-                }
-                let header = |name: &str| {
-                    HeaderName::try_from(name.to_ascii_lowercase())
-                        .map_err(|_| ConfigError::HeaderName(name.to_owned()))
-                };
-                AuthMode::Proxy(ProxyAuth {
-                    trusted: self.proxy_trusted.clone(),
-                    user_header: header(&self.proxy_user_header)?,
-                    groups_header: header(&self.proxy_groups_header)?,
-                    group_roles,
-                    admin_groups: self.proxy_admin_groups.clone(),
-                })
-            }
-        };
-        if self.session_idle_minutes < 1 || self.session_max_hours < 1 {
-            return Err(ConfigError::SessionLimits);
-        }
-        Ok(AuthSettings {
-            mode,
-            idle_secs: self.session_idle_minutes * 60,
-            absolute_secs: self.session_max_hours * 3600,
-            secure_cookies: self.secure_cookies,
-            trusted_proxies: self.proxy_trusted.clone(),
-            ..AuthSettings::default()
-        })
     }
 }

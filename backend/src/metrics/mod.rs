@@ -54,17 +54,24 @@ pub enum SignInOutcome {
     ProxyMode,
     /// A request the trusted-proxy mode refused (each one counts).
     ProxyRefused,
-    /// The store failed while checking.
+    /// Sign-in with a password asked of a console whose local accounts
+    /// are switched off.
+    LocalAccountsOff,
+    /// The OpenID provider's answer was refused (state, token, groups…).
+    OidcRefused,
+    /// The store (or the provider) failed while checking.
     Error,
 }
 
 impl SignInOutcome {
-    pub const ALL: [SignInOutcome; 6] = [
+    pub const ALL: [SignInOutcome; 8] = [
         SignInOutcome::Success,
         SignInOutcome::WrongCredentials,
         SignInOutcome::Locked,
         SignInOutcome::ProxyMode,
         SignInOutcome::ProxyRefused,
+        SignInOutcome::LocalAccountsOff,
+        SignInOutcome::OidcRefused,
         SignInOutcome::Error,
     ];
 
@@ -76,6 +83,8 @@ impl SignInOutcome {
             SignInOutcome::Locked => "locked",
             SignInOutcome::ProxyMode => "proxy_mode",
             SignInOutcome::ProxyRefused => "proxy_refused",
+            SignInOutcome::LocalAccountsOff => "local_accounts_off",
+            SignInOutcome::OidcRefused => "oidc_refused",
             SignInOutcome::Error => "error",
         }
     }

@@ -42,7 +42,7 @@ impl StoredAccount {
     }
 }
 
-fn role_of(text: &str) -> Result<Role, StoreError> {
+pub(crate) fn role_of(text: &str) -> Result<Role, StoreError> {
     text.parse()
         .map_err(|err: shared::auth::UnknownRole| StoreError::Corrupt(err.to_string()))
 }

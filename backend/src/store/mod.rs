@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod audit;
 pub mod csr;
 mod grants;
+pub mod oidc;
 mod plans;
 pub mod roots;
 pub mod runs;
@@ -127,6 +128,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "officer confirmations",
         include_str!("../../migrations/0015_officer_confirmations.sql"),
     ),
+    (16, "oidc", include_str!("../../migrations/0016_oidc.sql")),
 ];
 
 impl MigrationSource<'static> for Embedded {

@@ -1,5 +1,7 @@
 //! Server-side sessions. Only the SHA-256 of a session token is stored, so
-//! a copy of the database does not let anyone sign in.
+//! a copy of the database does not let anyone sign in. Sessions of local
+//! accounts live in `sessions`; those of people an OpenID provider vouched
+//! for in `oidc_sessions` ([`super::oidc`]): the calls here cover both.
 
 use shared::Account;
 use sqlx::Row;
@@ -13,6 +15,8 @@ pub struct StoredSession {
     pub created_at: i64,
     pub last_seen: i64,
     pub expires_at: i64,
+    /// Opened after an OpenID provider's sign-in (not a local account's).
+    pub federated: bool,
 }
 
 /// A session about to be stored.
@@ -51,7 +55,9 @@ impl Store {
         .bind(token_hash.to_owned())
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row else {
+            return self.find_oidc_session(token_hash).await;
+        };
         let name: String = row.try_get("account")?;
         let Some(stored) = self.find_account(&name).await? else {
             return Ok(None);
@@ -63,39 +69,67 @@ impl Store {
             created_at: row.try_get("created_at")?,
             last_seen: row.try_get("last_seen")?,
             expires_at: row.try_get("expires_at")?,
+            federated: false,
         }))
     }
 
     pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET last_seen = $1 WHERE token_hash = $2")
-            .bind(now)
-            .bind(token_hash.to_owned())
-            .execute(&self.pool)
-            .await?;
+        for update in [
+            "UPDATE sessions SET last_seen = $1 WHERE token_hash = $2",
+            "UPDATE oidc_sessions SET last_seen = $1 WHERE token_hash = $2",
+        ] {
+            sqlx::query(update)
+                .bind(now)
+                .bind(token_hash.to_owned())
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(())
     }
 
     /// Ends a session; true when there was one.
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
-        self.delete_keyed("DELETE FROM sessions WHERE token_hash = $1", token_hash)
-            .await
+        let local = self
+            .delete_keyed("DELETE FROM sessions WHERE token_hash = $1", token_hash)
+            .await?;
+        let federated = self
+            .delete_keyed(
+                "DELETE FROM oidc_sessions WHERE token_hash = $1",
+                token_hash,
+            )
+            .await?;
+        Ok(local || federated)
     }
 
     /// How many sessions exist (tests prove sign-out removes the row).
     pub async fn count_sessions(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM sessions")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?)
+        let mut total = 0;
+        for count in [
+            "SELECT COUNT(*) AS n FROM sessions",
+            "SELECT COUNT(*) AS n FROM oidc_sessions",
+        ] {
+            total += sqlx::query(count)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get::<i64, _>("n")?;
+        }
+        Ok(total)
     }
 
     /// Drops sessions past their absolute expiry or idle for `idle` seconds.
     pub async fn delete_stale_sessions(&self, now: i64, idle: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2")
-            .bind(now)
-            .bind(now - idle)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        let mut dropped = 0;
+        for delete in [
+            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen <= $2",
+            "DELETE FROM oidc_sessions WHERE expires_at <= $1 OR last_seen <= $2",
+        ] {
+            dropped += sqlx::query(delete)
+                .bind(now)
+                .bind(now - idle)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(dropped)
     }
 }

@@ -27,6 +27,8 @@ mod mesh;
 mod meta;
 mod metrics;
 mod migration;
+mod oidc;
+mod oidc_provider;
 mod openapi;
 mod openapi_conforms;
 mod paths;

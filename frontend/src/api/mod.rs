@@ -148,6 +148,18 @@ pub async fn delete(path: &str) -> Result<(), ApiError> {
     }
 }
 
+/// `DELETE path`: `None` for a bare 204, the decoded body otherwise.
+pub async fn delete_json<T: DeserializeOwned>(path: &str) -> Result<Option<T>, ApiError> {
+    let response = mutation(Request::delete(path))
+        .send()
+        .await
+        .map_err(network_error)?;
+    if response.status() == 204 {
+        return Ok(None);
+    }
+    decode(path, response).await.map(Some)
+}
+
 /// Percent-encodes a query value: everything but unreserved characters and
 /// `:` (an IPv6 address), so whatever an operator typed reaches the backend
 /// intact (and is refused there).

@@ -1,6 +1,6 @@
 //! Signing in and out, and asking who is signed in.
 
-use shared::{ApiError, SessionInfo, SignIn, routes};
+use shared::{ApiError, SessionInfo, SignIn, SignedOut, routes};
 
 /// Who is signed in; `None` when nobody is.
 pub async fn get_session() -> Result<Option<SessionInfo>, ApiError> {
@@ -11,6 +11,9 @@ pub async fn sign_in(name: String, password: String) -> Result<SessionInfo, ApiE
     super::post_json(routes::SESSION, &SignIn { name, password }).await
 }
 
-pub async fn sign_out() -> Result<(), ApiError> {
-    super::delete(routes::SESSION).await
+/// Ends the session; after an OpenID provider's sign-in, where the browser
+/// goes to end the provider's session too.
+pub async fn sign_out() -> Result<Option<String>, ApiError> {
+    let out: Option<SignedOut> = super::delete_json(routes::SESSION).await?;
+    Ok(out.and_then(|o| o.provider_logout))
 }

@@ -6,8 +6,8 @@
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use shared::time::{format_input, format_utc, parse_utc};
 use shared::action_titles::action_title;
+use shared::time::{format_input, format_utc, parse_utc};
 use shared::{AuditEntry, AuditFilter, Outcome, Section};
 
 use crate::api;

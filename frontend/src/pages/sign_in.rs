@@ -2,7 +2,7 @@
 //! signing in, the page that was asked for appears.
 
 use leptos::prelude::*;
-use shared::{ApiError, SignInMode};
+use shared::{ApiError, SignInMode, routes};
 
 use crate::api;
 use crate::components::error_view::ErrorView;
@@ -49,11 +49,14 @@ pub fn SignInPage() -> impl IntoView {
     });
     let error = move || -> Option<ApiError> { sign_in.value().get().and_then(Result::err) };
     let version = LocalResource::new(api::meta::get_version);
-    let behind_proxy = move || {
+    let mode = move || version.get().and_then(Result::ok).map(|v| v.sign_in);
+    let behind_proxy = move || mode() == Some(SignInMode::Proxy);
+    let form_shown = move || !matches!(mode(), Some(SignInMode::Proxy | SignInMode::Oidc));
+    let provider = move || {
         version
             .get()
             .and_then(Result::ok)
-            .is_some_and(|v| v.sign_in == SignInMode::Proxy)
+            .and_then(|v| v.oidc_provider)
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -75,13 +78,23 @@ pub fn SignInPage() -> impl IntoView {
                     </p>
                 }
             >
-                <form class="form" on:submit=submit>
-                    {credential("Account", "account", None, "username", name)}
-                    {credential("Password", "password", Some("password"), "current-password", password)}
-                    <button type="submit" class="primary" disabled=move || sign_in.pending().get()>
-                        {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </form>
+                {move || provider().map(|name| view! {
+                    // A full navigation to the backend, not a route of the app.
+                    <p>
+                        <a class="button primary" href=routes::OIDC_LOGIN rel="external">
+                            "Sign in with " {name}
+                        </a>
+                    </p>
+                })}
+                <Show when=form_shown>
+                    <form class="form" on:submit=submit>
+                        {credential("Account", "account", None, "username", name)}
+                        {credential("Password", "password", Some("password"), "current-password", password)}
+                        <button type="submit" class="primary" disabled=move || sign_in.pending().get()>
+                            {move || if sign_in.pending().get() { "Signing in…" } else { "Sign in" }}
+                        </button>
+                    </form>
+                </Show>
             </Show>
             {move || error().map(|error| view! { <ErrorView error/> })}
         </section>

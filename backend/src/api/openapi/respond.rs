@@ -97,6 +97,16 @@ impl<A: DescribeReturn, B: DescribeReturn> DescribeReturn for OneOf<A, B> {
     }
 }
 
+/// 303 See Other: a browser navigation sent on (to the provider's sign-in,
+/// or back into the console).
+pub struct SeeOther;
+
+impl DescribeReturn for SeeOther {
+    fn describe(io: &mut Io, _: &mut Contract) {
+        io.success(Success::new(303, None));
+    }
+}
+
 /// Text downloads, named by their media type.
 macro_rules! text_body {
     ($(#[$doc:meta])* $name:ident, $media:literal) => {
