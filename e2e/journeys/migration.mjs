@@ -73,7 +73,7 @@ const steps = [
     await version.fill(VERSION);
     await page.waitForFunction((r) => document.querySelector('[data-testid="install-wizard"] input[name="revision"]')?.value === r, REVISION);
     await page.getByRole('button', { name: 'Next: preflight' }).click();
-    await page.getByLabel('Override reason').fill(REASON);
+    await page.locator(`${wizard} [data-testid="override"][data-check="service_port_names"] textarea`).fill(REASON);
     await page.getByRole('button', { name: 'Next: review the plan' }).click();
     await page.locator(`${wizard} .object-diff[data-object="Deployment istio-system/istiod-${REVISION}"]`).waitFor({ timeout: 30000 });
     await page.getByRole('button', { name: 'Apply plan' }).click();

@@ -93,7 +93,7 @@ pub(crate) async fn install(console: &TestConsole, session: &Session, cluster: &
         console,
         session,
         "/api/mesh/installs",
-        json!({"plan": plan.id, "override_reason": REASON}),
+        json!({"plan": plan.id, "overrides": crate::mesh::overrides(REASON)}),
     )
     .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
