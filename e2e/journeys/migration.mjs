@@ -198,7 +198,21 @@ const steps = [
     expect(problem.includes('not a usable load balancer IP'), `problem ${JSON.stringify(problem)}`);
     expect(await page.locator(`${gw} button[data-action="set-lb-ip"]`).isDisabled(), 'a bad address cannot be set');
     await ip.fill('203.0.113.10');
+    // Asked first, naming the cluster and old -> new; cancelling changes nothing.
+    const before = await page.locator(`${gw} dd[data-field="load_balancer_ip"]`).textContent();
     await page.locator(`${gw} button[data-action="set-lb-ip"]`).click();
+    const dialog = page.locator(`${gw} [data-testid="confirm-dialog"]`);
+    const asked = await dialog.locator('.confirm-question').textContent();
+    expect(asked.includes(CLUSTER) && asked.includes(`${before} -> 203.0.113.10`), `gateway confirmation ${JSON.stringify(asked)}`);
+    await dialog.locator('button[data-action="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator(`${gw} select[name="gateway_cluster"]`).selectOption('');
+    await page.locator(`${gw} select[name="gateway_cluster"]`).selectOption(CLUSTER);
+    await page.locator(`${gw} [data-testid="gateway-facts"]`).waitFor();
+    expect(await page.locator(`${gw} dd[data-field="load_balancer_ip"]`).textContent() === before, 'cancelling left the address as it was');
+    await ip.fill('203.0.113.10');
+    await page.locator(`${gw} button[data-action="set-lb-ip"]`).click();
+    await dialog.locator('button[data-action="confirm"]').click();
     await page.waitForFunction((s) => document.querySelector(`${s} dd[data-field="load_balancer_ip"]`)?.textContent === '203.0.113.10', gw);
     await page.locator(`${gw} input[name="vip"]`).fill('203.0.113.10');
     await page.locator(`${gw} input[name="vip"]`).press('Enter');
