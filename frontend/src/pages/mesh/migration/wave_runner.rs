@@ -225,9 +225,25 @@ pub fn WaveRunner(m: Migration) -> impl IntoView {
             },
         );
     };
-    // The proposal is of the cells picked then: a new pick asks anew.
+    // The proposal is of the pair, cells, soak and cluster state as they
+    // were: any change to them asks anew.
+    let basis = Memo::new(move |_| {
+        let targets = m.wave_targets.get();
+        let states: Vec<String> = m.fleet.with(|f| {
+            targets
+                .iter()
+                .map(|t| {
+                    f.as_ref()
+                        .and_then(|f| f.clusters.iter().find(|c| *c.name() == t.cluster))
+                        .map(|c| format!("{:?} {:?}", c.namespace(&t.namespace), c.control_planes))
+                        .unwrap_or_default()
+                })
+                .collect()
+        });
+        (m.pair.get(), targets, soak.get(), states)
+    });
     Effect::new(move |_| {
-        m.wave_targets.track();
+        basis.track();
         proposal.set(None);
     });
     let soak_valid = move || soak.with(|s| s.trim().parse::<u64>().is_ok());
