@@ -133,10 +133,33 @@ fn confirm_view(m: Migration, r: Removals, plan: RemovalPlan) -> impl IntoView {
     view! { <ConfirmDialog question objects confirm on_confirm on_cancel pending=r.pending/> }
 }
 
-/// The finish of `revision` on `cluster`: what it would do, its button
-/// (or why not), and its confirmation.
+/// The finish of `revision` on `cluster`: for operators what it would do,
+/// its button (or why not) and its confirmation; for other roles what
+/// still uses the revision.
 #[component]
 pub fn RemovalControl(
+    m: Migration,
+    r: Removals,
+    cluster: Cluster,
+    revision: String,
+    label: String,
+) -> impl IntoView {
+    move || {
+        let (cluster, revision, label) = (cluster.clone(), revision.clone(), label.clone());
+        if m.may_act.get() {
+            view! { <OperatorRemoval m r cluster revision label/> }.into_any()
+        } else {
+            let text = match ensure_unused(&cluster, &revision) {
+                Ok(_) => format!("nothing uses {revision} any more"),
+                Err(why) => format!("still in use — {why}"),
+            };
+            view! { <p class="muted dependency-check">{text}</p> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn OperatorRemoval(
     m: Migration,
     r: Removals,
     cluster: Cluster,
@@ -148,13 +171,6 @@ pub fn RemovalControl(
     let Some(finish) = request(&name, &revision) else {
         return ().into_any();
     };
-    if !m.may_act.get_untracked() {
-        let text = match ensure_unused(&cluster, &revision) {
-            Ok(_) => format!("nothing uses {revision} any more"),
-            Err(why) => format!("still in use — {why}"),
-        };
-        return view! { <p class="muted dependency-check">{text}</p> }.into_any();
-    }
     refresh(
         r,
         key.clone(),
