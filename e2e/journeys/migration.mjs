@@ -95,6 +95,26 @@ const steps = [
     expect(colour !== 'rgba(0, 0, 0, 0)', `cells are coloured by state (${colour})`);
     await screenshot(page, 'board-before');
   }],
+  ['the board offers nothing impossible: no pick or Migrate where asm-178-10 is not installed', async (page) => {
+    const other = `${board} td.board-cell[data-cluster="gke-us"][data-namespace="blue"]`;
+    await page.locator(other).waitFor();
+    expect(await page.locator(`${board} th[data-cluster="gke-us"] [data-testid="target-missing"]`).count() === 1, 'gke-us is marked as lacking the target');
+    expect(await page.locator(`${other} input.cell-pick`).isDisabled(), 'no wave pick on gke-us');
+    expect(await page.locator(`${cell('blue')} input.cell-pick`).isEnabled(), 'gke-eu cells can be picked');
+    await page.locator(`${other} button.cell-open`).click();
+    const usPanel = `${panel}[data-cluster="gke-us"][data-namespace="blue"]`;
+    await page.locator(usPanel).waitFor();
+    expect(await page.locator(`${usPanel} button[data-action="migrate"]`).isDisabled(), 'no Migrate on gke-us');
+    const why = await page.locator(`${usPanel} [data-testid="migrate-blocked"]`).textContent();
+    expect(why.includes('not installed on gke-us'), `the reason: ${JSON.stringify(why)}`);
+    // gke-us's only control plane is never finished.
+    const usFinish = '[data-testid="finish-panel"] li.finish-cluster[data-cluster="gke-us"]';
+    await page.locator(`${usFinish} [data-testid="finish-refused-reason"]`).waitFor({ timeout: 30000 });
+    const refused = await page.locator(`${usFinish} [data-testid="finish-refused-reason"]`).textContent();
+    expect(refused.includes('only control plane'), `gke-us finish reason ${JSON.stringify(refused)}`);
+    expect(await page.locator(`${usFinish} button[data-action="finish"]`).isDisabled(), 'no finish on gke-us');
+    await screenshot(page, 'board-impossible');
+  }],
   ['migrates blue: relabel, rolling restart, every pod on asm-178-10', async (page) => {
     await openPanel(page, 'blue');
     const states = await runAction(page, 'migrate', 'migrate');
