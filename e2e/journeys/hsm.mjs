@@ -160,7 +160,7 @@ const steps = [
     const text = await ca.textContent();
     expect(await ca.getAttribute('data-verdict') === 'pass', `CA check: ${text}`);
     expect(text.includes(SLOT) && text.includes(kekId), `the CA check names the slot and KEK: ${text}`);
-    await page.getByLabel('Override reason').fill(REASON);
+    await page.locator(`${wizard} [data-testid="override"][data-check="service_port_names"] textarea`).fill(REASON);
     await screenshot(page, 'hsm-preflight');
     await page.getByRole('button', { name: 'Next: review the plan' }).click();
     await stepIs(page, 'plan');

@@ -184,7 +184,13 @@ const steps = [
     expect(await ca.getAttribute('data-verdict') === 'pass', `Mesh CA check: ${await ca.textContent()}`);
     const next = page.getByRole('button', { name: 'Next: review the plan' });
     expect(await next.isDisabled(), 'a failed check blocks until overridden');
-    const reason = page.getByLabel('Override reason');
+    // One override field per failed check, named by it: here only the
+    // port names fail.
+    const fields = await page.locator(`${wizard} [data-testid="override"]`).evaluateAll((els) => els.map((e) => e.dataset.check));
+    expect(JSON.stringify(fields) === JSON.stringify(['service_port_names']), `override fields ${JSON.stringify(fields)}`);
+    const label = await page.locator(`${wizard} [data-testid="override"] label`).textContent();
+    expect(label.includes('Service ports named protocol[-suffix]'), `the field names its check: ${JSON.stringify(label)}`);
+    const reason = page.locator(`${wizard} [data-testid="override"][data-check="service_port_names"] textarea`);
     await reason.fill('renaming later');
     await page.waitForFunction(() => document.querySelector('.reason-counter')?.textContent?.includes('14 / 20'));
     expect(await next.isDisabled(), 'a short reason is not enough');
@@ -266,7 +272,7 @@ const steps = [
     await ca.waitFor();
     const caText = await ca.textContent();
     expect(await ca.getAttribute('data-verdict') === 'pass' && /under issuance grant g[0-9a-f]{16}/.test(caText), `Istio CA check: ${caText}`);
-    await page.getByLabel('Override reason').fill(REASON);
+    await page.locator(`${wizard} [data-testid="override"][data-check="service_port_names"] textarea`).fill(REASON);
     await page.getByRole('button', { name: 'Next: review the plan' }).click();
     await stepIs(page, 'plan');
     const cacerts = page.locator(`${wizard} .object-diff[data-object="Secret istio-system/cacerts"]`);

@@ -1,10 +1,13 @@
 // Journey: seed 000 on one cluster. An operator installs asm-178-10
 // (1.7.8-asm.10) on gke-eu beside open-source istiod through the wizard,
 // then on the migration board: migrates blue and verifies it (no
-// stragglers), migrates green and rolls it back, is refused finishing while
-// green still uses istiod (the refusal names green), migrates green again,
-// finishes, and sees the old control plane gone from the board and the
-// revisions. A manager then reads the board without its actions.
+// stragglers), migrates green and rolls it back (a confirmation saying it
+// deletes nothing; cancelling changes nothing), sees finish disabled while
+// green still uses istiod (the reason names green), migrates green again,
+// finishes after a confirmation listing the preview's objects (cancelling
+// changes nothing; the run's steps are exactly those objects), and sees the
+// old control plane gone from the board and the revisions. A manager then
+// reads the board without its actions.
 import { BASE_URL, account, expect, grantIssuance, journey, screenshot, signIn } from './lib/browser.mjs';
 
 const CLUSTER = 'gke-eu';
@@ -33,10 +36,13 @@ async function openPanel(page, ns) {
 
 /// Clicks an action of the open panel and waits for its run to end;
 /// returns the run's steps as `state: title`.
-async function runAction(page, action, op) {
+async function runAction(page, action, op, confirm = false) {
   const shown = page.locator(`${panel} [data-testid="migration-run"]`);
   const before = (await shown.count()) ? await shown.getAttribute('data-run') : null;
   await page.locator(`${panel} button[data-action="${action}"]`).click();
+  if (confirm) {
+    await page.locator(`${panel} [data-testid="confirm-dialog"] button[data-action="confirm"]`).click();
+  }
   const run = page.locator(`${panel} [data-testid="migration-run"][data-op="${op}"]`);
   await page.waitForFunction(({ sel, before }) => {
     const el = document.querySelector(sel);
@@ -67,7 +73,7 @@ const steps = [
     await version.fill(VERSION);
     await page.waitForFunction((r) => document.querySelector('[data-testid="install-wizard"] input[name="revision"]')?.value === r, REVISION);
     await page.getByRole('button', { name: 'Next: preflight' }).click();
-    await page.getByLabel('Override reason').fill(REASON);
+    await page.locator(`${wizard} [data-testid="override"][data-check="service_port_names"] textarea`).fill(REASON);
     await page.getByRole('button', { name: 'Next: review the plan' }).click();
     await page.locator(`${wizard} .object-diff[data-object="Deployment istio-system/istiod-${REVISION}"]`).waitFor({ timeout: 30000 });
     await page.getByRole('button', { name: 'Apply plan' }).click();
@@ -89,6 +95,26 @@ const steps = [
     expect(colour !== 'rgba(0, 0, 0, 0)', `cells are coloured by state (${colour})`);
     await screenshot(page, 'board-before');
   }],
+  ['the board offers nothing impossible: no pick or Migrate where asm-178-10 is not installed', async (page) => {
+    const other = `${board} td.board-cell[data-cluster="gke-us"][data-namespace="blue"]`;
+    await page.locator(other).waitFor();
+    expect(await page.locator(`${board} th[data-cluster="gke-us"] [data-testid="target-missing"]`).count() === 1, 'gke-us is marked as lacking the target');
+    expect(await page.locator(`${other} input.cell-pick`).isDisabled(), 'no wave pick on gke-us');
+    expect(await page.locator(`${cell('blue')} input.cell-pick`).isEnabled(), 'gke-eu cells can be picked');
+    await page.locator(`${other} button.cell-open`).click();
+    const usPanel = `${panel}[data-cluster="gke-us"][data-namespace="blue"]`;
+    await page.locator(usPanel).waitFor();
+    expect(await page.locator(`${usPanel} button[data-action="migrate"]`).isDisabled(), 'no Migrate on gke-us');
+    const why = await page.locator(`${usPanel} [data-testid="migrate-blocked"]`).textContent();
+    expect(why.includes('not installed on gke-us'), `the reason: ${JSON.stringify(why)}`);
+    // gke-us's only control plane is never finished.
+    const usFinish = '[data-testid="finish-panel"] li.finish-cluster[data-cluster="gke-us"]';
+    await page.locator(`${usFinish} [data-testid="finish-refused-reason"]`).waitFor({ timeout: 30000 });
+    const refused = await page.locator(`${usFinish} [data-testid="finish-refused-reason"]`).textContent();
+    expect(refused.includes('only control plane'), `gke-us finish reason ${JSON.stringify(refused)}`);
+    expect(await page.locator(`${usFinish} button[data-action="finish"]`).isDisabled(), 'no finish on gke-us');
+    await screenshot(page, 'board-impossible');
+  }],
   ['migrates blue: relabel, rolling restart, every pod on asm-178-10', async (page) => {
     await openPanel(page, 'blue');
     const states = await runAction(page, 'migrate', 'migrate');
@@ -108,45 +134,70 @@ const steps = [
     await result.locator('[data-testid="no-stragglers"]').waitFor();
     await screenshot(page, 'blue-verified');
   }],
-  ['migrates green, then rolls it back to open-source istiod', async (page) => {
+  ['migrates green, then rolls it back to open-source istiod after a confirmation', async (page) => {
     await openPanel(page, 'green');
     await runAction(page, 'migrate', 'migrate');
     await cellIs(page, 'green', 'on-target');
-    const states = await runAction(page, 'rollback', 'rollback');
+    // The confirmation names the namespace, the cluster and what happens;
+    // cancelling changes nothing.
+    const runs = await page.locator(`${panel} [data-testid="migration-run"]`).getAttribute('data-run');
+    await page.locator(`${panel} button[data-action="rollback"]`).click();
+    const dialog = page.locator(`${panel} [data-testid="confirm-dialog"]`);
+    const asked = await dialog.textContent();
+    expect(asked.includes('green') && asked.includes(CLUSTER) && asked.includes('Nothing is deleted'), `rollback confirmation ${JSON.stringify(asked)}`);
+    await screenshot(page, 'rollback-confirm');
+    await dialog.locator('button[data-action="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    await cellIs(page, 'green', 'on-target', 5000);
+    expect(await page.locator(`${panel} [data-testid="migration-run"]`).getAttribute('data-run') === runs, 'cancelling started nothing');
+    const states = await runAction(page, 'rollback', 'rollback', true);
     expect(states.some((s) => s.includes('green')), `rollback steps ${JSON.stringify(states)}`);
+    expect(!states.some((s) => s.includes('Delete')), `a rollback deletes nothing ${JSON.stringify(states)}`);
     await cellIs(page, 'green', 'old');
-    // blue still uses asm-178-10, so the rollback keeps its control plane.
     await page.locator(revisionRow(CLUSTER, REVISION)).waitFor();
     await cellIs(page, 'blue', 'on-target', 5000);
   }],
-  ['finish is refused while green uses istiod, naming it', async (page) => {
+  ['finish is disabled while green uses istiod, the reason naming it', async (page) => {
     const row = page.locator(finishRow);
-    await page.locator(`${finishRow} .dependency-check[data-unused="false"]`).waitFor({ timeout: 30000 });
-    const check = await row.locator('.dependency-check').textContent();
-    expect(check.includes('green'), `the dependency check names green: ${JSON.stringify(check)}`);
-    await row.locator('button[data-action="finish"]').click();
-    const refusal = row.locator('.error-view');
-    await refusal.waitFor();
-    const text = await refusal.textContent();
-    expect(text.includes('green') && text.includes(CLUSTER), `the refusal names green on ${CLUSTER}: ${JSON.stringify(text)}`);
+    await page.locator(`${finishRow} [data-testid="finish-refused-reason"]`).waitFor({ timeout: 30000 });
+    const why = await row.locator('[data-testid="finish-refused-reason"]').textContent();
+    expect(why.includes('green') && why.includes(CLUSTER), `the reason names green on ${CLUSTER}: ${JSON.stringify(why)}`);
+    expect(await row.locator('button[data-action="finish"][data-revision="default"]').isDisabled(), 'finish is not offered');
     expect(await page.locator(revisionRow(CLUSTER, 'default')).count() === 1, 'istiod is still there');
     await screenshot(page, 'finish-refused');
   }],
-  ['migrates green again, finishes, and the old control plane is gone', async (page) => {
+  ['migrates green again, finishes after confirming the preview\'s objects, and the old control plane is gone', async (page) => {
     await openPanel(page, 'green');
     await runAction(page, 'migrate', 'migrate');
     await cellIs(page, 'green', 'on-target');
     await page.locator(`${finishRow} .dependency-check[data-unused="true"]`).waitFor({ timeout: 30000 });
-    await page.locator(`${finishRow} button[data-action="finish"]`).click();
+    const finish = page.locator(`${finishRow} button[data-action="finish"][data-revision="default"]`);
+    await page.waitForFunction((s) => !document.querySelector(s)?.disabled, `${finishRow} button[data-action="finish"][data-revision="default"]`);
+    const dialog = page.locator(`${finishRow} [data-testid="confirm-dialog"]`);
+    await finish.click();
+    await dialog.waitFor();
+    const listed = await dialog.locator('[data-testid="confirm-objects"] li').allTextContents();
+    const asked = await dialog.locator('.confirm-question').textContent();
+    expect(asked.includes(CLUSTER) && asked.includes('default'), `finish confirmation ${JSON.stringify(asked)}`);
+    expect(listed.includes('Delete Deployment istio-system/istiod'), `listed ${JSON.stringify(listed)}`);
+    await screenshot(page, 'finish-confirm');
+    await dialog.locator('button[data-action="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.locator(`${finishRow} [data-testid="migration-run"][data-op="finish"]`).count() === 0, 'cancelling started nothing');
+    expect(await page.locator(revisionRow(CLUSTER, 'default')).count() === 1, 'istiod is still there after cancelling');
+    await finish.click();
+    await dialog.locator('button[data-action="confirm"]').click();
     const run = page.locator(`${finishRow} [data-testid="migration-run"][data-op="finish"]`);
     await page.locator(`${finishRow} [data-testid="migration-run"][data-op="finish"]:not([data-phase="running"])`).waitFor({ timeout: RUN_TIMEOUT });
     const states = await run.locator('ol.install-steps li').evaluateAll((els) =>
       els.map((e) => `${e.dataset.state}: ${e.querySelector('.step-title').textContent}`));
+    const titles = await run.locator('ol.install-steps li .step-title').allTextContents();
     expect(await run.getAttribute('data-phase') === 'succeeded', `finish: ${JSON.stringify(states)}`);
+    expect(JSON.stringify(titles) === JSON.stringify(listed), `the run's steps ${JSON.stringify(titles)} are the confirmed ${JSON.stringify(listed)}`);
     expect(states.some((s) => s.startsWith('done:') && s.includes('Delete Deployment istio-system/istiod')), JSON.stringify(states));
     await page.locator(`${finishRow}[data-old-present="false"] [data-testid="old-gone"]`).waitFor({ timeout: 30000 });
-    // Finishing deletes istiod's Service, Deployment, HPA and PDB (seed 000),
-    // not the injection webhook: the revision row is left webhook only.
+    // Finishing deletes istiod's Service, Deployment, HPA and PDB (seed 000)
+    // and its injector: the default revision is gone or webhook only.
     const old = page.locator(revisionRow(CLUSTER, 'default'));
     if (await old.count()) {
       const text = await old.textContent();
@@ -167,7 +218,21 @@ const steps = [
     expect(problem.includes('not a usable load balancer IP'), `problem ${JSON.stringify(problem)}`);
     expect(await page.locator(`${gw} button[data-action="set-lb-ip"]`).isDisabled(), 'a bad address cannot be set');
     await ip.fill('203.0.113.10');
+    // Asked first, naming the cluster and old -> new; cancelling changes nothing.
+    const before = await page.locator(`${gw} dd[data-field="load_balancer_ip"]`).textContent();
     await page.locator(`${gw} button[data-action="set-lb-ip"]`).click();
+    const dialog = page.locator(`${gw} [data-testid="confirm-dialog"]`);
+    const asked = await dialog.locator('.confirm-question').textContent();
+    expect(asked.includes(CLUSTER) && asked.includes(`${before} -> 203.0.113.10`), `gateway confirmation ${JSON.stringify(asked)}`);
+    await dialog.locator('button[data-action="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator(`${gw} select[name="gateway_cluster"]`).selectOption('');
+    await page.locator(`${gw} select[name="gateway_cluster"]`).selectOption(CLUSTER);
+    await page.locator(`${gw} [data-testid="gateway-facts"]`).waitFor();
+    expect(await page.locator(`${gw} dd[data-field="load_balancer_ip"]`).textContent() === before, 'cancelling left the address as it was');
+    await ip.fill('203.0.113.10');
+    await page.locator(`${gw} button[data-action="set-lb-ip"]`).click();
+    await dialog.locator('button[data-action="confirm"]').click();
     await page.waitForFunction((s) => document.querySelector(`${s} dd[data-field="load_balancer_ip"]`)?.textContent === '203.0.113.10', gw);
     await page.locator(`${gw} input[name="vip"]`).fill('203.0.113.10');
     await page.locator(`${gw} input[name="vip"]`).press('Enter');

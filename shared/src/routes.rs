@@ -92,6 +92,8 @@ pub const MESH_MIGRATE: &str = "/api/mesh/migrations/migrate";
 pub const MESH_ROLLBACK: &str = "/api/mesh/migrations/rollback";
 /// `POST` deletes a revision's control plane from a cluster.
 pub const MESH_FINISH: &str = "/api/mesh/migrations/finish";
+/// `GET` what a finish would delete and keep (`?cluster=&revision=`).
+pub const MESH_FINISH_PREVIEW: &str = "/api/mesh/migrations/finish/preview";
 /// `GET` every namespace migration run.
 pub const MESH_MIGRATIONS: &str = "/api/mesh/migrations";
 /// `GET` one migration run now.
@@ -236,6 +238,7 @@ pub const TEMPLATES: &[&str] = &[
     MESH_MIGRATE,
     MESH_ROLLBACK,
     MESH_FINISH,
+    MESH_FINISH_PREVIEW,
     MESH_MIGRATIONS,
     MESH_MIGRATION,
     MESH_MIGRATION_EVENTS,

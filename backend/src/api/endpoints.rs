@@ -178,6 +178,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    R::MESH_MIGRATE,  Act(MigrateNamespaces), "mesh.migrate",  migration::create_migration),
         e(M::POST,    R::MESH_ROLLBACK, Act(MigrateNamespaces), "mesh.rollback", migration::create_rollback),
         e(M::POST,    R::MESH_FINISH,   Act(MigrateNamespaces), "mesh.finish",   migration::create_finish),
+        e(M::GET,     R::MESH_FINISH_PREVIEW, Act(MigrateNamespaces), "mesh.finish.preview", migration::preview_finish),
         e(M::GET,     R::MESH_MIGRATIONS,          SignedIn,  "mesh.migration.list",  migration::list_migrations),
         e(M::GET,     R::MESH_MIGRATION,     SignedIn,  "mesh.migration.read",  migration::get_migration),
         e(M::GET,     R::MESH_MIGRATION_EVENTS, SignedIn, "mesh.migration.watch", migration::migration_events),

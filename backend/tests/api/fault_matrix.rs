@@ -40,6 +40,8 @@ const EU_LINK: &str = "europe-west1-c/gke-eu";
 const REV: &str = "asm-1106-2";
 const WAIT: Duration = Duration::from_secs(90);
 const IMAGE: &str = "gcr.io/google-samples/hello-app:1.0";
+/// The patch of the next install case's `1.10.6-asm.N`.
+static NEXT_ASM_PATCH: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(2);
 
 /// The faults of the matrix.
 #[derive(Debug, Clone, Copy)]
@@ -175,7 +177,13 @@ impl Op {
         match self {
             Op::Install => {
                 let op = &bench.operator;
-                let s = crate::mesh::settings(console, op, member, CaMode::MeshCa).await;
+                let mut s = crate::mesh::settings(console, op, member, CaMode::MeshCa).await;
+                // Each case installs a revision of its own: preflight
+                // refuses installing over a running one, whatever reason
+                // is given.
+                let patch = NEXT_ASM_PATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                s.version = format!("1.10.6-asm.{patch}").parse().unwrap();
+                s.revision = s.version.revision();
                 crate::mesh::review(console, op, member, &s).await.id
             }
             Op::Migrate => {
@@ -224,7 +232,7 @@ impl Op {
     async fn perform(self, bench: Arc<Bench>, member: &'static str, armed: String) -> Ended {
         match self {
             Op::Install => {
-                let body = json!({"plan": armed, "override_reason": crate::mesh::REASON});
+                let body = json!({"plan": armed, "overrides": crate::mesh::overrides(crate::mesh::REASON)});
                 let (status, started) = bench
                     .post(&bench.operator, "/api/mesh/installs", &body)
                     .await;

@@ -40,6 +40,7 @@ mod red_team_grants;
 mod red_team_hsm;
 mod red_team_roots;
 mod red_team_workloads;
+mod removal;
 mod restart;
 mod restart_waves;
 mod root_import;

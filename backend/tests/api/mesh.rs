@@ -86,17 +86,35 @@ pub(crate) async fn review(
     serde_json::from_value(body_json(response).await).unwrap()
 }
 
+/// An override with `reason` for each check that may be overridden: the
+/// backend uses those of the checks that failed.
+pub(crate) fn overrides(reason: &str) -> serde_json::Value {
+    let checks = [
+        "capacity",
+        "kubernetes_version",
+        "user_cluster",
+        "service_port_names",
+        "revision_and_version",
+        "network",
+    ];
+    checks
+        .iter()
+        .map(|check| serde_json::json!({"check": check, "reason": reason}))
+        .collect()
+}
+
 pub(crate) async fn install(
     console: &TestConsole,
     session: &Session,
     plan: &str,
     reason: Option<&str>,
 ) -> InstallProgress {
+    let overrides = reason.map(overrides).unwrap_or_default();
     let response = post(
         console,
         session,
         "/api/mesh/installs",
-        serde_json::json!({"plan": plan, "override_reason": reason}),
+        serde_json::json!({"plan": plan, "overrides": overrides}),
     )
     .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
@@ -180,10 +198,24 @@ async fn a_failing_preflight_blocks_until_overridden_with_a_reason_and_mesh_ca_i
         &console,
         &operator,
         "/api/mesh/installs",
-        serde_json::json!({"plan": plan.id, "override_reason": "because"}),
+        serde_json::json!({"plan": plan.id, "overrides": [{"check": "service_port_names", "reason": "because"}]}),
     )
     .await;
     assert_eq!(short.status(), StatusCode::BAD_REQUEST);
+    // An override of another check does not lift the failed one.
+    let other = post(
+        &console,
+        &operator,
+        "/api/mesh/installs",
+        serde_json::json!({"plan": plan.id, "overrides": [{"check": "capacity", "reason": REASON}]}),
+    )
+    .await;
+    assert_eq!(other.status(), StatusCode::CONFLICT);
+    let message = api_error(other).await.message;
+    assert!(
+        message.contains("Service ports named protocol[-suffix]") && !message.contains("nodes"),
+        "{message}"
+    );
     assert!(
         Api::<Deployment>::namespaced(client(&console, "gke-eu"), "istio-system")
             .get_opt("istiod-asm-1106-2")
@@ -221,7 +253,7 @@ async fn a_failing_preflight_blocks_until_overridden_with_a_reason_and_mesh_ca_i
         entry
             .params
             .iter()
-            .any(|p| p == &format!("override={REASON}")),
+            .any(|p| p == &format!("override=Service ports named protocol[-suffix]: {REASON}")),
         "{entry:?}"
     );
     let finish = console.audit(&operator, "action=mesh.install.finish").await;
@@ -243,6 +275,29 @@ async fn a_failing_preflight_blocks_until_overridden_with_a_reason_and_mesh_ca_i
         shared::mesh::Verdict::Fail,
         "{installed:?}"
     );
+    // No reason installs over a running revision, not even its own.
+    assert!(!installed.overridable);
+    let mut every = overrides(REASON);
+    if let Some(list) = every.as_array_mut() {
+        list.push(serde_json::json!({"check": "revision_not_installed", "reason": REASON}));
+    }
+    let refused = post(
+        &console,
+        &operator,
+        "/api/mesh/installs",
+        serde_json::json!({"plan": again.id, "overrides": every}),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let message = api_error(refused).await.message;
+    assert!(
+        message.ends_with("Revision not already installed cannot be overridden"),
+        "{message}"
+    );
+    let refusals = console
+        .audit(&operator, "action=mesh.install&outcome=failure")
+        .await;
+    assert!(refusals.entries.len() >= 3, "{:?}", refusals.entries);
 }
 
 #[tokio::test]
@@ -465,7 +520,7 @@ async fn managers_and_security_officers_cannot_plan_or_install() {
             &console,
             &session,
             "/api/mesh/installs",
-            serde_json::json!({"plan": plan.id, "override_reason": REASON}),
+            serde_json::json!({"plan": plan.id, "overrides": overrides(REASON)}),
         )
         .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);

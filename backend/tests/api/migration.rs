@@ -93,7 +93,7 @@ pub(crate) async fn install(console: &TestConsole, session: &Session, cluster: &
         console,
         session,
         "/api/mesh/installs",
-        json!({"plan": plan.id, "override_reason": REASON}),
+        json!({"plan": plan.id, "overrides": crate::mesh::overrides(REASON)}),
     )
     .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
@@ -223,7 +223,7 @@ pub(crate) async fn verify(
     serde_json::from_value(body_json(response).await).unwrap()
 }
 
-fn outcome_of<'a>(run: &'a MigrationRun, prefix: &str) -> &'a str {
+pub(crate) fn outcome_of<'a>(run: &'a MigrationRun, prefix: &str) -> &'a str {
     run.steps
         .iter()
         .find(|s| s.title.starts_with(prefix))
@@ -234,7 +234,7 @@ fn outcome_of<'a>(run: &'a MigrationRun, prefix: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no finished step {prefix:?} in {run:#?}"))
 }
 
-async fn exists(client: &kube::Client, name: &str) -> bool {
+pub(crate) async fn exists(client: &kube::Client, name: &str) -> bool {
     Api::<Deployment>::namespaced(client.clone(), "istio-system")
         .get_opt(name)
         .await
@@ -243,7 +243,7 @@ async fn exists(client: &kube::Client, name: &str) -> bool {
 }
 
 /// The revision the validation Service `istiod` selects.
-async fn validation_selects(client: &kube::Client) -> Option<String> {
+pub(crate) async fn validation_selects(client: &kube::Client) -> Option<String> {
     let service = Api::<Service>::namespaced(client.clone(), "istio-system")
         .get_opt("istiod")
         .await
@@ -336,8 +336,8 @@ async fn migrate_verify_roll_back_and_finish_once_nothing_uses_the_old_control_p
     assert_eq!(back.phase, InstallPhase::Succeeded, "{back:#?}");
     assert!(outcome_of(&back, "Roll istio-ingressgateway back").starts_with("not moved"));
     assert!(
-        outcome_of(&back, "Delete istiod-asm-1106-2").starts_with("kept"),
-        "{back:#?}"
+        back.steps.iter().all(|s| !s.title.contains("Delete")),
+        "a rollback deletes nothing: {back:#?}"
     );
     let green_now = verify(&console, &operator, cluster, "green", "default").await;
     assert!(green_now.complete(), "{green_now:#?}");
@@ -421,7 +421,7 @@ async fn migrate_verify_roll_back_and_finish_once_nothing_uses_the_old_control_p
 }
 
 #[tokio::test]
-async fn a_rollback_undoes_a_moved_gateway_and_removes_the_unused_revision() {
+async fn a_rollback_undoes_a_moved_gateway_and_keeps_the_revision_until_it_is_removed() {
     let (console, operator) = console().await;
     let cluster = "gke-us";
     install(&console, &operator, cluster).await;
@@ -479,22 +479,38 @@ async fn a_rollback_undoes_a_moved_gateway_and_removes_the_unused_revision() {
             .unwrap()
             .contains_key("istio.io/rev")
     );
-    let cleanup = outcome_of(&back, "Delete istiod-asm-1106-2");
+    // The rollback deleted nothing: the revision stays until removed.
     assert!(
-        cleanup.contains("Deployment istio-system/istiod-asm-1106-2 deleted"),
-        "{cleanup}"
+        back.steps.iter().all(|s| !s.title.contains("Delete")),
+        "{back:#?}"
+    );
+    assert!(exists(&client, "istiod-asm-1106-2").await);
+    assert_eq!(validation_selects(&client).await, Some(REV.to_owned()));
+
+    // Removing it (seed 000's last rollback step) is its own action: a
+    // finish of that revision, whose run performs what its preview shows.
+    let remove = json!({"cluster": cluster, "revision": REV});
+    let plan = crate::removal::preview(&console, &operator, cluster, REV).await;
+    let run = operate(&console, &operator, "finish", remove).await;
+    assert_eq!(run.phase, InstallPhase::Succeeded, "{run:#?}");
+    crate::removal::assert_performs(&plan, &run);
+    assert_eq!(
+        outcome_of(&run, "Delete Deployment istio-system/istiod-asm-1106-2"),
+        "deleted"
     );
     assert!(
-        cleanup.contains("MutatingWebhookConfiguration"),
-        "{cleanup}"
+        run.steps
+            .iter()
+            .any(|s| s.title.starts_with("Delete MutatingWebhookConfiguration")),
+        "{run:#?}"
     );
     assert!(!exists(&client, "istiod-asm-1106-2").await);
     assert!(exists(&client, "istiod").await);
     // The install had pointed validation at the new revision; it points
     // at the control plane that stays again.
-    assert!(
-        cleanup.ends_with("Service istio-system/istiod points at default again"),
-        "{cleanup}"
+    assert_eq!(
+        outcome_of(&run, "Point Service istio-system/istiod"),
+        "Service istio-system/istiod points at default again"
     );
     assert_eq!(
         validation_selects(&client).await,

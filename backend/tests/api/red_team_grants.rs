@@ -76,7 +76,7 @@ async fn an_intermediate_is_issued_only_under_a_grant_two_current_officers_agree
         &console,
         &operator,
         shared::routes::MESH_INSTALLS,
-        serde_json::json!({"plan": plan.id, "override_reason": REASON}),
+        serde_json::json!({"plan": plan.id, "overrides": crate::mesh::overrides(REASON)}),
     )
     .await;
     assert_ne!(refused.status(), StatusCode::ACCEPTED);

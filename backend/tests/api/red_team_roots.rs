@@ -116,7 +116,7 @@ async fn an_operator_never_creates_the_mesh_root_and_an_officer_does() {
         &console,
         &operator,
         shared::routes::MESH_INSTALLS,
-        serde_json::json!({"plan": plan.id, "override_reason": REASON}),
+        serde_json::json!({"plan": plan.id, "overrides": crate::mesh::overrides(REASON)}),
     )
     .await;
     assert_ne!(refused.status(), StatusCode::ACCEPTED);

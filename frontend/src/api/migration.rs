@@ -4,6 +4,7 @@
 
 use shared::mesh::InstallPhase;
 use shared::mesh::migration::gateway::{GatewayAddress, SetLoadBalancerIp};
+use shared::mesh::migration::removal::RemovalPlan;
 use shared::mesh::migration::run::{
     FinishRequest, MigrationOp, MigrationRun, NamespaceRequest, Verification,
 };
@@ -29,6 +30,18 @@ pub async fn start_namespace_run(
 /// from a cluster; a 409 names what still uses it.
 pub async fn finish(request: FinishRequest) -> Result<MigrationRun, ApiError> {
     super::post_json(routes::MESH_FINISH, &request).await
+}
+
+/// `GET /api/mesh/migrations/finish/preview`: what finishing `request`
+/// deletes and keeps now; a 409 says why it would be refused.
+pub async fn preview_finish(request: &FinishRequest) -> Result<RemovalPlan, ApiError> {
+    super::get_json(&format!(
+        "{}?cluster={}&revision={}",
+        routes::MESH_FINISH_PREVIEW,
+        super::query_value(request.cluster.as_str()),
+        super::query_value(&request.revision)
+    ))
+    .await
 }
 
 /// A migration run (`GET /api/mesh/migrations/{id}`) streams `progress`

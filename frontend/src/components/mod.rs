@@ -1,5 +1,6 @@
 //! Reusable pieces of the console.
 
+pub mod confirm_dialog;
 pub mod diff_view;
 pub mod error_view;
 pub mod health;

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::preflight::{InstallBlocked, PreflightReport};
+use super::preflight::{CheckOverride, InstallBlocked, PreflightReport};
 use super::settings::InstallSettings;
 use crate::ClusterName;
 use crate::diff::ObjectDiff;
@@ -38,10 +38,10 @@ pub struct PlanReview {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct InstallRequest {
     pub plan: String,
-    /// Why failed checks do not matter here (see
-    /// [`super::Override`]); audited.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub override_reason: Option<String>,
+    /// One override per failed check, each saying why that check does
+    /// not matter here (see [`super::Override`]); audited.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<CheckOverride>,
 }
 
 /// Where one step of an install is.

@@ -22,8 +22,8 @@ pub use install::{
 };
 pub use plan::{Content, Plan, PlannedObject};
 pub use preflight::{
-    Check, CheckResult, InstallBlocked, Override, OverrideError, PreflightInput, PreflightReport,
-    ServicePort, ServicePorts, Verdict,
+    Check, CheckOverride, CheckResult, InstallBlocked, Override, OverrideError, PreflightInput,
+    PreflightReport, ServicePort, ServicePorts, Verdict,
 };
 pub use revision::{Revision, VersionTag};
 pub use settings::{

@@ -142,8 +142,9 @@ pub async fn create_install(
     ApiJson(request): ApiJson<InstallRequest>,
 ) -> (Detail, Result<Accepted<InstallProgress>, AppError>) {
     let mut detail = Detail::new().param("plan", &request.plan);
-    if let Some(reason) = &request.override_reason {
-        detail = detail.param("override", reason.trim());
+    for o in &request.overrides {
+        let reason = o.reason.trim();
+        detail = detail.param("override", format!("{}: {reason}", o.check.title()));
     }
     let started = install::start(&state, request, Actor::of(&principal)).await;
     if let Ok(p) = &started {

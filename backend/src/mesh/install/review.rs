@@ -89,7 +89,7 @@ pub async fn review(state: &AppState, request: PlanRequest) -> Result<PlanReview
         id: random_token()[..16].to_owned(),
         cluster: request.cluster.clone(),
         settings: request.settings,
-        blocked: preflight.allow(None).err(),
+        blocked: preflight.allow(&[]).err(),
         preflight,
         objects,
     };
@@ -169,30 +169,72 @@ async fn cacerts_diff(
     keys: &[String],
 ) -> Result<ObjectDiff, ApplyError> {
     let live = inspect::cacerts_data(client).await?;
-    let mut lines: Vec<DiffLine> = Vec::new();
-    let change = match &live {
-        Some(data) if keys.iter().all(|k| data.contains_key(k)) => {
-            lines.push(DiffLine::Same(
-                "# kept if it is a valid intermediate of this cluster under the mesh root; re-issued otherwise".into(),
-            ));
-            ChangeKind::Unchanged
-        }
-        Some(_) => {
-            lines.push(DiffLine::Removed("# incomplete: re-issued".into()));
-            ChangeKind::Update
-        }
-        None => ChangeKind::Create,
-    };
-    lines.push(DiffLine::Added("type: Opaque".into()));
-    lines.push(DiffLine::Added("data:".into()));
-    for key in keys {
-        lines.push(DiffLine::Added(format!(
-            "  {key}: <issued by the console from the mesh root>"
-        )));
-    }
+    let complete = live
+        .as_ref()
+        .map(|data| keys.iter().all(|k| data.contains_key(k)));
+    let (change, lines) = cacerts_lines(complete, keys);
     Ok(ObjectDiff {
         title: object.title(),
         change,
         lines,
     })
+}
+
+/// The change and lines of the `cacerts` diff, given whether a live one
+/// holds every key (`None`: there is none). A kept secret shows its keys
+/// as unchanged lines, never as added ones.
+fn cacerts_lines(complete: Option<bool>, keys: &[String]) -> (ChangeKind, Vec<DiffLine>) {
+    let mut lines: Vec<DiffLine> = Vec::new();
+    let change = match complete {
+        Some(true) => {
+            lines.push(DiffLine::Same(
+                "# kept if it is a valid intermediate of this cluster under the mesh root; re-issued otherwise".into(),
+            ));
+            ChangeKind::Unchanged
+        }
+        Some(false) => {
+            lines.push(DiffLine::Removed("# incomplete: re-issued".into()));
+            ChangeKind::Update
+        }
+        None => ChangeKind::Create,
+    };
+    let line = |text: String| match change {
+        ChangeKind::Unchanged => DiffLine::Same(text),
+        _ => DiffLine::Added(text),
+    };
+    lines.push(line("type: Opaque".into()));
+    lines.push(line("data:".into()));
+    for key in keys {
+        lines.push(line(format!(
+            "  {key}: <issued by the console from the mesh root>"
+        )));
+    }
+    (change, lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_cacerts_shows_no_added_lines() {
+        let keys = ["ca-cert.pem".to_owned(), "ca-key.pem".to_owned()];
+        let diff = |complete| {
+            let (change, lines) = cacerts_lines(complete, &keys);
+            ObjectDiff {
+                title: "Secret istio-system/cacerts".into(),
+                change,
+                lines,
+            }
+        };
+        let kept = diff(Some(true));
+        assert_eq!(kept.change, ChangeKind::Unchanged);
+        assert_eq!(kept.counts(), (0, 0), "{kept:?}");
+        let reissued = diff(Some(false));
+        assert_eq!(reissued.change, ChangeKind::Update);
+        assert_eq!(reissued.counts(), (4, 1));
+        let created = diff(None);
+        assert_eq!(created.change, ChangeKind::Create);
+        assert_eq!(created.counts(), (4, 0));
+    }
 }

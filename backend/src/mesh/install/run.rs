@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 use shared::mesh::{
-    CaMode, Content, InstallPhase, InstallProgress, InstallRequest, InstallStep, Override, Plan,
-    StepState,
+    CaMode, Check, CheckOverride, Content, InstallPhase, InstallProgress, InstallRequest,
+    InstallStep, Override, Plan, StepState,
 };
 use tokio::sync::watch;
 
@@ -47,6 +47,24 @@ stepped_run!(
 
 /// Starts applying reviewed plan `request.plan` on its cluster; returns
 /// the run's first progress and the override reason it was given.
+/// The checks `overrides` set aside, each with its own acceptable reason
+/// and at most once (400 otherwise, naming the check).
+fn overridden_checks(overrides: &[CheckOverride]) -> Result<Vec<Check>, AppError> {
+    let mut checks = Vec::new();
+    for o in overrides {
+        Override::new(&o.reason)
+            .map_err(|e| AppError::BadRequest(format!("{}: {e}", o.check.title())))?;
+        if checks.contains(&o.check) {
+            return Err(AppError::BadRequest(format!(
+                "{} is overridden twice: give each failed check one reason",
+                o.check.title()
+            )));
+        }
+        checks.push(o.check);
+    }
+    Ok(checks)
+}
+
 pub async fn start(
     state: &AppState,
     request: InstallRequest,
@@ -60,16 +78,11 @@ pub async fn start(
             request.plan
         ))
     })?;
-    let override_ = request
-        .override_reason
-        .as_deref()
-        .map(Override::new)
-        .transpose()
-        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let overridden = overridden_checks(&request.overrides)?;
     stored
         .review
         .preflight
-        .allow(override_.as_ref())
+        .allow(&overridden)
         .map_err(|blocked| AppError::Conflict(blocked.to_string()))?;
     let cluster = stored.plan.cluster.to_string();
     let client = state.fleet().member_api(&cluster)?;

@@ -12,6 +12,7 @@ use axum::{Extension, Json};
 use futures_util::stream::Stream;
 use serde::Deserialize;
 use shared::mesh::migration::gateway::{GatewayAddress, LoadBalancerIp, SetLoadBalancerIp};
+use shared::mesh::migration::removal::RemovalPlan;
 use shared::mesh::migration::run::{FinishRequest, MigrationRun, NamespaceRequest, Verification};
 
 use crate::api::cluster_path::ClusterPath;
@@ -84,6 +85,15 @@ pub async fn create_finish(
         detail,
         migration::finish(&state, request, Actor::of(&principal)).await,
     )
+}
+
+/// What finishing (`?cluster=&revision=`) would delete and keep now:
+/// the steps its run performs, or the 409 naming what still uses it.
+pub async fn preview_finish(
+    State(state): State<AppState>,
+    ApiQuery(request): ApiQuery<FinishRequest>,
+) -> Result<Json<RemovalPlan>, AppError> {
+    migration::preview(&state, &request).await.map(Json)
 }
 
 pub async fn list_migrations(

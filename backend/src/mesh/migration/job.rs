@@ -26,8 +26,9 @@ pub enum Work {
     Restart(String),
     Wait(String),
     UndoGateway,
-    /// Rollback's cleanup: the revision's control plane and webhooks,
-    /// once nothing on the cluster uses it.
+    /// A rollback stored before removing a revision became its own,
+    /// confirmed action: the revision's control plane and webhooks, once
+    /// nothing on the cluster uses it. New runs never plan it.
     RemoveIfUnused,
     /// A run stored before deletes carried the uid the plan saw.
     Delete(Doomed),
@@ -45,6 +46,9 @@ pub enum Work {
         doomed: Doomed,
         uid: Option<String>,
     },
+    /// Finish of a revision the validation Service selects: point it
+    /// back at the unrevisioned control plane.
+    RestoreValidation,
 }
 
 /// A failed migration step, naming its cluster.
@@ -175,6 +179,9 @@ impl Migration {
                 control_plane::undo_gateway(&self.client, &run.revision, version.as_deref()).await
             }
             Work::RemoveIfUnused => self.remove_if_unused(run).await,
+            Work::RestoreValidation => {
+                control_plane::restore_validation(&self.client, &run.revision).await
+            }
             Work::Delete(doomed) => control_plane::delete(&self.client, &doomed, None)
                 .await
                 .map(str::to_owned),

@@ -1,5 +1,6 @@
 //! Canary migration on member clusters (SPEC §2.4–2.6): per-namespace
-//! migrate, rollback and finish as runs with step progress ([`start`]) and
+//! migrate and rollback ([`start`]) and finish — removing a revision, planned
+//! once for its preview and its run ([`removal`]) — as runs with step progress and
 //! their handlers, including verification and the ingress gateway's
 //! external address, whose cluster side is in `crate::cluster::mesh`; waves
 //! across the fleet are `crate::mesh::waves`. Runs are stored with their
@@ -10,9 +11,11 @@
 mod book;
 pub mod http;
 mod job;
+mod removal;
 mod start;
 
 pub use self::book::MigrationExtra;
-pub use self::start::{finish, migrate, resume_all, rollback};
+pub use self::removal::{finish, preview};
+pub use self::start::{migrate, resume_all, rollback};
 pub use crate::cluster::mesh::error::MigrationError;
 pub use crate::cluster::mesh::workload::MigrationTiming;

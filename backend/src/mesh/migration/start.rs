@@ -1,19 +1,18 @@
-//! Starting migrate, rollback and finish runs: the steps are fixed when
-//! the run starts (so the operator sees what will happen), then the
-//! run's job performs them in order through the one step runner.
+//! Starting migrate and rollback runs, and launching every migration run
+//! (finish's plan is [`super::removal`]): the steps are fixed when the run
+//! starts (so the operator sees what will happen), then the run's job
+//! performs them in order through the one step runner.
 
 use serde_json::Value;
 use shared::fleet::DEFAULT_REVISION;
-use shared::mesh::migration::run::{FinishRequest, MigrationOp, MigrationRun, NamespaceRequest};
-use shared::mesh::migration::{self, ensure_unused};
+use shared::mesh::migration;
+use shared::mesh::migration::run::{MigrationOp, MigrationRun, NamespaceRequest};
 use shared::mesh::{InstallPhase, InstallStep, Revision, StepState};
 use tokio::sync::watch;
 
 use super::job::{Migration, MigrationPlan, Work};
 use crate::audit::Actor;
 use crate::cluster::MemberApi;
-use crate::cluster::mesh::control_plane;
-use crate::cluster::mesh::error::MigrationError;
 use crate::cluster::mesh::workload;
 use crate::error::AppError;
 use crate::mesh::runs;
@@ -23,13 +22,13 @@ use crate::state::AppState;
 /// A run's steps as planned: what each does, and its title for the
 /// operator.
 #[derive(Default)]
-struct Planned {
+pub(super) struct Planned {
     work: Vec<Work>,
     steps: Vec<InstallStep>,
 }
 
 impl Planned {
-    fn push(&mut self, work: Work, title: String) {
+    pub(super) fn push(&mut self, work: Work, title: String) {
         self.work.push(work);
         self.steps.push(InstallStep {
             title,
@@ -39,11 +38,11 @@ impl Planned {
 }
 
 /// What a run works on.
-struct Target {
-    op: MigrationOp,
-    cluster: shared::ClusterName,
-    namespace: Option<String>,
-    revision: String,
+pub(super) struct Target {
+    pub(super) op: MigrationOp,
+    pub(super) cluster: shared::ClusterName,
+    pub(super) namespace: Option<String>,
+    pub(super) revision: String,
 }
 
 impl Target {
@@ -58,13 +57,13 @@ impl Target {
     }
 }
 
-fn revision_of(text: &str) -> Result<Revision, AppError> {
+pub(super) fn revision_of(text: &str) -> Result<Revision, AppError> {
     text.parse()
         .map_err(|e: shared::InvalidName| AppError::BadRequest(e.to_string()))
 }
 
 /// The known cluster `name` and its client; the namespace must exist.
-fn member(
+pub(super) fn member(
     state: &AppState,
     name: &str,
     namespace: Option<&str>,
@@ -147,7 +146,8 @@ pub async fn migrate(
     launch(state, client, target, planned, actor).await
 }
 
-/// Starts rolling a namespace back from `revision` to the default one.
+/// Starts rolling a namespace back from `revision` to the default one;
+/// `revision` stays installed.
 pub async fn rollback(
     state: &AppState,
     request: NamespaceRequest,
@@ -168,79 +168,13 @@ pub async fn rollback(
         Work::UndoGateway,
         format!("Roll istio-ingressgateway back if it was moved to {revision}"),
     );
-    planned.push(
-        Work::RemoveIfUnused,
-        format!(
-            "Delete {} (Service, Deployment, HPA, PDB) and its webhooks once no namespace uses {revision}; point the validation Service istiod back at the default revision if it selects {revision}",
-            revision.istiod()
-        ),
-    );
+    // The revision's control plane stays: removing it is its own,
+    // confirmed action (a finish of that revision), never a side effect.
     let target = Target::namespace(MigrationOp::Rollback, request, &revision);
     launch(state, client, target, planned, actor).await
 }
 
-/// Starts deleting the old control plane, refused (409) while any
-/// namespace label or pod on the cluster still uses it.
-pub async fn finish(
-    state: &AppState,
-    request: FinishRequest,
-    actor: Actor,
-) -> Result<MigrationRun, AppError> {
-    if request.revision != DEFAULT_REVISION {
-        revision_of(&request.revision)?;
-    }
-    let (cluster, client) = member(state, request.cluster.as_str(), None)?;
-    let live = control_plane::live_usage(&client, cluster)
-        .await
-        .map_err(|e| AppError::ClusterUnreachable {
-            cluster: request.cluster.to_string(),
-            reason: e.to_string(),
-        })?;
-    let doomed = ensure_unused(&live, &request.revision)
-        .map_err(|still| AppError::Conflict(still.to_string()))?;
-    let on_cluster = |e: MigrationError| AppError::ClusterUnreachable {
-        cluster: request.cluster.to_string(),
-        reason: e.to_string(),
-    };
-    let webhooks = control_plane::webhooks_of(&client, &request.revision)
-        .await
-        .map_err(on_cluster)?;
-    let validation = control_plane::validation_revision(&client)
-        .await
-        .map_err(on_cluster)?;
-    let mut planned = Planned::default();
-    for doomed in doomed.into_iter().chain(webhooks) {
-        // Each delete carries the uid seen now: an object made since under
-        // the same name is not deleted.
-        let uid = control_plane::uid_of(&client, &doomed)
-            .await
-            .map_err(on_cluster)?;
-        let validating =
-            doomed.kind == "Service" && doomed.name == control_plane::VALIDATION_SERVICE;
-        match validation.as_deref() {
-            Some(selected) if validating && selected != request.revision => {
-                let title = format!(
-                    "Keep {} (the validation webhooks' Service, selecting {selected})",
-                    doomed.title()
-                );
-                planned.push(Work::DeleteSeenUnlessValidating { doomed, uid }, title);
-            }
-            _ => {
-                let title = format!("Delete {}", doomed.title());
-                planned.push(Work::DeleteSeen { doomed, uid }, title);
-            }
-        }
-    }
-    let target = Target {
-        op: MigrationOp::Finish,
-        cluster: request.cluster,
-        namespace: None,
-        revision: request.revision,
-    };
-    launch(state, client, target, planned, actor).await
-}
-
-async fn launch(
+pub(super) async fn launch(
     state: &AppState,
     client: MemberApi,
     target: Target,

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use shared::mesh::{PlanReview, Verdict};
 
-use super::preflight_step::{OverrideReason, report_view};
+use super::preflight_step::{override_fields, report_view};
 use super::wizard::{Stage, Wizard};
 use crate::api::mesh::{ExportFormat, export_url};
 use crate::components::diff_view::DiffList;
@@ -34,7 +34,7 @@ fn authority(w: Wizard, review: &PlanReview) -> impl IntoView + use<> {
                 <div class="warning-notice preflight-verdict" data-blocked="true">
                     <p>{blocked.to_string()}</p>
                     {if overridable {
-                        "Your override reason goes with the install and is audited."
+                        "Your override reasons, one per failed check, go with the install and are audited."
                     } else {
                         "Go back and change the settings."
                     }}
@@ -43,7 +43,7 @@ fn authority(w: Wizard, review: &PlanReview) -> impl IntoView + use<> {
                     <summary>"The backend's checks"</summary>
                     {report_view(&review.preflight)}
                 </details>
-                {overridable.then(|| view! { <OverrideReason w/> })}
+                {overridable.then(|| override_fields(w, blocked.failed.clone()))}
             }
             .into_any()
         }
@@ -51,9 +51,16 @@ fn authority(w: Wizard, review: &PlanReview) -> impl IntoView + use<> {
 }
 
 fn reviewed(w: Wizard, review: PlanReview) -> impl IntoView {
-    let blocked = review.blocked.is_some();
+    let failed = review
+        .blocked
+        .as_ref()
+        .map(|b| b.failed.clone())
+        .unwrap_or_default();
     let overridable = review.blocked.as_ref().is_none_or(|b| b.overridable);
-    let may_apply = move || overridable && (!blocked || w.override_reason().is_ok());
+    let may_apply = {
+        let failed = failed.clone();
+        move || overridable && w.overrides_for(&failed).is_some()
+    };
     let plan = review.id.clone();
     view! {
         <p class="plan-target">
@@ -73,7 +80,7 @@ fn reviewed(w: Wizard, review: PlanReview) -> impl IntoView {
             <button
                 class="primary"
                 disabled=move || !may_apply() || w.starting.get()
-                on:click=move |_| w.apply(plan.clone(), blocked)
+                on:click=move |_| w.apply(plan.clone(), &failed)
             >
                 {move || if w.starting.get() { "Starting…" } else { "Apply plan" }}
             </button>

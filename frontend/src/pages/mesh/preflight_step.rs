@@ -1,6 +1,7 @@
 //! The preflight step: every check with its verdict and evidence, and the
-//! override a failed check needs: a reason of at least
-//! [`Override::MIN_REASON`] characters, counted as it is typed.
+//! override each failed check needs of its own: a reason of at least
+//! [`Override::MIN_REASON`] characters, counted as it is typed. A check
+//! that cannot be overridden gets no field.
 
 use leptos::prelude::*;
 use shared::mesh::{Check, CheckResult, Override, PreflightReport, Verdict};
@@ -59,28 +60,35 @@ pub fn report_view(report: &PreflightReport) -> impl IntoView + use<> {
     }
 }
 
-/// The override reason: a textarea with its character count.
+/// The override reason of one failed check: a textarea with its
+/// character count.
 #[component]
-pub fn OverrideReason(w: Wizard) -> impl IntoView {
-    let length = move || w.reason.with(|r| r.trim().chars().count());
+pub fn OverrideReason(w: Wizard, check: Check) -> impl IntoView {
+    let length = move || {
+        w.reasons
+            .with(|r| r.get(&check).map_or(0, |r| r.trim().chars().count()))
+    };
     let enough = move || length() >= Override::MIN_REASON;
+    let slug = check_slug(check);
+    let (id, counter) = (
+        format!("override-{slug}"),
+        format!("override-{slug}-counter"),
+    );
     view! {
-        <div class="override" data-testid="override">
-            <label for="override-reason">"Override reason"</label>
-            <p class="muted">
-                "Failed checks block the install. To install anyway, say why they do not matter here, in at least "
-                {Override::MIN_REASON} " characters; the reason is recorded in the audit log."
-            </p>
+        <div class="override" data-testid="override" data-check=slug>
+            <label for=id.clone()>"Override reason for “" {check.title()} "”"</label>
             <textarea
-                id="override-reason"
+                id=id
                 name="override-reason"
-                rows="3"
-                aria-describedby="override-counter"
-                prop:value=w.reason
-                on:input=move |ev| w.reason.set(event_target_value(&ev))
+                rows="2"
+                aria-describedby=counter.clone()
+                prop:value=move || w.reasons.with(|r| r.get(&check).cloned().unwrap_or_default())
+                on:input=move |ev| w.reasons.update(|r| {
+                    r.insert(check, event_target_value(&ev));
+                })
             ></textarea>
             <p
-                id="override-counter"
+                id=counter
                 class="reason-counter"
                 class:ok=enough
                 class:bad=move || { !enough() && length() > 0 }
@@ -94,20 +102,32 @@ pub fn OverrideReason(w: Wizard) -> impl IntoView {
     }
 }
 
+/// A field per failed check in `failed`, with what an override means.
+pub fn override_fields(w: Wizard, failed: Vec<Check>) -> impl IntoView {
+    view! {
+        <div class="overrides">
+            <p class="muted">
+                "Failed checks block the install. To install anyway, say for each why it does not matter here, in at least "
+                {Override::MIN_REASON} " characters; each reason is recorded in the audit log."
+            </p>
+            {failed.into_iter().map(|check| view! { <OverrideReason w check/> }).collect_view()}
+        </div>
+    }
+}
+
 #[component]
 pub fn PreflightStep(w: Wizard) -> impl IntoView {
-    // Whether the report blocks, and whether an override could lift it.
+    // The failed checks, and whether any cannot be overridden.
     let blocking = Memo::new(move |_| {
         w.preflight.with(|r| {
             r.as_ref().map(|r| {
-                let hard = r.failures().any(|f| !f.overridable);
-                (r.blocks_install(), hard)
+                let failed: Vec<Check> = r.failures().map(|f| f.check).collect();
+                (failed, r.failures().any(|f| !f.overridable))
             })
         })
     });
     let may_continue = move || match blocking.get() {
-        Some((false, _)) => true,
-        Some((true, false)) => w.override_reason().is_ok(),
+        Some((failed, false)) => w.overrides_for(&failed).is_some(),
         _ => false,
     };
     view! {
@@ -124,8 +144,8 @@ pub fn PreflightStep(w: Wizard) -> impl IntoView {
                 (_, Some(report)) => report_view(&report).into_any(),
             }}
             {move || match blocking.get() {
-                Some((true, false)) => view! { <OverrideReason w/> }.into_any(),
-                Some((true, true)) => view! {
+                Some((failed, false)) if !failed.is_empty() => override_fields(w, failed).into_any(),
+                Some((_, true)) => view! {
                     <p class="warning-notice">
                         "A failed check cannot be overridden: change the settings or the cluster first."
                     </p>

@@ -84,9 +84,13 @@ pub fn ApplyStep(w: Wizard) -> impl IntoView {
                             <button
                                 class="primary"
                                 disabled=move || w.starting.get()
-                                on:click=move |_| w.apply(plan.clone(), w.review.with_untracked(|r| {
-                                    matches!(r, Some(Ok(r)) if r.blocked.is_some())
-                                }))
+                                on:click=move |_| {
+                                    let failed = w.review.with_untracked(|r| match r {
+                                        Some(Ok(r)) => r.blocked.as_ref().map(|b| b.failed.clone()).unwrap_or_default(),
+                                        _ => Vec::new(),
+                                    });
+                                    w.apply(plan.clone(), &failed);
+                                }
                             >
                                 "Run the plan again"
                             </button>

@@ -3,13 +3,15 @@
 //! the steps share; preflight runs in the browser on every settings change
 //! (the backend's run on the reviewed plan is the authority).
 
+use std::collections::BTreeMap;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::fleet::{Cluster, Fleet};
 use shared::mesh::form::SettingsForm;
 use shared::mesh::{
-    InstallContext, InstallProgress, InstallRequest, InstallSettings, Override, PlanRequest,
-    PlanReview, PreflightInput, PreflightReport, SettingsProblem,
+    Check, CheckOverride, InstallContext, InstallProgress, InstallRequest, InstallSettings,
+    Override, PlanRequest, PlanReview, PreflightInput, PreflightReport, SettingsProblem,
 };
 use shared::{ApiError, ErrorCode};
 
@@ -49,8 +51,8 @@ pub struct Wizard {
     /// What preflight reads from that cluster, once fetched.
     pub context: RwSignal<Option<Result<InstallContext, ApiError>>>,
     pub form: RwSignal<Option<SettingsForm>>,
-    /// Why failed checks do not matter here, as typed.
-    pub reason: RwSignal<String>,
+    /// Why each failed check does not matter here, as typed.
+    pub reasons: RwSignal<BTreeMap<Check, String>>,
     pub reviewing: RwSignal<bool>,
     pub review: RwSignal<Option<Result<PlanReview, ApiError>>>,
     pub starting: RwSignal<bool>,
@@ -113,7 +115,7 @@ impl Wizard {
             cluster,
             context,
             form,
-            reason: RwSignal::new(String::new()),
+            reasons: RwSignal::new(BTreeMap::new()),
             reviewing: RwSignal::new(false),
             review: RwSignal::new(None),
             starting: RwSignal::new(false),
@@ -135,7 +137,7 @@ impl Wizard {
         self.stage.set(Stage::Cluster);
         self.context.set(None);
         self.form.set(None);
-        self.reason.set(String::new());
+        self.reasons.set(BTreeMap::new());
         self.review.set(None);
         self.start_error.set(None);
         self.run.set(None);
@@ -187,12 +189,21 @@ impl Wizard {
         Ok(())
     }
 
-    /// The override reason, if one is needed and acceptable; `Err` with
-    /// the reason it is not.
-    pub fn override_reason(self) -> Result<String, String> {
-        Override::new(&self.reason.get())
-            .map(|o| o.reason().to_owned())
-            .map_err(|e| e.to_string())
+    /// One override per check of `failed`, when each has an acceptable
+    /// reason of its own.
+    pub fn overrides_for(self, failed: &[Check]) -> Option<Vec<CheckOverride>> {
+        self.reasons.with(|reasons| {
+            failed
+                .iter()
+                .map(|check| {
+                    let reason = Override::new(reasons.get(check)?).ok()?;
+                    Some(CheckOverride {
+                        check: *check,
+                        reason: reason.reason().to_owned(),
+                    })
+                })
+                .collect()
+        })
     }
 
     /// Asks the backend to review the current settings as a plan.
@@ -218,24 +229,15 @@ impl Wizard {
     }
 
     /// Applies reviewed plan `plan` (again, after a failure: applies are
-    /// idempotent), with the override reason when preflight blocks it.
-    pub fn apply(self, plan: String, blocked: bool) {
-        let override_reason = if blocked {
-            match self.override_reason() {
-                Ok(reason) => Some(reason),
-                Err(_) => return,
-            }
-        } else {
-            None
+    /// idempotent), with an override for each check of `failed`.
+    pub fn apply(self, plan: String, failed: &[Check]) {
+        let Some(overrides) = self.overrides_for(failed) else {
+            return;
         };
         self.starting.set(true);
         self.start_error.set(None);
         spawn_local(async move {
-            let started = api::mesh::start_install(InstallRequest {
-                plan,
-                override_reason,
-            })
-            .await;
+            let started = api::mesh::start_install(InstallRequest { plan, overrides }).await;
             self.starting.set(false);
             match started {
                 Ok(progress) => {

@@ -5,6 +5,7 @@
 //! the label patches and the deletions these return.
 
 pub mod gateway;
+pub mod removal;
 pub mod run;
 pub mod waves;
 
@@ -131,7 +132,7 @@ pub fn control_plane_objects(revision: &str) -> Vec<Doomed> {
 /// What still uses a revision on a cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-#[error("{cluster} still uses revision {revision}: {}", describe(.namespaces, .pods))]
+#[error("{cluster} still uses revision {revision}: {}", describe(.namespaces, .pods, *.last))]
 pub struct StillInUse {
     pub cluster: String,
     pub revision: String,
@@ -139,10 +140,21 @@ pub struct StillInUse {
     pub namespaces: Vec<String>,
     /// `namespace: N pods` running its proxy.
     pub pods: Vec<String>,
+    /// No other revision is installed (istiod and its injection webhook)
+    /// to take over: the ingress gateway and every injected pod would be
+    /// left without a control plane.
+    #[serde(default)]
+    pub last: bool,
 }
 
-fn describe(namespaces: &[String], pods: &[String]) -> String {
+fn describe(namespaces: &[String], pods: &[String], last: bool) -> String {
     let mut parts = Vec::new();
+    if last {
+        parts.push(
+            "it is the only control plane installed (no other revision with istiod and its injection webhook takes over the ingress gateway and injection)"
+                .to_owned(),
+        );
+    }
     if !namespaces.is_empty() {
         parts.push(format!(
             "namespaces labelled for it: {}",
@@ -155,9 +167,10 @@ fn describe(namespaces: &[String], pods: &[String]) -> String {
     parts.join("; ")
 }
 
-/// The guard of finish (and of a rollback's cleanup): `revision` may be
-/// deleted from `cluster` only when no namespace label selects it and no
-/// pod runs its proxy; otherwise the error names what depends on it.
+/// The guard of finish (removing a revision): `revision` may be deleted
+/// from `cluster` only when another revision is installed to take over
+/// (istiod and its injection webhook), no namespace label selects it and
+/// no pod runs its proxy; otherwise the error names what depends on it.
 pub fn ensure_unused(cluster: &Cluster, revision: &str) -> Result<Vec<Doomed>, StillInUse> {
     let namespaces: Vec<String> = cluster
         .namespaces
@@ -173,7 +186,11 @@ pub fn ensure_unused(cluster: &Cluster, revision: &str) -> Result<Vec<Doomed>, S
             (count.total > 0).then(|| format!("{}: {} pods", n.name, count.total))
         })
         .collect();
-    if namespaces.is_empty() && pods.is_empty() {
+    let last = !cluster
+        .control_planes
+        .iter()
+        .any(|cp| cp.revision != revision && cp.deployment.is_some() && cp.webhook);
+    if namespaces.is_empty() && pods.is_empty() && !last {
         Ok(control_plane_objects(revision))
     } else {
         Err(StillInUse {
@@ -181,6 +198,7 @@ pub fn ensure_unused(cluster: &Cluster, revision: &str) -> Result<Vec<Doomed>, S
             revision: revision.to_owned(),
             namespaces,
             pods,
+            last,
         })
     }
 }

@@ -19,10 +19,11 @@ use crate::mesh::{InstallPhase, InstallStep};
 pub enum MigrationOp {
     /// Relabel for the target revision, rolling restart, watch.
     Migrate,
-    /// Relabel back, rolling restart, gateway undo, new control plane
-    /// removed once unused.
+    /// Relabel back, rolling restart, gateway undo; the revision stays
+    /// installed.
     Rollback,
-    /// The old control plane deleted once nothing uses it.
+    /// A revision's control plane deleted once nothing uses it: the old
+    /// one at the end of a migration, or a rolled-back new one.
     Finish,
 }
 

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::fleet::{Member, Platform, PodCount, Reachability};
+use crate::fleet::{ControlPlane, Member, Platform, PodCount, Reachability};
 
 fn ns(name: &str, rev: Option<&str>, legacy: Option<&str>, pods: &[(&str, u32)]) -> Namespace {
     Namespace {
@@ -28,7 +28,19 @@ fn cluster(namespaces: Vec<Namespace>) -> Cluster {
     let member = Member::new(name, "europe-west1-c", Platform::Gke);
     let mut c = Cluster::new(member, Reachability::Connecting { since: 0 });
     c.namespaces = namespaces;
+    c.control_planes = vec![installed(DEFAULT_REVISION), installed("asm-178-10")];
     c
+}
+
+fn installed(revision: &str) -> ControlPlane {
+    ControlPlane {
+        revision: revision.into(),
+        deployment: Some(istiod_name(revision)),
+        version: None,
+        replicas: 1,
+        ready_replicas: 1,
+        webhook: true,
+    }
 }
 
 #[test]
@@ -99,4 +111,30 @@ fn finish_is_refused_while_a_label_or_a_pod_uses_the_old_revision() {
         ]
     );
     assert_eq!(control_plane_objects(to)[1].name, "istiod-asm-178-10");
+}
+
+#[test]
+fn the_only_control_plane_is_never_finished() {
+    // gke-asia-2: open-source Istio, no other revision installed.
+    let mut alone = cluster(vec![ns("kube-system", None, None, &[("", 5)])]);
+    alone.control_planes = vec![installed(DEFAULT_REVISION)];
+    let err = ensure_unused(&alone, DEFAULT_REVISION).expect_err("nothing takes over");
+    assert!(err.last && err.namespaces.is_empty() && err.pods.is_empty());
+    assert!(err.to_string().contains("only control plane"), "{err}");
+
+    // A revision with only its webhook left does not take over either.
+    let mut webhook_only = installed("asm-178-10");
+    webhook_only.deployment = None;
+    alone.control_planes.push(webhook_only);
+    assert!(ensure_unused(&alone, DEFAULT_REVISION).is_err());
+
+    // A rolled-back new revision may go: the default one stays.
+    let back = cluster(vec![ns(
+        "foo",
+        None,
+        Some("enabled"),
+        &[(DEFAULT_REVISION, 2)],
+    )]);
+    let doomed = ensure_unused(&back, "asm-178-10").expect("default takes over");
+    assert_eq!(doomed[1].name, "istiod-asm-178-10");
 }

@@ -1,8 +1,8 @@
 //! Preflight: the checks SPEC §2.3 and the seeds ask for before a control
 //! plane revision goes onto a cluster. Each check gives Pass, Warn or Fail
 //! with the evidence a person can act on; any Fail blocks the install
-//! unless the operator overrides it with a typed reason (which the backend
-//! audits).
+//! unless the operator overrides that check with its own typed reason
+//! (which the backend audits), and some Fails can never be overridden.
 
 mod cluster;
 mod ports;
@@ -29,7 +29,7 @@ pub enum Verdict {
 }
 
 /// The preflight checks, in the order they are reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
@@ -162,21 +162,31 @@ impl PreflightReport {
         self.results.iter().filter(|r| r.verdict == Verdict::Fail)
     }
 
-    /// Some check failed: the install needs an [`Override`].
+    /// Some check failed: the install needs an [`Override`] per check.
     pub fn blocks_install(&self) -> bool {
         self.failures().next().is_some()
     }
 
-    /// Whether the install may go ahead, given the operator's override.
-    pub fn allow(&self, override_: Option<&Override>) -> Result<(), InstallBlocked> {
-        let hard = self.failures().any(|r| !r.overridable);
-        if !self.blocks_install() || (override_.is_some() && !hard) {
+    /// Whether the install may go ahead, given the checks the operator
+    /// overrode (each with its own reason): every failed check needs its
+    /// own override and must be overridable.
+    pub fn allow(&self, overridden: &[Check]) -> Result<(), InstallBlocked> {
+        let blocking: Vec<&CheckResult> = self
+            .failures()
+            .filter(|r| !r.overridable || !overridden.contains(&r.check))
+            .collect();
+        if blocking.is_empty() {
             return Ok(());
         }
         Err(InstallBlocked {
             cluster: self.cluster.clone(),
-            failed: self.failures().map(|r| r.check).collect(),
-            overridable: !hard,
+            failed: blocking.iter().map(|r| r.check).collect(),
+            hard: blocking
+                .iter()
+                .filter(|r| !r.overridable)
+                .map(|r| r.check)
+                .collect(),
+            overridable: blocking.iter().all(|r| r.overridable),
         })
     }
 }
@@ -187,12 +197,21 @@ impl PreflightReport {
 #[error(
     "preflight failed on {cluster}: {}{}",
     titles(.failed),
-    if *.overridable { "; override with a reason to install anyway" } else { "; this cannot be overridden" }
+    if *.overridable {
+        "; override each failed check with its own reason to install anyway".to_owned()
+    } else {
+        format!("; {} cannot be overridden", titles(.hard))
+    }
 )]
 pub struct InstallBlocked {
     pub cluster: ClusterName,
+    /// The failed checks that still block: without their own override,
+    /// or not overridable.
     pub failed: Vec<Check>,
-    /// An override would let the install go ahead.
+    /// Those of `failed` no override can lift.
+    #[serde(default)]
+    pub hard: Vec<Check>,
+    /// Overrides of `failed` would let the install go ahead.
     pub overridable: bool,
 }
 
@@ -204,7 +223,16 @@ fn titles(checks: &[Check]) -> String {
         .join(", ")
 }
 
-/// The operator's decision to install despite failed checks, with why.
+/// The operator's override of one failed check, as sent: why it does not
+/// matter here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct CheckOverride {
+    pub check: Check,
+    pub reason: String,
+}
+
+/// The operator's decision to install despite a failed check, with why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "OverrideWire")]
@@ -230,7 +258,7 @@ impl TryFrom<OverrideWire> for Override {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[error(
-    "an override needs a reason of at least {} characters saying why the failed checks do not matter here (got {length})",
+    "an override needs a reason of at least {} characters saying why the failed check does not matter here (got {length})",
     Override::MIN_REASON
 )]
 pub struct OverrideError {

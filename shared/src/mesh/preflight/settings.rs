@@ -98,6 +98,8 @@ pub(super) fn revision_not_installed(cluster: &Cluster, s: &InstallSettings) -> 
     };
     let version = cp.version.as_deref().unwrap_or("unknown version");
     if cp.ready() {
+        // Installing over a running revision would replace what its
+        // namespaces run on: no reason makes that an install.
         return CheckResult::fail(
             check,
             format!(
@@ -107,7 +109,8 @@ pub(super) fn revision_not_installed(cluster: &Cluster, s: &InstallSettings) -> 
                 cp.ready_replicas,
                 cp.replicas
             ),
-        );
+        )
+        .hard();
     }
     let what = match &cp.deployment {
         Some(d) => format!(

@@ -85,7 +85,7 @@ fn a_healthy_cluster_passes_everything() {
         assert_eq!(r.verdict, Verdict::Pass, "{:?}: {}", r.check, text(r));
     }
     assert!(!report.blocks_install());
-    assert_eq!(report.allow(None), Ok(()));
+    assert_eq!(report.allow(&[]), Ok(()));
 }
 
 #[test]
@@ -331,6 +331,7 @@ fn an_installed_revision_blocks_a_partial_one_warns() {
         .push(control_plane("asm-1106-2", 1, 1, true));
     let r = result(&f, "gke-eu", Check::RevisionNotInstalled);
     assert_eq!(r.verdict, Verdict::Fail);
+    assert!(!r.overridable, "no reason installs over a running revision");
     assert!(
         text(&r)
             .contains("already installed on gke-eu (istiod-asm-1106-2, 1.10.6-asm.2, 1/1 ready)")
@@ -408,10 +409,14 @@ fn ca_mode_requirements() {
     assert_eq!(r.verdict, Verdict::Fail);
     assert!(text(r).contains("has no HSM PIN at secret/asm-gke-eu/hsm"));
     assert!(!r.overridable);
-    let ov = Override::new("HSM testing on a throwaway cluster").expect("long enough");
-    let err = report.allow(Some(&ov)).expect_err("not overridable");
+    let err = report.allow(&[Check::CaMode]).expect_err("not overridable");
     assert!(!err.overridable);
-    assert!(err.to_string().ends_with("this cannot be overridden"));
+    assert_eq!(err.hard, [Check::CaMode]);
+    assert!(
+        err.to_string()
+            .ends_with("Certificate authority requirements cannot be overridden"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -503,15 +508,24 @@ fn failures_block_unless_overridden_with_a_reason() {
     let s = settings(&f, "baremetal-1");
     let report = run(&f, "baremetal-1", &s, &[svc("blue", "bar", &[("web", 80)])]);
     assert!(report.blocks_install());
-    let err = report.allow(None).expect_err("blocked");
+    let err = report.allow(&[]).expect_err("blocked");
     assert_eq!(err.failed, [Check::Capacity, Check::ServicePortNames]);
     assert_eq!(
         err.to_string(),
-        "preflight failed on baremetal-1: At least 4 nodes, 4 vCPU and 15 GB memory, Service ports named protocol[-suffix]; override with a reason to install anyway"
+        "preflight failed on baremetal-1: At least 4 nodes, 4 vCPU and 15 GB memory, Service ports named protocol[-suffix]; override each failed check with its own reason to install anyway"
+    );
+    // One override lifts its own check only.
+    let err = report
+        .allow(&[Check::Capacity])
+        .expect_err("ports still fail");
+    assert_eq!(err.failed, [Check::ServicePortNames]);
+    assert!(err.overridable);
+    assert_eq!(
+        report.allow(&[Check::ServicePortNames, Check::Capacity]),
+        Ok(())
     );
     let ov = Override::new("  lab cluster, capacity checked by hand  ").expect("long enough");
     assert_eq!(ov.reason(), "lab cluster, capacity checked by hand");
-    assert_eq!(report.allow(Some(&ov)), Ok(()));
 
     let err = Override::new("   because   ").expect_err("too short");
     assert_eq!(err.length, 7);

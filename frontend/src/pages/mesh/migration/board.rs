@@ -3,7 +3,8 @@
 //! pending, on target, failed). Clusters that run either revision are the
 //! columns; namespaces injected by a revision, or with pods on either, are
 //! the rows. Clicking a cell opens its panel; operators also tick cells
-//! for the wave runner.
+//! for the wave runner, only on clusters where the target revision is
+//! installed (elsewhere the pick is disabled, with the reason).
 
 use leptos::prelude::*;
 use shared::ClusterName;
@@ -103,6 +104,15 @@ pub fn cell_state(
     base
 }
 
+/// Whether `to` is installed on `cluster` with its injection webhook (a
+/// migration to it can succeed there).
+pub fn has_target(cluster: &Cluster, to: &str) -> bool {
+    cluster
+        .control_planes
+        .iter()
+        .any(|cp| cp.revision == to && cp.webhook)
+}
+
 /// The clusters that run either revision, by name.
 pub fn columns(fleet: &Fleet, from: &str, to: &str) -> Vec<Cluster> {
     fleet
@@ -147,7 +157,13 @@ fn pods_title(namespace: &Namespace) -> String {
 }
 
 #[component]
-fn Cell(m: Migration, cluster: ClusterName, namespace: Namespace, to: String) -> impl IntoView {
+fn Cell(
+    m: Migration,
+    cluster: ClusterName,
+    namespace: Namespace,
+    to: String,
+    installed: bool,
+) -> impl IntoView {
     let target = TargetRef {
         cluster: cluster.clone(),
         namespace: namespace.name.clone(),
@@ -182,11 +198,14 @@ fn Cell(m: Migration, cluster: ClusterName, namespace: Namespace, to: String) ->
             </button>
             {move || m.may_act.get().then(|| {
                 let t = tick_target.clone();
+                let why = (!installed).then(|| format!("{to} is not installed on {}", t.cluster));
                 view! {
                     <input
                         type="checkbox"
                         class="cell-pick"
                         aria-label=format!("Pick {}/{} for a wave run", t.cluster, t.namespace)
+                        disabled=!installed
+                        title=why
                         prop:checked=ticked.clone()
                         on:change=move |ev| {
                             let on = event_target_checked(&ev);
@@ -207,6 +226,31 @@ fn Cell(m: Migration, cluster: ClusterName, namespace: Namespace, to: String) ->
 
 #[component]
 pub fn Board(m: Migration) -> impl IntoView {
+    // Picks on clusters that lost (or never had) the target go: a wave
+    // could not migrate them.
+    Effect::new(move |_| {
+        let Some((from, to)) = m.pair.get() else {
+            return;
+        };
+        let possible: Vec<ClusterName> = m.fleet.with(|f| {
+            f.as_ref()
+                .map(|f| columns(f, &from, &to))
+                .unwrap_or_default()
+                .iter()
+                .filter(|c| has_target(c, &to))
+                .map(|c| c.name().clone())
+                .collect()
+        });
+        let picked = m.wave_targets.get_untracked();
+        if picked.iter().any(|t| !possible.contains(&t.cluster)) {
+            m.wave_targets.set(
+                picked
+                    .into_iter()
+                    .filter(|t| possible.contains(&t.cluster))
+                    .collect(),
+            );
+        }
+    });
     let legend = CellState::LEGEND
         .into_iter()
         .map(|s| view! { <li class=format!("board-cell state-{}", s.slug())>{s.label()}</li> })
@@ -222,7 +266,12 @@ pub fn Board(m: Migration) -> impl IntoView {
         let names = rows(&clusters, &from, &to);
         let head = clusters
             .iter()
-            .map(|c| view! { <th scope="col" data-cluster=c.name().to_string()>{c.name().to_string()}</th> })
+            .map(|c| {
+                let missing = (!has_target(c, &to)).then(|| {
+                    view! { <span class="muted column-note" data-testid="target-missing">" (no " {to.clone()} ")"</span> }
+                });
+                view! { <th scope="col" data-cluster=c.name().to_string()>{c.name().to_string()}{missing}</th> }
+            })
             .collect_view();
         let body = names
             .into_iter()
@@ -231,7 +280,7 @@ pub fn Board(m: Migration) -> impl IntoView {
                     .iter()
                     .map(|c| match c.namespace(&name) {
                         Some(ns) => view! {
-                            <Cell m cluster=c.name().clone() namespace=ns.clone() to=to.clone()/>
+                            <Cell m cluster=c.name().clone() namespace=ns.clone() to=to.clone() installed=has_target(c, &to)/>
                         }
                         .into_any(),
                         None => view! {

@@ -2,7 +2,8 @@
 //! LoadBalancer IP (seed 004): set `spec.loadBalancerIP` (checked as an
 //! address while typed, by the same rule the backend applies), or read the
 //! NodePort mapping a manual load balancer needs, as a table and as text
-//! to copy.
+//! to copy. Setting the address changes where the mesh is reached from
+//! outside: it is asked first, naming the cluster and old -> new address.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,6 +12,7 @@ use shared::mesh::migration::gateway::{GatewayAddress, LoadBalancerIp, SetLoadBa
 
 use super::Migration;
 use crate::api;
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::error_view::ErrorView;
 
 fn address_view(a: &GatewayAddress, text_url: String) -> impl IntoView + use<> {
@@ -64,9 +66,7 @@ fn address_view(a: &GatewayAddress, text_url: String) -> impl IntoView + use<> {
 pub fn GatewayPanel(m: Migration) -> impl IntoView {
     let cluster = RwSignal::new(String::new());
     let vip = RwSignal::new(String::new());
-    let ip = RwSignal::new(String::new());
     let address = RwSignal::new(None::<Result<GatewayAddress, ApiError>>);
-    let set_error = RwSignal::new(None::<ApiError>);
     let clusters = Memo::new(move |_| {
         m.fleet.with(|f| {
             f.as_ref()
@@ -104,18 +104,6 @@ pub fn GatewayPanel(m: Migration) -> impl IntoView {
         vip.track();
         untrack(load);
     });
-    let parsed_ip = move || ip.with(|s| s.parse::<LoadBalancerIp>());
-    let save = move |_| {
-        let Ok(parsed) = parsed_ip() else { return };
-        let c = cluster.get_untracked();
-        set_error.set(None);
-        spawn_local(async move {
-            match api::migration::set_load_balancer_ip(c, SetLoadBalancerIp { ip: parsed }).await {
-                Ok(a) => address.set(Some(Ok(a))),
-                Err(e) => set_error.set(Some(e)),
-            }
-        });
-    };
     view! {
         <section class="gateway-panel" data-testid="gateway-panel" aria-labelledby="gateway-heading">
             <h3 id="gateway-heading">"Ingress gateway external address"</h3>
@@ -141,19 +129,86 @@ pub fn GatewayPanel(m: Migration) -> impl IntoView {
                     Some(Ok(a)) => address_view(a, api::migration::gateway_text_url(&c, &vip.get_untracked())).into_any(),
                 })
             })}
-            {move || (m.may_act.get() && !cluster.with(String::is_empty)).then(|| view! {
-                <div class="set-lb-ip">
-                    <label>
-                        "Set loadBalancerIP "
-                        <input name="load_balancer_ip" placeholder="203.0.113.10" prop:value=move || ip.get()
-                            aria-invalid=move || (!ip.with(String::is_empty) && parsed_ip().is_err()).to_string()
-                            on:input=move |ev| ip.set(event_target_value(&ev))/>
-                    </label>
-                    <button data-action="set-lb-ip" disabled=move || parsed_ip().is_err() on:click=save>"Set"</button>
-                    {move || (!ip.with(String::is_empty)).then(|| parsed_ip().err().map(|e| view! { <p class="field-problem">{e.to_string()}</p> })).flatten()}
-                    {move || set_error.get().map(|error| view! { <ErrorView error/> })}
-                </div>
-            })}
+            {move || (m.may_act.get() && !cluster.with(String::is_empty)).then(|| view! { <SetAddress cluster address/> })}
         </section>
+    }
+}
+
+/// What the operator is asked before the address changes.
+#[derive(Clone)]
+struct Change {
+    cluster: String,
+    old: String,
+    new: LoadBalancerIp,
+}
+
+/// The loadBalancerIP field; Set asks, naming the cluster and old -> new
+/// address, and only the confirmation sends the change.
+#[component]
+fn SetAddress(
+    cluster: RwSignal<String>,
+    address: RwSignal<Option<Result<GatewayAddress, ApiError>>>,
+) -> impl IntoView {
+    let ip = RwSignal::new(String::new());
+    let set_error = RwSignal::new(None::<ApiError>);
+    let asking = RwSignal::new(None::<Change>);
+    let pending = RwSignal::new(false);
+    let parsed_ip = move || ip.with(|s| s.parse::<LoadBalancerIp>());
+    let ask = move |_| {
+        let Ok(new) = parsed_ip() else { return };
+        let old = address.with_untracked(|a| match a {
+            Some(Ok(a)) => a
+                .load_balancer_ip
+                .clone()
+                .unwrap_or_else(|| "not set".into()),
+            _ => "unknown".into(),
+        });
+        set_error.set(None);
+        asking.set(Some(Change {
+            cluster: cluster.get_untracked(),
+            old,
+            new,
+        }));
+    };
+    let save = move |change: Change| {
+        pending.set(true);
+        spawn_local(async move {
+            let request = SetLoadBalancerIp { ip: change.new };
+            match api::migration::set_load_balancer_ip(change.cluster, request).await {
+                Ok(a) => address.set(Some(Ok(a))),
+                Err(e) => set_error.set(Some(e)),
+            }
+            asking.try_set(None);
+            pending.try_set(false);
+        });
+    };
+    let dialog = move |change: Change| {
+        let question = format!(
+            "Change the ingress gateway's external address on {}: {} -> {}?",
+            change.cluster, change.old, change.new
+        );
+        let objects = vec![format!(
+            "Service istio-system/istio-ingressgateway: spec.loadBalancerIP {} -> {}",
+            change.old, change.new
+        )];
+        view! {
+            <ConfirmDialog question objects confirm="Change the address" pending
+                on_confirm=Callback::new(move |()| save(change.clone()))
+                on_cancel=Callback::new(move |()| asking.set(None))/>
+        }
+    };
+    view! {
+        <div class="set-lb-ip">
+            <label>
+                "Set loadBalancerIP "
+                <input name="load_balancer_ip" placeholder="203.0.113.10" prop:value=move || ip.get()
+                    aria-invalid=move || (!ip.with(String::is_empty) && parsed_ip().is_err()).to_string()
+                    on:input=move |ev| ip.set(event_target_value(&ev))/>
+            </label>
+            <button data-action="set-lb-ip" disabled=move || parsed_ip().is_err() || asking.with(Option::is_some) on:click=ask>"Set…"</button>
+            {move || (!ip.with(String::is_empty)).then(|| parsed_ip().err().map(|e| view! { <p class="field-problem">{e.to_string()}</p> })).flatten()}
+            {move || asking.get().map(dialog)}
+            {move || set_error.get().map(|error| view! { <ErrorView error/> })}
+        </div>
     }
 }

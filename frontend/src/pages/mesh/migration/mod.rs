@@ -10,6 +10,7 @@ mod finish;
 mod gateway;
 mod pair;
 mod panel;
+mod removal;
 mod steps;
 mod wave_runner;
 

@@ -1,7 +1,10 @@
 //! The panel of one namespace on one cluster: migrate it to the target
 //! revision, verify it (pods per revision, stragglers by name), roll it
-//! back; each run's steps follow its progress stream, and a refusal or a
-//! failed step shows here naming the cluster.
+//! back (after a confirmation saying what it does; it deletes nothing);
+//! each run's steps follow its progress stream, a verification is cleared
+//! once a run changes what it described, and a refusal or a failed step
+//! shows here naming the cluster. Migrate is disabled, with the reason,
+//! where the target revision is not installed.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -12,6 +15,7 @@ use shared::mesh::migration::waves::TargetRef;
 use super::Migration;
 use super::steps::run_view;
 use crate::api;
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::error_view::ErrorView;
 
 fn verification_view(v: &Verification) -> impl IntoView + use<> {
@@ -27,8 +31,11 @@ fn verification_view(v: &Verification) -> impl IntoView + use<> {
             view! { <tr data-revision=rev.clone()><th scope="row">{name}</th><td>{*n}</td></tr> }
         })
         .collect_view();
-    let stragglers = if v.stragglers.is_empty() {
+    let stragglers = if v.complete() {
         view! { <p class="ok" data-testid="no-stragglers">"No stragglers: every pod runs " <code>{v.revision.clone()}</code> " and is Ready."</p> }
+            .into_any()
+    } else if v.stragglers.is_empty() {
+        view! { <p class="muted" data-testid="no-pods">"No pod runs " <code>{v.revision.clone()}</code> "."</p> }
             .into_any()
     } else {
         let items = v
@@ -64,10 +71,37 @@ fn verification_view(v: &Verification) -> impl IntoView + use<> {
     }
 }
 
+/// Why `to` cannot be migrated to on `cluster`, if it cannot: migrating
+/// needs its injection webhook there.
+fn not_installed(m: Migration, cluster: &str, to: &str) -> Option<String> {
+    let installed = m.fleet.with(|f| {
+        f.as_ref()
+            .and_then(|f| f.clusters.iter().find(|c| c.name().as_str() == cluster))
+            .is_some_and(|c| {
+                c.control_planes
+                    .iter()
+                    .any(|cp| cp.revision == to && cp.webhook)
+            })
+    });
+    (!installed).then(|| format!("{to} is not installed on {cluster}: install it first"))
+}
+
+/// What a rollback of `namespace` from `to` does, for its confirmation:
+/// it deletes nothing.
+fn rollback_objects(namespace: &str, to: &str) -> Vec<String> {
+    vec![
+        format!("Label namespace {namespace} istio-injection=enabled, remove istio.io/rev"),
+        format!("Rolling restart of every Deployment in {namespace}"),
+        format!("Roll istio-ingressgateway back if it was moved to {to}"),
+        format!("Nothing is deleted: {to} stays installed (remove it from Finish once unused)"),
+    ]
+}
+
 #[component]
 fn Panel(m: Migration, target: TargetRef, to: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
+    let asking = RwSignal::new(false);
     let verification = RwSignal::new(None::<Verification>);
     let request = NamespaceRequest {
         cluster: target.cluster.clone(),
@@ -77,6 +111,7 @@ fn Panel(m: Migration, target: TargetRef, to: String) -> impl IntoView {
     let start = move |op: MigrationOp, request: NamespaceRequest| {
         busy.set(true);
         error.set(None);
+        asking.set(false);
         spawn_local(async move {
             match api::migration::start_namespace_run(op, request).await {
                 Ok(run) => m.track(run),
@@ -104,14 +139,30 @@ fn Panel(m: Migration, target: TargetRef, to: String) -> impl IntoView {
         }
     };
     let (cluster, namespace) = (target.cluster.to_string(), target.namespace.clone());
-    let running = {
+    // The latest run's id and phase: a verification made before it changed
+    // describes a state that is gone.
+    let run_state = {
         let (c, n) = (cluster.clone(), namespace.clone());
         Memo::new(move |_| {
             m.runs.track();
-            m.latest_run(&c, &n)
-                .is_some_and(|r| r.phase == shared::mesh::InstallPhase::Running)
+            m.latest_run(&c, &n).map(|r| (r.id, r.phase))
         })
     };
+    Effect::new(
+        move |seen: Option<Option<(String, shared::mesh::InstallPhase)>>| {
+            let now = run_state.get();
+            if seen.is_some_and(|before| before != now) {
+                verification.set(None);
+            }
+            now
+        },
+    );
+    let running = Memo::new(move |_| {
+        run_state.with(|r| {
+            r.as_ref()
+                .is_some_and(|(_, p)| *p == shared::mesh::InstallPhase::Running)
+        })
+    });
     let latest = {
         let (c, n) = (cluster.clone(), namespace.clone());
         move || {
@@ -119,27 +170,42 @@ fn Panel(m: Migration, target: TargetRef, to: String) -> impl IntoView {
             m.latest_run(&c, &n).map(|r| run_view(&r))
         }
     };
+    let blocked = {
+        let (c, t) = (cluster.clone(), to.clone());
+        Memo::new(move |_| not_installed(m, &c, &t))
+    };
     let migrate_request = request.clone();
     let rollback_request = request;
+    let question = format!("Roll back namespace {namespace} on {cluster} from {to}?");
+    let objects = rollback_objects(&namespace, &to);
     view! {
         <section class="namespace-panel" data-testid="namespace-panel" data-cluster=cluster.clone() data-namespace=namespace.clone() aria-labelledby="ns-panel-heading">
             <h3 id="ns-panel-heading">"Namespace " <code>{namespace.clone()}</code> " on " <code>{cluster.clone()}</code></h3>
             <div class="panel-actions">
                 {move || m.may_act.get().then(|| {
-                    let (mr, rr) = (migrate_request.clone(), rollback_request.clone());
+                    let mr = migrate_request.clone();
                     view! {
-                        <button class="primary" data-action="migrate" disabled=move || busy.get() || running.get()
+                        <button class="primary" data-action="migrate" disabled=move || busy.get() || running.get() || blocked.with(Option::is_some)
                             on:click=move |_| start(MigrationOp::Migrate, mr.clone())>
                             "Migrate to " {to.clone()}
                         </button>
-                        <button data-action="rollback" disabled=move || busy.get() || running.get()
-                            on:click=move |_| start(MigrationOp::Rollback, rr.clone())>
-                            "Roll back from " {to.clone()}
+                        {move || blocked.get().map(|why| view! { <span class="warning disabled-reason" data-testid="migrate-blocked">{why}</span> })}
+                        <button data-action="rollback" disabled=move || busy.get() || running.get() || asking.get()
+                            on:click=move |_| asking.set(true)>
+                            "Roll back from " {to.clone()} "…"
                         </button>
                     }
                 })}
                 <button data-action="verify" on:click=move |_| verify()>"Verify"</button>
             </div>
+            {move || asking.get().then(|| {
+                let rr = rollback_request.clone();
+                view! {
+                    <ConfirmDialog question=question.clone() objects=objects.clone() confirm="Roll back"
+                        on_confirm=Callback::new(move |()| start(MigrationOp::Rollback, rr.clone()))
+                        on_cancel=Callback::new(move |()| asking.set(false)) pending=busy/>
+                }
+            })}
             {move || error.get().map(|error| view! { <ErrorView error/> })}
             {latest}
             {move || verification.with(|v| v.as_ref().map(verification_view))}

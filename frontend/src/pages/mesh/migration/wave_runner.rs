@@ -1,7 +1,8 @@
 //! The wave runner: the operator ticks namespace × cluster cells on the
 //! board, asks for a proposal (what each wave restarts), sets the soak
 //! time and runs it; each wave's progress and gate follow the run's
-//! stream, and a paused run is resumed, skipped or rolled back here.
+//! stream, and a paused run is resumed, skipped or rolled back (after a
+//! confirmation naming the wave's namespaces and clusters) here.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,6 +14,7 @@ use shared::mesh::migration::waves::{
 
 use super::Migration;
 use crate::api;
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::error_view::ErrorView;
 
 /// The soak time a new run starts with, in seconds.
@@ -110,10 +112,49 @@ fn wave_view(i: usize, w: &WaveProgress, soak: u64) -> impl IntoView + use<> {
     }
 }
 
+/// The confirmation of rolling the paused wave back, naming each of its
+/// namespaces and clusters.
+fn rollback_confirm<F>(run: &WaveRun, asking: RwSignal<bool>, back: F) -> impl IntoView + use<F>
+where
+    F: Fn(WaveDecision) + Send + Sync + 'static,
+{
+    let index = run.current().unwrap_or_default();
+    let objects: Vec<String> = run
+        .waves
+        .get(index)
+        .map(|w| {
+            w.targets
+                .iter()
+                .map(|t| {
+                    format!(
+                        "Namespace {} on {}: label istio-injection=enabled, remove istio.io/rev, restart its Deployments",
+                        t.namespace, t.cluster
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let question = format!(
+        "Roll wave {} of run {} back to the default revision? Nothing is deleted: {} stays installed.",
+        index + 1,
+        run.id,
+        run.revision
+    );
+    view! {
+        <ConfirmDialog question objects confirm="Roll the wave back"
+            on_confirm=Callback::new(move |()| {
+                asking.set(false);
+                back(WaveDecision::Rollback);
+            })
+            on_cancel=Callback::new(move |()| asking.set(false))/>
+    }
+}
+
 fn run_view(
     m: Migration,
     run: &WaveRun,
     error: RwSignal<Option<ApiError>>,
+    asking: RwSignal<bool>,
 ) -> impl IntoView + use<> {
     let phase = match run.phase {
         WavePhase::Running => "running",
@@ -139,13 +180,17 @@ fn run_view(
         });
     };
     let decisions = (paused && m.may_act.get_untracked()).then(|| {
-        let (resume, skip, back) = (decide.clone(), decide.clone(), decide);
+        let (resume, skip) = (decide.clone(), decide.clone());
+        let confirm = asking
+            .get_untracked()
+            .then(|| rollback_confirm(run, asking, decide));
         view! {
             <div class="wave-decisions">
                 <button data-action="resume" on:click=move |_| resume(WaveDecision::Resume)>"Resume (check the gate again)"</button>
                 <button data-action="skip" on:click=move |_| skip(WaveDecision::Skip)>"Skip this wave"</button>
-                <button data-action="rollback-wave" on:click=move |_| back(WaveDecision::Rollback)>"Roll the wave back"</button>
+                <button data-action="rollback-wave" disabled=asking.get_untracked() on:click=move |_| asking.set(true)>"Roll the wave back…"</button>
             </div>
+            {confirm}
         }
     });
     view! {
@@ -189,6 +234,8 @@ pub fn WaveRunner(m: Migration) -> impl IntoView {
     let proposal = RwSignal::new(None::<WaveProposal>);
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
+    // Asked before a paused wave is rolled back.
+    let asking_back = RwSignal::new(false);
     let request = move || -> Option<WaveRequest> {
         let (_, to) = m.pair.get_untracked()?;
         Some(WaveRequest {
@@ -225,9 +272,25 @@ pub fn WaveRunner(m: Migration) -> impl IntoView {
             },
         );
     };
-    // The proposal is of the cells picked then: a new pick asks anew.
+    // The proposal is of the pair, cells, soak and cluster state as they
+    // were: any change to them asks anew.
+    let basis = Memo::new(move |_| {
+        let targets = m.wave_targets.get();
+        let states: Vec<String> = m.fleet.with(|f| {
+            targets
+                .iter()
+                .map(|t| {
+                    f.as_ref()
+                        .and_then(|f| f.clusters.iter().find(|c| *c.name() == t.cluster))
+                        .map(|c| format!("{:?} {:?}", c.namespace(&t.namespace), c.control_planes))
+                        .unwrap_or_default()
+                })
+                .collect()
+        });
+        (m.pair.get(), targets, soak.get(), states)
+    });
     Effect::new(move |_| {
-        m.wave_targets.track();
+        basis.track();
         proposal.set(None);
     });
     let soak_valid = move || soak.with(|s| s.trim().parse::<u64>().is_ok());
@@ -254,7 +317,10 @@ pub fn WaveRunner(m: Migration) -> impl IntoView {
             })}
             {move || error.get().map(|error| view! { <ErrorView error/> })}
             {move || proposal.with(|p| p.as_ref().map(proposal_view))}
-            {move || m.wave_run.with(|r| r.as_ref().map(|r| run_view(m, r, error)))}
+            {move || {
+                asking_back.track();
+                m.wave_run.with(|r| r.as_ref().map(|r| run_view(m, r, error, asking_back)))
+            }}
         </section>
     }
 }
