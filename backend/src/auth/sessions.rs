@@ -65,7 +65,13 @@ pub async fn authenticate(
             };
             let now = state.clock().now();
             let settings = state.auth();
-            if now >= session.expires_at || now - session.last_seen >= settings.idle_secs {
+            // Local accounts switched off end the password sessions opened
+            // before, not only new sign-ins.
+            let local_off = !session.federated && !settings.local_accounts;
+            if local_off
+                || now >= session.expires_at
+                || now - session.last_seen >= settings.idle_secs
+            {
                 state.store().delete_session(&token_hash).await?;
                 return Ok(Err(NoIdentity::Expired));
             }

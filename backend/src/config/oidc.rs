@@ -124,6 +124,19 @@ impl OidcArgs {
         }
         let parsed = url::Url::parse(issuer)
             .map_err(|e| ConfigError::Oidc(format!("--oidc-issuer {issuer:?}: {e}")))?;
+        // Over plain HTTP anyone on the path could swap the signing keys and
+        // sign in as any group; only a provider on this machine may use it.
+        let loopback = match parsed.host() {
+            Some(url::Host::Domain(host)) => host == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        if parsed.scheme() != "https" && !loopback {
+            return Err(ConfigError::Oidc(format!(
+                "--oidc-issuer {issuer:?} must use https (plain http only on loopback)"
+            )));
+        }
         let redirect_url = match &self.oidc_redirect_url {
             Some(url) => url.clone(),
             None => format!("http://{listen}{}", shared::routes::OIDC_CALLBACK),
@@ -223,5 +236,16 @@ mod tests {
         proxy.extend(["--proxy-group-roles", "ops=operator"]);
         let err = config(&proxy).auth_settings().unwrap_err();
         assert!(err.to_string().contains("--auth proxy"), "{err}");
+
+        // Plain http only for a provider on this machine.
+        let plain = |issuer: &'static str| {
+            let mut args = base.to_vec();
+            args[3] = issuer;
+            config(&args).auth_settings()
+        };
+        let err = plain("http://sso.example.com/realms/x").unwrap_err();
+        assert!(err.to_string().contains("must use https"), "{err}");
+        assert!(plain("http://127.0.0.1:4000").is_ok());
+        assert!(plain("http://localhost:4000").is_ok());
     }
 }

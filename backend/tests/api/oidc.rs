@@ -353,3 +353,38 @@ async fn without_a_provider_the_routes_say_so() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(api_error(response).await.message.contains("not configured"));
 }
+
+/// A provider identity may not take the name of a local account: approvals
+/// and the audit log know people by name, so a provider user called like a
+/// local security officer would count as that officer.
+#[tokio::test]
+async fn a_provider_name_of_a_local_account_is_refused() {
+    let provider = OidcProvider::start(&[]).await;
+    let console = console(&provider, ROLES, true).await;
+    console.add_account("bob", Role::SecurityOfficer, false).await;
+    let (response, _, _) = sign_in(&console, "bob").await;
+    let message =
+        assert_refused(&console, response, StatusCode::FORBIDDEN, "name_of_a_local_account").await;
+    assert!(message.contains("belongs to a local account"), "{message}");
+}
+
+/// Switching local accounts off ends the password sessions already open,
+/// not only new sign-ins.
+#[tokio::test]
+async fn local_sessions_end_when_local_accounts_are_switched_off() {
+    let provider = OidcProvider::start(&[]).await;
+    let before = console(&provider, ROLES, true).await;
+    let olga = before.signed_in("olga", Role::Operator, false).await;
+    assert_eq!(before.get_as("/api/fleet", Some(&olga)).await.status(), StatusCode::OK);
+    let after = TestConsole::on_store(
+        before.state.store().clone(),
+        AuthSettings {
+            oidc: Some(provider.settings(ROLES)),
+            local_accounts: false,
+            ..test_auth()
+        },
+    );
+    let refused = after.get_as("/api/fleet", Some(&olga)).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(after.state.store().count_sessions().await.unwrap(), 0);
+}

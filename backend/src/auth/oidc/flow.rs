@@ -162,15 +162,23 @@ pub async fn finish(
         }
     }
     let subject = claims.subject().as_str();
+    // An address counts as a name only when the provider verified it.
+    let verified_email = claims
+        .email()
+        .filter(|_| claims.email_verified() == Some(true))
+        .map(|e| e.as_str());
     let name = claims
         .preferred_username()
         .map(|u| u.as_str())
-        .or_else(|| claims.email().map(|e| e.as_str()))
+        .or(verified_email)
         .unwrap_or(subject);
     let name: AccountName = match name.to_lowercase().parse() {
         Ok(name) => name,
         Err(e) => return Ok(Err(Refusal::NoName(e.to_string()))),
     };
+    if store.find_account(name.as_str()).await?.is_some() {
+        return Ok(Err(Refusal::NameTaken(name.to_string())));
+    }
     let groups = groups_of(claims.additional_claims(), &provider.settings.groups_claim);
     let settings = &provider.settings;
     let Some((role, admin)) = role_for(&settings.group_roles, &settings.admin_groups, &groups)

@@ -36,6 +36,18 @@ fn not_configured() -> Response {
     AppError::NotFound("sign-in with an OpenID provider is not configured".into()).into_response()
 }
 
+/// A 429 once `address` has spent its anonymous budget.
+fn over_budget(state: &AppState, address: &str, now: i64) -> Option<Response> {
+    let exhausted = state.anonymous_budget().take(address, now).err()?;
+    let retry = [(
+        header::RETRY_AFTER,
+        HeaderValue::from(exhausted.retry_after_secs),
+    )];
+    let error =
+        AppError::TooManyRequests("too many sign-ins from your address; try again in a minute".into());
+    Some((retry, error).into_response())
+}
+
 /// A redirect the browser follows at once.
 fn see_other(location: &str, cookies: Vec<HeaderValue>) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
@@ -68,15 +80,8 @@ async fn start(
     let origin = origin_of(&state, &headers, peer);
     let now = state.clock().now();
     // Each start stores a row: anonymous callers spend their budget.
-    if let Err(exhausted) = state.anonymous_budget().take(&origin.address, now) {
-        let retry = [(
-            header::RETRY_AFTER,
-            HeaderValue::from(exhausted.retry_after_secs),
-        )];
-        let error = AppError::TooManyRequests(
-            "too many sign-ins from your address; try again in a minute".into(),
-        );
-        return (retry, error).into_response();
+    if let Some(refused) = over_budget(&state, &origin.address, now) {
+        return refused;
     }
     match flow::begin(&provider, state.store(), now).await {
         Ok(begun) => {
@@ -121,6 +126,11 @@ async fn finish(
     let request_id = audit::request_id(&headers);
     let browser = cookies::read(&headers, cookies::OIDC_COOKIE);
     let now = state.clock().now();
+    // Each callback may write an audit entry: anonymous callers spend
+    // their budget first, as for every anonymous write.
+    if let Some(refused) = over_budget(&state, &origin.address, now) {
+        return refused;
+    }
     let finished = flow::finish(&provider, state.store(), now, callback, browser.as_deref()).await;
     // The browser's binding is spent either way.
     let spent = cookies::oidc_browser("", 0, secure);
@@ -166,14 +176,16 @@ async fn refuse(
 ) -> Response {
     let event = event.param("reason", refusal.reason());
     let actor = match refusal {
-        Refusal::NoRole { user, .. } => Actor::anonymous(Some(user)),
+        Refusal::NoRole { user, .. } | Refusal::NameTaken(user) => Actor::anonymous(Some(user)),
         _ => Actor::anonymous(None),
     };
     if let Err(err) = audit::record(state, actor, request_id, event).await {
         return AppError::from(err).into_response();
     }
     let error = match refusal {
-        Refusal::NoRole { .. } | Refusal::NoName(_) => AppError::Forbidden(refusal.to_string()),
+        Refusal::NoRole { .. } | Refusal::NoName(_) | Refusal::NameTaken(_) => {
+            AppError::Forbidden(refusal.to_string())
+        }
         Refusal::Provider(_) | Refusal::Exchange(_) | Refusal::NoIdToken | Refusal::BadToken(_) => {
             AppError::Unauthorized(refusal.to_string())
         }

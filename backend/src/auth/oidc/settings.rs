@@ -77,6 +77,10 @@ pub enum Refusal {
     NoName(String),
     #[error("none of the groups of {user:?} ({groups}) maps to a meshdeck role")]
     NoRole { user: String, groups: String },
+    /// A provider identity may not take a local account's name: approvals
+    /// and the audit log know people by name.
+    #[error("the name {0:?} belongs to a local account: sign in with its password, or ask for a provider name of your own")]
+    NameTaken(String),
 }
 
 impl Refusal {
@@ -94,6 +98,7 @@ impl Refusal {
             Refusal::BadToken(_) => "bad_id_token",
             Refusal::NoName(_) => "no_account_name",
             Refusal::NoRole { .. } => "no_role",
+            Refusal::NameTaken(_) => "name_of_a_local_account",
         }
     }
 }
