@@ -78,7 +78,8 @@ pub fn console(state: AppState, metrics: MetricsOn) -> Router {
                 tracing::info_span!(
                     "request",
                     method = %request.method(),
-                    uri = %request.uri(),
+                    // The path only: a query may carry an OAuth code or state.
+                    path = %request.uri().path(),
                     request_id = %id,
                 )
             }),

@@ -21,6 +21,7 @@ use axum::{Json, Router};
 use shared::Access;
 
 use super::meta;
+use super::openapi::respond::Documented;
 use super::openapi::{
     self,
     describe::Describe,
@@ -107,14 +108,18 @@ impl Endpoint {
     }
 }
 
-/// `GET /api/openapi.json`: the document of this table, built once.
-async fn get_openapi() -> Json<serde_json::Value> {
-    static DOCUMENT: OnceLock<serde_json::Value> = OnceLock::new();
-    Json(
-        DOCUMENT
-            .get_or_init(|| openapi::document(endpoints().iter().map(Endpoint::operation)))
-            .clone(),
-    )
+/// `GET /api/openapi.json`: the document of this table, built and
+/// serialized once (anyone may ask; each answer is a copy of the bytes).
+async fn get_openapi() -> Documented<Json<serde_json::Value>> {
+    static DOCUMENT: OnceLock<axum::body::Bytes> = OnceLock::new();
+    let bytes = DOCUMENT.get_or_init(|| {
+        let document = openapi::document(endpoints().iter().map(Endpoint::operation));
+        serde_json::to_vec(&document).unwrap_or_default().into()
+    });
+    Documented::new((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes.clone(),
+    ))
 }
 
 /// A row: [`Endpoint::new`] under the table's short name.

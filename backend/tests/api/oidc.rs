@@ -361,10 +361,17 @@ async fn without_a_provider_the_routes_say_so() {
 async fn a_provider_name_of_a_local_account_is_refused() {
     let provider = OidcProvider::start(&[]).await;
     let console = console(&provider, ROLES, true).await;
-    console.add_account("bob", Role::SecurityOfficer, false).await;
+    console
+        .add_account("bob", Role::SecurityOfficer, false)
+        .await;
     let (response, _, _) = sign_in(&console, "bob").await;
-    let message =
-        assert_refused(&console, response, StatusCode::FORBIDDEN, "name_of_a_local_account").await;
+    let message = assert_refused(
+        &console,
+        response,
+        StatusCode::FORBIDDEN,
+        "name_of_a_local_account",
+    )
+    .await;
     assert!(message.contains("belongs to a local account"), "{message}");
 }
 
@@ -375,7 +382,10 @@ async fn local_sessions_end_when_local_accounts_are_switched_off() {
     let provider = OidcProvider::start(&[]).await;
     let before = console(&provider, ROLES, true).await;
     let olga = before.signed_in("olga", Role::Operator, false).await;
-    assert_eq!(before.get_as("/api/fleet", Some(&olga)).await.status(), StatusCode::OK);
+    assert_eq!(
+        before.get_as("/api/fleet", Some(&olga)).await.status(),
+        StatusCode::OK
+    );
     let after = TestConsole::on_store(
         before.state.store().clone(),
         AuthSettings {

@@ -64,10 +64,9 @@ pub async fn authenticate(State(c): State<Arc<Cluster>>, mut req: Request, next:
             Err(_) => return ApiStatus::unauthorized().into_response(),
         };
         let user = User::service_account(&who.namespace, &who.name);
-        let watch = req
-            .uri()
-            .query()
-            .is_some_and(|q| q.split('&').any(|kv| kv == "watch=true" || kv == "watch=1"));
+        // Decoded as the handler decodes it: `watch=%74rue` is a watch too.
+        let watch = axum::extract::Query::<super::Query_>::try_from_uri(req.uri())
+            .is_ok_and(|axum::extract::Query(query)| super::is_true(&query, "watch"));
         if let Err(refused) = authorise(&c, &user, req.method(), &segments, watch) {
             return refused.into_response();
         }

@@ -37,7 +37,7 @@ use crate::status::{ApiStatus, success_status};
 use options::{delete_options, write_options};
 use path::{ResourcePath, Target};
 
-type Query_ = HashMap<String, String>;
+pub(crate) type Query_ = HashMap<String, String>;
 
 /// The API of `cluster`, as served at the root of its base URL: every
 /// request is routed, authenticated and authorised by its canonical path.
@@ -341,7 +341,7 @@ fn as_subresource(object: Value, sub: Option<&str>) -> Value {
     }
 }
 
-fn is_true(query: &Query_, key: &str) -> bool {
+pub(crate) fn is_true(query: &Query_, key: &str) -> bool {
     matches!(query.get(key).map(String::as_str), Some("true" | "1"))
 }
 

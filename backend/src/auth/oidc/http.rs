@@ -43,8 +43,9 @@ fn over_budget(state: &AppState, address: &str, now: i64) -> Option<Response> {
         header::RETRY_AFTER,
         HeaderValue::from(exhausted.retry_after_secs),
     )];
-    let error =
-        AppError::TooManyRequests("too many sign-ins from your address; try again in a minute".into());
+    let error = AppError::TooManyRequests(
+        "too many sign-ins from your address; try again in a minute".into(),
+    );
     Some((retry, error).into_response())
 }
 

@@ -79,7 +79,9 @@ pub enum Refusal {
     NoRole { user: String, groups: String },
     /// A provider identity may not take a local account's name: approvals
     /// and the audit log know people by name.
-    #[error("the name {0:?} belongs to a local account: sign in with its password, or ask for a provider name of your own")]
+    #[error(
+        "the name {0:?} belongs to a local account: sign in with its password, or ask for a provider name of your own"
+    )]
     NameTaken(String),
 }
 
