@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{
@@ -20,13 +20,15 @@ use openidconnect::{
     StandardTokenResponse,
 };
 use serde::{Deserialize, Serialize};
-use tokio::sync::Mutex;
 
 use super::settings::{OidcError, OidcSettings};
 
 /// The discovery document (and keys) is fetched again after this long, so
 /// a provider's key rotation reaches the console without a restart.
 const DISCOVERY_TTL: Duration = Duration::from_secs(15 * 60);
+/// How long a failed discovery is remembered: a provider that is down
+/// costs each caller nothing for a while instead of a timeout each.
+const FAILURE_TTL: Duration = Duration::from_secs(5);
 
 /// Every claim of the ID token beyond the standard ones, by name: the
 /// groups claim's name is configured (`--oidc-groups-claim`).
@@ -115,12 +117,19 @@ pub struct Discovered {
     fetched: Instant,
 }
 
+/// The last discovery: the document, or why it could not be had.
+#[derive(Debug)]
+enum Cached {
+    Found(Arc<Discovered>),
+    Failed { at: Instant, error: String },
+}
+
 /// The provider: settings, HTTP client and the cached discovery.
 #[derive(Debug)]
 pub struct Provider {
     pub settings: OidcSettings,
     pub http: ProviderHttp,
-    discovered: Mutex<Option<Arc<Discovered>>>,
+    discovered: Mutex<Option<Cached>>,
 }
 
 impl Provider {
@@ -132,27 +141,53 @@ impl Provider {
         })
     }
 
-    /// The discovery document, fetched when missing or old. Callers wait on
-    /// one fetch rather than each starting their own.
+    /// The discovery document, fetched when missing or old. The cache is
+    /// read and written under a lock never held across the fetch: callers
+    /// arriving during a fetch may fetch too, and a failure is remembered
+    /// for [`FAILURE_TTL`].
     pub async fn discovered(&self) -> Result<Arc<Discovered>, OidcError> {
-        let mut cached = self.discovered.lock().await;
-        if let Some(found) = cached
-            .as_ref()
-            .filter(|d| d.fetched.elapsed() < DISCOVERY_TTL)
+        match &*self
+            .discovered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
         {
-            return Ok(Arc::clone(found));
+            Some(Cached::Found(found)) if found.fetched.elapsed() < DISCOVERY_TTL => {
+                return Ok(Arc::clone(found));
+            }
+            Some(Cached::Failed { at, error }) if at.elapsed() < FAILURE_TTL => {
+                return Err(OidcError::Discovery(error.clone()));
+            }
+            _ => {}
         }
+        let fetched = self.fetch().await;
+        let remembered = match &fetched {
+            Ok(found) => Cached::Found(Arc::clone(found)),
+            Err(OidcError::Discovery(why) | OidcError::Setup(why)) => Cached::Failed {
+                at: Instant::now(),
+                error: why.clone(),
+            },
+            Err(e) => Cached::Failed {
+                at: Instant::now(),
+                error: e.to_string(),
+            },
+        };
+        *self
+            .discovered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(remembered);
+        fetched
+    }
+
+    async fn fetch(&self) -> Result<Arc<Discovered>, OidcError> {
         let issuer = IssuerUrl::new(self.settings.issuer.clone())
             .map_err(|e| OidcError::Setup(format!("--oidc-issuer: {e}")))?;
         let metadata = ProviderMetadataWithLogout::discover_async(issuer, &self.http)
             .await
             .map_err(|e| OidcError::Discovery(describe(&e)))?;
-        let found = Arc::new(Discovered {
+        Ok(Arc::new(Discovered {
             metadata,
             fetched: Instant::now(),
-        });
-        *cached = Some(Arc::clone(&found));
-        Ok(found)
+        }))
     }
 
     /// The relying-party client for the provider as discovered.
