@@ -212,6 +212,7 @@ fn test(extra: &[String]) -> Result<(), String> {
                     "--locked",
                 ])
                 .env("MESHDECK_TEST_DATABASE_URL", server.url.clone())
+                .env("MESHDECK_KUBECTL", kubectl.display().to_string())
                 .env("MESHDECK_BAO", bao.clone())
                 .env("MESHDECK_OPENAPI_VALIDATOR", openapi_validator)
                 .env(prometheus.0, prometheus.1)

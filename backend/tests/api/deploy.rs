@@ -433,9 +433,6 @@ async fn the_member_cluster_role_is_what_an_install_and_a_migration_need() {
         unexplained.is_empty(),
         "rules nothing uses: {unexplained:?}"
     );
-    let also_used: Vec<&Access> = elsewhere.intersection(&used).collect();
-    assert!(
-        also_used.is_empty(),
-        "used by the install or migration, so not only elsewhere: {also_used:?}"
-    );
+    // A rule named as used elsewhere may be used here too: an install
+    // reads istiod's log when it waits long on a loaded machine.
 }
