@@ -45,7 +45,7 @@ pub async fn serve(
         Err(e) => return e.into_response(),
     };
     let status = match attributes(&review["spec"]) {
-        Err(why) => return ApiStatus::bad_request(why).into_response(),
+        Err(refused) => return refused.into_response(),
         Ok(None) => {
             let path = review["spec"]["nonResourceAttributes"]["path"]
                 .as_str()
@@ -77,15 +77,14 @@ pub async fn serve(
 
 /// The attributes a review's spec asks about; `None` for a non-resource
 /// path (which everyone may `get` when it is discovery).
-fn attributes(spec: &Value) -> Result<Option<Attributes>, String> {
+fn attributes(spec: &Value) -> Result<Option<Attributes>, ApiStatus> {
     let text = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned);
     let r = &spec["resourceAttributes"];
     if r.is_null() {
         if spec["nonResourceAttributes"].is_null() {
-            return Err(
-                "spec.resourceAttributes: Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified"
-                    .into(),
-            );
+            return Err(ApiStatus::bad_request(
+                "spec.resourceAttributes: Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified",
+            ));
         }
         return Ok(None);
     }
