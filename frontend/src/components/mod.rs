@@ -6,6 +6,7 @@ pub mod error_view;
 pub mod health;
 pub mod loading;
 pub mod revision;
+pub mod status_badge;
 pub mod status_bar;
 pub mod steps;
 pub mod topology;

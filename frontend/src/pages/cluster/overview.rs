@@ -7,6 +7,7 @@ use shared::time::format_utc;
 
 use crate::components::health::HealthBadge;
 use crate::components::revision::{Palette, RevisionChip};
+use crate::components::status_badge::{StatusBadge, Tone};
 
 /// Reads one part of the cluster, redrawn when it changes.
 fn part<T: 'static>(
@@ -87,7 +88,7 @@ pub fn Nodes(cluster: Memo<Option<Cluster>>) -> impl IntoView {
                 view! {
                     <tr data-node=n.name.clone()>
                         <th scope="row"><code>{n.name.clone()}</code></th>
-                        <td>{if n.ready { view! { <span class="ok">"Ready"</span> }.into_any() } else { view! { <span class="bad">"Not ready"</span> }.into_any() }}</td>
+                        <td><StatusBadge tone=Tone::of(n.ready) text=if n.ready { "Ready" } else { "Not ready" }/></td>
                         <td class="num">{units::cpu(n.cpu_millis)}</td>
                         <td class="num">{units::memory(n.memory_bytes)}</td>
                     </tr>
