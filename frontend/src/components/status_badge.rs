@@ -1,8 +1,9 @@
-//! A pass, fail, warning or neutral outcome shown by a symbol and a word,
+//! A pass, fail or warning outcome shown by a symbol and a word,
 //! never by colour alone (screen readers hear the word; the symbol is
 //! hidden from them).
 
 use leptos::prelude::*;
+use shared::fleet::ControlPlane;
 
 /// How an outcome reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -10,7 +11,6 @@ pub enum Tone {
     Pass,
     Fail,
     Warn,
-    Neutral,
 }
 
 impl Tone {
@@ -25,7 +25,6 @@ impl Tone {
             Tone::Pass => "pass",
             Tone::Fail => "fail",
             Tone::Warn => "warn",
-            Tone::Neutral => "neutral",
         }
     }
 
@@ -35,7 +34,6 @@ impl Tone {
             Tone::Pass => "✓",
             Tone::Fail => "✕",
             Tone::Warn => "!",
-            Tone::Neutral => "•",
         }
     }
 }
@@ -49,5 +47,14 @@ pub fn StatusBadge(tone: Tone, #[prop(into)] text: String) -> impl IntoView {
             " "
             {text}
         </span>
+    }
+}
+
+/// A control plane revision's readiness: webhook only, Ready or Not ready.
+pub fn control_plane(cp: &ControlPlane) -> (Tone, &'static str) {
+    match (&cp.deployment, cp.ready()) {
+        (None, _) => (Tone::Warn, "webhook only, no istiod"),
+        (Some(_), true) => (Tone::Pass, "Ready"),
+        (Some(_), false) => (Tone::Fail, "Not ready"),
     }
 }

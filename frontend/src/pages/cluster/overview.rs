@@ -2,12 +2,12 @@
 //! answers, its nodes and capacity, its control plane revisions.
 
 use leptos::prelude::*;
-use shared::fleet::{Cluster, ControlPlane, Reachability, units};
+use shared::fleet::{Cluster, Reachability, units};
 use shared::time::format_utc;
 
 use crate::components::health::HealthBadge;
 use crate::components::revision::{Palette, RevisionChip};
-use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::status_badge::{self, StatusBadge, Tone};
 
 /// Reads one part of the cluster, redrawn when it changes.
 fn part<T: 'static>(
@@ -119,14 +119,6 @@ pub fn Nodes(cluster: Memo<Option<Cluster>>) -> impl IntoView {
     })
 }
 
-fn readiness(cp: &ControlPlane) -> (&'static str, &'static str) {
-    match (&cp.deployment, cp.ready()) {
-        (None, _) => ("warn", "webhook only, no istiod"),
-        (Some(_), true) => ("ok", "Ready"),
-        (Some(_), false) => ("bad", "Not ready"),
-    }
-}
-
 /// Control plane revisions with their version and readiness.
 #[component]
 pub fn ControlPlanes(cluster: Memo<Option<Cluster>>, palette: Memo<Palette>) -> impl IntoView {
@@ -138,13 +130,13 @@ pub fn ControlPlanes(cluster: Memo<Option<Cluster>>, palette: Memo<Palette>) -> 
                     .control_planes
                     .iter()
                     .map(|cp| {
-                        let (class, state) = readiness(cp);
+                        let (tone, state) = status_badge::control_plane(cp);
                         view! {
                             <tr data-revision=cp.revision.clone()>
                                 <th scope="row"><RevisionChip revision=cp.revision.clone() class=palette.class(&cp.revision)/></th>
                                 <td>{cp.version.clone().unwrap_or_else(|| "unknown".into())}</td>
                                 <td><code>{cp.deployment.clone().unwrap_or_else(|| "—".into())}</code></td>
-                                <td><span class=class>{state}</span> " " <span class="muted">{cp.ready_replicas} "/" {cp.replicas} " replicas"</span></td>
+                                <td><StatusBadge tone text=state/> " " <span class="muted">{cp.ready_replicas} "/" {cp.replicas} " replicas"</span></td>
                                 <td>{if cp.webhook { "yes" } else { "no" }}</td>
                             </tr>
                         }

@@ -3,6 +3,8 @@
 //! the namespaces whose labels ask for it.
 
 use leptos::prelude::*;
+
+use crate::components::status_badge::{self, StatusBadge};
 use shared::fleet::{Cluster, ControlPlane, Fleet};
 
 use crate::components::error_view::ErrorView;
@@ -21,13 +23,9 @@ fn namespaces_on(cluster: &Cluster, revision: &str) -> Vec<String> {
 }
 
 fn readiness(cp: &ControlPlane) -> impl IntoView + use<> {
-    let (class, word) = match (&cp.deployment, cp.ready()) {
-        (None, _) => ("warning", "webhook only"),
-        (Some(_), true) => ("ok", "Ready"),
-        (Some(_), false) => ("bad", "Not ready"),
-    };
+    let (tone, word) = status_badge::control_plane(cp);
     view! {
-        <span class=class>{word}</span>
+        <StatusBadge tone text=word/>
         " "
         <span class="muted">{cp.ready_replicas} "/" {cp.replicas} " replicas"</span>
     }
