@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use axum::http::HeaderMap;
 use sha2::{Digest, Sha256};
+use shared::Account;
 use shared::routes::SESSION_COOKIE;
 
 use super::limiter::Locked;
@@ -13,7 +14,7 @@ use super::proxy::ProxyRefusal;
 use super::{AuthMode, Principal, Via, cookies, secrets};
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::store::sessions::NewSession;
+use crate::store::sessions::{NewSession, VouchedBy};
 
 /// Last-seen times are written at most this often per session.
 const TOUCH_EVERY_SECS: i64 = 15;
@@ -181,27 +182,45 @@ pub async fn sign_in(
         return Err(SignInError::Wrong);
     };
     state.limiter().succeeded(store, &admitted).await?;
+    Ok(open(state, stored.acting(), None, now).await?)
+}
+
+/// Opens a session for `account` (a provider-vouched one when `vouched` is
+/// set) and drops the sessions that ran out: the one way both sign-ins end.
+pub async fn open(
+    state: &AppState,
+    account: Account,
+    vouched: Option<VouchedBy<'_>>,
+    now: i64,
+) -> Result<SignedIn, StoreError> {
     let token = secrets::random_token();
     let csrf_token = secrets::random_token();
     let token_hash = secrets::token_hash(&token);
+    let federated = vouched.is_some();
     state
         .store()
         .create_session(NewSession {
             token_hash: &token_hash,
-            account: &stored.account.name,
+            account: &account,
             csrf_token: &csrf_token,
             now,
             expires_at: now + state.auth().absolute_secs,
+            vouched,
         })
         .await?;
     state
         .store()
         .delete_stale_sessions(now, state.auth().idle_secs)
         .await?;
+    let via = if federated {
+        Via::Oidc { token_hash }
+    } else {
+        Via::Session { token_hash }
+    };
     Ok(SignedIn {
         principal: Principal {
-            account: stored.acting(),
-            via: Via::Session { token_hash },
+            account,
+            via,
             csrf_token,
         },
         token,

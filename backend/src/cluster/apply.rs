@@ -131,12 +131,20 @@ fn scoped(
 
 /// The live object, without the fields the server owns; `None` if absent.
 pub async fn live(client: &kube::Client, object: &ObjectRef) -> Result<Option<Value>, ApplyError> {
+    Ok(fetch(client, object)
+        .await?
+        .map(|o| reviewable(to_value(&o))))
+}
+
+/// The live object as the API server has it, `None` if absent.
+async fn fetch(
+    client: &kube::Client,
+    object: &ObjectRef,
+) -> Result<Option<DynamicObject>, ApplyError> {
     let api = api_for(client, object).await?;
-    let found = api
-        .get_opt(&object.name)
+    api.get_opt(&object.name)
         .await
-        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
-    Ok(found.map(|o| reviewable(to_value(&o))))
+        .map_err(|e| ApplyError::from_kube(&object.title(), e))
 }
 
 /// The field managers of the live object (`metadata.managedFields`,
@@ -145,12 +153,7 @@ pub async fn managers(
     client: &kube::Client,
     object: &ObjectRef,
 ) -> Result<Option<Vec<String>>, ApplyError> {
-    let api = api_for(client, object).await?;
-    let found = api
-        .get_opt(&object.name)
-        .await
-        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
-    Ok(found.map(|o| {
+    Ok(fetch(client, object).await?.map(|o| {
         let mut names: Vec<String> = Vec::new();
         for entry in o.metadata.managed_fields.unwrap_or_default() {
             if entry.subresource.as_deref() == Some("status") {
@@ -177,11 +180,7 @@ pub async fn apply(
     dry_run: bool,
 ) -> Result<Value, ApplyError> {
     let object = ObjectRef::of(body)?;
-    let api = api_for(client, &object).await?;
-    let live = api
-        .get_opt(&object.name)
-        .await
-        .map_err(|e| ApplyError::from_kube(&object.title(), e))?;
+    let live = fetch(client, &object).await?;
     apply_with(client, body, dry_run, force_for(live.as_ref())).await
 }
 

@@ -5,7 +5,7 @@ use shared::Account;
 use sqlx::Row;
 
 use super::accounts::role_of;
-use super::sessions::StoredSession;
+use super::sessions::{NewSession, StoredSession, VouchedBy};
 use super::{Store, StoreError};
 
 /// A sign-in sent to the provider and not yet come back.
@@ -16,18 +16,6 @@ pub struct PendingLogin {
     pub browser_hash: String,
     pub nonce: String,
     pub pkce_verifier: String,
-    pub expires_at: i64,
-}
-
-/// A session opened for a person the provider vouched for.
-pub struct NewOidcSession<'a> {
-    pub token_hash: &'a str,
-    pub account: &'a Account,
-    pub subject: &'a str,
-    pub csrf_token: &'a str,
-    /// Kept for the provider's sign-out (`id_token_hint`).
-    pub id_token: &'a str,
-    pub now: i64,
     pub expires_at: i64,
 }
 
@@ -80,18 +68,22 @@ impl Store {
         }))
     }
 
-    pub async fn create_oidc_session(&self, session: NewOidcSession<'_>) -> Result<(), StoreError> {
+    pub(super) async fn create_oidc_session(
+        &self,
+        session: &NewSession<'_>,
+        vouched: &VouchedBy<'_>,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO oidc_sessions (token_hash, name, subject, role, admin, csrf_token, id_token, \
              created_at, last_seen, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(session.token_hash.to_owned())
         .bind(session.account.name.clone())
-        .bind(session.subject.to_owned())
+        .bind(vouched.subject.to_owned())
         .bind(session.account.role.slug())
         .bind(i64::from(session.account.admin))
         .bind(session.csrf_token.to_owned())
-        .bind(session.id_token.to_owned())
+        .bind(vouched.id_token.to_owned())
         .bind(session.now)
         .bind(session.now)
         .bind(session.expires_at)

@@ -22,20 +22,34 @@ pub struct StoredSession {
 /// A session about to be stored.
 pub struct NewSession<'a> {
     pub token_hash: &'a str,
-    pub account: &'a str,
+    pub account: &'a Account,
     pub csrf_token: &'a str,
     pub now: i64,
     pub expires_at: i64,
+    /// Set when an OpenID provider vouched for the person (no local account).
+    pub vouched: Option<VouchedBy<'a>>,
+}
+
+/// What the provider said about the person a session is opened for.
+pub struct VouchedBy<'a> {
+    pub subject: &'a str,
+    /// Kept for the provider's sign-out (`id_token_hint`).
+    pub id_token: &'a str,
 }
 
 impl Store {
+    /// Stores a local account's session in `sessions`, a provider-vouched
+    /// one in `oidc_sessions` (it names its role: there is no account row).
     pub async fn create_session(&self, session: NewSession<'_>) -> Result<(), StoreError> {
+        if let Some(vouched) = &session.vouched {
+            return self.create_oidc_session(&session, vouched).await;
+        }
         sqlx::query(
             "INSERT INTO sessions (token_hash, account, csrf_token, created_at, last_seen, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(session.token_hash.to_owned())
-        .bind(session.account.to_owned())
+        .bind(session.account.name.clone())
         .bind(session.csrf_token.to_owned())
         .bind(session.now)
         .bind(session.now)

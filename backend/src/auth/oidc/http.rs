@@ -11,17 +11,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::Outcome;
 
-use super::flow::{self, Callback, LOGIN_TTL_SECS, Vouched};
+use super::flow::{self, Callback, LOGIN_TTL_SECS};
 use super::settings::{OidcError, Refusal};
 use crate::api::openapi::respond::{Documented, SeeOther};
 use crate::api::query::ApiQuery;
 use crate::audit::{self, Actor, Event};
+use crate::auth::cookies;
 use crate::auth::http::origin_of;
-use crate::auth::{Principal, Via, cookies, secrets};
+use crate::auth::sessions::{self, SignedIn};
 use crate::error::AppError;
 use crate::metrics::SignInOutcome;
 use crate::state::AppState;
-use crate::store::oidc::NewOidcSession;
+use crate::store::sessions::VouchedBy;
 
 /// Where the browser lands after signing in: the console's start page.
 const LANDING: &str = "/";
@@ -143,14 +144,18 @@ async fn finish(
         }
         Err(error) => return unavailable(&error),
     };
-    match open_session(&state, &vouched, now).await {
-        Ok((principal, token)) => {
+    let by = VouchedBy {
+        subject: &vouched.subject,
+        id_token: &vouched.id_token,
+    };
+    match sessions::open(&state, vouched.account.clone(), Some(by), now).await {
+        Ok(SignedIn { principal, token }) => {
             let event =
                 sign_in_event(&origin.address, Outcome::Success).param("subject", &vouched.subject);
             if let Err(err) = audit::record(&state, Actor::of(&principal), request_id, event).await
             {
                 // Unrecorded, the sign-in does not stand.
-                let _ = crate::auth::sessions::sign_out(&state, &principal).await;
+                let _ = sessions::sign_out(&state, &principal).await;
                 return AppError::from(err).into_response();
             }
             let session = cookies::session(&token, state.auth().absolute_secs, secure);
@@ -197,37 +202,4 @@ async fn refuse(
         | Refusal::OtherIssuer(_) => AppError::BadRequest(refusal.to_string()),
     };
     ([(header::SET_COOKIE, spent)], error).into_response()
-}
-
-/// The console's own session for the person the provider vouched for.
-async fn open_session(
-    state: &AppState,
-    vouched: &Vouched,
-    now: i64,
-) -> Result<(Principal, String), crate::store::StoreError> {
-    let token = secrets::random_token();
-    let csrf_token = secrets::random_token();
-    let token_hash = secrets::token_hash(&token);
-    state
-        .store()
-        .create_oidc_session(NewOidcSession {
-            token_hash: &token_hash,
-            account: &vouched.account,
-            subject: &vouched.subject,
-            csrf_token: &csrf_token,
-            id_token: &vouched.id_token,
-            now,
-            expires_at: now + state.auth().absolute_secs,
-        })
-        .await?;
-    state
-        .store()
-        .delete_stale_sessions(now, state.auth().idle_secs)
-        .await?;
-    let principal = Principal {
-        account: vouched.account.clone(),
-        via: Via::Oidc { token_hash },
-        csrf_token,
-    };
-    Ok((principal, token))
 }
