@@ -236,6 +236,12 @@ fn build_spa(sh: &Shell) -> Result<(), String> {
     sh.step(
         Step::new("build the console (release wasm)")
             .program("trunk", ["build", "--release", "--config", "Trunk.toml"]),
+    )?;
+    // The backend serves these as they are (brotli q11, gzip -9), never
+    // compressing the console per request.
+    sh.step(
+        Step::new("precompress the console (brotli, gzip)")
+            .program("node", ["xtask/precompress.mjs", "dist"]),
     )
 }
 
