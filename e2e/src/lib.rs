@@ -41,7 +41,7 @@ pub fn dist_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("dist"));
     assert!(
         dist.join("index.html").is_file(),
-        "no built console in {}: run `cargo xtask test` (it builds it with trunk first)",
+        "no built console in {}: run `cargo xtask console` (or `cargo xtask test`, which builds it first)",
         dist.display()
     );
     dist

@@ -9,6 +9,8 @@
 //!   Prometheus among them), the wasm32 test of the shared ingress
 //!   logic (under node), the backend suite again on a throwaway PostgreSQL,
 //!   the release SPA build and the real-browser journeys.
+//! - `cargo xtask console`: only build the console into `dist/` (what the
+//!   container image's build stage runs).
 
 mod oidc;
 mod postgres;
@@ -28,8 +30,15 @@ fn main() -> ExitCode {
     let result = match command.as_deref() {
         Some("run") => run(&rest),
         Some("test") => test(&rest),
+        // The console alone, into dist/ (the container image's build stage).
+        Some("console") => Shell::new().and_then(|sh| {
+            tools::ensure_build_tools(&sh)?;
+            build_spa(&sh)
+        }),
         _ => {
-            eprintln!("usage: cargo xtask run [--listen ADDR] | cargo xtask test");
+            eprintln!(
+                "usage: cargo xtask run [--listen ADDR] | cargo xtask test | cargo xtask console"
+            );
             return ExitCode::from(2);
         }
     };
@@ -232,11 +241,55 @@ fn test(extra: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Builds the console without Trunk (compiling Trunk costs a fresh machine
+/// ~11 minutes): the release wasm, wasm-bindgen, wasm-opt from npm, then
+/// `assemble.mjs` lays dist/ out as `trunk build` does and
+/// `precompress.mjs` writes the copies the backend serves.
 fn build_spa(sh: &Shell) -> Result<(), String> {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| sh.root.join("target"));
+    let wasm = target.join("wasm32-unknown-unknown/wasm-release/meshdeck-frontend.wasm");
+    let out = target.join("spa");
+    let bindgen_wasm = out.join("meshdeck-frontend_bg.wasm");
+    let (wasm, out, bindgen_wasm) = (
+        wasm.display().to_string(),
+        out.display().to_string(),
+        bindgen_wasm.display().to_string(),
+    );
+    sh.step(Step::new("build the console (release wasm)").cargo([
+        "build",
+        "--locked",
+        "-p",
+        "meshdeck-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "wasm-release",
+    ]))?;
     sh.step(
-        Step::new("build the console (release wasm)")
-            .program("trunk", ["build", "--release", "--config", "Trunk.toml"]),
+        Step::new("bind the console to JavaScript (wasm-bindgen)").program(
+            "wasm-bindgen",
+            [
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "meshdeck-frontend",
+                "--out-dir",
+                &out,
+                &wasm,
+            ],
+        ),
     )?;
+    sh.step(Step::new("shrink the console (wasm-opt -Oz)").program(
+        "wasm-opt",
+        ["-Oz", "--output", &bindgen_wasm, &bindgen_wasm],
+    ))?;
+    sh.step(Step::new("lay the console out in dist/").program(
+        "node",
+        ["xtask/assemble.mjs", &out, "meshdeck-frontend", "dist"],
+    ))?;
     // The backend serves these as they are (brotli q11, gzip -9), never
     // compressing the console per request.
     sh.step(

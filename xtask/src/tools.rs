@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use crate::shell::{Shell, Step};
 
-const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// What `trunk build` needs: the wasm target, Trunk, wasm-bindgen at the
-/// Cargo.lock version and wasm-opt from npm.
+/// What building the console needs: the wasm target, wasm-bindgen at the
+/// Cargo.lock version and wasm-opt from npm (no Trunk: `build_spa` drives
+/// these itself; Trunk.toml, kept for `trunk serve`, must pin the same
+/// wasm-bindgen).
 pub fn ensure_build_tools(sh: &Shell) -> Result<(), String> {
     let installed = sh
         .probe("rustup", &["target", "list", "--installed"])
@@ -19,18 +20,6 @@ pub fn ensure_build_tools(sh: &Shell) -> Result<(), String> {
             Step::new("install the wasm32 target")
                 .program("rustup", ["target", "add", WASM_TARGET]),
         )?;
-    }
-
-    let trunk = sh.probe("trunk", &["--version"]).unwrap_or_default();
-    if trunk != format!("trunk {TRUNK_VERSION}") {
-        // 0.22 needs a newer rustc than this machine has.
-        sh.step(Step::new(format!("install trunk {TRUNK_VERSION}")).cargo([
-            "install",
-            "trunk",
-            "--version",
-            TRUNK_VERSION,
-            "--locked",
-        ]))?;
     }
 
     let bindgen = lock_version(&sh.root, "wasm-bindgen")?;

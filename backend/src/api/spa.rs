@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use tower_http::services::ServeDir;
 
-/// Trunk names built assets `<name>-<16 hex digits>.<ext>`: those never
+/// Built assets are named `<name>-<16 hex digits>.<ext>` (by
+/// `xtask/assemble.mjs`, or Trunk when serving): those never
 /// change, so browsers may keep them for a year.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Everything else (index.html above all) is revalidated on each load.
