@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use shared::mesh::install::failed_step;
 use shared::mesh::migration::run::MigrationRun;
 use shared::mesh::{InstallPhase, InstallProgress, InstallStep, StepState};
-use shared::{ApiError, routes};
+use shared::{ApiError, ClusterName, routes};
 
 use crate::api::follow::Followed;
 use crate::components::loading::Loaded;
@@ -69,7 +69,7 @@ impl Row {
             done,
             all,
             failure,
-            link: routes::fill(routes::MESH_MIGRATION, &[&r.id]),
+            link: migration_href(&r.id),
         }
     }
 
@@ -89,24 +89,35 @@ impl Row {
     }
 }
 
-/// Every install and migration run.
-async fn rows() -> Result<Vec<Row>, ApiError> {
+/// Where a migration run's progress is read.
+pub fn migration_href(id: &str) -> String {
+    routes::fill(routes::MESH_MIGRATION, &[&id])
+}
+
+/// Every install and migration run, or those on `cluster`.
+async fn rows(cluster: Option<ClusterName>) -> Result<Vec<Row>, ApiError> {
     let mut rows: Vec<Row> = InstallProgress::list()
         .await?
         .iter()
         .map(Row::install)
         .collect();
     rows.extend(MigrationRun::list().await?.iter().map(Row::migration));
+    if let Some(cluster) = cluster {
+        rows.retain(|r| r.cluster == cluster.as_str());
+    }
     rows.sort_by_key(|r| std::cmp::Reverse(r.started));
     Ok(rows)
 }
 
-/// The list, fetched again whenever `changed` does (a run started or
-/// ended on this page).
-/// The runs, newest first.
-fn runs_table(list: Vec<Row>) -> AnyView {
+/// The runs, newest first; `cluster` names the cluster they were chosen
+/// by, for the empty list.
+fn runs_table(list: Vec<Row>, cluster: Option<&ClusterName>) -> AnyView {
     if list.is_empty() {
-        return view! { <p class="muted">"No install or migration runs yet."</p> }.into_any();
+        let empty = match cluster {
+            Some(c) => format!("No install or migration runs on {c} yet."),
+            None => "No install or migration runs yet.".to_owned(),
+        };
+        return view! { <p class="muted runs-empty">{empty}</p> }.into_any();
     }
     view! {
         <table class="install-runs">
@@ -117,16 +128,26 @@ fn runs_table(list: Vec<Row>) -> AnyView {
     .into_any()
 }
 
+/// The list (of every cluster's runs, or of `cluster`'s), fetched again
+/// whenever `changed` does (a run started or ended on this page).
 #[component]
-pub fn RunList(changed: Signal<u32>) -> impl IntoView {
+pub fn RunList(
+    changed: Signal<u32>,
+    #[prop(optional)] cluster: Option<ClusterName>,
+) -> impl IntoView {
+    let chosen = cluster.clone();
     let runs = LocalResource::new(move || {
         changed.track();
-        rows()
+        rows(chosen.clone())
     });
+    let heading = match &cluster {
+        Some(c) => format!("Install and migration runs on {c}"),
+        None => "Runs".to_owned(),
+    };
     view! {
         <section class="mesh-part" aria-labelledby="runs-heading">
-            <h2 id="runs-heading">"Runs"</h2>
-            <Loaded what="runs" resource=runs ok=runs_table/>
+            <h2 id="runs-heading">{heading}</h2>
+            <Loaded what="runs" resource=runs ok=move |list| runs_table(list, cluster.as_ref())/>
         </section>
     }
 }
