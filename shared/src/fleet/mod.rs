@@ -5,6 +5,7 @@
 //! and resource [`units`]); and the deltas the event stream carries
 //! against a versioned snapshot ([`delta`]).
 
+pub mod colour;
 pub mod delta;
 pub mod description;
 pub mod injection;
@@ -15,6 +16,7 @@ pub mod standing;
 pub mod topology;
 pub mod units;
 
+pub use colour::{REVISION_SLOTS, revision_slot};
 pub use delta::{ApplyError, ClusterChange, FleetDelta, ReloadNotice};
 pub use description::{FleetDescription, FleetInfo, HubEndpoint, MemberDescription};
 pub use injection::{DEFAULT_REVISION, Injection};

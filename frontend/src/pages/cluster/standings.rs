@@ -69,7 +69,7 @@ fn row(
     let injection = ns.injection();
     let asked = match injection.target_revision() {
         Some(rev) => view! {
-            <RevisionChip revision=rev.to_owned() class=palette.class(rev)/>
+            <RevisionChip revision=rev.to_owned() class=palette.class(rev) version=palette.version(rev)/>
             " " <span class="muted small">{injection.describe()}</span>
         }
         .into_any(),
