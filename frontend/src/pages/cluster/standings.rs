@@ -13,7 +13,7 @@ use shared::time::format_utc;
 use crate::components::error_view::ErrorView;
 use crate::components::revision::{Palette, PodBar, RevisionChip};
 use crate::components::status_badge::{StatusBadge, Tone};
-use crate::pages::mesh::runs::migration_href;
+use crate::pages::mesh::runs::run_href;
 
 /// Every migration run of the fleet, as the migrations list answered.
 pub type Runs = LocalResource<Result<Vec<MigrationRun>, ApiError>>;
@@ -52,7 +52,7 @@ fn run_cell(run: Option<&MigrationRun>) -> AnyView {
     match run {
         None => view! { <span class="muted">"none"</span> }.into_any(),
         Some(r) => view! {
-            <a href=migration_href(&r.id) target="_blank">{r.op.title()} " " {r.revision.clone()}</a>
+            <a href=run_href(&r.id)>{r.op.title()} " " {r.revision.clone()}</a>
             " " {phase_badge(r.phase)}
             " " <span class="muted small">{format_utc(r.started)}</span>
         }
