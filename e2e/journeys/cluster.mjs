@@ -4,6 +4,8 @@
 // with its migration state, its runs, its gateway; a revision appearing
 // on the cluster (made with real kubectl) shows up live and leaves the
 // colour of the revisions already there unchanged, also after a reload.
+// A migration run started through the API lists its start and end times
+// and opens from its link (/mesh?run=<id>) with its steps.
 // Security: its trust row (or "unknown" with the reason) and its signing
 // requests. Workloads: a migration the journey deploys through the API,
 // with its state. A manager reads the same tabs, read-only.
@@ -155,6 +157,38 @@ const steps = [
     await page.locator(CHIP.replace('REV', NEW_REVISION)).waitFor();
     const reloaded = await chipColour(page, 'default');
     expect(reloaded === defaultColour, `default was ${defaultColour}, is ${reloaded} after a reload`);
+  }],
+  ['a migration run started through the API shows with its times and opens from its link', async (page) => {
+    kubectl(undefined, 'create', 'namespace', 'tabs-mesh');
+    await until(page, 'tabs-mesh listed live', () => !!document.querySelector('table.namespace-standings tr[data-namespace="tabs-mesh"]'));
+    const started = await api(page, 'POST', '/api/mesh/migrations/migrate', { cluster: CLUSTER, namespace: 'tabs-mesh', revision: NEW_REVISION });
+    expect(started.status === 202, `migrate: ${started.status} ${JSON.stringify(started.body)}`);
+    const id = started.body.id;
+    let run = started.body;
+    for (let i = 0; i < 120 && run.phase === 'running'; i += 1) {
+      await page.waitForTimeout(250);
+      run = await get(page, `/api/mesh/migrations/${id}`);
+    }
+    expect(run.phase !== 'running' && Number.isInteger(run.ended), `the run ended with its time: ${JSON.stringify(run)}`);
+    await page.reload();
+    const row = page.locator(`table.install-runs tr[data-run="${id}"]`);
+    await row.waitFor();
+    expect((await row.getAttribute('data-phase')) === run.phase, 'the row has the run\'s phase');
+    const ended = await row.locator('td.run-ended').textContent();
+    expect(/ UTC \(took \d+ (s|min)/.test(ended), `end time and duration: ${ended}`);
+    expect((await row.locator('td.run-started').textContent()).endsWith(' UTC'), 'start time');
+    const link = page.locator('table.namespace-standings tr[data-namespace="tabs-mesh"] td.last-run a');
+    expect((await link.getAttribute('href')) === `/mesh?run=${id}`, `the namespace links its run: ${await link.getAttribute('href')}`);
+    await link.click();
+    await page.waitForURL(`**/mesh?run=${id}`);
+    const detail = page.locator(`.run-detail[data-run="${id}"]`);
+    await detail.locator('ol.install-steps li').first().waitFor();
+    expect(await detail.locator('ol.install-steps li').count() === run.steps.length, 'every step of the opened run');
+    const summary = await detail.locator('.run-summary').textContent();
+    expect(summary.includes('operator') && summary.includes('took'), `opened run: ${summary}`);
+    await screenshot(page, 'mesh-run-opened');
+    await page.goto(`${BASE_URL}/c/${CLUSTER}/mesh`);
+    await page.locator('main h1', { hasText: `Mesh on ${CLUSTER}` }).waitFor();
   }],
   ['Security: gke-eu\'s trust row as /api/trust has it, unknowns with their reason', async (page) => {
     await openTab(page, 'Security', 'security');
