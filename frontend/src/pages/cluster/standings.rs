@@ -32,7 +32,7 @@ fn standing_view(standing: &Standing) -> AnyView {
 }
 
 /// How a run's phase reads.
-pub fn phase_badge(phase: InstallPhase) -> impl IntoView {
+fn phase_badge(phase: InstallPhase) -> impl IntoView {
     let (tone, text) = match phase {
         InstallPhase::Running => (Tone::Warn, "running"),
         InstallPhase::Succeeded => (Tone::Pass, "succeeded"),
