@@ -102,6 +102,28 @@ fn fleet_live() {
         .assert_passed();
 }
 
+/// gke-eu's cluster tabs on the default fleet (issue 24): Mesh lists its
+/// revisions and namespaces with their migration state, runs and gateway
+/// as the API has them, and a revision appearing (made with real kubectl)
+/// leaves default's colour unchanged; Security shows its trust row or why
+/// not and its signing requests; Workloads shows a migration the journey
+/// deploys through the API; a manager reads them read-only.
+#[test]
+fn cluster_tabs() {
+    let kubectl = kubectl_binary();
+    let console = Console::start();
+    console
+        .run_journey(
+            "cluster",
+            &[
+                ("ACCOUNTS", console.accounts_json()),
+                ("KUBECTL", kubectl.display().to_string()),
+                ("KUBECONFIG", console.kubeconfig.display().to_string()),
+            ],
+        )
+        .assert_passed();
+}
+
 /// An operator installs asm-1106-2 on onprem-vmware-1 with Mesh CA through
 /// the wizard (field errors, preflight failing on a port name until
 /// overridden with a reason, the plan diff and its exports, live progress,

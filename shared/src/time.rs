@@ -76,8 +76,34 @@ pub fn parse_utc(text: &str) -> Option<i64> {
     Some(days_from_civil(y, m, d) * 86_400 + secs)
 }
 
+/// A span of `seconds` as a person reads it: `45 s`, `3 min 20 s`,
+/// `2 h 5 min`, `3 d 4 h` (negative spans read as zero).
+pub fn format_duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (d, h, m, s) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, _) if s == 0 => format!("{m} min"),
+        (0, 0, _) => format!("{m} min {s} s"),
+        (0, _, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_read_in_their_two_largest_units() {
+        use super::format_duration;
+        assert_eq!(format_duration(0), "0 s");
+        assert_eq!(format_duration(45), "45 s");
+        assert_eq!(format_duration(120), "2 min");
+        assert_eq!(format_duration(200), "3 min 20 s");
+        assert_eq!(format_duration(7_500), "2 h 5 min");
+        assert_eq!(format_duration(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
+        assert_eq!(format_duration(-5), "0 s");
+    }
+
     use super::*;
 
     #[test]

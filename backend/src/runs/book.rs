@@ -71,6 +71,12 @@ impl<T: Run> RunBook<T> {
         }
     }
 
+    /// The book's clock reading (Unix seconds); `None` for a book kept
+    /// in memory only, which has no clock.
+    pub fn now(&self) -> Option<i64> {
+        self.inner.store.as_ref().map(|(_, clock)| clock.now())
+    }
+
     /// What the feature keeps beside the runs.
     pub fn extra(&self) -> &T::Extra {
         &self.inner.extra

@@ -19,11 +19,13 @@ use super::run::Run;
 pub trait Stepped: Run {
     fn steps(&self) -> &[InstallStep];
     fn steps_mut(&mut self) -> &mut [InstallStep];
-    fn set_phase(&mut self, phase: InstallPhase);
+    /// Marks the run ended in `phase` at `at` (Unix seconds, when the
+    /// book has a clock).
+    fn end(&mut self, phase: InstallPhase, at: Option<i64>);
 }
 
 /// Implements [`Run`] and [`Stepped`] for a `shared` progress type with
-/// `id`, `started`, `by`, `cluster`, `phase` and `steps` fields.
+/// `id`, `started`, `ended`, `by`, `cluster`, `phase` and `steps` fields.
 macro_rules! stepped_run {
     ($run:ty, kind = $kind:literal, extra = $extra:ty, plan = $plan:ty) => {
         impl $crate::runs::run::Run for $run {
@@ -69,8 +71,9 @@ macro_rules! stepped_run {
                 &mut self.steps
             }
 
-            fn set_phase(&mut self, phase: shared::mesh::InstallPhase) {
+            fn end(&mut self, phase: shared::mesh::InstallPhase, at: Option<i64>) {
                 self.phase = phase;
+                self.ended = at;
             }
         }
     };
@@ -167,7 +170,8 @@ impl<T: Stepped> StepRunner<T> {
         } else {
             InstallPhase::Succeeded
         };
-        self.tx.send_modify(|r| r.set_phase(phase));
+        let at = self.book.now();
+        self.tx.send_modify(|r| r.end(phase, at));
         self.store().await;
     }
 
@@ -254,6 +258,7 @@ mod tests {
             steps,
             by: "ann".into(),
             started: 1,
+            ended: None,
         }
     }
 
@@ -386,5 +391,42 @@ mod tests {
         assert_eq!(stored.phase, InstallPhase::Running);
         assert_eq!(stored.steps[1].state, StepState::Running);
         assert_eq!(stored.steps[2].state, StepState::Pending);
+    }
+
+    #[tokio::test]
+    async fn an_ended_run_carries_the_time_it_ended() {
+        let (store, clock, time) = crate::runs::tests::store().await;
+        let book =
+            RunBook::<MigrationRun>::owned_by(Some((store.clone(), clock.clone())), "a".into());
+        let run = run(vec![pending("a"), pending("b")]);
+        let record = crate::store::runs::RunRecord {
+            kind: "migration",
+            id: "r".into(),
+            actor: "ann".into(),
+            clusters: "gke-eu".into(),
+            state: crate::store::runs::RUNNING,
+            started: clock.now(),
+            plan: "null".into(),
+            body: serde_json::to_string(&run).expect("json"),
+            owner: "a".into(),
+            lease_until: clock.now() + crate::runs::LEASE_SECS,
+        };
+        store
+            .create_run(&record, clock.now())
+            .await
+            .expect("stored");
+        time.advance(90);
+        let tx = book.publish(&run);
+        let rx = tx.subscribe();
+        assert_eq!(rx.borrow().ended, None);
+        StepRunner::new(book, tx)
+            .run(&Job::default(), vec![true, true])
+            .await;
+        assert_eq!(rx.borrow().phase, InstallPhase::Succeeded);
+        assert_eq!(rx.borrow().ended, Some(time.now()));
+        let stored = store.run("migration", "r").await.expect("store");
+        let stored: MigrationRun =
+            serde_json::from_str(&stored.expect("stored").body).expect("json");
+        assert_eq!(stored.ended, Some(time.now()));
     }
 }

@@ -135,6 +135,11 @@ pub(crate) async fn finished(
         assert_eq!(response.status(), StatusCode::OK);
         let p: InstallProgress = serde_json::from_value(body_json(response).await).unwrap();
         if p.phase != InstallPhase::Running {
+            // The end is recorded with the run, for the runs list.
+            assert!(
+                p.ended.is_some_and(|end| end >= p.started),
+                "install ended without its end time: {p:#?}"
+            );
             return p;
         }
         assert!(Instant::now() < deadline, "install still running: {p:#?}");

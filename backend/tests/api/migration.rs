@@ -191,6 +191,7 @@ pub(crate) async fn operate(
     .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED, "{op}");
     let run: MigrationRun = serde_json::from_value(body_json(response).await).unwrap();
+    assert_eq!(run.ended, None, "a run just started has not ended");
     let deadline = Instant::now() + WAIT;
     loop {
         let response = console
@@ -199,6 +200,11 @@ pub(crate) async fn operate(
         assert_eq!(response.status(), StatusCode::OK);
         let r: MigrationRun = serde_json::from_value(body_json(response).await).unwrap();
         if r.phase != InstallPhase::Running {
+            // The end is recorded with the run, for the runs list.
+            assert!(
+                r.ended.is_some_and(|end| end >= r.started),
+                "{op} ended without its end time: {r:#?}"
+            );
             return r;
         }
         assert!(Instant::now() < deadline, "{op} still running: {r:#?}");

@@ -1,38 +1,54 @@
 //! Revisions drawn the same way everywhere: one colour per control plane
-//! revision across the fleet (the slot of `Fleet::revision_colour`), chips
-//! naming them, and a namespace's pods as a small stacked bar.
+//! revision, fixed by its name (`shared::fleet::revision_slot`) so it
+//! never changes when another revision appears; chips naming them with
+//! their version where known, and a namespace's pods as a small stacked
+//! bar.
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use shared::fleet::{Fleet, PodCount};
+use shared::fleet::{Fleet, PodCount, revision_slot};
 
-/// Colour slots in the stylesheet (`.rev-c0` … `.rev-c7`); more revisions
-/// than that reuse them in order.
-const SLOTS: usize = 8;
-
-/// The fleet's revisions in colour order, so pages can colour revisions
-/// without holding the whole fleet.
+/// The fleet's revisions and their versions, so pages can colour and name
+/// revisions without holding the whole fleet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Palette {
-    revisions: Vec<String>,
+    /// Each installed revision's image version, empty where unknown.
+    versions: BTreeMap<String, String>,
 }
 
 impl Palette {
     pub fn of(fleet: &Fleet) -> Self {
-        Self {
-            revisions: fleet.revisions().into_iter().map(str::to_owned).collect(),
+        let mut versions = BTreeMap::new();
+        for cp in fleet.clusters.iter().flat_map(|c| c.control_planes.iter()) {
+            let known = versions
+                .entry(cp.revision.clone())
+                .or_insert_with(String::new);
+            if let (true, Some(version)) = (known.is_empty(), &cp.version) {
+                known.clone_from(version);
+            }
         }
+        Self { versions }
     }
 
     /// The CSS class of `revision`: its slot, `rev-other` for a revision no
     /// cluster runs a control plane for, `rev-none` for pods without a proxy.
     pub fn class(&self, revision: &str) -> String {
         if revision.is_empty() {
-            return "rev-none".into();
+            "rev-none".into()
+        } else if self.versions.contains_key(revision) {
+            format!("rev-c{}", revision_slot(revision))
+        } else {
+            "rev-other".into()
         }
-        match self.revisions.iter().position(|r| r == revision) {
-            Some(slot) => format!("rev-c{}", slot % SLOTS),
-            None => "rev-other".into(),
-        }
+    }
+
+    /// The image version of `revision`, where a cluster reports one.
+    pub fn version(&self, revision: &str) -> Option<String> {
+        self.versions
+            .get(revision)
+            .filter(|v| !v.is_empty())
+            .cloned()
     }
 }
 
@@ -45,11 +61,16 @@ pub fn revision_name(revision: &str) -> &str {
     }
 }
 
-/// A revision as a coloured chip.
+/// A revision as a coloured chip, followed by its version when given.
 #[component]
-pub fn RevisionChip(#[prop(into)] revision: String, #[prop(into)] class: String) -> impl IntoView {
+pub fn RevisionChip(
+    #[prop(into)] revision: String,
+    #[prop(into)] class: String,
+    #[prop(optional_no_strip)] version: Option<String>,
+) -> impl IntoView {
     view! {
         <span class=format!("rev-chip {class}") data-revision=revision.clone()>{revision.clone()}</span>
+        {version.map(|v| view! { " " <span class="rev-version muted small">{v}</span> })}
     }
 }
 

@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod policy;
 pub mod roots;
 pub mod trust;
+pub mod unknown;
 pub mod view;
 
 pub use approval::{ApprovalRefused, ApprovalRule, ApprovalState};
@@ -26,6 +27,7 @@ pub use roots::{
     RootState, normalise_fingerprint,
 };
 pub use trust::{ClusterTrust, TrustInventory, TrustWarning};
+pub use unknown::TrustPart;
 pub use view::{CsrView, KeyInfo, SubjectAltName};
 
 /// Signer names the console manages by default: istiod's requests for an

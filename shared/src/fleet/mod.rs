@@ -5,15 +5,18 @@
 //! and resource [`units`]); and the deltas the event stream carries
 //! against a versioned snapshot ([`delta`]).
 
+pub mod colour;
 pub mod delta;
 pub mod description;
 pub mod injection;
 pub mod layout;
 pub mod model;
 mod reachability;
+pub mod standing;
 pub mod topology;
 pub mod units;
 
+pub use colour::{REVISION_SLOTS, revision_slot};
 pub use delta::{ApplyError, ClusterChange, FleetDelta, ReloadNotice};
 pub use description::{FleetDescription, FleetInfo, HubEndpoint, MemberDescription};
 pub use injection::{DEFAULT_REVISION, Injection};
@@ -21,4 +24,5 @@ pub use model::{
     Cluster, ControlPlane, Fleet, Member, Namespace, NamespaceDetail, Node, Platform, PodCount,
     PodPhase, PodSummary, Project, Reachability, region_of,
 };
+pub use standing::Standing;
 pub use topology::{FleetSummary, TopologyGroup};

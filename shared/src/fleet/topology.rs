@@ -55,8 +55,7 @@ impl Fleet {
         groups
     }
 
-    /// Every control plane revision installed in the fleet, sorted; a
-    /// revision's index here is its colour.
+    /// Every control plane revision installed in the fleet, sorted.
     pub fn revisions(&self) -> Vec<&str> {
         let set: BTreeSet<&str> = self
             .clusters
@@ -66,9 +65,12 @@ impl Fleet {
         set.into_iter().collect()
     }
 
-    /// The colour slot of `revision` (stable while the set of revisions is).
+    /// The colour slot of `revision`, from its name alone
+    /// ([`super::revision_slot`]); `None` for a revision no cluster runs.
     pub fn revision_colour(&self, revision: &str) -> Option<usize> {
-        self.revisions().iter().position(|r| *r == revision)
+        self.revisions()
+            .contains(&revision)
+            .then(|| super::revision_slot(revision))
     }
 
     /// Each revision of [`Fleet::revisions`] with how many clusters carry
@@ -173,7 +175,10 @@ mod tests {
             ]
         );
         assert_eq!(fleet.revisions(), ["asm-1106-2", "default"]);
-        assert_eq!(fleet.revision_colour("default"), Some(1));
+        assert_eq!(
+            fleet.revision_colour("default"),
+            Some(super::super::revision_slot("default"))
+        );
         assert_eq!(fleet.revision_colour("asm-1112-0"), None);
         assert_eq!(fleet.revision_usage(), [("asm-1106-2", 1), ("default", 2)]);
     }

@@ -102,8 +102,12 @@ pub struct InstallProgress {
     pub steps: Vec<InstallStep>,
     /// The operator who started it.
     pub by: String,
-    /// Unix milliseconds.
+    /// Unix seconds.
     pub started: i64,
+    /// When it succeeded or failed, Unix seconds; absent while it runs
+    /// (and for runs stored before the console recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<i64>,
 }
 
 impl InstallProgress {

@@ -96,6 +96,7 @@ pub async fn start(
         steps,
         by: actor.name.clone(),
         started: now,
+        ended: None,
     };
     let plan = InstallPlan {
         plan: stored.plan,

@@ -211,6 +211,7 @@ pub(super) async fn launch(
         steps: planned.steps,
         by: actor.name.clone(),
         started: now,
+        ended: None,
     };
     let plan = MigrationPlan {
         work: planned.work,

@@ -10,7 +10,7 @@ mod plan_step;
 mod preflight_step;
 mod progress;
 mod revisions;
-mod runs;
+pub(crate) mod runs;
 mod settings_step;
 mod wizard;
 

@@ -80,6 +80,10 @@ pub struct MigrationRun {
     pub by: String,
     /// Unix seconds.
     pub started: i64,
+    /// When it succeeded or failed, Unix seconds; absent while it runs
+    /// (and for runs stored before the console recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<i64>,
 }
 
 impl MigrationRun {
