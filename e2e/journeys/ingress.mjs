@@ -74,6 +74,23 @@ const SEED_INGRESS = [
   '          servicePort: 80',
 ].join('\n');
 
+/// `GET path` through the signed-in page, as JSON.
+async function api(page, path) {
+  return page.evaluate(async (p) => (await fetch(p)).json(), path);
+}
+
+/// The shared confirmation: waits for it, returns its whole text.
+async function confirmation(page) {
+  const dialog = page.getByTestId('confirm-dialog');
+  await dialog.waitFor();
+  return dialog.textContent();
+}
+
+async function answer(page, action) {
+  await page.locator(`[data-testid="confirm-dialog"] button[data-action="${action}"]`).click();
+  if (action === 'cancel') await page.getByTestId('confirm-dialog').waitFor({ state: 'detached' });
+}
+
 const steps = [
   ['sign in as the operator and open Ingress', async (page) => {
     await page.goto(BASE_URL + '/');
@@ -130,6 +147,46 @@ const steps = [
     await memberIs(page, 'gke-eu', 'selected', 'present');
     await screenshot(page, 'mcs-deselected');
   }],
+  ['a change refused because foo changed since: take-over asks first, cancel changes nothing', async (page) => {
+    await page.getByTestId(`link-${ASIA_1}`).check();
+    await page.getByTestId('review-button').click();
+    await page.getByTestId('diff').waitFor();
+    // Someone else changes foo between the review and the apply.
+    const status = await page.evaluate(async () => {
+      const read = await (await fetch('/api/ingress/services/blue/foo')).json();
+      const object = read.service;
+      delete object.status;
+      delete object.metadata.resourceVersion;
+      object.metadata.labels = { changed: 'elsewhere' };
+      const put = await fetch('/api/ingress/services/blue/foo', {
+        method: 'PUT', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ object, resource_version: read.resource_version }),
+      });
+      return put.status;
+    });
+    expect(status === 200, `the other change was refused: ${status}`);
+    await page.getByTestId('apply-button').click();
+    await page.getByTestId('conflict').waitFor();
+    await page.getByTestId('take-over-button').click();
+    const asked = await confirmation(page);
+    expect(asked.includes('gke-us') && asked.includes('blue/foo'), `take-over confirmation ${JSON.stringify(asked)}`);
+    await answer(page, 'cancel');
+    const after = await api(page, '/api/ingress/services/blue/foo');
+    const links = (after.service.spec.clusters ?? []).map((c) => c.link);
+    expect(after.service.metadata.labels?.changed === 'elsewhere' && !links.includes(ASIA_1), `cancel changed foo: ${JSON.stringify(after.service)}`);
+  }],
+  ['confirming the take-over applies the change, and it is undone again', async (page) => {
+    await page.getByTestId('take-over-button').click();
+    await confirmation(page);
+    await answer(page, 'confirm');
+    await page.getByTestId('applied').waitFor();
+    const after = await api(page, '/api/ingress/services/blue/foo');
+    const links = (after.service.spec.clusters ?? []).map((c) => c.link);
+    expect(links.includes(ASIA_1) && !after.service.metadata.labels?.changed, `take-over did not apply: ${JSON.stringify(after.service)}`);
+    await page.getByTestId(`link-${ASIA_1}`).uncheck();
+    await reviewAndApply(page);
+    await memberIs(page, 'gke-asia-1', 'excluded', 'absent');
+  }],
   ['bar from the YAML view, a typo named by its line', async (page) => {
     await page.goto(BASE_URL + '/ingress/services/new');
     await page.getByTestId('yaml-view').locator('summary').click();
@@ -177,6 +234,40 @@ const steps = [
     expect(quota.includes('2 / 100'), `quota says ${JSON.stringify(quota)}`);
     await screenshot(page, 'ingress-lists');
   }],
+  ['deleting the ingress asks first naming the config cluster; cancel keeps it, confirm deletes it', async (page) => {
+    await page.goto(BASE_URL + '/ingress/ingresses/blue/foobar-ingress');
+    await page.getByTestId('delete-button').click();
+    const asked = await confirmation(page);
+    expect(asked.includes('gke-us') && asked.includes('MultiClusterIngress blue/foobar-ingress'), `delete confirmation ${JSON.stringify(asked)}`);
+    await answer(page, 'cancel');
+    const names = async () => (await api(page, '/api/ingress/ingresses')).items.map((i) => i.ingress.metadata.name);
+    expect((await names()).includes('foobar-ingress'), 'cancel deleted the ingress');
+    await page.getByTestId('delete-button').click();
+    await confirmation(page);
+    await answer(page, 'confirm');
+    await page.waitForURL('**/ingress');
+    expect(!(await names()).includes('foobar-ingress'), 'the ingress is still listed');
+  }],
+  ['switching the config cluster asks first naming both; cancel keeps gke-us, confirm switches', async (page) => {
+    await page.goto(BASE_URL + '/ingress');
+    await page.getByTestId('config-cluster').waitFor();
+    await page.locator('[data-testid="config-candidate"] option[value="gke-eu"]').waitFor({ state: 'attached' });
+    await page.getByTestId('config-candidate').selectOption('gke-eu');
+    await page.getByTestId('config-copy').click();
+    await page.getByTestId('config-identical').waitFor();
+    await page.getByTestId('config-switch').click();
+    const asked = await confirmation(page);
+    expect(asked.includes('gke-us') && asked.includes('gke-eu'), `switch confirmation ${JSON.stringify(asked)}`);
+    await answer(page, 'cancel');
+    const now = async () => (await api(page, '/api/ingress/config-cluster')).cluster;
+    expect(await now() === 'gke-us', 'cancel switched the config cluster');
+    await page.getByTestId('config-switch').click();
+    await confirmation(page);
+    await answer(page, 'confirm');
+    await page.getByTestId('config-status').waitFor();
+    expect(await now() === 'gke-eu', 'the config cluster did not switch');
+  }],
 ];
 
-await journey('ingress', steps);
+// The take-over step provokes the apply's 409 on purpose.
+await journey('ingress', steps, { expectedStatuses: [409] });

@@ -4,7 +4,8 @@
 // needs a JSON key or the gsutil grant; the deploy's pods cannot pull; the
 // doctor names the cross-project cause and the grant, and its fix (a
 // gcr-json-key pull secret in the pod template) brings the rollout to
-// Available; deleting the migration, confirmed, leaves the list empty.
+// Available; deleting the migration asks first (cancel keeps it), and
+// confirmed leaves the list empty.
 import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
 
 const IMAGE = 'gcr.io/project-a/quickstart-instance:v1.0.0';
@@ -107,12 +108,21 @@ const steps = [
       (r) => document.querySelector(r)?.dataset.state === 'available', row);
     await screenshot(page, 'available');
   }],
-  ['deleting the migration asks for confirmation, then removes it', async (page) => {
-    const button = page.locator(`${row} button[name="delete-migration"]`);
-    await button.click();
-    await until(page, 'the delete button asks for confirmation',
-      () => document.querySelector('button[name="delete-migration"]')?.textContent?.startsWith('Confirm'));
+  ['deleting the migration asks first naming its cluster and objects; cancel keeps it', async (page) => {
     await page.locator(`${row} button[name="delete-migration"]`).click();
+    const dialog = page.locator('[data-testid="confirm-dialog"]');
+    await dialog.waitFor();
+    const asked = await dialog.textContent();
+    expect(asked.includes('gke-asia-2/default') && asked.includes('Deployment/quickstart-instance'), `delete confirmation ${JSON.stringify(asked)}`);
+    await dialog.locator('button[data-action="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    const kept = await page.evaluate(async () => (await (await fetch('/api/workloads/migrations')).json()).map((s) => s.migration.name));
+    expect(kept.includes('quickstart-instance'), `cancel deleted the migration: ${JSON.stringify(kept)}`);
+    await page.locator(row).waitFor();
+  }],
+  ['confirming the delete removes it', async (page) => {
+    await page.locator(`${row} button[name="delete-migration"]`).click();
+    await page.locator('[data-testid="confirm-dialog"] button[data-action="confirm"]').click();
     await until(page, 'the migration is gone', () => !document.querySelector('table.migrations'));
     const text = await page.locator('main').textContent();
     expect(text.includes('No migration deployed yet.'), text.slice(0, 500));

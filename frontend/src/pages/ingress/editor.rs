@@ -4,8 +4,9 @@
 //! live fleet and the config cluster's resources, errors shown on their
 //! fields; then the server's dry-run diff, apply (of the version reviewed:
 //! if the object changed since, the refusal shows the fresh diff and offers
-//! a confirmed take-over, see [`super::conflict`]), and delete with
-//! confirmation (of the version shown).
+//! a confirmed take-over, see [`super::conflict`]), and delete after the
+//! confirmation naming the config cluster and the object (of the version
+//! shown, see [`super::delete`]).
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -15,6 +16,7 @@ use shared::ingress::api::ReviewedChange;
 use shared::ingress::{FieldError, IngressContext, MultiClusterIngress, MultiClusterService};
 
 use super::conflict::{ApplyConflict, delete_conflict, diff_view};
+use super::delete::DeleteObject;
 use super::editable::Editable;
 use super::yaml_view::{YamlProblem, YamlView};
 use super::{can_edit, mci_form, mcs_form};
@@ -106,6 +108,14 @@ fn Editor<T: Editable>(
         all
     });
     let fleet = Signal::derive(move || live.fleet().get());
+    let config_cluster = Signal::derive(move || {
+        lists.with(|l| {
+            l.as_ref()
+                .and_then(|(s, _)| s.as_ref().ok())
+                .map(|s| s.config_cluster.to_string())
+                .unwrap_or_else(|| "config cluster".to_owned())
+        })
+    });
     // Refusals by validation go beside their fields, a change refused
     // with the object as it is now beside the change; anything else to the
     // error view.
@@ -160,7 +170,6 @@ fn Editor<T: Editable>(
             }
         }
     });
-    let armed = RwSignal::new(false);
     let navigate = use_navigate();
     let remove = Action::new_local(move |(): &()| {
         let (ns, name) = object.with_untracked(|o| (o.key().0.to_owned(), o.key().1.to_owned()));
@@ -171,7 +180,6 @@ fn Editor<T: Editable>(
             match T::delete(ns, name, version).await {
                 Ok(()) => navigate("/ingress", Default::default()),
                 Err(e) => {
-                    armed.set(false);
                     match &e.fresh {
                         // Shown as it is now: deleting again deletes that.
                         Some(fresh) => {
@@ -216,10 +224,9 @@ fn Editor<T: Editable>(
                             apply.dispatch_local((object.get_untracked(), version, false));
                         }>"Apply"</button>
                     {existing.then(|| view! {
-                        <button class:danger=move || armed.get() data-testid="delete-button"
-                            on:click=move |_| if armed.get_untracked() { remove.dispatch_local(()); } else { armed.set(true); }>
-                            {move || if armed.get() { "Confirm deletion" } else { "Delete" }}
-                        </button>
+                        <DeleteObject title=Signal::derive(move || object.with(|o| { let (ns, name) = o.key(); format!("{} {ns}/{name}", T::KIND) }))
+                            cluster=config_cluster version=shown pending=remove.pending()
+                            on_delete=Callback::new(move |()| { remove.dispatch_local(()); })/>
                     })}
                 </div>
             })}
@@ -227,7 +234,7 @@ fn Editor<T: Editable>(
             {move || current_conflict().map(|(o, fresh, error)| {
                 let again = o.clone();
                 view! {
-                    <ApplyConflict error fresh
+                    <ApplyConflict error fresh cluster=config_cluster
                         on_review=Callback::new(move |()| { review.dispatch_local(again.clone()); })
                         on_take_over=Callback::new(move |version| { apply.dispatch_local((o.clone(), version, true)); })/>
                 }

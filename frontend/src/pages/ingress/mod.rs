@@ -5,6 +5,7 @@
 
 mod config;
 mod conflict;
+mod delete;
 mod editable;
 mod editor;
 mod fields;

@@ -1,12 +1,13 @@
 //! The migrations list: target, rollout state, who and when, refreshed
 //! live; one migration's pods and events, and the image-pull doctor; delete
-//! with a confirming second click.
+//! after the confirmation naming its cluster and objects.
 
 use leptos::prelude::*;
 use shared::ApiError;
 use shared::workloads::MigrationStatus;
 use shared::workloads::rollout::RolloutState;
 
+use super::delete::DeleteMigration;
 use super::doctor::DoctorPanel;
 use crate::api;
 use crate::components::error_view::ErrorView;
@@ -66,12 +67,10 @@ fn MigrationDetail(status: MigrationStatus) -> impl IntoView {
 #[component]
 pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl IntoView {
     let open = RwSignal::new(None::<String>);
-    let armed = RwSignal::new(None::<String>);
     let remove = Action::new_local(move |id: &String| {
         let id = id.clone();
         async move {
             let done = api::workloads::remove(id.clone()).await;
-            armed.set(None);
             if done.is_ok() && open.get_untracked().as_deref() == Some(id.as_str()) {
                 open.set(None);
             }
@@ -92,7 +91,7 @@ pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl I
                     <tbody>
                         {list.into_iter().map(|s| {
                             let m = s.migration.clone();
-                            let (id, id_open, id_arm) = (m.id.clone(), m.id.clone(), m.id.clone());
+                            let (id_open, for_delete) = (m.id.clone(), m.clone());
                             let ready = s.pods.iter().filter(|p| p.ready).count();
                             view! {
                                 <tr data-migration=m.name.clone() data-state=state_label(s.state)>
@@ -105,18 +104,10 @@ pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl I
                                     <td>
                                         <Show when=move || may_change.get()>
                                             {
-                                                let (id, id_arm) = (id.clone(), id_arm.clone());
-                                                let armed_here = { let id = id.clone(); move || armed.get().as_deref() == Some(id.as_str()) };
-                                                let label = armed_here.clone();
+                                                let m = for_delete.clone();
                                                 view! {
-                                                    <button
-                                                        name="delete-migration"
-                                                        class:danger=armed_here.clone()
-                                                        disabled=move || remove.pending().get()
-                                                        on:click=move |_| {
-                                                            if armed_here() { remove.dispatch_local(id.clone()); } else { armed.set(Some(id_arm.clone())); }
-                                                        }
-                                                    >{move || if label() { "Confirm delete: removes what it applied" } else { "Delete" }}</button>
+                                                    <DeleteMigration m pending=remove.pending()
+                                                        on_delete=Callback::new(move |id: String| { remove.dispatch_local(id); })/>
                                                 }
                                             }
                                         </Show>

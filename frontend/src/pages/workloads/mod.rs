@@ -3,6 +3,7 @@
 //! preview the server-side dry run, deploy and follow the rollout; the
 //! migrations list with the image-pull doctor and delete.
 
+mod delete;
 mod diff;
 mod doctor;
 mod form;
