@@ -1,6 +1,7 @@
 // Journey: an operator creates the MultiClusterService and
 // MultiClusterIngress of seed 003 in the console. The editor reviews them
-// in the browser on every keystroke (errors on their fields), the server
+// in the browser on every keystroke (errors on their fields once touched
+// or a review attempted; an untouched form is quiet), the server
 // shows a dry-run diff before the apply, the MCS page's selection preview
 // shows gke-eu and gke-asia-1 selected with derived Services and
 // gke-asia-2 excluded, and after deselecting gke-asia-1 its derived Service
@@ -102,6 +103,20 @@ const steps = [
     expect(quota.includes('0 / 100'), `quota says ${JSON.stringify(quota)}`);
     const config = await page.getByTestId('config-cluster-name').textContent();
     expect(config === 'gke-us', `config cluster ${config}`);
+  }],
+  ['a new MCS form is quiet until a review is attempted, which shows the errors and focuses the first', async (page) => {
+    await page.getByTestId('new-mcs').click();
+    await page.getByTestId('mcs-form').waitFor();
+    await page.getByTestId(`link-${EU}`).waitFor();
+    expect((await fieldErrors(page)).length === 0, `an untouched form shows ${JSON.stringify(await fieldErrors(page))}`);
+    await page.getByTestId('review-button').click();
+    await page.locator('[data-testid="field-error"][data-field="metadata.name"]').waitFor();
+    expect(await page.getByTestId('diff').count() === 0, 'an invalid form was sent for review');
+    const focused = await page.evaluate(() => document.activeElement?.dataset?.testid);
+    expect(focused === 'field-metadata.namespace', `focus is on ${focused}`);
+    expect(await page.getByTestId('review-button').isDisabled(), 'review is offered while errors are shown');
+    await page.goto(BASE_URL + '/ingress');
+    await page.getByTestId('mcs-list').waitFor();
   }],
   ['the editor checks the seed foo while typing', async (page) => {
     await page.getByTestId('new-mcs').click();

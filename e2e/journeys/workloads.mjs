@@ -61,6 +61,14 @@ const steps = [
     await page.locator('main h1', { hasText: 'Workloads' }).waitFor();
     await page.locator('form.deploy-form').waitFor();
   }],
+  ['an untouched form is quiet; a preview attempt names the missing spec and focuses it', async (page) => {
+    expect(await page.locator('form.deploy-form .field-problem').count() === 0, 'an untouched form shows problems');
+    await page.locator('button[name="preview"]').click();
+    await page.locator('form.deploy-form [data-field="spec"] .field-problem').waitFor();
+    expect(await page.locator('.workload-preview').count() === 0, 'an empty form was previewed');
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('name'));
+    expect(focused === 'spec', `focus is on ${focused}`);
+  }],
   ['an image without registry host is refused with its line', async (page) => {
     await page.locator('textarea[name="spec"]').fill(SPEC.replace('IMAGE', 'quickstart-instance:v1.0.0'));
     const issue = await page.locator('.spec-issues li').first().textContent();

@@ -2,7 +2,7 @@
 //! fresh while open) and the editor — a form and a YAML view of the same
 //! object, reviewed with `shared::ingress` on every keystroke against the
 //! live fleet and the config cluster's resources, errors shown on their
-//! fields; then the server's dry-run diff, apply (of the version reviewed:
+//! fields once touched (or a review attempted, which focuses the first); then the server's dry-run diff, apply (of the version reviewed:
 //! if the object changed since, the refusal shows the fresh diff and offers
 //! a confirmed take-over, see [`super::conflict`]), and delete after the
 //! confirmation naming the config cluster and the object (of the version
@@ -22,12 +22,18 @@ use super::yaml_view::{YamlProblem, YamlView};
 use super::{can_edit, mci_form, mcs_form};
 use crate::api;
 use crate::components::error_view::ErrorView;
+use crate::components::field::Touched;
 use crate::components::loading::Loading;
 use crate::live_fleet::LiveFleet;
 
 /// Draws the form of `T`: the object, the errors to show on its fields,
 /// the live fleet, and whether the object exists (name fixed).
-type Form<T> = fn(RwSignal<T>, Signal<Vec<FieldError>>, Signal<Option<Fleet>>, bool) -> AnyView;
+/// Its fields mark themselves in the [`Touched`] given.
+type Form<T> =
+    fn(RwSignal<T>, Signal<Vec<FieldError>>, Signal<Option<Fleet>>, bool, Touched) -> AnyView;
+
+/// The editor's `data-form`, where a submit attempt moves focus.
+const FORM: &str = "ingress-editor";
 
 /// The fleet (config cluster marked) and the config cluster's resources,
 /// for reviews in the browser.
@@ -106,6 +112,17 @@ fn Editor<T: Editable>(
             }
         }
         all
+    });
+    // Problems speak once their field was touched, the YAML typed, or a
+    // review attempted; an untouched new form is quiet.
+    let touched = Touched::new();
+    let shown_errors = Signal::derive(move || {
+        errors.with(|all| {
+            all.iter()
+                .filter(|e| touched.shows(&e.field))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
     });
     let fleet = Signal::derive(move || live.fleet().get());
     let config_cluster = Signal::derive(move || {
@@ -208,16 +225,22 @@ fn Editor<T: Editable>(
             .and_then(|(o, e)| Some((o, e.fresh.clone()?, e)))
     };
     view! {
-        <section class="editor" data-testid="editor">
+        <section class="editor" data-testid="editor" data-form=FORM>
             <h2>{if existing { "Edit" } else { "New" }} " " {T::KIND.to_string()}</h2>
-            {form(object, errors, fleet, existing)}
-            <ObjectProblems errors/>
+            {form(object, shown_errors, fleet, existing, touched)}
+            <ObjectProblems errors=shown_errors/>
             {move || checked.with(|c| c.as_ref().map(|(_, w)| w.iter().map(|w| view! { <p class="warning" data-testid="sameness-warning">{w.message()}</p> }).collect_view()))}
-            <YamlView object problem=yaml_problem/>
+            <div on:input=move |_| touched.touch_all()><YamlView object problem=yaml_problem/></div>
             {editable.then(|| view! {
                 <div class="actions">
-                    <button data-testid="review-button" disabled=move || !errors.with(Vec::is_empty) || yaml_problem.with(Option::is_some)
-                        on:click=move |_| { review.dispatch_local(object.get_untracked()); }>"Review changes"</button>
+                    <button data-testid="review-button" disabled=move || !shown_errors.with(Vec::is_empty) || yaml_problem.with(Option::is_some)
+                        on:click=move |_| {
+                            if errors.with_untracked(Vec::is_empty) {
+                                review.dispatch_local(object.get_untracked());
+                            } else {
+                                touched.attempt(FORM);
+                            }
+                        }>"Review changes"</button>
                     <button class="primary" data-testid="apply-button" disabled=move || current_review().is_none() || !errors.with(Vec::is_empty) || yaml_problem.with(Option::is_some)
                         on:click=move |_| {
                             let version = current_review().and_then(|c| c.resource_version);

@@ -19,6 +19,7 @@ use super::progress;
 use super::{hsm_check, plan_step, preflight_step, settings_step};
 use crate::api;
 use crate::api::follow::Runs;
+use crate::components::field::Touched;
 use crate::live_fleet::LiveFleet;
 
 /// Where the wizard is.
@@ -66,6 +67,8 @@ pub struct Wizard {
     /// Why the last HSM check could not be made (not what it found: that
     /// goes into `context`).
     pub hsm_check_error: RwSignal<Option<ApiError>>,
+    /// Which settings fields the user touched (problems speak after).
+    pub touched: Touched,
     /// The live fleet, held here because event handlers have no context.
     fleet: ReadSignal<Option<Fleet>>,
     /// The picked cluster as the live fleet has it.
@@ -124,6 +127,7 @@ impl Wizard {
             runs: Runs::new(),
             hsm_checking: RwSignal::new(false),
             hsm_check_error: RwSignal::new(None),
+            touched: Touched::new(),
             fleet,
             target,
             parsed,
@@ -143,6 +147,7 @@ impl Wizard {
         self.run.set(None);
         self.hsm_checking.set(false);
         self.hsm_check_error.set(None);
+        self.touched.reset();
     }
 
     /// Goes to the settings of `name`: the suggested values, and what

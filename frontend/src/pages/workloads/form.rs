@@ -2,6 +2,7 @@
 //! the backend's own rules), the target, registry access (a JSON key or a
 //! user and password, wired through the default service account or the pod
 //! templates) and AWS workload identity; preview first, then deploy.
+//! Problems speak once their field was touched or a preview attempted.
 
 use leptos::prelude::*;
 use shared::workloads::api::BasicAuth;
@@ -15,7 +16,28 @@ use super::preview::PreviewView;
 use super::takeover::{TakeOver, owned_by_others};
 use crate::api;
 use crate::components::error_view::ErrorView;
+use crate::components::field::{Field, Touched};
 use crate::live_fleet::LiveFleet;
+
+/// The form's `data-form`, where a preview attempt moves focus.
+const FORM: &str = "deploy-form";
+
+/// Why the form cannot be previewed yet, and the field it is about
+/// (empty: the request as a whole).
+#[derive(Debug, Clone, PartialEq)]
+struct Problem {
+    field: &'static str,
+    message: String,
+}
+
+impl Problem {
+    fn on(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
 
 /// Which credential the operator gives for registry access.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +116,9 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
     let token_file = RwSignal::new(DEFAULT_TOKEN_FILE.to_owned());
     let fs_group = RwSignal::new("1234".to_owned());
 
+    let touched = Touched::new();
     // The request as typed, before the plan's checks.
-    let draft = move || -> Result<DeployRequest, String> {
+    let draft = move || -> Result<DeployRequest, Problem> {
         let pull_secret = match access.get() {
             Access::None => None,
             Access::JsonKey => Some(PullSecretInput {
@@ -120,7 +143,7 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
                 .get()
                 .trim()
                 .parse::<i64>()
-                .map_err(|_| "fsGroup must be a number".to_owned())?;
+                .map_err(|_| Problem::on("fs-group", "fsGroup must be a number"))?;
             Some(AwsIdentity {
                 role_arn: role_arn.get().trim().to_owned(),
                 token_file: token_file.get().trim().to_owned(),
@@ -129,8 +152,11 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
         } else {
             None
         };
+        if spec.with(|s| s.trim().is_empty()) {
+            return Err(Problem::on("spec", "paste or upload deployment_spec.yaml"));
+        }
         if cluster.get().is_empty() {
-            return Err("choose the target cluster".into());
+            return Err(Problem::on("cluster", "choose the target cluster"));
         }
         let name = name.get().trim().to_owned();
         let request = DeployRequest {
@@ -144,12 +170,27 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
         Ok(request)
     };
     // The backend's own checks, before anything is sent.
-    let request = move || -> Result<DeployRequest, String> {
+    let request = move || -> Result<DeployRequest, Problem> {
         let request = draft()?;
-        Plan::of(&request).map_err(|e| e.to_string())?;
+        Plan::of(&request).map_err(|e| {
+            let field = match e {
+                PlanError::Spec(_) | PlanError::Reach(_) => "spec",
+                PlanError::Invalid(_) => "",
+            };
+            Problem::on(field, e.to_string())
+        })?;
         Ok(request)
     };
     let problem = move || request().err();
+    // The problem on `field`, once that field speaks.
+    let problem_on = move |field: &'static str| {
+        move || {
+            problem()
+                .filter(|p| p.field == field && touched.shows(field))
+                .map(|p| view! { <p class="field-problem" data-field=field>{p.message}</p> })
+        }
+    };
+    let shown_problem = move || problem().is_some_and(|p| touched.shows(p.field));
     // What the spec may not reach (mesh identity, CA material, the node),
     // each on its field.
     let refused = move || match draft().map(|r| Plan::of(&r)) {
@@ -195,23 +236,38 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
         })
     };
     view! {
-        <form class="form deploy-form" on:submit=move |ev| ev.prevent_default()>
+        <form class="form deploy-form" data-form=FORM on:submit=move |ev| ev.prevent_default()>
             <h2>"Deploy a migrated workload"</h2>
-            <label>
-                "deployment_spec.yaml"
-                <textarea name="spec" rows="14" spellcheck="false" prop:value=spec on:input=move |ev| spec.set(event_target_value(&ev))></textarea>
-            </label>
-            <label class="inline">"Or upload it " <input type="file" name="spec-file" accept=".yaml,.yml,text/yaml" on:change=move |ev| read_file(ev, spec)/></label>
-            <SpecCheck spec/>
+            <Field touched field="spec">
+                <label>
+                    "deployment_spec.yaml"
+                    <textarea name="spec" rows="14" spellcheck="false" prop:value=spec on:input=move |ev| spec.set(event_target_value(&ev))></textarea>
+                </label>
+                <label class="inline">"Or upload it " <input type="file" name="spec-file" accept=".yaml,.yml,text/yaml" on:change=move |ev| read_file(ev, spec)/></label>
+                <SpecCheck spec/>
+                {move || match refused() {
+                    Some(fields) => view! {
+                        <ul class="spec-issues reach-issues" role="alert">
+                            {fields.into_iter().map(|f| view! { <li data-field=f.field.clone()>{f.to_string()}</li> }).collect_view()}
+                        </ul>
+                    }
+                    .into_any(),
+                    // The spec's own issues are listed by SpecCheck.
+                    None => problem_on("spec")().filter(|_| spec.with(|s| s.trim().is_empty())).into_any(),
+                }}
+            </Field>
             <fieldset>
                 <legend>"Target"</legend>
-                <label>
-                    "Cluster"
-                    <select name="cluster" prop:value=cluster on:change=move |ev| cluster.set(event_target_value(&ev))>
-                        <option value="">"Choose…"</option>
-                        {clusters}
-                    </select>
-                </label>
+                <Field touched field="cluster">
+                    <label>
+                        "Cluster"
+                        <select name="cluster" prop:value=cluster on:change=move |ev| cluster.set(event_target_value(&ev))>
+                            <option value="">"Choose…"</option>
+                            {clusters}
+                        </select>
+                    </label>
+                    {problem_on("cluster")}
+                </Field>
                 <label>"Namespace" <input name="namespace" prop:value=namespace on:input=move |ev| namespace.set(event_target_value(&ev))/></label>
                 <label>"Migration name (default: the workload's)" <input name="migration-name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
             </fieldset>
@@ -242,28 +298,24 @@ pub fn DeployForm(on_deployed: Callback<()>) -> impl IntoView {
                 <Show when=move || aws.get()>
                     <label>"AWS_ROLE_ARN" <input name="role-arn" placeholder="arn:aws:iam::123456789012:role/app" prop:value=role_arn on:input=move |ev| role_arn.set(event_target_value(&ev))/></label>
                     <label>"AWS_WEB_IDENTITY_TOKEN_FILE" <input name="token-file" prop:value=token_file on:input=move |ev| token_file.set(event_target_value(&ev))/></label>
-                    <label>"fsGroup" <input name="fs-group" inputmode="numeric" prop:value=fs_group on:input=move |ev| fs_group.set(event_target_value(&ev))/></label>
+                    <Field touched field="fs-group">
+                        <label>"fsGroup" <input name="fs-group" inputmode="numeric" prop:value=fs_group on:input=move |ev| fs_group.set(event_target_value(&ev))/></label>
+                        {problem_on("fs-group")}
+                    </Field>
                 </Show>
             </fieldset>
-            {move || match refused() {
-                Some(fields) => view! {
-                    <ul class="spec-issues reach-issues" role="alert">
-                        {fields.into_iter().map(|f| view! { <li data-field=f.field.clone()>{f.to_string()}</li> }).collect_view()}
-                    </ul>
-                }
-                .into_any(),
-                None => problem().filter(|_| !spec.get().is_empty()).map(|p| view! { <p class="field-problem">{p}</p> }).into_any(),
-            }}
+            {problem_on("")}
             <div class="actions">
                 <button
                     type="button"
                     name="preview"
-                    disabled=move || problem().is_some() || preview.pending().get()
-                    on:click=move |_| {
-                        if let Ok(r) = request() {
+                    disabled=move || shown_problem() || preview.pending().get()
+                    on:click=move |_| match request() {
+                        Ok(r) => {
                             previewed.set(Some(r.clone()));
                             preview.dispatch_local(r);
                         }
+                        Err(_) => touched.attempt(FORM),
                     }
                 >"Preview"</button>
                 <button
