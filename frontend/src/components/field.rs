@@ -99,6 +99,29 @@ pub fn focus_first_invalid(form: &'static str) {
     ));
 }
 
+/// Moves focus to the first enabled input, select or textarea of
+/// `[data-step=step]` (a wizard step just shown), or to the step's
+/// heading when it has no field.
+pub fn focus_first_field(step: &'static str) {
+    request_animation_frame(move || {
+        let doc = document();
+        let field = format!(
+            "[data-step=\"{step}\"] :is(input, select, textarea):not([disabled]):not([type=hidden])"
+        );
+        let heading = format!("[data-step=\"{step}\"] :is(h2, h3)");
+        let found = doc.query_selector(&field).ok().flatten().or_else(|| {
+            let h = doc.query_selector(&heading).ok().flatten()?;
+            // A heading takes focus only from script.
+            h.set_attribute("tabindex", "-1").ok()?;
+            Some(h)
+        });
+        if let Some(el) = found.and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok()) {
+            // Focus is a courtesy: an element gone meanwhile needs none.
+            let _ = el.focus();
+        }
+    });
+}
+
 /// Focuses the first element matching `selector` after the next paint.
 fn focus_first(selector: String) {
     request_animation_frame(move || {

@@ -19,7 +19,7 @@ use super::progress;
 use super::{hsm_check, plan_step, preflight_step, settings_step};
 use crate::api;
 use crate::api::follow::Runs;
-use crate::components::field::Touched;
+use crate::components::field::{Touched, focus_first_field};
 use crate::live_fleet::LiveFleet;
 
 /// Where the wizard is.
@@ -260,6 +260,17 @@ impl Wizard {
     }
 }
 
+/// The `data-step` of the body drawn at `stage`.
+fn stage_slug(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Cluster => "cluster",
+        Stage::Settings => "settings",
+        Stage::Preflight => "preflight",
+        Stage::Plan => "plan",
+        Stage::Apply => "apply",
+    }
+}
+
 /// Which header step is current.
 fn current_step(stage: Stage, run: Option<&InstallProgress>) -> &'static str {
     match stage {
@@ -289,6 +300,15 @@ pub fn InstallWizard(runs_changed: RwSignal<u32>) -> impl IntoView {
         w.runs.clear();
     });
     let current = Memo::new(move |_| w.run.with(|r| current_step(w.stage.get(), r.as_ref())));
+    // Focus follows the step: its first field once drawn (not on the
+    // first drawing, where focus belongs to the page).
+    Effect::new(move |before: Option<Stage>| {
+        let stage = w.stage.get();
+        if before.is_some_and(|b| b != stage) {
+            focus_first_field(stage_slug(stage));
+        }
+        stage
+    });
     let header = STEPS
         .iter()
         .enumerate()
