@@ -12,8 +12,20 @@ use super::doctor::DoctorPanel;
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loaded;
+use crate::components::status_badge::{StatusBadge, Tone};
 
 type Migrations = LocalResource<Result<Vec<MigrationStatus>, ApiError>>;
+
+/// A rollout state as a badge: available passes, failed fails, the rest
+/// is still under way (or gone).
+fn state_badge(state: RolloutState) -> impl IntoView {
+    let tone = match state {
+        RolloutState::Available => Tone::Pass,
+        RolloutState::Failed => Tone::Fail,
+        RolloutState::Progressing | RolloutState::Missing => Tone::Warn,
+    };
+    view! { <span class="badge" data-state=state_label(state)><StatusBadge tone text=state_label(state)/></span> }
+}
 
 fn state_label(state: RolloutState) -> &'static str {
     match state {
@@ -34,7 +46,7 @@ fn MigrationDetail(status: MigrationStatus) -> impl IntoView {
             <ul>
                 {status.workloads.into_iter().map(|w| view! {
                     <li>{format!("{}/{}: {}/{} available ", w.kind, w.name, w.available, w.desired)}
-                        <span class="badge" data-state=state_label(w.state)>{state_label(w.state)}</span>
+                        {state_badge(w.state)}
                     </li>
                 }).collect_view()}
             </ul>
@@ -44,7 +56,7 @@ fn MigrationDetail(status: MigrationStatus) -> impl IntoView {
                 <tbody>
                     {status.pods.into_iter().map(|p| view! {
                         <tr data-pod=p.name.clone()>
-                            <td>{p.name.clone()}</td><td>{p.phase}</td><td>{if p.ready { "yes" } else { "no" }}</td>
+                            <td>{p.name.clone()}</td><td>{p.phase}</td><td><StatusBadge tone=Tone::of(p.ready) text=if p.ready { "Ready" } else { "Not ready" }/></td>
                             <td>{p.waiting.unwrap_or_default()}</td>
                         </tr>
                     }).collect_view()}
@@ -97,7 +109,7 @@ pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl I
                                 <tr data-migration=m.name.clone() data-state=state_label(s.state)>
                                     <td><button class="link" on:click=move |_| open.update(|o| *o = if o.as_deref() == Some(id_open.as_str()) { None } else { Some(id_open.clone()) })>{m.name.clone()}</button></td>
                                     <td><code>{format!("{}/{}", m.cluster, m.namespace)}</code></td>
-                                    <td><span class="badge" data-state=state_label(s.state)>{state_label(s.state)}</span></td>
+                                    <td>{state_badge(s.state)}</td>
                                     <td>{format!("{ready}/{}", s.pods.len())}</td>
                                     <td>{m.created_by.clone()}</td>
                                     <td>{shared::time::format_utc(m.updated_at)}</td>
