@@ -83,18 +83,14 @@ pub fn ApplyStep(w: Wizard) -> impl IntoView {
                     </p>
                     <ol class="install-steps">{p.steps.iter().map(step_view).collect_view()}</ol>
                     {verification(p)}
-                    {move || w.start_error.get().map(|error| view! { <crate::components::error_view::ErrorView error/> })}
+                    {move || w.start_error().map(|error| view! { <crate::components::error_view::ErrorView error/> })}
                     <div class="wizard-actions">
                         {failed.then(|| view! {
                             <button
                                 class="primary"
-                                disabled=move || w.starting.get()
+                                disabled=move || w.starting()
                                 on:click=move |_| {
-                                    let failed = w.review.with_untracked(|r| match r {
-                                        Some(Ok(r)) => r.blocked.as_ref().map(|b| b.failed.clone()).unwrap_or_default(),
-                                        _ => Vec::new(),
-                                    });
-                                    w.apply(plan.clone(), &failed);
+                                    w.apply(plan.clone(), &w.reviewed_failures());
                                 }
                             >
                                 "Run the plan again"

@@ -6,7 +6,9 @@
 mod delete;
 mod diff;
 mod doctor;
+mod draft;
 mod form;
+mod form_parts;
 mod migrations;
 mod preview;
 mod takeover;
