@@ -168,13 +168,14 @@ const steps = [
     await page.getByTestId('diff').waitFor();
     // Someone else changes foo between the review and the apply.
     const status = await page.evaluate(async () => {
+      const session = await (await fetch('/api/session')).json();
       const read = await (await fetch('/api/ingress/services/blue/foo')).json();
       const object = read.service;
       delete object.status;
       delete object.metadata.resourceVersion;
       object.metadata.labels = { changed: 'elsewhere' };
       const put = await fetch('/api/ingress/services/blue/foo', {
-        method: 'PUT', headers: { 'content-type': 'application/json' },
+        method: 'PUT', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
         body: JSON.stringify({ object, resource_version: read.resource_version }),
       });
       return put.status;
