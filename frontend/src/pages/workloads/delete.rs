@@ -28,34 +28,41 @@ fn consequences(m: &Migration) -> Vec<String> {
 }
 
 /// The Delete button of migration `m` and, once pressed, its
-/// confirmation; `on_delete` deletes it.
+/// confirmation; `on_delete` deletes it. `asking` (the id of the migration
+/// whose deletion is being asked) lives outside the list, which is redrawn
+/// on every refresh: the question stays open across refreshes.
 #[component]
 pub fn DeleteMigration(
     m: Migration,
+    asking: RwSignal<Option<String>>,
     on_delete: Callback<String>,
     #[prop(into)] pending: Signal<bool>,
 ) -> impl IntoView {
-    let asking = RwSignal::new(false);
+    let here = {
+        let id = m.id.clone();
+        move || asking.with(|a| a.as_deref() == Some(id.as_str()))
+    };
+    let (here_dialog, here_button) = (here.clone(), here);
     let question = format!(
         "Delete migration {} on {}/{}? Objects it created that no other migration in the namespace uses are deleted.",
         m.name, m.cluster, m.namespace
     );
     let objects = consequences(&m);
-    let id = m.id.clone();
+    let (id, ask) = (m.id.clone(), m.id.clone());
     let dialog = move || {
-        asking.get().then(|| {
+        here_dialog().then(|| {
             let id = id.clone();
             view! {
                 <ConfirmDialog question=question.clone() objects=objects.clone()
                     confirm="Delete migration" pending
-                    on_confirm=Callback::new(move |()| { asking.set(false); on_delete.run(id.clone()); })
-                    on_cancel=Callback::new(move |()| asking.set(false))/>
+                    on_confirm=Callback::new(move |()| { asking.set(None); on_delete.run(id.clone()); })
+                    on_cancel=Callback::new(move |()| asking.set(None))/>
             }
         })
     };
     view! {
-        <button name="delete-migration" disabled=move || asking.get() || pending.get()
-            on:click=move |_| asking.set(true)>"Delete"</button>
+        <button name="delete-migration" disabled=move || here_button() || pending.get()
+            on:click=move |_| asking.set(Some(ask.clone()))>"Delete"</button>
         {dialog}
     }
 }

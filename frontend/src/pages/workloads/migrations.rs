@@ -79,6 +79,8 @@ fn MigrationDetail(status: MigrationStatus) -> impl IntoView {
 #[component]
 pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl IntoView {
     let open = RwSignal::new(None::<String>);
+    // Whose deletion is being asked: kept outside the refreshed list.
+    let asking = RwSignal::new(None::<String>);
     let remove = Action::new_local(move |id: &String| {
         let id = id.clone();
         async move {
@@ -118,7 +120,7 @@ pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl I
                                             {
                                                 let m = for_delete.clone();
                                                 view! {
-                                                    <DeleteMigration m pending=remove.pending()
+                                                    <DeleteMigration m asking pending=remove.pending()
                                                         on_delete=Callback::new(move |id: String| { remove.dispatch_local(id); })/>
                                                 }
                                             }
