@@ -1,6 +1,7 @@
 // Journey: an operator creates the MultiClusterService and
 // MultiClusterIngress of seed 003 in the console. The editor reviews them
-// in the browser on every keystroke (errors on their fields), the server
+// in the browser on every keystroke (errors on their fields once touched
+// or a review attempted; an untouched form is quiet), the server
 // shows a dry-run diff before the apply, the MCS page's selection preview
 // shows gke-eu and gke-asia-1 selected with derived Services and
 // gke-asia-2 excluded, and after deselecting gke-asia-1 its derived Service
@@ -74,6 +75,23 @@ const SEED_INGRESS = [
   '          servicePort: 80',
 ].join('\n');
 
+/// `GET path` through the signed-in page, as JSON.
+async function api(page, path) {
+  return page.evaluate(async (p) => (await fetch(p)).json(), path);
+}
+
+/// The shared confirmation: waits for it, returns its whole text.
+async function confirmation(page) {
+  const dialog = page.getByTestId('confirm-dialog');
+  await dialog.waitFor();
+  return dialog.textContent();
+}
+
+async function answer(page, action) {
+  await page.locator(`[data-testid="confirm-dialog"] button[data-action="${action}"]`).click();
+  if (action === 'cancel') await page.getByTestId('confirm-dialog').waitFor({ state: 'detached' });
+}
+
 const steps = [
   ['sign in as the operator and open Ingress', async (page) => {
     await page.goto(BASE_URL + '/');
@@ -85,6 +103,20 @@ const steps = [
     expect(quota.includes('0 / 100'), `quota says ${JSON.stringify(quota)}`);
     const config = await page.getByTestId('config-cluster-name').textContent();
     expect(config === 'gke-us', `config cluster ${config}`);
+  }],
+  ['a new MCS form is quiet until a review is attempted, which shows the errors and focuses the first', async (page) => {
+    await page.getByTestId('new-mcs').click();
+    await page.getByTestId('mcs-form').waitFor();
+    await page.getByTestId(`link-${EU}`).waitFor();
+    expect((await fieldErrors(page)).length === 0, `an untouched form shows ${JSON.stringify(await fieldErrors(page))}`);
+    await page.getByTestId('review-button').click();
+    await page.locator('[data-testid="field-error"][data-field="metadata.name"]').waitFor();
+    expect(await page.getByTestId('diff').count() === 0, 'an invalid form was sent for review');
+    const focused = await page.evaluate(() => document.activeElement?.dataset?.testid);
+    expect(focused === 'field-metadata.namespace', `focus is on ${focused}`);
+    expect(await page.getByTestId('review-button').isDisabled(), 'review is offered while errors are shown');
+    await page.goto(BASE_URL + '/ingress');
+    await page.getByTestId('mcs-list').waitFor();
   }],
   ['the editor checks the seed foo while typing', async (page) => {
     await page.getByTestId('new-mcs').click();
@@ -129,6 +161,47 @@ const steps = [
     await memberIs(page, 'gke-asia-1', 'excluded', 'absent');
     await memberIs(page, 'gke-eu', 'selected', 'present');
     await screenshot(page, 'mcs-deselected');
+  }],
+  ['a change refused because foo changed since: take-over asks first, cancel changes nothing', async (page) => {
+    await page.getByTestId(`link-${ASIA_1}`).check();
+    await page.getByTestId('review-button').click();
+    await page.getByTestId('diff').waitFor();
+    // Someone else changes foo between the review and the apply.
+    const status = await page.evaluate(async () => {
+      const session = await (await fetch('/api/session')).json();
+      const read = await (await fetch('/api/ingress/services/blue/foo')).json();
+      const object = read.service;
+      delete object.status;
+      delete object.metadata.resourceVersion;
+      object.metadata.labels = { changed: 'elsewhere' };
+      const put = await fetch('/api/ingress/services/blue/foo', {
+        method: 'PUT', headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
+        body: JSON.stringify({ object, resource_version: read.resource_version }),
+      });
+      return put.status;
+    });
+    expect(status === 200, `the other change was refused: ${status}`);
+    await page.getByTestId('apply-button').click();
+    await page.getByTestId('conflict').waitFor();
+    await page.getByTestId('take-over-button').click();
+    const asked = await confirmation(page);
+    expect(asked.includes('gke-us') && asked.includes('blue/foo'), `take-over confirmation ${JSON.stringify(asked)}`);
+    await answer(page, 'cancel');
+    const after = await api(page, '/api/ingress/services/blue/foo');
+    const links = (after.service.spec.clusters ?? []).map((c) => c.link);
+    expect(after.service.metadata.labels?.changed === 'elsewhere' && !links.includes(ASIA_1), `cancel changed foo: ${JSON.stringify(after.service)}`);
+  }],
+  ['confirming the take-over applies the change, and it is undone again', async (page) => {
+    await page.getByTestId('take-over-button').click();
+    await confirmation(page);
+    await answer(page, 'confirm');
+    await page.getByTestId('applied').waitFor();
+    const after = await api(page, '/api/ingress/services/blue/foo');
+    const links = (after.service.spec.clusters ?? []).map((c) => c.link);
+    expect(links.includes(ASIA_1) && !after.service.metadata.labels?.changed, `take-over did not apply: ${JSON.stringify(after.service)}`);
+    await page.getByTestId(`link-${ASIA_1}`).uncheck();
+    await reviewAndApply(page);
+    await memberIs(page, 'gke-asia-1', 'excluded', 'absent');
   }],
   ['bar from the YAML view, a typo named by its line', async (page) => {
     await page.goto(BASE_URL + '/ingress/services/new');
@@ -177,6 +250,40 @@ const steps = [
     expect(quota.includes('2 / 100'), `quota says ${JSON.stringify(quota)}`);
     await screenshot(page, 'ingress-lists');
   }],
+  ['deleting the ingress asks first naming the config cluster; cancel keeps it, confirm deletes it', async (page) => {
+    await page.goto(BASE_URL + '/ingress/ingresses/blue/foobar-ingress');
+    await page.getByTestId('delete-button').click();
+    const asked = await confirmation(page);
+    expect(asked.includes('gke-us') && asked.includes('MultiClusterIngress blue/foobar-ingress'), `delete confirmation ${JSON.stringify(asked)}`);
+    await answer(page, 'cancel');
+    const names = async () => (await api(page, '/api/ingress/ingresses')).items.map((i) => i.ingress.metadata.name);
+    expect((await names()).includes('foobar-ingress'), 'cancel deleted the ingress');
+    await page.getByTestId('delete-button').click();
+    await confirmation(page);
+    await answer(page, 'confirm');
+    await page.waitForURL('**/ingress');
+    expect(!(await names()).includes('foobar-ingress'), 'the ingress is still listed');
+  }],
+  ['switching the config cluster asks first naming both; cancel keeps gke-us, confirm switches', async (page) => {
+    await page.goto(BASE_URL + '/ingress');
+    await page.getByTestId('config-cluster').waitFor();
+    await page.locator('[data-testid="config-candidate"] option[value="gke-eu"]').waitFor({ state: 'attached' });
+    await page.getByTestId('config-candidate').selectOption('gke-eu');
+    await page.getByTestId('config-copy').click();
+    await page.getByTestId('config-identical').waitFor();
+    await page.getByTestId('config-switch').click();
+    const asked = await confirmation(page);
+    expect(asked.includes('gke-us') && asked.includes('gke-eu'), `switch confirmation ${JSON.stringify(asked)}`);
+    await answer(page, 'cancel');
+    const now = async () => (await api(page, '/api/ingress/config-cluster')).cluster;
+    expect(await now() === 'gke-us', 'cancel switched the config cluster');
+    await page.getByTestId('config-switch').click();
+    await confirmation(page);
+    await answer(page, 'confirm');
+    await page.getByTestId('config-status').waitFor();
+    expect(await now() === 'gke-eu', 'the config cluster did not switch');
+  }],
 ];
 
-await journey('ingress', steps);
+// The take-over step provokes the apply's 409 on purpose.
+await journey('ingress', steps, { expectedStatuses: [409] });

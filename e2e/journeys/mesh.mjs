@@ -124,6 +124,9 @@ const steps = [
     await page.locator(`${wizard} select[name="cluster"]`).selectOption(CLUSTER);
     await page.getByRole('button', { name: 'Next: settings' }).click();
     await stepIs(page, 'settings');
+    // Focus moves to the new step's first field.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'version', null, { timeout: 5000 })
+      .catch(async () => { throw new Error(`focus is on ${await page.evaluate(() => document.activeElement?.outerHTML?.slice(0, 120))}`); });
     const values = {
       version: await input(page, 'version').inputValue(),
       revision: await input(page, 'revision').inputValue(),
@@ -173,6 +176,9 @@ const steps = [
     expect(fails >= 1, `preflight now shows ${fails} failures`);
     await page.getByRole('button', { name: 'Next: preflight' }).click();
     await stepIs(page, 'preflight');
+    // Focus moves to the step's first field: the failed check's override.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'override-reason', null, { timeout: 5000 })
+      .catch(async () => { throw new Error(`focus is on ${await page.evaluate(() => document.activeElement?.outerHTML?.slice(0, 120))}`); });
   }],
   ['preflight lists the port-name failure with its evidence; an override needs 20 characters', async (page) => {
     const ports = page.locator(`${wizard} li.check[data-check="service_port_names"]`);

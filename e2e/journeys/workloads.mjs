@@ -4,7 +4,8 @@
 // needs a JSON key or the gsutil grant; the deploy's pods cannot pull; the
 // doctor names the cross-project cause and the grant, and its fix (a
 // gcr-json-key pull secret in the pod template) brings the rollout to
-// Available; deleting the migration, confirmed, leaves the list empty.
+// Available; deleting the migration asks first (cancel keeps it), and
+// confirmed leaves the list empty.
 import { BASE_URL, account, expect, journey, screenshot, signIn } from './lib/browser.mjs';
 
 const IMAGE = 'gcr.io/project-a/quickstart-instance:v1.0.0';
@@ -60,6 +61,14 @@ const steps = [
     await page.locator('main h1', { hasText: 'Workloads' }).waitFor();
     await page.locator('form.deploy-form').waitFor();
   }],
+  ['an untouched form is quiet; a preview attempt names the missing spec and focuses it', async (page) => {
+    expect(await page.locator('form.deploy-form .field-problem').count() === 0, 'an untouched form shows problems');
+    await page.locator('button[name="preview"]').click();
+    await page.locator('form.deploy-form [data-field="spec"] .field-problem').waitFor();
+    expect(await page.locator('.workload-preview').count() === 0, 'an empty form was previewed');
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('name'));
+    expect(focused === 'spec', `focus is on ${focused}`);
+  }],
   ['an image without registry host is refused with its line', async (page) => {
     await page.locator('textarea[name="spec"]').fill(SPEC.replace('IMAGE', 'quickstart-instance:v1.0.0'));
     const issue = await page.locator('.spec-issues li').first().textContent();
@@ -107,12 +116,21 @@ const steps = [
       (r) => document.querySelector(r)?.dataset.state === 'available', row);
     await screenshot(page, 'available');
   }],
-  ['deleting the migration asks for confirmation, then removes it', async (page) => {
-    const button = page.locator(`${row} button[name="delete-migration"]`);
-    await button.click();
-    await until(page, 'the delete button asks for confirmation',
-      () => document.querySelector('button[name="delete-migration"]')?.textContent?.startsWith('Confirm'));
+  ['deleting the migration asks first naming its cluster and objects; cancel keeps it', async (page) => {
     await page.locator(`${row} button[name="delete-migration"]`).click();
+    const dialog = page.locator('[data-testid="confirm-dialog"]');
+    await dialog.waitFor();
+    const asked = await dialog.textContent();
+    expect(asked.includes('gke-asia-2/default') && asked.includes('Deployment/quickstart-instance'), `delete confirmation ${JSON.stringify(asked)}`);
+    await dialog.locator('button[data-action="cancel"]').click();
+    await dialog.waitFor({ state: 'detached' });
+    const kept = await page.evaluate(async () => (await (await fetch('/api/workloads/migrations')).json()).map((s) => s.migration.name));
+    expect(kept.includes('quickstart-instance'), `cancel deleted the migration: ${JSON.stringify(kept)}`);
+    await page.locator(row).waitFor();
+  }],
+  ['confirming the delete removes it', async (page) => {
+    await page.locator(`${row} button[name="delete-migration"]`).click();
+    await page.locator('[data-testid="confirm-dialog"] button[data-action="confirm"]').click();
     await until(page, 'the migration is gone', () => !document.querySelector('table.migrations'));
     const text = await page.locator('main').textContent();
     expect(text.includes('No migration deployed yet.'), text.slice(0, 500));

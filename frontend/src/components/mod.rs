@@ -3,6 +3,7 @@
 pub mod confirm_dialog;
 pub mod diff_view;
 pub mod error_view;
+pub mod field;
 pub mod health;
 pub mod loading;
 pub mod revision;

@@ -1,7 +1,7 @@
 //! Changing the config cluster (SPEC §4.5): pick a candidate, compare its
 //! MultiClusterServices and Ingresses with the config cluster's, copy them
-//! over, and switch, which the backend allows only once they are
-//! identical.
+//! over, and switch — after a confirmation naming both clusters — which
+//! the backend allows only once they are identical.
 
 use leptos::prelude::*;
 use shared::ingress::api::Comparison;
@@ -9,6 +9,7 @@ use shared::{ApiError, ClusterName};
 
 use super::can_edit;
 use crate::api;
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::error_view::ErrorView;
 use crate::live_fleet::LiveFleet;
 
@@ -28,6 +29,28 @@ fn comparison_view(c: Comparison) -> impl IntoView {
         </ul>
     }
     .into_any()
+}
+
+/// The confirmation of switching the config cluster from `c.from` to
+/// `c.to`, naming both and what moves.
+fn switch_question(
+    c: &Comparison,
+    pending: Signal<bool>,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView + use<> {
+    let (from, to) = (c.from.to_string(), c.to.to_string());
+    let question = format!(
+        "Make {to} the fleet's config cluster instead of {from}? The multi-cluster load balancers are then programmed from {to}'s resources."
+    );
+    let objects = vec![
+        format!("config cluster: {from} → {to}"),
+        format!("MultiClusterServices and MultiClusterIngresses are read from and written to {to}"),
+        format!("{from} keeps its copies, no longer acted on"),
+    ];
+    view! {
+        <ConfirmDialog question objects confirm=format!("Switch to {to}") pending on_confirm on_cancel/>
+    }
 }
 
 #[component]
@@ -75,6 +98,8 @@ pub fn ConfigClusterPanel(on_change: Callback<()>) -> impl IntoView {
             }
         }
     });
+    // The switch is externally visible: it waits for the confirmation.
+    let asking = RwSignal::new(false);
     let members = move || {
         let current = state.get().and_then(Result::ok).and_then(|s| s.cluster);
         live.fleet()
@@ -102,7 +127,7 @@ pub fn ConfigClusterPanel(on_change: Callback<()>) -> impl IntoView {
             })}
             <label>
                 "Candidate "
-                <select data-testid="config-candidate" prop:value=candidate on:change=move |ev| { candidate.set(event_target_value(&ev)); comparison.set(None); }>
+                <select data-testid="config-candidate" prop:value=candidate on:change=move |ev| { candidate.set(event_target_value(&ev)); comparison.set(None); asking.set(false); }>
                     <option value="">"choose a member"</option>
                     {move || members().into_iter().map(|m| view! { <option value=m.to_string()>{m.to_string()}</option> }).collect_view()}
                 </select>
@@ -112,10 +137,13 @@ pub fn ConfigClusterPanel(on_change: Callback<()>) -> impl IntoView {
                 {move || can_edit().then(|| view! {
                     <button data-testid="config-copy" disabled=move || candidate.get().is_empty() on:click=move |_| { run.dispatch_local("copy"); }>"Copy resources to the candidate"</button>
                     <button class="primary" data-testid="config-switch"
-                        disabled=move || !comparison.get().is_some_and(|c| c.identical())
-                        on:click=move |_| { run.dispatch_local("switch"); }>"Switch"</button>
+                        disabled=move || asking.get() || !comparison.get().is_some_and(|c| c.identical())
+                        on:click=move |_| asking.set(true)>"Switch…"</button>
                 })}
             </div>
+            {move || asking.get().then(|| comparison.get().map(|c| switch_question(&c, run.pending().into(),
+                Callback::new(move |()| { asking.set(false); run.dispatch_local("switch"); }),
+                Callback::new(move |()| asking.set(false)))))}
             {move || comparison.get().map(comparison_view)}
             {move || note.get().map(|n| view! { <p class="ok" role="status" data-testid="config-status">{n}</p> })}
             {move || problem.get().map(|error| view! { <ErrorView error/> })}

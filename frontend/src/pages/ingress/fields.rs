@@ -6,6 +6,7 @@ use shared::ingress::FieldError;
 use shared::ingress::error::errors_under;
 
 use crate::api::ingress::IngressObject;
+use crate::components::field::{Field, Touched};
 
 /// The errors on `field` (and below it), as the shared review words them.
 #[component]
@@ -31,19 +32,24 @@ pub fn MetadataFields<T: IngressObject + Send + Sync + 'static>(
     object: RwSignal<T>,
     errors: Signal<Vec<FieldError>>,
     existing: bool,
+    touched: Touched,
 ) -> impl IntoView {
     view! {
-        <label>"Namespace"
-            <input data-testid="field-metadata.namespace" disabled=existing
-                prop:value=move || object.with(|o| o.metadata().namespace().to_owned())
-                on:input=move |ev| object.update(|o| o.metadata_mut().namespace = Some(event_target_value(&ev)))/>
-        </label>
-        <Problems errors field="metadata.namespace"/>
-        <label>"Name"
-            <input data-testid="field-metadata.name" disabled=existing
-                prop:value=move || object.with(|o| o.metadata().name.clone())
-                on:input=move |ev| object.update(|o| o.metadata_mut().name = event_target_value(&ev))/>
-        </label>
-        <Problems errors field="metadata.name"/>
+        <Field touched field="metadata.namespace">
+            <label>"Namespace"
+                <input data-testid="field-metadata.namespace" disabled=existing
+                    prop:value=move || object.with(|o| o.metadata().namespace().to_owned())
+                    on:input=move |ev| object.update(|o| o.metadata_mut().namespace = Some(event_target_value(&ev)))/>
+            </label>
+            <Problems errors field="metadata.namespace"/>
+        </Field>
+        <Field touched field="metadata.name">
+            <label>"Name"
+                <input data-testid="field-metadata.name" disabled=existing
+                    prop:value=move || object.with(|o| o.metadata().name.clone())
+                    on:input=move |ev| object.update(|o| o.metadata_mut().name = event_target_value(&ev))/>
+            </label>
+            <Problems errors field="metadata.name"/>
+        </Field>
     }
 }

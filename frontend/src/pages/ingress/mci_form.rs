@@ -6,6 +6,7 @@ use shared::fleet::Fleet;
 use shared::ingress::{BackendRef, FieldError, IngressRule, IntOrString, MultiClusterIngress};
 
 use super::fields::{MetadataFields, Problems};
+use crate::components::field::{Field, Touched};
 
 fn port_of(text: &str) -> Option<IntOrString> {
     let text = text.trim();
@@ -33,6 +34,7 @@ pub fn mci_form(
     errors: Signal<Vec<FieldError>>,
     _fleet: Signal<Option<Fleet>>,
     existing: bool,
+    touched: Touched,
 ) -> AnyView {
     let spec = |o: &MultiClusterIngress| o.spec.template.spec.clone();
     // Rows are redrawn only when their number changes, keeping focus while typing.
@@ -61,6 +63,7 @@ pub fn mci_form(
         };
         let at = format!("spec.template.spec.rules[{i}]");
         view! {
+            <Field touched field=at.clone()>
             <div class="row rule" data-testid=format!("rule-{i}")>
                 <label>"Host" <input data-testid=format!("rule-{i}-host") prop:value=move || get().host.unwrap_or_default()
                     on:input=move |ev| { let v = event_target_value(&ev); edit(&|r| r.host = (!v.is_empty()).then(|| v.clone())); }/></label>
@@ -71,6 +74,7 @@ pub fn mci_form(
                 <button type="button" on:click=move |_| object.update(|o| { o.spec.template.spec.rules.remove(i); })>"Remove"</button>
             </div>
             <Problems errors field=at/>
+            </Field>
         }
     };
     let default = move |f: &dyn Fn(&mut Option<BackendRef>)| {
@@ -78,7 +82,8 @@ pub fn mci_form(
     };
     view! {
         <fieldset class="form mci-form" data-testid="mci-form">
-            <MetadataFields object errors existing/>
+            <MetadataFields object errors existing touched/>
+            <Field touched field="spec.template.spec.backend">
             <div class="row">
                 <label>"Default backend service"
                     <input data-testid="default-service" prop:value=move || object.with(|o| spec(o).backend.map(|b| b.service_name).unwrap_or_default())
@@ -93,6 +98,7 @@ pub fn mci_form(
                 </label>
             </div>
             <Problems errors field="spec.template.spec.backend"/>
+            </Field>
             <h3>"Rules"</h3>
             {move || (0..rules.get()).map(rule_row).collect_view()}
             <button type="button" data-testid="add-rule"

@@ -7,6 +7,7 @@ use shared::fleet::Fleet;
 use shared::ingress::{ClusterSelector, FieldError, IntOrString, MultiClusterService, ServicePort};
 
 use super::fields::{MetadataFields, Problems};
+use crate::components::field::{Field, Touched};
 
 fn selector_text(mcs: &MultiClusterService) -> String {
     mcs.spec
@@ -24,6 +25,7 @@ pub fn mcs_form(
     errors: Signal<Vec<FieldError>>,
     fleet: Signal<Option<Fleet>>,
     existing: bool,
+    touched: Touched,
 ) -> AnyView {
     let port = move || object.with(|o| o.ports().first().cloned().unwrap_or_default());
     let set_port = move |f: &dyn Fn(&mut ServicePort)| {
@@ -48,7 +50,8 @@ pub fn mcs_form(
     };
     view! {
         <fieldset class="form mcs-form" data-testid="mcs-form">
-            <MetadataFields object errors existing/>
+            <MetadataFields object errors existing touched/>
+            <Field touched field="spec.template.spec.selector">
             <label>"Pod selector (key=value, comma separated)"
                 <input data-testid="field-spec.template.spec.selector"
                     prop:value=move || object.with(selector_text)
@@ -64,6 +67,8 @@ pub fn mcs_form(
                     }/>
             </label>
             <Problems errors field="spec.template.spec.selector"/>
+            </Field>
+            <Field touched field="spec.template.spec.ports">
             <div class="row">
                 <label>"Port name"
                     <input data-testid="field-port-name" prop:value=move || port().name.unwrap_or_default()
@@ -83,6 +88,8 @@ pub fn mcs_form(
                 </label>
             </div>
             <Problems errors field="spec.template.spec.ports"/>
+            </Field>
+            <Field touched field="spec.clusters">
             <div class="clusters" data-testid="field-spec.clusters">
                 <p>"Clusters (none checked: every member)"</p>
                 {move || members().into_iter().map(|link| {
@@ -107,6 +114,7 @@ pub fn mcs_form(
                 }).collect_view()}
             </div>
             <Problems errors field="spec.clusters"/>
+            </Field>
         </fieldset>
     }
     .into_any()

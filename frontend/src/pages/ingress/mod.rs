@@ -5,11 +5,14 @@
 
 mod config;
 mod conflict;
+mod delete;
 mod editable;
 mod editor;
+mod editor_state;
 mod fields;
 mod mci_form;
 mod mcs_form;
+mod page;
 mod preview;
 mod yaml_view;
 
@@ -25,7 +28,7 @@ use crate::components::loading::Loading;
 use crate::pages::section::role_actions;
 use crate::session::Auth;
 
-pub use editor::{MciPage, McsPage};
+pub use page::{MciPage, McsPage};
 
 /// Whether the signed-in role may edit multi-cluster resources.
 pub(crate) fn can_edit() -> bool {

@@ -5,8 +5,6 @@
 //! HSM found. No PIN is ever shown: the API never sends one.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use shared::ApiError;
 use shared::mesh::hsm::HsmNetworkCredentials;
 use shared::mesh::{HsmSettings, HsmSlotProvisioned, HsmSlotRequest, SettingsField};
 use shared::time::format_utc;
@@ -166,8 +164,6 @@ fn provisioned_view(p: &HsmSlotProvisioned) -> impl IntoView + use<> {
 
 /// The slot button and what it did.
 fn provision_part(w: Wizard) -> impl IntoView {
-    let busy = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<HsmSlotProvisioned, ApiError>>);
     let network = NetworkFields::new();
     let request = Memo::new(move |_| {
         let request = w
@@ -178,19 +174,15 @@ fn provision_part(w: Wizard) -> impl IntoView {
             ..request
         })
     });
-    let provision = move |_| {
-        let (Some(request), Some(cluster)) = (request.get_untracked(), w.cluster.get_untracked())
-        else {
-            return;
-        };
-        busy.set(true);
-        outcome.set(None);
-        spawn_local(async move {
+    // (cluster, request); answers `None` when the wizard moved to another
+    // cluster meanwhile.
+    let provision = Action::new_local(move |(cluster, request): &(String, HsmSlotRequest)| {
+        let (cluster, request) = (cluster.clone(), request.clone());
+        async move {
             let done = api::hsm::provision_slot(cluster.clone(), request).await;
             if w.cluster.try_get_untracked().flatten().as_deref() != Some(cluster.as_str()) {
-                return;
+                return None;
             }
-            busy.set(false);
             if let Ok(p) = &done {
                 let settings = &p.settings;
                 w.form.update(|f| {
@@ -202,8 +194,17 @@ fn provision_part(w: Wizard) -> impl IntoView {
                     }
                 });
             }
-            outcome.set(Some(done.map_err(|e| e.or_cluster(cluster))));
-        });
+            Some(done.map_err(|e| e.or_cluster(cluster)))
+        }
+    });
+    let busy = provision.pending();
+    let outcome = move || provision.value().get().flatten();
+    let provision = move |_| {
+        if let (Some(request), Some(cluster)) = (request.get_untracked(), w.cluster.get_untracked())
+        {
+            provision.value().set(None);
+            provision.dispatch_local((cluster, request));
+        }
     };
     view! {
         <div class="hsm-provision">
@@ -219,7 +220,7 @@ fn provision_part(w: Wizard) -> impl IntoView {
             <p class="field-hint muted">
                 "Initialises the slot if needed with PINs stored only in Vault at the secret path, and generates the KEK when the KEK id is empty."
             </p>
-            {move || outcome.get().map(|o| match o {
+            {move || outcome().map(|o| match o {
                 Ok(p) => provisioned_view(&p).into_any(),
                 Err(error) => view! { <ErrorView error/> }.into_any(),
             })}

@@ -13,6 +13,7 @@ mod revisions;
 pub(crate) mod runs;
 mod settings_step;
 mod wizard;
+mod wizard_state;
 
 use leptos::prelude::*;
 use shared::{Action, Section};

@@ -74,15 +74,15 @@ fn reviewed(w: Wizard, review: PlanReview) -> impl IntoView {
             <a class="button" download="" href=export_url(&review.id, ExportFormat::IstioOperator)>"Export IstioOperator"</a>
         </div>
         <DiffList objects=review.objects/>
-        {move || w.start_error.get().map(|error| view! { <ErrorView error/> })}
+        {move || w.start_error().map(|error| view! { <ErrorView error/> })}
         <div class="wizard-actions">
             <button on:click=move |_| w.stage.set(Stage::Preflight)>"Back"</button>
             <button
                 class="primary"
-                disabled=move || !may_apply() || w.starting.get()
+                disabled=move || !may_apply() || w.starting()
                 on:click=move |_| w.apply(plan.clone(), &failed)
             >
-                {move || if w.starting.get() { "Starting…" } else { "Apply plan" }}
+                {move || if w.starting() { "Starting…" } else { "Apply plan" }}
             </button>
         </div>
     }
@@ -95,10 +95,10 @@ pub fn PlanStep(w: Wizard) -> impl IntoView {
             <h3>"4. Plan diff"</h3>
             <p class="muted">"What applying will do to each object, from a server-side dry run on the live cluster."</p>
             {move || {
-                if w.reviewing.get() {
+                if w.reviewing() {
                     return view! { <Loading what="the plan's review"/> }.into_any();
                 }
-                match w.review.get() {
+                match w.review() {
                     None => ().into_any(),
                     Some(Err(error)) => view! {
                         <ErrorView error/>

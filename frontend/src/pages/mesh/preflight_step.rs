@@ -9,6 +9,7 @@ use shared::mesh::{Check, CheckResult, Override, PreflightReport, Verdict};
 use super::wizard::{Stage, Wizard};
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loading;
+use crate::components::status_badge::{StatusBadge, Tone};
 
 /// The check's wire name, for tests and styles.
 fn check_slug(check: Check) -> String {
@@ -18,16 +19,18 @@ fn check_slug(check: Check) -> String {
         .unwrap_or_default()
 }
 
-fn verdict(v: Verdict) -> (&'static str, &'static str, &'static str) {
+/// How a verdict reads: its tone and its word.
+fn verdict(v: Verdict) -> (Tone, &'static str) {
     match v {
-        Verdict::Pass => ("pass", "✓", "Pass"),
-        Verdict::Warn => ("warn", "!", "Warn"),
-        Verdict::Fail => ("fail", "✗", "Fail"),
+        Verdict::Pass => (Tone::Pass, "Pass"),
+        Verdict::Warn => (Tone::Warn, "Warn"),
+        Verdict::Fail => (Tone::Fail, "Fail"),
     }
 }
 
 fn result_item(r: &CheckResult) -> impl IntoView + use<> {
-    let (slug, glyph, word) = verdict(r.verdict);
+    let (tone, word) = verdict(r.verdict);
+    let slug = tone.slug();
     let hard = r.verdict == Verdict::Fail && !r.overridable;
     let evidence = r
         .evidence
@@ -36,7 +39,7 @@ fn result_item(r: &CheckResult) -> impl IntoView + use<> {
         .collect_view();
     view! {
         <li class=format!("check verdict-{slug}") data-check=check_slug(r.check) data-verdict=slug>
-            <span class="verdict"><span aria-hidden="true">{glyph}</span> " " {word}</span>
+            <span class="verdict"><StatusBadge tone text=word/></span>
             <strong class="check-title">{r.check.title()}</strong>
             {hard.then(|| view! { <span class="badge badge-denied">"cannot be overridden"</span> })}
             <ul class="evidence">{evidence}</ul>

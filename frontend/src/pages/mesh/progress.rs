@@ -8,10 +8,11 @@ use leptos::prelude::*;
 use shared::mesh::{InstallPhase, InstallProgress, InstallStep, StepState};
 
 use super::wizard::Wizard;
+use crate::components::status_badge::{StatusBadge, Tone};
 use crate::components::steps::{phase_slug, step_item};
 
-/// A step marked for the wizard: a spinner while it runs, coloured marks
-/// once it ended.
+/// A step marked for the wizard: a spinner while it runs, a badge of
+/// symbol and word once it ended.
 fn step_view(step: &InstallStep) -> impl IntoView + use<> {
     let icon = match &step.state {
         StepState::Pending => {
@@ -21,10 +22,12 @@ fn step_view(step: &InstallStep) -> impl IntoView + use<> {
             view! { <span class="spinner step-icon" aria-hidden="true"></span> }.into_any()
         }
         StepState::Done { .. } => {
-            view! { <span class="step-icon ok" aria-hidden="true">"✓"</span> }.into_any()
+            view! { <span class="step-icon"><StatusBadge tone=Tone::Pass text="Done"/></span> }
+                .into_any()
         }
         StepState::Failed { .. } => {
-            view! { <span class="step-icon bad" aria-hidden="true">"✗"</span> }.into_any()
+            view! { <span class="step-icon"><StatusBadge tone=Tone::Fail text="Failed"/></span> }
+                .into_any()
         }
     };
     step_item(step, icon)
@@ -38,6 +41,7 @@ fn verification(p: &InstallProgress) -> impl IntoView + use<> {
         (InstallPhase::Succeeded, Some(StepState::Done { outcome })) => view! {
             <h3>"6. Verification"</h3>
             <div class="verification ok-notice" data-testid="verification" data-result="passed" role="status">
+                <StatusBadge tone=Tone::Pass text="Passed"/> " "
                 <strong>"Verification passed on " <code>{p.cluster.to_string()}</code></strong> ": "
                 {outcome.clone()}
             </div>
@@ -51,6 +55,7 @@ fn verification(p: &InstallProgress) -> impl IntoView + use<> {
             view! {
                 <h3>"6. Verification"</h3>
                 <div class="verification error-view" data-testid="verification" data-result="failed" role="alert">
+                    <StatusBadge tone=Tone::Fail text="Failed"/> " "
                     <strong class="error-title">"Install of " {p.revision.clone()} " on " {p.cluster.to_string()} " failed"</strong>
                     <p class="error-message">"At step “" {step} "”: " {message}</p>
                     <p class="muted">"Running the plan again finishes it: applied objects are left as they are."</p>
@@ -78,18 +83,14 @@ pub fn ApplyStep(w: Wizard) -> impl IntoView {
                     </p>
                     <ol class="install-steps">{p.steps.iter().map(step_view).collect_view()}</ol>
                     {verification(p)}
-                    {move || w.start_error.get().map(|error| view! { <crate::components::error_view::ErrorView error/> })}
+                    {move || w.start_error().map(|error| view! { <crate::components::error_view::ErrorView error/> })}
                     <div class="wizard-actions">
                         {failed.then(|| view! {
                             <button
                                 class="primary"
-                                disabled=move || w.starting.get()
+                                disabled=move || w.starting()
                                 on:click=move |_| {
-                                    let failed = w.review.with_untracked(|r| match r {
-                                        Some(Ok(r)) => r.blocked.as_ref().map(|b| b.failed.clone()).unwrap_or_default(),
-                                        _ => Vec::new(),
-                                    });
-                                    w.apply(plan.clone(), &failed);
+                                    w.apply(plan.clone(), &w.reviewed_failures());
                                 }
                             >
                                 "Run the plan again"

@@ -1,6 +1,7 @@
 //! The wizard's first two steps: the cluster to install on, then the
 //! install settings, pre-filled with the console's suggestion and checked
-//! as they are typed (each problem on its field, preflight re-run).
+//! as they are typed (each problem on its field once touched or the step
+//! submitted, preflight re-run).
 
 use leptos::prelude::*;
 use shared::ApiError;
@@ -10,6 +11,7 @@ use shared::mesh::{CaMode, SettingsField, Verdict};
 use super::hsm_fields::HsmFields;
 use super::wizard::{Stage, Wizard};
 use crate::components::error_view::ErrorView;
+use crate::components::field::Field;
 use crate::components::loading::Loading;
 use crate::live_fleet::LiveFleet;
 
@@ -84,15 +86,44 @@ fn value_of(w: Wizard, get: fn(&SettingsForm) -> String) -> impl Fn() -> String 
     move || w.form.with(|f| f.as_ref().map(get).unwrap_or_default())
 }
 
-/// The problems the current settings have with `field`, tracked.
+/// The problems the current settings have with `field`, tracked, once
+/// the field speaks.
 fn problems(w: Wizard, field: SettingsField) -> impl Fn() -> Vec<String> + Copy {
     move || {
+        if !speaks(w, field) {
+            return Vec::new();
+        }
         w.parsed.with(|p| match p {
             Some(Err(problems)) => problems_of(problems, field),
             _ => Vec::new(),
         })
     }
 }
+
+/// Whether `field`'s problems are shown: it was touched, or the settings
+/// were submitted. Choosing the HSM CA mode touches the HSM fields it
+/// brings: what they still need is what that choice asks next.
+fn speaks(w: Wizard, field: SettingsField) -> bool {
+    let hsm = matches!(
+        field,
+        SettingsField::HsmSlotLabel
+            | SettingsField::HsmKekId
+            | SettingsField::HsmVaultAddr
+            | SettingsField::HsmSecretPath
+    );
+    w.touched.shows(field_slug(field)) || (hsm && w.touched.shows(field_slug(SettingsField::Ca)))
+}
+
+/// Whether a problem of the current settings is shown now.
+fn any_shown(w: Wizard) -> bool {
+    w.parsed.with(|p| match p {
+        Some(Err(problems)) => problems.iter().any(|p| speaks(w, p.field)),
+        _ => false,
+    })
+}
+
+/// The settings form's `data-form`, where a submit attempt moves focus.
+const FORM: &str = "install-settings";
 
 fn field_slug(field: SettingsField) -> &'static str {
     match field {
@@ -137,7 +168,7 @@ pub(super) fn text_field(
     let slug = field_slug(field);
     let problems = problems(w, field);
     view! {
-        <div class="field" data-field=slug>
+        <Field touched=w.touched field=slug>
             <label>
                 {label}
                 <input
@@ -159,7 +190,7 @@ pub(super) fn text_field(
             </label>
             <p class="field-hint muted">{hint}</p>
             {field_problems(w, field)}
-        </div>
+        </Field>
     }
 }
 
@@ -180,7 +211,7 @@ fn profile_field(w: Wizard) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="field" data-field="profile">
+        <Field touched=w.touched field="profile">
             <label>
                 "Profile"
                 <select
@@ -202,7 +233,7 @@ fn profile_field(w: Wizard) -> impl IntoView {
             </label>
             <p class="field-hint muted">"asm-gcp-multiproject for GKE, asm-multicloud elsewhere."</p>
             {field_problems(w, field)}
-        </div>
+        </Field>
     }
 }
 
@@ -210,7 +241,7 @@ fn aliases_field(w: Wizard) -> impl IntoView {
     let field = SettingsField::TrustDomainAliases;
     let problems = problems(w, field);
     view! {
-        <div class="field" data-field="trust_domain_aliases">
+        <Field touched=w.touched field="trust_domain_aliases">
             <label>
                 "Trust domain aliases"
                 <textarea
@@ -232,7 +263,7 @@ fn aliases_field(w: Wizard) -> impl IntoView {
             </label>
             <p class="field-hint muted">"One per line: <PROJECT>.svc.id.goog for every project of the mesh."</p>
             {field_problems(w, field)}
-        </div>
+        </Field>
     }
 }
 
@@ -265,7 +296,7 @@ fn ca_field(w: Wizard) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <fieldset class="field" data-field="ca">
+        <fieldset class="field" data-field="ca" on:change=move |_| w.touched.touch("ca")>
             <legend>"CA mode"</legend>
             {choices}
             {field_problems(w, SettingsField::Ca)}
@@ -312,7 +343,7 @@ pub fn SettingsStep(w: Wizard) -> impl IntoView {
             .with(|f| f.as_ref().is_some_and(|f| f.ca == CaMode::Hsm))
     });
     view! {
-        <div class="wizard-step" data-step="settings">
+        <div class="wizard-step" data-step="settings" data-form=FORM>
             <h3>"2. Settings for " <code>{cluster}</code></h3>
             <div class="settings-form">
                 {text_field(w, "Version tag", SettingsField::Version, "MAJOR.MINOR.PATCH-asm.BUILD, e.g. 1.10.6-asm.2.",
@@ -333,7 +364,8 @@ pub fn SettingsStep(w: Wizard) -> impl IntoView {
             {preflight_now(w)}
             <div class="wizard-actions">
                 <button on:click=move |_| w.stage.set(Stage::Cluster)>"Back"</button>
-                <button class="primary" disabled=move || !valid() on:click=move |_| w.stage.set(Stage::Preflight)>
+                <button class="primary" disabled=move || !valid() && any_shown(w)
+                    on:click=move |_| if valid() { w.stage.set(Stage::Preflight) } else { w.touched.attempt(FORM) }>
                     "Next: preflight"
                 </button>
             </div>

@@ -12,6 +12,7 @@ use shared::workloads::pull_secret::SecretMode;
 
 use crate::api;
 use crate::components::error_view::ErrorView;
+use crate::components::status_badge::{StatusBadge, Tone};
 
 #[component]
 fn FixForm(id: String, fix: OfferedFix) -> impl IntoView {
@@ -59,7 +60,7 @@ fn FixForm(id: String, fix: OfferedFix) -> impl IntoView {
             <label class="inline"><input type="radio" name="fix-mode" prop:checked=move || mode.get() == SecretMode::ServiceAccount on:change=move |_| mode.set(SecretMode::ServiceAccount)/> "On the default service account"</label>
             <button type="submit" name="fix" class="primary" disabled=move || apply.pending().get()>{format!("Create {} and restart", fix.secret_name)}</button>
             {move || apply.value().get().map(|result| match result {
-                Ok(_) => view! { <p class="ok" role="status">"Pull secret created; the rollout restarts."</p> }.into_any(),
+                Ok(_) => view! { <p class="ok" role="status"><StatusBadge tone=Tone::Pass text="Pull secret created; the rollout restarts."/></p> }.into_any(),
                 Err(error) => view! { <ErrorView error/> }.into_any(),
             })}
         </form>
@@ -75,7 +76,10 @@ fn DiagnosisView(id: String, diagnosis: Diagnosis, may_change: Signal<bool>) -> 
     let fix = diagnosis.fix.clone();
     view! {
         <div class="diagnosis" data-cause=cause>
-            <p><strong>{format!("{} / {}", diagnosis.pod, diagnosis.container)}</strong> " " <code>{diagnosis.image}</code></p>
+            <p>
+                <StatusBadge tone=Tone::Fail text="Cannot pull"/> " "
+                <strong>{format!("{} / {}", diagnosis.pod, diagnosis.container)}</strong> " " <code>{diagnosis.image}</code>
+            </p>
             <p class="explanation">{diagnosis.explanation}</p>
             {diagnosis.evidence.map(|e| view! { <p class="muted evidence">"Event: " {e}</p> })}
             {diagnosis.command.map(|c| view! { <p>"Run:"</p><pre class="command">{c}</pre> })}
@@ -93,7 +97,7 @@ pub fn DoctorPanel(id: String, may_change: Signal<bool>) -> impl IntoView {
             <button name="doctor" on:click=move |_| { run.dispatch_local(target.clone()); }>"Diagnose image pulls"</button>
             {move || run.value().get().map(|result| match result {
                 Err(error) => view! { <ErrorView error/> }.into_any(),
-                Ok(report) if report.diagnoses.is_empty() => view! { <p class="muted">"No pod is stuck on an image pull."</p> }.into_any(),
+                Ok(report) if report.diagnoses.is_empty() => view! { <p class="muted"><StatusBadge tone=Tone::Pass text="No pod is stuck on an image pull."/></p> }.into_any(),
                 Ok(report) => {
                     let id = id.clone();
                     report.diagnoses.into_iter().map(|diagnosis| view! { <DiagnosisView id=id.clone() diagnosis may_change/> }).collect_view().into_any()

@@ -1,18 +1,31 @@
 //! The migrations list: target, rollout state, who and when, refreshed
 //! live; one migration's pods and events, and the image-pull doctor; delete
-//! with a confirming second click.
+//! after the confirmation naming its cluster and objects.
 
 use leptos::prelude::*;
 use shared::ApiError;
 use shared::workloads::MigrationStatus;
 use shared::workloads::rollout::RolloutState;
 
+use super::delete::DeleteMigration;
 use super::doctor::DoctorPanel;
 use crate::api;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loaded;
+use crate::components::status_badge::{StatusBadge, Tone};
 
 type Migrations = LocalResource<Result<Vec<MigrationStatus>, ApiError>>;
+
+/// A rollout state as a badge: available passes, failed fails, the rest
+/// is still under way (or gone).
+fn state_badge(state: RolloutState) -> impl IntoView {
+    let tone = match state {
+        RolloutState::Available => Tone::Pass,
+        RolloutState::Failed => Tone::Fail,
+        RolloutState::Progressing | RolloutState::Missing => Tone::Warn,
+    };
+    view! { <span class="badge" data-state=state_label(state)><StatusBadge tone text=state_label(state)/></span> }
+}
 
 fn state_label(state: RolloutState) -> &'static str {
     match state {
@@ -33,7 +46,7 @@ fn MigrationDetail(status: MigrationStatus) -> impl IntoView {
             <ul>
                 {status.workloads.into_iter().map(|w| view! {
                     <li>{format!("{}/{}: {}/{} available ", w.kind, w.name, w.available, w.desired)}
-                        <span class="badge" data-state=state_label(w.state)>{state_label(w.state)}</span>
+                        {state_badge(w.state)}
                     </li>
                 }).collect_view()}
             </ul>
@@ -43,7 +56,7 @@ fn MigrationDetail(status: MigrationStatus) -> impl IntoView {
                 <tbody>
                     {status.pods.into_iter().map(|p| view! {
                         <tr data-pod=p.name.clone()>
-                            <td>{p.name.clone()}</td><td>{p.phase}</td><td>{if p.ready { "yes" } else { "no" }}</td>
+                            <td>{p.name.clone()}</td><td>{p.phase}</td><td><StatusBadge tone=Tone::of(p.ready) text=if p.ready { "Ready" } else { "Not ready" }/></td>
                             <td>{p.waiting.unwrap_or_default()}</td>
                         </tr>
                     }).collect_view()}
@@ -66,12 +79,12 @@ fn MigrationDetail(status: MigrationStatus) -> impl IntoView {
 #[component]
 pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl IntoView {
     let open = RwSignal::new(None::<String>);
-    let armed = RwSignal::new(None::<String>);
+    // Whose deletion is being asked: kept outside the refreshed list.
+    let asking = RwSignal::new(None::<String>);
     let remove = Action::new_local(move |id: &String| {
         let id = id.clone();
         async move {
             let done = api::workloads::remove(id.clone()).await;
-            armed.set(None);
             if done.is_ok() && open.get_untracked().as_deref() == Some(id.as_str()) {
                 open.set(None);
             }
@@ -92,31 +105,23 @@ pub fn MigrationList(migrations: Migrations, may_change: Signal<bool>) -> impl I
                     <tbody>
                         {list.into_iter().map(|s| {
                             let m = s.migration.clone();
-                            let (id, id_open, id_arm) = (m.id.clone(), m.id.clone(), m.id.clone());
+                            let (id_open, for_delete) = (m.id.clone(), m.clone());
                             let ready = s.pods.iter().filter(|p| p.ready).count();
                             view! {
                                 <tr data-migration=m.name.clone() data-state=state_label(s.state)>
                                     <td><button class="link" on:click=move |_| open.update(|o| *o = if o.as_deref() == Some(id_open.as_str()) { None } else { Some(id_open.clone()) })>{m.name.clone()}</button></td>
                                     <td><code>{format!("{}/{}", m.cluster, m.namespace)}</code></td>
-                                    <td><span class="badge" data-state=state_label(s.state)>{state_label(s.state)}</span></td>
+                                    <td>{state_badge(s.state)}</td>
                                     <td>{format!("{ready}/{}", s.pods.len())}</td>
                                     <td>{m.created_by.clone()}</td>
                                     <td>{shared::time::format_utc(m.updated_at)}</td>
                                     <td>
                                         <Show when=move || may_change.get()>
                                             {
-                                                let (id, id_arm) = (id.clone(), id_arm.clone());
-                                                let armed_here = { let id = id.clone(); move || armed.get().as_deref() == Some(id.as_str()) };
-                                                let label = armed_here.clone();
+                                                let m = for_delete.clone();
                                                 view! {
-                                                    <button
-                                                        name="delete-migration"
-                                                        class:danger=armed_here.clone()
-                                                        disabled=move || remove.pending().get()
-                                                        on:click=move |_| {
-                                                            if armed_here() { remove.dispatch_local(id.clone()); } else { armed.set(Some(id_arm.clone())); }
-                                                        }
-                                                    >{move || if label() { "Confirm delete: removes what it applied" } else { "Delete" }}</button>
+                                                    <DeleteMigration m asking pending=remove.pending()
+                                                        on_delete=Callback::new(move |id: String| { remove.dispatch_local(id); })/>
                                                 }
                                             }
                                         </Show>

@@ -3,9 +3,12 @@
 //! preview the server-side dry run, deploy and follow the rollout; the
 //! migrations list with the image-pull doctor and delete.
 
+mod delete;
 mod diff;
 mod doctor;
+mod draft;
 mod form;
+mod form_parts;
 mod migrations;
 mod preview;
 mod takeover;
