@@ -97,7 +97,7 @@ pub(super) fn DecisionHistory(#[prop(into)] decided: Signal<usize>) -> impl Into
         .map(|d| view! { <option value=d.to_string() selected=move || days.get() == *d>{format!("last {d} days")}</option> })
         .collect_view();
     view! {
-        <h2 id="csr-history-heading">"Decided requests"</h2>
+        <h2 id=shared::audit_links::anchors::CSR_HISTORY>"Decided requests"</h2>
         <div class="table-tools">
             <label>"Show "
                 <select name="history-days" on:change=move |ev| {

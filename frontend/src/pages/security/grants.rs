@@ -288,7 +288,7 @@ pub fn IssuanceGrants() -> impl IntoView {
         })
     };
     view! {
-        <h2>"Issuance grants"</h2>
+        <h2 id=shared::audit_links::anchors::GRANTS>"Issuance grants"</h2>
         <p class="muted">"An Istio CA install issues its cluster's intermediate CA from the mesh root only under an active grant: proposed by one security officer, approved by another, revocable at any time."</p>
         {move || act.value().get().map(|done| match done {
             Err(error) => view! { <ErrorView error/> }.into_any(),
