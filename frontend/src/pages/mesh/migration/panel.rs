@@ -17,6 +17,7 @@ use super::steps::run_view;
 use crate::api;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::error_view::ErrorView;
+use crate::components::status_badge::{StatusBadge, Tone};
 
 fn verification_view(v: &Verification) -> impl IntoView + use<> {
     let pods = v
@@ -32,11 +33,19 @@ fn verification_view(v: &Verification) -> impl IntoView + use<> {
         })
         .collect_view();
     let stragglers = if v.complete() {
-        view! { <p class="ok" data-testid="no-stragglers">"No stragglers: every pod runs " <code>{v.revision.clone()}</code> " and is Ready."</p> }
-            .into_any()
+        view! {
+            <p class="ok" data-testid="no-stragglers">
+                <StatusBadge tone=Tone::Pass text="Verified"/> " No stragglers: every pod runs " <code>{v.revision.clone()}</code> " and is Ready."
+            </p>
+        }
+        .into_any()
     } else if v.stragglers.is_empty() {
-        view! { <p class="muted" data-testid="no-pods">"No pod runs " <code>{v.revision.clone()}</code> "."</p> }
-            .into_any()
+        view! {
+            <p class="muted" data-testid="no-pods">
+                <StatusBadge tone=Tone::Warn text="Nothing to verify"/> " No pod runs " <code>{v.revision.clone()}</code> "."
+            </p>
+        }
+        .into_any()
     } else {
         let items = v
             .stragglers
@@ -53,7 +62,7 @@ fn verification_view(v: &Verification) -> impl IntoView + use<> {
             .collect_view();
         view! {
             <div class="stragglers" data-testid="stragglers">
-                <p class="warning">{v.stragglers.len()} " stragglers not on " <code>{v.revision.clone()}</code> " or not Ready:"</p>
+                <p class="warning"><StatusBadge tone=Tone::Fail text="Not verified"/> " " {v.stragglers.len()} " stragglers not on " <code>{v.revision.clone()}</code> " or not Ready:"</p>
                 <ul>{items}</ul>
             </div>
         }
