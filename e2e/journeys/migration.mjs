@@ -276,7 +276,8 @@ const steps = [
       expect(await link.getAttribute('href') === '/mesh#runs-heading', `${kind} link ${await link.getAttribute('href')}`);
       expect(await row.locator(`a.entry-link[href="/c/${CLUSTER}"]`).count() === 1, `${action} links to ${CLUSTER}`);
     }
-    await page.locator('table.audit a.entry-link', { hasText: 'install run' }).first().click();
+    // The page now lists the migrations: follow one to the runs.
+    await page.locator('table.audit a.entry-link', { hasText: 'migration run' }).first().click();
     await page.waitForURL('**/mesh#runs-heading');
     await page.locator('#runs-heading').waitFor();
     await screenshot(page, 'activity-links');
