@@ -3,6 +3,9 @@
 // in the navigation; the officer approves it in the browser and kubectl
 // sees it Approved with the signed chain. The mesh root that signs it is
 // the officer's to create (issue 21), on Security → Mesh roots, first.
+// A workload's request is then denied: cancelling the confirmation leaves
+// it pending (kubectl), confirming marks it Denied and lists it among the
+// decided requests with the officer and the reason.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +16,7 @@ const KUBECTL = process.env.KUBECTL;
 const KUBECONFIG = process.env.KUBECONFIG;
 const WORK = mkdtempSync(join(tmpdir(), 'meshdeck-csr-'));
 const NAME = `istiod-ca-${Date.now()}`;
+const DENIED = `web-${Date.now()}`;
 const ISTIOD = 'system:serviceaccount:istio-system:istiod-service-account';
 
 function kubectl(input, ...args) {
@@ -34,6 +38,21 @@ function istiodRequest(trustDomain) {
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   return readFileSync(join(WORK, 'csr.pem'));
+}
+
+/// A P-256 workload request for `default/web` in `trustDomain`, PEM.
+function workloadRequest(trustDomain) {
+  execFileSync('openssl', [
+    'req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', join(WORK, 'web-key.pem'), '-out', join(WORK, 'web.pem'), '-subj', '/O=meshdeck-e2e',
+    '-addext', `subjectAltName=URI:spiffe://${trustDomain}/ns/default/sa/web`,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return readFileSync(join(WORK, 'web.pem'));
+}
+
+function conditions(name) {
+  const csr = JSON.parse(kubectl(undefined, 'get', 'csr', name, '-o', 'json'));
+  return (csr.status?.conditions ?? []).map((c) => c.type);
 }
 
 const steps = [
@@ -95,6 +114,44 @@ const steps = [
     expect((chain.match(/BEGIN CERTIFICATE/g) || []).length === 2, 'certificate and mesh root');
     await card.waitFor({ state: 'detached' });
     await screenshot(page, 'csr-approved');
+  }],
+  ['a workload request denied with Cancel stays pending', async (page) => {
+    const fleet = await page.evaluate(async () => (await fetch('/api/fleet')).json());
+    const request = workloadRequest(`${fleet.project}.svc.id.goog`);
+    kubectl(JSON.stringify({
+      apiVersion: 'certificates.k8s.io/v1',
+      kind: 'CertificateSigningRequest',
+      metadata: { name: DENIED },
+      spec: { request: request.toString('base64'), signerName: 'istio.io/workload', username: 'alice', usages: ['digital signature'] },
+    }), 'create', '-f', '-');
+    const card = page.locator(`.csr-request[data-name="${DENIED}"]`);
+    await card.waitFor();
+    await card.locator('input[name="deny-reason"]').fill('not a workload of ours');
+    await card.getByRole('button', { name: 'Deny', exact: true }).click();
+    const dialog = card.getByRole('dialog');
+    await dialog.waitFor();
+    const asked = await dialog.textContent();
+    expect(asked.includes(`CertificateSigningRequest ${DENIED}`) && asked.includes('gke-eu') && asked.includes('not a workload of ours'),
+      `the confirmation names cluster, request and reason: ${JSON.stringify(asked)}`);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(conditions(DENIED).length === 0, `still pending after Cancel: ${conditions(DENIED)}`);
+    expect(await page.locator(`tr.csr-decided[data-name="${DENIED}"]`).count() === 0, 'not in the history');
+  }],
+  ['confirmed, the denial reaches kubectl and the history', async (page) => {
+    const card = page.locator(`.csr-request[data-name="${DENIED}"]`);
+    await card.getByRole('button', { name: 'Deny', exact: true }).click();
+    await card.getByRole('dialog').getByRole('button', { name: 'Deny the request' }).click();
+    await card.waitFor({ state: 'detached' });
+    expect(conditions(DENIED).join() === 'Denied', `kubectl sees it denied: ${conditions(DENIED)}`);
+    const row = page.locator(`tr.csr-decided[data-name="${DENIED}"]`);
+    await row.waitFor();
+    const text = await row.textContent();
+    expect(await row.getAttribute('data-verdict') === 'denied' && text.includes('Denied') && text.includes('officer2')
+      && text.includes('not a workload of ours') && text.includes('gke-eu'), `history row ${JSON.stringify(text)}`);
+    const signed = page.locator(`tr.csr-decided[data-name="${NAME}"][data-verdict="signed"]`);
+    expect(await signed.count() === 1, 'the signed request is listed too');
+    await screenshot(page, 'csr-history');
   }],
 ];
 

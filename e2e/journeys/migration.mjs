@@ -7,7 +7,8 @@
 // finishes after a confirmation listing the preview's objects (cancelling
 // changes nothing; the run's steps are exactly those objects), and sees the
 // old control plane gone from the board and the revisions. A manager then
-// reads the board without its actions.
+// reads the board without its actions, and the activity log links the
+// install and a migration to their runs.
 import { BASE_URL, account, expect, grantIssuance, journey, screenshot, signIn } from './lib/browser.mjs';
 
 const CLUSTER = 'gke-eu';
@@ -93,6 +94,9 @@ const steps = [
     await cellIs(page, 'green', 'old', 30000);
     const colour = await page.locator(cell('blue')).evaluate((e) => getComputedStyle(e).backgroundColor);
     expect(colour !== 'rgba(0, 0, 0, 0)', `cells are coloured by state (${colour})`);
+    // Named for screen readers by namespace, cluster, state and target.
+    const named = await page.getByRole('button', { name: `namespace blue on ${CLUSTER}: on default, target ${REVISION}`, exact: true });
+    expect(await named.count() === 1, `blue's cell is named: ${await page.locator(`${cell('blue')} button.cell-open`).getAttribute('aria-label')}`);
     await screenshot(page, 'board-before');
   }],
   ['the board offers nothing impossible: no pick or Migrate where asm-178-10 is not installed', async (page) => {
@@ -132,6 +136,10 @@ const steps = [
     expect(await result.locator(`tr[data-revision="${REVISION}"]`).count() === 1, `pods on ${REVISION}: ${await result.textContent()}`);
     expect(await result.locator('tr[data-revision="default"]').count() === 0, `no pods left on default: ${await result.textContent()}`);
     await result.locator('[data-testid="no-stragglers"]').waitFor();
+    const badge = result.locator('[data-testid="no-stragglers"] .status[data-tone="pass"]');
+    expect((await badge.textContent()).includes('✓') && (await badge.textContent()).includes('Verified'), 'the pass is said by symbol and word');
+    const onTarget = await page.locator(`${cell('blue')} button.cell-open`).getAttribute('aria-label');
+    expect(onTarget === `namespace blue on ${CLUSTER}: on ${REVISION}, target ${REVISION}`, `blue's cell after migrating: ${onTarget}`);
     await screenshot(page, 'blue-verified');
   }],
   ['migrates green, then rolls it back to open-source istiod after a confirmation', async (page) => {
@@ -255,6 +263,24 @@ const steps = [
     expect(await page.locator('input.cell-pick').count() === 0, 'no wave picking for a manager');
     await page.locator(`${panel} button[data-action="verify"]`).click();
     await page.locator(`${panel} [data-testid="verification-result"][data-complete="true"]`).waitFor();
+  }],
+  ['the activity log links the install and the migrations to their runs', async (page) => {
+    for (const [action, kind] of [['mesh.install', 'install run'], ['mesh.migrate', 'migration run']]) {
+      await page.goto(`${BASE_URL}/activity?action=${action}&outcome=success`);
+      const row = page.locator(`table.audit tr.audit-entry[data-action="${action}"]`).first();
+      await row.waitFor();
+      const run = /(?:^| )run=(\S+)/.exec(await row.locator('td.params').textContent());
+      expect(run, `${action} records its run`);
+      const link = row.locator('a.entry-link', { hasText: `${kind} ${run[1]}` });
+      expect(await link.count() === 1, `${action} links to ${kind} ${run[1]}: ${await row.textContent()}`);
+      expect(await link.getAttribute('href') === '/mesh#runs-heading', `${kind} link ${await link.getAttribute('href')}`);
+      expect(await row.locator(`a.entry-link[href="/c/${CLUSTER}"]`).count() === 1, `${action} links to ${CLUSTER}`);
+    }
+    // The page now lists the migrations: follow one to the runs.
+    await page.locator('table.audit a.entry-link', { hasText: 'migration run' }).first().click();
+    await page.waitForURL('**/mesh#runs-heading');
+    await page.locator('#runs-heading').waitFor();
+    await screenshot(page, 'activity-links');
   }],
 ];
 

@@ -8,16 +8,18 @@ use sandbox::scenario::Scenario;
 use serde_json::Value;
 use shared::Section;
 
-/// Sections as the journey script expects them: slug, path and heading.
+/// Sections as the journey script expects them: slug, path, heading and
+/// whether clusters have a tab of it.
 fn sections_json() -> String {
     let rows: Vec<String> = Section::ALL
         .iter()
         .map(|s| {
             format!(
-                r#"{{"slug":"{}","path":"{}","title":"{}"}}"#,
+                r#"{{"slug":"{}","path":"{}","title":"{}","per_cluster":{}}}"#,
                 s.slug(),
                 s.path(),
-                s.title()
+                s.title(),
+                s.per_cluster()
             )
         })
         .collect();
@@ -25,7 +27,9 @@ fn sections_json() -> String {
 }
 
 /// A manager's first look: sign in, every section reachable from the
-/// navigation, a cluster page, the not-found page, no browser errors.
+/// navigation, a cluster page, the not-found page, no browser errors; every
+/// page (sections, cluster tabs, ingress editors, accounts) fits 1440, 1024
+/// and 390 px and is screenshotted at each width.
 #[test]
 fn shell_navigation() {
     let console = Console::start();

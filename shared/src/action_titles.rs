@@ -80,6 +80,7 @@ pub fn action_title(id: &str) -> Option<&'static str> {
         "ingress.config.switch" => "Switched the config cluster",
         "csr.list" => "Listed signing requests",
         "csr.count" => "Counted signing requests",
+        "csr.history" => "Read signing decisions",
         "csr.read" => "Downloaded a signing request",
         "csr.approve" => "Approved a signing request",
         "csr.deny" => "Denied a signing request",

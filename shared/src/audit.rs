@@ -76,6 +76,15 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+impl AuditEntry {
+    /// The value of parameter `key` (the first `key=value` recorded).
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find_map(|p| p.split_once('=').filter(|(k, _)| *k == key).map(|(_, v)| v))
+    }
+}
+
 /// Filters of `GET /api/audit` and its export; empty fields match all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod action_titles;
 pub mod audit;
+pub mod audit_links;
 pub mod auth;
 pub mod csr;
 pub mod diff;

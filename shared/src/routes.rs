@@ -173,6 +173,9 @@ pub const CONFIG_SWITCH: &str = "/api/ingress/config-cluster/switch";
 pub const CSRS: &str = "/api/csrs";
 /// `GET` how many requests wait ([`crate::csr::CsrCount`]).
 pub const CSR_COUNT: &str = "/api/csrs/count";
+/// `GET` the decided requests of the last `?days=` days (default 7, at
+/// most 90), newest first ([`crate::csr::CsrHistory`]).
+pub const CSR_HISTORY: &str = "/api/csrs/history";
 /// `GET` the request as PEM.
 pub const CSR: &str = "/api/csrs/{cluster}/{name}";
 /// `POST` approves the request (the console's CA signs it).
@@ -269,6 +272,7 @@ pub const TEMPLATES: &[&str] = &[
     CONFIG_SWITCH,
     CSRS,
     CSR_COUNT,
+    CSR_HISTORY,
     CSR,
     CSR_APPROVE,
     CSR_DENY,

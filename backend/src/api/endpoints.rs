@@ -224,6 +224,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    R::CONFIG_SWITCH, Act(EditIngress), "ingress.config.switch", ingress_config::switch_config_cluster),
         e(M::GET,     R::CSRS,                     SignedIn,  "csr.list",    csr::list_csrs),
         e(M::GET,     R::CSR_COUNT,               SignedIn,  "csr.count",   csr::count_csrs),
+        e(M::GET,     R::CSR_HISTORY,             SignedIn,  "csr.history", csr::list_csr_history),
         e(M::GET,     R::CSR,    SignedIn,  "csr.read",    csr::get_csr_pem),
         e(M::POST,    R::CSR_APPROVE, Act(DecideCsr), "csr.approve", csr::approve_csr),
         e(M::POST,    R::CSR_DENY,    Act(DecideCsr), "csr.deny",    csr::deny_csr),

@@ -55,7 +55,7 @@ pub(crate) fn mesh_of(console: &TestConsole) -> (String, MeshId) {
 
 /// [`mesh_of`], once a security officer created the mesh's root (signing
 /// needs it and never creates it).
-async fn mesh_with_root(console: &TestConsole) -> (String, MeshId) {
+pub(crate) async fn mesh_with_root(console: &TestConsole) -> (String, MeshId) {
     let (td, mesh) = mesh_of(console);
     console.mesh_root(&mesh).await;
     (td, mesh)
@@ -181,7 +181,7 @@ fn issued_chain(csr: &Value) -> Option<Vec<Vec<u8>>> {
     )
 }
 
-async fn post(
+pub(crate) async fn post(
     console: &TestConsole,
     session: &Session,
     path: &str,

@@ -12,6 +12,7 @@ mod audit_chain;
 mod ca;
 mod cli;
 mod csr;
+mod csr_history;
 mod csrf;
 mod deploy;
 mod fault_matrix;

@@ -2,7 +2,9 @@
 //! the offline ceremony's download and upload, and the trust inventory.
 
 use shared::ApiError;
-use shared::csr::{ApproveOutcome, CsrCount, CsrInbox, DenyRequest, TrustInventory, UploadChain};
+use shared::csr::{
+    ApproveOutcome, CsrCount, CsrHistory, CsrInbox, DenyRequest, TrustInventory, UploadChain,
+};
 use shared::routes;
 
 pub async fn inbox() -> Result<CsrInbox, ApiError> {
@@ -41,4 +43,9 @@ pub async fn upload(
 /// Where the browser downloads the request as PEM.
 pub fn pem_url(cluster: &str, name: &str) -> String {
     routes::fill(routes::CSR, &[&cluster, &name])
+}
+
+/// The requests decided in the last `days` days, newest first.
+pub async fn history(days: u32) -> Result<CsrHistory, ApiError> {
+    super::get_json(&format!("{}?days={days}", routes::CSR_HISTORY)).await
 }

@@ -127,25 +127,15 @@ pub fn AccountsPage() -> impl IntoView {
     }
 }
 
+/// The form creating an account: the backend's name and password rules
+/// checked while typing, only the roles `me` may give offered.
 #[component]
-fn ManageAccounts() -> impl IntoView {
-    let accounts = LocalResource::new(api::accounts::list);
-    // Read once, untracked: a sign-out must not re-run the list (which
-    // would await the accounts of a page being taken down).
-    let me = StoredValue::new(untrack(|| Auth::get().account()));
+fn NewAccountForm(
+    accounts: LocalResource<Result<Vec<Account>, ApiError>>,
+    me: Option<Account>,
+) -> impl IntoView {
+    let me = StoredValue::new(me);
     let me = move || me.get_value();
-    let changes = Action::new_local(move |(name, change): &(String, Change)| {
-        let (name, change) = (name.clone(), change.clone());
-        async move {
-            let done = match change {
-                Change::Update(update) => api::accounts::update(name, update).await.map(|_| ()),
-                Change::Remove => api::accounts::remove(name).await,
-            };
-            // Refetch either way: a refused change leaves the row as it was.
-            accounts.refetch();
-            done
-        }
-    });
     let name = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Manager.slug().to_owned());
     let admin = RwSignal::new(false);
@@ -188,6 +178,56 @@ fn ManageAccounts() -> impl IntoView {
         password.set(String::new());
     };
     view! {
+        <h2>"New account"</h2>
+        <form class="form" on:submit=submit>
+            <label>"Account" <input name="new-name" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            <label>
+                "Role"
+                <select name="new-role" prop:value=role on:change=move |ev| role.set(event_target_value(&ev))>
+                    {move || Role::ALL.into_iter().map(|r| {
+                        let refused = me().and_then(|me| duties::may_create(&me, "", r).err()).map(|why| why.to_string());
+                        view! { <option value=r.slug() disabled=refused.is_some() title=refused>{r.title()}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="inline">
+                <input type="checkbox" name="new-admin" prop:checked=admin on:change=move |ev| admin.set(event_target_checked(&ev))/>
+                "May manage accounts"
+            </label>
+            <label>
+                "Password"
+                <input name="new-password" type="password" autocomplete="new-password" required prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/>
+            </label>
+            {move || problem().map(|p| view! { <p class="field-problem">{p}</p> })}
+            <button type="submit" class="primary" disabled=move || problem().is_some() || create.pending().get()>"Create account"</button>
+        </form>
+        {move || create.value().get().map(|result| match result {
+            Ok(account) => view! { <p class="ok" role="status">"Created " {account.name} " (" {account.role.title()} ")."</p> }.into_any(),
+            Err(error) => view! { <ErrorView error/> }.into_any(),
+        })}
+    }
+}
+
+#[component]
+fn ManageAccounts() -> impl IntoView {
+    let accounts = LocalResource::new(api::accounts::list);
+    // Read once, untracked: a sign-out must not re-run the list (which
+    // would await the accounts of a page being taken down).
+    let me = StoredValue::new(untrack(|| Auth::get().account()));
+    let me = move || me.get_value();
+    let changes = Action::new_local(move |(name, change): &(String, Change)| {
+        let (name, change) = (name.clone(), change.clone());
+        async move {
+            let done = match change {
+                Change::Update(update) => api::accounts::update(name, update).await.map(|_| ()),
+                Change::Remove => api::accounts::remove(name).await,
+            };
+            // Refetch either way: a refused change leaves the row as it was.
+            accounts.refetch();
+            done
+        }
+    });
+    view! {
         <section class="accounts">
             <h1>"Accounts"</h1>
             <p class="lead">"Local accounts and their roles. Passwords are stored only as argon2id hashes."</p>
@@ -200,33 +240,7 @@ fn ManageAccounts() -> impl IntoView {
                 </table>
             }}/>
             {move || changes.value().get().and_then(Result::err).map(|error| view! { <ErrorView error/> })}
-            <h2>"New account"</h2>
-            <form class="form" on:submit=submit>
-                <label>"Account" <input name="new-name" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
-                <label>
-                    "Role"
-                    <select name="new-role" prop:value=role on:change=move |ev| role.set(event_target_value(&ev))>
-                        {move || Role::ALL.into_iter().map(|r| {
-                            let refused = me().and_then(|me| duties::may_create(&me, "", r).err()).map(|why| why.to_string());
-                            view! { <option value=r.slug() disabled=refused.is_some() title=refused>{r.title()}</option> }
-                        }).collect_view()}
-                    </select>
-                </label>
-                <label class="inline">
-                    <input type="checkbox" name="new-admin" prop:checked=admin on:change=move |ev| admin.set(event_target_checked(&ev))/>
-                    "May manage accounts"
-                </label>
-                <label>
-                    "Password"
-                    <input name="new-password" type="password" autocomplete="new-password" required prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/>
-                </label>
-                {move || problem().map(|p| view! { <p class="field-problem">{p}</p> })}
-                <button type="submit" class="primary" disabled=move || problem().is_some() || create.pending().get()>"Create account"</button>
-            </form>
-            {move || create.value().get().map(|result| match result {
-                Ok(account) => view! { <p class="ok" role="status">"Created " {account.name} " (" {account.role.title()} ")."</p> }.into_any(),
-                Err(error) => view! { <ErrorView error/> }.into_any(),
-            })}
+            <NewAccountForm accounts me=me()/>
         </section>
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod approval;
 pub mod grants;
+pub mod history;
 pub mod inbox;
 pub mod policy;
 pub mod roots;
@@ -16,6 +17,9 @@ pub mod view;
 pub use approval::{ApprovalRefused, ApprovalRule, ApprovalState};
 pub use grants::{
     GrantProblem, GrantState, GrantedIssuance, IssuanceGrant, IssuanceGrants, ProposeGrant,
+};
+pub use history::{
+    CsrHistory, DEFAULT_HISTORY_DAYS, DecidedRequest, MAX_HISTORY_DAYS, Verdict, decided_request,
 };
 pub use inbox::{
     ApproveOutcome, CsrCount, CsrDecision, CsrInbox, CsrSource, DenyRequest, HSM_REQUEST_NAME,

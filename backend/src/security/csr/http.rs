@@ -8,11 +8,16 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::{Extension, Json};
-use shared::csr::{ApproveOutcome, CsrCount, CsrInbox, DenyRequest, TrustInventory, UploadChain};
+use serde::Deserialize;
+use shared::csr::{
+    ApproveOutcome, CsrCount, CsrHistory, CsrInbox, DEFAULT_HISTORY_DAYS, DenyRequest,
+    TrustInventory, UploadChain,
+};
 
 use crate::api::json::ApiJson;
 use crate::api::openapi::respond::{Documented, Pkcs10};
 use crate::api::path::CsrPath;
+use crate::api::query::ApiQuery;
 use crate::audit::Detail;
 use crate::auth::Principal;
 use crate::error::AppError;
@@ -35,6 +40,28 @@ pub async fn count_csrs(State(state): State<AppState>) -> Result<Json<CsrCount>,
         pending: inbox.items.len(),
         unread,
     }))
+}
+
+/// The query string of the decision history.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+pub struct HistoryQuery {
+    /// How many days back, 1 to 90 (default 7).
+    days: Option<String>,
+}
+
+/// The decisions on signing requests of the last days, for every role
+/// that reads the inbox.
+pub async fn list_csr_history(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<Json<CsrHistory>, AppError> {
+    let days = match query.days.as_deref().map(str::trim) {
+        None | Some("") => DEFAULT_HISTORY_DAYS,
+        Some(days) => days.parse().map_err(|_| {
+            AppError::BadRequest(format!("days must be a whole number of days, got {days:?}"))
+        })?,
+    };
+    csr::history(&state, days).await.map(Json)
 }
 
 /// The request as a `.csr` PEM file.
@@ -78,7 +105,10 @@ fn decision_detail(cluster: &str, name: &str) -> Detail {
     } else {
         format!("CertificateSigningRequest {name}")
     };
-    Detail::new().cluster(cluster).target(target)
+    Detail::new()
+        .cluster(cluster)
+        .target(target)
+        .param("name", name)
 }
 
 fn with_outcome(mut detail: Detail, decided: &Decided) -> Detail {

@@ -4,6 +4,7 @@
 //! upload a chain signed offline) that end in the cluster.
 
 mod decide;
+mod history;
 pub mod http;
 mod inbox;
 mod mesh;
@@ -11,6 +12,7 @@ mod request;
 mod turns;
 
 pub use decide::{Decided, Denied, approve, deny, upload_chain};
+pub use history::history;
 pub use inbox::{inbox, request_pem};
 
 use shared::csr::{ApprovalRule, DEFAULT_SIGNERS};

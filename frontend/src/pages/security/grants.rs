@@ -200,28 +200,10 @@ impl Form {
     }
 }
 
+/// An officer's proposal: mesh, trust domain, validity and clusters, the
+/// fleet's suggestions filled in; proposing asks first.
 #[component]
-pub fn IssuanceGrants() -> impl IntoView {
-    let auth = Auth::get();
-    let may_manage = Memo::new(move |_| {
-        auth.account()
-            .is_some_and(|a| a.role.may(shared::Action::ManageCa))
-    });
-    let grants = LocalResource::new(api::grants::list);
-    let asked = RwSignal::new(None::<Asked>);
-    let act: Action<Asked, Outcome> = Action::new_local(move |a: &Asked| {
-        let a = a.clone();
-        async move {
-            let done = match &a {
-                Asked::Propose(p) => api::grants::propose(p.clone()).await,
-                Asked::Approve(g) => api::grants::approve(g.id.clone()).await,
-                Asked::Revoke(g) => api::grants::revoke(g.id.clone()).await,
-            };
-            asked.set(None);
-            grants.refetch();
-            done.map(|g| (a, g))
-        }
-    });
+fn ProposeForm(asked: RwSignal<Option<Asked>>) -> impl IntoView {
     let fleet = LiveFleet::get().fleet();
     let form = Form {
         mesh: RwSignal::new(String::new()),
@@ -254,8 +236,7 @@ pub fn IssuanceGrants() -> impl IntoView {
         })
     };
     let parsed = Memo::new(move |_| form.parse());
-    let propose_form = move || {
-        may_manage.get().then(|| view! {
+    view! {
             <fieldset class="grant-propose">
                 <legend>"Propose a grant"</legend>
                 <label>"Mesh " <input name="mesh" prop:value=form.mesh on:input=move |e| form.mesh.set(event_target_value(&e))/></label>
@@ -285,10 +266,34 @@ pub fn IssuanceGrants() -> impl IntoView {
                 <button class="primary" disabled=move || parsed.get().is_err()
                     on:click=move |_| if let Ok(p) = parsed.get() { asked.set(Some(Asked::Propose(p))); }>"Propose grant"</button>
             </fieldset>
-        })
-    };
+    }
+}
+
+#[component]
+pub fn IssuanceGrants() -> impl IntoView {
+    let auth = Auth::get();
+    let may_manage = Memo::new(move |_| {
+        auth.account()
+            .is_some_and(|a| a.role.may(shared::Action::ManageCa))
+    });
+    let grants = LocalResource::new(api::grants::list);
+    let asked = RwSignal::new(None::<Asked>);
+    let act: Action<Asked, Outcome> = Action::new_local(move |a: &Asked| {
+        let a = a.clone();
+        async move {
+            let done = match &a {
+                Asked::Propose(p) => api::grants::propose(p.clone()).await,
+                Asked::Approve(g) => api::grants::approve(g.id.clone()).await,
+                Asked::Revoke(g) => api::grants::revoke(g.id.clone()).await,
+            };
+            asked.set(None);
+            grants.refetch();
+            done.map(|g| (a, g))
+        }
+    });
+    let propose_form = move || may_manage.get().then(|| view! { <ProposeForm asked/> });
     view! {
-        <h2>"Issuance grants"</h2>
+        <h2 id=shared::audit_links::anchors::GRANTS>"Issuance grants"</h2>
         <p class="muted">"An Istio CA install issues its cluster's intermediate CA from the mesh root only under an active grant: proposed by one security officer, approved by another, revocable at any time."</p>
         {move || act.value().get().map(|done| match done {
             Err(error) => view! { <ErrorView error/> }.into_any(),

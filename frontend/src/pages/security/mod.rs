@@ -1,13 +1,15 @@
 //! The security officer's page: the inbox of certificate signing requests
 //! across the fleet (decisions for officers, read-only for the other
-//! roles), the mesh roots (created and retired by officers), the issuance
-//! grants under which installs issue intermediates, the officer
-//! appointments awaiting a second officer, and the trust inventory every
-//! role reads.
+//! roles) and the decisions of the last days, the mesh roots (created and
+//! retired by officers), the issuance grants under which installs issue
+//! intermediates, the officer appointments awaiting a second officer, and
+//! the trust inventory every role reads.
 
 mod appointments;
+mod decisions;
 mod grants;
 mod inbox;
+mod request_card;
 mod root_acts;
 mod roots;
 mod trust;

@@ -175,7 +175,7 @@ pub fn MeshRoots() -> impl IntoView {
             .collect::<Vec<_>>()
     };
     view! {
-        <h2>"Mesh roots"</h2>
+        <h2 id=shared::audit_links::anchors::MESH_ROOTS>"Mesh roots"</h2>
         <p class="muted">"Istio CA (plug-in certificates) and HSM installs issue from their mesh's root, kept in the console's HSM token. Only a security officer creates, imports, rotates or retires one; no install creates key material. During a rotation the new root signs and the old one stays trusted in every cluster's trust bundle until it is retired."</p>
         {move || act.value().get().map(|done| match done {
             Err(error) => view! { <ErrorView error/> }.into_any(),

@@ -41,6 +41,19 @@ impl CellState {
         }
     }
 
+    /// What the state means for a namespace moving from `from` to `to`,
+    /// in words a screen reader can say.
+    pub fn describe(self, from: &str, to: &str) -> String {
+        match self {
+            CellState::Old => format!("on {from}"),
+            CellState::Migrating => format!("migrating to {to}"),
+            CellState::RestartPending => format!("labelled for {to}, pods restart pending"),
+            CellState::OnTarget => format!("on {to}"),
+            CellState::Failed => format!("migration to {to} failed"),
+            CellState::NotInjected => "not injected".to_owned(),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             CellState::Old => "old",
@@ -161,6 +174,7 @@ fn Cell(
     m: Migration,
     cluster: ClusterName,
     namespace: Namespace,
+    from: String,
     to: String,
     installed: bool,
 ) -> impl IntoView {
@@ -177,6 +191,11 @@ fn Cell(
         })
     };
     let pods = pods_title(&namespace);
+    let named = format!(
+        "namespace {} on {cluster}: {}, target {to}",
+        namespace.name,
+        state.describe(&from, &to)
+    );
     let select_target = target.clone();
     let selected_target = target.clone();
     let is_selected = move || m.selected.with(|s| s.as_ref() == Some(&selected_target));
@@ -193,7 +212,7 @@ fn Cell(
             data-state=state.slug()
             title=pods
         >
-            <button class="cell-open" on:click=move |_| m.selected.set(Some(select_target.clone()))>
+            <button class="cell-open" aria-label=named on:click=move |_| m.selected.set(Some(select_target.clone()))>
                 {state.label()}
             </button>
             {move || m.may_act.get().then(|| {
@@ -280,12 +299,13 @@ pub fn Board(m: Migration) -> impl IntoView {
                     .iter()
                     .map(|c| match c.namespace(&name) {
                         Some(ns) => view! {
-                            <Cell m cluster=c.name().clone() namespace=ns.clone() to=to.clone() installed=has_target(c, &to)/>
+                            <Cell m cluster=c.name().clone() namespace=ns.clone() from=from.clone() to=to.clone() installed=has_target(c, &to)/>
                         }
                         .into_any(),
                         None => view! {
                             <td class="board-cell absent" data-cluster=c.name().to_string() data-namespace=name.clone() data-state="absent">
-                                <span class="muted">"—"</span>
+                                <span class="muted" aria-hidden="true">"—"</span>
+                                <span class="visually-hidden">{format!("namespace {name} is not on {}", c.name())}</span>
                             </td>
                         }
                         .into_any(),

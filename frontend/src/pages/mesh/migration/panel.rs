@@ -7,7 +7,6 @@
 //! where the target revision is not installed.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::ApiError;
 use shared::mesh::migration::run::{MigrationOp, NamespaceRequest, Verification};
 use shared::mesh::migration::waves::TargetRef;
@@ -17,6 +16,7 @@ use super::steps::run_view;
 use crate::api;
 use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::error_view::ErrorView;
+use crate::components::status_badge::{StatusBadge, Tone};
 
 fn verification_view(v: &Verification) -> impl IntoView + use<> {
     let pods = v
@@ -32,11 +32,19 @@ fn verification_view(v: &Verification) -> impl IntoView + use<> {
         })
         .collect_view();
     let stragglers = if v.complete() {
-        view! { <p class="ok" data-testid="no-stragglers">"No stragglers: every pod runs " <code>{v.revision.clone()}</code> " and is Ready."</p> }
-            .into_any()
+        view! {
+            <p class="ok" data-testid="no-stragglers">
+                <StatusBadge tone=Tone::Pass text="Verified"/> " No stragglers: every pod runs " <code>{v.revision.clone()}</code> " and is Ready."
+            </p>
+        }
+        .into_any()
     } else if v.stragglers.is_empty() {
-        view! { <p class="muted" data-testid="no-pods">"No pod runs " <code>{v.revision.clone()}</code> "."</p> }
-            .into_any()
+        view! {
+            <p class="muted" data-testid="no-pods">
+                <StatusBadge tone=Tone::Warn text="Nothing to verify"/> " No pod runs " <code>{v.revision.clone()}</code> "."
+            </p>
+        }
+        .into_any()
     } else {
         let items = v
             .stragglers
@@ -53,7 +61,7 @@ fn verification_view(v: &Verification) -> impl IntoView + use<> {
             .collect_view();
         view! {
             <div class="stragglers" data-testid="stragglers">
-                <p class="warning">{v.stragglers.len()} " stragglers not on " <code>{v.revision.clone()}</code> " or not Ready:"</p>
+                <p class="warning"><StatusBadge tone=Tone::Fail text="Not verified"/> " " {v.stragglers.len()} " stragglers not on " <code>{v.revision.clone()}</code> " or not Ready:"</p>
                 <ul>{items}</ul>
             </div>
         }
@@ -97,46 +105,98 @@ fn rollback_objects(namespace: &str, to: &str) -> Vec<String> {
     ]
 }
 
+/// A namespace run to start, and the verification asked for.
+type StartAction = Action<(MigrationOp, NamespaceRequest), ()>;
+type VerifyAction = Action<(), ()>;
+
+/// Migrate (disabled with the reason where the target is missing), roll
+/// back after the confirmation saying what it does, and verify.
+#[component]
+fn PanelActions(
+    m: Migration,
+    request: NamespaceRequest,
+    start: StartAction,
+    verify: VerifyAction,
+    running: Memo<bool>,
+    blocked: Memo<Option<String>>,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let busy = start.pending();
+    let to = request.revision.clone();
+    let (cluster, namespace) = (request.cluster.to_string(), request.namespace.clone());
+    let question = format!("Roll back namespace {namespace} on {cluster} from {to}?");
+    let objects = rollback_objects(&namespace, &to);
+    let migrate_request = request.clone();
+    let rollback_request = request;
+    view! {
+        <div class="panel-actions">
+            {move || m.may_act.get().then(|| {
+                let mr = migrate_request.clone();
+                view! {
+                    <button class="primary" data-action="migrate" disabled=move || busy.get() || running.get() || blocked.with(Option::is_some)
+                        on:click=move |_| { start.dispatch_local((MigrationOp::Migrate, mr.clone())); }>
+                        "Migrate to " {to.clone()}
+                    </button>
+                    {move || blocked.get().map(|why| view! { <span class="warning disabled-reason" data-testid="migrate-blocked">{why}</span> })}
+                    <button data-action="rollback" disabled=move || busy.get() || running.get() || asking.get()
+                        on:click=move |_| asking.set(true)>
+                        "Roll back from " {to.clone()} "…"
+                    </button>
+                }
+            })}
+            <button data-action="verify" disabled=move || verify.pending().get() on:click=move |_| { verify.dispatch_local(()); }>"Verify"</button>
+        </div>
+        {move || asking.get().then(|| {
+            let rr = rollback_request.clone();
+            view! {
+                <ConfirmDialog question=question.clone() objects=objects.clone() confirm="Roll back"
+                    on_confirm=Callback::new(move |()| {
+                        asking.set(false);
+                        start.dispatch_local((MigrationOp::Rollback, rr.clone()));
+                    })
+                    on_cancel=Callback::new(move |()| asking.set(false)) pending=busy/>
+            }
+        })}
+    }
+}
+
 #[component]
 fn Panel(m: Migration, target: TargetRef, to: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
-    let asking = RwSignal::new(false);
     let verification = RwSignal::new(None::<Verification>);
     let request = NamespaceRequest {
         cluster: target.cluster.clone(),
         namespace: target.namespace.clone(),
         revision: to.clone(),
     };
-    let start = move |op: MigrationOp, request: NamespaceRequest| {
-        busy.set(true);
-        error.set(None);
-        asking.set(false);
-        spawn_local(async move {
-            match api::migration::start_namespace_run(op, request).await {
-                Ok(run) => m.track(run),
-                Err(e) => error.set(Some(e)),
+    let start: StartAction =
+        Action::new_local(move |(op, request): &(MigrationOp, NamespaceRequest)| {
+            let (op, request) = (*op, request.clone());
+            error.set(None);
+            async move {
+                match api::migration::start_namespace_run(op, request).await {
+                    Ok(run) => m.track(run),
+                    Err(e) => error.set(Some(e)),
+                }
             }
-            busy.try_set(false);
         });
-    };
-    let verify = {
+    let verify: VerifyAction = {
         let (cluster, namespace, revision) = (
             target.cluster.to_string(),
             target.namespace.clone(),
             to.clone(),
         );
-        move || {
+        Action::new_local(move |()| {
             let (cluster, namespace, revision) =
                 (cluster.clone(), namespace.clone(), revision.clone());
             error.set(None);
-            spawn_local(async move {
+            async move {
                 match api::migration::verify(cluster, namespace, revision).await {
                     Ok(v) => verification.set(Some(v)),
                     Err(e) => error.set(Some(e)),
                 }
-            });
-        }
+            }
+        })
     };
     let (cluster, namespace) = (target.cluster.to_string(), target.namespace.clone());
     // The latest run's id and phase: a verification made before it changed
@@ -174,38 +234,10 @@ fn Panel(m: Migration, target: TargetRef, to: String) -> impl IntoView {
         let (c, t) = (cluster.clone(), to.clone());
         Memo::new(move |_| not_installed(m, &c, &t))
     };
-    let migrate_request = request.clone();
-    let rollback_request = request;
-    let question = format!("Roll back namespace {namespace} on {cluster} from {to}?");
-    let objects = rollback_objects(&namespace, &to);
     view! {
         <section class="namespace-panel" data-testid="namespace-panel" data-cluster=cluster.clone() data-namespace=namespace.clone() aria-labelledby="ns-panel-heading">
             <h3 id="ns-panel-heading">"Namespace " <code>{namespace.clone()}</code> " on " <code>{cluster.clone()}</code></h3>
-            <div class="panel-actions">
-                {move || m.may_act.get().then(|| {
-                    let mr = migrate_request.clone();
-                    view! {
-                        <button class="primary" data-action="migrate" disabled=move || busy.get() || running.get() || blocked.with(Option::is_some)
-                            on:click=move |_| start(MigrationOp::Migrate, mr.clone())>
-                            "Migrate to " {to.clone()}
-                        </button>
-                        {move || blocked.get().map(|why| view! { <span class="warning disabled-reason" data-testid="migrate-blocked">{why}</span> })}
-                        <button data-action="rollback" disabled=move || busy.get() || running.get() || asking.get()
-                            on:click=move |_| asking.set(true)>
-                            "Roll back from " {to.clone()} "…"
-                        </button>
-                    }
-                })}
-                <button data-action="verify" on:click=move |_| verify()>"Verify"</button>
-            </div>
-            {move || asking.get().then(|| {
-                let rr = rollback_request.clone();
-                view! {
-                    <ConfirmDialog question=question.clone() objects=objects.clone() confirm="Roll back"
-                        on_confirm=Callback::new(move |()| start(MigrationOp::Rollback, rr.clone()))
-                        on_cancel=Callback::new(move |()| asking.set(false)) pending=busy/>
-                }
-            })}
+            <PanelActions m request start verify running blocked/>
             {move || error.get().map(|error| view! { <ErrorView error/> })}
             {latest}
             {move || verification.with(|v| v.as_ref().map(verification_view))}
