@@ -11,6 +11,7 @@ pub mod injection;
 pub mod layout;
 pub mod model;
 mod reachability;
+pub mod selector;
 pub mod topology;
 pub mod units;
 
@@ -21,4 +22,5 @@ pub use model::{
     Cluster, ControlPlane, Fleet, Member, Namespace, NamespaceDetail, Node, Platform, PodCount,
     PodPhase, PodSummary, Project, Reachability, region_of,
 };
+pub use selector::{MemberSelector, SelectionError};
 pub use topology::{FleetSummary, TopologyGroup};
