@@ -3,6 +3,8 @@
 //! hand, matched against the fleet model alone so the browser shows the
 //! same list the backend acts on.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::model::{Cluster, Fleet, Member, Platform};
@@ -27,6 +29,9 @@ pub struct MemberSelector {
     /// Mesh network ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub networks: Vec<String>,
+    /// Labels of the fleet description the member must all carry.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// Members chosen by hand; no other criterion may be set beside them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<ClusterName>,
@@ -54,7 +59,8 @@ impl MemberSelector {
         !(self.platforms.is_empty()
             && self.locations.is_empty()
             && self.projects.is_empty()
-            && self.networks.is_empty())
+            && self.networks.is_empty()
+            && self.labels.is_empty())
     }
 
     /// Whether `member` meets every criterion (names aside).
@@ -68,6 +74,10 @@ impl MemberSelector {
                 member.project.as_ref().is_some_and(|p| p.id == v)
             })
             && any(&self.networks, &|v| member.network.as_deref() == Some(v))
+            && self
+                .labels
+                .iter()
+                .all(|(k, v)| member.labels.get(k) == Some(v))
     }
 
     /// The selected members of `fleet`, in the fleet's order. Every name
@@ -127,6 +137,7 @@ mod tests {
         net: &str,
     ) -> Cluster {
         let mut member = Member::new(name.parse().expect("a name"), location, platform);
+        member.labels.insert("env".into(), format!("env-{net}"));
         member.project = Some(Project {
             id: project.into(),
             number: "1".into(),
@@ -213,6 +224,15 @@ mod tests {
             ..MemberSelector::default()
         };
         assert_eq!(names(&s), ["vmware"]);
+    }
+
+    #[test]
+    fn labels_must_all_match() {
+        let mut s = MemberSelector::default();
+        s.labels.insert("env".into(), "env-vpc-a".into());
+        assert_eq!(names(&s), ["gke-eu", "gke-us"]);
+        s.labels.insert("tier".into(), "gold".into());
+        assert!(names(&s).is_empty());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! plan; this holds what the fleet plan adds: which members it covers,
 //! which are blocked and why, which the operator excluded, and the totals.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::install::PlanReview;
@@ -58,6 +60,8 @@ pub struct SelectedMember {
     pub project: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// How the console reaches it now (`Reachable`, `Unreachable`, …).
     pub reachability: String,
     /// The revisions of its control planes now.
@@ -72,6 +76,7 @@ impl SelectedMember {
             location,
             project,
             network,
+            labels,
             ..
         } = &cluster.member;
         Self {
@@ -80,6 +85,7 @@ impl SelectedMember {
             location: location.clone(),
             project: project.as_ref().map(|p| p.id.clone()),
             network: network.clone(),
+            labels: labels.clone(),
             reachability: cluster.reachability.label().to_owned(),
             revisions: cluster
                 .control_planes
