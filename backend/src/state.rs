@@ -19,6 +19,10 @@ use crate::security::ca::CertificateAuthority;
 use crate::security::csr::CsrSettings;
 use crate::store::Store;
 
+/// How long reviewing one member of a fleet plan may take by default; a
+/// member that takes longer is blocked as timed out and slows no other.
+pub const MEMBER_REVIEW_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The settings [`AppState`] is built from.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -40,6 +44,8 @@ pub struct AppState {
     csr: Arc<CsrSettings>,
     /// Where HSM slot PINs live (see [`AppState::with_vault`]).
     vault: Option<Arc<hsm::Vault>>,
+    /// How long reviewing one member of a fleet plan may take.
+    fleet_plan_timeout: std::time::Duration,
 }
 
 struct Inner {
@@ -86,6 +92,7 @@ impl AppState {
             ca: None,
             csr: Arc::new(CsrSettings::default()),
             vault: None,
+            fleet_plan_timeout: MEMBER_REVIEW_TIMEOUT,
         }
     }
 
@@ -111,6 +118,20 @@ impl AppState {
     pub fn with_vault(mut self, vault: hsm::Vault) -> Self {
         self.vault = Some(Arc::new(vault));
         self
+    }
+
+    /// The same state giving each member of a fleet plan `timeout` to be
+    /// reviewed. Like [`AppState::with_ca`], call it before the state is
+    /// cloned.
+    #[must_use]
+    pub fn with_fleet_plan_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.fleet_plan_timeout = timeout;
+        self
+    }
+
+    /// How long reviewing one member of a fleet plan may take.
+    pub fn fleet_plan_timeout(&self) -> std::time::Duration {
+        self.fleet_plan_timeout
     }
 
     /// The Vault holding HSM slot credentials, if one is configured.

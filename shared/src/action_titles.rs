@@ -33,6 +33,11 @@ pub fn action_title(id: &str) -> Option<&'static str> {
         "mesh.hsm.provision" => "Provisioned an HSM slot",
         "mesh.plan" => "Reviewed an install plan",
         "mesh.plan.export" => "Exported an install plan",
+        "mesh.fleet.select" => "Chose fleet members",
+        "mesh.fleet.plan" => "Reviewed a fleet install plan",
+        "mesh.fleet.plan.read" => "Read a fleet install plan",
+        "mesh.fleet.plan.exclude" => "Left members out of a fleet install plan",
+        "mesh.fleet.plan.export" => "Exported a fleet install plan",
         "mesh.install" => "Installed a control plane revision",
         "mesh.install.list" => "Listed install runs",
         "mesh.install.read" => "Read an install run",
@@ -103,8 +108,10 @@ pub fn action_title(id: &str) -> Option<&'static str> {
 
 /// Requests sent with POST that look and change nothing: a review, a
 /// preview, a proposal, a check.
-pub const LOOKS_ONLY: [&str; 7] = [
+pub const LOOKS_ONLY: [&str; 9] = [
     "mesh.plan",
+    "mesh.fleet.select",
+    "mesh.fleet.plan",
     "mesh.hsm.check",
     "mesh.wave.propose",
     "workload.preview",

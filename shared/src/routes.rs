@@ -80,6 +80,16 @@ pub const LOAD_BALANCER_IP: &str = "/api/clusters/{name}/ingress-gateway/load-ba
 pub const MESH_PLANS: &str = "/api/mesh/plans";
 /// `GET` a reviewed plan as YAML (`?format=`).
 pub const MESH_PLAN_EXPORT: &str = "/api/mesh/plans/{id}/export";
+/// `POST` a member selector: the members it covers (changes nothing).
+pub const FLEET_PLAN_SELECTION: &str = "/api/mesh/fleet-plans/selection";
+/// `POST` reviews an install on every selected member.
+pub const FLEET_PLANS: &str = "/api/mesh/fleet-plans";
+/// `GET` one fleet plan.
+pub const FLEET_PLAN: &str = "/api/mesh/fleet-plans/{id}";
+/// `PUT` the members a fleet plan leaves out.
+pub const FLEET_PLAN_EXCLUDED: &str = "/api/mesh/fleet-plans/{id}/excluded";
+/// `GET` a fleet plan as one YAML file.
+pub const FLEET_PLAN_EXPORT: &str = "/api/mesh/fleet-plans/{id}/export";
 /// `GET` every install run, `POST` starts one.
 pub const MESH_INSTALLS: &str = "/api/mesh/installs";
 /// `GET` one install run's progress now.
@@ -235,6 +245,11 @@ pub const TEMPLATES: &[&str] = &[
     LOAD_BALANCER_IP,
     MESH_PLANS,
     MESH_PLAN_EXPORT,
+    FLEET_PLAN_SELECTION,
+    FLEET_PLANS,
+    FLEET_PLAN,
+    FLEET_PLAN_EXCLUDED,
+    FLEET_PLAN_EXPORT,
     MESH_INSTALLS,
     MESH_INSTALL,
     MESH_INSTALL_EVENTS,

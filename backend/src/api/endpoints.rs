@@ -35,6 +35,7 @@ use crate::auth::http as session;
 use crate::auth::oidc::http as oidc;
 use crate::fleet::http as fleet;
 use crate::ingress;
+use crate::mesh::fleet::http as fleet_plans;
 use crate::mesh::install::http as mesh;
 use crate::mesh::migration::http as migration;
 use crate::mesh::waves::http as waves;
@@ -176,6 +177,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(M::POST,    R::CLUSTER_HSM_SLOT,  Act(InstallMesh), "mesh.hsm.provision", hsm::provision_hsm_slot),
         e(M::POST,    R::MESH_PLANS,       Act(InstallMesh), "mesh.plan", mesh::create_plan),
         e(M::GET,     R::MESH_PLAN_EXPORT, SignedIn, "mesh.plan.export", mesh::export_plan),
+        e(M::POST,    R::FLEET_PLAN_SELECTION, SignedIn, "mesh.fleet.select", fleet_plans::select_fleet_members),
+        e(M::POST,    R::FLEET_PLANS,      Act(InstallMesh), "mesh.fleet.plan", fleet_plans::create_fleet_plan),
+        e(M::GET,     R::FLEET_PLAN,       SignedIn, "mesh.fleet.plan.read", fleet_plans::get_fleet_plan),
+        e(M::PUT,     R::FLEET_PLAN_EXCLUDED, Act(InstallMesh), "mesh.fleet.plan.exclude", fleet_plans::set_fleet_plan_exclusions),
+        e(M::GET,     R::FLEET_PLAN_EXPORT, SignedIn, "mesh.fleet.plan.export", fleet_plans::export_fleet_plan),
         e(M::POST,    R::MESH_INSTALLS,    Act(InstallMesh), "mesh.install", mesh::create_install),
         e(M::GET,     R::MESH_INSTALLS,    SignedIn,  "mesh.install.list", mesh::list_installs),
         e(M::GET,     R::MESH_INSTALL, SignedIn, "mesh.install.read", mesh::get_install),

@@ -119,6 +119,7 @@ impl Registry {
                     project: None,
                     network: None,
                     admin: false,
+                    labels: Default::default(),
                 })
                 .collect(),
         };
@@ -140,6 +141,7 @@ impl Registry {
                 project: d.project.clone(),
                 network: d.network.clone(),
                 config_cluster: config_cluster.as_deref() == Some(d.name.as_str()),
+                labels: d.labels.clone(),
             };
             let (client, requests, api_server) =
                 match client_for(&config, &member.context, kubeconfig, timeout).await {

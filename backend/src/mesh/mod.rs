@@ -3,6 +3,7 @@
 //! the fleet. Each folder holds its handlers beside its orchestration; the
 //! pure rules live in `shared::mesh`.
 
+pub mod fleet;
 pub mod install;
 pub mod migration;
 pub mod runs;

@@ -42,6 +42,7 @@ pub(crate) fn members(
                 project: described.and_then(|d| d.project.clone()),
                 network: described.and_then(|d| d.network.clone()),
                 config_cluster: false,
+                labels: described.map(|d| d.labels.clone()).unwrap_or_default(),
             };
             Some(MemberCluster {
                 cluster: cluster.clone(),

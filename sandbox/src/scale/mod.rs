@@ -201,6 +201,7 @@ impl ScaleSpec {
                     project: Some(c.project),
                     network: Some(c.network),
                     admin: false,
+                    labels: Default::default(),
                 })
                 .collect(),
         }

@@ -63,6 +63,9 @@ pub struct ClusterSpec {
     /// Names of `sets` applied at first start, in order.
     #[serde(default)]
     pub include: Vec<String>,
+    /// Its labels in the fleet description.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -231,6 +234,7 @@ impl Scenario {
                 project: self.projects.iter().find(|p| p.id == c.project).cloned(),
                 network: Some(c.network.clone()),
                 admin: c.admin,
+                labels: c.labels.clone(),
             })
             .collect();
         FleetDescription {

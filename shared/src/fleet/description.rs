@@ -3,6 +3,8 @@
 //! mesh network, which member is the config cluster. The sandbox writes
 //! one; for real clusters people write it (format in the README).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::model::{Platform, Project};
@@ -60,6 +62,10 @@ pub struct MemberDescription {
     /// An on-prem admin cluster (never a mesh member).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub admin: bool,
+    /// Labels people give the member (`env: prod`), for choosing members
+    /// of fleet-wide jobs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 fn unknown_platform() -> Platform {

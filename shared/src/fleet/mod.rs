@@ -12,6 +12,7 @@ pub mod injection;
 pub mod layout;
 pub mod model;
 mod reachability;
+pub mod selector;
 pub mod standing;
 pub mod topology;
 pub mod units;
@@ -24,5 +25,6 @@ pub use model::{
     Cluster, ControlPlane, Fleet, Member, Namespace, NamespaceDetail, Node, Platform, PodCount,
     PodPhase, PodSummary, Project, Reachability, region_of,
 };
+pub use selector::{MemberSelector, SelectionError};
 pub use standing::Standing;
 pub use topology::{FleetSummary, TopologyGroup};

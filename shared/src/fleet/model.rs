@@ -69,6 +69,9 @@ pub struct Member {
     /// Runs multi-cluster ingress for the fleet.
     #[serde(default)]
     pub config_cluster: bool,
+    /// Its labels in the fleet description.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 impl Member {
@@ -84,6 +87,7 @@ impl Member {
             project: None,
             network: None,
             config_cluster: false,
+            labels: BTreeMap::new(),
         }
     }
 

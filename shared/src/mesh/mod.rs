@@ -5,6 +5,7 @@
 //! objects a revisioned install applies. All pure: the backend gathers the
 //! inputs (fleet snapshot, Services, membership) and applies the plan.
 
+pub mod fleet_plan;
 pub mod form;
 pub mod hsm;
 pub mod hsm_owner;

@@ -10,7 +10,9 @@ use axum::response::sse::{Event, Sse};
 use axum::{Extension, Json};
 use futures_util::stream::Stream;
 use serde::Deserialize;
-use shared::mesh::{InstallContext, InstallProgress, InstallRequest, PlanRequest, PlanReview};
+use shared::mesh::{
+    InstallContext, InstallProgress, InstallRequest, Plan, PlanRequest, PlanReview,
+};
 
 use crate::api::cluster_path::ClusterPath;
 use crate::api::json::ApiJson;
@@ -93,37 +95,7 @@ pub async fn export_plan(
         .ok_or_else(|| {
             AppError::NotFound(format!("no reviewed plan {id:?}: review the install again"))
         })?;
-    let (text, file) = match query.format.as_deref().unwrap_or("manifests") {
-        "manifests" => {
-            let docs: Vec<String> = plan
-                .objects
-                .iter()
-                .map(|o| match o.body() {
-                    Some(body) => apply::yaml(body),
-                    None => format!(
-                        "# {}: issued by the console at apply time (an intermediate CA of the mesh root); not exported\n",
-                        o.title()
-                    ),
-                })
-                .collect();
-            (
-                docs.join("---\n"),
-                format!("{}-{}.yaml", plan.cluster, plan.settings.revision),
-            )
-        }
-        "istio-operator" => (
-            apply::yaml(&plan.istio_operator()),
-            format!(
-                "istio-operator-{}-{}.yaml",
-                plan.cluster, plan.settings.revision
-            ),
-        ),
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "unknown export format {other:?}: use manifests or istio-operator"
-            )));
-        }
-    };
+    let (text, file) = export_text(&plan, query.format.as_deref().unwrap_or("manifests"))?;
     Ok(Documented::new((
         [
             (header::CONTENT_TYPE, "application/yaml".to_owned()),
@@ -179,4 +151,40 @@ pub async fn install_events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let installs = state.installs().clone();
     runs::events(state, principal, &installs, id.as_str(), "install").await
+}
+
+/// A reviewed plan as YAML in `format` (`manifests` or `istio-operator`),
+/// with the file name it is offered under.
+pub fn export_text(plan: &Plan, format: &str) -> Result<(String, String), AppError> {
+    Ok(match format {
+        "manifests" => {
+            let docs: Vec<String> = plan
+                .objects
+                .iter()
+                .map(|o| match o.body() {
+                    Some(body) => apply::yaml(body),
+                    None => format!(
+                        "# {}: issued by the console at apply time (an intermediate CA of the mesh root); not exported\n",
+                        o.title()
+                    ),
+                })
+                .collect();
+            (
+                docs.join("---\n"),
+                format!("{}-{}.yaml", plan.cluster, plan.settings.revision),
+            )
+        }
+        "istio-operator" => (
+            apply::yaml(&plan.istio_operator()),
+            format!(
+                "istio-operator-{}-{}.yaml",
+                plan.cluster, plan.settings.revision
+            ),
+        ),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "unknown export format {other:?}: use manifests or istio-operator"
+            )));
+        }
+    })
 }
