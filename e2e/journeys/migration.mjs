@@ -273,13 +273,16 @@ const steps = [
       expect(run, `${action} records its run`);
       const link = row.locator('a.entry-link', { hasText: `${kind} ${run[1]}` });
       expect(await link.count() === 1, `${action} links to ${kind} ${run[1]}: ${await row.textContent()}`);
-      expect(await link.getAttribute('href') === '/mesh#runs-heading', `${kind} link ${await link.getAttribute('href')}`);
+      expect(await link.getAttribute('href') === `/mesh?run=${run[1]}`, `${kind} link ${await link.getAttribute('href')}`);
       expect(await row.locator(`a.entry-link[href="/c/${CLUSTER}"]`).count() === 1, `${action} links to ${CLUSTER}`);
     }
-    // The page now lists the migrations: follow one to the runs.
-    await page.locator('table.audit a.entry-link', { hasText: 'migration run' }).first().click();
-    await page.waitForURL('**/mesh#runs-heading');
-    await page.locator('#runs-heading').waitFor();
+    // The page now lists the migrations: follow one to its run, which
+    // opens below the runs list.
+    const first = page.locator('table.audit a.entry-link', { hasText: 'migration run' }).first();
+    const id = (await first.getAttribute('href')).split('run=')[1];
+    await first.click();
+    await page.waitForURL(`**/mesh?run=${id}`);
+    await page.locator(`section.run-detail[data-run="${id}"]`).waitFor();
     await screenshot(page, 'activity-links');
   }],
 ];

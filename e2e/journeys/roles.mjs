@@ -235,8 +235,17 @@ steps.push(['the admin changes a role and the admin flag, and removes an account
   const changed = await account();
   expect(changed.role === 'operator' && changed.admin, `bulk-0 is now ${JSON.stringify(changed)}`);
   const row = page.locator('tr[data-account="bulk-1"]');
-  await row.getByRole('button', { name: 'Remove' }).click();
-  await row.getByRole('button', { name: 'Confirm removal' }).click();
+  // The confirmation names the account; cancelling it removes nothing.
+  await row.getByRole('button', { name: 'Remove', exact: true }).click();
+  const dialog = row.getByTestId('confirm-dialog');
+  const asked = await dialog.locator('.confirm-question').textContent();
+  expect(asked.includes('bulk-1'), `the confirmation names bulk-1: ${JSON.stringify(asked)}`);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const kept = (await api(page, 'GET', '/api/accounts')).body.map((a) => a.name);
+  expect(kept.includes('bulk-1'), `bulk-1 kept after Cancel: ${JSON.stringify(kept)}`);
+  await row.getByRole('button', { name: 'Remove', exact: true }).click();
+  await row.getByTestId('confirm-dialog').getByRole('button', { name: 'Remove bulk-1' }).click();
   await row.waitFor({ state: 'detached' });
   const names = (await api(page, 'GET', '/api/accounts')).body.map((a) => a.name);
   expect(!names.includes('bulk-1'), `bulk-1 removed: ${JSON.stringify(names)}`);

@@ -161,7 +161,12 @@ impl Console {
     /// As [`Console::start`], on a generated fleet of `spec`'s size (the
     /// benchmarks' fleets; see `sandbox::scale`).
     pub fn start_scaled(spec: ScaleSpec) -> Self {
-        Self::start_with_token(AuthSettings::default(), FleetChoice::Scaled(spec), None, None)
+        Self::start_with_token(
+            AuthSettings::default(),
+            FleetChoice::Scaled(spec),
+            None,
+            None,
+        )
     }
 
     /// Behind an authenticating proxy on loopback: `x-forwarded-user` and

@@ -9,8 +9,6 @@ use crate::AuditEntry;
 /// Anchors of the pages the links lead to (the pages put these ids on
 /// the headings of the parts concerned).
 pub mod anchors {
-    /// The runs list on the mesh page.
-    pub const RUNS: &str = "runs-heading";
     /// The canary migration part of the mesh page (board and wave runner).
     pub const MIGRATION: &str = "migration-heading";
     /// The decided requests on the security page.
@@ -26,7 +24,7 @@ pub mod anchors {
 pub struct EntryLink {
     /// What the link names, e.g. `install run 3f2a`.
     pub label: String,
-    /// The console path, e.g. `/mesh#runs-heading`.
+    /// The console path, e.g. `/mesh?run=3f2a`.
     pub href: String,
 }
 
@@ -59,22 +57,12 @@ fn run_link(entry: &AuditEntry) -> Option<EntryLink> {
         return Some(link(label, format!("/mesh#{}", anchors::MIGRATION)));
     }
     if action.starts_with("mesh.install") || action == "ca.intermediate.issue" {
-        return run.map(|run| {
-            link(
-                format!("install run {run}"),
-                format!("/mesh#{}", anchors::RUNS),
-            )
-        });
+        return run.map(|run| link(format!("install run {run}"), crate::nav::run_path(run)));
     }
     if matches!(action, "mesh.migrate" | "mesh.rollback" | "mesh.finish")
         || action.starts_with("mesh.migration.")
     {
-        return run.map(|run| {
-            link(
-                format!("migration run {run}"),
-                format!("/mesh#{}", anchors::RUNS),
-            )
-        });
+        return run.map(|run| link(format!("migration run {run}"), crate::nav::run_path(run)));
     }
     if action.starts_with("workload.") || action.starts_with("migration.") {
         return entry
@@ -195,7 +183,7 @@ mod tests {
             &["plan=p1", "run=r7"],
         ));
         assert_eq!(install[0].label, "install run r7");
-        assert_eq!(hrefs(&install), vec!["/mesh#runs-heading", "/c/gke-eu"]);
+        assert_eq!(hrefs(&install), vec!["/mesh?run=r7", "/c/gke-eu"]);
         let migrate = entry_links(&entry(
             "mesh.migrate",
             &["gke-eu"],
@@ -298,11 +286,7 @@ mod tests {
         ));
         assert_eq!(
             hrefs(&issued),
-            vec![
-                "/mesh#runs-heading",
-                "/security#grants-heading",
-                "/c/gke-eu"
-            ]
+            vec!["/mesh?run=r1", "/security#grants-heading", "/c/gke-eu"]
         );
         let account = entry_links(&entry("account.create", &[], &["account/alice"], &[]));
         assert_eq!(hrefs(&account), vec!["/accounts"]);

@@ -92,6 +92,12 @@ impl Section {
     }
 }
 
+/// Where install or migration run `id` opens: the Mesh page with the run
+/// below its list.
+pub fn run_path(id: &str) -> String {
+    format!("/mesh?run={id}")
+}
+
 /// The browser tab's title for a console URL path, most specific part
 /// first (`gke-eu · Mesh · meshdeck`): every page has its own.
 pub fn page_title(path: &str, signed_in: bool) -> String {

@@ -8,6 +8,7 @@ use shared::duties::{self, DutyRefusal};
 use shared::{Account, AccountName, AccountUpdate, ApiError, ErrorCode, NewAccount, Role};
 
 use crate::api;
+use crate::components::confirm_dialog::ConfirmDialog;
 use crate::components::error_view::ErrorView;
 use crate::components::loading::Loaded;
 use crate::session::Auth;
@@ -21,8 +22,8 @@ enum Change {
 
 type Changes = Action<(String, Change), Result<(), ApiError>>;
 
-/// One account: role and admin flag change on the spot; removing asks for
-/// a second click.
+/// One account: role and admin flag change on the spot; removing asks on
+/// the shared confirmation, naming the account.
 #[component]
 fn AccountRow(account: Account, me: Option<Account>, changes: Changes) -> impl IntoView {
     let armed = RwSignal::new(false);
@@ -46,6 +47,7 @@ fn AccountRow(account: Account, me: Option<Account>, changes: Changes) -> impl I
     };
     let (on_role, on_admin, on_remove) = (send.clone(), send.clone(), send);
     let label = account.name.clone();
+    let (gone, role) = (account.name.clone(), account.role);
     view! {
         <tr data-account=account.name.clone()>
             <td>{account.name.clone()}</td>
@@ -90,17 +92,26 @@ fn AccountRow(account: Account, me: Option<Account>, changes: Changes) -> impl I
                 <button
                     disabled=remove_refused.is_some()
                     title=remove_refused
-                    class:danger=move || armed.get()
-                    on:click=move |_| {
-                        if armed.get_untracked() {
-                            on_remove(Change::Remove);
-                        } else {
-                            armed.set(true);
-                        }
-                    }
+                    aria-expanded=move || armed.get().to_string()
+                    on:click=move |_| armed.set(true)
                 >
-                    {move || if armed.get() { "Confirm removal" } else { "Remove" }}
+                    "Remove"
                 </button>
+                {move || armed.get().then(|| {
+                    let on_remove = on_remove.clone();
+                    view! {
+                        <ConfirmDialog
+                            question=format!("Remove account {gone}?")
+                            objects=vec![format!("account {gone} ({}): it can no longer sign in", role.title())]
+                            confirm=format!("Remove {gone}")
+                            on_confirm=Callback::new(move |()| {
+                                armed.set(false);
+                                on_remove(Change::Remove);
+                            })
+                            on_cancel=Callback::new(move |()| armed.set(false))
+                        />
+                    }
+                })}
             </td>
         </tr>
     }

@@ -41,7 +41,7 @@ struct Row {
 
 /// Where run `id` opens: the Mesh page with the run below its list.
 pub fn run_href(id: &str) -> String {
-    format!("/mesh?run={id}")
+    shared::nav::run_path(id)
 }
 
 impl Row {
