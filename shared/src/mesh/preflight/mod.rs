@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use ports::{ServicePort, ServicePorts, suggest_port_name};
 
+use super::catalogue::Catalogue;
 use super::settings::InstallSettings;
 use crate::ClusterName;
 use crate::fleet::{Cluster, Fleet};
@@ -142,7 +143,11 @@ impl PreflightReport {
             cluster: input.cluster.name().clone(),
             results: vec![
                 cluster::capacity(input.cluster),
-                cluster::kubernetes_version(input.cluster, &input.settings.version),
+                cluster::kubernetes_version(
+                    input.cluster,
+                    &input.settings.version,
+                    Catalogue::builtin(),
+                ),
                 cluster::user_cluster(input.cluster, input.admin),
                 ports::port_names(input.services),
                 settings::revision_and_version(input.settings),
