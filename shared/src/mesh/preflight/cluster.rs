@@ -162,7 +162,8 @@ pub(super) fn user_cluster(cluster: &Cluster, admin: bool) -> CheckResult {
                 cluster.name(),
                 platform.title()
             ),
-        );
+        )
+        .hard();
     }
     CheckResult::pass(
         check,

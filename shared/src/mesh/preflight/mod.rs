@@ -45,6 +45,12 @@ pub enum Check {
 }
 
 impl Check {
+    /// No reason ever lifts this check's failure, so an override naming it
+    /// is refused outright: meshes never go into on-prem admin clusters.
+    pub fn never_overridden(self) -> bool {
+        matches!(self, Check::UserCluster)
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Check::Capacity => "At least 4 nodes, 4 vCPU and 15 GB memory",

@@ -232,10 +232,20 @@ fn on_prem_admin_clusters_are_refused() {
         mesh_roots: std::slice::from_ref(&s.mesh_id),
         issuance: &[],
     };
-    let r = PreflightReport::run(&input(true));
-    let r = r.result(Check::UserCluster).expect("checked");
+    let report = PreflightReport::run(&input(true));
+    let r = report.result(Check::UserCluster).expect("checked");
     assert_eq!(r.verdict, Verdict::Fail);
     assert!(text(r).contains("onprem-vmware-1 is an on-prem admin cluster (GKE on VMware)"));
+    // No override lifts it, whatever else is overridden.
+    assert!(!r.overridable && Check::UserCluster.never_overridden());
+    let blocked = report
+        .allow(&[Check::UserCluster, Check::Capacity])
+        .expect_err("an admin cluster never gets a mesh");
+    assert!(blocked.hard.contains(&Check::UserCluster), "{blocked:?}");
+    assert!(
+        blocked.to_string().contains("; Not an on-prem admin cluster"),
+        "{blocked}"
+    );
     let r = PreflightReport::run(&input(false));
     assert_eq!(
         r.result(Check::UserCluster).expect("checked").verdict,
