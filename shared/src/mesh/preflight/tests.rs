@@ -243,7 +243,9 @@ fn on_prem_admin_clusters_are_refused() {
         .expect_err("an admin cluster never gets a mesh");
     assert!(blocked.hard.contains(&Check::UserCluster), "{blocked:?}");
     assert!(
-        blocked.to_string().contains("; Not an on-prem admin cluster"),
+        blocked
+            .to_string()
+            .contains("; Not an on-prem admin cluster"),
         "{blocked}"
     );
     let r = PreflightReport::run(&input(false));
