@@ -168,6 +168,11 @@ fn release_field(w: Wizard) -> impl IntoView {
     let releases = Catalogue::builtin()
         .map(|c| c.releases.as_slice())
         .unwrap_or_default();
+    let listed = move |version: &str| {
+        releases
+            .iter()
+            .any(|r| r.version.to_string() == version.trim())
+    };
     let options = releases
         .iter()
         .rev()
@@ -193,6 +198,9 @@ fn release_field(w: Wizard) -> impl IntoView {
                     name="release"
                     on:change=move |ev| {
                         let value = event_target_value(&ev);
+                        if value.is_empty() {
+                            return;
+                        }
                         w.form.update(|f| {
                             if let Some(f) = f {
                                 f.set_version(value);
@@ -200,7 +208,9 @@ fn release_field(w: Wizard) -> impl IntoView {
                         });
                     }
                 >
-                    <option value="" disabled=true>"Another version: type its tag below"</option>
+                    <option value="" prop:selected=move || w.form.with(|f| f.as_ref().is_none_or(|f| !listed(&f.version)))>
+                        "Another version: type its tag below"
+                    </option>
                     {options}
                 </select>
             </label>
