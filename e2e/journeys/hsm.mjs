@@ -35,6 +35,13 @@ const VAULT_TOKEN = process.env.VAULT_TOKEN;
 
 const wizard = '[data-testid="install-wizard"]';
 const input = (page, name) => page.locator(`${wizard} input[name="${name}"]`);
+// The seeds' release, picked from the wizard's release catalogue (the
+// wizard offers a current release first); the revision follows it.
+const SEED_VERSION = '1.10.6-asm.2';
+const pickSeedRelease = async (page) => {
+  await page.locator(`${wizard} select[name="release"]`).selectOption(SEED_VERSION);
+  await page.waitForFunction(([w, r]) => document.querySelector(`${w} input[name="revision"]`)?.value === r, [wizard, REVISION]);
+};
 const field = (page, name) => page.locator(`${wizard} .field[data-field="${name}"]`);
 const hsmCard = `.csr-request[data-source="istiod_hsm"][data-cluster="${CLUSTER}"]`;
 let kekId = '';
@@ -79,6 +86,7 @@ const steps = [
     await page.locator(`${wizard} select[name="cluster"]`).selectOption(CLUSTER);
     await page.getByRole('button', { name: 'Next: settings' }).click();
     await stepIs(page, 'settings');
+    await pickSeedRelease(page);
     await page.locator(`${wizard} .choice[data-ca="hsm"] input`).check();
     await page.locator(`${wizard} [data-testid="hsm-settings"]`).waitFor();
     for (const name of ['hsm_slot_label', 'hsm_kek_id', 'hsm_vault_addr', 'hsm_secret_path']) {

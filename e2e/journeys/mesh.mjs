@@ -36,6 +36,13 @@ async function stepIs(page, step) {
 }
 
 const input = (page, name) => page.locator(`${wizard} input[name="${name}"]`);
+// The seeds' release, picked from the wizard's release catalogue (the
+// wizard offers a current release first); the revision follows it.
+const SEED_VERSION = '1.10.6-asm.2';
+const pickSeedRelease = async (page) => {
+  await page.locator(`${wizard} select[name="release"]`).selectOption(SEED_VERSION);
+  await page.waitForFunction(([w, r]) => document.querySelector(`${w} input[name="revision"]`)?.value === r, [wizard, REVISION]);
+};
 const field = (page, name) => page.locator(`${wizard} .field[data-field="${name}"]`);
 
 const OFFICER_MESSAGE = 'a security officer must create the mesh root on Security → Mesh roots';
@@ -137,10 +144,11 @@ const steps = [
       aliases: await page.locator(`${wizard} textarea[name="trust_domain_aliases"]`).inputValue(),
     };
     const shown = JSON.stringify(values);
-    expect(values.version === '1.10.6-asm.2' && values.revision === REVISION, shown);
+    expect(values.version === '1.31.2-asm.1' && values.revision === 'asm-1312-1', `a current release first: ${shown}`);
     expect(values.profile === 'asm-multicloud' && /^proj-\d+$/.test(values.mesh), shown);
     expect(values.name === CLUSTER && values.network === `${CLUSTER}-net`, shown);
     expect(values.aliases.split('\n').every((a) => a.endsWith('.svc.id.goog')) && values.aliases.includes('project-a.svc.id.goog'), shown);
+    await pickSeedRelease(page);
   }],
   ['HSM is selectable and brings its four fields; another CA mode puts them away', async (page) => {
     const hsm = page.locator(`${wizard} .choice[data-ca="hsm"]`);
@@ -271,6 +279,7 @@ const steps = [
     await page.getByRole('button', { name: 'Next: settings' }).click();
     await stepIs(page, 'settings');
     expect(await input(page, 'cluster_name').inputValue() === 'gke-eu', 'settings follow the new cluster');
+    await pickSeedRelease(page);
     await page.locator(`${wizard} .choice[data-ca="istio_ca_plugin_certs"] input`).check();
     await page.getByRole('button', { name: 'Next: preflight' }).click();
     await stepIs(page, 'preflight');

@@ -544,16 +544,37 @@ fn istiod(name: &str, revision: &str, image: &str) -> Deployment {
     }))
 }
 
-fn injector(name: &str, revision: &str, hook: &str, service: &str) -> Value {
+/// An injector configuration as Istio writes it: `namespace_selector`
+/// picks the namespaces it serves, `service` answers it.
+fn injector(
+    name: &str,
+    revision: &str,
+    hook: &str,
+    service: &str,
+    namespace_selector: Value,
+) -> Value {
     json!({
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "MutatingWebhookConfiguration",
         "metadata": {"name": name, "labels": {"istio.io/rev": revision}},
         "webhooks": [{
             "name": hook, "admissionReviewVersions": ["v1"], "sideEffects": "None",
-            "clientConfig": {"service": {"name": service, "namespace": "istio-system", "path": "/inject", "port": 443}}
+            "clientConfig": {"service": {"name": service, "namespace": "istio-system", "path": "/inject", "port": 443}},
+            "namespaceSelector": namespace_selector,
+            "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}]
         }]
     })
+}
+
+/// The Service in front of istiod `name` of `revision`.
+fn istiod_service(name: &str, revision: &str) -> Service {
+    typed(json!({
+        "metadata": {"name": name},
+        "spec": {
+            "selector": {"app": "istiod", "istio.io/rev": revision},
+            "ports": [{"name": "https-webhook", "port": 443, "targetPort": 15017}]
+        }
+    }))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -584,12 +605,17 @@ async fn rollout_restart_after_relabel_reinjects_the_new_revision() {
             "default",
             "namespace.sidecar-injector.istio.io",
             "istiod",
+            json!({"matchLabels": {"istio-injection": "enabled"}}),
         ),
         injector(
             "istio-sidecar-injector-asm-1106-2",
             "asm-1106-2",
             "rev.namespace.sidecar-injector.istio.io",
             "istiod-asm-1106-2",
+            json!({"matchExpressions": [
+                {"key": "istio.io/rev", "operator": "In", "values": ["asm-1106-2"]},
+                {"key": "istio-injection", "operator": "DoesNotExist"}
+            ]}),
         ),
     ] {
         hooks
@@ -598,6 +624,7 @@ async fn rollout_restart_after_relabel_reinjects_the_new_revision() {
             .expect("webhook created");
     }
     let system: Api<Deployment> = Api::namespaced(client.clone(), "istio-system");
+    let system_services: Api<Service> = Api::namespaced(client.clone(), "istio-system");
     for (name, revision, image) in [
         ("istiod", "default", "docker.io/istio/pilot:1.9.5"),
         (
@@ -610,6 +637,10 @@ async fn rollout_restart_after_relabel_reinjects_the_new_revision() {
             .create(&PostParams::default(), &istiod(name, revision, image))
             .await
             .expect("istiod created");
+        system_services
+            .create(&PostParams::default(), &istiod_service(name, revision))
+            .await
+            .expect("istiod's Service created");
         rolled_out(&system, name, 1).await;
     }
 

@@ -34,6 +34,7 @@ mod oidc_provider;
 mod openapi;
 mod openapi_conforms;
 mod paths;
+mod preflight;
 mod prometheus;
 mod proxy;
 mod rate_limit;

@@ -1,139 +1,80 @@
-//! Sidecar injection, as istiod's mutating webhook does it: a pod created
-//! in a namespace labelled `istio.io/rev=<rev>` (served by that revision's
-//! MutatingWebhookConfiguration) or `istio-injection=enabled` (served by the
-//! default revision) gets `istio-init` and `istio-proxy` with the proxy
-//! image of that revision's istiod, the `istio.io/rev` label and the
-//! `sidecar.istio.io/status` annotation. A namespace with both labels gets
-//! nothing (the caller records a warning); a webhook whose istiod is not
-//! available refuses the pod as a failing webhook does.
+//! Sidecar injection, as istiod's mutating webhooks do it at pod
+//! admission. Which injector is called is decided by the cluster's
+//! `MutatingWebhookConfiguration`s and their selectors
+//! ([`super::webhooks`]), as kube-apiserver decides it; an injector whose
+//! Service has no ready endpoint refuses the pod as a failing webhook does
+//! (or is skipped, with failure policy Ignore). The injector adds
+//! `istio-init` and `istio-proxy` with the proxy image of its revision's
+//! istiod, the `istio.io/rev` label and the `sidecar.istio.io/status`
+//! annotation; a pod already injected, on the host network or asking for no
+//! sidecar is left alone, as istiod leaves it.
 
 use serde_json::{Value, json};
 
 use super::util;
+use super::webhooks;
 use crate::cluster::Cluster;
 
-const WEBHOOKS: &str = "mutatingwebhookconfigurations.admissionregistration.k8s.io";
 const STATUS_ANNOTATION: &str = "sidecar.istio.io/status";
 
 /// What injection did to a pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Injection {
-    /// Not asked for (or already done).
+    /// No injector was called, or the injectors called declined.
     Skipped,
     /// Sidecars of this revision were added.
     Injected { revision: String },
-    /// Asked for ambiguously: nothing added, and this warning is due.
-    Conflict { warning: String },
 }
 
-/// Mutates `pod` (about to be created) as the injection webhook would.
-/// `Err` is the admission error a failing webhook causes.
+/// Mutates `pod` (about to be created) as the called injection webhooks
+/// would. `Err` is the admission error a failing webhook causes.
 pub fn inject(cluster: &Cluster, pod: &mut Value) -> Result<Injection, String> {
-    if !pod["metadata"]["annotations"][STATUS_ANNOTATION].is_null()
-        || pod["spec"]["hostNetwork"] == true
-        || pod["metadata"]["annotations"]["sidecar.istio.io/inject"] == "false"
-        || pod["metadata"]["labels"]["sidecar.istio.io/inject"] == "false"
-    {
-        return Ok(Injection::Skipped);
-    }
     let ns_name = util::str_at(pod, "/metadata/namespace");
     let Some(ns) = cluster.store.get("namespaces", "", ns_name) else {
         return Ok(Injection::Skipped);
     };
-    let legacy = ns["metadata"]["labels"]["istio-injection"].as_str();
-    let rev_label = ns["metadata"]["labels"]["istio.io/rev"].as_str();
-    let wanted = match (legacy, rev_label) {
-        (Some("enabled"), Some(_)) => {
-            return Ok(Injection::Conflict {
-                warning: format!(
-                    "The namespace has both new and legacy injection labels. Run 'kubectl label namespace {ns_name} istio.io/rev-' or 'kubectl label namespace {ns_name} istio-injection-'"
-                ),
-            });
+    let mut outcome = Injection::Skipped;
+    for called in webhooks::called_for_pod(cluster, &ns, pod) {
+        if !called.is_injector() {
+            continue;
         }
-        (Some("enabled"), None) => None,
-        (Some(_), _) => return Ok(Injection::Skipped),
-        (None, Some(rev)) => Some(rev),
-        (None, None) => return Ok(Injection::Skipped),
-    };
-    let Some(webhook) = find_webhook(cluster, wanted) else {
-        return Ok(Injection::Skipped);
-    };
-    let revision = webhook["metadata"]["labels"]["istio.io/rev"]
-        .as_str()
-        .or(wanted)
-        .unwrap_or("default")
-        .to_owned();
-    let istiod_name = if revision == "default" {
-        "istiod".to_owned()
-    } else {
-        format!("istiod-{revision}")
-    };
-    let istiod = cluster
-        .store
-        .get("deployments.apps", "istio-system", &istiod_name);
-    let up = istiod
-        .as_ref()
-        .is_some_and(|d| util::int_at(d, "/status/availableReplicas") > 0);
-    let hook = &webhook["webhooks"][0];
-    if !up {
-        if hook["failurePolicy"] == "Ignore" {
-            return Ok(Injection::Skipped);
+        if let Err(cause) = called.reachable(cluster) {
+            if called.fails_closed() {
+                return Err(format!("Internal error occurred: {cause}"));
+            }
+            continue;
         }
-        let hook_name = hook["name"]
-            .as_str()
-            .unwrap_or("namespace.sidecar-injector.istio.io");
-        let service = &hook["clientConfig"]["service"];
-        let svc = service["name"].as_str().unwrap_or(&istiod_name);
-        let svc_ns = service["namespace"].as_str().unwrap_or("istio-system");
-        let path = service["path"].as_str().unwrap_or("/inject");
-        let port = service["port"].as_i64().unwrap_or(443);
-        let ip = cluster
-            .store
-            .get("services", svc_ns, svc)
-            .and_then(|s| s["spec"]["clusterIP"].as_str().map(str::to_owned));
-        let cause = match ip {
-            Some(ip) => format!("dial tcp {ip}:{port}: connect: connection refused"),
-            None => format!("service \"{svc}\" not found"),
+        if declined(pod) {
+            continue;
+        }
+        let revision = called.revision();
+        let istiod_name = if revision == shared::fleet::DEFAULT_REVISION {
+            "istiod".to_owned()
+        } else {
+            format!("istiod-{revision}")
         };
-        return Err(format!(
-            "Internal error occurred: failed calling webhook \"{hook_name}\": failed to call webhook: Post \"https://{svc}.{svc_ns}.svc:{port}{path}?timeout=10s\": {cause}"
-        ));
+        let image = cluster
+            .store
+            .get("deployments.apps", "istio-system", &istiod_name)
+            .and_then(|d| {
+                d["spec"]["template"]["spec"]["containers"][0]["image"]
+                    .as_str()
+                    .map(proxy_image)
+            })
+            .unwrap_or_else(|| format!("docker.io/istio/proxyv2:{revision}"));
+        add_sidecars(pod, &revision, &image);
+        outcome = Injection::Injected { revision };
     }
-    let image = istiod
-        .as_ref()
-        .and_then(|d| d["spec"]["template"]["spec"]["containers"][0]["image"].as_str())
-        .map_or_else(
-            || format!("docker.io/istio/proxyv2:{revision}"),
-            proxy_image,
-        );
-    add_sidecars(pod, &revision, &image);
-    Ok(Injection::Injected { revision })
+    Ok(outcome)
 }
 
-/// The injector configuration serving `revision`, or the default one.
-fn find_webhook(cluster: &Cluster, revision: Option<&str>) -> Option<Value> {
-    let (configs, _) = cluster.store.list(WEBHOOKS, None);
-    let is_injector = |c: &Value| {
-        c["webhooks"].as_array().into_iter().flatten().any(|w| {
-            w["name"]
-                .as_str()
-                .is_some_and(|n| n.contains("sidecar-injector.istio.io"))
-        })
-    };
-    configs
-        .iter()
-        .filter(|c| is_injector(c))
-        .find(|c| match revision {
-            Some(rev) => {
-                c["metadata"]["labels"]["istio.io/rev"] == rev
-                    && c["metadata"]["labels"]["istio.io/tag"].is_null()
-            }
-            None => {
-                util::name(c) == "istio-sidecar-injector"
-                    || c["metadata"]["labels"]["istio.io/tag"] == "default"
-            }
-        })
-        .map(|c| (**c).clone())
+/// What istiod declines to inject: a pod injected already (by an
+/// injector called earlier), on the host network, or asking for none.
+fn declined(pod: &Value) -> bool {
+    !pod["metadata"]["annotations"][STATUS_ANNOTATION].is_null()
+        || pod["spec"]["hostNetwork"] == true
+        || pod["metadata"]["annotations"]["sidecar.istio.io/inject"] == "false"
+        || pod["metadata"]["labels"]["sidecar.istio.io/inject"] == "false"
 }
 
 /// `…/pilot:1.10.6-asm.2` → `…/proxyv2:1.10.6-asm.2`.
@@ -251,8 +192,13 @@ fn add_sidecars(pod: &mut Value, revision: &str, image: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::controllers::webhooks::WEBHOOKS;
     use crate::store::Store;
 
+    const REV: &str = "asm-1106-2";
+
+    /// The injector configurations real Istio writes: the default
+    /// revision's (legacy label) and revision `REV`'s.
     fn cluster(ns_labels: Value) -> std::sync::Arc<Cluster> {
         let c = Cluster::new("t", "token", Store::memory());
         c.store.put(
@@ -261,19 +207,53 @@ mod tests {
             "blue",
             json!({"metadata": {"name": "blue", "labels": ns_labels}}),
         );
+        let rules = json!([{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}]);
+        let service = |name: &str| json!({"service": {"name": name, "namespace": "istio-system", "path": "/inject", "port": 443}});
+        c.store.put(WEBHOOKS, "", "istio-sidecar-injector", json!({
+            "metadata": {"name": "istio-sidecar-injector", "labels": {"app": "sidecar-injector"}},
+            "webhooks": [{"name": "sidecar-injector.istio.io", "clientConfig": service("istiod"), "rules": rules,
+                "namespaceSelector": {"matchLabels": {"istio-injection": "enabled"}}}]
+        }));
         c.store.put(WEBHOOKS, "", "istio-sidecar-injector-asm-1106-2", json!({
-            "metadata": {"name": "istio-sidecar-injector-asm-1106-2", "labels": {"istio.io/rev": "asm-1106-2"}},
-            "webhooks": [{"name": "rev.namespace.sidecar-injector.istio.io",
-                "clientConfig": {"service": {"name": "istiod-asm-1106-2", "namespace": "istio-system", "path": "/inject", "port": 443}}}]
+            "metadata": {"name": "istio-sidecar-injector-asm-1106-2", "labels": {"istio.io/rev": REV}},
+            "webhooks": [{"name": "rev.namespace.sidecar-injector.istio.io", "clientConfig": service("istiod-asm-1106-2"),
+                "rules": rules,
+                "namespaceSelector": {"matchExpressions": [
+                    {"key": "istio.io/rev", "operator": "In", "values": [REV]},
+                    {"key": "istio-injection", "operator": "DoesNotExist"}]},
+                "objectSelector": {"matchExpressions": [
+                    {"key": "sidecar.istio.io/inject", "operator": "NotIn", "values": ["false"]}]}}]
         }));
         c
     }
 
-    fn istiod(c: &Cluster, available: i64) {
-        c.store.put("deployments.apps", "istio-system", "istiod-asm-1106-2", json!({
-            "metadata": {"name": "istiod-asm-1106-2", "namespace": "istio-system"},
-            "spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": "gcr.io/gke-release/asm/pilot:1.10.6-asm.2"}]}}},
-            "status": {"availableReplicas": available}
+    /// istiod of `revision` with its Service and one pod, Ready or not.
+    fn istiod(c: &Cluster, revision: &str, ready: bool) {
+        let (name, image) = if revision == "default" {
+            ("istiod".to_owned(), "docker.io/istio/pilot:1.9.8")
+        } else {
+            (
+                format!("istiod-{revision}"),
+                "gcr.io/gke-release/asm/pilot:1.10.6-asm.2",
+            )
+        };
+        let labels = json!({"app": "istiod", "istio.io/rev": revision});
+        c.store.put("deployments.apps", "istio-system", &name, json!({
+            "metadata": {"name": name, "namespace": "istio-system"},
+            "spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": image}]}}},
+        }));
+        c.store.put(
+            "services",
+            "istio-system",
+            &name,
+            json!({
+                "metadata": {"name": name, "namespace": "istio-system"},
+                "spec": {"selector": labels, "clusterIP": "10.96.0.10"},
+            }),
+        );
+        c.store.put("pods", "istio-system", &format!("{name}-1"), json!({
+            "metadata": {"name": format!("{name}-1"), "namespace": "istio-system", "labels": labels},
+            "status": {"conditions": [{"type": "Ready", "status": if ready { "True" } else { "False" }}]},
         }));
     }
 
@@ -282,18 +262,19 @@ mod tests {
                "spec": {"containers": [{"name": "app", "image": "nginx"}]}})
     }
 
+    fn injected(revision: &str) -> Result<Injection, String> {
+        Ok(Injection::Injected {
+            revision: revision.into(),
+        })
+    }
+
     #[test]
-    fn injects_the_revision_named_by_the_namespace() {
-        let c = cluster(json!({"istio.io/rev": "asm-1106-2"}));
-        istiod(&c, 1);
+    fn injects_the_revision_whose_webhook_selects_the_namespace() {
+        let c = cluster(json!({"istio.io/rev": REV}));
+        istiod(&c, REV, true);
         let mut p = pod();
-        assert_eq!(
-            inject(&c, &mut p),
-            Ok(Injection::Injected {
-                revision: "asm-1106-2".into()
-            })
-        );
-        assert_eq!(p["metadata"]["labels"]["istio.io/rev"], "asm-1106-2");
+        assert_eq!(inject(&c, &mut p), injected(REV));
+        assert_eq!(p["metadata"]["labels"]["istio.io/rev"], REV);
         assert_eq!(p["spec"]["containers"][1]["name"], "istio-proxy");
         assert_eq!(
             p["spec"]["containers"][1]["image"],
@@ -306,25 +287,62 @@ mod tests {
                 .unwrap(),
         )
         .unwrap();
-        assert_eq!(status["revision"], "asm-1106-2");
+        assert_eq!(status["revision"], REV);
         // Injecting twice changes nothing.
         let once = p.clone();
         assert_eq!(inject(&c, &mut p), Ok(Injection::Skipped));
         assert_eq!(p, once);
+        // The revision's objectSelector leaves out pods asking for none.
+        let mut opted_out = pod();
+        opted_out["metadata"]["labels"]["sidecar.istio.io/inject"] = json!("false");
+        assert_eq!(inject(&c, &mut opted_out), Ok(Injection::Skipped));
     }
 
     #[test]
-    fn both_labels_conflict_and_a_down_istiod_fails_the_webhook() {
-        let c = cluster(json!({"istio.io/rev": "asm-1106-2", "istio-injection": "enabled"}));
-        istiod(&c, 1);
+    fn with_both_labels_the_default_injector_is_the_one_selected() {
+        let c = cluster(json!({"istio.io/rev": REV, "istio-injection": "enabled"}));
+        istiod(&c, REV, true);
+        istiod(&c, "default", true);
         let mut p = pod();
-        assert!(matches!(inject(&c, &mut p), Ok(Injection::Conflict { .. })));
-        assert_eq!(p, pod());
+        assert_eq!(inject(&c, &mut p), injected("default"));
+        assert_eq!(
+            p["spec"]["containers"][1]["image"],
+            "docker.io/istio/proxyv2:1.9.8"
+        );
+        // Without the default injector, neither selects it: no sidecar.
+        c.store.remove(WEBHOOKS, "", "istio-sidecar-injector");
+        assert_eq!(inject(&c, &mut pod()), Ok(Injection::Skipped));
+        let legacy_only = cluster(json!({"istio-injection": "enabled"}));
+        istiod(&legacy_only, "default", true);
+        assert_eq!(inject(&legacy_only, &mut pod()), injected("default"));
+    }
 
-        let c = cluster(json!({"istio.io/rev": "asm-1106-2"}));
-        istiod(&c, 0);
+    #[test]
+    fn an_injector_without_a_ready_endpoint_fails_the_pod_unless_ignored() {
+        let c = cluster(json!({"istio.io/rev": REV}));
+        let err = inject(&c, &mut pod()).unwrap_err();
+        assert!(
+            err.ends_with("service \"istiod-asm-1106-2\" not found"),
+            "{err}"
+        );
+        istiod(&c, REV, false);
         let err = inject(&c, &mut pod()).unwrap_err();
         assert!(err.starts_with("Internal error occurred: failed calling webhook \"rev.namespace.sidecar-injector.istio.io\""), "{err}");
+        assert!(
+            err.ends_with("dial tcp 10.96.0.10:443: connect: connection refused"),
+            "{err}"
+        );
+        let mut config = (*c
+            .store
+            .get(WEBHOOKS, "", "istio-sidecar-injector-asm-1106-2")
+            .unwrap())
+        .clone();
+        config["webhooks"][0]["failurePolicy"] = json!("Ignore");
+        c.store
+            .put(WEBHOOKS, "", "istio-sidecar-injector-asm-1106-2", config);
+        assert_eq!(inject(&c, &mut pod()), Ok(Injection::Skipped));
+        istiod(&c, REV, true);
+        assert_eq!(inject(&c, &mut pod()), injected(REV));
 
         let unlabelled = cluster(json!({}));
         assert_eq!(inject(&unlabelled, &mut pod()), Ok(Injection::Skipped));

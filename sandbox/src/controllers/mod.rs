@@ -21,6 +21,7 @@ mod scheduler;
 mod statefulset;
 pub mod template;
 pub(crate) mod util;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::events::{self, Source, Type};
-use super::injection::{self, Injection};
+use super::injection;
 use super::runtime::{Key, Reconciler, key_of};
 use super::util::{self, PODS, REPLICASETS};
 use crate::cluster::Cluster;
@@ -118,27 +118,9 @@ async fn create_pod(cluster: &Cluster, rs: &Value) -> Result<(), String> {
     if template["metadata"]["annotations"].is_object() {
         pod["metadata"]["annotations"] = template["metadata"]["annotations"].clone();
     }
-    match injection::inject(cluster, &mut pod) {
-        Ok(Injection::Conflict { warning }) => {
-            if let Some(ns_obj) = cluster.store.get("namespaces", "", ns) {
-                let source = Source::controller("sidecar-injector");
-                events::record(
-                    cluster,
-                    &ns_obj,
-                    None,
-                    Type::Warning,
-                    "NamespaceMultipleInjectionLabels",
-                    &warning,
-                    source,
-                )
-                .await;
-            }
-        }
-        Ok(_) => {}
-        Err(message) => {
-            fail_create(cluster, rs, &message).await;
-            return Err(message);
-        }
+    if let Err(message) = injection::inject(cluster, &mut pod) {
+        fail_create(cluster, rs, &message).await;
+        return Err(message);
     }
     match ops::create(cluster, &rt, ns, pod, &util::writer(MANAGER, MANAGER)).await {
         Ok(created) => {

@@ -151,15 +151,9 @@ pub async fn create(
 
 /// What istiod's mutating webhook does to a pod at admission.
 fn inject_sidecar(c: &Cluster, pod: &mut Value) -> Result<(), ApiStatus> {
-    use crate::controllers::injection::{self, Injection};
-    match injection::inject(c, pod) {
-        Err(message) => Err(ApiStatus::internal(message)),
-        Ok(Injection::Conflict { warning }) => {
-            tracing::debug!(cluster = %c.name, %warning, "sidecar injection skipped");
-            Ok(())
-        }
-        Ok(_) => Ok(()),
-    }
+    crate::controllers::injection::inject(c, pod)
+        .map(drop)
+        .map_err(ApiStatus::internal)
 }
 
 fn check_namespace_open(c: &Cluster, ns: &str) -> Result<(), ApiStatus> {

@@ -116,7 +116,11 @@ fn webhook(s: &mut Seeder<'_>, name: &str, rev: &Revision, istiod: &str, labels:
     let selector = if rev.name == "default" || all.get("istio.io/tag").is_some() {
         json!({"matchLabels": {"istio-injection": "enabled"}})
     } else {
-        json!({"matchLabels": {"istio.io/rev": rev.name}})
+        // As Istio writes it: the legacy label, where present, wins.
+        json!({"matchExpressions": [
+            {"key": "istio.io/rev", "operator": "In", "values": [rev.name]},
+            {"key": "istio-injection", "operator": "DoesNotExist"},
+        ]})
     };
     let mut object = json!({
         "apiVersion": "admissionregistration.k8s.io/v1",

@@ -5,10 +5,11 @@
 
 use serde_json::Value;
 
-use super::harness::{Kubectl, words};
+use super::harness::{Kubectl, KubectlOn, words};
 
 /// A second control plane revision beside the scenario's open-source one:
-/// its istiod and its injection webhook.
+/// its istiod, its injection webhook (selectors as Istio writes them) and
+/// the Service that answers it.
 const ASM_REVISION: &str = r#"
 apiVersion: apps/v1
 kind: Deployment
@@ -45,6 +46,17 @@ webhooks:
         - {key: istio-injection, operator: DoesNotExist}
     rules:
       - {operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [pods]}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: istiod-asm-1106-2
+  namespace: istio-system
+  labels: {app: istiod, istio.io/rev: asm-1106-2}
+spec:
+  selector: {app: istiod, istio.io/rev: asm-1106-2}
+  ports:
+    - {name: https-webhook, port: 443, targetPort: 15017, protocol: TCP}
 "#;
 /// Live (not terminating) pods of a list.
 pub(crate) fn live(list: &Value) -> Vec<&Value> {
@@ -181,26 +193,15 @@ async fn rollout_restart_reinjects_the_namespace_revision() {
     assert_eq!(selected.len(), 4, "{selected:?}");
 }
 
-#[tokio::test]
-async fn both_injection_labels_inject_nothing_and_warn() {
-    let k = Kubectl::world("both-labels", &["gke-eu"]).await;
-    let eu = k.on("gke-eu");
-    eu.ok(&[
-        "rollout",
-        "status",
-        "deploy/foo",
-        "-n",
-        "blue",
-        "--timeout=60s",
-    ])
-    .await;
-    let old = k
-        .names(&["get", "pods", "-n", "blue", "-l", "app=foo"])
-        .await;
-    // istio-injection=enabled stays: the namespace now carries both.
-    eu.ok(&["label", "namespace", "blue", "istio.io/rev=default"])
-        .await;
-    eu.ok(&["rollout", "restart", "deploy/foo", "-n", "blue"])
+/// The revision of `app=foo`'s live pods' sidecars once restart `round`
+/// has replaced every pod of `old` (empty: no sidecar).
+async fn restarted_foo_revisions(eu: &KubectlOn<'_>, old: &[String], round: u32) -> Vec<String> {
+    // A template change of its own per round (`rollout restart` refuses a
+    // second restart within one second).
+    let round = format!(
+        r#"{{"spec":{{"template":{{"metadata":{{"annotations":{{"test/round":"{round}"}}}}}}}}}}"#
+    );
+    eu.ok(&["patch", "deploy/foo", "-n", "blue", "-p", &round])
         .await;
     eu.ok(&[
         "rollout",
@@ -222,30 +223,83 @@ async fn both_injection_labels_inject_nothing_and_warn() {
             },
         )
         .await;
-    for pod in live(&pods) {
-        let containers: Vec<&str> = pod["spec"]["containers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c["name"].as_str())
-            .collect();
-        assert_eq!(containers, ["foo"], "{} was injected", name(pod));
-        assert!(pod["metadata"]["annotations"]["sidecar.istio.io/status"].is_null());
-    }
-    let events = eu.json(&["get", "events", "-A"]).await;
-    let warning = events["items"]
-        .as_array()
+    live(&pods)
         .into_iter()
-        .flatten()
-        .find(|e| e["reason"] == "NamespaceMultipleInjectionLabels")
-        .unwrap_or_else(|| panic!("no warning event: {events:#}"));
-    assert_eq!(warning["type"], "Warning");
-    assert_eq!(warning["involvedObject"]["kind"], "Namespace");
-    assert_eq!(warning["involvedObject"]["name"], "blue");
-    let table = eu.ok(&["get", "events", "-A"]).await;
-    assert!(
-        table.contains("NamespaceMultipleInjectionLabels"),
-        "{table}"
+        .map(|pod| {
+            let proxy = pod["spec"]["containers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|c| c["name"] == "istio-proxy");
+            let rev = pod["metadata"]["labels"]["istio.io/rev"]
+                .as_str()
+                .unwrap_or_default();
+            assert_eq!(proxy, !rev.is_empty(), "{pod:#}");
+            rev.to_owned()
+        })
+        .collect()
+}
+
+/// Seed 000: "remove istio-injection, it takes precedence". The
+/// injectors' selectors decide: with both labels the default injector
+/// selects the namespace and the revision's does not; without
+/// `istio-injection` the revision's does; without the revision's webhook
+/// configuration nothing injects.
+#[tokio::test]
+async fn webhook_selectors_decide_which_revision_injects() {
+    let k = Kubectl::world("webhook-selection", &["gke-eu"]).await;
+    let eu = k.on("gke-eu");
+    eu.create("asm.yaml", ASM_REVISION).await;
+    for deploy in ["istiod", "istiod-asm-1106-2"] {
+        eu.ok(&[
+            "rollout",
+            "status",
+            &format!("deploy/{deploy}"),
+            "-n",
+            "istio-system",
+            "--timeout=60s",
+        ])
+        .await;
+    }
+    let foo = ["get", "pods", "-n", "blue", "-l", "app=foo"];
+    eu.ok(&[
+        "rollout",
+        "status",
+        "deploy/foo",
+        "-n",
+        "blue",
+        "--timeout=60s",
+    ])
+    .await;
+    // istio-injection=enabled stays: the namespace now carries both.
+    eu.ok(&["label", "namespace", "blue", "istio.io/rev=asm-1106-2"])
+        .await;
+    let old = k.names(&foo).await;
+    assert_eq!(
+        restarted_foo_revisions(&eu, &old, 1).await,
+        ["default", "default"],
+        "with both labels the legacy label wins"
+    );
+
+    eu.ok(&["label", "namespace", "blue", "istio-injection-"])
+        .await;
+    let old = k.names(&foo).await;
+    assert_eq!(
+        restarted_foo_revisions(&eu, &old, 2).await,
+        ["asm-1106-2", "asm-1106-2"]
+    );
+
+    eu.ok(&[
+        "delete",
+        "mutatingwebhookconfiguration",
+        "istio-sidecar-injector-asm-1106-2",
+    ])
+    .await;
+    let old = k.names(&foo).await;
+    assert_eq!(
+        restarted_foo_revisions(&eu, &old, 3).await,
+        ["", ""],
+        "no webhook selects the namespace: no sidecar"
     );
 }
 #[tokio::test]

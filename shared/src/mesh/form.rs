@@ -3,6 +3,7 @@
 //! problem attached to the field it is about, so the form can show it
 //! there while the operator types.
 
+use super::catalogue::{Catalogue, Release};
 use super::hsm::HsmSettings;
 use super::revision::{Revision, VersionTag};
 use super::settings::{
@@ -12,8 +13,11 @@ use super::settings::{
 use crate::ClusterName;
 use crate::fleet::{Cluster, Fleet};
 
-/// The version tag the form starts with: the seeds' migration target.
-pub const DEFAULT_VERSION: &str = "1.10.6-asm.2";
+/// The release the form starts with: the release catalogue's default (a
+/// current release), `None` only if the catalogue cannot be read.
+pub fn default_release() -> Option<&'static Release> {
+    Catalogue::builtin().ok()?.default_release()
+}
 
 /// The profiles, in the order the form offers them.
 pub const PROFILES: [Profile; 2] = [Profile::AsmGcpMultiproject, Profile::AsmMulticloud];
@@ -78,12 +82,14 @@ impl SettingsForm {
         }
     }
 
-    /// The form the console suggests for `cluster`: [`DEFAULT_VERSION`] and
-    /// [`InstallSettings::suggested`]; `None` when nothing can be suggested
-    /// (no project number for the mesh id).
+    /// The form the console suggests for `cluster`: [`default_release`]
+    /// with its revision label and [`InstallSettings::suggested`]; `None`
+    /// when nothing can be suggested (no project number for the mesh id).
     pub fn suggested(fleet: &Fleet, cluster: &Cluster) -> Option<Self> {
-        let version: VersionTag = DEFAULT_VERSION.parse().ok()?;
-        InstallSettings::suggested(fleet, cluster, version).map(|s| Self::of(&s))
+        let release = default_release()?;
+        let mut settings = InstallSettings::suggested(fleet, cluster, release.version.clone())?;
+        settings.revision = release.revision.clone();
+        Some(Self::of(&settings))
     }
 
     /// Sets the version tag. The revision follows it while it is still the
@@ -226,14 +232,16 @@ mod tests {
     fn the_suggested_form_parses_back_into_the_suggested_settings() {
         let (f, form) = form("onprem-vmware-1");
         let c = f.cluster("onprem-vmware-1").expect("c");
-        assert_eq!(form.version, DEFAULT_VERSION);
-        assert_eq!(form.revision, "asm-1106-2");
+        let release = default_release().expect("catalogue");
+        assert_eq!(form.version, release.version.to_string());
+        assert_eq!(form.revision, release.revision.as_str());
+        assert_eq!(form.version, "1.31.2-asm.1");
         assert_eq!(
             form.trust_domain_aliases,
             "project-a.svc.id.goog\nproject-b.svc.id.goog"
         );
         let parsed = form.parse(&f, c).expect("valid");
-        let tag = DEFAULT_VERSION.parse().expect("tag");
+        let tag = release.version.clone();
         assert_eq!(
             parsed,
             InstallSettings::suggested(&f, c, tag).expect("suggested")

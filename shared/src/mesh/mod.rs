@@ -5,6 +5,7 @@
 //! objects a revisioned install applies. All pure: the backend gathers the
 //! inputs (fleet snapshot, Services, membership) and applies the plan.
 
+pub mod catalogue;
 pub mod fleet_plan;
 pub mod form;
 pub mod hsm;
@@ -16,6 +17,7 @@ pub mod preflight;
 pub mod revision;
 pub mod settings;
 
+pub use catalogue::{Catalogue, CatalogueError, KubeMinor, KubeRange, Release};
 pub use hsm::{HsmReadiness, HsmSettings, HsmSlotProvisioned, HsmSlotRequest};
 pub use install::{
     InstallContext, InstallPhase, InstallProgress, InstallRequest, InstallStep, PlanRequest,

@@ -48,10 +48,17 @@ stepped_run!(
 /// Starts applying reviewed plan `request.plan` on its cluster; returns
 /// the run's first progress and the override reason it was given.
 /// The checks `overrides` set aside, each with its own acceptable reason
-/// and at most once (400 otherwise, naming the check).
+/// and at most once, none of them one that is never overridden (400
+/// otherwise, naming the check).
 pub fn overridden_checks(overrides: &[CheckOverride]) -> Result<Vec<Check>, AppError> {
     let mut checks = Vec::new();
     for o in overrides {
+        if o.check.never_overridden() {
+            return Err(AppError::BadRequest(format!(
+                "{} can never be overridden: meshes go into on-prem user clusters only",
+                o.check.title()
+            )));
+        }
         Override::new(&o.reason)
             .map_err(|e| AppError::BadRequest(format!("{}: {e}", o.check.title())))?;
         if checks.contains(&o.check) {

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use shared::ApiError;
 use shared::mesh::form::{PROFILES, SettingsForm, ca_slug, problems_of, profile_named};
-use shared::mesh::{CaMode, SettingsField, Verdict};
+use shared::mesh::{CaMode, Catalogue, SettingsField, Verdict};
 
 use super::hsm_fields::HsmFields;
 use super::wizard::{Stage, Wizard};
@@ -194,6 +194,62 @@ pub(super) fn text_field(
     }
 }
 
+/// The releases of the catalogue: picking one sets the version tag.
+fn release_field(w: Wizard) -> impl IntoView {
+    let releases = Catalogue::builtin()
+        .map(|c| c.releases.as_slice())
+        .unwrap_or_default();
+    let listed = move |version: &str| {
+        releases
+            .iter()
+            .any(|r| r.version.to_string() == version.trim())
+    };
+    let options = releases
+        .iter()
+        .rev()
+        .map(|r| {
+            let tag = r.version.to_string();
+            let label = format!(
+                "{tag} ({}) — {}, supported until {}",
+                r.revision, r.kubernetes, r.end_of_support
+            );
+            let shown = tag.clone();
+            view! {
+                <option value=tag prop:selected=move || w.form.with(|f| f.as_ref().is_some_and(|f| f.version.trim() == shown))>
+                    {label}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="field" data-field="release">
+            <label>
+                "Release"
+                <select
+                    name="release"
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        if value.is_empty() {
+                            return;
+                        }
+                        w.form.update(|f| {
+                            if let Some(f) = f {
+                                f.set_version(value);
+                            }
+                        });
+                    }
+                >
+                    <option value="" prop:selected=move || w.form.with(|f| f.as_ref().is_none_or(|f| !listed(&f.version)))>
+                        "Another version: type its tag below"
+                    </option>
+                    {options}
+                </select>
+            </label>
+            <p class="field-hint muted">"From the console's release catalogue, newest first."</p>
+        </div>
+    }
+}
+
 fn profile_field(w: Wizard) -> impl IntoView {
     let field = SettingsField::Profile;
     let problems = problems(w, field);
@@ -346,6 +402,7 @@ pub fn SettingsStep(w: Wizard) -> impl IntoView {
         <div class="wizard-step" data-step="settings" data-form=FORM>
             <h3>"2. Settings for " <code>{cluster}</code></h3>
             <div class="settings-form">
+                {release_field(w)}
                 {text_field(w, "Version tag", SettingsField::Version, "MAJOR.MINOR.PATCH-asm.BUILD, e.g. 1.10.6-asm.2.",
                     |f| f.version.clone(), |f, v| f.set_version(v))}
                 {text_field(w, "Revision", SettingsField::Revision, "The istio.io/rev label: asm-1106-2 for 1.10.6-asm.2.",

@@ -3,6 +3,7 @@
 
 use super::{Check, CheckResult, Verdict};
 use crate::fleet::{Cluster, units};
+use crate::mesh::catalogue::{Catalogue, CatalogueError, KubeMinor};
 use crate::mesh::revision::VersionTag;
 
 /// The seeds' minimum: "at least 4 vCPU, 15 GB memory and 4 nodes".
@@ -66,18 +67,6 @@ pub(super) fn capacity(cluster: &Cluster) -> CheckResult {
     )
 }
 
-/// Kubernetes minor versions (1.x) supported by an ASM/Istio minor
-/// release, from Istio's support table; the seeds only say "listed in the
-/// supported environments". Older is refused, newer than tested warns.
-pub const SUPPORTED_KUBERNETES: [((u32, u32), (u32, u32)); 6] = [
-    ((1, 7), (16, 18)),
-    ((1, 8), (16, 19)),
-    ((1, 9), (17, 20)),
-    ((1, 10), (18, 21)),
-    ((1, 11), (19, 22)),
-    ((1, 12), (19, 22)),
-];
-
 /// `v1.37.0-meshdeck-sandbox`, `v1.21.5-gke.1302` → (1, 37), (1, 21).
 pub fn parse_kubernetes_version(git_version: &str) -> Option<(u32, u32)> {
     let v = git_version.strip_prefix('v').unwrap_or(git_version);
@@ -91,7 +80,14 @@ pub fn parse_kubernetes_version(git_version: &str) -> Option<(u32, u32)> {
     Some((major, minor.parse().ok()?))
 }
 
-pub(super) fn kubernetes_version(cluster: &Cluster, tag: &VersionTag) -> CheckResult {
+/// Whether the cluster's Kubernetes is in the range the release
+/// catalogue gives for the release: older is refused, newer than tested
+/// warns, and a release the catalogue does not know warns.
+pub(super) fn kubernetes_version(
+    cluster: &Cluster,
+    tag: &VersionTag,
+    catalogue: Result<&Catalogue, &CatalogueError>,
+) -> CheckResult {
     let check = Check::KubernetesVersion;
     let Some(git) = cluster.kubernetes_version.as_deref() else {
         return CheckResult::fail(
@@ -105,39 +101,43 @@ pub(super) fn kubernetes_version(cluster: &Cluster, tag: &VersionTag) -> CheckRe
             format!("Cannot read the Kubernetes version {git:?}."),
         );
     };
-    let release = (tag.major, tag.minor);
-    let Some((_, (lo, hi))) = SUPPORTED_KUBERNETES.iter().find(|(r, _)| *r == release) else {
+    let catalogue = match catalogue {
+        Ok(c) => c,
+        Err(e) => {
+            return CheckResult::warn(
+                check,
+                format!("Kubernetes {major}.{minor} ({git}); {e}, so support cannot be checked."),
+            );
+        }
+    };
+    let Some(release) = catalogue.support_for(tag) else {
         return CheckResult::warn(
             check,
             format!(
-                "Kubernetes {major}.{minor} ({git}); the console has no supported-environments data for ASM {}.{}: check its release notes.",
+                "Kubernetes {major}.{minor} ({git}); the release catalogue has no ASM {}.{} release: check its release notes.",
                 tag.major, tag.minor
             ),
         );
     };
+    let found = KubeMinor { major, minor };
     let range = format!(
-        "ASM {}.{} supports Kubernetes 1.{lo} to 1.{hi}",
-        tag.major, tag.minor
+        "ASM {} supports {} (end of support {})",
+        release.version, release.kubernetes, release.end_of_support
     );
-    if major != 1 || minor < *lo {
+    if found < release.kubernetes.min {
         CheckResult::fail(
             check,
-            format!(
-                "Kubernetes {major}.{minor} ({git}) is too old: {range}. Upgrade the cluster first."
-            ),
+            format!("Kubernetes {found} ({git}) is too old: {range}. Upgrade the cluster first."),
         )
-    } else if minor > *hi {
+    } else if found > release.kubernetes.max {
         CheckResult::warn(
             check,
             format!(
-                "Kubernetes {major}.{minor} ({git}) is newer than tested: {range}. Newer versions usually work; check the release notes."
+                "Kubernetes {found} ({git}) is newer than tested: {range}. Newer versions usually work; check the release notes or choose a current release."
             ),
         )
     } else {
-        CheckResult::pass(
-            check,
-            format!("Kubernetes {major}.{minor} ({git}): {range}."),
-        )
+        CheckResult::pass(check, format!("Kubernetes {found} ({git}): {range}."))
     }
 }
 
@@ -162,7 +162,8 @@ pub(super) fn user_cluster(cluster: &Cluster, admin: bool) -> CheckResult {
                 cluster.name(),
                 platform.title()
             ),
-        );
+        )
+        .hard();
     }
     CheckResult::pass(
         check,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 pub use ports::{ServicePort, ServicePorts, suggest_port_name};
 
+use super::catalogue::Catalogue;
 use super::settings::InstallSettings;
 use crate::ClusterName;
 use crate::fleet::{Cluster, Fleet};
@@ -44,6 +45,12 @@ pub enum Check {
 }
 
 impl Check {
+    /// No reason ever lifts this check's failure, so an override naming it
+    /// is refused outright: meshes never go into on-prem admin clusters.
+    pub fn never_overridden(self) -> bool {
+        matches!(self, Check::UserCluster)
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Check::Capacity => "At least 4 nodes, 4 vCPU and 15 GB memory",
@@ -142,7 +149,11 @@ impl PreflightReport {
             cluster: input.cluster.name().clone(),
             results: vec![
                 cluster::capacity(input.cluster),
-                cluster::kubernetes_version(input.cluster, &input.settings.version),
+                cluster::kubernetes_version(
+                    input.cluster,
+                    &input.settings.version,
+                    Catalogue::builtin(),
+                ),
                 cluster::user_cluster(input.cluster, input.admin),
                 ports::port_names(input.services),
                 settings::revision_and_version(input.settings),

@@ -135,16 +135,12 @@ fn kubernetes_version_uses_the_release_support_range() {
     assert_eq!(r.verdict, Verdict::Pass);
     assert_eq!(
         text(&r),
-        "Kubernetes 1.21 (v1.21.5-gke.1302): ASM 1.10 supports Kubernetes 1.18 to 1.21."
+        "Kubernetes 1.21 (v1.21.5-gke.1302): ASM 1.10.6-asm.2 supports Kubernetes 1.18 to 1.21 (end of support 2022-06-30)."
     );
     set(&mut f, Some("v1.17.9"));
     let r = result(&f, "gke-eu", Check::KubernetesVersion);
     assert_eq!(r.verdict, Verdict::Fail);
-    assert!(text(&r).contains("too old: ASM 1.10 supports Kubernetes 1.18 to 1.21"));
-    set(&mut f, Some("v1.37.0-meshdeck-sandbox"));
-    let r = result(&f, "gke-eu", Check::KubernetesVersion);
-    assert_eq!(r.verdict, Verdict::Warn);
-    assert!(text(&r).contains("newer than tested"));
+    assert!(text(&r).contains("too old: ASM 1.10.6-asm.2 supports Kubernetes 1.18 to 1.21"));
     set(&mut f, None);
     assert_eq!(
         result(&f, "gke-eu", Check::KubernetesVersion).verdict,
@@ -152,14 +148,73 @@ fn kubernetes_version_uses_the_release_support_range() {
     );
     set(&mut f, Some("banana"));
     assert!(text(&result(&f, "gke-eu", Check::KubernetesVersion)).contains("Cannot read"));
-    // A release the table does not know: warn, do not guess.
+    // A release the catalogue does not know: warn, do not guess.
     set(&mut f, Some("v1.30.1"));
     let mut s = settings(&f, "gke-eu");
     s.version = "1.24.2-asm.1".parse().expect("valid");
     let r = run(&f, "gke-eu", &s, &[]);
     let r = r.result(Check::KubernetesVersion).expect("checked");
     assert_eq!(r.verdict, Verdict::Warn);
-    assert!(text(r).contains("no supported-environments data for ASM 1.24"));
+    assert!(text(r).contains("the release catalogue has no ASM 1.24 release"));
+}
+
+/// The sandbox's Kubernetes: a current release passes, a seed release
+/// warns naming its range.
+#[test]
+fn on_kubernetes_1_37_a_current_release_passes_and_a_seed_release_warns() {
+    let mut f = sized_fleet();
+    f.cluster_mut("gke-eu").expect("c").kubernetes_version =
+        Some("v1.37.0-meshdeck-sandbox".into());
+    let mut s = settings(&f, "gke-eu");
+    let current = crate::mesh::form::default_release().expect("catalogue");
+    s.version = current.version.clone();
+    let r = run(&f, "gke-eu", &s, &[]);
+    let r = r.result(Check::KubernetesVersion).expect("checked");
+    assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+    assert!(text(r).contains("ASM 1.31.2-asm.1 supports Kubernetes 1.33 to 1.37"));
+    for (seed, range) in [
+        ("1.10.6-asm.2", "Kubernetes 1.18 to 1.21"),
+        ("1.7.8-asm.10", "Kubernetes 1.16 to 1.18"),
+    ] {
+        s.version = seed.parse().expect("valid");
+        let r = run(&f, "gke-eu", &s, &[]);
+        let r = r.result(Check::KubernetesVersion).expect("checked");
+        assert_eq!(r.verdict, Verdict::Warn, "{r:?}");
+        assert!(
+            text(r).starts_with(&format!(
+                "Kubernetes 1.37 (v1.37.0-meshdeck-sandbox) is newer than tested: ASM {seed} supports {range}"
+            )),
+            "{r:?}"
+        );
+    }
+}
+
+/// A release added to a catalogue is checked with no code change.
+#[test]
+fn a_release_added_to_the_catalogue_is_used() {
+    use crate::mesh::catalogue::Catalogue;
+    let mut f = sized_fleet();
+    f.cluster_mut("gke-eu").expect("c").kubernetes_version = Some("v1.39.2".into());
+    let c = f.cluster("gke-eu").expect("c");
+    let tag: crate::mesh::VersionTag = "1.40.1-asm.2".parse().expect("valid");
+    let builtin = cluster::kubernetes_version(c, &tag, Catalogue::builtin());
+    assert_eq!(builtin.verdict, Verdict::Warn);
+    let added = Catalogue::parse(
+        r#"{"default": "1.40.1-asm.2", "releases": [
+            {"version": "1.40.1-asm.2", "revision": "asm-1401-2",
+             "kubernetes": {"min": "1.38", "max": "1.42"}, "end_of_support": "2029-01-31"}]}"#,
+    )
+    .expect("parses");
+    let r = cluster::kubernetes_version(c, &tag, Ok(&added));
+    assert_eq!(r.verdict, Verdict::Pass);
+    assert_eq!(
+        text(&r),
+        "Kubernetes 1.39 (v1.39.2): ASM 1.40.1-asm.2 supports Kubernetes 1.38 to 1.42 (end of support 2029-01-31)."
+    );
+    let broken = Catalogue::parse("[]").expect_err("not a catalogue");
+    let r = cluster::kubernetes_version(c, &tag, Err(&broken));
+    assert_eq!(r.verdict, Verdict::Warn);
+    assert!(text(&r).contains("the release catalogue is not valid"));
 }
 
 #[test]
@@ -177,10 +232,22 @@ fn on_prem_admin_clusters_are_refused() {
         mesh_roots: std::slice::from_ref(&s.mesh_id),
         issuance: &[],
     };
-    let r = PreflightReport::run(&input(true));
-    let r = r.result(Check::UserCluster).expect("checked");
+    let report = PreflightReport::run(&input(true));
+    let r = report.result(Check::UserCluster).expect("checked");
     assert_eq!(r.verdict, Verdict::Fail);
     assert!(text(r).contains("onprem-vmware-1 is an on-prem admin cluster (GKE on VMware)"));
+    // No override lifts it, whatever else is overridden.
+    assert!(!r.overridable && Check::UserCluster.never_overridden());
+    let blocked = report
+        .allow(&[Check::UserCluster, Check::Capacity])
+        .expect_err("an admin cluster never gets a mesh");
+    assert!(blocked.hard.contains(&Check::UserCluster), "{blocked:?}");
+    assert!(
+        blocked
+            .to_string()
+            .contains("; Not an on-prem admin cluster"),
+        "{blocked}"
+    );
     let r = PreflightReport::run(&input(false));
     assert_eq!(
         r.result(Check::UserCluster).expect("checked").verdict,
