@@ -59,7 +59,7 @@ impl Called {
     /// `Ok` when its Service exists and the istiod of its revision has a
     /// Ready pod behind it, else why the call fails, worded as the API
     /// server words it.
-    pub fn reachable(&self, cluster: &Cluster) -> Result<(), String> {
+    pub fn reachable(&self, cluster: &Cluster) -> Result<(), CallFailed> {
         let service = &self.hook["clientConfig"]["service"];
         let name = service["name"].as_str().unwrap_or_default();
         let namespace = service["namespace"].as_str().unwrap_or_default();
@@ -70,16 +70,29 @@ impl Called {
             self.name()
         );
         let Some(svc) = cluster.store.get(SERVICES, namespace, name) else {
-            return Err(format!("{call}: service \"{name}\" not found"));
+            return Err(CallFailed::NoService {
+                call,
+                service: name.to_owned(),
+            });
         };
         if istiod_ready(cluster, namespace, &self.revision()) {
             return Ok(());
         }
-        let ip = util::str_at(&svc, "/spec/clusterIP");
-        Err(format!(
-            "{call}: dial tcp {ip}:{port}: connect: connection refused"
-        ))
+        Err(CallFailed::Refused {
+            call,
+            ip: util::str_at(&svc, "/spec/clusterIP").to_owned(),
+            port,
+        })
     }
+}
+
+/// Why the API server could not call a webhook, worded as it words it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallFailed {
+    #[error("{call}: service \"{service}\" not found")]
+    NoService { call: String, service: String },
+    #[error("{call}: dial tcp {ip}:{port}: connect: connection refused")]
+    Refused { call: String, ip: String, port: i64 },
 }
 
 fn shared_default() -> &'static str {

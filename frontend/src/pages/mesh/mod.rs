@@ -3,6 +3,7 @@
 //! canary migration board (§2.4–2.6). Everyone else sees the page
 //! read-only.
 
+mod cluster_step;
 mod hsm_check;
 mod hsm_fields;
 mod migration;

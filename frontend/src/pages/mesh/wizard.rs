@@ -8,7 +8,7 @@ use shared::mesh::InstallProgress;
 
 use super::progress;
 pub use super::wizard_state::{Stage, Wizard};
-use super::{hsm_check, plan_step, preflight_step, settings_step};
+use super::{cluster_step, hsm_check, plan_step, preflight_step, settings_step};
 use crate::components::field::focus_first_field;
 
 /// The steps as the wizard's header lists them.
@@ -92,7 +92,7 @@ pub fn InstallWizard(runs_changed: RwSignal<u32>) -> impl IntoView {
             <ol class="wizard-steps" aria-label="Install steps">{header}</ol>
             <div class="wizard-body" data-stage=move || current.get()>
                 {move || match w.stage.get() {
-                    Stage::Cluster => view! { <settings_step::ClusterStep w/> }.into_any(),
+                    Stage::Cluster => view! { <cluster_step::ClusterStep w/> }.into_any(),
                     Stage::Settings => view! { <settings_step::SettingsStep w/> }.into_any(),
                     Stage::Preflight => view! { <preflight_step::PreflightStep w/> }.into_any(),
                     Stage::Plan => view! { <plan_step::PlanStep w/> }.into_any(),
