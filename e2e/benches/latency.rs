@@ -10,6 +10,7 @@
 use e2e::{Console, kubectl_binary};
 use sandbox::scale::ScaleSpec;
 
+#[expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
 fn main() {
     let spec: ScaleSpec = std::env::var("SCALE")
         .unwrap_or_else(|_| "20x50".into())
