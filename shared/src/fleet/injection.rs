@@ -99,28 +99,11 @@ impl Namespace {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
+    use crate::fleet::fixtures;
 
     fn ns(rev: Option<&str>, legacy: Option<&str>, pods: &[(&str, u32)]) -> Namespace {
-        Namespace {
-            name: "blue".into(),
-            rev_label: rev.map(Into::into),
-            injection_label: legacy.map(Into::into),
-            pods: pods
-                .iter()
-                .map(|(r, n)| {
-                    (
-                        (*r).to_owned(),
-                        PodCount {
-                            total: *n,
-                            ready: *n,
-                        },
-                    )
-                })
-                .collect::<BTreeMap<_, _>>(),
-        }
+        fixtures::namespace("blue", rev, legacy, pods)
     }
 
     #[test]

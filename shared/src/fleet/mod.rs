@@ -8,6 +8,8 @@
 pub mod colour;
 pub mod delta;
 pub mod description;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod injection;
 pub mod layout;
 pub mod model;

@@ -57,7 +57,8 @@ impl Standing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fleet::{ControlPlane, Member, Platform, PodCount, Reachability};
+    use crate::fleet::fixtures;
+    use crate::fleet::{Member, Platform, Reachability};
 
     fn cluster(webhooks: &[&str]) -> Cluster {
         let name = "gke-eu".parse().unwrap();
@@ -67,36 +68,13 @@ mod tests {
         );
         c.control_planes = webhooks
             .iter()
-            .map(|r| ControlPlane {
-                revision: (*r).to_owned(),
-                deployment: Some(format!("istiod-{r}")),
-                version: None,
-                replicas: 1,
-                ready_replicas: 1,
-                webhook: true,
-            })
+            .map(|r| fixtures::ready_control_plane(r))
             .collect();
         c
     }
 
     fn ns(rev: Option<&str>, legacy: Option<&str>, pods: &[(&str, u32)]) -> Namespace {
-        Namespace {
-            name: "shop".into(),
-            rev_label: rev.map(str::to_owned),
-            injection_label: legacy.map(str::to_owned),
-            pods: pods
-                .iter()
-                .map(|(r, n)| {
-                    (
-                        (*r).to_owned(),
-                        PodCount {
-                            total: *n,
-                            ready: *n,
-                        },
-                    )
-                })
-                .collect(),
-        }
+        fixtures::namespace("shop", rev, legacy, pods)
     }
 
     #[test]

@@ -113,21 +113,15 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::fleet::{ControlPlane, Member, Namespace, PodCount, Reachability};
+    use crate::fleet::fixtures;
+    use crate::fleet::{Member, Namespace, PodCount, Reachability};
 
     fn cluster(name: &str, location: &str, platform: Platform, revs: &[&str]) -> Cluster {
         let member = Member::new(name.parse().expect("a valid name"), location, platform);
         let mut c = Cluster::new(member, Reachability::Reachable { since: 1 });
         c.control_planes = revs
             .iter()
-            .map(|r| ControlPlane {
-                revision: (*r).into(),
-                deployment: Some(format!("istiod-{r}")),
-                version: None,
-                replicas: 1,
-                ready_replicas: 1,
-                webhook: true,
-            })
+            .map(|r| fixtures::ready_control_plane(r))
             .collect();
         c
     }

@@ -78,6 +78,15 @@ pub fn failed_step(steps: &[InstallStep]) -> Option<(&str, &str)> {
     })
 }
 
+/// How many of `steps` are done, and how many there are.
+pub fn steps_done(steps: &[InstallStep]) -> (usize, usize) {
+    let done = steps
+        .iter()
+        .filter(|s| matches!(s.state, StepState::Done { .. }))
+        .count();
+    (done, steps.len())
+}
+
 /// Where an install as a whole is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -118,12 +127,7 @@ impl InstallProgress {
 
     /// Steps finished, of all.
     pub fn done(&self) -> (usize, usize) {
-        let done = self
-            .steps
-            .iter()
-            .filter(|s| matches!(s.state, StepState::Done { .. }))
-            .count();
-        (done, self.steps.len())
+        steps_done(&self.steps)
     }
 }
 

@@ -76,12 +76,7 @@ impl Row {
 
     /// Steps done, of all.
     fn tally(&self) -> (usize, usize) {
-        let done = self
-            .steps
-            .iter()
-            .filter(|s| matches!(s.state, StepState::Done { .. }))
-            .count();
-        (done, self.steps.len())
+        shared::mesh::install::steps_done(&self.steps)
     }
 
     /// The end time and how long it took, or that it still runs.

@@ -1,26 +1,9 @@
-use std::collections::BTreeMap;
-
 use super::*;
-use crate::fleet::{ControlPlane, Member, Platform, PodCount, Reachability};
+use crate::fleet::fixtures;
+use crate::fleet::{ControlPlane, Member, Platform, Reachability};
 
 fn ns(name: &str, rev: Option<&str>, legacy: Option<&str>, pods: &[(&str, u32)]) -> Namespace {
-    Namespace {
-        name: name.into(),
-        rev_label: rev.map(Into::into),
-        injection_label: legacy.map(Into::into),
-        pods: pods
-            .iter()
-            .map(|(r, n)| {
-                (
-                    (*r).to_owned(),
-                    PodCount {
-                        total: *n,
-                        ready: *n,
-                    },
-                )
-            })
-            .collect::<BTreeMap<_, _>>(),
-    }
+    fixtures::namespace(name, rev, legacy, pods)
 }
 
 fn cluster(namespaces: Vec<Namespace>) -> Cluster {
