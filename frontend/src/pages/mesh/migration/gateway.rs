@@ -152,7 +152,6 @@ fn SetAddress(
     let ip = RwSignal::new(String::new());
     let set_error = RwSignal::new(None::<ApiError>);
     let asking = RwSignal::new(None::<Change>);
-    let pending = RwSignal::new(false);
     let parsed_ip = move || ip.with(|s| s.parse::<LoadBalancerIp>());
     let ask = move |_| {
         let Ok(new) = parsed_ip() else { return };
@@ -170,18 +169,18 @@ fn SetAddress(
             new,
         }));
     };
-    let save = move |change: Change| {
-        pending.set(true);
-        spawn_local(async move {
+    let save = Action::new_local(move |change: &Change| {
+        let change = change.clone();
+        async move {
             let request = SetLoadBalancerIp { ip: change.new };
             match api::migration::set_load_balancer_ip(change.cluster, request).await {
                 Ok(a) => address.set(Some(Ok(a))),
                 Err(e) => set_error.set(Some(e)),
             }
             asking.try_set(None);
-            pending.try_set(false);
-        });
-    };
+        }
+    });
+    let pending = save.pending();
     let dialog = move |change: Change| {
         let question = format!(
             "Change the ingress gateway's external address on {}: {} -> {}?",
@@ -193,7 +192,9 @@ fn SetAddress(
         )];
         view! {
             <ConfirmDialog question objects confirm="Change the address" pending
-                on_confirm=Callback::new(move |()| save(change.clone()))
+                on_confirm=Callback::new(move |()| {
+                    save.dispatch_local(change.clone());
+                })
                 on_cancel=Callback::new(move |()| asking.set(None))/>
         }
     };

@@ -28,16 +28,34 @@ pub struct Removals {
     previews: RwSignal<HashMap<String, Preview>>,
     errors: RwSignal<HashMap<String, ApiError>>,
     asking: RwSignal<Option<RemovalPlan>>,
-    pending: RwSignal<bool>,
+    /// Starts a confirmed finish (pending while the request is out); a
+    /// refusal lands in `errors` under its key.
+    finish: Action<(Migration, FinishRequest, String), ()>,
 }
 
 impl Removals {
     pub fn new() -> Self {
+        let errors = RwSignal::new(HashMap::new());
+        let asking = RwSignal::new(None);
+        let finish = Action::new_local(
+            move |(m, request, key): &(Migration, FinishRequest, String)| {
+                let (m, request, key) = (*m, request.clone(), key.clone());
+                async move {
+                    match api::migration::finish(request).await {
+                        Ok(run) => m.track(run),
+                        Err(e) => {
+                            errors.try_update(|errors| errors.insert(key, e));
+                        }
+                    }
+                    asking.try_set(None);
+                }
+            },
+        );
         Self {
             previews: RwSignal::new(HashMap::new()),
-            errors: RwSignal::new(HashMap::new()),
-            asking: RwSignal::new(None),
-            pending: RwSignal::new(false),
+            errors,
+            asking,
+            finish,
         }
     }
 }
@@ -116,21 +134,11 @@ fn confirm_view(m: Migration, r: Removals, plan: RemovalPlan) -> impl IntoView {
             cluster: plan.cluster.clone(),
             revision: plan.revision.clone(),
         };
-        let key = key.clone();
-        r.pending.set(true);
-        spawn_local(async move {
-            match api::migration::finish(request).await {
-                Ok(run) => m.track(run),
-                Err(e) => r.errors.update(|errors| {
-                    errors.insert(key, e);
-                }),
-            }
-            r.asking.try_set(None);
-            r.pending.try_set(false);
-        });
+        r.finish.dispatch_local((m, request, key.clone()));
     });
     let on_cancel = Callback::new(move |()| r.asking.set(None));
-    view! { <ConfirmDialog question objects confirm on_confirm on_cancel pending=r.pending/> }
+    let pending = r.finish.pending();
+    view! { <ConfirmDialog question objects confirm on_confirm on_cancel pending/> }
 }
 
 /// The finish of `revision` on `cluster`: for operators what it would do,
@@ -221,7 +229,7 @@ fn OperatorRemoval(
                 }.into_any(),
             }}
             <button data-action="finish" data-revision=revision.clone()
-                disabled=move || !enabled() || r.pending.get() || r.asking.with(Option::is_some)
+                disabled=move || !enabled() || r.finish.pending().get() || r.asking.with(Option::is_some)
                 on:click=move |_| ask()>
                 {label.clone()}
             </button>

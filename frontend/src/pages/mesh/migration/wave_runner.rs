@@ -205,35 +205,11 @@ fn run_view(
     }
 }
 
-/// Sends the form's `request` (when it has one) with `call`: the form is
-/// busy meanwhile, a refusal shows in `error`, `done` takes the answer.
-fn send<T, F>(
-    request: Option<WaveRequest>,
-    busy: RwSignal<bool>,
-    error: RwSignal<Option<ApiError>>,
-    call: fn(WaveRequest) -> F,
-    done: impl FnOnce(T) + 'static,
-) where
-    F: Future<Output = Result<T, ApiError>> + 'static,
-{
-    let Some(request) = request else { return };
-    busy.set(true);
-    error.set(None);
-    spawn_local(async move {
-        match call(request).await {
-            Ok(answer) => done(answer),
-            Err(e) => error.set(Some(e)),
-        }
-        busy.try_set(false);
-    });
-}
-
 #[component]
 pub fn WaveRunner(m: Migration) -> impl IntoView {
     let soak = RwSignal::new(DEFAULT_SOAK_SECS.to_string());
     let proposal = RwSignal::new(None::<WaveProposal>);
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     // Asked before a paused wave is rolled back.
     let asking_back = RwSignal::new(false);
     let request = move || -> Option<WaveRequest> {
@@ -248,29 +224,35 @@ pub fn WaveRunner(m: Migration) -> impl IntoView {
                 .unwrap_or(DEFAULT_SOAK_SECS),
         })
     };
-    let propose = move |_| {
-        send(
-            request(),
-            busy,
-            error,
-            api::migration::propose_waves,
-            move |p| {
-                proposal.set(Some(p));
-            },
-        );
-    };
-    let run = move |_| {
-        send(
-            request(),
-            busy,
-            error,
-            api::migration::start_waves,
-            move |r| {
-                proposal.set(None);
-                m.wave_targets.set(Vec::new());
-                m.track_waves(r);
-            },
-        );
+    let propose = Action::new_local(move |request: &WaveRequest| {
+        let request = request.clone();
+        async move {
+            match api::migration::propose_waves(request).await {
+                Ok(p) => proposal.set(Some(p)),
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    let start = Action::new_local(move |request: &WaveRequest| {
+        let request = request.clone();
+        async move {
+            match api::migration::start_waves(request).await {
+                Ok(r) => {
+                    proposal.set(None);
+                    m.wave_targets.set(Vec::new());
+                    m.track_waves(r);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    // The form is busy while either request is out.
+    let busy = move || propose.pending().get() || start.pending().get();
+    let send = move |action: Action<WaveRequest, ()>| {
+        if let Some(request) = request() {
+            error.set(None);
+            action.dispatch_local(request);
+        }
     };
     // The proposal is of the pair, cells, soak and cluster state as they
     // were: any change to them asks anew.
@@ -307,10 +289,10 @@ pub fn WaveRunner(m: Migration) -> impl IntoView {
                             aria-invalid=move || (!soak_valid()).to_string()
                             on:input=move |ev| soak.set(event_target_value(&ev))/>
                     </label>
-                    <button data-action="propose" disabled=move || busy.get() || picked() == 0 || !soak_valid() on:click=propose>
+                    <button data-action="propose" disabled=move || busy() || picked() == 0 || !soak_valid() on:click=move |_| send(propose)>
                         "Propose waves"
                     </button>
-                    <button class="primary" data-action="run-waves" disabled=move || busy.get() || proposal.with(Option::is_none) || !soak_valid() on:click=run>
+                    <button class="primary" data-action="run-waves" disabled=move || busy() || proposal.with(Option::is_none) || !soak_valid() on:click=move |_| send(start)>
                         "Run these waves"
                     </button>
                 </div>
