@@ -7,7 +7,7 @@
 //
 //   node xtask/assemble.mjs <bindgen-dir> <name> <dist>
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 
 const [bindgenDir, name, dist] = process.argv.slice(2);
@@ -29,6 +29,12 @@ function hashed(source, stem = basename(source, extname(source)), ext = extname(
   const file = `${stem}-${digest(data, 'sha256').digest('hex').slice(0, 16)}${ext}`;
   writeFileSync(join(dist, file), data);
   return { url: `/${file}`, integrity: sri(data) };
+}
+
+// wasm-bindgen writes snippets/ when a dependency brings inline JS; the
+// module would import files dist/ lacks, failing only in the browser.
+if (existsSync(join(bindgenDir, 'snippets'))) {
+  throw new Error(`${bindgenDir}/snippets exists: assemble.mjs does not lay snippets out yet`);
 }
 
 // One hash names both halves, as Trunk does: the JS imports its wasm by the

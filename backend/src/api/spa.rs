@@ -71,9 +71,12 @@ async fn cache_policy(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     if response.status().is_success() {
         let value = if hashed { IMMUTABLE } else { REVALIDATE };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+        // The same URL answers brotli, gzip or plain by what was asked: a
+        // shared cache must key on it, or hand brotli to a client that
+        // cannot read it for a year.
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }

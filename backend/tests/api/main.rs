@@ -18,6 +18,7 @@ mod deploy;
 mod fault_matrix;
 mod faults;
 mod fleet;
+mod fleet_plan_refusals;
 mod fleet_plans;
 mod forwarded;
 mod hsm;

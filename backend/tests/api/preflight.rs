@@ -138,4 +138,8 @@ async fn an_admin_cluster_is_refused_and_no_override_lifts_it() {
         .audit(&operator, "action=mesh.install&outcome=failure")
         .await;
     assert_eq!(refusals.entries.len(), 2, "{:?}", refusals.entries);
+    // Each refusal names the plan's cluster, so the log finds it by cluster.
+    for entry in &refusals.entries {
+        assert_eq!(entry.clusters, vec!["onprem-vmware-1"], "{entry:?}");
+    }
 }

@@ -60,6 +60,13 @@ async fn build_time_brotli_files_are_served_as_is() {
     let response = send(request).await;
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
     assert_eq!(response.headers()[header::CONTENT_TYPE], "text/css");
+    // One URL, several encodings: shared caches must key on what was asked.
+    let vary: Vec<_> = response.headers().get_all(header::VARY).iter().collect();
+    assert!(
+        vary.iter()
+            .any(|v| v.to_str().unwrap().eq_ignore_ascii_case("accept-encoding")),
+        "{vary:?}"
+    );
     assert_eq!(body_bytes(response).await, PRECOMPRESSED_CSS);
 }
 

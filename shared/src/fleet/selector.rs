@@ -44,6 +44,23 @@ pub enum SelectionError {
     NotMembers(Vec<String>),
     #[error("choose members by name or by criteria, not both")]
     NamesAndCriteria,
+    #[error("{what}: at most {MAX_VALUES} values, got {got}")]
+    TooMany { what: &'static str, got: usize },
+    #[error("not selected, so they cannot be left out: {}", .0.join(", "))]
+    NotSelected(Vec<String>),
+}
+
+/// The most values one criterion (or list of names) may hold: a fleet's
+/// members fit, and matching stays cheap.
+pub const MAX_VALUES: usize = 1000;
+
+/// Refuses a list of more than [`MAX_VALUES`] values.
+pub fn bounded(what: &'static str, got: usize) -> Result<(), SelectionError> {
+    if got > MAX_VALUES {
+        Err(SelectionError::TooMany { what, got })
+    } else {
+        Ok(())
+    }
 }
 
 impl MemberSelector {
@@ -83,6 +100,12 @@ impl MemberSelector {
     /// The selected members of `fleet`, in the fleet's order. Every name
     /// given must be a member.
     pub fn select<'f>(&self, fleet: &'f Fleet) -> Result<Vec<&'f Cluster>, SelectionError> {
+        bounded("platforms", self.platforms.len())?;
+        bounded("locations", self.locations.len())?;
+        bounded("projects", self.projects.len())?;
+        bounded("networks", self.networks.len())?;
+        bounded("labels", self.labels.len())?;
+        bounded("names", self.names.len())?;
         if self.names.is_empty() {
             return Ok(fleet
                 .clusters

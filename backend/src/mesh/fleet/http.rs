@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use shared::fleet::MemberSelector;
+use shared::fleet::selector::bounded;
 use shared::mesh::fleet_plan::{FleetExclusions, FleetPlan, FleetPlanRequest, FleetSelection};
 
 use crate::api::json::ApiJson;
@@ -32,6 +33,10 @@ pub async fn create_fleet_plan(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<FleetPlanRequest>,
 ) -> (Detail, Result<Json<FleetPlan>, AppError>) {
+    // Refused before its lists are written into the audit entry.
+    if let Err(e) = super::check(&request) {
+        return (Detail::new(), Err(e));
+    }
     let mut detail = Detail::new()
         .target(format!("version {}", request.settings.version))
         .param("ca", format!("{:?}", request.settings.ca));
@@ -61,6 +66,9 @@ pub async fn set_fleet_plan_exclusions(
     ApiJson(request): ApiJson<FleetExclusions>,
 ) -> (Detail, Result<Json<FleetPlan>, AppError>) {
     let mut detail = Detail::new().param("fleet_plan", id.as_str());
+    if let Err(e) = bounded("excluded", request.excluded.len()) {
+        return (detail, Err(AppError::BadRequest(e.to_string())));
+    }
     for name in &request.excluded {
         detail = detail.param("excluded", name);
     }

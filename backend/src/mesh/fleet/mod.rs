@@ -7,4 +7,4 @@
 pub mod http;
 mod plan;
 
-pub use self::plan::{create, exclude, export, find, select};
+pub use self::plan::{check, create, exclude, export, find, select};

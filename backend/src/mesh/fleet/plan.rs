@@ -2,9 +2,9 @@
 //! same code as a per-cluster plan, all at once, and the whole kept in the
 //! `plans` table (kind `fleet-install`) for as long as its member plans.
 
-use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 use shared::ClusterName;
-use shared::fleet::selector::not_members;
+use shared::fleet::selector::{SelectionError as Refusal, bounded};
 use shared::fleet::{Cluster, Fleet, MemberSelector, SelectionError};
 use shared::mesh::fleet_plan::{
     FleetInstallSettings, FleetPlan, FleetPlanRequest, FleetSelection, MemberPlan, SelectedMember,
@@ -21,8 +21,13 @@ use crate::state::AppState;
 /// The kind fleet plans are stored as.
 const KIND: &str = "fleet-install";
 
-/// As long as the member plans it names (see the install book).
-const LIFETIME_SECS: i64 = 30 * 60;
+/// As long as the member plans it names (the install book's lifetime).
+const LIFETIME_SECS: i64 = install::PLAN_LIFETIME_SECS;
+
+/// Members reviewed at once: each review reads the mesh root from the CA
+/// token, which serves one caller at a time, and holds database
+/// connections; a fleet plan must not crowd out the officers' signing.
+const CONCURRENT_REVIEWS: usize = 4;
 
 fn refused(e: SelectionError) -> AppError {
     AppError::BadRequest(e.to_string())
@@ -40,9 +45,21 @@ pub fn select(state: &AppState, selector: &MemberSelector) -> Result<FleetSelect
     Ok(FleetSelection { members })
 }
 
-/// Reviews the install on every member `request` selects, concurrently,
-/// and keeps the fleet plan.
+/// What may be refused before any member is contacted: list lengths and
+/// the overrides (each check once, with its reason, never the admin one).
+pub fn check(request: &FleetPlanRequest) -> Result<Vec<Check>, AppError> {
+    bounded("excluded", request.excluded.len()).map_err(refused)?;
+    bounded("overrides", request.overrides.len()).map_err(refused)?;
+    overridden_checks(&request.overrides)
+}
+
+/// Reviews the install on every member `request` selects, a few at a
+/// time, and keeps the fleet plan.
 pub async fn create(state: &AppState, request: FleetPlanRequest) -> Result<FleetPlan, AppError> {
+    let overridden = check(&request)?;
+    // Taken before the first member plan is made, so the fleet plan
+    // never outlives one of them.
+    let created = state.clock().now();
     let fleet = state.fleet().snapshot();
     let selected = request.selector.select(&fleet).map_err(refused)?;
     if selected.is_empty() {
@@ -50,21 +67,27 @@ pub async fn create(state: &AppState, request: FleetPlanRequest) -> Result<Fleet
             "the selector covers no member of the fleet".into(),
         ));
     }
-    not_members(&fleet, &request.excluded).map_err(refused)?;
-    let overridden = overridden_checks(&request.overrides)?;
-    let members = join_all(
-        selected
-            .iter()
-            .map(|cluster| review_member(state, &fleet, cluster, &request.settings, &overridden)),
-    )
-    .await;
+    let outside: Vec<String> = request
+        .excluded
+        .iter()
+        .filter(|n| !selected.iter().any(|c| c.name() == *n))
+        .map(ToString::to_string)
+        .collect();
+    if !outside.is_empty() {
+        return Err(refused(Refusal::NotSelected(outside)));
+    }
+    // Made first and then streamed: a stream over a borrowing closure is
+    // not Send for every lifetime, which the handler needs.
+    let reviews: Vec<_> = selected
+        .iter()
+        .map(|cluster| review_member(state, &fleet, cluster, &request.settings, &overridden))
+        .collect();
+    let members: Vec<MemberPlan> = stream::iter(reviews)
+        .buffered(CONCURRENT_REVIEWS)
+        .collect()
+        .await;
     let excluded = request.excluded.clone();
-    let mut plan = FleetPlan::new(
-        random_token()[..16].to_owned(),
-        request,
-        members,
-        state.clock().now(),
-    );
+    let mut plan = FleetPlan::new(random_token()[..16].to_owned(), request, members, created);
     plan.exclude(&excluded).map_err(refused)?;
     keep(state, &plan).await?;
     Ok(plan)

@@ -17,7 +17,7 @@ use crate::store::StoreError;
 const PLAN_KIND: &str = "install";
 
 /// How long a reviewed plan may wait to be applied.
-const PLAN_LIFETIME_SECS: i64 = 30 * 60;
+pub const PLAN_LIFETIME_SECS: i64 = 30 * 60;
 
 /// How long an install waits for istiod, and how often it looks.
 #[derive(Debug, Clone, Copy)]

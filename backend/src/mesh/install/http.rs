@@ -118,12 +118,23 @@ pub async fn create_install(
         let reason = o.reason.trim();
         detail = detail.param("override", format!("{}: {reason}", o.check.title()));
     }
+    let plan = request.plan.clone();
     let started = install::start(&state, request, Actor::of(&principal)).await;
-    if let Ok(p) = &started {
-        detail = detail
-            .cluster(p.cluster.to_string())
-            .target(format!("revision {}", p.revision))
-            .param("run", &p.id);
+    match &started {
+        Ok(p) => {
+            detail = detail
+                .cluster(p.cluster.to_string())
+                .target(format!("revision {}", p.revision))
+                .param("run", &p.id);
+        }
+        // A refusal names the plan's cluster too, so the activity log
+        // finds it by cluster after the plan has expired.
+        Err(_) => {
+            let now = state.clock().now();
+            if let Ok(Some(stored)) = state.installs().plan(&plan, now).await {
+                detail = detail.cluster(stored.plan.cluster.to_string());
+            }
+        }
     }
     (detail, started.map(Accepted))
 }

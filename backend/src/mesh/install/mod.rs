@@ -16,7 +16,7 @@ mod job;
 mod review;
 mod run;
 
-pub use self::book::{InstallExtra, InstallTiming};
+pub use self::book::{InstallExtra, InstallTiming, PLAN_LIFETIME_SECS};
 pub use self::error::InstallStepError;
 pub use self::review::review;
 pub use self::run::{overridden_checks, resume_all, start};

@@ -20,6 +20,7 @@ use crate::fleet::{Cluster, Fleet, Member, Platform};
 /// profile, mesh id) are each member's suggested ones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct FleetInstallSettings {
     pub version: VersionTag,
     pub ca: CaMode,
@@ -97,11 +98,14 @@ impl SelectedMember {
 }
 
 /// `POST /api/mesh/fleet-plans`: plan `settings` on every member the
-/// selector covers, `excluded` ones marked so from the start.
+/// selector covers, `excluded` ones marked so from the start. The
+/// selector is required (`{}` is the whole fleet, said explicitly) and
+/// unknown fields are refused: a misspelt field must not widen or change
+/// what is planned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct FleetPlanRequest {
-    #[serde(default)]
     pub selector: MemberSelector,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded: Vec<ClusterName>,
@@ -114,6 +118,7 @@ pub struct FleetPlanRequest {
 /// `PUT /api/mesh/fleet-plans/{id}/excluded`: the members left out now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
 pub struct FleetExclusions {
     pub excluded: Vec<ClusterName>,
 }
@@ -272,7 +277,7 @@ impl FleetPlan {
             .map(ToString::to_string)
             .collect();
         if !unknown.is_empty() {
-            return Err(SelectionError::NotMembers(unknown));
+            return Err(SelectionError::NotSelected(unknown));
         }
         for m in &mut self.members {
             m.excluded = excluded.contains(&m.cluster);
