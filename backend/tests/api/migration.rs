@@ -41,15 +41,7 @@ pub(crate) async fn synced(console: &TestConsole, session: &Session) {
             ready_timeout: Duration::from_secs(20),
             poll: Duration::from_millis(100),
         });
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let f = fleet(console, session).await;
-        if f.clusters.iter().all(|c| c.reachability.is_reachable()) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "fleet never synced: {f:#?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    crate::mesh::reachable(console, session).await;
 }
 
 pub(crate) async fn fleet(console: &TestConsole, session: &Session) -> Fleet {

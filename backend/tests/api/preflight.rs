@@ -3,15 +3,13 @@
 //! release warns naming its range), and an on-prem admin cluster is
 //! refused whatever overrides come with the install.
 
-use std::time::Instant;
-
 use axum::http::StatusCode;
 use k8s_openapi::api::apps::v1::Deployment;
 use kube::api::Api;
 use shared::Role;
 use shared::mesh::{CaMode, Catalogue, Check, InstallSettings, PlanReview, Verdict};
 
-use crate::mesh::{REASON, WAIT, client, console, fleet, overrides, post, review, settings};
+use crate::mesh::{REASON, client, console, overrides, post, review, settings};
 use crate::support::{TestConsole, api_error, temp_dir};
 
 fn version_check(plan: &PlanReview) -> &shared::mesh::CheckResult {
@@ -77,16 +75,7 @@ async fn console_with_admin_cluster() -> TestConsole {
 async fn an_admin_cluster_is_refused_and_no_override_lifts_it() {
     let console = console_with_admin_cluster().await;
     let operator = console.signed_in("operator", Role::Operator, false).await;
-    let deadline = Instant::now() + WAIT;
-    while !fleet(&console, &operator)
-        .await
-        .clusters
-        .iter()
-        .all(|c| c.reachability.is_reachable())
-    {
-        assert!(Instant::now() < deadline, "fleet never synced");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    crate::mesh::reachable(&console, &operator).await;
     let s: InstallSettings = settings(&console, &operator, "onprem-vmware-1", CaMode::MeshCa).await;
     let plan = review(&console, &operator, "onprem-vmware-1", &s).await;
     let admin = plan.preflight.result(Check::UserCluster).unwrap();
