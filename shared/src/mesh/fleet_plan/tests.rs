@@ -72,7 +72,7 @@ fn excluding_re_totals_and_can_be_undone() {
     p.exclude(&names(&["admin", "slow"])).expect("members");
     assert_eq!((p.totals.ready, p.totals.excluded), (2, 2));
     let err = p.exclude(&names(&["admin", "nope"])).expect_err("refused");
-    assert_eq!(err, SelectionError::NotMembers(vec!["nope".into()]));
+    assert_eq!(err, SelectionError::NotSelected(vec!["nope".into()]));
     assert_eq!(p.totals.excluded, 2, "a refused exclusion changes nothing");
 }
 
