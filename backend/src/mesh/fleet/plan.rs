@@ -183,7 +183,7 @@ pub async fn export(state: &AppState, plan: &FleetPlan) -> Result<String, AppErr
                 } else {
                     format!("blocked: {}", member.blocked.join("; "))
                 };
-                docs.push(format!("# member {cluster}: not installed ({why})\n"));
+                docs.push(not_installed(cluster, &why));
                 continue;
             }
         };
@@ -202,4 +202,26 @@ pub async fn export(state: &AppState, plan: &FleetPlan) -> Result<String, AppErr
         }
     }
     Ok(docs.join("---\n"))
+}
+
+/// `# member <cluster>: not installed (<why>)` as one comment line whatever
+/// the reason holds: a member's error text must not add YAML to the export.
+fn not_installed(cluster: &ClusterName, why: &str) -> String {
+    let why = why.replace(['\n', '\r'], " ");
+    format!("# member {cluster}: not installed ({why})\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_with_line_breaks_stays_one_comment_line() {
+        let cluster: ClusterName = "gke-eu".parse().unwrap();
+        let line = not_installed(&cluster, "blocked: boom\nkind: ClusterRole\r\nx: y");
+        assert_eq!(line.lines().count(), 1, "{line:?}");
+        assert!(
+            line.starts_with("# member gke-eu: not installed (blocked: boom kind: ClusterRole")
+        );
+    }
 }
