@@ -84,6 +84,7 @@ fn member(name: &str, location: &str, project: &str, namespaces: &[&str]) -> Clu
         }),
         network: None,
         config_cluster: name == "gke-us",
+        labels: Default::default(),
     };
     let mut cluster = Cluster::new(member, Reachability::Reachable { since: 0 });
     for ns in namespaces {
