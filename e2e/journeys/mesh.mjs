@@ -131,8 +131,8 @@ const steps = [
     await page.locator(`${wizard} select[name="cluster"]`).selectOption(CLUSTER);
     await page.getByRole('button', { name: 'Next: settings' }).click();
     await stepIs(page, 'settings');
-    // Focus moves to the new step's first field.
-    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'version', null, { timeout: 5000 })
+    // Focus moves to the new step's first field: the release list.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'release', null, { timeout: 5000 })
       .catch(async () => { throw new Error(`focus is on ${await page.evaluate(() => document.activeElement?.outerHTML?.slice(0, 120))}`); });
     const values = {
       version: await input(page, 'version').inputValue(),
