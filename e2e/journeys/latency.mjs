@@ -108,9 +108,10 @@ const steps = [
     expect(KUBECTL && KUBECONFIG, 'KUBECTL and KUBECONFIG must be set');
     await page.goto(BASE_URL + '/fleet');
     await signIn(page, account('operator'));
-    await page.waitForURL('**/fleet');
+    await page.waitForFunction(() => document.querySelector('main h1')?.textContent?.trim() === 'Fleet');
     const fleet = await page.evaluate(async () => (await fetch('/api/fleet')).json());
-    const names = fleet.clusters.map((c) => c.name).sort();
+    expect(Array.isArray(fleet.clusters), `the fleet: ${JSON.stringify(fleet).slice(0, 200)}`);
+    const names = fleet.clusters.map((c) => c.member.name).sort();
     expect(names.length > 0, 'the fleet has members');
     cluster = names[0];
     console.log(`  fleet of ${names.length} members; relabelling on ${cluster}`);
