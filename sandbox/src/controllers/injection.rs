@@ -26,9 +26,19 @@ pub enum Injection {
     Injected { revision: String },
 }
 
+/// A pod refused at admission because a fail-closed injection webhook
+/// could not be called, worded as the API server words it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Internal error occurred: {cause}")]
+pub struct AdmissionRefused {
+    /// The cluster whose API server refused the pod.
+    pub cluster: String,
+    pub cause: webhooks::CallFailed,
+}
+
 /// Mutates `pod` (about to be created) as the called injection webhooks
 /// would. `Err` is the admission error a failing webhook causes.
-pub fn inject(cluster: &Cluster, pod: &mut Value) -> Result<Injection, String> {
+pub fn inject(cluster: &Cluster, pod: &mut Value) -> Result<Injection, AdmissionRefused> {
     let ns_name = util::str_at(pod, "/metadata/namespace");
     let Some(ns) = cluster.store.get("namespaces", "", ns_name) else {
         return Ok(Injection::Skipped);
@@ -40,7 +50,10 @@ pub fn inject(cluster: &Cluster, pod: &mut Value) -> Result<Injection, String> {
         }
         if let Err(cause) = called.reachable(cluster) {
             if called.fails_closed() {
-                return Err(format!("Internal error occurred: {cause}"));
+                return Err(AdmissionRefused {
+                    cluster: cluster.name.clone(),
+                    cause,
+                });
             }
             continue;
         }
@@ -262,7 +275,7 @@ mod tests {
                "spec": {"containers": [{"name": "app", "image": "nginx"}]}})
     }
 
-    fn injected(revision: &str) -> Result<Injection, String> {
+    fn injected(revision: &str) -> Result<Injection, AdmissionRefused> {
         Ok(Injection::Injected {
             revision: revision.into(),
         })
@@ -320,13 +333,13 @@ mod tests {
     #[test]
     fn an_injector_without_a_ready_endpoint_fails_the_pod_unless_ignored() {
         let c = cluster(json!({"istio.io/rev": REV}));
-        let err = inject(&c, &mut pod()).unwrap_err();
+        let err = inject(&c, &mut pod()).unwrap_err().to_string();
         assert!(
             err.ends_with("service \"istiod-asm-1106-2\" not found"),
             "{err}"
         );
         istiod(&c, REV, false);
-        let err = inject(&c, &mut pod()).unwrap_err();
+        let err = inject(&c, &mut pod()).unwrap_err().to_string();
         assert!(err.starts_with("Internal error occurred: failed calling webhook \"rev.namespace.sidecar-injector.istio.io\""), "{err}");
         assert!(
             err.ends_with("dial tcp 10.96.0.10:443: connect: connection refused"),

@@ -118,7 +118,8 @@ async fn create_pod(cluster: &Cluster, rs: &Value) -> Result<(), String> {
     if template["metadata"]["annotations"].is_object() {
         pod["metadata"]["annotations"] = template["metadata"]["annotations"].clone();
     }
-    if let Err(message) = injection::inject(cluster, &mut pod) {
+    if let Err(refused) = injection::inject(cluster, &mut pod) {
+        let message = refused.to_string();
         fail_create(cluster, rs, &message).await;
         return Err(message);
     }

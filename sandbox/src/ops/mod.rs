@@ -153,7 +153,7 @@ pub async fn create(
 fn inject_sidecar(c: &Cluster, pod: &mut Value) -> Result<(), ApiStatus> {
     crate::controllers::injection::inject(c, pod)
         .map(drop)
-        .map_err(ApiStatus::internal)
+        .map_err(|refused| ApiStatus::internal(refused.to_string()))
 }
 
 fn check_namespace_open(c: &Cluster, ns: &str) -> Result<(), ApiStatus> {
